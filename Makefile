@@ -1,0 +1,68 @@
+# Ringvisor build. `make` builds build/ringvisor and the test guests;
+# `make MODE=asan` builds an ASan+UBSan flavour into build/asan/.
+# `make test` runs the unit and guest tests of the chosen flavour.
+
+MODE ?= release
+CC ?= cc
+
+ifeq ($(MODE),release)
+OUT := build
+OPTFLAGS := -O2 -g
+else ifeq ($(MODE),asan)
+OUT := build/asan
+OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+$(error MODE must be release or asan)
+endif
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wundef -Wvla -Wpointer-arith -Wcast-qual -Wwrite-strings -Wnull-dereference
+CFLAGS := -std=gnu11 $(OPTFLAGS) $(WARNINGS) -D_GNU_SOURCE -Isrc -MMD -MP
+LDFLAGS := $(OPTFLAGS)
+LDLIBS := -lpthread
+
+SRCS := $(sort $(shell find src -name '*.c'))
+OBJS := $(SRCS:%.c=$(OUT)/obj/%.o)
+# Everything but main(), for linking into unit tests.
+LIB_OBJS := $(filter-out $(OUT)/obj/src/cli/main.o,$(OBJS))
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
+
+.DEFAULT_GOAL := all
+GUESTS :=
+-include guests/guests.mk
+
+.PHONY: all test unit-test guest-test format check-format clean
+all: $(OUT)/ringvisor $(GUESTS)
+
+$(OUT)/ringvisor: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+unit-test: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+guest-test: $(OUT)/ringvisor $(GUESTS)
+	RINGVISOR=$(OUT)/ringvisor tests/integration/run-guests.sh
+	RINGVISOR=$(OUT)/ringvisor tests/integration/run-cli.sh
+
+test: unit-test guest-test
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^guests/')
+format:
+	clang-format -i $(FORMAT_FILES)
+check-format:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,62 @@
+/* The engine interface: how the VM layer drives a CPU virtualization method.
+ *
+ * Each engine fills one `struct engine_ops`. The VM layer never asks which engine
+ * it is driving; a difference between engines lives behind this table.
+ *
+ * Contract of run(): it runs the vCPU until something needs the VMM and describes
+ * that in *exit. Before the next run() the VMM completes the exit in the same
+ * struct (IN data, MMIO read data, hypercall result); run() applies the completion
+ * first, then continues the guest after the exiting instruction. */
+#ifndef RV_ENGINE_H
+#define RV_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/vcpu_state.h"
+#include "engine/vm_exit.h"
+
+struct guest_memory;
+struct engine;      /* one per VM, engine-private */
+struct engine_vcpu; /* one per vCPU, engine-private */
+
+/* What the VM gives an engine when it creates it. */
+struct engine_env {
+	struct guest_memory *mem;
+	int vcpu_count;
+};
+
+struct engine_ops {
+	const char *name;
+	const char *description;
+
+	/* Mandatory. */
+	/* 0 if this host can run the engine; else -1 and a reason in why. Cheap. */
+	int (*probe)(char *why, size_t why_len);
+	/* On failure returns -1 with a one-line reason in why (a configuration error). */
+	int (*create)(const struct engine_env *env, struct engine **out, char *why, size_t why_len);
+	void (*destroy)(struct engine *engine);
+	int (*vcpu_create)(struct engine *engine, int index, struct engine_vcpu **out);
+	void (*vcpu_destroy)(struct engine_vcpu *vcpu);
+	/* Returns 0 with *exit filled, or -1 on an engine failure (reported as
+	 * EXIT_INTERNAL_ERROR by the caller). Called on the vCPU's own thread. */
+	int (*run)(struct engine_vcpu *vcpu, struct vm_exit *exit);
+	int (*get_state)(struct engine_vcpu *vcpu, struct vcpu_state *state);
+	int (*set_state)(struct engine_vcpu *vcpu, const struct vcpu_state *state);
+	/* Make run() return EXIT_INTERRUPTED soon. Any thread; async-signal-safe. */
+	void (*kick)(struct engine_vcpu *vcpu);
+
+	/* Optional: NULL when the engine cannot do it. */
+	/* Deliver an external interrupt now; -1 if the guest cannot take it yet. */
+	int (*inject_interrupt)(struct engine_vcpu *vcpu, uint8_t vector);
+	/* Ask for EXIT_INTERRUPT_WINDOW when the guest can take an interrupt. */
+	void (*request_interrupt_window)(struct engine_vcpu *vcpu, int on);
+};
+
+/* The registry of engines, in order of preference for --engine auto. */
+const struct engine_ops *const *engine_list(void);
+const struct engine_ops *engine_find(const char *name);
+/* The first engine whose probe succeeds, or NULL. */
+const struct engine_ops *engine_auto(void);
+
+#endif

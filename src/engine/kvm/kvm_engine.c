@@ -1,0 +1,160 @@
+/* The kvm engine: hardware-assisted virtualization through /dev/kvm. The vCPU runs
+ * in KVM_RUN on its own thread; every exit KVM hands to user space is mapped onto
+ * struct vm_exit and handled by the VM layer, as QEMU and kvmtool do. Interrupt
+ * controllers and timers stay in user space (no KVM_CREATE_IRQCHIP), so that the
+ * same device models serve every engine. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "engine/kvm/kvm_internal.h"
+#include "vm/memory.h"
+
+#define KVM_DEVICE "/dev/kvm"
+/* Three pages for the real-mode TSS that VT-x needs, in the 3-4 GiB hole. */
+#define KVM_TSS_ADDR 0xfffbd000
+
+static const struct {
+	int cap;
+	const char *name;
+} required_caps[] = {
+	{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+	{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+	{KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
+	{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+	{KVM_CAP_SYNC_REGS, "KVM_CAP_SYNC_REGS"},
+};
+
+/* Opens /dev/kvm and checks it has what the engine uses. Returns the fd or -1. */
+static int open_kvm(char *why, size_t why_len)
+{
+	int fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
+	int version;
+
+	if (fd < 0) {
+		snprintf(why, why_len, "%s: %s", KVM_DEVICE, strerror(errno));
+		return -1;
+	}
+	version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		snprintf(why, why_len, "%s: KVM API version %d, need %d", KVM_DEVICE, version, KVM_API_VERSION);
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
+		if (ioctl(fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			snprintf(why, why_len, "%s: host KVM lacks %s", KVM_DEVICE, required_caps[i].name);
+			goto fail;
+		}
+	}
+	if (!(ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS)) {
+		snprintf(why, why_len, "%s: host KVM cannot sync general registers (KVM_SYNC_X86_REGS)", KVM_DEVICE);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int kvm_probe(char *why, size_t why_len)
+{
+	int fd = open_kvm(why, why_len);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int map_memory(struct engine *e, char *why, size_t why_len)
+{
+	for (unsigned i = 0; i < e->mem->nregions; i++) {
+		const struct mem_region *r = &e->mem->region[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uintptr_t)r->hva,
+		};
+
+		if (ioctl(e->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+			snprintf(why, why_len, "kvm: cannot map guest RAM at 0x%llx: %s",
+				 (unsigned long long)r->gpa, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void kvm_destroy(struct engine *e)
+{
+	if (e->vm_fd >= 0)
+		close(e->vm_fd);
+	if (e->kvm_fd >= 0)
+		close(e->kvm_fd);
+	free(e);
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* its only job is to interrupt KVM_RUN */
+}
+
+static int kvm_create(const struct engine_env *env, struct engine **out, char *why, size_t why_len)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	struct sigaction sa;
+
+	if (!e) {
+		snprintf(why, why_len, "kvm: out of memory");
+		return -1;
+	}
+	e->vm_fd = -1;
+	e->mem = env->mem;
+	e->kvm_fd = open_kvm(why, why_len);
+	if (e->kvm_fd < 0)
+		goto fail;
+	e->run_size = ioctl(e->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	e->vm_fd = ioctl(e->kvm_fd, KVM_CREATE_VM, 0);
+	if (e->vm_fd < 0 || e->run_size < (int)sizeof(struct kvm_run)) {
+		snprintf(why, why_len, "kvm: cannot create a VM: %s", strerror(errno));
+		goto fail;
+	}
+	if (ioctl(e->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0) {
+		snprintf(why, why_len, "kvm: KVM_SET_TSS_ADDR: %s", strerror(errno));
+		goto fail;
+	}
+	if (map_memory(e, why, why_len))
+		goto fail;
+	/* kick() interrupts KVM_RUN with this signal; no SA_RESTART, so the ioctl
+	 * returns EINTR. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	*out = e;
+	return 0;
+fail:
+	kvm_destroy(e);
+	return -1;
+}
+
+const struct engine_ops kvm_engine_ops = {
+	.name = "kvm",
+	.description = "hardware-assisted virtualization through /dev/kvm (VT-x / AMD-V)",
+	.probe = kvm_probe,
+	.create = kvm_create,
+	.destroy = kvm_destroy,
+	.vcpu_create = kvm_vcpu_create,
+	.vcpu_destroy = kvm_vcpu_destroy,
+	.run = kvm_vcpu_run,
+	.get_state = kvm_get_state,
+	.set_state = kvm_set_state,
+	.kick = kvm_vcpu_kick,
+	.inject_interrupt = kvm_inject_interrupt,
+	.request_interrupt_window = kvm_request_interrupt_window,
+};

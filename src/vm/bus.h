@@ -1,0 +1,67 @@
+/* Address spaces devices register on: the port-I/O bus and the MMIO bus.
+ *
+ * Both use one access signature. A range is registered explicitly; a range that
+ * overlaps one already registered is refused. An access that hits no device is
+ * answered as the PC answers it (reads all ones, writes ignored) and logged once
+ * per address, rate-limited, since the guest controls how many there are.
+ *
+ * Threads: ranges are registered before vCPUs start and never change afterwards, so
+ * lookups take no lock (logging of unclaimed accesses does); each device serializes its own state. */
+#ifndef RV_BUS_H
+#define RV_BUS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct io_device_ops {
+	/* offset < the registered length; size is 1, 2, 4 or 8. The device answers every
+	 * size and offset it can be given: guests choose them. */
+	uint64_t (*read)(void *opaque, uint64_t offset, unsigned size);
+	void (*write)(void *opaque, uint64_t offset, unsigned size, uint64_t value);
+};
+
+struct io_range {
+	uint64_t base;
+	uint64_t len;
+	const char *name;
+	const struct io_device_ops *ops;
+	void *opaque;
+};
+
+#define BUS_LOGGED_MAX 64
+
+struct io_bus {
+	const char *name; /* "port" or "mmio", for messages */
+	struct io_range *ranges; /* sorted by base */
+	size_t count;
+	size_t capacity;
+	/* Unclaimed addresses logged so far; at most one line per address and
+	 * BUS_LOGGED_MAX lines in all. */
+	pthread_mutex_t log_lock; /* the slow path of unclaimed accesses only */
+	uint64_t logged[BUS_LOGGED_MAX];
+	unsigned nlogged;
+	bool log_full;
+	unsigned long unclaimed; /* accesses that hit no device */
+};
+
+void io_bus_init(struct io_bus *bus, const char *name);
+void io_bus_destroy(struct io_bus *bus);
+/* 0 on success; -1 if len is zero, the range wraps, or it overlaps a registered one. */
+int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len, const char *name,
+		    const struct io_device_ops *ops, void *opaque);
+const struct io_range *io_bus_find(const struct io_bus *bus, uint64_t addr);
+
+uint64_t io_bus_read(struct io_bus *bus, uint64_t addr, unsigned size);
+void io_bus_write(struct io_bus *bus, uint64_t addr, unsigned size, uint64_t value);
+
+/* All ones of an access width. */
+static inline uint64_t io_all_ones(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+#endif

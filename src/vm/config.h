@@ -1,0 +1,23 @@
+/* What the front end hands the VM: a validated description of the machine. */
+#ifndef RV_CONFIG_H
+#define RV_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loader/loader.h"
+
+struct engine_ops;
+
+#define DEFAULT_MEM_SIZE (256ull << 20)
+
+struct vm_config {
+	const struct engine_ops *engine;
+	bool engine_chosen_automatically;
+	uint64_t mem_size;
+	struct load_request boot; /* kernel, initrd, command line, format */
+	bool stats;
+	bool trace;
+};
+
+#endif

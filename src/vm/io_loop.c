@@ -1,0 +1,123 @@
+/* vm_run: start the vCPU threads, then serve host input and signals on the calling
+ * thread until the VM stops. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "host/stdio_console.h"
+#include "host/terminal.h"
+#include "log.h"
+#include "vm/vcpu_loop.h"
+#include "vm/vm.h"
+
+/* Signals that stop the VM with status 128 + signal number, like a shell reports. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+struct input_state {
+	struct console_input filter;
+	uint8_t pending[256]; /* guest input the UART's FIFO could not take yet */
+	size_t pending_len, pending_off;
+	bool open;
+};
+
+static void push_pending(struct vm *vm, struct input_state *in)
+{
+	in->pending_off += uart16550_receive(&vm->com1, in->pending + in->pending_off,
+					     in->pending_len - in->pending_off);
+	if (in->pending_off == in->pending_len)
+		in->pending_len = in->pending_off = 0;
+}
+
+static void read_stdin(struct vm *vm, struct input_state *in)
+{
+	uint8_t buf[sizeof(in->pending)];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		in->open = false; /* end of input: the guest just sees no more bytes */
+		return;
+	}
+	in->pending_len = console_input_filter(&in->filter, buf, (size_t)n, in->pending);
+	in->pending_off = 0;
+	if (in->filter.quit)
+		vm_request_stop(vm, STATUS_OK);
+	push_pending(vm, in);
+}
+
+static int make_signalfd(sigset_t *set)
+{
+	sigemptyset(set);
+	for (unsigned i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(set, stop_signals[i]);
+	/* Blocked before any vCPU thread exists, so every thread inherits the mask and
+	 * the signals arrive only through the descriptor. */
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	return signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void serve(struct vm *vm, int sfd, struct input_state *in)
+{
+	while (!vm_stopping(vm)) {
+		struct pollfd fds[3] = {
+			{.fd = vm->stop_fd, .events = POLLIN},
+			{.fd = sfd, .events = POLLIN},
+			{.fd = in->open && !in->pending_len ? STDIN_FILENO : -1, .events = POLLIN},
+		};
+		/* While input waits for room in the FIFO, look again soon. */
+		int timeout = in->pending_len ? 5 : -1;
+		struct signalfd_siginfo si;
+
+		if (poll(fds, 3, timeout) < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			vm_request_stop(vm, STATUS_INTERNAL);
+			break;
+		}
+		if (sfd >= 0 && (fds[1].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si))
+			vm_request_stop(vm, 128 + (int)si.ssi_signo);
+		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
+			read_stdin(vm, in);
+		else if (in->pending_len)
+			push_pending(vm, in);
+	}
+}
+
+int vm_run(struct vm *vm)
+{
+	struct input_state in = {.open = true};
+	sigset_t set;
+	int sfd = make_signalfd(&set);
+	int status;
+
+	if (sfd < 0) {
+		log_warn("signalfd: %s; signals will end ringvisor abruptly", strerror(errno));
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	}
+	in.filter.escapes = terminal_enter_raw(STDIN_FILENO);
+	vm->start_ns = monotonic_ns();
+	for (int i = 0; i < vm->nvcpus; i++) {
+		int err = pthread_create(&vm->vcpus[i].thread, NULL, vm_vcpu_thread, &vm->vcpus[i]);
+
+		if (err) {
+			log_error("cannot start vCPU thread: %s", strerror(err));
+			vm_request_stop(vm, STATUS_INTERNAL);
+			break;
+		}
+		vm->vcpus[i].thread_started = true;
+	}
+	serve(vm, sfd, &in);
+	for (int i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].thread_started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	terminal_restore();
+	if (sfd >= 0)
+		close(sfd);
+	pthread_mutex_lock(&vm->stop_lock);
+	status = vm->exit_status;
+	pthread_mutex_unlock(&vm->stop_lock);
+	return status;
+}

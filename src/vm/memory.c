@@ -1,0 +1,93 @@
+#include "vm/memory.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int guest_memory_init(struct guest_memory *mem, uint64_t size, char *why, size_t why_len)
+{
+	uint64_t low = size < MEM_LOW_LIMIT ? size : MEM_LOW_LIMIT;
+
+	memset(mem, 0, sizeof(*mem));
+	mem->fd = -1;
+	if (size < MEM_MIN_SIZE || size > MEM_MAX_SIZE || size % 4096) {
+		snprintf(why, why_len, "memory size %llu bytes is out of range (2 MiB to 1 TiB, whole pages)",
+			 (unsigned long long)size);
+		return -1;
+	}
+	mem->fd = memfd_create("ringvisor-ram", MFD_CLOEXEC);
+	if (mem->fd < 0 || ftruncate(mem->fd, (off_t)size) < 0) {
+		snprintf(why, why_len, "cannot create %llu bytes of guest memory: %s", (unsigned long long)size,
+			 strerror(errno));
+		goto fail;
+	}
+	/* MAP_NORESERVE: RAM the guest never touches costs the host nothing. */
+	mem->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, mem->fd, 0);
+	if (mem->base == MAP_FAILED) {
+		mem->base = NULL;
+		snprintf(why, why_len, "cannot map %llu bytes of guest memory: %s", (unsigned long long)size,
+			 strerror(errno));
+		goto fail;
+	}
+	mem->size = size;
+	mem->region[0] = (struct mem_region){.gpa = 0, .size = low, .hva = mem->base};
+	mem->nregions = 1;
+	if (size > low) {
+		mem->region[1] = (struct mem_region){.gpa = MEM_HIGH_START, .size = size - low, .hva = mem->base + low};
+		mem->nregions = 2;
+	}
+	return 0;
+fail:
+	guest_memory_destroy(mem);
+	return -1;
+}
+
+void guest_memory_destroy(struct guest_memory *mem)
+{
+	if (mem->base)
+		munmap(mem->base, mem->size);
+	if (mem->fd >= 0)
+		close(mem->fd);
+	mem->base = NULL;
+	mem->fd = -1;
+	mem->nregions = 0;
+}
+
+void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < mem->nregions; i++) {
+		const struct mem_region *r = &mem->region[i];
+
+		/* Written so that no sum can overflow, whatever the guest passes. */
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa))
+			return r->hva + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+int guest_memory_write(const struct guest_memory *mem, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *p = guest_memory_ptr(mem, gpa, len);
+
+	if (!p)
+		return -1;
+	memcpy(p, src, len);
+	return 0;
+}
+
+int guest_memory_read(const struct guest_memory *mem, uint64_t gpa, void *dst, uint64_t len)
+{
+	const void *p = guest_memory_ptr(mem, gpa, len);
+
+	if (!p)
+		return -1;
+	memcpy(dst, p, len);
+	return 0;
+}
+
+uint64_t guest_memory_low_end(const struct guest_memory *mem)
+{
+	return mem->nregions ? mem->region[0].size : 0;
+}

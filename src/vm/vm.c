@@ -1,0 +1,132 @@
+#include "vm/vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/hypercall_abi.h"
+#include "host/stdio_console.h"
+#include "log.h"
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void vm_request_stop(struct vm *vm, int status)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (!vm->stopping) {
+		vm->stopping = true;
+		vm->exit_status = status;
+		pthread_cond_broadcast(&vm->stop_cond);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+	for (int i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].ev)
+			vm->ops->kick(vm->vcpus[i].ev);
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("cannot wake the I/O thread: %s", strerror(errno));
+}
+
+bool vm_stopping(struct vm *vm)
+{
+	bool s;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	s = vm->stopping;
+	pthread_mutex_unlock(&vm->stop_lock);
+	return s;
+}
+
+static void debug_exit_stop(void *opaque, int status)
+{
+	vm_request_stop(opaque, status);
+}
+
+/* The fixed PC devices of this machine, each on its bus. */
+static int register_devices(struct vm *vm, char *why, size_t why_len)
+{
+	uart16550_init(&vm->com1, (struct irq_line){0}, vm->console);
+	vm->debug_exit = (struct debug_exit){.stop = debug_exit_stop, .opaque = vm};
+	if (io_bus_register(&vm->pio, UART_COM1_BASE, UART_REG_COUNT, "com1", &uart16550_ops, &vm->com1) ||
+	    io_bus_register(&vm->pio, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, "debug-exit", &debug_exit_ops,
+			    &vm->debug_exit) ||
+	    /* Reads of the hypercall port answer all ones without a log line; writes
+	     * never get here, the engine turns them into hypercall exits. */
+	    io_bus_register(&vm->pio, HC_PORT, 1, "hypercall", &(const struct io_device_ops){0}, NULL)) {
+		snprintf(why, why_len, "internal error: overlapping device ranges");
+		return -1;
+	}
+	return 0;
+}
+
+static int create_vcpus(struct vm *vm, const struct vcpu_state *boot, char *why, size_t why_len)
+{
+	vm->nvcpus = 1;
+	for (int i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->vm = vm;
+		v->index = i;
+		if (vm->ops->vcpu_create(vm->engine, i, &v->ev) || vm->ops->set_state(v->ev, boot)) {
+			snprintf(why, why_len, "%s: cannot create vCPU %d", vm->ops->name, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
+{
+	struct engine_env env;
+	struct vcpu_state boot;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = *cfg;
+	vm->ops = cfg->engine;
+	vm->stop_fd = -1;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	pthread_cond_init(&vm->stop_cond, NULL);
+	io_bus_init(&vm->pio, "port");
+	io_bus_init(&vm->mmio, "mmio");
+	vm->console = stdio_console_chardev();
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_fd < 0) {
+		snprintf(why, why_len, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	if (guest_memory_init(&vm->mem, cfg->mem_size, why, why_len) || register_devices(vm, why, why_len))
+		return -1;
+	if (loader_load(&cfg->boot, &vm->mem, &boot, why, why_len))
+		return -1;
+	env = (struct engine_env){.mem = &vm->mem, .vcpu_count = 1};
+	if (vm->ops->create(&env, &vm->engine, why, why_len))
+		return -1;
+	return create_vcpus(vm, &boot, why, why_len);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (int i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].ev)
+			vm->ops->vcpu_destroy(vm->vcpus[i].ev);
+	if (vm->engine)
+		vm->ops->destroy(vm->engine);
+	uart16550_destroy(&vm->com1);
+	io_bus_destroy(&vm->pio);
+	io_bus_destroy(&vm->mmio);
+	guest_memory_destroy(&vm->mem);
+	if (vm->stop_fd >= 0)
+		close(vm->stop_fd);
+	pthread_cond_destroy(&vm->stop_cond);
+	pthread_mutex_destroy(&vm->stop_lock);
+}
