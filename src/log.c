@@ -14,7 +14,7 @@ void log_set_level(enum log_level level)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	static const char *const prefix[] = {"error", "warning", "info", "debug"};
+	static const char *const prefix[] = { "error", "warning", "info", "debug" };
 	va_list ap;
 
 	if (level > current_level)

@@ -15,7 +15,10 @@ struct log_ratelimit {
 	unsigned budget;
 	unsigned used;
 };
-#define LOG_RATELIMIT_INIT(n) {.budget = (n), .used = 0}
+#define LOG_RATELIMIT_INIT(n)                                                                                          \
+	{                                                                                                              \
+		.budget = (n), .used = 0                                                                               \
+	}
 bool log_ratelimit_allow(struct log_ratelimit *rl);
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

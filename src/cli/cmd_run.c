@@ -24,16 +24,11 @@ enum {
 };
 
 static const struct option run_options[] = {
-	{"engine", required_argument, NULL, OPT_ENGINE},
-	{"mem", required_argument, NULL, OPT_MEM},
-	{"append", required_argument, NULL, OPT_APPEND},
-	{"initrd", required_argument, NULL, OPT_INITRD},
-	{"format", required_argument, NULL, OPT_FORMAT},
-	{"load-addr", required_argument, NULL, OPT_LOAD_ADDR},
-	{"stats", no_argument, NULL, OPT_STATS},
-	{"trace", no_argument, NULL, OPT_TRACE},
-	{"help", no_argument, NULL, OPT_HELP},
-	{NULL, 0, NULL, 0},
+	{ "engine", required_argument, NULL, OPT_ENGINE }, { "mem", required_argument, NULL, OPT_MEM },
+	{ "append", required_argument, NULL, OPT_APPEND }, { "initrd", required_argument, NULL, OPT_INITRD },
+	{ "format", required_argument, NULL, OPT_FORMAT }, { "load-addr", required_argument, NULL, OPT_LOAD_ADDR },
+	{ "stats", no_argument, NULL, OPT_STATS },	   { "trace", no_argument, NULL, OPT_TRACE },
+	{ "help", no_argument, NULL, OPT_HELP },	   { NULL, 0, NULL, 0 },
 };
 
 static void run_usage(void)
@@ -82,7 +77,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, bool 
 	cfg->mem_size = DEFAULT_MEM_SIZE;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:h", run_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", run_options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_ENGINE:
 			engine = optarg;
@@ -136,7 +131,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, bool 
 int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
-	struct exit_stats total = {0};
+	struct exit_stats total = { 0 };
 	bool help = false;
 	char why[512];
 	struct vm vm;

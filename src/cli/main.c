@@ -11,8 +11,8 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{"run", cmd_run, "run a guest kernel (ringvisor run --help)"},
-	{"engines", cmd_engines, "list the CPU engines and whether this host can run each"},
+	{ "run", cmd_run, "run a guest kernel (ringvisor run --help)" },
+	{ "engines", cmd_engines, "list the CPU engines and whether this host can run each" },
 };
 
 int config_error(const char *fmt, ...)

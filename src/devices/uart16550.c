@@ -39,7 +39,7 @@ void uart16550_init(struct uart16550 *u, struct irq_line irq, struct chardev out
 	u->irq = irq;
 	u->out = out;
 	u->divisor = 12; /* 9600 baud from the 1.8432 MHz clock */
-	u->lcr = 0x03;   /* 8N1 */
+	u->lcr = 0x03;	 /* 8N1 */
 }
 
 void uart16550_destroy(struct uart16550 *u)
@@ -216,7 +216,7 @@ static void uart_write(void *opaque, uint64_t offset, unsigned size, uint64_t va
 	pthread_mutex_unlock(&u->lock);
 }
 
-const struct io_device_ops uart16550_ops = {.read = uart_read, .write = uart_write};
+const struct io_device_ops uart16550_ops = { .read = uart_read, .write = uart_write };
 
 size_t uart16550_receive(struct uart16550 *u, const uint8_t *buf, size_t len)
 {

@@ -17,7 +17,7 @@
 #include "engine/vm_exit.h"
 
 struct guest_memory;
-struct engine;      /* one per VM, engine-private */
+struct engine;	    /* one per VM, engine-private */
 struct engine_vcpu; /* one per vCPU, engine-private */
 
 /* What the VM gives an engine when it creates it. */

@@ -16,8 +16,8 @@ void vcpu_state_reset(struct vcpu_state *s)
 	/* CS:IP = f000:fff0 with the hidden base at the top of the 4 GiB space. */
 	x86_segment_real(&s->seg[SREG_CS], 0xf000, SEG_TYPE_CODE_RX_ACCESSED);
 	s->seg[SREG_CS].base = 0xffff0000;
-	s->ldtr = (struct x86_segment){.limit = 0xffff, .type = SEG_TYPE_LDT, .present = 1};
-	s->tr = (struct x86_segment){.limit = 0xffff, .type = SEG_TYPE_TSS_BUSY, .present = 1};
+	s->ldtr = (struct x86_segment){ .limit = 0xffff, .type = SEG_TYPE_LDT, .present = 1 };
+	s->tr = (struct x86_segment){ .limit = 0xffff, .type = SEG_TYPE_TSS_BUSY, .present = 1 };
 	s->gdtr.limit = 0xffff;
 	s->idtr.limit = 0xffff;
 	s->cr0 = CR0_ET | CR0_NW | CR0_CD;

@@ -118,7 +118,7 @@ struct vcpu_state {
 	struct x86_fpu fpu;
 
 	struct x86_event pending; /* being delivered; type EVENT_NONE if nothing */
-	bool interrupt_shadow;    /* after STI or MOV SS: no interrupt before the next instruction */
+	bool interrupt_shadow;	  /* after STI or MOV SS: no interrupt before the next instruction */
 	bool nmi_masked;
 	bool halted; /* in HLT, waiting for an interrupt */
 };

@@ -8,15 +8,15 @@
 
 enum vm_exit_reason {
 	EXIT_NONE,
-	EXIT_IO,              /* port I/O: io */
-	EXIT_MMIO,            /* access to guest-physical memory outside RAM: mmio */
-	EXIT_HLT,             /* HLT executed; state tells whether interrupts are enabled */
-	EXIT_HYPERCALL,       /* hypercall (docs/guest-abi.md): hypercall */
-	EXIT_SHUTDOWN,        /* triple fault */
+	EXIT_IO,	       /* port I/O: io */
+	EXIT_MMIO,	       /* access to guest-physical memory outside RAM: mmio */
+	EXIT_HLT,	       /* HLT executed; state tells whether interrupts are enabled */
+	EXIT_HYPERCALL,	       /* hypercall (docs/guest-abi.md): hypercall */
+	EXIT_SHUTDOWN,	       /* triple fault */
 	EXIT_INTERRUPT_WINDOW, /* the guest can take an interrupt now */
-	EXIT_INTERRUPTED,     /* run() was kicked from another thread, or a signal arrived */
-	EXIT_DEBUG,           /* single step or breakpoint */
-	EXIT_INTERNAL_ERROR,  /* the engine cannot continue: internal */
+	EXIT_INTERRUPTED,      /* run() was kicked from another thread, or a signal arrived */
+	EXIT_DEBUG,	       /* single step or breakpoint */
+	EXIT_INTERNAL_ERROR,   /* the engine cannot continue: internal */
 	EXIT_REASON_COUNT
 };
 
@@ -26,8 +26,8 @@ struct vm_exit {
 	union {
 		struct {
 			uint16_t port;
-			uint8_t size;  /* 1, 2 or 4 */
-			bool is_write; /* OUT */
+			uint8_t size;	/* 1, 2 or 4 */
+			bool is_write;	/* OUT */
 			uint32_t count; /* > 1 for string I/O with REP */
 			/* size * count bytes owned by the engine, valid until the next run():
 			 * for OUT the data written, for IN the VMM fills it. */
@@ -49,7 +49,7 @@ struct vm_exit {
 		} hypercall;
 		struct {
 			const char *what; /* static string */
-			uint64_t code;    /* engine-specific detail */
+			uint64_t code;	  /* engine-specific detail */
 		} internal;
 	};
 };

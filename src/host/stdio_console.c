@@ -21,7 +21,7 @@ static void stdout_write(void *opaque, const uint8_t *buf, size_t len)
 
 struct chardev stdio_console_chardev(void)
 {
-	return (struct chardev){.write = stdout_write, .opaque = NULL};
+	return (struct chardev){ .write = stdout_write, .opaque = NULL };
 }
 
 static void print_help(void)

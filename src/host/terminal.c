@@ -28,7 +28,7 @@ static void restore_and_reraise(int sig)
 
 static void install_fatal_handlers(void)
 {
-	static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));

@@ -12,7 +12,7 @@ int boot_area_overlaps(uint64_t start, uint64_t len)
 int boot_write_tables(struct guest_memory *mem)
 {
 	struct x86_segment seg;
-	uint64_t gdt[4] = {0};
+	uint64_t gdt[4] = { 0 };
 	uint64_t entry;
 
 	x86_segment_flat(&seg, BOOT_SEL_CODE64, SEG_TYPE_CODE_RX_ACCESSED, 0, 1);
@@ -42,7 +42,7 @@ int boot_write_tables(struct guest_memory *mem)
 
 static void set_data_segments(struct vcpu_state *s)
 {
-	static const enum x86_sreg data[] = {SREG_ES, SREG_SS, SREG_DS, SREG_FS, SREG_GS};
+	static const enum x86_sreg data[] = { SREG_ES, SREG_SS, SREG_DS, SREG_FS, SREG_GS };
 
 	for (unsigned i = 0; i < sizeof(data) / sizeof(data[0]); i++)
 		x86_segment_flat(&s->seg[data[i]], BOOT_SEL_DATA, SEG_TYPE_DATA_RW_ACCESSED, 1, 0);

@@ -15,7 +15,7 @@ struct guest_memory;
 #define BOOT_GDT_ADDR 0x1000ull
 #define BOOT_PML4_ADDR 0x2000ull
 #define BOOT_PDPT_ADDR 0x3000ull
-#define BOOT_PD_ADDR 0x4000ull /* four pages: the first 4 GiB in 2 MiB pages */
+#define BOOT_PD_ADDR 0x4000ull	 /* four pages: the first 4 GiB in 2 MiB pages */
 #define BOOT_INFO_ADDR 0x9000ull /* one page for boot-protocol information */
 
 #define BOOT_SEL_CODE64 0x08

@@ -24,12 +24,12 @@ static void read_phdr(const struct file_image *f, const struct elf_info *info, u
 		Elf64_Phdr ph;
 
 		memcpy(&ph, f->data + off, sizeof(ph));
-		*p = (struct phdr){ph.p_type, ph.p_offset, ph.p_paddr, ph.p_filesz, ph.p_memsz};
+		*p = (struct phdr){ ph.p_type, ph.p_offset, ph.p_paddr, ph.p_filesz, ph.p_memsz };
 	} else {
 		Elf32_Phdr ph;
 
 		memcpy(&ph, f->data + off, sizeof(ph));
-		*p = (struct phdr){ph.p_type, ph.p_offset, ph.p_paddr, ph.p_filesz, ph.p_memsz};
+		*p = (struct phdr){ ph.p_type, ph.p_offset, ph.p_paddr, ph.p_filesz, ph.p_memsz };
 	}
 }
 
@@ -119,8 +119,8 @@ int load_piece(struct guest_memory *mem, uint64_t gpa, const uint8_t *src, uint6
 	return 0;
 }
 
-int elf_load_segments(const struct file_image *f, const struct elf_info *info, struct guest_memory *mem,
-		      uint64_t *end, char *why, size_t why_len)
+int elf_load_segments(const struct file_image *f, const struct elf_info *info, struct guest_memory *mem, uint64_t *end,
+		      char *why, size_t why_len)
 {
 	uint64_t phoff, phnum, phentsize;
 	unsigned loaded = 0;

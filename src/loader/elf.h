@@ -19,8 +19,8 @@ bool elf_is_elf(const struct file_image *f);
 int elf_check(const struct file_image *f, struct elf_info *info, char *why, size_t why_len);
 /* Copies every PT_LOAD segment to its physical address and zero-fills the rest of
  * its memory size. *end is the highest address loaded (exclusive). */
-int elf_load_segments(const struct file_image *f, const struct elf_info *info, struct guest_memory *mem,
-		      uint64_t *end, char *why, size_t why_len);
+int elf_load_segments(const struct file_image *f, const struct elf_info *info, struct guest_memory *mem, uint64_t *end,
+		      char *why, size_t why_len);
 /* Copies a piece of an image to guest RAM, refusing the boot area and anything
  * outside RAM. zero_len more bytes after it are cleared. */
 int load_piece(struct guest_memory *mem, uint64_t gpa, const uint8_t *src, uint64_t len, uint64_t zero_len,

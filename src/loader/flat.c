@@ -25,8 +25,10 @@ static int flat_load(const struct file_image *f, const struct load_request *req,
 		return -1;
 	}
 	if (addr >= REAL_MODE_LIMIT || f->size > REAL_MODE_LIMIT - addr) {
-		snprintf(why, why_len, "%s: a flat binary runs in real mode and must lie below 1 MiB (load address 0x%llx, %zu bytes)",
-			 f->path, (unsigned long long)addr, f->size);
+		snprintf(
+		    why, why_len,
+		    "%s: a flat binary runs in real mode and must lie below 1 MiB (load address 0x%llx, %zu bytes)",
+		    f->path, (unsigned long long)addr, f->size);
 		return -1;
 	}
 	dst = guest_memory_ptr(mem, addr, f->size);

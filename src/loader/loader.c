@@ -117,7 +117,8 @@ int loader_load(const struct load_request *req, struct guest_memory *mem, struct
 		return -1;
 	l = choose(&kernel, req->format);
 	if (!l) {
-		snprintf(why, why_len, "%s: not a kernel ringvisor can load (ELF, Multiboot; use --format flat for a raw binary)",
+		snprintf(why, why_len,
+			 "%s: not a kernel ringvisor can load (ELF, Multiboot; use --format flat for a raw binary)",
 			 req->kernel_path);
 		file_image_free(&kernel);
 		return -1;

@@ -20,7 +20,7 @@ enum kernel_format { FORMAT_AUTO, FORMAT_ELF, FORMAT_MULTIBOOT, FORMAT_FLAT, FOR
 struct load_request {
 	const char *kernel_path;
 	const char *initrd_path; /* NULL if none */
-	const char *cmdline;     /* NULL if none */
+	const char *cmdline;	 /* NULL if none */
 	enum kernel_format format;
 	uint64_t load_addr; /* flat binaries */
 	bool load_addr_set;

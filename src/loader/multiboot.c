@@ -85,8 +85,8 @@ static bool multiboot_detect(const struct file_image *f)
 }
 
 /* Load by the header's address fields (the "a.out kludge", flag bit 16). */
-static int load_by_addresses(const struct file_image *f, long hoff, const struct mb_header *h,
-			     struct guest_memory *mem, uint64_t *end, char *why, size_t why_len)
+static int load_by_addresses(const struct file_image *f, long hoff, const struct mb_header *h, struct guest_memory *mem,
+			     uint64_t *end, char *why, size_t why_len)
 {
 	uint64_t file_start, load_len, load_end, bss_end;
 
@@ -108,8 +108,8 @@ static int load_by_addresses(const struct file_image *f, long hoff, const struct
 			 f->path);
 		return -1;
 	}
-	if (load_piece(mem, h->load_addr, f->data + file_start, load_len, bss_end - load_end, "Multiboot kernel",
-		       why, why_len))
+	if (load_piece(mem, h->load_addr, f->data + file_start, load_len, bss_end - load_end, "Multiboot kernel", why,
+		       why_len))
 		return -1;
 	*end = bss_end;
 	return 0;
@@ -144,13 +144,13 @@ static unsigned build_mmap(const struct guest_memory *mem, struct mb_mmap_entry 
 	unsigned n = 0;
 
 	/* The PC's conventional memory, the EBDA and BIOS area, then RAM above 1 MiB. */
-	e[n++] = (struct mb_mmap_entry){20, 0, 0x9fc00, 1};
-	e[n++] = (struct mb_mmap_entry){20, 0x9fc00, 0x400, 2};
-	e[n++] = (struct mb_mmap_entry){20, 0xf0000, 0x10000, 2};
+	e[n++] = (struct mb_mmap_entry){ 20, 0, 0x9fc00, 1 };
+	e[n++] = (struct mb_mmap_entry){ 20, 0x9fc00, 0x400, 2 };
+	e[n++] = (struct mb_mmap_entry){ 20, 0xf0000, 0x10000, 2 };
 	if (low_end > 0x100000)
-		e[n++] = (struct mb_mmap_entry){20, 0x100000, low_end - 0x100000, 1};
+		e[n++] = (struct mb_mmap_entry){ 20, 0x100000, low_end - 0x100000, 1 };
 	if (mem->nregions > 1)
-		e[n++] = (struct mb_mmap_entry){20, mem->region[1].gpa, mem->region[1].size, 1};
+		e[n++] = (struct mb_mmap_entry){ 20, mem->region[1].gpa, mem->region[1].size, 1 };
 	return n;
 }
 
@@ -188,8 +188,8 @@ static int multiboot_load(const struct file_image *f, const struct load_request 
 {
 	static const char loader_name[] = "ringvisor";
 	struct mb_mmap_entry mmap[MEM_MAX_REGIONS + 3];
-	struct mb_info mbi = {0};
-	struct mb_module mod = {0};
+	struct mb_info mbi = { 0 };
+	struct mb_module mod = { 0 };
 	struct mb_header h;
 	char cmdline[MBI_CMDLINE_MAX];
 	uint64_t end, low_end = guest_memory_low_end(mem);

@@ -24,8 +24,8 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a <= b + (blen - 1) && b <= a + (alen - 1);
 }
 
-int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len, const char *name,
-		    const struct io_device_ops *ops, void *opaque)
+int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len, const char *name, const struct io_device_ops *ops,
+		    void *opaque)
 {
 	size_t pos = 0;
 
@@ -47,7 +47,7 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len, const char 
 		bus->capacity = cap;
 	}
 	memmove(&bus->ranges[pos + 1], &bus->ranges[pos], (bus->count - pos) * sizeof(*bus->ranges));
-	bus->ranges[pos] = (struct io_range){.base = base, .len = len, .name = name, .ops = ops, .opaque = opaque};
+	bus->ranges[pos] = (struct io_range){ .base = base, .len = len, .name = name, .ops = ops, .opaque = opaque };
 	bus->count++;
 	return 0;
 }

@@ -35,7 +35,7 @@ struct io_range {
 #define BUS_LOGGED_MAX 64
 
 struct io_bus {
-	const char *name; /* "port" or "mmio", for messages */
+	const char *name;	 /* "port" or "mmio", for messages */
 	struct io_range *ranges; /* sorted by base */
 	size_t count;
 	size_t capacity;
@@ -51,8 +51,8 @@ struct io_bus {
 void io_bus_init(struct io_bus *bus, const char *name);
 void io_bus_destroy(struct io_bus *bus);
 /* 0 on success; -1 if len is zero, the range wraps, or it overlaps a registered one. */
-int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len, const char *name,
-		    const struct io_device_ops *ops, void *opaque);
+int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len, const char *name, const struct io_device_ops *ops,
+		    void *opaque);
 const struct io_range *io_bus_find(const struct io_bus *bus, uint64_t addr);
 
 uint64_t io_bus_read(struct io_bus *bus, uint64_t addr, unsigned size);

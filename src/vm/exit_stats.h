@@ -11,7 +11,7 @@
 struct exit_stats {
 	uint64_t count[EXIT_REASON_COUNT];
 	uint64_t handle_ns[EXIT_REASON_COUNT]; /* time in the VMM handling the exit */
-	uint64_t guest_ns;                     /* time inside the engine's run() */
+	uint64_t guest_ns;		       /* time inside the engine's run() */
 };
 
 void exit_stats_add(struct exit_stats *total, const struct exit_stats *part);

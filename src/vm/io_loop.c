@@ -14,7 +14,7 @@
 #include "vm/vm.h"
 
 /* Signals that stop the VM with status 128 + signal number, like a shell reports. */
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 struct input_state {
 	struct console_input filter;
@@ -25,8 +25,8 @@ struct input_state {
 
 static void push_pending(struct vm *vm, struct input_state *in)
 {
-	in->pending_off += uart16550_receive(&vm->com1, in->pending + in->pending_off,
-					     in->pending_len - in->pending_off);
+	in->pending_off +=
+	    uart16550_receive(&vm->com1, in->pending + in->pending_off, in->pending_len - in->pending_off);
 	if (in->pending_off == in->pending_len)
 		in->pending_len = in->pending_off = 0;
 }
@@ -64,9 +64,9 @@ static void serve(struct vm *vm, int sfd, struct input_state *in)
 {
 	while (!vm_stopping(vm)) {
 		struct pollfd fds[3] = {
-			{.fd = vm->stop_fd, .events = POLLIN},
-			{.fd = sfd, .events = POLLIN},
-			{.fd = in->open && !in->pending_len ? STDIN_FILENO : -1, .events = POLLIN},
+			{ .fd = vm->stop_fd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = in->open && !in->pending_len ? STDIN_FILENO : -1, .events = POLLIN },
 		};
 		/* While input waits for room in the FIFO, look again soon. */
 		int timeout = in->pending_len ? 5 : -1;
@@ -88,7 +88,7 @@ static void serve(struct vm *vm, int sfd, struct input_state *in)
 
 int vm_run(struct vm *vm)
 {
-	struct input_state in = {.open = true};
+	struct input_state in = { .open = true };
 	sigset_t set;
 	int sfd = make_signalfd(&set);
 	int status;

@@ -32,10 +32,11 @@ int guest_memory_init(struct guest_memory *mem, uint64_t size, char *why, size_t
 		goto fail;
 	}
 	mem->size = size;
-	mem->region[0] = (struct mem_region){.gpa = 0, .size = low, .hva = mem->base};
+	mem->region[0] = (struct mem_region){ .gpa = 0, .size = low, .hva = mem->base };
 	mem->nregions = 1;
 	if (size > low) {
-		mem->region[1] = (struct mem_region){.gpa = MEM_HIGH_START, .size = size - low, .hva = mem->base + low};
+		mem->region[1] =
+		    (struct mem_region){ .gpa = MEM_HIGH_START, .size = size - low, .hva = mem->base + low };
 		mem->nregions = 2;
 	}
 	return 0;

@@ -56,8 +56,8 @@ static void dump_state(struct vcpu *v)
 		log_error("vcpu%d: cannot read its state", v->index);
 		return;
 	}
-	log_error("vcpu%d: rip=0x%016" PRIx64 " rflags=0x%08" PRIx64 " cs=0x%04x cr0=0x%08" PRIx64
-		  " cr3=0x%" PRIx64 " cr4=0x%" PRIx64 " efer=0x%" PRIx64,
+	log_error("vcpu%d: rip=0x%016" PRIx64 " rflags=0x%08" PRIx64 " cs=0x%04x cr0=0x%08" PRIx64 " cr3=0x%" PRIx64
+		  " cr4=0x%" PRIx64 " efer=0x%" PRIx64,
 		  v->index, s.rip, s.rflags, s.seg[SREG_CS].selector, s.cr0, s.cr3, s.cr4, s.efer);
 	log_error("vcpu%d: rax=0x%" PRIx64 " rbx=0x%" PRIx64 " rcx=0x%" PRIx64 " rdx=0x%" PRIx64 " rsp=0x%" PRIx64,
 		  v->index, s.gpr[GPR_RAX], s.gpr[GPR_RBX], s.gpr[GPR_RCX], s.gpr[GPR_RDX], s.gpr[GPR_RSP]);

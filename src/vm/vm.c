@@ -55,14 +55,14 @@ static void debug_exit_stop(void *opaque, int status)
 /* The fixed PC devices of this machine, each on its bus. */
 static int register_devices(struct vm *vm, char *why, size_t why_len)
 {
-	uart16550_init(&vm->com1, (struct irq_line){0}, vm->console);
-	vm->debug_exit = (struct debug_exit){.stop = debug_exit_stop, .opaque = vm};
+	uart16550_init(&vm->com1, (struct irq_line){ 0 }, vm->console);
+	vm->debug_exit = (struct debug_exit){ .stop = debug_exit_stop, .opaque = vm };
 	if (io_bus_register(&vm->pio, UART_COM1_BASE, UART_REG_COUNT, "com1", &uart16550_ops, &vm->com1) ||
 	    io_bus_register(&vm->pio, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, "debug-exit", &debug_exit_ops,
 			    &vm->debug_exit) ||
 	    /* Reads of the hypercall port answer all ones without a log line; writes
 	     * never get here, the engine turns them into hypercall exits. */
-	    io_bus_register(&vm->pio, HC_PORT, 1, "hypercall", &(const struct io_device_ops){0}, NULL)) {
+	    io_bus_register(&vm->pio, HC_PORT, 1, "hypercall", &(const struct io_device_ops){ 0 }, NULL)) {
 		snprintf(why, why_len, "internal error: overlapping device ranges");
 		return -1;
 	}
@@ -108,7 +108,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		return -1;
 	if (loader_load(&cfg->boot, &vm->mem, &boot, why, why_len))
 		return -1;
-	env = (struct engine_env){.mem = &vm->mem, .vcpu_count = 1};
+	env = (struct engine_env){ .mem = &vm->mem, .vcpu_count = 1 };
 	if (vm->ops->create(&env, &vm->engine, why, why_len))
 		return -1;
 	return create_vcpus(vm, &boot, why, why_len);

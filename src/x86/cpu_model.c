@@ -102,9 +102,9 @@ void cpu_model_cpuid(uint32_t function, uint32_t index, uint32_t apic_id, struct
 size_t cpu_model_leaves(uint32_t apic_id, struct cpuid_leaf *out, size_t max)
 {
 	static const uint32_t ranges[][2] = {
-		{0, MODEL_MAX_BASIC},
-		{0x40000000, MODEL_MAX_HYPERVISOR},
-		{0x80000000, MODEL_MAX_EXTENDED},
+		{ 0, MODEL_MAX_BASIC },
+		{ 0x40000000, MODEL_MAX_HYPERVISOR },
+		{ 0x80000000, MODEL_MAX_EXTENDED },
 	};
 	size_t n = 0;
 

@@ -22,11 +22,9 @@ static const struct {
 	int cap;
 	const char *name;
 } required_caps[] = {
-	{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
-	{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
-	{KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
-	{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
-	{KVM_CAP_SYNC_REGS, "KVM_CAP_SYNC_REGS"},
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },	  { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" }, { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	{ KVM_CAP_SYNC_REGS, "KVM_CAP_SYNC_REGS" },
 };
 
 /* Opens /dev/kvm and checks it has what the engine uses. Returns the fd or -1. */
@@ -82,8 +80,8 @@ static int map_memory(struct engine *e, char *why, size_t why_len)
 		};
 
 		if (ioctl(e->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
-			snprintf(why, why_len, "kvm: cannot map guest RAM at 0x%llx: %s",
-				 (unsigned long long)r->gpa, strerror(errno));
+			snprintf(why, why_len, "kvm: cannot map guest RAM at 0x%llx: %s", (unsigned long long)r->gpa,
+				 strerror(errno));
 			return -1;
 		}
 	}

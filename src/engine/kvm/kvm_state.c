@@ -7,8 +7,8 @@
 #include "x86/arch.h"
 
 static const uint32_t state_msrs[] = {
-	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE, MSR_SYSENTER_CS,
-	MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_TSC, MSR_PAT, MSR_MISC_ENABLE,
+	MSR_STAR,	  MSR_LSTAR,	    MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE, MSR_SYSENTER_CS,
+	MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_TSC,   MSR_PAT,	   MSR_MISC_ENABLE,
 };
 #define NMSRS (sizeof(state_msrs) / sizeof(state_msrs[0]))
 
@@ -76,32 +76,36 @@ static void seg_to_kvm(struct kvm_segment *k, const struct x86_segment *s)
 	};
 }
 
-/* KVM's GPR order differs from the architectural encoding order of enum x86_gpr. */
-#define REGS_MAP(X)                                                                                                    \
-	X(RAX, rax) X(RCX, rcx) X(RDX, rdx) X(RBX, rbx) X(RSP, rsp) X(RBP, rbp) X(RSI, rsi) X(RDI, rdi) X(R8, r8)       \
-	X(R9, r9) X(R10, r10) X(R11, r11) X(R12, r12) X(R13, r13) X(R14, r14) X(R15, r15)
-
-static void regs_from_kvm(struct vcpu_state *s, const struct kvm_regs *r)
+/* KVM's field for each register in the architectural order of enum x86_gpr. */
+static __u64 *kvm_gpr(struct kvm_regs *r, int i)
 {
-#define X(name, field) s->gpr[GPR_##name] = r->field;
-	REGS_MAP(X)
-#undef X
+	__u64 *slots[GPR_COUNT] = {
+		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi, &r->rdi,
+		&r->r8,	 &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
+	};
+
+	return slots[i];
+}
+
+static void regs_from_kvm(struct vcpu_state *s, struct kvm_regs *r)
+{
+	for (int i = 0; i < GPR_COUNT; i++)
+		s->gpr[i] = *kvm_gpr(r, i);
 	s->rip = r->rip;
 	s->rflags = r->rflags;
 }
 
 static void regs_to_kvm(struct kvm_regs *r, const struct vcpu_state *s)
 {
-#define X(name, field) r->field = s->gpr[GPR_##name];
-	REGS_MAP(X)
-#undef X
+	for (int i = 0; i < GPR_COUNT; i++)
+		*kvm_gpr(r, i) = s->gpr[i];
 	r->rip = s->rip;
 	r->rflags = s->rflags;
 }
 
 static struct kvm_segment *sreg_slot(struct kvm_sregs *k, int i)
 {
-	struct kvm_segment *slots[SREG_COUNT] = {&k->es, &k->cs, &k->ss, &k->ds, &k->fs, &k->gs};
+	struct kvm_segment *slots[SREG_COUNT] = { &k->es, &k->cs, &k->ss, &k->ds, &k->fs, &k->gs };
 
 	return slots[i];
 }
@@ -112,8 +116,8 @@ static void sregs_from_kvm(struct vcpu_state *s, struct kvm_sregs *k)
 		seg_from_kvm(&s->seg[i], sreg_slot(k, i));
 	seg_from_kvm(&s->ldtr, &k->ldt);
 	seg_from_kvm(&s->tr, &k->tr);
-	s->gdtr = (struct x86_dtable){.base = k->gdt.base, .limit = k->gdt.limit};
-	s->idtr = (struct x86_dtable){.base = k->idt.base, .limit = k->idt.limit};
+	s->gdtr = (struct x86_dtable){ .base = k->gdt.base, .limit = k->gdt.limit };
+	s->idtr = (struct x86_dtable){ .base = k->idt.base, .limit = k->idt.limit };
 	s->cr0 = k->cr0;
 	s->cr2 = k->cr2;
 	s->cr3 = k->cr3;
@@ -174,13 +178,13 @@ static void events_from_kvm(struct vcpu_state *s, const struct kvm_vcpu_events *
 {
 	memset(&s->pending, 0, sizeof(s->pending));
 	if (ev->exception.injected) {
-		s->pending = (struct x86_event){EVENT_EXCEPTION, ev->exception.nr, ev->exception.has_error_code,
-						ev->exception.error_code};
+		s->pending = (struct x86_event){ EVENT_EXCEPTION, ev->exception.nr, ev->exception.has_error_code,
+						 ev->exception.error_code };
 	} else if (ev->nmi.injected) {
-		s->pending = (struct x86_event){EVENT_NMI, 2, false, 0};
+		s->pending = (struct x86_event){ EVENT_NMI, 2, false, 0 };
 	} else if (ev->interrupt.injected) {
-		s->pending = (struct x86_event){ev->interrupt.soft ? EVENT_SOFTINT : EVENT_EXTINT, ev->interrupt.nr,
-						false, 0};
+		s->pending =
+		    (struct x86_event){ ev->interrupt.soft ? EVENT_SOFTINT : EVENT_EXTINT, ev->interrupt.nr, false, 0 };
 	}
 	s->interrupt_shadow = ev->interrupt.shadow != 0;
 	s->nmi_masked = ev->nmi.masked;
@@ -261,12 +265,12 @@ out:
 
 int kvm_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 {
-	struct kvm_regs regs = {0};
+	struct kvm_regs regs = { 0 };
 	struct kvm_sregs sregs;
 	struct kvm_fpu fpu;
 	struct kvm_vcpu_events ev;
-	struct kvm_debugregs dr = {0};
-	struct kvm_mp_state mp = {.mp_state = s->halted ? KVM_MP_STATE_HALTED : KVM_MP_STATE_RUNNABLE};
+	struct kvm_debugregs dr = { 0 };
+	struct kvm_mp_state mp = { .mp_state = s->halted ? KVM_MP_STATE_HALTED : KVM_MP_STATE_RUNNABLE };
 	struct kvm_msrs *msrs = msr_list();
 	struct x86_msrs copy = s->msr;
 	int rc = -1;

@@ -88,7 +88,7 @@ void kvm_vcpu_kick(struct engine_vcpu *v)
 
 int kvm_inject_interrupt(struct engine_vcpu *v, uint8_t vector)
 {
-	struct kvm_interrupt irq = {.irq = vector};
+	struct kvm_interrupt irq = { .irq = vector };
 
 	if (!v->run->ready_for_interrupt_injection)
 		return -1;

@@ -1,0 +1,117 @@
+# Bare-metal test guests, built from guests/ into build/guests/.
+# Included by the top-level Makefile; `make guests` builds just these.
+# Everything here is prefixed GUEST_/guest so it cannot clash with the VMM's
+# own variables, and all paths are relative to the top of the tree.
+
+GUEST_MK := $(lastword $(MAKEFILE_LIST))
+GUEST_SRC := guests
+GUEST_OUT := build/guests
+GUEST_OBJ := $(GUEST_OUT)/obj
+
+GUEST_CC ?= gcc
+GUEST_LD ?= ld
+GUEST_OBJCOPY ?= objcopy
+
+# -fno-tree-loop-distribute-patterns: gcc would turn memset's own loop into a
+# call to memset. -fcf-protection=none: no endbr64 for the engines to decode.
+GUEST_CFLAGS := -ffreestanding -nostdlib -fno-pic -fno-stack-protector \
+	-mno-red-zone -mgeneral-regs-only -O2 -Wall -Wextra -Werror \
+	-fno-asynchronous-unwind-tables -fcf-protection=none \
+	-fno-tree-loop-distribute-patterns -I$(GUEST_SRC)/lib -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static --build-id=none -z noexecstack \
+	-z max-page-size=0x1000 -z noseparate-code --no-warn-rwx-segments
+
+# C guests, by how they are entered.
+GUEST_C64 := hypercall pio exit16 exit32 mmio triplefault spin hammer
+GUEST_C32 := hello32
+GUEST_MB := multiboot
+GUEST_MBAOUT := mbaout
+
+GUESTS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello16.bin \
+	$(GUEST_C64:%=$(GUEST_OUT)/%.elf) $(GUEST_C32:%=$(GUEST_OUT)/%.elf) \
+	$(GUEST_MB:%=$(GUEST_OUT)/%.elf) $(GUEST_MBAOUT:%=$(GUEST_OUT)/%.elf)
+
+GUEST_LIB_C := uart printf test str
+GUEST_LIB64 := $(GUEST_LIB_C:%=$(GUEST_OBJ)/64/lib/%.o)
+GUEST_LIB32 := $(GUEST_LIB_C:%=$(GUEST_OBJ)/32/lib/%.o)
+
+GUEST_OBJ64_C := $(GUEST_LIB64) $(GUEST_C64:%=$(GUEST_OBJ)/64/%.o)
+GUEST_OBJ32_C := $(GUEST_LIB32) \
+	$(GUEST_C32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MB:%=$(GUEST_OBJ)/32/%.o) \
+	$(GUEST_MBAOUT:%=$(GUEST_OBJ)/32/%.o)
+GUEST_OBJ64_S := $(GUEST_OBJ)/64/lib/entry64.o $(GUEST_OBJ)/64/hello.o
+GUEST_OBJ32_S := $(GUEST_OBJ)/32/lib/entry32.o $(GUEST_OBJ)/32/lib/multiboot.o
+GUEST_OBJ16_S := $(GUEST_OBJ)/16/hello16.o
+GUEST_MBAOUT_ENTRY := $(GUEST_OBJ)/32/lib/multiboot-aout.o
+
+.PHONY: guests guests-clean
+guests: $(GUESTS)
+
+guests-clean:
+	rm -rf $(GUEST_OUT)
+
+# --- objects ---------------------------------------------------------------
+
+$(GUEST_OBJ64_C): $(GUEST_OBJ)/64/%.o: $(GUEST_SRC)/%.c $(GUEST_MK)
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m64 $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OBJ32_C): $(GUEST_OBJ)/32/%.o: $(GUEST_SRC)/%.c $(GUEST_MK)
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m32 $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OBJ64_S): $(GUEST_OBJ)/64/%.o: $(GUEST_SRC)/%.S $(GUEST_MK)
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m64 $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OBJ32_S): $(GUEST_OBJ)/32/%.o: $(GUEST_SRC)/%.S $(GUEST_MK)
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m32 $(GUEST_CFLAGS) -c $< -o $@
+
+# hello16.S is .code16 throughout; -m32 only picks the ELF32 object format.
+$(GUEST_OBJ16_S): $(GUEST_OBJ)/16/%.o: $(GUEST_SRC)/%.S $(GUEST_MK)
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m32 $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_MBAOUT_ENTRY): $(GUEST_SRC)/lib/multiboot.S $(GUEST_MK)
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m32 $(GUEST_CFLAGS) -DMB_AOUT -c $< -o $@
+
+# --- guests ------------------------------------------------------------------
+
+$(GUEST_OUT)/hello.elf: $(GUEST_OBJ)/64/hello.o $(GUEST_SRC)/lib/elf64.ld
+	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf64.ld \
+		-o $@ $<
+
+$(GUEST_C64:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/64/%.o \
+		$(GUEST_OBJ)/64/lib/entry64.o $(GUEST_LIB64) \
+		$(GUEST_SRC)/lib/elf64.ld
+	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf64.ld \
+		-o $@ $(GUEST_OBJ)/64/lib/entry64.o $< $(GUEST_LIB64)
+
+$(GUEST_C32:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
+		$(GUEST_OBJ)/32/lib/entry32.o $(GUEST_LIB32) \
+		$(GUEST_SRC)/lib/elf32.ld
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf32.ld \
+		-o $@ $(GUEST_OBJ)/32/lib/entry32.o $< $(GUEST_LIB32)
+
+$(GUEST_MB:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
+		$(GUEST_OBJ)/32/lib/multiboot.o $(GUEST_LIB32) \
+		$(GUEST_SRC)/lib/elf32.ld
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf32.ld \
+		-o $@ $(GUEST_OBJ)/32/lib/multiboot.o $< $(GUEST_LIB32)
+
+$(GUEST_MBAOUT:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: \
+		$(GUEST_OBJ)/32/%.o $(GUEST_MBAOUT_ENTRY) $(GUEST_LIB32) \
+		$(GUEST_SRC)/lib/mbaout.ld
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/mbaout.ld \
+		-o $@ $(GUEST_MBAOUT_ENTRY) $< $(GUEST_LIB32)
+
+$(GUEST_OBJ)/16/hello16.elf: $(GUEST_OBJ)/16/hello16.o $(GUEST_SRC)/lib/flat16.ld
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/flat16.ld \
+		-o $@ $<
+
+$(GUEST_OUT)/hello16.bin: $(GUEST_OBJ)/16/hello16.elf
+	$(GUEST_OBJCOPY) -O binary $< $@
+
+-include $(wildcard $(GUEST_OBJ)/*/*.d $(GUEST_OBJ)/*/lib/*.d)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Ringvisor needs to build and test, if missing.
+set -eu
+packages=(
+	gcc make binutils libc6-dev   # the VMM and the freestanding test guests
+	libcmocka-dev                 # unit tests
+	clang-format                  # the tree stays formatted
+	shellcheck                    # the test and build scripts stay clean
+	util-linux                    # script(1): runs guests under a pseudo-terminal
+	qemu-system-x86               # the reference the Multiboot guests are checked against
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

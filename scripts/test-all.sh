@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The README's second command: install what is needed, build both flavours
+# (release and ASan+UBSan), and run every test. Ends with one summary line,
+# "N passed, N failed, N skipped", counting individual checks.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+scripts/install-deps.sh || { echo "dependency installation failed"; exit 1; }
+jobs=$(nproc)
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+passed=0 failed=0 skipped=0 broken=()
+
+# step NAME COMMAND...: runs a step; its output is shown and kept for counting.
+step() {
+	local name=$1
+	shift
+	echo "=== $name"
+	"$@" 2>&1 | tee "$logs/$name.log"
+	local status=${PIPESTATUS[0]}
+	[ "$status" -eq 0 ] || broken+=("$name (status $status)")
+	# Runners print "N passed, N failed, N skipped"; cmocka prints its own lines.
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/$name.log" | tail -n 1)
+	if [ -n "$line" ]; then
+		passed=$((passed + $(echo "$line" | awk '{print $1}')))
+		failed=$((failed + $(echo "$line" | awk '{print $3}')))
+		skipped=$((skipped + $(echo "$line" | awk '{print $5 + 0}')))
+	fi
+	passed=$((passed + $(grep -hoE '^\[  PASSED  \] [0-9]+' "$logs/$name.log" | awk '{s += $4} END {print s + 0}')))
+	failed=$((failed + $(grep -hoE '^\[  FAILED  \] [0-9]+' "$logs/$name.log" | awk '{s += $4} END {print s + 0}')))
+	skipped=$((skipped + $(grep -hoE '^\[  SKIPPED \] [0-9]+' "$logs/$name.log" | awk '{s += $4} END {print s + 0}')))
+}
+
+step build make -s -j"$jobs"
+step build-asan make -s -j"$jobs" MODE=asan
+step format make -s check-format
+step shellcheck shellcheck scripts/*.sh tests/integration/*.sh .ci/run
+step unit make -s unit-test
+step unit-asan make -s MODE=asan unit-test
+step guests tests/integration/run-guests.sh
+step cli tests/integration/run-cli.sh
+step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
+step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh
+
+echo
+for b in "${broken[@]}"; do echo "broken step: $b"; done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ ${#broken[@]} -eq 0 ] && [ "$failed" -eq 0 ]
