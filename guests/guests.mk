@@ -4,6 +4,8 @@
 # own variables, and all paths are relative to the top of the tree.
 
 GUEST_MK := $(lastword $(MAKEFILE_LIST))
+# Whatever includes this keeps its own default goal (restored at the end).
+GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
 GUEST_SRC := guests
 GUEST_OUT := build/guests
 GUEST_OBJ := $(GUEST_OUT)/obj
@@ -115,3 +117,5 @@ $(GUEST_OUT)/hello16.bin: $(GUEST_OBJ)/16/hello16.elf
 	$(GUEST_OBJCOPY) -O binary $< $@
 
 -include $(wildcard $(GUEST_OBJ)/*/*.d $(GUEST_OBJ)/*/lib/*.d)
+
+.DEFAULT_GOAL := $(GUEST_SAVED_GOAL)

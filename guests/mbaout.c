@@ -2,7 +2,13 @@
  * the header_addr/load_addr/load_end_addr/bss_end_addr/entry_addr fields
  * (lib/multiboot.S built with -DMB_AOUT, linked by lib/mbaout.ld, whose
  * comment explains the two traps for a loader that ignores those fields).
- * Status 1 through the debug exit if every check passed. */
+ * Status 1 through the debug exit if every check passed.
+ *
+ * On QEMU 7.2 (qemu-system-x86_64 -accel tcg -kernel build/guests/mbaout.elf
+ * -m 64M -serial stdio -display none -monitor none -no-reboot
+ * -device isa-debug-exit,iobase=0xf4,iosize=4) it prints the lines of
+ * tests/guests/mbaout.stdout and ends with status 1: QEMU follows the kludge
+ * fields, as the Multiboot spec asks. */
 #include <stdint.h>
 
 #include "cpu.h"

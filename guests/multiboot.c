@@ -3,8 +3,21 @@
  * passes:
  *   ringvisor run --mem 64M --append "rv-test one two"
  *       --initrd tests/guests/multiboot-module.txt build/guests/multiboot.elf
- * It passes unchanged on QEMU, the reference (see the comment at the end).
- * Status 1 through the debug exit if every check passed. */
+ * Status 1 through the debug exit if every check passed.
+ *
+ * It passes unchanged on QEMU 7.2, the reference:
+ *   qemu-system-x86_64 -accel tcg -kernel build/guests/multiboot.elf
+ *       -append "rv-test one two" -initrd tests/guests/multiboot-module.txt
+ *       -m 64M -serial stdio -display none -monitor none -no-reboot
+ *       -device isa-debug-exit,iobase=0xf4,iosize=4
+ * printing the same lines as tests/guests/multiboot.stdout, status 1. What
+ * QEMU passed: flags 0x24f, mem_lower 639, mem_upper 64384, command line
+ * "build/guests/multiboot.elf rv-test one two", loader name "qemu", module 0
+ * page-aligned right after the kernel, and a memory map of
+ *   0-0x9fc00 available, 0x9fc00-0xa0000 reserved, 0xf0000-0x100000
+ *   reserved, 0x100000-0x3fe0000 available, 0x3fe0000-0x4000000 reserved,
+ *   plus reserved ranges at 0xfffc0000 and 0xfd00000000.
+ * Hence the loose checks on mem_upper and the memory map below. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,9 +43,6 @@ extern char __image_start[], _end[];
 static void check_cpu_state(void)
 {
 	unsigned long cr0 = read_cr0(), flags = read_flags();
-	uint16_t sel[] = { read_cs(), read_ds(), read_es(),
-			   read_ss(), read_fs(), read_gs() };
-	bool flat = true;
 
 	if ((cr0 & CR0_PE) && !(cr0 & CR0_PG))
 		pass("protected mode, paging off");
@@ -42,18 +52,9 @@ static void check_cpu_state(void)
 		pass("interrupts disabled");
 	else
 		fail("interrupts disabled", "EFLAGS = 0x%lx", flags);
-	/* The spec fixes base 0 and limit 0xffffffff, not the selector values. */
-	for (unsigned int i = 0; i < sizeof(sel) / sizeof(sel[0]); i++)
-		if (segment_limit(sel[i]) != 0xffffffff)
-			flat = false;
-	if (flat)
-		pass("segments have a 4 GiB limit");
-	else
-		fail("segments have a 4 GiB limit",
-		     "limits of CS DS ES SS FS GS: %x %x %x %x %x %x",
-		     segment_limit(sel[0]), segment_limit(sel[1]),
-		     segment_limit(sel[2]), segment_limit(sel[3]),
-		     segment_limit(sel[4]), segment_limit(sel[5]));
+	/* Segments are not checked: the spec says the GDTR may be invalid, so
+	 * their descriptors cannot be read back (and LSL, which would read
+	 * them, fails under this host's nested KVM). */
 }
 
 static void check_memory_sizes(const struct mb_info *mbi)

@@ -39,14 +39,17 @@ READ_SEG(fs)
 READ_SEG(gs)
 #undef READ_SEG
 
-/* Segment limit of a selector via LSL; returns 0 if the selector is not
- * valid for LSL (ZF clear). */
-static inline uint32_t segment_limit(uint16_t sel)
-{
-	uint32_t limit = 0;
+struct gdtr {
+	uint16_t limit;
+	unsigned long base;
+} __attribute__((packed));
 
-	__asm__ volatile("lsl %1, %0" : "+r"(limit) : "rm"((uint32_t)sel) : "cc");
-	return limit;
+static inline struct gdtr read_gdtr(void)
+{
+	struct gdtr g;
+
+	__asm__ volatile("sgdt %0" : "=m"(g));
+	return g;
 }
 
 /* Stop for good: with interrupts off nothing can wake the CPU, so
