@@ -7,6 +7,7 @@ packages=(
 	clang-format                  # the tree stays formatted
 	shellcheck                    # the test and build scripts stay clean
 	util-linux                    # script(1): runs guests under a pseudo-terminal
+	python3                       # drives the console test on a pseudo-terminal
 	qemu-system-x86               # the reference the Multiboot guests are checked against
 )
 missing=()

@@ -39,8 +39,10 @@ step unit make -s unit-test
 step unit-asan make -s MODE=asan unit-test
 step guests tests/integration/run-guests.sh
 step cli tests/integration/run-cli.sh
+step console python3 tests/integration/console_pty.py build/ringvisor build/guests/echo.elf
 step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh
+step console-asan python3 tests/integration/console_pty.py build/asan/ringvisor build/guests/echo.elf
 
 echo
 for b in "${broken[@]}"; do echo "broken step: $b"; done

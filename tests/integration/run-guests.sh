@@ -5,6 +5,7 @@
 #   NAME.stdout  the exact standard output (what the guest sent to COM1)
 #   NAME.status  the exit status of `ringvisor run`
 #   NAME.args    optional: arguments before the kernel, one per line
+#   NAME.stdin   optional: fed to ringvisor's standard input (else /dev/null)
 #
 # Usage: tests/integration/run-guests.sh [CASE...]   (default: every case)
 # Environment:
@@ -31,7 +32,7 @@ expect_dir=tests/guests
 
 # Cases in order; tty-* run a guest under a pseudo-terminal.
 all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
-	triplefault spin hammer multiboot mbaout tty-spin tty-triplefault)
+	triplefault spin hammer multiboot mbaout echo tty-spin tty-triplefault)
 
 passed=0
 failed=0
@@ -163,13 +164,14 @@ judge() {
 }
 
 run_plain() {
-	local engine=$1 name=$2 dir=$3 args=() status
+	local engine=$1 name=$2 dir=$3 args=() status input=/dev/null
 
 	if [[ -f $expect_dir/$name.args ]]; then
 		mapfile -t args <"$expect_dir/$name.args"
 	fi
+	[[ -f $expect_dir/$name.stdin ]] && input=$expect_dir/$name.stdin
 	timeout "$case_timeout" "$rv" run --engine "$engine" "${args[@]}" \
-		"$(guest_file "$name")" </dev/null >"$dir/stdout" 2>"$dir/stderr"
+		"$(guest_file "$name")" <"$input" >"$dir/stdout" 2>"$dir/stderr"
 	status=$?
 	judge "$engine" "$name" "$status" "$dir/stdout" "$dir/stderr"
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Drives `ringvisor run` on a pseudo-terminal as a person would: types into the
+echo guest, uses the Ctrl-A escapes, and checks the exit status and that the
+terminal settings are restored. Prints one PASS/FAIL line per check."""
+import fcntl
+import os
+import pty
+import select
+import sys
+import termios
+import time
+
+RV, GUEST = sys.argv[1], sys.argv[2]
+results = []
+
+kvm = [l for l in os.popen(f"{RV} engines").read().splitlines() if l.startswith("kvm ")]
+if not kvm or kvm[0] != "kvm available":
+    print("SKIP: console: the kvm engine cannot run here (" + (kvm[0] if kvm else "not listed") + ")")
+    print("0 passed, 0 failed, 1 skipped")
+    sys.exit(0)
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print(("PASS: " if ok else "FAIL: ") + "console " + name + ("" if ok else ": " + detail))
+
+
+def read_until(fd, want, timeout=20.0):
+    buf, end = b"", time.time() + timeout
+    while want not in buf and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+    return buf
+
+
+def session(keys_then_quit):
+    """Runs the echo guest on a fresh pty; returns (output, status, attrs before, attrs after)."""
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        # The pty becomes the controlling terminal, so a Ctrl-C that raw mode failed
+        # to disarm would arrive as SIGINT and end ringvisor with status 130.
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+        for fd in (0, 1, 2):
+            os.dup2(slave, fd)
+        os.execv(RV, [RV, "run", "--engine", "kvm", GUEST])
+    out = read_until(master, b"echo ready")
+    for keys, want in keys_then_quit:
+        os.write(master, keys)
+        out += read_until(master, want, 10.0) if want else b""
+    deadline = time.time() + 10
+    status = None
+    while time.time() < deadline:
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = os.waitstatus_to_exitcode(st)
+            break
+        out += read_until(master, b"\x00", 0.1)
+    if status is None:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    after = termios.tcgetattr(slave)
+    os.close(master)
+    os.close(slave)
+    return out, status, before, after
+
+
+# Typing reaches the guest; Ctrl-A x quits with status 0 and restores the terminal.
+out, status, before, after = session([(b"hi", b"HI"), (b"\x01x", None)])
+check("typed keys reach the guest", b"HI" in out, repr(out[-200:]))
+check("Ctrl-A x exits 0", status == 0, f"status {status}")
+check("terminal restored after Ctrl-A x", before == after, f"{before} != {after}")
+
+# Ctrl-A Ctrl-A sends one Ctrl-A; Ctrl-C is a byte for the guest, not a signal.
+out, status, _, _ = session([(b"\x01\x01", b"\x01"), (b"\x03z", b"Z"), (b".", b"bye")])
+check("Ctrl-A Ctrl-A sends one Ctrl-A", b"\x01" in out.split(b"echo ready", 1)[-1], repr(out[-200:]))
+check("Ctrl-C goes to the guest", b"\x03" in out and status == 0, f"status {status} out {out[-200:]!r}")
+
+print(f"{sum(results)} passed, {len(results) - sum(results)} failed, 0 skipped")
+sys.exit(0 if all(results) else 1)
