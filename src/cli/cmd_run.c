@@ -62,8 +62,11 @@ static int choose_engine(const char *name, struct vm_config *cfg)
 	cfg->engine = engine_find(name);
 	if (!cfg->engine)
 		return config_error("unknown engine '%s' (kvm, interp, dbt or auto)", name);
+	/* An engine of later work is registered without an implementation. */
+	if (!cfg->engine->create)
+		return config_error("engine %s is not available yet", name);
 	if (cfg->engine->probe(why, sizeof(why)))
-		return config_error("engine %s is %s", name, why);
+		return config_error("engine %s cannot run on this host: %s", name, why);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* Engines of later work: registered so that the command line knows their names,
- * and refusing with a clear reason until they exist. */
+ * and refusing with a clear reason until they exist. They have no create slot,
+ * which is how the front end tells "not built yet" from "cannot run here". */
 #include <stdio.h>
 
 #include "engine/engine.h"

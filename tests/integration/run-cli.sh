@@ -8,6 +8,7 @@ G=${GUESTS_DIR:-build/guests}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0 skipped=0
+RUN=("$RV") # how expect_config_error starts ringvisor
 
 pass() { echo "PASS: cli $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: cli $1: $2"; failed=$((failed + 1)); }
@@ -18,7 +19,7 @@ skip() { echo "SKIP: cli $1: $2"; skipped=$((skipped + 1)); }
 expect_config_error() {
 	local name=$1 pattern=$2
 	shift 2
-	"$RV" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	"${RUN[@]}" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
 	local status=$? lines
 	lines=$(wc -l <"$tmp/err")
 	if [ "$status" -ne 2 ]; then
@@ -64,6 +65,21 @@ expect_config_error "unknown format" "unknown format 'pe'" run --format pe "$G/h
 expect_config_error "load-addr not a number" "--load-addr: 'here'" run --load-addr here "$G/hello.elf"
 long=$(head -c 3000 /dev/zero | tr '\0' a)
 expect_config_error "append too long" "longer than 2047 bytes" run --append "$long" "$G/hello.elf"
+
+# /dev/kvm that the user may not open: drop to an unprivileged user, as a
+# developer without the kvm group would be.
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+	skip "kvm permission denied" "needs root and setpriv to become an unprivileged user"
+elif [ ! -e /dev/kvm ]; then
+	expect_config_error "kvm missing" "engine kvm cannot run on this host: /dev/kvm: No such file or directory" \
+		run --engine kvm "$G/hello.elf"
+else
+	cp "$RV" "$tmp/rv" && cp "$G/hello.elf" "$tmp/hello.elf" && chmod 755 "$tmp" "$tmp/rv"
+	RUN=(setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/rv")
+	expect_config_error "kvm permission denied" \
+		"engine kvm cannot run on this host: /dev/kvm: Permission denied" run --engine kvm "$tmp/hello.elf"
+	RUN=("$RV")
+fi
 
 # --- kernel and size errors: found while building the VM, after an engine is chosen
 engine_line=$("$RV" engines | awk '$2 == "available" { print $1; exit }')
