@@ -1,5 +1,4 @@
 /* ringvisor: a virtual machine monitor for x86-64 guests. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,18 +13,6 @@ static const struct command {
 	{ "run", cmd_run, "run a guest kernel (ringvisor run --help)" },
 	{ "engines", cmd_engines, "list the CPU engines and whether this host can run each" },
 };
-
-int config_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ringvisor: error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return STATUS_CONFIG;
-}
 
 static void usage(FILE *out)
 {

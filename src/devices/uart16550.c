@@ -27,6 +27,10 @@ enum { REG_RBR_THR, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, RE
 #define IIR_FIFO_ENABLED 0xc0
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RX 0x02
+#define MSR_DCTS 0x01
+#define MSR_DDSR 0x02
+#define MSR_TERI 0x04
+#define MSR_DDCD 0x08
 #define MSR_CTS 0x10
 #define MSR_DSR 0x20
 #define MSR_RI 0x40
@@ -81,6 +85,10 @@ static bool rx_push(struct uart16550 *u, uint8_t byte)
 {
 	if (u->rx_count >= rx_capacity(u)) {
 		u->lsr_extra |= LSR_OE;
+		/* Without the FIFO the new character replaces the unread one in RBR; with
+		 * it, the character in the shift register is lost and the FIFO kept. */
+		if (!(u->fcr & FCR_ENABLE))
+			u->rbr_fifo[u->rx_head] = byte;
 		return false;
 	}
 	u->rbr_fifo[(u->rx_head + u->rx_count) % UART_FIFO_SIZE] = byte;
@@ -170,16 +178,27 @@ static void write_reg(struct uart16550 *u, unsigned reg, uint8_t v)
 		u->ier = v & 0x0f;
 		return;
 	case REG_IIR_FCR:
-		if (v & FCR_CLEAR_RX)
+		/* Changing FCR0 (FIFO enable) clears both FIFOs, as does FCR1. */
+		if ((v & FCR_CLEAR_RX) || ((v ^ u->fcr) & FCR_ENABLE))
 			u->rx_head = u->rx_count = 0;
 		u->fcr = v & (FCR_ENABLE | 0xc0);
 		return;
 	case REG_LCR:
 		u->lcr = v;
 		return;
-	case REG_MCR:
+	case REG_MCR: {
+		uint8_t before = modem_status(u), after;
+
 		u->mcr = v & 0x1f;
+		after = modem_status(u);
+		/* In loopback the modem inputs follow MCR, and their changes are recorded
+		 * like a real line's: DCTS, DDSR, DDCD on any change, TERI when RI falls. */
+		u->msr_delta |= (uint8_t)((((before ^ after) & MSR_CTS) ? MSR_DCTS : 0) |
+					  (((before ^ after) & MSR_DSR) ? MSR_DDSR : 0) |
+					  (((before & ~after) & MSR_RI) ? MSR_TERI : 0) |
+					  (((before ^ after) & MSR_DCD) ? MSR_DDCD : 0));
 		return;
+	}
 	case REG_SCR:
 		u->scr = v;
 		return;

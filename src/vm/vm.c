@@ -94,6 +94,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	vm->cfg = *cfg;
 	vm->ops = cfg->engine;
 	vm->stop_fd = -1;
+	vm->mem.fd = -1; /* so that vm_destroy after an early failure closes nothing */
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	pthread_cond_init(&vm->stop_cond, NULL);
 	io_bus_init(&vm->pio, "port");

@@ -1,0 +1,283 @@
+/* The guest CPU model (src/x86/cpu_model.c). Bit positions from Intel SDM Vol. 2A,
+ * CPUID, tables 3-10 (leaf 1 ECX) and 3-11 (leaf 1 EDX), and AMD APM Vol. 3,
+ * appendix E (CPUID Fn8000_0000, Fn8000_0001, Fn8000_0008). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "unit_helpers.h"
+#include "x86/cpu_model.h"
+
+#define BIT(n) (1u << (n))
+
+static struct cpuid_result cpuid(uint32_t function, uint32_t apic_id)
+{
+	struct cpuid_result r;
+
+	memset(&r, 0xa5, sizeof(r)); /* every register must be written */
+	cpu_model_cpuid(function, 0, apic_id, &r);
+	return r;
+}
+
+/* The 12-byte vendor string of leaves 0 and 0x80000000: EBX, EDX, ECX in that order. */
+static void vendor_of(const struct cpuid_result *r, char out[13])
+{
+	memcpy(out, &r->ebx, 4);
+	memcpy(out + 4, &r->edx, 4);
+	memcpy(out + 8, &r->ecx, 4);
+	out[12] = '\0';
+}
+
+static void test_cpuid_leaf_0_vendor_is_authenticamd(void **state)
+{
+	struct cpuid_result r = cpuid(0, 0);
+	char vendor[13];
+
+	(void)state;
+	vendor_of(&r, vendor);
+	assert_string_equal(vendor, "AuthenticAMD");
+	/* EAX is the highest basic leaf; leaf 1 must be there. */
+	assert_true(r.eax >= 1);
+}
+
+static void test_cpuid_leaf_80000000_vendor_and_max_leaf(void **state)
+{
+	struct cpuid_result r = cpuid(0x80000000, 0);
+	char vendor[13];
+
+	(void)state;
+	vendor_of(&r, vendor);
+	assert_string_equal(vendor, "AuthenticAMD");
+	/* Long mode is reported in 0x80000001 and address sizes in 0x80000008. */
+	assert_true(r.eax >= 0x80000008u);
+	assert_true(r.eax < 0x80000100u);
+}
+
+static void test_cpuid_leaf_1_edx_has_x86_64_baseline(void **state)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} required[] = {
+		{ 0, "FPU" },	{ 4, "TSC" },  { 5, "MSR" },   { 6, "PAE" },   { 8, "CX8" },
+		{ 9, "APIC" },	{ 11, "SEP" }, { 13, "PGE" },  { 15, "CMOV" }, { 16, "PAT" },
+		{ 24, "FXSR" }, { 25, "SSE" }, { 26, "SSE2" },
+	};
+	struct cpuid_result r = cpuid(1, 0);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (!(r.edx & BIT(required[i].bit)))
+			fail_msg("CPUID.1:EDX lacks %s (bit %u)", required[i].name, required[i].bit);
+	}
+	/* Bits 10 and 20 are reserved. */
+	assert_int_equal(r.edx & (BIT(10) | BIT(20)), 0);
+}
+
+static void test_cpuid_leaf_1_ecx_has_no_unimplemented_extension(void **state)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} absent[] = {
+		{ 0, "SSE3" },	   { 3, "MONITOR" }, { 5, "VMX" },    { 9, "SSSE3" },	{ 12, "FMA" }, { 13, "CX16" },
+		{ 19, "SSE4.1" },  { 20, "SSE4.2" }, { 22, "MOVBE" }, { 23, "POPCNT" }, { 25, "AES" }, { 26, "XSAVE" },
+		{ 27, "OSXSAVE" }, { 28, "AVX" },    { 29, "F16C" },  { 30, "RDRAND" },
+	};
+	struct cpuid_result r = cpuid(1, 0);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
+		if (r.ecx & BIT(absent[i].bit))
+			fail_msg("CPUID.1:ECX advertises %s (bit %u)", absent[i].name, absent[i].bit);
+	}
+}
+
+static void test_cpuid_leaf_1_eax_is_family_15_model_6_stepping_1(void **state)
+{
+	struct cpuid_result r = cpuid(1, 0);
+
+	(void)state;
+	/* SDM figure 3-6: stepping 3:0, model 7:4, family 11:8, extended model 19:16,
+	 * extended family 27:20. */
+	assert_int_equal(r.eax & 0xf, 1);
+	assert_int_equal((r.eax >> 4) & 0xf, 6);
+	assert_int_equal((r.eax >> 8) & 0xf, 15);
+	assert_int_equal((r.eax >> 16) & 0xf, 0);
+	assert_int_equal((r.eax >> 20) & 0xff, 0);
+	/* APM: Fn8000_0001_EAX carries the same family, model and stepping. */
+	assert_int_equal(cpuid(0x80000001, 0).eax, r.eax);
+}
+
+static void test_cpuid_leaf_1_ebx_carries_apic_id_in_bits_31_24(void **state)
+{
+	(void)state;
+	assert_int_equal(cpuid(1, 0).ebx >> 24, 0);
+	assert_int_equal(cpuid(1, 1).ebx >> 24, 1);
+	assert_int_equal(cpuid(1, 0x5a).ebx >> 24, 0x5a);
+	assert_int_equal(cpuid(1, 0xff).ebx >> 24, 0xff);
+	/* The other fields do not depend on the vCPU. */
+	assert_int_equal(cpuid(1, 0).ebx & 0xffffff, cpuid(1, 0xff).ebx & 0xffffff);
+}
+
+static void test_cpuid_leaf_1_ebx_gives_clflush_line_size_when_clflush_is_set(void **state)
+{
+	struct cpuid_result r = cpuid(1, 0);
+
+	(void)state;
+	/* EBX bits 15:8: CLFLUSH line size in 8-byte units, "valid if CLFSH = 1" (EDX 19). */
+	if (r.edx & BIT(19))
+		assert_true(((r.ebx >> 8) & 0xff) != 0);
+}
+
+static void test_cpuid_80000001_edx_has_lm_nx_syscall(void **state)
+{
+	struct cpuid_result r = cpuid(0x80000001, 0);
+
+	(void)state;
+	assert_true(r.edx & BIT(29)); /* LM */
+	assert_true(r.edx & BIT(20)); /* NX */
+	assert_true(r.edx & BIT(11)); /* SYSCALL/SYSRET */
+}
+
+static void test_cpuid_80000001_has_no_unimplemented_extension(void **state)
+{
+	struct cpuid_result r = cpuid(0x80000001, 0);
+
+	(void)state;
+	assert_int_equal(r.ecx & BIT(2), 0);  /* SVM */
+	assert_int_equal(r.ecx & BIT(6), 0);  /* SSE4A */
+	assert_int_equal(r.edx & BIT(31), 0); /* 3DNow! */
+	assert_int_equal(r.edx & BIT(30), 0); /* 3DNowExt */
+}
+
+static void test_cpuid_80000001_edx_mirrors_leaf_1_where_amd_defines_it(void **state)
+{
+	/* APM: Fn8000_0001_EDX bits 0-9, 12-17, 23 and 24 are "same as" Fn0000_0001_EDX. */
+	const uint32_t mirrored = 0x3ffu | (0x3fu << 12) | BIT(23) | BIT(24);
+	struct cpuid_result basic = cpuid(1, 0), ext = cpuid(0x80000001, 0);
+
+	(void)state;
+	assert_int_equal(ext.edx & mirrored, basic.edx & mirrored);
+}
+
+static void test_cpuid_80000008_reports_address_sizes(void **state)
+{
+	struct cpuid_result r = cpuid(0x80000008, 0);
+
+	(void)state;
+	/* APM Fn8000_0008_EAX: 7:0 physical address bits, 15:8 linear address bits. */
+	assert_int_equal(r.eax & 0xff, 40);
+	assert_int_equal((r.eax >> 8) & 0xff, 48);
+}
+
+static void test_cpuid_brand_string_is_nul_terminated(void **state)
+{
+	char brand[48];
+
+	(void)state;
+	for (uint32_t i = 0; i < 3; i++) {
+		struct cpuid_result r = cpuid(0x80000002 + i, 0);
+
+		memcpy(brand + 16 * i, &r.eax, 4);
+		memcpy(brand + 16 * i + 4, &r.ebx, 4);
+		memcpy(brand + 16 * i + 8, &r.ecx, 4);
+		memcpy(brand + 16 * i + 12, &r.edx, 4);
+	}
+	/* APM Fn8000_000[4:2]: a 48-byte, NUL-terminated ASCII string. */
+	assert_non_null(memchr(brand, '\0', sizeof(brand)));
+	assert_true(strlen(brand) > 0);
+}
+
+static void test_cpuid_leaf_beyond_maximum_reads_zero(void **state)
+{
+	const uint32_t max_basic = cpuid(0, 0).eax;
+	const uint32_t max_ext = cpuid(0x80000000, 0).eax;
+	const uint32_t beyond[] = { max_basic + 1, 0x1f, 0x3fffffff, max_ext + 1, 0x8000ffff, 0xffffffff };
+
+	(void)state;
+	/* The model follows AMD: a leaf above the maximum reads as all zero. */
+	for (size_t i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++) {
+		struct cpuid_result r = cpuid(beyond[i], 3);
+
+		assert_int_equal(r.eax, 0);
+		assert_int_equal(r.ebx, 0);
+		assert_int_equal(r.ecx, 0);
+		assert_int_equal(r.edx, 0);
+	}
+}
+
+static void test_cpu_model_leaves_lists_each_leaf_once_and_agrees_with_cpuid(void **state)
+{
+	struct cpuid_leaf leaves[128];
+	const uint32_t apic = 3;
+	const uint32_t max_basic = cpuid(0, apic).eax, max_ext = cpuid(0x80000000, apic).eax;
+	size_t n = cpu_model_leaves(apic, leaves, 128);
+	int seen0 = 0, seen1 = 0, seen80 = 0, seen81 = 0, seen88 = 0;
+
+	(void)state;
+	assert_true(n > 0 && n < 128);
+	for (size_t i = 0; i < n; i++) {
+		struct cpuid_result r = cpuid(leaves[i].function, apic);
+
+		for (size_t j = 0; j < i; j++)
+			if (leaves[j].function == leaves[i].function && leaves[j].index == leaves[i].index)
+				fail_msg("leaf 0x%x listed twice", leaves[i].function);
+		assert_memory_equal(&leaves[i].r, &r, sizeof(r));
+		/* A leaf the guest cannot reach (above the maximum it reports) is pointless. */
+		if (leaves[i].function < 0x40000000u)
+			assert_true(leaves[i].function <= max_basic);
+		else if (leaves[i].function >= 0x80000000u)
+			assert_true(leaves[i].function <= max_ext);
+		seen0 += leaves[i].function == 0;
+		seen1 += leaves[i].function == 1;
+		seen80 += leaves[i].function == 0x80000000u;
+		seen81 += leaves[i].function == 0x80000001u;
+		seen88 += leaves[i].function == 0x80000008u;
+	}
+	assert_int_equal(seen0 + seen1 + seen80 + seen81 + seen88, 5);
+	/* Leaf 1 in the table carries the APIC ID asked for. */
+	for (size_t i = 0; i < n; i++)
+		if (leaves[i].function == 1)
+			assert_int_equal(leaves[i].r.ebx >> 24, apic);
+}
+
+static void test_cpu_model_leaves_writes_at_most_max(void **state)
+{
+	struct cpuid_leaf leaves[4];
+
+	(void)state;
+	memset(leaves, 0x5a, sizeof(leaves));
+	assert_int_equal(cpu_model_leaves(0, leaves, 3), 3);
+	/* The fourth slot is untouched. */
+	for (size_t i = 0; i < sizeof(leaves[3]); i++)
+		assert_int_equal(((const uint8_t *)&leaves[3])[i], 0x5a);
+	assert_int_equal(cpu_model_leaves(0, leaves, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cpuid_leaf_0_vendor_is_authenticamd),
+		cmocka_unit_test(test_cpuid_leaf_80000000_vendor_and_max_leaf),
+		cmocka_unit_test(test_cpuid_leaf_1_edx_has_x86_64_baseline),
+		cmocka_unit_test(test_cpuid_leaf_1_ecx_has_no_unimplemented_extension),
+		cmocka_unit_test(test_cpuid_leaf_1_eax_is_family_15_model_6_stepping_1),
+		cmocka_unit_test(test_cpuid_leaf_1_ebx_carries_apic_id_in_bits_31_24),
+		cmocka_unit_test(test_cpuid_leaf_1_ebx_gives_clflush_line_size_when_clflush_is_set),
+		cmocka_unit_test(test_cpuid_80000001_edx_has_lm_nx_syscall),
+		cmocka_unit_test(test_cpuid_80000001_has_no_unimplemented_extension),
+		cmocka_unit_test(test_cpuid_80000001_edx_mirrors_leaf_1_where_amd_defines_it),
+		cmocka_unit_test(test_cpuid_80000008_reports_address_sizes),
+		cmocka_unit_test(test_cpuid_brand_string_is_nul_terminated),
+		cmocka_unit_test(test_cpuid_leaf_beyond_maximum_reads_zero),
+		cmocka_unit_test(test_cpu_model_leaves_lists_each_leaf_once_and_agrees_with_cpuid),
+		cmocka_unit_test(test_cpu_model_leaves_writes_at_most_max),
+	};
+
+	return cmocka_run_group_tests_name("cpu_model", tests, NULL, NULL);
+}
