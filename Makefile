@@ -19,7 +19,7 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 	-Wundef -Wvla -Wpointer-arith -Wcast-qual -Wwrite-strings -Wnull-dereference
 CFLAGS := -std=gnu11 $(OPTFLAGS) $(WARNINGS) -D_GNU_SOURCE -Isrc -MMD -MP
 LDFLAGS := $(OPTFLAGS)
-LDLIBS := -lpthread
+LDLIBS := -lpthread -lZydis
 
 SRCS := $(sort $(shell find src -name '*.c'))
 OBJS := $(SRCS:%.c=$(OUT)/obj/%.o)

@@ -4,6 +4,7 @@ set -eu
 packages=(
 	gcc make binutils libc6-dev   # the VMM and the freestanding test guests
 	libcmocka-dev                 # unit tests
+	libzydis-dev                  # x86 decoding for the interp engine
 	clang-format                  # the tree stays formatted
 	shellcheck                    # the test and build scripts stay clean
 	util-linux                    # script(1): runs guests under a pseudo-terminal

@@ -26,6 +26,13 @@ struct engine_env {
 	int vcpu_count;
 };
 
+/* Counters a software engine keeps, for --stats. */
+struct engine_stats {
+	uint64_t instructions;
+	uint64_t decode_hits, decode_misses; /* decode cache lookups */
+	uint64_t tlb_hits, tlb_misses;	     /* software TLB */
+};
+
 struct engine_ops {
 	const char *name;
 	const char *description;
@@ -51,6 +58,8 @@ struct engine_ops {
 	int (*inject_interrupt)(struct engine_vcpu *vcpu, uint8_t vector);
 	/* Ask for EXIT_INTERRUPT_WINDOW when the guest can take an interrupt. */
 	void (*request_interrupt_window)(struct engine_vcpu *vcpu, int on);
+	/* Add this vCPU's counters to *stats. */
+	void (*stats)(struct engine_vcpu *vcpu, struct engine_stats *stats);
 };
 
 /* The registry of engines, in order of preference for --engine auto. */

@@ -11,12 +11,6 @@ static int not_yet_probe(char *why, size_t why_len)
 	return -1;
 }
 
-const struct engine_ops interp_engine_ops = {
-	.name = "interp",
-	.description = "x86-64 interpreter with a software MMU (trap-and-emulate in software)",
-	.probe = not_yet_probe,
-};
-
 const struct engine_ops dbt_engine_ops = {
 	.name = "dbt",
 	.description = "dynamic binary translation of guest basic blocks",

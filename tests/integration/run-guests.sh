@@ -10,7 +10,7 @@
 # Usage: tests/integration/run-guests.sh [CASE...]   (default: every case)
 # Environment:
 #   RINGVISOR  the binary (default build/ringvisor of this tree)
-#   ENGINES    engines to run on, separated by spaces (default "kvm")
+#   ENGINES    engines to run on, separated by spaces (default "kvm interp")
 #   TIMEOUT    seconds a case may take (default 60)
 # Prints one line per case and engine (PASS:, FAIL: with what differed, or
 # SKIP: with why), then "N passed, N failed, N skipped". Exits 1 if any
@@ -25,7 +25,7 @@ if [[ -n ${RINGVISOR:-} ]]; then
 else
 	rv=$root/build/ringvisor
 fi
-engines=${ENGINES:-kvm}
+engines=${ENGINES:-kvm interp}
 case_timeout=${TIMEOUT:-60}
 guest_dir=build/guests
 expect_dir=tests/guests

@@ -1,0 +1,187 @@
+/* The interp engine's vCPU: architectural state in the form the interpreter works
+ * on (lazy flags, a soft TLB, the decode cache), plus the machinery for exits and
+ * exceptions. Everything here is private to src/engine/interp/. */
+#ifndef RV_INTERP_CPU_H
+#define RV_INTERP_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+
+struct guest_memory;
+struct insn;
+struct block;
+struct block_cache;
+
+/* Lazy condition flags: the last flag-setting operation and its operands; a flag
+ * is computed only when something reads it (flags.c). */
+enum lazy_op {
+	LF_NONE, /* CF..OF are in rflags as they are */
+	LF_ADD,
+	LF_ADC,
+	LF_SUB,
+	LF_SBB,
+	LF_LOGIC, /* AND, OR, XOR, TEST: CF = OF = 0 */
+	LF_INC,   /* CF kept (in cf_in) */
+	LF_DEC,
+	LF_NEG,
+};
+
+struct lazy_flags {
+	uint64_t res;
+	uint64_t src1;
+	uint64_t src2;
+	uint8_t op;   /* enum lazy_op */
+	uint8_t size; /* 1, 2, 4 or 8 */
+	uint8_t cf_in;
+};
+
+#define RFLAGS_ARITH_MASK 0x8d5ull /* CF PF AF ZF SF OF */
+
+/* One software TLB entry: linear page -> host address of that page. tag holds the
+ * page-aligned linear address, or TLB_INVALID. Low tag bits never match an aligned
+ * address, so slow-path pages (MMIO, cached code for writes) simply stay out. */
+struct tlb_entry {
+	uint64_t tag;
+	uintptr_t host_minus_linear; /* host pointer = linear + this */
+	uint64_t gpa_page;
+};
+
+#define TLB_SIZE 256
+#define TLB_INVALID 1ull
+/* Access kinds, also the TLB's index. */
+enum { ACC_READ, ACC_WRITE, ACC_EXEC, ACC_KINDS };
+
+/* Two sets: [1] for CPL-3 accesses, [0] for supervisor ones, so that a privilege
+ * change needs no flush. */
+struct tlb {
+	struct tlb_entry e[2][ACC_KINDS][TLB_SIZE];
+	bool global[2][ACC_KINDS][TLB_SIZE]; /* entry came from a global page */
+	uint64_t hits, misses;
+};
+
+/* An access the VMM must perform (port I/O, MMIO), logged so that the instruction
+ * can be re-executed after the exit and find its answer (see mem.c, "Replay"). */
+struct replay_entry {
+	uint8_t kind; /* REPLAY_IN, REPLAY_OUT, REPLAY_MMIO_READ, REPLAY_MMIO_WRITE */
+	uint8_t size;
+	bool done;
+	uint64_t addr;
+	uint64_t data;
+};
+enum { REPLAY_IN, REPLAY_OUT, REPLAY_MMIO_READ, REPLAY_MMIO_WRITE };
+#define REPLAY_MAX 8
+
+/* Why the inner loop unwound with longjmp. */
+enum unwind_reason { UNWIND_NONE, UNWIND_EXCEPTION, UNWIND_EXIT };
+
+struct interp_cpu {
+	/* Hot state first. */
+	uint64_t gpr[GPR_COUNT];
+	uint64_t rip;      /* of the instruction executing */
+	uint64_t rip_next; /* of the next one; branches write it */
+	uint64_t rflags;   /* all bits; CF..OF valid only when lf.op == LF_NONE */
+	struct lazy_flags lf;
+	struct tlb tlb;
+
+	struct x86_segment seg[SREG_COUNT];
+	struct x86_segment ldtr, tr;
+	struct x86_dtable gdtr, idtr;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base, xcr0;
+	uint64_t dr[8];
+	struct x86_msrs msr;
+	uint64_t mtrr[32]; /* stored values only */
+	struct x86_fpu fpu;
+	uint8_t cpl;
+	uint8_t mode;     /* enum cpu_mode, derived from CR0/EFER/CS */
+	uint64_t ip_mask; /* RIP wraps at 16, 32 or 64 bits */
+
+	/* Events. */
+	bool interrupt_shadow; /* STI / MOV SS: no interrupt before the next insn */
+	bool shadow_next;      /* set by STI/MOV SS for the instruction after it */
+	bool nmi_masked;
+	bool halted;
+	int pending_irq; /* vector injected by the VMM, -1 if none */
+	bool want_irq_window;
+	struct x86_event delivering; /* for get_state while delivering */
+	int fault_depth;             /* 0, 1 (delivering), 2 (double fault) */
+
+	/* Exits and replay. */
+	struct replay_entry replay[REPLAY_MAX];
+	unsigned replay_count, replay_pos;
+	struct vm_exit exit; /* the exit being taken */
+	bool exit_ready;
+	volatile int kicked;
+	uint8_t io_buf[8];
+
+	/* Unwinding out of an instruction. */
+	jmp_buf unwind;
+	uint8_t exc_vector;
+	bool exc_has_error;
+	uint32_t exc_error;
+
+	/* Decode cache and the block being executed. */
+	struct block_cache *cache;
+	const struct block *cur_block; /* executing now */
+	unsigned cur_index;
+	const struct block *resume_block; /* re-execute from resume_index after an exit */
+	unsigned resume_index;
+	bool hypercall_pending; /* the last exit was a hypercall: its result goes to RAX */
+	bool block_dirty; /* the running block's code was written: leave after this insn */
+
+	struct guest_memory *mem;
+	int index;
+	uint64_t icount;
+	uint64_t tsc_offset;
+};
+
+enum cpu_mode { MODE_REAL, MODE_PROT16, MODE_PROT32, MODE_LONG_COMPAT16, MODE_LONG_COMPAT32, MODE_LONG64, MODE_COUNT };
+
+/* The guest's time-stamp counter: the host's, plus an offset set by TSC writes. */
+static inline uint64_t cpu_read_tsc(const struct interp_cpu *cpu)
+{
+	return __builtin_ia32_rdtsc() + cpu->tsc_offset;
+}
+
+static inline void cpu_write_tsc(struct interp_cpu *cpu, uint64_t value)
+{
+	cpu->tsc_offset = value - __builtin_ia32_rdtsc();
+}
+
+/* Recompute cpl/mode after CR0, EFER, CS or RFLAGS.VM change. */
+void cpu_update_mode(struct interp_cpu *cpu);
+
+/* Raise an exception from inside an instruction: unwinds to the run loop, which
+ * delivers it with RIP at the faulting instruction. Never returns. */
+__attribute__((noreturn)) void cpu_raise(struct interp_cpu *cpu, uint8_t vector, bool has_error, uint32_t error);
+#define cpu_raise_gp0(cpu) cpu_raise((cpu), 13, true, 0)
+#define cpu_raise_ud(cpu) cpu_raise((cpu), 6, false, 0)
+
+/* Leave the instruction to take the exit in cpu->exit; it is re-executed after the
+ * VMM has answered. Never returns. */
+__attribute__((noreturn)) void cpu_exit_and_replay(struct interp_cpu *cpu);
+
+/* Exception vectors. */
+enum {
+	EXC_DE = 0,
+	EXC_DB = 1,
+	EXC_NMI = 2,
+	EXC_BP = 3,
+	EXC_OF = 4,
+	EXC_BR = 5,
+	EXC_UD = 6,
+	EXC_NM = 7,
+	EXC_DF = 8,
+	EXC_TS = 10,
+	EXC_NP = 11,
+	EXC_SS = 12,
+	EXC_GP = 13,
+	EXC_PF = 14,
+	EXC_MF = 16,
+	EXC_AC = 17,
+	EXC_XM = 19,
+};
+
+#endif

@@ -1,0 +1,262 @@
+/* Zydis decodes; this file turns its output into struct insn, the form the
+ * handlers execute, and strings instructions into blocks. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <Zydis/Zydis.h>
+
+#include "engine/interp/cache.h"
+#include "engine/interp/dispatch.h"
+#include "log.h"
+#include "vm/memory.h"
+
+#define BLOCK_MAX_INSNS 64
+
+static ZydisDecoder decoders[MODE_COUNT];
+static pthread_once_t decoders_once = PTHREAD_ONCE_INIT;
+static struct log_ratelimit unimplemented_log = LOG_RATELIMIT_INIT(32);
+
+static void init_decoders(void)
+{
+	static const struct {
+		ZydisMachineMode machine;
+		ZydisStackWidth stack;
+	} modes[MODE_COUNT] = {
+		[MODE_REAL] = {ZYDIS_MACHINE_MODE_REAL_16, ZYDIS_STACK_WIDTH_16},
+		[MODE_PROT16] = {ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16},
+		[MODE_PROT32] = {ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32},
+		[MODE_LONG_COMPAT16] = {ZYDIS_MACHINE_MODE_LONG_COMPAT_16, ZYDIS_STACK_WIDTH_16},
+		[MODE_LONG_COMPAT32] = {ZYDIS_MACHINE_MODE_LONG_COMPAT_32, ZYDIS_STACK_WIDTH_32},
+		[MODE_LONG64] = {ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64},
+	};
+
+	for (int m = 0; m < MODE_COUNT; m++)
+		ZydisDecoderInit(&decoders[m], modes[m].machine, modes[m].stack);
+}
+
+/* Zydis register -> (kind, our number). Returns false for registers the handlers
+ * do not take as operands. */
+static bool map_register(ZydisRegister r, uint8_t *kind, uint8_t *num)
+{
+	*kind = OK_REG;
+	if (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_R15B) {
+		unsigned i = r - ZYDIS_REGISTER_AL;
+
+		/* Encoding order: AL CL DL BL AH CH DH BH SPL BPL SIL DIL R8B..R15B. */
+		*num = (uint8_t)(i < 4 ? i : i < 8 ? REG_AH + (i - 4) : i < 12 ? i - 4 : i - 4);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_R15W) {
+		*num = (uint8_t)(r - ZYDIS_REGISTER_AX);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_R15D) {
+		*num = (uint8_t)(r - ZYDIS_REGISTER_EAX);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_RAX && r <= ZYDIS_REGISTER_R15) {
+		*num = (uint8_t)(r - ZYDIS_REGISTER_RAX);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_ES && r <= ZYDIS_REGISTER_GS) {
+		*kind = OK_SREG;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_ES);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_CR0 && r <= ZYDIS_REGISTER_CR15) {
+		*kind = OK_CR;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_CR0);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_DR0 && r <= ZYDIS_REGISTER_DR15) {
+		*kind = OK_DR;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_DR0);
+		return true;
+	}
+	return false;
+}
+
+static uint8_t gpr_of(ZydisRegister r)
+{
+	uint8_t kind, num;
+
+	if (r == ZYDIS_REGISTER_NONE)
+		return NOREG;
+	if (r == ZYDIS_REGISTER_RIP || r == ZYDIS_REGISTER_EIP)
+		return REG_RIP;
+	if (!map_register(r, &kind, &num) || kind != OK_REG)
+		return NOREG;
+	return num;
+}
+
+static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo, struct operand *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = (uint8_t)(zo->size / 8);
+	switch (zo->type) {
+	case ZYDIS_OPERAND_TYPE_REGISTER:
+		return map_register(zo->reg.value, &o->kind, &o->reg);
+	case ZYDIS_OPERAND_TYPE_MEMORY:
+		o->kind = OK_MEM;
+		o->seg = (uint8_t)(zo->mem.segment - ZYDIS_REGISTER_ES);
+		o->base = gpr_of(zo->mem.base);
+		o->index = gpr_of(zo->mem.index);
+		o->scale = (uint8_t)(zo->mem.scale == 8 ? 3 : zo->mem.scale == 4 ? 2 : zo->mem.scale == 2 ? 1 : 0);
+		o->disp = zo->mem.disp.has_displacement ? zo->mem.disp.value : 0;
+		/* LEA and friends have an "address generation" operand with no segment. */
+		if (zo->mem.segment == ZYDIS_REGISTER_NONE)
+			o->seg = SREG_DS;
+		return o->index != REG_RIP;
+	case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+		o->kind = OK_IMM;
+		if (zo->imm.is_relative) {
+			/* Branch target relative to the next instruction. */
+			o->imm = zo->imm.value.u;
+		} else {
+			/* Immediates sign- or zero-extend to the operand size; keep that width. */
+			unsigned bits = zi->operand_width ? zi->operand_width : zo->size;
+
+			o->imm = zo->imm.is_signed ? (uint64_t)zo->imm.value.s : zo->imm.value.u;
+			if (bits < 64)
+				o->imm &= (1ull << bits) - 1;
+		}
+		return true;
+	case ZYDIS_OPERAND_TYPE_POINTER:
+		o->kind = OK_FAR;
+		o->sel = zo->ptr.segment;
+		o->imm = zo->ptr.offset;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Fills in one instruction; returns its handler flags. */
+static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops, struct insn *in)
+{
+	const struct dispatch_entry *d = dispatch_find(zi->mnemonic);
+
+	memset(in, 0, sizeof(*in));
+	in->len = zi->length;
+	in->mnemonic = (uint16_t)zi->mnemonic;
+	in->opsize = (uint8_t)(zi->operand_width / 8);
+	in->addrsize = (uint8_t)(zi->address_width / 8);
+	if (zi->attributes & ZYDIS_ATTRIB_HAS_LOCK)
+		in->flags |= INSN_LOCK;
+	if (zi->attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE))
+		in->flags |= INSN_REP;
+	if (zi->attributes & ZYDIS_ATTRIB_HAS_REPNE)
+		in->flags |= INSN_REPNE;
+	if (zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+		in->flags |= INSN_FAR;
+	in->nops = zi->operand_count_visible > 3 ? 3 : zi->operand_count_visible;
+	for (unsigned i = 0; i < in->nops; i++) {
+		if (!convert_operand(zi, &zops[i], &in->op[i])) {
+			d = NULL;
+			break;
+		}
+	}
+	in->seg = SREG_DS;
+	if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_ES)
+		in->seg = SREG_ES;
+	else if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_CS)
+		in->seg = SREG_CS;
+	else if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_SS)
+		in->seg = SREG_SS;
+	else if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_FS)
+		in->seg = SREG_FS;
+	else if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_GS)
+		in->seg = SREG_GS;
+	/* Jcc, SETcc, CMOVcc: the condition is the low nibble of the last opcode byte. */
+	in->cc = zi->opcode & 0xf;
+	if (!d) {
+		if (log_ratelimit_allow(&unimplemented_log))
+			log_warn("interp: %s is not implemented (raising #UD)", ZydisMnemonicGetString(zi->mnemonic));
+		in->fn = h_ud;
+		return INSN_END_BLOCK;
+	}
+	in->fn = d->fn;
+	return d->flags;
+}
+
+static struct block *new_block(uint64_t gpa, uint8_t mode)
+{
+	struct block *b = calloc(1, sizeof(*b) + BLOCK_MAX_INSNS * sizeof(struct insn));
+
+	if (!b)
+		abort(); /* out of host memory: nothing sensible is left to do */
+	b->gpa = b->gpa_last = gpa;
+	b->mode = mode;
+	b->valid = true;
+	return b;
+}
+
+/* Bytes of an instruction that crosses into the next page. */
+static size_t fetch_across(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa, uint8_t *buf, uint64_t *gpa_next)
+{
+	size_t first = 4096 - (gpa & 0xfff);
+	uint64_t next_lin = cpu->mode == MODE_LONG64 ? lin + first : (lin + first) & 0xffffffffull;
+	const uint8_t *a = guest_memory_ptr(cpu->mem, gpa, first);
+	const uint8_t *b;
+
+	*gpa_next = mmu_translate(cpu, next_lin, ACC_EXEC) & ~0xfffull;
+	b = guest_memory_ptr(cpu->mem, *gpa_next, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
+	if (!a || !b)
+		return 0;
+	memcpy(buf, a, first);
+	memcpy(buf + first, b, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
+	return ZYDIS_MAX_INSTRUCTION_LENGTH;
+}
+
+struct block *decode_block(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa)
+{
+	struct block *b = new_block(gpa, cpu->mode);
+	const uint8_t *page = guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096);
+	unsigned off = (unsigned)(gpa & 0xfff);
+
+	pthread_once(&decoders_once, init_decoders);
+	while (b->count < BLOCK_MAX_INSNS) {
+		ZydisDecodedInstruction zi;
+		ZydisDecodedOperand zops[ZYDIS_MAX_OPERAND_COUNT];
+		struct insn *in = &b->insns[b->count];
+		uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
+		const uint8_t *bytes = page ? page + off : NULL;
+		size_t avail = 4096 - off;
+		ZyanStatus st;
+
+		if (!page) { /* executing outside RAM: the bus reads all ones, FF FF is #UD */
+			in->fn = h_ud;
+			in->len = 1;
+			b->count++;
+			break;
+		}
+		st = ZydisDecoderDecodeFull(&decoders[cpu->mode], bytes, avail, &zi, zops);
+		if (st == ZYDIS_STATUS_NO_MORE_DATA) {
+			uint64_t next;
+
+			if (b->count) /* decode it as the first instruction of its own block */
+				break;
+			if (!fetch_across(cpu, lin, gpa, buf, &next))
+				break;
+			st = ZydisDecoderDecodeFull(&decoders[cpu->mode], buf, sizeof(buf), &zi, zops);
+			b->gpa_last = next;
+		}
+		if (!ZYAN_SUCCESS(st)) {
+			/* Invalid encoding, or longer than 15 bytes: #UD (#GP for the length,
+			 * a distinction guests do not rely on). */
+			in->fn = h_ud;
+			in->len = 1;
+			b->code_mask |= 1ull << (off >> 6);
+			b->count++;
+			break;
+		}
+		for (unsigned c = off >> 6; c <= ((off + zi.length - 1) >> 6) && c < 64; c++)
+			b->code_mask |= 1ull << c;
+		b->count++;
+		off += zi.length;
+		if ((convert(&zi, zops, in) & INSN_END_BLOCK) || off >= 4096)
+			break;
+	}
+	return b;
+}

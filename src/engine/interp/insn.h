@@ -1,0 +1,85 @@
+/* The decoded, executable form of one guest instruction, kept in the decode cache
+ * so that each instruction is decoded once. */
+#ifndef RV_INTERP_INSN_H
+#define RV_INTERP_INSN_H
+
+#include <stdint.h>
+
+#include "engine/interp/cpu.h"
+#include "engine/interp/mem.h"
+#include "engine/interp/regs.h"
+
+struct insn;
+typedef void (*insn_fn)(struct interp_cpu *cpu, const struct insn *in);
+
+enum operand_kind { OK_NONE, OK_REG, OK_MEM, OK_IMM, OK_SREG, OK_CR, OK_DR, OK_FAR };
+
+#define NOREG 0xff
+#define REG_RIP 16 /* as a memory base: RIP-relative */
+
+struct operand {
+	uint8_t kind; /* enum operand_kind */
+	uint8_t size; /* bytes */
+	uint8_t reg;  /* OK_REG: GPR number (16-19 = AH..BH for size 1); OK_SREG/CR/DR: number */
+	uint8_t seg;  /* OK_MEM */
+	uint8_t base; /* OK_MEM: GPR, REG_RIP or NOREG */
+	uint8_t index;
+	uint8_t scale; /* shift count: 0-3 */
+	int64_t disp;  /* OK_MEM */
+	uint64_t imm;  /* OK_IMM: masked to size; OK_FAR: offset; relative branches: target delta */
+	uint16_t sel;  /* OK_FAR: selector */
+};
+
+/* insn.flags */
+#define INSN_END_BLOCK 0x01 /* control may leave the straight line: end the block here */
+#define INSN_LOCK 0x02
+#define INSN_REP 0x04   /* REP / REPE */
+#define INSN_REPNE 0x08
+#define INSN_FAR 0x10 /* far JMP/CALL/RET */
+
+struct insn {
+	insn_fn fn;
+	uint8_t len;
+	uint8_t opsize;   /* operand size in bytes */
+	uint8_t addrsize; /* address size in bytes */
+	uint8_t flags;
+	uint8_t nops;
+	uint8_t cc;  /* condition code for Jcc/SETcc/CMOVcc */
+	uint8_t seg; /* string instructions: the source segment (DS or an override) */
+	uint16_t mnemonic;
+	struct operand op[3];
+};
+
+/* Effective address (offset within the segment) of a memory operand. */
+static inline uint64_t insn_ea(const struct interp_cpu *cpu, const struct insn *in, const struct operand *o)
+{
+	uint64_t a = (uint64_t)o->disp;
+
+	if (o->base != NOREG)
+		a += o->base == REG_RIP ? cpu->rip_next : cpu->gpr[o->base];
+	if (o->index != NOREG)
+		a += cpu->gpr[o->index] << o->scale;
+	return a & size_mask(in->addrsize);
+}
+
+static inline uint64_t op_read(struct interp_cpu *cpu, const struct insn *in, const struct operand *o)
+{
+	switch (o->kind) {
+	case OK_REG:
+		return reg_read(cpu, o->reg, o->size);
+	case OK_MEM:
+		return mem_read(cpu, o->seg, insn_ea(cpu, in, o), o->size);
+	default:
+		return o->imm;
+	}
+}
+
+static inline void op_write(struct interp_cpu *cpu, const struct insn *in, const struct operand *o, uint64_t v)
+{
+	if (o->kind == OK_REG)
+		reg_write(cpu, o->reg, o->size, v);
+	else
+		mem_write(cpu, o->seg, insn_ea(cpu, in, o), o->size, v);
+}
+
+#endif

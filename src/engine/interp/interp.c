@@ -1,0 +1,391 @@
+/* The interp engine: every guest instruction is decoded (once, into the decode
+ * cache) and emulated in software, so every sensitive instruction is caught by
+ * construction. This file holds the ops table, the run loop and the state
+ * conversion; decode.c, mem.c, flags.c, fault.c, segment.c and exec_*.c hold the
+ * rest. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/hypercall_abi.h"
+#include "engine/interp/cache.h"
+#include "engine/interp/flags.h"
+#include "engine/interp/interp.h"
+#include "vm/memory.h"
+#include "x86/arch.h"
+
+struct engine {
+	struct guest_memory *mem;
+};
+
+struct engine_vcpu {
+	struct interp_cpu cpu;
+};
+
+/* ---- leaving an instruction ------------------------------------------------ */
+
+void cpu_raise(struct interp_cpu *cpu, uint8_t vector, bool has_error, uint32_t error)
+{
+	cpu->exc_vector = vector;
+	cpu->exc_has_error = has_error;
+	cpu->exc_error = error;
+	longjmp(cpu->unwind, UNWIND_EXCEPTION);
+}
+
+void cpu_exit_and_replay(struct interp_cpu *cpu)
+{
+	longjmp(cpu->unwind, UNWIND_EXIT);
+}
+
+void cpu_update_mode(struct interp_cpu *cpu)
+{
+	const struct x86_segment *cs = &cpu->seg[SREG_CS];
+	uint8_t old = cpu->mode;
+
+	if (!(cpu->cr0 & CR0_PE))
+		cpu->mode = MODE_REAL;
+	else if ((cpu->efer & EFER_LMA) && cs->l)
+		cpu->mode = MODE_LONG64;
+	else if (cpu->efer & EFER_LMA)
+		cpu->mode = cs->db ? MODE_LONG_COMPAT32 : MODE_LONG_COMPAT16;
+	else
+		cpu->mode = cs->db ? MODE_PROT32 : MODE_PROT16;
+	cpu->cpl = cpu->mode == MODE_REAL ? 0 : (cpu->rflags & (1ull << 17)) ? 3 : cs->dpl;
+	if (cpu->mode == MODE_REAL || cpu->mode == MODE_PROT16 || cpu->mode == MODE_LONG_COMPAT16)
+		cpu->ip_mask = 0xffff;
+	else if (cpu->mode == MODE_LONG64)
+		cpu->ip_mask = ~0ull;
+	else
+		cpu->ip_mask = 0xffffffff;
+	if (old != cpu->mode)
+		cpu->block_dirty = true;
+}
+
+void cpu_paging_changed(struct interp_cpu *cpu, bool keep_global)
+{
+	tlb_flush(cpu, keep_global);
+	cpu->block_dirty = true;
+}
+
+/* ---- the run loop ---------------------------------------------------------- */
+
+static void take_exit(struct interp_cpu *cpu, enum vm_exit_reason reason)
+{
+	memset(&cpu->exit, 0, sizeof(cpu->exit));
+	cpu->exit.reason = reason;
+	cpu->exit.rip = cpu->rip;
+	cpu->exit_ready = true;
+}
+
+static bool interrupts_open(const struct interp_cpu *cpu)
+{
+	return (cpu->rflags & FL_IF) && !cpu->interrupt_shadow;
+}
+
+/* Between blocks: events the VMM asked for, interrupts, halts. Returns true when
+ * run() must return with cpu->exit. */
+static bool at_boundary(struct interp_cpu *cpu)
+{
+	if (__atomic_exchange_n(&cpu->kicked, 0, __ATOMIC_ACQ_REL)) {
+		take_exit(cpu, EXIT_INTERRUPTED);
+		return true;
+	}
+	if (cpu->pending_irq >= 0 && interrupts_open(cpu)) {
+		uint8_t vector = (uint8_t)cpu->pending_irq;
+
+		cpu->pending_irq = -1;
+		cpu->halted = false;
+		fault_deliver(cpu, vector, EVENT_EXTINT, false, 0);
+		if (cpu->exit_ready)
+			return true;
+	}
+	if (cpu->want_irq_window && interrupts_open(cpu) && cpu->pending_irq < 0) {
+		cpu->want_irq_window = false;
+		take_exit(cpu, EXIT_INTERRUPT_WINDOW);
+		return true;
+	}
+	if (cpu->halted) {
+		take_exit(cpu, EXIT_HLT);
+		cpu->exit.hlt.interrupts_enabled = (cpu->rflags & FL_IF) != 0;
+		return true;
+	}
+	return false;
+}
+
+/* Runs instructions until an exit is ready. Unwinds by longjmp on exceptions and
+ * on exits in the middle of an instruction. */
+static void execute(struct interp_cpu *cpu)
+{
+	for (;;) {
+		const struct block *b;
+		unsigned i, end;
+		bool shadow;
+
+		if (cpu->resume_block) {
+			/* Re-running an instruction after its exit: it is atomic, no event
+			 * may come between. */
+			b = cpu->resume_block;
+			i = cpu->resume_index;
+			cpu->resume_block = NULL;
+		} else {
+			if (at_boundary(cpu))
+				return;
+			cache_reap(cpu->cache);
+			b = cache_lookup(cpu);
+			i = 0;
+		}
+		/* The instruction after STI or MOV SS runs alone, then events are checked. */
+		shadow = cpu->interrupt_shadow;
+		cpu->interrupt_shadow = false;
+		end = shadow ? i + 1 : b->count;
+		for (; i < end; i++) {
+			const struct insn *in = &b->insns[i];
+
+			cpu->cur_block = b;
+			cpu->cur_index = i;
+			cpu->rip_next = cpu->rip + in->len;
+			in->fn(cpu, in);
+			cpu->rip = cpu->rip_next & cpu->ip_mask;
+			cpu->icount++;
+			cpu->replay_count = cpu->replay_pos = 0;
+			if (__builtin_expect(cpu->block_dirty | cpu->exit_ready | cpu->interrupt_shadow, 0)) {
+				cpu->block_dirty = false;
+				if (cpu->exit_ready)
+					return;
+				i++;
+				break;
+			}
+		}
+	}
+}
+
+/* Apply what the VMM answered for the previous exit, before the instruction that
+ * caused it runs again. */
+static void complete_exit(struct interp_cpu *cpu, const struct vm_exit *exit)
+{
+	struct replay_entry *e;
+
+	if (!cpu->replay_count)
+		return;
+	e = &cpu->replay[cpu->replay_count - 1];
+	if (e->done)
+		return;
+	e->done = true;
+	if (cpu->hypercall_pending) {
+		cpu->gpr[GPR_RAX] = exit->hypercall.result;
+		cpu->hypercall_pending = false;
+		return;
+	}
+	if (e->kind == REPLAY_IN)
+		memcpy(&e->data, exit->io.data, e->size);
+	else if (e->kind == REPLAY_MMIO_READ)
+		memcpy(&e->data, exit->mmio.data, e->size);
+}
+
+static int interp_run(struct engine_vcpu *v, struct vm_exit *exit)
+{
+	struct interp_cpu *cpu = &v->cpu;
+	int why;
+
+	complete_exit(cpu, exit);
+	cpu->exit_ready = false;
+	why = setjmp(cpu->unwind);
+	if (why == UNWIND_EXIT) {
+		/* Leave with the instruction unfinished; it runs again on the next run(). */
+		cpu->resume_block = cpu->cur_block;
+		cpu->resume_index = cpu->cur_index;
+		cpu->replay_pos = 0;
+		*exit = cpu->exit;
+		return 0;
+	}
+	if (why == UNWIND_EXCEPTION) {
+		cpu->replay_count = cpu->replay_pos = 0;
+		cpu->resume_block = NULL;
+		fault_deliver(cpu, cpu->exc_vector, EVENT_EXCEPTION, cpu->exc_has_error, cpu->exc_error);
+		if (cpu->exit_ready) {
+			*exit = cpu->exit;
+			return 0;
+		}
+	}
+	execute(cpu);
+	*exit = cpu->exit;
+	return 0;
+}
+
+/* ---- state ------------------------------------------------------------------- */
+
+static int interp_get_state(struct engine_vcpu *v, struct vcpu_state *s)
+{
+	struct interp_cpu *cpu = &v->cpu;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->gpr, cpu->gpr, sizeof(s->gpr));
+	s->rip = cpu->rip;
+	s->rflags = flags_get(cpu);
+	memcpy(s->seg, cpu->seg, sizeof(s->seg));
+	s->ldtr = cpu->ldtr;
+	s->tr = cpu->tr;
+	s->gdtr = cpu->gdtr;
+	s->idtr = cpu->idtr;
+	s->cr0 = cpu->cr0;
+	s->cr2 = cpu->cr2;
+	s->cr3 = cpu->cr3;
+	s->cr4 = cpu->cr4;
+	s->cr8 = cpu->cr8;
+	s->efer = cpu->efer;
+	s->apic_base = cpu->apic_base;
+	memcpy(s->dr, cpu->dr, sizeof(s->dr));
+	s->msr = cpu->msr;
+	s->msr.tsc = cpu_read_tsc(cpu);
+	s->fpu = cpu->fpu;
+	s->interrupt_shadow = cpu->interrupt_shadow;
+	s->nmi_masked = cpu->nmi_masked;
+	s->halted = cpu->halted;
+	return 0;
+}
+
+static int interp_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
+{
+	struct interp_cpu *cpu = &v->cpu;
+
+	memcpy(cpu->gpr, s->gpr, sizeof(cpu->gpr));
+	cpu->rip = s->rip;
+	cpu->rflags = s->rflags | RFLAGS_FIXED;
+	cpu->lf.op = LF_NONE;
+	memcpy(cpu->seg, s->seg, sizeof(cpu->seg));
+	cpu->ldtr = s->ldtr;
+	cpu->tr = s->tr;
+	cpu->gdtr = s->gdtr;
+	cpu->idtr = s->idtr;
+	cpu->cr0 = s->cr0;
+	cpu->cr2 = s->cr2;
+	cpu->cr3 = s->cr3;
+	cpu->cr4 = s->cr4;
+	cpu->cr8 = s->cr8;
+	cpu->efer = s->efer;
+	cpu->apic_base = s->apic_base;
+	memcpy(cpu->dr, s->dr, sizeof(cpu->dr));
+	cpu->msr = s->msr;
+	cpu_write_tsc(cpu, s->msr.tsc);
+	cpu->fpu = s->fpu;
+	cpu->interrupt_shadow = s->interrupt_shadow;
+	cpu->nmi_masked = s->nmi_masked;
+	cpu->halted = s->halted;
+	cpu->pending_irq = -1;
+	if (s->pending.type == EVENT_EXTINT)
+		cpu->pending_irq = s->pending.vector;
+	/* A new state replaces any instruction waiting for its exit to complete. */
+	cpu->replay_count = cpu->replay_pos = 0;
+	cpu->resume_block = NULL;
+	cpu->hypercall_pending = false;
+	cpu_update_mode(cpu);
+	tlb_flush(cpu, false);
+	cache_flush(cpu);
+	return 0;
+}
+
+/* ---- the ops table ----------------------------------------------------------- */
+
+static int interp_probe(char *why, size_t why_len)
+{
+	(void)why;
+	(void)why_len;
+	return 0; /* runs wherever ringvisor runs */
+}
+
+static int interp_create(const struct engine_env *env, struct engine **out, char *why, size_t why_len)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		snprintf(why, why_len, "interp: out of memory");
+		return -1;
+	}
+	e->mem = env->mem;
+	*out = e;
+	return 0;
+}
+
+static void interp_destroy(struct engine *e)
+{
+	free(e);
+}
+
+static uint64_t max_gpa(const struct guest_memory *mem)
+{
+	const struct mem_region *last = &mem->region[mem->nregions - 1];
+
+	return last->gpa + last->size;
+}
+
+static int interp_vcpu_create(struct engine *e, int index, struct engine_vcpu **out)
+{
+	struct engine_vcpu *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return -1;
+	v->cpu.mem = e->mem;
+	v->cpu.index = index;
+	v->cpu.pending_irq = -1;
+	v->cpu.cache = cache_create(max_gpa(e->mem));
+	if (!v->cpu.cache) {
+		free(v);
+		return -1;
+	}
+	tlb_flush(&v->cpu, false);
+	*out = v;
+	return 0;
+}
+
+static void interp_vcpu_destroy(struct engine_vcpu *v)
+{
+	cache_destroy(v->cpu.cache);
+	free(v);
+}
+
+static void interp_kick(struct engine_vcpu *v)
+{
+	__atomic_store_n(&v->cpu.kicked, 1, __ATOMIC_RELEASE);
+}
+
+static int interp_inject_interrupt(struct engine_vcpu *v, uint8_t vector)
+{
+	struct interp_cpu *cpu = &v->cpu;
+
+	if (!interrupts_open(cpu) || cpu->pending_irq >= 0)
+		return -1;
+	cpu->pending_irq = vector;
+	return 0;
+}
+
+static void interp_request_interrupt_window(struct engine_vcpu *v, int on)
+{
+	v->cpu.want_irq_window = on != 0;
+}
+
+static void interp_stats(struct engine_vcpu *v, struct engine_stats *st)
+{
+	struct interp_cpu *cpu = &v->cpu;
+
+	st->instructions = cpu->icount;
+	cache_stats(cpu->cache, &st->decode_hits, &st->decode_misses);
+	st->tlb_misses = cpu->tlb.misses;
+	st->tlb_hits = cpu->tlb.hits;
+}
+
+const struct engine_ops interp_engine_ops = {
+	.name = "interp",
+	.description = "x86-64 interpreter with a software MMU (trap-and-emulate in software)",
+	.probe = interp_probe,
+	.create = interp_create,
+	.destroy = interp_destroy,
+	.vcpu_create = interp_vcpu_create,
+	.vcpu_destroy = interp_vcpu_destroy,
+	.run = interp_run,
+	.get_state = interp_get_state,
+	.set_state = interp_set_state,
+	.kick = interp_kick,
+	.inject_interrupt = interp_inject_interrupt,
+	.request_interrupt_window = interp_request_interrupt_window,
+	.stats = interp_stats,
+};

@@ -1,0 +1,364 @@
+/* Segmentation, the page walker, the soft TLB's slow path, and the replay of
+ * accesses the VMM answers.
+ *
+ * Replay: an access only the VMM can perform (MMIO, port I/O) is appended to
+ * cpu->replay and the instruction is abandoned with the exit in cpu->exit. After
+ * the VMM has answered, the same instruction runs again from its start; its
+ * accesses are matched in order against the log, answered from it, and only a new
+ * access exits again. Instructions commit registers after their accesses, so
+ * running one again from the start is harmless. This is how KVM's instruction
+ * emulator re-executes after an exit to user space. */
+#include "engine/interp/mem.h"
+
+#include "engine/interp/cache.h"
+#include "engine/interp/regs.h"
+#include "vm/memory.h"
+#include "x86/arch.h"
+#include "x86/cpu_model.h"
+
+/* ---- segmentation ---------------------------------------------------------- */
+
+static __attribute__((noreturn)) void seg_fault(struct interp_cpu *cpu, unsigned sreg)
+{
+	cpu_raise(cpu, sreg == SREG_SS ? EXC_SS : EXC_GP, true, 0);
+}
+
+static bool canonical(uint64_t lin)
+{
+	return (uint64_t)((int64_t)(lin << 16) >> 16) == lin;
+}
+
+uint64_t seg_linear(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsigned size, unsigned acc)
+{
+	const struct x86_segment *s = &cpu->seg[sreg];
+	uint64_t last, top;
+
+	if (cpu->mode == MODE_LONG64) {
+		uint64_t lin = offset + ((sreg == SREG_FS || sreg == SREG_GS) ? s->base : 0);
+
+		if (!canonical(lin) || !canonical(lin + size - 1))
+			seg_fault(cpu, sreg);
+		return lin;
+	}
+	if (cpu->mode != MODE_REAL) {
+		if (s->unusable || !s->present)
+			seg_fault(cpu, sreg);
+		if (s->type & 0x8) { /* code: never writable, readable only with R */
+			if (ACC_KIND(acc) == ACC_WRITE || (ACC_KIND(acc) == ACC_READ && !(s->type & 0x2)))
+				seg_fault(cpu, sreg);
+		} else if (ACC_KIND(acc) == ACC_WRITE && !(s->type & 0x2)) {
+			seg_fault(cpu, sreg);
+		}
+	}
+	last = offset + size - 1;
+	if (!(s->type & 0x8) && (s->type & 0x4)) { /* expand-down data */
+		top = s->db ? 0xffffffffull : 0xffffull;
+		if (offset <= s->limit || last > top)
+			seg_fault(cpu, sreg);
+	} else if (last > s->limit || last < offset) {
+		seg_fault(cpu, sreg);
+	}
+	return (s->base + offset) & 0xffffffffull;
+}
+
+/* ---- the page walker ------------------------------------------------------- */
+
+#define PHYS_MASK (((1ull << CPU_MODEL_PHYS_BITS) - 1) & ~0xfffull)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+
+struct walk {
+	uint64_t gpa;
+	bool global;
+	uint32_t error; /* #PF error code when the walk failed */
+	bool fault;
+};
+
+/* Reads a paging-structure entry; a table outside RAM reads all ones, which then
+ * faults with reserved bits set. */
+static uint64_t read_entry(struct interp_cpu *cpu, uint64_t gpa, unsigned size, uint64_t **where)
+{
+	uint64_t *p = guest_memory_ptr(cpu->mem, gpa, size);
+
+	*where = p;
+	if (!p)
+		return ~0ull;
+	return size == 8 ? *p : *(uint32_t *)p;
+}
+
+static void set_bits(uint64_t *where, unsigned size, uint64_t bits)
+{
+	if (!where)
+		return;
+	if (size == 8)
+		*where |= bits;
+	else
+		*(uint32_t *)where |= (uint32_t)bits;
+}
+
+static void walk(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct walk *w)
+{
+	bool user = cpu->cpl == 3 && !(acc & ACC_SYSTEM);
+	bool write = ACC_KIND(acc) == ACC_WRITE, fetch = ACC_KIND(acc) == ACC_EXEC;
+	bool nxe = cpu->efer & EFER_NXE;
+	uint64_t *where[4] = {0};
+	unsigned esize, levels, shift, n = 0;
+	uint64_t table, entry = 0, rsvd_hi, allow_rw = 1, allow_us = 1, nx = 0;
+	uint32_t err = (write ? PFEC_W : 0) | (user ? PFEC_U : 0) | (fetch && nxe ? PFEC_I : 0);
+
+	memset(w, 0, sizeof(*w));
+	if (cpu->efer & EFER_LMA) {
+		esize = 8, levels = 4, shift = 39, table = cpu->cr3 & PHYS_MASK;
+	} else if (cpu->cr4 & CR4_PAE) {
+		uint64_t *pdpte_at;
+		uint64_t pdpte = read_entry(cpu, (cpu->cr3 & 0xffffffe0ull) + ((lin >> 30) & 3) * 8, 8, &pdpte_at);
+
+		if (!(pdpte & PTE_P))
+			goto not_present;
+		/* PDPTE bits 1-2 and 5-8 are reserved, and so is everything above the
+		 * physical address width, NX included. */
+		if (pdpte & ((~PHYS_MASK & ~0xfffull) | 0x1e6ull))
+			goto reserved;
+		esize = 8, levels = 2, shift = 21, table = pdpte & PHYS_MASK;
+	} else {
+		esize = 4, levels = 2, shift = 22, table = cpu->cr3 & 0xfffff000ull;
+	}
+	/* Bits from the physical width up to 51 are reserved; 52-62 are free for the OS. */
+	rsvd_hi = esize == 8 ? (0x000ffffffffff000ull & ~PHYS_MASK) | (nxe ? 0 : PTE_NX) : 0;
+
+	for (unsigned level = levels; level > 0; level--, shift -= (esize == 8 ? 9 : 10)) {
+		unsigned index_bits = esize == 8 ? 9 : 10;
+		uint64_t idx = (lin >> shift) & ((1ull << index_bits) - 1);
+		bool large;
+
+		entry = read_entry(cpu, table + idx * esize, esize, &where[n]);
+		n++;
+		if (!(entry & PTE_P))
+			goto not_present;
+		if (entry & rsvd_hi)
+			goto reserved;
+		allow_rw &= (entry >> 1) & 1;
+		allow_us &= (entry >> 2) & 1;
+		nx |= esize == 8 ? entry >> 63 : 0;
+		large = level > 1 && (entry & PTE_PS);
+		if (large) {
+			uint64_t page_mask = (1ull << shift) - 1, frame;
+
+			/* A 1 GiB page (PDPTE PS) is not in the CPU model; PS in a PML4E is reserved. */
+			if ((esize == 8 && level >= 3) || (esize == 4 && !(cpu->cr4 & CR4_PSE)))
+				goto reserved;
+			if (esize == 4) /* 4 MiB page: bits 13-20 are physical 32-39 (PSE-36), reserved here */
+				frame = entry & 0xffc00000ull;
+			else
+				frame = entry & PHYS_MASK & ~page_mask;
+			if (esize == 8 && (entry & page_mask & ~0x1fffull))
+				goto reserved;
+			w->gpa = frame | (lin & page_mask);
+			break;
+		}
+		if (level == 1) {
+			w->gpa = (entry & (esize == 8 ? PHYS_MASK : 0xfffff000ull)) | (lin & 0xfff);
+			break;
+		}
+		table = entry & (esize == 8 ? PHYS_MASK : 0xfffff000ull);
+	}
+
+	/* Rights: user needs U/S and, to write, R/W everywhere; the kernel needs R/W to
+	 * write only when CR0.WP is set. */
+	if ((user && !allow_us) || (write && !allow_rw && (user || (cpu->cr0 & CR0_WP))) || (fetch && nxe && nx)) {
+		w->fault = true;
+		w->error = err | PFEC_P;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		set_bits(where[i], esize, PTE_A);
+	if (write)
+		set_bits(where[n - 1], esize, PTE_D);
+	w->global = (entry & PTE_G) && (cpu->cr4 & CR4_PGE);
+	return;
+not_present:
+	w->fault = true;
+	w->error = err;
+	return;
+reserved:
+	w->fault = true;
+	w->error = err | PFEC_P | PFEC_RSVD;
+}
+
+static uint64_t translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc, bool *global)
+{
+	struct walk w;
+
+	*global = false;
+	if (!(cpu->cr0 & CR0_PG))
+		return cpu->mode == MODE_LONG64 ? lin : lin & 0xffffffffull;
+	walk(cpu, lin, acc, &w);
+	if (w.fault) {
+		cpu->cr2 = lin;
+		cpu_raise(cpu, EXC_PF, true, w.error);
+	}
+	*global = w.global;
+	return w.gpa;
+}
+
+uint64_t mmu_translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc)
+{
+	bool global;
+
+	return translate(cpu, lin, acc, &global);
+}
+
+/* ---- the soft TLB ------------------------------------------------------------ */
+
+void tlb_flush(struct interp_cpu *cpu, bool keep_global)
+{
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned k = 0; k < ACC_KINDS; k++)
+			for (unsigned i = 0; i < TLB_SIZE; i++)
+				if (!keep_global || !cpu->tlb.global[s][k][i])
+					cpu->tlb.e[s][k][i].tag = TLB_INVALID;
+}
+
+void tlb_flush_page(struct interp_cpu *cpu, uint64_t lin)
+{
+	unsigned i = (lin >> 12) & (TLB_SIZE - 1);
+
+	/* A large page may back this address through any slot: entries are per 4 KiB,
+	 * so only this slot can hold the page's translation. */
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned k = 0; k < ACC_KINDS; k++)
+			if (cpu->tlb.e[s][k][i].tag == (lin & ~0xfffull))
+				cpu->tlb.e[s][k][i].tag = TLB_INVALID;
+}
+
+void tlb_flush_gpa_writes(struct interp_cpu *cpu, uint64_t gpa_page)
+{
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned i = 0; i < TLB_SIZE; i++)
+			if (cpu->tlb.e[s][ACC_WRITE][i].gpa_page == gpa_page)
+				cpu->tlb.e[s][ACC_WRITE][i].tag = TLB_INVALID;
+}
+
+static void tlb_install(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa, unsigned acc, bool global, uint8_t *host)
+{
+	struct tlb_entry *e = tlb_slot(cpu, lin, acc);
+	unsigned i = (lin >> 12) & (TLB_SIZE - 1);
+
+	e->tag = lin & ~0xfffull;
+	e->host_minus_linear = (uintptr_t)host - (uintptr_t)(lin & ~0xfffull);
+	e->gpa_page = gpa & ~0xfffull;
+	cpu->tlb.global[tlb_set(cpu, acc)][ACC_KIND(acc)][i] = global;
+}
+
+/* ---- accesses the VMM answers ---------------------------------------------- */
+
+static uint64_t replay(struct interp_cpu *cpu, uint8_t kind, uint64_t addr, unsigned size, uint64_t data)
+{
+	struct replay_entry *e;
+
+	if (cpu->replay_pos < cpu->replay_count) {
+		e = &cpu->replay[cpu->replay_pos++];
+		if (e->kind == kind && e->addr == addr && e->size == size && e->done)
+			return e->data;
+		/* The instruction took another path the second time: start its log anew. */
+		cpu->replay_count = cpu->replay_pos = 0;
+	}
+	if (cpu->replay_count == REPLAY_MAX) /* an instruction with this many exits is a bug */
+		cpu_raise(cpu, EXC_GP, true, 0);
+	e = &cpu->replay[cpu->replay_count++];
+	*e = (struct replay_entry){.kind = kind, .size = (uint8_t)size, .addr = addr, .data = data};
+	memset(&cpu->exit, 0, sizeof(cpu->exit));
+	cpu->exit.rip = cpu->rip;
+	switch (kind) {
+	case REPLAY_IN:
+	case REPLAY_OUT:
+		cpu->exit.reason = EXIT_IO;
+		cpu->exit.io.port = (uint16_t)addr;
+		cpu->exit.io.size = (uint8_t)size;
+		cpu->exit.io.is_write = kind == REPLAY_OUT;
+		cpu->exit.io.count = 1;
+		cpu->exit.io.data = cpu->io_buf;
+		memcpy(cpu->io_buf, &data, sizeof(cpu->io_buf));
+		break;
+	default:
+		cpu->exit.reason = EXIT_MMIO;
+		cpu->exit.mmio.gpa = addr;
+		cpu->exit.mmio.size = (uint8_t)size;
+		cpu->exit.mmio.is_write = kind == REPLAY_MMIO_WRITE;
+		memcpy(cpu->exit.mmio.data, &data, sizeof(cpu->exit.mmio.data));
+		break;
+	}
+	cpu_exit_and_replay(cpu);
+}
+
+uint64_t io_port_read(struct interp_cpu *cpu, uint16_t port, unsigned size)
+{
+	return replay(cpu, REPLAY_IN, port, size, 0) & size_mask(size);
+}
+
+void io_port_write(struct interp_cpu *cpu, uint16_t port, unsigned size, uint64_t value)
+{
+	replay(cpu, REPLAY_OUT, port, size, value & size_mask(size));
+}
+
+/* ---- slow paths ------------------------------------------------------------ */
+
+static bool crosses_page(uint64_t lin, unsigned size)
+{
+	return (lin & 0xfff) > 4096 - size;
+}
+
+uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsigned acc)
+{
+	uint64_t gpa, v = 0;
+	uint8_t *host;
+	bool global;
+
+	cpu->tlb.misses++;
+	if (crosses_page(lin, size)) {
+		for (unsigned i = 0; i < size; i++)
+			v |= mem_read_lin(cpu, lin + i, 1, acc) << (8 * i);
+		return v;
+	}
+	gpa = translate(cpu, lin, acc, &global);
+	host = guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096);
+	if (!host)
+		return replay(cpu, REPLAY_MMIO_READ, gpa, size, 0) & size_mask(size);
+	tlb_install(cpu, lin, gpa, acc, global, host);
+	memcpy(&v, host + (gpa & 0xfff), size);
+	return v;
+}
+
+void mem_write_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, uint64_t value, unsigned acc)
+{
+	uint64_t gpa;
+	uint8_t *host;
+	bool global;
+
+	cpu->tlb.misses++;
+	if (crosses_page(lin, size)) {
+		uint64_t second = (lin | 0xfff) + 1;
+
+		/* Both pages must be writable before either is written: no partial stores. */
+		(void)translate(cpu, lin, acc, &global);
+		(void)translate(cpu, second, acc, &global);
+		for (unsigned i = 0; i < size; i++)
+			mem_write_lin(cpu, lin + i, 1, value >> (8 * i), acc);
+		return;
+	}
+	gpa = translate(cpu, lin, acc, &global);
+	host = guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096);
+	if (!host) {
+		replay(cpu, REPLAY_MMIO_WRITE, gpa, size, value & size_mask(size));
+		return;
+	}
+	memcpy(host + (gpa & 0xfff), &value, size);
+	/* A page holding decoded code never gets a write entry: each write to it comes
+	 * here and drops the blocks decoded from it. */
+	if (cache_page_has_code(cpu->cache, gpa & ~0xfffull))
+		cache_note_write(cpu, gpa, size);
+	else
+		tlb_install(cpu, lin, gpa, acc, global, host);
+}

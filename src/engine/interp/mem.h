@@ -1,0 +1,93 @@
+/* Guest memory as the interpreter sees it: segmentation, paging, the soft TLB, and
+ * accesses the VMM must answer (MMIO, port I/O), which exit and replay. */
+#ifndef RV_INTERP_MEM_H
+#define RV_INTERP_MEM_H
+
+#include <string.h>
+
+#include "engine/interp/cpu.h"
+
+/* Access flags beyond the kind: the access is the CPU's own (descriptor tables,
+ * TSS, IDT), made with supervisor rights whatever the CPL. */
+#define ACC_SYSTEM 0x10
+#define ACC_KIND(acc) ((acc) & 0x3)
+
+/* #PF error code bits. */
+#define PFEC_P 0x01
+#define PFEC_W 0x02
+#define PFEC_U 0x04
+#define PFEC_RSVD 0x08
+#define PFEC_I 0x10
+
+/* Linear address of seg:offset for an access of size bytes, with the segment's
+ * checks (limit, type, canonical form): raises #GP or #SS. */
+uint64_t seg_linear(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsigned size, unsigned acc);
+
+/* Guest-physical address of a linear one, walking the page tables and setting
+ * accessed/dirty bits; raises #PF. */
+uint64_t mmu_translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc);
+
+uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsigned acc);
+void mem_write_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, uint64_t value, unsigned acc);
+
+void tlb_flush(struct interp_cpu *cpu, bool keep_global);
+void tlb_flush_page(struct interp_cpu *cpu, uint64_t lin);
+/* Drop write entries for one guest-physical page (it now holds cached code). */
+void tlb_flush_gpa_writes(struct interp_cpu *cpu, uint64_t gpa_page);
+
+static inline unsigned tlb_set(const struct interp_cpu *cpu, unsigned acc)
+{
+	return (cpu->cpl == 3 && !(acc & ACC_SYSTEM)) ? 1 : 0;
+}
+
+static inline struct tlb_entry *tlb_slot(struct interp_cpu *cpu, uint64_t lin, unsigned acc)
+{
+	return &cpu->tlb.e[tlb_set(cpu, acc)][ACC_KIND(acc)][(lin >> 12) & (TLB_SIZE - 1)];
+}
+
+/* The fast path: a TLB hit on an access that stays inside one page. */
+static inline uint64_t mem_read_lin(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsigned acc)
+{
+	const struct tlb_entry *e = tlb_slot(cpu, lin, acc);
+	uint64_t v = 0;
+
+	if (__builtin_expect(e->tag == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size, 1)) {
+		memcpy(&v, (const void *)(uintptr_t)(lin + e->host_minus_linear), size);
+		cpu->tlb.hits++;
+		return v;
+	}
+	return mem_read_slow(cpu, lin, size, acc);
+}
+
+static inline void mem_write_lin(struct interp_cpu *cpu, uint64_t lin, unsigned size, uint64_t value, unsigned acc)
+{
+	const struct tlb_entry *e = tlb_slot(cpu, lin, (acc & ~3u) | ACC_WRITE);
+
+	if (__builtin_expect(e->tag == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size, 1)) {
+		memcpy((void *)(uintptr_t)(lin + e->host_minus_linear), &value, size);
+		cpu->tlb.hits++;
+		return;
+	}
+	mem_write_slow(cpu, lin, size, value, (acc & ~3u) | ACC_WRITE);
+}
+
+static inline uint64_t mem_read(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsigned size)
+{
+	return mem_read_lin(cpu, seg_linear(cpu, sreg, offset, size, ACC_READ), size, ACC_READ);
+}
+
+static inline void mem_write(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsigned size, uint64_t value)
+{
+	mem_write_lin(cpu, seg_linear(cpu, sreg, offset, size, ACC_WRITE), size, value, ACC_WRITE);
+}
+
+/* Port I/O through the VMM: exits on first execution, answers on replay. */
+uint64_t io_port_read(struct interp_cpu *cpu, uint16_t port, unsigned size);
+void io_port_write(struct interp_cpu *cpu, uint16_t port, unsigned size, uint64_t value);
+/* The instruction's accesses so far are complete (a string iteration retired). */
+static inline void replay_commit(struct interp_cpu *cpu)
+{
+	cpu->replay_count = cpu->replay_pos = 0;
+}
+
+#endif
