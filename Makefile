@@ -4,12 +4,14 @@
 
 MODE ?= release
 CC ?= cc
+# The root of everything built; O=build-x keeps a second tree apart.
+O ?= build
 
 ifeq ($(MODE),release)
-OUT := build
+OUT := $(O)
 OPTFLAGS := -O2 -g
 else ifeq ($(MODE),asan)
-OUT := build/asan
+OUT := $(O)/asan
 OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 else
 $(error MODE must be release or asan)
@@ -32,6 +34,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 .DEFAULT_GOAL := all
 GUESTS :=
 -include guests/guests.mk
+-include tests/diff/diff.mk
 
 .PHONY: all test unit-test guest-test format check-format clean
 all: $(OUT)/ringvisor $(GUESTS)
@@ -51,8 +54,8 @@ unit-test: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 guest-test: $(OUT)/ringvisor $(GUESTS)
-	RINGVISOR=$(OUT)/ringvisor tests/integration/run-guests.sh
-	RINGVISOR=$(OUT)/ringvisor tests/integration/run-cli.sh
+	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests tests/integration/run-guests.sh
+	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests tests/integration/run-cli.sh
 
 test: unit-test guest-test
 
@@ -63,6 +66,6 @@ check-format:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 clean:
-	rm -rf build
+	rm -rf $(O)
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

@@ -7,7 +7,7 @@ GUEST_MK := $(lastword $(MAKEFILE_LIST))
 # Whatever includes this keeps its own default goal (restored at the end).
 GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
 GUEST_SRC := guests
-GUEST_OUT := build/guests
+GUEST_OUT := $(or $(O),build)/guests
 GUEST_OBJ := $(GUEST_OUT)/obj
 
 GUEST_CC ?= gcc

@@ -27,7 +27,7 @@ else
 fi
 engines=${ENGINES:-kvm interp}
 case_timeout=${TIMEOUT:-60}
-guest_dir=build/guests
+guest_dir=${GUESTS_DIR:-build/guests}
 expect_dir=tests/guests
 
 # Cases in order; tty-* run a guest under a pseudo-terminal.
