@@ -155,9 +155,15 @@ int cmd_run(int argc, char **argv)
 	}
 	status = vm_run(&vm);
 	if (cfg.stats) {
-		for (int i = 0; i < vm.nvcpus; i++)
+		struct engine_stats es = { 0 };
+
+		for (int i = 0; i < vm.nvcpus; i++) {
 			exit_stats_add(&total, &vm.vcpus[i].stats);
+			if (vm.ops->stats)
+				vm.ops->stats(vm.vcpus[i].ev, &es);
+		}
 		exit_stats_print(stderr, &total, monotonic_ns() - vm.start_ns);
+		engine_stats_print(stderr, &es, total.guest_ns);
 	}
 	vm_destroy(&vm);
 	return status;

@@ -27,3 +27,22 @@ void exit_stats_print(FILE *out, const struct exit_stats *s, uint64_t wall_ns)
 	fprintf(out, "%-16s %12s %14.3f\n", "in guest", "", s->guest_ns / 1e6);
 	fprintf(out, "%-16s %12s %14.3f\n", "wall time", "", wall_ns / 1e6);
 }
+
+static double percent(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+void engine_stats_print(FILE *out, const struct engine_stats *e, uint64_t guest_ns)
+{
+	if (!e->instructions)
+		return;
+	fprintf(out, "%-16s %12llu\n", "instructions", (unsigned long long)e->instructions);
+	fprintf(out, "%-16s %12.1f\n", "MIPS in guest",
+		guest_ns ? (double)e->instructions * 1e3 / (double)guest_ns : 0.0);
+	fprintf(out, "%-16s %11.2f%% of %llu lookups\n", "decode cache hit",
+		percent(e->decode_hits, e->decode_hits + e->decode_misses),
+		(unsigned long long)(e->decode_hits + e->decode_misses));
+	fprintf(out, "%-16s %11.2f%% of %llu accesses\n", "TLB hit", percent(e->tlb_hits, e->tlb_hits + e->tlb_misses),
+		(unsigned long long)(e->tlb_hits + e->tlb_misses));
+}

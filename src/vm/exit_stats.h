@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "engine/engine.h"
 #include "engine/vm_exit.h"
 
 struct exit_stats {
@@ -16,5 +17,8 @@ struct exit_stats {
 
 void exit_stats_add(struct exit_stats *total, const struct exit_stats *part);
 void exit_stats_print(FILE *out, const struct exit_stats *s, uint64_t wall_ns);
+/* The counters of a software engine; prints nothing when it counted no
+ * instructions (the kvm engine does not count them). */
+void engine_stats_print(FILE *out, const struct engine_stats *e, uint64_t guest_ns);
 
 #endif

@@ -15,7 +15,21 @@ struct code_page {
 	struct code_page *next;
 };
 
+/* Linear RIP -> block, in front of translation and the hash: valid only while the
+ * TLB is, so it is emptied with every TLB flush and every dropped block. */
+#define JUMP_CACHE_SIZE 4096
+
+struct jump_entry {
+	uint64_t lin;
+	const struct block *block;
+	uint32_t generation; /* valid while equal to the cache's */
+	uint8_t mode;
+	uint8_t cpl;
+};
+
 struct block_cache {
+	struct jump_entry jump[JUMP_CACHE_SIZE];
+	uint32_t generation;
 	struct block *hash[HASH_BUCKETS];
 	struct code_page *pages[PAGE_BUCKETS];
 	uint8_t *page_bitmap; /* one bit per guest-physical page: holds code */
@@ -41,6 +55,7 @@ struct block_cache *cache_create(uint64_t max_gpa)
 
 	if (!c)
 		return NULL;
+	c->generation = 1;
 	c->bitmap_pages = (max_gpa >> 12) + 1;
 	/* calloc of a large zeroed area costs pages only where bits get set. */
 	c->page_bitmap = calloc(c->bitmap_pages / 8 + 1, 1);
@@ -67,8 +82,18 @@ void cache_reap(struct block_cache *c)
 	c->dead = NULL;
 }
 
+void cache_forget_translations(struct block_cache *c)
+{
+	/* O(1): a new generation leaves every entry stale. */
+	if (++c->generation == 0) {
+		memset(c->jump, 0, sizeof(c->jump));
+		c->generation = 1;
+	}
+}
+
 static void drop_all(struct block_cache *c)
 {
+	cache_forget_translations(c);
 	for (unsigned i = 0; i < HASH_BUCKETS; i++) {
 		for (struct block *b = c->hash[i], *n; b; b = n) {
 			n = b->hash_next;
@@ -139,6 +164,7 @@ static void unlink_block(struct block_cache *c, struct block *b)
 	b->dead_next = c->dead;
 	c->dead = b;
 	c->nblocks--;
+	cache_forget_translations(c);
 }
 
 void cache_note_write(struct interp_cpu *cpu, uint64_t gpa, unsigned size)
@@ -201,16 +227,23 @@ const struct block *cache_lookup(struct interp_cpu *cpu)
 {
 	struct block_cache *c = cpu->cache;
 	uint64_t lin = cpu->mode == MODE_LONG64 ? cpu->rip : (cpu->seg[SREG_CS].base + cpu->rip) & 0xffffffffull;
+	struct jump_entry *j = &c->jump[(lin ^ (lin >> 12)) & (JUMP_CACHE_SIZE - 1)];
 	uint64_t gpa;
 	struct block *b;
 
+	if (j->generation == c->generation && j->lin == lin && j->mode == cpu->mode && j->cpl == cpu->cpl) {
+		c->hits++;
+		return j->block;
+	}
 	/* The instruction pointer must lie within CS (not checked in 64-bit mode). */
 	if (cpu->mode != MODE_LONG64 && cpu->rip > cpu->seg[SREG_CS].limit)
 		cpu_raise(cpu, EXC_GP, true, 0);
 	gpa = mmu_translate(cpu, lin, ACC_EXEC);
+	j->generation = 0; /* until a block is found */
 	for (b = c->hash[block_hash(gpa, cpu->mode)]; b; b = b->hash_next) {
 		if (b->gpa == gpa && b->mode == cpu->mode) {
 			c->hits++;
+			*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
 			return b;
 		}
 	}
@@ -227,6 +260,7 @@ const struct block *cache_lookup(struct interp_cpu *cpu)
 		return b;
 	}
 	register_block(cpu, b);
+	*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
 	return b;
 }
 

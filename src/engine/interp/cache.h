@@ -16,9 +16,9 @@
 #include "engine/interp/insn.h"
 
 struct block {
-	uint64_t gpa;      /* first byte */
-	uint64_t gpa_last; /* page of the last byte: another page only for a lone
-			    * page-crossing instruction, which is never cached */
+	uint64_t gpa;	    /* first byte */
+	uint64_t gpa_last;  /* page of the last byte: another page only for a lone
+			     * page-crossing instruction, which is never cached */
 	uint64_t code_mask; /* 64-byte chunks of the first page this block covers */
 	uint8_t mode;
 	bool valid;
@@ -41,6 +41,9 @@ bool cache_page_has_code(const struct block_cache *c, uint64_t gpa_page);
 void cache_note_write(struct interp_cpu *cpu, uint64_t gpa, unsigned size);
 /* Drop every block (CR0/CR4 changes, state loads, the cache filling up). */
 void cache_flush(struct interp_cpu *cpu);
+/* Linear->physical translations changed (TLB flush): forget the linear-address
+ * shortcuts to blocks. */
+void cache_forget_translations(struct block_cache *c);
 /* Free blocks dropped since the last call; only between blocks. */
 void cache_reap(struct block_cache *c);
 void cache_stats(const struct block_cache *c, uint64_t *hits, uint64_t *misses);

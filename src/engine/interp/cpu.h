@@ -24,9 +24,12 @@ enum lazy_op {
 	LF_SUB,
 	LF_SBB,
 	LF_LOGIC, /* AND, OR, XOR, TEST: CF = OF = 0 */
-	LF_INC,   /* CF kept (in cf_in) */
+	LF_INC,	  /* CF kept (in cf_in) */
 	LF_DEC,
 	LF_NEG,
+	LF_SHL, /* src1 = operand, src2 = count (1..size*8-1 or more) */
+	LF_SHR,
+	LF_SAR,
 };
 
 struct lazy_flags {
@@ -80,7 +83,7 @@ enum unwind_reason { UNWIND_NONE, UNWIND_EXCEPTION, UNWIND_EXIT };
 struct interp_cpu {
 	/* Hot state first. */
 	uint64_t gpr[GPR_COUNT];
-	uint64_t rip;      /* of the instruction executing */
+	uint64_t rip;	   /* of the instruction executing */
 	uint64_t rip_next; /* of the next one; branches write it */
 	uint64_t rflags;   /* all bits; CF..OF valid only when lf.op == LF_NONE */
 	struct lazy_flags lf;
@@ -95,7 +98,7 @@ struct interp_cpu {
 	uint64_t mtrr[32]; /* stored values only */
 	struct x86_fpu fpu;
 	uint8_t cpl;
-	uint8_t mode;     /* enum cpu_mode, derived from CR0/EFER/CS */
+	uint8_t mode;	  /* enum cpu_mode, derived from CR0/EFER/CS */
 	uint64_t ip_mask; /* RIP wraps at 16, 32 or 64 bits */
 
 	/* Events. */
@@ -106,7 +109,7 @@ struct interp_cpu {
 	int pending_irq; /* vector injected by the VMM, -1 if none */
 	bool want_irq_window;
 	struct x86_event delivering; /* for get_state while delivering */
-	int fault_depth;             /* 0, 1 (delivering), 2 (double fault) */
+	int fault_depth;	     /* 0, 1 (delivering), 2 (double fault) */
 
 	/* Exits and replay. */
 	struct replay_entry replay[REPLAY_MAX];
@@ -125,11 +128,11 @@ struct interp_cpu {
 	/* Decode cache and the block being executed. */
 	struct block_cache *cache;
 	const struct block *cur_block; /* executing now */
-	unsigned cur_index;
-	const struct block *resume_block; /* re-execute from resume_index after an exit */
-	unsigned resume_index;
+	const struct insn *cur_insn;
+	const struct block *resume_block; /* re-run resume_insn after an exit */
+	const struct insn *resume_insn;
 	bool hypercall_pending; /* the last exit was a hypercall: its result goes to RAX */
-	bool block_dirty; /* the running block's code was written: leave after this insn */
+	bool block_dirty;	/* the running block's code was written: leave after this insn */
 
 	struct guest_memory *mem;
 	int index;

@@ -23,12 +23,12 @@ static void init_decoders(void)
 		ZydisMachineMode machine;
 		ZydisStackWidth stack;
 	} modes[MODE_COUNT] = {
-		[MODE_REAL] = {ZYDIS_MACHINE_MODE_REAL_16, ZYDIS_STACK_WIDTH_16},
-		[MODE_PROT16] = {ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16},
-		[MODE_PROT32] = {ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32},
-		[MODE_LONG_COMPAT16] = {ZYDIS_MACHINE_MODE_LONG_COMPAT_16, ZYDIS_STACK_WIDTH_16},
-		[MODE_LONG_COMPAT32] = {ZYDIS_MACHINE_MODE_LONG_COMPAT_32, ZYDIS_STACK_WIDTH_32},
-		[MODE_LONG64] = {ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64},
+		[MODE_REAL] = { ZYDIS_MACHINE_MODE_REAL_16, ZYDIS_STACK_WIDTH_16 },
+		[MODE_PROT16] = { ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16 },
+		[MODE_PROT32] = { ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32 },
+		[MODE_LONG_COMPAT16] = { ZYDIS_MACHINE_MODE_LONG_COMPAT_16, ZYDIS_STACK_WIDTH_16 },
+		[MODE_LONG_COMPAT32] = { ZYDIS_MACHINE_MODE_LONG_COMPAT_32, ZYDIS_STACK_WIDTH_32 },
+		[MODE_LONG64] = { ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64 },
 	};
 
 	for (int m = 0; m < MODE_COUNT; m++)
@@ -186,7 +186,8 @@ static struct block *new_block(uint64_t gpa, uint8_t mode)
 
 	if (!b)
 		abort(); /* out of host memory: nothing sensible is left to do */
-	b->gpa = b->gpa_last = gpa;
+	b->gpa = gpa;
+	b->gpa_last = gpa & ~0xfffull;
 	b->mode = mode;
 	b->valid = true;
 	return b;

@@ -16,8 +16,10 @@ static void h_mov(struct interp_cpu *cpu, const struct insn *in)
 		if (d->reg == SREG_CS)
 			cpu_raise_ud(cpu);
 		segment_load(cpu, d->reg, (uint16_t)op_read(cpu, in, s));
-		if (d->reg == SREG_SS)
+		if (d->reg == SREG_SS) {
 			cpu->interrupt_shadow = true;
+			cpu->block_dirty = true;
+		}
 		return;
 	}
 	if (d->kind == OK_CR || d->kind == OK_DR || s->kind == OK_CR || s->kind == OK_DR) {
@@ -71,7 +73,7 @@ static void h_nop(struct interp_cpu *cpu, const struct insn *in)
 
 /* The source of a two-operand ALU instruction, extended to the destination size
  * (immediates come sign-extended from the decoder). */
-static uint64_t alu_src(struct interp_cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) uint64_t alu_src(struct interp_cpu *cpu, const struct insn *in)
 {
 	return op_read(cpu, in, &in->op[1]) & size_mask(in->op[0].size);
 }
@@ -79,9 +81,9 @@ static uint64_t alu_src(struct interp_cpu *cpu, const struct insn *in)
 #define ALU_HANDLER(name, expr, lop, writes)                                                                           \
 	static void name(struct interp_cpu *cpu, const struct insn *in)                                                \
 	{                                                                                                              \
-		unsigned size = in->op[0].size;                                                                       \
-		uint64_t a = op_read(cpu, in, &in->op[0]), b = alu_src(cpu, in);                                      \
-		uint64_t r = (expr)&size_mask(size);                                                                  \
+		unsigned size = in->op[0].size;                                                                        \
+		uint64_t a = op_read(cpu, in, &in->op[0]), b = alu_src(cpu, in);                                       \
+		uint64_t r = (expr)&size_mask(size);                                                                   \
 		if (writes)                                                                                            \
 			op_write(cpu, in, &in->op[0], r);                                                              \
 		flags_lazy(cpu, lop, size, r, a, b);                                                                   \
@@ -169,8 +171,10 @@ static void h_pop(struct interp_cpu *cpu, const struct insn *in)
 	if (d->kind == OK_SREG) {
 		segment_load(cpu, d->reg, (uint16_t)v);
 		stack_set_sp(cpu, cpu->gpr[GPR_RSP] + in->opsize);
-		if (d->reg == SREG_SS)
+		if (d->reg == SREG_SS) {
 			cpu->interrupt_shadow = true;
+			cpu->block_dirty = true;
+		}
 		return;
 	}
 	if (d->kind == OK_MEM) {
@@ -279,76 +283,40 @@ static void h_cwd_family(struct interp_cpu *cpu, const struct insn *in)
 }
 
 const struct dispatch_entry exec_int_table[] = {
-	{ZYDIS_MNEMONIC_MOV, h_mov, 0},
-	{ZYDIS_MNEMONIC_MOVZX, h_movzx, 0},
-	{ZYDIS_MNEMONIC_MOVSX, h_movsx, 0},
-	{ZYDIS_MNEMONIC_MOVSXD, h_movsx, 0},
-	{ZYDIS_MNEMONIC_LEA, h_lea, 0},
-	{ZYDIS_MNEMONIC_XCHG, h_xchg, 0},
-	{ZYDIS_MNEMONIC_NOP, h_nop, 0},
-	{ZYDIS_MNEMONIC_PAUSE, h_nop, 0},
-	{ZYDIS_MNEMONIC_ENDBR64, h_nop, 0},
-	{ZYDIS_MNEMONIC_ENDBR32, h_nop, 0},
-	{ZYDIS_MNEMONIC_ADD, h_add, 0},
-	{ZYDIS_MNEMONIC_ADC, h_adc, 0},
-	{ZYDIS_MNEMONIC_SUB, h_sub, 0},
-	{ZYDIS_MNEMONIC_SBB, h_sbb, 0},
-	{ZYDIS_MNEMONIC_CMP, h_cmp, 0},
-	{ZYDIS_MNEMONIC_AND, h_and, 0},
-	{ZYDIS_MNEMONIC_OR, h_or, 0},
-	{ZYDIS_MNEMONIC_XOR, h_xor, 0},
-	{ZYDIS_MNEMONIC_TEST, h_test, 0},
-	{ZYDIS_MNEMONIC_INC, h_inc, 0},
-	{ZYDIS_MNEMONIC_DEC, h_dec, 0},
-	{ZYDIS_MNEMONIC_NEG, h_neg, 0},
-	{ZYDIS_MNEMONIC_NOT, h_not, 0},
-	{ZYDIS_MNEMONIC_PUSH, h_push, 0},
-	{ZYDIS_MNEMONIC_POP, h_pop, 0},
-	{ZYDIS_MNEMONIC_LEAVE, h_leave, 0},
-	{ZYDIS_MNEMONIC_CLC, h_clc, 0},
-	{ZYDIS_MNEMONIC_STC, h_stc, 0},
-	{ZYDIS_MNEMONIC_CMC, h_cmc, 0},
-	{ZYDIS_MNEMONIC_CLD, h_cld, 0},
-	{ZYDIS_MNEMONIC_STD, h_std, 0},
-	{ZYDIS_MNEMONIC_LAHF, h_lahf, 0},
-	{ZYDIS_MNEMONIC_SAHF, h_sahf, 0},
-	{ZYDIS_MNEMONIC_SETO, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETNO, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETB, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETNB, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETZ, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETNZ, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETBE, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETNBE, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETS, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETNS, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETP, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETNP, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETL, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETNL, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETLE, h_setcc, 0},
-	{ZYDIS_MNEMONIC_SETNLE, h_setcc, 0},
-	{ZYDIS_MNEMONIC_CMOVO, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVNO, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVB, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVNB, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVZ, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVNZ, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVBE, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVNBE, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVS, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVNS, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVP, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVNP, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVL, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVNL, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVLE, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CMOVNLE, h_cmovcc, 0},
-	{ZYDIS_MNEMONIC_CBW, h_cbw_family, 0},
-	{ZYDIS_MNEMONIC_CWDE, h_cbw_family, 0},
-	{ZYDIS_MNEMONIC_CDQE, h_cbw_family, 0},
-	{ZYDIS_MNEMONIC_CWD, h_cwd_family, 0},
-	{ZYDIS_MNEMONIC_CDQ, h_cwd_family, 0},
-	{ZYDIS_MNEMONIC_CQO, h_cwd_family, 0},
-	{0, NULL, 0},
+	{ ZYDIS_MNEMONIC_MOV, h_mov, 0 },	  { ZYDIS_MNEMONIC_MOVZX, h_movzx, 0 },
+	{ ZYDIS_MNEMONIC_MOVSX, h_movsx, 0 },	  { ZYDIS_MNEMONIC_MOVSXD, h_movsx, 0 },
+	{ ZYDIS_MNEMONIC_LEA, h_lea, 0 },	  { ZYDIS_MNEMONIC_XCHG, h_xchg, 0 },
+	{ ZYDIS_MNEMONIC_NOP, h_nop, 0 },	  { ZYDIS_MNEMONIC_PAUSE, h_nop, 0 },
+	{ ZYDIS_MNEMONIC_ENDBR64, h_nop, 0 },	  { ZYDIS_MNEMONIC_ENDBR32, h_nop, 0 },
+	{ ZYDIS_MNEMONIC_ADD, h_add, 0 },	  { ZYDIS_MNEMONIC_ADC, h_adc, 0 },
+	{ ZYDIS_MNEMONIC_SUB, h_sub, 0 },	  { ZYDIS_MNEMONIC_SBB, h_sbb, 0 },
+	{ ZYDIS_MNEMONIC_CMP, h_cmp, 0 },	  { ZYDIS_MNEMONIC_AND, h_and, 0 },
+	{ ZYDIS_MNEMONIC_OR, h_or, 0 },		  { ZYDIS_MNEMONIC_XOR, h_xor, 0 },
+	{ ZYDIS_MNEMONIC_TEST, h_test, 0 },	  { ZYDIS_MNEMONIC_INC, h_inc, 0 },
+	{ ZYDIS_MNEMONIC_DEC, h_dec, 0 },	  { ZYDIS_MNEMONIC_NEG, h_neg, 0 },
+	{ ZYDIS_MNEMONIC_NOT, h_not, 0 },	  { ZYDIS_MNEMONIC_PUSH, h_push, 0 },
+	{ ZYDIS_MNEMONIC_POP, h_pop, 0 },	  { ZYDIS_MNEMONIC_LEAVE, h_leave, 0 },
+	{ ZYDIS_MNEMONIC_CLC, h_clc, 0 },	  { ZYDIS_MNEMONIC_STC, h_stc, 0 },
+	{ ZYDIS_MNEMONIC_CMC, h_cmc, 0 },	  { ZYDIS_MNEMONIC_CLD, h_cld, 0 },
+	{ ZYDIS_MNEMONIC_STD, h_std, 0 },	  { ZYDIS_MNEMONIC_LAHF, h_lahf, 0 },
+	{ ZYDIS_MNEMONIC_SAHF, h_sahf, 0 },	  { ZYDIS_MNEMONIC_SETO, h_setcc, 0 },
+	{ ZYDIS_MNEMONIC_SETNO, h_setcc, 0 },	  { ZYDIS_MNEMONIC_SETB, h_setcc, 0 },
+	{ ZYDIS_MNEMONIC_SETNB, h_setcc, 0 },	  { ZYDIS_MNEMONIC_SETZ, h_setcc, 0 },
+	{ ZYDIS_MNEMONIC_SETNZ, h_setcc, 0 },	  { ZYDIS_MNEMONIC_SETBE, h_setcc, 0 },
+	{ ZYDIS_MNEMONIC_SETNBE, h_setcc, 0 },	  { ZYDIS_MNEMONIC_SETS, h_setcc, 0 },
+	{ ZYDIS_MNEMONIC_SETNS, h_setcc, 0 },	  { ZYDIS_MNEMONIC_SETP, h_setcc, 0 },
+	{ ZYDIS_MNEMONIC_SETNP, h_setcc, 0 },	  { ZYDIS_MNEMONIC_SETL, h_setcc, 0 },
+	{ ZYDIS_MNEMONIC_SETNL, h_setcc, 0 },	  { ZYDIS_MNEMONIC_SETLE, h_setcc, 0 },
+	{ ZYDIS_MNEMONIC_SETNLE, h_setcc, 0 },	  { ZYDIS_MNEMONIC_CMOVO, h_cmovcc, 0 },
+	{ ZYDIS_MNEMONIC_CMOVNO, h_cmovcc, 0 },	  { ZYDIS_MNEMONIC_CMOVB, h_cmovcc, 0 },
+	{ ZYDIS_MNEMONIC_CMOVNB, h_cmovcc, 0 },	  { ZYDIS_MNEMONIC_CMOVZ, h_cmovcc, 0 },
+	{ ZYDIS_MNEMONIC_CMOVNZ, h_cmovcc, 0 },	  { ZYDIS_MNEMONIC_CMOVBE, h_cmovcc, 0 },
+	{ ZYDIS_MNEMONIC_CMOVNBE, h_cmovcc, 0 },  { ZYDIS_MNEMONIC_CMOVS, h_cmovcc, 0 },
+	{ ZYDIS_MNEMONIC_CMOVNS, h_cmovcc, 0 },	  { ZYDIS_MNEMONIC_CMOVP, h_cmovcc, 0 },
+	{ ZYDIS_MNEMONIC_CMOVNP, h_cmovcc, 0 },	  { ZYDIS_MNEMONIC_CMOVL, h_cmovcc, 0 },
+	{ ZYDIS_MNEMONIC_CMOVNL, h_cmovcc, 0 },	  { ZYDIS_MNEMONIC_CMOVLE, h_cmovcc, 0 },
+	{ ZYDIS_MNEMONIC_CMOVNLE, h_cmovcc, 0 },  { ZYDIS_MNEMONIC_CBW, h_cbw_family, 0 },
+	{ ZYDIS_MNEMONIC_CWDE, h_cbw_family, 0 }, { ZYDIS_MNEMONIC_CDQE, h_cbw_family, 0 },
+	{ ZYDIS_MNEMONIC_CWD, h_cwd_family, 0 },  { ZYDIS_MNEMONIC_CDQ, h_cwd_family, 0 },
+	{ ZYDIS_MNEMONIC_CQO, h_cwd_family, 0 },  { 0, NULL, 0 },
 };

@@ -142,33 +142,37 @@ enum shift_kind { SH_SHL, SH_SHR, SH_SAR, SH_ROL, SH_ROR, SH_RCL, SH_RCR };
 static void do_shift(struct interp_cpu *cpu, const struct insn *in, enum shift_kind k)
 {
 	unsigned size = in->op[0].size, bits = size * 8, n = shift_count(cpu, in, size);
-	uint64_t m = size_mask(size), a = op_read(cpu, in, &in->op[0]) & m, r = a, f = flags_arith(cpu);
+	uint64_t m = size_mask(size), a, r, f = 0;
 	uint64_t top = 1ull << (bits - 1);
-	bool cf = f & FL_CF, of;
+	bool cf = false, of;
 
-	if (n == 0)
-		return; /* a zero count changes neither the operand nor the flags */
+	if (n == 0) {
+		(void)op_read(cpu, in, &in->op[0]); /* the operand is still read (and may fault) */
+		return;				    /* a zero count changes neither the operand nor the flags */
+	}
+	a = r = op_read(cpu, in, &in->op[0]) & m;
+	/* Rotates keep SF, ZF, AF, PF and the rotates through carry read CF. */
+	if (k >= SH_ROL) {
+		f = flags_arith(cpu);
+		cf = f & FL_CF;
+	}
 	switch (k) {
 	case SH_SHL:
-		cf = n <= bits ? (a >> (bits - n)) & 1 : 0;
+		/* Plain shifts set every flag from the operand and count: lazily. */
 		r = n < bits ? (a << n) & m : 0;
-		of = ((r & top) != 0) != cf;
-		f = szp(r, size) | (cf ? FL_CF : 0) | (of ? FL_OF : 0);
-		break;
+		op_write(cpu, in, &in->op[0], r);
+		flags_lazy(cpu, LF_SHL, size, r, a, n);
+		return;
 	case SH_SHR:
-		cf = (a >> (n - 1)) & 1;
 		r = n < bits ? a >> n : 0;
-		of = (a & top) != 0; /* OF = the original top bit (defined for count 1) */
-		f = szp(r, size) | (cf ? FL_CF : 0) | (of ? FL_OF : 0);
-		break;
-	case SH_SAR: {
-		int64_t sa = (int64_t)sign_extend(a, size);
-
-		cf = n <= bits ? (sa >> (n - 1)) & 1 : (sa < 0);
-		r = (uint64_t)(sa >> (n < bits ? n : bits - 1)) & m;
-		f = szp(r, size) | (cf ? FL_CF : 0);
-		break;
-	}
+		op_write(cpu, in, &in->op[0], r);
+		flags_lazy(cpu, LF_SHR, size, r, a, n);
+		return;
+	case SH_SAR:
+		r = (uint64_t)((int64_t)sign_extend(a, size) >> (n < bits ? n : bits - 1)) & m;
+		op_write(cpu, in, &in->op[0], r);
+		flags_lazy(cpu, LF_SAR, size, r, a, n);
+		return;
 	case SH_ROL: {
 		unsigned s = n % bits;
 
@@ -294,7 +298,10 @@ static void do_bt(struct interp_cpu *cpu, const struct insn *in, enum bt_kind k)
 		/* A register bit offset reaches beyond the operand: signed, whole memory. */
 		int64_t so = (int64_t)sign_extend(off, in->op[1].size);
 
-		ea = (insn_ea(cpu, in, d) + (uint64_t)((so >> (size == 8 ? 6 : size == 4 ? 5 : 4)) * (int64_t)size)) &
+		ea = (insn_ea(cpu, in, d) + (uint64_t)((so >> (size == 8   ? 6
+							       : size == 4 ? 5
+									   : 4)) *
+						       (int64_t)size)) &
 		     size_mask(in->addrsize);
 		bit = (uint64_t)so & (bits - 1);
 		v = mem_read(cpu, d->seg, ea, size);
@@ -348,7 +355,8 @@ static void do_bitscan(struct interp_cpu *cpu, const struct insn *in, bool rever
 		flags_set_arith(cpu, FL_ZF);
 		return;
 	}
-	reg_write(cpu, in->op[0].reg, size, reverse ? 63u - (unsigned)__builtin_clzll(v) : (unsigned)__builtin_ctzll(v));
+	reg_write(cpu, in->op[0].reg, size,
+		  reverse ? 63u - (unsigned)__builtin_clzll(v) : (unsigned)__builtin_ctzll(v));
 	flags_set_arith(cpu, 0);
 }
 
@@ -373,29 +381,29 @@ static void h_bswap(struct interp_cpu *cpu, const struct insn *in)
 }
 
 const struct dispatch_entry exec_muldiv_table[] = {
-	{ZYDIS_MNEMONIC_MUL, h_mul, 0},
-	{ZYDIS_MNEMONIC_IMUL, h_imul, 0},
-	{ZYDIS_MNEMONIC_DIV, h_div, 0},
-	{ZYDIS_MNEMONIC_IDIV, h_idiv, 0},
-	{ZYDIS_MNEMONIC_SHL, h_shl, 0},
-	{ZYDIS_MNEMONIC_SHR, h_shr, 0},
-	{ZYDIS_MNEMONIC_SAR, h_sar, 0},
-	{ZYDIS_MNEMONIC_ROL, h_rol, 0},
-	{ZYDIS_MNEMONIC_ROR, h_ror, 0},
-	{ZYDIS_MNEMONIC_RCL, h_rcl, 0},
-	{ZYDIS_MNEMONIC_RCR, h_rcr, 0},
-	{ZYDIS_MNEMONIC_SHLD, h_shld, 0},
-	{ZYDIS_MNEMONIC_SHRD, h_shrd, 0},
-	{ZYDIS_MNEMONIC_BT, h_bt, 0},
-	{ZYDIS_MNEMONIC_BTS, h_bts, 0},
-	{ZYDIS_MNEMONIC_BTR, h_btr, 0},
-	{ZYDIS_MNEMONIC_BTC, h_btc, 0},
-	{ZYDIS_MNEMONIC_BSF, h_bsf, 0},
-	{ZYDIS_MNEMONIC_BSR, h_bsr, 0},
+	{ ZYDIS_MNEMONIC_MUL, h_mul, 0 },
+	{ ZYDIS_MNEMONIC_IMUL, h_imul, 0 },
+	{ ZYDIS_MNEMONIC_DIV, h_div, 0 },
+	{ ZYDIS_MNEMONIC_IDIV, h_idiv, 0 },
+	{ ZYDIS_MNEMONIC_SHL, h_shl, 0 },
+	{ ZYDIS_MNEMONIC_SHR, h_shr, 0 },
+	{ ZYDIS_MNEMONIC_SAR, h_sar, 0 },
+	{ ZYDIS_MNEMONIC_ROL, h_rol, 0 },
+	{ ZYDIS_MNEMONIC_ROR, h_ror, 0 },
+	{ ZYDIS_MNEMONIC_RCL, h_rcl, 0 },
+	{ ZYDIS_MNEMONIC_RCR, h_rcr, 0 },
+	{ ZYDIS_MNEMONIC_SHLD, h_shld, 0 },
+	{ ZYDIS_MNEMONIC_SHRD, h_shrd, 0 },
+	{ ZYDIS_MNEMONIC_BT, h_bt, 0 },
+	{ ZYDIS_MNEMONIC_BTS, h_bts, 0 },
+	{ ZYDIS_MNEMONIC_BTR, h_btr, 0 },
+	{ ZYDIS_MNEMONIC_BTC, h_btc, 0 },
+	{ ZYDIS_MNEMONIC_BSF, h_bsf, 0 },
+	{ ZYDIS_MNEMONIC_BSR, h_bsr, 0 },
 	/* Without ABM/BMI1 in the CPU model these encodings execute as BSR/BSF (the F3
 	 * prefix is ignored), as on processors that lack the features. */
-	{ZYDIS_MNEMONIC_LZCNT, h_bsr, 0},
-	{ZYDIS_MNEMONIC_TZCNT, h_bsf, 0},
-	{ZYDIS_MNEMONIC_BSWAP, h_bswap, 0},
-	{0, NULL, 0},
+	{ ZYDIS_MNEMONIC_LZCNT, h_bsr, 0 },
+	{ ZYDIS_MNEMONIC_TZCNT, h_bsf, 0 },
+	{ ZYDIS_MNEMONIC_BSWAP, h_bswap, 0 },
+	{ 0, NULL, 0 },
 };

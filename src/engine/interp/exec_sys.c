@@ -76,7 +76,7 @@ static void hypercall(struct interp_cpu *cpu)
 	e = &cpu->replay[0];
 	cpu->replay_count = 1;
 	cpu->replay_pos = 0;
-	*e = (struct replay_entry){.kind = REPLAY_OUT, .size = 1, .addr = HC_PORT};
+	*e = (struct replay_entry){ .kind = REPLAY_OUT, .size = 1, .addr = HC_PORT };
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
 	cpu->exit.reason = EXIT_HYPERCALL;
 	cpu->exit.rip = cpu->rip;
@@ -136,8 +136,8 @@ static void h_rdtsc(struct interp_cpu *cpu, const struct insn *in)
 /* Index into cpu->mtrr for the MTRR MSRs, kept as stored values; -1 if not one. */
 static int mtrr_slot(uint32_t index)
 {
-	static const uint32_t fixed[] = {0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b,
-					 0x26c, 0x26d, 0x26e, 0x26f, MSR_MTRR_DEF_TYPE};
+	static const uint32_t fixed[] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a,
+					  0x26b, 0x26c, 0x26d, 0x26e, 0x26f, MSR_MTRR_DEF_TYPE };
 
 	if (index >= MSR_MTRR_FIRST && index < MSR_MTRR_FIRST + 16)
 		return (int)(index - MSR_MTRR_FIRST);
@@ -576,6 +576,7 @@ static void h_sti(struct interp_cpu *cpu, const struct insn *in)
 	if (!(cpu->rflags & FL_IF))
 		cpu->interrupt_shadow = true;
 	cpu->rflags |= FL_IF;
+	cpu->block_dirty = true;
 }
 
 static void h_pushf(struct interp_cpu *cpu, const struct insn *in)
@@ -724,8 +725,9 @@ static void h_invlpg(struct interp_cpu *cpu, const struct insn *in)
 	uint64_t lin;
 
 	require_cpl0(cpu);
-	lin = cpu->mode == MODE_LONG64 ? insn_ea(cpu, in, o) + ((o->seg == SREG_FS || o->seg == SREG_GS) ? cpu->seg[o->seg].base : 0)
-				       : (cpu->seg[o->seg].base + insn_ea(cpu, in, o)) & 0xffffffff;
+	lin = cpu->mode == MODE_LONG64
+		  ? insn_ea(cpu, in, o) + ((o->seg == SREG_FS || o->seg == SREG_GS) ? cpu->seg[o->seg].base : 0)
+		  : (cpu->seg[o->seg].base + insn_ea(cpu, in, o)) & 0xffffffff;
 	tlb_flush_page(cpu, lin);
 }
 
@@ -748,48 +750,48 @@ static void h_ud2(struct interp_cpu *cpu, const struct insn *in)
 }
 
 const struct dispatch_entry exec_sys_table[] = {
-	{ZYDIS_MNEMONIC_IN, h_in, 0},
-	{ZYDIS_MNEMONIC_OUT, h_out, 0},
-	{ZYDIS_MNEMONIC_CPUID, h_cpuid, 0},
-	{ZYDIS_MNEMONIC_RDTSC, h_rdtsc, 0},
-	{ZYDIS_MNEMONIC_RDMSR, h_rdmsr, 0},
-	{ZYDIS_MNEMONIC_WRMSR, h_wrmsr, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_CLTS, h_clts, 0},
-	{ZYDIS_MNEMONIC_LMSW, h_lmsw, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_SMSW, h_smsw, 0},
-	{ZYDIS_MNEMONIC_LGDT, h_lgdt, 0},
-	{ZYDIS_MNEMONIC_LIDT, h_lidt, 0},
-	{ZYDIS_MNEMONIC_SGDT, h_sgdt, 0},
-	{ZYDIS_MNEMONIC_SIDT, h_sidt, 0},
-	{ZYDIS_MNEMONIC_LLDT, h_lldt, 0},
-	{ZYDIS_MNEMONIC_LTR, h_ltr, 0},
-	{ZYDIS_MNEMONIC_SLDT, h_sldt, 0},
-	{ZYDIS_MNEMONIC_STR, h_str, 0},
-	{ZYDIS_MNEMONIC_HLT, h_hlt, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_CLI, h_cli, 0},
-	{ZYDIS_MNEMONIC_STI, h_sti, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_PUSHF, h_pushf, 0},
-	{ZYDIS_MNEMONIC_PUSHFD, h_pushf, 0},
-	{ZYDIS_MNEMONIC_PUSHFQ, h_pushf, 0},
-	{ZYDIS_MNEMONIC_POPF, h_popf, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_POPFD, h_popf, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_POPFQ, h_popf, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_SYSCALL, h_syscall, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_SYSRET, h_sysret, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_SYSENTER, h_sysenter, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_SYSEXIT, h_sysexit, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_SWAPGS, h_swapgs, 0},
-	{ZYDIS_MNEMONIC_INVLPG, h_invlpg, INSN_END_BLOCK},
-	{ZYDIS_MNEMONIC_WBINVD, h_privileged_nop, 0},
-	{ZYDIS_MNEMONIC_INVD, h_privileged_nop, 0},
-	{ZYDIS_MNEMONIC_LFENCE, h_fence, 0},
-	{ZYDIS_MNEMONIC_MFENCE, h_fence, 0},
-	{ZYDIS_MNEMONIC_SFENCE, h_fence, 0},
-	{ZYDIS_MNEMONIC_CLFLUSH, h_fence, 0},
-	{ZYDIS_MNEMONIC_PREFETCHNTA, h_fence, 0},
-	{ZYDIS_MNEMONIC_PREFETCHT0, h_fence, 0},
-	{ZYDIS_MNEMONIC_PREFETCHT1, h_fence, 0},
-	{ZYDIS_MNEMONIC_PREFETCHT2, h_fence, 0},
-	{ZYDIS_MNEMONIC_UD2, h_ud2, INSN_END_BLOCK},
-	{0, NULL, 0},
+	{ ZYDIS_MNEMONIC_IN, h_in, 0 },
+	{ ZYDIS_MNEMONIC_OUT, h_out, 0 },
+	{ ZYDIS_MNEMONIC_CPUID, h_cpuid, 0 },
+	{ ZYDIS_MNEMONIC_RDTSC, h_rdtsc, 0 },
+	{ ZYDIS_MNEMONIC_RDMSR, h_rdmsr, 0 },
+	{ ZYDIS_MNEMONIC_WRMSR, h_wrmsr, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_CLTS, h_clts, 0 },
+	{ ZYDIS_MNEMONIC_LMSW, h_lmsw, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_SMSW, h_smsw, 0 },
+	{ ZYDIS_MNEMONIC_LGDT, h_lgdt, 0 },
+	{ ZYDIS_MNEMONIC_LIDT, h_lidt, 0 },
+	{ ZYDIS_MNEMONIC_SGDT, h_sgdt, 0 },
+	{ ZYDIS_MNEMONIC_SIDT, h_sidt, 0 },
+	{ ZYDIS_MNEMONIC_LLDT, h_lldt, 0 },
+	{ ZYDIS_MNEMONIC_LTR, h_ltr, 0 },
+	{ ZYDIS_MNEMONIC_SLDT, h_sldt, 0 },
+	{ ZYDIS_MNEMONIC_STR, h_str, 0 },
+	{ ZYDIS_MNEMONIC_HLT, h_hlt, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_CLI, h_cli, 0 },
+	{ ZYDIS_MNEMONIC_STI, h_sti, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_PUSHF, h_pushf, 0 },
+	{ ZYDIS_MNEMONIC_PUSHFD, h_pushf, 0 },
+	{ ZYDIS_MNEMONIC_PUSHFQ, h_pushf, 0 },
+	{ ZYDIS_MNEMONIC_POPF, h_popf, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_POPFD, h_popf, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_POPFQ, h_popf, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_SYSCALL, h_syscall, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_SYSRET, h_sysret, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_SYSENTER, h_sysenter, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_SYSEXIT, h_sysexit, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_SWAPGS, h_swapgs, 0 },
+	{ ZYDIS_MNEMONIC_INVLPG, h_invlpg, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_WBINVD, h_privileged_nop, 0 },
+	{ ZYDIS_MNEMONIC_INVD, h_privileged_nop, 0 },
+	{ ZYDIS_MNEMONIC_LFENCE, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_MFENCE, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_SFENCE, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_CLFLUSH, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_PREFETCHNTA, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_PREFETCHT0, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_PREFETCHT1, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_PREFETCHT2, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_UD2, h_ud2, INSN_END_BLOCK },
+	{ 0, NULL, 0 },
 };

@@ -20,8 +20,7 @@ static uint64_t sys_read(struct interp_cpu *cpu, uint64_t lin, unsigned size)
 	return mem_read_lin(cpu, lin, size, ACC_READ | ACC_SYSTEM);
 }
 
-static void push_sys(struct interp_cpu *cpu, uint64_t *sp, uint64_t ss_base, unsigned size, uint64_t v,
-		     uint64_t mask)
+static void push_sys(struct interp_cpu *cpu, uint64_t *sp, uint64_t ss_base, unsigned size, uint64_t v, uint64_t mask)
 {
 	*sp = (*sp - size) & mask;
 	mem_write_lin(cpu, (ss_base + *sp) & (cpu->efer & (1ull << 10) ? ~0ull : 0xffffffffull), size, v,
@@ -181,6 +180,7 @@ void fault_deliver(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type t
 			cpu->exit.reason = EXIT_SHUTDOWN;
 			cpu->exit.rip = cpu->rip;
 			cpu->exit_ready = true;
+			cpu->block_dirty = true;
 			return;
 		}
 		if ((contributory(first) && contributory(vector)) ||
@@ -190,7 +190,7 @@ void fault_deliver(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type t
 			error = 0;
 		}
 	}
-	cpu->delivering = (struct x86_event){(uint8_t)type, vector, has_error, error};
+	cpu->delivering = (struct x86_event){ (uint8_t)type, vector, has_error, error };
 	if (type == EVENT_EXCEPTION)
 		cpu->fault_depth = vector == EXC_DF ? 2 : cpu->fault_depth + 1;
 	else

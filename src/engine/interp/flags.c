@@ -20,6 +20,29 @@ static uint64_t zf_sf_pf(uint64_t res, unsigned size)
 	return f;
 }
 
+/* CF of a shift: the last bit shifted out. */
+static bool shift_cf(const struct lazy_flags *lf, uint64_t a, uint64_t n, unsigned size)
+{
+	unsigned bits = size * 8;
+
+	if (lf->op == LF_SHL)
+		return n <= bits ? (a >> (bits - n)) & 1 : 0;
+	if (lf->op == LF_SHR)
+		return n <= bits ? (a >> (n - 1)) & 1 : 0;
+	return n <= bits ? ((int64_t)sign_extend(a, size) >> (n - 1)) & 1 : (a >> (bits - 1)) & 1;
+}
+
+static bool shift_of(const struct lazy_flags *lf, uint64_t a, uint64_t res, unsigned size)
+{
+	unsigned top = size * 8 - 1;
+
+	if (lf->op == LF_SHL) /* top bit of the result XOR CF */
+		return ((res >> top) & 1) != shift_cf(lf, a, lf->src2, size);
+	if (lf->op == LF_SHR) /* the operand's original top bit */
+		return (a >> top) & 1;
+	return false; /* SAR */
+}
+
 uint64_t flags_arith(const struct interp_cpu *cpu)
 {
 	const struct lazy_flags *lf = &cpu->lf;
@@ -66,8 +89,45 @@ uint64_t flags_arith(const struct interp_cpu *cpu)
 		if (res == (1ull << top))
 			f |= FL_OF;
 		return f;
+	case LF_SHL:
+	case LF_SHR:
+	case LF_SAR:
+		/* AF is undefined after a shift: left clear. OF is defined for a count of
+		 * 1 and computed by the same rule for larger counts. */
+		return zf_sf_pf(res, size) | (shift_cf(lf, a, b, size) ? FL_CF : 0) |
+		       (shift_of(lf, a, res, size) ? FL_OF : 0);
 	default:
 		return cpu->rflags & RFLAGS_ARITH_MASK;
+	}
+}
+
+bool flags_cf(const struct interp_cpu *cpu)
+{
+	const struct lazy_flags *lf = &cpu->lf;
+	uint64_t m = size_mask(lf->size), res = lf->res & m, a = lf->src1 & m, b = lf->src2 & m;
+
+	switch (lf->op) {
+	case LF_ADD:
+		return res < a;
+	case LF_ADC:
+		return res < a || (lf->cf_in && res == a);
+	case LF_SUB:
+		return a < b;
+	case LF_SBB:
+		return a < b || (lf->cf_in && a == b);
+	case LF_LOGIC:
+		return false;
+	case LF_INC:
+	case LF_DEC:
+		return lf->cf_in;
+	case LF_NEG:
+		return b != 0;
+	case LF_SHL:
+	case LF_SHR:
+	case LF_SAR:
+		return shift_cf(lf, a, lf->src2, lf->size);
+	default:
+		return cpu->rflags & FL_CF;
 	}
 }
 
@@ -88,10 +148,78 @@ void flags_set_arith(struct interp_cpu *cpu, uint64_t arith)
 	cpu->lf.op = LF_NONE;
 }
 
+/* Conditions straight from the operands, without building the flags, for the
+ * operations that most often precede a Jcc/SETcc/CMOVcc. Returns -1 when the
+ * general path must answer. */
+static int cond_fast(const struct lazy_flags *lf, unsigned cc)
+{
+	unsigned size = lf->size;
+	uint64_t m = size_mask(size), res = lf->res & m;
+	int64_t sres = (int64_t)sign_extend(res, size);
+
+	switch (lf->op) {
+	case LF_SUB: {
+		uint64_t a = lf->src1 & m, b = lf->src2 & m;
+		int64_t sa = (int64_t)sign_extend(a, size), sb = (int64_t)sign_extend(b, size);
+
+		switch (cc >> 1) {
+		case 1: /* B: unsigned a < b */
+			return (a < b) ^ (cc & 1);
+		case 2: /* Z */
+			return (a == b) ^ (cc & 1);
+		case 3: /* BE */
+			return (a <= b) ^ (cc & 1);
+		case 4: /* S */
+			return (sres < 0) ^ (cc & 1);
+		case 6: /* L: signed a < b */
+			return (sa < sb) ^ (cc & 1);
+		case 7: /* LE */
+			return (sa <= sb) ^ (cc & 1);
+		default:
+			return -1;
+		}
+	}
+	case LF_LOGIC: /* CF = OF = 0 */
+		switch (cc >> 1) {
+		case 0:
+		case 1:
+			return cc & 1;
+		case 2:
+		case 3: /* BE = ZF with CF clear */
+			return (res == 0) ^ (cc & 1);
+		case 4:
+		case 6: /* L = SF with OF clear */
+			return (sres < 0) ^ (cc & 1);
+		case 7:
+			return (res == 0 || sres < 0) ^ (cc & 1);
+		default:
+			return -1;
+		}
+	case LF_INC:
+	case LF_DEC:
+	case LF_ADD:
+	case LF_SHL:
+	case LF_SHR:
+	case LF_SAR:
+		if ((cc >> 1) == 2)
+			return (res == 0) ^ (cc & 1);
+		if ((cc >> 1) == 4)
+			return (sres < 0) ^ (cc & 1);
+		return -1;
+	default:
+		return -1;
+	}
+}
+
 bool flags_cond(const struct interp_cpu *cpu, unsigned cc)
 {
-	uint64_t f = flags_arith(cpu);
+	int fast = cond_fast(&cpu->lf, cc);
+	uint64_t f;
 	bool r;
+
+	if (fast >= 0)
+		return fast;
+	f = flags_arith(cpu);
 
 	switch (cc >> 1) {
 	case 0: /* O */

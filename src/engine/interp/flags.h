@@ -44,9 +44,7 @@ bool flags_cond(const struct interp_cpu *cpu, unsigned cc);
 /* Materialize into cpu->rflags and switch to LF_NONE. */
 void flags_materialize(struct interp_cpu *cpu);
 
-static inline bool flags_cf(const struct interp_cpu *cpu)
-{
-	return flags_arith(cpu) & FL_CF;
-}
+/* CF alone, without building the other flags (INC/DEC keep it, ADC/SBB read it). */
+bool flags_cf(const struct interp_cpu *cpu);
 
 #endif

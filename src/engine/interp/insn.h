@@ -33,14 +33,14 @@ struct operand {
 /* insn.flags */
 #define INSN_END_BLOCK 0x01 /* control may leave the straight line: end the block here */
 #define INSN_LOCK 0x02
-#define INSN_REP 0x04   /* REP / REPE */
+#define INSN_REP 0x04 /* REP / REPE */
 #define INSN_REPNE 0x08
 #define INSN_FAR 0x10 /* far JMP/CALL/RET */
 
 struct insn {
 	insn_fn fn;
 	uint8_t len;
-	uint8_t opsize;   /* operand size in bytes */
+	uint8_t opsize;	  /* operand size in bytes */
 	uint8_t addrsize; /* address size in bytes */
 	uint8_t flags;
 	uint8_t nops;
@@ -62,24 +62,28 @@ static inline uint64_t insn_ea(const struct interp_cpu *cpu, const struct insn *
 	return a & size_mask(in->addrsize);
 }
 
-static inline uint64_t op_read(struct interp_cpu *cpu, const struct insn *in, const struct operand *o)
+/* Memory operands, out of line so that the register paths below stay small
+ * enough to be inlined into every handler. */
+uint64_t op_read_mem(struct interp_cpu *cpu, const struct insn *in, const struct operand *o);
+void op_write_mem(struct interp_cpu *cpu, const struct insn *in, const struct operand *o, uint64_t v);
+
+static inline __attribute__((always_inline)) uint64_t op_read(struct interp_cpu *cpu, const struct insn *in,
+							      const struct operand *o)
 {
-	switch (o->kind) {
-	case OK_REG:
+	if (o->kind == OK_REG)
 		return reg_read(cpu, o->reg, o->size);
-	case OK_MEM:
-		return mem_read(cpu, o->seg, insn_ea(cpu, in, o), o->size);
-	default:
+	if (o->kind == OK_IMM)
 		return o->imm;
-	}
+	return op_read_mem(cpu, in, o);
 }
 
-static inline void op_write(struct interp_cpu *cpu, const struct insn *in, const struct operand *o, uint64_t v)
+static inline __attribute__((always_inline)) void op_write(struct interp_cpu *cpu, const struct insn *in,
+							   const struct operand *o, uint64_t v)
 {
 	if (o->kind == OK_REG)
 		reg_write(cpu, o->reg, o->size, v);
 	else
-		mem_write(cpu, o->seg, insn_ea(cpu, in, o), o->size, v);
+		op_write_mem(cpu, in, o, v);
 }
 
 #endif

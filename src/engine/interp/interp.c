@@ -112,47 +112,63 @@ static bool at_boundary(struct interp_cpu *cpu)
 	return false;
 }
 
+/* Runs one instruction of block b; returns false when the block must be left
+ * (control or mode changed, code was written, an event needs looking at). */
+static inline bool step(struct interp_cpu *cpu, const struct insn *in)
+{
+	cpu->cur_insn = in;
+	cpu->rip_next = cpu->rip + in->len;
+	in->fn(cpu, in);
+	cpu->rip = cpu->rip_next & cpu->ip_mask;
+	cpu->icount++;
+	return !__builtin_expect(cpu->block_dirty, 0);
+}
+
 /* Runs instructions until an exit is ready. Unwinds by longjmp on exceptions and
- * on exits in the middle of an instruction. */
+ * on exits in the middle of an instruction. Everything that ends a block early
+ * (an exit, an interrupt shadow, written code, a mode change) sets block_dirty. */
 static void execute(struct interp_cpu *cpu)
 {
 	for (;;) {
 		const struct block *b;
-		unsigned i, end;
+		const struct insn *in, *end;
 		bool shadow;
 
 		if (cpu->resume_block) {
-			/* Re-running an instruction after its exit: it is atomic, no event
-			 * may come between. */
+			/* Re-run the instruction that exited, with its answer, before anything
+			 * else: it is atomic, no event may come between. */
 			b = cpu->resume_block;
-			i = cpu->resume_index;
+			in = cpu->resume_insn;
 			cpu->resume_block = NULL;
+			cpu->cur_block = b;
+			if (!step(cpu, in)) {
+				cpu->replay_count = cpu->replay_pos = 0;
+				cpu->block_dirty = false;
+				if (cpu->exit_ready)
+					return;
+				continue;
+			}
+			cpu->replay_count = cpu->replay_pos = 0;
+			in++;
 		} else {
 			if (at_boundary(cpu))
 				return;
 			cache_reap(cpu->cache);
 			b = cache_lookup(cpu);
-			i = 0;
+			in = b->insns;
+			cpu->cur_block = b;
 		}
 		/* The instruction after STI or MOV SS runs alone, then events are checked. */
 		shadow = cpu->interrupt_shadow;
 		cpu->interrupt_shadow = false;
-		end = shadow ? i + 1 : b->count;
-		for (; i < end; i++) {
-			const struct insn *in = &b->insns[i];
-
-			cpu->cur_block = b;
-			cpu->cur_index = i;
-			cpu->rip_next = cpu->rip + in->len;
-			in->fn(cpu, in);
-			cpu->rip = cpu->rip_next & cpu->ip_mask;
-			cpu->icount++;
-			cpu->replay_count = cpu->replay_pos = 0;
-			if (__builtin_expect(cpu->block_dirty | cpu->exit_ready | cpu->interrupt_shadow, 0)) {
+		end = b->insns + b->count;
+		if (shadow && in < end)
+			end = in + 1;
+		for (; in < end; in++) {
+			if (!step(cpu, in)) {
 				cpu->block_dirty = false;
 				if (cpu->exit_ready)
 					return;
-				i++;
 				break;
 			}
 		}
@@ -193,7 +209,7 @@ static int interp_run(struct engine_vcpu *v, struct vm_exit *exit)
 	if (why == UNWIND_EXIT) {
 		/* Leave with the instruction unfinished; it runs again on the next run(). */
 		cpu->resume_block = cpu->cur_block;
-		cpu->resume_index = cpu->cur_index;
+		cpu->resume_insn = cpu->cur_insn;
 		cpu->replay_pos = 0;
 		*exit = cpu->exit;
 		return 0;
@@ -367,10 +383,14 @@ static void interp_stats(struct engine_vcpu *v, struct engine_stats *st)
 {
 	struct interp_cpu *cpu = &v->cpu;
 
-	st->instructions = cpu->icount;
-	cache_stats(cpu->cache, &st->decode_hits, &st->decode_misses);
-	st->tlb_misses = cpu->tlb.misses;
-	st->tlb_hits = cpu->tlb.hits;
+	uint64_t hits, misses;
+
+	cache_stats(cpu->cache, &hits, &misses);
+	st->instructions += cpu->icount;
+	st->decode_hits += hits;
+	st->decode_misses += misses;
+	st->tlb_misses += cpu->tlb.misses;
+	st->tlb_hits += cpu->tlb.hits;
 }
 
 const struct engine_ops interp_engine_ops = {

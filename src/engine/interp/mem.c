@@ -11,6 +11,7 @@
 #include "engine/interp/mem.h"
 
 #include "engine/interp/cache.h"
+#include "engine/interp/insn.h"
 #include "engine/interp/regs.h"
 #include "vm/memory.h"
 #include "x86/arch.h"
@@ -103,7 +104,7 @@ static void walk(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct walk
 	bool user = cpu->cpl == 3 && !(acc & ACC_SYSTEM);
 	bool write = ACC_KIND(acc) == ACC_WRITE, fetch = ACC_KIND(acc) == ACC_EXEC;
 	bool nxe = cpu->efer & EFER_NXE;
-	uint64_t *where[4] = {0};
+	uint64_t *where[4] = { 0 };
 	unsigned esize, levels, shift, n = 0;
 	uint64_t table, entry = 0, rsvd_hi, allow_rw = 1, allow_us = 1, nx = 0;
 	uint32_t err = (write ? PFEC_W : 0) | (user ? PFEC_U : 0) | (fetch && nxe ? PFEC_I : 0);
@@ -214,6 +215,8 @@ uint64_t mmu_translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc)
 
 void tlb_flush(struct interp_cpu *cpu, bool keep_global)
 {
+	if (cpu->cache)
+		cache_forget_translations(cpu->cache);
 	for (unsigned s = 0; s < 2; s++)
 		for (unsigned k = 0; k < ACC_KINDS; k++)
 			for (unsigned i = 0; i < TLB_SIZE; i++)
@@ -225,6 +228,7 @@ void tlb_flush_page(struct interp_cpu *cpu, uint64_t lin)
 {
 	unsigned i = (lin >> 12) & (TLB_SIZE - 1);
 
+	cache_forget_translations(cpu->cache);
 	/* A large page may back this address through any slot: entries are per 4 KiB,
 	 * so only this slot can hold the page's translation. */
 	for (unsigned s = 0; s < 2; s++)
@@ -268,7 +272,7 @@ static uint64_t replay(struct interp_cpu *cpu, uint8_t kind, uint64_t addr, unsi
 	if (cpu->replay_count == REPLAY_MAX) /* an instruction with this many exits is a bug */
 		cpu_raise(cpu, EXC_GP, true, 0);
 	e = &cpu->replay[cpu->replay_count++];
-	*e = (struct replay_entry){.kind = kind, .size = (uint8_t)size, .addr = addr, .data = data};
+	*e = (struct replay_entry){ .kind = kind, .size = (uint8_t)size, .addr = addr, .data = data };
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
 	cpu->exit.rip = cpu->rip;
 	switch (kind) {
@@ -361,4 +365,16 @@ void mem_write_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, uint64_
 		cache_note_write(cpu, gpa, size);
 	else
 		tlb_install(cpu, lin, gpa, acc, global, host);
+}
+
+/* ---- memory operands -------------------------------------------------------- */
+
+uint64_t op_read_mem(struct interp_cpu *cpu, const struct insn *in, const struct operand *o)
+{
+	return mem_read(cpu, o->seg, insn_ea(cpu, in, o), o->size);
+}
+
+void op_write_mem(struct interp_cpu *cpu, const struct insn *in, const struct operand *o, uint64_t v)
+{
+	mem_write(cpu, o->seg, insn_ea(cpu, in, o), o->size, v);
 }

@@ -10,7 +10,7 @@
 /* Access flags beyond the kind: the access is the CPU's own (descriptor tables,
  * TSS, IDT), made with supervisor rights whatever the CPL. */
 #define ACC_SYSTEM 0x10
-#define ACC_KIND(acc) ((acc) & 0x3)
+#define ACC_KIND(acc) ((acc)&0x3)
 
 /* #PF error code bits. */
 #define PFEC_P 0x01
@@ -71,14 +71,25 @@ static inline void mem_write_lin(struct interp_cpu *cpu, uint64_t lin, unsigned 
 	mem_write_slow(cpu, lin, size, value, (acc & ~3u) | ACC_WRITE);
 }
 
+/* seg_linear's common case inline: in 64-bit mode ES, CS, SS and DS have base 0
+ * and only the canonical check remains (one compare: adding 2^47 maps both
+ * canonical halves onto [0, 2^48)). */
+static inline uint64_t seg_lin(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsigned size, unsigned acc)
+{
+	if (__builtin_expect(cpu->mode == MODE_LONG64 && sreg < SREG_FS, 1) &&
+	    offset + (1ull << 47) <= (1ull << 48) - size)
+		return offset;
+	return seg_linear(cpu, sreg, offset, size, acc);
+}
+
 static inline uint64_t mem_read(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsigned size)
 {
-	return mem_read_lin(cpu, seg_linear(cpu, sreg, offset, size, ACC_READ), size, ACC_READ);
+	return mem_read_lin(cpu, seg_lin(cpu, sreg, offset, size, ACC_READ), size, ACC_READ);
 }
 
 static inline void mem_write(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsigned size, uint64_t value)
 {
-	mem_write_lin(cpu, seg_linear(cpu, sreg, offset, size, ACC_WRITE), size, value, ACC_WRITE);
+	mem_write_lin(cpu, seg_lin(cpu, sreg, offset, size, ACC_WRITE), size, value, ACC_WRITE);
 }
 
 /* Port I/O through the VMM: exits on first execution, answers on replay. */
