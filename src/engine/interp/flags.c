@@ -154,8 +154,14 @@ void flags_set_arith(struct interp_cpu *cpu, uint64_t arith)
 static int cond_fast(const struct lazy_flags *lf, unsigned cc)
 {
 	unsigned size = lf->size;
-	uint64_t m = size_mask(size), res = lf->res & m;
-	int64_t sres = (int64_t)sign_extend(res, size);
+	uint64_t m, res;
+	int64_t sres;
+
+	if (lf->op == LF_NONE) /* flags are in rflags; no operands to look at */
+		return -1;
+	m = size_mask(size);
+	res = lf->res & m;
+	sres = (int64_t)sign_extend(res, size);
 
 	switch (lf->op) {
 	case LF_SUB: {
