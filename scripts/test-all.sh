@@ -43,6 +43,7 @@ step console python3 tests/integration/console_pty.py build/ringvisor build/gues
 step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh
 step console-asan python3 tests/integration/console_pty.py build/asan/ringvisor build/guests/echo.elf
+step chaos-asan python3 tests/integration/chaos.py build/asan/ringvisor interp 90
 
 echo
 for b in "${broken[@]}"; do echo "broken step: $b"; done
