@@ -50,6 +50,7 @@ struct tlb_entry {
 	uint64_t tag;
 	uintptr_t host_minus_linear; /* host pointer = linear + this */
 	uint64_t gpa_page;
+	uint64_t span_mask; /* ~(size - 1) of the page that mapped it: 4 KiB, 2 or 4 MiB */
 };
 
 #define TLB_SIZE 256
@@ -63,6 +64,7 @@ struct tlb {
 	struct tlb_entry e[2][ACC_KINDS][TLB_SIZE];
 	bool global[2][ACC_KINDS][TLB_SIZE]; /* entry came from a global page */
 	uint64_t hits, misses;
+	bool has_large; /* some entry came from a large page: INVLPG must scan */
 };
 
 /* An access the VMM must perform (port I/O, MMIO), logged so that the instruction
@@ -93,6 +95,7 @@ struct interp_cpu {
 	struct x86_segment ldtr, tr;
 	struct x86_dtable gdtr, idtr;
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base, xcr0;
+	uint64_t pdpte[4]; /* PAE paging: loaded with CR3, as the processor holds them */
 	uint64_t dr[8];
 	struct x86_msrs msr;
 	uint64_t mtrr[32]; /* stored values only */
@@ -109,7 +112,7 @@ struct interp_cpu {
 	int pending_irq; /* vector injected by the VMM, -1 if none */
 	bool want_irq_window;
 	struct x86_event delivering; /* for get_state while delivering */
-	int fault_depth;	     /* 0, 1 (delivering), 2 (double fault) */
+	int fault_depth;	     /* 1 while an event is being delivered */
 
 	/* Exits and replay. */
 	struct replay_entry replay[REPLAY_MAX];

@@ -104,6 +104,10 @@ static void h_idiv(struct interp_cpu *cpu, const struct insn *in)
 		/* Sign-extend the 2*size-bit dividend. */
 		n = (s128)(raw << (128 - 2 * bits)) >> (128 - 2 * bits);
 	}
+	/* -2^127 / -1 does not fit in 128 bits (undefined in C); its quotient is out of
+	 * range for a 64-bit IDIV anyway. */
+	if (d == -1 && n == (s128)((u128)1 << 127))
+		cpu_raise(cpu, EXC_DE, false, 0);
 	q = n / d;
 	r = n % d;
 	if (q > max || q < min)
@@ -147,8 +151,13 @@ static void do_shift(struct interp_cpu *cpu, const struct insn *in, enum shift_k
 	bool cf = false, of;
 
 	if (n == 0) {
-		(void)op_read(cpu, in, &in->op[0]); /* the operand is still read (and may fault) */
-		return;				    /* a zero count changes neither the operand nor the flags */
+		/* A zero count changes no flag, but the destination is still written: a
+		 * 32-bit register is zero-extended, as for every 32-bit write. */
+		uint64_t v = op_read(cpu, in, &in->op[0]);
+
+		if (in->op[0].kind == OK_REG && size == 4)
+			reg_write(cpu, in->op[0].reg, 4, v);
+		return;
 	}
 	a = r = op_read(cpu, in, &in->op[0]) & m;
 	/* Rotates keep SF, ZF, AF, PF and the rotates through carry read CF. */
@@ -256,10 +265,13 @@ static void do_double_shift(struct interp_cpu *cpu, const struct insn *in, bool 
 	uint64_t r, f;
 	bool cf, of;
 
-	if (n == 0)
+	if (n == 0 || n > bits) {
+		/* Zero count: no flag changes, but a 32-bit register destination is still
+		 * zero-extended. 16-bit operands with counts 17-31: undefined, kept. */
+		if (in->op[0].kind == OK_REG && size == 4)
+			reg_write(cpu, in->op[0].reg, 4, a);
 		return;
-	if (n > bits) /* 16-bit operands with counts 17-31: the result is undefined; keep a */
-		return;
+	}
 	if (left) {
 		r = n == bits ? b : ((a << n) | (b >> (bits - n))) & m;
 		cf = (a >> (bits - n)) & 1;

@@ -329,6 +329,9 @@ static void write_cr0(struct interp_cpu *cpu, uint64_t v)
 			cpu_raise(cpu, EXC_GP, true, 0);
 		cpu->efer &= ~EFER_LMA;
 	}
+	/* Entering PAE paging loads the PDPTEs (and may fault before anything changes). */
+	if (mmu_pae_paging(cpu, v, cpu->cr4) && !mmu_pae_paging(cpu, cpu->cr0, cpu->cr4))
+		mmu_load_pdptes(cpu, cpu->cr3);
 	changed = cpu->cr0 ^ v;
 	cpu->cr0 = v;
 	if (changed & (CR0_PG | CR0_WP | CR0_PE))
@@ -346,6 +349,9 @@ static void write_cr4(struct interp_cpu *cpu, uint64_t v)
 		cpu_raise(cpu, EXC_GP, true, 0);
 	if ((cpu->efer & EFER_LMA) && !(v & CR4_PAE))
 		cpu_raise(cpu, EXC_GP, true, 0);
+	/* In PAE paging, changing PAE, PGE or PSE reloads the PDPTEs (SDM 4.4.1). */
+	if (mmu_pae_paging(cpu, cpu->cr0, v) && ((cpu->cr4 ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE)))
+		mmu_load_pdptes(cpu, cpu->cr3);
 	if ((cpu->cr4 ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE))
 		cpu_paging_changed(cpu, false);
 	cpu->cr4 = v;
@@ -367,6 +373,8 @@ static void h_mov_cr(struct interp_cpu *cpu, const struct insn *in)
 			cpu->cr2 = v;
 			break;
 		case 3:
+			if (mmu_pae_paging(cpu, cpu->cr0, cpu->cr4))
+				mmu_load_pdptes(cpu, v); /* #GP(0) for reserved bits, CR3 unchanged */
 			cpu->cr3 = v;
 			cpu_paging_changed(cpu, true); /* global pages stay */
 			break;

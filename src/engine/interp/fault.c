@@ -170,10 +170,13 @@ void fault_deliver(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type t
 {
 	uint64_t ret = type == EVENT_SOFTINT ? cpu->rip_next : cpu->rip;
 
-	if (cpu->fault_depth > 0 && type == EVENT_EXCEPTION) {
+	/* SDM Vol. 3, table 7-5: only a hardware exception followed by another turns
+	 * into #DF; after an interrupt or a benign exception the second one is
+	 * delivered serially (and becomes the event being delivered). */
+	if (cpu->fault_depth > 0 && type == EVENT_EXCEPTION && cpu->delivering.type == EVENT_EXCEPTION) {
 		uint8_t first = cpu->delivering.vector;
 
-		if (cpu->fault_depth >= 2 || first == EXC_DF) {
+		if (first == EXC_DF) {
 			/* A fault while delivering #DF: the processor shuts down. */
 			cpu->fault_depth = 0;
 			memset(&cpu->exit, 0, sizeof(cpu->exit));
@@ -191,10 +194,7 @@ void fault_deliver(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type t
 		}
 	}
 	cpu->delivering = (struct x86_event){ (uint8_t)type, vector, has_error, error };
-	if (type == EVENT_EXCEPTION)
-		cpu->fault_depth = vector == EXC_DF ? 2 : cpu->fault_depth + 1;
-	else
-		cpu->fault_depth = 1;
+	cpu->fault_depth = 1;
 	flags_materialize(cpu);
 	if (cpu->mode == MODE_REAL)
 		deliver_real(cpu, vector, ret);

@@ -257,6 +257,9 @@ static int interp_get_state(struct engine_vcpu *v, struct vcpu_state *s)
 	s->interrupt_shadow = cpu->interrupt_shadow;
 	s->nmi_masked = cpu->nmi_masked;
 	s->halted = cpu->halted;
+	/* An interrupt injected but not yet taken belongs to the state. */
+	if (cpu->pending_irq >= 0)
+		s->pending = (struct x86_event){ EVENT_EXTINT, (uint8_t)cpu->pending_irq, false, 0 };
 	return 0;
 }
 
@@ -297,6 +300,12 @@ static int interp_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	cpu_update_mode(cpu);
 	tlb_flush(cpu, false);
 	cache_flush(cpu);
+	/* PAE paging needs its PDPTE registers; a state load does not check them. */
+	for (unsigned i = 0; i < 4; i++) {
+		const uint64_t *p = guest_memory_ptr(cpu->mem, (cpu->cr3 & 0xffffffe0ull) + i * 8, 8);
+
+		cpu->pdpte[i] = p ? *p : 0;
+	}
 	return 0;
 }
 

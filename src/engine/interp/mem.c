@@ -72,6 +72,7 @@ uint64_t seg_linear(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsi
 
 struct walk {
 	uint64_t gpa;
+	uint64_t span_mask;
 	bool global;
 	uint32_t error; /* #PF error code when the walk failed */
 	bool fault;
@@ -107,27 +108,27 @@ static void walk(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct walk
 	uint64_t *where[4] = { 0 };
 	unsigned esize, levels, shift, n = 0;
 	uint64_t table, entry = 0, rsvd_hi, allow_rw = 1, allow_us = 1, nx = 0;
-	uint32_t err = (write ? PFEC_W : 0) | (user ? PFEC_U : 0) | (fetch && nxe ? PFEC_I : 0);
+	/* I/D reports a fetch only where NX exists: PAE or long mode with EFER.NXE. */
+	uint32_t err = (write ? PFEC_W : 0) | (user ? PFEC_U : 0) | (fetch && nxe && (cpu->cr4 & CR4_PAE) ? PFEC_I : 0);
 
 	memset(w, 0, sizeof(*w));
 	if (cpu->efer & EFER_LMA) {
 		esize = 8, levels = 4, shift = 39, table = cpu->cr3 & PHYS_MASK;
+		/* Bits from the physical width up to 51 are reserved; 52-62 are the OS's. */
+		rsvd_hi = (0x000ffffffffff000ull & ~PHYS_MASK) | (nxe ? 0 : PTE_NX);
 	} else if (cpu->cr4 & CR4_PAE) {
-		uint64_t *pdpte_at;
-		uint64_t pdpte = read_entry(cpu, (cpu->cr3 & 0xffffffe0ull) + ((lin >> 30) & 3) * 8, 8, &pdpte_at);
+		/* The PDPTEs were loaded (and checked) with CR3. */
+		uint64_t pdpte = cpu->pdpte[(lin >> 30) & 3];
 
 		if (!(pdpte & PTE_P))
 			goto not_present;
-		/* PDPTE bits 1-2 and 5-8 are reserved, and so is everything above the
-		 * physical address width, NX included. */
-		if (pdpte & ((~PHYS_MASK & ~0xfffull) | 0x1e6ull))
-			goto reserved;
 		esize = 8, levels = 2, shift = 21, table = pdpte & PHYS_MASK;
+		/* PAE entries reserve every bit from the physical width to 62. */
+		rsvd_hi = (0x7ffffffffffff000ull & ~PHYS_MASK) | (nxe ? 0 : PTE_NX);
 	} else {
 		esize = 4, levels = 2, shift = 22, table = cpu->cr3 & 0xfffff000ull;
+		rsvd_hi = 0;
 	}
-	/* Bits from the physical width up to 51 are reserved; 52-62 are free for the OS. */
-	rsvd_hi = esize == 8 ? (0x000ffffffffff000ull & ~PHYS_MASK) | (nxe ? 0 : PTE_NX) : 0;
 
 	for (unsigned level = levels; level > 0; level--, shift -= (esize == 8 ? 9 : 10)) {
 		unsigned index_bits = esize == 8 ? 9 : 10;
@@ -143,24 +144,25 @@ static void walk(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct walk
 		allow_rw &= (entry >> 1) & 1;
 		allow_us &= (entry >> 2) & 1;
 		nx |= esize == 8 ? entry >> 63 : 0;
-		large = level > 1 && (entry & PTE_PS);
+		/* 32-bit paging ignores PS without CR4.PSE: the entry maps a page table. */
+		large = level > 1 && (entry & PTE_PS) && (esize == 8 || (cpu->cr4 & CR4_PSE));
 		if (large) {
-			uint64_t page_mask = (1ull << shift) - 1, frame;
+			uint64_t page_mask = (1ull << shift) - 1;
 
 			/* A 1 GiB page (PDPTE PS) is not in the CPU model; PS in a PML4E is reserved. */
-			if ((esize == 8 && level >= 3) || (esize == 4 && !(cpu->cr4 & CR4_PSE)))
+			if (esize == 8 && level >= 3)
 				goto reserved;
-			if (esize == 4) /* 4 MiB page: bits 13-20 are physical 32-39 (PSE-36), reserved here */
-				frame = entry & 0xffc00000ull;
-			else
-				frame = entry & PHYS_MASK & ~page_mask;
-			if (esize == 8 && (entry & page_mask & ~0x1fffull))
+			/* Bits 13 up to the page size are reserved (bit 12 is PAT); in a 4 MiB page
+			 * bits 13-21 would be PSE-36 address bits, which the model lacks. */
+			if (entry & page_mask & ~0x1fffull)
 				goto reserved;
-			w->gpa = frame | (lin & page_mask);
+			w->gpa = (entry & (esize == 8 ? PHYS_MASK : 0xffc00000ull) & ~page_mask) | (lin & page_mask);
+			w->span_mask = ~page_mask;
 			break;
 		}
 		if (level == 1) {
 			w->gpa = (entry & (esize == 8 ? PHYS_MASK : 0xfffff000ull)) | (lin & 0xfff);
+			w->span_mask = ~0xfffull;
 			break;
 		}
 		table = entry & (esize == 8 ? PHYS_MASK : 0xfffff000ull);
@@ -188,27 +190,59 @@ reserved:
 	w->error = err | PFEC_P | PFEC_RSVD;
 }
 
-static uint64_t translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc, bool *global)
+bool mmu_pae_paging(const struct interp_cpu *cpu, uint64_t cr0, uint64_t cr4)
+{
+	return (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(cpu->efer & EFER_LME);
+}
+
+void mmu_load_pdptes(struct interp_cpu *cpu, uint64_t cr3)
+{
+	uint64_t v[4];
+
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t *where;
+
+		v[i] = read_entry(cpu, (cr3 & 0xffffffe0ull) + i * 8, 8, &where);
+		/* PDPTE bits 1-2 and 5-8 are reserved, and so is everything from the
+		 * physical address width up, NX included. */
+		if ((v[i] & PTE_P) && (v[i] & ((~PHYS_MASK & ~0xfffull) | 0x1e6ull)))
+			cpu_raise(cpu, EXC_GP, true, 0);
+	}
+	memcpy(cpu->pdpte, v, sizeof(v));
+}
+
+struct translation {
+	uint64_t gpa;
+	uint64_t span_mask;
+	bool global;
+};
+
+static void translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct translation *t)
 {
 	struct walk w;
 
-	*global = false;
-	if (!(cpu->cr0 & CR0_PG))
-		return cpu->mode == MODE_LONG64 ? lin : lin & 0xffffffffull;
+	if (!(cpu->cr0 & CR0_PG)) {
+		t->gpa = cpu->mode == MODE_LONG64 ? lin : lin & 0xffffffffull;
+		t->span_mask = ~0xfffull;
+		t->global = false;
+		return;
+	}
 	walk(cpu, lin, acc, &w);
 	if (w.fault) {
 		cpu->cr2 = lin;
 		cpu_raise(cpu, EXC_PF, true, w.error);
 	}
-	*global = w.global;
-	return w.gpa;
+	t->gpa = w.gpa;
+	t->span_mask = w.span_mask;
+	t->global = w.global;
 }
 
 uint64_t mmu_translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc)
 {
-	bool global;
+	struct translation t;
 
-	return translate(cpu, lin, acc, &global);
+	translate(cpu, lin, acc, &t);
+	return t.gpa;
 }
 
 /* ---- the soft TLB ------------------------------------------------------------ */
@@ -217,6 +251,8 @@ void tlb_flush(struct interp_cpu *cpu, bool keep_global)
 {
 	if (cpu->cache)
 		cache_forget_translations(cpu->cache);
+	if (!keep_global)
+		cpu->tlb.has_large = false;
 	for (unsigned s = 0; s < 2; s++)
 		for (unsigned k = 0; k < ACC_KINDS; k++)
 			for (unsigned i = 0; i < TLB_SIZE; i++)
@@ -229,8 +265,19 @@ void tlb_flush_page(struct interp_cpu *cpu, uint64_t lin)
 	unsigned i = (lin >> 12) & (TLB_SIZE - 1);
 
 	cache_forget_translations(cpu->cache);
-	/* A large page may back this address through any slot: entries are per 4 KiB,
-	 * so only this slot can hold the page's translation. */
+	if (cpu->tlb.has_large) {
+		/* Entries are per 4 KiB; a large page's other pieces sit in other slots,
+		 * and INVLPG drops the whole page (SDM Vol. 3, 4.10.4.1). */
+		for (unsigned s = 0; s < 2; s++)
+			for (unsigned k = 0; k < ACC_KINDS; k++)
+				for (unsigned j = 0; j < TLB_SIZE; j++) {
+					struct tlb_entry *e = &cpu->tlb.e[s][k][j];
+
+					if ((e->tag & e->span_mask) == (lin & e->span_mask))
+						e->tag = TLB_INVALID;
+				}
+		return;
+	}
 	for (unsigned s = 0; s < 2; s++)
 		for (unsigned k = 0; k < ACC_KINDS; k++)
 			if (cpu->tlb.e[s][k][i].tag == (lin & ~0xfffull))
@@ -245,15 +292,18 @@ void tlb_flush_gpa_writes(struct interp_cpu *cpu, uint64_t gpa_page)
 				cpu->tlb.e[s][ACC_WRITE][i].tag = TLB_INVALID;
 }
 
-static void tlb_install(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa, unsigned acc, bool global, uint8_t *host)
+static void tlb_install(struct interp_cpu *cpu, uint64_t lin, const struct translation *t, unsigned acc, uint8_t *host)
 {
 	struct tlb_entry *e = tlb_slot(cpu, lin, acc);
 	unsigned i = (lin >> 12) & (TLB_SIZE - 1);
 
 	e->tag = lin & ~0xfffull;
 	e->host_minus_linear = (uintptr_t)host - (uintptr_t)(lin & ~0xfffull);
-	e->gpa_page = gpa & ~0xfffull;
-	cpu->tlb.global[tlb_set(cpu, acc)][ACC_KIND(acc)][i] = global;
+	e->gpa_page = t->gpa & ~0xfffull;
+	e->span_mask = t->span_mask;
+	if (t->span_mask != ~0xfffull)
+		cpu->tlb.has_large = true;
+	cpu->tlb.global[tlb_set(cpu, acc)][ACC_KIND(acc)][i] = t->global;
 }
 
 /* ---- accesses the VMM answers ---------------------------------------------- */
@@ -316,9 +366,9 @@ static bool crosses_page(uint64_t lin, unsigned size)
 
 uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsigned acc)
 {
-	uint64_t gpa, v = 0;
+	struct translation t;
+	uint64_t v = 0;
 	uint8_t *host;
-	bool global;
 
 	cpu->tlb.misses++;
 	if (crosses_page(lin, size)) {
@@ -326,45 +376,44 @@ uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsi
 			v |= mem_read_lin(cpu, lin + i, 1, acc) << (8 * i);
 		return v;
 	}
-	gpa = translate(cpu, lin, acc, &global);
-	host = guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096);
+	translate(cpu, lin, acc, &t);
+	host = guest_memory_ptr(cpu->mem, t.gpa & ~0xfffull, 4096);
 	if (!host)
-		return replay(cpu, REPLAY_MMIO_READ, gpa, size, 0) & size_mask(size);
-	tlb_install(cpu, lin, gpa, acc, global, host);
-	memcpy(&v, host + (gpa & 0xfff), size);
+		return replay(cpu, REPLAY_MMIO_READ, t.gpa, size, 0) & size_mask(size);
+	tlb_install(cpu, lin, &t, acc, host);
+	memcpy(&v, host + (t.gpa & 0xfff), size);
 	return v;
 }
 
 void mem_write_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, uint64_t value, unsigned acc)
 {
-	uint64_t gpa;
+	struct translation t;
 	uint8_t *host;
-	bool global;
 
 	cpu->tlb.misses++;
 	if (crosses_page(lin, size)) {
 		uint64_t second = (lin | 0xfff) + 1;
 
 		/* Both pages must be writable before either is written: no partial stores. */
-		(void)translate(cpu, lin, acc, &global);
-		(void)translate(cpu, second, acc, &global);
+		translate(cpu, lin, acc, &t);
+		translate(cpu, second, acc, &t);
 		for (unsigned i = 0; i < size; i++)
 			mem_write_lin(cpu, lin + i, 1, value >> (8 * i), acc);
 		return;
 	}
-	gpa = translate(cpu, lin, acc, &global);
-	host = guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096);
+	translate(cpu, lin, acc, &t);
+	host = guest_memory_ptr(cpu->mem, t.gpa & ~0xfffull, 4096);
 	if (!host) {
-		replay(cpu, REPLAY_MMIO_WRITE, gpa, size, value & size_mask(size));
+		replay(cpu, REPLAY_MMIO_WRITE, t.gpa, size, value & size_mask(size));
 		return;
 	}
-	memcpy(host + (gpa & 0xfff), &value, size);
+	memcpy(host + (t.gpa & 0xfff), &value, size);
 	/* A page holding decoded code never gets a write entry: each write to it comes
 	 * here and drops the blocks decoded from it. */
-	if (cache_page_has_code(cpu->cache, gpa & ~0xfffull))
-		cache_note_write(cpu, gpa, size);
+	if (cache_page_has_code(cpu->cache, t.gpa & ~0xfffull))
+		cache_note_write(cpu, t.gpa, size);
 	else
-		tlb_install(cpu, lin, gpa, acc, global, host);
+		tlb_install(cpu, lin, &t, acc, host);
 }
 
 /* ---- memory operands -------------------------------------------------------- */

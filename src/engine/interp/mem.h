@@ -31,6 +31,11 @@ uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsi
 void mem_write_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, uint64_t value, unsigned acc);
 
 void tlb_flush(struct interp_cpu *cpu, bool keep_global);
+/* PAE paging (not long mode): load the four PDPTEs from CR3 as MOV CR3 and the
+ * paging-mode changes do; raises #GP(0) when one has reserved bits set. */
+void mmu_load_pdptes(struct interp_cpu *cpu, uint64_t cr3);
+/* Whether the CPU is in PAE paging (CR0.PG, CR4.PAE, not long mode). */
+bool mmu_pae_paging(const struct interp_cpu *cpu, uint64_t cr0, uint64_t cr4);
 void tlb_flush_page(struct interp_cpu *cpu, uint64_t lin);
 /* Drop write entries for one guest-physical page (it now holds cached code). */
 void tlb_flush_gpa_writes(struct interp_cpu *cpu, uint64_t gpa_page);

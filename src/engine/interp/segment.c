@@ -1,6 +1,6 @@
 /* Segment register loads (Intel SDM Vol. 3, 5.4-5.8 and the MOV/POP/far-transfer
- * pages): descriptor fetch from the GDT or LDT and the protected-mode checks. The
- * accessed bit is not written back to the descriptor. */
+ * pages): descriptor fetch from the GDT or LDT, the protected-mode checks, and the
+ * accessed bit written back to the descriptor. */
 #include "engine/interp/interp.h"
 #include "engine/interp/mem.h"
 #include "x86/descriptor.h"
@@ -88,6 +88,13 @@ void segment_load(struct interp_cpu *cpu, unsigned sreg, uint16_t selector)
 		if (!s.present)
 			cpu_raise(cpu, EXC_NP, true, selector & 0xfffc);
 		break;
+	}
+	/* The processor marks the descriptor accessed (SDM 3.4.5.1, type bit 0). */
+	if (!(s.type & 1)) {
+		uint64_t base = (selector & 4) ? cpu->ldtr.base : cpu->gdtr.base;
+
+		mem_write_lin(cpu, base + (selector & 0xfff8u) + 5, 1, (d >> 40 & 0xff) | 1, ACC_WRITE | ACC_SYSTEM);
+		s.type |= 1;
 	}
 	/* In 64-bit mode FS and GS keep their 64-bit bases in MSRs; a load sets the low
 	 * 32 bits from the descriptor, which is what x86_descriptor_decode gives. */
