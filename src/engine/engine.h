@@ -58,6 +58,9 @@ struct engine_ops {
 	int (*inject_interrupt)(struct engine_vcpu *vcpu, uint8_t vector);
 	/* Ask for EXIT_INTERRUPT_WINDOW when the guest can take an interrupt. */
 	void (*request_interrupt_window)(struct engine_vcpu *vcpu, int on);
+	/* The instruction at the vCPU's RIP in assembly syntax, for --trace: after an
+	 * I/O, MMIO or hypercall exit, the instruction that exited. -1 if unreadable. */
+	int (*disassemble)(struct engine_vcpu *vcpu, char *buf, size_t len);
 	/* Add this vCPU's counters to *stats. */
 	void (*stats)(struct engine_vcpu *vcpu, struct engine_stats *stats);
 };

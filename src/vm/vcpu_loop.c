@@ -65,7 +65,8 @@ static void dump_state(struct vcpu *v)
 
 static void trace_exit(const struct vcpu *v, const struct vm_exit *e)
 {
-	char detail[128] = "";
+	char detail[128] = "", text[96];
+	bool at_insn = e->reason == EXIT_IO || e->reason == EXIT_MMIO || e->reason == EXIT_HYPERCALL;
 
 	switch (e->reason) {
 	case EXIT_IO:
@@ -91,7 +92,13 @@ static void trace_exit(const struct vcpu *v, const struct vm_exit *e)
 	default:
 		break;
 	}
-	log_info("trace: vcpu%d rip=0x%" PRIx64 " %s%s", v->index, e->rip, vm_exit_reason_name(e->reason), detail);
+	/* The software engines stop at the instruction that exits and can show it. */
+	if (at_insn && v->vm->ops->disassemble && v->vm->ops->disassemble(v->ev, text, sizeof(text)) == 0)
+		log_info("trace: vcpu%d rip=0x%" PRIx64 " %s%s insn=\"%s\"", v->index, e->rip,
+			 vm_exit_reason_name(e->reason), detail, text);
+	else
+		log_info("trace: vcpu%d rip=0x%" PRIx64 " %s%s", v->index, e->rip, vm_exit_reason_name(e->reason),
+			 detail);
 }
 
 /* Handles one exit. Returns false when the vCPU must stop running. */

@@ -139,5 +139,15 @@ else
 	fi
 fi
 
+# --trace on the interpreter names the exiting instruction, disassembled by Zydis:
+# hello.S sends its 30 bytes with `out %al, %dx` (Intel syntax: out dx, al).
+"$RV" run --engine interp --trace "$G/hello.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
+outs=$(grep -c 'port-io out port=0x3f8 size=1 count=1 data=0x[0-9a-f]* insn="out dx, al"' "$tmp/err")
+if [ "$outs" -eq 30 ]; then
+	pass "--trace on interp disassembles"
+else
+	fail "--trace on interp disassembles" "$outs matching lines: $(head -3 "$tmp/err")"
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <Zydis/Zydis.h>
+
 #include "engine/hypercall_abi.h"
 #include "engine/interp/cache.h"
 #include "engine/interp/flags.h"
@@ -388,6 +390,37 @@ static void interp_request_interrupt_window(struct engine_vcpu *v, int on)
 	v->cpu.want_irq_window = on != 0;
 }
 
+static int interp_disassemble(struct engine_vcpu *v, char *buf, size_t len)
+{
+	static const ZydisMachineMode modes[MODE_COUNT] = {
+		[MODE_REAL] = ZYDIS_MACHINE_MODE_REAL_16,
+		[MODE_PROT16] = ZYDIS_MACHINE_MODE_LEGACY_16,
+		[MODE_PROT32] = ZYDIS_MACHINE_MODE_LEGACY_32,
+		[MODE_LONG_COMPAT16] = ZYDIS_MACHINE_MODE_LONG_COMPAT_16,
+		[MODE_LONG_COMPAT32] = ZYDIS_MACHINE_MODE_LONG_COMPAT_32,
+		[MODE_LONG64] = ZYDIS_MACHINE_MODE_LONG_64,
+	};
+	struct interp_cpu *cpu = &v->cpu;
+	uint64_t lin = cpu->mode == MODE_LONG64 ? cpu->rip : (cpu->seg[SREG_CS].base + cpu->rip) & 0xffffffffull;
+	uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+	ZydisDisassembledInstruction insn;
+	size_t n = 0;
+
+	/* Byte by byte: the instruction may cross into another page. */
+	for (; n < sizeof(bytes); n++) {
+		uint64_t gpa;
+		const uint8_t *p;
+
+		if (!mmu_probe(cpu, lin + n, ACC_EXEC, &gpa) || !(p = guest_memory_ptr(cpu->mem, gpa, 1)))
+			break;
+		bytes[n] = *p;
+	}
+	if (!ZYAN_SUCCESS(ZydisDisassembleIntel(modes[cpu->mode], cpu->rip, bytes, n, &insn)))
+		return -1;
+	snprintf(buf, len, "%s", insn.text);
+	return 0;
+}
+
 static void interp_stats(struct engine_vcpu *v, struct engine_stats *st)
 {
 	struct interp_cpu *cpu = &v->cpu;
@@ -417,4 +450,5 @@ const struct engine_ops interp_engine_ops = {
 	.inject_interrupt = interp_inject_interrupt,
 	.request_interrupt_window = interp_request_interrupt_window,
 	.stats = interp_stats,
+	.disassemble = interp_disassemble,
 };

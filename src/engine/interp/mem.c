@@ -100,7 +100,7 @@ static void set_bits(uint64_t *where, unsigned size, uint64_t bits)
 		*(uint32_t *)where |= (uint32_t)bits;
 }
 
-static void walk(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct walk *w)
+static void walk(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct walk *w, bool update)
 {
 	bool user = cpu->cpl == 3 && !(acc & ACC_SYSTEM);
 	bool write = ACC_KIND(acc) == ACC_WRITE, fetch = ACC_KIND(acc) == ACC_EXEC;
@@ -175,9 +175,9 @@ static void walk(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct walk
 		w->error = err | PFEC_P;
 		return;
 	}
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; update && i < n; i++)
 		set_bits(where[i], esize, PTE_A);
-	if (write)
+	if (update && write)
 		set_bits(where[n - 1], esize, PTE_D);
 	w->global = (entry & PTE_G) && (cpu->cr4 & CR4_PGE);
 	return;
@@ -227,7 +227,7 @@ static void translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct
 		t->global = false;
 		return;
 	}
-	walk(cpu, lin, acc, &w);
+	walk(cpu, lin, acc, &w, true);
 	if (w.fault) {
 		cpu->cr2 = lin;
 		cpu_raise(cpu, EXC_PF, true, w.error);
@@ -235,6 +235,19 @@ static void translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc, struct
 	t->gpa = w.gpa;
 	t->span_mask = w.span_mask;
 	t->global = w.global;
+}
+
+bool mmu_probe(struct interp_cpu *cpu, uint64_t lin, unsigned acc, uint64_t *gpa)
+{
+	struct walk w;
+
+	if (!(cpu->cr0 & CR0_PG)) {
+		*gpa = cpu->mode == MODE_LONG64 ? lin : lin & 0xffffffffull;
+		return true;
+	}
+	walk(cpu, lin, acc, &w, false);
+	*gpa = w.gpa;
+	return !w.fault;
 }
 
 uint64_t mmu_translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc)

@@ -26,6 +26,9 @@ uint64_t seg_linear(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsi
 /* Guest-physical address of a linear one, walking the page tables and setting
  * accessed/dirty bits; raises #PF. */
 uint64_t mmu_translate(struct interp_cpu *cpu, uint64_t lin, unsigned acc);
+/* The same translation without side effects (no A/D bits, no fault): for
+ * looking at guest memory from outside an instruction. */
+bool mmu_probe(struct interp_cpu *cpu, uint64_t lin, unsigned acc, uint64_t *gpa);
 
 uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsigned acc);
 void mem_write_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, uint64_t value, unsigned acc);
