@@ -59,7 +59,6 @@ expect_config_error "two kernels" "unexpected argument" run "$G/hello.elf" "$G/h
 expect_config_error "mem not a size" "--mem: 'lots'" run --mem lots "$G/hello.elf"
 expect_config_error "mem suffix unknown" "--mem: '12Q'" run --mem 12Q "$G/hello.elf"
 expect_config_error "unknown engine" "unknown engine 'vmware'" run --engine vmware "$G/hello.elf"
-expect_config_error "interp not yet" "engine interp is not available yet" run --engine interp "$G/hello.elf"
 expect_config_error "dbt not yet" "engine dbt is not available yet" run --engine dbt "$G/hello.elf"
 expect_config_error "unknown format" "unknown format 'pe'" run --format pe "$G/hello.elf"
 expect_config_error "load-addr not a number" "--load-addr: 'here'" run --load-addr here "$G/hello.elf"
