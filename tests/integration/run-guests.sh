@@ -32,7 +32,9 @@ expect_dir=tests/guests
 
 # Cases in order; tty-* run a guest under a pseudo-terminal.
 all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
-	triplefault spin hammer multiboot mbaout echo tty-spin tty-triplefault)
+	triplefault spin hammer multiboot mbaout echo tty-spin tty-triplefault
+	modes exceptions64 exceptions32 paging syscall sysenter32 strings
+	aluflags sse)
 
 passed=0
 failed=0
@@ -115,7 +117,7 @@ show_stderr() {
 
 guest_file() {
 	case $1 in
-	hello16) echo "$guest_dir/hello16.bin" ;;
+	hello16 | modes) echo "$guest_dir/$1.bin" ;;
 	tty-*) echo "$guest_dir/${1#tty-}.elf" ;;
 	*) echo "$guest_dir/$1.elf" ;;
 	esac

@@ -162,7 +162,8 @@ static void h_retf(struct interp_cpu *cpu, const struct insn *in)
  * return address after the instruction. */
 static void soft_int(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type type)
 {
-	cpu->rip = cpu->rip_next;
+	/* The frame gets the next instruction's address; a fault while delivering
+	 * keeps RIP at this one, where the SDM says a fault points. */
 	fault_deliver(cpu, vector, type, false, 0);
 	cpu->rip_next = cpu->rip;
 }
@@ -172,10 +173,12 @@ static void h_int(struct interp_cpu *cpu, const struct insn *in)
 	soft_int(cpu, (uint8_t)in->op[0].imm, EVENT_SOFTINT);
 }
 
+/* INT3 and INTO are software interrupts for delivery: the gate's DPL is checked
+ * and EXT is 0 in error codes. */
 static void h_int3(struct interp_cpu *cpu, const struct insn *in)
 {
 	(void)in;
-	soft_int(cpu, EXC_BP, EVENT_EXCEPTION);
+	soft_int(cpu, EXC_BP, EVENT_SOFTINT);
 }
 
 static void h_into(struct interp_cpu *cpu, const struct insn *in)
@@ -184,7 +187,25 @@ static void h_into(struct interp_cpu *cpu, const struct insn *in)
 	if (cpu->mode == MODE_LONG64)
 		cpu_raise_ud(cpu);
 	if (flags_arith(cpu) & FL_OF)
-		soft_int(cpu, EXC_OF, EVENT_EXCEPTION);
+		soft_int(cpu, EXC_OF, EVENT_SOFTINT);
+}
+
+/* Returning to an outer ring, data segments the new ring may not use become null
+ * (the IRET and RET pseudocode: DPL below the CPL, unless conforming code). */
+static void null_inaccessible_segments(struct interp_cpu *cpu)
+{
+	static const unsigned data_segs[] = {SREG_ES, SREG_DS, SREG_FS, SREG_GS};
+
+	for (unsigned i = 0; i < 4; i++) {
+		struct x86_segment *s = &cpu->seg[data_segs[i]];
+		bool conforming_code = (s->type & 0xc) == 0xc;
+
+		if (!s->unusable && s->s && !conforming_code && s->dpl < cpu->cpl) {
+			s->selector = 0;
+			s->unusable = 1;
+			s->present = 0;
+		}
+	}
 }
 
 /* IRET: real mode and same-privilege or outer-privilege returns in protected and
@@ -231,14 +252,14 @@ static void h_iret(struct interp_cpu *cpu, const struct insn *in)
 	flags_set_arith(cpu, fl);
 	cpu->rflags = (fl & 0x3f7fd7ull) | 0x2;
 	cpu_update_mode(cpu);
-	if (outer || cpu->mode == MODE_LONG64 || (sz == 8)) {
-		if (outer || cpu->mode == MODE_LONG64) {
-			segment_load(cpu, SREG_SS, ss);
-			cpu->gpr[GPR_RSP] = sz == 8 ? sp : (cpu->gpr[GPR_RSP] & ~size_mask(sz)) | (sp & size_mask(sz));
-		}
+	if (outer || cpu->mode == MODE_LONG64) {
+		segment_load(cpu, SREG_SS, ss);
+		cpu->gpr[GPR_RSP] = sz == 8 ? sp : (cpu->gpr[GPR_RSP] & ~size_mask(sz)) | (sp & size_mask(sz));
 	} else {
 		stack_set_sp(cpu, cpu->gpr[GPR_RSP] + 3 * sz);
 	}
+	if (outer)
+		null_inaccessible_segments(cpu);
 	cpu->rip_next = cpu->mode == MODE_LONG64 ? ip : ip & 0xffffffffull;
 	cpu->block_dirty = true;
 }

@@ -193,6 +193,33 @@ static void h_pop(struct interp_cpu *cpu, const struct insn *in)
 	reg_write(cpu, d->reg, in->opsize, v);
 }
 
+/* PUSHA/POPA (not in 64-bit mode, where they are #UD: Zydis decodes them only
+ * outside it). PUSHA stores the SP from before the first push. */
+static void h_pusha(struct interp_cpu *cpu, const struct insn *in)
+{
+	unsigned sz = in->opsize;
+	uint64_t sp = cpu->gpr[GPR_RSP], m = stack_mask(cpu);
+
+	/* All eight stores must be possible before any register changes. */
+	(void)seg_linear(cpu, SREG_SS, (sp - 8 * sz) & m, 8 * sz, ACC_WRITE);
+	for (unsigned r = GPR_RAX; r <= GPR_RDI; r++)
+		stack_push(cpu, sz, r == GPR_RSP ? sp : cpu->gpr[r]);
+}
+
+static void h_popa(struct interp_cpu *cpu, const struct insn *in)
+{
+	unsigned sz = in->opsize;
+	uint64_t v[8];
+
+	for (unsigned i = 0; i < 8; i++)
+		v[i] = stack_peek(cpu, sz, i * sz);
+	/* DI, SI, BP, (SP skipped), BX, DX, CX, AX in pop order. */
+	for (unsigned i = 0; i < 8; i++)
+		if (GPR_RDI - i != GPR_RSP)
+			reg_write(cpu, GPR_RDI - i, sz, v[i]);
+	stack_set_sp(cpu, cpu->gpr[GPR_RSP] + 8 * sz);
+}
+
 static void h_leave(struct interp_cpu *cpu, const struct insn *in)
 {
 	uint64_t bp = cpu->gpr[GPR_RBP] & stack_mask(cpu);
@@ -296,6 +323,8 @@ const struct dispatch_entry exec_int_table[] = {
 	{ ZYDIS_MNEMONIC_DEC, h_dec, 0 },	  { ZYDIS_MNEMONIC_NEG, h_neg, 0 },
 	{ ZYDIS_MNEMONIC_NOT, h_not, 0 },	  { ZYDIS_MNEMONIC_PUSH, h_push, 0 },
 	{ ZYDIS_MNEMONIC_POP, h_pop, 0 },	  { ZYDIS_MNEMONIC_LEAVE, h_leave, 0 },
+	{ ZYDIS_MNEMONIC_PUSHA, h_pusha, 0 },	  { ZYDIS_MNEMONIC_PUSHAD, h_pusha, 0 },
+	{ ZYDIS_MNEMONIC_POPA, h_popa, 0 },	  { ZYDIS_MNEMONIC_POPAD, h_popa, 0 },
 	{ ZYDIS_MNEMONIC_CLC, h_clc, 0 },	  { ZYDIS_MNEMONIC_STC, h_stc, 0 },
 	{ ZYDIS_MNEMONIC_CMC, h_cmc, 0 },	  { ZYDIS_MNEMONIC_CLD, h_cld, 0 },
 	{ ZYDIS_MNEMONIC_STD, h_std, 0 },	  { ZYDIS_MNEMONIC_LAHF, h_lahf, 0 },

@@ -67,6 +67,13 @@ static void deliver_protected(struct interp_cpu *cpu, uint8_t vector, enum x86_e
 	uint32_t ext = type == EVENT_SOFTINT ? 0 : 1;
 	uint32_t idt_err = (uint32_t)vector * 8 + 2 + ext;
 	uint64_t lo, hi = 0, offset, desc, sp, ss_base, old_sp = cpu->gpr[GPR_RSP], old_flags = flags_get(cpu);
+	/* A fault pushes RF = 1, so that IRET back to the instruction does not stop
+	 * on its instruction breakpoint again (SDM 17.3.1.1); traps and interrupts
+	 * push it as it is. */
+	uint64_t pushed_flags = old_flags | (type == EVENT_EXCEPTION && vector != EXC_DB && vector != EXC_BP &&
+							      vector != EXC_OF
+						      ? FL_RF
+						      : 0);
 	uint16_t sel, old_cs = cpu->seg[SREG_CS].selector, old_ss = cpu->seg[SREG_SS].selector, new_ss = 0;
 	struct x86_segment cs, ss;
 	unsigned gtype, gdpl, ist, dpl, psize;
@@ -133,7 +140,7 @@ static void deliver_protected(struct interp_cpu *cpu, uint8_t vector, enum x86_e
 			push_sys(cpu, &sp, ss_base, psize, old_ss, mask);
 			push_sys(cpu, &sp, ss_base, psize, old_sp, mask);
 		}
-		push_sys(cpu, &sp, ss_base, psize, old_flags, mask);
+		push_sys(cpu, &sp, ss_base, psize, pushed_flags, mask);
 		push_sys(cpu, &sp, ss_base, psize, old_cs, mask);
 		push_sys(cpu, &sp, ss_base, psize, ret, mask);
 		if (has_error)

@@ -126,6 +126,17 @@ static inline bool step(struct interp_cpu *cpu, const struct insn *in)
 	return !__builtin_expect(cpu->block_dirty, 0);
 }
 
+/* After an instruction that began with RFLAGS.TF set: the single-step #DB trap,
+ * with DR6.BS. Software interrupts clear TF as they deliver and trap no more. */
+static void single_step_trap(struct interp_cpu *cpu, const struct insn *in)
+{
+	if (in->mnemonic == ZYDIS_MNEMONIC_INT || in->mnemonic == ZYDIS_MNEMONIC_INT3 ||
+	    in->mnemonic == ZYDIS_MNEMONIC_INTO || cpu->exit_ready)
+		return;
+	cpu->dr[6] |= 1ull << 14;
+	fault_deliver(cpu, EXC_DB, EVENT_EXCEPTION, false, 0);
+}
+
 /* Runs instructions until an exit is ready. Unwinds by longjmp on exceptions and
  * on exits in the middle of an instruction. Everything that ends a block early
  * (an exit, an interrupt shadow, written code, a mode change) sets block_dirty. */
@@ -134,7 +145,7 @@ static void execute(struct interp_cpu *cpu)
 	for (;;) {
 		const struct block *b;
 		const struct insn *in, *end;
-		bool shadow;
+		bool shadow, single_step;
 
 		if (cpu->resume_block) {
 			/* Re-run the instruction that exited, with its answer, before anything
@@ -160,11 +171,13 @@ static void execute(struct interp_cpu *cpu)
 			in = b->insns;
 			cpu->cur_block = b;
 		}
-		/* The instruction after STI or MOV SS runs alone, then events are checked. */
+		/* The instruction after STI or MOV SS runs alone, then events are checked;
+		 * with RFLAGS.TF set at its start an instruction runs alone too, and traps. */
 		shadow = cpu->interrupt_shadow;
 		cpu->interrupt_shadow = false;
+		single_step = cpu->rflags & FL_TF;
 		end = b->insns + b->count;
-		if (shadow && in < end)
+		if ((shadow || single_step) && in < end)
 			end = in + 1;
 		for (; in < end; in++) {
 			if (!step(cpu, in)) {
@@ -174,6 +187,8 @@ static void execute(struct interp_cpu *cpu)
 				break;
 			}
 		}
+		if (single_step)
+			single_step_trap(cpu, in == end ? in - 1 : in);
 	}
 }
 
