@@ -22,7 +22,10 @@ enum vm_exit_reason {
 
 struct vm_exit {
 	enum vm_exit_reason reason;
-	uint64_t rip; /* of the exiting instruction when the engine knows it cheaply, else 0 */
+	/* Where the vCPU stopped, for traces: the software engines give the exiting
+	 * instruction; KVM may already have moved past it (it does for port I/O on
+	 * some hosts). 0 when unknown. */
+	uint64_t rip;
 	union {
 		struct {
 			uint16_t port;

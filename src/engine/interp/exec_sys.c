@@ -449,9 +449,10 @@ static void h_clts(struct interp_cpu *cpu, const struct insn *in)
 
 static void h_lmsw(struct interp_cpu *cpu, const struct insn *in)
 {
-	uint64_t v = op_read(cpu, in, &in->op[0]);
+	uint64_t v;
 
 	require_cpl0(cpu);
+	v = op_read(cpu, in, &in->op[0]);
 	/* LMSW sets PE (it cannot clear it) and writes MP, EM, TS. */
 	write_cr0(cpu, (cpu->cr0 & ~0xeull) | (v & 0xf) | (cpu->cr0 & CR0_PE));
 }
@@ -466,11 +467,14 @@ static void h_smsw(struct interp_cpu *cpu, const struct insn *in)
 static void load_dtable(struct interp_cpu *cpu, const struct insn *in, struct x86_dtable *t)
 {
 	const struct operand *o = &in->op[0];
-	uint64_t ea = insn_ea(cpu, in, o);
-	uint16_t limit = (uint16_t)mem_read(cpu, o->seg, ea, 2);
-	uint64_t base = mem_read(cpu, o->seg, (ea + 2) & size_mask(in->addrsize), cpu->mode == MODE_LONG64 ? 8 : 4);
+	uint64_t ea, base;
+	uint16_t limit;
 
+	/* Privilege first: at CPL > 0 the operand is never read (#GP, not #PF). */
 	require_cpl0(cpu);
+	ea = insn_ea(cpu, in, o);
+	limit = (uint16_t)mem_read(cpu, o->seg, ea, 2);
+	base = mem_read(cpu, o->seg, (ea + 2) & size_mask(in->addrsize), cpu->mode == MODE_LONG64 ? 8 : 4);
 	/* With a 16-bit operand size only 24 bits of the base are used. */
 	if (cpu->mode != MODE_LONG64)
 		base &= in->opsize == 2 ? 0xffffff : 0xffffffff;
@@ -507,14 +511,15 @@ static void h_sidt(struct interp_cpu *cpu, const struct insn *in)
 /* LLDT/LTR: a system descriptor from the GDT (16 bytes in long mode). */
 static void load_system_segment(struct interp_cpu *cpu, const struct insn *in, bool tss)
 {
-	uint16_t sel = (uint16_t)op_read(cpu, in, &in->op[0]);
 	struct x86_segment *dst = tss ? &cpu->tr : &cpu->ldtr;
 	struct x86_segment s;
+	uint16_t sel;
 	uint64_t d;
 
 	if (cpu->mode == MODE_REAL)
 		cpu_raise_ud(cpu);
 	require_cpl0(cpu);
+	sel = (uint16_t)op_read(cpu, in, &in->op[0]);
 	if ((sel & 0xfffc) == 0) {
 		if (tss)
 			cpu_raise(cpu, EXC_GP, true, 0);
@@ -751,6 +756,14 @@ static void h_fence(struct interp_cpu *cpu, const struct insn *in)
 	(void)in; /* one vCPU, in order: fences, CLFLUSH and prefetches have nothing to do */
 }
 
+/* No performance counters in the CPU model: every counter ECX can name is
+ * unsupported, which is #GP(0) (and so is CPL > 0 with CR4.PCE clear). */
+static void h_rdpmc(struct interp_cpu *cpu, const struct insn *in)
+{
+	(void)in;
+	cpu_raise(cpu, EXC_GP, true, 0);
+}
+
 static void h_ud2(struct interp_cpu *cpu, const struct insn *in)
 {
 	(void)in;
@@ -801,5 +814,6 @@ const struct dispatch_entry exec_sys_table[] = {
 	{ ZYDIS_MNEMONIC_PREFETCHT1, h_fence, 0 },
 	{ ZYDIS_MNEMONIC_PREFETCHT2, h_fence, 0 },
 	{ ZYDIS_MNEMONIC_UD2, h_ud2, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_RDPMC, h_rdpmc, 0 },
 	{ 0, NULL, 0 },
 };

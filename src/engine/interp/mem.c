@@ -393,7 +393,10 @@ uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsi
 	host = guest_memory_ptr(cpu->mem, t.gpa & ~0xfffull, 4096);
 	if (!host)
 		return replay(cpu, REPLAY_MMIO_READ, t.gpa, size, 0) & size_mask(size);
-	tlb_install(cpu, lin, &t, acc, host);
+	/* A read made for a write (read-modify-write) fills the write TLB; never for a
+	 * page holding code, whose writes must keep coming to the slow path. */
+	if (ACC_KIND(acc) != ACC_WRITE || !cache_page_has_code(cpu->cache, t.gpa & ~0xfffull))
+		tlb_install(cpu, lin, &t, acc, host);
 	memcpy(&v, host + (t.gpa & 0xfff), size);
 	return v;
 }
