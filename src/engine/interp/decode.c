@@ -74,6 +74,17 @@ static bool map_register(ZydisRegister r, uint8_t *kind, uint8_t *num)
 		*num = (uint8_t)(r - ZYDIS_REGISTER_DR0);
 		return true;
 	}
+	/* XMM16-31 exist only in EVEX encodings, which the CPU model does not have. */
+	if (r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15) {
+		*kind = OK_XMM;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_XMM0);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_ST0 && r <= ZYDIS_REGISTER_ST7) {
+		*kind = OK_ST;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_ST0);
+		return true;
+	}
 	return false;
 }
 
@@ -135,7 +146,7 @@ static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecode
 /* Fills in one instruction; returns its handler flags. */
 static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops, struct insn *in)
 {
-	const struct dispatch_entry *d = dispatch_find(zi->mnemonic);
+	const struct dispatch_entry *d = dispatch_find_decoded(zi);
 
 	memset(in, 0, sizeof(*in));
 	in->len = zi->length;
@@ -170,6 +181,13 @@ static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOper
 		in->seg = SREG_GS;
 	/* Jcc, SETcc, CMOVcc: the condition is the low nibble of the last opcode byte. */
 	in->cc = zi->opcode & 0xf;
+	/* LOCK is legal only on read-modify-write instructions with a memory
+	 * destination. Zydis already refuses the other uses (ZYDIS_STATUS_ILLEGAL_LOCK,
+	 * which decode_block turns into #UD); this keeps every handler safe from it. */
+	if ((zi->attributes & ZYDIS_ATTRIB_HAS_LOCK) && !(zi->attributes & ZYDIS_ATTRIB_ACCEPTS_LOCK)) {
+		in->fn = h_ud;
+		return INSN_END_BLOCK;
+	}
 	if (!d) {
 		if (log_ratelimit_allow(&unimplemented_log))
 			log_warn("interp: %s is not implemented (raising #UD)", ZydisMnemonicGetString(zi->mnemonic));

@@ -194,7 +194,7 @@ static void h_into(struct interp_cpu *cpu, const struct insn *in)
  * (the IRET and RET pseudocode: DPL below the CPL, unless conforming code). */
 static void null_inaccessible_segments(struct interp_cpu *cpu)
 {
-	static const unsigned data_segs[] = {SREG_ES, SREG_DS, SREG_FS, SREG_GS};
+	static const unsigned data_segs[] = { SREG_ES, SREG_DS, SREG_FS, SREG_GS };
 
 	for (unsigned i = 0; i < 4; i++) {
 		struct x86_segment *s = &cpu->seg[data_segs[i]];

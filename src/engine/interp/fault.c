@@ -70,10 +70,9 @@ static void deliver_protected(struct interp_cpu *cpu, uint8_t vector, enum x86_e
 	/* A fault pushes RF = 1, so that IRET back to the instruction does not stop
 	 * on its instruction breakpoint again (SDM 17.3.1.1); traps and interrupts
 	 * push it as it is. */
-	uint64_t pushed_flags = old_flags | (type == EVENT_EXCEPTION && vector != EXC_DB && vector != EXC_BP &&
-							      vector != EXC_OF
-						      ? FL_RF
-						      : 0);
+	uint64_t pushed_flags =
+	    old_flags |
+	    (type == EVENT_EXCEPTION && vector != EXC_DB && vector != EXC_BP && vector != EXC_OF ? FL_RF : 0);
 	uint16_t sel, old_cs = cpu->seg[SREG_CS].selector, old_ss = cpu->seg[SREG_SS].selector, new_ss = 0;
 	struct x86_segment cs, ss;
 	unsigned gtype, gdpl, ist, dpl, psize;

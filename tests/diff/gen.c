@@ -1,0 +1,118 @@
+/* The random test generator: the weighted table of instruction families, one
+ * unit (an instruction with its setup) at a time, and the initial state. */
+#include "gen_internal.h"
+
+#include <string.h>
+
+#define UNITS_MAX 24
+#define UNIT_TRIES 64
+
+struct family {
+	const char *name;
+	unsigned weight;
+	bool (*gen)(struct gen *g);
+};
+
+static const struct family families[] = {
+	{ "alu", 16, fam_alu },
+	{ "unary", 5, fam_unary },
+	{ "shift", 9, fam_shift },
+	{ "double shift", 4, fam_double_shift },
+	{ "mul/div", 4, fam_muldiv },
+	{ "imul", 3, fam_imul },
+	{ "bit test", 5, fam_bittest },
+	{ "bit scan", 3, fam_bitscan },
+	{ "setcc", 4, fam_setcc },
+	{ "cmovcc", 4, fam_cmovcc },
+	{ "extend", 4, fam_extend },
+	{ "lea", 3, fam_lea },
+	{ "xchg", 3, fam_xchg },
+	{ "push/pop", 5, fam_push_pop },
+	{ "pushf/popf", 2, fam_flags_stack },
+	{ "leave", 1, fam_leave },
+	{ "string", 4, fam_string },
+	{ "misc", 4, fam_misc },
+	{ "bswap", 1, fam_bswap },
+	{ "long nop", 1, fam_long_nop },
+	{ "branch", 6, fam_branch },
+	{ "cmpxchg/xadd", 4, fam_exchange_arith },
+	{ "cmpxchg8b/16b", 2, fam_cmpxchg_wide },
+	{ "xlat", 1, fam_xlat },
+	{ "enter", 1, fam_enter },
+	{ "faulting", 1, fam_faulting },
+	{ "system read", 1, fam_system_read },
+};
+
+static const struct family *pick_family(struct gen *g)
+{
+	unsigned total = 0, x;
+
+	for (unsigned i = 0; i < ARRAY_LEN(families); i++)
+		total += families[i].weight;
+	x = rng_below(&g->r, total);
+	for (unsigned i = 0; i < ARRAY_LEN(families); i++) {
+		if (x < families[i].weight)
+			return &families[i];
+		x -= families[i].weight;
+	}
+	return &families[0];
+}
+
+/* One instruction with its setup; a family may fail (the encoder refuses an
+ * operand combination, a flag it reads may be undefined here): try another. */
+static void gen_unit(struct gen *g)
+{
+	for (unsigned t = 0; t < UNIT_TRIES; t++) {
+		unsigned start = g->s->n;
+
+		g->faulting = false;
+		g->popf_value = 0;
+		if (pick_family(g)->gen(g) && seq_flags_ok(g->s))
+			return;
+		g->s->n = start;
+	}
+}
+
+static void gen_state(struct gen *g, struct test_case *tc)
+{
+	for (unsigned i = 0; i < GPR_COUNT; i++)
+		tc->gpr[i] = gen_value(&g->r);
+	tc->gpr[GPR_RSP] = GEN_RSP;
+	if (rng_chance(&g->r, 1, 4))
+		tc->gpr[GPR_RSP] += (uint64_t)rng_range(&g->r, -16, 16);
+	tc->rflags = rng_next(&g->r) & F_ALL;
+	if (rng_chance(&g->r, 1, 4))
+		tc->rflags |= 0x400; /* DF */
+	for (unsigned i = 0; i < PAGE; i += 8) {
+		uint64_t v = gen_value(&g->r);
+
+		memcpy(tc->data + i, &v, 8);
+	}
+	for (unsigned i = 0; i < PAGE; i += 8) {
+		uint64_t v = rng_next(&g->r);
+
+		memcpy(tc->stack + i, &v, 8);
+	}
+}
+
+uint64_t gen_case_seed(uint64_t seed, uint64_t index)
+{
+	uint64_t x = seed ^ (index * 0xd1b54a32d192ed03ull);
+
+	return rng_splitmix(&x);
+}
+
+void gen_case(uint64_t seed, struct test_case *tc)
+{
+	struct gen g = { .s = &tc->seq };
+	unsigned units;
+
+	memset(tc, 0, sizeof(*tc));
+	rng_seed(&g.r, seed);
+	gen_state(&g, tc);
+	units = 1 + rng_below(&g.r, UNITS_MAX);
+	for (unsigned u = 0; u < units && tc->seq.n < SEQ_MAX - 4; u++)
+		gen_unit(&g);
+	if (tc->seq.n == 0)
+		gen_emit_plain(&g, ZYDIS_MNEMONIC_NOP, 0, 0, 0);
+}

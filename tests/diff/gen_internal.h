@@ -1,0 +1,135 @@
+/* Internals of the test generator, shared by its files: gen_ops.c (values,
+ * registers, items, memory operands), gen_arith.c, gen_data.c and gen_control.c
+ * (the instruction families), gen.c (the family table and whole cases). */
+#ifndef DIFF_GEN_INTERNAL_H
+#define DIFF_GEN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <Zydis/Zydis.h>
+
+#include "gen.h"
+#include "rng.h"
+
+/* Address registers point into [ADDR_LO, ADDR_HI]; with an index up to +-63
+ * scaled by 8, a displacement up to +-0x100, an FS or GS base of +-0x80, an
+ * 8-byte access and a BT bit offset up to +-256 bytes, every access stays inside
+ * the data page. */
+#define ADDR_LO (GI_DATA + 0x480)
+#define ADDR_HI (GI_DATA + 0xb00)
+#define INDEX_MAX 63
+#define DISP_MAX 0x100
+#define BITOFF_MAX 2047
+/* String instructions: at most STR_COUNT_MAX elements of 8 bytes either way. */
+#define STR_LO (GI_DATA + 0x200)
+#define STR_HI (GI_DATA + 0xe00)
+#define STR_COUNT_MAX 16
+
+/* Register numbers: 0-15 in encoding order; for 8-bit operands 16-19 are AH-BH. */
+#define RAX_N 0
+#define RCX_N 1
+#define RDX_N 2
+#define RBX_N 3
+#define RSP_N 4 /* never a destination */
+#define RBP_N 5
+#define RSI_N 6
+#define RDI_N 7
+#define REG_HIGH8 16
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+struct gen {
+	struct rng r;
+	struct seq *s;
+	bool faulting;	     /* the unit being made has a memory operand meant to fault */
+	uint64_t popf_value; /* the unit being made is a POPF of this value */
+	uint8_t prefix[4];   /* raw prefixes for the next item appended */
+	unsigned nprefix;
+};
+
+/* What an instruction does to the arithmetic flags (F_* bits, seq.h). */
+struct flag_effect {
+	uint16_t rd, def, undef;
+};
+
+/* ---- values and registers (gen_ops.c) ---- */
+uint64_t gen_value(struct rng *r);	       /* edge values, small ones, random widths */
+int64_t gen_imm(struct rng *r, unsigned bits); /* sign-extended, as the encoder takes it */
+unsigned gen_imm_bits(unsigned size);
+unsigned gen_size(struct gen *g);     /* 1, 2, 4 or 8 */
+unsigned gen_size_no8(struct gen *g); /* 2, 4 or 8 */
+int64_t gen_disp(struct gen *g);
+ZydisRegister gen_gpr(unsigned size, unsigned n);
+/* A register number; destinations are never RSP; avoid is a mask of numbers. */
+unsigned gen_reg_avoid(struct gen *g, unsigned size, bool dst, unsigned avoid);
+unsigned gen_reg(struct gen *g, unsigned size, bool dst);
+
+/* ---- requests and items (gen_ops.c) ---- */
+void gen_req_init(ZydisEncoderRequest *q, ZydisMnemonic m);
+void gen_add_reg(ZydisEncoderRequest *q, ZydisRegister r);
+void gen_add_imm(ZydisEncoderRequest *q, int64_t v);
+void gen_add_op(ZydisEncoderRequest *q, const ZydisEncoderOperand *op);
+unsigned gen_encoded_length(const ZydisEncoderRequest *q); /* 0: the encoder refuses it */
+bool gen_encodable(const ZydisEncoderRequest *q);
+/* Appends an item unless the sequence is full, the interpreter lacks the
+ * mnemonic, or it is a known bug's form. */
+struct item *gen_append(struct gen *g, const ZydisEncoderRequest *q, uint16_t rd, uint16_t def, uint16_t undef);
+bool gen_emit(struct gen *g, const ZydisEncoderRequest *q, uint16_t rd, uint16_t def, uint16_t undef);
+bool gen_emit_fx(struct gen *g, const ZydisEncoderRequest *q, struct flag_effect e);
+/* gen_emit for an instruction that accesses memory: maybe with a raw segment prefix. */
+bool gen_emit_accessing(struct gen *g, const ZydisEncoderRequest *q, uint16_t rd, uint16_t def, uint16_t undef,
+			bool accesses);
+bool gen_emit_plain(struct gen *g, ZydisMnemonic m, uint16_t rd, uint16_t def, uint16_t undef);
+/* `mov r64, value` loading a register for the next instruction. */
+bool gen_emit_setup(struct gen *g, unsigned n, int64_t value);
+bool gen_emit_raw(struct gen *g, const uint8_t *bytes, unsigned len);
+
+/* ---- operands (gen_ops.c) ---- */
+/* A memory operand of `size` bytes inside the data page (or the stack page), now
+ * and then one meant to fault; appends the `mov`s its registers need, chosen
+ * outside `avoid`; *used gets them. */
+bool gen_mem(struct gen *g, unsigned size, unsigned avoid, ZydisEncoderOperand *op, unsigned *used,
+	     ZydisInstructionAttributes *prefixes);
+/* A register (never RSP as a destination) or memory operand. */
+bool gen_rm(struct gen *g, unsigned size, bool dst, bool mem, unsigned avoid, ZydisEncoderOperand *op,
+	    ZydisInstructionAttributes *prefixes);
+
+/* ---- small helpers (gen_ops.c) ---- */
+uint16_t gen_cc_reads(unsigned cc); /* the flags condition code cc reads */
+ZydisMnemonic gen_pick(struct gen *g, const ZydisMnemonic *list, unsigned n);
+#define PICK(g, list) gen_pick((g), (list), ARRAY_LEN(list))
+void gen_maybe_lock(struct gen *g, ZydisEncoderRequest *q);	       /* LOCK, now and then, on a memory destination */
+extern const ZydisMnemonic gen_setcc[16], gen_cmovcc[16], gen_jcc[16]; /* by condition code */
+
+/* ---- the families: each appends one instruction with its setup; false when the
+ * combination drawn cannot be made (the caller draws again) ---- */
+bool fam_alu(struct gen *g);
+bool fam_unary(struct gen *g);
+bool fam_shift(struct gen *g);
+bool fam_double_shift(struct gen *g);
+bool fam_muldiv(struct gen *g);
+bool fam_imul(struct gen *g);
+bool fam_bittest(struct gen *g);
+bool fam_bitscan(struct gen *g);
+bool fam_exchange_arith(struct gen *g);
+bool fam_cmpxchg_wide(struct gen *g);
+bool fam_setcc(struct gen *g);
+bool fam_cmovcc(struct gen *g);
+bool fam_extend(struct gen *g);
+bool fam_lea(struct gen *g);
+bool fam_xchg(struct gen *g);
+bool fam_push_pop(struct gen *g);
+bool fam_flags_stack(struct gen *g);
+bool fam_leave(struct gen *g);
+bool fam_enter(struct gen *g);
+bool fam_string(struct gen *g);
+bool fam_xlat(struct gen *g);
+bool fam_misc(struct gen *g);
+bool fam_bswap(struct gen *g);
+bool fam_long_nop(struct gen *g);
+bool fam_branch(struct gen *g);
+bool fam_faulting(struct gen *g);
+bool fam_system_read(struct gen *g);
+
+#endif
