@@ -37,6 +37,8 @@ step format make -s check-format
 step shellcheck shellcheck scripts/*.sh tests/integration/*.sh .ci/run
 step unit make -s unit-test
 step unit-asan make -s MODE=asan unit-test
+step diff make -s diff-test
+step diff-asan make -s MODE=asan diff-test
 step guests tests/integration/run-guests.sh
 step cli tests/integration/run-cli.sh
 step console python3 tests/integration/console_pty.py build/ringvisor build/guests/echo.elf

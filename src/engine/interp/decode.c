@@ -101,6 +101,21 @@ static uint8_t gpr_of(ZydisRegister r)
 	return num;
 }
 
+/* The last segment-override prefix byte, or 0. Zydis marks an SS prefix in 64-bit
+ * mode as ignored and leaves it only in the raw prefixes. */
+static uint8_t last_segment_prefix(const ZydisDecodedInstruction *zi)
+{
+	uint8_t last = 0;
+
+	for (unsigned i = 0; i < zi->raw.prefix_count; i++) {
+		uint8_t p = zi->raw.prefixes[i].value;
+
+		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 || p == 0x65)
+			last = p;
+	}
+	return last;
+}
+
 static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo, struct operand *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -115,6 +130,11 @@ static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecode
 		o->index = gpr_of(zo->mem.index);
 		o->scale = (uint8_t)(zo->mem.scale == 8 ? 3 : zo->mem.scale == 4 ? 2 : zo->mem.scale == 2 ? 1 : 0);
 		o->disp = zo->mem.disp.has_displacement ? zo->mem.disp.value : 0;
+		/* In 64-bit mode an SS prefix changes no base, but the access is still an SS
+		 * reference: a non-canonical address raises #SS, not #GP. Zydis reports DS. */
+		if (zi->machine_mode == ZYDIS_MACHINE_MODE_LONG_64 && o->seg == SREG_DS &&
+		    last_segment_prefix(zi) == 0x36)
+			o->seg = SREG_SS;
 		/* LEA and friends have an "address generation" operand with no segment. */
 		if (zo->mem.segment == ZYDIS_REGISTER_NONE)
 			o->seg = SREG_DS;
@@ -162,6 +182,9 @@ static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOper
 	if (zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
 		in->flags |= INSN_FAR;
 	in->nops = zi->operand_count_visible > 3 ? 3 : zi->operand_count_visible;
+	if (zi->operand_count && zops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+	    (zops[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) && (zops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+		in->flags |= INSN_RMW;
 	for (unsigned i = 0; i < in->nops; i++) {
 		if (!convert_operand(zi, &zops[i], &in->op[i])) {
 			d = NULL;

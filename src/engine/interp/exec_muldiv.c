@@ -316,7 +316,11 @@ static void do_bt(struct interp_cpu *cpu, const struct insn *in, enum bt_kind k)
 						       (int64_t)size)) &
 		     size_mask(in->addrsize);
 		bit = (uint64_t)so & (bits - 1);
-		v = mem_read(cpu, d->seg, ea, size);
+		/* BTS/BTR/BTC read for a write: checked with write rights, like any RMW. */
+		if (k == BT_TEST)
+			v = mem_read(cpu, d->seg, ea, size);
+		else
+			v = mem_read_lin(cpu, seg_lin(cpu, d->seg, ea, size, ACC_WRITE), size, ACC_WRITE);
 	} else {
 		bit = off & (bits - 1);
 		v = op_read(cpu, in, d);

@@ -37,6 +37,7 @@ struct operand {
 #define INSN_REP 0x04 /* REP / REPE */
 #define INSN_REPNE 0x08
 #define INSN_FAR 0x10 /* far JMP/CALL/RET */
+#define INSN_RMW 0x20 /* op[0] is memory read and written: its read needs write rights */
 
 struct insn {
 	insn_fn fn;
