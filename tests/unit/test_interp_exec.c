@@ -1762,6 +1762,118 @@ static void test_exec_np_while_delivering_np_after_ud_is_a_double_fault(void **s
 	ih_free(h);
 }
 
+/* ---- LAR, LSL, VERR, VERW, RETF to an outer ring, INT1 --------------------------- */
+
+/* The boot GDT (docs/guest-abi.md): 0x08 = 0x00af9b000000ffff (64-bit code, DPL 0),
+ * 0x10 = 0x00cf93000000ffff (flat data). LAR keeps bits 23:20 and 15:8 of the high
+ * dword (SDM Vol. 2A, LAR): 0x00a09b00 and 0x00c09300; LSL gives the byte limit of
+ * a G=1 limit of 0xfffff pages: 0xffffffff. */
+IH_ASM(lar_lsl_boot_gdt, "mov ecx, 0x08\n lar eax, ecx\n lsl rbx, rcx\n mov edx, 0x10\n lar esi, edx");
+
+static void test_exec_lar_lsl_read_the_boot_gdt_descriptors(void **state)
+{
+	struct ih *h = ih_new();
+	struct vcpu_state *s;
+
+	(void)state;
+	s = ih_exec(h, lar_lsl_boot_gdt, IH_LEN(lar_lsl_boot_gdt));
+	assert_int_equal(s->gpr[GPR_RAX], 0x00a09b00);
+	assert_int_equal(s->gpr[GPR_RBX], 0xffffffffull);
+	assert_int_equal(s->gpr[GPR_RSI], 0x00c09300);
+	assert_true(s->rflags & FL_ZF);
+	ih_free(h);
+}
+
+/* A null selector and one beyond the GDT limit (31) fail without faulting: ZF = 0
+ * and the destination keeps its value. CMP first sets ZF so that clearing shows. */
+IH_ASM(lar_lsl_bad_selectors, "mov eax, 0x12345678\n mov ebx, eax\n xor ecx, ecx\n cmp ecx, ecx\n"
+			      " lar eax, ecx\n setz dl\n mov ecx, 0x40\n cmp ecx, ecx\n lsl ebx, ecx\n setz dh");
+
+static void test_exec_lar_lsl_of_null_or_out_of_table_selector_clear_zf(void **state)
+{
+	struct ih *h = ih_new();
+	struct vcpu_state *s;
+
+	(void)state;
+	s = ih_exec(h, lar_lsl_bad_selectors, IH_LEN(lar_lsl_bad_selectors));
+	assert_int_equal(s->gpr[GPR_RAX], 0x12345678);
+	assert_int_equal(s->gpr[GPR_RBX], 0x12345678);
+	assert_int_equal(s->gpr[GPR_RDX] & 0xffff, 0);
+	ih_free(h);
+}
+
+/* VERR: data or readable code; VERW: writable data only (SDM Vol. 2B, VERR/VERW).
+ * 0x08 is readable code (type 0xb): readable, not writable; 0x10 is RW data. */
+IH_ASM(verr_verw, "mov ecx, 0x08\n verr cx\n setz al\n verw cx\n setz bl\n"
+		  " mov ecx, 0x10\n verr cx\n setz dl\n verw cx\n setz sil");
+
+static void test_exec_verr_verw_on_code_and_data_segments(void **state)
+{
+	struct ih *h = ih_new();
+	struct vcpu_state *s;
+
+	(void)state;
+	s = ih_exec(h, verr_verw, IH_LEN(verr_verw));
+	assert_int_equal(s->gpr[GPR_RAX] & 0xff, 1);
+	assert_int_equal(s->gpr[GPR_RBX] & 0xff, 0);
+	assert_int_equal(s->gpr[GPR_RDX] & 0xff, 1);
+	assert_int_equal(s->gpr[GPR_RSI] & 0xff, 1);
+	ih_free(h);
+}
+
+/* RETF (REX.W) to ring 3: pops RIP, CS, then RSP and SS of the outer ring, and
+ * nulls DS/ES, whose DPL 0 the new CPL may not use (SDM Vol. 2B, RET: "return to
+ * outer privilege level"). */
+IH_ASM(retf_to_ring3, "push 0x2b\n push 0x1ff000\n push 0x23\n lea rax, [rip + 1f]\n push rax\n"
+		      " .byte 0x48, 0xcb\n 1:");
+
+static void test_exec_retf_to_an_outer_ring_loads_ss_rsp_and_nulls_data_segments(void **state)
+{
+	static const uint64_t gdt[] = {
+		0,
+		0x00af9b000000ffffull, /* 0x08 64-bit code, DPL 0 */
+		0x00cf93000000ffffull, /* 0x10 data, DPL 0 */
+		0,
+		0x00affb000000ffffull, /* 0x20 64-bit code, DPL 3 */
+		0x00cff3000000ffffull, /* 0x28 data, DPL 3 */
+	};
+	struct ih *h = ih_new();
+	struct vcpu_state *s;
+
+	(void)state;
+	ih_write(h, IH_DATA, gdt, sizeof(gdt));
+	h->state.gdtr.base = IH_DATA;
+	h->state.gdtr.limit = sizeof(gdt) - 1;
+	/* Ring 3 runs the end (out 0xe9 at the label): user pages for the first 2 MiB
+	 * and IOPL 3. */
+	ih_put(h, 0x2000, ih_read(h, 0x2000, 8) | 4, 8);
+	ih_put(h, 0x3000, ih_read(h, 0x3000, 8) | 4, 8);
+	ih_put(h, 0x4000, ih_read(h, 0x4000, 8) | 4, 8);
+	h->state.rflags |= 0x3000;
+	s = ih_exec(h, retf_to_ring3, IH_LEN(retf_to_ring3));
+	assert_int_equal(s->seg[SREG_CS].selector, 0x23);
+	assert_int_equal(s->seg[SREG_CS].dpl, 3);
+	assert_int_equal(s->seg[SREG_SS].selector, 0x2b);
+	assert_int_equal(s->gpr[GPR_RSP], 0x1ff000);
+	assert_int_equal(s->seg[SREG_DS].selector, 0);
+	assert_true(s->seg[SREG_DS].unusable);
+	assert_int_equal(s->seg[SREG_ES].selector, 0);
+	ih_free(h);
+}
+
+/* INT1 (ICEBP, F1) delivers #DB as a trap: the frame holds the next address. */
+IH_ASM(int1_then_nop, ".byte 0xf1\n nop");
+
+static void test_exec_int1_raises_db_with_the_next_address(void **state)
+{
+	struct ih *h = ih_new();
+
+	(void)state;
+	run_to_exception(h, int1_then_nop, IH_LEN(int1_then_nop), 1);
+	assert_int_equal(ih_frame(h, 0), IH_CODE + 1);
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1820,6 +1932,11 @@ int main(void)
 		cmocka_unit_test(test_exec_exception_without_idt_ends_in_shutdown),
 		cmocka_unit_test(test_exec_fault_delivering_external_interrupt_13_is_not_a_double_fault),
 		cmocka_unit_test(test_exec_np_while_delivering_np_after_ud_is_a_double_fault),
+		cmocka_unit_test(test_exec_lar_lsl_read_the_boot_gdt_descriptors),
+		cmocka_unit_test(test_exec_lar_lsl_of_null_or_out_of_table_selector_clear_zf),
+		cmocka_unit_test(test_exec_verr_verw_on_code_and_data_segments),
+		cmocka_unit_test(test_exec_retf_to_an_outer_ring_loads_ss_rsp_and_nulls_data_segments),
+		cmocka_unit_test(test_exec_int1_raises_db_with_the_next_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

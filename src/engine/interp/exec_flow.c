@@ -146,18 +146,6 @@ static void h_ret(struct interp_cpu *cpu, const struct insn *in)
 	stack_set_sp(cpu, cpu->gpr[GPR_RSP] + in->opsize + (in->nops ? in->op[0].imm : 0));
 }
 
-static void h_retf(struct interp_cpu *cpu, const struct insn *in)
-{
-	uint64_t target = stack_peek(cpu, in->opsize, 0);
-	uint16_t sel = (uint16_t)stack_peek(cpu, in->opsize, in->opsize);
-
-	/* Same-privilege far return; returns to an outer ring are not modelled yet. */
-	if (cpu->mode != MODE_REAL && (sel & 3) != cpu->cpl)
-		cpu_raise(cpu, EXC_GP, true, sel & 0xfffc);
-	load_cs_far(cpu, sel, in->opsize == 8 ? target : target & size_mask(in->opsize));
-	stack_set_sp(cpu, cpu->gpr[GPR_RSP] + 2 * in->opsize + (in->nops ? in->op[0].imm : 0));
-}
-
 /* INT n, INT3, INTO: software interrupts delivered through the IDT with the
  * return address after the instruction. */
 static void soft_int(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type type)
@@ -179,6 +167,15 @@ static void h_int3(struct interp_cpu *cpu, const struct insn *in)
 {
 	(void)in;
 	soft_int(cpu, EXC_BP, EVENT_SOFTINT);
+}
+
+/* INT1 (ICEBP, F1): #DB as a trap, without the gate-privilege check of INT n. */
+static void h_int1(struct interp_cpu *cpu, const struct insn *in)
+{
+	(void)in;
+	cpu->rip = cpu->rip_next;
+	fault_deliver(cpu, EXC_DB, EVENT_EXCEPTION, false, 0);
+	cpu->rip_next = cpu->rip;
 }
 
 static void h_into(struct interp_cpu *cpu, const struct insn *in)
@@ -206,6 +203,41 @@ static void null_inaccessible_segments(struct interp_cpu *cpu)
 			s->present = 0;
 		}
 	}
+}
+
+static void h_retf(struct interp_cpu *cpu, const struct insn *in)
+{
+	unsigned sz = in->opsize;
+	uint64_t target = stack_peek(cpu, sz, 0), imm = in->nops ? in->op[0].imm : 0;
+	uint16_t sel = (uint16_t)stack_peek(cpu, sz, sz);
+	uint64_t sp = 0;
+	uint16_t ss = 0;
+	bool outer = cpu->mode != MODE_REAL && (sel & 3) > cpu->cpl;
+
+	if (cpu->mode != MODE_REAL && (sel & 3) < cpu->cpl)
+		cpu_raise(cpu, EXC_GP, true, sel & 0xfffc);
+	if (outer) {
+		/* To an outer ring: SS:RSP of the caller follow CS:RIP (and the bytes
+		 * released by RETF imm) on the stack. */
+		sp = stack_peek(cpu, sz, 2 * sz + (unsigned)imm);
+		ss = (uint16_t)stack_peek(cpu, sz, 3 * sz + (unsigned)imm);
+	}
+	if (cpu->mode == MODE_REAL) {
+		load_cs_far(cpu, sel, target & size_mask(sz));
+	} else {
+		segment_load(cpu, SREG_CS, sel); /* the new CPL is the selector's RPL */
+		cpu_update_mode(cpu);
+		cpu->rip_next = sz == 8 ? target : target & size_mask(sz);
+	}
+	if (outer) {
+		segment_load(cpu, SREG_SS, ss);
+		cpu->gpr[GPR_RSP] = sz == 8 ? sp : (cpu->gpr[GPR_RSP] & ~size_mask(sz)) | (sp & size_mask(sz));
+		stack_set_sp(cpu, cpu->gpr[GPR_RSP] + imm);
+		null_inaccessible_segments(cpu);
+	} else {
+		stack_set_sp(cpu, cpu->gpr[GPR_RSP] + 2 * sz + imm);
+	}
+	cpu->block_dirty = true;
 }
 
 /* IRET: real mode and same-privilege or outer-privilege returns in protected and
@@ -265,20 +297,37 @@ static void h_iret(struct interp_cpu *cpu, const struct insn *in)
 }
 
 const struct dispatch_entry exec_flow_table[] = {
-	{ ZYDIS_MNEMONIC_JMP, h_jmp, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_JO, h_jcc, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_JNO, h_jcc, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_JB, h_jcc, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_JNB, h_jcc, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_JZ, h_jcc, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_JNZ, h_jcc, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_JBE, h_jcc, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_JNBE, h_jcc, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_JS, h_jcc, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_JNS, h_jcc, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_JP, h_jcc, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_JNP, h_jcc, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_JL, h_jcc, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_JNL, h_jcc, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_JLE, h_jcc, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_JNLE, h_jcc, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_JCXZ, h_jcxz, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_JECXZ, h_jcxz, INSN_END_BLOCK },    { ZYDIS_MNEMONIC_JRCXZ, h_jcxz, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_LOOP, h_loop, INSN_END_BLOCK },     { ZYDIS_MNEMONIC_LOOPE, h_loope, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_LOOPNE, h_loopne, INSN_END_BLOCK }, { ZYDIS_MNEMONIC_CALL, h_call, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_RET, h_ret, INSN_END_BLOCK },	     { ZYDIS_MNEMONIC_INT, h_int, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_INT3, h_int3, INSN_END_BLOCK },     { ZYDIS_MNEMONIC_INTO, h_into, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_IRET, h_iret, INSN_END_BLOCK },     { ZYDIS_MNEMONIC_IRETD, h_iret, INSN_END_BLOCK },
-	{ ZYDIS_MNEMONIC_IRETQ, h_iret, INSN_END_BLOCK },    { 0, NULL, 0 },
+	{ ZYDIS_MNEMONIC_JMP, h_jmp, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JO, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JNO, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JB, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JNB, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JZ, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JNZ, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JBE, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JNBE, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JS, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JNS, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JP, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JNP, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JL, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JNL, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JLE, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JNLE, h_jcc, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JCXZ, h_jcxz, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JECXZ, h_jcxz, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_JRCXZ, h_jcxz, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_LOOP, h_loop, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_LOOPE, h_loope, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_LOOPNE, h_loopne, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_CALL, h_call, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_RET, h_ret, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_INT, h_int, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_INT3, h_int3, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_INT1, h_int1, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_INTO, h_into, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_IRET, h_iret, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_IRETD, h_iret, INSN_END_BLOCK },
+	{ ZYDIS_MNEMONIC_IRETQ, h_iret, INSN_END_BLOCK },
+	{ 0, NULL, 0 },
 };

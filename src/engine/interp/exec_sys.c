@@ -756,6 +756,115 @@ static void h_fence(struct interp_cpu *cpu, const struct insn *in)
 	(void)in; /* one vCPU, in order: fences, CLFLUSH and prefetches have nothing to do */
 }
 
+/* ---- LAR, LSL, VERR, VERW ------------------------------------------------------ */
+
+/* The descriptor of a selector for the checking instructions, or false (ZF = 0)
+ * when it is null or outside its table: they report, never fault on it. */
+static bool check_descriptor(struct interp_cpu *cpu, uint16_t sel, struct x86_segment *s, uint64_t *raw)
+{
+	const struct x86_segment *ldt = &cpu->ldtr;
+	uint64_t base = (sel & 4) ? ldt->base : cpu->gdtr.base;
+	uint64_t limit = (sel & 4) ? ldt->limit : cpu->gdtr.limit;
+
+	if ((sel & 0xfffc) == 0 || ((sel & 4) && (ldt->unusable || !ldt->present)) || (sel & 0xfff8u) + 7 > limit)
+		return false;
+	*raw = mem_read_lin(cpu, base + (sel & 0xfff8u), 8, ACC_READ | ACC_SYSTEM);
+	x86_descriptor_decode(*raw, sel, s);
+	return true;
+}
+
+/* Non-conforming segments are visible only from a privilege at least as high as
+ * both CPL and RPL. */
+static bool visible(const struct interp_cpu *cpu, const struct x86_segment *s, uint16_t sel)
+{
+	bool conforming_code = s->s && (s->type & 0xc) == 0xc;
+
+	return conforming_code || (s->dpl >= cpu->cpl && s->dpl >= (sel & 3));
+}
+
+/* System descriptor types LAR (lar = true) and LSL accept (SDM Vol. 2A, LAR/LSL). */
+static bool system_type_ok(const struct interp_cpu *cpu, unsigned type, bool lar)
+{
+	if (cpu->efer & EFER_LMA) /* LDT, available and busy 64-bit TSS; LAR also call gates */
+		return type == 0x2 || type == 0x9 || type == 0xb || (lar && type == 0xc);
+	switch (type) {
+	case 0x1:
+	case 0x2:
+	case 0x3:
+	case 0x9:
+	case 0xb:
+		return true;
+	case 0x4:
+	case 0x5:
+	case 0xc:
+		return lar; /* call and task gates have access rights but no limit */
+	default:
+		return false;
+	}
+}
+
+static void set_zf(struct interp_cpu *cpu, bool zf)
+{
+	flags_set_arith(cpu, (flags_arith(cpu) & ~FL_ZF) | (zf ? FL_ZF : 0));
+}
+
+static void lar_lsl(struct interp_cpu *cpu, const struct insn *in, bool lar)
+{
+	uint16_t sel = (uint16_t)op_read(cpu, in, &in->op[1]);
+	struct x86_segment s;
+	uint64_t raw;
+	bool ok;
+
+	if (cpu->mode == MODE_REAL)
+		cpu_raise_ud(cpu);
+	ok = check_descriptor(cpu, sel, &s, &raw) && (s.s || system_type_ok(cpu, s.type, lar)) && visible(cpu, &s, sel);
+	if (ok) {
+		/* LAR: the attribute bits of the descriptor's high word (23:20 and
+		 * 15:8; the limit bits 19:16 read as zero here). LSL: the byte limit. */
+		uint64_t v = lar ? (raw >> 32) & 0x00f0ff00 : s.limit;
+
+		reg_write(cpu, in->op[0].reg, in->op[0].size, v & size_mask(in->op[0].size));
+	}
+	set_zf(cpu, ok);
+}
+
+static void h_lar(struct interp_cpu *cpu, const struct insn *in)
+{
+	lar_lsl(cpu, in, true);
+}
+
+static void h_lsl(struct interp_cpu *cpu, const struct insn *in)
+{
+	lar_lsl(cpu, in, false);
+}
+
+static void verify(struct interp_cpu *cpu, const struct insn *in, bool write)
+{
+	uint16_t sel = (uint16_t)op_read(cpu, in, &in->op[0]);
+	struct x86_segment s;
+	uint64_t raw;
+	bool ok;
+
+	if (cpu->mode == MODE_REAL)
+		cpu_raise_ud(cpu);
+	ok = check_descriptor(cpu, sel, &s, &raw) && s.s && visible(cpu, &s, sel);
+	if (ok && write)
+		ok = !(s.type & 0x8) && (s.type & 0x2); /* writable data */
+	else if (ok)
+		ok = !(s.type & 0x8) || (s.type & 0x2); /* data, or readable code */
+	set_zf(cpu, ok);
+}
+
+static void h_verr(struct interp_cpu *cpu, const struct insn *in)
+{
+	verify(cpu, in, false);
+}
+
+static void h_verw(struct interp_cpu *cpu, const struct insn *in)
+{
+	verify(cpu, in, true);
+}
+
 /* No performance counters in the CPU model: every counter ECX can name is
  * unsupported, which is #GP(0) (and so is CPL > 0 with CR4.PCE clear). */
 static void h_rdpmc(struct interp_cpu *cpu, const struct insn *in)
@@ -815,5 +924,9 @@ const struct dispatch_entry exec_sys_table[] = {
 	{ ZYDIS_MNEMONIC_PREFETCHT2, h_fence, 0 },
 	{ ZYDIS_MNEMONIC_UD2, h_ud2, INSN_END_BLOCK },
 	{ ZYDIS_MNEMONIC_RDPMC, h_rdpmc, 0 },
+	{ ZYDIS_MNEMONIC_LAR, h_lar, 0 },
+	{ ZYDIS_MNEMONIC_LSL, h_lsl, 0 },
+	{ ZYDIS_MNEMONIC_VERR, h_verr, 0 },
+	{ ZYDIS_MNEMONIC_VERW, h_verw, 0 },
 	{ 0, NULL, 0 },
 };
