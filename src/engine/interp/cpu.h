@@ -58,11 +58,13 @@ struct tlb_entry {
 /* Access kinds, also the TLB's index. */
 enum { ACC_READ, ACC_WRITE, ACC_EXEC, ACC_KINDS };
 
-/* Two sets: [1] for CPL-3 accesses, [0] for supervisor ones, so that a privilege
- * change needs no flush. */
+/* Sets: [0] supervisor, [1] CPL 3, so that a privilege change needs no flush;
+ * [2] stays empty: CPL-3 data accesses use it while alignment checking is on, so
+ * that every one of them reaches the slow path, which checks alignment. */
+#define TLB_SET_ALIGN_CHECK 2
 struct tlb {
-	struct tlb_entry e[2][ACC_KINDS][TLB_SIZE];
-	bool global[2][ACC_KINDS][TLB_SIZE]; /* entry came from a global page */
+	struct tlb_entry e[3][ACC_KINDS][TLB_SIZE];
+	bool global[3][ACC_KINDS][TLB_SIZE]; /* entry came from a global page */
 	uint64_t hits, misses;
 	bool has_large; /* some entry came from a large page: INVLPG must scan */
 };
@@ -101,8 +103,9 @@ struct interp_cpu {
 	uint64_t mtrr[32]; /* stored values only */
 	struct x86_fpu fpu;
 	uint8_t cpl;
-	uint8_t mode;	  /* enum cpu_mode, derived from CR0/EFER/CS */
-	uint64_t ip_mask; /* RIP wraps at 16, 32 or 64 bits */
+	uint8_t mode;	       /* enum cpu_mode, derived from CR0/EFER/CS */
+	uint64_t ip_mask;      /* RIP wraps at 16, 32 or 64 bits */
+	uint8_t user_data_set; /* TLB set of CPL-3 data accesses: 1, or 2 with #AC checks */
 
 	/* Events. */
 	bool interrupt_shadow; /* STI / MOV SS: no interrupt before the next insn */

@@ -112,10 +112,10 @@ static void h_enter(struct interp_cpu *cpu, const struct insn *in)
 		mem_write(cpu, SREG_SS, sp, osz, frame);
 	}
 	sp = (sp - alloc) & mask;
-	/* The new stack pointer must be inside the stack segment (canonical in 64-bit
-	 * mode) even though nothing is written there yet. */
-	if (alloc)
-		(void)seg_linear(cpu, SREG_SS, sp, 1, ACC_WRITE);
+	/* After the pushes the processor checks the final stack location for writing:
+	 * a misaligned (#AC) or unmapped (#PF) frame faults at ENTER with rSP and rBP
+	 * unchanged, the pushed words already written (as AMD silicon does). */
+	(void)mem_read_lin(cpu, seg_lin(cpu, SREG_SS, sp, osz, ACC_WRITE), osz, ACC_WRITE);
 	cpu->gpr[GPR_RBP] = (cpu->gpr[GPR_RBP] & ~mask) | (frame & mask);
 	stack_set_sp(cpu, sp);
 }

@@ -440,6 +440,14 @@ void h_mov_special(struct interp_cpu *cpu, const struct insn *in)
 		h_mov_cr(cpu, in);
 }
 
+/* The stores of SGDT, SIDT and SMSW: AMD processors do not alignment-check them. */
+static void store_unaligned_ok(struct interp_cpu *cpu, unsigned sreg, uint64_t off, unsigned size, uint64_t v)
+{
+	unsigned acc = ACC_WRITE | ACC_NO_ALIGN;
+
+	mem_write_lin(cpu, seg_lin(cpu, sreg, off, size, acc), size, v, acc);
+}
+
 static void h_clts(struct interp_cpu *cpu, const struct insn *in)
 {
 	(void)in;
@@ -459,7 +467,12 @@ static void h_lmsw(struct interp_cpu *cpu, const struct insn *in)
 
 static void h_smsw(struct interp_cpu *cpu, const struct insn *in)
 {
-	op_write(cpu, in, &in->op[0], cpu->cr0);
+	const struct operand *o = &in->op[0];
+
+	if (o->kind == OK_MEM)
+		store_unaligned_ok(cpu, o->seg, insn_ea(cpu, in, o), o->size, cpu->cr0);
+	else
+		op_write(cpu, in, o, cpu->cr0);
 }
 
 /* ---- descriptor tables ------------------------------------------------------------- */
@@ -485,10 +498,11 @@ static void load_dtable(struct interp_cpu *cpu, const struct insn *in, struct x8
 static void store_dtable(struct interp_cpu *cpu, const struct insn *in, const struct x86_dtable *t)
 {
 	const struct operand *o = &in->op[0];
-	uint64_t ea = insn_ea(cpu, in, o);
+	uint64_t ea = insn_ea(cpu, in, o), ea2 = (ea + 2) & size_mask(in->addrsize);
+	unsigned bsize = cpu->mode == MODE_LONG64 ? 8 : 4;
 
-	mem_write(cpu, o->seg, ea, 2, t->limit);
-	mem_write(cpu, o->seg, (ea + 2) & size_mask(in->addrsize), cpu->mode == MODE_LONG64 ? 8 : 4, t->base);
+	store_unaligned_ok(cpu, o->seg, ea, 2, t->limit);
+	store_unaligned_ok(cpu, o->seg, ea2, bsize, t->base);
 }
 
 static void h_lgdt(struct interp_cpu *cpu, const struct insn *in)
@@ -616,6 +630,7 @@ static void h_popf(struct interp_cpu *cpu, const struct insn *in)
 	stack_set_sp(cpu, cpu->gpr[GPR_RSP] + in->opsize);
 	cpu->rflags = (v & 0x3f7fd7ull) | 0x2;
 	cpu->lf.op = LF_NONE;
+	cpu_update_mode(cpu);	 /* AC may have changed alignment checking */
 	cpu->block_dirty = true; /* IF may have changed: look at events */
 }
 

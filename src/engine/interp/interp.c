@@ -53,6 +53,7 @@ void cpu_update_mode(struct interp_cpu *cpu)
 	else
 		cpu->mode = cs->db ? MODE_PROT32 : MODE_PROT16;
 	cpu->cpl = cpu->mode == MODE_REAL ? 0 : (cpu->rflags & (1ull << 17)) ? 3 : cs->dpl;
+	cpu->user_data_set = (cpu->cr0 & CR0_AM) && (cpu->rflags & (1ull << 18)) ? TLB_SET_ALIGN_CHECK : 1;
 	if (cpu->mode == MODE_REAL || cpu->mode == MODE_PROT16 || cpu->mode == MODE_LONG_COMPAT16)
 		cpu->ip_mask = 0xffff;
 	else if (cpu->mode == MODE_LONG64)

@@ -266,7 +266,7 @@ void tlb_flush(struct interp_cpu *cpu, bool keep_global)
 		cache_forget_translations(cpu->cache);
 	if (!keep_global)
 		cpu->tlb.has_large = false;
-	for (unsigned s = 0; s < 2; s++)
+	for (unsigned s = 0; s < 3; s++)
 		for (unsigned k = 0; k < ACC_KINDS; k++)
 			for (unsigned i = 0; i < TLB_SIZE; i++)
 				if (!keep_global || !cpu->tlb.global[s][k][i])
@@ -310,6 +310,8 @@ static void tlb_install(struct interp_cpu *cpu, uint64_t lin, const struct trans
 	struct tlb_entry *e = tlb_slot(cpu, lin, acc);
 	unsigned i = (lin >> 12) & (TLB_SIZE - 1);
 
+	if (tlb_set(cpu, acc) == TLB_SET_ALIGN_CHECK)
+		return;
 	e->tag = lin & ~0xfffull;
 	e->host_minus_linear = (uintptr_t)host - (uintptr_t)(lin & ~0xfffull);
 	e->gpa_page = t->gpa & ~0xfffull;
@@ -377,6 +379,15 @@ static bool crosses_page(uint64_t lin, unsigned size)
 	return (lin & 0xfff) > 4096 - size;
 }
 
+/* Alignment checking (CR0.AM, RFLAGS.AC, CPL 3): a misaligned data access raises
+ * #AC(0), before paging is consulted (SDM Vol. 3, 6.15, interrupt 17). */
+static void check_alignment(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsigned acc)
+{
+	if (tlb_set(cpu, acc) == TLB_SET_ALIGN_CHECK && !(acc & ACC_NO_ALIGN) && size > 1 && size <= 8 &&
+	    (lin & (size - 1)))
+		cpu_raise(cpu, EXC_AC, true, 0);
+}
+
 uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsigned acc)
 {
 	struct translation t;
@@ -384,6 +395,7 @@ uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsi
 	uint8_t *host;
 
 	cpu->tlb.misses++;
+	check_alignment(cpu, lin, size, acc);
 	if (crosses_page(lin, size)) {
 		for (unsigned i = 0; i < size; i++)
 			v |= mem_read_lin(cpu, lin + i, 1, acc) << (8 * i);
@@ -407,6 +419,7 @@ void mem_write_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, uint64_
 	uint8_t *host;
 
 	cpu->tlb.misses++;
+	check_alignment(cpu, lin, size, acc);
 	if (crosses_page(lin, size)) {
 		uint64_t second = (lin | 0xfff) + 1;
 

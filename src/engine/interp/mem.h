@@ -10,6 +10,8 @@
 /* Access flags beyond the kind: the access is the CPU's own (descriptor tables,
  * TSS, IDT), made with supervisor rights whatever the CPL. */
 #define ACC_SYSTEM 0x10
+/* A CPL-3 store that alignment checking leaves alone (SGDT, SIDT, SMSW on AMD). */
+#define ACC_NO_ALIGN 0x20
 #define ACC_KIND(acc) ((acc)&0x3)
 
 /* #PF error code bits. */
@@ -45,7 +47,9 @@ void tlb_flush_gpa_writes(struct interp_cpu *cpu, uint64_t gpa_page);
 
 static inline unsigned tlb_set(const struct interp_cpu *cpu, unsigned acc)
 {
-	return (cpu->cpl == 3 && !(acc & ACC_SYSTEM)) ? 1 : 0;
+	if (cpu->cpl != 3 || (acc & ACC_SYSTEM))
+		return 0;
+	return ACC_KIND(acc) == ACC_EXEC ? 1 : cpu->user_data_set;
 }
 
 static inline struct tlb_entry *tlb_slot(struct interp_cpu *cpu, uint64_t lin, unsigned acc)
