@@ -635,46 +635,33 @@ static void push_constant(struct interp_cpu *cpu, load_fn fn)
 	push_converted(cpu, fn, NULL);
 }
 
-static void h_fld1(struct interp_cpu *cpu, const struct insn *in)
+/* FLD1, FLDZ, FLDPI, FLDL2T, FLDL2E, FLDLG2, FLDLN2: the host loads the same
+ * constant, rounded by the guest's control word. */
+static void h_fld_constant(struct interp_cpu *cpu, const struct insn *in)
 {
-	(void)in;
-	push_constant(cpu, host_fld1);
-}
-
-static void h_fldz(struct interp_cpu *cpu, const struct insn *in)
-{
-	(void)in;
-	push_constant(cpu, host_fldz);
-}
-
-static void h_fldpi(struct interp_cpu *cpu, const struct insn *in)
-{
-	(void)in;
-	push_constant(cpu, host_fldpi);
-}
-
-static void h_fldl2t(struct interp_cpu *cpu, const struct insn *in)
-{
-	(void)in;
-	push_constant(cpu, host_fldl2t);
-}
-
-static void h_fldl2e(struct interp_cpu *cpu, const struct insn *in)
-{
-	(void)in;
-	push_constant(cpu, host_fldl2e);
-}
-
-static void h_fldlg2(struct interp_cpu *cpu, const struct insn *in)
-{
-	(void)in;
-	push_constant(cpu, host_fldlg2);
-}
-
-static void h_fldln2(struct interp_cpu *cpu, const struct insn *in)
-{
-	(void)in;
-	push_constant(cpu, host_fldln2);
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_FLD1:
+		push_constant(cpu, host_fld1);
+		break;
+	case ZYDIS_MNEMONIC_FLDZ:
+		push_constant(cpu, host_fldz);
+		break;
+	case ZYDIS_MNEMONIC_FLDPI:
+		push_constant(cpu, host_fldpi);
+		break;
+	case ZYDIS_MNEMONIC_FLDL2T:
+		push_constant(cpu, host_fldl2t);
+		break;
+	case ZYDIS_MNEMONIC_FLDL2E:
+		push_constant(cpu, host_fldl2e);
+		break;
+	case ZYDIS_MNEMONIC_FLDLG2:
+		push_constant(cpu, host_fldlg2);
+		break;
+	default:
+		push_constant(cpu, host_fldln2);
+		break;
+	}
 }
 
 /* An unmasked underflow is raised for every tiny result, exact or not, where a
@@ -1530,13 +1517,13 @@ const struct dispatch_entry exec_x87_table[] = {
 	/* loads and stores */
 	{ ZYDIS_MNEMONIC_FLD, h_fld, 0 },
 	{ ZYDIS_MNEMONIC_FILD, h_fld, 0 },
-	{ ZYDIS_MNEMONIC_FLD1, h_fld1, 0 },
-	{ ZYDIS_MNEMONIC_FLDZ, h_fldz, 0 },
-	{ ZYDIS_MNEMONIC_FLDPI, h_fldpi, 0 },
-	{ ZYDIS_MNEMONIC_FLDL2T, h_fldl2t, 0 },
-	{ ZYDIS_MNEMONIC_FLDL2E, h_fldl2e, 0 },
-	{ ZYDIS_MNEMONIC_FLDLG2, h_fldlg2, 0 },
-	{ ZYDIS_MNEMONIC_FLDLN2, h_fldln2, 0 },
+	{ ZYDIS_MNEMONIC_FLD1, h_fld_constant, 0 },
+	{ ZYDIS_MNEMONIC_FLDZ, h_fld_constant, 0 },
+	{ ZYDIS_MNEMONIC_FLDPI, h_fld_constant, 0 },
+	{ ZYDIS_MNEMONIC_FLDL2T, h_fld_constant, 0 },
+	{ ZYDIS_MNEMONIC_FLDL2E, h_fld_constant, 0 },
+	{ ZYDIS_MNEMONIC_FLDLG2, h_fld_constant, 0 },
+	{ ZYDIS_MNEMONIC_FLDLN2, h_fld_constant, 0 },
 	{ ZYDIS_MNEMONIC_FST, h_fst, 0 },
 	{ ZYDIS_MNEMONIC_FSTP, h_fstp, 0 },
 	{ ZYDIS_MNEMONIC_FIST, h_fst, 0 },
