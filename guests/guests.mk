@@ -32,7 +32,7 @@ GUEST_MBAOUT := mbaout
 # paging and CPL 3 calls.
 # pvmgaps and pvmgaps32 hold the checks this project's nested kvm host
 # cannot run; they are built but not in tests/integration/run-guests.sh.
-GUEST_K64 := exceptions64 paging syscall strings aluflags sse pvmgaps
+GUEST_K64 := exceptions64 paging syscall strings aluflags sse timer pvmgaps
 # ELF32 guests on the 32-bit test kernel (lib/kernel32.h).
 GUEST_K32 := exceptions32 sysenter32 pvmgaps32
 

@@ -54,6 +54,9 @@ struct engine_ops {
 	void (*kick)(struct engine_vcpu *vcpu);
 
 	/* Optional: NULL when the engine cannot do it. */
+	/* Nonzero when inject_interrupt() would succeed now (RFLAGS.IF set, no
+	 * interrupt shadow, nothing already waiting), judged at the last exit. */
+	int (*interrupt_ready)(struct engine_vcpu *vcpu);
 	/* Deliver an external interrupt now; -1 if the guest cannot take it yet. */
 	int (*inject_interrupt)(struct engine_vcpu *vcpu, uint8_t vector);
 	/* Ask for EXIT_INTERRUPT_WINDOW when the guest can take an interrupt. */

@@ -99,6 +99,8 @@ int vm_run(struct vm *vm)
 	}
 	in.filter.escapes = terminal_enter_raw(STDIN_FILENO);
 	vm->start_ns = monotonic_ns();
+	if (platform_start(vm))
+		vm_request_stop(vm, STATUS_INTERNAL);
 	for (int i = 0; i < vm->nvcpus; i++) {
 		int err = pthread_create(&vm->vcpus[i].thread, NULL, vm_vcpu_thread, &vm->vcpus[i]);
 
@@ -113,6 +115,7 @@ int vm_run(struct vm *vm)
 	for (int i = 0; i < vm->nvcpus; i++)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	platform_stop(vm);
 	terminal_restore();
 	if (sfd >= 0)
 		close(sfd);

@@ -122,13 +122,12 @@ static bool handle_exit(struct vcpu *v, struct vm_exit *e)
 			vm_request_stop(vm, STATUS_OK);
 			return false;
 		}
-		/* Sleep until something can wake the CPU. No device of this machine
-		 * raises interrupts yet, so only a stop ends the wait. */
+		/* Sleep until an interrupt can wake the CPU, or the VM stops. */
 		pthread_mutex_lock(&vm->stop_lock);
-		while (!vm->stopping)
+		while (!vm->stopping && !__atomic_load_n(&vm->intr_asserted, __ATOMIC_ACQUIRE))
 			pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
 		pthread_mutex_unlock(&vm->stop_lock);
-		return false;
+		return true;
 	case EXIT_SHUTDOWN:
 		log_error("vcpu%d: the guest triple-faulted (shutdown)", v->index);
 		dump_state(v);
@@ -149,6 +148,27 @@ static bool handle_exit(struct vcpu *v, struct vm_exit *e)
 	}
 }
 
+/* Before each run: hand the PIC's interrupt to the engine when the guest can take
+ * it, else ask the engine to exit when it can (the interrupt window). */
+static void deliver_interrupt(struct vcpu *v)
+{
+	const struct engine_ops *ops = v->vm->ops;
+	bool asserted = __atomic_load_n(&v->vm->intr_asserted, __ATOMIC_ACQUIRE);
+
+	if (!ops->inject_interrupt || !ops->interrupt_ready || !ops->request_interrupt_window)
+		return;
+	if (asserted && ops->interrupt_ready(v->ev)) {
+		int vector = pic8259_acknowledge(&v->vm->pc.pic);
+
+		ops->inject_interrupt(v->ev, (uint8_t)vector);
+		asserted = false;
+	}
+	if (asserted != v->window_requested) {
+		ops->request_interrupt_window(v->ev, asserted);
+		v->window_requested = asserted;
+	}
+}
+
 void *vm_vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -158,8 +178,10 @@ void *vm_vcpu_thread(void *arg)
 
 	memset(e, 0, sizeof(*e));
 	while (keep_running && !vm_stopping(vm)) {
-		uint64_t t0 = monotonic_ns(), t1;
+		uint64_t t0, t1;
 
+		deliver_interrupt(v);
+		t0 = monotonic_ns();
 		if (vm->ops->run(v->ev, e)) {
 			e->reason = EXIT_INTERNAL_ERROR;
 			e->internal.what = "run failed";

@@ -55,7 +55,9 @@ static void debug_exit_stop(void *opaque, int status)
 /* The fixed PC devices of this machine, each on its bus. */
 static int register_devices(struct vm *vm, char *why, size_t why_len)
 {
-	uart16550_init(&vm->com1, (struct irq_line){ 0 }, vm->console);
+	if (platform_init(vm, why, why_len))
+		return -1;
+	uart16550_init(&vm->com1, platform_irq(vm, UART_COM1_IRQ), vm->console);
 	vm->debug_exit = (struct debug_exit){ .stop = debug_exit_stop, .opaque = vm };
 	if (io_bus_register(&vm->pio, UART_COM1_BASE, UART_REG_COUNT, "com1", &uart16550_ops, &vm->com1) ||
 	    io_bus_register(&vm->pio, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, "debug-exit", &debug_exit_ops,
@@ -96,7 +98,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	vm->stop_fd = -1;
 	vm->mem.fd = -1; /* so that vm_destroy after an early failure closes nothing */
 	pthread_mutex_init(&vm->stop_lock, NULL);
-	pthread_cond_init(&vm->stop_cond, NULL);
+	{
+		pthread_condattr_t attr;
+
+		/* The timer thread's deadlines are on the monotonic clock. */
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&vm->stop_cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
 	io_bus_init(&vm->pio, "port");
 	io_bus_init(&vm->mmio, "mmio");
 	vm->console = stdio_console_chardev();
@@ -123,6 +133,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->engine)
 		vm->ops->destroy(vm->engine);
 	uart16550_destroy(&vm->com1);
+	platform_destroy(vm);
 	io_bus_destroy(&vm->pio);
 	io_bus_destroy(&vm->mmio);
 	guest_memory_destroy(&vm->mem);

@@ -19,6 +19,7 @@
 #include "vm/config.h"
 #include "vm/exit_stats.h"
 #include "vm/memory.h"
+#include "vm/platform.h"
 
 #define VM_MAX_VCPUS 1
 
@@ -34,6 +35,7 @@ struct vcpu {
 	struct vm *vm;
 	int index;
 	struct engine_vcpu *ev;
+	bool window_requested; /* waiting for EXIT_INTERRUPT_WINDOW */
 	pthread_t thread;
 	bool thread_started;
 	struct vm_exit exit;
@@ -50,12 +52,14 @@ struct vm {
 	struct chardev console; /* the host's stdout */
 	struct uart16550 com1;
 	struct debug_exit debug_exit;
+	struct pc_platform pc;
+	int intr_asserted; /* the PIC's INTR line (atomic) */
 	int nvcpus;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 
 	/* Stopping: the first request wins; stop_fd wakes the I/O thread. */
 	pthread_mutex_t stop_lock;
-	pthread_cond_t stop_cond; /* broadcast when stopping becomes true */
+	pthread_cond_t stop_cond; /* CLOCK_MONOTONIC; broadcast on stop and when INTR rises */
 	bool stopping;
 	int exit_status;
 	int stop_fd;

@@ -391,6 +391,11 @@ static void interp_kick(struct engine_vcpu *v)
 	__atomic_store_n(&v->cpu.kicked, 1, __ATOMIC_RELEASE);
 }
 
+static int interp_interrupt_ready(struct engine_vcpu *v)
+{
+	return interrupts_open(&v->cpu) && v->cpu.pending_irq < 0;
+}
+
 static int interp_inject_interrupt(struct engine_vcpu *v, uint8_t vector)
 {
 	struct interp_cpu *cpu = &v->cpu;
@@ -463,6 +468,7 @@ const struct engine_ops interp_engine_ops = {
 	.get_state = interp_get_state,
 	.set_state = interp_set_state,
 	.kick = interp_kick,
+	.interrupt_ready = interp_interrupt_ready,
 	.inject_interrupt = interp_inject_interrupt,
 	.request_interrupt_window = interp_request_interrupt_window,
 	.stats = interp_stats,

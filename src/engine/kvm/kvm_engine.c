@@ -153,6 +153,7 @@ const struct engine_ops kvm_engine_ops = {
 	.get_state = kvm_get_state,
 	.set_state = kvm_set_state,
 	.kick = kvm_vcpu_kick,
+	.interrupt_ready = kvm_interrupt_ready,
 	.inject_interrupt = kvm_inject_interrupt,
 	.request_interrupt_window = kvm_request_interrupt_window,
 };

@@ -86,6 +86,11 @@ void kvm_vcpu_kick(struct engine_vcpu *v)
 		pthread_kill(v->thread, SIGUSR1);
 }
 
+int kvm_interrupt_ready(struct engine_vcpu *v)
+{
+	return v->run->ready_for_interrupt_injection && v->run->if_flag;
+}
+
 int kvm_inject_interrupt(struct engine_vcpu *v, uint8_t vector)
 {
 	struct kvm_interrupt irq = { .irq = vector };
