@@ -64,17 +64,17 @@ int platform_init(struct vm *vm, char *why, size_t why_len)
 		const struct io_device_ops *ops;
 		void *opaque;
 	} ranges[] = {
-		{&vm->pio, PIC_MASTER_BASE, PIC_PORT_COUNT, "pic-master", &pic8259_ops, pic8259_master(&pc->pic)},
-		{&vm->pio, PIC_SLAVE_BASE, PIC_PORT_COUNT, "pic-slave", &pic8259_ops, pic8259_slave(&pc->pic)},
-		{&vm->pio, PIC_ELCR_BASE, PIC_ELCR_PORT_COUNT, "pic-elcr", &pic8259_elcr_ops, &pc->pic},
-		{&vm->pio, PIT8254_BASE, PIT8254_LEN, "pit", &pit8254_ops, &pc->pit},
-		{&vm->pio, PIT8254_PORT61, PIT8254_PORT61_LEN, "port61", &pit8254_port61_ops, &pc->pit},
-		{&vm->pio, RTC_CMOS_PORT, RTC_CMOS_LEN, "rtc", &rtc_cmos_ops, &pc->rtc},
-		{&vm->pio, PC_MISC_POST_PORT, PC_MISC_PORT_LEN, "post", &pc_misc_post_ops, &pc->misc},
-		{&vm->pio, PC_MISC_PORT92, PC_MISC_PORT_LEN, "port92", &pc_misc_port92_ops, &pc->misc},
-		{&vm->pio, PC_MISC_I8042_DATA, PC_MISC_PORT_LEN, "i8042-data", &pc_misc_i8042_data_ops, &pc->misc},
-		{&vm->pio, PC_MISC_I8042_CMD, PC_MISC_PORT_LEN, "i8042-cmd", &pc_misc_i8042_cmd_ops, &pc->misc},
-		{&vm->pio, PC_MISC_CF9_PORT, PC_MISC_PORT_LEN, "reset-control", &pc_misc_cf9_ops, &pc->misc},
+		{ &vm->pio, PIC_MASTER_BASE, PIC_PORT_COUNT, "pic-master", &pic8259_ops, pic8259_master(&pc->pic) },
+		{ &vm->pio, PIC_SLAVE_BASE, PIC_PORT_COUNT, "pic-slave", &pic8259_ops, pic8259_slave(&pc->pic) },
+		{ &vm->pio, PIC_ELCR_BASE, PIC_ELCR_PORT_COUNT, "pic-elcr", &pic8259_elcr_ops, &pc->pic },
+		{ &vm->pio, PIT8254_BASE, PIT8254_LEN, "pit", &pit8254_ops, &pc->pit },
+		{ &vm->pio, PIT8254_PORT61, PIT8254_PORT61_LEN, "port61", &pit8254_port61_ops, &pc->pit },
+		{ &vm->pio, RTC_CMOS_PORT, RTC_CMOS_LEN, "rtc", &rtc_cmos_ops, &pc->rtc },
+		{ &vm->pio, PC_MISC_POST_PORT, PC_MISC_PORT_LEN, "post", &pc_misc_post_ops, &pc->misc },
+		{ &vm->pio, PC_MISC_PORT92, PC_MISC_PORT_LEN, "port92", &pc_misc_port92_ops, &pc->misc },
+		{ &vm->pio, PC_MISC_I8042_DATA, PC_MISC_PORT_LEN, "i8042-data", &pc_misc_i8042_data_ops, &pc->misc },
+		{ &vm->pio, PC_MISC_I8042_CMD, PC_MISC_PORT_LEN, "i8042-cmd", &pc_misc_i8042_cmd_ops, &pc->misc },
+		{ &vm->pio, PC_MISC_CF9_PORT, PC_MISC_PORT_LEN, "reset-control", &pc_misc_cf9_ops, &pc->misc },
 	};
 
 	pic8259_init(&pc->pic);
@@ -82,7 +82,7 @@ int platform_init(struct vm *vm, char *why, size_t why_len)
 	pc->pic.intr_opaque = vm;
 	pit8254_init(&pc->pit, platform_irq(vm, PIT8254_IRQ), clock_ns, NULL);
 	rtc_cmos_init(&pc->rtc, platform_irq(vm, RTC_CMOS_IRQ),
-		      (struct rtc_clock){.now_s = wall_s, .now_ns = clock_ns, .opaque = NULL});
+		      (struct rtc_clock){ .now_s = wall_s, .now_ns = clock_ns, .opaque = NULL });
 	pc_misc_init(&pc->misc, reset_requested, vm);
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		if (io_bus_register(ranges[i].bus, ranges[i].base, ranges[i].len, ranges[i].name, ranges[i].ops,
@@ -96,7 +96,7 @@ int platform_init(struct vm *vm, char *why, size_t why_len)
 
 static struct timespec to_timespec(uint64_t ns)
 {
-	return (struct timespec){.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
+	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull) };
 }
 
 static void *timer_thread(void *arg)
