@@ -38,7 +38,7 @@ static void run_usage(void)
 	       "  --mem SIZE        guest RAM, e.g. 512M or 2G; a bare number is MiB (default 256M)\n"
 	       "  --append STRING   kernel command line\n"
 	       "  --initrd FILE     initial ramdisk (Multiboot: module 0)\n"
-	       "  --format FORMAT   elf, multiboot or flat (default: detected from the file)\n"
+	       "  --format FORMAT   linux, elf, multiboot or flat (default: detected from the file)\n"
 	       "  --load-addr ADDR  where a flat binary is loaded (default 0x7c00)\n"
 	       "  --stats           print VM exits by reason and the wall time on exit\n"
 	       "  --trace           log every VM exit on stderr\n\n"
@@ -99,7 +99,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, bool 
 			break;
 		case OPT_FORMAT:
 			if (kernel_format_parse(optarg, &cfg->boot.format))
-				return config_error("--format: unknown format '%s' (elf, multiboot, flat or auto)",
+				return config_error("--format: unknown format '%s' (linux, elf, multiboot, flat or auto)",
 						    optarg);
 			break;
 		case OPT_LOAD_ADDR:

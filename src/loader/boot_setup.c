@@ -4,6 +4,21 @@
 #include "x86/arch.h"
 #include "x86/descriptor.h"
 
+unsigned boot_memory_map(const struct guest_memory *mem, struct boot_mem_range *e)
+{
+	uint64_t low_end = guest_memory_low_end(mem);
+	unsigned n = 0;
+
+	e[n++] = (struct boot_mem_range){ 0, 0x9fc00, BOOT_MAP_RAM };
+	e[n++] = (struct boot_mem_range){ 0x9fc00, 0x400, BOOT_MAP_RESERVED };
+	e[n++] = (struct boot_mem_range){ 0xf0000, 0x10000, BOOT_MAP_RESERVED };
+	if (low_end > 0x100000)
+		e[n++] = (struct boot_mem_range){ 0x100000, low_end - 0x100000, BOOT_MAP_RAM };
+	if (mem->nregions > 1)
+		e[n++] = (struct boot_mem_range){ mem->region[1].gpa, mem->region[1].size, BOOT_MAP_RAM };
+	return n;
+}
+
 int boot_area_overlaps(uint64_t start, uint64_t len)
 {
 	return len && start < BOOT_AREA_END && start + len > BOOT_AREA_START;

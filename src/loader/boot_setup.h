@@ -22,6 +22,18 @@ struct guest_memory;
 #define BOOT_SEL_DATA 0x10
 #define BOOT_SEL_CODE32 0x18
 
+/* The guest's physical memory map as firmware reports it (e820 / Multiboot types:
+ * 1 = RAM, 2 = reserved): conventional memory, the EBDA and BIOS area, RAM above
+ * 1 MiB, RAM above 4 GiB. Returns the number of ranges (at most BOOT_MAP_MAX). */
+#define BOOT_MAP_MAX 5
+#define BOOT_MAP_RAM 1
+#define BOOT_MAP_RESERVED 2
+struct boot_mem_range {
+	uint64_t base, len;
+	uint32_t type;
+};
+unsigned boot_memory_map(const struct guest_memory *mem, struct boot_mem_range *out);
+
 /* Does guest-physical [start, start + len) touch the boot area? */
 int boot_area_overlaps(uint64_t start, uint64_t len);
 

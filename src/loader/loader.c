@@ -8,23 +8,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+extern const struct loader linux_loader;
 extern const struct loader multiboot_loader;
 extern const struct loader elf_loader;
 extern const struct loader flat_loader;
 
 /* Order matters for detection: a Multiboot kernel is usually an ELF file too. */
 static const struct loader *const loaders[] = {
-	&multiboot_loader,
-	&elf_loader,
-	&flat_loader,
-	NULL,
+	&linux_loader, &multiboot_loader, &elf_loader, &flat_loader, NULL,
 };
 
 static const char *const format_names[FORMAT_COUNT] = {
-	[FORMAT_AUTO] = "auto",
-	[FORMAT_ELF] = "elf",
-	[FORMAT_MULTIBOOT] = "multiboot",
-	[FORMAT_FLAT] = "flat",
+	[FORMAT_AUTO] = "auto", [FORMAT_ELF] = "elf",	  [FORMAT_MULTIBOOT] = "multiboot",
+	[FORMAT_FLAT] = "flat", [FORMAT_LINUX] = "linux",
 };
 
 const char *kernel_format_name(enum kernel_format format)
@@ -118,7 +114,8 @@ int loader_load(const struct load_request *req, struct guest_memory *mem, struct
 	l = choose(&kernel, req->format);
 	if (!l) {
 		snprintf(why, why_len,
-			 "%s: not a kernel ringvisor can load (ELF, Multiboot; use --format flat for a raw binary)",
+			 "%s: not a kernel ringvisor can load (Linux bzImage, ELF, Multiboot; --format flat for a raw "
+			 "binary)",
 			 req->kernel_path);
 		file_image_free(&kernel);
 		return -1;

@@ -15,7 +15,7 @@
 
 struct guest_memory;
 
-enum kernel_format { FORMAT_AUTO, FORMAT_ELF, FORMAT_MULTIBOOT, FORMAT_FLAT, FORMAT_COUNT };
+enum kernel_format { FORMAT_AUTO, FORMAT_ELF, FORMAT_MULTIBOOT, FORMAT_FLAT, FORMAT_LINUX, FORMAT_COUNT };
 
 struct load_request {
 	const char *kernel_path;

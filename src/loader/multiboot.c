@@ -140,17 +140,11 @@ static int load_kernel(const struct file_image *f, long hoff, const struct mb_he
 
 static unsigned build_mmap(const struct guest_memory *mem, struct mb_mmap_entry *e)
 {
-	uint64_t low_end = guest_memory_low_end(mem);
-	unsigned n = 0;
+	struct boot_mem_range r[BOOT_MAP_MAX];
+	unsigned n = boot_memory_map(mem, r);
 
-	/* The PC's conventional memory, the EBDA and BIOS area, then RAM above 1 MiB. */
-	e[n++] = (struct mb_mmap_entry){ 20, 0, 0x9fc00, 1 };
-	e[n++] = (struct mb_mmap_entry){ 20, 0x9fc00, 0x400, 2 };
-	e[n++] = (struct mb_mmap_entry){ 20, 0xf0000, 0x10000, 2 };
-	if (low_end > 0x100000)
-		e[n++] = (struct mb_mmap_entry){ 20, 0x100000, low_end - 0x100000, 1 };
-	if (mem->nregions > 1)
-		e[n++] = (struct mb_mmap_entry){ 20, mem->region[1].gpa, mem->region[1].size, 1 };
+	for (unsigned i = 0; i < n; i++)
+		e[i] = (struct mb_mmap_entry){ 20, r[i].base, r[i].len, r[i].type };
 	return n;
 }
 
@@ -187,7 +181,7 @@ static int multiboot_load(const struct file_image *f, const struct load_request 
 			  struct vcpu_state *state, char *why, size_t why_len)
 {
 	static const char loader_name[] = "ringvisor";
-	struct mb_mmap_entry mmap[MEM_MAX_REGIONS + 3];
+	struct mb_mmap_entry mmap[BOOT_MAP_MAX];
 	struct mb_info mbi = { 0 };
 	struct mb_module mod = { 0 };
 	struct mb_header h;

@@ -130,6 +130,8 @@ static void h_rdtsc(struct interp_cpu *cpu, const struct insn *in)
 /* ---- MSRs -------------------------------------------------------------------------- */
 
 #define MSR_MTRRCAP 0xfe
+#define MSR_AMD_SYSCFG 0xc0010010
+#define MSR_AMD_HWCR 0xc0010015
 #define MSR_MTRR_FIRST 0x200
 #define MSR_MTRR_DEF_TYPE 0x2ff
 
@@ -199,6 +201,12 @@ static bool msr_read(struct interp_cpu *cpu, uint32_t index, uint64_t *v)
 		return true;
 	case MSR_MTRRCAP:
 		*v = 0x508; /* 8 variable ranges, fixed ranges, write-combining */
+		return true;
+	case MSR_AMD_SYSCFG:
+	case MSR_AMD_HWCR:
+		/* AMD configuration registers Linux reads on an AMD CPU model: nothing
+		 * enabled, as KVM reports them. */
+		*v = 0;
 		return true;
 	default:
 		if (slot < 0)
@@ -276,6 +284,9 @@ static bool msr_write(struct interp_cpu *cpu, uint32_t index, uint64_t v)
 	case MSR_MISC_ENABLE:
 		cpu->msr.misc_enable = v;
 		return true;
+	case MSR_AMD_SYSCFG:
+	case MSR_AMD_HWCR:
+		return true; /* accepted and ignored, as KVM does */
 	case MSR_APIC_BASE:
 		cpu->apic_base = v;
 		return true;
@@ -937,6 +948,8 @@ const struct dispatch_entry exec_sys_table[] = {
 	{ ZYDIS_MNEMONIC_PREFETCHT0, h_fence, 0 },
 	{ ZYDIS_MNEMONIC_PREFETCHT1, h_fence, 0 },
 	{ ZYDIS_MNEMONIC_PREFETCHT2, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_PREFETCH, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_PREFETCHW, h_fence, 0 },
 	{ ZYDIS_MNEMONIC_UD2, h_ud2, INSN_END_BLOCK },
 	{ ZYDIS_MNEMONIC_RDPMC, h_rdpmc, 0 },
 	{ ZYDIS_MNEMONIC_LAR, h_lar, 0 },
