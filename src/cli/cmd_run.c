@@ -99,8 +99,8 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, bool 
 			break;
 		case OPT_FORMAT:
 			if (kernel_format_parse(optarg, &cfg->boot.format))
-				return config_error("--format: unknown format '%s' (linux, elf, multiboot, flat or auto)",
-						    optarg);
+				return config_error(
+				    "--format: unknown format '%s' (linux, elf, multiboot, flat or auto)", optarg);
 			break;
 		case OPT_LOAD_ADDR:
 			if (parse_u64(optarg, &cfg->boot.load_addr))
