@@ -9,6 +9,7 @@ packages=(
 	shellcheck                    # the test and build scripts stay clean
 	util-linux                    # script(1): runs guests under a pseudo-terminal
 	python3                       # drives the console test on a pseudo-terminal
+	cpio                          # packs the Linux guest's initramfs
 	qemu-system-x86               # the reference the Multiboot guests are checked against
 )
 missing=()

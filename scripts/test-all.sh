@@ -42,6 +42,7 @@ step diff-asan make -s MODE=asan diff-test
 step guests tests/integration/run-guests.sh
 step cli tests/integration/run-cli.sh
 step console python3 tests/integration/console_pty.py build/ringvisor build/guests/echo.elf
+step linux tests/integration/linux-boot.sh
 step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh
 step console-asan python3 tests/integration/console_pty.py build/asan/ringvisor build/guests/echo.elf

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the default Linux guest from Debian packages: the cloud kernel
+# (linux-image-cloud-amd64) and busybox-static packed into an initramfs.
+#   scripts/build-linux-guest.sh OUTDIR [test|shell]
+# OUTDIR/vmlinuz and OUTDIR/initrd-MODE.gz; packages are cached in OUTDIR/debs.
+# "test" runs the checks of tests/integration/linux-boot.sh and powers off;
+# "shell" gives an interactive busybox shell on the console.
+set -eu
+out=${1:?usage: build-linux-guest.sh OUTDIR [test|shell]}
+mode=${2:-shell}
+mkdir -p "$out/debs"
+out=$(cd "$out" && pwd)
+
+fetch() { # fetch PACKAGE: download its .deb into the cache unless there
+	local pkg=$1
+	ls "$out/debs/${pkg}_"*.deb >/dev/null 2>&1 && return 0
+	(cd "$out/debs" && { apt-get download -qq "$pkg" 2>/dev/null || { apt-get update -qq && apt-get download -qq "$pkg"; }; })
+}
+
+kernel_pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+if [ -z "$kernel_pkg" ]; then
+	apt-get update -qq
+	kernel_pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ { print $2; exit }')
+fi
+fetch "$kernel_pkg"
+fetch busybox-static
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+deb() { find "$out/debs" -name "${1}_*.deb" | head -1; }
+dpkg-deb -x "$(deb "$kernel_pkg")" "$work/kernel"
+dpkg-deb -x "$(deb busybox-static)" "$work/busybox"
+cp "$work/kernel/boot/vmlinuz-"* "$out/vmlinuz"
+echo "${kernel_pkg#linux-image-}" >"$out/kernel-release"
+
+root=$work/root
+mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
+cp "$work/busybox/bin/busybox" "$root/bin/busybox"
+cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+echo "RINGVISOR-INIT-MARKER"
+INIT
+if [ "$mode" = test ]; then
+	cat >>"$root/init" <<'INIT'
+echo "uname: $(uname -r)"
+echo "proc: $(ls /proc | tr '\n' ' ')"
+echo "sha256: $(head -c 4194304 /dev/zero | sha256sum | cut -d' ' -f1)"
+echo "date: $(date +%s)"
+poweroff -f
+INIT
+else
+	cat >>"$root/init" <<'INIT'
+echo "Busybox shell on Ringvisor. Ctrl-A x quits."
+exec setsid cttyhack sh
+INIT
+fi
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 >"$out/initrd-$mode.gz")

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Boots the Debian cloud kernel with a busybox initramfs on the interp engine and
+# checks every line the init prints against the host: the kernel release, /proc,
+# a SHA-256 of 4 MiB from /dev/zero, the date (within 10 s), and the poweroff
+# (exit status 0).
+set -u
+rv=${RINGVISOR:-build/ringvisor}
+dir=${LINUX_DIR:-build/linux}
+passed=0 failed=0 skipped=0
+pass() { echo "PASS: linux $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: linux $1: $2"; failed=$((failed + 1)); }
+
+if ! scripts/build-linux-guest.sh "$dir" test >"$dir.log" 2>&1; then
+	echo "SKIP: linux boot: cannot build the guest from Debian packages: $(tail -1 "$dir.log")"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+start=$(date +%s)
+timeout 600 "$rv" run --engine interp --mem 512M --append "console=ttyS0 quiet" \
+	--initrd "$dir/initrd-test.gz" "$dir/vmlinuz" </dev/null >"$log" 2>/dev/null
+status=$?
+end=$(date +%s)
+line() { tr -d '\r' <"$log" | sed -n "s/^$1: //p" | head -1; }
+
+check() { # check NAME DETAIL CONDITION...: PASS if the condition holds
+	local name=$1 detail=$2
+	shift 2
+	if "$@"; then pass "$name"; else fail "$name" "$detail"; fi
+}
+check "powers off with status 0 ($((end - start)) s)" "status $status" [ "$status" -eq 0 ]
+check "reaches init" "no marker in the output" grep -q "RINGVISOR-INIT-MARKER" "$log"
+want=$(cat "$dir/kernel-release")
+check "uname -r is $want" "got '$(line uname)'" [ "$(line uname)" = "$want" ]
+procs=$(line proc)
+case " $procs " in
+*" cpuinfo "*" meminfo "*) pass "/proc lists cpuinfo and meminfo" ;;
+*) fail "/proc" "got '$procs'" ;;
+esac
+host_sha=$(head -c 4194304 /dev/zero | sha256sum | cut -d' ' -f1)
+check "sha256 of 4 MiB of zeros matches the host" "guest '$(line sha256)', host '$host_sha'" \
+	[ "$(line sha256)" = "$host_sha" ]
+gdate=$(line date)
+if [ -n "$gdate" ] && [ "$gdate" -ge $((start - 10)) ] && [ "$gdate" -le $((end + 10)) ]; then
+	pass "guest date is within the run (+-10 s of the host clock)"
+else
+	fail "date" "guest '$gdate', host run $start..$end"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
