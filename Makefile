@@ -60,7 +60,7 @@ guest-test: $(OUT)/ringvisor $(GUESTS)
 
 test: unit-test guest-test
 
-FORMAT_FILES = $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null | grep -v '^guests/')
+FORMAT_FILES = $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_FILES)
 check-format:

@@ -27,7 +27,6 @@ int main(void)
 	printf("ALU flags checksums (run at CPL 3)\n");
 	user_call(compute_sums, 0);
 	for (unsigned int i = 0; i < ALU_NOPS; i++)
-		printf("%s: %016llx\n", alu_ops[i].name,
-		       (unsigned long long)sums[i]);
+		printf("%s: %016llx\n", alu_ops[i].name, (unsigned long long)sums[i]);
 	test_done();
 }

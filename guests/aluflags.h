@@ -53,8 +53,7 @@ struct alu_out {
 	uint64_t lo, hi, rflags;
 };
 
-typedef void (*alu_fn)(uint64_t a, uint64_t b, uint64_t rflags,
-		       struct alu_out *out);
+typedef void (*alu_fn)(uint64_t a, uint64_t b, uint64_t rflags, struct alu_out *out);
 
 struct alu_op {
 	const char *name;
@@ -64,115 +63,104 @@ struct alu_op {
 	alu_fn fn;
 };
 
-#define ALU_ENTER                         \
-	"leaq -128(%%rsp), %%rsp\n\t"     \
-	"pushq %[fl]\n\t"                 \
+#define ALU_ENTER                                                                                                      \
+	"leaq -128(%%rsp), %%rsp\n\t"                                                                                  \
+	"pushq %[fl]\n\t"                                                                                              \
 	"popfq\n\t"
-#define ALU_LEAVE                         \
-	"\n\tpushfq\n\t"                  \
-	"popq %[fl]\n\t"                  \
+#define ALU_LEAVE                                                                                                      \
+	"\n\tpushfq\n\t"                                                                                               \
+	"popq %[fl]\n\t"                                                                                               \
 	"leaq 128(%%rsp), %%rsp"
 
 /* One function per instruction and size; `insn` is the AT&T mnemonic with
  * its size suffix, `T` the operand type, `C` the register constraint. */
-#define ALU_BINARY_FN(fn, insn, T, C)                                      \
-	static void fn(uint64_t a, uint64_t b, uint64_t rflags,            \
-		       struct alu_out *out)                                \
-	{                                                                  \
-		T r = (T)a;                                                \
-		__asm__(ALU_ENTER insn " %[s], %[r]" ALU_LEAVE             \
-			: [r] "+" C(r), [fl] "+r"(rflags)                  \
-			: [s] C((T)b)                                      \
-			: "cc");                                           \
-		out->lo = r;                                               \
-		out->hi = 0;                                               \
-		out->rflags = rflags;                                      \
+#define ALU_BINARY_FN(fn, insn, T, C)                                                                                  \
+	static void fn(uint64_t a, uint64_t b, uint64_t rflags, struct alu_out *out)                                   \
+	{                                                                                                              \
+		T r = (T)a;                                                                                            \
+		__asm__(ALU_ENTER insn " %[s], %[r]" ALU_LEAVE                                                         \
+			: [r] "+" C(r), [fl] "+r"(rflags)                                                              \
+			: [s] C((T)b)                                                                                  \
+			: "cc");                                                                                       \
+		out->lo = r;                                                                                           \
+		out->hi = 0;                                                                                           \
+		out->rflags = rflags;                                                                                  \
 	}
 
-#define ALU_UNARY_FN(fn, insn, T, C)                                       \
-	static void fn(uint64_t a, uint64_t b, uint64_t rflags,            \
-		       struct alu_out *out)                                \
-	{                                                                  \
-		T r = (T)a;                                                \
-		(void)b;                                                   \
-		__asm__(ALU_ENTER insn " %[r]" ALU_LEAVE                   \
-			: [r] "+" C(r), [fl] "+r"(rflags)                  \
-			:                                                  \
-			: "cc");                                           \
-		out->lo = r;                                               \
-		out->hi = 0;                                               \
-		out->rflags = rflags;                                      \
+#define ALU_UNARY_FN(fn, insn, T, C)                                                                                   \
+	static void fn(uint64_t a, uint64_t b, uint64_t rflags, struct alu_out *out)                                   \
+	{                                                                                                              \
+		T r = (T)a;                                                                                            \
+		(void)b;                                                                                               \
+		__asm__(ALU_ENTER insn " %[r]" ALU_LEAVE : [r] "+" C(r), [fl] "+r"(rflags) : : "cc");                  \
+		out->lo = r;                                                                                           \
+		out->hi = 0;                                                                                           \
+		out->rflags = rflags;                                                                                  \
 	}
 
-#define ALU_BY_CL_FN(fn, insn, T, C)                                       \
-	static void fn(uint64_t a, uint64_t b, uint64_t rflags,            \
-		       struct alu_out *out)                                \
-	{                                                                  \
-		T r = (T)a;                                                \
-		__asm__(ALU_ENTER insn " %%cl, %[r]" ALU_LEAVE             \
-			: [r] "+" C(r), [fl] "+r"(rflags)                  \
-			: "c"((uint8_t)b)                                  \
-			: "cc");                                           \
-		out->lo = r;                                               \
-		out->hi = 0;                                               \
-		out->rflags = rflags;                                      \
+#define ALU_BY_CL_FN(fn, insn, T, C)                                                                                   \
+	static void fn(uint64_t a, uint64_t b, uint64_t rflags, struct alu_out *out)                                   \
+	{                                                                                                              \
+		T r = (T)a;                                                                                            \
+		__asm__(ALU_ENTER insn " %%cl, %[r]" ALU_LEAVE                                                         \
+			: [r] "+" C(r), [fl] "+r"(rflags)                                                              \
+			: "c"((uint8_t)b)                                                                              \
+			: "cc");                                                                                       \
+		out->lo = r;                                                                                           \
+		out->hi = 0;                                                                                           \
+		out->rflags = rflags;                                                                                  \
 	}
 
 /* MUL/IMUL r/m8: AX = AL * src. */
-#define ALU_WIDE8_FN(fn, insn)                                             \
-	static void fn(uint64_t a, uint64_t b, uint64_t rflags,            \
-		       struct alu_out *out)                                \
-	{                                                                  \
-		uint16_t ax = (uint8_t)a;                                  \
-		__asm__(ALU_ENTER insn " %[s]" ALU_LEAVE                   \
-			: "+a"(ax), [fl] "+r"(rflags)                      \
-			: [s] "q"((uint8_t)b)                              \
-			: "cc");                                           \
-		out->lo = ax;                                              \
-		out->hi = 0;                                               \
-		out->rflags = rflags;                                      \
+#define ALU_WIDE8_FN(fn, insn)                                                                                         \
+	static void fn(uint64_t a, uint64_t b, uint64_t rflags, struct alu_out *out)                                   \
+	{                                                                                                              \
+		uint16_t ax = (uint8_t)a;                                                                              \
+		__asm__(ALU_ENTER insn " %[s]" ALU_LEAVE : "+a"(ax), [fl] "+r"(rflags) : [s] "q"((uint8_t)b) : "cc");  \
+		out->lo = ax;                                                                                          \
+		out->hi = 0;                                                                                           \
+		out->rflags = rflags;                                                                                  \
 	}
 
 /* MUL/IMUL r/m16-64: rDX:rAX = rAX * src. */
-#define ALU_WIDE_FN(fn, insn, T)                                           \
-	static void fn(uint64_t a, uint64_t b, uint64_t rflags,            \
-		       struct alu_out *out)                                \
-	{                                                                  \
-		T lo = (T)a, hi;                                           \
-		__asm__(ALU_ENTER insn " %[s]" ALU_LEAVE                   \
-			: "+a"(lo), "=d"(hi), [fl] "+r"(rflags)            \
-			: [s] "r"((T)b)                                    \
-			: "cc");                                           \
-		out->lo = lo;                                              \
-		out->hi = hi;                                              \
-		out->rflags = rflags;                                      \
+#define ALU_WIDE_FN(fn, insn, T)                                                                                       \
+	static void fn(uint64_t a, uint64_t b, uint64_t rflags, struct alu_out *out)                                   \
+	{                                                                                                              \
+		T lo = (T)a, hi;                                                                                       \
+		__asm__(ALU_ENTER insn " %[s]" ALU_LEAVE                                                               \
+			: "+a"(lo), "=d"(hi), [fl] "+r"(rflags)                                                        \
+			: [s] "r"((T)b)                                                                                \
+			: "cc");                                                                                       \
+		out->lo = lo;                                                                                          \
+		out->hi = hi;                                                                                          \
+		out->rflags = rflags;                                                                                  \
 	}
 
-#define ALU_BINARY_ALL(op)                                        \
-	ALU_BINARY_FN(alu_##op##8, #op "b", uint8_t, "q")         \
-	ALU_BINARY_FN(alu_##op##16, #op "w", uint16_t, "r")       \
-	ALU_BINARY_FN(alu_##op##32, #op "l", uint32_t, "r")       \
+#define ALU_BINARY_ALL(op)                                                                                             \
+	ALU_BINARY_FN(alu_##op##8, #op "b", uint8_t, "q")                                                              \
+	ALU_BINARY_FN(alu_##op##16, #op "w", uint16_t, "r")                                                            \
+	ALU_BINARY_FN(alu_##op##32, #op "l", uint32_t, "r")                                                            \
 	ALU_BINARY_FN(alu_##op##64, #op "q", uint64_t, "r")
-#define ALU_UNARY_ALL(op)                                         \
-	ALU_UNARY_FN(alu_##op##8, #op "b", uint8_t, "q")          \
-	ALU_UNARY_FN(alu_##op##16, #op "w", uint16_t, "r")        \
-	ALU_UNARY_FN(alu_##op##32, #op "l", uint32_t, "r")        \
+#define ALU_UNARY_ALL(op)                                                                                              \
+	ALU_UNARY_FN(alu_##op##8, #op "b", uint8_t, "q")                                                               \
+	ALU_UNARY_FN(alu_##op##16, #op "w", uint16_t, "r")                                                             \
+	ALU_UNARY_FN(alu_##op##32, #op "l", uint32_t, "r")                                                             \
 	ALU_UNARY_FN(alu_##op##64, #op "q", uint64_t, "r")
-#define ALU_BY_CL_ALL(op)                                         \
-	ALU_BY_CL_FN(alu_##op##8, #op "b", uint8_t, "q")          \
-	ALU_BY_CL_FN(alu_##op##16, #op "w", uint16_t, "r")        \
-	ALU_BY_CL_FN(alu_##op##32, #op "l", uint32_t, "r")        \
+#define ALU_BY_CL_ALL(op)                                                                                              \
+	ALU_BY_CL_FN(alu_##op##8, #op "b", uint8_t, "q")                                                               \
+	ALU_BY_CL_FN(alu_##op##16, #op "w", uint16_t, "r")                                                             \
+	ALU_BY_CL_FN(alu_##op##32, #op "l", uint32_t, "r")                                                             \
 	ALU_BY_CL_FN(alu_##op##64, #op "q", uint64_t, "r")
 /* The one-operand shift and rotate forms (D0/D1 /n): by 1. */
-#define ALU_BY_1_ALL(op)                                          \
-	ALU_UNARY_FN(alu_##op##1_8, #op "b", uint8_t, "q")        \
-	ALU_UNARY_FN(alu_##op##1_16, #op "w", uint16_t, "r")      \
-	ALU_UNARY_FN(alu_##op##1_32, #op "l", uint32_t, "r")      \
+#define ALU_BY_1_ALL(op)                                                                                               \
+	ALU_UNARY_FN(alu_##op##1_8, #op "b", uint8_t, "q")                                                             \
+	ALU_UNARY_FN(alu_##op##1_16, #op "w", uint16_t, "r")                                                           \
+	ALU_UNARY_FN(alu_##op##1_32, #op "l", uint32_t, "r")                                                           \
 	ALU_UNARY_FN(alu_##op##1_64, #op "q", uint64_t, "r")
-#define ALU_WIDE_ALL(op)                                          \
-	ALU_WIDE8_FN(alu_##op##8, #op "b")                        \
-	ALU_WIDE_FN(alu_##op##16, #op "w", uint16_t)              \
-	ALU_WIDE_FN(alu_##op##32, #op "l", uint32_t)              \
+#define ALU_WIDE_ALL(op)                                                                                               \
+	ALU_WIDE8_FN(alu_##op##8, #op "b")                                                                             \
+	ALU_WIDE_FN(alu_##op##16, #op "w", uint16_t)                                                                   \
+	ALU_WIDE_FN(alu_##op##32, #op "l", uint32_t)                                                                   \
 	ALU_WIDE_FN(alu_##op##64, #op "q", uint64_t)
 
 ALU_BINARY_ALL(add)
@@ -207,17 +195,19 @@ ALU_BINARY_FN(alu_imul2_16, "imulw", uint16_t, "r")
 ALU_BINARY_FN(alu_imul2_32, "imull", uint32_t, "r")
 ALU_BINARY_FN(alu_imul2_64, "imulq", uint64_t, "r")
 
-#define ALU_OPS4(op, form, cls)                                         \
-	{ #op "8", 8, form, cls, alu_##op##8 },                         \
-	{ #op "16", 16, form, cls, alu_##op##16 },                      \
-	{ #op "32", 32, form, cls, alu_##op##32 },                      \
-	{ #op "64", 64, form, cls, alu_##op##64 }
+#define ALU_OPS4(op, form, cls)                                                                                        \
+	{ #op "8", 8, form, cls, alu_##op##8 }, { #op "16", 16, form, cls, alu_##op##16 },                             \
+	    { #op "32", 32, form, cls, alu_##op##32 },                                                                 \
+	{                                                                                                              \
+#op "64", 64, form, cls, alu_##op##64                                                                  \
+	}
 /* By-1 forms count as a shift by CL = 1 for the defined flags. */
-#define ALU_OPS4_BY_1(op, cls)                                          \
-	{ #op "8 by 1", 8, ALU_UNARY, cls, alu_##op##1_8 },             \
-	{ #op "16 by 1", 16, ALU_UNARY, cls, alu_##op##1_16 },          \
-	{ #op "32 by 1", 32, ALU_UNARY, cls, alu_##op##1_32 },          \
-	{ #op "64 by 1", 64, ALU_UNARY, cls, alu_##op##1_64 }
+#define ALU_OPS4_BY_1(op, cls)                                                                                         \
+	{ #op "8 by 1", 8, ALU_UNARY, cls, alu_##op##1_8 }, { #op "16 by 1", 16, ALU_UNARY, cls, alu_##op##1_16 },     \
+	    { #op "32 by 1", 32, ALU_UNARY, cls, alu_##op##1_32 },                                                     \
+	{                                                                                                              \
+#op "64 by 1", 64, ALU_UNARY, cls, alu_##op##1_64                                                      \
+	}
 
 static const struct alu_op alu_ops[] = {
 	ALU_OPS4(add, ALU_BINARY, ALU_ARITH),
@@ -332,8 +322,7 @@ static uint64_t alu_mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 32);
 }
 
-static uint64_t alu_run_one(uint64_t h, const struct alu_op *op, uint64_t a,
-			    uint64_t b, unsigned int count)
+static uint64_t alu_run_one(uint64_t h, const struct alu_op *op, uint64_t a, uint64_t b, unsigned int count)
 {
 	struct alu_out out;
 
@@ -361,8 +350,7 @@ static uint64_t alu_checksum(const struct alu_op *op)
 			break;
 		case ALU_BY_CL:
 			for (unsigned int j = 0; j < ALU_NCOUNTS; j++)
-				h = alu_run_one(h, op, a, alu_counts[j],
-						alu_counts[j]);
+				h = alu_run_one(h, op, a, alu_counts[j], alu_counts[j]);
 			break;
 		case ALU_BINARY:
 		case ALU_WIDE:

@@ -19,11 +19,11 @@
 #include "test.h"
 
 #define SEL_PAST_LIMIT (GDT_ENTRIES * 8)
-#define SEL_ABSENT ((GDT_FIRST_SPARE + 0) * 8)	 /* data, not present */
-#define SEL_SMALL ((GDT_FIRST_SPARE + 1) * 8)	 /* data, limit 0xfff */
-#define SEL_EXPDOWN ((GDT_FIRST_SPARE + 2) * 8)	 /* expand-down above 4K */
-#define SEL_BASED ((GDT_FIRST_SPARE + 3) * 8)	 /* data based at `based` */
-#define SEL_XONLY ((GDT_FIRST_SPARE + 4) * 8)	 /* execute-only code */
+#define SEL_ABSENT ((GDT_FIRST_SPARE + 0) * 8)	/* data, not present */
+#define SEL_SMALL ((GDT_FIRST_SPARE + 1) * 8)	/* data, limit 0xfff */
+#define SEL_EXPDOWN ((GDT_FIRST_SPARE + 2) * 8) /* expand-down above 4K */
+#define SEL_BASED ((GDT_FIRST_SPARE + 3) * 8)	/* data based at `based` */
+#define SEL_XONLY ((GDT_FIRST_SPARE + 4) * 8)	/* execute-only code */
 
 /* --- faults at CPL 0 ---------------------------------------------------- */
 
@@ -32,8 +32,8 @@ static uint32_t do_divide_by_zero(void)
 	uint32_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $2f, %0\n\t"
-			 "xorl %%ecx, %%ecx\n"
-			 "2:\tdivl %%ecx\n1:"
+					   "xorl %%ecx, %%ecx\n"
+					   "2:\tdivl %%ecx\n1:"
 			 : "=&r"(at)
 			 :
 			 : "eax", "ecx", "edx", "memory");
@@ -45,7 +45,7 @@ static uint32_t do_ud2(void)
 	uint32_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $2f, %0\n"
-			 "2:\tud2\n1:"
+					   "2:\tud2\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -57,8 +57,8 @@ static uint32_t load_ds(uint16_t sel)
 	uint32_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $2f, %0\n"
-			 "2:\tmovw %1, %%ds\n"
-			 "1:\tmovw %2, %%ds"
+					   "2:\tmovw %1, %%ds\n"
+					   "1:\tmovw %2, %%ds"
 			 : "=&r"(at)
 			 : "r"(sel), "r"((uint16_t)SEL_KDATA)
 			 : "memory");
@@ -70,8 +70,8 @@ static uint32_t load_ss(uint16_t sel)
 	uint32_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $2f, %0\n"
-			 "2:\tmovw %1, %%ss\n"
-			 "1:\tmovw %2, %%ss"
+					   "2:\tmovw %1, %%ss\n"
+					   "1:\tmovw %2, %%ss"
 			 : "=&r"(at)
 			 : "r"(sel), "r"((uint16_t)SEL_KDATA)
 			 : "memory");
@@ -110,66 +110,53 @@ static void check_segments(void)
 {
 	uint32_t at, v;
 
-	gdt[SEL_ABSENT / 8] =
-		seg_desc(0, 0xfffff, ACC_S | ACC_WRITE, DF_DB | DF_G);
+	gdt[SEL_ABSENT / 8] = seg_desc(0, 0xfffff, ACC_S | ACC_WRITE, DF_DB | DF_G);
 	gdt[SEL_SMALL / 8] = seg_desc(0, 0xfff, ACC_DATA_RW, DF_DB);
 	/* Expand-down, big: offsets 0x1000-0xffffffff are valid. */
-	gdt[SEL_EXPDOWN / 8] =
-		seg_desc(0, 0xfff, ACC_DATA_RW | 0x4, DF_DB);
-	gdt[SEL_BASED / 8] = seg_desc((uintptr_t)&based_target - 0x10,
-				      0xfffff, ACC_DATA_RW, DF_DB | DF_G);
-	gdt[SEL_XONLY / 8] =
-		seg_desc(0, 0xfffff, ACC_P | ACC_S | ACC_CODE, DF_DB | DF_G);
+	gdt[SEL_EXPDOWN / 8] = seg_desc(0, 0xfff, ACC_DATA_RW | 0x4, DF_DB);
+	gdt[SEL_BASED / 8] = seg_desc((uintptr_t)&based_target - 0x10, 0xfffff, ACC_DATA_RW, DF_DB | DF_G);
+	gdt[SEL_XONLY / 8] = seg_desc(0, 0xfffff, ACC_P | ACC_S | ACC_CODE, DF_DB | DF_G);
 
 	trap_clear();
 	at = load_ds(SEL_PAST_LIMIT);
-	expect_trap("#GP(sel): DS selector past the GDT limit", VEC_GP,
-		    SEL_PAST_LIMIT, at);
+	expect_trap("#GP(sel): DS selector past the GDT limit", VEC_GP, SEL_PAST_LIMIT, at);
 	trap_clear();
 	at = load_ds(SEL_KDATA | 3);
-	expect_trap("#GP(sel): DS with RPL 3 for a DPL 0 segment", VEC_GP,
-		    SEL_KDATA, at);
+	expect_trap("#GP(sel): DS with RPL 3 for a DPL 0 segment", VEC_GP, SEL_KDATA, at);
 	trap_clear();
 	at = load_ds(SEL_XONLY);
-	expect_trap("#GP(sel): DS with execute-only code", VEC_GP, SEL_XONLY,
-		    at);
+	expect_trap("#GP(sel): DS with execute-only code", VEC_GP, SEL_XONLY, at);
 	trap_clear();
 	at = load_ds(SEL_TSS);
 	expect_trap("#GP(sel): DS with a TSS descriptor", VEC_GP, SEL_TSS, at);
 	trap_clear();
 	at = load_ds(SEL_ABSENT);
-	expect_trap("#NP(sel): DS with a not-present segment", VEC_NP,
-		    SEL_ABSENT, at);
+	expect_trap("#NP(sel): DS with a not-present segment", VEC_NP, SEL_ABSENT, at);
 	trap_clear();
 	at = load_ss(USER_SS);
-	expect_trap("#GP(sel): SS with a DPL 3 segment at CPL 0", VEC_GP,
-		    SEL_UDATA, at);
+	expect_trap("#GP(sel): SS with a DPL 3 segment at CPL 0", VEC_GP, SEL_UDATA, at);
 
 	trap_clear();
 	read_es_at(SEL_SMALL, 0xffc, &at);
 	expect_no_trap("a doubleword ending at the segment limit");
 	trap_clear();
 	read_es_at(SEL_SMALL, 0xffd, &at);
-	expect_trap("#GP(0): a doubleword crossing the segment limit", VEC_GP,
-		    0, at);
+	expect_trap("#GP(0): a doubleword crossing the segment limit", VEC_GP, 0, at);
 	trap_clear();
 	read_es_at(SEL_EXPDOWN, 0xffc, &at);
-	expect_trap("#GP(0): expand-down segment below its limit", VEC_GP, 0,
-		    at);
+	expect_trap("#GP(0): expand-down segment below its limit", VEC_GP, 0, at);
 	trap_clear();
 	v = read_es_at(SEL_EXPDOWN, (uint32_t)(uintptr_t)&based_target, &at);
 	if (!trap_last.count && v == 0x600d600d)
 		pass("expand-down segment above its limit");
 	else
-		fail("expand-down segment above its limit",
-		     "%u trap(s), read 0x%x", trap_last.count, v);
+		fail("expand-down segment above its limit", "%u trap(s), read 0x%x", trap_last.count, v);
 	trap_clear();
 	v = read_es_at(SEL_BASED, 0x10, &at);
 	if (!trap_last.count && v == 0x600d600d)
 		pass("segment base added to the offset");
 	else
-		fail("segment base added to the offset", "%u trap(s), read 0x%x",
-		     trap_last.count, v);
+		fail("segment base added to the offset", "%u trap(s), read 0x%x", trap_last.count, v);
 }
 
 /* --- PUSHA and POPA (gone in 64-bit mode) --------------------------------- */
@@ -181,10 +168,8 @@ uint32_t popa_regs[8];
 
 static void check_pusha_popa(void)
 {
-	static const uint32_t want_push[8] = { 0xd1, 0x51, 0xb2, 0,
-					       0xb1, 0xd0, 0xc1, 0xa1 };
-	static const uint32_t want_pop[7] = { 0xa2, 0xc2, 0xd2, 0xb3,
-					      0xb4, 0x52, 0xd3 };
+	static const uint32_t want_push[8] = { 0xd1, 0x51, 0xb2, 0, 0xb1, 0xd0, 0xc1, 0xa1 };
+	static const uint32_t want_pop[7] = { 0xa2, 0xc2, 0xd2, 0xb3, 0xb4, 0x52, 0xd3 };
 	uint32_t bad = 0;
 
 	trap_clear();
@@ -240,8 +225,7 @@ static void check_pusha_popa(void)
 			 : "eax", "ecx", "edx", "memory");
 	trap_resume = 0;
 	if (trap_last.count) {
-		fail("PUSHA and POPA", "trap vector %u at 0x%x",
-		     trap_last.vector, trap_last.eip);
+		fail("PUSHA and POPA", "trap vector %u at 0x%x", trap_last.vector, trap_last.eip);
 		return;
 	}
 	for (int i = 0; i < 8; i++)
@@ -267,8 +251,8 @@ static uint32_t user_ud2(uint32_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $2f, %0\n\t"
-			 "movl %%esp, user_esp_at_fault\n"
-			 "2:\tud2\n1:"
+					   "movl %%esp, user_esp_at_fault\n"
+					   "2:\tud2\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -279,10 +263,7 @@ static uint32_t user_ud2_keeps_registers(uint32_t arg)
 {
 	uint32_t esi = arg, edi = ~arg;
 
-	__asm__ volatile(TRAP_RESUME_AT_1F "ud2\n1:"
-			 : "+S"(esi), "+D"(edi)
-			 :
-			 : "memory");
+	__asm__ volatile(TRAP_RESUME_AT_1F "ud2\n1:" : "+S"(esi), "+D"(edi) : : "memory");
 	return esi == arg && edi == ~arg;
 }
 
@@ -290,7 +271,7 @@ static uint32_t user_into_no_overflow(uint32_t arg)
 {
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "xorl %%eax, %%eax\n\t"
-			 "into\n1:"
+					   "into\n1:"
 			 :
 			 :
 			 : "eax", "cc", "memory");
@@ -304,14 +285,10 @@ static void check_user(void)
 	trap_clear();
 	at = user_call(user_ud2, 0);
 	expect_trap("CPL 3 #UD: EIP of the UD2", VEC_UD, 0, at);
-	expect_eq("CPL 3 #UD: pushed CS is the user CS", trap_last.cs,
-		  USER_CS);
-	expect_eq("CPL 3 #UD: pushed SS is the user SS", trap_last.ss,
-		  USER_SS);
-	expect_eq("CPL 3 #UD: pushed ESP is the user ESP", trap_last.esp,
-		  user_esp_at_fault);
-	expect_eq("CPL 3 #UD: frame on the TSS.ESP0 stack",
-		  trap_last.frame_eip_addr, tss.esp0 - 20);
+	expect_eq("CPL 3 #UD: pushed CS is the user CS", trap_last.cs, USER_CS);
+	expect_eq("CPL 3 #UD: pushed SS is the user SS", trap_last.ss, USER_SS);
+	expect_eq("CPL 3 #UD: pushed ESP is the user ESP", trap_last.esp, user_esp_at_fault);
+	expect_eq("CPL 3 #UD: frame on the TSS.ESP0 stack", trap_last.frame_eip_addr, tss.esp0 - 20);
 	ok = user_call(user_ud2_keeps_registers, 0x12345678);
 	expect_eq("back to CPL 3 with the registers intact", ok, 1);
 

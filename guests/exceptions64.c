@@ -18,9 +18,9 @@
 #include "sysreg.h"
 #include "test.h"
 
-#define SEL_PAST_LIMIT (GDT_ENTRIES * 8) /* first selector past the GDT */
-#define SEL_XONLY ((GDT_FIRST_SPARE + 0) * 8)	/* execute-only code */
-#define SEL_ABSENT ((GDT_FIRST_SPARE + 1) * 8)	/* data, not present */
+#define SEL_PAST_LIMIT (GDT_ENTRIES * 8)       /* first selector past the GDT */
+#define SEL_XONLY ((GDT_FIRST_SPARE + 0) * 8)  /* execute-only code */
+#define SEL_ABSENT ((GDT_FIRST_SPARE + 1) * 8) /* data, not present */
 #define NONCANONICAL 0x8000000000000000ull
 
 /* --- faults at CPL 0 --------------------------------------------------- */
@@ -31,8 +31,8 @@ static uint64_t do_divide_by_zero(void)
 	uint64_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n\t"
-			 "xorl %%ecx, %%ecx\n"
-			 "2:\tdivl %%ecx\n1:"
+					   "xorl %%ecx, %%ecx\n"
+					   "2:\tdivl %%ecx\n1:"
 			 : "=&r"(at)
 			 :
 			 : "rax", "rcx", "rdx", "memory");
@@ -45,10 +45,10 @@ static uint64_t do_idiv_overflow(void)
 	uint64_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n\t"
-			 "movabsq $0x8000000000000000, %%rax\n\t"
-			 "cqto\n\t"
-			 "movq $-1, %%rcx\n"
-			 "2:\tidivq %%rcx\n1:"
+					   "movabsq $0x8000000000000000, %%rax\n\t"
+					   "cqto\n\t"
+					   "movq $-1, %%rcx\n"
+					   "2:\tidivq %%rcx\n1:"
 			 : "=&r"(at)
 			 :
 			 : "rax", "rcx", "rdx", "memory");
@@ -60,7 +60,7 @@ static uint64_t do_ud2(void)
 	uint64_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tud2\n1:"
+					   "2:\tud2\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -73,7 +73,7 @@ static uint64_t do_into(void)
 	uint64_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\t.byte 0xce\n1:"
+					   "2:\t.byte 0xce\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -85,8 +85,8 @@ static uint64_t do_noncanonical_read(void)
 	uint64_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n\t"
-			 "movabsq $0x8000000000000000, %%rax\n"
-			 "2:\tmovq (%%rax), %%rax\n1:"
+					   "movabsq $0x8000000000000000, %%rax\n"
+					   "2:\tmovq (%%rax), %%rax\n1:"
 			 : "=&r"(at)
 			 :
 			 : "rax", "memory");
@@ -99,10 +99,10 @@ static uint64_t do_noncanonical_stack_ref(void)
 	uint64_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n\t"
-			 "pushq %%rbp\n\t"
-			 "movabsq $0x8000000000000000, %%rbp\n"
-			 "2:\tmovq (%%rbp), %%rax\n"
-			 "1:\tpopq %%rbp"
+					   "pushq %%rbp\n\t"
+					   "movabsq $0x8000000000000000, %%rbp\n"
+					   "2:\tmovq (%%rbp), %%rax\n"
+					   "1:\tpopq %%rbp"
 			 : "=&r"(at)
 			 :
 			 : "rax", "memory");
@@ -136,8 +136,7 @@ static void check_faults(void)
 	if (trap_last.count == 1 && (trap_last.rflags & FL_RF))
 		pass("a fault pushes RFLAGS.RF = 1");
 	else
-		fail("a fault pushes RFLAGS.RF = 1", "pushed RFLAGS 0x%llx",
-		     (unsigned long long)trap_last.rflags);
+		fail("a fault pushes RFLAGS.RF = 1", "pushed RFLAGS 0x%llx", (unsigned long long)trap_last.rflags);
 }
 
 /* --- segment loads ----------------------------------------------------- */
@@ -149,8 +148,8 @@ static uint64_t load_ds(uint16_t sel)
 	uint64_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tmovw %1, %%ds\n"
-			 "1:\tmovw %2, %%ds"
+					   "2:\tmovw %1, %%ds\n"
+					   "1:\tmovw %2, %%ds"
 			 : "=&r"(at)
 			 : "r"(sel), "r"((uint16_t)SEL_KDATA)
 			 : "memory");
@@ -162,8 +161,8 @@ static uint64_t load_ss(uint16_t sel)
 	uint64_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tmovw %1, %%ss\n"
-			 "1:\tmovw %2, %%ss"
+					   "2:\tmovw %1, %%ss\n"
+					   "1:\tmovw %2, %%ss"
 			 : "=&r"(at)
 			 : "r"(sel), "r"((uint16_t)SEL_KDATA)
 			 : "memory");
@@ -174,34 +173,27 @@ static void check_segment_loads(void)
 {
 	uint64_t at;
 
-	gdt[SEL_XONLY / 8] =
-		seg_desc(0, 0xfffff, ACC_P | ACC_S | ACC_CODE, DF_L | DF_G);
-	gdt[SEL_ABSENT / 8] =
-		seg_desc(0, 0xfffff, ACC_S | ACC_WRITE, DF_DB | DF_G);
+	gdt[SEL_XONLY / 8] = seg_desc(0, 0xfffff, ACC_P | ACC_S | ACC_CODE, DF_L | DF_G);
+	gdt[SEL_ABSENT / 8] = seg_desc(0, 0xfffff, ACC_S | ACC_WRITE, DF_DB | DF_G);
 
 	trap_clear();
 	at = load_ds(SEL_PAST_LIMIT);
-	expect_trap("#GP(sel): DS selector past the GDT limit", VEC_GP,
-		    SEL_PAST_LIMIT, at);
+	expect_trap("#GP(sel): DS selector past the GDT limit", VEC_GP, SEL_PAST_LIMIT, at);
 	trap_clear();
 	at = load_ds(SEL_KDATA | 3);
-	expect_trap("#GP(sel): DS with RPL 3 for a DPL 0 segment", VEC_GP,
-		    SEL_KDATA, at);
+	expect_trap("#GP(sel): DS with RPL 3 for a DPL 0 segment", VEC_GP, SEL_KDATA, at);
 	trap_clear();
 	at = load_ds(SEL_TSS);
 	expect_trap("#GP(sel): DS with a TSS descriptor", VEC_GP, SEL_TSS, at);
 	trap_clear();
 	at = load_ds(SEL_XONLY);
-	expect_trap("#GP(sel): DS with execute-only code", VEC_GP, SEL_XONLY,
-		    at);
+	expect_trap("#GP(sel): DS with execute-only code", VEC_GP, SEL_XONLY, at);
 	trap_clear();
 	at = load_ds(SEL_ABSENT);
-	expect_trap("#NP(sel): DS with a not-present segment", VEC_NP,
-		    SEL_ABSENT, at);
+	expect_trap("#NP(sel): DS with a not-present segment", VEC_NP, SEL_ABSENT, at);
 	trap_clear();
 	at = load_ss(USER_SS);
-	expect_trap("#GP(sel): SS with a DPL 3 segment at CPL 0", VEC_GP,
-		    SEL_UDATA, at);
+	expect_trap("#GP(sel): SS with a DPL 3 segment at CPL 0", VEC_GP, SEL_UDATA, at);
 	trap_clear();
 	at = load_ds(SEL_UCODE32 | 3);
 	expect_no_trap("DS with readable DPL 3 code is allowed");
@@ -218,8 +210,7 @@ static void check_ist(void)
 	trap_clear();
 	do_ud2();
 	trap_set_gate(VEC_UD, 0, 0, ACC_INT_GATE);
-	expect_eq("IST 2: #UD frame at the top of IST stack 2",
-		  trap_last.frame_rip_addr, tss.ist[2] - 40);
+	expect_eq("IST 2: #UD frame at the top of IST stack 2", trap_last.frame_rip_addr, tss.ist[2] - 40);
 }
 
 /* #GP whose gate is absent: the #NP raised while delivering it is the
@@ -233,8 +224,7 @@ static void check_double_fault(void)
 	do_noncanonical_read();
 	trap_set_gate(VEC_GP, 0, 0, ACC_INT_GATE);
 	expect_trap("#DF(0): #GP through an absent gate", VEC_DF, 0, 0);
-	expect_eq("#DF frame on IST stack 1", trap_last.frame_rip_addr,
-		  tss.ist[1] - 40);
+	expect_eq("#DF frame on IST stack 1", trap_last.frame_rip_addr, tss.ist[1] - 40);
 }
 
 /* --- CPL 3 --------------------------------------------------------------- */
@@ -248,8 +238,8 @@ static uint64_t user_ud2(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n\t"
-			 "movq %%rsp, user_rsp_at_fault(%%rip)\n"
-			 "2:\tud2\n1:"
+					   "movq %%rsp, user_rsp_at_fault(%%rip)\n"
+					   "2:\tud2\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -262,10 +252,7 @@ static uint64_t user_ud2_keeps_registers(uint64_t arg)
 	register uint64_t r12 __asm__("r12") = arg;
 	register uint64_t r15 __asm__("r15") = ~arg;
 
-	__asm__ volatile(TRAP_RESUME_AT_1F "ud2\n1:"
-			 : "+r"(r12), "+r"(r15)
-			 :
-			 : "memory");
+	__asm__ volatile(TRAP_RESUME_AT_1F "ud2\n1:" : "+r"(r12), "+r"(r15) : : "memory");
 	return r12 == arg && r15 == ~arg;
 }
 
@@ -276,14 +263,10 @@ static void check_user_exception(void)
 	trap_clear();
 	at = user_call(user_ud2, 0);
 	expect_trap("CPL 3 #UD: RIP of the UD2", VEC_UD, 0, at);
-	expect_eq("CPL 3 #UD: pushed CS is the user CS", trap_last.cs,
-		  USER_CS);
-	expect_eq("CPL 3 #UD: pushed SS is the user SS", trap_last.ss,
-		  USER_SS);
-	expect_eq("CPL 3 #UD: pushed RSP is the user RSP", trap_last.rsp,
-		  user_rsp_at_fault);
-	expect_eq("CPL 3 #UD: frame at TSS.RSP0", trap_last.frame_rip_addr,
-		  tss.rsp[0] - 40);
+	expect_eq("CPL 3 #UD: pushed CS is the user CS", trap_last.cs, USER_CS);
+	expect_eq("CPL 3 #UD: pushed SS is the user SS", trap_last.ss, USER_SS);
+	expect_eq("CPL 3 #UD: pushed RSP is the user RSP", trap_last.rsp, user_rsp_at_fault);
+	expect_eq("CPL 3 #UD: frame at TSS.RSP0", trap_last.frame_rip_addr, tss.rsp[0] - 40);
 	ok = user_call(user_ud2_keeps_registers, 0x1234567890abcdefull);
 	expect_eq("IRETQ back to CPL 3 with the registers intact", ok, 1);
 }
@@ -294,7 +277,7 @@ static uint64_t user_int3(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 1f(%%rip), %0\n\t"
-			 "int3\n1:"
+					   "int3\n1:"
 			 : "=r"(after)
 			 :
 			 : "memory");
@@ -308,7 +291,7 @@ static uint64_t user_int_3(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 1f(%%rip), %0\n\t"
-			 ".byte 0xcd, 0x03\n1:"
+					   ".byte 0xcd, 0x03\n1:"
 			 : "=r"(after)
 			 :
 			 : "memory");
@@ -321,7 +304,7 @@ static uint64_t user_int_4(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\t.byte 0xcd, 0x04\n1:"
+					   "2:\t.byte 0xcd, 0x04\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -339,19 +322,16 @@ static void check_user_int(void)
 	if (trap_last.count == 1 && !(trap_last.rflags & FL_RF))
 		pass("a trap pushes RFLAGS.RF = 0");
 	else
-		fail("a trap pushes RFLAGS.RF = 0", "pushed RFLAGS 0x%llx",
-		     (unsigned long long)trap_last.rflags);
+		fail("a trap pushes RFLAGS.RF = 0", "pushed RFLAGS 0x%llx", (unsigned long long)trap_last.rflags);
 	trap_clear();
 	at = user_call(user_int_3, 0);
 	expect_trap("CPL 3 INT 3 (CD 03): RIP after the INT", VEC_BP, 0, at);
-	expect_eq("CPL 3 INT 3: frame at TSS.RSP0", trap_last.frame_rip_addr,
-		  tss.rsp[0] - 40);
+	expect_eq("CPL 3 INT 3: frame at TSS.RSP0", trap_last.frame_rip_addr, tss.rsp[0] - 40);
 
 	trap_set_gate(4, 3, 0, ACC_INT_GATE);
 	trap_clear();
 	at = user_call(user_int_4, 0);
-	expect_trap("CPL 3 INT 4 through a DPL 3 gate: RIP after the INT", 4,
-		    0, at + 2);
+	expect_trap("CPL 3 INT 4 through a DPL 3 gate: RIP after the INT", 4, 0, at + 2);
 	trap_set_gate(4, 0, 0, ACC_INT_GATE);
 }
 
@@ -362,7 +342,7 @@ static uint64_t user_hlt(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\thlt\n1:"
+					   "2:\thlt\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -375,7 +355,7 @@ static uint64_t user_read_cr0(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tmovq %%cr0, %%rax\n1:"
+					   "2:\tmovq %%cr0, %%rax\n1:"
 			 : "=r"(at)
 			 :
 			 : "rax", "memory");
@@ -388,7 +368,7 @@ static uint64_t user_cli(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tcli\n1:"
+					   "2:\tcli\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -401,7 +381,7 @@ static uint64_t user_inb(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tinb $0x80, %%al\n1:"
+					   "2:\tinb $0x80, %%al\n1:"
 			 : "=r"(at)
 			 :
 			 : "rax", "memory");
@@ -423,8 +403,7 @@ static void check_user_privilege(void)
 	expect_trap("CPL 3 CLI with IOPL 0: #GP(0)", VEC_GP, 0, at);
 	trap_clear();
 	at = user_call(user_inb, 0);
-	expect_trap("CPL 3 IN with IOPL 0 and no I/O bitmap: #GP(0)", VEC_GP,
-		    0, at);
+	expect_trap("CPL 3 IN with IOPL 0 and no I/O bitmap: #GP(0)", VEC_GP, 0, at);
 }
 
 /* IRETQ to CPL 3 loads null into DS/ES/FS/GS that hold a segment of a
@@ -433,8 +412,7 @@ static void check_user_privilege(void)
 static uint64_t user_read_data_segments(uint64_t arg)
 {
 	(void)arg;
-	return ((uint64_t)read_ds() << 32) | ((uint64_t)read_es() << 16) |
-	       read_gs();
+	return ((uint64_t)read_ds() << 32) | ((uint64_t)read_es() << 16) | read_gs();
 }
 
 static void check_iret_nulls_segments(void)
@@ -445,8 +423,7 @@ static void check_iret_nulls_segments(void)
 	user_ds = SEL_KDATA;
 	segs = user_call(user_read_data_segments, 0);
 	user_ds = USER_SS;
-	expect_eq("IRETQ to CPL 3 nulls DS, ES and GS holding DPL 0 data",
-		  segs, 0);
+	expect_eq("IRETQ to CPL 3 nulls DS, ES and GS holding DPL 0 data", segs, 0);
 }
 
 /* --- RFLAGS on delivery ---------------------------------------------- */
@@ -470,16 +447,14 @@ static void check_gate_types(void)
 	if (handler_rflags && !(handler_rflags & FL_IF))
 		pass("an interrupt gate clears IF");
 	else
-		fail("an interrupt gate clears IF", "handler RFLAGS 0x%llx",
-		     (unsigned long long)handler_rflags);
+		fail("an interrupt gate clears IF", "handler RFLAGS 0x%llx", (unsigned long long)handler_rflags);
 	trap_set_gate(VEC_BP, 3, 0, ACC_TRAP_GATE);
 	handler_rflags = 0;
 	user_call(user_int3, 0);
 	if (handler_rflags & FL_IF)
 		pass("a trap gate keeps IF");
 	else
-		fail("a trap gate keeps IF", "handler RFLAGS 0x%llx",
-		     (unsigned long long)handler_rflags);
+		fail("a trap gate keeps IF", "handler RFLAGS 0x%llx", (unsigned long long)handler_rflags);
 	user_rflags = 0x2;
 	trap_set_gate(VEC_BP, 0, 0, ACC_INT_GATE);
 	trap_set_handler(VEC_BP, 0);
@@ -517,8 +492,7 @@ static void check_single_step(void)
 	trap_clear();
 	second = user_call(user_single_step, 0);
 	trap_set_handler(VEC_DB, 0);
-	expect_trap("TF: #DB after the instruction that follows POPF", VEC_DB,
-		    0, second);
+	expect_trap("TF: #DB after the instruction that follows POPF", VEC_DB, 0, second);
 }
 
 int main(void)

@@ -20,16 +20,15 @@ struct range {
 };
 
 static const struct range skipped[] = {
-	{ 0xe8, 0xe8 },   /* hypercall */
-	{ 0xf4, 0xf7 },   /* debug exit */
+	{ 0xe8, 0xe8 },	  /* hypercall */
+	{ 0xf4, 0xf7 },	  /* debug exit */
 	{ 0x3f8, 0x3ff }, /* COM1 */
 };
 
 static bool is_skipped(uint32_t port, uint32_t width)
 {
 	for (unsigned int i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++)
-		if (port <= skipped[i].last &&
-		    port + width - 1 >= skipped[i].first)
+		if (port <= skipped[i].last && port + width - 1 >= skipped[i].first)
 			return true;
 	return false;
 }

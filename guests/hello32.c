@@ -30,13 +30,10 @@ static void check_segments(void)
 	uint16_t fs = read_fs(), gs = read_gs();
 
 	expect_eq("CS is 0x18", read_cs(), SEL_CODE32);
-	if (ds == SEL_DATA32 && es == SEL_DATA32 && ss == SEL_DATA32 &&
-	    fs == SEL_DATA32 && gs == SEL_DATA32)
+	if (ds == SEL_DATA32 && es == SEL_DATA32 && ss == SEL_DATA32 && fs == SEL_DATA32 && gs == SEL_DATA32)
 		pass("data segments are 0x10");
 	else
-		fail("data segments are 0x10",
-		     "DS=0x%x ES=0x%x SS=0x%x FS=0x%x GS=0x%x", ds, es, ss, fs,
-		     gs);
+		fail("data segments are 0x10", "DS=0x%x ES=0x%x SS=0x%x FS=0x%x GS=0x%x", ds, es, ss, fs, gs);
 }
 
 /* Descriptor fields, from the 8 bytes of a GDT entry. */
@@ -60,8 +57,7 @@ static uint32_t desc_limit(uint64_t d)
 	return (d & DESC_G) ? (limit << 12) | 0xfff : limit;
 }
 
-static void check_descriptor(const char *name, uint64_t d, uint64_t must_set,
-			     uint64_t must_clear, bool flat)
+static void check_descriptor(const char *name, uint64_t d, uint64_t must_set, uint64_t must_clear, bool flat)
 {
 	if ((d & must_set) == must_set && !(d & must_clear) &&
 	    (!flat || (desc_base(d) == 0 && desc_limit(d) == 0xffffffff)))
@@ -77,19 +73,14 @@ static void check_gdt(void)
 	const uint64_t *gdt = (const uint64_t *)g.base;
 
 	if (g.base != 0x1000 || g.limit < 4 * 8 - 1) {
-		fail("GDT at 0x1000", "GDTR base 0x%lx, limit 0x%x", g.base,
-		     g.limit);
+		fail("GDT at 0x1000", "GDTR base 0x%lx, limit 0x%x", g.base, g.limit);
 		return;
 	}
 	pass("GDT at 0x1000");
-	check_descriptor("GDT 0x08 is 64-bit code", gdt[1],
-			 DESC_P | DESC_S | DESC_TYPE_CODE | DESC_L, DESC_DB,
-			 false);
-	check_descriptor("GDT 0x10 is flat 32-bit data", gdt[2],
-			 DESC_P | DESC_S | DESC_TYPE_WRITABLE | DESC_DB,
+	check_descriptor("GDT 0x08 is 64-bit code", gdt[1], DESC_P | DESC_S | DESC_TYPE_CODE | DESC_L, DESC_DB, false);
+	check_descriptor("GDT 0x10 is flat 32-bit data", gdt[2], DESC_P | DESC_S | DESC_TYPE_WRITABLE | DESC_DB,
 			 DESC_TYPE_CODE | DESC_L, true);
-	check_descriptor("GDT 0x18 is flat 32-bit code", gdt[3],
-			 DESC_P | DESC_S | DESC_TYPE_CODE | DESC_DB, DESC_L,
+	check_descriptor("GDT 0x18 is flat 32-bit code", gdt[3], DESC_P | DESC_S | DESC_TYPE_CODE | DESC_DB, DESC_L,
 			 true);
 }
 
@@ -98,14 +89,12 @@ static void check_entry_registers(void)
 	const struct boot_regs *r = &boot_regs;
 
 	expect_eq("EFLAGS is 0x2 at entry", r->eflags, 0x2);
-	if (!(r->eax | r->ebx | r->ecx | r->edx | r->esi | r->edi | r->ebp |
-	      r->esp))
+	if (!(r->eax | r->ebx | r->ecx | r->edx | r->esi | r->edi | r->ebp | r->esp))
 		pass("general-purpose registers zero at entry");
 	else
 		fail("general-purpose registers zero at entry",
-		     "EAX=%x EBX=%x ECX=%x EDX=%x ESI=%x EDI=%x EBP=%x ESP=%x",
-		     r->eax, r->ebx, r->ecx, r->edx, r->esi, r->edi, r->ebp,
-		     r->esp);
+		     "EAX=%x EBX=%x ECX=%x EDX=%x ESI=%x EDI=%x EBP=%x ESP=%x", r->eax, r->ebx, r->ecx, r->edx, r->esi,
+		     r->edi, r->ebp, r->esp);
 }
 
 int main(void)

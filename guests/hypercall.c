@@ -19,16 +19,14 @@
 static const char console_msg[] = "via hypercall: console ok\n";
 static char bulk[BULK_SIZE];
 
-static void expect_efault(const char *name, unsigned long gpa,
-			  unsigned long len)
+static void expect_efault(const char *name, unsigned long gpa, unsigned long len)
 {
 	long r = hc_console_write(gpa, len);
 
 	if (r == HC_EFAULT)
 		pass(name);
 	else
-		fail(name, "console_write(0x%lx, 0x%lx) returned %ld", gpa,
-		     len, r);
+		fail(name, "console_write(0x%lx, 0x%lx) returned %ld", gpa, len, r);
 }
 
 static void test_console_write(void)
@@ -39,20 +37,14 @@ static void test_console_write(void)
 
 	r = hc_console_write(msg, len);
 	expect_eq("console_write returns the length", (uint64_t)r, len);
-	expect_eq("console_write of 0 bytes returns 0",
-		  (uint64_t)hc_console_write(msg, 0), 0);
-	expect_efault("console_write outside RAM returns -EFAULT", 0xfff00000,
-		      16);
+	expect_eq("console_write of 0 bytes returns 0", (uint64_t)hc_console_write(msg, 0), 0);
+	expect_efault("console_write outside RAM returns -EFAULT", 0xfff00000, 16);
 	/* The address must not be cut to 32 bits: this is msg + 4 GiB. */
-	expect_efault("console_write above 4 GiB returns -EFAULT",
-		      msg + 0x100000000ul, len);
-	expect_efault("console_write running past RAM end returns -EFAULT",
-		      RAM_END - 16, 32);
-	expect_efault("console_write with a huge length returns -EFAULT", msg,
-		      0x40000000);
+	expect_efault("console_write above 4 GiB returns -EFAULT", msg + 0x100000000ul, len);
+	expect_efault("console_write running past RAM end returns -EFAULT", RAM_END - 16, 32);
+	expect_efault("console_write with a huge length returns -EFAULT", msg, 0x40000000);
 	/* msg + len wraps around to 1: a naive "end <= RAM size" accepts it. */
-	expect_efault("console_write with a wrapping range returns -EFAULT",
-		      msg, -msg + 1);
+	expect_efault("console_write with a wrapping range returns -EFAULT", msg, -msg + 1);
 }
 
 /* 80 lines of 64 bytes: "bulk NN " and 55 letters from 'a' + NN on. */
@@ -84,8 +76,7 @@ static void test_console_write_limit(void)
 
 	fill_bulk();
 	while (done < BULK_SIZE) {
-		long r = hc_console_write((unsigned long)bulk + done,
-					  BULK_SIZE - done);
+		long r = hc_console_write((unsigned long)bulk + done, BULK_SIZE - done);
 
 		calls++;
 		if (r <= 0 || r > HC_MAX_WRITE) {
@@ -113,8 +104,7 @@ static void test_clock(void)
 	if (t1 >= t0)
 		pass("clock_monotonic does not go backwards");
 	else
-		fail("clock_monotonic does not go backwards",
-		     "0x%llx then 0x%llx", (unsigned long long)t0,
+		fail("clock_monotonic does not go backwards", "0x%llx then 0x%llx", (unsigned long long)t0,
 		     (unsigned long long)t1);
 	for (volatile unsigned int i = 0; i < 10000; i++)
 		;
@@ -122,21 +112,19 @@ static void test_clock(void)
 	if (t2 > t1)
 		pass("clock_monotonic advances over a busy loop");
 	else
-		fail("clock_monotonic advances over a busy loop",
-		     "0x%llx then 0x%llx", (unsigned long long)t1,
+		fail("clock_monotonic advances over a busy loop", "0x%llx then 0x%llx", (unsigned long long)t1,
 		     (unsigned long long)t2);
 }
 
 static void test_unknown(void)
 {
-	expect_eq("unknown hypercall 200 returns -KVM_ENOSYS",
-		  (uint64_t)hypercall(200, 0, 0, 0, 0), (uint64_t)HC_ENOSYS);
-	/* Low byte 0 (abi_version), but the number is the whole of RAX. */
-	expect_eq("hypercall 0x100 is unknown (all of RAX counts)",
-		  (uint64_t)hypercall(0x100, 0, 0, 0, 0), (uint64_t)HC_ENOSYS);
-	expect_eq("hypercall 0x100000003 is unknown (all of RAX counts)",
-		  (uint64_t)hypercall(0x100000003ul, 0, 0, 0, 0),
+	expect_eq("unknown hypercall 200 returns -KVM_ENOSYS", (uint64_t)hypercall(200, 0, 0, 0, 0),
 		  (uint64_t)HC_ENOSYS);
+	/* Low byte 0 (abi_version), but the number is the whole of RAX. */
+	expect_eq("hypercall 0x100 is unknown (all of RAX counts)", (uint64_t)hypercall(0x100, 0, 0, 0, 0),
+		  (uint64_t)HC_ENOSYS);
+	expect_eq("hypercall 0x100000003 is unknown (all of RAX counts)",
+		  (uint64_t)hypercall(0x100000003ul, 0, 0, 0, 0), (uint64_t)HC_ENOSYS);
 }
 
 int main(void)

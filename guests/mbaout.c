@@ -27,8 +27,7 @@ static void check_bss(void)
 	const char *name = ".bss zeroed up to bss_end_addr";
 
 	if ((uintptr_t)bss_probe != (uintptr_t)__load_end) {
-		fail(name, "probe at %p, load_end_addr %p", (void *)bss_probe,
-		     (void *)__load_end);
+		fail(name, "probe at %p, load_end_addr %p", (void *)bss_probe, (void *)__load_end);
 		return;
 	}
 	for (uint32_t i = 0; i < PROBE_SIZE; i++) {

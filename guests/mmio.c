@@ -9,7 +9,7 @@
 
 #include "test.h"
 
-#define RAM_END 0x10000000ul  /* default --mem, 256 MiB */
+#define RAM_END 0x10000000ul /* default --mem, 256 MiB */
 #define UNBACKED_A 0xc0000000ul
 #define UNBACKED_B 0xfebf0000ul
 #define SPRAY_BASE 0xc0010000ul /* 64 KiB written with a pattern */
@@ -60,8 +60,7 @@ static inline void mmio_write64(uintptr_t a, uint64_t v)
 	__asm__ volatile("movq %0, (%1)" : : "r"(v), "r"(a) : "memory");
 }
 
-static void test_reads(uintptr_t a, const char *n8, const char *n16,
-		       const char *n32, const char *n64)
+static void test_reads(uintptr_t a, const char *n8, const char *n16, const char *n32, const char *n64)
 {
 	expect_eq(n8, mmio_read8(a), 0xff);
 	expect_eq(n16, mmio_read16(a + 2), 0xffff);
@@ -74,17 +73,14 @@ static void test_ram_end(void)
 	uintptr_t last = RAM_END - 8;
 
 	mmio_write64(last, 0x0123456789abcdefull);
-	expect_eq("the last RAM qword below 256 MiB holds a write",
-		  mmio_read64(last), 0x0123456789abcdefull);
-	expect_eq("the first byte past RAM reads 0xff", mmio_read8(RAM_END),
-		  0xff);
+	expect_eq("the last RAM qword below 256 MiB holds a write", mmio_read64(last), 0x0123456789abcdefull);
+	expect_eq("the first byte past RAM reads 0xff", mmio_read8(RAM_END), 0xff);
 }
 
 static void test_write_ignored(void)
 {
 	mmio_write32(UNBACKED_A, 0x12345678);
-	expect_eq("a write to unbacked MMIO is ignored",
-		  mmio_read32(UNBACKED_A), 0xffffffff);
+	expect_eq("a write to unbacked MMIO is ignored", mmio_read32(UNBACKED_A), 0xffffffff);
 }
 
 static void test_spray(void)
@@ -94,8 +90,7 @@ static void test_spray(void)
 	for (uint32_t i = 0; i < SPRAY_WRITES; i++)
 		mmio_write32(SPRAY_BASE + i * SPRAY_STRIDE, 0xa5a50000u | i);
 	if (mmio_read32(SPRAY_BASE) == 0xffffffff &&
-	    mmio_read32(SPRAY_BASE + (SPRAY_WRITES - 1) * SPRAY_STRIDE) ==
-		    0xffffffff)
+	    mmio_read32(SPRAY_BASE + (SPRAY_WRITES - 1) * SPRAY_STRIDE) == 0xffffffff)
 		pass(name);
 	else
 		fail(name, "a read after the writes was not all ones");
@@ -104,14 +99,10 @@ static void test_spray(void)
 int main(void)
 {
 	printf("MMIO tests\n");
-	test_reads(UNBACKED_A, "8-bit read at 0xc0000000 is all ones",
-		   "16-bit read at 0xc0000002 is all ones",
-		   "32-bit read at 0xc0000004 is all ones",
-		   "64-bit read at 0xc0000008 is all ones");
-	test_reads(UNBACKED_B, "8-bit read at 0xfebf0000 is all ones",
-		   "16-bit read at 0xfebf0002 is all ones",
-		   "32-bit read at 0xfebf0004 is all ones",
-		   "64-bit read at 0xfebf0008 is all ones");
+	test_reads(UNBACKED_A, "8-bit read at 0xc0000000 is all ones", "16-bit read at 0xc0000002 is all ones",
+		   "32-bit read at 0xc0000004 is all ones", "64-bit read at 0xc0000008 is all ones");
+	test_reads(UNBACKED_B, "8-bit read at 0xfebf0000 is all ones", "16-bit read at 0xfebf0002 is all ones",
+		   "32-bit read at 0xfebf0004 is all ones", "64-bit read at 0xfebf0008 is all ones");
 	test_ram_end();
 	test_write_ignored();
 	test_spray();

@@ -31,12 +31,10 @@
 #define RAM_SIZE (64 * MIB) /* --mem 64M */
 #define CMDLINE "rv-test one two"
 /* Exactly the bytes of tests/guests/multiboot-module.txt: keep in step. */
-#define MODULE_TEXT                 \
-	"Ringvisor multiboot module 0\n" \
+#define MODULE_TEXT                                                                                                    \
+	"Ringvisor multiboot module 0\n"                                                                               \
 	"The guest compares these bytes: 0123456789 ~!@#$%^&*()\n"
-#define REQUIRED_FLAGS                                                 \
-	(MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MMAP | \
-	 MB_INFO_LOADER_NAME)
+#define REQUIRED_FLAGS (MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MMAP | MB_INFO_LOADER_NAME)
 
 extern char __image_start[], _end[];
 
@@ -68,14 +66,11 @@ static void check_memory_sizes(const struct mb_info *mbi)
 	if (mbi->mem_lower > 0 && mbi->mem_lower <= 640)
 		pass("mem_lower is at most 640 KiB");
 	else
-		fail("mem_lower is at most 640 KiB", "mem_lower = %u",
-		     mbi->mem_lower);
+		fail("mem_lower is at most 640 KiB", "mem_lower = %u", mbi->mem_lower);
 	if (mbi->mem_upper > min && mbi->mem_upper <= max)
 		pass("mem_upper matches 64 MiB of RAM");
 	else
-		fail("mem_upper matches 64 MiB of RAM",
-		     "mem_upper = %u KiB, want %u-%u", mbi->mem_upper, min + 1,
-		     max);
+		fail("mem_upper matches 64 MiB of RAM", "mem_upper = %u KiB, want %u-%u", mbi->mem_upper, min + 1, max);
 }
 
 /* Ringvisor passes --append as is; GRUB and QEMU put the kernel's path
@@ -114,8 +109,7 @@ static void check_loader_name(const struct mb_info *mbi)
 	if (name && n > 0 && n < 256 && name[n] == '\0')
 		pass("boot loader name");
 	else
-		fail("boot loader name", "not a short printable string at 0x%x",
-		     mbi->boot_loader_name);
+		fail("boot loader name", "not a short printable string at 0x%x", mbi->boot_loader_name);
 }
 
 static bool overlaps_image(uint32_t start, uint32_t end)
@@ -125,21 +119,17 @@ static bool overlaps_image(uint32_t start, uint32_t end)
 
 static void check_module(const struct mb_info *mbi)
 {
-	const struct mb_module *mod =
-		(const struct mb_module *)(uintptr_t)mbi->mods_addr;
+	const struct mb_module *mod = (const struct mb_module *)(uintptr_t)mbi->mods_addr;
 	size_t want = sizeof(MODULE_TEXT) - 1;
 
 	if (mbi->mods_count != 1 || !mod) {
-		fail("module 0 content", "mods_count = %u, mods_addr = 0x%x",
-		     mbi->mods_count, mbi->mods_addr);
+		fail("module 0 content", "mods_count = %u, mods_addr = 0x%x", mbi->mods_count, mbi->mods_addr);
 		return;
 	}
 	if (mod->mod_end - mod->mod_start != want)
-		fail("module 0 content", "0x%x-0x%x is %u bytes, want %u",
-		     mod->mod_start, mod->mod_end,
+		fail("module 0 content", "0x%x-0x%x is %u bytes, want %u", mod->mod_start, mod->mod_end,
 		     mod->mod_end - mod->mod_start, (unsigned int)want);
-	else if (memcmp((const void *)(uintptr_t)mod->mod_start, MODULE_TEXT,
-			want))
+	else if (memcmp((const void *)(uintptr_t)mod->mod_start, MODULE_TEXT, want))
 		fail("module 0 content", "bytes differ");
 	else
 		pass("module 0 content");
@@ -147,37 +137,30 @@ static void check_module(const struct mb_info *mbi)
 	if (mod->mod_start % 4096 == 0)
 		pass("module 0 is page-aligned");
 	else
-		fail("module 0 is page-aligned", "mod_start = 0x%x",
-		     mod->mod_start);
+		fail("module 0 is page-aligned", "mod_start = 0x%x", mod->mod_start);
 	if (!overlaps_image(mod->mod_start, mod->mod_end) &&
 	    !overlaps_image(mbi->mods_addr, mbi->mods_addr + sizeof(*mod)))
 		pass("module 0 lies outside the kernel image");
 	else
-		fail("module 0 lies outside the kernel image",
-		     "module 0x%x-0x%x, list at 0x%x, image 0x%x-0x%x",
-		     mod->mod_start, mod->mod_end, mbi->mods_addr,
-		     (unsigned int)(uintptr_t)__image_start,
+		fail("module 0 lies outside the kernel image", "module 0x%x-0x%x, list at 0x%x, image 0x%x-0x%x",
+		     mod->mod_start, mod->mod_end, mbi->mods_addr, (unsigned int)(uintptr_t)__image_start,
 		     (unsigned int)(uintptr_t)_end);
 }
 
 /* Walks the memory map; returns false (after a FAIL) if it is malformed.
  * *covering is set if one available entry spans [1 MiB, 63 MiB), and
  * *beyond_ram if any available entry reaches past the end of RAM. */
-static bool walk_mmap(const struct mb_info *mbi, bool *covering,
-		      bool *beyond_ram)
+static bool walk_mmap(const struct mb_info *mbi, bool *covering, bool *beyond_ram)
 {
 	uint32_t off = 0;
 
 	*covering = *beyond_ram = false;
 	while (off < mbi->mmap_length) {
-		const struct mb_mmap_entry *e =
-			(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr +
-								  off);
+		const struct mb_mmap_entry *e = (const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + off);
 		uint64_t end = e->base_addr + e->length;
 
 		if (e->size < 20 || off + e->size + 4 > mbi->mmap_length) {
-			fail("memory map", "bad entry size %u at offset %u",
-			     e->size, off);
+			fail("memory map", "bad entry size %u at offset %u", e->size, off);
 			return false;
 		}
 		if (e->type == MB_MEMORY_AVAILABLE) {
@@ -196,8 +179,7 @@ static void check_mmap(const struct mb_info *mbi)
 	bool covering, beyond_ram;
 
 	if (!mbi->mmap_addr || mbi->mmap_length < 24) {
-		fail("memory map", "mmap_addr = 0x%x, mmap_length = %u",
-		     mbi->mmap_addr, mbi->mmap_length);
+		fail("memory map", "mmap_addr = 0x%x, mmap_length = %u", mbi->mmap_addr, mbi->mmap_length);
 		return;
 	}
 	if (!walk_mmap(mbi, &covering, &beyond_ram))
@@ -205,25 +187,21 @@ static void check_mmap(const struct mb_info *mbi)
 	if (covering)
 		pass("memory map: RAM from 1 MiB is available");
 	else
-		fail("memory map: RAM from 1 MiB is available",
-		     "no type 1 entry covers 1 MiB to 63 MiB");
+		fail("memory map: RAM from 1 MiB is available", "no type 1 entry covers 1 MiB to 63 MiB");
 	if (!beyond_ram)
 		pass("memory map: nothing available past 64 MiB");
 	else
-		fail("memory map: nothing available past 64 MiB",
-		     "a type 1 entry ends past 0x%x", RAM_SIZE);
+		fail("memory map: nothing available past 64 MiB", "a type 1 entry ends past 0x%x", RAM_SIZE);
 }
 
 int main(uint32_t magic, const struct mb_info *mbi)
 {
 	printf("Hello from a Multiboot kernel\n");
-	if (!expect_eq("EAX holds the Multiboot magic", magic,
-		       MB_BOOTLOADER_MAGIC))
+	if (!expect_eq("EAX holds the Multiboot magic", magic, MB_BOOTLOADER_MAGIC))
 		test_done();
 	check_cpu_state();
 	if ((mbi->flags & REQUIRED_FLAGS) != REQUIRED_FLAGS) {
-		fail("info flags", "flags = 0x%x, want bits 0x%x", mbi->flags,
-		     REQUIRED_FLAGS);
+		fail("info flags", "flags = 0x%x, want bits 0x%x", mbi->flags, REQUIRED_FLAGS);
 		test_done();
 	}
 	pass("info flags: mem, cmdline, mods, mmap, boot loader name");

@@ -55,19 +55,13 @@ static uint64_t read64(uint64_t va)
 {
 	uint64_t v = 0;
 
-	__asm__ volatile(TRAP_RESUME_AT_1F "movq (%1), %0\n1:"
-			 : "+r"(v)
-			 : "r"(va)
-			 : "memory");
+	__asm__ volatile(TRAP_RESUME_AT_1F "movq (%1), %0\n1:" : "+r"(v) : "r"(va) : "memory");
 	return v;
 }
 
 static void write64(uint64_t va, uint64_t v)
 {
-	__asm__ volatile(TRAP_RESUME_AT_1F "movq %1, (%0)\n1:"
-			 :
-			 : "r"(va), "r"(v)
-			 : "memory");
+	__asm__ volatile(TRAP_RESUME_AT_1F "movq %1, (%0)\n1:" : : "r"(va), "r"(v) : "memory");
 }
 
 /* Calls the code at va (a RET); the stack is put back if the fetch
@@ -75,12 +69,11 @@ static void write64(uint64_t va, uint64_t v)
 static void call_at(uint64_t va)
 {
 	__asm__ volatile(TRAP_RESUME_AT_1F "movq %%rsp, %%rbx\n\t"
-			 "call *%0\n"
-			 "1:\tmovq %%rbx, %%rsp"
+					   "call *%0\n"
+					   "1:\tmovq %%rbx, %%rsp"
 			 :
 			 : "r"(va)
-			 : "rbx", "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9",
-			   "r10", "r11", "memory");
+			 : "rbx", "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
 }
 
 static uint64_t user_read(uint64_t va)
@@ -102,17 +95,14 @@ static uint64_t user_call_at(uint64_t va)
 
 static void expect_pf(const char *name, uint32_t error, uint64_t cr2)
 {
-	if (trap_last.count == 1 && trap_last.vector == VEC_PF &&
-	    trap_last.error == error && trap_last.cr2 == cr2)
+	if (trap_last.count == 1 && trap_last.vector == VEC_PF && trap_last.error == error && trap_last.cr2 == cr2)
 		pass(name);
 	else
 		fail(name,
 		     "%u trap(s), vector %lld error 0x%llx CR2 0x%llx; want "
 		     "#PF error 0x%x CR2 0x%llx",
-		     trap_last.count, (long long)trap_last.vector,
-		     (unsigned long long)trap_last.error,
-		     (unsigned long long)trap_last.cr2, error,
-		     (unsigned long long)cr2);
+		     trap_last.count, (long long)trap_last.vector, (unsigned long long)trap_last.error,
+		     (unsigned long long)trap_last.cr2, error, (unsigned long long)cr2);
 }
 
 static void check_not_present(void)
@@ -120,24 +110,20 @@ static void check_not_present(void)
 	set_pte(PG_ABSENT, 0);
 	trap_clear();
 	read64(PG_ABSENT + 0x123);
-	expect_pf("read of a not-present page: #PF(0), CR2", 0,
-		  PG_ABSENT + 0x123);
+	expect_pf("read of a not-present page: #PF(0), CR2", 0, PG_ABSENT + 0x123);
 	trap_clear();
 	write64(PG_ABSENT + 0x458, 1);
-	expect_pf("write to a not-present page: #PF(W), CR2", PF_W,
-		  PG_ABSENT + 0x458);
+	expect_pf("write to a not-present page: #PF(W), CR2", PF_W, PG_ABSENT + 0x458);
 	trap_clear();
 	user_call(user_read, PG_ABSENT + 8);
-	expect_pf("CPL 3 read of a not-present page: #PF(U)", PF_U,
-		  PG_ABSENT + 8);
+	expect_pf("CPL 3 read of a not-present page: #PF(U)", PF_U, PG_ABSENT + 8);
 	/* An 8-byte write whose second half is in an absent page: CR2 is the
 	 * first byte of that page. What the first half left is not checked:
 	 * the SDM does not say. */
 	set_pte(PG_ABSENT2, 0);
 	trap_clear();
 	write64(PG_ABSENT2 - 4, 0);
-	expect_pf("write across into a not-present page: CR2 at its start",
-		  PF_W, PG_ABSENT2);
+	expect_pf("write across into a not-present page: CR2 at its start", PF_W, PG_ABSENT2);
 	set_pte(PG_ABSENT, PG_ABSENT | RW);
 	set_pte(PG_ABSENT2, PG_ABSENT2 | RW);
 }
@@ -151,8 +137,7 @@ static void check_write_protect(void)
 	set_pte(PG_READONLY, PG_READONLY | PTE_P | PTE_U);
 	trap_clear();
 	write64(PG_READONLY + 0x10, 2);
-	expect_pf("CR0.WP=1: CPL 0 write to a read-only page: #PF(P|W)",
-		  PF_P | PF_W, PG_READONLY + 0x10);
+	expect_pf("CR0.WP=1: CPL 0 write to a read-only page: #PF(P|W)", PF_P | PF_W, PG_READONLY + 0x10);
 	write_cr0(cr0 & ~CR0_WP);
 	trap_clear();
 	write64(PG_READONLY, 3);
@@ -160,13 +145,11 @@ static void check_write_protect(void)
 	if (!trap_last.count && *p == 3)
 		pass("CR0.WP=0: CPL 0 write to a read-only page succeeds");
 	else
-		fail("CR0.WP=0: CPL 0 write to a read-only page succeeds",
-		     "%u trap(s), value %llu", trap_last.count,
+		fail("CR0.WP=0: CPL 0 write to a read-only page succeeds", "%u trap(s), value %llu", trap_last.count,
 		     (unsigned long long)*p);
 	trap_clear();
 	user_call(user_write, PG_READONLY + 0x20);
-	expect_pf("CPL 3 write to a read-only page: #PF(P|W|U)",
-		  PF_P | PF_W | PF_U, PG_READONLY + 0x20);
+	expect_pf("CPL 3 write to a read-only page: #PF(P|W|U)", PF_P | PF_W | PF_U, PG_READONLY + 0x20);
 	trap_clear();
 	user_call(user_read, PG_READONLY);
 	expect_no_trap("CPL 3 read of a read-only user page");
@@ -180,12 +163,10 @@ static void check_user_supervisor(void)
 	set_pte(PG_SUPER, PG_SUPER | PTE_P | PTE_W);
 	trap_clear();
 	user_call(user_read, PG_SUPER + 0x30);
-	expect_pf("CPL 3 read of a supervisor page: #PF(P|U)", PF_P | PF_U,
-		  PG_SUPER + 0x30);
+	expect_pf("CPL 3 read of a supervisor page: #PF(P|U)", PF_P | PF_U, PG_SUPER + 0x30);
 	trap_clear();
 	user_call(user_write, PG_SUPER + 0x38);
-	expect_pf("CPL 3 write to a supervisor page: #PF(P|W|U)",
-		  PF_P | PF_W | PF_U, PG_SUPER + 0x38);
+	expect_pf("CPL 3 write to a supervisor page: #PF(P|W|U)", PF_P | PF_W | PF_U, PG_SUPER + 0x38);
 	trap_clear();
 	read64(PG_SUPER);
 	write64(PG_SUPER, 1);
@@ -198,8 +179,7 @@ static void check_user_supervisor(void)
 	write_cr3(read_cr3());
 	trap_clear();
 	user_call(user_read, SUPER_PDE_AREA + 0x40);
-	expect_pf("CPL 3 read, user PTE under a supervisor PDE: #PF(P|U)",
-		  PF_P | PF_U, SUPER_PDE_AREA + 0x40);
+	expect_pf("CPL 3 read, user PTE under a supervisor PDE: #PF(P|U)", PF_P | PF_U, SUPER_PDE_AREA + 0x40);
 	*pde |= PTE_U;
 	write_cr3(read_cr3());
 	trap_clear();
@@ -216,19 +196,16 @@ static void check_reserved_bits(void)
 	set_pte(PG_RSVD, PG_RSVD | RW | PTE_NX);
 	trap_clear();
 	read64(PG_RSVD + 0x18);
-	expect_pf("NX bit with EFER.NXE=0: #PF(P|RSVD)", PF_P | PF_RSVD,
-		  PG_RSVD + 0x18);
+	expect_pf("NX bit with EFER.NXE=0: #PF(P|RSVD)", PF_P | PF_RSVD, PG_RSVD + 0x18);
 	/* The CPU model has 40 physical address bits: 40-51 are reserved. */
 	set_pte(PG_RSVD, PG_RSVD | RW | (1ull << 40));
 	trap_clear();
 	read64(PG_RSVD);
-	expect_pf("PTE address bit 40 (MAXPHYADDR is 40): #PF(P|RSVD)",
-		  PF_P | PF_RSVD, PG_RSVD);
+	expect_pf("PTE address bit 40 (MAXPHYADDR is 40): #PF(P|RSVD)", PF_P | PF_RSVD, PG_RSVD);
 	set_pte(PG_RSVD, PG_RSVD | RW | (1ull << 51));
 	trap_clear();
 	write64(PG_RSVD, 0);
-	expect_pf("PTE address bit 51 on a write: #PF(P|W|RSVD)",
-		  PF_P | PF_W | PF_RSVD, PG_RSVD);
+	expect_pf("PTE address bit 51 on a write: #PF(P|W|RSVD)", PF_P | PF_W | PF_RSVD, PG_RSVD);
 	/* Bits 62:52 are ignored (no protection keys: CR4.PKE is 0). */
 	set_pte(PG_RSVD, PG_RSVD | RW | (1ull << 62) | (1ull << 52));
 	trap_clear();
@@ -240,16 +217,14 @@ static void check_reserved_bits(void)
 	invlpg((void *)ALIAS_PA);
 	trap_clear();
 	read64(ALIAS_PA + 0x100);
-	expect_pf("2 MiB PDE with bit 13 set: #PF(P|RSVD)", PF_P | PF_RSVD,
-		  ALIAS_PA + 0x100);
+	expect_pf("2 MiB PDE with bit 13 set: #PF(P|RSVD)", PF_P | PF_RSVD, ALIAS_PA + 0x100);
 	*pde = saved_pde;
 	invlpg((void *)ALIAS_PA);
 	/* PS is reserved in a PML4E. */
 	pml4[1] = (uintptr_t)pdpt | RW | PTE_PS;
 	trap_clear();
 	read64(RSVD_PML4_VA);
-	expect_pf("PML4E with PS set: #PF(P|RSVD)", PF_P | PF_RSVD,
-		  RSVD_PML4_VA);
+	expect_pf("PML4E with PS set: #PF(P|RSVD)", PF_P | PF_RSVD, RSVD_PML4_VA);
 	pml4[1] = 0;
 	write_cr3(read_cr3());
 }
@@ -261,14 +236,11 @@ static void check_nx(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	trap_clear();
 	call_at(PG_CODE);
-	expect_pf("NXE=1: CPL 0 fetch from an NX page: #PF(P|I)",
-		  PF_P | PF_I, PG_CODE);
-	expect_eq("NXE=1: the #PF RIP is the fetched address", trap_last.rip,
-		  PG_CODE);
+	expect_pf("NXE=1: CPL 0 fetch from an NX page: #PF(P|I)", PF_P | PF_I, PG_CODE);
+	expect_eq("NXE=1: the #PF RIP is the fetched address", trap_last.rip, PG_CODE);
 	trap_clear();
 	user_call(user_call_at, PG_CODE);
-	expect_pf("NXE=1: CPL 3 fetch from an NX page: #PF(P|U|I)",
-		  PF_P | PF_U | PF_I, PG_CODE);
+	expect_pf("NXE=1: CPL 3 fetch from an NX page: #PF(P|U|I)", PF_P | PF_U | PF_I, PG_CODE);
 	trap_clear();
 	read64(PG_CODE);
 	expect_no_trap("NXE=1: read of an NX page");
@@ -279,20 +251,17 @@ static void check_nx(void)
 	set_pte(PG_CODE, 0);
 	trap_clear();
 	call_at(PG_CODE);
-	expect_pf("NXE=1: fetch from a not-present page: #PF(I)", PF_I,
-		  PG_CODE);
+	expect_pf("NXE=1: fetch from a not-present page: #PF(I)", PF_I, PG_CODE);
 	set_pte(PG_CODE, PG_CODE | PTE_P | PTE_W);
 	trap_clear();
 	user_call(user_call_at, PG_CODE);
-	expect_pf("NXE=1: CPL 3 fetch from a supervisor page: #PF(P|U|I)",
-		  PF_P | PF_U | PF_I, PG_CODE);
+	expect_pf("NXE=1: CPL 3 fetch from a supervisor page: #PF(P|U|I)", PF_P | PF_U | PF_I, PG_CODE);
 	/* I/D is reported only with EFER.NXE=1 (or CR4.SMEP) (SDM 4.7). */
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_NXE);
 	set_pte(PG_CODE, 0);
 	trap_clear();
 	call_at(PG_CODE);
-	expect_pf("NXE=0: fetch from a not-present page: #PF(0)", 0,
-		  PG_CODE);
+	expect_pf("NXE=0: fetch from a not-present page: #PF(0)", 0, PG_CODE);
 	set_pte(PG_CODE, PG_CODE | RW);
 }
 
@@ -313,8 +282,7 @@ static void check_accessed_dirty(void)
 	expect_eq("a write sets D", *pte & (PTE_A | PTE_D), PTE_A | PTE_D);
 	set_pte(PG_AD, PG_AD | RW);
 	*(volatile uint64_t *)(PG_AD + 16) = 2;
-	expect_eq("a first write sets both A and D", *pte & (PTE_A | PTE_D),
-		  PTE_A | PTE_D);
+	expect_eq("a first write sets both A and D", *pte & (PTE_A | PTE_D), PTE_A | PTE_D);
 }
 
 static void check_large_pages(void)
@@ -327,19 +295,15 @@ static void check_large_pages(void)
 	alias_pd[0] = ALIAS_PA | RW | PTE_PS;
 	write_cr3(read_cr3());
 	*phys = 0x1122334455667788ull;
-	expect_eq("2 MiB page: read through the alias", *alias,
-		  0x1122334455667788ull);
+	expect_eq("2 MiB page: read through the alias", *alias, 0x1122334455667788ull);
 	*alias = 0x8877665544332211ull;
-	expect_eq("2 MiB page: write through the alias", *phys,
-		  0x8877665544332211ull);
-	expect_eq("2 MiB page: A and D set in the PDE", *pde & (PTE_A | PTE_D),
-		  PTE_A | PTE_D);
+	expect_eq("2 MiB page: write through the alias", *phys, 0x8877665544332211ull);
+	expect_eq("2 MiB page: A and D set in the PDE", *pde & (PTE_A | PTE_D), PTE_A | PTE_D);
 	alias_pd[0] = ALIAS_PA | PTE_P | PTE_U | PTE_PS;
 	invlpg((void *)ALIAS_VA);
 	trap_clear();
 	write64(ALIAS_VA + 0x1ffff8, 0);
-	expect_pf("read-only 2 MiB page: #PF(P|W), CR2", PF_P | PF_W,
-		  ALIAS_VA + 0x1ffff8);
+	expect_pf("read-only 2 MiB page: #PF(P|W), CR2", PF_P | PF_W, ALIAS_VA + 0x1ffff8);
 	pdpt[1] = 0;
 	write_cr3(read_cr3());
 	trap_clear();
@@ -365,8 +329,7 @@ static void check_tlb_flushes(void)
 	expect_eq("INVLPG makes a changed PTE visible", *p, 0xb);
 	*pte = FRAME_A | RW;
 	write_cr3(read_cr3());
-	expect_eq("CR3 reload makes a changed non-global PTE visible", *p,
-		  0xa);
+	expect_eq("CR3 reload makes a changed non-global PTE visible", *p, 0xa);
 
 	write_cr4(cr4 | CR4_PGE);
 	set_pte(PG_REMAP, FRAME_A | RW | PTE_G);
@@ -376,8 +339,7 @@ static void check_tlb_flushes(void)
 	expect_eq("INVLPG makes a changed global PTE visible", *p, 0xb);
 	*pte = FRAME_A | RW | PTE_G;
 	write_cr4(cr4);
-	expect_eq("clearing CR4.PGE makes a changed global PTE visible", *p,
-		  0xa);
+	expect_eq("clearing CR4.PGE makes a changed global PTE visible", *p, 0xa);
 	set_pte(PG_REMAP, PG_REMAP | RW);
 }
 

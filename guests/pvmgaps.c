@@ -36,7 +36,7 @@ static uint64_t do_ud2(void)
 	uint64_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tud2\n1:"
+					   "2:\tud2\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -54,8 +54,7 @@ static void check_absent_gate(void)
 	trap_clear();
 	at = do_ud2();
 	trap_set_gate(VEC_UD, 0, 0, ACC_INT_GATE);
-	expect_trap("#UD through an absent gate: #NP(6 << 3 | IDT | EXT)",
-		    VEC_NP, VEC_UD * 8 + 2 + 1, at);
+	expect_trap("#UD through an absent gate: #NP(6 << 3 | IDT | EXT)", VEC_NP, VEC_UD * 8 + 2 + 1, at);
 }
 
 /* --- software interrupts at CPL 3 ------------------------------------- */
@@ -66,7 +65,7 @@ static uint64_t user_int3(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tint3\n1:"
+					   "2:\tint3\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -79,7 +78,7 @@ static uint64_t user_int_4(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tint $4\n1:"
+					   "2:\tint $4\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -92,7 +91,7 @@ static uint64_t user_int_soft(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tint %1\n1:"
+					   "2:\tint %1\n1:"
 			 : "=r"(at)
 			 : "i"(VEC_SOFT)
 			 : "memory");
@@ -108,34 +107,28 @@ static void check_gate_dpl(void)
 	trap_set_gate(VEC_BP, 0, 0, ACC_INT_GATE);
 	trap_clear();
 	at = user_call(user_int3, 0);
-	expect_trap("CPL 3 INT3 through a DPL 0 gate: #GP(3 << 3 | IDT)",
-		    VEC_GP, VEC_BP * 8 + 2, at);
+	expect_trap("CPL 3 INT3 through a DPL 0 gate: #GP(3 << 3 | IDT)", VEC_GP, VEC_BP * 8 + 2, at);
 	trap_set_gate(VEC_OF, 0, 0, ACC_INT_GATE);
 	trap_clear();
 	at = user_call(user_int_4, 0);
-	expect_trap("CPL 3 INT 4 through a DPL 0 gate: #GP(4 << 3 | IDT)",
-		    VEC_GP, VEC_OF * 8 + 2, at);
+	expect_trap("CPL 3 INT 4 through a DPL 0 gate: #GP(4 << 3 | IDT)", VEC_GP, VEC_OF * 8 + 2, at);
 	/* Absent: #NP, no EXT (a software interrupt is the program's). */
 	trap_set_gate(VEC_OF, 3, 0, ACC_INT_GATE);
 	idt[VEC_OF].attr &= (uint8_t)~ACC_P;
 	trap_clear();
 	at = user_call(user_int_4, 0);
-	expect_trap("CPL 3 INT 4 through an absent gate: #NP(4 << 3 | IDT)",
-		    VEC_NP, VEC_OF * 8 + 2, at);
+	expect_trap("CPL 3 INT 4 through an absent gate: #NP(4 << 3 | IDT)", VEC_NP, VEC_OF * 8 + 2, at);
 	trap_set_gate(VEC_OF, 0, 0, ACC_INT_GATE);
 	trap_set_gate(VEC_SOFT, 3, 0, ACC_INT_GATE);
 	trap_clear();
 	at = user_call(user_int_soft, 0);
-	expect_trap("CPL 3 INT 0x40 through a DPL 3 gate: RIP after the INT",
-		    VEC_SOFT, 0, at + 2);
-	expect_eq("CPL 3 INT 0x40: frame at TSS.RSP0",
-		  trap_last.vector == VEC_SOFT ? trap_last.frame_rip_addr : 0,
+	expect_trap("CPL 3 INT 0x40 through a DPL 3 gate: RIP after the INT", VEC_SOFT, 0, at + 2);
+	expect_eq("CPL 3 INT 0x40: frame at TSS.RSP0", trap_last.vector == VEC_SOFT ? trap_last.frame_rip_addr : 0,
 		  tss.rsp[0] - 40);
 	trap_set_gate(VEC_SOFT, 0, 0, ACC_INT_GATE);
 	trap_clear();
 	at = user_call(user_int_soft, 0);
-	expect_trap("CPL 3 INT 0x40 through a DPL 0 gate: #GP(0x40 << 3 | IDT)",
-		    VEC_GP, VEC_SOFT * 8 + 2, at);
+	expect_trap("CPL 3 INT 0x40 through a DPL 0 gate: #GP(0x40 << 3 | IDT)", VEC_GP, VEC_SOFT * 8 + 2, at);
 }
 
 /* IRETQ to CPL 3 keeps a data segment whose DPL allows CPL 3. */
@@ -227,17 +220,14 @@ static void check_syscall_from_cpl3(void)
 	after = user_call(user_syscall, 0);
 	expect_eq("CPL 3 SYSCALL: CS = STAR[47:32]", sc_cs, SEL_KCODE);
 	expect_eq("CPL 3 SYSCALL: SS = STAR[47:32] + 8", sc_ss, SEL_KDATA);
-	expect_eq("CPL 3 SYSCALL: RCX = RIP of the next instruction", sc_rcx,
-		  after);
-	expect_eq("CPL 3 SYSCALL: R11 = RFLAGS (IF aside)", sc_r11 & ~FL_IF,
-		  0x2 | FL_CF | FL_ZF | FL_DF);
-	expect_eq("CPL 3 SYSCALL: RFLAGS &= ~SFMASK", sc_rflags,
-		  0x2 | FL_CF | FL_ZF);
+	expect_eq("CPL 3 SYSCALL: RCX = RIP of the next instruction", sc_rcx, after);
+	expect_eq("CPL 3 SYSCALL: R11 = RFLAGS (IF aside)", sc_r11 & ~FL_IF, 0x2 | FL_CF | FL_ZF | FL_DF);
+	expect_eq("CPL 3 SYSCALL: RFLAGS &= ~SFMASK", sc_rflags, 0x2 | FL_CF | FL_ZF);
 
 	su_cs = su_mode = 0;
 	sysretl_to((uintptr_t)gaps_user32);
-	expect_eq("SYSRETL: CS = STAR[63:48], RPL 3, compatibility mode",
-		  su_cs << 8 | su_mode, (uint64_t)USER_CS32 << 8 | 1);
+	expect_eq("SYSRETL: CS = STAR[63:48], RPL 3, compatibility mode", su_cs << 8 | su_mode,
+		  (uint64_t)USER_CS32 << 8 | 1);
 }
 
 /* --- SSE switched off ------------------------------------------------------ */
@@ -248,7 +238,7 @@ static uint64_t user_pxor(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tpxor %%xmm0, %%xmm0\n1:"
+					   "2:\tpxor %%xmm0, %%xmm0\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -286,14 +276,14 @@ static void check_kernel_int(void)
 
 	trap_clear();
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 1f(%%rip), %0\n\t"
-			 "int3\n1:"
+					   "int3\n1:"
 			 : "=r"(after)
 			 :
 			 : "memory");
 	expect_trap("CPL 0 INT3: #BP, RIP after the INT3", VEC_BP, 0, after);
 	trap_clear();
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 1f(%%rip), %0\n\t"
-			 "int %1\n1:"
+					   "int %1\n1:"
 			 : "=r"(after)
 			 : "i"(VEC_SOFT)
 			 : "memory");

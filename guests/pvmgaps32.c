@@ -29,7 +29,7 @@ static uint32_t user_int3(uint32_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $1f, %0\n\t"
-			 "int3\n1:"
+					   "int3\n1:"
 			 : "=r"(after)
 			 :
 			 : "memory");
@@ -42,9 +42,9 @@ static uint32_t user_into(uint32_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $1f, %0\n\t"
-			 "movl $0x7fffffff, %%eax\n\t"
-			 "addl $1, %%eax\n\t"
-			 "into\n1:"
+					   "movl $0x7fffffff, %%eax\n\t"
+					   "addl $1, %%eax\n\t"
+					   "into\n1:"
 			 : "=r"(after)
 			 :
 			 : "eax", "cc", "memory");
@@ -57,7 +57,7 @@ static uint32_t user_int_soft(uint32_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $2f, %0\n"
-			 "2:\tint %1\n1:"
+					   "2:\tint %1\n1:"
 			 : "=r"(at)
 			 : "i"(VEC_SOFT)
 			 : "memory");
@@ -75,21 +75,17 @@ static void check_user_int(void)
 	trap_set_gate(VEC_OF, 3, ACC_INT_GATE);
 	trap_clear();
 	at = user_call(user_into, 0);
-	expect_trap("CPL 3 INTO with OF=1: #OF, EIP after the INTO", VEC_OF, 0,
-		    at);
+	expect_trap("CPL 3 INTO with OF=1: #OF, EIP after the INTO", VEC_OF, 0, at);
 	trap_set_gate(VEC_SOFT, 3, ACC_INT_GATE);
 	trap_clear();
 	at = user_call(user_int_soft, 0);
-	expect_trap("CPL 3 INT 0x40 through a DPL 3 gate: EIP after the INT",
-		    VEC_SOFT, 0, at + 2);
+	expect_trap("CPL 3 INT 0x40 through a DPL 3 gate: EIP after the INT", VEC_SOFT, 0, at + 2);
 	expect_eq("CPL 3 INT 0x40: frame on the TSS.ESP0 stack",
-		  trap_last.vector == VEC_SOFT ? trap_last.frame_eip_addr : 0,
-		  tss.esp0 - 20);
+		  trap_last.vector == VEC_SOFT ? trap_last.frame_eip_addr : 0, tss.esp0 - 20);
 	trap_set_gate(VEC_SOFT, 0, ACC_INT_GATE);
 	trap_clear();
 	at = user_call(user_int_soft, 0);
-	expect_trap("CPL 3 INT 0x40 through a DPL 0 gate: #GP(0x40 << 3 | IDT)",
-		    VEC_GP, VEC_SOFT * 8 + 2, at);
+	expect_trap("CPL 3 INT 0x40 through a DPL 0 gate: #GP(0x40 << 3 | IDT)", VEC_GP, VEC_SOFT * 8 + 2, at);
 }
 
 /* --- BOUND and IRET (last: they stop the VM on that host) ------------------ */
@@ -100,7 +96,7 @@ static uint32_t do_bound(int32_t index)
 	uint32_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $2f, %0\n"
-			 "2:\tboundl %1, %2\n1:"
+					   "2:\tboundl %1, %2\n1:"
 			 : "=&r"(at)
 			 : "r"(index), "m"(bounds)
 			 : "memory");
@@ -117,8 +113,7 @@ static void check_bound(void)
 	expect_no_trap("BOUND with the index on either bound");
 	trap_clear();
 	at = do_bound(21);
-	expect_trap("BOUND above the upper bound: #BR, EIP of the BOUND",
-		    VEC_BR, 0, at);
+	expect_trap("BOUND above the upper bound: #BR, EIP of the BOUND", VEC_BR, 0, at);
 	trap_clear();
 	at = do_bound(-1);
 	expect_trap("BOUND below the lower bound: #BR", VEC_BR, 0, at);
@@ -140,8 +135,7 @@ static void check_iret_same_level(void)
 			 : "=r"(eflags), "+r"(reached)
 			 : "i"(0x2 | FL_CF | FL_ZF | FL_SF)
 			 : "memory", "cc");
-	expect_eq("IRET at CPL 0: EIP, CS and EFLAGS from the stack",
-		  (uint64_t)reached << 32 | (eflags & FL_ARITH),
+	expect_eq("IRET at CPL 0: EIP, CS and EFLAGS from the stack", (uint64_t)reached << 32 | (eflags & FL_ARITH),
 		  (uint64_t)1 << 32 | FL_CF | FL_ZF | FL_SF);
 }
 
@@ -183,10 +177,8 @@ static void check_iret_to_user(void)
 	su_segs = su_cs_ss = ~0u;
 	fs = iret_to_user();
 	__asm__ volatile("movw %0, %%fs" : : "r"((uint16_t)SEL_KDATA));
-	expect_eq("IRET to CPL 3: CS and SS from the stack", su_cs_ss,
-		  (uint32_t)USER_CS << 16 | USER_SS);
-	expect_eq("IRET to CPL 3 nulls DS and ES holding DPL 0 data", su_segs,
-		  0);
+	expect_eq("IRET to CPL 3: CS and SS from the stack", su_cs_ss, (uint32_t)USER_CS << 16 | USER_SS);
+	expect_eq("IRET to CPL 3 nulls DS and ES holding DPL 0 data", su_segs, 0);
 	expect_eq("IRET to CPL 3 keeps FS holding DPL 3 data", fs, USER_SS);
 }
 

@@ -54,8 +54,7 @@ struct v128 {
 	uint64_t q[2];
 } __attribute__((aligned(16)));
 
-static const uint8_t text[48] __attribute__((aligned(16))) =
-	"The quick brown fox jumps over the lazy dog 0123";
+static const uint8_t text[48] __attribute__((aligned(16))) = "The quick brown fox jumps over the lazy dog 0123";
 
 /* --- moves ------------------------------------------------------------- */
 
@@ -81,8 +80,7 @@ static void check_moves(void)
 			 :
 			 : "r"(&out), "r"(text)
 			 : "memory");
-	check_later("MOVDQU misaligned load, MOVDQA aligned store",
-		    bytes_differ(&out, text + 1, 16), 0);
+	check_later("MOVDQU misaligned load, MOVDQA aligned store", bytes_differ(&out, text + 1, 16), 0);
 	for (unsigned int i = 0; i < sizeof(unaligned); i++)
 		unaligned[i] = 0;
 	__asm__ volatile("movaps 16(%1), %%xmm1\n\t"
@@ -91,22 +89,17 @@ static void check_moves(void)
 			 : "r"(unaligned), "r"(text)
 			 : "memory");
 	check_later("MOVAPS aligned load, MOVUPS misaligned store",
-		    bytes_differ(unaligned + 3, text + 16, 16) |
-			    unaligned[2] | unaligned[19],
-		    0);
+		    bytes_differ(unaligned + 3, text + 16, 16) | unaligned[2] | unaligned[19], 0);
 
 	trap_clear();
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tmovdqa 1(%1), %%xmm0\n1:"
+					   "2:\tmovdqa 1(%1), %%xmm0\n1:"
 			 : "=&r"(at)
 			 : "r"(text)
 			 : "memory");
 	check_later("MOVDQA from a misaligned address: #GP(0)",
-		    trap_last.count << 16 | trap_last.vector << 8 |
-			    trap_last.error,
-		    1 << 16 | VEC_GP << 8);
-	check_later("MOVDQA from a misaligned address: #GP(0)", trap_last.rip,
-		    at);
+		    trap_last.count << 16 | trap_last.vector << 8 | trap_last.error, 1 << 16 | VEC_GP << 8);
+	check_later("MOVDQA from a misaligned address: #GP(0)", trap_last.rip, at);
 
 	/* MOVD and MOVQ into XMM zero the rest of the register. */
 	__asm__ volatile("pcmpeqb %%xmm2, %%xmm2\n\t"
@@ -123,8 +116,7 @@ static void check_moves(void)
 			 :
 			 : "r"(&out), "r"(0x0123456789abcdefull)
 			 : "memory");
-	check_later("MOVQ r64 to XMM zero-extends", out.q[0],
-		    0x0123456789abcdef);
+	check_later("MOVQ r64 to XMM zero-extends", out.q[0], 0x0123456789abcdef);
 	check_later("MOVQ r64 to XMM zero-extends", out.q[1], 0);
 	__asm__ volatile("pcmpeqb %%xmm4, %%xmm4\n\t"
 			 "movq 8(%1), %%xmm4\n\t"
@@ -132,15 +124,13 @@ static void check_moves(void)
 			 :
 			 : "r"(&out), "r"(text)
 			 : "memory");
-	check_later("MOVQ m64 to XMM zero-extends",
-		    bytes_differ(&out, text + 8, 8) | out.q[1], 0);
+	check_later("MOVQ m64 to XMM zero-extends", bytes_differ(&out, text + 8, 8) | out.q[1], 0);
 	__asm__ volatile("movdqa (%2), %%xmm5\n\t"
 			 "movq %%xmm5, %0\n\t"
 			 "movd %%xmm5, %1"
 			 : "=r"(q), "=r"(d)
 			 : "r"(text));
-	check_later("MOVQ and MOVD from XMM",
-		    bytes_differ(&q, text, 8) | bytes_differ(&d, text, 4), 0);
+	check_later("MOVQ and MOVD from XMM", bytes_differ(&q, text, 8) | bytes_differ(&d, text, 4), 0);
 	for (unsigned int i = 0; i < sizeof(unaligned); i++)
 		unaligned[i] = 0;
 	__asm__ volatile("movdqa (%1), %%xmm6\n\t"
@@ -149,24 +139,20 @@ static void check_moves(void)
 			 : "r"(unaligned), "r"(text)
 			 : "memory");
 	check_later("MOVQ XMM to m64 stores 8 bytes",
-		    bytes_differ(unaligned + 5, text, 8) | unaligned[4] |
-			    unaligned[13],
-		    0);
+		    bytes_differ(unaligned + 5, text, 8) | unaligned[4] | unaligned[13], 0);
 }
 
 /* --- integer ------------------------------------------------------------ */
 
 /* xmm0 = a; xmm0 = xmm0 op [b]; *r = xmm0. */
-#define SSE_BINARY(fn, insn)                                            \
-	static void fn(const struct v128 *a, const struct v128 *b,      \
-		       struct v128 *r)                                  \
-	{                                                               \
-		__asm__ volatile("movdqa (%1), %%xmm0\n\t" insn         \
-				 " (%2), %%xmm0\n\t"                    \
-				 "movdqa %%xmm0, (%0)"                  \
-				 :                                      \
-				 : "r"(r), "r"(a), "r"(b)               \
-				 : "memory");                           \
+#define SSE_BINARY(fn, insn)                                                                                           \
+	static void fn(const struct v128 *a, const struct v128 *b, struct v128 *r)                                     \
+	{                                                                                                              \
+		__asm__ volatile("movdqa (%1), %%xmm0\n\t" insn " (%2), %%xmm0\n\t"                                    \
+				 "movdqa %%xmm0, (%0)"                                                                 \
+				 :                                                                                     \
+				 : "r"(r), "r"(a), "r"(b)                                                              \
+				 : "memory");                                                                          \
 	}
 
 SSE_BINARY(sse_pxor, "pxor")
@@ -186,14 +172,14 @@ SSE_BINARY(sse_mulsd, "mulsd")
 SSE_BINARY(sse_divsd, "divsd")
 SSE_BINARY(sse_sqrtsd, "sqrtsd")
 
-#define SSE_PSHUFD(fn, imm)                                             \
-	static void fn(const struct v128 *a, struct v128 *r)            \
-	{                                                               \
-		__asm__ volatile("pshufd $" #imm ", (%1), %%xmm1\n\t"   \
-				 "movdqa %%xmm1, (%0)"                  \
-				 :                                      \
-				 : "r"(r), "r"(a)                       \
-				 : "memory");                           \
+#define SSE_PSHUFD(fn, imm)                                                                                            \
+	static void fn(const struct v128 *a, struct v128 *r)                                                           \
+	{                                                                                                              \
+		__asm__ volatile("pshufd $" #imm ", (%1), %%xmm1\n\t"                                                  \
+				 "movdqa %%xmm1, (%0)"                                                                 \
+				 :                                                                                     \
+				 : "r"(r), "r"(a)                                                                      \
+				 : "memory");                                                                          \
 	}
 
 SSE_PSHUFD(sse_pshufd_1b, 0x1b)
@@ -224,14 +210,12 @@ static void check_logic(void)
 	check_later("POR", r.q[0], 0xfff0fff0ffffcccc);
 	check_later("POR", r.q[1], 0xffffffff9abcdef0);
 	sse_pandn(&a, &b, &r);
-	check_later("PANDN is (NOT dest) AND src", r.q[0],
-		    0x00f000f00f0f0000);
+	check_later("PANDN is (NOT dest) AND src", r.q[0], 0x00f000f00f0f0000);
 	check_later("PANDN is (NOT dest) AND src", r.q[1], 0xedcba98700000000);
 
 	/* "The quick brown " against "The quiCk brOwn!": bytes 7, 12 and
 	 * 15 differ. */
-	static const struct v128 other = { { 0x4369757120656854ull,
-					     0x216e774f7262206bull } };
+	static const struct v128 other = { { 0x4369757120656854ull, 0x216e774f7262206bull } };
 	const struct v128 *t = (const struct v128 *)text;
 
 	sse_pcmpeqb(t, &other, &r);
@@ -247,8 +231,7 @@ static void check_logic(void)
 
 static void check_arith_shuffles(void)
 {
-	const struct v128 a = { { dwords(1, 0x7fffffff),
-				  dwords(0xffffffff, 5) } };
+	const struct v128 a = { { dwords(1, 0x7fffffff), dwords(0xffffffff, 5) } };
 	const struct v128 b = { { dwords(2, 1), dwords(1, 0xfffffffb) } };
 	const struct v128 q = { { 0, 10 } }, q1 = { { 1, 3 } };
 	const struct v128 n = { { dwords(10, 11), dwords(12, 13) } };
@@ -257,21 +240,17 @@ static void check_arith_shuffles(void)
 	struct v128 r;
 
 	sse_paddd(&a, &b, &r);
-	check_later("PADDD wraps each doubleword", r.q[0],
-		    dwords(3, 0x80000000));
+	check_later("PADDD wraps each doubleword", r.q[0], dwords(3, 0x80000000));
 	check_later("PADDD wraps each doubleword", r.q[1], dwords(0, 0));
 	sse_psubq(&q, &q1, &r);
 	check_later("PSUBQ", r.q[0], 0xffffffffffffffff);
 	check_later("PSUBQ", r.q[1], 7);
 
 	sse_pshufd_1b(&n, &r);
-	check_later("PSHUFD 0x1b reverses the doublewords", r.q[0],
-		    dwords(13, 12));
-	check_later("PSHUFD 0x1b reverses the doublewords", r.q[1],
-		    dwords(11, 10));
+	check_later("PSHUFD 0x1b reverses the doublewords", r.q[0], dwords(13, 12));
+	check_later("PSHUFD 0x1b reverses the doublewords", r.q[1], dwords(11, 10));
 	sse_pshufd_00(&n, &r);
-	check_later("PSHUFD 0x00 broadcasts doubleword 0",
-		    (r.q[0] ^ r.q[1]) | (r.q[0] ^ dwords(10, 10)), 0);
+	check_later("PSHUFD 0x00 broadcasts doubleword 0", (r.q[0] ^ r.q[1]) | (r.q[0] ^ dwords(10, 10)), 0);
 	sse_pshufd_4e(&n, &r);
 	check_later("PSHUFD 0x4e swaps the quadwords", r.q[0], dwords(12, 13));
 	check_later("PSHUFD 0x4e swaps the quadwords", r.q[1], dwords(10, 11));
@@ -310,9 +289,8 @@ static uint32_t store_mxcsr(void)
 
 /* dest = { a, upper }, then dest.low = dest.low op b: the upper half
  * must survive. Returns the low result; *mxcsr gets the flags raised. */
-static uint64_t scalar(void (*op)(const struct v128 *, const struct v128 *,
-				  struct v128 *),
-		       uint64_t a, uint64_t b, uint32_t *flags)
+static uint64_t scalar(void (*op)(const struct v128 *, const struct v128 *, struct v128 *), uint64_t a, uint64_t b,
+		       uint32_t *flags)
 {
 	const struct v128 x = { { a, 0x5a5a5a5a5a5a5a5aull } };
 	const struct v128 y = { { b, 0x1111111111111111ull } };
@@ -326,11 +304,8 @@ static uint64_t scalar(void (*op)(const struct v128 *, const struct v128 *,
 	return r.q[0];
 }
 
-static void check_scalar(const char *name,
-			 void (*op)(const struct v128 *, const struct v128 *,
-				    struct v128 *),
-			 uint64_t a, uint64_t b, uint64_t want,
-			 uint32_t want_flags)
+static void check_scalar(const char *name, void (*op)(const struct v128 *, const struct v128 *, struct v128 *),
+			 uint64_t a, uint64_t b, uint64_t want, uint32_t want_flags)
 {
 	uint32_t flags;
 
@@ -340,28 +315,20 @@ static void check_scalar(const char *name,
 
 static void check_double_arith(void)
 {
-	check_scalar("ADDSD 1.5 + 2.25 = 3.75", sse_addsd, D_1_5, D_2_25,
-		     D_3_75, 0);
+	check_scalar("ADDSD 1.5 + 2.25 = 3.75", sse_addsd, D_1_5, D_2_25, D_3_75, 0);
 	check_scalar("MULSD 3 * 0.5 = 1.5", sse_mulsd, D_3_0, D_0_5, D_1_5, 0);
-	check_scalar("DIVSD 1 / 3, rounded, PE", sse_divsd, D_1_0, D_3_0,
-		     D_THIRD, MXCSR_PE);
-	check_scalar("DIVSD 1 / 0 = +inf, ZE", sse_divsd, D_1_0, D_ZERO, D_INF,
-		     MXCSR_ZE);
-	check_scalar("SQRTSD 4 = 2, exact", sse_sqrtsd, D_1_0, D_4_0, D_2_0,
-		     0);
-	check_scalar("SQRTSD 2, rounded, PE", sse_sqrtsd, D_1_0, D_2_0,
-		     D_SQRT2, MXCSR_PE);
-	check_scalar("SQRTSD -1 = default NaN, IE", sse_sqrtsd, D_1_0,
-		     D_NEG(D_1_0), D_INDEFINITE, MXCSR_IE);
+	check_scalar("DIVSD 1 / 3, rounded, PE", sse_divsd, D_1_0, D_3_0, D_THIRD, MXCSR_PE);
+	check_scalar("DIVSD 1 / 0 = +inf, ZE", sse_divsd, D_1_0, D_ZERO, D_INF, MXCSR_ZE);
+	check_scalar("SQRTSD 4 = 2, exact", sse_sqrtsd, D_1_0, D_4_0, D_2_0, 0);
+	check_scalar("SQRTSD 2, rounded, PE", sse_sqrtsd, D_1_0, D_2_0, D_SQRT2, MXCSR_PE);
+	check_scalar("SQRTSD -1 = default NaN, IE", sse_sqrtsd, D_1_0, D_NEG(D_1_0), D_INDEFINITE, MXCSR_IE);
 }
 
 static uint64_t cvtsi2sd32(int32_t v)
 {
 	uint64_t r;
 
-	__asm__ volatile("cvtsi2sdl %1, %%xmm0\n\tmovq %%xmm0, %0"
-			 : "=r"(r)
-			 : "r"(v));
+	__asm__ volatile("cvtsi2sdl %1, %%xmm0\n\tmovq %%xmm0, %0" : "=r"(r) : "r"(v));
 	return r;
 }
 
@@ -369,9 +336,7 @@ static uint64_t cvtsi2sd64(int64_t v)
 {
 	uint64_t r;
 
-	__asm__ volatile("cvtsi2sdq %1, %%xmm0\n\tmovq %%xmm0, %0"
-			 : "=r"(r)
-			 : "r"(v));
+	__asm__ volatile("cvtsi2sdq %1, %%xmm0\n\tmovq %%xmm0, %0" : "=r"(r) : "r"(v));
 	return r;
 }
 
@@ -405,39 +370,28 @@ static void check_conversions(void)
 
 	load_mxcsr(MXCSR_DEFAULT);
 	check_later("CVTSI2SD -7", cvtsi2sd32(-7), D_NEG(0x401c000000000000ull));
-	check_later("CVTSI2SD 64-bit 10000000000", cvtsi2sd64(10000000000ll),
-		    D_1E10);
-	check_later("CVTTSD2SI 64-bit 1e10", cvttsd2si64(D_1E10),
-		    10000000000ull);
+	check_later("CVTSI2SD 64-bit 10000000000", cvtsi2sd64(10000000000ll), D_1E10);
+	check_later("CVTTSD2SI 64-bit 1e10", cvttsd2si64(D_1E10), 10000000000ull);
 	flags = store_mxcsr() & MXCSR_FLAGS;
 	check_later("exact conversions raise no flag", flags, 0);
 	load_mxcsr(MXCSR_DEFAULT);
 	check_later("CVTTSD2SI truncates 2.9 to 2", cvttsd2si32(D_2_9), 2);
-	check_later("CVTTSD2SI truncates -2.9 to -2", cvttsd2si32(D_NEG(D_2_9)),
-		    (uint32_t)-2);
-	check_later("truncating conversions raise PE",
-		    store_mxcsr() & MXCSR_FLAGS, MXCSR_PE);
+	check_later("CVTTSD2SI truncates -2.9 to -2", cvttsd2si32(D_NEG(D_2_9)), (uint32_t)-2);
+	check_later("truncating conversions raise PE", store_mxcsr() & MXCSR_FLAGS, MXCSR_PE);
 
 	load_mxcsr(MXCSR_DEFAULT);
-	check_later("CVTTSD2SI 1e10 to 32 bits: integer indefinite, IE",
-		    cvttsd2si32(D_1E10), 0x80000000u);
-	check_later("CVTTSD2SI 1e10 to 32 bits: integer indefinite, IE",
-		    store_mxcsr() & MXCSR_FLAGS, MXCSR_IE);
+	check_later("CVTTSD2SI 1e10 to 32 bits: integer indefinite, IE", cvttsd2si32(D_1E10), 0x80000000u);
+	check_later("CVTTSD2SI 1e10 to 32 bits: integer indefinite, IE", store_mxcsr() & MXCSR_FLAGS, MXCSR_IE);
 	load_mxcsr(MXCSR_DEFAULT);
-	check_later("CVTTSD2SI NaN to 64 bits: integer indefinite, IE",
-		    cvttsd2si64(D_QNAN), 0x8000000000000000ull);
-	check_later("CVTTSD2SI NaN to 64 bits: integer indefinite, IE",
-		    store_mxcsr() & MXCSR_FLAGS, MXCSR_IE);
+	check_later("CVTTSD2SI NaN to 64 bits: integer indefinite, IE", cvttsd2si64(D_QNAN), 0x8000000000000000ull);
+	check_later("CVTTSD2SI NaN to 64 bits: integer indefinite, IE", store_mxcsr() & MXCSR_FLAGS, MXCSR_IE);
 
 	load_mxcsr(MXCSR_DEFAULT);
 	check_later("CVTSD2SI rounds half to even: 2.5 -> 2, 3.5 -> 4",
-		    (uint64_t)cvtsd2si32(D_2_5) << 32 | cvtsd2si32(D_3_5),
-		    (uint64_t)2 << 32 | 4);
+		    (uint64_t)cvtsd2si32(D_2_5) << 32 | cvtsd2si32(D_3_5), (uint64_t)2 << 32 | 4);
 	load_mxcsr(MXCSR_ROUND_DOWN);
 	check_later("CVTSD2SI with MXCSR.RC down: 2.5 -> 2, -2.5 -> -3",
-		    (uint64_t)cvtsd2si32(D_2_5) << 32 |
-			    cvtsd2si32(D_NEG(D_2_5)),
-		    (uint64_t)2 << 32 | (uint32_t)-3);
+		    (uint64_t)cvtsd2si32(D_2_5) << 32 | cvtsd2si32(D_NEG(D_2_5)), (uint64_t)2 << 32 | (uint32_t)-3);
 	load_mxcsr(MXCSR_DEFAULT);
 }
 
@@ -463,8 +417,7 @@ static uint64_t compare(uint64_t a, uint64_t b, int quiet)
 				 : "=r"(rflags)
 				 : "m"(a), "m"(b)
 				 : "cc");
-	return (rflags & FL_ARITH) | (uint64_t)(store_mxcsr() & MXCSR_FLAGS)
-					     << 32;
+	return (rflags & FL_ARITH) | (uint64_t)(store_mxcsr() & MXCSR_FLAGS) << 32;
 }
 
 static void check_compares(void)
@@ -472,13 +425,10 @@ static void check_compares(void)
 	check_later("COMISD 1 < 2: CF", compare(D_1_0, D_2_0, 0), FL_CF);
 	check_later("COMISD 2 = 2: ZF", compare(D_2_0, D_2_0, 0), FL_ZF);
 	check_later("COMISD 3 > 2: no flag", compare(D_3_0, D_2_0, 0), 0);
-	check_later("COMISD NaN: ZF PF CF, and IE for a QNaN",
-		    compare(D_QNAN, D_1_0, 0),
+	check_later("COMISD NaN: ZF PF CF, and IE for a QNaN", compare(D_QNAN, D_1_0, 0),
 		    FL_ZF | FL_PF | FL_CF | (uint64_t)MXCSR_IE << 32);
-	check_later("UCOMISD NaN: ZF PF CF, no IE for a QNaN",
-		    compare(D_1_0, D_QNAN, 1), FL_ZF | FL_PF | FL_CF);
-	check_later("UCOMISD -2 < 1: CF, OF SF AF clear",
-		    compare(D_NEG(D_2_0), D_1_0, 1), FL_CF);
+	check_later("UCOMISD NaN: ZF PF CF, no IE for a QNaN", compare(D_1_0, D_QNAN, 1), FL_ZF | FL_PF | FL_CF);
+	check_later("UCOMISD -2 < 1: CF, OF SF AF clear", compare(D_NEG(D_2_0), D_1_0, 1), FL_CF);
 }
 
 static uint64_t user_sse_tests(uint64_t arg)

@@ -29,8 +29,7 @@
 #define FLAGS_IN (0x2 | FL_CF | FL_PF | FL_ZF | FL_IF | FL_DF | FL_OF | FL_AC)
 /* R11 for SYSRET: arithmetic flags, DF, and RF and VM, which SYSRET drops:
  * RFLAGS = (R11 & 0x3c7fd7) | 2. */
-#define R11_OUT (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_DF | FL_OF | \
-		 FL_RF | (1ul << 17))
+#define R11_OUT (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_DF | FL_OF | FL_RF | (1ul << 17))
 #define RFLAGS_AFTER_SYSRET ((R11_OUT & 0x3c7fd7) | 2)
 
 /* What the SYSCALL entry points saw (zeroed before each test). */
@@ -73,10 +72,10 @@ __asm__(".text\n"
 	"sysretq\n"
 	"iret_to_compat:\n\t"
 	"call save_kernel_context\n\t"
-	"pushq $0x2b\n\t"		/* USER_SS */
+	"pushq $0x2b\n\t" /* USER_SS */
 	"pushq $user_stack_top\n\t"
 	"pushq $2\n\t"
-	"pushq $0x23\n\t"		/* USER_CS32 */
+	"pushq $0x23\n\t" /* USER_CS32 */
 	"pushq %rdi\n\t"
 	"iretq\n"
 	/* What user_call() saves for user_exit() (kernel64.h), under the
@@ -123,8 +122,7 @@ __asm__(".text\n"
 	"1:\tjmp user_exit_ud2\n\t"
 	".code64\n");
 
-extern char lstar_entry[], cstar_entry[], user64_after_sysret[],
-	user32_code[], user32_sysenter[];
+extern char lstar_entry[], cstar_entry[], user64_after_sysret[], user32_code[], user32_sysenter[];
 uint64_t sysret_to(uint64_t rip, uint64_t r11);
 uint64_t iret_to_compat(uint64_t eip);
 
@@ -164,8 +162,7 @@ static void check_syscall64(void)
 	expect_eq("64-bit SYSCALL enters at LSTAR", sc_entry, 1);
 	expect_eq("SYSCALL: RCX = RIP of the next instruction", sc_rcx, after);
 	expect_eq("SYSCALL: R11 = RFLAGS", sc_r11, FLAGS_IN);
-	expect_eq("SYSCALL: RFLAGS &= ~SFMASK", sc_rflags,
-		  FLAGS_IN & ~SFMASK_VALUE);
+	expect_eq("SYSCALL: RFLAGS &= ~SFMASK", sc_rflags, FLAGS_IN & ~SFMASK_VALUE);
 	expect_eq("SYSCALL: CS = STAR[47:32]", sc_cs, SEL_KCODE);
 	expect_eq("SYSCALL: SS = STAR[47:32] + 8", sc_ss, SEL_KDATA);
 	expect_eq("SYSCALL leaves RSP alone", sc_rsp, rsp);
@@ -192,15 +189,11 @@ static void check_syscall_compat(void)
 			 : "=r"(after)
 			 : "i"(SEL_KCODE32), "i"(FLAGS_IN), "i"(SEL_KCODE)
 			 : "rax", "rcx", "r11", "memory", "cc");
-	expect_eq("compatibility-mode SYSCALL enters at CSTAR (AMD)",
-		  sc_entry, 2);
+	expect_eq("compatibility-mode SYSCALL enters at CSTAR (AMD)", sc_entry, 2);
 	expect_eq("compatibility-mode SYSCALL: RCX = next EIP", sc_rcx, after);
-	expect_eq("compatibility-mode SYSCALL: R11 = RFLAGS", sc_r11,
-		  FLAGS_IN);
-	expect_eq("compatibility-mode SYSCALL: RFLAGS &= ~SFMASK", sc_rflags,
-		  FLAGS_IN & ~SFMASK_VALUE);
-	expect_eq("compatibility-mode SYSCALL: CS = STAR[47:32]", sc_cs,
-		  SEL_KCODE);
+	expect_eq("compatibility-mode SYSCALL: R11 = RFLAGS", sc_r11, FLAGS_IN);
+	expect_eq("compatibility-mode SYSCALL: RFLAGS &= ~SFMASK", sc_rflags, FLAGS_IN & ~SFMASK_VALUE);
+	expect_eq("compatibility-mode SYSCALL: CS = STAR[47:32]", sc_cs, SEL_KCODE);
 }
 
 static void check_syscall_disabled(void)
@@ -210,7 +203,7 @@ static void check_syscall_disabled(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_SCE);
 	trap_clear();
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tsyscall\n1:"
+					   "2:\tsyscall\n1:"
 			 : "=r"(at)
 			 :
 			 : "rcx", "r11", "memory");
@@ -224,10 +217,8 @@ static void check_sysret64(void)
 	sysret_to((uintptr_t)user64_after_sysret, R11_OUT);
 	expect_eq("SYSRETQ: CS = STAR[63:48] + 16, RPL 3", su_cs, USER_CS);
 	expect_eq("SYSRETQ: SS = STAR[63:48] + 8, RPL 3", su_ss, USER_SS);
-	expect_eq("SYSRETQ: RFLAGS = R11 without RF and VM",
-		  su_rflags & ~FL_IF, RFLAGS_AFTER_SYSRET);
-	expect_eq("SYSRETQ leaves RSP alone", su_rsp,
-		  (uintptr_t)user_stack_top);
+	expect_eq("SYSRETQ: RFLAGS = R11 without RF and VM", su_rflags & ~FL_IF, RFLAGS_AFTER_SYSRET);
+	expect_eq("SYSRETQ leaves RSP alone", su_rsp, (uintptr_t)user_stack_top);
 }
 
 static void check_compat_sysenter(void)
@@ -235,10 +226,8 @@ static void check_compat_sysenter(void)
 	clear_records();
 	trap_clear();
 	iret_to_compat((uintptr_t)user32_code);
-	expect_eq("IRETQ to CPL 3 compatibility mode (0x40 is INC EAX)",
-		  (su_cs << 8) | su_mode, (USER_CS32 << 8) | 1);
-	expect_trap("SYSENTER in compatibility mode: #UD (AMD long mode)",
-		    VEC_UD, 0, (uintptr_t)user32_sysenter);
+	expect_eq("IRETQ to CPL 3 compatibility mode (0x40 is INC EAX)", (su_cs << 8) | su_mode, (USER_CS32 << 8) | 1);
+	expect_trap("SYSENTER in compatibility mode: #UD (AMD long mode)", VEC_UD, 0, (uintptr_t)user32_sysenter);
 }
 
 static uint64_t user_sysenter(uint64_t arg)
@@ -247,7 +236,7 @@ static uint64_t user_sysenter(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n"
-			 "2:\tsysenter\n1:"
+					   "2:\tsysenter\n1:"
 			 : "=r"(at)
 			 :
 			 : "memory");
@@ -260,9 +249,9 @@ static uint64_t user_sysret(uint64_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "leaq 2f(%%rip), %0\n\t"
-			 "leaq 1f(%%rip), %%rcx\n\t"
-			 "movq $2, %%r11\n"
-			 "2:\tsysretq\n1:"
+					   "leaq 1f(%%rip), %%rcx\n\t"
+					   "movq $2, %%r11\n"
+					   "2:\tsysretq\n1:"
 			 : "=r"(at)
 			 :
 			 : "rcx", "r11", "memory");
@@ -275,8 +264,7 @@ static void check_user_faults(void)
 
 	trap_clear();
 	at = user_call(user_sysenter, 0);
-	expect_trap("SYSENTER in 64-bit mode: #UD (AMD long mode)", VEC_UD, 0,
-		    at);
+	expect_trap("SYSENTER in 64-bit mode: #UD (AMD long mode)", VEC_UD, 0, at);
 	trap_clear();
 	at = user_call(user_sysret, 0);
 	expect_trap("SYSRET at CPL 3: #GP(0)", VEC_GP, 0, at);

@@ -72,13 +72,9 @@ static void check_round_trip(void)
 	expect_eq("SYSENTER: SS = IA32_SYSENTER_CS + 8", se_ss, SEL_KDATA);
 	expect_eq("SYSENTER: ESP = IA32_SYSENTER_ESP", se_esp, ENTRY_ESP);
 	expect_eq("SYSENTER clears IF", se_eflags & FL_IF, 0);
-	expect_eq("SYSENTER leaves ECX and EDX",
-		  (uint64_t)se_ecx << 32 | se_edx,
-		  (uint64_t)su_esp_before << 32 | back);
-	expect_eq("SYSEXIT: CS = IA32_SYSENTER_CS + 16, RPL 3", su_cs,
-		  SEL_UCODE | 3);
-	expect_eq("SYSEXIT: SS = IA32_SYSENTER_CS + 24, RPL 3", su_ss,
-		  SEL_UDATA | 3);
+	expect_eq("SYSENTER leaves ECX and EDX", (uint64_t)se_ecx << 32 | se_edx, (uint64_t)su_esp_before << 32 | back);
+	expect_eq("SYSEXIT: CS = IA32_SYSENTER_CS + 16, RPL 3", su_cs, SEL_UCODE | 3);
+	expect_eq("SYSEXIT: SS = IA32_SYSENTER_CS + 24, RPL 3", su_ss, SEL_UDATA | 3);
 	expect_eq("SYSEXIT: ESP = ECX", su_esp, su_esp_before);
 }
 
@@ -88,7 +84,7 @@ static uint32_t user_sysexit(uint32_t arg)
 
 	(void)arg;
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $2f, %0\n"
-			 "2:\tsysexit\n1:"
+					   "2:\tsysexit\n1:"
 			 : "=r"(at)
 			 :
 			 : "ecx", "edx", "memory");
@@ -103,7 +99,7 @@ static uint32_t sysenter_faulting(void)
 	uint32_t at;
 
 	__asm__ volatile(TRAP_RESUME_AT_1F "movl $2f, %0\n"
-			 "2:\tsysenter\n1:"
+					   "2:\tsysenter\n1:"
 			 : "=r"(at)
 			 :
 			 : "ecx", "edx", "memory");
@@ -122,8 +118,7 @@ static void check_faults(void)
 	trap_clear();
 	at = sysenter_faulting();
 	wrmsr(MSR_SYSENTER_CS, SEL_KCODE);
-	expect_trap("SYSENTER with IA32_SYSENTER_CS = 0: #GP(0)", VEC_GP, 0,
-		    at);
+	expect_trap("SYSENTER with IA32_SYSENTER_CS = 0: #GP(0)", VEC_GP, 0, at);
 }
 
 int main(void)

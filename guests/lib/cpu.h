@@ -24,12 +24,12 @@ static inline unsigned long read_flags(void)
 	return v;
 }
 
-#define READ_SEG(name)                                                   \
-	static inline uint16_t read_##name(void)                         \
-	{                                                                \
-		uint16_t v;                                              \
-		__asm__ volatile("mov %%" #name ", %0" : "=r"(v));       \
-		return v;                                                \
+#define READ_SEG(name)                                                                                                 \
+	static inline uint16_t read_##name(void)                                                                       \
+	{                                                                                                              \
+		uint16_t v;                                                                                            \
+		__asm__ volatile("mov %%" #name ", %0" : "=r"(v));                                                     \
+		return v;                                                                                              \
 	}
 READ_SEG(cs)
 READ_SEG(ds)

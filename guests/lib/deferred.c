@@ -30,11 +30,9 @@ static void print_pass(const char *prefix, const char *name)
 		pass(name);
 }
 
-static void print_fail(const char *prefix, const struct deferred *c,
-		       unsigned int part)
+static void print_fail(const char *prefix, const struct deferred *c, unsigned int part)
 {
-	fail(c->name, "%s%spart %u: got 0x%llx, want 0x%llx",
-	     prefix ? prefix : "", prefix ? ", " : "", part,
+	fail(c->name, "%s%spart %u: got 0x%llx, want 0x%llx", prefix ? prefix : "", prefix ? ", " : "", part,
 	     (unsigned long long)c->got, (unsigned long long)c->want);
 }
 
@@ -45,8 +43,7 @@ void print_checks(const char *prefix)
 	while (first < nchecks) {
 		unsigned int end = first, bad = 0;
 
-		while (end < nchecks &&
-		       !strcmp(checks[end].name, checks[first].name))
+		while (end < nchecks && !strcmp(checks[end].name, checks[first].name))
 			end++;
 		for (unsigned int i = first; i < end; i++) {
 			if (checks[i].got != checks[i].want) {

@@ -22,7 +22,7 @@
 /* System types (S = 0). */
 #define ACC_TSS_AVAIL 0x09 /* 32-bit TSS; in long mode, 64-bit TSS */
 #define ACC_TSS_BUSY 0x0b
-#define ACC_INT_GATE 0x0e  /* 32-bit interrupt gate; in long mode, 64-bit */
+#define ACC_INT_GATE 0x0e /* 32-bit interrupt gate; in long mode, 64-bit */
 #define ACC_TRAP_GATE 0x0f
 
 /* Flags nibble (descriptor bits 55:52). */
@@ -30,13 +30,11 @@
 #define DF_DB 0x4 /* 32-bit default operand size / big stack */
 #define DF_G 0x8  /* limit in 4 KiB units */
 
-static inline uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access,
-				uint8_t flags)
+static inline uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
-	return (limit & 0xffffull) | ((uint64_t)(base & 0xffffff) << 16) |
-	       ((uint64_t)access << 40) |
-	       ((uint64_t)((limit >> 16) & 0xf) << 48) |
-	       ((uint64_t)(flags & 0xf) << 52) | ((uint64_t)(base >> 24) << 56);
+	return (limit & 0xffffull) | ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)access << 40) |
+	       ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)(flags & 0xf) << 52) |
+	       ((uint64_t)(base >> 24) << 56);
 }
 
 /* A 64-bit TSS descriptor takes two GDT slots (SDM figure 8-4). */
@@ -64,8 +62,7 @@ struct gate32 {
 	uint16_t offset1;
 } __attribute__((packed));
 
-static inline void gate64_set(struct gate64 *g, uint64_t handler,
-			      uint16_t sel, uint8_t ist, uint8_t attr)
+static inline void gate64_set(struct gate64 *g, uint64_t handler, uint16_t sel, uint8_t ist, uint8_t attr)
 {
 	g->offset0 = (uint16_t)handler;
 	g->selector = sel;
@@ -76,8 +73,7 @@ static inline void gate64_set(struct gate64 *g, uint64_t handler,
 	g->reserved = 0;
 }
 
-static inline void gate32_set(struct gate32 *g, uint32_t handler,
-			      uint16_t sel, uint8_t attr)
+static inline void gate32_set(struct gate32 *g, uint32_t handler, uint16_t sel, uint8_t attr)
 {
 	g->offset0 = (uint16_t)handler;
 	g->selector = sel;

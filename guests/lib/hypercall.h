@@ -12,17 +12,12 @@
 #define HC_EFAULT (-14L)
 #define HC_ENOSYS (-1000L)
 
-static inline long hypercall(unsigned long nr, unsigned long a0,
-			     unsigned long a1, unsigned long a2,
-			     unsigned long a3)
+static inline long hypercall(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3)
 {
 	long ret;
 
 	/* "memory": console_write reads guest memory behind the compiler's back. */
-	__asm__ volatile("outb %%al, $0xe8"
-			 : "=a"(ret)
-			 : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
-			 : "memory");
+	__asm__ volatile("outb %%al, $0xe8" : "=a"(ret) : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3) : "memory");
 	return ret;
 }
 

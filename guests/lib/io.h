@@ -48,50 +48,32 @@ static inline uint32_t inl(uint16_t port)
 
 static inline void insb(uint16_t port, void *buf, size_t count)
 {
-	__asm__ volatile("cld; rep insb"
-			 : "+D"(buf), "+c"(count)
-			 : "d"(port)
-			 : "memory");
+	__asm__ volatile("cld; rep insb" : "+D"(buf), "+c"(count) : "d"(port) : "memory");
 }
 
 static inline void insw(uint16_t port, void *buf, size_t count)
 {
-	__asm__ volatile("cld; rep insw"
-			 : "+D"(buf), "+c"(count)
-			 : "d"(port)
-			 : "memory");
+	__asm__ volatile("cld; rep insw" : "+D"(buf), "+c"(count) : "d"(port) : "memory");
 }
 
 static inline void insl(uint16_t port, void *buf, size_t count)
 {
-	__asm__ volatile("cld; rep insl"
-			 : "+D"(buf), "+c"(count)
-			 : "d"(port)
-			 : "memory");
+	__asm__ volatile("cld; rep insl" : "+D"(buf), "+c"(count) : "d"(port) : "memory");
 }
 
 static inline void outsb(uint16_t port, const void *buf, size_t count)
 {
-	__asm__ volatile("cld; rep outsb"
-			 : "+S"(buf), "+c"(count)
-			 : "d"(port)
-			 : "memory");
+	__asm__ volatile("cld; rep outsb" : "+S"(buf), "+c"(count) : "d"(port) : "memory");
 }
 
 static inline void outsw(uint16_t port, const void *buf, size_t count)
 {
-	__asm__ volatile("cld; rep outsw"
-			 : "+S"(buf), "+c"(count)
-			 : "d"(port)
-			 : "memory");
+	__asm__ volatile("cld; rep outsw" : "+S"(buf), "+c"(count) : "d"(port) : "memory");
 }
 
 static inline void outsl(uint16_t port, const void *buf, size_t count)
 {
-	__asm__ volatile("cld; rep outsl"
-			 : "+S"(buf), "+c"(count)
-			 : "d"(port)
-			 : "memory");
+	__asm__ volatile("cld; rep outsl" : "+S"(buf), "+c"(count) : "d"(port) : "memory");
 }
 
 #endif

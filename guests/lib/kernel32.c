@@ -23,12 +23,9 @@ static void load_gdt(void)
 
 	gdt[SEL_KCODE / 8] = seg_desc(0, flat, ACC_CODE_XR, DF_DB | DF_G);
 	gdt[SEL_KDATA / 8] = seg_desc(0, flat, ACC_DATA_RW, DF_DB | DF_G);
-	gdt[SEL_UCODE / 8] =
-		seg_desc(0, flat, ACC_CODE_XR | ACC_DPL(3), DF_DB | DF_G);
-	gdt[SEL_UDATA / 8] =
-		seg_desc(0, flat, ACC_DATA_RW | ACC_DPL(3), DF_DB | DF_G);
-	gdt[SEL_TSS / 8] = seg_desc((uintptr_t)&tss, sizeof(tss) - 1,
-				    ACC_P | ACC_TSS_AVAIL, 0);
+	gdt[SEL_UCODE / 8] = seg_desc(0, flat, ACC_CODE_XR | ACC_DPL(3), DF_DB | DF_G);
+	gdt[SEL_UDATA / 8] = seg_desc(0, flat, ACC_DATA_RW | ACC_DPL(3), DF_DB | DF_G);
+	gdt[SEL_TSS / 8] = seg_desc((uintptr_t)&tss, sizeof(tss) - 1, ACC_P | ACC_TSS_AVAIL, 0);
 	lgdt(gdt, sizeof(gdt) - 1);
 	__asm__ volatile("ljmp %0, $1f\n"
 			 "1:\tmovl %1, %%eax\n\t"
@@ -55,8 +52,7 @@ static void load_tss(void)
 
 void trap_set_gate(unsigned int vector, unsigned int dpl, uint8_t type)
 {
-	gate32_set(&idt[vector], (uintptr_t)(trap_stubs + 16 * vector),
-		   SEL_KCODE, ACC_P | ACC_DPL(dpl) | type);
+	gate32_set(&idt[vector], (uintptr_t)(trap_stubs + 16 * vector), SEL_KCODE, ACC_P | ACC_DPL(dpl) | type);
 }
 
 static void load_idt(void)
@@ -90,8 +86,7 @@ void trap_dispatch(struct trap_frame *f)
 	bool from_user = (f->cs & 3) == 3;
 
 	/* The end of user_call(), not a trap to record. */
-	if (f->vector == VEC_UD && f->eip == (uintptr_t)user_exit_ud2 &&
-	    from_user)
+	if (f->vector == VEC_UD && f->eip == (uintptr_t)user_exit_ud2 && from_user)
 		user_exit(f->eax);
 	trap_last.vector = f->vector;
 	trap_last.error = f->error;
@@ -111,16 +106,15 @@ void trap_dispatch(struct trap_frame *f)
 		trap_resume = 0;
 		return;
 	}
-	fail("unexpected trap", "vector %u, error 0x%x, at %x:%x, EFLAGS 0x%x",
-	     f->vector, f->error, f->cs, f->eip, f->eflags);
+	fail("unexpected trap", "vector %u, error 0x%x, at %x:%x, EFLAGS 0x%x", f->vector, f->error, f->cs, f->eip,
+	     f->eflags);
 	test_done();
 }
 
-bool expect_trap(const char *name, unsigned int vector, uint32_t error,
-		 uint32_t eip)
+bool expect_trap(const char *name, unsigned int vector, uint32_t error, uint32_t eip)
 {
-	if (trap_last.count == 1 && trap_last.vector == vector &&
-	    trap_last.error == error && (!eip || trap_last.eip == eip)) {
+	if (trap_last.count == 1 && trap_last.vector == vector && trap_last.error == error &&
+	    (!eip || trap_last.eip == eip)) {
 		pass(name);
 		return true;
 	}
@@ -130,8 +124,7 @@ bool expect_trap(const char *name, unsigned int vector, uint32_t error,
 		fail(name,
 		     "%u trap(s), last vector %u error 0x%x at 0x%x; want "
 		     "vector %u error 0x%x at 0x%x",
-		     trap_last.count, trap_last.vector, trap_last.error,
-		     trap_last.eip, vector, error, eip);
+		     trap_last.count, trap_last.vector, trap_last.error, trap_last.eip, vector, error, eip);
 	return false;
 }
 
@@ -142,7 +135,6 @@ bool expect_no_trap(const char *name)
 		pass(name);
 		return true;
 	}
-	fail(name, "trap vector %u error 0x%x at 0x%x", trap_last.vector,
-	     trap_last.error, trap_last.eip);
+	fail(name, "trap vector %u error 0x%x at 0x%x", trap_last.vector, trap_last.error, trap_last.eip);
 	return false;
 }

@@ -86,8 +86,7 @@ void trap_set_gate(unsigned int vector, unsigned int dpl, uint8_t type);
 void trap_clear(void);
 /* PASS if exactly one trap with this vector and error code happened since
  * trap_clear(), at `eip` (unless eip is 0); else FAIL. */
-bool expect_trap(const char *name, unsigned int vector, uint32_t error,
-		 uint32_t eip);
+bool expect_trap(const char *name, unsigned int vector, uint32_t error, uint32_t eip);
 /* PASS if no trap happened since trap_clear(). Both disarm trap_resume. */
 bool expect_no_trap(const char *name);
 

@@ -13,8 +13,7 @@ uint64_t user_rflags = 0x2;
 uint16_t user_ds = USER_SS;
 
 static uint8_t kstack[KSTACK_SIZE] __attribute__((aligned(16)));
-static uint8_t ist_stacks[IST_STACKS][IST_STACK_SIZE]
-	__attribute__((aligned(16)));
+static uint8_t ist_stacks[IST_STACKS][IST_STACK_SIZE] __attribute__((aligned(16)));
 static trap_handler_fn handlers[256];
 
 extern char user_exit_ud2[];
@@ -27,12 +26,9 @@ static void load_gdt(void)
 	gdt[SEL_KCODE / 8] = seg_desc(0, flat, ACC_CODE_XR, DF_L | DF_G);
 	gdt[SEL_KDATA / 8] = seg_desc(0, flat, ACC_DATA_RW, DF_DB | DF_G);
 	gdt[SEL_KCODE32 / 8] = seg_desc(0, flat, ACC_CODE_XR, DF_DB | DF_G);
-	gdt[SEL_UCODE32 / 8] =
-		seg_desc(0, flat, ACC_CODE_XR | ACC_DPL(3), DF_DB | DF_G);
-	gdt[SEL_UDATA / 8] =
-		seg_desc(0, flat, ACC_DATA_RW | ACC_DPL(3), DF_DB | DF_G);
-	gdt[SEL_UCODE / 8] =
-		seg_desc(0, flat, ACC_CODE_XR | ACC_DPL(3), DF_L | DF_G);
+	gdt[SEL_UCODE32 / 8] = seg_desc(0, flat, ACC_CODE_XR | ACC_DPL(3), DF_DB | DF_G);
+	gdt[SEL_UDATA / 8] = seg_desc(0, flat, ACC_DATA_RW | ACC_DPL(3), DF_DB | DF_G);
+	gdt[SEL_UCODE / 8] = seg_desc(0, flat, ACC_CODE_XR | ACC_DPL(3), DF_L | DF_G);
 	tss64_desc(&gdt[SEL_TSS / 8], (uintptr_t)&tss, sizeof(tss) - 1);
 	lgdt(gdt, sizeof(gdt) - 1);
 	/* Reload every segment register from the new table; CS by a far
@@ -63,11 +59,10 @@ static void load_tss(void)
 	ltr(SEL_TSS);
 }
 
-void trap_set_gate(unsigned int vector, unsigned int dpl, unsigned int ist,
-		   uint8_t type)
+void trap_set_gate(unsigned int vector, unsigned int dpl, unsigned int ist, uint8_t type)
 {
-	gate64_set(&idt[vector], (uintptr_t)(trap_stubs + 16 * vector),
-		   SEL_KCODE, (uint8_t)ist, ACC_P | ACC_DPL(dpl) | type);
+	gate64_set(&idt[vector], (uintptr_t)(trap_stubs + 16 * vector), SEL_KCODE, (uint8_t)ist,
+		   ACC_P | ACC_DPL(dpl) | type);
 }
 
 static void load_idt(void)
@@ -102,8 +97,7 @@ void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
 	/* The end of user_call(), not a trap to record. */
-	if (f->vector == VEC_UD && f->rip == (uintptr_t)user_exit_ud2 &&
-	    (f->cs & 3) == 3)
+	if (f->vector == VEC_UD && f->rip == (uintptr_t)user_exit_ud2 && (f->cs & 3) == 3)
 		user_exit(f->rax);
 	trap_last.vector = f->vector;
 	trap_last.error = f->error;
@@ -124,34 +118,27 @@ void trap_dispatch(struct trap_frame *f)
 		trap_resume = 0;
 		return;
 	}
-	fail("unexpected trap",
-	     "vector %llu, error 0x%llx, at %llx:%llx, RFLAGS 0x%llx, CR2 0x%llx",
-	     (unsigned long long)f->vector, (unsigned long long)f->error,
-	     (unsigned long long)f->cs, (unsigned long long)f->rip,
-	     (unsigned long long)f->rflags,
-	     (unsigned long long)trap_last.cr2);
+	fail("unexpected trap", "vector %llu, error 0x%llx, at %llx:%llx, RFLAGS 0x%llx, CR2 0x%llx",
+	     (unsigned long long)f->vector, (unsigned long long)f->error, (unsigned long long)f->cs,
+	     (unsigned long long)f->rip, (unsigned long long)f->rflags, (unsigned long long)trap_last.cr2);
 	test_done();
 }
 
-bool expect_trap(const char *name, unsigned int vector, uint64_t error,
-		 uint64_t rip)
+bool expect_trap(const char *name, unsigned int vector, uint64_t error, uint64_t rip)
 {
-	if (trap_last.count == 1 && trap_last.vector == vector &&
-	    trap_last.error == error && (!rip || trap_last.rip == rip)) {
+	if (trap_last.count == 1 && trap_last.vector == vector && trap_last.error == error &&
+	    (!rip || trap_last.rip == rip)) {
 		pass(name);
 		return true;
 	}
 	if (!trap_last.count)
-		fail(name, "no trap, want vector %u error 0x%llx", vector,
-		     (unsigned long long)error);
+		fail(name, "no trap, want vector %u error 0x%llx", vector, (unsigned long long)error);
 	else
 		fail(name,
 		     "%u trap(s), last vector %llu error 0x%llx at 0x%llx; "
 		     "want vector %u error 0x%llx at 0x%llx",
-		     trap_last.count, (unsigned long long)trap_last.vector,
-		     (unsigned long long)trap_last.error,
-		     (unsigned long long)trap_last.rip, vector,
-		     (unsigned long long)error, (unsigned long long)rip);
+		     trap_last.count, (unsigned long long)trap_last.vector, (unsigned long long)trap_last.error,
+		     (unsigned long long)trap_last.rip, vector, (unsigned long long)error, (unsigned long long)rip);
 	return false;
 }
 
@@ -162,9 +149,7 @@ bool expect_no_trap(const char *name)
 		pass(name);
 		return true;
 	}
-	fail(name, "trap vector %llu error 0x%llx at 0x%llx",
-	     (unsigned long long)trap_last.vector,
-	     (unsigned long long)trap_last.error,
-	     (unsigned long long)trap_last.rip);
+	fail(name, "trap vector %llu error 0x%llx at 0x%llx", (unsigned long long)trap_last.vector,
+	     (unsigned long long)trap_last.error, (unsigned long long)trap_last.rip);
 	return false;
 }

@@ -17,13 +17,13 @@
 
 #include "desc.h"
 
-#define SEL_KCODE 0x08	 /* 64-bit code, DPL 0 (as the boot GDT has it) */
-#define SEL_KDATA 0x10	 /* flat data, DPL 0 */
-#define SEL_KCODE32 0x18 /* flat 32-bit code, DPL 0 */
-#define SEL_UCODE32 0x20 /* flat 32-bit code, DPL 3 (SYSRET to 32 bits) */
-#define SEL_UDATA 0x28	 /* flat data, DPL 3 */
-#define SEL_UCODE 0x30	 /* 64-bit code, DPL 3 */
-#define SEL_TSS 0x38	 /* 64-bit TSS, two slots */
+#define SEL_KCODE 0x08	  /* 64-bit code, DPL 0 (as the boot GDT has it) */
+#define SEL_KDATA 0x10	  /* flat data, DPL 0 */
+#define SEL_KCODE32 0x18  /* flat 32-bit code, DPL 0 */
+#define SEL_UCODE32 0x20  /* flat 32-bit code, DPL 3 (SYSRET to 32 bits) */
+#define SEL_UDATA 0x28	  /* flat data, DPL 3 */
+#define SEL_UCODE 0x30	  /* 64-bit code, DPL 3 */
+#define SEL_TSS 0x38	  /* 64-bit TSS, two slots */
 #define GDT_FIRST_SPARE 9 /* slots 9..GDT_ENTRIES-1 are the tests' own */
 #define GDT_ENTRIES 16
 
@@ -86,15 +86,13 @@ extern uint16_t user_ds;
 void kernel64_init(void);
 void trap_set_handler(unsigned int vector, trap_handler_fn fn);
 /* The gate of `vector` to its stub again, with this DPL, IST and type. */
-void trap_set_gate(unsigned int vector, unsigned int dpl, unsigned int ist,
-		   uint8_t type);
+void trap_set_gate(unsigned int vector, unsigned int dpl, unsigned int ist, uint8_t type);
 /* Forgets the traps so far and disarms trap_resume (an armed trap_resume
  * outlives an instruction that did not trap). */
 void trap_clear(void);
 /* PASS if exactly one trap with this vector and error code happened since
  * trap_clear(), at `rip` (unless rip is 0); else FAIL with what happened. */
-bool expect_trap(const char *name, unsigned int vector, uint64_t error,
-		 uint64_t rip);
+bool expect_trap(const char *name, unsigned int vector, uint64_t error, uint64_t rip);
 /* PASS if no trap happened since trap_clear(). Both disarm trap_resume. */
 bool expect_no_trap(const char *name);
 

@@ -37,8 +37,7 @@ static uint64_t split(uint64_t pde)
 	}
 	pt = pt_pool[pt_used++];
 	for (uint64_t i = 0; i < 512; i++)
-		pt[i] = ((pde & PTE_ADDR & ~(LARGE_PAGE_SIZE - 1)) +
-			 i * PAGE_SIZE) | keep;
+		pt[i] = ((pde & PTE_ADDR & ~(LARGE_PAGE_SIZE - 1)) + i * PAGE_SIZE) | keep;
 	return (uint64_t)(uintptr_t)pt | keep;
 }
 

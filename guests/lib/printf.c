@@ -27,8 +27,7 @@ struct spec {
 	int longs;
 };
 
-static int put_num(uint64_t v, unsigned int base, bool neg,
-		   const struct spec *sp)
+static int put_num(uint64_t v, unsigned int base, bool neg, const struct spec *sp)
 {
 	char digits[24];
 	int n = 0, len, out = 0, width = sp->width;
@@ -108,16 +107,14 @@ static int put_conv(char conv, const struct spec *sp, va_list *ap)
 	switch (conv) {
 	case 'd':
 		s = arg_signed(ap, sp->longs);
-		return put_num(s < 0 ? -(uint64_t)s : (uint64_t)s, 10, s < 0,
-			       sp);
+		return put_num(s < 0 ? -(uint64_t)s : (uint64_t)s, 10, s < 0, sp);
 	case 'u':
 		return put_num(arg_unsigned(ap, sp->longs), 10, false, sp);
 	case 'x':
 		return put_num(arg_unsigned(ap, sp->longs), 16, false, sp);
 	case 'p':
 		uart_write("0x", 2);
-		return 2 + put_num((uintptr_t)va_arg(*ap, void *), 16, false,
-				   sp);
+		return 2 + put_num((uintptr_t)va_arg(*ap, void *), 16, false, sp);
 	case 's':
 		return put_str(va_arg(*ap, const char *));
 	case 'c':

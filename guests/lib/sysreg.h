@@ -98,11 +98,7 @@ static inline uint64_t rdmsr(uint32_t index)
 
 static inline void wrmsr(uint32_t index, uint64_t v)
 {
-	__asm__ volatile("wrmsr"
-			 :
-			 : "c"(index), "a"((uint32_t)v),
-			   "d"((uint32_t)(v >> 32))
-			 : "memory");
+	__asm__ volatile("wrmsr" : : "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
 static inline void invlpg(const volatile void *p)

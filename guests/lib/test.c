@@ -30,8 +30,7 @@ bool expect_eq(const char *name, uint64_t got, uint64_t want)
 		pass(name);
 		return true;
 	}
-	fail(name, "got 0x%llx, want 0x%llx", (unsigned long long)got,
-	     (unsigned long long)want);
+	fail(name, "got 0x%llx, want 0x%llx", (unsigned long long)got, (unsigned long long)want);
 	return false;
 }
 

@@ -12,8 +12,7 @@
 #define DEBUG_EXIT_PORT 0xf4
 
 void pass(const char *name);
-void fail(const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* PASS if got == want, else FAIL showing both in hex. */
 bool expect_eq(const char *name, uint64_t got, uint64_t want);
 unsigned int test_failures(void);

@@ -96,7 +96,7 @@ struct interp_cpu {
 	struct x86_segment seg[SREG_COUNT];
 	struct x86_segment ldtr, tr;
 	struct x86_dtable gdtr, idtr;
-	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base, xcr0;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
 	uint64_t pdpte[4]; /* PAE paging: loaded with CR3, as the processor holds them */
 	uint64_t dr[8];
 	struct x86_msrs msr;
@@ -109,7 +109,6 @@ struct interp_cpu {
 
 	/* Events. */
 	bool interrupt_shadow; /* STI / MOV SS: no interrupt before the next insn */
-	bool shadow_next;      /* set by STI/MOV SS for the instruction after it */
 	bool nmi_masked;
 	bool halted;
 	int pending_irq; /* vector injected by the VMM, -1 if none */
