@@ -19,7 +19,7 @@ static void jump_near(struct interp_cpu *cpu, uint64_t target)
 	/* Outside 64-bit mode the target must lie within CS. */
 	if (cpu->mode != MODE_LONG64 && target > cpu->seg[SREG_CS].limit)
 		cpu_raise(cpu, EXC_GP, true, 0);
-	if (cpu->mode == MODE_LONG64 && (uint64_t)((int64_t)(target << 16) >> 16) != target)
+	if (cpu->mode == MODE_LONG64 && !is_canonical(target))
 		cpu_raise(cpu, EXC_GP, true, 0);
 	cpu->rip_next = target;
 }

@@ -245,7 +245,7 @@ static bool msr_write(struct interp_cpu *cpu, uint32_t index, uint64_t v)
 	case MSR_SYSENTER_ESP:
 	case MSR_SYSENTER_EIP:
 		/* Addresses must be canonical. */
-		if ((uint64_t)((int64_t)(v << 16) >> 16) != v)
+		if (!is_canonical(v))
 			return false;
 		if (index == MSR_LSTAR)
 			cpu->msr.lstar = v;
@@ -693,7 +693,7 @@ static void h_sysret(struct interp_cpu *cpu, const struct insn *in)
 	if (!(cpu->efer & EFER_LMA))
 		cpu_raise(cpu, EXC_GP, true, 0); /* legacy-mode SYSRET is not modelled */
 	if (in->opsize == 8) {
-		if ((uint64_t)((int64_t)(cpu->gpr[GPR_RCX] << 16) >> 16) != cpu->gpr[GPR_RCX])
+		if (!is_canonical(cpu->gpr[GPR_RCX]))
 			cpu_raise(cpu, EXC_GP, true, 0);
 		flat_code(&cpu->seg[SREG_CS], (uint16_t)((sel + 16) | 3), true, 3);
 		cpu->rip_next = cpu->gpr[GPR_RCX];

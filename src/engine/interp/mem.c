@@ -24,11 +24,6 @@ static __attribute__((noreturn)) void seg_fault(struct interp_cpu *cpu, unsigned
 	cpu_raise(cpu, sreg == SREG_SS ? EXC_SS : EXC_GP, true, 0);
 }
 
-static bool canonical(uint64_t lin)
-{
-	return (uint64_t)((int64_t)(lin << 16) >> 16) == lin;
-}
-
 uint64_t seg_linear(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsigned size, unsigned acc)
 {
 	const struct x86_segment *s = &cpu->seg[sreg];
@@ -37,7 +32,7 @@ uint64_t seg_linear(struct interp_cpu *cpu, unsigned sreg, uint64_t offset, unsi
 	if (cpu->mode == MODE_LONG64) {
 		uint64_t lin = offset + ((sreg == SREG_FS || sreg == SREG_GS) ? s->base : 0);
 
-		if (!canonical(lin) || !canonical(lin + size - 1))
+		if (!is_canonical(lin) || !is_canonical(lin + size - 1))
 			seg_fault(cpu, sreg);
 		return lin;
 	}

@@ -19,6 +19,12 @@ static inline uint64_t sign_extend(uint64_t v, unsigned size)
 	return (uint64_t)((int64_t)(v << shift) >> shift);
 }
 
+/* A 48-bit linear address in canonical form: bits 63:47 all equal. */
+static inline bool is_canonical(uint64_t lin)
+{
+	return (uint64_t)((int64_t)(lin << 16) >> 16) == lin;
+}
+
 static inline uint64_t reg_read(const struct interp_cpu *cpu, unsigned reg, unsigned size)
 {
 	if (size == 1 && reg >= REG_AH)
