@@ -97,6 +97,8 @@ struct x86_msrs {
 	uint64_t tsc;
 	uint64_t pat;
 	uint64_t misc_enable;
+	uint64_t kvm_system_time; /* kvmclock (x86/pvclock.h) */
+	uint64_t kvm_wall_clock;
 };
 
 struct vcpu_state {

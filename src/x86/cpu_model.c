@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "x86/pvclock.h"
+
 /* CPUID.1:EDX feature bits (Intel SDM Vol. 2A, table 3-11). */
 enum {
 	F1D_FPU = 1u << 0,
@@ -42,10 +44,12 @@ enum {
 
 #define MODEL_MAX_BASIC 0x1u
 #define MODEL_MAX_EXTENDED 0x80000008u
-#define MODEL_MAX_HYPERVISOR 0x40000000u
+#define MODEL_MAX_HYPERVISOR 0x40000001u
 
 static const char vendor[12] = "AuthenticAMD";
-static const char hypervisor_signature[12] = "RingvisorVMM";
+/* KVM's signature, so that Linux's KVM guest code (kvmclock) applies on every
+ * engine; the features leaf offers only what every engine implements. */
+static const char hypervisor_signature[12] = "KVMKVMKVM\0\0\0";
 static const char brand[48] = "Ringvisor virtual CPU";
 
 static void put_string12(const char s[12], uint32_t *ebx, uint32_t *edx, uint32_t *ecx)
@@ -77,6 +81,9 @@ void cpu_model_cpuid(uint32_t function, uint32_t index, uint32_t apic_id, struct
 		memcpy(&r->ebx, hypervisor_signature, 4);
 		memcpy(&r->ecx, hypervisor_signature + 4, 4);
 		memcpy(&r->edx, hypervisor_signature + 8, 4);
+		break;
+	case 0x40000001:
+		r->eax = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
 		break;
 	case 0x80000000:
 		r->eax = MODEL_MAX_EXTENDED;

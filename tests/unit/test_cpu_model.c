@@ -44,6 +44,30 @@ static void test_cpuid_leaf_0_vendor_is_authenticamd(void **state)
 	assert_true(r.eax >= 1);
 }
 
+/* Linux's KVM guest code finds the hypervisor by the signature "KVMKVMKVM\0\0\0"
+ * in EBX, ECX, EDX of 0x40000000 (Linux Documentation/virt/kvm/x86/cpuid.rst), and
+ * then reads the feature bits of 0x40000001 EAX. */
+static void test_cpuid_hypervisor_leaves_offer_kvmclock_only(void **state)
+{
+	struct cpuid_result r = cpuid(0x40000000, 0);
+	char sig[12];
+
+	(void)state;
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	assert_memory_equal(sig, "KVMKVMKVM\0\0\0", 12);
+	assert_int_equal(r.eax, 0x40000001u);
+	r = cpuid(0x40000001, 0);
+	/* KVM_FEATURE_CLOCKSOURCE2 (bit 3) and KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (bit 24). */
+	assert_int_equal(r.eax, BIT(3) | BIT(24));
+	assert_int_equal(r.ebx, 0);
+	assert_int_equal(r.ecx, 0);
+	assert_int_equal(r.edx, 0);
+	/* CPUID.1:ECX bit 31: running under a hypervisor. */
+	assert_true(cpuid(1, 0).ecx & BIT(31));
+}
+
 static void test_cpuid_leaf_80000000_vendor_and_max_leaf(void **state)
 {
 	struct cpuid_result r = cpuid(0x80000000, 0);
@@ -277,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_cpuid_leaf_beyond_maximum_reads_zero),
 		cmocka_unit_test(test_cpu_model_leaves_lists_each_leaf_once_and_agrees_with_cpuid),
 		cmocka_unit_test(test_cpu_model_leaves_writes_at_most_max),
+		cmocka_unit_test(test_cpuid_hypervisor_leaves_offer_kvmclock_only),
 	};
 
 	return cmocka_run_group_tests_name("cpu_model", tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "engine/engine.h"
+#include "engine/soft_clock.h"
 
 struct guest_memory;
 struct insn;
@@ -143,19 +144,26 @@ struct interp_cpu {
 	int index;
 	uint64_t icount;
 	uint64_t tsc_offset;
+	/* kvmclock (x86/pvclock.h): the MSR values the guest wrote; clock_base_ns is
+	 * the soft_clock_ns() at which kvmclock's system time is 0 (vCPU creation). */
+	uint64_t kvm_system_time;
+	uint64_t kvm_wall_clock;
+	uint32_t kvmclock_version;
+	uint64_t clock_base_ns;
 };
 
 enum cpu_mode { MODE_REAL, MODE_PROT16, MODE_PROT32, MODE_LONG_COMPAT16, MODE_LONG_COMPAT32, MODE_LONG64, MODE_COUNT };
 
-/* The guest's time-stamp counter: the host's, plus an offset set by TSC writes. */
+/* The guest's time-stamp counter: the software engines' clock (engine/soft_clock.h),
+ * plus an offset set at reset and by TSC writes. */
 static inline uint64_t cpu_read_tsc(const struct interp_cpu *cpu)
 {
-	return __builtin_ia32_rdtsc() + cpu->tsc_offset;
+	return soft_clock_ns() + cpu->tsc_offset;
 }
 
 static inline void cpu_write_tsc(struct interp_cpu *cpu, uint64_t value)
 {
-	cpu->tsc_offset = value - __builtin_ia32_rdtsc();
+	cpu->tsc_offset = value - soft_clock_ns();
 }
 
 /* Recompute cpl/mode after CR0, EFER, CS or RFLAGS.VM change. */

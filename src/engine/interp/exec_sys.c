@@ -8,6 +8,7 @@
 #include "engine/interp/dispatch.h"
 #include "engine/interp/flags.h"
 #include "engine/interp/interp.h"
+#include "engine/interp/kvmclock.h"
 #include "engine/interp/stack.h"
 #include "x86/arch.h"
 #include "x86/cpu_model.h"
@@ -151,6 +152,8 @@ static int mtrr_slot(uint32_t index)
 
 static bool msr_read(struct interp_cpu *cpu, uint32_t index, uint64_t *v)
 {
+	if (kvmclock_msr_read(cpu, index, v))
+		return true;
 	int slot = mtrr_slot(index);
 
 	switch (index) {
@@ -220,6 +223,8 @@ static bool msr_write(struct interp_cpu *cpu, uint32_t index, uint64_t v)
 {
 	int slot = mtrr_slot(index);
 
+	if (kvmclock_msr_write(cpu, index, v))
+		return true;
 	switch (index) {
 	case MSR_EFER: {
 		/* SCE, LME, NXE are writable; LMA is the processor's; LME cannot change
@@ -270,6 +275,7 @@ static bool msr_write(struct interp_cpu *cpu, uint32_t index, uint64_t v)
 		return true;
 	case MSR_TSC:
 		cpu_write_tsc(cpu, v);
+		kvmclock_tsc_changed(cpu);
 		return true;
 	case MSR_PAT:
 		/* Each byte must name a memory type: 0, 1, 4, 5, 6 or 7. */

@@ -13,8 +13,10 @@
 #include "engine/interp/cache.h"
 #include "engine/interp/flags.h"
 #include "engine/interp/interp.h"
+#include "engine/interp/kvmclock.h"
 #include "vm/memory.h"
 #include "x86/arch.h"
+#include "x86/pvclock.h"
 
 struct engine {
 	struct guest_memory *mem;
@@ -271,6 +273,8 @@ static int interp_get_state(struct engine_vcpu *v, struct vcpu_state *s)
 	memcpy(s->dr, cpu->dr, sizeof(s->dr));
 	s->msr = cpu->msr;
 	s->msr.tsc = cpu_read_tsc(cpu);
+	s->msr.kvm_system_time = cpu->kvm_system_time;
+	s->msr.kvm_wall_clock = cpu->kvm_wall_clock;
 	s->fpu = cpu->fpu;
 	s->interrupt_shadow = cpu->interrupt_shadow;
 	s->nmi_masked = cpu->nmi_masked;
@@ -304,6 +308,8 @@ static int interp_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	memcpy(cpu->dr, s->dr, sizeof(cpu->dr));
 	cpu->msr = s->msr;
 	cpu_write_tsc(cpu, s->msr.tsc);
+	cpu->kvm_wall_clock = s->msr.kvm_wall_clock;
+	kvmclock_msr_write(cpu, MSR_KVM_SYSTEM_TIME_NEW, s->msr.kvm_system_time);
 	cpu->fpu = s->fpu;
 	cpu->interrupt_shadow = s->interrupt_shadow;
 	cpu->nmi_masked = s->nmi_masked;
@@ -370,6 +376,9 @@ static int interp_vcpu_create(struct engine *e, int index, struct engine_vcpu **
 	v->cpu.mem = e->mem;
 	v->cpu.index = index;
 	v->cpu.pending_irq = -1;
+	/* The TSC reads 0 at reset (SDM Vol. 3, table 10-1), and kvmclock starts at 0. */
+	v->cpu.clock_base_ns = soft_clock_ns();
+	v->cpu.tsc_offset = -v->cpu.clock_base_ns;
 	v->cpu.cache = cache_create(max_gpa(e->mem));
 	if (!v->cpu.cache) {
 		free(v);

@@ -5,10 +5,22 @@
 
 #include "engine/kvm/kvm_internal.h"
 #include "x86/arch.h"
+#include "x86/pvclock.h"
 
 static const uint32_t state_msrs[] = {
-	MSR_STAR,	  MSR_LSTAR,	    MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE, MSR_SYSENTER_CS,
-	MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_TSC,   MSR_PAT,	   MSR_MISC_ENABLE,
+	MSR_STAR,
+	MSR_LSTAR,
+	MSR_CSTAR,
+	MSR_SFMASK,
+	MSR_KERNEL_GS_BASE,
+	MSR_SYSENTER_CS,
+	MSR_SYSENTER_ESP,
+	MSR_SYSENTER_EIP,
+	MSR_TSC,
+	MSR_PAT,
+	MSR_MISC_ENABLE,
+	MSR_KVM_SYSTEM_TIME_NEW,
+	MSR_KVM_WALL_CLOCK_NEW,
 };
 #define NMSRS (sizeof(state_msrs) / sizeof(state_msrs[0]))
 
@@ -35,6 +47,10 @@ static uint64_t *msr_field(struct x86_msrs *m, uint32_t index)
 		return &m->tsc;
 	case MSR_PAT:
 		return &m->pat;
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		return &m->kvm_system_time;
+	case MSR_KVM_WALL_CLOCK_NEW:
+		return &m->kvm_wall_clock;
 	default:
 		return &m->misc_enable;
 	}
