@@ -48,15 +48,19 @@ static void run_usage(void)
 	       "On a terminal, Ctrl-A x quits and Ctrl-A h lists the console keys.\n");
 }
 
+/* Why --engine auto passed over the engines it did not choose. */
+static char auto_skipped[1024];
+
 static int choose_engine(const char *name, struct vm_config *cfg)
 {
 	char why[256];
 
 	if (strcmp(name, "auto") == 0) {
-		cfg->engine = engine_auto();
+		cfg->engine = engine_auto(why, sizeof(why));
 		cfg->engine_chosen_automatically = true;
 		if (!cfg->engine)
-			return config_error("no engine can run on this host (see ringvisor engines)");
+			return config_error("no engine can run on this host (%s)", why);
+		snprintf(auto_skipped, sizeof(auto_skipped), "%s", why);
 		return 0;
 	}
 	cfg->engine = engine_find(name);
@@ -147,7 +151,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (cfg.trace)
 		log_set_level(LOG_INFO);
-	if (cfg.engine_chosen_automatically)
+	if (cfg.engine_chosen_automatically && auto_skipped[0])
+		fprintf(stderr, "ringvisor: using the %s engine (passed over %s)\n", cfg.engine->name, auto_skipped);
+	else if (cfg.engine_chosen_automatically)
 		fprintf(stderr, "ringvisor: using the %s engine\n", cfg.engine->name);
 	if (vm_create(&vm, &cfg, why, sizeof(why))) {
 		vm_destroy(&vm);

@@ -54,6 +54,10 @@ struct engine_ops {
 	void (*kick)(struct engine_vcpu *vcpu);
 
 	/* Optional: NULL when the engine cannot do it. */
+	/* Where probe succeeds: 0 if --engine auto should choose this engine on this
+	 * host, else -1 with the reason (kvm where KVM cannot run guest kernel code in
+	 * hardware). NULL: whenever probe succeeds. */
+	int (*auto_choice)(char *why, size_t why_len);
 	/* Nonzero when inject_interrupt() would succeed now (RFLAGS.IF set, no
 	 * interrupt shadow, nothing already waiting), judged at the last exit. */
 	int (*interrupt_ready)(struct engine_vcpu *vcpu);
@@ -71,7 +75,9 @@ struct engine_ops {
 /* The registry of engines, in order of preference for --engine auto. */
 const struct engine_ops *const *engine_list(void);
 const struct engine_ops *engine_find(const char *name);
-/* The first engine whose probe succeeds, or NULL. */
-const struct engine_ops *engine_auto(void);
+/* The first engine, in order of preference, that is implemented, can run here
+ * and suits --engine auto; NULL if none. *skipped lists the engines passed over
+ * and why ("kvm: ...; dbt: ..."), "" if none. */
+const struct engine_ops *engine_auto(char *skipped, size_t skipped_len);
 
 #endif

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/engine.h"
@@ -27,12 +28,32 @@ const struct engine_ops *engine_find(const char *name)
 	return NULL;
 }
 
-const struct engine_ops *engine_auto(void)
+static int suits_auto(const struct engine_ops *e, char *why, size_t why_len)
 {
-	char why[256];
+	if (!e->create) {
+		snprintf(why, why_len, "not available yet");
+		return -1;
+	}
+	if (e->probe(why, why_len))
+		return -1;
+	return e->auto_choice ? e->auto_choice(why, why_len) : 0;
+}
 
-	for (const struct engine_ops *const *e = engines; *e; e++)
-		if ((*e)->probe(why, sizeof(why)) == 0)
+const struct engine_ops *engine_auto(char *skipped, size_t skipped_len)
+{
+	size_t used = 0;
+
+	if (skipped_len)
+		skipped[0] = '\0';
+	for (const struct engine_ops *const *e = engines; *e; e++) {
+		char why[256];
+		int n;
+
+		if (suits_auto(*e, why, sizeof(why)) == 0)
 			return *e;
+		n = snprintf(skipped + used, skipped_len - used, "%s%s: %s", used ? "; " : "", (*e)->name, why);
+		if (n > 0 && (size_t)n < skipped_len - used)
+			used += (size_t)n;
+	}
 	return NULL;
 }

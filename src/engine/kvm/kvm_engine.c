@@ -4,6 +4,7 @@
  * controllers and timers stay in user space (no KVM_CREATE_IRQCHIP), so that the
  * same device models serve every engine. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,41 @@ static int kvm_probe(char *why, size_t why_len)
 	if (fd < 0)
 		return -1;
 	close(fd);
+	return 0;
+}
+
+/* The host CPU's hardware virtualization: VT-x (CPUID.1:ECX bit 5) or AMD-V
+ * (CPUID.80000001h:ECX bit 2). */
+static bool host_has_hardware_virtualization(void)
+{
+	unsigned a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (c & (1u << 5))
+		return true;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u), "c"(0));
+	return (c & (1u << 2)) != 0;
+}
+
+/* --engine auto chooses kvm only where KVM runs guest kernel code in hardware:
+ * /dev/kvm backed by the vendor module (kvm_intel, kvm_amd). The PVM module
+ * (kvm_pvm) runs guests without VT-x/AMD-V: user mode natively, kernel mode
+ * emulated in the host kernel, slowly, and an unmodified Linux does not boot. */
+static int kvm_auto_choice(char *why, size_t why_len)
+{
+	bool vendor = access("/sys/module/kvm_intel", F_OK) == 0 || access("/sys/module/kvm_amd", F_OK) == 0;
+
+	if (vendor)
+		return 0;
+	if (access("/sys/module/kvm_pvm", F_OK) == 0) {
+		snprintf(why, why_len, "/dev/kvm is the PVM module, which emulates guest kernel code");
+		return -1;
+	}
+	if (!host_has_hardware_virtualization()) {
+		snprintf(why, why_len,
+			 "the host CPU has no VT-x or AMD-V, so KVM cannot run guest kernels in hardware");
+		return -1;
+	}
 	return 0;
 }
 
@@ -145,6 +181,7 @@ const struct engine_ops kvm_engine_ops = {
 	.name = "kvm",
 	.description = "hardware-assisted virtualization through /dev/kvm (VT-x / AMD-V)",
 	.probe = kvm_probe,
+	.auto_choice = kvm_auto_choice,
 	.create = kvm_create,
 	.destroy = kvm_destroy,
 	.vcpu_create = kvm_vcpu_create,
