@@ -60,6 +60,35 @@ time.sleep(1)
 os.write(master, b"echo hi $((1+2)); grep -m1 'model name' /proc/cpuinfo\r")
 out = read_until(b"Ringvisor virtual CPU", 60)
 check("typed commands run in the guest", b"hi 3" in out and b"Ringvisor virtual CPU" in out, repr(out[-300:]))
+
+
+def guest_uptime():
+    """The guest's clock (/proc/uptime, 10 ms resolution) and the host's
+    monotonic clock halfway through the round trip that read it."""
+    t0 = time.monotonic()
+    # The markers are computed by the guest's shell, so the echo of the typed
+    # line does not match them.
+    os.write(master, b"echo U$((6*7))U $(cut -d' ' -f1 /proc/uptime) E$((6*7))E\r")
+    out = read_until(b"E42E", 30)
+    t1 = time.monotonic()
+    try:
+        return float(out.split(b"U42U ")[1].split(b" E42E")[0]), (t0 + t1) / 2, t1 - t0
+    except (IndexError, ValueError):
+        return None, None, None
+
+
+# Guest time follows the host: over a minute of an idle shell the guest clock
+# may differ from the host's by under 1% (600 ms); the reading's own latency
+# (one shell round trip each, typically a few ms) counts against it.
+g0, h0, lat0 = guest_uptime()
+time.sleep(60)
+g1, h1, lat1 = guest_uptime()
+if g0 is None or g1 is None:
+    check("the guest clock can be read", False, "no /proc/uptime answer")
+else:
+    drift = abs((g1 - g0) - (h1 - h0)) / (h1 - h0)
+    check(f"guest clock drift over {h1 - h0:.0f} s is under 1% ({drift * 100:.3f}%)", drift < 0.01,
+          f"guest {g1 - g0:.3f} s, host {h1 - h0:.3f} s, read latencies {lat0:.3f}/{lat1:.3f} s")
 os.write(master, b"\x01x")
 status, end = None, time.time() + 20
 while time.time() < end:
