@@ -27,6 +27,8 @@ GUEST_LDFLAGS := -nostdlib -static --build-id=none -z noexecstack \
 GUEST_C64 := hypercall pio exit16 exit32 mmio triplefault spin hammer echo
 GUEST_C32 := hello32
 GUEST_MB := multiboot
+# Multiboot guests on the 32-bit test kernel (lib/kernel32.h).
+GUEST_MBK32 := qemuplat
 GUEST_MBAOUT := mbaout
 # ELF64 guests on the 64-bit test kernel (lib/kernel64.h): GDT, IDT, TSS,
 # paging and CPL 3 calls.
@@ -40,6 +42,7 @@ GUESTS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello16.bin \
 	$(GUEST_OUT)/modes.bin \
 	$(GUEST_C64:%=$(GUEST_OUT)/%.elf) $(GUEST_C32:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_MB:%=$(GUEST_OUT)/%.elf) $(GUEST_MBAOUT:%=$(GUEST_OUT)/%.elf) \
+	$(GUEST_MBK32:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_K64:%=$(GUEST_OUT)/%.elf) $(GUEST_K32:%=$(GUEST_OUT)/%.elf)
 
 GUEST_LIB_C := uart printf test str
@@ -57,7 +60,7 @@ GUEST_OBJ32_C := $(GUEST_LIB32) \
 	$(GUEST_C32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MB:%=$(GUEST_OBJ)/32/%.o) \
 	$(GUEST_MBAOUT:%=$(GUEST_OBJ)/32/%.o) \
 	$(GUEST_OBJ)/32/lib/kernel32.o $(GUEST_OBJ)/32/lib/deferred.o \
-	$(GUEST_K32:%=$(GUEST_OBJ)/32/%.o)
+	$(GUEST_K32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MBK32:%=$(GUEST_OBJ)/32/%.o)
 GUEST_OBJ64_S := $(GUEST_OBJ)/64/lib/entry64.o $(GUEST_OBJ)/64/hello.o \
 	$(GUEST_OBJ)/64/lib/trap64.o
 GUEST_OBJ32_S := $(GUEST_OBJ)/32/lib/entry32.o $(GUEST_OBJ)/32/lib/multiboot.o \
@@ -136,6 +139,13 @@ $(GUEST_MB:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
 		$(GUEST_SRC)/lib/elf32.ld
 	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf32.ld \
 		-o $@ $(GUEST_OBJ)/32/lib/multiboot.o $< $(GUEST_LIB32)
+
+$(GUEST_MBK32:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
+		$(GUEST_OBJ)/32/lib/multiboot.o $(GUEST_KLIB32) $(GUEST_LIB32) \
+		$(GUEST_SRC)/lib/elf32.ld
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf32.ld \
+		-o $@ $(GUEST_OBJ)/32/lib/multiboot.o $< $(GUEST_KLIB32) \
+		$(GUEST_LIB32)
 
 $(GUEST_MBAOUT:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: \
 		$(GUEST_OBJ)/32/%.o $(GUEST_MBAOUT_ENTRY) $(GUEST_LIB32) \

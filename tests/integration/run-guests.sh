@@ -32,7 +32,8 @@ expect_dir=tests/guests
 
 # Cases in order; tty-* run a guest under a pseudo-terminal.
 all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
-	triplefault spin hammer multiboot mbaout echo timer tty-spin tty-triplefault
+	triplefault spin hammer multiboot mbaout qemuplat echo timer tty-spin
+	tty-triplefault
 	modes exceptions64 exceptions32 paging syscall sysenter32 strings
 	aluflags sse)
 
