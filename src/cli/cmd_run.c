@@ -151,14 +151,16 @@ int cmd_run(int argc, char **argv)
 	}
 	if (cfg.trace)
 		log_set_level(LOG_INFO);
-	if (cfg.engine_chosen_automatically && auto_skipped[0])
-		fprintf(stderr, "ringvisor: using the %s engine (passed over %s)\n", cfg.engine->name, auto_skipped);
-	else if (cfg.engine_chosen_automatically)
-		fprintf(stderr, "ringvisor: using the %s engine\n", cfg.engine->name);
 	if (vm_create(&vm, &cfg, why, sizeof(why))) {
 		vm_destroy(&vm);
 		return config_error("%s", why);
 	}
+	/* Only once the VM exists: a configuration error stays the one line on
+	 * stderr, and an engine's own errors name the engine. */
+	if (cfg.engine_chosen_automatically && auto_skipped[0])
+		fprintf(stderr, "ringvisor: using the %s engine (passed over %s)\n", cfg.engine->name, auto_skipped);
+	else if (cfg.engine_chosen_automatically)
+		fprintf(stderr, "ringvisor: using the %s engine\n", cfg.engine->name);
 	status = vm_run(&vm);
 	if (cfg.stats) {
 		struct engine_stats es = { 0 };

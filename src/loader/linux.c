@@ -5,6 +5,7 @@
  * address + 0x200) in long mode with RSI pointing at the zero page. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "loader/boot_setup.h"
 #include "loader/elf.h"
@@ -16,6 +17,7 @@
 /* Offsets in the bzImage / zero page (boot.rst, "The real-mode kernel header"
  * and zero-page.rst). */
 #define HDR_SETUP_SECTS 0x1f1
+#define HDR_SYSSIZE 0x1f4
 #define HDR_BOOT_FLAG 0x1fe
 #define HDR_JUMP_END 0x201 /* the header ends at 0x202 + this byte */
 #define HDR_MAGIC 0x202
@@ -31,7 +33,7 @@
 #define HDR_CMDLINE_SIZE 0x238
 #define HDR_PREF_ADDRESS 0x258
 #define HDR_INIT_SIZE 0x260
-#define HDR_MIN_SIZE 0x264
+#define HDR_MIN_SIZE 0x264 /* the header up to init_size, the last field read */
 #define ZP_EXT_RAMDISK_IMAGE 0x0c0
 #define ZP_EXT_RAMDISK_SIZE 0x0c4
 #define ZP_EXT_CMD_LINE_PTR 0x0c8
@@ -61,10 +63,63 @@ static uint32_t rd32(const uint8_t *p)
 	return v;
 }
 
+static bool has_signatures(const struct file_image *f)
+{
+	return f->size >= HDR_MAGIC + 4 && memcmp(f->data + HDR_MAGIC, "HdrS", 4) == 0 &&
+	       f->data[HDR_BOOT_FLAG] == 0x55 && f->data[HDR_BOOT_FLAG + 1] == 0xaa;
+}
+
+/* The signatures alone: a truncated bzImage is still recognised, and then
+ * refused as truncated rather than as no kernel at all. */
 static bool linux_detect(const struct file_image *f)
 {
-	return f->size >= HDR_MIN_SIZE && memcmp(f->data + HDR_MAGIC, "HdrS", 4) == 0 &&
-	       f->data[HDR_BOOT_FLAG] == 0x55 && f->data[HDR_BOOT_FLAG + 1] == 0xaa;
+	return has_signatures(f);
+}
+
+/* Is the file a whole bzImage? A file with both signatures is a bzImage, so a
+ * short one is reported as truncated: in the setup header, in the real-mode setup
+ * code ((setup_sects + 1) sectors), or in the protected-mode kernel after them,
+ * whose length syssize gives in 16-byte paragraphs (4 bytes wide since protocol
+ * 2.04). Bytes beyond syssize (a signature appended to the image) are allowed.
+ * Sets *kernel_off to where the protected-mode kernel starts in the file. */
+static int check_image(const struct file_image *f, uint64_t *kernel_off, char *why, size_t why_len)
+{
+	const uint8_t *d = f->data;
+	uint64_t syssize_bytes;
+	unsigned setup_sects;
+
+	if (f->size < HDR_MAGIC + 4 || memcmp(d + HDR_MAGIC, "HdrS", 4) != 0) {
+		snprintf(why, why_len, "%s: not a Linux bzImage (no \"HdrS\" signature at 0x%x)", f->path, HDR_MAGIC);
+		return -1;
+	}
+	if (!has_signatures(f)) {
+		snprintf(why, why_len, "%s: not a Linux bzImage (boot_flag at 0x%x is not 0xaa55)", f->path,
+			 HDR_BOOT_FLAG);
+		return -1;
+	}
+	if (f->size < HDR_MIN_SIZE) {
+		snprintf(why, why_len,
+			 "%s: truncated bzImage: %zu bytes end inside the setup header (0x%x bytes or more)", f->path,
+			 f->size, HDR_MIN_SIZE);
+		return -1;
+	}
+	setup_sects = d[HDR_SETUP_SECTS] ? d[HDR_SETUP_SECTS] : 4;
+	*kernel_off = (uint64_t)(setup_sects + 1) * 512;
+	if (f->size <= *kernel_off) {
+		snprintf(why, why_len,
+			 "%s: truncated bzImage: %zu bytes end before the protected-mode kernel at 0x%llx "
+			 "(setup_sects %u)",
+			 f->path, f->size, (unsigned long long)*kernel_off, setup_sects);
+		return -1;
+	}
+	syssize_bytes = (uint64_t)rd32(d + HDR_SYSSIZE) * 16;
+	if (f->size - *kernel_off < syssize_bytes) {
+		snprintf(why, why_len,
+			 "%s: truncated bzImage: the protected-mode kernel has %llu of the %llu bytes syssize declares",
+			 f->path, (unsigned long long)(f->size - *kernel_off), (unsigned long long)syssize_bytes);
+		return -1;
+	}
+	return 0;
 }
 
 /* The GDT the 64-bit entry expects: flat 64-bit code at 0x10, flat data at 0x18. */
@@ -91,21 +146,30 @@ static int write_linux_gdt(struct guest_memory *mem, struct vcpu_state *s)
 static int load_initrd(const struct load_request *req, struct guest_memory *mem, uint8_t *zp, uint64_t kernel_end,
 		       char *why, size_t why_len)
 {
-	uint64_t max = rd32(zp + HDR_INITRD_ADDR_MAX), low_end = guest_memory_low_end(mem), top, at;
+	uint64_t max = rd32(zp + HDR_INITRD_ADDR_MAX), low_end = guest_memory_low_end(mem), top, first, room, at;
 	struct file_image initrd;
+	struct stat st;
 	int rc = -1;
 
-	if (file_image_read(&initrd, req->initrd_path, (size_t)1 << 40, why, why_len))
-		return -1;
 	top = (max && max + 1 < low_end) ? max + 1 : low_end;
-	if (initrd.size > top || ((top - initrd.size) & ~0xfffull) < kernel_end) {
-		snprintf(why, why_len, "%s: initrd of %zu bytes does not fit in guest RAM above the kernel (see --mem)",
-			 req->initrd_path, initrd.size);
-		goto out;
+	/* A page-aligned start at or above kernel_end fits iff size <= top - first. */
+	first = (kernel_end + 0xfff) & ~0xfffull;
+	room = top > first ? top - first : 0;
+	/* The size is known before the file is read: a huge initrd is refused
+	 * without reading it; file_image_read still bounds a file that grows. */
+	if (stat(req->initrd_path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > room) {
+		snprintf(why, why_len,
+			 "--initrd %s: %llu bytes do not fit in guest RAM: %llu bytes are free between the kernel's "
+			 "end 0x%llx and 0x%llx (see --mem)",
+			 req->initrd_path, (unsigned long long)st.st_size, (unsigned long long)room,
+			 (unsigned long long)first, (unsigned long long)top);
+		return -1;
 	}
+	if (initrd_image_read(&initrd, req->initrd_path, room, why, why_len))
+		return -1;
 	at = (top - initrd.size) & ~0xfffull;
 	if (guest_memory_write(mem, at, initrd.data, initrd.size)) {
-		snprintf(why, why_len, "%s: initrd does not fit in guest RAM", req->initrd_path);
+		snprintf(why, why_len, "--initrd %s: does not fit in guest RAM", req->initrd_path);
 		goto out;
 	}
 	memcpy(zp + HDR_RAMDISK_IMAGE, &(uint32_t){ (uint32_t)at }, 4);
@@ -137,17 +201,14 @@ static int linux_load(const struct file_image *f, const struct load_request *req
 		      struct vcpu_state *state, char *why, size_t why_len)
 {
 	const uint8_t *d = f->data;
-	unsigned setup_sects = d[HDR_SETUP_SECTS] ? d[HDR_SETUP_SECTS] : 4;
-	uint64_t kernel_off = (uint64_t)(setup_sects + 1) * 512, load, init_size, hdr_end;
+	uint64_t kernel_off, load, init_size, hdr_end;
 	uint16_t version, xloadflags;
 	const char *cmdline = req->cmdline ? req->cmdline : LINUX_DEFAULT_CMDLINE;
 	uint32_t cmdline_size;
 	uint8_t zp[4096] = { 0 };
 
-	if (!linux_detect(f) || kernel_off >= f->size) {
-		snprintf(why, why_len, "%s: truncated or not a Linux bzImage", f->path);
+	if (check_image(f, &kernel_off, why, why_len))
 		return -1;
-	}
 	memcpy(&version, d + HDR_VERSION, 2);
 	memcpy(&xloadflags, d + HDR_XLOADFLAGS, 2);
 	if (version < PROTOCOL_64BIT_ENTRY || !(xloadflags & XLF_KERNEL_64)) {
@@ -169,8 +230,8 @@ static int linux_load(const struct file_image *f, const struct load_request *req
 	}
 	cmdline_size = rd32(d + HDR_CMDLINE_SIZE);
 	if (strlen(cmdline) > cmdline_size || strlen(cmdline) >= LINUX_CMDLINE_MAX) {
-		snprintf(why, why_len, "command line of %zu bytes is longer than this kernel accepts (%u)",
-			 strlen(cmdline), cmdline_size);
+		snprintf(why, why_len, "command line of %zu bytes is longer than %s accepts (cmdline_size %u)",
+			 strlen(cmdline), f->path, cmdline_size);
 		return -1;
 	}
 	if (load_piece(mem, load, d + kernel_off, f->size - kernel_off, 0, "Linux kernel", why, why_len))

@@ -92,6 +92,16 @@ void file_image_free(struct file_image *f)
 	f->size = 0;
 }
 
+int initrd_image_read(struct file_image *f, const char *path, size_t limit, char *why, size_t why_len)
+{
+	char reason[384];
+
+	if (!file_image_read(f, path, limit, reason, sizeof(reason)))
+		return 0;
+	snprintf(why, why_len, "--initrd %s", reason);
+	return -1;
+}
+
 static const struct loader *choose(const struct file_image *kernel, enum kernel_format format)
 {
 	for (const struct loader *const *l = loaders; *l; l++) {

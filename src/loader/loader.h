@@ -53,5 +53,8 @@ int kernel_format_parse(const char *name, enum kernel_format *out);
 /* Reads a regular file whole; limit bounds its size. -1 with a reason on failure. */
 int file_image_read(struct file_image *f, const char *path, size_t limit, char *why, size_t why_len);
 void file_image_free(struct file_image *f);
+/* file_image_read for the --initrd file: a failure's reason starts "--initrd ",
+ * so the one line says which of the two files it is about. */
+int initrd_image_read(struct file_image *f, const char *path, size_t limit, char *why, size_t why_len);
 
 #endif

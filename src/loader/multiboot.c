@@ -156,7 +156,7 @@ static int load_module(const struct load_request *req, struct guest_memory *mem,
 	const char *name = req->initrd_path;
 	int rc;
 
-	if (file_image_read(&initrd, req->initrd_path, (size_t)1 << 40, why, why_len))
+	if (initrd_image_read(&initrd, req->initrd_path, (size_t)1 << 40, why, why_len))
 		return -1;
 	rc = -1;
 	if (start + initrd.size > (1ull << 32)) {

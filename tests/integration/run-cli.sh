@@ -110,6 +110,93 @@ else
 		--initrd "$tmp/big.img" "$G/multiboot.elf"
 fi
 
+# --- Linux bzImage errors, against a synthetic bzImage ---------------------------
+# mk_bzimage FILE [CMDLINE_SIZE [INIT_SIZE]]: the smallest bzImage the Linux
+# loader accepts, so no kernel build is needed. Header fields and offsets from
+# Documentation/arch/x86/boot.rst ("The real-mode kernel header"):
+#   0x1f1 setup_sects = 1: the protected-mode kernel starts at (1 + 1) * 512 = 0x400
+#   0x1f4 syssize = 0x40: that kernel is 0x40 * 16 = 1 KiB, so the file is 2 KiB
+#   0x1fe boot_flag 0xaa55; 0x201 jump byte 0x66: the header ends at 0x268
+#   0x202 "HdrS"; 0x206 version 2.12, the first with the 64-bit entry
+#   0x211 loadflags LOADED_HIGH; 0x22c initrd_addr_max 0x7fffffff
+#   0x234 relocatable_kernel 0: loaded at 1 MiB; 0x236 xloadflags XLF_KERNEL_64
+#   0x238 cmdline_size (default 255); 0x260 init_size (default 64 KiB)
+# The 64-bit entry is the load address + 0x200 (boot.rst, "64-bit Boot
+# Protocol"); there the kernel is `mov al, 42; out 0xf4, al; hlt` (b0 2a e6 f4
+# f4), so a loaded image exits through the debug-exit port with (42 << 1) | 1 = 85.
+mk_bzimage() {
+	python3 - "$1" "${2:-255}" "${3:-65536}" <<'EOF'
+import struct, sys
+path, cmdline_size, init_size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+kernel = bytearray(0x400)
+kernel[0x200:0x205] = bytes([0xB0, 0x2A, 0xE6, 0xF4, 0xF4])
+setup = bytearray(0x400)
+setup[0x1F1] = 1
+struct.pack_into("<I", setup, 0x1F4, len(kernel) // 16)
+struct.pack_into("<H", setup, 0x1FE, 0xAA55)
+setup[0x201] = 0x66
+setup[0x202:0x206] = b"HdrS"
+struct.pack_into("<H", setup, 0x206, 0x020C)
+setup[0x211] = 0x01
+struct.pack_into("<I", setup, 0x22C, 0x7FFFFFFF)
+struct.pack_into("<H", setup, 0x236, 0x0001)
+struct.pack_into("<I", setup, 0x238, cmdline_size)
+struct.pack_into("<Q", setup, 0x258, 0x100000)
+struct.pack_into("<I", setup, 0x260, init_size)
+with open(path, "wb") as f:
+    f.write(setup + kernel)
+EOF
+}
+
+if [ -n "$engine_line" ]; then
+	L=(run --engine "$engine_line" --format linux --mem 16M)
+	mk_bzimage "$tmp/bz"
+	head -c 4096 /dev/zero >"$tmp/small.img"
+	cmdline255=$(head -c 255 /dev/zero | tr '\0' c)
+	# The control: with a small initrd and a command line of exactly cmdline_size
+	# characters (boot.rst: "at most cmdline_size characters") the image loads and
+	# its entry code runs. Every case below changes one thing from this.
+	"$RV" "${L[@]}" --initrd "$tmp/small.img" --append "$cmdline255" "$tmp/bz" </dev/null >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ $status -eq 85 ] && [ ! -s "$tmp/err" ]; then
+		pass "linux: synthetic bzImage loads and reaches its 64-bit entry"
+	else
+		fail "linux: synthetic bzImage loads and reaches its 64-bit entry" \
+			"status $status, expected 85: $(head -c 300 "$tmp/err")"
+	fi
+	expect_config_error "linux: ELF file is not a bzImage" \
+		"$G/hello.elf: not a Linux bzImage \\(no \"HdrS\" signature" "${L[@]}" "$G/hello.elf"
+	expect_config_error "linux: text file is not a bzImage" \
+		"$tmp/text: not a Linux bzImage \\(no \"HdrS\" signature" "${L[@]}" "$tmp/text"
+	# Without --engine the engine is chosen automatically; its notice must not
+	# make the error a second line.
+	expect_config_error "linux: error with the engine chosen automatically" "$tmp/text: not a Linux bzImage" \
+		run --format linux "$tmp/text"
+	# Cuts: inside the header fields (they run to init_size, 0x260/4), inside the
+	# setup code (before 0x400), inside the protected-mode kernel (before 0x800).
+	head -c $((0x240)) "$tmp/bz" >"$tmp/bz-hdr"
+	expect_config_error "linux: cut inside the setup header" "$tmp/bz-hdr: truncated" "${L[@]}" "$tmp/bz-hdr"
+	head -c $((0x300)) "$tmp/bz" >"$tmp/bz-setup"
+	expect_config_error "linux: cut inside the setup code" "$tmp/bz-setup: truncated" "${L[@]}" "$tmp/bz-setup"
+	head -c $((0x400 + 0x200)) "$tmp/bz" >"$tmp/bz-kernel"
+	expect_config_error "linux: cut inside the protected-mode kernel" "$tmp/bz-kernel: truncated" \
+		"${L[@]}" "$tmp/bz-kernel"
+	# 32 MiB = 33554432 bytes into 16 MiB, where the room above the kernel's end
+	# (1 MiB + init_size 64 KiB) is 16777216 - 1114112 = 15663104 bytes.
+	truncate -s 32M "$tmp/huge.img"
+	expect_config_error "linux: initrd larger than guest RAM" \
+		"--initrd $tmp/huge.img: 33554432 bytes do not fit in guest RAM: 15663104 bytes are free" \
+		"${L[@]}" --initrd "$tmp/huge.img" "$tmp/bz"
+	expect_config_error "linux: missing initrd" "--initrd $tmp/none.img: No such file or directory" \
+		"${L[@]}" --initrd "$tmp/none.img" "$tmp/bz"
+	expect_config_error "linux: command line over cmdline_size" "command line of 256 bytes .* \\(cmdline_size 255\\)" \
+		"${L[@]}" --append "${cmdline255}c" "$tmp/bz"
+	# init_size 32 MiB at 1 MiB: the kernel needs 33 MiB.
+	mk_bzimage "$tmp/bz-big" 255 $((32 << 20))
+	expect_config_error "linux: kernel larger than guest RAM" "$tmp/bz-big: the kernel needs 33 MiB" \
+		"${L[@]}" "$tmp/bz-big"
+fi
+
 # --- --stats and --trace on the kvm engine ------------------------------------
 kvm=$("$RV" engines | awk '$1 == "kvm" { $1 = ""; print substr($0, 2) }')
 if [ "$kvm" != "available" ]; then

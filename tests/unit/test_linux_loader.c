@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "loader_harness.h"
@@ -34,12 +35,14 @@ static void put64(uint8_t *p, uint64_t v)
 }
 
 /* A relocatable 64-bit bzImage: protocol 2.15, XLF_KERNEL_64, preferred address
- * 16 MiB, init_size 1 MiB; the payload is a byte pattern. */
+ * 16 MiB, init_size 1 MiB, syssize covering the whole payload; the payload is a
+ * byte pattern. */
 static void make_image(uint8_t *img)
 {
 	memset(img, 0, IMAGE_SIZE);
-	img[0x1f1] = 1;	   /* setup_sects */
-	img[0x1fe] = 0x55; /* boot_flag */
+	img[0x1f1] = 1;			  /* setup_sects */
+	put32(img + 0x1f4, PAYLOAD / 16); /* syssize, in 16-byte paragraphs */
+	img[0x1fe] = 0x55;		  /* boot_flag */
 	img[0x1ff] = 0xaa;
 	img[0x201] = 0x66; /* the header ends at 0x202 + 0x66 = 0x268 */
 	memcpy(img + 0x202, "HdrS", 4);
@@ -150,6 +153,112 @@ static void test_linux_refuses_truncated_too_large_and_overlong_command_lines(vo
 	lh_expect_refused(h, img, sizeof(img));
 }
 
+/* The one line of a refusal says what is wrong: each needle must be in it. */
+static void expect_refused_saying(struct loader_harness *h, const void *img, size_t size, const char *needle1,
+				  const char *needle2)
+{
+	lh_expect_refused(h, img, size);
+	if (!strstr(h->why, needle1) || (needle2 && !strstr(h->why, needle2)))
+		fail_msg("reason \"%s\" lacks \"%s\" or \"%s\"", h->why, needle1, needle2 ? needle2 : "");
+}
+
+/* boot.rst: a bzImage has "HdrS" at 0x202 and boot_flag 0xaa55 at 0x1fe. A file
+ * without them is not "truncated", whatever its size. */
+static void test_linux_file_without_the_signatures_is_not_a_bzimage(void **state)
+{
+	static uint8_t img[IMAGE_SIZE];
+	static const char text[] = "just some text\n";
+	struct loader_harness *h = *state;
+
+	h->req.format = FORMAT_LINUX;
+	make_image(img);
+	memcpy(img + 0x202, "HdrX", 4);
+	expect_refused_saying(h, img, sizeof(img), "not a Linux bzImage", "\"HdrS\"");
+	expect_refused_saying(h, text, sizeof(text) - 1, "not a Linux bzImage", "\"HdrS\"");
+	make_image(img);
+	img[0x1fe] = 0;
+	expect_refused_saying(h, img, sizeof(img), "not a Linux bzImage", "boot_flag");
+}
+
+/* A file with both signatures that ends early is a truncated bzImage: inside the
+ * setup header (its fields run to init_size, 0x260/4), inside the setup code
+ * (the protected-mode kernel starts at (setup_sects + 1) * 512 = 0x400), or
+ * with nothing after the setup code. */
+static void test_linux_bzimage_cut_before_its_protected_mode_kernel_is_truncated(void **state)
+{
+	static uint8_t img[IMAGE_SIZE];
+	struct loader_harness *h = *state;
+
+	make_image(img);
+	/* Detected as a bzImage by its signatures, though its header is cut. */
+	expect_refused_saying(h, img, 0x240, "truncated", "setup header");
+	h->req.format = FORMAT_LINUX;
+	expect_refused_saying(h, img, 0x300, "truncated", NULL);
+	expect_refused_saying(h, img, KERNEL_OFF, "truncated", NULL);
+}
+
+/* boot.rst: syssize (0x1f4/4, protocol 2.04+) is "the size of the protected-mode
+ * code in units of 16-byte paragraphs": a file one paragraph short of it is
+ * truncated. Bytes after it (a signed kernel's appended signature) are allowed. */
+static void test_linux_protected_mode_kernel_shorter_than_syssize_is_truncated(void **state)
+{
+	static uint8_t img[IMAGE_SIZE];
+	struct loader_harness *h = *state;
+
+	make_image(img);
+	expect_refused_saying(h, img, IMAGE_SIZE - 16, "truncated", "4080 of the 4096 bytes");
+	put32(img + 0x1f4, PAYLOAD / 16 - 1);
+	lh_expect_loaded(h, img, sizeof(img));
+	assert_memory_equal(lh_ptr(h, PREF, PAYLOAD), img + KERNEL_OFF, PAYLOAD);
+}
+
+/* The initrd must start on a page at or above the kernel's end (PREF + init_size
+ * = 0x1100000) and end by initrd_addr_max + 1. With initrd_addr_max 0x1101fff
+ * that leaves 0x2000 = 8192 bytes: 8193 are refused, 8192 go to 0x1100000. */
+static void test_linux_initrd_one_byte_over_the_room_below_initrd_addr_max_is_refused(void **state)
+{
+	static uint8_t img[IMAGE_SIZE], initrd[8193];
+	struct loader_harness *h = *state;
+
+	make_image(img);
+	put32(img + 0x22c, 0x1101fff);
+	h->req.initrd_path = lh_file(h, initrd, sizeof(initrd));
+	expect_refused_saying(h, img, sizeof(img), "8193 bytes do not fit", "8192 bytes are free");
+	assert_non_null(strstr(h->why, h->req.initrd_path));
+	memset(initrd, 0xa5, sizeof(initrd));
+	h->req.initrd_path = lh_file(h, initrd, sizeof(initrd) - 1);
+	lh_expect_loaded(h, img, sizeof(img));
+	assert_int_equal(lh_u32(h, ZERO_PAGE + 0x218), 0x1100000);
+	assert_int_equal(lh_u32(h, ZERO_PAGE + 0x21c), 8192);
+	assert_memory_equal(lh_ptr(h, 0x1100000, 8192), initrd, 8192);
+}
+
+static void test_linux_missing_initrd_is_named_as_the_initrd(void **state)
+{
+	static uint8_t img[IMAGE_SIZE];
+	struct loader_harness *h = *state;
+
+	make_image(img);
+	h->req.initrd_path = "/nonexistent/initrd.img";
+	expect_refused_saying(h, img, sizeof(img), "--initrd /nonexistent/initrd.img: No such file", NULL);
+}
+
+/* boot.rst: cmdline_size is "the maximum size of the command line without the
+ * terminating zero", so a command line of exactly cmdline_size characters loads
+ * and one more is refused. "console=ttyS0", the default, has 13. */
+static void test_linux_command_line_of_exactly_cmdline_size_loads(void **state)
+{
+	static uint8_t img[IMAGE_SIZE];
+	struct loader_harness *h = *state;
+
+	make_image(img);
+	put32(img + 0x238, 13);
+	lh_expect_loaded(h, img, sizeof(img));
+	assert_string_equal((const char *)lh_ptr(h, CMDLINE, 14), "console=ttyS0");
+	put32(img + 0x238, 12);
+	expect_refused_saying(h, img, sizeof(img), "command line of 13 bytes", "cmdline_size 12");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +270,19 @@ int main(void)
 						linux_teardown),
 		cmocka_unit_test_setup_teardown(test_linux_refuses_truncated_too_large_and_overlong_command_lines,
 						linux_setup, linux_teardown),
+		cmocka_unit_test_setup_teardown(test_linux_file_without_the_signatures_is_not_a_bzimage, linux_setup,
+						linux_teardown),
+		cmocka_unit_test_setup_teardown(test_linux_bzimage_cut_before_its_protected_mode_kernel_is_truncated,
+						linux_setup, linux_teardown),
+		cmocka_unit_test_setup_teardown(test_linux_protected_mode_kernel_shorter_than_syssize_is_truncated,
+						linux_setup, linux_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_linux_initrd_one_byte_over_the_room_below_initrd_addr_max_is_refused, linux_setup,
+		    linux_teardown),
+		cmocka_unit_test_setup_teardown(test_linux_missing_initrd_is_named_as_the_initrd, linux_setup,
+						linux_teardown),
+		cmocka_unit_test_setup_teardown(test_linux_command_line_of_exactly_cmdline_size_loads, linux_setup,
+						linux_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
