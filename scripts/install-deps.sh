@@ -11,6 +11,7 @@ packages=(
 	python3                       # drives the console test on a pseudo-terminal
 	cpio                          # packs the Linux guest's initramfs
 	qemu-system-x86               # the reference the Multiboot guests are checked against
+	acpica-tools                  # iasl/acpiexec check the ACPI tables independently
 )
 missing=()
 for p in "${packages[@]}"; do
