@@ -76,7 +76,6 @@
 #define CMOS_CENTURY 0x32
 
 #define BOOT_ARCH_LEGACY_DEVICES 0x0001
-#define BOOT_ARCH_8042 0x0002
 
 #define FADT_F_WBINVD (1u << 0)
 #define FADT_F_PROC_C1 (1u << 2)
@@ -333,8 +332,10 @@ static void write_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t base_
 	uint32_t facs = (uint32_t)(base_gpa + l->facs), dsdt = (uint32_t)(base_gpa + l->dsdt);
 
 	header(t, "FACP", FADT_LEN, FADT_REVISION);
-	/* Both the 32-bit and the X_ pointers, equal: ACPI says the X_ field wins
-	 * when non-zero, and ACPICA warns only when the two differ. */
+	/* The FACS through FIRMWARE_CTRL only: ACPI 6.x (5.2.9) wants X_FIRMWARE_CTRL
+	 * zero when FIRMWARE_CTRL is set (Linux lists the FACS twice otherwise).
+	 * The DSDT through both pointers, equal: the X_ field wins when non-zero,
+	 * and ACPICA warns only when the two differ. */
 	put32(t + FADT_FIRMWARE_CTRL, facs);
 	put32(t + FADT_DSDT, dsdt);
 	put16(t + FADT_SCI_INT, cfg->sci_irq);
@@ -348,14 +349,16 @@ static void write_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t base_
 	put16(t + FADT_P_LVL2_LAT, NO_C2_LATENCY);
 	put16(t + FADT_P_LVL3_LAT, NO_C3_LATENCY);
 	t[FADT_CENTURY] = CMOS_CENTURY;
-	put16(t + FADT_IAPC_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042);
+	/* No 8042 flag: the machine has only the i8042's reset line (pc_misc), not a
+	 * keyboard controller, and without the flag Linux does not spend half a
+	 * second probing for one. */
+	put16(t + FADT_IAPC_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES);
 	/* TMR_VAL_EXT stays 0: the PM timer is 24 bits. */
 	put32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON | FADT_F_FIX_RTC |
 				  FADT_F_RESET_REG_SUP);
 	gas_io(t + FADT_RESET_REG, 1, GAS_ACCESS_BYTE, RESET_PORT);
 	t[FADT_RESET_VALUE] = RESET_VALUE;
 	t[FADT_MINOR_VERSION] = FADT_MINOR_REVISION;
-	put64(t + FADT_X_FIRMWARE_CTRL, facs);
 	put64(t + FADT_X_DSDT, dsdt);
 	/* The bit widths equal the 32-bit block lengths times 8 (ACPICA compares
 	 * them). PM1 registers are 16 bits wide, the timer 32. */

@@ -11,7 +11,9 @@ unsigned boot_memory_map(const struct guest_memory *mem, struct boot_mem_range *
 
 	e[n++] = (struct boot_mem_range){ 0, 0x9fc00, BOOT_MAP_RAM };
 	e[n++] = (struct boot_mem_range){ 0x9fc00, 0x400, BOOT_MAP_RESERVED };
-	e[n++] = (struct boot_mem_range){ 0xf0000, 0x10000, BOOT_MAP_RESERVED };
+	/* The BIOS area, where the ACPI tables are (vm/platform.c). */
+	e[n++] =
+	    (struct boot_mem_range){ PLATFORM_FIRMWARE_BASE, 0x100000 - PLATFORM_FIRMWARE_BASE, BOOT_MAP_RESERVED };
 	if (low_end > 0x100000)
 		e[n++] = (struct boot_mem_range){ 0x100000, low_end - 0x100000, BOOT_MAP_RAM };
 	if (mem->nregions > 1)

@@ -10,6 +10,8 @@
 
 struct guest_memory;
 
+/* The top of the first MiB a PC BIOS keeps for itself: firmware tables. */
+#define PLATFORM_FIRMWARE_BASE 0xe0000ull
 #define BOOT_AREA_START 0x1000ull
 #define BOOT_AREA_END 0xa000ull /* exclusive */
 #define BOOT_GDT_ADDR 0x1000ull

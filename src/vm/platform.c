@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "firmware/acpi.h"
+#include "loader/boot_setup.h"
 #include "log.h"
 #include "vm/vm.h"
 
@@ -25,20 +27,73 @@ static int64_t wall_s(void *opaque)
 	return (int64_t)time(NULL);
 }
 
-/* INTR of the PIC changed (PIC lock held): note it and wake the vCPU. */
-static void intr_changed(void *opaque, bool asserted)
+void platform_wake(struct vm *vm)
 {
-	struct vm *vm = opaque;
-
-	__atomic_store_n(&vm->intr_asserted, asserted, __ATOMIC_RELEASE);
-	if (!asserted)
-		return;
+	__atomic_add_fetch(&vm->wake_seq, 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&vm->stop_lock);
 	pthread_cond_broadcast(&vm->stop_cond);
 	pthread_mutex_unlock(&vm->stop_lock);
 	for (int i = 0; i < vm->nvcpus; i++)
 		if (vm->vcpus[i].ev)
 			vm->ops->kick(vm->vcpus[i].ev);
+}
+
+/* INTR of the PIC changed (PIC lock held): note it and wake the vCPU, which
+ * passes it on to LINT0 (see the lock order in platform.h). */
+static void intr_changed(void *opaque, bool asserted)
+{
+	struct vm *vm = opaque;
+
+	__atomic_store_n(&vm->intr_asserted, asserted, __ATOMIC_RELEASE);
+	platform_wake(vm);
+}
+
+void platform_sync_lint0(struct vm *vm)
+{
+	int level = __atomic_load_n(&vm->intr_asserted, __ATOMIC_ACQUIRE);
+
+	if (level != vm->pc.lint0_level) {
+		vm->pc.lint0_level = level;
+		lapic_set_lint(&vm->pc.lapic, 0, level);
+	}
+}
+
+/* The LAPIC has something new for the CPU (LAPIC lock held). */
+static void lapic_changed(void *opaque)
+{
+	platform_wake(opaque);
+}
+
+static int lapic_extint_acknowledge(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	return pic8259_acknowledge(&vm->pc.pic);
+}
+
+static void lapic_eoi_broadcast(void *opaque, uint8_t vector)
+{
+	struct vm *vm = opaque;
+
+	ioapic_eoi(&vm->pc.ioapic, vector);
+}
+
+/* An I/O APIC message on the APIC bus (I/O APIC lock held). */
+static void ioapic_deliver(void *opaque, const struct ioapic_message *m)
+{
+	struct vm *vm = opaque;
+
+	if (lapic_accepts(&vm->pc.lapic, m->dest, m->logical))
+		lapic_deliver(&vm->pc.lapic, m->vector, m->delivery_mode, m->level);
+}
+
+/* An ISA interrupt line: wired to the 8259A and to the I/O APIC (IRQ 0 on pin 2). */
+static void isa_irq_set(void *controller, unsigned irq, int level)
+{
+	struct vm *vm = controller;
+
+	pic8259_set_irq(&vm->pc.pic, irq, level);
+	ioapic_set_irq(&vm->pc.ioapic, irq == 0 ? 2 : irq, level);
 }
 
 /* A reset request (i8042 pulse, port 0x92, port 0xcf9): like Firecracker,
@@ -49,9 +104,42 @@ static void reset_requested(void *opaque)
 	vm_request_stop(opaque, STATUS_OK);
 }
 
+/* ACPI S5 through PM1a_CNT: the guest powered off. */
+static void acpi_poweroff(void *opaque)
+{
+	log_info("the guest powered off (ACPI S5)");
+	vm_request_stop(opaque, STATUS_OK);
+}
+
+/* The ACPI tables (docs/acpi.md) in the BIOS area, where an OS looks for the
+ * RSDP (ACPI 6.x, 5.2.5.1: on a 16-byte boundary in 0xe0000-0xfffff). */
+static int install_acpi_tables(struct vm *vm, char *why, size_t why_len)
+{
+	static uint8_t tables[0x100000 - PLATFORM_FIRMWARE_BASE];
+	const struct acpi_config cfg = {
+		.ncpus = VM_MAX_VCPUS,
+		.lapic_addr = LAPIC_DEFAULT_BASE,
+		.ioapic_addr = IOAPIC_DEFAULT_BASE,
+		.ioapic_id = PLATFORM_IOAPIC_ID,
+		.pm1a_evt_port = ACPI_PM1A_EVT_PORT,
+		.pm1a_cnt_port = ACPI_PM1A_CNT_PORT,
+		.pm_tmr_port = ACPI_PM_TMR_PORT,
+		.sci_irq = PLATFORM_SCI_IRQ,
+		.s5_sleep_type = ACPI_PM_S5_SLEEP_TYPE,
+	};
+	char reason[160];
+	size_t used = acpi_build(&cfg, tables, sizeof(tables), PLATFORM_FIRMWARE_BASE, reason, sizeof(reason));
+
+	if (!used || guest_memory_write(&vm->mem, PLATFORM_FIRMWARE_BASE, tables, used)) {
+		snprintf(why, why_len, "internal error: cannot install the ACPI tables: %s", used ? "no RAM" : reason);
+		return -1;
+	}
+	return 0;
+}
+
 struct irq_line platform_irq(struct vm *vm, unsigned irq)
 {
-	return pic8259_irq_line(&vm->pc.pic, irq);
+	return (struct irq_line){ .set = isa_irq_set, .controller = vm, .pin = irq };
 }
 
 int platform_init(struct vm *vm, char *why, size_t why_len)
@@ -75,6 +163,12 @@ int platform_init(struct vm *vm, char *why, size_t why_len)
 		{ &vm->pio, PC_MISC_I8042_DATA, PC_MISC_PORT_LEN, "i8042-data", &pc_misc_i8042_data_ops, &pc->misc },
 		{ &vm->pio, PC_MISC_I8042_CMD, PC_MISC_PORT_LEN, "i8042-cmd", &pc_misc_i8042_cmd_ops, &pc->misc },
 		{ &vm->pio, PC_MISC_CF9_PORT, PC_MISC_PORT_LEN, "reset-control", &pc_misc_cf9_ops, &pc->misc },
+		{ &vm->pio, FW_CFG_PORT_SEL, FW_CFG_PORT_COUNT, "fw_cfg", &fw_cfg_ops, &pc->fw_cfg },
+		{ &vm->pio, ACPI_PM1A_EVT_PORT, ACPI_PM1_EVT_LEN, "acpi-pm1-evt", &acpi_pm_evt_ops, &pc->acpi_pm },
+		{ &vm->pio, ACPI_PM1A_CNT_PORT, ACPI_PM1_CNT_LEN, "acpi-pm1-cnt", &acpi_pm_cnt_ops, &pc->acpi_pm },
+		{ &vm->pio, ACPI_PM_TMR_PORT, ACPI_PM_TMR_LEN, "acpi-pm-tmr", &acpi_pm_tmr_ops, &pc->acpi_pm },
+		{ &vm->mmio, IOAPIC_DEFAULT_BASE, IOAPIC_MMIO_LEN, "ioapic", &ioapic_ops, &pc->ioapic },
+		{ &vm->mmio, LAPIC_DEFAULT_BASE, LAPIC_MMIO_LEN, "lapic", &lapic_ops, &pc->lapic },
 	};
 
 	pic8259_init(&pc->pic);
@@ -84,6 +178,15 @@ int platform_init(struct vm *vm, char *why, size_t why_len)
 	rtc_cmos_init(&pc->rtc, platform_irq(vm, RTC_CMOS_IRQ),
 		      (struct rtc_clock){ .now_s = wall_s, .now_ns = clock_ns, .opaque = NULL });
 	pc_misc_init(&pc->misc, reset_requested, vm);
+	fw_cfg_init(&pc->fw_cfg, &(struct fw_cfg_config){ .ram_bytes = vm->cfg.mem_size, .ncpus = VM_MAX_VCPUS });
+	acpi_pm_init(&pc->acpi_pm, ACPI_PM_S5_SLEEP_TYPE, clock_ns, NULL, acpi_poweroff, vm);
+	ioapic_init(&pc->ioapic, PLATFORM_IOAPIC_ID, &(struct ioapic_env){ .deliver = ioapic_deliver, .opaque = vm });
+	lapic_init(&pc->lapic, 0,
+		   &(struct lapic_env){ .now_ns = clock_ns,
+					.changed = lapic_changed,
+					.extint_acknowledge = lapic_extint_acknowledge,
+					.eoi_broadcast = lapic_eoi_broadcast,
+					.opaque = vm });
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		if (io_bus_register(ranges[i].bus, ranges[i].base, ranges[i].len, ranges[i].name, ranges[i].ops,
 				    ranges[i].opaque)) {
@@ -91,7 +194,7 @@ int platform_init(struct vm *vm, char *why, size_t why_len)
 			return -1;
 		}
 	}
-	return 0;
+	return install_acpi_tables(vm, why, why_len);
 }
 
 static struct timespec to_timespec(uint64_t ns)
@@ -106,17 +209,21 @@ static void *timer_thread(void *arg)
 
 	pthread_mutex_lock(&vm->stop_lock);
 	while (!vm->stopping) {
-		uint64_t now, deadline, pit_next, rtc_in;
+		uint64_t now, deadline, pit_next, lapic_next, rtc_in;
 		struct timespec ts;
 
 		pthread_mutex_unlock(&vm->stop_lock);
 		pit8254_update(&pc->pit);
+		lapic_update(&pc->lapic);
 		rtc_in = rtc_cmos_update(&pc->rtc);
 		pit_next = pit8254_next_event_ns(&pc->pit);
+		lapic_next = lapic_next_event_ns(&pc->lapic);
 		now = monotonic_ns();
 		deadline = now + TIMER_MAX_SLEEP_NS;
 		if (pit_next < deadline)
 			deadline = pit_next;
+		if (lapic_next < deadline)
+			deadline = lapic_next;
 		if (rtc_in != RTC_CMOS_IDLE && rtc_in < deadline - now)
 			deadline = now + rtc_in;
 		if (deadline < now + TIMER_MIN_SLEEP_NS)
@@ -151,6 +258,10 @@ void platform_stop(struct vm *vm)
 
 void platform_destroy(struct vm *vm)
 {
+	acpi_pm_destroy(&vm->pc.acpi_pm);
+	lapic_destroy(&vm->pc.lapic);
+	ioapic_destroy(&vm->pc.ioapic);
+	fw_cfg_destroy(&vm->pc.fw_cfg);
 	pc_misc_destroy(&vm->pc.misc);
 	rtc_cmos_destroy(&vm->pc.rtc);
 	pit8254_destroy(&vm->pc.pit);

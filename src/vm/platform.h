@@ -1,11 +1,18 @@
-/* The PC platform around the CPU: interrupt controller, timers, CMOS clock and the
- * small ports a PC has, registered on the VM's buses and wired together:
- *   IRQ 0  8254 PIT counter 0      IRQ 4  COM1      IRQ 8  CMOS RTC
- * A timer thread brings the PIT and RTC interrupt lines up to date with time.
+/* The PC platform around the CPU: interrupt controllers, timers, CMOS clock, the
+ * small ports a PC has and QEMU's fw_cfg, registered on the VM's buses and wired
+ * together as on a PC with an I/O APIC:
+ *   ISA IRQ n -> 8259A input n and I/O APIC pin n, except IRQ 0 -> pin 2 (the
+ *   override the MADT announces);  IRQ 0 8254 PIT, IRQ 4 COM1, IRQ 8 CMOS RTC
+ *   8259A INTR -> local APIC LINT0 (ExtINT in virtual wire mode)
+ *   I/O APIC messages -> the local APIC; its EOIs of level vectors -> I/O APIC
+ * A timer thread brings the PIT, RTC and LAPIC timer up to date with time.
  *
- * Locks: a device's own lock, then the PIC's, then the VM's stop lock (taken by
- * the PIC's INTR callback to wake a halted vCPU). Nothing takes them the other
- * way round. */
+ * Locks, in the only order they are taken:
+ *   device -> 8259A -> stop lock      (a device raising its line; INTR wakes the vCPU)
+ *   device -> I/O APIC -> LAPIC -> stop lock   (a message; the LAPIC wakes the vCPU)
+ *   LAPIC -> 8259A                     (the ExtINT acknowledge)
+ * So nothing calls the LAPIC while holding the 8259A's lock: LINT0 follows INTR
+ * on the vCPU thread (platform_sync_lint0), not from the 8259A's callback. */
 #ifndef RV_PLATFORM_H
 #define RV_PLATFORM_H
 
@@ -13,6 +20,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "devices/acpi_pm.h"
+#include "devices/fw_cfg.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
 #include "devices/pc_misc.h"
 #include "devices/pic8259.h"
 #include "devices/pit8254.h"
@@ -25,14 +36,26 @@ struct pc_platform {
 	struct pit8254 pit;
 	struct rtc_cmos rtc;
 	struct pc_misc misc;
+	struct fw_cfg fw_cfg;
+	struct acpi_pm acpi_pm;
+	struct ioapic ioapic;
+	struct lapic lapic; /* of vCPU 0, the only one (VM_MAX_VCPUS) */
 	pthread_t timer;
 	bool timer_started;
+	int lint0_level; /* what LINT0 was last given; vCPU thread only */
 };
+
+#define PLATFORM_IOAPIC_ID 1 /* after the LAPIC IDs, as firmware numbers them */
+#define PLATFORM_SCI_IRQ 9   /* the ACPI SCI, as PC chipsets wire it; never raised */
 
 /* Creates the devices and registers them on vm's buses; -1 with a reason. */
 int platform_init(struct vm *vm, char *why, size_t why_len);
 /* The IRQ line of a platform interrupt (0-15). */
 struct irq_line platform_irq(struct vm *vm, unsigned irq);
+/* Makes the LAPIC's LINT0 follow the 8259A's INTR; vCPU thread, no lock held. */
+void platform_sync_lint0(struct vm *vm);
+/* Wakes every vCPU: a halted one re-checks for interrupts. Any thread. */
+void platform_wake(struct vm *vm);
 /* Starts and (after the VM has stopped) joins the timer thread. */
 int platform_start(struct vm *vm);
 void platform_stop(struct vm *vm);

@@ -101,6 +101,30 @@ static void trace_exit(const struct vcpu *v, const struct vm_exit *e)
 			 detail);
 }
 
+/* HLT: sleep until the LAPIC has an interrupt for the CPU, or the VM stops. The
+ * LAPIC's lock is not taken under the stop lock (platform.h's lock order): the
+ * wake sequence number, read before looking, catches a wake-up in between. */
+static void wait_for_interrupt(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	for (;;) {
+		unsigned seq = __atomic_load_n(&vm->wake_seq, __ATOMIC_ACQUIRE);
+
+		platform_sync_lint0(vm);
+		if (lapic_pending(&vm->pc.lapic))
+			return;
+		pthread_mutex_lock(&vm->stop_lock);
+		while (!vm->stopping && __atomic_load_n(&vm->wake_seq, __ATOMIC_ACQUIRE) == seq)
+			pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+		if (vm->stopping) {
+			pthread_mutex_unlock(&vm->stop_lock);
+			return;
+		}
+		pthread_mutex_unlock(&vm->stop_lock);
+	}
+}
+
 /* Handles one exit. Returns false when the vCPU must stop running. */
 static bool handle_exit(struct vcpu *v, struct vm_exit *e)
 {
@@ -122,11 +146,7 @@ static bool handle_exit(struct vcpu *v, struct vm_exit *e)
 			vm_request_stop(vm, STATUS_OK);
 			return false;
 		}
-		/* Sleep until an interrupt can wake the CPU, or the VM stops. */
-		pthread_mutex_lock(&vm->stop_lock);
-		while (!vm->stopping && !__atomic_load_n(&vm->intr_asserted, __ATOMIC_ACQUIRE))
-			pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
-		pthread_mutex_unlock(&vm->stop_lock);
+		wait_for_interrupt(v);
 		return true;
 	case EXIT_SHUTDOWN:
 		log_error("vcpu%d: the guest triple-faulted (shutdown)", v->index);
@@ -148,17 +168,22 @@ static bool handle_exit(struct vcpu *v, struct vm_exit *e)
 	}
 }
 
-/* Before each run: hand the PIC's interrupt to the engine when the guest can take
- * it, else ask the engine to exit when it can (the interrupt window). */
+/* Before each run: hand the LAPIC's interrupt to the engine when the guest can
+ * take it, else ask the engine to exit when it can (the interrupt window). */
 static void deliver_interrupt(struct vcpu *v)
 {
 	const struct engine_ops *ops = v->vm->ops;
-	bool asserted = __atomic_load_n(&v->vm->intr_asserted, __ATOMIC_ACQUIRE);
+	struct lapic *lapic = &v->vm->pc.lapic;
+	bool asserted;
 
 	if (!ops->inject_interrupt || !ops->interrupt_ready || !ops->request_interrupt_window)
 		return;
+	platform_sync_lint0(v->vm);
+	asserted = lapic_pending(lapic);
 	if (asserted && ops->interrupt_ready(v->ev)) {
-		int vector = pic8259_acknowledge(&v->vm->pc.pic);
+		/* The request may have gone meanwhile: the LAPIC then answers with its
+		 * spurious vector, as the hardware does. */
+		int vector = lapic_acknowledge(lapic);
 
 		ops->inject_interrupt(v->ev, (uint8_t)vector);
 		asserted = false;

@@ -54,6 +54,7 @@ struct vm {
 	struct debug_exit debug_exit;
 	struct pc_platform pc;
 	int intr_asserted; /* the PIC's INTR line (atomic) */
+	unsigned wake_seq; /* bumped (atomic) by platform_wake: a halted vCPU re-checks */
 	int nvcpus;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 

@@ -235,5 +235,29 @@ else
 	fail "--trace on interp disassembles" "$outs matching lines: $(head -3 "$tmp/err")"
 fi
 
+# --engine auto: kvm only where KVM runs guest kernels in hardware (the vendor
+# module kvm_intel/kvm_amd behind /dev/kvm); on a host with the PVM module or
+# without a usable /dev/kvm, the interpreter. One notice line names the choice.
+if [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; then
+	if "$RV" engines | grep -qx 'kvm available'; then want=kvm; else want=interp; fi
+else
+	want=interp
+fi
+"$RV" run --engine auto "$G/hello.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ $status -eq 0 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^ringvisor: using the $want engine" "$tmp/err" &&
+	grep -q "Hello from a Ringvisor guest!" "$tmp/out"; then
+	pass "--engine auto chooses $want here and says so"
+else
+	fail "--engine auto chooses $want" "status $status, stderr: $(head -c 300 "$tmp/err")"
+fi
+if [ -d /sys/module/kvm_pvm ] && ! [ -d /sys/module/kvm_intel ] && ! [ -d /sys/module/kvm_amd ]; then
+	if grep -q "passed over kvm: /dev/kvm is the PVM module" "$tmp/err"; then
+		pass "--engine auto says why it passed over the PVM kvm"
+	else
+		fail "--engine auto says why it passed over kvm" "$(cat "$tmp/err")"
+	fi
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -183,9 +183,10 @@ static void test_acpi_fadt_fields_at_acpi6_offsets(void **state)
 	(void)state;
 	assert_int_equal(get_le32(f + 4), 276); /* the ACPI 6.0 FADT */
 	assert_int_equal(f[8], 6);
-	/* FIRMWARE_CTRL (36) and X_FIRMWARE_CTRL (132): the FACS; DSDT (40) and
-	 * X_DSDT (140): the DSDT. */
-	assert_int_equal(get_le32(f + 36), get_le64(f + 132));
+	/* FIRMWARE_CTRL (36) holds the FACS below 4 GiB, so X_FIRMWARE_CTRL (132)
+	 * must be zero (ACPI 6.0, 5.2.9); DSDT (40) and X_DSDT (140): the DSDT. */
+	assert_true(get_le32(f + 36) != 0);
+	assert_int_equal(get_le64(f + 132), 0);
 	assert_int_equal(get_le32(f + 40), get_le64(f + 140));
 	table_at(b, get_le64(f + 140), "DSDT");
 	assert_int_equal(get_le16(f + 46), 11);	    /* SCI_INT */
@@ -202,8 +203,9 @@ static void test_acpi_fadt_fields_at_acpi6_offsets(void **state)
 	assert_int_equal(f[88], 4);		    /* PM1_EVT_LEN */
 	assert_int_equal(f[89], 2);		    /* PM1_CNT_LEN */
 	assert_int_equal(f[91], 4);		    /* PM_TMR_LEN */
-	/* IAPC_BOOT_ARCH (109): bit 0 legacy devices, bit 1 8042. */
-	assert_int_equal(get_le16(f + 109) & 0x3, 0x3);
+	/* IAPC_BOOT_ARCH (109): bit 0 legacy devices; bit 1 (8042) clear, as there
+	 * is no keyboard controller. */
+	assert_int_equal(get_le16(f + 109) & 0x3, 0x1);
 	flags = get_le32(f + 112);
 	assert_true(flags & (1u << 10));  /* RESET_REG_SUP */
 	assert_false(flags & (1u << 8));  /* TMR_VAL_EXT: a 24-bit timer */
@@ -239,7 +241,7 @@ static void test_acpi_facs_is_64_byte_aligned_and_64_bytes(void **state)
 	 * 64-byte guest-physical boundary (5.2.10). */
 	struct built *b = build(&pc_config, 0x80010);
 	const uint8_t *f = xsdt_find(b, "FACP");
-	uint64_t facs = get_le64(f + 132);
+	uint64_t facs = get_le32(f + 36);
 	const uint8_t *p;
 
 	(void)state;
@@ -655,7 +657,7 @@ static void test_acpi_iasl_disassembles_every_table_without_complaint(void **sta
 	dump_table(b, dir, get_le64(f + 140), "dsdt");
 	dump_table(b, dir, (uint64_t)(f - b->buf) + b->base, "facp");
 	dump_table(b, dir, (uint64_t)(xsdt_find(b, "APIC") - b->buf) + b->base, "apic");
-	write_file(dir, "facs.dat", b->buf + (get_le64(f + 132) - b->base), 64);
+	write_file(dir, "facs.dat", b->buf + (get_le32(f + 36) - b->base), 64);
 
 	/* A table with a wrong checksum must be reported, or the checks below
 	 * would pass whatever iasl thought. */
