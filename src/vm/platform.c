@@ -58,6 +58,18 @@ void platform_sync_lint0(struct vm *vm)
 	}
 }
 
+/* The guest (re)programmed the LAPIC timer (LAPIC lock held): the timer thread
+ * recomputes its deadline now rather than after its longest sleep. */
+static void lapic_timer_changed(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	__atomic_add_fetch(&vm->pc.timer_seq, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&vm->stop_lock);
+	pthread_cond_broadcast(&vm->stop_cond);
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
 /* The LAPIC has something new for the CPU (LAPIC lock held). */
 static void lapic_changed(void *opaque)
 {
@@ -186,6 +198,7 @@ int platform_init(struct vm *vm, char *why, size_t why_len)
 					.changed = lapic_changed,
 					.extint_acknowledge = lapic_extint_acknowledge,
 					.eoi_broadcast = lapic_eoi_broadcast,
+					.timer_changed = lapic_timer_changed,
 					.opaque = vm });
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		if (io_bus_register(ranges[i].bus, ranges[i].base, ranges[i].len, ranges[i].name, ranges[i].ops,
@@ -210,6 +223,7 @@ static void *timer_thread(void *arg)
 	pthread_mutex_lock(&vm->stop_lock);
 	while (!vm->stopping) {
 		uint64_t now, deadline, pit_next, lapic_next, rtc_in;
+		unsigned seq = __atomic_load_n(&pc->timer_seq, __ATOMIC_ACQUIRE);
 		struct timespec ts;
 
 		pthread_mutex_unlock(&vm->stop_lock);
@@ -229,8 +243,10 @@ static void *timer_thread(void *arg)
 		if (deadline < now + TIMER_MIN_SLEEP_NS)
 			deadline = now + TIMER_MIN_SLEEP_NS;
 		ts = to_timespec(deadline);
+		/* A timer the guest programmed since seq was read must not wait for
+		 * the old deadline. */
 		pthread_mutex_lock(&vm->stop_lock);
-		if (!vm->stopping)
+		if (!vm->stopping && __atomic_load_n(&pc->timer_seq, __ATOMIC_ACQUIRE) == seq)
 			pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &ts);
 	}
 	pthread_mutex_unlock(&vm->stop_lock);

@@ -42,7 +42,8 @@ struct pc_platform {
 	struct lapic lapic; /* of vCPU 0, the only one (VM_MAX_VCPUS) */
 	pthread_t timer;
 	bool timer_started;
-	int lint0_level; /* what LINT0 was last given; vCPU thread only */
+	int lint0_level;    /* what LINT0 was last given; vCPU thread only */
+	unsigned timer_seq; /* bumped (atomic) when the guest reprograms a timer */
 };
 
 #define PLATFORM_IOAPIC_ID 1 /* after the LAPIC IDs, as firmware numbers them */
