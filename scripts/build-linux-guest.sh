@@ -50,6 +50,9 @@ echo "uname: $(uname -r)"
 echo "proc: $(ls /proc | tr '\n' ' ')"
 echo "sha256: $(head -c 4194304 /dev/zero | sha256sum | cut -d' ' -f1)"
 echo "date: $(date +%s)"
+echo "acpi: $(ls /sys/firmware/acpi/tables | tr '\n' ' ')"
+echo "ioapic: $(grep IO-APIC /proc/interrupts | sed 's/.*IO-APIC *//' | tr -s ' \n' '  ')"
+echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 poweroff -f
 INIT
 else

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Boots the Debian cloud kernel with a busybox initramfs on the interp engine and
 # checks every line the init prints against the host: the kernel release, /proc,
-# a SHA-256 of 4 MiB from /dev/zero, the date (within 10 s), and the poweroff
-# (exit status 0).
+# a SHA-256 of 4 MiB from /dev/zero, the date (within 10 s); that Linux found the
+# platform (the ACPI tables, interrupts through the I/O APIC, kvmclock); and the
+# poweroff through ACPI S5 (exit status 0).
 set -u
 rv=${RINGVISOR:-build/ringvisor}
 dir=${LINUX_DIR:-build/linux}
@@ -47,5 +48,28 @@ if [ -n "$gdate" ] && [ "$gdate" -ge $((start - 10)) ] && [ "$gdate" -le $((end 
 else
 	fail "date" "guest '$gdate', host run $start..$end"
 fi
+# /sys/firmware/acpi/tables lists the tables Linux loaded (docs/acpi.md).
+acpi=" $(line acpi) "
+for t in APIC DSDT FACP FACS; do
+	case $acpi in
+	*" $t "*) pass "ACPI table $t found" ;;
+	*) fail "ACPI table $t" "got '$acpi'" ;;
+	esac
+done
+# /proc/interrupts names the controller of each line: the 8254 (ISA IRQ 0, on
+# pin 2 by the MADT's override) and COM1 (IRQ 4) go through the I/O APIC.
+ioapic=" $(line ioapic) "
+case $ioapic in
+*" 2-edge timer "*) pass "the timer interrupt comes through I/O APIC pin 2" ;;
+*) fail "timer through the I/O APIC" "got '$ioapic'" ;;
+esac
+case $ioapic in
+*" 4-edge ttyS0 "*) pass "COM1 interrupts come through I/O APIC pin 4" ;;
+*) fail "COM1 through the I/O APIC" "got '$ioapic'" ;;
+esac
+check "clocksource is kvm-clock" "got '$(line clocksource)'" [ "$(line clocksource)" = kvm-clock ]
+# The kernel prints this (at KERN_EMERG, so even with quiet) when it powers off
+# through ACPI; without a working S5 it halts ("System halted") instead.
+check "poweroff goes through ACPI S5" "no 'reboot: Power down' line" grep -q "reboot: Power down" "$log"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
