@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""make bench: every benchmark in one sitting on this machine, printed as one
+table of medians, min-max and ratios against the reference measured in the
+same sitting (docs/benchmarks.md explains each row).
+
+Usage: run.py [--smoke] [--repeat N] [--only MODULE,...] [--report FILE]
+Environment: RINGVISOR, GUESTS_DIR, BENCH_DIR, LINUX_DIR, QEMU."""
+import argparse
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lib  # noqa: E402
+
+# Explicit registration, in report order.
+MODULES = ["boot", "guest_work", "exit_cost", "mips", "memory"]
+SMOKE_MODULES = ["exit_cost"]
+
+
+def detect_engines(rv, guests_dir):
+    engines = []
+    out = subprocess.run([rv, "engines"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        m = re.match(r"^(\S+) available$", line)
+        if m:
+            engines.append(m.group(1))
+    # Which of them --engine auto would trust with a kernel, and why not the others.
+    notes = {}
+    err = subprocess.run([rv, "run", "--engine", "auto", os.path.join(guests_dir, "hello.elf")],
+                         capture_output=True, text=True, stdin=subprocess.DEVNULL).stderr
+    m = re.search(r"passed over (.*)\)", err)
+    if m:
+        for part in m.group(1).split("; "):
+            name, _, why = part.partition(": ")
+            notes[name] = why
+    linux = [e for e in engines if e not in notes]
+    return engines, linux, notes
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--smoke", action="store_true", help="one tiny case: checks the harness, measures nothing")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--report", default="")
+    args = ap.parse_args()
+    rv = os.environ.get("RINGVISOR", "build/ringvisor")
+    guests = os.environ.get("GUESTS_DIR", "build/guests")
+    engines, linux_engines, notes = detect_engines(rv, guests)
+    ctx = lib.Context(rv=rv, guests_dir=guests, bench_dir=os.environ.get("BENCH_DIR", "build/bench"),
+                      linux_dir=os.environ.get("LINUX_DIR", "build/linux"),
+                      qemu=os.environ.get("QEMU", shutil.which("qemu-system-x86_64") or ""),
+                      repeat=1 if args.smoke else args.repeat, smoke=args.smoke, engines=engines,
+                      linux_engines=linux_engines, engine_notes=notes)
+    names = SMOKE_MODULES if args.smoke else MODULES
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
+    results = []
+    start = time.monotonic()
+    for name in names:
+        ctx.log(f"{name} ...")
+        results += importlib.import_module(name).run(ctx)
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {lib.machine()}; {ctx.repeat} runs each, "
+             f"in {time.monotonic() - start:.0f} s.", ""] + lib.table(results)
+    print("\n".join(lines))
+    if args.report:
+        with open(args.report, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    # The smoke checks the harness: every row it promised is there and measured.
+    if args.smoke and not all(m.values for m in results if not m.note.startswith("skipped")):
+        sys.exit("bench smoke: a row has no measurement")
+
+
+if __name__ == "__main__":
+    main()
