@@ -620,6 +620,7 @@ static int checker_open(struct checker *c, uint64_t seed, unsigned max_reports)
 	c->cpu->mem = &c->mem;
 	c->cpu->mode = MODE_LONG64;
 	c->cpu->pending_irq = -1;
+	c->cpu->decode_scratch = decode_scratch_new();
 	ZydisDecoderInit(&c->dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	ZydisFormatterInit(&c->fmt, ZYDIS_FORMATTER_STYLE_INTEL);
 	rng_seed(&c->r, seed);
@@ -629,6 +630,7 @@ static int checker_open(struct checker *c, uint64_t seed, unsigned max_reports)
 
 static void checker_close(struct checker *c)
 {
+	free(c->cpu->decode_scratch);
 	free(c->cpu);
 	guest_memory_destroy(&c->mem);
 }

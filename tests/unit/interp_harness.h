@@ -419,6 +419,7 @@ static inline struct icpu *icpu_new(void)
 	h->cpu->pending_irq = -1;
 	h->cpu->cache = cache_create(ICPU_MEM_SIZE);
 	assert_non_null(h->cpu->cache);
+	h->cpu->decode_scratch = decode_scratch_new();
 	tlb_flush(h->cpu, false); /* a zeroed TLB would claim linear page 0 */
 	h->next_table = ICPU_TABLES;
 	return h;
@@ -427,6 +428,7 @@ static inline struct icpu *icpu_new(void)
 static inline void icpu_free(struct icpu *h)
 {
 	cache_destroy(h->cpu->cache);
+	free(h->cpu->decode_scratch);
 	free(h->cpu);
 	guest_memory_destroy(&h->mem);
 	free(h);

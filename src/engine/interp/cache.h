@@ -50,5 +50,7 @@ void cache_stats(const struct block_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* Decode one block at linear address lin, guest-physical gpa (decode.c). */
 struct block *decode_block(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa);
+/* The scratch block decode_block() works in (one per vCPU; free() it). */
+struct block *decode_scratch_new(void);
 
 #endif

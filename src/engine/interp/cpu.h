@@ -133,6 +133,7 @@ struct interp_cpu {
 
 	/* Decode cache and the block being executed. */
 	struct block_cache *cache;
+	struct block *decode_scratch;  /* decode.c decodes here, then copies out */
 	const struct block *cur_block; /* executing now */
 	const struct insn *cur_insn;
 	const struct block *resume_block; /* re-run resume_insn after an exit */

@@ -221,12 +221,23 @@ static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOper
 	return d->flags;
 }
 
-static struct block *new_block(uint64_t gpa, uint8_t mode)
+struct block *decode_scratch_new(void)
 {
-	struct block *b = calloc(1, sizeof(*b) + BLOCK_MAX_INSNS * sizeof(struct insn));
+	struct block *b = malloc(sizeof(*b) + BLOCK_MAX_INSNS * sizeof(struct insn));
 
 	if (!b)
 		abort(); /* out of host memory: nothing sensible is left to do */
+	return b;
+}
+
+/* A block is decoded into the vCPU's scratch block, which has room for the
+ * longest, and copied out at its own size: most blocks are a few instructions,
+ * and a fault while decoding leaves nothing to free. */
+static struct block *new_block(struct interp_cpu *cpu, uint64_t gpa, uint8_t mode)
+{
+	struct block *b = cpu->decode_scratch;
+
+	memset(b, 0, sizeof(*b));
 	b->gpa = gpa;
 	b->gpa_last = gpa & ~0xfffull;
 	b->mode = mode;
@@ -253,7 +264,7 @@ static size_t fetch_across(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa, u
 
 struct block *decode_block(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa)
 {
-	struct block *b = new_block(gpa, cpu->mode);
+	struct block *b = new_block(cpu, gpa, cpu->mode), *out;
 	const uint8_t *page = guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096);
 	unsigned off = (unsigned)(gpa & 0xfff);
 
@@ -300,5 +311,9 @@ struct block *decode_block(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa)
 		if ((convert(&zi, zops, in) & INSN_END_BLOCK) || off >= 4096)
 			break;
 	}
-	return b;
+	out = malloc(sizeof(*b) + b->count * sizeof(struct insn));
+	if (!out)
+		abort(); /* out of host memory */
+	memcpy(out, b, sizeof(*b) + b->count * sizeof(struct insn));
+	return out;
 }

@@ -380,6 +380,7 @@ static int interp_vcpu_create(struct engine *e, int index, struct engine_vcpu **
 	v->cpu.clock_base_ns = soft_clock_ns();
 	v->cpu.tsc_offset = -v->cpu.clock_base_ns;
 	v->cpu.cache = cache_create(max_gpa(e->mem));
+	v->cpu.decode_scratch = decode_scratch_new();
 	if (!v->cpu.cache) {
 		free(v);
 		return -1;
@@ -392,6 +393,7 @@ static int interp_vcpu_create(struct engine *e, int index, struct engine_vcpu **
 static void interp_vcpu_destroy(struct engine_vcpu *v)
 {
 	cache_destroy(v->cpu.cache);
+	free(v->cpu.decode_scratch);
 	free(v);
 }
 
