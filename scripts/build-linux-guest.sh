@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Builds the default Linux guest from Debian packages: the cloud kernel
 # (linux-image-cloud-amd64) and busybox-static packed into an initramfs.
-#   scripts/build-linux-guest.sh OUTDIR [test|shell]
+#   scripts/build-linux-guest.sh OUTDIR [test|shell|bench]
 # OUTDIR/vmlinuz and OUTDIR/initrd-MODE.gz; packages are cached in OUTDIR/debs.
 # "test" runs the checks of tests/integration/linux-boot.sh and powers off;
-# "shell" gives an interactive busybox shell on the console.
+# "shell" gives an interactive busybox shell on the console;
+# "bench" runs the CPU-bound workloads of bench/guest_work.py once each and
+# powers off. It also leaves the packed busybox and workload script as
+# OUTDIR/busybox and OUTDIR/bench-work.sh, so that the host can run the very
+# same binary on the very same script for the native reference.
 set -eu
-out=${1:?usage: build-linux-guest.sh OUTDIR [test|shell]}
+out=${1:?usage: build-linux-guest.sh OUTDIR [test|shell|bench]}
 mode=${2:-shell}
 mkdir -p "$out/debs"
 out=$(cd "$out" && pwd)
@@ -53,6 +57,29 @@ echo "date: $(date +%s)"
 echo "acpi: $(ls /sys/firmware/acpi/tables | tr '\n' ' ')"
 echo "ioapic: $(grep IO-APIC /proc/interrupts | sed 's/.*IO-APIC *//' | tr -s ' \n' '  ')"
 echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+poweroff -f
+INIT
+elif [ "$mode" = bench ]; then
+	# One line per workload: "BENCH-WORK NAME BYTES START END RESULT", START and
+	# END read from /proc/uptime (CLOCK_BOOTTIME, printed in 10 ms steps) around
+	# the pipeline. BYTES comes from bench_bytes=N on the kernel command line
+	# (the kernel hands unknown name=value parameters to init's environment).
+	cat >"$root/bench-work.sh" <<'WORK'
+n=${bench_bytes:-67108864}
+case $n in '' | *[!0-9]*) echo "BENCH-WORK-ERROR bad bench_bytes '$n'"; exit 1 ;; esac
+read -r s _ </proc/uptime
+r=$(head -c "$n" /dev/zero | sha256sum)
+read -r e _ </proc/uptime
+echo "BENCH-WORK sha256sum $n $s $e ${r%% *}"
+read -r s _ </proc/uptime
+r=$(head -c "$n" /dev/zero | gzip -1 | wc -c)
+read -r e _ </proc/uptime
+echo "BENCH-WORK gzip-1 $n $s $e $r"
+WORK
+	cp "$root/bench-work.sh" "$out/bench-work.sh"
+	cp "$root/bin/busybox" "$out/busybox"
+	cat >>"$root/init" <<'INIT'
+sh /bench-work.sh
 poweroff -f
 INIT
 else
