@@ -1,12 +1,34 @@
 # Benchmark guests and the interpreter-throughput measurement. Included by the
-# top-level Makefile; `make bench-interp` prints guest MIPS on the integer loop.
+# top-level Makefile after guests/guests.mk, whose 32-bit guest library and
+# Multiboot entry the C guests here link against. `make bench-guests` builds
+# every benchmark guest; `make bench-interp` prints guest MIPS on the integer loop.
 BENCH_OUT := $(O)/bench
+BENCH_OBJ := $(BENCH_OUT)/obj
+
+# Multiboot C guests (ELF32, so QEMU's -kernel boots them as well).
+BENCH_MB := exitloop
+
+BENCH_GUESTS := $(BENCH_OUT)/intloop.elf $(BENCH_MB:%=$(BENCH_OUT)/%.elf)
+
+.PHONY: bench-guests
+bench-guests: $(BENCH_GUESTS)
 
 $(BENCH_OUT)/intloop.elf: bench/guests/intloop.S guests/lib/elf64.ld
 	@mkdir -p $(BENCH_OUT)
 	$(CC) -c -o $(BENCH_OUT)/intloop.o $<
 	ld -m elf_x86_64 -nostdlib -static --build-id=none -z noexecstack -T guests/lib/elf64.ld -o $@ $(BENCH_OUT)/intloop.o
 
+$(BENCH_MB:%=$(BENCH_OBJ)/%.o): $(BENCH_OBJ)/%.o: bench/guests/%.c bench/bench.mk $(GUEST_MK)
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m32 $(GUEST_CFLAGS) -c $< -o $@
+
+$(BENCH_MB:%=$(BENCH_OUT)/%.elf): $(BENCH_OUT)/%.elf: $(BENCH_OBJ)/%.o \
+		$(GUEST_OBJ)/32/lib/multiboot.o $(GUEST_LIB32) $(GUEST_SRC)/lib/elf32.ld
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf32.ld \
+		-o $@ $(GUEST_OBJ)/32/lib/multiboot.o $< $(GUEST_LIB32)
+
 .PHONY: bench-interp
 bench-interp: $(OUT)/ringvisor $(BENCH_OUT)/intloop.elf
 	bench/interp-mips.sh $(OUT)/ringvisor $(BENCH_OUT)/intloop.elf
+
+-include $(wildcard $(BENCH_OBJ)/*.d)
