@@ -27,6 +27,18 @@ $(BENCH_MB:%=$(BENCH_OUT)/%.elf): $(BENCH_OUT)/%.elf: $(BENCH_OBJ)/%.o \
 	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf32.ld \
 		-o $@ $(GUEST_OBJ)/32/lib/multiboot.o $< $(GUEST_LIB32)
 
+# make bench: every benchmark in one sitting (docs/benchmarks.md); BENCH_ARGS
+# passes options to bench/run.py (--repeat N, --only MODULE,...).
+BENCH_ARGS ?=
+.PHONY: bench bench-smoke
+bench: $(OUT)/ringvisor $(GUESTS) bench-guests
+	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests BENCH_DIR=$(BENCH_OUT) LINUX_DIR=$(O)/linux \
+		python3 bench/run.py --report $(BENCH_OUT)/report.md $(BENCH_ARGS)
+
+# What CI runs: the harness starts, measures one tiny case, prints the table.
+bench-smoke: $(OUT)/ringvisor $(GUESTS) bench-guests
+	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests BENCH_DIR=$(BENCH_OUT) python3 bench/run.py --smoke
+
 .PHONY: bench-interp
 bench-interp: $(OUT)/ringvisor $(BENCH_OUT)/intloop.elf
 	bench/interp-mips.sh $(OUT)/ringvisor $(BENCH_OUT)/intloop.elf
