@@ -153,6 +153,7 @@ static int kvm_create(const struct engine_env *env, struct engine **out, char *w
 	if (e->kvm_fd < 0)
 		goto fail;
 	e->run_size = ioctl(e->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	e->sync_sregs = (ioctl(e->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_SREGS) != 0;
 	e->vm_fd = ioctl(e->kvm_fd, KVM_CREATE_VM, 0);
 	if (e->vm_fd < 0 || e->run_size < (int)sizeof(struct kvm_run)) {
 		snprintf(why, why_len, "kvm: cannot create a VM: %s", strerror(errno));

