@@ -40,7 +40,8 @@ bench-smoke: $(OUT)/ringvisor $(GUESTS) bench-guests
 	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests BENCH_DIR=$(BENCH_OUT) python3 bench/run.py --smoke
 
 .PHONY: bench-interp
-bench-interp: $(OUT)/ringvisor $(BENCH_OUT)/intloop.elf
-	bench/interp-mips.sh $(OUT)/ringvisor $(BENCH_OUT)/intloop.elf
+bench-interp: $(OUT)/ringvisor $(GUESTS) bench-guests
+	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests BENCH_DIR=$(BENCH_OUT) \
+		python3 bench/run.py --only mips --repeat 5
 
 -include $(wildcard $(BENCH_OBJ)/*.d)

@@ -17,8 +17,6 @@ import time
 import lib
 
 MARKER = b"RINGVISOR-INIT-MARKER"
-MEM = "512M"
-APPEND = "console=ttyS0 quiet"
 
 
 def one_run(argv):
@@ -35,25 +33,13 @@ def one_run(argv):
     return marker, time.monotonic() - start, status, rss, err
 
 
-def build_guest(ctx):
-    r = subprocess.run(["scripts/build-linux-guest.sh", ctx.linux_dir, "test"], capture_output=True, text=True)
-    return None if r.returncode == 0 else (r.stderr.strip().splitlines() or ["failed"])[-1]
-
-
 def run(ctx):
-    kernel = os.path.join(ctx.linux_dir, "vmlinuz")
     initrd = os.path.join(ctx.linux_dir, "initrd-test.gz")
-    subjects = []
-    for e in ctx.engines:
-        argv = [ctx.rv, "run", "--engine", e, "--mem", MEM, "--append", APPEND, "--initrd", initrd, "--stats",
-                kernel]
-        subjects.append((f"ringvisor {e}", argv, ctx.engine_notes.get(e)))
-    if ctx.qemu:
-        subjects.append(("qemu tcg", [ctx.qemu, "-accel", "tcg", "-m", MEM, "-nographic", "-no-reboot",
-                                      "-object", f"memory-backend-memfd,id=ram,size={MEM}",
-                                      "-machine", "memory-backend=ram",
-                                      "-kernel", kernel, "-initrd", initrd, "-append", APPEND], None))
-    why = build_guest(ctx)
+    # QEMU's guest RAM in a memfd, as ringvisor's, so that neither counts it below.
+    subjects = lib.linux_subjects(ctx, initrd, lib.LINUX_APPEND, ringvisor_args=["--stats"],
+                                  qemu_args=["-object", f"memory-backend-memfd,id=ram,size={lib.LINUX_MEM}",
+                                             "-machine", "memory-backend=ram"])
+    why = lib.build_linux_guest(ctx, "test")
     data = {name: {"marker": [], "total": [], "rss": [], "touched": [], "mips": []} for name, _, _ in subjects}
     notes = {name: note for name, _, note in subjects}
     if why:

@@ -23,23 +23,8 @@ import tempfile
 
 import lib
 
-MEM = "512M"
-APPEND = "console=ttyS0 quiet"
 WORKLOADS = (("sha256sum", "sha256sum"), ("gzip-1", "gzip -1"))  # (tag in the guest's line, case name)
 LINE = re.compile(rb"^BENCH-WORK (\S+) (\d+) ([0-9.]+) ([0-9.]+) (\S+)\r?$", re.M)
-SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "build-linux-guest.sh")
-
-
-def build_guest(ctx):
-    """None when OUTDIR has the kernel, initrd-bench.gz, busybox and bench-work.sh, else why not."""
-    try:
-        r = subprocess.run([SCRIPT, ctx.linux_dir, "bench"], capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL)
-    except OSError as e:
-        return str(e)
-    return None if r.returncode == 0 else (r.stderr.strip().splitlines() or ["failed"])[-1]
-
-
 def parse(output, nbytes):
     """{tag: (seconds, result)} from the lines of one run."""
     found = {}
@@ -99,19 +84,8 @@ def zeros_sha256(nbytes):
 
 def subjects(ctx, nbytes):
     """[(name, argv or None for native, note)]: native first, so that its results check the others."""
-    kernel = os.path.join(ctx.linux_dir, "vmlinuz")
     initrd = os.path.join(ctx.linux_dir, "initrd-bench.gz")
-    append = f"{APPEND} bench_bytes={nbytes}"
-    out = [("native", None, "")]
-    for e in ctx.engines:
-        argv = [ctx.rv, "run", "--engine", e, "--mem", MEM, "--append", append, "--initrd", initrd, kernel]
-        out.append((f"ringvisor {e}", argv, "" if e in ctx.linux_engines else ctx.engine_notes.get(e, "skipped")))
-    if ctx.qemu:
-        out.append(("qemu tcg", [ctx.qemu, "-accel", "tcg", "-m", MEM, "-nographic", "-no-reboot", "-kernel", kernel,
-                                 "-initrd", initrd, "-append", append], ""))
-    else:
-        out.append(("qemu tcg", None, "skipped: no qemu-system-x86_64"))
-    return out
+    return [("native", None, "")] + lib.linux_subjects(ctx, initrd, f"{lib.LINUX_APPEND} bench_bytes={nbytes}")
 
 
 def run(ctx):
@@ -123,7 +97,7 @@ def run(ctx):
     subs = subjects(ctx, nbytes)
     notes = {name: note for name, _, note in subs}
     values = {name: {tag: [] for tag, _ in WORKLOADS} for name, _, _ in subs}
-    why = build_guest(ctx)
+    why = lib.build_linux_guest(ctx, "bench")
     if why:
         notes = {name: note or f"skipped: cannot build the guest: {why}" for name, note in notes.items()}
     scratch = tempfile.mkdtemp(prefix="guest_work.")

@@ -42,6 +42,41 @@ class Context:
         print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
+# The default Linux guest as boot.py and guest_work.py run it.
+LINUX_MEM = "512M"
+LINUX_APPEND = "console=ttyS0 quiet"
+BUILD_LINUX_GUEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "build-linux-guest.sh")
+
+
+def build_linux_guest(ctx, mode):
+    """None when scripts/build-linux-guest.sh has filled ctx.linux_dir for this
+    initramfs mode, else its last error line."""
+    try:
+        r = subprocess.run([BUILD_LINUX_GUEST, ctx.linux_dir, mode], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL)
+    except OSError as e:
+        return str(e)
+    return None if r.returncode == 0 else (r.stderr.strip().splitlines() or ["failed"])[-1]
+
+
+def linux_subjects(ctx, initrd, append, ringvisor_args=(), qemu_args=()):
+    """[(subject, argv, note)] booting the kernel of ctx.linux_dir with this
+    initramfs: each ringvisor engine (the note says why one does not run Linux at
+    speed here; "" when it does), then QEMU TCG (argv None when there is none)."""
+    kernel = os.path.join(ctx.linux_dir, "vmlinuz")
+    out = []
+    for e in ctx.engines:
+        argv = [ctx.rv, "run", "--engine", e, "--mem", LINUX_MEM, "--append", append, "--initrd", initrd,
+                *ringvisor_args, kernel]
+        out.append((f"ringvisor {e}", argv, "" if e in ctx.linux_engines else ctx.engine_notes.get(e, "skipped")))
+    if ctx.qemu:
+        out.append(("qemu tcg", [ctx.qemu, "-accel", "tcg", "-m", LINUX_MEM, "-nographic", "-no-reboot", *qemu_args,
+                                 "-kernel", kernel, "-initrd", initrd, "-append", append], ""))
+    else:
+        out.append(("qemu tcg", None, "skipped: no qemu-system-x86_64"))
+    return out
+
+
 def median(values):
     return statistics.median(values) if values else float("nan")
 

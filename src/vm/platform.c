@@ -27,12 +27,19 @@ static int64_t wall_s(void *opaque)
 	return (int64_t)time(NULL);
 }
 
-void platform_wake(struct vm *vm)
+/* Bumps a sequence number that a sleeper on the stop condition variable read
+ * before it looked, then wakes every sleeper: none can miss the change. */
+static void bump_and_broadcast(struct vm *vm, unsigned *seq)
 {
-	__atomic_add_fetch(&vm->wake_seq, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(seq, 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&vm->stop_lock);
 	pthread_cond_broadcast(&vm->stop_cond);
 	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+void platform_wake(struct vm *vm)
+{
+	bump_and_broadcast(vm, &vm->wake_seq);
 	for (int i = 0; i < vm->nvcpus; i++)
 		if (vm->vcpus[i].ev)
 			vm->ops->kick(vm->vcpus[i].ev);
@@ -64,10 +71,7 @@ static void lapic_timer_changed(void *opaque)
 {
 	struct vm *vm = opaque;
 
-	__atomic_add_fetch(&vm->pc.timer_seq, 1, __ATOMIC_RELEASE);
-	pthread_mutex_lock(&vm->stop_lock);
-	pthread_cond_broadcast(&vm->stop_cond);
-	pthread_mutex_unlock(&vm->stop_lock);
+	bump_and_broadcast(vm, &vm->pc.timer_seq);
 }
 
 /* The LAPIC has something new for the CPU (LAPIC lock held). */
@@ -127,7 +131,8 @@ static void acpi_poweroff(void *opaque)
  * RSDP (ACPI 6.x, 5.2.5.1: on a 16-byte boundary in 0xe0000-0xfffff). */
 static int install_acpi_tables(struct vm *vm, char *why, size_t why_len)
 {
-	static uint8_t tables[0x100000 - PLATFORM_FIRMWARE_BASE];
+	const uint64_t len = 0x100000 - PLATFORM_FIRMWARE_BASE;
+	uint8_t *area = guest_memory_ptr(&vm->mem, PLATFORM_FIRMWARE_BASE, len);
 	const struct acpi_config cfg = {
 		.ncpus = VM_MAX_VCPUS,
 		.lapic_addr = LAPIC_DEFAULT_BASE,
@@ -140,10 +145,14 @@ static int install_acpi_tables(struct vm *vm, char *why, size_t why_len)
 		.s5_sleep_type = ACPI_PM_S5_SLEEP_TYPE,
 	};
 	char reason[160];
-	size_t used = acpi_build(&cfg, tables, sizeof(tables), PLATFORM_FIRMWARE_BASE, reason, sizeof(reason));
 
-	if (!used || guest_memory_write(&vm->mem, PLATFORM_FIRMWARE_BASE, tables, used)) {
-		snprintf(why, why_len, "internal error: cannot install the ACPI tables: %s", used ? "no RAM" : reason);
+	if (!area) {
+		snprintf(why, why_len, "internal error: cannot install the ACPI tables: no RAM at 0x%llx",
+			 (unsigned long long)PLATFORM_FIRMWARE_BASE);
+		return -1;
+	}
+	if (!acpi_build(&cfg, area, len, PLATFORM_FIRMWARE_BASE, reason, sizeof(reason))) {
+		snprintf(why, why_len, "internal error: cannot install the ACPI tables: %s", reason);
 		return -1;
 	}
 	return 0;
