@@ -36,14 +36,15 @@ __attribute__((format(printf, 3, 4))) static void note(struct mismatch *m, const
 static void field(struct mismatch *m, const char *name, uint64_t hw, uint64_t sw)
 {
 	if (hw != sw)
-		note(m, name, "kvm=%#llx interp=%#llx", (unsigned long long)hw, (unsigned long long)sw);
+		note(m, name, "%s=%#llx %s=%#llx", m->ref_name, (unsigned long long)hw, m->sub_name,
+		     (unsigned long long)sw);
 }
 
 static void flags_field(struct mismatch *m, const char *name, uint64_t hw, uint64_t sw, uint64_t ignore)
 {
 	if ((hw & ~ignore) != (sw & ~ignore))
-		note(m, name, "kvm=%#llx interp=%#llx (ignoring %#llx)", (unsigned long long)hw, (unsigned long long)sw,
-		     (unsigned long long)ignore);
+		note(m, name, "%s=%#llx %s=%#llx (ignoring %#llx)", m->ref_name, (unsigned long long)hw, m->sub_name,
+		     (unsigned long long)sw, (unsigned long long)ignore);
 }
 
 void outcome_describe(const struct outcome *o, char *buf, size_t len)
@@ -105,13 +106,20 @@ static void compare_frames(struct mismatch *m, const struct outcome *hw, const s
 	field(m, "frame ss", hw->frame.ss, sw->frame.ss);
 }
 
+/* Without the guest's handler (the native reference) RSP is the user's, which
+ * the frame already holds; the engine's is the handler's. */
 static void compare_states(struct mismatch *m, const struct outcome *hw, const struct outcome *sw, uint64_t ignore)
 {
+	bool handlers = hw->has_handler && sw->has_handler;
+
 	for (unsigned i = 0; i < GPR_COUNT; i++)
-		field(m, gpr_names[i], hw->state.gpr[i], sw->state.gpr[i]);
-	flags_field(m, "handler rflags", hw->state.rflags, sw->state.rflags, ignore | HOST_HANDLER_FLAGS);
-	field(m, "handler cs", hw->state.seg[SREG_CS].selector, sw->state.seg[SREG_CS].selector);
-	field(m, "handler ss", hw->state.seg[SREG_SS].selector, sw->state.seg[SREG_SS].selector);
+		if (handlers || i != GPR_RSP)
+			field(m, gpr_names[i], hw->state.gpr[i], sw->state.gpr[i]);
+	if (handlers) {
+		flags_field(m, "handler rflags", hw->state.rflags, sw->state.rflags, ignore | HOST_HANDLER_FLAGS);
+		field(m, "handler cs", hw->state.seg[SREG_CS].selector, sw->state.seg[SREG_CS].selector);
+		field(m, "handler ss", hw->state.seg[SREG_SS].selector, sw->state.seg[SREG_SS].selector);
+	}
 	if (hw->vector == 14)
 		field(m, "cr2", hw->state.cr2, sw->state.cr2);
 }
@@ -124,15 +132,18 @@ static bool stopped_in_handler(const struct outcome *o)
 unsigned outcome_compare(const struct test_case *tc, const struct layout *l, const struct outcome *hw,
 			 const struct outcome *sw, struct mismatch *m)
 {
+	unsigned ref = m->ref, sub = m->sub;
+	const char *ref_name = m->ref_name, *sub_name = m->sub_name;
 	uint64_t ignore;
 
 	memset(m, 0, sizeof(*m));
+	m->ref = ref, m->sub = sub, m->ref_name = ref_name, m->sub_name = sub_name;
 	outcome_describe(hw, m->hw, sizeof(m->hw));
 	outcome_describe(sw, m->sw, sizeof(m->sw));
 	m->hw_class = outcome_class(hw);
 	m->sw_class = outcome_class(sw);
 	if (strcmp(m->hw, m->sw) != 0)
-		note(m, "outcome", "kvm: %s; interp: %s", m->hw, m->sw);
+		note(m, "outcome", "%s: %s; %s: %s", m->ref_name, m->hw, m->sub_name, m->sw);
 	if (!stopped_in_handler(hw) || !stopped_in_handler(sw))
 		return m->count; /* nothing more to compare: no frame, no meaningful state */
 	ignore = undefined_flags(tc, l, hw) | undefined_flags(tc, l, sw);
@@ -155,7 +166,8 @@ static bool has_field(const struct mismatch *m, const char *name)
 
 bool mismatch_same(const struct mismatch *orig, const struct mismatch *m)
 {
-	if (!m->count || orig->hw_class != m->hw_class || orig->sw_class != m->sw_class)
+	if (!m->count || orig->ref != m->ref || orig->sub != m->sub || orig->hw_class != m->hw_class ||
+	    orig->sw_class != m->sw_class)
 		return false;
 	for (unsigned i = 0; i < m->count && i < MISMATCH_LINES; i++)
 		if (!has_field(orig, m->fields[i]))

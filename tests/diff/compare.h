@@ -1,12 +1,11 @@
-/* Comparing what silicon (the kvm engine) and the interpreter made of one test
- * case.
+/* Comparing what silicon (the host CPU natively, or the kvm engine) and an
+ * engine under test (interp) made of one test case.
  *
  * Compared: how the run ended (the INT3 at the end, or which exception), the
  * exception frame (error code, RIP, CS, RFLAGS, RSP, SS), all sixteen GPRs, the
- * handler's RFLAGS, CS and SS, CR2 after #PF, and the data and stack pages byte
- * for byte. RFLAGS are compared whole except for the arithmetic flags that may be
- * undefined at that point (seq.h) and the bits of a known interp bug
- * (known_bugs.h).
+ * handler's RFLAGS, CS and SS (where both ran the guest's handler: not on the
+ * native reference), CR2 after #PF, and the data and stack pages byte for byte. RFLAGS are compared whole except for
+ * the arithmetic flags that may be undefined at that point (seq.h) and the bits of a known interp bug (known_bugs.h).
  *
  * Not compared: the RIP an engine reports at the handler's I/O exit (the kvm
  * engine reports it past the OUT, interp at it; the port already says which
@@ -32,14 +31,18 @@ struct mismatch {
 	char fields[MISMATCH_LINES][32]; /* their names ("rcx", "frame rflags", "data[0x20480]") */
 	char hw[96], sw[96];		 /* how each run ended */
 	int hw_class, sw_class;		 /* the same without addresses: outcome_class() */
+	unsigned ref, sub;		 /* which reference and engine (struct differ) */
+	const char *ref_name, *sub_name;
 };
 
-/* Does `m` show the same failure as `orig`: both runs ended the same way as
- * before, and every differing field already differed? (The shrinker keeps to
- * one bug instead of wandering into another.) */
+/* Does `m` show the same failure as `orig`: the same pair of runs, both ended
+ * the same way as before, and every differing field already differed? (The
+ * shrinker keeps to one bug instead of wandering into another.) */
 bool mismatch_same(const struct mismatch *orig, const struct mismatch *m);
 
-/* Returns the number of differing fields (0: the engines agree). */
+/* Compares reference run hw with engine run sw; the caller has set m->ref,
+ * m->sub and the names, which are kept. Returns the number of differing fields
+ * (0: they agree). */
 unsigned outcome_compare(const struct test_case *tc, const struct layout *l, const struct outcome *hw,
 			 const struct outcome *sw, struct mismatch *m);
 

@@ -1,6 +1,6 @@
 # Differential tests (tests/diff/): random user-mode instruction sequences run on
-# the kvm engine (silicon: guest CPL 3 runs natively, even under a nested KVM)
-# and on interp, compared; and the randomized decoder test. Included by the
+# silicon (the host CPU natively, and the kvm engine where it runs) and on
+# interp, compared; and the randomized decoder test. Included by the
 # top-level Makefile, which provides OUT, LIB_OBJS, CFLAGS, LDFLAGS and LDLIBS.
 #
 #   make diff-test      fixed seed (CI): DIFF_SEED, DIFF_COUNT override it
@@ -10,11 +10,17 @@
 # DIFF_ARGS passes anything else (e.g. --all-bugs, --verbose, --max-reports N).
 
 DIFF_SRCS := $(sort $(wildcard tests/diff/*.c))
-DIFF_OBJS := $(DIFF_SRCS:%.c=$(OUT)/obj/%.o)
+DIFF_ASMS := $(sort $(wildcard tests/diff/*.S))
+DIFF_OBJS := $(DIFF_SRCS:%.c=$(OUT)/obj/%.o) $(DIFF_ASMS:%.S=$(OUT)/obj/%.o)
 DIFF_BIN := $(OUT)/tests/diff-test
 DIFF_SEED ?=
 DIFF_COUNT ?=
 DIFF_ARGS ?=
+
+# native_entry.S: the native reference's way in and out of a test sequence.
+$(OUT)/obj/tests/diff/%.o: tests/diff/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(DIFF_BIN): $(DIFF_OBJS) $(LIB_OBJS)
 	@mkdir -p $(dir $@)

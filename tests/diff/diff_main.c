@@ -5,7 +5,8 @@
  *   diff-test --soak [--count N]         fresh seeds until interrupted (or N sequences)
  *   diff-test --decoder-only             only the decoder test
  *   diff-test --case-seed S              one case, verbose
- *   diff-test --hw ENGINE --sw ENGINE    other engines (default kvm, interp)
+ *   diff-test --ref LIST --sw LIST       references and engines under test, comma-separated
+ *                                        (default native,kvm and interp; --hw is --ref)
  *
  * Prints one summary line "N passed, N failed, N skipped"; exits 1 on any failure. */
 #include <errno.h>
@@ -31,7 +32,7 @@ struct options {
 	uint64_t count; /* 0 with --soak: until interrupted */
 	bool soak, decoder_only, one_case, verbose, stats;
 	uint64_t case_seed;
-	const char *hw, *sw;
+	const char *refs, *subs;
 	unsigned decoder_blocks;
 	unsigned max_reports;
 };
@@ -57,7 +58,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: diff-test [--seed N] [--count N] [--soak] [--case-seed S] [--decoder-only]\n"
 			"                 [--decoder-blocks N] [--max-reports N] [--all-bugs] [--stats] [--verbose]\n"
-			"                 [--hw ENGINE] [--sw ENGINE]\n");
+			"                 [--ref LIST] [--sw LIST]\n");
 	exit(2);
 }
 
@@ -77,8 +78,8 @@ static void parse(int argc, char **argv, struct options *o)
 {
 	*o = (struct options){ .seed = DEFAULT_SEED,
 			       .count = DEFAULT_COUNT,
-			       .hw = "kvm",
-			       .sw = "interp",
+			       .refs = "native,kvm",
+			       .subs = "interp",
 			       .decoder_blocks = DEFAULT_DECODER_BLOCKS,
 			       .max_reports = 5 };
 	for (int i = 1; i < argc; i++) {
@@ -105,10 +106,10 @@ static void parse(int argc, char **argv, struct options *o)
 			o->verbose = true;
 		else if (!strcmp(a, "--stats"))
 			o->stats = true;
-		else if (!strcmp(a, "--hw") && more)
-			o->hw = argv[++i];
+		else if ((!strcmp(a, "--ref") || !strcmp(a, "--hw")) && more)
+			o->refs = argv[++i];
 		else if (!strcmp(a, "--sw") && more)
-			o->sw = argv[++i];
+			o->subs = argv[++i];
 		else
 			usage();
 	}
@@ -194,14 +195,38 @@ static void run_seed(struct differ *d, const struct options *o, uint64_t seed, u
 	}
 }
 
+static void print_rate(const struct engine_box *b)
+{
+	if (b->runs && b->seconds > 0)
+		printf("%s: %llu runs in %.2f s, %.0f sequences/s\n", b->name, (unsigned long long)b->runs, b->seconds,
+		       (double)b->runs / b->seconds);
+}
+
 static void print_rates(const struct differ *d)
 {
-	const struct engine_box *b[2] = { &d->hw, &d->sw };
+	for (unsigned i = 0; i < d->nref; i++)
+		print_rate(&d->ref[i]);
+	for (unsigned i = 0; i < d->nsub; i++)
+		print_rate(&d->sub[i]);
+}
 
-	for (int i = 0; i < 2; i++)
-		if (b[i]->runs && b[i]->seconds > 0)
-			printf("%s: %llu runs in %.2f s, %.0f sequences/s\n", b[i]->ops->name,
-			       (unsigned long long)b[i]->runs, b[i]->seconds, (double)b[i]->runs / b[i]->seconds);
+static void print_engines(const struct differ *d)
+{
+	printf("differential test: references");
+	for (unsigned i = 0; i < d->nref; i++)
+		printf(" %s", d->ref[i].name);
+	printf("; under test");
+	for (unsigned i = 0; i < d->nsub; i++)
+		printf(" %s", d->sub[i].name);
+	printf("\n");
+	if (d->left_out[0])
+		printf("differential test: reference left out: %s\n", d->left_out);
+	if (!differ_runs_host_state(d))
+		printf("differential test: SGDT, SIDT, SLDT, STR, SMSW and RDPMC not generated: they show the host's "
+		       "own system state natively, and no engine reference runs here\n");
+	if (!differ_runs_noncanonical(d))
+		printf("differential test: no non-canonical addresses: the host uses 5-level paging, where the "
+		       "guest's non-canonical addresses are canonical\n");
 }
 
 static void run_sequences(const struct options *o, struct tally *t)
@@ -209,11 +234,14 @@ static void run_sequences(const struct options *o, struct tally *t)
 	struct differ d;
 	char why[256];
 
-	if (differ_open(&d, o->hw, o->sw, why, sizeof(why))) {
+	if (differ_open(&d, o->refs, o->subs, why, sizeof(why))) {
 		t->skipped += o->one_case ? 1 : o->count ? o->count : 1;
-		printf("SKIP differential test (%s against %s), nothing compared: %s\n", o->sw, o->hw, why);
+		printf("SKIP differential test (%s against %s), nothing compared: %s\n", o->subs, o->refs, why);
 		return;
 	}
+	print_engines(&d);
+	gen_allow_host_state(differ_runs_host_state(&d));
+	gen_allow_noncanonical(differ_runs_noncanonical(&d));
 	if (o->one_case) {
 		one(&d, o, o->case_seed, "single case", t);
 	} else if (!o->soak) {

@@ -5,29 +5,82 @@
 
 #include <Zydis/Zydis.h>
 
+#include "native.h"
+
 #define CHUNK 64 /* memory is cleared in chunks of this many bytes while shrinking */
 
-int differ_open(struct differ *d, const char *hw, const char *sw, char *why, size_t why_len)
+/* Opens each name of a comma-separated list into boxes[]; a name that cannot
+ * run is added to `left_out` (if given) or fails the whole list. */
+static int open_list(struct engine_box *boxes, unsigned *n, const char *list, char *left_out, size_t left_len,
+		     char *why, size_t why_len)
 {
-	char inner[200];
+	char names[200], *save = NULL, inner[200];
 
-	memset(d, 0, sizeof(*d));
-	if (box_open(&d->hw, hw, inner, sizeof(inner))) {
-		snprintf(why, why_len, "%s engine unavailable: %s", hw, inner);
-		return -1;
-	}
-	if (box_open(&d->sw, sw, inner, sizeof(inner))) {
-		snprintf(why, why_len, "%s engine unavailable: %s", sw, inner);
-		box_close(&d->hw);
-		return -1;
+	snprintf(names, sizeof(names), "%s", list);
+	for (char *name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		if (*n == DIFFER_MAX) {
+			snprintf(why, why_len, "more than %d engines in '%s'", DIFFER_MAX, list);
+			return -1;
+		}
+		if (box_open(&boxes[*n], name, inner, sizeof(inner)) == 0) {
+			(*n)++;
+		} else if (left_out) {
+			size_t used = strlen(left_out);
+
+			snprintf(left_out + used, left_len - used, "%s%s: %s", used ? "; " : "", name, inner);
+		} else {
+			snprintf(why, why_len, "%s unavailable: %s", name, inner);
+			return -1;
+		}
 	}
 	return 0;
 }
 
+int differ_open(struct differ *d, const char *refs, const char *subs, char *why, size_t why_len)
+{
+	memset(d, 0, sizeof(*d));
+	/* References first: the native one forks, best before engines start threads. */
+	if (open_list(d->ref, &d->nref, refs, d->left_out, sizeof(d->left_out), why, why_len))
+		goto fail;
+	if (!d->nref) {
+		snprintf(why, why_len, "no reference can run here (%s)", d->left_out);
+		goto fail;
+	}
+	if (open_list(d->sub, &d->nsub, subs, NULL, 0, why, why_len))
+		goto fail;
+	if (!d->nsub) {
+		snprintf(why, why_len, "no engine to test");
+		goto fail;
+	}
+	return 0;
+fail:
+	differ_close(d);
+	return -1;
+}
+
 void differ_close(struct differ *d)
 {
-	box_close(&d->hw);
-	box_close(&d->sw);
+	for (unsigned i = 0; i < d->nref; i++)
+		box_close(&d->ref[i]);
+	for (unsigned i = 0; i < d->nsub; i++)
+		box_close(&d->sub[i]);
+	d->nref = d->nsub = 0;
+}
+
+bool differ_runs_noncanonical(const struct differ *d)
+{
+	for (unsigned i = 0; i < d->nref; i++)
+		if (d->ref[i].native && native_host_la57())
+			return false;
+	return true;
+}
+
+bool differ_runs_host_state(const struct differ *d)
+{
+	for (unsigned i = 0; i < d->nref; i++)
+		if (!d->ref[i].native)
+			return true;
+	return false;
 }
 
 static void make_input(const struct test_case *tc, const struct layout *l, struct test_input *in)
@@ -45,8 +98,38 @@ static void make_input(const struct test_case *tc, const struct layout *l, struc
 struct run_buffers {
 	struct layout layout;
 	struct test_input input;
-	struct outcome hw, sw;
+	struct outcome ref[DIFFER_MAX], sub[DIFFER_MAX];
+	bool ref_ran[DIFFER_MAX];
 };
+
+static bool needs_host_state(const struct test_case *tc)
+{
+	for (unsigned i = 0; i < tc->seq.n; i++)
+		if (tc->seq.it[i].host_state)
+			return true;
+	return false;
+}
+
+/* Runs the references that can run this case; false (with why) if none could. */
+static bool run_references(struct differ *d, const struct test_case *tc, struct run_buffers *b, char *why,
+			   size_t why_len)
+{
+	bool any = false;
+
+	snprintf(why, why_len, "no reference can run its system-state forms here");
+	for (unsigned i = 0; i < d->nref; i++) {
+		b->ref_ran[i] = false;
+		if (d->ref[i].native && needs_host_state(tc))
+			continue;
+		box_run(&d->ref[i], &b->input, &b->ref[i]);
+		if (b->ref[i].kind == OC_FAILED || b->ref[i].kind == OC_TIMEOUT) {
+			snprintf(why, why_len, "silicon (%s) could not run it: %s", d->ref[i].name, b->ref[i].note);
+			continue;
+		}
+		b->ref_ran[i] = any = true;
+	}
+	return any;
+}
 
 static enum verdict run_with(struct differ *d, const struct test_case *tc, struct run_buffers *b, struct mismatch *m,
 			     char *why, size_t why_len)
@@ -56,13 +139,20 @@ static enum verdict run_with(struct differ *d, const struct test_case *tc, struc
 		return V_SKIP;
 	}
 	make_input(tc, &b->layout, &b->input);
-	box_run(&d->hw, &b->input, &b->hw);
-	if (b->hw.kind == OC_FAILED || b->hw.kind == OC_TIMEOUT) {
-		snprintf(why, why_len, "silicon could not run it: %s", b->hw.note);
+	if (!run_references(d, tc, b, why, why_len))
 		return V_SKIP;
+	for (unsigned j = 0; j < d->nsub; j++) {
+		box_run(&d->sub[j], &b->input, &b->sub[j]);
+		for (unsigned i = 0; i < d->nref; i++) {
+			if (!b->ref_ran[i])
+				continue;
+			m->ref = i, m->sub = j;
+			m->ref_name = d->ref[i].name, m->sub_name = d->sub[j].name;
+			if (outcome_compare(tc, &b->layout, &b->ref[i], &b->sub[j], m))
+				return V_FAIL;
+		}
 	}
-	box_run(&d->sw, &b->input, &b->sw);
-	return outcome_compare(tc, &b->layout, &b->hw, &b->sw, m) ? V_FAIL : V_PASS;
+	return V_PASS;
 }
 
 enum verdict differ_run(struct differ *d, const struct test_case *tc, struct mismatch *m, char *why, size_t why_len)
@@ -237,9 +327,9 @@ void differ_report(FILE *f, struct differ *d, const struct test_case *tc, const 
 	}
 	print_code(f, tc, &b->layout);
 	print_state(f, tc);
-	outcome_describe(&b->hw, hw, sizeof(hw));
-	outcome_describe(&b->sw, sw, sizeof(sw));
-	fprintf(f, "  kvm (silicon): %s\n  interp:        %s\n  differences:\n", hw, sw);
+	outcome_describe(&b->ref[m->ref], hw, sizeof(hw));
+	outcome_describe(&b->sub[m->sub], sw, sizeof(sw));
+	fprintf(f, "  %s (silicon): %s\n  %s: %s\n  differences:\n", m->ref_name, hw, m->sub_name, sw);
 	mismatch_print(f, m, "    ");
 out:
 	free(b);

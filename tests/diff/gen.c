@@ -43,17 +43,34 @@ static const struct family families[] = {
 	{ "system read", 1, fam_system_read },
 };
 
+bool gen_host_state_allowed = true, gen_noncanonical_allowed = true;
+
+void gen_allow_host_state(bool allow)
+{
+	gen_host_state_allowed = allow;
+}
+
+void gen_allow_noncanonical(bool allow)
+{
+	gen_noncanonical_allowed = allow;
+}
+
+static unsigned family_weight(const struct family *f)
+{
+	return f->gen == fam_system_read && !gen_host_state_allowed ? 0 : f->weight;
+}
+
 static const struct family *pick_family(struct gen *g)
 {
 	unsigned total = 0, x;
 
 	for (unsigned i = 0; i < ARRAY_LEN(families); i++)
-		total += families[i].weight;
+		total += family_weight(&families[i]);
 	x = rng_below(&g->r, total);
 	for (unsigned i = 0; i < ARRAY_LEN(families); i++) {
-		if (x < families[i].weight)
+		if (x < family_weight(&families[i]))
 			return &families[i];
-		x -= families[i].weight;
+		x -= family_weight(&families[i]);
 	}
 	return &families[0];
 }

@@ -6,6 +6,7 @@
 #ifndef DIFF_GEN_H
 #define DIFF_GEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "harness.h"
@@ -24,6 +25,17 @@ struct test_case {
 
 /* Fills *tc from a seed; the same seed gives the same case everywhere. */
 void gen_case(uint64_t seed, struct test_case *tc);
+
+/* Whether to generate forms whose result shows the CPU's system state (SGDT,
+ * SIDT, SLDT, STR, SMSW, RDPMC; item.host_state): only where an engine reference
+ * runs (kvm), since natively they show the host's own. Default: yes. The same
+ * seed gives other cases with and without them. */
+void gen_allow_host_state(bool allow);
+
+/* Whether to aim memory operands at addresses that are non-canonical with
+ * 48-bit linear addresses (the guest's): not where the native reference runs on
+ * a host with 5-level paging, where they are canonical. Default: yes. */
+void gen_allow_noncanonical(bool allow);
 
 /* The seed of case `index` of a run with `seed`. */
 uint64_t gen_case_seed(uint64_t seed, uint64_t index);

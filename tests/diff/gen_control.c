@@ -97,8 +97,15 @@ bool fam_faulting(struct gen *g)
 		{ 3, { 0x0f, 0x01, 0xca } },	      /* clac (no SMAP) */
 	};
 	unsigned k = rng_below(&g->r, ARRAY_LEN(insns));
+	/* RDPMC at CPL 3 depends on the host kernel's CR4.PCE. */
+	bool host_state = insns[k].bytes[0] == 0x0f && insns[k].bytes[1] == 0x33;
 
-	return gen_emit_raw(g, insns[k].bytes, insns[k].len);
+	if (host_state && !gen_host_state_allowed)
+		return false;
+	if (!gen_emit_raw(g, insns[k].bytes, insns[k].len))
+		return false;
+	g->s->it[g->s->n - 1].host_state = host_state;
+	return true;
 }
 
 /* SGDT, SIDT, SMSW to memory and SLDT, STR, SMSW to a register: allowed at
@@ -114,7 +121,9 @@ bool fam_system_read(struct gen *g)
 		{ 0x0f, 0x01, 0xe0 }, /* smsw eax */
 	};
 
-	if (!gen_emit_setup(g, RAX_N, rng_range(&g->r, ADDR_LO, ADDR_HI)))
+	if (!gen_emit_setup(g, RAX_N, rng_range(&g->r, ADDR_LO, ADDR_HI)) ||
+	    !gen_emit_raw(g, insns[rng_below(&g->r, ARRAY_LEN(insns))], 3))
 		return false;
-	return gen_emit_raw(g, insns[rng_below(&g->r, ARRAY_LEN(insns))], 3);
+	g->s->it[g->s->n - 1].host_state = 1;
+	return true;
 }

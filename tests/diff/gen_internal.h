@@ -13,7 +13,7 @@
 #include "rng.h"
 
 /* Address registers point into [ADDR_LO, ADDR_HI]; with an index up to +-63
- * scaled by 8, a displacement up to +-0x100, an FS or GS base of +-0x80, an
+ * scaled by 8, a displacement up to +-0x100, an FS or GS base of 0x80 or 0xc0, an
  * 8-byte access and a BT bit offset up to +-256 bytes, every access stays inside
  * the data page. */
 #define ADDR_LO (GI_DATA + 0x480)
@@ -52,6 +52,9 @@ struct gen {
 struct flag_effect {
 	uint16_t rd, def, undef;
 };
+
+/* gen_allow_host_state(), gen_allow_noncanonical() */
+extern bool gen_host_state_allowed, gen_noncanonical_allowed;
 
 /* ---- values and registers (gen_ops.c) ---- */
 uint64_t gen_value(struct rng *r);	       /* edge values, small ones, random widths */

@@ -218,6 +218,11 @@ static void raw_segments(struct gen *g, const ZydisEncoderRequest *q, unsigned l
 		return;
 	g->nprefix = 1;
 	g->prefix[0] = segs[rng_below(&g->r, sizeof(segs))];
+	/* Which fault a CS, DS, ES or SS override gives on a non-canonical address
+	 * differs between processors (docs: ignored, #GP; some Intel parts: the
+	 * last prefix's, #SS for SS): only FS and GS in front of a wild operand. */
+	if (g->faulting && g->prefix[0] != 0x64 && g->prefix[0] != 0x65)
+		g->prefix[0] = (g->prefix[0] & 1) ? 0x65 : 0x64;
 }
 
 /* The instruction itself; accesses memory: maybe with raw segment prefixes. */
@@ -284,7 +289,7 @@ static ZydisInstructionAttributes rand_segment(struct gen *g)
 		ZYDIS_ATTRIB_HAS_SEGMENT_CS, ZYDIS_ATTRIB_HAS_SEGMENT_SS, ZYDIS_ATTRIB_HAS_SEGMENT_DS,
 	};
 
-	/* FS and GS have base 0; the others are ignored in 64-bit mode. */
+	/* FS and GS add their small bases; the others are ignored in 64-bit mode. */
 	if (!rng_chance(&g->r, 1, 8))
 		return 0;
 	return segs[rng_below(&g->r, ARRAY_LEN(segs))];
@@ -307,6 +312,9 @@ static uint64_t wild_address(struct gen *g, unsigned size)
 	default: {
 		uint64_t base = rng_chance(&g->r, 1, 2) ? 0x0000800000000000ull : 0xffff7ffffffff000ull;
 
+		/* With 5-level paging these are canonical on the host (gen.h). */
+		if (!gen_noncanonical_allowed)
+			base = GI_DATA + PAGE;
 		return base + rng_below(&g->r, 0x800);
 	}
 	}
@@ -341,8 +349,11 @@ bool gen_mem(struct gen *g, unsigned size, unsigned avoid, ZydisEncoderOperand *
 	op->mem.size = (ZyanU16)size;
 	*used = 0;
 	*prefixes |= rand_segment(g);
-	if (rng_chance(&g->r, 1, 24))
+	if (rng_chance(&g->r, 1, 24)) {
+		*prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS |
+							   ZYDIS_ATTRIB_HAS_SEGMENT_DS | ZYDIS_ATTRIB_HAS_SEGMENT_ES);
 		return gen_wild_mem(g, size, avoid, op, used);
+	}
 	switch (form) {
 	case MF_ABSOLUTE:
 	case MF_RIP:

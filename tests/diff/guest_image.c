@@ -80,7 +80,7 @@ static int write_handlers(struct guest_memory *mem)
 	return guest_memory_write(mem, GI_HANDLERS, code, sizeof(code));
 }
 
-static uint64_t page_flags(uint64_t addr)
+uint64_t guest_image_page_flags(uint64_t addr)
 {
 	if (addr >= GI_CODE && addr < GI_CODE + GI_CODE_SIZE)
 		return PTE_P | PTE_U;
@@ -105,7 +105,7 @@ static int write_page_tables(struct guest_memory *mem)
 	if (guest_memory_write(mem, GI_PD, &e, 8))
 		return -1;
 	for (uint64_t i = 0; i < 512; i++) {
-		uint64_t f = page_flags(i << 12);
+		uint64_t f = guest_image_page_flags(i << 12);
 
 		pt[i] = f ? (i << 12) | f : 0;
 	}

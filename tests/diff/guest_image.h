@@ -46,9 +46,11 @@ struct guest_memory;
 #define GI_PORT_VECTOR 0x40
 
 /* FS and GS bases: small, so that overridden accesses stay inside the data
- * page, and different, so that the segment an access used shows in the result. */
+ * page, and different, so that the segment an access used shows in the result.
+ * Both are user addresses: the native reference sets them with arch_prctl, which
+ * refuses kernel addresses (and WRGSBASE is not on every host). */
 #define GI_FS_BASE 0x80ull
-#define GI_GS_BASE (0ull - 0x80)
+#define GI_GS_BASE 0xc0ull
 
 #define GI_SEL_KCODE 0x08
 #define GI_SEL_KDATA 0x10
@@ -68,6 +70,10 @@ int guest_image_write_tables(struct guest_memory *mem);
  * IF = 1 in PUSHF, and with AM = 0 a POPF that sets AC would still get #AC on an
  * unaligned access. IF = 1 is harmless: nothing ever raises an interrupt here. */
 void guest_image_user_state(struct vcpu_state *s);
+
+/* The page-table flags (PTE_*) of the 4 KiB page at addr: 0 where nothing is
+ * mapped. */
+uint64_t guest_image_page_flags(uint64_t addr);
 
 /* Does an exception with this vector push an error code? */
 int guest_image_has_error_code(unsigned vector);

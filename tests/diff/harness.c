@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "guest_image.h"
+#include "native.h"
 #include "x86/arch.h"
 
 #define WATCHDOG_NS 2000000000ll /* no sequence runs for anything like this long */
@@ -74,6 +75,11 @@ int box_open(struct engine_box *b, const char *engine_name, char *why, size_t wh
 
 	memset(b, 0, sizeof(*b));
 	b->mem.fd = -1;
+	snprintf(b->name, sizeof(b->name), "%s", engine_name);
+	if (!strcmp(engine_name, "native")) {
+		b->native = native_open(why, why_len);
+		return b->native ? 0 : -1;
+	}
 	b->ops = engine_find(engine_name);
 	if (!b->ops) {
 		snprintf(why, why_len, "%s: no such engine", engine_name);
@@ -103,6 +109,7 @@ fail:
 
 void box_close(struct engine_box *b)
 {
+	native_close(b->native);
 	if (b->vcpu)
 		b->ops->vcpu_destroy(b->vcpu);
 	if (b->engine)
@@ -160,6 +167,7 @@ static void classify(struct engine_box *b, const struct vm_exit *exit, struct ou
 	if (out->port >= GI_PORT_VECTOR && out->port < GI_PORT_VECTOR + GI_VECTORS) {
 		out->vector = out->port - GI_PORT_VECTOR;
 		out->kind = out->vector == GI_VECTOR_END ? OC_END : OC_EXCEPTION;
+		out->has_handler = true;
 		read_frame(b, out);
 	}
 }
@@ -190,6 +198,10 @@ int box_run(struct engine_box *b, const struct test_input *in, struct outcome *o
 	struct vm_exit exit;
 
 	memset(out, 0, sizeof(*out));
+	if (b->native) {
+		native_run(b->native, in, out);
+		goto timed;
+	}
 	if (load(b, in)) {
 		out->kind = OC_FAILED;
 		snprintf(out->note, sizeof(out->note), "%s: cannot load the test", b->ops->name);
@@ -209,6 +221,7 @@ done:
 	pthread_mutex_lock(&wd_lock);
 	wd_box = NULL;
 	pthread_mutex_unlock(&wd_lock);
+timed:
 	b->runs++;
 	b->seconds += (double)(now_ns() - t0) / 1e9;
 	return 0;

@@ -5,6 +5,7 @@
 #ifndef DIFF_HARNESS_H
 #define DIFF_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,7 @@ enum outcome_kind {
 
 struct outcome {
 	enum outcome_kind kind;
+	bool has_handler; /* state is the guest handler's (an engine), not only the frame's (native) */
 	enum vm_exit_reason reason;
 	uint16_t port;
 	unsigned vector;
@@ -48,7 +50,13 @@ struct outcome {
 	char note[160];
 };
 
+struct native_ref;
+
+/* An engine driven through struct engine_ops, or (name "native") the host CPU
+ * itself (native.h). */
 struct engine_box {
+	char name[16];
+	struct native_ref *native; /* set for "native"; then ops is NULL */
 	const struct engine_ops *ops;
 	struct guest_memory mem;
 	struct engine *engine;
@@ -57,7 +65,8 @@ struct engine_box {
 	double seconds; /* wall time inside box_run */
 };
 
-/* Returns 0, or -1 with a one-line reason (e.g. the kvm engine's probe answer). */
+/* Opens an engine by name, or "native". Returns 0, or -1 with a one-line reason
+ * (e.g. the kvm engine's probe answer). */
 int box_open(struct engine_box *b, const char *engine_name, char *why, size_t why_len);
 void box_close(struct engine_box *b);
 /* Runs the input to its first exit. Returns 0 with *out filled (even when the

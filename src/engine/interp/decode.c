@@ -101,21 +101,6 @@ static uint8_t gpr_of(ZydisRegister r)
 	return num;
 }
 
-/* The last segment-override prefix byte, or 0. Zydis marks an SS prefix in 64-bit
- * mode as ignored and leaves it only in the raw prefixes. */
-static uint8_t last_segment_prefix(const ZydisDecodedInstruction *zi)
-{
-	uint8_t last = 0;
-
-	for (unsigned i = 0; i < zi->raw.prefix_count; i++) {
-		uint8_t p = zi->raw.prefixes[i].value;
-
-		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 || p == 0x65)
-			last = p;
-	}
-	return last;
-}
-
 static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo, struct operand *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -130,11 +115,10 @@ static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecode
 		o->index = gpr_of(zo->mem.index);
 		o->scale = (uint8_t)(zo->mem.scale == 8 ? 3 : zo->mem.scale == 4 ? 2 : zo->mem.scale == 2 ? 1 : 0);
 		o->disp = zo->mem.disp.has_displacement ? zo->mem.disp.value : 0;
-		/* In 64-bit mode an SS prefix changes no base, but the access is still an SS
-		 * reference: a non-canonical address raises #SS, not #GP. Zydis reports DS. */
-		if (zi->machine_mode == ZYDIS_MACHINE_MODE_LONG_64 && o->seg == SREG_DS &&
-		    last_segment_prefix(zi) == 0x36)
-			o->seg = SREG_SS;
+		/* In 64-bit mode CS, DS, ES and SS overrides are ignored (SDM Vol. 1 3.3.7.1,
+		 * APM Vol. 1 4.5.3): a non-canonical address is #SS only for an RSP or RBP
+		 * base, whatever the prefix. The modelled AMD processor does just that;
+		 * some Intel processors raise #SS for an SS prefix too. Zydis agrees (DS). */
 		/* LEA and friends have an "address generation" operand with no segment. */
 		if (zo->mem.segment == ZYDIS_REGISTER_NONE)
 			o->seg = SREG_DS;
