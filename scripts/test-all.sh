@@ -34,7 +34,7 @@ step() {
 step build make -s -j"$jobs"
 step build-asan make -s -j"$jobs" MODE=asan
 step format make -s check-format
-step shellcheck shellcheck scripts/*.sh tests/integration/*.sh .ci/run
+step shellcheck shellcheck scripts/*.sh tests/engines.sh tests/integration/*.sh .ci/run
 step unit make -s unit-test
 step unit-asan make -s MODE=asan unit-test
 step diff make -s diff-test
