@@ -277,17 +277,22 @@ else
 		"status $status, stderr: $(head -c 300 "$tmp/err"); expected: $notice"
 fi
 # The reason for passing over kvm must be the host's: probe facts, not modules.
-# KVM runs guest kernels in hardware only with VT-x or AMD-V (the CPU's vmx or
-# svm flag); the nested PVM /dev/kvm runs on a CPU without them. Where the CPU
-# has them and /dev/kvm is usable, auto chooses kvm, unless that /dev/kvm is
-# still the PVM one (which ringvisor must then name).
+# /dev/kvm must exist and open for reading and writing; KVM runs guest kernels
+# in hardware only with VT-x or AMD-V (the CPU's vmx or svm flag), and the
+# nested PVM /dev/kvm runs on a CPU without them. Where the CPU has them and
+# /dev/kvm is usable, auto chooses kvm, unless that /dev/kvm is still the PVM
+# one (which ringvisor must then name).
 kvm_why=$(tr ';' '\n' <<<"$over" | sed -n 's/^ *kvm: //p')
 if [ ! -e /dev/kvm ]; then
 	host="no /dev/kvm"
 	[ "$want" != kvm ] && [ "$kvm_why" = "/dev/kvm: No such file or directory" ]
-elif ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	host="/dev/kvm not readable and writable by us"
-	[ "$want" != kvm ] && [ "$kvm_why" = "/dev/kvm: Permission denied" ]
+elif ! open_err=$( (exec 3<>/dev/kvm) 2>&1); then
+	host="/dev/kvm does not open: ${open_err##*/dev/kvm: }"
+	[ "$want" != kvm ] && [ "$kvm_why" = "/dev/kvm: ${open_err##*/dev/kvm: }" ]
+elif ! grep -qx 'kvm available' "$tmp/engines"; then
+	# It opens, but lacks what the engine needs: the same reason as in the list.
+	host="/dev/kvm opens, the kvm engine's probe refuses it"
+	[ "$want" != kvm ] && grep -qxF "kvm unavailable: $kvm_why" "$tmp/engines"
 elif ! grep -E '^flags' /proc/cpuinfo | grep -qwE 'vmx|svm'; then
 	host="usable /dev/kvm, CPU without VT-x/AMD-V"
 	[ "$want" != kvm ] && grep -qE 'PVM|no VT-x or AMD-V' <<<"$kvm_why"
