@@ -11,7 +11,7 @@
 # Environment:
 #   RINGVISOR  the binary (default build/ringvisor of this tree)
 #   ENGINES    engines to run on, separated by spaces (default: the list in
-#              tests/engines.sh, the one list of every suite)
+#              tests/engines.sh, the one list of the integration suites)
 #   TIMEOUT    seconds a case may take (default 60)
 # Prints one line per case and engine (PASS:, FAIL: with what differed, or
 # SKIP: with why), then "N passed, N failed, N skipped". Exits 1 if any
