@@ -34,7 +34,7 @@ step() {
 step build make -s -j"$jobs"
 step build-asan make -s -j"$jobs" MODE=asan
 step format make -s check-format
-step shellcheck shellcheck scripts/*.sh tests/integration/*.sh .ci/run
+step shellcheck shellcheck scripts/*.sh tests/engines.sh tests/integration/*.sh .ci/run
 step unit make -s unit-test
 step unit-asan make -s MODE=asan unit-test
 step diff make -s diff-test
@@ -47,7 +47,7 @@ step linux-shell python3 tests/integration/linux_shell.py build/ringvisor build/
 step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh
 step console-asan python3 tests/integration/console_pty.py build/asan/ringvisor build/guests/echo.elf
-step chaos-asan python3 tests/integration/chaos.py build/asan/ringvisor interp 90
+step chaos-asan python3 tests/integration/chaos.py build/asan/ringvisor 90
 step bench-smoke make -s bench-smoke
 
 echo

@@ -1,5 +1,16 @@
-/* ringvisor engines: one line per engine, "NAME available" or
- * "NAME unavailable: REASON". Scripts (the test runner) rely on this format. */
+/* ringvisor engines: what this host can run, for people and for scripts (the
+ * test runners rely on this format).
+ *
+ * One line per engine, in the order --engine auto prefers them:
+ *   NAME available
+ *   NAME unavailable: REASON
+ * then one last line with what --engine auto would choose and why it passed
+ * over the engines before it, the same words `run --engine auto` prints:
+ *   auto: NAME
+ *   auto: NAME (passed over NAME: REASON; NAME: REASON)
+ *   auto: none (passed over NAME: REASON; ...)     no engine suits this host
+ * The last line starts with "auto:", which no engine is called, so a script
+ * that looks for "NAME available" in the second word does not misread it. */
 #include <stdio.h>
 
 #include "cli/commands.h"
@@ -7,6 +18,9 @@
 
 int cmd_engines(int argc, char **argv)
 {
+	const struct engine_ops *chosen;
+	char skipped[1024];
+
 	(void)argv;
 	if (argc > 1)
 		return config_error("'engines' takes no arguments");
@@ -18,5 +32,10 @@ int cmd_engines(int argc, char **argv)
 		else
 			printf("%s unavailable: %s\n", (*e)->name, why);
 	}
+	chosen = engine_auto(skipped, sizeof(skipped));
+	printf("auto: %s", chosen ? chosen->name : "none");
+	if (skipped[0])
+		printf(" (passed over %s)", skipped);
+	printf("\n");
 	return 0;
 }

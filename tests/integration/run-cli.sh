@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Command-line behaviour of `ringvisor`: every configuration error is one line on
 # stderr and exit status 2; --help/--version exit 0; --stats and --trace report
-# the exits a guest makes (expected counts derived by hand from guests/hello.S).
+# the exits a guest makes on every engine of tests/engines.sh (expected counts
+# derived by hand from guests/hello.S); --engine auto chooses what `ringvisor
+# engines` says it would, for the reasons it gives, and they fit the host.
 set -u
+# shellcheck source=tests/engines.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../engines.sh"
 RV=${RINGVISOR:-build/ringvisor}
 G=${GUESTS_DIR:-build/guests}
 tmp=$(mktemp -d)
@@ -197,33 +201,45 @@ if [ -n "$engine_line" ]; then
 		"${L[@]}" "$tmp/bz-big"
 fi
 
-# --- --stats and --trace on the kvm engine ------------------------------------
-kvm=$("$RV" engines | awk '$1 == "kvm" { $1 = ""; print substr($0, 2) }')
-if [ "$kvm" != "available" ]; then
-	skip "--stats" "kvm engine $kvm"
-	skip "--trace" "kvm engine $kvm"
-else
-	# hello.S: per character one IN of LSR (THRE is always set) and one OUT of the
-	# byte; 30 characters, then HLT with IF=0.
-	"$RV" run --engine kvm --stats "$G/hello.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
-	status=$?
-	if [ $status -eq 0 ] && grep -qE '^port-io +60 ' "$tmp/err" && grep -qE '^hlt +1 ' "$tmp/err" &&
-		grep -qE '^all exits +61 ' "$tmp/err" && grep -qE '^wall time ' "$tmp/err"; then
-		pass "--stats"
-	else
-		fail "--stats" "status $status; $(cat "$tmp/err")"
+# --- --stats and --trace on every engine of the list (tests/engines.sh) --------
+# Expected counts derived by hand from guests/hello.S: per character one IN of
+# the LSR (THRE is always set, so the wait loop runs once) and one OUT of the
+# byte; 30 characters ("Hello from a Ringvisor guest!\n"), then HLT with IF=0.
+# So 60 port-io exits, 1 hlt exit, 61 in all. An engine that counts
+# instructions executes 2 + 30 * 8 + 2 = 244 of them: lea and mov before the
+# loop; per character mov, in, test, jz (not taken), lodsb, mov, out, loop;
+# then cli and hlt.
+msg="Hello from a Ringvisor guest!"
+for engine in $ENGINES; do
+	why=$(engine_problem "$RV" "$engine")
+	if [ -n "$why" ]; then
+		skip "--stats on $engine" "$why"
+		skip "--trace on $engine" "$why"
+		continue
 	fi
-	"$RV" run --engine kvm --trace "$G/hello.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
-	outs=$(grep -c 'trace: vcpu0 .* port-io out port=0x3f8' "$tmp/err")
+	"$RV" run --engine "$engine" --stats "$G/hello.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	insns=$(awk '$1 == "instructions" { print $2 }' "$tmp/err")
+	if [ $status -eq 0 ] && grep -qE '^port-io +60 ' "$tmp/err" && grep -qE '^hlt +1 ' "$tmp/err" &&
+		grep -qE '^all exits +61 ' "$tmp/err" && grep -qE '^wall time ' "$tmp/err" &&
+		{ [ -z "$insns" ] || [ "$insns" -eq 244 ]; }; then
+		pass "--stats on $engine"
+	else
+		fail "--stats on $engine" "status $status; $(cat "$tmp/err")"
+	fi
+	"$RV" run --engine "$engine" --trace "$G/hello.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
+	outs=$(grep -c 'trace: vcpu0 .* port-io out port=0x3f8 size=1 count=1 data=' "$tmp/err")
 	ins=$(grep -c 'trace: vcpu0 .* port-io in port=0x3fd' "$tmp/err")
 	hlts=$(grep -c 'trace: vcpu0 .* hlt if=0' "$tmp/err")
-	if [ "$outs" -eq 30 ] && [ "$ins" -eq 30 ] && [ "$hlts" -eq 1 ] &&
-		grep -q 'port=0x3f8 size=1 count=1 data=0x48' "$tmp/err"; then
-		pass "--trace"
+	# The bytes the OUTs carry, in order, spell the message.
+	sent=$(sed -n 's/.*port-io out port=0x3f8 size=1 count=1 data=0x\([0-9a-f]*\).*/\1/p' "$tmp/err" |
+		while read -r hex; do printf '%b' "\\x$hex"; done)
+	if [ "$outs" -eq 30 ] && [ "$ins" -eq 30 ] && [ "$hlts" -eq 1 ] && [ "$sent" = "$msg" ]; then
+		pass "--trace on $engine"
 	else
-		fail "--trace" "outs=$outs ins=$ins hlts=$hlts"
+		fail "--trace on $engine" "outs=$outs ins=$ins hlts=$hlts sent '$sent'"
 	fi
-fi
+done
 
 # --trace on the interpreter names the exiting instruction, disassembled by Zydis:
 # hello.S sends its 30 bytes with `out %al, %dx` (Intel syntax: out dx, al).
@@ -235,28 +251,60 @@ else
 	fail "--trace on interp disassembles" "$outs matching lines: $(head -3 "$tmp/err")"
 fi
 
-# --engine auto: kvm only where KVM runs guest kernels in hardware (the vendor
-# module kvm_intel/kvm_amd behind /dev/kvm); on a host with the PVM module or
-# without a usable /dev/kvm, the interpreter. One notice line names the choice.
-if [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; then
-	if "$RV" engines | grep -qx 'kvm available'; then want=kvm; else want=interp; fi
+# --- --engine auto -------------------------------------------------------------
+# `ringvisor engines` ends with what --engine auto would choose and why it
+# passed over the engines before it ("auto: NAME (passed over NAME: WHY; ...)");
+# `run --engine auto` must choose the same and give the same reasons, in its one
+# notice line.
+"$RV" engines >"$tmp/engines" 2>&1
+auto=$(sed -n '$s/^auto: //p' "$tmp/engines")
+want=${auto%% *}
+over=$(sed -n 's/^[^ ]* (passed over \(.*\))$/\1/p' <<<"$auto")
+if [ -z "$auto" ] || ! grep -qE '^[a-z0-9]+( \(passed over .+\))?$' <<<"$auto"; then
+	fail "engines ends with the auto choice" "last line: $(tail -n 1 "$tmp/engines")"
+elif [ "$want" != none ] && ! grep -qx "$want available" "$tmp/engines"; then
+	fail "engines ends with the auto choice" "auto chooses $want, which is not listed available"
 else
-	want=interp
+	pass "engines ends with the auto choice ($want)"
 fi
+if [ -n "$over" ]; then notice="ringvisor: using the $want engine (passed over $over)"; else notice="ringvisor: using the $want engine"; fi
 "$RV" run --engine auto "$G/hello.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
 status=$?
-if [ $status -eq 0 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^ringvisor: using the $want engine" "$tmp/err" &&
-	grep -q "Hello from a Ringvisor guest!" "$tmp/out"; then
-	pass "--engine auto chooses $want here and says so"
+if [ $status -eq 0 ] && [ "$(cat "$tmp/err")" = "$notice" ] && grep -q "$msg" "$tmp/out"; then
+	pass "--engine auto chooses $want as engines says, with the same reasons"
 else
-	fail "--engine auto chooses $want" "status $status, stderr: $(head -c 300 "$tmp/err")"
+	fail "--engine auto chooses $want as engines says" \
+		"status $status, stderr: $(head -c 300 "$tmp/err"); expected: $notice"
 fi
-if [ -d /sys/module/kvm_pvm ] && ! [ -d /sys/module/kvm_intel ] && ! [ -d /sys/module/kvm_amd ]; then
-	if grep -q "passed over kvm: /dev/kvm is the PVM module" "$tmp/err"; then
-		pass "--engine auto says why it passed over the PVM kvm"
-	else
-		fail "--engine auto says why it passed over kvm" "$(cat "$tmp/err")"
-	fi
+# The reason for passing over kvm must be the host's: probe facts, not modules.
+# /dev/kvm must exist and open for reading and writing; KVM runs guest kernels
+# in hardware only with VT-x or AMD-V (the CPU's vmx or svm flag), and the
+# nested PVM /dev/kvm runs on a CPU without them. Where the CPU has them and
+# /dev/kvm is usable, auto chooses kvm, unless that /dev/kvm is still the PVM
+# one (which ringvisor must then name).
+kvm_why=$(tr ';' '\n' <<<"$over" | sed -n 's/^ *kvm: //p')
+if [ ! -e /dev/kvm ]; then
+	host="no /dev/kvm"
+	[ "$want" != kvm ] && [ "$kvm_why" = "/dev/kvm: No such file or directory" ]
+elif ! open_err=$( (exec 3<>/dev/kvm) 2>&1); then
+	host="/dev/kvm does not open: ${open_err##*/dev/kvm: }"
+	[ "$want" != kvm ] && [ "$kvm_why" = "/dev/kvm: ${open_err##*/dev/kvm: }" ]
+elif ! grep -qx 'kvm available' "$tmp/engines"; then
+	# It opens, but lacks what the engine needs: the same reason as in the list.
+	host="/dev/kvm opens, the kvm engine's probe refuses it"
+	[ "$want" != kvm ] && grep -qxF "kvm unavailable: $kvm_why" "$tmp/engines"
+elif ! grep -E '^flags' /proc/cpuinfo | grep -qwE 'vmx|svm'; then
+	host="usable /dev/kvm, CPU without VT-x/AMD-V"
+	[ "$want" != kvm ] && grep -qE 'PVM|no VT-x or AMD-V' <<<"$kvm_why"
+else
+	host="usable /dev/kvm, CPU with VT-x/AMD-V"
+	[ "$want" = kvm ] || grep -q 'PVM' <<<"$kvm_why"
+fi
+status=$?
+if [ $status -eq 0 ]; then
+	pass "--engine auto's choice fits the host ($host)"
+else
+	fail "--engine auto's choice fits the host ($host)" "auto: $auto"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -10,7 +10,8 @@
 # Usage: tests/integration/run-guests.sh [CASE...]   (default: every case)
 # Environment:
 #   RINGVISOR  the binary (default build/ringvisor of this tree)
-#   ENGINES    engines to run on, separated by spaces (default "kvm interp")
+#   ENGINES    engines to run on, separated by spaces (default: the list in
+#              tests/engines.sh, the one list of the integration suites)
 #   TIMEOUT    seconds a case may take (default 60)
 # Prints one line per case and engine (PASS:, FAIL: with what differed, or
 # SKIP: with why), then "N passed, N failed, N skipped". Exits 1 if any
@@ -25,7 +26,9 @@ if [[ -n ${RINGVISOR:-} ]]; then
 else
 	rv=$root/build/ringvisor
 fi
-engines=${ENGINES:-kvm interp}
+# shellcheck source=tests/engines.sh
+. "$root/tests/engines.sh"
+engines=$ENGINES
 case_timeout=${TIMEOUT:-60}
 guest_dir=${GUESTS_DIR:-build/guests}
 expect_dir=tests/guests
@@ -36,6 +39,10 @@ all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
 	tty-triplefault
 	modes exceptions64 exceptions32 paging syscall sysenter32 strings
 	aluflags sse)
+# Cases that need guest kernel mode run by the CPU itself: on the kvm engine
+# they run only where `ringvisor engines` says --engine auto would choose kvm
+# (not on the nested PVM /dev/kvm, which emulates guest kernel code).
+needs_hw_kvm=()
 
 passed=0
 failed=0
@@ -287,28 +294,8 @@ run_case() {
 
 # --- engines -----------------------------------------------------------------
 
-# Prints why the engine cannot run, or nothing if `ringvisor engines` says
-# "ENGINE available".
-engine_problem() {
-	local engine=$1 list line word1 word2
-
-	if ! list=$("$rv" engines 2>&1); then
-		echo "'ringvisor engines' failed: $(head -n 1 <<<"$list")"
-		return
-	fi
-	while read -r word1 word2 _; do
-		if [[ $word1 == "$engine" ]]; then
-			[[ $word2 == available ]] && return
-			line=$(grep -m 1 "^$engine " <<<"$list")
-			echo "$line"
-			return
-		fi
-	done <<<"$list"
-	echo "'ringvisor engines' does not list $engine"
-}
-
 main() {
-	local cases=("$@") tmp engine name reason
+	local cases=("$@") tmp engine name reason hw_kvm_reason=""
 
 	((${#cases[@]})) || cases=("${all_cases[@]}")
 	cd "$root" || exit 2
@@ -316,13 +303,14 @@ main() {
 	# shellcheck disable=SC2064 # expand $tmp now
 	trap "rm -rf '$tmp'" EXIT
 	pty_reason=$(pty_problem)
+	[[ -x $rv ]] && hw_kvm_reason=$(hw_kvm_problem "$rv")
 
 	for engine in $engines; do
 		reason=""
 		if [[ ! -x $rv ]]; then
 			reason="no ringvisor at $rv (run make)"
 		else
-			reason=$(engine_problem "$engine")
+			reason=$(engine_problem "$rv" "$engine")
 		fi
 		for name in "${cases[@]}"; do
 			if [[ ! " ${all_cases[*]} " == *" $name "* ]]; then
@@ -331,6 +319,9 @@ main() {
 				report FAIL "$engine" "$name" "$reason"
 			elif [[ -n $reason ]]; then
 				report SKIP "$engine" "$name" "$reason"
+			elif [[ $engine == kvm && -n $hw_kvm_reason &&
+				" ${needs_hw_kvm[*]} " == *" $name "* ]]; then
+				report SKIP "$engine" "$name" "$hw_kvm_reason"
 			else
 				mkdir -p "$tmp/$engine-$name"
 				run_case "$engine" "$name" "$tmp/$engine-$name"
