@@ -33,7 +33,8 @@ GUEST_MBAOUT := mbaout
 # ELF64 guests on the 64-bit test kernel (lib/kernel64.h): GDT, IDT, TSS,
 # paging and CPL 3 calls.
 # pvmgaps and pvmgaps32 hold the checks this project's nested kvm host
-# cannot run; they are built but not in tests/integration/run-guests.sh.
+# cannot run; run-guests.sh runs them on kvm only where kvm runs guest kernels
+# in hardware (needs_hw_kvm).
 GUEST_K64 := exceptions64 paging syscall strings aluflags sse timer pvmgaps
 # ELF32 guests on the 32-bit test kernel (lib/kernel32.h).
 GUEST_K32 := exceptions32 sysenter32 pvmgaps32
