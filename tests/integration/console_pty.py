@@ -6,7 +6,6 @@ overrides it). Prints one PASS/FAIL line per check and engine, one SKIP line per
 check on an engine this host cannot run, then "N passed, N failed, N skipped".
 
 Usage: console_pty.py RINGVISOR ECHO_GUEST"""
-import fcntl
 import os
 import pty
 import select
@@ -15,6 +14,7 @@ import termios
 import time
 
 from engines import engine_list, engine_problem
+from pty_spawn import spawn_on_pty
 
 RV, GUEST = sys.argv[1], sys.argv[2]
 results = []
@@ -46,17 +46,8 @@ def read_until(fd, want, timeout=20.0):
 
 def session(engine, keys_then_quit):
     """Runs the echo guest on a fresh pty; returns (output, status, attrs before, attrs after)."""
-    master, slave = pty.openpty()
-    before = termios.tcgetattr(slave)
-    pid = os.fork()
-    if pid == 0:
-        os.setsid()
-        # The pty becomes the controlling terminal, so a Ctrl-C that raw mode failed
-        # to disarm would arrive as SIGINT and end ringvisor with status 130.
-        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-        for fd in (0, 1, 2):
-            os.dup2(slave, fd)
-        os.execv(RV, [RV, "run", "--engine", engine, GUEST])
+    # A Ctrl-C that raw mode failed to disarm would end ringvisor with status 130.
+    pid, master, slave, before = spawn_on_pty([RV, "run", "--engine", engine, GUEST])
     out = read_until(master, b"echo ready")
     for keys, want in keys_then_quit:
         os.write(master, keys)

@@ -7,9 +7,7 @@ kernels in hardware (`ringvisor engines` says --engine auto would choose it),
 since an unmodified Linux needs that. A skipped engine is one SKIP line.
 
 Usage: linux_shell.py RINGVISOR LINUX_DIR (LINUX_DIR as scripts/build-linux-guest.sh fills it)"""
-import fcntl
 import os
-import pty
 import select
 import subprocess
 import sys
@@ -17,6 +15,7 @@ import termios
 import time
 
 from engines import engine_list, engine_problem, hw_kvm_problem
+from pty_spawn import spawn_on_pty
 
 rv, linux_dir = sys.argv[1], sys.argv[2]
 results = []
@@ -35,16 +34,9 @@ if build.returncode != 0:
 
 def shell_session(engine):
     """Boots the shell guest on ENGINE on a fresh pseudo-terminal and runs the checks."""
-    master, slave = pty.openpty()
-    before = termios.tcgetattr(slave)
-    pid = os.fork()
-    if pid == 0:
-        os.setsid()
-        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-        for fd in (0, 1, 2):
-            os.dup2(slave, fd)
-        os.execv(rv, [rv, "run", "--engine", engine, "--mem", "512M", "--append", "console=ttyS0 quiet",
-                      "--initrd", os.path.join(linux_dir, "initrd-shell.gz"), os.path.join(linux_dir, "vmlinuz")])
+    pid, master, slave, before = spawn_on_pty(
+        [rv, "run", "--engine", engine, "--mem", "512M", "--append", "console=ttyS0 quiet",
+         "--initrd", os.path.join(linux_dir, "initrd-shell.gz"), os.path.join(linux_dir, "vmlinuz")])
 
     def read_until(want, timeout):
         buf, end = b"", time.time() + timeout
