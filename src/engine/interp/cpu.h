@@ -82,6 +82,23 @@ struct replay_entry {
 enum { REPLAY_IN, REPLAY_OUT, REPLAY_MMIO_READ, REPLAY_MMIO_WRITE };
 #define REPLAY_MAX 8
 
+/* The debug architecture's state beyond DR0-DR7 (debug.c): DR7 decoded into which
+ * breakpoints are armed, and the #DB conditions the running instruction met. */
+struct debug_state {
+	uint8_t exec_bps;    /* DR0-DR3 enabled as instruction breakpoints (bit n: DRn) */
+	uint8_t write_bps;   /* enabled as data breakpoints on writes (R/W 01 or 11) */
+	uint8_t read_bps;    /* enabled as data breakpoints on reads too (R/W 11) */
+	uint8_t io_bps;	     /* enabled as I/O breakpoints (R/W 10 with CR4.DE) */
+	uint8_t hits;	     /* B0-B3: data or I/O breakpoints the running instruction hit */
+	bool delivered;	     /* the running instruction delivered an event (INT n, INT1...) */
+	bool rep_unfinished; /* a REP string instruction stopped with iterations left */
+	/* #DB conditions held back by the MOV SS / POP SS shadow until the next
+	 * instruction has run. */
+	bool held;
+	bool held_step;
+	uint8_t held_hits;
+};
+
 /* Why the inner loop unwound with longjmp. */
 enum unwind_reason { UNWIND_NONE, UNWIND_EXCEPTION, UNWIND_EXIT };
 
@@ -99,7 +116,8 @@ struct interp_cpu {
 	struct x86_dtable gdtr, idtr;
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
 	uint64_t pdpte[4]; /* PAE paging: loaded with CR3, as the processor holds them */
-	uint64_t dr[8];
+	uint64_t dr[8];	   /* DR4/DR5 unused: they alias DR6/DR7 */
+	struct debug_state dbg;
 	struct x86_msrs msr;
 	uint64_t mtrr[32]; /* stored values only */
 	struct x86_fpu fpu;

@@ -2,6 +2,7 @@
  * A repeated instruction runs at most STRING_BATCH iterations per dispatch and then
  * runs again from the same address, so interrupts and exits are seen in between;
  * each iteration commits RCX/RSI/RDI, so it can be interrupted after any of them. */
+#include "engine/interp/debug.h"
 #include "engine/interp/dispatch.h"
 #include "engine/interp/flags.h"
 #include "engine/interp/interp.h"
@@ -50,10 +51,13 @@ static void string_op(struct interp_cpu *cpu, const struct insn *in, enum string
 	int64_t delta = (cpu->rflags & FL_DF) ? -(int64_t)size : (int64_t)size;
 	bool rep = in->flags & (INSN_REP | INSN_REPNE);
 	uint16_t port = (uint16_t)cpu->gpr[GPR_RDX];
+	/* Single-step traps after each iteration (debug.c). */
+	unsigned batch = (cpu->rflags & FL_TF) ? 1 : STRING_BATCH;
 
+	cpu->dbg.rep_unfinished = false;
 	if (op == S_INS || op == S_OUTS)
 		io_check_permission(cpu, port, size);
-	for (unsigned n = 0; !rep || n < STRING_BATCH; n++) {
+	for (unsigned n = 0; !rep || n < batch; n++) {
 		uint64_t si = cpu->gpr[GPR_RSI] & am, di = cpu->gpr[GPR_RDI] & am, a, b;
 
 		if (rep && (cpu->gpr[GPR_RCX] & am) == 0)
@@ -97,14 +101,20 @@ static void string_op(struct interp_cpu *cpu, const struct insn *in, enum string
 		if (!rep)
 			return;
 		reg_write(cpu, GPR_RCX, as, (cpu->gpr[GPR_RCX] - 1) & am);
+		if ((cpu->gpr[GPR_RCX] & am) == 0)
+			return;
 		if (op == S_CMPS || op == S_SCAS) {
 			bool zf = flags_arith(cpu) & FL_ZF;
 
 			if ((in->flags & INSN_REP) ? !zf : zf)
 				return;
 		}
+		/* A data breakpoint traps after the iteration that hit it. */
+		if (__builtin_expect(cpu->dbg.hits, 0))
+			break;
 	}
 	/* Batch done with iterations left: run this instruction again. */
+	cpu->dbg.rep_unfinished = true;
 	cpu->rip_next = cpu->rip;
 	cpu->block_dirty = true;
 }

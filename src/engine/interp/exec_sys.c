@@ -5,6 +5,7 @@
 
 #include "engine/hypercall_abi.h"
 #include "engine/interp/cache.h"
+#include "engine/interp/debug.h"
 #include "engine/interp/dispatch.h"
 #include "engine/interp/flags.h"
 #include "engine/interp/interp.h"
@@ -371,6 +372,10 @@ static void write_cr4(struct interp_cpu *cpu, uint64_t v)
 		mmu_load_pdptes(cpu, cpu->cr3);
 	if ((cpu->cr4 ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE))
 		cpu_paging_changed(cpu, false);
+	if ((cpu->cr4 ^ v) & CR4_DE) {
+		cpu->cr4 = v;
+		debug_update(cpu); /* DE turns I/O breakpoints on or off */
+	}
 	cpu->cr4 = v;
 }
 
@@ -427,32 +432,10 @@ static void h_mov_cr(struct interp_cpu *cpu, const struct insn *in)
 	}
 }
 
-static void h_mov_dr(struct interp_cpu *cpu, const struct insn *in)
-{
-	const struct operand *d = &in->op[0], *s = &in->op[1];
-
-	require_cpl0(cpu);
-	if (d->kind == OK_DR) {
-		unsigned n = d->reg == 4 ? 6 : d->reg == 5 ? 7 : d->reg;
-
-		if (n > 7)
-			cpu_raise_ud(cpu);
-		cpu->dr[n] = reg_read(cpu, s->reg, s->size);
-		return;
-	}
-	{
-		unsigned n = s->reg == 4 ? 6 : s->reg == 5 ? 7 : s->reg;
-
-		if (n > 7)
-			cpu_raise_ud(cpu);
-		reg_write(cpu, d->reg, d->size, cpu->dr[n]);
-	}
-}
-
 void h_mov_special(struct interp_cpu *cpu, const struct insn *in)
 {
 	if (in->op[0].kind == OK_DR || in->op[1].kind == OK_DR)
-		h_mov_dr(cpu, in);
+		debug_mov_dr(cpu, in);
 	else
 		h_mov_cr(cpu, in);
 }
@@ -712,6 +695,9 @@ static void h_sysret(struct interp_cpu *cpu, const struct insn *in)
 	/* SS gets the selector with RPL 3; its cache keeps the flat attributes. */
 	flat_stack(&cpu->seg[SREG_SS], (uint16_t)((sel + 8) | 3), 3);
 	cpu_update_mode(cpu);
+	/* A SYSRET that restores TF traps at once (debug.c): leave the block for that. */
+	if (cpu->rflags & FL_TF)
+		cpu->block_dirty = true;
 }
 
 static void h_sysenter(struct interp_cpu *cpu, const struct insn *in)

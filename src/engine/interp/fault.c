@@ -209,4 +209,5 @@ void fault_deliver(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type t
 	cpu->fault_depth = 0;
 	cpu->halted = false;
 	cpu->block_dirty = true;
+	cpu->dbg.delivered = true;
 }

@@ -11,6 +11,7 @@
 
 #include "engine/hypercall_abi.h"
 #include "engine/interp/cache.h"
+#include "engine/interp/debug.h"
 #include "engine/interp/flags.h"
 #include "engine/interp/interp.h"
 #include "engine/interp/kvmclock.h"
@@ -129,15 +130,36 @@ static inline bool step(struct interp_cpu *cpu, const struct insn *in)
 	return !__builtin_expect(cpu->block_dirty, 0);
 }
 
-/* After an instruction that began with RFLAGS.TF set: the single-step #DB trap,
- * with DR6.BS. Software interrupts clear TF as they deliver and trap no more. */
-static void single_step_trap(struct interp_cpu *cpu, const struct insn *in)
+/* One instruction of the debug path (debug.h): instruction breakpoints and RF
+ * before it, the #DB traps after it. Returns false when the block must be left. */
+static bool debug_step(struct interp_cpu *cpu, const struct insn *in, bool resumed)
 {
-	if (in->mnemonic == ZYDIS_MNEMONIC_INT || in->mnemonic == ZYDIS_MNEMONIC_INT3 ||
-	    in->mnemonic == ZYDIS_MNEMONIC_INTO || cpu->exit_ready)
-		return;
-	cpu->dr[6] |= 1ull << 14;
-	fault_deliver(cpu, EXC_DB, EVENT_EXCEPTION, false, 0);
+	bool tf_before = cpu->rflags & FL_TF;
+
+	/* A resumed instruction passed its breakpoint check on its first run. */
+	if (!resumed)
+		debug_before_insn(cpu);
+	cpu->interrupt_shadow = false;
+	cpu->dbg.delivered = false;
+	step(cpu, in);
+	if (cpu->exit_ready) {
+		cpu->block_dirty = false;
+		return false;
+	}
+	debug_after_insn(cpu, in, tf_before);
+	if (cpu->block_dirty) {
+		cpu->block_dirty = false;
+		return false;
+	}
+	return true;
+}
+
+/* The fast path left its block early after `in`: a data or I/O breakpoint hit, or
+ * a SYSRET that set TF, traps now. */
+static inline void fast_path_left(struct interp_cpu *cpu, const struct insn *in)
+{
+	if (__builtin_expect(cpu->dbg.hits || (cpu->rflags & FL_TF), 0))
+		debug_after_insn(cpu, in, false);
 }
 
 /* Runs instructions until an exit is ready. Unwinds by longjmp on exceptions and
@@ -148,7 +170,7 @@ static void execute(struct interp_cpu *cpu)
 	for (;;) {
 		const struct block *b;
 		const struct insn *in, *end;
-		bool shadow, single_step;
+		bool shadow;
 
 		if (cpu->resume_block) {
 			/* Re-run the instruction that exited, with its answer, before anything
@@ -157,8 +179,20 @@ static void execute(struct interp_cpu *cpu)
 			in = cpu->resume_insn;
 			cpu->resume_block = NULL;
 			cpu->cur_block = b;
-			if (!step(cpu, in)) {
+			if (debug_slow_path(cpu)) {
+				bool more = debug_step(cpu, in, true);
+
 				cpu->replay_count = cpu->replay_pos = 0;
+				if (cpu->exit_ready)
+					return;
+				if (!more)
+					continue;
+			} else if (!step(cpu, in)) {
+				cpu->replay_count = cpu->replay_pos = 0;
+				cpu->block_dirty = false;
+				if (cpu->exit_ready)
+					return;
+				fast_path_left(cpu, in);
 				cpu->block_dirty = false;
 				if (cpu->exit_ready)
 					return;
@@ -174,24 +208,32 @@ static void execute(struct interp_cpu *cpu)
 			in = b->insns;
 			cpu->cur_block = b;
 		}
-		/* The instruction after STI or MOV SS runs alone, then events are checked;
-		 * with RFLAGS.TF set at its start an instruction runs alone too, and traps. */
+		/* The instruction after STI or MOV SS runs alone, then events are checked. */
 		shadow = cpu->interrupt_shadow;
-		cpu->interrupt_shadow = false;
-		single_step = cpu->rflags & FL_TF;
 		end = b->insns + b->count;
-		if ((shadow || single_step) && in < end)
+		if (shadow && in < end)
 			end = in + 1;
+		if (__builtin_expect(debug_slow_path(cpu), 0)) {
+			for (; in < end; in++)
+				if (!debug_step(cpu, in, false))
+					break;
+			if (cpu->exit_ready)
+				return;
+			continue;
+		}
+		cpu->interrupt_shadow = false;
 		for (; in < end; in++) {
 			if (!step(cpu, in)) {
+				cpu->block_dirty = false;
+				if (cpu->exit_ready)
+					return;
+				fast_path_left(cpu, in);
 				cpu->block_dirty = false;
 				if (cpu->exit_ready)
 					return;
 				break;
 			}
 		}
-		if (single_step)
-			single_step_trap(cpu, in == end ? in - 1 : in);
 	}
 }
 
@@ -226,6 +268,9 @@ static int interp_run(struct engine_vcpu *v, struct vm_exit *exit)
 	complete_exit(cpu, exit);
 	cpu->exit_ready = false;
 	why = setjmp(cpu->unwind);
+	/* Breakpoint hits of an instruction that did not complete are forgotten; it
+	 * meets them again when it runs again. */
+	cpu->dbg.hits = 0;
 	if (why == UNWIND_EXIT) {
 		/* Leave with the instruction unfinished; it runs again on the next run(). */
 		cpu->resume_block = cpu->cur_block;
@@ -237,6 +282,7 @@ static int interp_run(struct engine_vcpu *v, struct vm_exit *exit)
 	if (why == UNWIND_EXCEPTION) {
 		cpu->replay_count = cpu->replay_pos = 0;
 		cpu->resume_block = NULL;
+		cpu->dbg.held = false; /* a #DB held by MOV SS goes with the faulting instruction */
 		fault_deliver(cpu, cpu->exc_vector, EVENT_EXCEPTION, cpu->exc_has_error, cpu->exc_error);
 		if (cpu->exit_ready) {
 			*exit = cpu->exit;
@@ -306,6 +352,7 @@ static int interp_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	cpu->efer = s->efer;
 	cpu->apic_base = s->apic_base;
 	memcpy(cpu->dr, s->dr, sizeof(cpu->dr));
+	memset(&cpu->dbg, 0, sizeof(cpu->dbg));
 	cpu->msr = s->msr;
 	cpu_write_tsc(cpu, s->msr.tsc);
 	cpu->kvm_wall_clock = s->msr.kvm_wall_clock;
@@ -322,6 +369,7 @@ static int interp_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	cpu->resume_block = NULL;
 	cpu->hypercall_pending = false;
 	cpu_update_mode(cpu);
+	debug_update(cpu);
 	tlb_flush(cpu, false);
 	cache_flush(cpu);
 	/* PAE paging needs its PDPTE registers; a state load does not check them. */
@@ -385,6 +433,7 @@ static int interp_vcpu_create(struct engine *e, int index, struct engine_vcpu **
 		free(v);
 		return -1;
 	}
+	debug_update(&v->cpu); /* DR6 and DR7 as after RESET */
 	tlb_flush(&v->cpu, false);
 	*out = v;
 	return 0;

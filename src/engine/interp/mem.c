@@ -11,6 +11,7 @@
 #include "engine/interp/mem.h"
 
 #include "engine/interp/cache.h"
+#include "engine/interp/debug.h"
 #include "engine/interp/insn.h"
 #include "engine/interp/regs.h"
 #include "vm/memory.h"
@@ -307,6 +308,9 @@ static void tlb_install(struct interp_cpu *cpu, uint64_t lin, const struct trans
 
 	if (tlb_set(cpu, acc) == TLB_SET_ALIGN_CHECK)
 		return;
+	/* A page a data breakpoint watches keeps every access on the slow path. */
+	if (__builtin_expect(cpu->dbg.write_bps, 0) && debug_page_watched(cpu, lin, ACC_KIND(acc)))
+		return;
 	e->tag = lin & ~0xfffull;
 	e->host_minus_linear = (uintptr_t)host - (uintptr_t)(lin & ~0xfffull);
 	e->gpa_page = t->gpa & ~0xfffull;
@@ -359,11 +363,15 @@ static uint64_t replay(struct interp_cpu *cpu, uint8_t kind, uint64_t addr, unsi
 
 uint64_t io_port_read(struct interp_cpu *cpu, uint16_t port, unsigned size)
 {
+	if (cpu->dbg.io_bps)
+		debug_io_access(cpu, port, size);
 	return replay(cpu, REPLAY_IN, port, size, 0) & size_mask(size);
 }
 
 void io_port_write(struct interp_cpu *cpu, uint16_t port, unsigned size, uint64_t value)
 {
+	if (cpu->dbg.io_bps)
+		debug_io_access(cpu, port, size);
 	replay(cpu, REPLAY_OUT, port, size, value & size_mask(size));
 }
 
@@ -391,6 +399,8 @@ uint64_t mem_read_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsi
 
 	cpu->tlb.misses++;
 	check_alignment(cpu, lin, size, acc);
+	if (__builtin_expect(cpu->dbg.write_bps, 0) && !(acc & ACC_SYSTEM))
+		debug_data_access(cpu, lin, size, ACC_KIND(acc));
 	if (crosses_page(lin, size)) {
 		for (unsigned i = 0; i < size; i++)
 			v |= mem_read_lin(cpu, lin + i, 1, acc) << (8 * i);
@@ -415,6 +425,8 @@ void mem_write_slow(struct interp_cpu *cpu, uint64_t lin, unsigned size, uint64_
 
 	cpu->tlb.misses++;
 	check_alignment(cpu, lin, size, acc);
+	if (__builtin_expect(cpu->dbg.write_bps, 0) && !(acc & ACC_SYSTEM))
+		debug_data_access(cpu, lin, size, ACC_KIND(acc));
 	if (crosses_page(lin, size)) {
 		uint64_t second = (lin | 0xfff) + 1;
 

@@ -1,0 +1,243 @@
+/* The debug architecture of the soft CPU (see debug.h). Facts from the Intel SDM
+ * Vol. 3, chapter 17 (sections 17.2, debug registers, and 17.3, debug exceptions)
+ * and Vol. 2 (MOV DR), and the AMD APM Vol. 2, chapter 13, which agree on
+ * everything modelled here:
+ *
+ * - DR6 bits 4-11 and 16-31 read as 1, bit 12 as 0; DR7 bit 10 reads as 1 and bits
+ *   11, 12, 14 and 15 as 0. Writing 1 to bits 63:32 of DR6 or DR7 is #GP(0).
+ * - DR4 and DR5 are DR6 and DR7 while CR4.DE is clear, and #UD while it is set.
+ *   MOV DR needs CPL 0 (#GP(0)); with DR7.GD set it raises a #DB fault with
+ *   DR6.BD instead, and GD is cleared as the #DB is delivered.
+ * - Instruction breakpoints are faults, checked before the instruction unless
+ *   RFLAGS.RF is set; RF is cleared at the start of every instruction after that
+ *   check. Data breakpoints (R/W 01: writes, 11: reads and writes) and I/O
+ *   breakpoints (R/W 10 with CR4.DE) are traps after the access's instruction, or
+ *   after the iteration of a repeated string instruction. LEN 00, 01, 11, 10: 1,
+ *   2, 4, 8 bytes; the low address bits that LEN covers are ignored.
+ * - B0-B3 report the breakpoints met; the SDM allows them to be set for matching
+ *   breakpoints that are not enabled as well, and a handler must not rely on
+ *   either, so only enabled ones are reported here. A #DB for breakpoints
+ *   replaces B0-B3; BD and BS are only ever set by the processor.
+ * - Single-step: a #DB trap with DR6.BS after an instruction that began with TF
+ *   set, so POPF and IRET that set TF trap only after the next instruction, and
+ *   ones that clear it still trap. Exceptions and INT n/INT3/INTO/INT1 clear TF as
+ *   they are delivered, without a single-step trap. SYSCALL and SYSRET are the
+ *   exceptions: the trap follows the TF they leave (a SYSCALL whose SFMASK clears
+ *   TF does not trap in the kernel; a SYSRET that restores TF traps at once, in
+ *   user mode). A repeated string instruction traps after each iteration, and a
+ *   trap after an iteration that is not the last pushes RF = 1.
+ * - MOV SS and POP SS hold back the #DB traps they cause (single-step, data
+ *   breakpoints on the load) until the next instruction has completed, which
+ *   then reports them along with its own. STI holds back interrupts only. */
+#include "engine/interp/debug.h"
+
+#include <Zydis/Zydis.h>
+
+#include "engine/interp/interp.h"
+#include "engine/interp/mem.h"
+#include "engine/interp/regs.h"
+
+#define DR6_FIXED_ONES 0xffff0ff0ull
+#define DR6_WRITABLE 0xe00full /* B0-B3, BD, BS, BT */
+#define DR7_FIXED_ONES 0x400ull
+#define DR7_WRITABLE 0xffff23ffull /* L0-G3, LE, GE, GD, R/W and LEN */
+
+/* Bytes of breakpoint n: DR7's LEN field. */
+static uint64_t bp_len(const struct interp_cpu *cpu, unsigned n)
+{
+	static const uint8_t bytes[4] = { 1, 2, 8, 4 };
+
+	return bytes[(cpu->dr[7] >> (18 + 4 * n)) & 3];
+}
+
+/* Whether [addr, addr + size) overlaps the range breakpoint n watches. */
+static bool bp_overlaps(const struct interp_cpu *cpu, unsigned n, uint64_t addr, uint64_t size)
+{
+	uint64_t len = bp_len(cpu, n), start = cpu->dr[n] & ~(len - 1);
+
+	return addr < start + len && start < addr + size;
+}
+
+static uint8_t match(const struct interp_cpu *cpu, uint8_t armed, uint64_t addr, uint64_t size)
+{
+	uint8_t hits = 0;
+
+	for (unsigned n = 0; n < 4; n++)
+		if ((armed >> n) & 1 && bp_overlaps(cpu, n, addr, size))
+			hits |= (uint8_t)(1u << n);
+	return hits;
+}
+
+void debug_update(struct interp_cpu *cpu)
+{
+	struct debug_state *d = &cpu->dbg;
+	uint8_t old_data = d->write_bps;
+
+	cpu->dr[6] = (cpu->dr[6] & DR6_WRITABLE) | DR6_FIXED_ONES;
+	cpu->dr[7] = (cpu->dr[7] & DR7_WRITABLE) | DR7_FIXED_ONES;
+	d->exec_bps = d->write_bps = d->read_bps = d->io_bps = 0;
+	for (unsigned n = 0; n < 4; n++) {
+		uint8_t bit = (uint8_t)(1u << n);
+
+		if (!((cpu->dr[7] >> (2 * n)) & 3))
+			continue;
+		switch ((cpu->dr[7] >> (16 + 4 * n)) & 3) {
+		case 0:
+			d->exec_bps |= bit;
+			break;
+		case 1:
+			d->write_bps |= bit;
+			break;
+		case 2: /* I/O with CR4.DE; undefined without it: no breakpoint */
+			if (cpu->cr4 & CR4_DE)
+				d->io_bps |= bit;
+			break;
+		default:
+			d->write_bps |= bit;
+			d->read_bps |= bit;
+			break;
+		}
+	}
+	/* Pages watched before or now: let the soft TLB forget them. */
+	if (old_data || d->write_bps)
+		tlb_flush(cpu, false);
+}
+
+/* ---- MOV DR -------------------------------------------------------------------- */
+
+static unsigned dr_number(struct interp_cpu *cpu, unsigned reg)
+{
+	if (reg > 7)
+		cpu_raise_ud(cpu);
+	if (reg == 4 || reg == 5) {
+		if (cpu->cr4 & CR4_DE)
+			cpu_raise_ud(cpu);
+		return reg + 2;
+	}
+	return reg;
+}
+
+void debug_mov_dr(struct interp_cpu *cpu, const struct insn *in)
+{
+	const struct operand *d = &in->op[0], *s = &in->op[1];
+	bool to_dr = d->kind == OK_DR;
+	unsigned n;
+
+	if (cpu->cpl > 0)
+		cpu_raise_gp0(cpu);
+	n = dr_number(cpu, to_dr ? d->reg : s->reg);
+	if (cpu->dr[7] & DR7_GD) {
+		/* General detect: a fault, so the pushed RF is 1 (SDM 17.3.1.1). */
+		cpu->dr[6] |= DR6_BD;
+		cpu->dr[7] &= ~DR7_GD;
+		cpu->rflags |= FL_RF;
+		cpu_raise(cpu, EXC_DB, false, 0);
+	}
+	if (!to_dr) {
+		reg_write(cpu, d->reg, d->size, cpu->dr[n]);
+		return;
+	}
+	{
+		uint64_t v = reg_read(cpu, s->reg, s->size);
+
+		if (n >= 6 && (v >> 32))
+			cpu_raise_gp0(cpu);
+		cpu->dr[n] = v;
+		debug_update(cpu);
+	}
+}
+
+/* ---- breakpoints and traps ------------------------------------------------------- */
+
+void debug_before_insn(struct interp_cpu *cpu)
+{
+	if (cpu->dbg.exec_bps && !(cpu->rflags & FL_RF)) {
+		uint64_t lin = cpu->seg[SREG_CS].base + cpu->rip;
+		uint8_t hits;
+
+		if (cpu->mode != MODE_LONG64)
+			lin &= 0xffffffffull;
+		hits = match(cpu, cpu->dbg.exec_bps, lin, 1);
+		if (hits) {
+			cpu->dr[6] = (cpu->dr[6] & ~0xfull) | hits;
+			cpu_raise(cpu, EXC_DB, false, 0);
+		}
+	}
+	cpu->rflags &= ~FL_RF;
+}
+
+static bool is_software_interrupt(const struct insn *in)
+{
+	return in->mnemonic == ZYDIS_MNEMONIC_INT || in->mnemonic == ZYDIS_MNEMONIC_INT3 ||
+	       in->mnemonic == ZYDIS_MNEMONIC_INTO || in->mnemonic == ZYDIS_MNEMONIC_INT1;
+}
+
+void debug_after_insn(struct interp_cpu *cpu, const struct insn *in, bool tf_before)
+{
+	struct debug_state *d = &cpu->dbg;
+	uint8_t hits = d->hits;
+	bool delivered = d->delivered, rep_unfinished = d->rep_unfinished, step;
+
+	d->hits = 0;
+	d->delivered = false;
+	d->rep_unfinished = false;
+	if (in->mnemonic == ZYDIS_MNEMONIC_SYSCALL || in->mnemonic == ZYDIS_MNEMONIC_SYSRET)
+		step = cpu->rflags & FL_TF;
+	else
+		step = tf_before && !(delivered && is_software_interrupt(in));
+
+	if (d->held) {
+		hits |= d->held_hits;
+		step |= d->held_step;
+		d->held = d->held_step = false;
+		d->held_hits = 0;
+	} else if (cpu->interrupt_shadow && in->mnemonic != ZYDIS_MNEMONIC_STI) {
+		/* MOV SS or POP SS: after the next instruction. */
+		if (hits || step) {
+			d->held = true;
+			d->held_step = step;
+			d->held_hits = hits;
+		}
+		return;
+	}
+	if (!hits && !step)
+		return;
+	if (hits)
+		cpu->dr[6] = (cpu->dr[6] & ~0xfull) | hits;
+	if (step)
+		cpu->dr[6] |= DR6_BS;
+	if (rep_unfinished && (in->flags & (INSN_REP | INSN_REPNE)))
+		cpu->rflags |= FL_RF;
+	fault_deliver(cpu, EXC_DB, EVENT_EXCEPTION, false, 0);
+}
+
+void debug_data_access(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsigned kind)
+{
+	uint8_t hits = match(cpu,
+			     kind == ACC_WRITE	? cpu->dbg.write_bps
+			     : kind == ACC_READ ? cpu->dbg.read_bps
+						: 0,
+			     lin, size);
+
+	if (hits) {
+		cpu->dbg.hits |= hits;
+		cpu->block_dirty = true; /* the trap comes after this instruction */
+	}
+}
+
+void debug_io_access(struct interp_cpu *cpu, uint16_t port, unsigned size)
+{
+	uint8_t hits = match(cpu, cpu->dbg.io_bps, port, size);
+
+	if (hits) {
+		cpu->dbg.hits |= hits;
+		cpu->block_dirty = true;
+	}
+}
+
+bool debug_page_watched(const struct interp_cpu *cpu, uint64_t lin, unsigned kind)
+{
+	uint8_t armed = kind == ACC_WRITE ? cpu->dbg.write_bps : kind == ACC_READ ? cpu->dbg.read_bps : 0;
+
+	return match(cpu, armed, lin & ~0xfffull, 4096) != 0;
+}
