@@ -36,6 +36,9 @@ GUEST_MBAOUT := mbaout
 # cannot run; run-guests.sh runs them on kvm only where kvm runs guest kernels
 # in hardware (needs_hw_kvm).
 GUEST_K64 := exceptions64 paging syscall strings aluflags sse timer pvmgaps
+# The same 64-bit test kernel entered through Multiboot (lib/multiboot64.S),
+# so that QEMU's -kernel boots them too (tests written against QEMU).
+GUEST_MB64 := singlestep debugregs
 # ELF32 guests on the 32-bit test kernel (lib/kernel32.h).
 GUEST_K32 := exceptions32 sysenter32 pvmgaps32
 
@@ -44,26 +47,30 @@ GUESTS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello16.bin \
 	$(GUEST_C64:%=$(GUEST_OUT)/%.elf) $(GUEST_C32:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_MB:%=$(GUEST_OUT)/%.elf) $(GUEST_MBAOUT:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_MBK32:%=$(GUEST_OUT)/%.elf) \
-	$(GUEST_K64:%=$(GUEST_OUT)/%.elf) $(GUEST_K32:%=$(GUEST_OUT)/%.elf)
+	$(GUEST_K64:%=$(GUEST_OUT)/%.elf) $(GUEST_K32:%=$(GUEST_OUT)/%.elf) \
+	$(GUEST_MB64:%=$(GUEST_OUT)/%.elf)
 
 GUEST_LIB_C := uart printf test str
 GUEST_LIB64 := $(GUEST_LIB_C:%=$(GUEST_OBJ)/64/lib/%.o)
 GUEST_LIB32 := $(GUEST_LIB_C:%=$(GUEST_OBJ)/32/lib/%.o)
 GUEST_KLIB64 := $(GUEST_OBJ)/64/lib/kernel64.o $(GUEST_OBJ)/64/lib/paging64.o \
-	$(GUEST_OBJ)/64/lib/deferred.o $(GUEST_OBJ)/64/lib/trap64.o
+	$(GUEST_OBJ)/64/lib/deferred.o $(GUEST_OBJ)/64/lib/trap64.o \
+	$(GUEST_OBJ)/64/lib/dbtrace.o
 GUEST_KLIB32 := $(GUEST_OBJ)/32/lib/kernel32.o $(GUEST_OBJ)/32/lib/deferred.o \
 	$(GUEST_OBJ)/32/lib/trap32.o
 
 GUEST_OBJ64_C := $(GUEST_LIB64) $(GUEST_C64:%=$(GUEST_OBJ)/64/%.o) \
 	$(GUEST_OBJ)/64/lib/kernel64.o $(GUEST_OBJ)/64/lib/paging64.o \
-	$(GUEST_OBJ)/64/lib/deferred.o $(GUEST_K64:%=$(GUEST_OBJ)/64/%.o)
+	$(GUEST_OBJ)/64/lib/deferred.o $(GUEST_OBJ)/64/lib/dbtrace.o \
+	$(GUEST_K64:%=$(GUEST_OBJ)/64/%.o) \
+	$(GUEST_MB64:%=$(GUEST_OBJ)/64/%.o)
 GUEST_OBJ32_C := $(GUEST_LIB32) \
 	$(GUEST_C32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MB:%=$(GUEST_OBJ)/32/%.o) \
 	$(GUEST_MBAOUT:%=$(GUEST_OBJ)/32/%.o) \
 	$(GUEST_OBJ)/32/lib/kernel32.o $(GUEST_OBJ)/32/lib/deferred.o \
 	$(GUEST_K32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MBK32:%=$(GUEST_OBJ)/32/%.o)
 GUEST_OBJ64_S := $(GUEST_OBJ)/64/lib/entry64.o $(GUEST_OBJ)/64/hello.o \
-	$(GUEST_OBJ)/64/lib/trap64.o
+	$(GUEST_OBJ)/64/lib/trap64.o $(GUEST_OBJ)/64/lib/multiboot64.o
 GUEST_OBJ32_S := $(GUEST_OBJ)/32/lib/entry32.o $(GUEST_OBJ)/32/lib/multiboot.o \
 	$(GUEST_OBJ)/32/lib/trap32.o
 GUEST_OBJ16_S := $(GUEST_OBJ)/16/hello16.o $(GUEST_OBJ)/16/modes.o
@@ -121,6 +128,13 @@ $(GUEST_K64:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/64/%.o \
 	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf64.ld \
 		-o $@ $(GUEST_OBJ)/64/lib/entry64.o $< $(GUEST_KLIB64) \
 		$(GUEST_LIB64)
+
+$(GUEST_MB64:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/64/%.o \
+		$(GUEST_OBJ)/64/lib/multiboot64.o $(GUEST_OBJ)/64/lib/entry64.o \
+		$(GUEST_KLIB64) $(GUEST_LIB64) $(GUEST_SRC)/lib/mb64.ld
+	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/mb64.ld \
+		-o $@ $(GUEST_OBJ)/64/lib/multiboot64.o \
+		$(GUEST_OBJ)/64/lib/entry64.o $< $(GUEST_KLIB64) $(GUEST_LIB64)
 
 $(GUEST_C32:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
 		$(GUEST_OBJ)/32/lib/entry32.o $(GUEST_LIB32) \

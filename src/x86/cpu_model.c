@@ -7,6 +7,7 @@
 /* CPUID.1:EDX feature bits (Intel SDM Vol. 2A, table 3-11). */
 enum {
 	F1D_FPU = 1u << 0,
+	F1D_DE = 1u << 2,
 	F1D_PSE = 1u << 3,
 	F1D_TSC = 1u << 4,
 	F1D_MSR = 1u << 5,
@@ -33,10 +34,11 @@ enum {
 #define F81D_MIRROR_MASK 0x0183f3ffu
 
 /* The x86-64 baseline of DESIGN.md, "Guest CPU model", plus PSE (4 MiB pages, which
- * the page walker implements anyway), MTRR (stored values) and CLFLUSH (a no-op). */
+ * the page walker implements anyway), MTRR (stored values), CLFLUSH (a no-op) and DE
+ * (CR4.DE: I/O breakpoints, DR4/DR5 #UD; interp/debug.c). */
 #define MODEL_F1_EDX                                                                                                   \
-	(F1D_FPU | F1D_PSE | F1D_TSC | F1D_MSR | F1D_PAE | F1D_CX8 | F1D_APIC | F1D_SEP | F1D_MTRR | F1D_PGE |         \
-	 F1D_CMOV | F1D_PAT | F1D_CLFSH | F1D_FXSR | F1D_SSE | F1D_SSE2)
+	(F1D_FPU | F1D_DE | F1D_PSE | F1D_TSC | F1D_MSR | F1D_PAE | F1D_CX8 | F1D_APIC | F1D_SEP | F1D_MTRR |          \
+	 F1D_PGE | F1D_CMOV | F1D_PAT | F1D_CLFSH | F1D_FXSR | F1D_SSE | F1D_SSE2)
 
 /* Family 15, model 6, stepping 1: an AMD family with no model-specific quirks that
  * Linux would act on. AMD because out-of-range leaves then read as zero, which is
