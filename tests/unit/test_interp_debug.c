@@ -184,6 +184,41 @@ static void test_debug_read_breakpoint_in_rep_movs(void **state)
 	ih_free(h);
 }
 
+/* POP SS (32-bit protected mode; invalid in 64-bit mode) holds the single-step
+ * trap back like MOV SS: POPFD sets TF, POP SS runs without a trap, the NOP after
+ * it traps with BS, EIP after that NOP. */
+IH_ASM(dbg_pop_ss32, ".code32\n"
+		     "push ss\n"
+		     "pushfd\n"
+		     "or dword ptr [esp], 0x100\n"
+		     "popfd\n"
+		     "pop ss\n"
+		     "nop\n"
+		     "dbg_pop_ss32_trap:\n"
+		     "nop\n"
+		     ".code64");
+extern const uint8_t dbg_pop_ss32_trap[];
+#define IDT32 0x12000ull
+static void test_debug_pop_ss_holds_single_step_back(void **state)
+{
+	struct ih *h = ih_new();
+	struct vcpu_state *s;
+	/* A 32-bit interrupt gate for #DB to the harness's stub of vector 1. */
+	uint64_t off = IH_STUBS + 16, gate = (off & 0xffff) | ((uint64_t)BOOT_SEL_CODE32 << 16) | (0x8eull << 40) |
+					     ((off & 0xffff0000ull) << 32);
+
+	(void)state;
+	ih_put(h, IDT32 + 8, gate, 8);
+	boot_state_prot32(&h->state, IH_CODE);
+	h->state.gpr[GPR_RSP] = IH_STACK_TOP;
+	h->state.idtr.base = IDT32;
+	h->state.idtr.limit = 256 * 8 - 1;
+	s = run_to_vector(h, dbg_pop_ss32, IH_LEN(dbg_pop_ss32), 1);
+	assert_int_equal(ih_read(h, s->gpr[GPR_RSP], 4), IH_CODE + (uint64_t)(dbg_pop_ss32_trap - dbg_pop_ss32));
+	assert_int_equal(s->dr[6], DR6_INIT | DR6_BS);
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_debug_io_breakpoint_on_outs_traps_after_the_exit),
 		cmocka_unit_test(test_debug_io_breakpoint_needs_cr4_de),
 		cmocka_unit_test(test_debug_read_breakpoint_in_rep_movs),
+		cmocka_unit_test(test_debug_pop_ss_holds_single_step_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
