@@ -328,6 +328,11 @@ static void check_icebp(void)
 
 volatile uint16_t ss_word;
 
+static void int80_nothing(struct trap_frame *f)
+{
+	(void)f;
+}
+
 static void check_mov_ss_watch(void)
 {
 	uint64_t r[1], skipped;
@@ -357,8 +362,22 @@ static void check_mov_ss_watch(void)
 			 : "=&r"(r[0])
 			 :
 			 : "rax", "memory");
-	db_trace_stop();
 	db_expect_rips("a watchpoint hit by the instruction after MOV SS traps after it", r, 1);
+
+	/* MOV SS, then INT n: the held #DB comes at the first instruction of the
+	 * INT handler, at CPL 0 (what CVE-2018-8897 was about; kvm-unit-tests'
+	 * x86/debug.c finds it on hardware too). */
+	write_dr(7, DR7_BP(0, DR7_RW_RW, DR7_LEN2));
+	trap_set_handler(0x80, int80_nothing);
+	db_trace_start(0);
+	__asm__ volatile("movw ss_word(%%rip), %%ss\n\t"
+			 "int $0x80" ::
+			     : "memory");
+	db_trace_stop();
+	trap_set_handler(0x80, 0);
+	r[0] = (uintptr_t)(trap_stubs + 16 * 0x80);
+	db_expect_rips("a watchpoint hit by MOV SS, then INT n: the #DB comes at the handler's first instruction", r,
+		       1);
 }
 
 int main(void)

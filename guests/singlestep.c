@@ -168,6 +168,54 @@ static void check_mov_ss(void)
 	db_expect_dr6("TF: the trap after the MOV SS shadow has DR6.BS", DR6_BS);
 }
 
+/* B0-B3 left set by software: a single-step #DB reports no breakpoint, so it
+ * clears them (kvm-unit-tests' x86/debug.c: on every #DB the processor sets
+ * or clears B0-B3 by which breakpoints matched); BS is set. */
+static void check_step_clears_b0_b3(void)
+{
+	uint64_t r[1];
+
+	db_trace_start(0);
+	write_dr(6, DR6_B1 | DR6_B2);
+	__asm__ volatile("leaq 1f(%%rip), %0\n\t"
+			 "movq %0, db_stop_rip(%%rip)\n\t" SET_TF "nop\n"
+			 "1:"
+			 : "=&r"(r[0])
+			 :
+			 : "memory", "cc");
+	db_trace_stop();
+	db_expect_rips("TF: one #DB after one instruction", r, 1);
+	db_expect_dr6("TF: a single-step #DB clears B0-B3 that software left set", DR6_BS);
+}
+
+/* MOV SS holds the single-step trap back; ICEBP right after it raises its own
+ * #DB, the only one (DR6 as ICEBP leaves it, no BS), as kvm-unit-tests'
+ * x86/debug.c finds on hardware. The IRETQ from that #DB sets TF again: the
+ * next trap comes after the instruction that follows. (QEMU 7.2 TCG raises
+ * #UD for ICEBP in 64-bit mode; trap_resume goes on after it then.) */
+static void check_mov_ss_icebp(void)
+{
+	uint64_t r[3];
+
+	db_trace_start(0);
+	__asm__ volatile("leaq 1f(%%rip), %0\n\t"
+			 "leaq 2f(%%rip), %1\n\t"
+			 "leaq 3f(%%rip), %2\n\t"
+			 "movq %2, db_stop_rip(%%rip)\n\t"
+			 "movq %1, trap_resume(%%rip)\n\t" SET_TF "movl %%ss, %%eax\n"
+			 "1:\tmovl %%eax, %%ss\n\t"
+			 ".byte 0xf1\n"
+			 "2:\tnop\n"
+			 "3:"
+			 : "=&r"(r[0]), "=&r"(r[1]), "=&r"(r[2])
+			 :
+			 : "rax", "memory", "cc");
+	db_trace_stop();
+	trap_clear();
+	db_expect_rips("TF: MOV SS then ICEBP: ICEBP's #DB stands for the held trap", r, 3);
+	expect_eq("TF: ... and its DR6 has no BS", db_events[1].dr6, DR6_INIT);
+}
+
 static void int80_handler(struct trap_frame *f)
 {
 	(void)f;
@@ -295,6 +343,8 @@ int main(void)
 	check_iret_clears();
 	check_sti();
 	check_mov_ss();
+	check_mov_ss_icebp();
+	check_step_clears_b0_b3();
 	check_int_n();
 	check_exception();
 	check_rep();

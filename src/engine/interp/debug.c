@@ -16,8 +16,10 @@
  *   2, 4, 8 bytes; the low address bits that LEN covers are ignored.
  * - B0-B3 report the breakpoints met; the SDM allows them to be set for matching
  *   breakpoints that are not enabled as well, and a handler must not rely on
- *   either, so only enabled ones are reported here. A #DB for breakpoints
- *   replaces B0-B3; BD and BS are only ever set by the processor.
+ *   either, so only enabled ones are reported here. Every #DB but ICEBP's sets
+ *   B0-B3 to the breakpoints it reports (so a single-step or general-detect #DB
+ *   clears them); BD, BS and BT are only ever set by the processor, never
+ *   cleared (kvm-unit-tests' x86/debug.c checks both on hardware).
  * - Single-step: a #DB trap with DR6.BS after an instruction that began with TF
  *   set, so POPF and IRET that set TF trap only after the next instruction, and
  *   ones that clear it still trap. Exceptions and INT n/INT3/INTO/INT1 clear TF as
@@ -28,7 +30,11 @@
  *   trap after an iteration that is not the last pushes RF = 1.
  * - MOV SS and POP SS hold back the #DB traps they cause (single-step, data
  *   breakpoints on the load) until the next instruction has completed, which
- *   then reports them along with its own. STI holds back interrupts only. */
+ *   then reports them along with its own. STI holds back interrupts only. If
+ *   that next instruction is ICEBP, its #DB is the only one (DR6 as ICEBP
+ *   leaves it); if it is INT n, INT3 or SYSCALL, the held #DB comes at the first
+ *   instruction of the handler; if it faults, the held #DB is dropped. These are
+ *   what kvm-unit-tests' x86/debug.c finds on hardware. */
 #include "engine/interp/debug.h"
 
 #include <Zydis/Zydis.h>
@@ -128,7 +134,7 @@ void debug_mov_dr(struct interp_cpu *cpu, const struct insn *in)
 	n = dr_number(cpu, to_dr ? d->reg : s->reg);
 	if (cpu->dr[7] & DR7_GD) {
 		/* General detect: a fault, so the pushed RF is 1 (SDM 17.3.1.1). */
-		cpu->dr[6] |= DR6_BD;
+		cpu->dr[6] = (cpu->dr[6] & ~0xfull) | DR6_BD;
 		cpu->dr[7] &= ~DR7_GD;
 		cpu->rflags |= FL_RF;
 		cpu_raise(cpu, EXC_DB, false, 0);
@@ -186,6 +192,12 @@ void debug_after_insn(struct interp_cpu *cpu, const struct insn *in, bool tf_bef
 	else
 		step = tf_before && !(delivered && is_software_interrupt(in));
 
+	if (d->held && in->mnemonic == ZYDIS_MNEMONIC_INT1 && delivered) {
+		/* ICEBP's #DB stands for the held one too. */
+		d->held = d->held_step = false;
+		d->held_hits = 0;
+		return;
+	}
 	if (d->held) {
 		hits |= d->held_hits;
 		step |= d->held_step;
@@ -202,8 +214,7 @@ void debug_after_insn(struct interp_cpu *cpu, const struct insn *in, bool tf_bef
 	}
 	if (!hits && !step)
 		return;
-	if (hits)
-		cpu->dr[6] = (cpu->dr[6] & ~0xfull) | hits;
+	cpu->dr[6] = (cpu->dr[6] & ~0xfull) | hits;
 	if (step)
 		cpu->dr[6] |= DR6_BS;
 	if (rep_unfinished && (in->flags & (INSN_REP | INSN_REPNE)))
