@@ -219,6 +219,31 @@ static void test_debug_pop_ss_holds_single_step_back(void **state)
 	ih_free(h);
 }
 
+/* An interrupt taken after an iteration of a REP string instruction but the last
+ * pushes RF = 1 and RIP at the instruction (SDM 17.3.1.1). The interrupt is
+ * pending from the start, held back by an interrupt shadow over the REP STOSB,
+ * which then runs one batch of iterations (far fewer than RCX) before events are
+ * looked at. */
+IH_ASM(dbg_long_rep, "rep stosb\n"
+		     "nop");
+static void test_debug_interrupt_after_rep_iteration_pushes_rf(void **state)
+{
+	struct ih *h = ih_new();
+	struct vcpu_state *s;
+
+	(void)state;
+	h->state.rflags |= 1ull << 9; /* IF */
+	h->state.interrupt_shadow = true;
+	h->state.pending = (struct x86_event){ EVENT_EXTINT, 0x20, false, 0 };
+	h->state.gpr[GPR_RCX] = 1u << 20;
+	h->state.gpr[GPR_RDI] = IH_DATA;
+	s = run_to_vector(h, dbg_long_rep, IH_LEN(dbg_long_rep), 0x20);
+	assert_int_equal(ih_frame(h, 0), IH_CODE);
+	assert_true(ih_frame(h, 2) & (1ull << 16));
+	assert_true(s->gpr[GPR_RCX] > 0 && s->gpr[GPR_RCX] < (1u << 20));
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_debug_io_breakpoint_needs_cr4_de),
 		cmocka_unit_test(test_debug_read_breakpoint_in_rep_movs),
 		cmocka_unit_test(test_debug_pop_ss_holds_single_step_back),
+		cmocka_unit_test(test_debug_interrupt_after_rep_iteration_pushes_rf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,4 +211,5 @@ void fault_deliver(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type t
 	cpu->block_dirty = true;
 	cpu->dbg.delivered = true;
 	cpu->dbg.hits = 0; /* the delivery's own stack writes (real mode) hit no breakpoint */
+	cpu->dbg.rep_unfinished = false;
 }

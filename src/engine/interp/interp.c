@@ -101,6 +101,11 @@ static bool at_boundary(struct interp_cpu *cpu)
 
 		cpu->pending_irq = -1;
 		cpu->halted = false;
+		/* After an iteration of a REP string instruction but the last, the
+		 * pushed RF is 1 (SDM 17.3.1.1), so that an instruction breakpoint on it
+		 * does not fire again when it resumes. */
+		if (cpu->dbg.rep_unfinished)
+			cpu->rflags |= FL_RF;
 		fault_deliver(cpu, vector, EVENT_EXTINT, false, 0);
 		if (cpu->exit_ready)
 			return true;
