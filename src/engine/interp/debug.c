@@ -56,12 +56,13 @@ static uint64_t bp_len(const struct interp_cpu *cpu, unsigned n)
 	return bytes[(cpu->dr[7] >> (18 + 4 * n)) & 3];
 }
 
-/* Whether [addr, addr + size) overlaps the range breakpoint n watches. */
+/* Whether [addr, addr + size) overlaps the range breakpoint n watches (compared by
+ * last bytes, so that ranges ending at 2^64 do not wrap). */
 static bool bp_overlaps(const struct interp_cpu *cpu, unsigned n, uint64_t addr, uint64_t size)
 {
 	uint64_t len = bp_len(cpu, n), start = cpu->dr[n] & ~(len - 1);
 
-	return addr < start + len && start < addr + size;
+	return addr <= start + (len - 1) && start <= addr + (size - 1);
 }
 
 static uint8_t match(const struct interp_cpu *cpu, uint8_t armed, uint64_t addr, uint64_t size)
