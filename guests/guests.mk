@@ -28,7 +28,7 @@ GUEST_C64 := hypercall pio exit16 exit32 mmio triplefault spin hammer echo
 GUEST_C32 := hello32
 GUEST_MB := multiboot
 # Multiboot guests on the 32-bit test kernel (lib/kernel32.h).
-GUEST_MBK32 := qemuplat
+GUEST_MBK32 := qemuplat amdmsrs
 GUEST_MBAOUT := mbaout
 # ELF64 guests on the 64-bit test kernel (lib/kernel64.h): GDT, IDT, TSS,
 # paging and CPL 3 calls.

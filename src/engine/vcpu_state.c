@@ -25,6 +25,7 @@ void vcpu_state_reset(struct vcpu_state *s)
 	s->dr[6] = 0xffff0ff0;
 	s->dr[7] = 0x400;
 	s->msr.pat = PAT_DEFAULT;
+	msr_model_reset(&s->msr.stored);
 	s->fpu.fcw = 0x37f; /* as FNINIT leaves it */
 	s->fpu.mxcsr = 0x1f80;
 	/* EDX holds the processor signature after reset. */

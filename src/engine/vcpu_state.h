@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "x86/msr_model.h"
+
 enum x86_gpr {
 	GPR_RAX,
 	GPR_RCX,
@@ -99,6 +101,10 @@ struct x86_msrs {
 	uint64_t misc_enable;
 	uint64_t kvm_system_time; /* kvmclock (x86/pvclock.h) */
 	uint64_t kvm_wall_clock;
+	/* The model's plain registers (x86/msr_model.h): MTRRs, performance
+	 * counters, machine-check controls. The software engines keep them here;
+	 * KVM keeps its own. */
+	struct msr_store stored;
 };
 
 struct vcpu_state {

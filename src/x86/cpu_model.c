@@ -12,11 +12,13 @@ enum {
 	F1D_TSC = 1u << 4,
 	F1D_MSR = 1u << 5,
 	F1D_PAE = 1u << 6,
+	F1D_MCE = 1u << 7,
 	F1D_CX8 = 1u << 8,
 	F1D_APIC = 1u << 9,
 	F1D_SEP = 1u << 11,
 	F1D_MTRR = 1u << 12,
 	F1D_PGE = 1u << 13,
+	F1D_MCA = 1u << 14,
 	F1D_CMOV = 1u << 15,
 	F1D_PAT = 1u << 16,
 	F1D_CLFSH = 1u << 19,
@@ -34,11 +36,12 @@ enum {
 #define F81D_MIRROR_MASK 0x0183f3ffu
 
 /* The x86-64 baseline of DESIGN.md, "Guest CPU model", plus PSE (4 MiB pages, which
- * the page walker implements anyway), MTRR (stored values), CLFLUSH (a no-op) and DE
- * (CR4.DE: I/O breakpoints, DR4/DR5 #UD; interp/debug.c). */
+ * the page walker implements anyway), MTRR (stored values), CLFLUSH (a no-op), DE
+ * (CR4.DE: I/O breakpoints, DR4/DR5 #UD; interp/debug.c), and MCE/MCA: the
+ * machine-check MSRs of x86/msr_model.h, with no errors to report. */
 #define MODEL_F1_EDX                                                                                                   \
-	(F1D_FPU | F1D_DE | F1D_PSE | F1D_TSC | F1D_MSR | F1D_PAE | F1D_CX8 | F1D_APIC | F1D_SEP | F1D_MTRR |          \
-	 F1D_PGE | F1D_CMOV | F1D_PAT | F1D_CLFSH | F1D_FXSR | F1D_SSE | F1D_SSE2)
+	(F1D_FPU | F1D_DE | F1D_PSE | F1D_TSC | F1D_MSR | F1D_PAE | F1D_MCE | F1D_CX8 | F1D_APIC | F1D_SEP |           \
+	 F1D_MTRR | F1D_PGE | F1D_MCA | F1D_CMOV | F1D_PAT | F1D_CLFSH | F1D_FXSR | F1D_SSE | F1D_SSE2)
 
 /* Family 15, model 6, stepping 1: an AMD family with no model-specific quirks that
  * Linux would act on. AMD because out-of-range leaves then read as zero, which is

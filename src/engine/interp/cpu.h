@@ -119,7 +119,6 @@ struct interp_cpu {
 	uint64_t dr[8];	   /* DR4/DR5 unused: they alias DR6/DR7 */
 	struct debug_state dbg;
 	struct x86_msrs msr;
-	uint64_t mtrr[32]; /* stored values only */
 	struct x86_fpu fpu;
 	uint8_t cpl;
 	uint8_t mode;	       /* enum cpu_mode, derived from CR0/EFER/CS */

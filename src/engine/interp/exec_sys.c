@@ -14,6 +14,7 @@
 #include "x86/arch.h"
 #include "x86/cpu_model.h"
 #include "x86/descriptor.h"
+#include "x86/msr_model.h"
 
 void io_check_permission(struct interp_cpu *cpu, uint16_t port, unsigned size);
 
@@ -131,31 +132,10 @@ static void h_rdtsc(struct interp_cpu *cpu, const struct insn *in)
 
 /* ---- MSRs -------------------------------------------------------------------------- */
 
-#define MSR_MTRRCAP 0xfe
-#define MSR_AMD_SYSCFG 0xc0010010
-#define MSR_AMD_HWCR 0xc0010015
-#define MSR_MTRR_FIRST 0x200
-#define MSR_MTRR_DEF_TYPE 0x2ff
-
-/* Index into cpu->mtrr for the MTRR MSRs, kept as stored values; -1 if not one. */
-static int mtrr_slot(uint32_t index)
-{
-	static const uint32_t fixed[] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a,
-					  0x26b, 0x26c, 0x26d, 0x26e, 0x26f, MSR_MTRR_DEF_TYPE };
-
-	if (index >= MSR_MTRR_FIRST && index < MSR_MTRR_FIRST + 16)
-		return (int)(index - MSR_MTRR_FIRST);
-	for (unsigned i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (fixed[i] == index)
-			return 16 + (int)i;
-	return -1;
-}
-
 static bool msr_read(struct interp_cpu *cpu, uint32_t index, uint64_t *v)
 {
 	if (kvmclock_msr_read(cpu, index, v))
 		return true;
-	int slot = mtrr_slot(index);
 
 	switch (index) {
 	case MSR_EFER:
@@ -203,27 +183,14 @@ static bool msr_read(struct interp_cpu *cpu, uint32_t index, uint64_t *v)
 	case MSR_APIC_BASE:
 		*v = cpu->apic_base;
 		return true;
-	case MSR_MTRRCAP:
-		*v = 0x508; /* 8 variable ranges, fixed ranges, write-combining */
-		return true;
-	case MSR_AMD_SYSCFG:
-	case MSR_AMD_HWCR:
-		/* AMD configuration registers Linux reads on an AMD CPU model: nothing
-		 * enabled, as KVM reports them. */
-		*v = 0;
-		return true;
 	default:
-		if (slot < 0)
-			return false;
-		*v = cpu->mtrr[slot];
-		return true;
+		/* The model's plain registers, or #GP (x86/msr_model.h). */
+		return msr_model_read(&cpu->msr.stored, index, v);
 	}
 }
 
 static bool msr_write(struct interp_cpu *cpu, uint32_t index, uint64_t v)
 {
-	int slot = mtrr_slot(index);
-
 	if (kvmclock_msr_write(cpu, index, v))
 		return true;
 	switch (index) {
@@ -291,17 +258,11 @@ static bool msr_write(struct interp_cpu *cpu, uint32_t index, uint64_t v)
 	case MSR_MISC_ENABLE:
 		cpu->msr.misc_enable = v;
 		return true;
-	case MSR_AMD_SYSCFG:
-	case MSR_AMD_HWCR:
-		return true; /* accepted and ignored, as KVM does */
 	case MSR_APIC_BASE:
 		cpu->apic_base = v;
 		return true;
 	default:
-		if (slot < 0)
-			return false;
-		cpu->mtrr[slot] = v;
-		return true;
+		return msr_model_write(&cpu->msr.stored, index, v);
 	}
 }
 
@@ -363,6 +324,8 @@ static void write_cr4(struct interp_cpu *cpu, uint64_t v)
 	/* Bits the CPU model implements: VME/PVI/TSD/DE are not modelled beyond TSD. */
 	uint64_t allowed = (1ull << 2) | CR4_PSE | CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT | (1ull << 3);
 
+	/* MCE: machine-check exceptions enabled; the model never raises one. */
+	allowed |= CR4_MCE;
 	if (v & ~allowed)
 		cpu_raise(cpu, EXC_GP, true, 0);
 	if ((cpu->efer & EFER_LMA) && !(v & CR4_PAE))
