@@ -38,11 +38,11 @@ all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
 	triplefault spin hammer multiboot mbaout qemuplat echo timer tty-spin
 	tty-triplefault
 	modes exceptions64 exceptions32 paging syscall sysenter32 strings
-	aluflags sse pvmgaps pvmgaps32 singlestep debugregs)
+	aluflags sse pvmgaps pvmgaps32 singlestep debugregs amdmsrs)
 # Cases that need guest kernel mode run by the CPU itself: on the kvm engine
 # they run only where `ringvisor engines` says --engine auto would choose kvm
 # (not on the nested PVM /dev/kvm, which emulates guest kernel code).
-needs_hw_kvm=(pvmgaps pvmgaps32 singlestep debugregs)
+needs_hw_kvm=(pvmgaps pvmgaps32 singlestep debugregs amdmsrs)
 
 passed=0
 failed=0

@@ -179,6 +179,23 @@ static void test_cpuid_80000001_has_no_unimplemented_extension(void **state)
 	assert_int_equal(r.edx & BIT(30), 0); /* 3DNowExt */
 }
 
+/* The machine-check MSRs are modelled (x86/msr_model.h), so both MCE (bit 7) and
+ * MCA (bit 14) are reported, in leaf 1 and in its AMD mirror. */
+static void test_cpuid_reports_mce_and_mca_in_leaf_1_and_80000001(void **state)
+{
+	(void)state;
+	assert_int_equal(cpuid(1, 0).edx & (BIT(7) | BIT(14)), BIT(7) | BIT(14));
+	assert_int_equal(cpuid(0x80000001, 0).edx & (BIT(7) | BIT(14)), BIT(7) | BIT(14));
+}
+
+/* PerfCtrExtCore (Fn8000_0001 ECX bit 23) is clear: only the four legacy counters
+ * at C001_0000h-C001_0007h exist, which is what the model has. */
+static void test_cpuid_80000001_has_no_perfctr_ext_core(void **state)
+{
+	(void)state;
+	assert_int_equal(cpuid(0x80000001, 0).ecx & BIT(23), 0);
+}
+
 static void test_cpuid_80000001_edx_mirrors_leaf_1_where_amd_defines_it(void **state)
 {
 	/* APM: Fn8000_0001_EDX bits 0-9, 12-17, 23 and 24 are "same as" Fn0000_0001_EDX. */
@@ -296,6 +313,8 @@ int main(void)
 		cmocka_unit_test(test_cpuid_80000001_edx_has_lm_nx_syscall),
 		cmocka_unit_test(test_cpuid_80000001_has_no_unimplemented_extension),
 		cmocka_unit_test(test_cpuid_80000001_edx_mirrors_leaf_1_where_amd_defines_it),
+		cmocka_unit_test(test_cpuid_reports_mce_and_mca_in_leaf_1_and_80000001),
+		cmocka_unit_test(test_cpuid_80000001_has_no_perfctr_ext_core),
 		cmocka_unit_test(test_cpuid_80000008_reports_address_sizes),
 		cmocka_unit_test(test_cpuid_brand_string_is_nul_terminated),
 		cmocka_unit_test(test_cpuid_leaf_beyond_maximum_reads_zero),

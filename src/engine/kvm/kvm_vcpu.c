@@ -11,6 +11,7 @@
 #include "engine/kvm/kvm_internal.h"
 #include "x86/arch.h"
 #include "x86/cpu_model.h"
+#include "x86/msr_model.h"
 
 #define MAX_CPUID_LEAVES 64
 
@@ -40,6 +41,18 @@ static int set_cpuid(struct engine_vcpu *v)
 	return rc;
 }
 
+/* The machine-check banks of the model (x86/msr_model.h) instead of KVM's default
+ * of 32 banks without MCG_CTL, so that MCG_CAP reads the same on every engine.
+ * A KVM that cannot do it keeps its default: the guest still finds working
+ * machine-check MSRs. */
+static void setup_mce(struct engine_vcpu *v)
+{
+	uint64_t mcg_cap = CPU_MODEL_MCG_CAP;
+
+	if (ioctl(v->kvm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MCE) > 0)
+		(void)ioctl(v->fd, KVM_X86_SETUP_MCE, &mcg_cap);
+}
+
 int kvm_vcpu_create(struct engine *e, int index, struct engine_vcpu **out)
 {
 	struct engine_vcpu *v = calloc(1, sizeof(*v));
@@ -61,6 +74,7 @@ int kvm_vcpu_create(struct engine *e, int index, struct engine_vcpu **out)
 	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	if (set_cpuid(v))
 		goto fail;
+	setup_mce(v);
 	*out = v;
 	return 0;
 fail:
