@@ -27,6 +27,8 @@ GUEST_LDFLAGS := -nostdlib -static --build-id=none -z noexecstack \
 GUEST_C64 := hypercall pio exit16 exit32 mmio triplefault spin hammer echo
 GUEST_C32 := hello32
 GUEST_MB := multiboot
+# Multiboot guests linked at 0x8000 (lib/mblow.ld).
+GUEST_MBLOW := mblow
 # Multiboot guests on the 32-bit test kernel (lib/kernel32.h).
 GUEST_MBK32 := qemuplat amdmsrs
 GUEST_MBAOUT := mbaout
@@ -46,6 +48,7 @@ GUESTS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello16.bin \
 	$(GUEST_OUT)/modes.bin \
 	$(GUEST_C64:%=$(GUEST_OUT)/%.elf) $(GUEST_C32:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_MB:%=$(GUEST_OUT)/%.elf) $(GUEST_MBAOUT:%=$(GUEST_OUT)/%.elf) \
+	$(GUEST_MBLOW:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_MBK32:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_K64:%=$(GUEST_OUT)/%.elf) $(GUEST_K32:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_MB64:%=$(GUEST_OUT)/%.elf)
@@ -66,7 +69,7 @@ GUEST_OBJ64_C := $(GUEST_LIB64) $(GUEST_C64:%=$(GUEST_OBJ)/64/%.o) \
 	$(GUEST_MB64:%=$(GUEST_OBJ)/64/%.o)
 GUEST_OBJ32_C := $(GUEST_LIB32) \
 	$(GUEST_C32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MB:%=$(GUEST_OBJ)/32/%.o) \
-	$(GUEST_MBAOUT:%=$(GUEST_OBJ)/32/%.o) \
+	$(GUEST_MBAOUT:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MBLOW:%=$(GUEST_OBJ)/32/%.o) \
 	$(GUEST_OBJ)/32/lib/kernel32.o $(GUEST_OBJ)/32/lib/deferred.o \
 	$(GUEST_K32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MBK32:%=$(GUEST_OBJ)/32/%.o)
 GUEST_OBJ64_S := $(GUEST_OBJ)/64/lib/entry64.o $(GUEST_OBJ)/64/hello.o \
@@ -153,6 +156,12 @@ $(GUEST_MB:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
 		$(GUEST_OBJ)/32/lib/multiboot.o $(GUEST_LIB32) \
 		$(GUEST_SRC)/lib/elf32.ld
 	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf32.ld \
+		-o $@ $(GUEST_OBJ)/32/lib/multiboot.o $< $(GUEST_LIB32)
+
+$(GUEST_MBLOW:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
+		$(GUEST_OBJ)/32/lib/multiboot.o $(GUEST_LIB32) \
+		$(GUEST_SRC)/lib/mblow.ld
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/mblow.ld \
 		-o $@ $(GUEST_OBJ)/32/lib/multiboot.o $< $(GUEST_LIB32)
 
 $(GUEST_MBK32:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \

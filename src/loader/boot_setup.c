@@ -1,5 +1,7 @@
 #include "loader/boot_setup.h"
 
+#include <string.h>
+
 #include "vm/memory.h"
 #include "x86/arch.h"
 #include "x86/descriptor.h"
@@ -21,13 +23,16 @@ unsigned boot_memory_map(const struct guest_memory *mem, struct boot_mem_range *
 	return n;
 }
 
-int boot_area_overlaps(uint64_t start, uint64_t len)
-{
-	return len && start < BOOT_AREA_END && start + len > BOOT_AREA_START;
-}
+const struct boot_layout boot_layout_default = {
+	.gdt = BOOT_GDT_ADDR,
+	.tables = BOOT_PML4_ADDR,
+	.info = BOOT_INFO_ADDR,
+};
 
-int boot_write_tables(struct guest_memory *mem)
+int boot_write_tables_at(struct guest_memory *mem, const struct boot_layout *l)
 {
+	uint64_t pdpt = l->tables + BOOT_PDPT_OFFSET, pd = l->tables + BOOT_PD_OFFSET;
+	void *tables;
 	struct x86_segment seg;
 	uint64_t gdt[4] = { 0 };
 	uint64_t entry;
@@ -38,23 +43,42 @@ int boot_write_tables(struct guest_memory *mem)
 	gdt[2] = x86_descriptor_encode(&seg);
 	x86_segment_flat(&seg, BOOT_SEL_CODE32, SEG_TYPE_CODE_RX_ACCESSED, 1, 0);
 	gdt[3] = x86_descriptor_encode(&seg);
-	if (guest_memory_write(mem, BOOT_GDT_ADDR, gdt, sizeof(gdt)))
+	if (guest_memory_write(mem, l->gdt, gdt, sizeof(gdt)))
 		return -1;
+	if (!l->tables)
+		return 0;
 
-	entry = BOOT_PDPT_ADDR | PTE_P | PTE_W;
-	if (guest_memory_write(mem, BOOT_PML4_ADDR, &entry, sizeof(entry)))
+	/* The whole table pages: entries beyond those written are not present. */
+	tables = guest_memory_ptr(mem, l->tables, BOOT_TABLES_SIZE);
+	if (!tables)
+		return -1;
+	memset(tables, 0, BOOT_TABLES_SIZE);
+	entry = pdpt | PTE_P | PTE_W;
+	if (guest_memory_write(mem, l->tables, &entry, sizeof(entry)))
 		return -1;
 	for (uint64_t i = 0; i < 4; i++) {
-		entry = (BOOT_PD_ADDR + i * 4096) | PTE_P | PTE_W;
-		if (guest_memory_write(mem, BOOT_PDPT_ADDR + i * 8, &entry, sizeof(entry)))
+		entry = (pd + i * 4096) | PTE_P | PTE_W;
+		if (guest_memory_write(mem, pdpt + i * 8, &entry, sizeof(entry)))
 			return -1;
 	}
 	for (uint64_t i = 0; i < 4 * 512; i++) {
 		entry = (i << 21) | PTE_P | PTE_W | PTE_PS;
-		if (guest_memory_write(mem, BOOT_PD_ADDR + i * 8, &entry, sizeof(entry)))
+		if (guest_memory_write(mem, pd + i * 8, &entry, sizeof(entry)))
 			return -1;
 	}
 	return 0;
+}
+
+int boot_write_tables(struct guest_memory *mem)
+{
+	return boot_write_tables_at(mem, &boot_layout_default);
+}
+
+void boot_state_set_layout(struct vcpu_state *s, const struct boot_layout *l)
+{
+	s->gdtr.base = l->gdt;
+	if (s->cr0 & CR0_PG)
+		s->cr3 = l->tables;
 }
 
 static void set_data_segments(struct vcpu_state *s)

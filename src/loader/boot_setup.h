@@ -1,6 +1,7 @@
 /* The structures Ringvisor writes into guest RAM before entering a kernel (a GDT
- * and identity page tables), and the vCPU states of the three entry modes. The
- * layout is part of docs/guest-abi.md. */
+ * and identity page tables), and the vCPU states of the three entry modes. Where
+ * they go is part of docs/guest-abi.md: at the default layout below unless the
+ * kernel occupies it (loader/boot_place.h). */
 #ifndef RV_BOOT_SETUP_H
 #define RV_BOOT_SETUP_H
 
@@ -12,13 +13,25 @@ struct guest_memory;
 
 /* The top of the first MiB a PC BIOS keeps for itself: firmware tables. */
 #define PLATFORM_FIRMWARE_BASE 0xe0000ull
-#define BOOT_AREA_START 0x1000ull
-#define BOOT_AREA_END 0xa000ull /* exclusive */
+/* The default layout: GDT at 0x1000, page tables at 0x2000-0x7fff (PML4, PDPT,
+ * then four PDs mapping the first 4 GiB in 2 MiB pages), boot information at
+ * 0x9000. The tables keep those offsets from wherever they are placed. */
 #define BOOT_GDT_ADDR 0x1000ull
 #define BOOT_PML4_ADDR 0x2000ull
-#define BOOT_PDPT_ADDR 0x3000ull
-#define BOOT_PD_ADDR 0x4000ull	 /* four pages: the first 4 GiB in 2 MiB pages */
-#define BOOT_INFO_ADDR 0x9000ull /* one page for boot-protocol information */
+#define BOOT_INFO_ADDR 0x9000ull
+#define BOOT_GDT_SIZE 0x1000ull	   /* one page, of which the GDT uses 32 bytes */
+#define BOOT_TABLES_SIZE 0x6000ull /* PML4, PDPT, four PDs */
+#define BOOT_PDPT_OFFSET 0x1000ull
+#define BOOT_PD_OFFSET 0x2000ull
+#define BOOT_INFO_SIZE 0x1000ull /* one page for boot-protocol information */
+
+/* Where one kernel's boot structures are (guest-physical; 0: not written). */
+struct boot_layout {
+	uint64_t gdt;
+	uint64_t tables; /* the PML4; the PDPT and PDs follow */
+	uint64_t info;
+};
+extern const struct boot_layout boot_layout_default;
 
 #define BOOT_SEL_CODE64 0x08
 #define BOOT_SEL_DATA 0x10
@@ -36,14 +49,17 @@ struct boot_mem_range {
 };
 unsigned boot_memory_map(const struct guest_memory *mem, struct boot_mem_range *out);
 
-/* Does guest-physical [start, start + len) touch the boot area? */
-int boot_area_overlaps(uint64_t start, uint64_t len);
-
-/* Write the GDT and identity page tables; -1 if RAM is too small to hold them. */
+/* Write the GDT, and the identity page tables if l->tables is set; -1 if RAM
+ * cannot hold them. */
+int boot_write_tables_at(struct guest_memory *mem, const struct boot_layout *l);
+/* Both at the default layout. */
 int boot_write_tables(struct guest_memory *mem);
 
+/* The entry states, with GDTR (and CR3 in long mode) at the default layout. */
 void boot_state_long64(struct vcpu_state *s, uint64_t entry);
 void boot_state_prot32(struct vcpu_state *s, uint32_t entry);
 void boot_state_real(struct vcpu_state *s, uint16_t cs, uint16_t ip);
+/* Points GDTR, and CR3 if paging is on, at the structures of l. */
+void boot_state_set_layout(struct vcpu_state *s, const struct boot_layout *l);
 
 #endif

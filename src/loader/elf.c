@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "loader/boot_place.h"
 #include "loader/boot_setup.h"
 #include "vm/memory.h"
 
@@ -103,12 +104,7 @@ int load_piece(struct guest_memory *mem, uint64_t gpa, const uint8_t *src, uint6
 	uint64_t total = len + zero_len;
 	uint8_t *dst;
 
-	if (total < len || boot_area_overlaps(gpa, total)) {
-		snprintf(why, why_len, "%s at 0x%llx overlaps ringvisor's boot area 0x%llx-0x%llx", what,
-			 (unsigned long long)gpa, BOOT_AREA_START, BOOT_AREA_END - 1);
-		return -1;
-	}
-	dst = guest_memory_ptr(mem, gpa, total);
+	dst = total < len ? NULL : guest_memory_ptr(mem, gpa, total);
 	if (!dst) {
 		snprintf(why, why_len, "%s at 0x%llx (%llu bytes) does not fit in guest RAM (see --mem)", what,
 			 (unsigned long long)gpa, (unsigned long long)total);
@@ -120,7 +116,7 @@ int load_piece(struct guest_memory *mem, uint64_t gpa, const uint8_t *src, uint6
 }
 
 int elf_load_segments(const struct file_image *f, const struct elf_info *info, struct guest_memory *mem, uint64_t *end,
-		      char *why, size_t why_len)
+		      struct boot_used *used, char *why, size_t why_len)
 {
 	uint64_t phoff, phnum, phentsize;
 	unsigned loaded = 0;
@@ -142,6 +138,7 @@ int elf_load_segments(const struct file_image *f, const struct elf_info *info, s
 		snprintf(what, sizeof(what), "ELF segment %llu", (unsigned long long)i);
 		if (load_piece(mem, p.paddr, f->data + p.offset, p.filesz, p.memsz - p.filesz, what, why, why_len))
 			return -1;
+		boot_used_add(used, p.paddr, p.memsz);
 		if (p.paddr + p.memsz > *end)
 			*end = p.paddr + p.memsz;
 		loaded++;
@@ -156,6 +153,8 @@ int elf_load_segments(const struct file_image *f, const struct elf_info *info, s
 static int elf_load(const struct file_image *f, const struct load_request *req, struct guest_memory *mem,
 		    struct vcpu_state *state, char *why, size_t why_len)
 {
+	struct boot_used used = { 0 };
+	struct boot_layout layout;
 	struct elf_info info;
 	uint64_t end;
 
@@ -164,9 +163,12 @@ static int elf_load(const struct file_image *f, const struct load_request *req, 
 			 f->path);
 		return -1;
 	}
-	if (elf_check(f, &info, why, why_len) || elf_load_segments(f, &info, mem, &end, why, why_len))
+	if (elf_check(f, &info, why, why_len) || elf_load_segments(f, &info, mem, &end, &used, why, why_len))
 		return -1;
-	if (boot_write_tables(mem)) {
+	/* A 64-bit entry needs page tables; a 32-bit one only the GDT. */
+	if (boot_place(mem, &used, info.is64 ? BOOT_NEED_TABLES : 0, &layout, why, why_len))
+		return -1;
+	if (boot_write_tables_at(mem, &layout)) {
 		snprintf(why, why_len, "guest RAM is too small for the boot page tables");
 		return -1;
 	}
@@ -181,6 +183,7 @@ static int elf_load(const struct file_image *f, const struct load_request *req, 
 	} else {
 		boot_state_prot32(state, (uint32_t)info.entry);
 	}
+	boot_state_set_layout(state, &layout);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "loader/boot_place.h"
 #include "loader/boot_setup.h"
 #include "loader/elf.h"
 #include "loader/loader.h"
@@ -123,7 +124,7 @@ static int check_image(const struct file_image *f, uint64_t *kernel_off, char *w
 }
 
 /* The GDT the 64-bit entry expects: flat 64-bit code at 0x10, flat data at 0x18. */
-static int write_linux_gdt(struct guest_memory *mem, struct vcpu_state *s)
+static int write_linux_gdt(struct guest_memory *mem, uint64_t at, struct vcpu_state *s)
 {
 	struct x86_segment seg;
 	uint64_t gdt[4] = { 0 };
@@ -132,7 +133,7 @@ static int write_linux_gdt(struct guest_memory *mem, struct vcpu_state *s)
 	gdt[2] = x86_descriptor_encode(&seg);
 	x86_segment_flat(&seg, LINUX_BOOT_DS, SEG_TYPE_DATA_RW_ACCESSED, 1, 0);
 	gdt[3] = x86_descriptor_encode(&seg);
-	if (guest_memory_write(mem, BOOT_GDT_ADDR, gdt, sizeof(gdt)))
+	if (guest_memory_write(mem, at, gdt, sizeof(gdt)))
 		return -1;
 	x86_segment_flat(&s->seg[SREG_CS], LINUX_BOOT_CS, SEG_TYPE_CODE_RX_ACCESSED, 0, 1);
 	for (int i = 0; i < SREG_COUNT; i++)
@@ -206,6 +207,8 @@ static int linux_load(const struct file_image *f, const struct load_request *req
 	const char *cmdline = req->cmdline ? req->cmdline : LINUX_DEFAULT_CMDLINE;
 	uint32_t cmdline_size;
 	uint8_t zp[4096] = { 0 };
+	struct boot_used used = { 0 };
+	struct boot_layout layout;
 
 	if (check_image(f, &kernel_off, why, why_len))
 		return -1;
@@ -248,13 +251,22 @@ static int linux_load(const struct file_image *f, const struct load_request *req
 	write_e820(mem, zp);
 	if (req->initrd_path && load_initrd(req, mem, zp, load + init_size, why, why_len))
 		return -1;
+	/* The GDT and page tables go where the kernel, the initrd, the zero page and
+	 * the command line are not (at 0x1000-0x7fff for every kernel so far). */
+	boot_used_add(&used, load, init_size);
+	boot_used_add(&used, rd32(zp + HDR_RAMDISK_IMAGE), rd32(zp + HDR_RAMDISK_SIZE));
+	boot_used_add(&used, LINUX_ZERO_PAGE, sizeof(zp));
+	boot_used_add(&used, LINUX_CMDLINE, LINUX_CMDLINE_MAX);
+	if (boot_place(mem, &used, BOOT_NEED_TABLES, &layout, why, why_len))
+		return -1;
 	if (guest_memory_write(mem, LINUX_CMDLINE, cmdline, strlen(cmdline) + 1) ||
-	    guest_memory_write(mem, LINUX_ZERO_PAGE, zp, sizeof(zp)) || boot_write_tables(mem)) {
+	    guest_memory_write(mem, LINUX_ZERO_PAGE, zp, sizeof(zp)) || boot_write_tables_at(mem, &layout)) {
 		snprintf(why, why_len, "guest RAM is too small for the Linux boot structures");
 		return -1;
 	}
 	boot_state_long64(state, load + 0x200);
-	if (write_linux_gdt(mem, state)) {
+	boot_state_set_layout(state, &layout);
+	if (write_linux_gdt(mem, layout.gdt, state)) {
 		snprintf(why, why_len, "guest RAM is too small for the Linux boot structures");
 		return -1;
 	}

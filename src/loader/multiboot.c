@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "loader/boot_place.h"
 #include "loader/boot_setup.h"
 #include "loader/elf.h"
 #include "vm/memory.h"
@@ -26,14 +27,14 @@
 #define MBI_LOADER_NAME (1u << 9)
 
 /* Where the pieces of the information go inside the boot-info page. */
-#define MBI_ADDR BOOT_INFO_ADDR
-#define MBI_NAME_ADDR (BOOT_INFO_ADDR + 0x80)
-#define MBI_MMAP_ADDR (BOOT_INFO_ADDR + 0x100)
-#define MBI_MODS_ADDR (BOOT_INFO_ADDR + 0x200)
-#define MBI_MODSTR_ADDR (BOOT_INFO_ADDR + 0x220)
+#define MBI_OFF 0
+#define MBI_NAME_OFF 0x80
+#define MBI_MMAP_OFF 0x100
+#define MBI_MODS_OFF 0x200
+#define MBI_MODSTR_OFF 0x220
 #define MBI_MODSTR_MAX 256
-#define MBI_CMDLINE_ADDR (BOOT_INFO_ADDR + 0x400)
-#define MBI_CMDLINE_MAX (0x1000 - 0x400)
+#define MBI_CMDLINE_OFF 0x400
+#define MBI_CMDLINE_MAX ((int)(BOOT_INFO_SIZE - MBI_CMDLINE_OFF))
 
 struct mb_header {
 	uint32_t magic, flags, checksum;
@@ -86,7 +87,7 @@ static bool multiboot_detect(const struct file_image *f)
 
 /* Load by the header's address fields (the "a.out kludge", flag bit 16). */
 static int load_by_addresses(const struct file_image *f, long hoff, const struct mb_header *h, struct guest_memory *mem,
-			     uint64_t *end, char *why, size_t why_len)
+			     uint64_t *end, struct boot_used *used, char *why, size_t why_len)
 {
 	uint64_t file_start, load_len, load_end, bss_end;
 
@@ -111,18 +112,19 @@ static int load_by_addresses(const struct file_image *f, long hoff, const struct
 	if (load_piece(mem, h->load_addr, f->data + file_start, load_len, bss_end - load_end, "Multiboot kernel", why,
 		       why_len))
 		return -1;
+	boot_used_add(used, h->load_addr, bss_end - h->load_addr);
 	*end = bss_end;
 	return 0;
 }
 
 static int load_kernel(const struct file_image *f, long hoff, const struct mb_header *h, struct guest_memory *mem,
-		       uint64_t *end, uint32_t *entry, char *why, size_t why_len)
+		       uint64_t *end, uint32_t *entry, struct boot_used *used, char *why, size_t why_len)
 {
 	struct elf_info info;
 
 	if (h->flags & MB_FLAG_ADDRESSES) {
 		*entry = h->entry_addr;
-		return load_by_addresses(f, hoff, h, mem, end, why, why_len);
+		return load_by_addresses(f, hoff, h, mem, end, used, why, why_len);
 	}
 	if (!elf_is_elf(f)) {
 		snprintf(why, why_len, "%s: Multiboot kernel is neither ELF nor has load addresses (flag 16)", f->path);
@@ -135,7 +137,7 @@ static int load_kernel(const struct file_image *f, long hoff, const struct mb_he
 		return -1;
 	}
 	*entry = (uint32_t)info.entry;
-	return elf_load_segments(f, &info, mem, end, why, why_len);
+	return elf_load_segments(f, &info, mem, end, used, why, why_len);
 }
 
 static unsigned build_mmap(const struct guest_memory *mem, struct mb_mmap_entry *e)
@@ -148,33 +150,43 @@ static unsigned build_mmap(const struct guest_memory *mem, struct mb_mmap_entry 
 	return n;
 }
 
+/* Module 0 (--initrd) goes at the first page boundary after the kernel, as QEMU
+ * places it; if RAM there is not free (a kernel linked low, below the EBDA), at
+ * the lowest free page-aligned RAM. Its string is written later, into the
+ * information page. */
 static int load_module(const struct load_request *req, struct guest_memory *mem, uint64_t kernel_end,
-		       struct mb_module *mod, char *why, size_t why_len)
+		       struct boot_used *used, struct mb_module *mod, char *why, size_t why_len)
 {
 	struct file_image initrd;
-	uint64_t start = (kernel_end + 4095) & ~4095ull;
-	const char *name = req->initrd_path;
+	uint64_t start;
 	int rc;
 
 	if (initrd_image_read(&initrd, req->initrd_path, (size_t)1 << 40, why, why_len))
 		return -1;
 	rc = -1;
-	if (start + initrd.size > (1ull << 32)) {
-		snprintf(why, why_len, "%s: module does not fit below 4 GiB", req->initrd_path);
+	if (boot_alloc(mem, used, (kernel_end + 4095) & ~4095ull, initrd.size ? initrd.size : 1, &start)) {
+		snprintf(why, why_len,
+			 "%s: no room for the module in guest RAM below 4 GiB next to the kernel (see --mem)",
+			 req->initrd_path);
 		goto out;
 	}
 	if (load_piece(mem, start, initrd.data, initrd.size, 0, "Multiboot module (--initrd)", why, why_len))
 		goto out;
 	mod->start = (uint32_t)start;
 	mod->end = (uint32_t)(start + initrd.size);
-	mod->string = MBI_MODSTR_ADDR;
-	/* The module string is its file name, as GRUB and QEMU pass it; truncated to fit. */
-	if (strlen(name) >= MBI_MODSTR_MAX)
-		name += strlen(name) - (MBI_MODSTR_MAX - 1);
-	rc = guest_memory_write(mem, MBI_MODSTR_ADDR, name, strlen(name) + 1);
+	rc = 0;
 out:
 	file_image_free(&initrd);
 	return rc;
+}
+
+/* The module string is its file name, as GRUB and QEMU pass it; truncated at the
+ * front to fit. */
+static const char *module_string(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len >= MBI_MODSTR_MAX ? path + len - (MBI_MODSTR_MAX - 1) : path;
 }
 
 static int multiboot_load(const struct file_image *f, const struct load_request *req, struct guest_memory *mem,
@@ -184,6 +196,8 @@ static int multiboot_load(const struct file_image *f, const struct load_request 
 	struct mb_mmap_entry mmap[BOOT_MAP_MAX];
 	struct mb_info mbi = { 0 };
 	struct mb_module mod = { 0 };
+	struct boot_used used = { 0 };
+	struct boot_layout l;
 	struct mb_header h;
 	char cmdline[MBI_CMDLINE_MAX];
 	uint64_t end, low_end = guest_memory_low_end(mem);
@@ -209,36 +223,44 @@ static int multiboot_load(const struct file_image *f, const struct load_request 
 			 MBI_CMDLINE_MAX - 1);
 		return -1;
 	}
-	if (boot_write_tables(mem)) {
-		snprintf(why, why_len, "guest RAM is too small for the boot tables");
+	if (load_kernel(f, hoff, &h, mem, &end, &entry, &used, why, why_len))
+		return -1;
+	if (req->initrd_path && load_module(req, mem, end, &used, &mod, why, why_len))
+		return -1;
+	/* The GDT and the information go where the kernel and module are not; paging
+	 * is off at entry, so there are no page tables. */
+	if (boot_place(mem, &used, BOOT_NEED_INFO, &l, why, why_len))
+		return -1;
+	if (boot_write_tables_at(mem, &l)) {
+		snprintf(why, why_len, "guest RAM is too small for the boot GDT");
 		return -1;
 	}
-	if (load_kernel(f, hoff, &h, mem, &end, &entry, why, why_len))
-		return -1;
-	if (req->initrd_path && load_module(req, mem, end, &mod, why, why_len))
-		return -1;
+	mod.string = req->initrd_path ? (uint32_t)(l.info + MBI_MODSTR_OFF) : 0;
 
 	nmmap = build_mmap(mem, mmap);
 	mbi.flags = MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME;
 	mbi.mem_lower = 640;
 	mbi.mem_upper = low_end > 0x100000 ? (uint32_t)((low_end - 0x100000) / 1024) : 0;
-	mbi.cmdline = MBI_CMDLINE_ADDR;
+	mbi.cmdline = (uint32_t)(l.info + MBI_CMDLINE_OFF);
 	mbi.mods_count = req->initrd_path ? 1 : 0;
-	mbi.mods_addr = MBI_MODS_ADDR;
+	mbi.mods_addr = (uint32_t)(l.info + MBI_MODS_OFF);
 	mbi.mmap_length = nmmap * sizeof(mmap[0]);
-	mbi.mmap_addr = MBI_MMAP_ADDR;
-	mbi.boot_loader_name = MBI_NAME_ADDR;
-	if (guest_memory_write(mem, MBI_ADDR, &mbi, sizeof(mbi)) ||
-	    guest_memory_write(mem, MBI_NAME_ADDR, loader_name, sizeof(loader_name)) ||
-	    guest_memory_write(mem, MBI_MMAP_ADDR, mmap, mbi.mmap_length) ||
-	    guest_memory_write(mem, MBI_MODS_ADDR, &mod, sizeof(mod)) ||
-	    guest_memory_write(mem, MBI_CMDLINE_ADDR, cmdline, (uint64_t)len + 1)) {
+	mbi.mmap_addr = (uint32_t)(l.info + MBI_MMAP_OFF);
+	mbi.boot_loader_name = (uint32_t)(l.info + MBI_NAME_OFF);
+	if (guest_memory_write(mem, l.info + MBI_OFF, &mbi, sizeof(mbi)) ||
+	    guest_memory_write(mem, l.info + MBI_NAME_OFF, loader_name, sizeof(loader_name)) ||
+	    guest_memory_write(mem, l.info + MBI_MMAP_OFF, mmap, mbi.mmap_length) ||
+	    guest_memory_write(mem, l.info + MBI_MODS_OFF, &mod, sizeof(mod)) ||
+	    (req->initrd_path && guest_memory_write(mem, l.info + MBI_MODSTR_OFF, module_string(req->initrd_path),
+						    strlen(module_string(req->initrd_path)) + 1)) ||
+	    guest_memory_write(mem, l.info + MBI_CMDLINE_OFF, cmdline, (uint64_t)len + 1)) {
 		snprintf(why, why_len, "guest RAM is too small for the Multiboot information");
 		return -1;
 	}
 	boot_state_prot32(state, entry);
+	boot_state_set_layout(state, &l);
 	state->gpr[GPR_RAX] = MB_BOOT_MAGIC;
-	state->gpr[GPR_RBX] = MBI_ADDR;
+	state->gpr[GPR_RBX] = l.info + MBI_OFF;
 	return 0;
 }
 

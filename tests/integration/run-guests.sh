@@ -38,7 +38,7 @@ all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
 	triplefault spin hammer multiboot mbaout qemuplat echo timer tty-spin
 	tty-triplefault
 	modes exceptions64 exceptions32 paging syscall sysenter32 strings
-	aluflags sse pvmgaps pvmgaps32 singlestep debugregs amdmsrs)
+	aluflags sse pvmgaps pvmgaps32 singlestep debugregs amdmsrs mblow)
 # Cases that need guest kernel mode run by the CPU itself: on the kvm engine
 # they run only where `ringvisor engines` says --engine auto would choose kvm
 # (not on the nested PVM /dev/kvm, which emulates guest kernel code).

@@ -300,28 +300,106 @@ static void test_elf_accepts_segment_ending_at_last_byte_of_ram(void **state)
 	assert_memory_equal(lh_ptr(h, RAM_SIZE - sizeof(code), sizeof(code)), code, sizeof(code));
 }
 
-static void test_elf_rejects_segment_overlapping_boot_area(void **state)
+/* Does [a, a + alen) touch [b, b + blen)? */
+static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* The GDT at GDTR holds the documented descriptors (docs/guest-abi.md). */
+static void expect_boot_gdt_at(struct loader_harness *h, uint64_t base)
+{
+	assert_int_equal(h->state.gdtr.base, base);
+	assert_int_equal(lh_u64(h, base + 0x08), 0x00af9b000000ffffull);
+	assert_int_equal(lh_u64(h, base + 0x10), 0x00cf93000000ffffull);
+	assert_int_equal(lh_u64(h, base + 0x18), 0x00cf9b000000ffffull);
+}
+
+/* docs/guest-abi.md: the boot structures go where the kernel is not. A 64-bit
+ * kernel with a segment across the default page tables (0x2000-0x7fff) loads;
+ * its bytes stay as loaded, and GDT and tables are elsewhere and still work. */
+static void test_elf64_segment_over_the_default_tables_loads_and_the_tables_move(void **state)
 {
 	struct loader_harness *h = *state;
 	uint8_t img[512];
-	size_t n;
+	size_t n = one_segment(img, sizeof(img), 1, 0x5000, 0x3000, 0x5000);
+	uint64_t cr3;
 
-	/* docs/guest-abi.md: boot structures at 0x1000-0x9fff; overlapping kernels are refused. */
-	n = one_segment(img, sizeof(img), 0, 0x9fff, sizeof(code), 0x9fff); /* shares only byte 0x9fff */
-	lh_expect_refused(h, img, n);
-	n = one_segment(img, sizeof(img), 0, 0x0ff0, sizeof(code) + 1, 0x0ff0); /* bss reaches byte 0x1000 */
-	lh_expect_refused(h, img, n);
-	n = one_segment(img, sizeof(img), 0, 0x5000, sizeof(code), 0x5000); /* inside */
-	lh_expect_refused(h, img, n);
-	n = one_segment(img, sizeof(img), 0, 0x0, 0x20000, 0x0); /* around, by its bss */
-	lh_expect_refused(h, img, n);
+	lh_expect_loaded(h, img, n);
+	cr3 = h->state.cr3 & ~0xfffull;
+	/* Six pages of tables (PML4, PDPT, four PDs) and the GDT, none on the segment. */
+	assert_false(overlaps(cr3, 0x6000, 0x5000, 0x3000));
+	assert_false(overlaps(h->state.gdtr.base, 32, 0x5000, 0x3000));
+	assert_false(overlaps(h->state.gdtr.base, 32, cr3, 0x6000));
+	assert_memory_equal(lh_ptr(h, 0x5000, sizeof(code)), code, sizeof(code));
+	for (uint64_t a = 0x5000 + sizeof(code); a < 0x8000; a++)
+		assert_int_equal(*lh_ptr(h, a, 1), 0);
+	expect_boot_gdt_at(h, h->state.gdtr.base);
+	assert_int_equal(walk(h, h->state.cr3, 0x5000), 0x5000);
+	assert_int_equal(walk(h, h->state.cr3, 0xfee00000), 0xfee00000);
+	assert_int_equal(walk(h, h->state.cr3, 0xffffffff), 0xffffffff);
+	assert_int_equal(h->state.rip, 0x5000);
 }
 
-static void test_elf_accepts_segments_just_outside_boot_area(void **state)
+/* Segments at 0x8000 (real-mode test kernels link there) and over the default
+ * GDT page: the GDT moves; a 32-bit entry needs no page tables. */
+static void test_elf32_segments_at_0x8000_and_0x1000_load_and_the_gdt_moves(void **state)
 {
 	struct loader_harness *h = *state;
 	struct test_segment segs[2] = {
-		/* [0xff0, 0x1000) ends where the boot area begins; [0xa000, ...) starts after it. */
+		{ .type = PT_LOAD, .paddr = 0x8000, .data = code, .filesz = sizeof(code), .memsz = 0x1000 },
+		{ .type = PT_LOAD, .paddr = 0x1000, .data = code, .filesz = sizeof(code), .memsz = 0x1000 },
+	};
+	uint8_t img[512];
+	size_t n = build_elf(img, sizeof(img), 0, EM_386, 0x8000, segs, 2);
+
+	lh_expect_loaded(h, img, n);
+	assert_false(overlaps(h->state.gdtr.base, 32, 0x8000, 0x1000));
+	assert_false(overlaps(h->state.gdtr.base, 32, 0x1000, 0x1000));
+	assert_true(h->state.gdtr.base >= 0x1000); /* not over the interrupt vector table */
+	expect_boot_gdt_at(h, h->state.gdtr.base);
+	assert_memory_equal(lh_ptr(h, 0x8000, sizeof(code)), code, sizeof(code));
+	assert_memory_equal(lh_ptr(h, 0x1000, sizeof(code)), code, sizeof(code));
+	assert_int_equal(lh_u64(h, 0x1000 + sizeof(code)), 0);
+	assert_int_equal(h->state.rip, 0x8000);
+}
+
+/* Segments that cover all RAM but six free pages below the EBDA: room for the
+ * GDT of a 32-bit entry, not for the GDT and six pages of tables of a 64-bit
+ * one, which is refused in one line. */
+static void test_elf_refused_only_when_the_boot_structures_truly_do_not_fit(void **state)
+{
+	struct loader_harness *h = *state;
+	/* Free: 0x99000-0x9efff (six pages; the page at 0x9f000 runs into the
+	 * EBDA at 0x9fc00). Everything from 1 MiB to the end of RAM is taken. */
+	struct test_segment segs[2] = {
+		{ .type = PT_LOAD, .paddr = 0x1000, .data = code, .filesz = sizeof(code), .memsz = 0x98000 },
+		{ .type = PT_LOAD,
+		  .paddr = 0x100000,
+		  .data = code,
+		  .filesz = sizeof(code),
+		  .memsz = RAM_SIZE - 0x100000 },
+	};
+	uint8_t img[512];
+	size_t n = build_elf(img, sizeof(img), 1, EM_X86_64, 0x100000, segs, 2);
+
+	lh_expect_refused(h, img, n);
+	assert_non_null(strstr(h->why, "no room"));
+	assert_non_null(strstr(h->why, "page tables"));
+
+	n = build_elf(img, sizeof(img), 0, EM_386, 0x100000, segs, 2);
+	lh_expect_loaded(h, img, n);
+	assert_in_range(h->state.gdtr.base, 0x99000, 0x9e000);
+	expect_boot_gdt_at(h, h->state.gdtr.base);
+}
+
+/* Segments just around the default boot structures (0x1000-0x9fff) leave them
+ * where docs/guest-abi.md says they usually are. */
+static void test_elf_segments_around_the_default_boot_structures_leave_them_in_place(void **state)
+{
+	struct loader_harness *h = *state;
+	struct test_segment segs[2] = {
+		/* [0xff0, 0x1000) ends where they begin; [0xa000, ...) starts after them. */
 		{ .type = PT_LOAD, .paddr = 0xff0, .data = code, .filesz = sizeof(code), .memsz = sizeof(code) },
 		{ .type = PT_LOAD, .paddr = 0xa000, .data = code, .filesz = sizeof(code), .memsz = 0x100 },
 	};
@@ -331,6 +409,7 @@ static void test_elf_accepts_segments_just_outside_boot_area(void **state)
 	lh_expect_loaded(h, img, n);
 	assert_memory_equal(lh_ptr(h, 0xff0, sizeof(code)), code, sizeof(code));
 	assert_memory_equal(lh_ptr(h, 0xa000, sizeof(code)), code, sizeof(code));
+	assert_int_equal(h->state.gdtr.base, 0x1000);
 }
 
 static void test_elf_loads_every_pt_load_and_ignores_other_segments(void **state)
@@ -339,7 +418,7 @@ static void test_elf_loads_every_pt_load_and_ignores_other_segments(void **state
 	struct loader_harness *h = *state;
 	struct test_segment segs[3] = {
 		{ .type = PT_LOAD, .paddr = 0x100000, .data = code, .filesz = sizeof(code), .memsz = sizeof(code) },
-		/* A PT_NOTE whose addresses lie in the boot area: not loaded, so no conflict. */
+		/* A PT_NOTE over the default page tables: not loaded, so they stay there. */
 		{ .type = PT_NOTE, .paddr = 0x2000, .data = note, .filesz = sizeof(note), .memsz = sizeof(note) },
 		{ .type = PT_LOAD, .paddr = 0x300000, .data = note, .filesz = sizeof(note), .memsz = sizeof(note) },
 	};
@@ -349,6 +428,7 @@ static void test_elf_loads_every_pt_load_and_ignores_other_segments(void **state
 	lh_expect_loaded(h, img, n);
 	assert_memory_equal(lh_ptr(h, 0x100000, sizeof(code)), code, sizeof(code));
 	assert_memory_equal(lh_ptr(h, 0x300000, sizeof(note)), note, sizeof(note));
+	assert_int_equal(h->state.cr3, 0x2000);
 }
 
 static void test_elf_rejects_file_without_load_segment(void **state)
@@ -425,8 +505,10 @@ int main(void)
 		ELF_TEST(test_elf_rejects_segment_past_ram_end),
 		ELF_TEST(test_elf_rejects_segment_whose_end_wraps),
 		ELF_TEST(test_elf_accepts_segment_ending_at_last_byte_of_ram),
-		ELF_TEST(test_elf_rejects_segment_overlapping_boot_area),
-		ELF_TEST(test_elf_accepts_segments_just_outside_boot_area),
+		ELF_TEST(test_elf64_segment_over_the_default_tables_loads_and_the_tables_move),
+		ELF_TEST(test_elf32_segments_at_0x8000_and_0x1000_load_and_the_gdt_moves),
+		ELF_TEST(test_elf_refused_only_when_the_boot_structures_truly_do_not_fit),
+		ELF_TEST(test_elf_segments_around_the_default_boot_structures_leave_them_in_place),
 		ELF_TEST(test_elf_loads_every_pt_load_and_ignores_other_segments),
 		ELF_TEST(test_elf_rejects_file_without_load_segment),
 		ELF_TEST(test_elf64_rejects_entry_outside_first_4_gib),

@@ -489,16 +489,178 @@ static void test_multiboot_aout_rejects_bss_end_below_load_end(void **state)
 	lh_expect_refused(h, img, sizeof(img));
 }
 
-static void test_multiboot_rejects_kernel_overlapping_boot_area(void **state)
+/* A guest-physical range the kernel or a module occupies. */
+struct used_range {
+	uint64_t start, len;
+};
+
+/* Fails if [start, start + len) touches one of the n ranges. */
+static void expect_outside(const char *what, uint64_t start, uint64_t len, const struct used_range *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (start < r[i].start + r[i].len && r[i].start < start + len)
+			fail_msg("%s at 0x%llx (%llu bytes) lands on [0x%llx, 0x%llx)", what, (unsigned long long)start,
+				 (unsigned long long)len, (unsigned long long)r[i].start,
+				 (unsigned long long)(r[i].start + r[i].len));
+}
+
+/* Every piece of boot data the entry state and the information structure point
+ * at (spec 3.3), checked against the ranges the kernel and modules occupy: the
+ * structure itself (88 bytes up to vbe fields), the command line, the loader
+ * name, the memory map, the module list and strings, and the GDT. */
+static void expect_boot_data_outside(struct loader_harness *h, const struct used_range *r, unsigned n)
+{
+	uint64_t info = h->state.gpr[GPR_RBX];
+
+	expect_outside("information structure", info, 88, r, n);
+	expect_outside("command line", mbi(h, MBI_CMDLINE), strlen(guest_string(h, mbi(h, MBI_CMDLINE))) + 1, r, n);
+	expect_outside("boot loader name", mbi(h, MBI_BOOT_LOADER_NAME),
+		       strlen(guest_string(h, mbi(h, MBI_BOOT_LOADER_NAME))) + 1, r, n);
+	expect_outside("memory map", mbi(h, MBI_MMAP_ADDR), mbi(h, MBI_MMAP_LENGTH), r, n);
+	expect_outside("module list", mbi(h, MBI_MODS_ADDR), 16 * (uint64_t)mbi(h, MBI_MODS_COUNT), r, n);
+	for (uint32_t i = 0; i < mbi(h, MBI_MODS_COUNT); i++) {
+		uint64_t str = lh_u32(h, mbi(h, MBI_MODS_ADDR) + 16 * i + 8);
+
+		expect_outside("module string", str, strlen(guest_string(h, str)) + 1, r, n);
+	}
+	expect_outside("GDT", h->state.gdtr.base, (uint64_t)h->state.gdtr.limit + 1, r, n);
+	/* Not over the real-mode interrupt vector table either. */
+	assert_true(info >= 0x1000 && h->state.gdtr.base >= 0x1000);
+	/* The GDT holds the documented descriptors (docs/guest-abi.md). */
+	assert_int_equal(lh_u64(h, h->state.gdtr.base + 0x10), 0x00cf93000000ffffull);
+	assert_int_equal(lh_u64(h, h->state.gdtr.base + 0x18), 0x00cf9b000000ffffull);
+}
+
+/* An ELF Multiboot kernel linked at `base` (real-mode test kernels use 0x8000):
+ * the header, then code, memsz bytes in all. */
+static size_t mb_elf_kernel_at(uint8_t *buf, size_t cap, uint32_t base, uint64_t memsz, uint8_t *text, size_t len)
+{
+	struct test_segment seg = {
+		.type = PT_LOAD, .paddr = base, .vaddr = base, .data = text, .filesz = len, .memsz = memsz
+	};
+
+	memset(text, 0x90, len);
+	put_header(text, MB_PAGE_ALIGN | MB_MEMORY_INFO, NULL);
+	return build_elf(buf, cap, 0, EM_386, base + 12, &seg, 1);
+}
+
+/* The case of the issue: a segment at 0x8000 used to be refused as overlapping
+ * ringvisor's boot area. It loads, and the information (whose usual page, 0x9000, the
+ * kernel covers) lies elsewhere, complete. */
+static void test_multiboot_segment_at_0x8000_loads_with_its_information_elsewhere(void **state)
+{
+	struct loader_harness *h = *state;
+	uint8_t img[1024], text[256];
+	size_t n = mb_elf_kernel_at(img, sizeof(img), 0x8000, 0x2000, text, sizeof(text));
+	const struct used_range kernel[] = { { 0x8000, 0x2000 } };
+
+	h->req.cmdline = "low kernel";
+	lh_expect_loaded(h, img, n);
+	lh_expect_prot32_entry(&h->state, 0x8000 + 12);
+	assert_int_equal(h->state.gpr[GPR_RAX], MB_BOOT_MAGIC);
+	expect_boot_data_outside(h, kernel, 1);
+	/* docs/guest-abi.md: what cannot go to its usual place goes to the first page
+	 * after the kernel and modules, as QEMU puts its command lines there; the
+	 * GDT's usual page, 0x1000, is free. */
+	assert_int_equal(h->state.gpr[GPR_RBX], 0xa000);
+	assert_int_equal(h->state.gdtr.base, 0x1000);
+	assert_memory_equal(lh_ptr(h, 0x8000, sizeof(text)), text, sizeof(text));
+	for (uint64_t a = 0x8000 + sizeof(text); a < 0xa000; a++)
+		assert_int_equal(*lh_ptr(h, a, 1), 0);
+	assert_true(mbi(h, MBI_FLAGS) & MBI_HAS_CMDLINE);
+	assert_string_equal(guest_string(h, mbi(h, MBI_CMDLINE)) + strlen(h->req.kernel_path), " low kernel");
+}
+
+/* An a.out-kludge kernel over the usual information page loads as well. */
+static void test_multiboot_aout_kernel_over_the_usual_information_page_loads(void **state)
 {
 	struct loader_harness *h = *state;
 	uint8_t img[256] = { 0 };
-	/* The information structure lives in the boot area; a kernel there would
-	 * overwrite it (docs/guest-abi.md). */
 	const uint32_t addrs[5] = { 0x9f00, 0x9f00, 0, 0, 0x9f20 };
+	const struct used_range kernel[] = { { 0x9f00, sizeof(img) } };
 
 	put_header(img, MB_AOUT_KLUDGE, addrs);
-	lh_expect_refused(h, img, sizeof(img));
+	lh_expect_loaded(h, img, sizeof(img));
+	expect_boot_data_outside(h, kernel, 1);
+	assert_memory_equal(lh_ptr(h, 0x9f00, sizeof(img)), img, sizeof(img));
+	lh_expect_prot32_entry(&h->state, 0x9f20);
+}
+
+/* Segments over the usual GDT page and the usual information page, and a module:
+ * no piece of boot data lands on any of them, and their bytes stay as loaded. */
+static void test_multiboot_boot_data_lands_outside_every_segment_and_module(void **state)
+{
+	struct loader_harness *h = *state;
+	uint8_t img[2048], low[64], mid[64], initrd[6000];
+	struct test_segment segs[3] = {
+		{ .type = PT_LOAD, .paddr = 0x8000, .data = mid, .filesz = sizeof(mid), .memsz = 0x2000 },
+		{ .type = PT_LOAD, .paddr = 0x1000, .data = low, .filesz = sizeof(low), .memsz = 0x2000 },
+		{ .type = PT_LOAD, .paddr = 0x4000, .data = low, .filesz = sizeof(low), .memsz = 0x1000 },
+	};
+	struct used_range used[4] = { { 0x8000, 0x2000 }, { 0x1000, 0x2000 }, { 0x4000, 0x1000 } };
+	size_t n;
+	uint32_t mod_start;
+
+	memset(mid, 0x90, sizeof(mid));
+	put_header(mid, MB_PAGE_ALIGN | MB_MEMORY_INFO, NULL);
+	for (size_t i = 0; i < sizeof(low); i++)
+		low[i] = (uint8_t)(0xa0 + i);
+	for (size_t i = 0; i < sizeof(initrd); i++)
+		initrd[i] = (uint8_t)(i * 13 + 5);
+	n = build_elf(img, sizeof(img), 0, EM_386, 0x8000 + 12, segs, 3);
+	h->req.initrd_path = lh_file(h, initrd, sizeof(initrd));
+	lh_expect_loaded(h, img, n);
+
+	assert_int_equal(mbi(h, MBI_MODS_COUNT), 1);
+	mod_start = lh_u32(h, mbi(h, MBI_MODS_ADDR));
+	assert_int_equal(mod_start % 4096, 0);
+	assert_int_equal(lh_u32(h, mbi(h, MBI_MODS_ADDR) + 4) - mod_start, sizeof(initrd));
+	used[3] = (struct used_range){ mod_start, sizeof(initrd) };
+	/* The module lands on no segment either. */
+	expect_outside("module", mod_start, sizeof(initrd), used, 3);
+	expect_boot_data_outside(h, used, 4);
+	assert_memory_equal(lh_ptr(h, mod_start, sizeof(initrd)), initrd, sizeof(initrd));
+	assert_memory_equal(lh_ptr(h, 0x8000, sizeof(mid)), mid, sizeof(mid));
+	assert_memory_equal(lh_ptr(h, 0x1000, sizeof(low)), low, sizeof(low));
+	assert_memory_equal(lh_ptr(h, 0x4000, sizeof(low)), low, sizeof(low));
+	for (uint64_t a = 0x1000 + sizeof(low); a < 0x3000; a++)
+		assert_int_equal(*lh_ptr(h, a, 1), 0);
+}
+
+/* A kernel and module that fill RAM but for two pages below the EBDA: the GDT
+ * and the information take exactly those. With one page less there is no room,
+ * and the load is refused in one line that says so. */
+static void test_multiboot_refused_only_when_kernel_and_modules_leave_no_room(void **state)
+{
+	struct loader_harness *h = *state;
+	uint8_t img[1024], text[64], initrd[0x2000];
+	/* Low: 0x1000 up to `low_end`; high: 1 MiB up to the module, which (page-
+	 * aligned after the kernel) ends exactly at the end of RAM. */
+	struct test_segment segs[2] = {
+		{ .type = PT_LOAD, .paddr = 0x100000, .data = text, .filesz = sizeof(text) },
+		{ .type = PT_LOAD, .paddr = 0x1000, .data = text, .filesz = sizeof(text) },
+	};
+	size_t n;
+
+	memset(text, 0x90, sizeof(text));
+	put_header(text, MB_PAGE_ALIGN | MB_MEMORY_INFO, NULL);
+	memset(initrd, 0x77, sizeof(initrd));
+	segs[0].memsz = RAM_SIZE - sizeof(initrd) - 0x100000;
+	h->req.initrd_path = lh_file(h, initrd, sizeof(initrd));
+
+	/* Free: 0x9d000-0x9efff (the page at 0x9f000 runs into the EBDA at 0x9fc00). */
+	segs[1].memsz = 0x9d000 - 0x1000;
+	n = build_elf(img, sizeof(img), 0, EM_386, 0x100000 + 12, segs, 2);
+	lh_expect_loaded(h, img, n);
+	assert_int_equal(lh_u32(h, mbi(h, MBI_MODS_ADDR)), RAM_SIZE - sizeof(initrd));
+	assert_in_range(h->state.gdtr.base, 0x9d000, 0x9efff);
+	assert_in_range(h->state.gpr[GPR_RBX], 0x9d000, 0x9efff);
+
+	/* One page less. */
+	segs[1].memsz = 0x9e000 - 0x1000;
+	n = build_elf(img, sizeof(img), 0, EM_386, 0x100000 + 12, segs, 2);
+	lh_expect_refused(h, img, n);
+	assert_non_null(strstr(h->why, "no room for ringvisor's boot information"));
 }
 
 static void test_multiboot_rejects_kernel_past_ram_end(void **state)
@@ -563,7 +725,10 @@ int main(void)
 		MB_TEST(test_multiboot_aout_rejects_load_end_past_eof),
 		MB_TEST(test_multiboot_aout_rejects_header_addr_below_load_addr),
 		MB_TEST(test_multiboot_aout_rejects_bss_end_below_load_end),
-		MB_TEST(test_multiboot_rejects_kernel_overlapping_boot_area),
+		MB_TEST(test_multiboot_segment_at_0x8000_loads_with_its_information_elsewhere),
+		MB_TEST(test_multiboot_aout_kernel_over_the_usual_information_page_loads),
+		MB_TEST(test_multiboot_boot_data_lands_outside_every_segment_and_module),
+		MB_TEST(test_multiboot_refused_only_when_kernel_and_modules_leave_no_room),
 		MB_TEST(test_multiboot_rejects_kernel_past_ram_end),
 		MB_TEST(test_multiboot_is_detected_before_plain_elf),
 		MB_TEST(test_multiboot_format_elf_loads_it_as_plain_elf),
