@@ -165,9 +165,10 @@ static int load_module(const struct load_request *req, struct guest_memory *mem,
 		return -1;
 	rc = -1;
 	if (boot_alloc(mem, used, (kernel_end + 4095) & ~4095ull, initrd.size ? initrd.size : 1, &start)) {
-		snprintf(why, why_len,
-			 "%s: no room for the module in guest RAM below 4 GiB next to the kernel (see --mem)",
-			 req->initrd_path);
+		snprintf(
+		    why, why_len,
+		    "%s: the module (%zu bytes) does not fit in guest RAM below 4 GiB outside the kernel (see --mem)",
+		    req->initrd_path, initrd.size);
 		goto out;
 	}
 	if (load_piece(mem, start, initrd.data, initrd.size, 0, "Multiboot module (--initrd)", why, why_len))
