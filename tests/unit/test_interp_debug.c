@@ -244,6 +244,30 @@ static void test_debug_interrupt_after_rep_iteration_pushes_rf(void **state)
 	ih_free(h);
 }
 
+/* MOV DR7 arming an instruction breakpoint on an instruction of the same decoded
+ * block: the breakpoint is checked before every instruction (SDM 17.3.1.1), so the
+ * #DB fault comes at that instruction, RIP at it, with B0. */
+IH_ASM(dbg_arm_in_block, "lea rax, [rip + dbg_arm_in_block_bp]\n"
+			 "mov dr0, rax\n"
+			 "mov eax, 1\n" /* L0, R/W 00, LEN 00 */
+			 "mov dr7, rax\n"
+			 "nop\n"
+			 "dbg_arm_in_block_bp:\n"
+			 "nop\n"
+			 "nop");
+extern const uint8_t dbg_arm_in_block_bp[];
+static void test_debug_instruction_breakpoint_armed_in_the_same_block(void **state)
+{
+	struct ih *h = ih_new();
+	struct vcpu_state *s;
+
+	(void)state;
+	s = run_to_vector(h, dbg_arm_in_block, IH_LEN(dbg_arm_in_block), 1);
+	assert_int_equal(ih_frame(h, 0), IH_CODE + (uint64_t)(dbg_arm_in_block_bp - dbg_arm_in_block));
+	assert_int_equal(s->dr[6], DR6_INIT | 1);
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_debug_read_breakpoint_in_rep_movs),
 		cmocka_unit_test(test_debug_pop_ss_holds_single_step_back),
 		cmocka_unit_test(test_debug_interrupt_after_rep_iteration_pushes_rf),
+		cmocka_unit_test(test_debug_instruction_breakpoint_armed_in_the_same_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,6 +151,9 @@ void debug_mov_dr(struct interp_cpu *cpu, const struct insn *in)
 			cpu_raise_gp0(cpu);
 		cpu->dr[n] = v;
 		debug_update(cpu);
+		/* The rest of the block may hold an instruction breakpoint just armed:
+		 * leave it, so that the run loop asks debug_slow_path() again. */
+		cpu->block_dirty = true;
 	}
 }
 
