@@ -47,7 +47,7 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len, const char 
 		bus->capacity = cap;
 	}
 	memmove(&bus->ranges[pos + 1], &bus->ranges[pos], (bus->count - pos) * sizeof(*bus->ranges));
-	bus->ranges[pos] = (struct io_range){ .base = base, .len = len, .name = name, .ops = ops, .opaque = opaque };
+	bus->ranges[pos] = (struct io_range){ .base = base, .len = len, .name = name, .ops = *ops, .opaque = opaque };
 	bus->count++;
 	return 0;
 }
@@ -96,8 +96,8 @@ uint64_t io_bus_read(struct io_bus *bus, uint64_t addr, unsigned size)
 {
 	const struct io_range *r = io_bus_find(bus, addr);
 
-	if (r && r->ops->read)
-		return r->ops->read(r->opaque, addr - r->base, size) & io_all_ones(size);
+	if (r && r->ops.read)
+		return r->ops.read(r->opaque, addr - r->base, size) & io_all_ones(size);
 	if (!r)
 		note_unclaimed(bus, "read", addr, size);
 	return io_all_ones(size);
@@ -107,8 +107,8 @@ void io_bus_write(struct io_bus *bus, uint64_t addr, unsigned size, uint64_t val
 {
 	const struct io_range *r = io_bus_find(bus, addr);
 
-	if (r && r->ops->write)
-		r->ops->write(r->opaque, addr - r->base, size, value & io_all_ones(size));
+	if (r && r->ops.write)
+		r->ops.write(r->opaque, addr - r->base, size, value & io_all_ones(size));
 	else if (!r)
 		note_unclaimed(bus, "write", addr, size);
 }

@@ -28,7 +28,8 @@ struct io_range {
 	uint64_t base;
 	uint64_t len;
 	const char *name;
-	const struct io_device_ops *ops;
+	/* The bus's own copy of the ops the device registered with. */
+	struct io_device_ops ops;
 	void *opaque;
 };
 
@@ -50,7 +51,16 @@ struct io_bus {
 
 void io_bus_init(struct io_bus *bus, const char *name);
 void io_bus_destroy(struct io_bus *bus);
-/* 0 on success; -1 if len is zero, the range wraps, or it overlaps a registered one. */
+/* 0 on success; -1 if len is zero, the range wraps, or it overlaps a registered one.
+ *
+ * The bus copies *ops: nothing it keeps points at the caller's table, so no table
+ * can dangle, whatever its storage. (The hypercall port was once registered with
+ * a block-scope compound literal, dead when its function returned: a guest's IN
+ * from port 0xe8 then called through stack garbage.) A pointer to a table kept
+ * by the bus could be made safe only by a rule no compiler checks, since C cannot
+ * tell static from automatic storage at a call; a copy needs no rule. The ops
+ * tables are still static const objects at file scope, by convention. opaque is
+ * kept as given and must live as long as the bus: it is the device's state. */
 int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len, const char *name, const struct io_device_ops *ops,
 		    void *opaque);
 const struct io_range *io_bus_find(const struct io_bus *bus, uint64_t addr);

@@ -10,6 +10,7 @@
 #include "engine/hypercall_abi.h"
 #include "host/stdio_console.h"
 #include "log.h"
+#include "vm/hypercall.h"
 
 uint64_t monotonic_ns(void)
 {
@@ -62,9 +63,7 @@ static int register_devices(struct vm *vm, char *why, size_t why_len)
 	if (io_bus_register(&vm->pio, UART_COM1_BASE, UART_REG_COUNT, "com1", &uart16550_ops, &vm->com1) ||
 	    io_bus_register(&vm->pio, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, "debug-exit", &debug_exit_ops,
 			    &vm->debug_exit) ||
-	    /* Reads of the hypercall port answer all ones without a log line; writes
-	     * never get here, the engine turns them into hypercall exits. */
-	    io_bus_register(&vm->pio, HC_PORT, 1, "hypercall", &(const struct io_device_ops){ 0 }, NULL)) {
+	    io_bus_register(&vm->pio, HC_PORT, 1, "hypercall", &hypercall_port_ops, NULL)) {
 		snprintf(why, why_len, "internal error: overlapping device ranges");
 		return -1;
 	}
