@@ -196,6 +196,6 @@ static void tmr_write(void *opaque, uint64_t offset, unsigned size, uint64_t val
 	(void)value;
 }
 
-const struct io_device_ops acpi_pm_evt_ops = { .read = evt_read, .write = evt_write };
-const struct io_device_ops acpi_pm_cnt_ops = { .read = cnt_read, .write = cnt_write };
-const struct io_device_ops acpi_pm_tmr_ops = { .read = tmr_read, .write = tmr_write };
+const struct io_device_ops acpi_pm_evt_ops = { .read = evt_read, .write = evt_write, .sizes = IO_SIZES_UP_TO_4 };
+const struct io_device_ops acpi_pm_cnt_ops = { .read = cnt_read, .write = cnt_write, .sizes = IO_SIZES_UP_TO_4 };
+const struct io_device_ops acpi_pm_tmr_ops = { .read = tmr_read, .write = tmr_write, .sizes = IO_SIZES_UP_TO_4 };

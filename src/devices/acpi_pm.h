@@ -29,9 +29,10 @@
  *          31-24 read 0 (the FADT leaves TMR_VAL_EXT clear). Writes are ignored.
  *
  * Access sizes: ACPI has the PM1 registers accessed as bytes or words and the
- * timer as a dword. Here every size at every offset works as bytes on an
- * I/O bus would: an access covers the bytes offset..offset+size-1 of its block;
- * bytes past the block's end read 0xff and are not written. A write covering
+ * timer as a dword. The blocks take accesses of 1, 2 and 4 bytes, at any offset,
+ * so a dword read of the timer is one atomic read; the bus splits wider ones and
+ * hands bytes past a block's end to whatever owns them (vm/bus.h). An access
+ * covers the bytes offset..offset+size-1 of its block. A write covering
  * only some bytes of a register changes only those bytes (so a byte write to
  * PM1_CNT+1 can carry SLP_TYP and SLP_EN; a byte write of ones to PM1_STS+0
  * clears only the low status byte). A read of the timer as bytes is not atomic

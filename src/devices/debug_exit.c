@@ -15,4 +15,4 @@ static void debug_exit_write(void *opaque, uint64_t offset, unsigned size, uint6
 	d->stop(d->opaque, debug_exit_status(value));
 }
 
-const struct io_device_ops debug_exit_ops = { .read = NULL, .write = debug_exit_write };
+const struct io_device_ops debug_exit_ops = { .read = NULL, .write = debug_exit_write, .sizes = IO_SIZES_UP_TO_4 };

@@ -104,4 +104,4 @@ static void fw_cfg_write(void *opaque, uint64_t offset, unsigned size, uint64_t 
 	pthread_mutex_unlock(&f->lock);
 }
 
-const struct io_device_ops fw_cfg_ops = { .read = fw_cfg_read, .write = fw_cfg_write };
+const struct io_device_ops fw_cfg_ops = { .read = fw_cfg_read, .write = fw_cfg_write, .sizes = 1u | 2u };

@@ -31,12 +31,17 @@
  *
  * Choices where the spec leaves room. The spec gives the selector as write-only
  * and 16 bits wide, and the port data register as 8 bits wide, and only those
- * two accesses do anything: every other access (selector reads, selector
- * writes of 1, 4 or 8 bytes, data accesses wider than a byte) reads 0 and
- * writes nothing, and none of them moves the data offset. Data writes are
+ * two accesses do anything. The device implements byte and word accesses
+ * (fw_cfg_ops.sizes): the bus splits a wider one as an ISA bus does (a dword
+ * write at 0x510 is a selector write of its low word, then a word to the
+ * unclaimed 0x512; a word read at 0x511 reads the next data byte, then 0xff
+ * from 0x512). Every other access (selector reads, byte writes to the
+ * selector, a word at the data port, which the bus never passes whole) reads 0
+ * and writes nothing, and none of them moves the data offset. Data writes are
  * ignored without moving the offset: the spec makes them no-ops since QEMU 2.4.
- * QEMU 7.2 answers all of these the same way, but for one: its byte read of
- * the selector port returns the next data byte; here it reads 0.
+ * QEMU 7.2 answers the same but for its TCG port accesses wider than the device
+ * (handed to fw_cfg whole, which ignores them) and its byte read of the
+ * selector port, which returns the next data byte; here it reads 0.
  *
  * Threads: the vCPU thread accesses the ports; the mutex makes any thread safe.
  * The device calls nothing outside itself. */

@@ -237,4 +237,4 @@ static void ioapic_write(void *opaque, uint64_t offset, unsigned size, uint64_t 
 	pthread_mutex_unlock(&io->lock);
 }
 
-const struct io_device_ops ioapic_ops = { .read = ioapic_read, .write = ioapic_write };
+const struct io_device_ops ioapic_ops = { .read = ioapic_read, .write = ioapic_write, .sizes = IO_SIZES_UP_TO_4 };

@@ -14,10 +14,13 @@
  *   0x10+2n, 0x11+2n  redirection entry n, low and high dword
  *
  * Access sizes: the data sheet says every register is accessed with 32-bit loads
- * and stores. Only an aligned 32-bit access at 0x00, 0x10 or 0x40 has an effect.
- * Every other access anywhere in the window (a byte, word or qword, a dword at
- * another offset) reads 0 and its write is ignored; this includes a byte write to
- * IOREGSEL (which the 82093AA, behind the PIIX3, also accepted). Linux uses
+ * and stores, and says nothing of wider ones. The device implements 1, 2 and 4
+ * bytes (ioapic_ops.sizes); the bus splits a qword into two dwords, the two
+ * accesses the data sheet allows in its place (as it does for the local APIC,
+ * whose manual says so). Only an aligned 32-bit access at 0x00, 0x10 or 0x40 has
+ * an effect. Every other access anywhere in the window (a byte or word, a dword
+ * at another offset) reads 0 and its write is ignored; this includes a byte write
+ * to IOREGSEL (which the 82093AA, behind the PIIX3, also accepted). Linux uses
  * dword accesses only.
  *
  * Redirection entry fields (section 3.2.4): vector 7:0, delivery mode 10:8,

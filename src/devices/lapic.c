@@ -546,8 +546,6 @@ static uint64_t lapic_read(void *opaque, uint64_t offset, unsigned size)
 	uint32_t value = 0;
 	bool was;
 
-	if (size == 8)
-		size = 4;
 	if (offset >= LAPIC_MMIO_LEN || (size != 1 && size != 2 && size != 4))
 		return 0;
 	pthread_mutex_lock(&l->lock);
@@ -578,7 +576,7 @@ static void lapic_write(void *opaque, uint64_t offset, unsigned size, uint64_t v
 	timer_sync(l, now);
 	if (!is_register(slot))
 		report_error(l, ESR_ILLEGAL_REGISTER);
-	else if ((size == 4 || size == 8) && offset == slot)
+	else if (size == 4 && offset == slot)
 		broadcast = write_reg(l, slot, (uint32_t)value, now);
 	finish(l, was);
 	pthread_mutex_unlock(&l->lock);
@@ -586,7 +584,7 @@ static void lapic_write(void *opaque, uint64_t offset, unsigned size, uint64_t v
 		l->env.eoi_broadcast(l->env.opaque, (uint8_t)broadcast);
 }
 
-const struct io_device_ops lapic_ops = { .read = lapic_read, .write = lapic_write };
+const struct io_device_ops lapic_ops = { .read = lapic_read, .write = lapic_write, .sizes = IO_SIZES_UP_TO_4 };
 
 void lapic_init(struct lapic *l, uint8_t apic_id, const struct lapic_env *env)
 {

@@ -6,12 +6,17 @@
  * LAPIC_MMIO_LEN, lapic_ops, opaque the struct lapic. IA32_APIC_BASE (relocation,
  * global disable, x2APIC) belongs to the CPU model, not to this device.
  *
- * Accesses: registers are 32 bits at 16-byte aligned offsets. A write counts only
- * if it is 4 bytes wide at the register's offset; an 8-byte access is taken as a
- * 4-byte one (the upper half of a write is dropped, of a read is 0). A read of 1
- * or 2 bytes within a register's first 4 bytes returns those bytes (the SDM
- * leaves narrow accesses model specific); every other read returns 0 and every
- * other write is ignored. An access to an offset where no register is sets the
+ * Accesses: registers are 32 bits at 16-byte aligned offsets, and the device
+ * implements accesses of 1, 2 and 4 bytes (lapic_ops.sizes). The SDM (Vol. 3A,
+ * "Local APIC Register Address Map") has 32-bit registers accessed by 32-bit
+ * loads and stores, leaves narrower ones model specific, makes an access that
+ * touches bytes 4-15 of a register undefined, and has wider registers "accessed
+ * using multiple 32-bit loads or stores": so the bus splits an 8-byte access into
+ * two 4-byte ones (at a register's offset: the register, then its bytes 4-7,
+ * which read 0 and ignore writes). A write counts only if it is 4 bytes wide at
+ * the register's offset. A read of 1 or 2 bytes within a register's first 4
+ * bytes returns those bytes; every other read returns 0 and every other write is
+ * ignored. An access to an offset where no register is sets the
  * ESR's "illegal register address" error, as on Pentium 4 and later.
  *
  * Modelled: ID (read-only: the SDM makes writes model specific, and the firmware

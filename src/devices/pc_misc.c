@@ -123,8 +123,12 @@ static void cf9_write(void *opaque, uint64_t offset, unsigned size, uint64_t val
 		m->reset(m->opaque);
 }
 
-const struct io_device_ops pc_misc_post_ops = { .read = post_read, .write = post_write };
-const struct io_device_ops pc_misc_port92_ops = { .read = port92_read, .write = port92_write };
-const struct io_device_ops pc_misc_i8042_data_ops = { .read = i8042_read, .write = i8042_data_write };
-const struct io_device_ops pc_misc_i8042_cmd_ops = { .read = i8042_read, .write = i8042_cmd_write };
-const struct io_device_ops pc_misc_cf9_ops = { .read = cf9_read, .write = cf9_write };
+const struct io_device_ops pc_misc_post_ops = { .read = post_read, .write = post_write, .sizes = IO_SIZES_BYTE };
+const struct io_device_ops pc_misc_port92_ops = { .read = port92_read, .write = port92_write, .sizes = IO_SIZES_BYTE };
+const struct io_device_ops pc_misc_i8042_data_ops = { .read = i8042_read,
+						      .write = i8042_data_write,
+						      .sizes = IO_SIZES_BYTE };
+const struct io_device_ops pc_misc_i8042_cmd_ops = { .read = i8042_read,
+						     .write = i8042_cmd_write,
+						     .sizes = IO_SIZES_BYTE };
+const struct io_device_ops pc_misc_cf9_ops = { .read = cf9_read, .write = cf9_write, .sizes = IO_SIZES_BYTE };

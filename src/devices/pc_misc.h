@@ -18,7 +18,9 @@
  *          bridge taking 0xcf8-0xcff must pass byte accesses at 0xcf9 here.
  *
  * A reset request calls reset(opaque), once per request and without the lock
- * held; the VM owner decides what a reset does. Wide accesses act on the low byte.
+ * held; the VM owner decides what a reset does. Every port takes byte accesses
+ * only (.sizes): the bus splits a wider one, so `in ax, 0x92` reads 0x92 and
+ * then whatever port 0x93 answers (0xff when unclaimed), as on an ISA bus.
  *
  * Threads: any vCPU may access the ports; the state is under the lock. */
 #ifndef RV_PC_MISC_H

@@ -358,7 +358,7 @@ static void pic_write(void *opaque, uint64_t offset, unsigned size, uint64_t val
 	pthread_mutex_unlock(&c->pic->lock);
 }
 
-const struct io_device_ops pic8259_ops = { .read = pic_read, .write = pic_write };
+const struct io_device_ops pic8259_ops = { .read = pic_read, .write = pic_write, .sizes = IO_SIZES_ALL };
 
 /* PIIX: IRQ 0, 1, 2 (master bits 0-2) and 8, 13 (slave bits 0, 5) are always edge. */
 static const uint8_t elcr_writable[2] = { 0xf8, 0xde };
@@ -393,4 +393,4 @@ static void elcr_write(void *opaque, uint64_t offset, unsigned size, uint64_t va
 	pthread_mutex_unlock(&p->lock);
 }
 
-const struct io_device_ops pic8259_elcr_ops = { .read = elcr_read, .write = elcr_write };
+const struct io_device_ops pic8259_elcr_ops = { .read = elcr_read, .write = elcr_write, .sizes = IO_SIZES_ALL };

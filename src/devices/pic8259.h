@@ -10,8 +10,8 @@
  *   port 0x20, length 2, pic8259_ops,      opaque pic8259_master(p)
  *   port 0xa0, length 2, pic8259_ops,      opaque pic8259_slave(p)
  *   port 0x4d0, length 2, pic8259_elcr_ops, opaque p (0x4d0 master, 0x4d1 slave)
- * Every access size is split into byte accesses on consecutive ports; bytes that
- * fall past a chip's range read 0xff and are not written.
+ * Every access size is taken as byte accesses on consecutive ports; the bus
+ * hands bytes past a chip's range to whatever owns them (vm/bus.h).
  *
  * Modelled: ICW1-ICW4 (edge/level, single/cascade, ICW4 optional, auto-EOI),
  * OCW1 (IMR), OCW2 (every EOI, rotate and set-priority form), OCW3 (IRR/ISR

@@ -420,7 +420,7 @@ static void pit_write(void *opaque, uint64_t offset, unsigned size, uint64_t val
 	pthread_mutex_unlock(&p->lock);
 }
 
-const struct io_device_ops pit8254_ops = { .read = pit_read, .write = pit_write };
+const struct io_device_ops pit8254_ops = { .read = pit_read, .write = pit_write, .sizes = IO_SIZES_ALL };
 
 static uint8_t port61_value(struct pit8254 *p, uint64_t now)
 {
@@ -462,7 +462,7 @@ static void port61_write(void *opaque, uint64_t offset, unsigned size, uint64_t 
 	pthread_mutex_unlock(&p->lock);
 }
 
-const struct io_device_ops pit8254_port61_ops = { .read = port61_read, .write = port61_write };
+const struct io_device_ops pit8254_port61_ops = { .read = port61_read, .write = port61_write, .sizes = IO_SIZES_BYTE };
 
 void pit8254_init(struct pit8254 *p, struct irq_line irq0, uint64_t (*now_ns)(void *opaque), void *clock_opaque)
 {

@@ -378,7 +378,7 @@ static void rtc_write(void *opaque, uint64_t offset, unsigned size, uint64_t val
 	pthread_mutex_unlock(&rtc->lock);
 }
 
-const struct io_device_ops rtc_cmos_ops = { .read = rtc_read, .write = rtc_write };
+const struct io_device_ops rtc_cmos_ops = { .read = rtc_read, .write = rtc_write, .sizes = IO_SIZES_ALL };
 
 void rtc_cmos_init(struct rtc_cmos *rtc, struct irq_line irq, struct rtc_clock clock)
 {

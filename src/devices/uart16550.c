@@ -235,7 +235,7 @@ static void uart_write(void *opaque, uint64_t offset, unsigned size, uint64_t va
 	pthread_mutex_unlock(&u->lock);
 }
 
-const struct io_device_ops uart16550_ops = { .read = uart_read, .write = uart_write };
+const struct io_device_ops uart16550_ops = { .read = uart_read, .write = uart_write, .sizes = IO_SIZES_ALL };
 
 size_t uart16550_receive(struct uart16550 *u, const uint8_t *buf, size_t len)
 {

@@ -29,7 +29,7 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len, const char 
 {
 	size_t pos = 0;
 
-	if (len == 0 || base + (len - 1) < base)
+	if (len == 0 || base + (len - 1) < base || !(ops->sizes & 1) || (ops->sizes & ~IO_SIZES_ALL))
 		return -1;
 	for (size_t i = 0; i < bus->count; i++) {
 		if (ranges_overlap(base, len, bus->ranges[i].base, bus->ranges[i].len))
@@ -92,23 +92,99 @@ static void note_unclaimed(struct io_bus *bus, const char *what, uint64_t addr, 
 	pthread_mutex_unlock(&bus->log_lock);
 }
 
+/* The first range above addr, or NULL: where a run of unclaimed bytes ends. */
+static const struct io_range *next_range(const struct io_bus *bus, uint64_t addr)
+{
+	size_t lo = 0, hi = bus->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (bus->ranges[mid].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < bus->count ? &bus->ranges[lo] : NULL;
+}
+
+/* How many of the want bytes at addr the piece answered by r takes (see bus.h). */
+static unsigned piece_size(const struct io_range *r, uint64_t addr, unsigned want)
+{
+	uint64_t room = r->len - (addr - r->base);
+
+	for (unsigned s = 8; s > 1; s >>= 1)
+		if (s <= want && s <= room && (r->ops.sizes & s))
+			return s;
+	return 1;
+}
+
+/* How many of the want bytes at addr (owned by no device) no device owns. */
+static unsigned unclaimed_run(const struct io_bus *bus, uint64_t addr, unsigned want)
+{
+	const struct io_range *next = next_range(bus, addr);
+
+	return next && next->base - addr < want ? (unsigned)(next->base - addr) : want;
+}
+
+/* Does the device owning addr (r) take the access as it is? size is 1 to 8. */
+static bool whole(const struct io_range *r, uint64_t addr, unsigned size)
+{
+	bool power_of_two = (size & (size - 1)) == 0;
+
+	return r && power_of_two && (r->ops.sizes & size) && size <= r->len - (addr - r->base);
+}
+
 uint64_t io_bus_read(struct io_bus *bus, uint64_t addr, unsigned size)
 {
 	const struct io_range *r = io_bus_find(bus, addr);
+	uint64_t value = 0;
 
-	if (r && r->ops.read)
-		return r->ops.read(r->opaque, addr - r->base, size) & io_all_ones(size);
-	if (!r)
-		note_unclaimed(bus, "read", addr, size);
-	return io_all_ones(size);
+	if (size > 8)
+		size = 8; /* no caller asks for more: the value has 8 bytes */
+	if (whole(r, addr, size))
+		return r->ops.read ? r->ops.read(r->opaque, addr - r->base, size) & io_all_ones(size)
+				   : io_all_ones(size);
+	for (unsigned pos = 0, n; pos < size; pos += n) {
+		uint64_t a = addr + pos, piece;
+
+		r = io_bus_find(bus, a);
+		if (r) {
+			n = piece_size(r, a, size - pos);
+			piece = r->ops.read ? r->ops.read(r->opaque, a - r->base, n) : ~0ull;
+		} else {
+			n = unclaimed_run(bus, a, size - pos);
+			note_unclaimed(bus, "read", a, n);
+			piece = ~0ull;
+		}
+		value |= (piece & io_all_ones(n)) << (8 * pos);
+	}
+	return value;
 }
 
 void io_bus_write(struct io_bus *bus, uint64_t addr, unsigned size, uint64_t value)
 {
 	const struct io_range *r = io_bus_find(bus, addr);
 
-	if (r && r->ops.write)
-		r->ops.write(r->opaque, addr - r->base, size, value & io_all_ones(size));
-	else if (!r)
-		note_unclaimed(bus, "write", addr, size);
+	if (size > 8)
+		size = 8;
+	value &= io_all_ones(size);
+	if (whole(r, addr, size)) {
+		if (r->ops.write)
+			r->ops.write(r->opaque, addr - r->base, size, value);
+		return;
+	}
+	for (unsigned pos = 0, n; pos < size; pos += n) {
+		uint64_t a = addr + pos;
+
+		r = io_bus_find(bus, a);
+		if (r) {
+			n = piece_size(r, a, size - pos);
+			if (r->ops.write)
+				r->ops.write(r->opaque, a - r->base, n, (value >> (8 * pos)) & io_all_ones(n));
+		} else {
+			n = unclaimed_run(bus, a, size - pos);
+			note_unclaimed(bus, "write", a, n);
+		}
+	}
 }

@@ -35,4 +35,4 @@ uint64_t hypercall_handle(struct vm *vm, uint64_t nr, const uint64_t args[4])
 }
 
 /* No handlers: the bus answers reads with all ones and drops writes. */
-const struct io_device_ops hypercall_port_ops = { .read = NULL, .write = NULL };
+const struct io_device_ops hypercall_port_ops = { .read = NULL, .write = NULL, .sizes = IO_SIZES_BYTE };

@@ -39,7 +39,7 @@ static void fake_write(void *opaque, uint64_t offset, unsigned size, uint64_t va
 	d->last_value = value;
 }
 
-static const struct io_device_ops fake_ops = { .read = fake_read, .write = fake_write };
+static const struct io_device_ops fake_ops = { .read = fake_read, .write = fake_write, .sizes = IO_SIZES_ALL };
 
 static int bus_setup(void **state)
 {
@@ -317,7 +317,7 @@ static void test_bus_logs_at_most_BUS_LOGGED_MAX_addresses(void **state)
 
 static void test_bus_claimed_range_without_handlers_answers_all_ones_silently(void **state)
 {
-	static const struct io_device_ops no_ops = { 0 };
+	static const struct io_device_ops no_ops = { .sizes = IO_SIZES_BYTE };
 	struct io_bus *bus = *state;
 	struct stderr_capture cap;
 	uint64_t value;
@@ -335,6 +335,151 @@ static void test_bus_claimed_range_without_handlers_answers_all_ones_silently(vo
 	assert_non_null(log);
 	assert_string_equal(log, "");
 	free(log);
+}
+
+/* A device that answers a fixed byte and records what it is given, one per range. */
+struct byte_device {
+	uint8_t value;
+	unsigned reads, writes, last_size;
+	uint64_t last_offset, written;
+};
+
+static uint64_t byte_read(void *opaque, uint64_t offset, unsigned size)
+{
+	struct byte_device *d = opaque;
+
+	d->reads++;
+	d->last_offset = offset;
+	d->last_size = size;
+	return 0x0101010101010101ull * d->value;
+}
+
+static void byte_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct byte_device *d = opaque;
+
+	d->writes++;
+	d->last_offset = offset;
+	d->last_size = size;
+	d->written = value;
+}
+
+static const struct io_device_ops byte_ops = { .read = byte_read, .write = byte_write, .sizes = IO_SIZES_BYTE };
+static const struct io_device_ops word_ops = { .read = byte_read, .write = byte_write, .sizes = 1u | 2u };
+
+static void test_bus_register_refuses_ops_without_byte_access_or_with_odd_sizes(void **state)
+{
+	static const struct io_device_ops no_sizes = { .read = byte_read };
+	static const struct io_device_ops dword_only = { .read = byte_read, .sizes = 4u };
+	static const struct io_device_ops sixteen = { .read = byte_read, .sizes = 1u | 16u };
+	struct io_bus *bus = *state;
+
+	assert_int_equal(io_bus_register(bus, 0x100, 4, "none", &no_sizes, NULL), -1);
+	assert_int_equal(io_bus_register(bus, 0x100, 4, "dword", &dword_only, NULL), -1);
+	assert_int_equal(io_bus_register(bus, 0x100, 4, "sixteen", &sixteen, NULL), -1);
+	assert_int_equal(bus->count, 0);
+}
+
+static void test_bus_wide_read_of_a_one_port_device_reads_0xff_above_it(void **state)
+{
+	struct io_bus *bus = *state;
+	struct byte_device d = { .value = 0x02 };
+	struct stderr_capture cap;
+	uint64_t w, q;
+
+	assert_int_equal(io_bus_register(bus, 0x92, 1, "port92", &byte_ops, &d), 0);
+	assert_int_equal(stderr_capture_begin(&cap), 0);
+	w = io_bus_read(bus, 0x92, 2);
+	q = io_bus_read(bus, 0x92, 4);
+	free(stderr_capture_end(&cap));
+
+	assert_int_equal(w, 0xff02);
+	assert_int_equal(q, 0xffffff02u);
+	/* The device saw byte accesses only, at its own port. */
+	assert_int_equal(d.reads, 2);
+	assert_int_equal(d.last_size, 1);
+	assert_int_equal(d.last_offset, 0);
+	/* 0x93-0x95 are unclaimed: one count per access. */
+	assert_int_equal(bus->unclaimed, 2);
+}
+
+static void test_bus_wide_access_reaches_each_port_s_own_device(void **state)
+{
+	struct io_bus *bus = *state;
+	struct byte_device a = { .value = 0x11 }, b = { .value = 0x22 };
+
+	assert_int_equal(io_bus_register(bus, 0x60, 1, "a", &byte_ops, &a), 0);
+	assert_int_equal(io_bus_register(bus, 0x61, 1, "b", &byte_ops, &b), 0);
+	assert_int_equal(io_bus_read(bus, 0x60, 2), 0x2211);
+	io_bus_write(bus, 0x60, 2, 0xbbaa);
+	assert_int_equal(a.written, 0xaa);
+	assert_int_equal(b.written, 0xbb);
+	assert_int_equal(a.last_size, 1);
+	assert_int_equal(b.last_size, 1);
+	assert_int_equal(bus->unclaimed, 0);
+}
+
+static void test_bus_access_is_cut_at_the_end_of_a_range_and_to_the_sizes_a_device_takes(void **state)
+{
+	struct io_bus *bus = *state;
+	struct byte_device d = { .value = 0x5a };
+	struct stderr_capture cap;
+	uint64_t v;
+
+	/* Two ports taking bytes and words, then nothing. */
+	assert_int_equal(io_bus_register(bus, 0x510, 2, "sel-data", &word_ops, &d), 0);
+	assert_int_equal(stderr_capture_begin(&cap), 0);
+	v = io_bus_read(bus, 0x510, 4);
+	assert_int_equal(d.last_size, 2);
+	assert_int_equal(v, 0xffff5a5au);
+	v = io_bus_read(bus, 0x511, 2);
+	assert_int_equal(d.last_size, 1);
+	assert_int_equal(d.last_offset, 1);
+	assert_int_equal(v, 0xff5a);
+	io_bus_write(bus, 0x510, 8, 0x8877665544332211ull);
+	free(stderr_capture_end(&cap));
+	assert_int_equal(d.writes, 1);
+	assert_int_equal(d.last_size, 2);
+	assert_int_equal(d.written, 0x2211);
+}
+
+static void test_bus_unclaimed_bytes_below_a_device_read_0xff(void **state)
+{
+	struct io_bus *bus = *state;
+	struct byte_device d = { .value = 0x33 };
+	struct stderr_capture cap;
+	uint64_t v;
+	char *log;
+
+	assert_int_equal(io_bus_register(bus, 0x100, 1, "dev", &byte_ops, &d), 0);
+	assert_int_equal(stderr_capture_begin(&cap), 0);
+	v = io_bus_read(bus, 0xfe, 4);
+	log = stderr_capture_end(&cap);
+
+	assert_int_equal(v, 0xff33ffffu);
+	assert_int_equal(d.reads, 1);
+	assert_non_null(log);
+	/* Two unclaimed runs, each logged at its first address. */
+	assert_int_equal(count_lines_containing(log, "0xfe"), 1);
+	assert_int_equal(count_lines_containing(log, "0x101"), 1);
+	free(log);
+}
+
+static void test_bus_device_taking_the_width_gets_the_access_whole(void **state)
+{
+	struct io_bus *bus = *state;
+	struct fake_device dev = { .read_value = 0x12345678 };
+
+	assert_int_equal(io_bus_register(bus, 0xfec00000, 0x1000, "dev", &fake_ops, &dev), 0);
+	assert_int_equal(io_bus_read(bus, 0xfec00010, 4), 0x12345678);
+	assert_int_equal(dev.reads, 1);
+	assert_int_equal(dev.last_size, 4);
+	/* The last 4 bytes of the range: whole; 2 bytes before its end: cut. */
+	io_bus_read(bus, 0xfec00ffc, 4);
+	assert_int_equal(dev.last_size, 4);
+	io_bus_read(bus, 0xfec00ffe, 4);
+	assert_int_equal(dev.last_offset, 0xffe);
+	assert_int_equal(dev.last_size, 2);
 }
 
 #define BUS_TEST(f) cmocka_unit_test_setup_teardown(f, bus_setup, bus_teardown)
@@ -360,6 +505,12 @@ int main(void)
 		BUS_TEST(test_bus_unclaimed_address_is_logged_once),
 		BUS_TEST(test_bus_logs_at_most_BUS_LOGGED_MAX_addresses),
 		BUS_TEST(test_bus_claimed_range_without_handlers_answers_all_ones_silently),
+		BUS_TEST(test_bus_register_refuses_ops_without_byte_access_or_with_odd_sizes),
+		BUS_TEST(test_bus_wide_read_of_a_one_port_device_reads_0xff_above_it),
+		BUS_TEST(test_bus_wide_access_reaches_each_port_s_own_device),
+		BUS_TEST(test_bus_access_is_cut_at_the_end_of_a_range_and_to_the_sizes_a_device_takes),
+		BUS_TEST(test_bus_unclaimed_bytes_below_a_device_read_0xff),
+		BUS_TEST(test_bus_device_taking_the_width_gets_the_access_whole),
 	};
 
 	return cmocka_run_group_tests_name("bus", tests, NULL, NULL);
