@@ -4,14 +4,27 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "log.h"
+
+/* Set once stdout's reader has gone (EPIPE): there is no one to write to. */
+static int output_gone;
+
 static void stdout_write(void *opaque, const uint8_t *buf, size_t len)
 {
 	(void)opaque;
+	if (__atomic_load_n(&output_gone, __ATOMIC_RELAXED))
+		return;
 	while (len) {
 		ssize_t n = write(STDOUT_FILENO, buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EPIPE) {
+			if (!__atomic_exchange_n(&output_gone, 1, __ATOMIC_RELAXED))
+				log_warn("console output: stdout has no reader any more; the guest runs on, its output "
+					 "is dropped");
+			return;
+		}
 		if (n <= 0)
 			return; /* stdout closed or full: the guest's output is dropped, as on a cut line */
 		buf += n;

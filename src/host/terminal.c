@@ -1,5 +1,7 @@
 #include "host/terminal.h"
 
+#include "host/fatal_signals.h"
+
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,26 +21,6 @@ void terminal_restore(void)
 	}
 }
 
-static void restore_and_reraise(int sig)
-{
-	terminal_restore();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void install_fatal_handlers(void)
-{
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = restore_and_reraise;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	for (unsigned i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		sigaction(fatal[i], &sa, NULL);
-}
-
 bool terminal_enter_raw(int fd)
 {
 	static bool handlers_installed;
@@ -55,7 +37,7 @@ bool terminal_enter_raw(int fd)
 	raw.c_cc[VTIME] = 0;
 	if (!handlers_installed) {
 		atexit(terminal_restore);
-		install_fatal_handlers();
+		fatal_signals_install(terminal_restore);
 		handlers_installed = true;
 	}
 	saved_fd = fd;

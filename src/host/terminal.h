@@ -1,6 +1,9 @@
 /* The host terminal: raw input while a guest owns the console, and the promise
  * that the user gets the original settings back on every way out — normal exit,
- * exit(), a fatal signal. (SIGKILL alone cannot be caught.) */
+ * exit(), every signal that ends the process (host/fatal_signals.h: restored,
+ * then the signal ends the process as it would have). SIGKILL alone cannot be
+ * caught; SIGPIPE is ignored while the VM runs, so a console whose reader went
+ * away is no way out (host/stdio_console.h). */
 #ifndef RV_TERMINAL_H
 #define RV_TERMINAL_H
 

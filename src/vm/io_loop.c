@@ -97,6 +97,9 @@ int vm_run(struct vm *vm)
 		log_warn("signalfd: %s; signals will end ringvisor abruptly", strerror(errno));
 		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	}
+	/* A console whose reader has gone is not a reason to end the VM
+	 * (host/stdio_console.h): the write gets EPIPE instead. */
+	signal(SIGPIPE, SIG_IGN);
 	in.filter.escapes = terminal_enter_raw(STDIN_FILENO);
 	vm->start_ns = monotonic_ns();
 	if (platform_start(vm))

@@ -6,9 +6,12 @@ overrides it). Prints one PASS/FAIL line per check and engine, one SKIP line per
 check on an engine this host cannot run, then "N passed, N failed, N skipped".
 
 Usage: console_pty.py RINGVISOR ECHO_GUEST"""
+import fcntl
 import os
 import pty
 import select
+import signal
+import subprocess
 import sys
 import termios
 import time
@@ -20,7 +23,10 @@ RV, GUEST = sys.argv[1], sys.argv[2]
 results = []
 skipped = 0
 CHECKS = ["typed keys reach the guest", "Ctrl-A x exits 0", "terminal restored after Ctrl-A x",
-          "Ctrl-A Ctrl-A sends one Ctrl-A", "Ctrl-C goes to the guest"]
+          "Ctrl-A Ctrl-A sends one Ctrl-A", "Ctrl-C goes to the guest",
+          "guest runs on when stdout's reader goes away", "terminal restored when stdout's reader goes away",
+          "SIGALRM ends ringvisor as it would", "terminal restored after SIGALRM",
+          "terminal restored after SIGSEGV"]
 
 
 def check(engine, name, ok, detail=""):
@@ -69,6 +75,64 @@ def session(engine, keys_then_quit):
     return out, status, before, after
 
 
+def stty_g(fd):
+    return subprocess.run(["stty", "-g"], stdin=fd, capture_output=True, text=True).stdout.strip()
+
+
+def wait_status(pid, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(st)
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    return None
+
+
+def pipe_session(engine):
+    """Issue 11, class 5: stdin is the terminal, stdout a pipe whose reader goes
+    away; the guest then writes. Returns (status, stty -g before, after)."""
+    master, slave = pty.openpty()
+    before = stty_g(slave)
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+        os.dup2(slave, 0)
+        os.dup2(wr, 1)
+        os.dup2(slave, 2)
+        # As a shell starts it: Python ignores SIGPIPE, and exec keeps that.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.execv(RV, [RV, "run", "--engine", engine, GUEST])
+    os.close(wr)
+    out = read_until(rd, b"echo ready")
+    os.close(rd)
+    # Echoed keys, then "bye": every byte now goes to a pipe without a reader.
+    time.sleep(0.2)
+    os.write(master, b"abc.")
+    status = wait_status(pid, 20)
+    after = stty_g(slave)
+    os.close(master)
+    os.close(slave)
+    return status, before, after, out
+
+
+def signal_session(engine, sig):
+    """Sends sig to ringvisor on a terminal; returns (status, stty -g before, after)."""
+    pid, master, slave, _ = spawn_on_pty([RV, "run", "--engine", engine, GUEST])
+    before = stty_g(slave)
+    read_until(master, b"echo ready")
+    os.kill(pid, sig)
+    status = wait_status(pid, 20)
+    after = stty_g(slave)
+    os.close(master)
+    os.close(slave)
+    return status, before, after
+
+
 def console_checks(engine):
     # Typing reaches the guest; Ctrl-A x quits with status 0 and restores the terminal.
     out, status, before, after = session(engine, [(b"hi", b"HI"), (b"\x01x", None)])
@@ -80,6 +144,19 @@ def console_checks(engine):
     out, status, _, _ = session(engine, [(b"\x01\x01", b"\x01"), (b"\x03z", b"Z"), (b".", b"bye")])
     check(engine, "Ctrl-A Ctrl-A sends one Ctrl-A", b"\x01" in out.split(b"echo ready", 1)[-1], repr(out[-200:]))
     check(engine, "Ctrl-C goes to the guest", b"\x03" in out and status == 0, f"status {status} out {out[-200:]!r}")
+
+    status, before, after, out = pipe_session(engine)
+    check(engine, "guest runs on when stdout's reader goes away", status == 0,
+          f"status {status} (-13: killed by SIGPIPE); saw {out[-80:]!r}")
+    check(engine, "terminal restored when stdout's reader goes away", before == after, f"{before} != {after}")
+
+    status, before, after = signal_session(engine, signal.SIGALRM)
+    check(engine, "SIGALRM ends ringvisor as it would", status == -signal.SIGALRM, f"status {status}")
+    check(engine, "terminal restored after SIGALRM", before == after, f"{before} != {after}")
+    # Under ASan its own handler reports and exits; either way the terminal is back.
+    status, before, after = signal_session(engine, signal.SIGSEGV)
+    check(engine, "terminal restored after SIGSEGV", status is not None and before == after,
+          f"status {status}: {before} != {after}")
 
 
 for engine in engine_list():
