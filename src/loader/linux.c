@@ -5,7 +5,7 @@
  * address + 0x200) in long mode with RSI pointing at the zero page. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "loader/boot_place.h"
 #include "loader/boot_setup.h"
@@ -149,24 +149,28 @@ static int load_initrd(const struct load_request *req, struct guest_memory *mem,
 {
 	uint64_t max = rd32(zp + HDR_INITRD_ADDR_MAX), low_end = guest_memory_low_end(mem), top, first, room, at;
 	struct file_image initrd;
-	struct stat st;
-	int rc = -1;
+	uint64_t size;
+	int rc = -1, fd;
 
 	top = (max && max + 1 < low_end) ? max + 1 : low_end;
 	/* A page-aligned start at or above kernel_end fits iff size <= top - first. */
 	first = (kernel_end + 0xfff) & ~0xfffull;
 	room = top > first ? top - first : 0;
 	/* The size is known before the file is read: a huge initrd is refused
-	 * without reading it; file_image_read still bounds a file that grows. */
-	if (stat(req->initrd_path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > room) {
+	 * without reading it, and only the size fstat gave is ever read. */
+	fd = file_open_regular("--initrd ", req->initrd_path, &size, why, why_len);
+	if (fd < 0)
+		return -1;
+	if (size > room) {
 		snprintf(why, why_len,
 			 "--initrd %s: %llu bytes do not fit in guest RAM: %llu bytes are free between the kernel's "
 			 "end 0x%llx and 0x%llx (see --mem)",
-			 req->initrd_path, (unsigned long long)st.st_size, (unsigned long long)room,
+			 req->initrd_path, (unsigned long long)size, (unsigned long long)room,
 			 (unsigned long long)first, (unsigned long long)top);
+		close(fd);
 		return -1;
 	}
-	if (initrd_image_read(&initrd, req->initrd_path, room, why, why_len))
+	if (file_image_read_fd(&initrd, fd, "--initrd ", req->initrd_path, size, why, why_len))
 		return -1;
 	at = (top - initrd.size) & ~0xfffull;
 	if (guest_memory_write(mem, at, initrd.data, initrd.size)) {

@@ -1,12 +1,10 @@
 #include "loader/loader.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "vm/memory.h"
 
 extern const struct loader linux_loader;
 extern const struct loader multiboot_loader;
@@ -39,69 +37,6 @@ int kernel_format_parse(const char *name, enum kernel_format *out)
 	return -1;
 }
 
-int file_image_read(struct file_image *f, const char *path, size_t limit, char *why, size_t why_len)
-{
-	struct stat st;
-	size_t done = 0;
-	int fd;
-
-	memset(f, 0, sizeof(*f));
-	f->path = path;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, why_len, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, why_len, "%s: not a regular file", path);
-		goto fail;
-	}
-	if ((uint64_t)st.st_size > limit) {
-		snprintf(why, why_len, "%s: too large (%lld bytes; at most %zu)", path, (long long)st.st_size, limit);
-		goto fail;
-	}
-	f->size = (size_t)st.st_size;
-	f->data = malloc(f->size ? f->size : 1);
-	if (!f->data) {
-		snprintf(why, why_len, "%s: out of memory", path);
-		goto fail;
-	}
-	while (done < f->size) {
-		ssize_t n = read(fd, f->data + done, f->size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(why, why_len, "%s: read failed: %s", path, n ? strerror(errno) : "file shrank");
-			goto fail;
-		}
-		done += (size_t)n;
-	}
-	close(fd);
-	return 0;
-fail:
-	close(fd);
-	file_image_free(f);
-	return -1;
-}
-
-void file_image_free(struct file_image *f)
-{
-	free(f->data);
-	f->data = NULL;
-	f->size = 0;
-}
-
-int initrd_image_read(struct file_image *f, const char *path, size_t limit, char *why, size_t why_len)
-{
-	char reason[384];
-
-	if (!file_image_read(f, path, limit, reason, sizeof(reason)))
-		return 0;
-	snprintf(why, why_len, "--initrd %s", reason);
-	return -1;
-}
-
 static const struct loader *choose(const struct file_image *kernel, enum kernel_format format)
 {
 	for (const struct loader *const *l = loaders; *l; l++) {
@@ -111,31 +46,45 @@ static const struct loader *choose(const struct file_image *kernel, enum kernel_
 	return NULL;
 }
 
-int loader_load(const struct load_request *req, struct guest_memory *mem, struct vcpu_state *state, char *why,
-		size_t why_len)
+int loader_load_image(const struct file_image *kernel, const struct load_request *req, struct guest_memory *mem,
+		      struct vcpu_state *state, char *why, size_t why_len)
 {
-	struct file_image kernel;
-	const struct loader *l;
-	int rc;
+	const struct loader *l = choose(kernel, req->format);
 
-	/* No kernel can be larger than the largest guest RAM. */
-	if (file_image_read(&kernel, req->kernel_path, (size_t)1 << 40, why, why_len))
-		return -1;
-	l = choose(&kernel, req->format);
 	if (!l) {
 		snprintf(why, why_len,
 			 "%s: not a kernel ringvisor can load (Linux bzImage, ELF, Multiboot; --format flat for a raw "
 			 "binary)",
-			 req->kernel_path);
-		file_image_free(&kernel);
+			 kernel->path);
 		return -1;
 	}
 	if (req->load_addr_set && l->format != FORMAT_FLAT) {
 		snprintf(why, why_len, "--load-addr applies only to --format flat");
-		file_image_free(&kernel);
 		return -1;
 	}
-	rc = l->load(&kernel, req, mem, state, why, why_len);
+	return l->load(kernel, req, mem, state, why, why_len);
+}
+
+int loader_load(const struct load_request *req, struct guest_memory *mem, struct vcpu_state *state, char *why,
+		size_t why_len)
+{
+	struct file_image kernel;
+	uint64_t size;
+	int fd = file_open_regular("", req->kernel_path, &size, why, why_len), rc;
+
+	if (fd < 0)
+		return -1;
+	/* Every format loads the kernel into guest RAM; a file larger than all
+	 * of it (a huge or sparse file) is refused before it is read. */
+	if (size > mem->size) {
+		snprintf(why, why_len, "%s: %llu bytes, more than the guest's RAM (%llu bytes; see --mem)",
+			 req->kernel_path, (unsigned long long)size, (unsigned long long)mem->size);
+		close(fd);
+		return -1;
+	}
+	if (file_image_read_fd(&kernel, fd, "", req->kernel_path, size, why, why_len))
+		return -1;
+	rc = loader_load_image(&kernel, req, mem, state, why, why_len);
 	file_image_free(&kernel);
 	return rc;
 }

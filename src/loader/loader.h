@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "engine/vcpu_state.h"
+#include "loader/file_image.h"
 
 struct guest_memory;
 
@@ -26,13 +27,6 @@ struct load_request {
 	bool load_addr_set;
 };
 
-/* A whole file read into host memory. */
-struct file_image {
-	const char *path;
-	uint8_t *data;
-	size_t size;
-};
-
 struct loader {
 	const char *name;
 	enum kernel_format format;
@@ -42,19 +36,19 @@ struct loader {
 		    struct vcpu_state *state, char *why, size_t why_len);
 };
 
-/* Returns 0, or -1 with a one-line reason in why. */
+/* Reads the kernel file (refused before it is read if it is not a regular file
+ * or larger than guest RAM: no format loads more than that) and loads it.
+ * Returns 0, or -1 with a one-line reason in why. */
 int loader_load(const struct load_request *req, struct guest_memory *mem, struct vcpu_state *state, char *why,
 		size_t why_len);
+
+/* loader_load for a kernel image already in host memory (kernel->path names it
+ * in messages); req->kernel_path is not used. */
+int loader_load_image(const struct file_image *kernel, const struct load_request *req, struct guest_memory *mem,
+		      struct vcpu_state *state, char *why, size_t why_len);
 
 const char *kernel_format_name(enum kernel_format format);
 /* 0 and *out set, or -1 if the name is unknown. */
 int kernel_format_parse(const char *name, enum kernel_format *out);
-
-/* Reads a regular file whole; limit bounds its size. -1 with a reason on failure. */
-int file_image_read(struct file_image *f, const char *path, size_t limit, char *why, size_t why_len);
-void file_image_free(struct file_image *f);
-/* file_image_read for the --initrd file: a failure's reason starts "--initrd ",
- * so the one line says which of the two files it is about. */
-int initrd_image_read(struct file_image *f, const char *path, size_t limit, char *why, size_t why_len);
 
 #endif

@@ -3,7 +3,7 @@
  * structure with memory map, command line and modules. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "loader/boot_place.h"
 #include "loader/boot_setup.h"
@@ -151,6 +151,9 @@ static unsigned build_mmap(const struct guest_memory *mem, struct mb_mmap_entry 
 	return n;
 }
 
+#define MODULE_DOES_NOT_FIT                                                                                            \
+	"%s: the module (%llu bytes) does not fit in guest RAM below 4 GiB outside the kernel (see --mem)"
+
 /* Module 0 (--initrd) goes at the first page boundary after the kernel, as QEMU
  * places it; if RAM there is not free (a kernel linked low, below the EBDA), at
  * the lowest free page-aligned RAM. Its string is written later, into the
@@ -159,27 +162,24 @@ static int load_module(const struct load_request *req, struct guest_memory *mem,
 		       struct boot_used *used, struct mb_module *mod, char *why, size_t why_len)
 {
 	struct file_image initrd;
-	struct stat st;
 	/* A module lies in RAM below 4 GiB: a file larger than that RAM fits nowhere,
 	 * and is refused before it is read into host memory. */
 	uint64_t room = guest_memory_low_end(mem) < (1ull << 32) ? guest_memory_low_end(mem) : (1ull << 32);
-	uint64_t start;
-	int rc;
+	uint64_t start, size;
+	int rc, fd = file_open_regular("--initrd ", req->initrd_path, &size, why, why_len);
 
-	if (stat(req->initrd_path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > room) {
-		snprintf(why, why_len,
-			 "%s: the module (%llu bytes) does not fit in guest RAM below 4 GiB outside the kernel (see --mem)",
-			 req->initrd_path, (unsigned long long)st.st_size);
+	if (fd < 0)
+		return -1;
+	if (size > room) {
+		snprintf(why, why_len, MODULE_DOES_NOT_FIT, req->initrd_path, (unsigned long long)size);
+		close(fd);
 		return -1;
 	}
-	if (initrd_image_read(&initrd, req->initrd_path, (size_t)room, why, why_len))
+	if (file_image_read_fd(&initrd, fd, "--initrd ", req->initrd_path, size, why, why_len))
 		return -1;
 	rc = -1;
 	if (boot_alloc(mem, used, (kernel_end + 4095) & ~4095ull, initrd.size ? initrd.size : 1, &start)) {
-		snprintf(
-		    why, why_len,
-		    "%s: the module (%zu bytes) does not fit in guest RAM below 4 GiB outside the kernel (see --mem)",
-		    req->initrd_path, initrd.size);
+		snprintf(why, why_len, MODULE_DOES_NOT_FIT, req->initrd_path, (unsigned long long)initrd.size);
 		goto out;
 	}
 	if (load_piece(mem, start, initrd.data, initrd.size, 0, "Multiboot module (--initrd)", why, why_len))

@@ -91,7 +91,7 @@ if [ -z "$engine_line" ]; then
 else
 	E=(run --engine "$engine_line")
 	expect_config_error "missing kernel" "$tmp/nope.elf: No such file or directory" "${E[@]}" "$tmp/nope.elf"
-	expect_config_error "kernel is a directory" "not a regular file" "${E[@]}" "$tmp"
+	expect_config_error "kernel is a directory" "$tmp: a directory, not a regular file" "${E[@]}" "$tmp"
 	head -c 40 "$G/hello.elf" >"$tmp/trunc.elf"
 	expect_config_error "truncated ELF header" "truncated ELF header" "${E[@]}" "$tmp/trunc.elf"
 	head -c 100 "$G/hello.elf" >"$tmp/trunc2.elf"
@@ -112,6 +112,22 @@ else
 	head -c $((3 << 20)) /dev/zero >"$tmp/big.img"
 	expect_config_error "initrd larger than RAM" "does not fit in guest RAM" "${E[@]}" --mem 2M \
 		--initrd "$tmp/big.img" "$G/multiboot.elf"
+	# Huge and special files are refused by fstat before anything is read,
+	# at once: under a timeout, so that a hang fails (status 124) instead of
+	# stalling the suite. A 6 GiB sparse file costs no disk.
+	RUN=(timeout 10 "$RV")
+	truncate -s 6G "$tmp/huge6g"
+	expect_config_error "6 GiB sparse kernel" \
+		"$tmp/huge6g: 6442450944 bytes, more than the guest's RAM \(268435456 bytes; see --mem\)" \
+		"${E[@]}" "$tmp/huge6g"
+	expect_config_error "6 GiB sparse Multiboot module" "$tmp/huge6g: the module \(6442450944 bytes\) does not fit" \
+		"${E[@]}" --initrd "$tmp/huge6g" "$G/multiboot.elf"
+	mkfifo "$tmp/fifo"
+	expect_config_error "FIFO as kernel" "$tmp/fifo: a FIFO, not a regular file" "${E[@]}" "$tmp/fifo"
+	expect_config_error "FIFO as Multiboot module" "--initrd $tmp/fifo: a FIFO, not a regular file" \
+		"${E[@]}" --initrd "$tmp/fifo" "$G/multiboot.elf"
+	expect_config_error "device as kernel" "/dev/zero: a device, not a regular file" "${E[@]}" /dev/zero
+	RUN=("$RV")
 fi
 
 # --- Linux bzImage errors, against a synthetic bzImage ---------------------------
@@ -193,6 +209,11 @@ if [ -n "$engine_line" ]; then
 		"${L[@]}" --initrd "$tmp/huge.img" "$tmp/bz"
 	expect_config_error "linux: missing initrd" "--initrd $tmp/none.img: No such file or directory" \
 		"${L[@]}" --initrd "$tmp/none.img" "$tmp/bz"
+	[ -p "$tmp/fifo" ] || mkfifo "$tmp/fifo"
+	RUN=(timeout 10 "$RV")
+	expect_config_error "linux: FIFO as initrd" "--initrd $tmp/fifo: a FIFO, not a regular file" \
+		"${L[@]}" --initrd "$tmp/fifo" "$tmp/bz"
+	RUN=("$RV")
 	expect_config_error "linux: command line over cmdline_size" "command line of 256 bytes .* \\(cmdline_size 255\\)" \
 		"${L[@]}" --append "${cmdline255}c" "$tmp/bz"
 	# init_size 32 MiB at 1 MiB: the kernel needs 33 MiB.
