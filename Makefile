@@ -1,6 +1,7 @@
 # Ringvisor build. `make` builds build/ringvisor and the test guests;
 # `make MODE=asan` builds an ASan+UBSan flavour into build/asan/.
 # `make test` runs the unit and guest tests of the chosen flavour.
+# `make fuzz-ci` and `make fuzz` run the libFuzzer fuzzers (fuzz/README.md).
 
 MODE ?= release
 CC ?= cc
@@ -36,6 +37,7 @@ GUESTS :=
 -include guests/guests.mk
 -include tests/diff/diff.mk
 -include bench/bench.mk
+-include fuzz/fuzz.mk
 
 .PHONY: all test unit-test guest-test format check-format clean
 all: $(OUT)/ringvisor $(GUESTS)

@@ -6,6 +6,7 @@ packages=(
 	libcmocka-dev                 # unit tests
 	libzydis-dev                  # x86 decoding for the interp engine
 	clang-format                  # the tree stays formatted
+	clang libclang-rt-14-dev      # fuzzers: clang 14 and its libFuzzer (only recommended by clang)
 	shellcheck                    # the test and build scripts stay clean
 	util-linux                    # script(1): runs guests under a pseudo-terminal
 	python3                       # drives the console test on a pseudo-terminal

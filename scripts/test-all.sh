@@ -48,6 +48,7 @@ step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh
 step console-asan python3 tests/integration/console_pty.py build/asan/ringvisor build/guests/echo.elf
 step chaos-asan python3 tests/integration/chaos.py build/asan/ringvisor 90
+step fuzz make -s fuzz-ci
 step bench-smoke make -s bench-smoke
 
 echo
