@@ -80,6 +80,14 @@ static void lapic_changed(void *opaque)
 	platform_wake(opaque);
 }
 
+/* The LAPIC's callbacks share one opaque, the vm. */
+static uint64_t lapic_now_ns(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	return vm->pc.clock.now_ns(vm->pc.clock.opaque);
+}
+
 static int lapic_extint_acknowledge(void *opaque)
 {
 	struct vm *vm = opaque;
@@ -163,9 +171,10 @@ struct irq_line platform_irq(struct vm *vm, unsigned irq)
 	return (struct irq_line){ .set = isa_irq_set, .controller = vm, .pin = irq };
 }
 
-int platform_init(struct vm *vm, char *why, size_t why_len)
+int platform_init(struct vm *vm, const struct platform_clock *clock, char *why, size_t why_len)
 {
 	struct pc_platform *pc = &vm->pc;
+	const struct platform_clock host = { .now_ns = clock_ns, .wall_s = wall_s, .opaque = NULL };
 	const struct {
 		struct io_bus *bus;
 		uint64_t base, len;
@@ -192,18 +201,20 @@ int platform_init(struct vm *vm, char *why, size_t why_len)
 		{ &vm->mmio, LAPIC_DEFAULT_BASE, LAPIC_MMIO_LEN, "lapic", &lapic_ops, &pc->lapic },
 	};
 
+	pc->clock = clock ? *clock : host;
 	pic8259_init(&pc->pic);
 	pc->pic.intr_changed = intr_changed;
 	pc->pic.intr_opaque = vm;
-	pit8254_init(&pc->pit, platform_irq(vm, PIT8254_IRQ), clock_ns, NULL);
-	rtc_cmos_init(&pc->rtc, platform_irq(vm, RTC_CMOS_IRQ),
-		      (struct rtc_clock){ .now_s = wall_s, .now_ns = clock_ns, .opaque = NULL });
+	pit8254_init(&pc->pit, platform_irq(vm, PIT8254_IRQ), pc->clock.now_ns, pc->clock.opaque);
+	rtc_cmos_init(
+	    &pc->rtc, platform_irq(vm, RTC_CMOS_IRQ),
+	    (struct rtc_clock){ .now_s = pc->clock.wall_s, .now_ns = pc->clock.now_ns, .opaque = pc->clock.opaque });
 	pc_misc_init(&pc->misc, reset_requested, vm);
 	fw_cfg_init(&pc->fw_cfg, &(struct fw_cfg_config){ .ram_bytes = vm->cfg.mem_size, .ncpus = VM_MAX_VCPUS });
-	acpi_pm_init(&pc->acpi_pm, ACPI_PM_S5_SLEEP_TYPE, clock_ns, NULL, acpi_poweroff, vm);
+	acpi_pm_init(&pc->acpi_pm, ACPI_PM_S5_SLEEP_TYPE, pc->clock.now_ns, pc->clock.opaque, acpi_poweroff, vm);
 	ioapic_init(&pc->ioapic, PLATFORM_IOAPIC_ID, &(struct ioapic_env){ .deliver = ioapic_deliver, .opaque = vm });
 	lapic_init(&pc->lapic, 0,
-		   &(struct lapic_env){ .now_ns = clock_ns,
+		   &(struct lapic_env){ .now_ns = lapic_now_ns,
 					.changed = lapic_changed,
 					.extint_acknowledge = lapic_extint_acknowledge,
 					.eoi_broadcast = lapic_eoi_broadcast,
@@ -224,6 +235,29 @@ static struct timespec to_timespec(uint64_t ns)
 	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull) };
 }
 
+uint64_t platform_timers_update(struct vm *vm)
+{
+	struct pc_platform *pc = &vm->pc;
+	uint64_t now, deadline, pit_next, lapic_next, rtc_in;
+
+	pit8254_update(&pc->pit);
+	lapic_update(&pc->lapic);
+	rtc_in = rtc_cmos_update(&pc->rtc);
+	pit_next = pit8254_next_event_ns(&pc->pit);
+	lapic_next = lapic_next_event_ns(&pc->lapic);
+	now = pc->clock.now_ns(pc->clock.opaque);
+	deadline = now + TIMER_MAX_SLEEP_NS;
+	if (pit_next < deadline)
+		deadline = pit_next;
+	if (lapic_next < deadline)
+		deadline = lapic_next;
+	if (rtc_in != RTC_CMOS_IDLE && rtc_in < deadline - now)
+		deadline = now + rtc_in;
+	if (deadline < now + TIMER_MIN_SLEEP_NS)
+		deadline = now + TIMER_MIN_SLEEP_NS;
+	return deadline;
+}
+
 static void *timer_thread(void *arg)
 {
 	struct vm *vm = arg;
@@ -231,27 +265,11 @@ static void *timer_thread(void *arg)
 
 	pthread_mutex_lock(&vm->stop_lock);
 	while (!vm->stopping) {
-		uint64_t now, deadline, pit_next, lapic_next, rtc_in;
 		unsigned seq = __atomic_load_n(&pc->timer_seq, __ATOMIC_ACQUIRE);
 		struct timespec ts;
 
 		pthread_mutex_unlock(&vm->stop_lock);
-		pit8254_update(&pc->pit);
-		lapic_update(&pc->lapic);
-		rtc_in = rtc_cmos_update(&pc->rtc);
-		pit_next = pit8254_next_event_ns(&pc->pit);
-		lapic_next = lapic_next_event_ns(&pc->lapic);
-		now = monotonic_ns();
-		deadline = now + TIMER_MAX_SLEEP_NS;
-		if (pit_next < deadline)
-			deadline = pit_next;
-		if (lapic_next < deadline)
-			deadline = lapic_next;
-		if (rtc_in != RTC_CMOS_IDLE && rtc_in < deadline - now)
-			deadline = now + rtc_in;
-		if (deadline < now + TIMER_MIN_SLEEP_NS)
-			deadline = now + TIMER_MIN_SLEEP_NS;
-		ts = to_timespec(deadline);
+		ts = to_timespec(platform_timers_update(vm));
 		/* A timer the guest programmed since seq was read must not wait for
 		 * the old deadline. */
 		pthread_mutex_lock(&vm->stop_lock);

@@ -31,6 +31,14 @@
 
 struct vm;
 
+/* The clocks the devices read: the host's (monotonic, and wall time for the
+ * RTC) unless a test or fuzzer gives its own. */
+struct platform_clock {
+	uint64_t (*now_ns)(void *opaque);
+	int64_t (*wall_s)(void *opaque);
+	void *opaque;
+};
+
 struct pc_platform {
 	struct pic8259 pic;
 	struct pit8254 pit;
@@ -44,13 +52,18 @@ struct pc_platform {
 	bool timer_started;
 	int lint0_level;    /* what LINT0 was last given; vCPU thread only */
 	unsigned timer_seq; /* bumped (atomic) when the guest reprograms a timer */
+	struct platform_clock clock;
 };
 
 #define PLATFORM_IOAPIC_ID 1 /* after the LAPIC IDs, as firmware numbers them */
 #define PLATFORM_SCI_IRQ 9   /* the ACPI SCI, as PC chipsets wire it; never raised */
 
-/* Creates the devices and registers them on vm's buses; -1 with a reason. */
-int platform_init(struct vm *vm, char *why, size_t why_len);
+/* Creates the devices and registers them on vm's buses; -1 with a reason. The
+ * devices read clock, or the host's clocks if clock is NULL. */
+int platform_init(struct vm *vm, const struct platform_clock *clock, char *why, size_t why_len);
+/* Brings every timer up to now and raises what is due (what the timer thread
+ * does each time it wakes); returns the clock time at which to call it again. */
+uint64_t platform_timers_update(struct vm *vm);
 /* The IRQ line of a platform interrupt (0-15). */
 struct irq_line platform_irq(struct vm *vm, unsigned irq);
 /* Makes the LAPIC's LINT0 follow the 8259A's INTR; vCPU thread, no lock held. */

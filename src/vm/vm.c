@@ -54,9 +54,9 @@ static void debug_exit_stop(void *opaque, int status)
 }
 
 /* The fixed PC devices of this machine, each on its bus. */
-static int register_devices(struct vm *vm, char *why, size_t why_len)
+static int register_devices(struct vm *vm, const struct platform_clock *clock, char *why, size_t why_len)
 {
-	if (platform_init(vm, why, why_len))
+	if (platform_init(vm, clock, why, why_len))
 		return -1;
 	uart16550_init(&vm->com1, platform_irq(vm, UART_COM1_IRQ), vm->console);
 	vm->debug_exit = (struct debug_exit){ .stop = debug_exit_stop, .opaque = vm };
@@ -86,11 +86,9 @@ static int create_vcpus(struct vm *vm, const struct vcpu_state *boot, char *why,
 	return 0;
 }
 
-int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
+int vm_init_machine(struct vm *vm, const struct vm_config *cfg, const struct platform_clock *clock, char *why,
+		    size_t why_len)
 {
-	struct engine_env env;
-	struct vcpu_state boot;
-
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = *cfg;
 	vm->ops = cfg->engine;
@@ -114,7 +112,17 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		snprintf(why, why_len, "eventfd: %s", strerror(errno));
 		return -1;
 	}
-	if (guest_memory_init(&vm->mem, cfg->mem_size, why, why_len) || register_devices(vm, why, why_len))
+	if (guest_memory_init(&vm->mem, cfg->mem_size, why, why_len))
+		return -1;
+	return register_devices(vm, clock, why, why_len);
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
+{
+	struct engine_env env;
+	struct vcpu_state boot;
+
+	if (vm_init_machine(vm, cfg, NULL, why, why_len))
 		return -1;
 	if (loader_load(&cfg->boot, &vm->mem, &boot, why, why_len))
 		return -1;

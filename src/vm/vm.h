@@ -70,6 +70,12 @@ struct vm {
 /* Builds the machine and loads the kernel. Returns 0, or -1 with a one-line reason
  * in why (a configuration error: nothing has run yet). */
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len);
+/* The part of vm_create that builds the machine without a CPU: guest RAM and
+ * every device on its bus (devices read clock, or the host's clocks if NULL).
+ * No kernel is loaded and cfg->engine is not used: for the device fuzzer. Undo
+ * with vm_destroy, also after a failure. */
+int vm_init_machine(struct vm *vm, const struct vm_config *cfg, const struct platform_clock *clock, char *why,
+		    size_t why_len);
 /* Runs the VM until it stops; returns the process exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
