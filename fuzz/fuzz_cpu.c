@@ -44,12 +44,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define HEADER 20
 #define MAX_HANDLER 64
 #define MAX_CODE 1024
-#define MAX_EXITS 4000
-#define SAME_EXIT_LIMIT 200
-#define SLICE_NS 2000000L   /* a run() without exits is kicked after this */
-#define MIN_CPU_NS 500000L  /* a slice counts when the vCPU had this much CPU */
-#define MAX_SLICES 3	    /* slices in which the guest loops without exits */
-#define MAX_SHORT_SLICES 50 /* slices in which the host did not run us */
+#define MAX_EXITS 1000
+/* Well above what one instruction may legitimately repeat (REPLAY_MAX accesses). */
+#define SAME_EXIT_LIMIT 100
+/* The slice timer ticks every SLICE_NS of this thread's CPU time (in practice at
+ * the kernel's tick, a few ms) and kicks the vCPU if it is running. */
+#define SLICE_NS 2000000L
+#define MAX_SLICES 3 /* kicks before a guest looping without exits is stopped */
 #define HYPERCALL_ENOSYS ((uint64_t)-1000)
 
 static const struct engine_ops *ops;
@@ -85,7 +86,8 @@ static void setup(void)
 {
 	struct engine_env env = { .mem = &world.ram.mem, .vcpu_count = 1 };
 	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN + 5 };
-	struct sigaction sa = { .sa_handler = on_slice_end };
+	struct sigaction sa = { .sa_handler = on_slice_end, .sa_flags = SA_RESTART };
+	struct itimerspec every = { .it_interval = { 0, SLICE_NS }, .it_value = { 0, SLICE_NS } };
 	char why[256];
 
 	trace = getenv("FUZZ_CPU_TRACE") != NULL;
@@ -94,7 +96,10 @@ static void setup(void)
 	if (!ops || ops->create(&env, &engine, why, sizeof(why)))
 		finding("cannot create the interp engine");
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGRTMIN + 5, &sa, NULL) || timer_create(CLOCK_MONOTONIC, &sev, &slice_timer))
+	/* CPU time, not wall time: a slice is time the vCPU really ran, however
+	 * busy the host is. */
+	if (sigaction(SIGRTMIN + 5, &sa, NULL) || timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &slice_timer) ||
+	    timer_settime(slice_timer, 0, &every, NULL))
 		finding("cannot set up the slice timer");
 }
 
@@ -125,29 +130,16 @@ static void parse(const uint8_t *d, size_t size, struct world_spec *s, uint8_t *
 		s->code_len = MAX_CODE;
 }
 
-static uint64_t thread_cpu_ns(void)
+/* One run(); the slice timer kicks it if it runs on. */
+static void run_once(struct engine_vcpu *v, struct vm_exit *exit)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-/* One run(), kicked after SLICE_NS; returns the thread CPU time it took. */
-static uint64_t run_slice(struct engine_vcpu *v, struct vm_exit *exit)
-{
-	struct itimerspec arm = { .it_value = { 0, SLICE_NS } }, disarm = { 0 };
-	uint64_t t0 = thread_cpu_ns();
 	int rc;
 
 	ticking = v;
-	timer_settime(slice_timer, 0, &arm, NULL);
 	rc = ops->run(v, exit);
-	timer_settime(slice_timer, 0, &disarm, NULL);
 	ticking = NULL;
 	if (rc)
 		finding("run() failed (%d)", rc);
-	return thread_cpu_ns() - t0;
 }
 
 /* What tells progress: retired instructions and the registers. */
@@ -270,14 +262,13 @@ static void run_world(struct engine_vcpu *v, uint8_t irq_vector, unsigned irq_at
 	struct vm_exit exit = { 0 }, last = { 0 };
 	struct vcpu_state st;
 	struct progress before, after;
-	unsigned same = 0, slices = 0, short_slices = 0;
-	bool irq_done = false;
+	unsigned same = 0, slices = 0;
+	bool irq_done = false, last_kicked = false;
 	char what[96];
 
 	ops->get_state(v, &st);
 	progress_of(v, &st, &before);
 	for (unsigned n = 0; n < MAX_EXITS; n++) {
-		uint64_t cpu_ns;
 		bool stuck;
 
 		if (irq_vector && !irq_done && n >= irq_at) {
@@ -286,7 +277,7 @@ static void run_world(struct engine_vcpu *v, uint8_t irq_vector, unsigned irq_at
 			else
 				ops->request_interrupt_window(v, 1);
 		}
-		cpu_ns = run_slice(v, &exit);
+		run_once(v, &exit);
 		ops->get_state(v, &st);
 		check_exit(&exit, &st);
 		progress_of(v, &st, &after);
@@ -298,13 +289,12 @@ static void run_world(struct engine_vcpu *v, uint8_t irq_vector, unsigned irq_at
 				(unsigned long long)exit.rip, (unsigned long long)st.rip,
 				(unsigned long long)after.icount);
 		if (exit.reason == EXIT_INTERRUPTED) {
+			/* Kicked twice in a row: this run() lasted a whole slice of CPU time. */
+			bool whole = last_kicked;
+
 			same = 0;
-			if (cpu_ns < MIN_CPU_NS) {
-				if (++short_slices > MAX_SHORT_SLICES)
-					return;
-				continue;
-			}
-			if (stuck)
+			last_kicked = true;
+			if (whole && stuck)
 				finding("no progress for a whole time slice at RIP 0x%llx: the vCPU spins without "
 					"retiring an instruction",
 					(unsigned long long)st.rip);
@@ -312,6 +302,7 @@ static void run_world(struct engine_vcpu *v, uint8_t irq_vector, unsigned irq_at
 				return; /* a guest loop without exits: legitimate */
 			continue;
 		}
+		last_kicked = false;
 		same = stuck && same_exit(&exit, &last) ? same + 1 : 0;
 		if (same >= SAME_EXIT_LIMIT)
 			finding("the same exit (%s) %u times at RIP 0x%llx without progress: an event or "

@@ -316,6 +316,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Decode block after block, as the vCPU fetches them, to the end of the code. */
 	gpa = CODE + off;
 	end = CODE + off + len;
+	/* Blocks that start on the code page; the next page is tested as a code page
+	 * of its own by other inputs. */
+	if (end > NEXT)
+		end = NEXT;
 	for (unsigned n = 0; n < PAGE && gpa < end; n++) {
 		const uint8_t *page = guarded_ram_ptr(r, CODE, PAGE);
 		struct block *b;
