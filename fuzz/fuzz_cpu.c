@@ -279,15 +279,19 @@ static void run_world(struct engine_vcpu *v, uint8_t irq_vector, unsigned irq_at
 		}
 		run_once(v, &exit);
 		ops->get_state(v, &st);
-		check_exit(&exit, &st);
 		progress_of(v, &st, &after);
-		stuck = !memcmp(&before, &after, sizeof(before));
-		before = after;
 		describe(&exit, what, sizeof(what));
 		if (trace)
 			fprintf(stderr, "exit %u: %s at RIP 0x%llx (state RIP 0x%llx, %llu instructions)\n", n, what,
 				(unsigned long long)exit.rip, (unsigned long long)st.rip,
 				(unsigned long long)after.icount);
+		if (trace)
+			fprintf(stderr, "  RSP 0x%llx CS 0x%x CPL %u RFLAGS 0x%llx\n",
+				(unsigned long long)st.gpr[GPR_RSP], st.seg[SREG_CS].selector, st.seg[SREG_CS].dpl,
+				(unsigned long long)st.rflags);
+		check_exit(&exit, &st);
+		stuck = !memcmp(&before, &after, sizeof(before));
+		before = after;
 		if (exit.reason == EXIT_INTERRUPTED) {
 			/* Kicked twice in a row: this run() lasted a whole slice of CPU time. */
 			bool whole = last_kicked;
