@@ -66,13 +66,15 @@ finding_of() {
 }
 
 # distinct_crashes NAME STAMP: runs each crash newer than STAMP once (at most 200)
-# and prints one line per distinct finding with its count and an example.
+# and prints one line per distinct finding (addresses and sizes left out) with its
+# count and an example.
 distinct_crashes() {
 	local name=$1 stamp=$2 bin=$out/fuzz_$1 f
 	find "$out/crashes/$name" -type f -newer "$stamp" | head -n 200 | while read -r f; do
 		timeout 120 "$bin" "$f" >"$logs/repro.log" 2>&1
 		printf '%s\t%s\n' "$(finding_of "$logs/repro.log")" "$f"
-	done | sort | awk -F '\t' '{ n[$1]++; if (!($1 in ex)) ex[$1] = $2 }
+	done | sed -E 's/0x[0-9a-f]+/N/g; s/(mode|size|times) [0-9]+/\1 N/g' | sort |
+		awk -F '\t' '{ n[$1]++; if (!($1 in ex)) ex[$1] = $2 }
 		END { for (k in n) printf "  %d x %s\n      e.g. %s\n", n[k], k, ex[k] }'
 }
 
