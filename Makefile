@@ -35,6 +35,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 GUESTS :=
 -include guests/guests.mk
 -include tests/diff/diff.mk
+-include tests/soak.mk
 -include bench/bench.mk
 
 .PHONY: all test unit-test guest-test format check-format clean
