@@ -38,6 +38,9 @@ fi
 engines=$ENGINES
 case_timeout=${TIMEOUT:-60}
 hostile_timeout=${HOSTILE_TIMEOUT:-20}
+# The ASan build also catches a pointer to a dead stack frame (a device's ops
+# table on a returned function's stack was one, issue 11).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_stack_use_after_return=1}
 guest_dir=${GUESTS_DIR:-build/guests}
 expect_dir=tests/guests
 

@@ -28,6 +28,9 @@ diff_test=${2:-}
 seconds=${SOAK_SECONDS:-600}
 parts=${SOAK_PARTS:-chaos diff}
 per_round=${SOAK_COUNT:-30}
+# The ASan build also catches a pointer to a dead stack frame (a device's ops
+# table on a returned function's stack was one, issue 11).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_stack_use_after_return=1}
 # shellcheck source=tests/engines.sh
 . "$root/tests/engines.sh"
 software=""
