@@ -167,9 +167,10 @@ static int load_module(const struct load_request *req, struct guest_memory *mem,
 	int rc;
 
 	if (stat(req->initrd_path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > room) {
-		snprintf(why, why_len,
-			 "%s: the module (%llu bytes) does not fit in guest RAM below 4 GiB outside the kernel (see --mem)",
-			 req->initrd_path, (unsigned long long)st.st_size);
+		snprintf(
+		    why, why_len,
+		    "%s: the module (%llu bytes) does not fit in guest RAM below 4 GiB outside the kernel (see --mem)",
+		    req->initrd_path, (unsigned long long)st.st_size);
 		return -1;
 	}
 	if (initrd_image_read(&initrd, req->initrd_path, (size_t)room, why, why_len))
