@@ -23,10 +23,7 @@ static uint8_t buf[64];
 
 static uint64_t outsb_with_rax(uint64_t rax, const void *src, uint64_t count)
 {
-	__asm__ volatile("cld; rep outsb"
-			 : "+a"(rax), "+S"(src), "+c"(count)
-			 : "d"(HC_PORT), "b"(77)
-			 : "memory");
+	__asm__ volatile("cld; rep outsb" : "+a"(rax), "+S"(src), "+c"(count) : "d"(HC_PORT), "b"(77) : "memory");
 	return rax;
 }
 

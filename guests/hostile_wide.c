@@ -22,8 +22,8 @@
 #include "test.h"
 
 #define RAM_END 0x4000000ul
-#define HALF_OUT (RAM_END - 256)	/* an FXSAVE area half beyond RAM */
-#define ALL_OUT (RAM_END + 0x100000)	/* one wholly beyond RAM */
+#define HALF_OUT (RAM_END - 256)      /* an FXSAVE area half beyond RAM */
+#define ALL_OUT (RAM_END + 0x100000)  /* one wholly beyond RAM */
 #define ACROSS (RAM_END + 0x2000 - 4) /* 16 bytes across two pages beyond RAM */
 #define PATTERN 0x0123456789abcdefull
 
@@ -100,7 +100,7 @@ static void x87_across(void)
 
 	trap_clear();
 	__asm__ volatile("fninit\n\t" TRAP_RESUME_AT_1F "fldt (%0)\n1:\n\t"
-					   "fstpt %1"
+			 "fstpt %1"
 			 : /* out is written through memory */
 			 : "r"(ACROSS + 2), "m"(out)
 			 : "memory");
