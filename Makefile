@@ -36,6 +36,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 GUESTS :=
 -include guests/guests.mk
 -include tests/diff/diff.mk
+-include tests/soak.mk
 -include bench/bench.mk
 -include fuzz/fuzz.mk
 

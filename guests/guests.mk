@@ -43,6 +43,16 @@ GUEST_K64 := exceptions64 paging syscall strings aluflags sse timer pvmgaps
 GUEST_MB64 := singlestep debugregs
 # ELF32 guests on the 32-bit test kernel (lib/kernel32.h).
 GUEST_K32 := exceptions32 sysenter32 pvmgaps32
+# Hostile guests (issue 11): each attacks one class of bug and asserts what
+# real hardware does. The 64-bit ones are entered through Multiboot like
+# GUEST_MB64 (so QEMU boots them too) and may use catch64.h; the 32-bit ones
+# run on the 32-bit test kernel entered through Multiboot; the 16-bit ones
+# are flat real-mode binaries. tests/integration/run-guests.sh runs them as
+# its `hostile` group.
+GUEST_HOSTILE64 := hostile_smc hostile_evmmio hostile_irqmmio hostile_hcport hostile_isa hostile_ramedge hostile_insnlen hostile_wide hostile_nmi hostile_gates
+GUEST_HOSTILE32 := hostile_cslimit
+GUEST_HOSTILE16 := hostile_realwrap
+GUEST_HOSTILE := $(GUEST_HOSTILE64) $(GUEST_HOSTILE32) $(GUEST_HOSTILE16)
 
 GUESTS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello16.bin \
 	$(GUEST_OUT)/modes.bin \
@@ -51,7 +61,10 @@ GUESTS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello16.bin \
 	$(GUEST_MBLOW:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_MBK32:%=$(GUEST_OUT)/%.elf) \
 	$(GUEST_K64:%=$(GUEST_OUT)/%.elf) $(GUEST_K32:%=$(GUEST_OUT)/%.elf) \
-	$(GUEST_MB64:%=$(GUEST_OUT)/%.elf)
+	$(GUEST_MB64:%=$(GUEST_OUT)/%.elf) \
+	$(GUEST_HOSTILE64:%=$(GUEST_OUT)/%.elf) \
+	$(GUEST_HOSTILE32:%=$(GUEST_OUT)/%.elf) \
+	$(GUEST_HOSTILE16:%=$(GUEST_OUT)/%.bin)
 
 GUEST_LIB_C := uart printf test str
 GUEST_LIB64 := $(GUEST_LIB_C:%=$(GUEST_OBJ)/64/lib/%.o)
@@ -59,6 +72,7 @@ GUEST_LIB32 := $(GUEST_LIB_C:%=$(GUEST_OBJ)/32/lib/%.o)
 GUEST_KLIB64 := $(GUEST_OBJ)/64/lib/kernel64.o $(GUEST_OBJ)/64/lib/paging64.o \
 	$(GUEST_OBJ)/64/lib/deferred.o $(GUEST_OBJ)/64/lib/trap64.o \
 	$(GUEST_OBJ)/64/lib/dbtrace.o
+GUEST_CATCH64 := $(GUEST_OBJ)/64/lib/catch64.o $(GUEST_OBJ)/64/lib/catchstub64.o
 GUEST_KLIB32 := $(GUEST_OBJ)/32/lib/kernel32.o $(GUEST_OBJ)/32/lib/deferred.o \
 	$(GUEST_OBJ)/32/lib/trap32.o
 
@@ -66,17 +80,21 @@ GUEST_OBJ64_C := $(GUEST_LIB64) $(GUEST_C64:%=$(GUEST_OBJ)/64/%.o) \
 	$(GUEST_OBJ)/64/lib/kernel64.o $(GUEST_OBJ)/64/lib/paging64.o \
 	$(GUEST_OBJ)/64/lib/deferred.o $(GUEST_OBJ)/64/lib/dbtrace.o \
 	$(GUEST_K64:%=$(GUEST_OBJ)/64/%.o) \
-	$(GUEST_MB64:%=$(GUEST_OBJ)/64/%.o)
+	$(GUEST_MB64:%=$(GUEST_OBJ)/64/%.o) \
+	$(GUEST_OBJ)/64/lib/catch64.o $(GUEST_HOSTILE64:%=$(GUEST_OBJ)/64/%.o)
 GUEST_OBJ32_C := $(GUEST_LIB32) \
 	$(GUEST_C32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MB:%=$(GUEST_OBJ)/32/%.o) \
 	$(GUEST_MBAOUT:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MBLOW:%=$(GUEST_OBJ)/32/%.o) \
 	$(GUEST_OBJ)/32/lib/kernel32.o $(GUEST_OBJ)/32/lib/deferred.o \
-	$(GUEST_K32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MBK32:%=$(GUEST_OBJ)/32/%.o)
+	$(GUEST_K32:%=$(GUEST_OBJ)/32/%.o) $(GUEST_MBK32:%=$(GUEST_OBJ)/32/%.o) \
+	$(GUEST_HOSTILE32:%=$(GUEST_OBJ)/32/%.o)
 GUEST_OBJ64_S := $(GUEST_OBJ)/64/lib/entry64.o $(GUEST_OBJ)/64/hello.o \
-	$(GUEST_OBJ)/64/lib/trap64.o $(GUEST_OBJ)/64/lib/multiboot64.o
+	$(GUEST_OBJ)/64/lib/trap64.o $(GUEST_OBJ)/64/lib/multiboot64.o \
+	$(GUEST_OBJ)/64/lib/catchstub64.o
 GUEST_OBJ32_S := $(GUEST_OBJ)/32/lib/entry32.o $(GUEST_OBJ)/32/lib/multiboot.o \
 	$(GUEST_OBJ)/32/lib/trap32.o
-GUEST_OBJ16_S := $(GUEST_OBJ)/16/hello16.o $(GUEST_OBJ)/16/modes.o
+GUEST_OBJ16_S := $(GUEST_OBJ)/16/hello16.o $(GUEST_OBJ)/16/modes.o \
+	$(GUEST_HOSTILE16:%=$(GUEST_OBJ)/16/%.o)
 GUEST_MBAOUT_ENTRY := $(GUEST_OBJ)/32/lib/multiboot-aout.o
 
 .PHONY: guests guests-clean
@@ -139,6 +157,14 @@ $(GUEST_MB64:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/64/%.o \
 		-o $@ $(GUEST_OBJ)/64/lib/multiboot64.o \
 		$(GUEST_OBJ)/64/lib/entry64.o $< $(GUEST_KLIB64) $(GUEST_LIB64)
 
+$(GUEST_HOSTILE64:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/64/%.o \
+		$(GUEST_OBJ)/64/lib/multiboot64.o $(GUEST_OBJ)/64/lib/entry64.o \
+		$(GUEST_CATCH64) $(GUEST_KLIB64) $(GUEST_LIB64) $(GUEST_SRC)/lib/mb64.ld
+	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/mb64.ld \
+		-o $@ $(GUEST_OBJ)/64/lib/multiboot64.o \
+		$(GUEST_OBJ)/64/lib/entry64.o $< $(GUEST_CATCH64) $(GUEST_KLIB64) \
+		$(GUEST_LIB64)
+
 $(GUEST_C32:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
 		$(GUEST_OBJ)/32/lib/entry32.o $(GUEST_LIB32) \
 		$(GUEST_SRC)/lib/elf32.ld
@@ -164,7 +190,8 @@ $(GUEST_MBLOW:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
 	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/mblow.ld \
 		-o $@ $(GUEST_OBJ)/32/lib/multiboot.o $< $(GUEST_LIB32)
 
-$(GUEST_MBK32:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
+$(GUEST_MBK32:%=$(GUEST_OUT)/%.elf) $(GUEST_HOSTILE32:%=$(GUEST_OUT)/%.elf): \
+		$(GUEST_OUT)/%.elf: $(GUEST_OBJ)/32/%.o \
 		$(GUEST_OBJ)/32/lib/multiboot.o $(GUEST_KLIB32) $(GUEST_LIB32) \
 		$(GUEST_SRC)/lib/elf32.ld
 	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/elf32.ld \
@@ -189,6 +216,14 @@ $(GUEST_OBJ)/16/modes.elf: $(GUEST_OBJ)/16/modes.o $(GUEST_SRC)/lib/flat16.ld
 		-o $@ $<
 
 $(GUEST_OUT)/modes.bin: $(GUEST_OBJ)/16/modes.elf
+	$(GUEST_OBJCOPY) -O binary $< $@
+
+$(GUEST_HOSTILE16:%=$(GUEST_OBJ)/16/%.elf): $(GUEST_OBJ)/16/%.elf: \
+		$(GUEST_OBJ)/16/%.o $(GUEST_SRC)/lib/flat16.ld
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/flat16.ld \
+		-o $@ $<
+
+$(GUEST_HOSTILE16:%=$(GUEST_OUT)/%.bin): $(GUEST_OUT)/%.bin: $(GUEST_OBJ)/16/%.elf
 	$(GUEST_OBJCOPY) -O binary $< $@
 
 -include $(wildcard $(GUEST_OBJ)/*/*.d $(GUEST_OBJ)/*/lib/*.d)

@@ -10,6 +10,7 @@ uint64_t pml4[512] __attribute__((aligned(4096)));
 uint64_t pdpt[512] __attribute__((aligned(4096)));
 uint64_t pd[512] __attribute__((aligned(4096)));
 static uint64_t pt_pool[PT_POOL][512] __attribute__((aligned(4096)));
+static uint64_t pd_high[512] __attribute__((aligned(4096)));
 static unsigned int pt_used;
 
 void paging64_init(void)
@@ -51,4 +52,12 @@ uint64_t *paging64_pte(uint64_t va)
 		write_cr3(read_cr3());
 	}
 	return (uint64_t *)(uintptr_t)(*pde & PTE_ADDR) + ((va >> 12) & 511);
+}
+
+void paging64_map_high(void)
+{
+	for (uint64_t i = 0; i < 512; i++)
+		pd_high[i] = (HIGH_GIB + i * LARGE_PAGE_SIZE) | PTE_P | PTE_W | PTE_PS;
+	pdpt[HIGH_GIB >> 30] = (uint64_t)(uintptr_t)pd_high | PTE_P | PTE_W;
+	write_cr3(read_cr3());
 }

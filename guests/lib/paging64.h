@@ -21,6 +21,7 @@
 #define PAGE_SIZE 4096ul
 #define LARGE_PAGE_SIZE (2ul << 20)
 #define IDENTITY_END (1ul << 30)
+#define HIGH_GIB (3ul << 30) /* paging64_map_high(): the last GiB below 4 GiB */
 
 /* #PF error code bits (SDM vol. 3A, figure 4-12). */
 #define PF_P (1u << 0)
@@ -38,5 +39,8 @@ uint64_t *paging64_pde(uint64_t va);
 /* The 4 KiB PTE mapping va (va below IDENTITY_END), splitting its 2 MiB
  * page into 512 identity 4 KiB pages with the same rights if needed. */
 uint64_t *paging64_pte(uint64_t va);
+/* Identity-maps the GiB below 4 GiB as well (the MMIO hole: local APIC,
+ * I/O APIC), supervisor only, in 2 MiB pages. */
+void paging64_map_high(void);
 
 #endif

@@ -55,6 +55,15 @@ def run(engine, path, extra):
         return "timeout", ""
 
 
+def report_excerpt(err):
+    """A sanitizer report from its first line (what and where), else the end of stderr."""
+    lines = err.strip().splitlines()
+    for n, line in enumerate(lines):
+        if "ERROR: AddressSanitizer" in line or "runtime error:" in line or "ERROR: UndefinedBehavior" in line:
+            return lines[n:n + 6]
+    return lines[-8:]
+
+
 def chaos(engine):
     """Runs the COUNT cases on ENGINE; returns (passed, failed)."""
     rng = random.Random(seed)
@@ -80,7 +89,7 @@ def chaos(engine):
                 with open(keep, "wb") as f:
                     f.write(open(path, "rb").read())
                 print(f"FAIL: chaos {engine} case {i} ({kind}): {bad}; kernel kept as {keep}")
-                print("  " + "\n  ".join(err.strip().splitlines()[-8:]))
+                print("  " + "\n  ".join(report_excerpt(err)))
             else:
                 passed += 1
     return passed, failed

@@ -7,12 +7,19 @@
 #   NAME.args    optional: arguments before the kernel, one per line
 #   NAME.stdin   optional: fed to ringvisor's standard input (else /dev/null)
 #
-# Usage: tests/integration/run-guests.sh [CASE...]   (default: every case)
+# Usage: tests/integration/run-guests.sh [CASE|GROUP...]   (default: every case)
+# The group `hostile` names the hostile guests (guests/hostile_*, issue 11):
+# guests that attack Ringvisor and assert what hardware would do. They run
+# with their own, shorter watchdog (HOSTILE_TIMEOUT): a hang is a FAIL that
+# says so, never a stuck run.
 # Environment:
 #   RINGVISOR  the binary (default build/ringvisor of this tree)
 #   ENGINES    engines to run on, separated by spaces (default: the list in
 #              tests/engines.sh, the one list of the integration suites)
 #   TIMEOUT    seconds a case may take (default 60)
+#   HOSTILE_TIMEOUT  seconds a hostile case may take (default 20)
+# Every case fails if Ringvisor's stderr holds a sanitizer report (the ASan
+# build exits with status 1 after one, which is also the guests' PASS status).
 # Prints one line per case and engine (PASS:, FAIL: with what differed, or
 # SKIP: with why), then "N passed, N failed, N skipped". Exits 1 if any
 # case failed, else 0.
@@ -30,19 +37,31 @@ fi
 . "$root/tests/engines.sh"
 engines=$ENGINES
 case_timeout=${TIMEOUT:-60}
+hostile_timeout=${HOSTILE_TIMEOUT:-20}
+# The ASan build also catches a pointer to a dead stack frame (a device's ops
+# table on a returned function's stack was one, issue 11).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_stack_use_after_return=1}
 guest_dir=${GUESTS_DIR:-build/guests}
 expect_dir=tests/guests
 
+# The hostile guests, one or more per class of attack (GUEST_HOSTILE in
+# guests/guests.mk).
+hostile_cases=(hostile_smc hostile_evmmio hostile_irqmmio hostile_hcport
+	hostile_isa hostile_ramedge hostile_insnlen hostile_wide hostile_nmi
+	hostile_cslimit hostile_realwrap hostile_gates)
 # Cases in order; tty-* run a guest under a pseudo-terminal.
 all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
 	triplefault spin hammer multiboot mbaout qemuplat echo timer tty-spin
 	tty-triplefault
 	modes exceptions64 exceptions32 paging syscall sysenter32 strings
-	aluflags sse pvmgaps pvmgaps32 singlestep debugregs amdmsrs mblow)
+	aluflags sse pvmgaps pvmgaps32 singlestep debugregs amdmsrs mblow
+	"${hostile_cases[@]}")
 # Cases that need guest kernel mode run by the CPU itself: on the kvm engine
 # they run only where `ringvisor engines` says --engine auto would choose kvm
 # (not on the nested PVM /dev/kvm, which emulates guest kernel code).
-needs_hw_kvm=(pvmgaps pvmgaps32 singlestep debugregs amdmsrs)
+# The hostile guests run all their attacks in guest kernel mode, so they are
+# among these.
+needs_hw_kvm=(pvmgaps pvmgaps32 singlestep debugregs amdmsrs "${hostile_cases[@]}")
 
 passed=0
 failed=0
@@ -114,8 +133,12 @@ indent() {
 	head -n "$1" | sed 's/^/    /'
 }
 
+# A sanitizer report is shown from its first line, the rest from its end.
 show_stderr() {
-	if [[ -s $1 ]]; then
+	if [[ -s $1 ]] && grep -qE '^(==[0-9]+==ERROR|.*runtime error:)' "$1"; then
+		echo "    stderr (the sanitizer report):"
+		grep -m 1 -A 8 -E '^(==[0-9]+==ERROR|.*runtime error:)' "$1" | indent 9
+	elif [[ -s $1 ]]; then
 		echo "    stderr (last lines):"
 		tail -n 5 "$1" | indent 5
 	fi
@@ -125,7 +148,7 @@ show_stderr() {
 
 guest_file() {
 	case $1 in
-	hello16 | modes) echo "$guest_dir/$1.bin" ;;
+	hello16 | modes | hostile_realwrap) echo "$guest_dir/$1.bin" ;;
 	tty-*) echo "$guest_dir/${1#tty-}.elf" ;;
 	*) echo "$guest_dir/$1.elf" ;;
 	esac
@@ -140,6 +163,14 @@ expected_status() {
 	echo "$want"
 }
 
+timeout_of() {
+	if [[ $1 == hostile_* ]]; then
+		echo "$hostile_timeout"
+	else
+		echo "$case_timeout"
+	fi
+}
+
 # Compares what a run produced with what the case expects; prints the verdict.
 judge() {
 	local engine=$1 name=$2 status=$3 out=$4 err=$5 want joined problems=()
@@ -149,12 +180,15 @@ judge() {
 		return
 	}
 	if [[ $status == 124 ]]; then
-		problems+=("timed out after ${case_timeout} s")
+		problems+=("timed out after $(timeout_of "$name") s (a hang: the watchdog stopped it)")
 	elif [[ $status != "$want" ]]; then
 		problems+=("exit status $status, expected $want")
 	fi
 	if ! cmp -s "$expect_dir/$name.stdout" "$out"; then
 		problems+=("stdout differs")
+	fi
+	if [[ -f $err ]] && grep -qE 'Sanitizer|runtime error:' "$err"; then
+		problems+=("sanitizer report on stderr")
 	fi
 	if [[ $name == hammer && -f $err ]] &&
 		(($(wc -l <"$err") > 70)); then
@@ -180,7 +214,7 @@ run_plain() {
 		mapfile -t args <"$expect_dir/$name.args"
 	fi
 	[[ -f $expect_dir/$name.stdin ]] && input=$expect_dir/$name.stdin
-	timeout "$case_timeout" "$rv" run --engine "$engine" "${args[@]}" \
+	timeout -k 5 "$(timeout_of "$name")" "$rv" run --engine "$engine" "${args[@]}" \
 		"$(guest_file "$name")" <"$input" >"$dir/stdout" 2>"$dir/stderr"
 	status=$?
 	judge "$engine" "$name" "$status" "$dir/stdout" "$dir/stderr"
@@ -298,6 +332,17 @@ main() {
 	local cases=("$@") tmp engine name reason hw_kvm_reason=""
 
 	((${#cases[@]})) || cases=("${all_cases[@]}")
+	if [[ " ${cases[*]} " == *" hostile "* ]]; then
+		local expanded=() c
+		for c in "${cases[@]}"; do
+			if [[ $c == hostile ]]; then
+				expanded+=("${hostile_cases[@]}")
+			else
+				expanded+=("$c")
+			fi
+		done
+		cases=("${expanded[@]}")
+	fi
 	cd "$root" || exit 2
 	tmp=$(mktemp -d) || exit 2
 	# shellcheck disable=SC2064 # expand $tmp now
