@@ -133,6 +133,9 @@ struct interp_cpu {
 	bool want_irq_window;
 	struct x86_event delivering; /* for get_state while delivering */
 	int fault_depth;	     /* 1 while an event is being delivered */
+	/* An event is being delivered outside any instruction: an exit taken on the
+	 * way resumes that delivery (cpu_deliver_event), not an instruction. */
+	bool event_in_flight;
 
 	/* Exits and replay. */
 	struct replay_entry replay[REPLAY_MAX];

@@ -223,7 +223,7 @@ void debug_after_insn(struct interp_cpu *cpu, const struct insn *in, bool tf_bef
 		cpu->dr[6] |= DR6_BS;
 	if (rep_unfinished && (in->flags & (INSN_REP | INSN_REPNE)))
 		cpu->rflags |= FL_RF;
-	fault_deliver(cpu, EXC_DB, EVENT_EXCEPTION, false, 0);
+	cpu_deliver_event(cpu, EXC_DB, EVENT_EXCEPTION, false, 0);
 }
 
 void debug_data_access(struct interp_cpu *cpu, uint64_t lin, unsigned size, unsigned kind)

@@ -229,7 +229,9 @@ static struct block *new_block(struct interp_cpu *cpu, uint64_t gpa, uint8_t mod
 	return b;
 }
 
-/* Bytes of an instruction that crosses into the next page. */
+/* Bytes of an instruction that crosses into the next page. Bytes beyond RAM (the
+ * next page is MMIO or nothing) read as the PC bus reads them, all ones; the
+ * instruction then decodes as whatever that makes of it (FF FF is #UD). */
 static size_t fetch_across(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa, uint8_t *buf, uint64_t *gpa_next)
 {
 	size_t first = 4096 - (gpa & 0xfff);
@@ -239,10 +241,13 @@ static size_t fetch_across(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa, u
 
 	*gpa_next = mmu_translate(cpu, next_lin, ACC_EXEC) & ~0xfffull;
 	b = guest_memory_ptr(cpu->mem, *gpa_next, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
-	if (!a || !b)
+	if (!a)
 		return 0;
 	memcpy(buf, a, first);
-	memcpy(buf + first, b, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
+	if (b)
+		memcpy(buf + first, b, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
+	else
+		memset(buf + first, 0xff, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
 	return ZYDIS_MAX_INSTRUCTION_LENGTH;
 }
 
@@ -274,15 +279,19 @@ struct block *decode_block(struct interp_cpu *cpu, uint64_t lin, uint64_t gpa)
 
 			if (b->count) /* decode it as the first instruction of its own block */
 				break;
-			if (!fetch_across(cpu, lin, gpa, buf, &next))
+			if (!fetch_across(cpu, lin, gpa, buf, &next)) {
+				in->fn = h_ud; /* cannot happen: the first page is RAM */
+				in->len = 1;
+				b->count++;
 				break;
+			}
 			st = ZydisDecoderDecodeFull(&decoders[cpu->mode], buf, sizeof(buf), &zi, zops);
 			b->gpa_last = next;
 		}
 		if (!ZYAN_SUCCESS(st)) {
-			/* Invalid encoding, or longer than 15 bytes: #UD (#GP for the length,
-			 * a distinction guests do not rely on). */
-			in->fn = h_ud;
+			/* Invalid encoding: #UD; longer than 15 bytes: #GP(0) (SDM Vol. 2,
+			 * 2.3.11). */
+			in->fn = st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? h_gp0 : h_ud;
 			in->len = 1;
 			b->code_mask |= 1ull << (off >> 6);
 			b->count++;

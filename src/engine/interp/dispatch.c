@@ -39,3 +39,9 @@ void h_ud(struct interp_cpu *cpu, const struct insn *in)
 	(void)in;
 	cpu_raise(cpu, EXC_UD, false, 0);
 }
+
+void h_gp0(struct interp_cpu *cpu, const struct insn *in)
+{
+	(void)in;
+	cpu_raise_gp0(cpu);
+}

@@ -42,5 +42,7 @@ void mem_write_block(struct interp_cpu *cpu, unsigned sreg, uint64_t ea, const v
 
 /* Raises #UD: invalid encodings and instructions not implemented. */
 void h_ud(struct interp_cpu *cpu, const struct insn *in);
+/* Raises #GP(0): an instruction longer than 15 bytes. */
+void h_gp0(struct interp_cpu *cpu, const struct insn *in);
 
 #endif

@@ -27,16 +27,24 @@ static void push_sys(struct interp_cpu *cpu, uint64_t *sp, uint64_t ss_base, uns
 		      ACC_WRITE | ACC_SYSTEM);
 }
 
+/* Real mode: FLAGS, CS, IP pushed through SS. SP is committed only after the
+ * whole frame is written, so that a delivery abandoned for an exit (the stack in
+ * MMIO) runs again from its start with nothing changed. */
 static void deliver_real(struct interp_cpu *cpu, uint8_t vector, uint64_t ret)
 {
-	uint64_t entry;
+	uint64_t entry, sp = cpu->gpr[GPR_RSP];
+	uint64_t mask = stack_mask(cpu);
 
 	if ((uint64_t)vector * 4 + 3 > cpu->idtr.limit)
 		cpu_raise(cpu, EXC_GP, true, (uint32_t)vector * 8 + 2);
 	entry = sys_read(cpu, cpu->idtr.base + vector * 4u, 4);
-	stack_push(cpu, 2, flags_get(cpu));
-	stack_push(cpu, 2, cpu->seg[SREG_CS].selector);
-	stack_push(cpu, 2, ret);
+	sp = (sp - 2) & mask;
+	mem_write(cpu, SREG_SS, sp, 2, flags_get(cpu));
+	sp = (sp - 2) & mask;
+	mem_write(cpu, SREG_SS, sp, 2, cpu->seg[SREG_CS].selector);
+	sp = (sp - 2) & mask;
+	mem_write(cpu, SREG_SS, sp, 2, ret);
+	stack_set_sp(cpu, sp);
 	cpu->rflags &= ~(FL_IF | FL_TF | FL_AC | FL_RF);
 	x86_segment_real(&cpu->seg[SREG_CS], (uint16_t)(entry >> 16), 0xb);
 	cpu->rip = entry & 0xffff;
@@ -83,6 +91,10 @@ static void deliver_protected(struct interp_cpu *cpu, uint8_t vector, enum x86_e
 	lo = sys_read(cpu, cpu->idtr.base + (uint64_t)vector * gsize, 8);
 	if (long_mode)
 		hi = sys_read(cpu, cpu->idtr.base + (uint64_t)vector * gsize + 8, 8);
+	/* Type and S together: an entry with S = 1 (a code or data descriptor, or
+	 * all ones read from MMIO) is no gate. */
+	if ((lo >> 44) & 1)
+		cpu_raise(cpu, EXC_GP, true, idt_err);
 	gtype = (lo >> 40) & 0xf;
 	gdpl = (lo >> 45) & 3;
 	ist = long_mode ? (lo >> 32) & 7 : 0;
@@ -95,6 +107,9 @@ static void deliver_protected(struct interp_cpu *cpu, uint8_t vector, enum x86_e
 		cpu_raise(cpu, EXC_GP, true, idt_err);
 	if (!((lo >> 47) & 1))
 		cpu_raise(cpu, EXC_NP, true, idt_err);
+	/* A long-mode handler address must be canonical (SDM Vol. 3, 7.14.1: #GP). */
+	if (long_mode && (uint64_t)((int64_t)(offset << 16) >> 16) != offset)
+		cpu_raise(cpu, EXC_GP, true, ext);
 	desc = gate_target(cpu, sel, ext);
 	x86_descriptor_decode(desc, sel, &cs);
 	if (long_mode && (!cs.l || cs.db))
@@ -172,10 +187,30 @@ static void deliver_protected(struct interp_cpu *cpu, uint8_t vector, enum x86_e
 	cpu->rip = long_mode ? offset : offset & (psize == 2 ? 0xffff : 0xffffffff);
 }
 
+/* Delivers cpu->delivering; fault_depth is 1 meanwhile, so that a fault on the
+ * way is combined with it (fault_deliver). */
+static void deliver_current(struct interp_cpu *cpu)
+{
+	const struct x86_event *ev = &cpu->delivering;
+	uint64_t ret = ev->type == EVENT_SOFTINT ? cpu->rip_next : cpu->rip;
+
+	cpu->fault_depth = 1;
+	flags_materialize(cpu);
+	if (cpu->mode == MODE_REAL)
+		deliver_real(cpu, ev->vector, ret);
+	else
+		deliver_protected(cpu, ev->vector, (enum x86_event_type)ev->type, ev->has_error_code, ev->error_code,
+				  ret);
+	cpu->fault_depth = 0;
+	cpu->halted = false;
+	cpu->block_dirty = true;
+	cpu->dbg.delivered = true;
+	cpu->dbg.hits = 0; /* the delivery's own stack writes (real mode) hit no breakpoint */
+	cpu->dbg.rep_unfinished = false;
+}
+
 void fault_deliver(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type type, bool has_error, uint32_t error)
 {
-	uint64_t ret = type == EVENT_SOFTINT ? cpu->rip_next : cpu->rip;
-
 	/* SDM Vol. 3, table 7-5: only a hardware exception followed by another turns
 	 * into #DF; after an interrupt or a benign exception the second one is
 	 * delivered serially (and becomes the event being delivered). */
@@ -200,16 +235,10 @@ void fault_deliver(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type t
 		}
 	}
 	cpu->delivering = (struct x86_event){ (uint8_t)type, vector, has_error, error };
-	cpu->fault_depth = 1;
-	flags_materialize(cpu);
-	if (cpu->mode == MODE_REAL)
-		deliver_real(cpu, vector, ret);
-	else
-		deliver_protected(cpu, vector, type, has_error, error, ret);
-	cpu->fault_depth = 0;
-	cpu->halted = false;
-	cpu->block_dirty = true;
-	cpu->dbg.delivered = true;
-	cpu->dbg.hits = 0; /* the delivery's own stack writes (real mode) hit no breakpoint */
-	cpu->dbg.rep_unfinished = false;
+	deliver_current(cpu);
+}
+
+void fault_deliver_again(struct interp_cpu *cpu)
+{
+	deliver_current(cpu);
 }

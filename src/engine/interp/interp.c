@@ -15,6 +15,7 @@
 #include "engine/interp/flags.h"
 #include "engine/interp/interp.h"
 #include "engine/interp/kvmclock.h"
+#include "log.h"
 #include "vm/memory.h"
 #include "x86/arch.h"
 #include "x86/pvclock.h"
@@ -75,6 +76,14 @@ void cpu_paging_changed(struct interp_cpu *cpu, bool keep_global)
 
 /* ---- the run loop ---------------------------------------------------------- */
 
+void cpu_deliver_event(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type type, bool has_error, uint32_t error)
+{
+	cpu->event_in_flight = true;
+	fault_deliver(cpu, vector, type, has_error, error);
+	cpu->event_in_flight = false;
+	cpu->replay_count = cpu->replay_pos = 0;
+}
+
 static void take_exit(struct interp_cpu *cpu, enum vm_exit_reason reason)
 {
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
@@ -106,7 +115,7 @@ static bool at_boundary(struct interp_cpu *cpu)
 		 * does not fire again when it resumes. */
 		if (cpu->dbg.rep_unfinished)
 			cpu->rflags |= FL_RF;
-		fault_deliver(cpu, vector, EVENT_EXTINT, false, 0);
+		cpu_deliver_event(cpu, vector, EVENT_EXTINT, false, 0);
 		if (cpu->exit_ready)
 			return true;
 	}
@@ -208,6 +217,9 @@ static void execute(struct interp_cpu *cpu)
 		} else {
 			if (at_boundary(cpu))
 				return;
+			/* No block is running until the lookup returns one (it may fault). */
+			cpu->cur_block = NULL;
+			cpu->cur_insn = NULL;
 			cache_reap(cpu->cache);
 			b = cache_lookup(cpu);
 			in = b->insns;
@@ -277,18 +289,37 @@ static int interp_run(struct engine_vcpu *v, struct vm_exit *exit)
 	 * meets them again when it runs again. */
 	cpu->dbg.hits = 0;
 	if (why == UNWIND_EXIT) {
-		/* Leave with the instruction unfinished; it runs again on the next run(). */
-		cpu->resume_block = cpu->cur_block;
-		cpu->resume_insn = cpu->cur_insn;
 		cpu->replay_pos = 0;
 		*exit = cpu->exit;
+		if (cpu->event_in_flight)
+			return 0; /* the delivery runs again on the next run() */
+		/* Leave with the instruction unfinished; it runs again on the next run().
+		 * An event it was delivering (INT n) is delivered again with it. */
+		cpu->fault_depth = 0;
+		cpu->resume_block = cpu->cur_block;
+		cpu->resume_insn = cpu->cur_insn;
+		if (!cpu->cur_block) {
+			/* Only instructions and deliveries exit; anything else is a bug
+			 * that must not resume into a block. */
+			log_error("interp: exit outside an instruction at rip %#llx", (unsigned long long)cpu->rip);
+			exit->reason = EXIT_INTERNAL_ERROR;
+		}
 		return 0;
 	}
 	if (why == UNWIND_EXCEPTION) {
 		cpu->replay_count = cpu->replay_pos = 0;
 		cpu->resume_block = NULL;
 		cpu->dbg.held = false; /* a #DB held by MOV SS goes with the faulting instruction */
-		fault_deliver(cpu, cpu->exc_vector, EVENT_EXCEPTION, cpu->exc_has_error, cpu->exc_error);
+		cpu_deliver_event(cpu, cpu->exc_vector, EVENT_EXCEPTION, cpu->exc_has_error, cpu->exc_error);
+		if (cpu->exit_ready) {
+			*exit = cpu->exit;
+			return 0;
+		}
+	} else if (cpu->event_in_flight) {
+		/* Finish the delivery an exit interrupted, with the VMM's answer. */
+		fault_deliver_again(cpu);
+		cpu->event_in_flight = false;
+		cpu->replay_count = cpu->replay_pos = 0;
 		if (cpu->exit_ready) {
 			*exit = cpu->exit;
 			return 0;
@@ -333,6 +364,9 @@ static int interp_get_state(struct engine_vcpu *v, struct vcpu_state *s)
 	/* An interrupt injected but not yet taken belongs to the state. */
 	if (cpu->pending_irq >= 0)
 		s->pending = (struct x86_event){ EVENT_EXTINT, (uint8_t)cpu->pending_irq, false, 0 };
+	/* So is a delivery an exit interrupted: RIP is still where it came from. */
+	if (cpu->event_in_flight)
+		s->pending = cpu->delivering;
 	return 0;
 }
 
@@ -367,8 +401,15 @@ static int interp_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	cpu->nmi_masked = s->nmi_masked;
 	cpu->halted = s->halted;
 	cpu->pending_irq = -1;
-	if (s->pending.type == EVENT_EXTINT)
+	cpu->fault_depth = 0;
+	cpu->event_in_flight = false;
+	if (s->pending.type == EVENT_EXTINT) {
 		cpu->pending_irq = s->pending.vector;
+	} else if (s->pending.type == EVENT_EXCEPTION || s->pending.type == EVENT_NMI) {
+		/* Being delivered: the next run() delivers it from its start. */
+		cpu->delivering = s->pending;
+		cpu->event_in_flight = true;
+	}
 	/* A new state replaces any instruction waiting for its exit to complete. */
 	cpu->replay_count = cpu->replay_pos = 0;
 	cpu->resume_block = NULL;

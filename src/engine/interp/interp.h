@@ -8,6 +8,14 @@
  * (fault.c). Double and triple faults are handled inside; a triple fault leaves
  * EXIT_SHUTDOWN in cpu->exit with exit_ready set. */
 void fault_deliver(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type type, bool has_error, uint32_t error);
+/* Delivers cpu->delivering again from its start: a delivery abandoned for an exit
+ * (the IDT, GDT, TSS or stack in MMIO) once the VMM has answered. */
+void fault_deliver_again(struct interp_cpu *cpu);
+/* Delivers an event outside any instruction (an exception an instruction raised,
+ * an external interrupt, a #DB trap after an instruction). If the delivery
+ * exits, the next run() completes this delivery, not an instruction. */
+void cpu_deliver_event(struct interp_cpu *cpu, uint8_t vector, enum x86_event_type type, bool has_error,
+		       uint32_t error);
 
 /* Load a segment register as MOV/POP/far transfers do, with the protected-mode
  * checks (segment.c). Raises #GP/#SS/#NP/#TS as the architecture says. */
