@@ -80,7 +80,9 @@ struct replay_entry {
 	uint64_t data;
 };
 enum { REPLAY_IN, REPLAY_OUT, REPLAY_MMIO_READ, REPLAY_MMIO_WRITE };
-#define REPLAY_MAX 8
+/* An instruction exits at most this often: FXSAVE/FXRSTOR with its 512-byte area
+ * in MMIO, byte by byte where it crosses a page, and room for XSAVE. */
+#define REPLAY_MAX 1024
 
 /* The debug architecture's state beyond DR0-DR7 (debug.c): DR7 decoded into which
  * breakpoints are armed, and the #DB conditions the running instruction met. */
