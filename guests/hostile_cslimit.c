@@ -40,14 +40,15 @@ __asm__(".pushsection .text.cslimit, \"ax\"\n"
 	"ljmp $8, $cs_back\n"
 	".popsection\n");
 
-extern char cs_page[], cs_back[], cs_lret[], gate_ud[], gate_back[];
+extern char cs_page[], cs_back[], cs_lret[], cs_lret_fault[], gate_ud[], gate_back[];
 static volatile uint32_t gp_resume, gp_eax, gp_ebx;
 
 static void on_gp(struct trap_frame *f)
 {
 	gp_eax = f->eax;
 	gp_ebx = f->ebx;
-	f->eip = gp_resume;
+	/* A fault of the far RET itself left its two operands on the stack. */
+	f->eip = f->eip == (uintptr_t)cs_lret ? (uintptr_t)cs_lret_fault : gp_resume;
 	f->cs = SEL_KCODE;
 }
 
@@ -70,6 +71,8 @@ static __attribute__((noinline)) void run_in(uint32_t sel, uint32_t offset, uint
 			 "pushl %[off]\n\t"
 			 ".globl cs_lret\n"
 			 "cs_lret: lret\n"
+			 ".globl cs_lret_fault\n"
+			 "cs_lret_fault: addl $8, %%esp\n"
 			 ".globl cs_back\n"
 			 "cs_back:"
 			 : "+a"(a), "+b"(b)

@@ -27,14 +27,20 @@ static void jump_near(struct interp_cpu *cpu, uint64_t target)
 /* Load CS for a far JMP/CALL/RET to a code segment (no gates, no task switch). */
 static void load_cs_far(struct interp_cpu *cpu, uint16_t sel, uint64_t target)
 {
+	struct x86_segment old_cs = cpu->seg[SREG_CS];
+
 	if (cpu->mode == MODE_REAL)
 		x86_segment_real(&cpu->seg[SREG_CS], sel, 0xb);
 	else /* JMP and CALL keep the privilege level: RPL := CPL */
 		segment_load(cpu, SREG_CS, (uint16_t)((sel & ~3u) | cpu->cpl));
 	cpu_update_mode(cpu);
 	cpu->rip_next = target & (cpu->mode == MODE_LONG64 ? ~0ull : 0xffffffffull);
-	if (cpu->mode != MODE_LONG64 && cpu->rip_next > cpu->seg[SREG_CS].limit)
+	if (cpu->mode != MODE_LONG64 && cpu->rip_next > cpu->seg[SREG_CS].limit) {
+		/* The fault belongs to the transfer: CS is still the old one. */
+		cpu->seg[SREG_CS] = old_cs;
+		cpu_update_mode(cpu);
 		cpu_raise(cpu, EXC_GP, true, 0);
+	}
 }
 
 static void h_jmp(struct interp_cpu *cpu, const struct insn *in)
@@ -225,9 +231,17 @@ static void h_retf(struct interp_cpu *cpu, const struct insn *in)
 	if (cpu->mode == MODE_REAL) {
 		load_cs_far(cpu, sel, target & size_mask(sz));
 	} else {
+		struct x86_segment old_cs = cpu->seg[SREG_CS];
+
 		segment_load(cpu, SREG_CS, sel); /* the new CPL is the selector's RPL */
 		cpu_update_mode(cpu);
 		cpu->rip_next = sz == 8 ? target : target & size_mask(sz);
+		if (cpu->mode != MODE_LONG64 && cpu->rip_next > cpu->seg[SREG_CS].limit) {
+			/* #GP(0) at the RET, with CS as it was (SDM Vol. 2, RET). */
+			cpu->seg[SREG_CS] = old_cs;
+			cpu_update_mode(cpu);
+			cpu_raise(cpu, EXC_GP, true, 0);
+		}
 	}
 	if (outer) {
 		segment_load(cpu, SREG_SS, ss);

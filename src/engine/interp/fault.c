@@ -114,6 +114,9 @@ static void deliver_protected(struct interp_cpu *cpu, uint8_t vector, enum x86_e
 	x86_descriptor_decode(desc, sel, &cs);
 	if (long_mode && (!cs.l || cs.db))
 		cpu_raise(cpu, EXC_GP, true, (sel & 0xfffc) | ext);
+	/* Outside long mode the handler must lie within its code segment. */
+	if (!long_mode && (offset & (gtype & 0x8 ? 0xffffffffull : 0xffffull)) > cs.limit)
+		cpu_raise(cpu, EXC_GP, true, ext);
 	dpl = (cs.type & 0x4) ? cpu->cpl : cs.dpl; /* conforming code keeps the CPL */
 	to_inner = dpl < cpu->cpl;
 	psize = long_mode ? 8 : (gtype & 0x8) ? 4 : 2;

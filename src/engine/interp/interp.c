@@ -176,6 +176,25 @@ static inline void fast_path_left(struct interp_cpu *cpu, const struct insn *in)
 		debug_after_insn(cpu, in, false);
 }
 
+/* Outside 64-bit mode every byte of an instruction must lie within CS (SDM Vol. 3,
+ * 5.3; in real mode too, where IP does not wrap but faults): returns the first
+ * instruction of [in, end) that is not wholly within the limit, starting at RIP.
+ * A block is at most a page plus one instruction long, so flat segments skip the
+ * walk. */
+static const struct insn *cs_limit_end(const struct interp_cpu *cpu, const struct insn *in, const struct insn *end)
+{
+	uint64_t limit = cpu->seg[SREG_CS].limit, off = cpu->rip;
+
+	if (off + 4096 + 16 <= limit)
+		return end;
+	for (; in < end; in++) {
+		if (off + in->len - 1 > limit)
+			return in;
+		off += in->len;
+	}
+	return end;
+}
+
 /* Runs instructions until an exit is ready. Unwinds by longjmp on exceptions and
  * on exits in the middle of an instruction. Everything that ends a block early
  * (an exit, an interrupt shadow, written code, a mode change) sets block_dirty. */
@@ -230,6 +249,11 @@ static void execute(struct interp_cpu *cpu)
 		end = b->insns + b->count;
 		if (shadow && in < end)
 			end = in + 1;
+		if (cpu->mode != MODE_LONG64) {
+			end = cs_limit_end(cpu, in, end);
+			if (in == end && in < b->insns + b->count)
+				cpu_raise(cpu, EXC_GP, true, 0);
+		}
 		if (__builtin_expect(debug_slow_path(cpu), 0)) {
 			for (; in < end; in++)
 				if (!debug_step(cpu, in, false))
