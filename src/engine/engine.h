@@ -63,6 +63,10 @@ struct engine_ops {
 	int (*interrupt_ready)(struct engine_vcpu *vcpu);
 	/* Deliver an external interrupt now; -1 if the guest cannot take it yet. */
 	int (*inject_interrupt)(struct engine_vcpu *vcpu, uint8_t vector);
+	/* Optional: make an NMI pending; the engine delivers it as soon as NMIs are
+	 * not blocked (an NMI handler runs until IRET). NULL: the engine cannot, and
+	 * the LAPIC keeps it pending. */
+	int (*inject_nmi)(struct engine_vcpu *vcpu);
 	/* Ask for EXIT_INTERRUPT_WINDOW when the guest can take an interrupt. */
 	void (*request_interrupt_window)(struct engine_vcpu *vcpu, int on);
 	/* The instruction at the vCPU's RIP in assembly syntax, for --trace: after an

@@ -179,6 +179,9 @@ static void deliver_interrupt(struct vcpu *v)
 	if (!ops->inject_interrupt || !ops->interrupt_ready || !ops->request_interrupt_window)
 		return;
 	platform_sync_lint0(v->vm);
+	/* An NMI goes to the engine at once: it knows when NMIs are blocked. */
+	if (ops->inject_nmi && lapic_take_nmi(lapic))
+		ops->inject_nmi(v->ev);
 	asserted = lapic_pending(lapic);
 	if (asserted && ops->interrupt_ready(v->ev)) {
 		/* The request may have gone meanwhile: the LAPIC then answers with its

@@ -129,7 +129,8 @@ struct interp_cpu {
 
 	/* Events. */
 	bool interrupt_shadow; /* STI / MOV SS: no interrupt before the next insn */
-	bool nmi_masked;
+	bool nmi_masked;       /* an NMI handler runs: NMIs wait for IRET */
+	bool nmi_pending;      /* injected by the VMM, not yet delivered */
 	bool halted;
 	int pending_irq; /* vector injected by the VMM, -1 if none */
 	bool want_irq_window;

@@ -256,7 +256,7 @@ static void h_retf(struct interp_cpu *cpu, const struct insn *in)
 
 /* IRET: real mode and same-privilege or outer-privilege returns in protected and
  * long mode (no task returns, no virtual-8086 mode). */
-static void h_iret(struct interp_cpu *cpu, const struct insn *in)
+static void iret_frame(struct interp_cpu *cpu, const struct insn *in)
 {
 	unsigned sz = in->opsize;
 	uint64_t ip = stack_peek(cpu, sz, 0);
@@ -308,6 +308,13 @@ static void h_iret(struct interp_cpu *cpu, const struct insn *in)
 		null_inaccessible_segments(cpu);
 	cpu->rip_next = cpu->mode == MODE_LONG64 ? ip : ip & 0xffffffffull;
 	cpu->block_dirty = true;
+}
+
+static void h_iret(struct interp_cpu *cpu, const struct insn *in)
+{
+	iret_frame(cpu, in);
+	/* An IRET that completes ends the blocking of NMIs (SDM Vol. 3, 7.7.1). */
+	cpu->nmi_masked = false;
 }
 
 const struct dispatch_entry exec_flow_table[] = {

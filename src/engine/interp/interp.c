@@ -105,6 +105,16 @@ static bool at_boundary(struct interp_cpu *cpu)
 		take_exit(cpu, EXIT_INTERRUPTED);
 		return true;
 	}
+	/* NMI before external interrupts; blocked while an NMI handler runs (until
+	 * IRET) and by the MOV SS / STI shadow. */
+	if (cpu->nmi_pending && !cpu->nmi_masked && !cpu->interrupt_shadow) {
+		cpu->nmi_pending = false;
+		cpu->nmi_masked = true;
+		cpu->halted = false;
+		cpu_deliver_event(cpu, EXC_NMI, EVENT_NMI, false, 0);
+		if (cpu->exit_ready)
+			return true;
+	}
 	if (cpu->pending_irq >= 0 && interrupts_open(cpu)) {
 		uint8_t vector = (uint8_t)cpu->pending_irq;
 
@@ -536,6 +546,12 @@ static int interp_inject_interrupt(struct engine_vcpu *v, uint8_t vector)
 	return 0;
 }
 
+static int interp_inject_nmi(struct engine_vcpu *v)
+{
+	v->cpu.nmi_pending = true;
+	return 0;
+}
+
 static void interp_request_interrupt_window(struct engine_vcpu *v, int on)
 {
 	v->cpu.want_irq_window = on != 0;
@@ -600,6 +616,7 @@ const struct engine_ops interp_engine_ops = {
 	.kick = interp_kick,
 	.interrupt_ready = interp_interrupt_ready,
 	.inject_interrupt = interp_inject_interrupt,
+	.inject_nmi = interp_inject_nmi,
 	.request_interrupt_window = interp_request_interrupt_window,
 	.stats = interp_stats,
 	.disassemble = interp_disassemble,

@@ -193,5 +193,6 @@ const struct engine_ops kvm_engine_ops = {
 	.kick = kvm_vcpu_kick,
 	.interrupt_ready = kvm_interrupt_ready,
 	.inject_interrupt = kvm_inject_interrupt,
+	.inject_nmi = kvm_inject_nmi,
 	.request_interrupt_window = kvm_request_interrupt_window,
 };

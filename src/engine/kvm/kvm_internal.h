@@ -33,6 +33,7 @@ int kvm_vcpu_run(struct engine_vcpu *v, struct vm_exit *exit);
 void kvm_vcpu_kick(struct engine_vcpu *v);
 int kvm_interrupt_ready(struct engine_vcpu *v);
 int kvm_inject_interrupt(struct engine_vcpu *v, uint8_t vector);
+int kvm_inject_nmi(struct engine_vcpu *v);
 void kvm_request_interrupt_window(struct engine_vcpu *v, int on);
 int kvm_get_state(struct engine_vcpu *v, struct vcpu_state *s);
 int kvm_set_state(struct engine_vcpu *v, const struct vcpu_state *s);

@@ -114,6 +114,11 @@ int kvm_inject_interrupt(struct engine_vcpu *v, uint8_t vector)
 	return ioctl(v->fd, KVM_INTERRUPT, &irq);
 }
 
+int kvm_inject_nmi(struct engine_vcpu *v)
+{
+	return ioctl(v->fd, KVM_NMI);
+}
+
 void kvm_request_interrupt_window(struct engine_vcpu *v, int on)
 {
 	v->run->request_interrupt_window = (uint8_t)(on != 0);
