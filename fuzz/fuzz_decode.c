@@ -216,14 +216,18 @@ static void check_insn(const struct insn *in, const uint8_t *bytes, size_t avail
 {
 	ZydisDecodedInstruction zi;
 	ZydisDecodedOperand zops[ZYDIS_MAX_OPERAND_COUNT];
-	bool ok = ZYAN_SUCCESS(ZydisDecoderDecodeFull(&zydis[mode], bytes, avail, &zi, zops));
+	ZyanStatus st = ZydisDecoderDecodeFull(&zydis[mode], bytes, avail, &zi, zops);
+	bool ok = ZYAN_SUCCESS(st);
+	/* Invalid bytes are #UD; an instruction over 15 bytes is #GP(0). */
+	void (*refused)(struct interp_cpu *, const struct insn *) =
+	    st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? h_gp0 : h_ud;
 	const struct dispatch_entry *d;
 
 	if (in->len < 1 || in->len > ZYDIS_MAX_INSTRUCTION_LENGTH || in->len > avail)
 		finding("an instruction longer than the bytes fetched", mode, gpa);
 	if (!ok) {
-		if (in->fn != h_ud || in->len != 1)
-			finding("bytes Zydis rejects reach a handler other than #UD", mode, gpa);
+		if (in->fn != refused || in->len != 1)
+			finding("bytes Zydis rejects reach a handler other than #UD (#GP if too long)", mode, gpa);
 		return;
 	}
 	if (in->fn != h_ud) {
@@ -239,8 +243,10 @@ static void check_insn(const struct insn *in, const uint8_t *bytes, size_t avail
 	report_unimplemented(&zi, mode, advertised(&zi, zops, mode));
 }
 
-static void check_block(const struct block *b, uint64_t gpa, const uint8_t *page, bool next_is_ram, unsigned mode)
+static void check_block(const struct block *b, uint64_t gpa, const uint8_t *page, enum next_page next, unsigned mode)
 {
+	bool next_is_ram = next == NEXT_RAM;
+	uint64_t next_gpa = next == NEXT_MMIO ? MMIO_GPA : NEXT;
 	unsigned off = (unsigned)(gpa & 0xfff);
 	bool crosses = b->gpa_last != (gpa & ~0xfffull);
 	uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
@@ -249,8 +255,8 @@ static void check_block(const struct block *b, uint64_t gpa, const uint8_t *page
 		finding("an empty block: the vCPU would spin at one RIP", mode, gpa);
 	if (b->gpa != gpa || b->mode != mode || !b->valid)
 		finding("a block that does not describe its address and mode", mode, gpa);
-	if (crosses && (b->count != 1 || !next_is_ram || b->gpa_last != NEXT))
-		finding("a page-crossing block that is not one instruction from RAM", mode, gpa);
+	if (crosses && (b->count != 1 || b->gpa_last != next_gpa))
+		finding("a page-crossing block that is not one instruction", mode, gpa);
 	for (unsigned i = 0; i < b->count; i++) {
 		const struct insn *in = &b->insns[i];
 
@@ -259,8 +265,12 @@ static void check_block(const struct block *b, uint64_t gpa, const uint8_t *page
 		if (crosses) {
 			size_t first = PAGE - off;
 
+			/* Beyond RAM the bus reads all ones. */
 			memcpy(buf, page + off, first);
-			memcpy(buf + first, page + PAGE, sizeof(buf) - first);
+			if (next_is_ram)
+				memcpy(buf + first, page + PAGE, sizeof(buf) - first);
+			else
+				memset(buf + first, 0xff, sizeof(buf) - first);
 			check_insn(in, buf, sizeof(buf), mode, gpa);
 		} else {
 			check_insn(in, page + off, PAGE - off, mode, gpa);
@@ -328,7 +338,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (setjmp(cpu->unwind))
 			break; /* a fetch fault on the next page: the vCPU would take it */
 		b = decode_block(cpu, gpa, gpa);
-		check_block(b, gpa, page, next == NEXT_RAM, mode);
+		check_block(b, gpa, page, next, mode);
 		for (unsigned i = 0; i < b->count; i++)
 			used += b->insns[i].len;
 		if (b->gpa_last != CODE)
