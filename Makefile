@@ -54,8 +54,18 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# The software engines, the one list every suite of the soft-CPU core runs on
+# (dbt joins by one edit): the engine-level unit tests run once per engine.
+SOFT_ENGINES ?= interp
+
 unit-test: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_BINS); do \
+		case $$t in \
+		*/test_softcpu_exec|*/test_softcpu_prefix64) \
+			for e in $(SOFT_ENGINES); do echo "== $$t ($$e)"; RINGVISOR_ENGINE=$$e $$t; done;; \
+		*) echo "== $$t"; $$t;; \
+		esac; \
+	done
 
 guest-test: $(OUT)/ringvisor $(GUESTS)
 	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests tests/integration/run-guests.sh

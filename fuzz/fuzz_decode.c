@@ -1,6 +1,7 @@
-/* The interpreter's decoder front end (src/engine/interp/decode.c: Zydis output
- * turned into struct insn and blocks) on random bytes, in every CPU mode, at
- * every page offset and at the edges of the fetch window and of RAM.
+/* The decoder front end (src/engine/softcpu/decode.c: Zydis output turned into
+ * struct insn) and interp's blocks (src/engine/interp/block.c) on random bytes, in
+ * every CPU mode, at every page offset and at the edges of the fetch window and of
+ * RAM.
  *
  * Input: mode, page offset, layout, then the code bytes:
  *   [0]    CPU mode (enum cpu_mode, modulo MODE_COUNT)
@@ -33,10 +34,10 @@
 
 #include <Zydis/Zydis.h>
 
-#include "engine/interp/cache.h"
-#include "engine/interp/cpu.h"
-#include "engine/interp/dispatch.h"
-#include "engine/interp/mem.h"
+#include "engine/interp/block.h"
+#include "engine/softcpu/cpu.h"
+#include "engine/softcpu/dispatch.h"
+#include "engine/softcpu/mem.h"
 #include "support/guarded_ram.h"
 #include "x86/arch.h"
 #include "x86/descriptor.h"
@@ -56,7 +57,9 @@ enum next_page { NEXT_RAM, NEXT_END_OF_RAM, NEXT_NOT_PRESENT, NEXT_MMIO };
 
 /* Two RAMs: one that goes on after the code page, one that ends with it. */
 static struct guarded_ram ram_long, ram_short;
-static struct interp_cpu *cpu;
+/* The interp engine's vCPU, whose block builder is fuzzed, and its soft CPU. */
+static struct engine_vcpu *vcpu;
+static struct soft_cpu *cpu;
 static ZydisDecoder zydis[MODE_COUNT];
 
 static void finding(const char *what, unsigned mode, uint64_t gpa)
@@ -82,13 +85,11 @@ static void setup(void)
 
 	guarded_ram_init(&ram_long, &lng, 1);
 	guarded_ram_init(&ram_short, &shrt, 1);
-	cpu = calloc(1, sizeof(*cpu));
-	if (!cpu)
+	vcpu = calloc(1, sizeof(*vcpu));
+	if (!vcpu)
 		abort();
-	cpu->cache = cache_create(MMIO_GPA + PAGE);
-	cpu->decode_scratch = decode_scratch_new();
-	if (!cpu->cache)
-		abort();
+	cpu = &vcpu->cpu;
+	vcpu->decode_scratch = decode_scratch_new();
 	for (int m = 0; m < MODE_COUNT; m++)
 		ZydisDecoderInit(&zydis[m], modes[m].machine, modes[m].stack);
 }
@@ -219,7 +220,7 @@ static void check_insn(const struct insn *in, const uint8_t *bytes, size_t avail
 	ZyanStatus st = ZydisDecoderDecodeFull(&zydis[mode], bytes, avail, &zi, zops);
 	bool ok = ZYAN_SUCCESS(st);
 	/* Invalid bytes are #UD; an instruction over 15 bytes is #GP(0). */
-	void (*refused)(struct interp_cpu *, const struct insn *) =
+	void (*refused)(struct soft_cpu *, const struct insn *) =
 	    st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? h_gp0 : h_ud;
 	const struct dispatch_entry *d;
 
@@ -316,7 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	set_mode(mode, paging, paging ? build_page_tables(r, mode >= MODE_LONG_COMPAT16, next) : 0);
 
 	if (!page_is_ram) {
-		struct block *b = decode_block(cpu, MMIO_GPA + off, MMIO_GPA + off);
+		struct block *b = decode_block(vcpu, MMIO_GPA + off, MMIO_GPA + off);
 
 		if (b->count != 1 || b->insns[0].fn != h_ud)
 			finding("code outside RAM does not raise #UD", mode, MMIO_GPA + off);
@@ -337,7 +338,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (setjmp(cpu->unwind))
 			break; /* a fetch fault on the next page: the vCPU would take it */
-		b = decode_block(cpu, gpa, gpa);
+		b = decode_block(vcpu, gpa, gpa);
 		check_block(b, gpa, page, next, mode);
 		for (unsigned i = 0; i < b->count; i++)
 			used += b->insns[i].len;

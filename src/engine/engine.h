@@ -27,11 +27,22 @@ struct engine_env {
 };
 
 /* Counters a software engine keeps, for --stats. */
+/* Counters for --stats. instructions is what every engine that can count them
+ * reports (0: not counted); each engine adds its own as named ratios ("decode
+ * cache hit" of so many "lookups"), summed over vCPUs by name. */
+#define ENGINE_STATS_RATIOS 8
+struct engine_ratio {
+	const char *name; /* "TLB hit" */
+	const char *of;	  /* what total counts: "accesses" */
+	uint64_t hits, total;
+};
 struct engine_stats {
 	uint64_t instructions;
-	uint64_t decode_hits, decode_misses; /* decode cache lookups */
-	uint64_t tlb_hits, tlb_misses;	     /* software TLB */
+	unsigned nratios;
+	struct engine_ratio ratio[ENGINE_STATS_RATIOS];
 };
+/* Adds to the ratio of that name, or appends it (ignored once the table is full). */
+void engine_stats_add_ratio(struct engine_stats *st, const char *name, const char *of, uint64_t hits, uint64_t total);
 
 struct engine_ops {
 	const char *name;

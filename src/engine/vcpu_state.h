@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "x86/msr_model.h"
+#include "x86/segment.h"
 
 enum x86_gpr {
 	GPR_RAX,
@@ -30,30 +31,6 @@ enum x86_gpr {
 	GPR_R14,
 	GPR_R15,
 	GPR_COUNT
-};
-
-/* Segment registers in the order of the ModRM reg encoding (Intel SDM Vol. 2, 3.1.1). */
-enum x86_sreg { SREG_ES, SREG_CS, SREG_SS, SREG_DS, SREG_FS, SREG_GS, SREG_COUNT };
-
-/* A segment register with its hidden (descriptor cache) part. */
-struct x86_segment {
-	uint64_t base;
-	uint32_t limit; /* byte granular: already scaled when G=1 */
-	uint16_t selector;
-	uint8_t type; /* descriptor type field, 4 bits */
-	uint8_t s;    /* 1 = code/data, 0 = system */
-	uint8_t dpl;
-	uint8_t present;
-	uint8_t avl;
-	uint8_t l;  /* 64-bit code */
-	uint8_t db; /* default operation size */
-	uint8_t g;
-	uint8_t unusable; /* null selector loaded (VMX "unusable") */
-};
-
-struct x86_dtable {
-	uint64_t base;
-	uint16_t limit;
 };
 
 /* x87 and SSE state in the FXSAVE image's terms (Intel SDM Vol. 1, 10.5.1). */

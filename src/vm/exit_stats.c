@@ -40,9 +40,8 @@ void engine_stats_print(FILE *out, const struct engine_stats *e, uint64_t guest_
 	fprintf(out, "%-16s %12llu\n", "instructions", (unsigned long long)e->instructions);
 	fprintf(out, "%-16s %12.1f\n", "MIPS in guest",
 		guest_ns ? (double)e->instructions * 1e3 / (double)guest_ns : 0.0);
-	fprintf(out, "%-16s %11.2f%% of %llu lookups\n", "decode cache hit",
-		percent(e->decode_hits, e->decode_hits + e->decode_misses),
-		(unsigned long long)(e->decode_hits + e->decode_misses));
-	fprintf(out, "%-16s %11.2f%% of %llu accesses\n", "TLB hit", percent(e->tlb_hits, e->tlb_hits + e->tlb_misses),
-		(unsigned long long)(e->tlb_hits + e->tlb_misses));
+	for (unsigned i = 0; i < e->nratios; i++)
+		fprintf(out, "%-16s %11.2f%% of %llu %s\n", e->ratio[i].name,
+			percent(e->ratio[i].hits, e->ratio[i].total), (unsigned long long)e->ratio[i].total,
+			e->ratio[i].of);
 }

@@ -26,10 +26,25 @@
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
 
+/* RFLAGS: the one vocabulary for its bits, in every engine. */
 #define RFLAGS_CF (1ull << 0)
 #define RFLAGS_FIXED (1ull << 1) /* reads as 1 */
+#define RFLAGS_PF (1ull << 2)
+#define RFLAGS_AF (1ull << 4)
+#define RFLAGS_ZF (1ull << 6)
+#define RFLAGS_SF (1ull << 7)
+#define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_DF (1ull << 10)
+#define RFLAGS_OF (1ull << 11)
 #define RFLAGS_IOPL_MASK (3ull << 12)
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_RF (1ull << 16)
+#define RFLAGS_VM (1ull << 17)
+#define RFLAGS_AC (1ull << 18)
+#define RFLAGS_VIF (1ull << 19)
+#define RFLAGS_VIP (1ull << 20)
+#define RFLAGS_ID (1ull << 21)
 
 #define MSR_TSC 0x10
 #define MSR_APIC_BASE 0x1b

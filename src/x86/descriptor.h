@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "engine/vcpu_state.h"
+#include "x86/segment.h"
 
 /* Encode the 8-byte descriptor of a loaded segment (base must fit in 32 bits). */
 uint64_t x86_descriptor_encode(const struct x86_segment *seg);

@@ -7,9 +7,9 @@
 
 #include <Zydis/Zydis.h>
 
-#include "engine/interp/cache.h"
-#include "engine/interp/dispatch.h"
-#include "engine/interp/insn.h"
+#include "engine/interp/block.h"
+#include "engine/softcpu/dispatch.h"
+#include "engine/softcpu/insn.h"
 #include "gen.h"
 #include "rng.h"
 #include "vm/memory.h"
@@ -19,7 +19,7 @@
 #define BLOCK_LIMIT 64 /* decode.c's BLOCK_MAX_INSNS */
 
 struct checker {
-	struct interp_cpu *cpu;
+	struct engine_vcpu *v; /* the interp engine's vCPU: its block builder is checked */
 	struct guest_memory mem;
 	uint8_t *code; /* host view of [CODE_GPA, CODE_END) */
 	ZydisDecoder dec;
@@ -498,7 +498,7 @@ static void check_block_end(struct checker *c, const struct block *b, uint64_t s
 
 static void check_block(struct checker *c, uint64_t start)
 {
-	struct block *b = decode_block(c->cpu, start, start);
+	struct block *b = decode_block(c->v, start, start);
 	uint64_t gpa = start;
 	bool invalid = false;
 
@@ -610,17 +610,17 @@ static int checker_open(struct checker *c, uint64_t seed, unsigned max_reports)
 		return -1;
 	}
 	c->code = guest_memory_ptr(&c->mem, CODE_GPA, 2 * PAGE);
-	c->cpu = calloc(1, sizeof(*c->cpu));
-	if (!c->code || !c->cpu) {
+	c->v = calloc(1, sizeof(*c->v));
+	if (!c->code || !c->v) {
 		guest_memory_destroy(&c->mem);
-		free(c->cpu);
+		free(c->v);
 		return -1;
 	}
 	/* A 64-bit CPU with paging off: linear = guest-physical for fetches. */
-	c->cpu->mem = &c->mem;
-	c->cpu->mode = MODE_LONG64;
-	c->cpu->pending_irq = -1;
-	c->cpu->decode_scratch = decode_scratch_new();
+	c->v->cpu.mem = &c->mem;
+	c->v->cpu.mode = MODE_LONG64;
+	c->v->cpu.pending_irq = -1;
+	c->v->decode_scratch = decode_scratch_new();
 	ZydisDecoderInit(&c->dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	ZydisFormatterInit(&c->fmt, ZYDIS_FORMATTER_STYLE_INTEL);
 	rng_seed(&c->r, seed);
@@ -630,8 +630,8 @@ static int checker_open(struct checker *c, uint64_t seed, unsigned max_reports)
 
 static void checker_close(struct checker *c)
 {
-	free(c->cpu->decode_scratch);
-	free(c->cpu);
+	free(c->v->decode_scratch);
+	free(c->v);
 	guest_memory_destroy(&c->mem);
 }
 

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "engine/interp/dispatch.h"
+#include "engine/softcpu/dispatch.h"
 #include "known_bugs.h"
 
 /* ---- values ------------------------------------------------------------------- */

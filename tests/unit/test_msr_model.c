@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "interp_harness.h"
+#include "softcpu_harness.h"
 #include "unit_helpers.h"
 #include "x86/msr_model.h"
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "interp_harness.h"
+#include "softcpu_harness.h"
 #include "x86/pvclock.h"
 
 static uint64_t get_le(const uint8_t *p, unsigned size)

@@ -1,0 +1,32 @@
+/* A block: straight-line guest code decoded for the interpreter, at most a page of
+ * it, ending at the first instruction that can change control flow or the mode
+ * (block.c builds them; cache.c keeps them). */
+#ifndef RV_INTERP_BLOCK_H
+#define RV_INTERP_BLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/interp/vcpu.h"
+#include "engine/softcpu/insn.h"
+
+struct block {
+	uint64_t gpa;	    /* first byte */
+	uint64_t gpa_last;  /* page of the last byte: another page only for a lone
+			     * page-crossing instruction, which is never cached */
+	uint64_t code_mask; /* 64-byte chunks of the first page this block covers */
+	uint8_t mode;
+	bool valid;
+	uint16_t count;
+	struct block *hash_next;
+	struct block *page_next; /* the code page's list (code_page.translations) */
+	struct block *dead_next;
+	struct insn insns[];
+};
+
+/* Decode one block at linear address lin, guest-physical gpa: it may raise a fetch fault. */
+struct block *decode_block(struct engine_vcpu *v, uint64_t lin, uint64_t gpa);
+/* The scratch block decode_block() works in (one per vCPU; free() it). */
+struct block *decode_scratch_new(void);
+
+#endif

@@ -1,0 +1,281 @@
+/* Zydis decodes; this file turns its output into struct insn, the form the
+ * handlers execute (decode.h). */
+#include "engine/softcpu/decode.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <Zydis/Zydis.h>
+
+#include "engine/softcpu/dispatch.h"
+#include "engine/softcpu/mem.h"
+#include "log.h"
+#include "vm/memory.h"
+
+static ZydisDecoder decoders[MODE_COUNT];
+static pthread_once_t decoders_once = PTHREAD_ONCE_INIT;
+static struct log_ratelimit unimplemented_log = LOG_RATELIMIT_INIT(32);
+
+static void init_decoders(void)
+{
+	static const struct {
+		ZydisMachineMode machine;
+		ZydisStackWidth stack;
+	} modes[MODE_COUNT] = {
+		[MODE_REAL] = { ZYDIS_MACHINE_MODE_REAL_16, ZYDIS_STACK_WIDTH_16 },
+		[MODE_PROT16] = { ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16 },
+		[MODE_PROT32] = { ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32 },
+		[MODE_LONG_COMPAT16] = { ZYDIS_MACHINE_MODE_LONG_COMPAT_16, ZYDIS_STACK_WIDTH_16 },
+		[MODE_LONG_COMPAT32] = { ZYDIS_MACHINE_MODE_LONG_COMPAT_32, ZYDIS_STACK_WIDTH_32 },
+		[MODE_LONG64] = { ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64 },
+	};
+
+	for (int m = 0; m < MODE_COUNT; m++)
+		ZydisDecoderInit(&decoders[m], modes[m].machine, modes[m].stack);
+}
+
+/* Zydis register -> (kind, our number). Returns false for registers the handlers
+ * do not take as operands. */
+static bool map_register(ZydisRegister r, uint8_t *kind, uint8_t *num)
+{
+	*kind = OK_REG;
+	if (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_R15B) {
+		unsigned i = r - ZYDIS_REGISTER_AL;
+
+		/* Encoding order: AL CL DL BL AH CH DH BH SPL BPL SIL DIL R8B..R15B. */
+		*num = (uint8_t)(i < 4 ? i : i < 8 ? REG_AH + (i - 4) : i < 12 ? i - 4 : i - 4);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_R15W) {
+		*num = (uint8_t)(r - ZYDIS_REGISTER_AX);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_R15D) {
+		*num = (uint8_t)(r - ZYDIS_REGISTER_EAX);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_RAX && r <= ZYDIS_REGISTER_R15) {
+		*num = (uint8_t)(r - ZYDIS_REGISTER_RAX);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_ES && r <= ZYDIS_REGISTER_GS) {
+		*kind = OK_SREG;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_ES);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_CR0 && r <= ZYDIS_REGISTER_CR15) {
+		*kind = OK_CR;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_CR0);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_DR0 && r <= ZYDIS_REGISTER_DR15) {
+		*kind = OK_DR;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_DR0);
+		return true;
+	}
+	/* XMM16-31 exist only in EVEX encodings, which the CPU model does not have. */
+	if (r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15) {
+		*kind = OK_XMM;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_XMM0);
+		return true;
+	}
+	if (r >= ZYDIS_REGISTER_ST0 && r <= ZYDIS_REGISTER_ST7) {
+		*kind = OK_ST;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_ST0);
+		return true;
+	}
+	return false;
+}
+
+static uint8_t gpr_of(ZydisRegister r)
+{
+	uint8_t kind, num;
+
+	if (r == ZYDIS_REGISTER_NONE)
+		return NOREG;
+	if (r == ZYDIS_REGISTER_RIP || r == ZYDIS_REGISTER_EIP)
+		return REG_RIP;
+	if (!map_register(r, &kind, &num) || kind != OK_REG)
+		return NOREG;
+	return num;
+}
+
+static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo, struct operand *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = (uint8_t)(zo->size / 8);
+	switch (zo->type) {
+	case ZYDIS_OPERAND_TYPE_REGISTER:
+		return map_register(zo->reg.value, &o->kind, &o->reg);
+	case ZYDIS_OPERAND_TYPE_MEMORY:
+		o->kind = OK_MEM;
+		o->seg = (uint8_t)(zo->mem.segment - ZYDIS_REGISTER_ES);
+		o->base = gpr_of(zo->mem.base);
+		o->index = gpr_of(zo->mem.index);
+		o->scale = (uint8_t)(zo->mem.scale == 8 ? 3 : zo->mem.scale == 4 ? 2 : zo->mem.scale == 2 ? 1 : 0);
+		o->disp = zo->mem.disp.has_displacement ? zo->mem.disp.value : 0;
+		/* In 64-bit mode CS, DS, ES and SS overrides are ignored (SDM Vol. 1 3.3.7.1,
+		 * APM Vol. 1 4.5.3): a non-canonical address is #SS only for an RSP or RBP
+		 * base, whatever the prefix. The modelled AMD processor does just that;
+		 * some Intel processors raise #SS for an SS prefix too. Zydis agrees (DS). */
+		/* LEA and friends have an "address generation" operand with no segment. */
+		if (zo->mem.segment == ZYDIS_REGISTER_NONE)
+			o->seg = SREG_DS;
+		return o->index != REG_RIP;
+	case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+		o->kind = OK_IMM;
+		if (zo->imm.is_relative) {
+			/* Branch target relative to the next instruction. */
+			o->imm = zo->imm.value.u;
+		} else {
+			/* Immediates sign- or zero-extend to the operand size; keep that width. */
+			unsigned bits = zi->operand_width ? zi->operand_width : zo->size;
+
+			o->imm = zo->imm.is_signed ? (uint64_t)zo->imm.value.s : zo->imm.value.u;
+			if (bits < 64)
+				o->imm &= (1ull << bits) - 1;
+		}
+		return true;
+	case ZYDIS_OPERAND_TYPE_POINTER:
+		o->kind = OK_FAR;
+		o->sel = zo->ptr.segment;
+		o->imm = zo->ptr.offset;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Fills in one instruction; returns its handler flags. */
+static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops, struct insn *in)
+{
+	const struct dispatch_entry *d = dispatch_find_decoded(zi);
+
+	memset(in, 0, sizeof(*in));
+	in->len = zi->length;
+	in->mnemonic = (uint16_t)zi->mnemonic;
+	in->opsize = (uint8_t)(zi->operand_width / 8);
+	in->addrsize = (uint8_t)(zi->address_width / 8);
+	if (zi->attributes & ZYDIS_ATTRIB_HAS_LOCK)
+		in->flags |= INSN_LOCK;
+	if (zi->attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE))
+		in->flags |= INSN_REP;
+	if (zi->attributes & ZYDIS_ATTRIB_HAS_REPNE)
+		in->flags |= INSN_REPNE;
+	if (zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+		in->flags |= INSN_FAR;
+	in->nops = zi->operand_count_visible > 3 ? 3 : zi->operand_count_visible;
+	if (zi->operand_count && zops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+	    (zops[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) && (zops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+		in->flags |= INSN_RMW;
+	for (unsigned i = 0; i < in->nops; i++) {
+		if (!convert_operand(zi, &zops[i], &in->op[i])) {
+			d = NULL;
+			break;
+		}
+	}
+	in->seg = SREG_DS;
+	if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_ES)
+		in->seg = SREG_ES;
+	else if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_CS)
+		in->seg = SREG_CS;
+	else if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_SS)
+		in->seg = SREG_SS;
+	else if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_FS)
+		in->seg = SREG_FS;
+	else if (zi->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_GS)
+		in->seg = SREG_GS;
+	/* Jcc, SETcc, CMOVcc: the condition is the low nibble of the last opcode byte. */
+	in->cc = zi->opcode & 0xf;
+	/* LOCK is legal only on read-modify-write instructions with a memory
+	 * destination. Zydis already refuses the other uses (ZYDIS_STATUS_ILLEGAL_LOCK,
+	 * which decode_insn turns into #UD); this keeps every handler safe from it. */
+	if ((zi->attributes & ZYDIS_ATTRIB_HAS_LOCK) && !(zi->attributes & ZYDIS_ATTRIB_ACCEPTS_LOCK)) {
+		in->fn = h_ud;
+		return INSN_END_BLOCK;
+	}
+	if (!d) {
+		if (log_ratelimit_allow(&unimplemented_log))
+			log_warn("interp: %s is not implemented (raising #UD)", ZydisMnemonicGetString(zi->mnemonic));
+		in->fn = h_ud;
+		return INSN_END_BLOCK;
+	}
+	in->fn = d->fn;
+	return d->flags;
+}
+
+enum decode_status decode_insn(uint8_t mode, const uint8_t *bytes, size_t avail, struct insn *in, bool *ends_block)
+{
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand zops[ZYDIS_MAX_OPERAND_COUNT];
+	ZyanStatus st;
+
+	pthread_once(&decoders_once, init_decoders);
+	st = ZydisDecoderDecodeFull(&decoders[mode], bytes, avail, &zi, zops);
+	if (st == ZYDIS_STATUS_NO_MORE_DATA)
+		return DECODE_TRUNCATED;
+	if (!ZYAN_SUCCESS(st)) {
+		/* Invalid encoding: #UD; longer than 15 bytes: #GP(0) (SDM Vol. 2,
+		 * 2.3.11). */
+		memset(in, 0, sizeof(*in));
+		in->fn = st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? h_gp0 : h_ud;
+		in->len = 1;
+		*ends_block = true;
+		return DECODE_INVALID;
+	}
+	*ends_block = (convert(&zi, zops, in) & INSN_END_BLOCK) != 0;
+	return DECODE_INSN;
+}
+
+/* Bytes of an instruction that crosses into the next page. Bytes beyond RAM (the
+ * next page is MMIO or nothing) read as the PC bus reads them, all ones; the
+ * instruction then decodes as whatever that makes of it (FF FF is #UD). */
+size_t decode_fetch_across(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, uint8_t *buf, uint64_t *gpa_next)
+{
+	size_t first = 4096 - (gpa & 0xfff);
+	uint64_t next_lin = cpu->mode == MODE_LONG64 ? lin + first : (lin + first) & 0xffffffffull;
+	const uint8_t *a = guest_memory_ptr(cpu->mem, gpa, first);
+	const uint8_t *b;
+
+	*gpa_next = mmu_translate(cpu, next_lin, ACC_EXEC) & ~0xfffull;
+	b = guest_memory_ptr(cpu->mem, *gpa_next, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
+	if (!a)
+		return 0;
+	memcpy(buf, a, first);
+	if (b)
+		memcpy(buf + first, b, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
+	else
+		memset(buf + first, 0xff, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
+	return ZYDIS_MAX_INSTRUCTION_LENGTH;
+}
+
+int softcpu_disassemble(struct soft_cpu *cpu, char *buf, size_t len)
+{
+	static const ZydisMachineMode modes[MODE_COUNT] = {
+		[MODE_REAL] = ZYDIS_MACHINE_MODE_REAL_16,
+		[MODE_PROT16] = ZYDIS_MACHINE_MODE_LEGACY_16,
+		[MODE_PROT32] = ZYDIS_MACHINE_MODE_LEGACY_32,
+		[MODE_LONG_COMPAT16] = ZYDIS_MACHINE_MODE_LONG_COMPAT_16,
+		[MODE_LONG_COMPAT32] = ZYDIS_MACHINE_MODE_LONG_COMPAT_32,
+		[MODE_LONG64] = ZYDIS_MACHINE_MODE_LONG_64,
+	};
+	uint64_t lin = cpu->mode == MODE_LONG64 ? cpu->rip : (cpu->seg[SREG_CS].base + cpu->rip) & 0xffffffffull;
+	uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+	ZydisDisassembledInstruction insn;
+	size_t n = 0;
+
+	/* Byte by byte: the instruction may cross into another page. */
+	for (; n < sizeof(bytes); n++) {
+		uint64_t gpa;
+		const uint8_t *p;
+
+		if (!mmu_probe(cpu, lin + n, ACC_EXEC, &gpa) || !(p = guest_memory_ptr(cpu->mem, gpa, 1)))
+			break;
+		bytes[n] = *p;
+	}
+	if (!ZYAN_SUCCESS(ZydisDisassembleIntel(modes[cpu->mode], cpu->rip, bytes, n, &insn)))
+		return -1;
+	snprintf(buf, len, "%s", insn.text);
+	return 0;
+}

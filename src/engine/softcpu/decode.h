@@ -1,0 +1,32 @@
+/* The decoder front end: guest bytes to struct insn, one instruction at a time
+ * (Zydis decodes; decode.c maps its output onto operands and a handler). An
+ * engine strings instructions into whatever unit it caches (interp: blocks). */
+#ifndef RV_SOFTCPU_DECODE_H
+#define RV_SOFTCPU_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/softcpu/insn.h"
+
+enum decode_status {
+	DECODE_INSN,	  /* *in holds the instruction, in->len bytes */
+	DECODE_INVALID,	  /* *in raises #UD (invalid encoding) or #GP(0) (over 15 bytes), len 1 */
+	DECODE_TRUNCATED, /* the bytes end before the instruction does: fetch more */
+};
+
+/* Decodes the instruction at bytes[0..avail) in mode (enum cpu_mode). *ends_block:
+ * it may change control flow or the mode, so straight-line code ends after it. An
+ * instruction the CPU model does not implement decodes to a handler raising #UD. */
+enum decode_status decode_insn(uint8_t mode, const uint8_t *bytes, size_t avail, struct insn *in, bool *ends_block);
+
+/* The 15 bytes of an instruction at lin (guest-physical gpa, RAM) that crosses
+ * into the next page, translated for execution (may raise #PF). Bytes beyond RAM
+ * read as the PC bus reads them, all ones. *gpa_next: the next page. Returns the
+ * bytes filled (0 if gpa is not RAM). */
+size_t decode_fetch_across(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, uint8_t *buf, uint64_t *gpa_next);
+
+/* The instruction at CS:RIP in Intel syntax, for --trace; -1 if it cannot be read. */
+int softcpu_disassemble(struct soft_cpu *cpu, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,161 @@
+/* String instructions with REP/REPE/REPNE: MOVS, STOS, LODS, CMPS, SCAS, INS, OUTS.
+ * A repeated instruction runs at most STRING_BATCH iterations per dispatch and then
+ * runs again from the same address, so interrupts and exits are seen in between;
+ * each iteration commits RCX/RSI/RDI, so it can be interrupted after any of them. */
+#include "engine/softcpu/debug.h"
+#include "engine/softcpu/handlers.h"
+#include "engine/softcpu/flags.h"
+#include "engine/softcpu/io.h"
+#include "engine/softcpu/replay.h"
+
+#define STRING_BATCH 4096
+
+enum string_op { S_MOVS, S_STOS, S_LODS, S_CMPS, S_SCAS, S_INS, S_OUTS };
+
+/* I/O permission (io.c shares it with IN/OUT). */
+
+static unsigned element_size(const struct insn *in)
+{
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_MOVSB:
+	case ZYDIS_MNEMONIC_STOSB:
+	case ZYDIS_MNEMONIC_LODSB:
+	case ZYDIS_MNEMONIC_CMPSB:
+	case ZYDIS_MNEMONIC_SCASB:
+	case ZYDIS_MNEMONIC_INSB:
+	case ZYDIS_MNEMONIC_OUTSB:
+		return 1;
+	case ZYDIS_MNEMONIC_MOVSW:
+	case ZYDIS_MNEMONIC_STOSW:
+	case ZYDIS_MNEMONIC_LODSW:
+	case ZYDIS_MNEMONIC_CMPSW:
+	case ZYDIS_MNEMONIC_SCASW:
+	case ZYDIS_MNEMONIC_INSW:
+	case ZYDIS_MNEMONIC_OUTSW:
+		return 2;
+	case ZYDIS_MNEMONIC_MOVSQ:
+	case ZYDIS_MNEMONIC_STOSQ:
+	case ZYDIS_MNEMONIC_LODSQ:
+	case ZYDIS_MNEMONIC_CMPSQ:
+	case ZYDIS_MNEMONIC_SCASQ:
+		return 8;
+	default:
+		return 4;
+	}
+}
+
+static void string_op(struct soft_cpu *cpu, const struct insn *in, enum string_op op)
+{
+	unsigned size = element_size(in), as = in->addrsize;
+	uint64_t am = size_mask(as);
+	int64_t delta = (cpu->rflags & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
+	bool rep = in->flags & (INSN_REP | INSN_REPNE);
+	uint16_t port = (uint16_t)cpu->gpr[GPR_RDX];
+	/* Single-step traps after each iteration (debug.c). */
+	unsigned batch = (cpu->rflags & RFLAGS_TF) ? 1 : STRING_BATCH;
+
+	cpu->dbg.rep_unfinished = false;
+	if (op == S_INS || op == S_OUTS)
+		io_check_permission(cpu, port, size);
+	for (unsigned n = 0; !rep || n < batch; n++) {
+		uint64_t si = cpu->gpr[GPR_RSI] & am, di = cpu->gpr[GPR_RDI] & am, a, b;
+
+		if (rep && (cpu->gpr[GPR_RCX] & am) == 0)
+			return;
+		switch (op) {
+		case S_MOVS:
+			a = mem_read(cpu, in->seg, si, size);
+			mem_write(cpu, SREG_ES, di, size, a);
+			break;
+		case S_STOS:
+			mem_write(cpu, SREG_ES, di, size, cpu->gpr[GPR_RAX]);
+			break;
+		case S_LODS:
+			reg_write(cpu, GPR_RAX, size, mem_read(cpu, in->seg, si, size));
+			break;
+		case S_CMPS:
+			a = mem_read(cpu, in->seg, si, size);
+			b = mem_read(cpu, SREG_ES, di, size);
+			flags_lazy(cpu, LF_SUB, size, (a - b) & size_mask(size), a, b);
+			break;
+		case S_SCAS:
+			a = reg_read(cpu, GPR_RAX, size);
+			b = mem_read(cpu, SREG_ES, di, size);
+			flags_lazy(cpu, LF_SUB, size, (a - b) & size_mask(size), a, b);
+			break;
+		case S_INS:
+			/* Check the destination before the port is read. */
+			(void)mmu_translate(cpu, seg_linear(cpu, SREG_ES, di, size, ACC_WRITE), ACC_WRITE);
+			mem_write(cpu, SREG_ES, di, size, io_port_read(cpu, port, size));
+			break;
+		case S_OUTS:
+			io_port_write(cpu, port, size, mem_read(cpu, in->seg, si, size));
+			break;
+		}
+		/* Commit this iteration. */
+		if (op == S_MOVS || op == S_LODS || op == S_CMPS || op == S_OUTS)
+			reg_write(cpu, GPR_RSI, as, (si + (uint64_t)delta) & am);
+		if (op != S_LODS && op != S_OUTS)
+			reg_write(cpu, GPR_RDI, as, (di + (uint64_t)delta) & am);
+		replay_commit(cpu);
+		if (!rep)
+			return;
+		reg_write(cpu, GPR_RCX, as, (cpu->gpr[GPR_RCX] - 1) & am);
+		if ((cpu->gpr[GPR_RCX] & am) == 0)
+			return;
+		if (op == S_CMPS || op == S_SCAS) {
+			bool zf = flags_arith(cpu) & RFLAGS_ZF;
+
+			if ((in->flags & INSN_REP) ? !zf : zf)
+				return;
+		}
+		/* A data breakpoint traps after the iteration that hit it. */
+		if (__builtin_expect(cpu->dbg.hits, 0))
+			break;
+	}
+	/* Batch done with iterations left: run this instruction again. */
+	cpu->dbg.rep_unfinished = true;
+	cpu->rip_next = cpu->rip;
+	cpu->leave_block = true;
+}
+
+static void h_movs(struct soft_cpu *cpu, const struct insn *in)
+{
+	string_op(cpu, in, S_MOVS);
+}
+static void h_stos(struct soft_cpu *cpu, const struct insn *in)
+{
+	string_op(cpu, in, S_STOS);
+}
+static void h_lods(struct soft_cpu *cpu, const struct insn *in)
+{
+	string_op(cpu, in, S_LODS);
+}
+static void h_cmps(struct soft_cpu *cpu, const struct insn *in)
+{
+	string_op(cpu, in, S_CMPS);
+}
+static void h_scas(struct soft_cpu *cpu, const struct insn *in)
+{
+	string_op(cpu, in, S_SCAS);
+}
+static void h_ins(struct soft_cpu *cpu, const struct insn *in)
+{
+	string_op(cpu, in, S_INS);
+}
+static void h_outs(struct soft_cpu *cpu, const struct insn *in)
+{
+	string_op(cpu, in, S_OUTS);
+}
+
+const struct dispatch_entry exec_string_table[] = {
+	{ ZYDIS_MNEMONIC_MOVSB, h_movs, 0 }, { ZYDIS_MNEMONIC_MOVSW, h_movs, 0 }, { ZYDIS_MNEMONIC_MOVSD, h_movs, 0 },
+	{ ZYDIS_MNEMONIC_MOVSQ, h_movs, 0 }, { ZYDIS_MNEMONIC_STOSB, h_stos, 0 }, { ZYDIS_MNEMONIC_STOSW, h_stos, 0 },
+	{ ZYDIS_MNEMONIC_STOSD, h_stos, 0 }, { ZYDIS_MNEMONIC_STOSQ, h_stos, 0 }, { ZYDIS_MNEMONIC_LODSB, h_lods, 0 },
+	{ ZYDIS_MNEMONIC_LODSW, h_lods, 0 }, { ZYDIS_MNEMONIC_LODSD, h_lods, 0 }, { ZYDIS_MNEMONIC_LODSQ, h_lods, 0 },
+	{ ZYDIS_MNEMONIC_CMPSB, h_cmps, 0 }, { ZYDIS_MNEMONIC_CMPSW, h_cmps, 0 }, { ZYDIS_MNEMONIC_CMPSD, h_cmps, 0 },
+	{ ZYDIS_MNEMONIC_CMPSQ, h_cmps, 0 }, { ZYDIS_MNEMONIC_SCASB, h_scas, 0 }, { ZYDIS_MNEMONIC_SCASW, h_scas, 0 },
+	{ ZYDIS_MNEMONIC_SCASD, h_scas, 0 }, { ZYDIS_MNEMONIC_SCASQ, h_scas, 0 }, { ZYDIS_MNEMONIC_INSB, h_ins, 0 },
+	{ ZYDIS_MNEMONIC_INSW, h_ins, 0 },   { ZYDIS_MNEMONIC_INSD, h_ins, 0 },	  { ZYDIS_MNEMONIC_OUTSB, h_outs, 0 },
+	{ ZYDIS_MNEMONIC_OUTSW, h_outs, 0 }, { ZYDIS_MNEMONIC_OUTSD, h_outs, 0 }, { 0, NULL, 0 },
+};

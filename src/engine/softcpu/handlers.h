@@ -1,0 +1,31 @@
+/* The instruction handlers (exec_*.c): each file exports a table from Zydis
+ * mnemonics to its handlers, which dispatch.c gathers into one lookup. A handler
+ * executes one decoded instruction on the soft CPU (insn.h has the contract). */
+#ifndef RV_SOFTCPU_HANDLERS_H
+#define RV_SOFTCPU_HANDLERS_H
+
+#include <Zydis/Zydis.h>
+
+#include "engine/softcpu/insn.h"
+
+struct dispatch_entry {
+	uint16_t mnemonic; /* ZydisMnemonic */
+	insn_fn fn;
+	uint8_t flags; /* INSN_END_BLOCK when the instruction may change control flow or mode */
+};
+
+/* Each exec_*.c file's part of the table, ended by an entry whose fn is NULL. */
+extern const struct dispatch_entry exec_int_table[];
+extern const struct dispatch_entry exec_muldiv_table[];
+extern const struct dispatch_entry exec_flow_table[];
+extern const struct dispatch_entry exec_string_table[];
+extern const struct dispatch_entry exec_sys_table[];
+extern const struct dispatch_entry exec_int2_table[];
+extern const struct dispatch_entry exec_sse_table[];
+extern const struct dispatch_entry exec_sse_string_alias_table[]; /* SSE2 MOVSD, CMPSD */
+extern const struct dispatch_entry exec_x87_table[];
+
+/* MOV to or from a control or debug register (exec_sys.c). */
+void h_mov_special(struct soft_cpu *cpu, const struct insn *in);
+
+#endif
