@@ -153,14 +153,16 @@ def main():
             graph.setdefault(a, set()).update(bs)
     cycles = [g for g in strongly_connected(graph) if len(g) > 1]
     for g in cycles:
-        print(f"cycle among {len(g)} modules: " + " -> ".join(p.removeprefix("src/") for p in cycle_path(graph, g)))
+        print(f"FAIL: cycle among {len(g)} modules: " + " -> ".join(p.removeprefix("src/") for p in cycle_path(graph, g)))
         if len(g) > 2:
             print("  all of: " + ", ".join(p.removeprefix("src/") for p in g))
     nmodules = len({module_of(f) for f in files})
     if cycles:
-        print(f"layering: {len(cycles)} cycles among the {nmodules} modules of src/")
+        print(f"FAIL: layering: {len(cycles)} cycles among the {nmodules} modules of src/")
+        print("0 passed, 1 failed, 0 skipped")
         return 1
-    print(f"layering: no cycle among the {nmodules} modules of src/")
+    print(f"PASS: layering: no cycle among the {nmodules} modules of src/")
+    print("1 passed, 0 failed, 0 skipped")
     return 0
 
 

@@ -33,6 +33,7 @@ step() {
 
 step build make -s -j"$jobs"
 step build-asan make -s -j"$jobs" MODE=asan
+step layering python3 scripts/check-layering.py
 step format make -s check-format
 step shellcheck shellcheck scripts/*.sh tests/engines.sh tests/integration/*.sh .ci/run
 step unit make -s unit-test

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "loader/boot_place.h"
-#include "loader/loader.h"
+#include "loader/format.h"
 
 struct elf_info {
 	bool is64;

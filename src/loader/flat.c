@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "loader/boot_setup.h"
-#include "loader/loader.h"
+#include "loader/format.h"
 #include "vm/memory.h"
 
 #define FLAT_DEFAULT_ADDR 0x7c00

@@ -10,7 +10,7 @@
 #include "loader/boot_place.h"
 #include "loader/boot_setup.h"
 #include "loader/elf.h"
-#include "loader/loader.h"
+#include "loader/format.h"
 #include "vm/memory.h"
 #include "x86/arch.h"
 #include "x86/descriptor.h"

@@ -6,11 +6,6 @@
 
 #include "vm/memory.h"
 
-extern const struct loader linux_loader;
-extern const struct loader multiboot_loader;
-extern const struct loader elf_loader;
-extern const struct loader flat_loader;
-
 /* Order matters for detection: a Multiboot kernel is usually an ELF file too. */
 static const struct loader *const loaders[] = {
 	&linux_loader, &multiboot_loader, &elf_loader, &flat_loader, NULL,

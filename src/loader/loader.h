@@ -3,7 +3,8 @@
  * A loader checks the image, copies it (and any initrd or modules) into guest
  * RAM and sets the vCPU state the format's boot protocol promises
  * (docs/guest-abi.md). Every problem with the files is a configuration error:
- * one line of reason, and the VM never starts. */
+ * one line of reason, and the VM never starts. The interface a format implements
+ * is in loader/format.h. */
 #ifndef RV_LOADER_H
 #define RV_LOADER_H
 
@@ -11,30 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/vcpu_state.h"
-#include "loader/file_image.h"
-
-struct guest_memory;
-
-enum kernel_format { FORMAT_AUTO, FORMAT_ELF, FORMAT_MULTIBOOT, FORMAT_FLAT, FORMAT_LINUX, FORMAT_COUNT };
-
-struct load_request {
-	const char *kernel_path;
-	const char *initrd_path; /* NULL if none */
-	const char *cmdline;	 /* NULL if none */
-	enum kernel_format format;
-	uint64_t load_addr; /* flat binaries */
-	bool load_addr_set;
-};
-
-struct loader {
-	const char *name;
-	enum kernel_format format;
-	/* Does the image look like this format? NULL: never chosen automatically. */
-	bool (*detect)(const struct file_image *kernel);
-	int (*load)(const struct file_image *kernel, const struct load_request *req, struct guest_memory *mem,
-		    struct vcpu_state *state, char *why, size_t why_len);
-};
+#include "loader/format.h"
 
 /* Reads the kernel file (refused before it is read if it is not a regular file
  * or larger than guest RAM: no format loads more than that) and loads it.

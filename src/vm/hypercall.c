@@ -1,7 +1,8 @@
 #include "vm/hypercall.h"
 
 #include "engine/hypercall_abi.h"
-#include "vm/vm.h"
+#include "vm/machine.h"
+#include "vm/stop.h"
 
 static uint64_t console_write(struct vm *vm, uint64_t gpa, uint64_t len)
 {

@@ -7,7 +7,8 @@
 #include "firmware/acpi.h"
 #include "loader/boot_setup.h"
 #include "log.h"
-#include "vm/vm.h"
+#include "vm/machine.h"
+#include "vm/stop.h"
 
 /* The timer thread sleeps at most this long, so that a timer the guest has just
  * programmed starts within it, and at least the minimum, so that a guest asking

@@ -1,0 +1,66 @@
+/* The machine's parts as one structure: guest memory, buses, devices, vCPUs and
+ * the stop state. Every part of the VM layer reads it; vm.c builds and runs it. */
+#ifndef RV_VM_MACHINE_H
+#define RV_VM_MACHINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/chardev.h"
+#include "devices/debug_exit.h"
+#include "devices/uart16550.h"
+#include "engine/engine.h"
+#include "vm/bus.h"
+#include "vm/config.h"
+#include "vm/exit_stats.h"
+#include "vm/memory.h"
+#include "vm/pc_platform.h"
+
+#define VM_MAX_VCPUS 1
+
+/* Exit statuses of `ringvisor run` besides the guest's own (docs/guest-abi.md). */
+#define STATUS_OK 0
+#define STATUS_CONFIG 2
+#define STATUS_TRIPLE_FAULT 4
+#define STATUS_INTERNAL 6
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	int index;
+	struct engine_vcpu *ev;
+	bool window_requested; /* waiting for EXIT_INTERRUPT_WINDOW */
+	pthread_t thread;
+	bool thread_started;
+	struct vm_exit exit;
+	struct exit_stats stats;
+};
+
+struct vm {
+	struct vm_config cfg;
+	const struct engine_ops *ops;
+	struct engine *engine;
+	struct guest_memory mem;
+	struct io_bus pio;
+	struct io_bus mmio;
+	struct chardev console; /* the host's stdout */
+	struct uart16550 com1;
+	struct debug_exit debug_exit;
+	struct pc_platform pc;
+	int intr_asserted; /* the PIC's INTR line (atomic) */
+	unsigned wake_seq; /* bumped (atomic) by platform_wake: a halted vCPU re-checks */
+	int nvcpus;
+	struct vcpu vcpus[VM_MAX_VCPUS];
+
+	/* Stopping: the first request wins; stop_fd wakes the I/O thread. */
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond; /* CLOCK_MONOTONIC; broadcast on stop and when INTR rises */
+	bool stopping;
+	int exit_status;
+	int stop_fd;
+	uint64_t start_ns;
+};
+
+#endif
