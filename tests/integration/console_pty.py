@@ -120,17 +120,24 @@ def pipe_session(engine):
     return status, before, after, out
 
 
+def attrs_text(attrs):
+    """termios.tcgetattr's attributes in stty -g's form (flags and control characters, in hex)."""
+    cc = [c[0] if isinstance(c, bytes) else c for c in attrs[6]]
+    return ":".join(f"{x:x}" for x in attrs[:4] + cc)
+
+
 def signal_session(engine, sig):
     """Sends sig to ringvisor on a terminal; returns (status, stty -g before, after)."""
-    pid, master, slave, _ = spawn_on_pty([RV, "run", "--engine", engine, GUEST])
-    before = stty_g(slave)
+    # The attributes before are the ones spawn_on_pty read before the fork: read
+    # after it, they race with ringvisor entering raw mode and may already be raw.
+    pid, master, slave, before = spawn_on_pty([RV, "run", "--engine", engine, GUEST])
     read_until(master, b"echo ready")
     os.kill(pid, sig)
     status = wait_status(pid, 20)
-    after = stty_g(slave)
+    after = termios.tcgetattr(slave)
     os.close(master)
     os.close(slave)
-    return status, before, after
+    return status, attrs_text(before), attrs_text(after)
 
 
 def console_checks(engine):

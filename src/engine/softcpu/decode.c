@@ -17,22 +17,23 @@ static ZydisDecoder decoders[MODE_COUNT];
 static pthread_once_t decoders_once = PTHREAD_ONCE_INIT;
 static struct log_ratelimit unimplemented_log = LOG_RATELIMIT_INIT(32);
 
+/* The decoder's machine mode and stack width in each CPU mode. */
+static const struct {
+	ZydisMachineMode machine;
+	ZydisStackWidth stack;
+} zydis_modes[MODE_COUNT] = {
+	[MODE_REAL] = { ZYDIS_MACHINE_MODE_REAL_16, ZYDIS_STACK_WIDTH_16 },
+	[MODE_PROT16] = { ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16 },
+	[MODE_PROT32] = { ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32 },
+	[MODE_LONG_COMPAT16] = { ZYDIS_MACHINE_MODE_LONG_COMPAT_16, ZYDIS_STACK_WIDTH_16 },
+	[MODE_LONG_COMPAT32] = { ZYDIS_MACHINE_MODE_LONG_COMPAT_32, ZYDIS_STACK_WIDTH_32 },
+	[MODE_LONG64] = { ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64 },
+};
+
 static void init_decoders(void)
 {
-	static const struct {
-		ZydisMachineMode machine;
-		ZydisStackWidth stack;
-	} modes[MODE_COUNT] = {
-		[MODE_REAL] = { ZYDIS_MACHINE_MODE_REAL_16, ZYDIS_STACK_WIDTH_16 },
-		[MODE_PROT16] = { ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16 },
-		[MODE_PROT32] = { ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32 },
-		[MODE_LONG_COMPAT16] = { ZYDIS_MACHINE_MODE_LONG_COMPAT_16, ZYDIS_STACK_WIDTH_16 },
-		[MODE_LONG_COMPAT32] = { ZYDIS_MACHINE_MODE_LONG_COMPAT_32, ZYDIS_STACK_WIDTH_32 },
-		[MODE_LONG64] = { ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64 },
-	};
-
 	for (int m = 0; m < MODE_COUNT; m++)
-		ZydisDecoderInit(&decoders[m], modes[m].machine, modes[m].stack);
+		ZydisDecoderInit(&decoders[m], zydis_modes[m].machine, zydis_modes[m].stack);
 }
 
 /* Zydis register -> (kind, our number). Returns false for registers the handlers
@@ -252,14 +253,6 @@ size_t decode_fetch_across(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, uin
 
 int softcpu_disassemble(struct soft_cpu *cpu, char *buf, size_t len)
 {
-	static const ZydisMachineMode modes[MODE_COUNT] = {
-		[MODE_REAL] = ZYDIS_MACHINE_MODE_REAL_16,
-		[MODE_PROT16] = ZYDIS_MACHINE_MODE_LEGACY_16,
-		[MODE_PROT32] = ZYDIS_MACHINE_MODE_LEGACY_32,
-		[MODE_LONG_COMPAT16] = ZYDIS_MACHINE_MODE_LONG_COMPAT_16,
-		[MODE_LONG_COMPAT32] = ZYDIS_MACHINE_MODE_LONG_COMPAT_32,
-		[MODE_LONG64] = ZYDIS_MACHINE_MODE_LONG_64,
-	};
 	uint64_t lin = cpu->mode == MODE_LONG64 ? cpu->rip : (cpu->seg[SREG_CS].base + cpu->rip) & 0xffffffffull;
 	uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
 	ZydisDisassembledInstruction insn;
@@ -274,7 +267,7 @@ int softcpu_disassemble(struct soft_cpu *cpu, char *buf, size_t len)
 			break;
 		bytes[n] = *p;
 	}
-	if (!ZYAN_SUCCESS(ZydisDisassembleIntel(modes[cpu->mode], cpu->rip, bytes, n, &insn)))
+	if (!ZYAN_SUCCESS(ZydisDisassembleIntel(zydis_modes[cpu->mode].machine, cpu->rip, bytes, n, &insn)))
 		return -1;
 	snprintf(buf, len, "%s", insn.text);
 	return 0;
