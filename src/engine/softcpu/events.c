@@ -260,7 +260,7 @@ void cpu_deliver_event(struct soft_cpu *cpu, uint8_t vector, enum x86_event_type
 
 /* ---- between instructions ------------------------------------------------------ */
 
-bool events_at_boundary(struct soft_cpu *cpu)
+bool events_at_boundary_slow(struct soft_cpu *cpu)
 {
 	if (__atomic_exchange_n(&cpu->kicked, 0, __ATOMIC_ACQ_REL)) {
 		replay_take_exit(cpu, EXIT_INTERRUPTED);

@@ -24,9 +24,20 @@ void fault_deliver_again(struct soft_cpu *cpu);
  * exits, the next run() completes this delivery, not an instruction. */
 void cpu_deliver_event(struct soft_cpu *cpu, uint8_t vector, enum x86_event_type type, bool has_error, uint32_t error);
 
+/* events_at_boundary's work once something is pending. */
+bool events_at_boundary_slow(struct soft_cpu *cpu);
+
 /* Between blocks: a kick, a pending NMI, an injected interrupt, the interrupt
- * window, HLT. Returns true when the engine must return with cpu->exit. */
-bool events_at_boundary(struct soft_cpu *cpu);
+ * window, HLT. Returns true when the engine must return with cpu->exit. Inline:
+ * it runs before every block, and usually nothing is pending. */
+static inline bool events_at_boundary(struct soft_cpu *cpu)
+{
+	if (__builtin_expect(!__atomic_load_n(&cpu->kicked, __ATOMIC_RELAXED) && !cpu->nmi_pending &&
+				     cpu->pending_irq < 0 && !cpu->want_irq_window && !cpu->halted,
+			     1))
+		return false;
+	return events_at_boundary_slow(cpu);
+}
 
 /* RFLAGS.IF set and no STI / MOV SS shadow. */
 static inline bool events_interrupts_open(const struct soft_cpu *cpu)
