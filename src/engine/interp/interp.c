@@ -13,6 +13,7 @@
 #include "engine/softcpu/decode.h"
 #include "engine/softcpu/events.h"
 #include "engine/softcpu/replay.h"
+#include "engine/softcpu/run.h"
 #include "engine/softcpu/state.h"
 #include "log.h"
 
@@ -178,20 +179,12 @@ static int interp_run(struct engine_vcpu *v, struct vm_exit *exit)
 	struct soft_cpu *cpu = &v->cpu;
 	int why;
 
-	replay_complete(cpu, exit);
-	cpu->exit_ready = false;
+	softcpu_run_begin(cpu, exit);
 	why = setjmp(cpu->unwind);
-	/* Breakpoint hits of an instruction that did not complete are forgotten; it
-	 * meets them again when it runs again. */
-	cpu->dbg.hits = 0;
-	if (why == UNWIND_EXIT) {
-		cpu->replay_pos = 0;
-		*exit = cpu->exit;
-		if (cpu->event_in_flight)
-			return 0; /* the delivery runs again on the next run() */
-		/* Leave with the instruction unfinished; it runs again on the next run().
-		 * An event it was delivering (INT n) is delivered again with it. */
-		cpu->fault_depth = 0;
+	if (why == UNWIND_EXCEPTION)
+		v->resume_block = NULL;
+	switch (softcpu_after_unwind(cpu, why, exit)) {
+	case SOFTCPU_RETURN_RESUME:
 		v->resume_block = v->cur_block;
 		v->resume_insn = v->cur_insn;
 		if (!v->cur_block) {
@@ -201,25 +194,10 @@ static int interp_run(struct engine_vcpu *v, struct vm_exit *exit)
 			exit->reason = EXIT_INTERNAL_ERROR;
 		}
 		return 0;
-	}
-	if (why == UNWIND_EXCEPTION) {
-		replay_commit(cpu);
-		v->resume_block = NULL;
-		cpu->dbg.held = false; /* a #DB held by MOV SS goes with the faulting instruction */
-		cpu_deliver_event(cpu, cpu->exc_vector, EVENT_EXCEPTION, cpu->exc_has_error, cpu->exc_error);
-		if (cpu->exit_ready) {
-			*exit = cpu->exit;
-			return 0;
-		}
-	} else if (cpu->event_in_flight) {
-		/* Finish the delivery an exit interrupted, with the VMM's answer. */
-		fault_deliver_again(cpu);
-		cpu->event_in_flight = false;
-		replay_commit(cpu);
-		if (cpu->exit_ready) {
-			*exit = cpu->exit;
-			return 0;
-		}
+	case SOFTCPU_RETURN:
+		return 0;
+	case SOFTCPU_RUN:
+		break;
 	}
 	execute(v);
 	*exit = cpu->exit;
