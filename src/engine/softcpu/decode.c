@@ -198,7 +198,8 @@ static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOper
 	}
 	if (!d) {
 		if (log_ratelimit_allow(&unimplemented_log))
-			log_warn("guest CPU: %s is not implemented (raising #UD)", ZydisMnemonicGetString(zi->mnemonic));
+			log_warn("guest CPU: %s is not implemented (raising #UD)",
+				 ZydisMnemonicGetString(zi->mnemonic));
 		in->fn = h_ud;
 		return INSN_END_BLOCK;
 	}

@@ -33,7 +33,7 @@ bool events_at_boundary_slow(struct soft_cpu *cpu);
 static inline bool events_at_boundary(struct soft_cpu *cpu)
 {
 	if (__builtin_expect(!__atomic_load_n(&cpu->kicked, __ATOMIC_RELAXED) && !cpu->nmi_pending &&
-				     cpu->pending_irq < 0 && !cpu->want_irq_window && !cpu->halted,
+				 cpu->pending_irq < 0 && !cpu->want_irq_window && !cpu->halted,
 			     1))
 		return false;
 	return events_at_boundary_slow(cpu);
