@@ -26,7 +26,6 @@ struct engine_env {
 	int vcpu_count;
 };
 
-/* Counters a software engine keeps, for --stats. */
 /* Counters for --stats. instructions is what every engine that can count them
  * reports (0: not counted); each engine adds its own as named ratios ("decode
  * cache hit" of so many "lookups"), summed over vCPUs by name. */

@@ -9,7 +9,6 @@
 #include "vm/memory.h"
 
 #define BLOCK_MAX_INSNS 64
-#define MAX_INSN_LEN 15
 
 struct block *decode_scratch_new(void)
 {
@@ -54,7 +53,7 @@ struct block *decode_block(struct engine_vcpu *v, uint64_t lin, uint64_t gpa)
 
 	while (b->count < BLOCK_MAX_INSNS) {
 		struct insn *in = &b->insns[b->count];
-		uint8_t buf[MAX_INSN_LEN];
+		uint8_t buf[DECODE_MAX_INSN_LEN];
 		enum decode_status st;
 		bool ends;
 

@@ -146,22 +146,25 @@ void cache_flush(struct engine_vcpu *v)
 	v->cpu.leave_block = true;
 }
 
-static void register_block(struct engine_vcpu *v, struct block *b)
+/* Keeps b; false if its page cannot be tracked (out of memory): a block whose
+ * code writes would go unnoticed must not be kept. */
+static bool register_block(struct engine_vcpu *v, struct block *b)
 {
 	struct block_cache *c = v->cache;
 	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, true);
 	unsigned h = block_hash(b->gpa, b->mode);
 
+	if (!p)
+		return false;
 	b->hash_next = c->hash[h];
 	c->hash[h] = b;
 	c->nblocks++;
-	if (p) {
-		b->page_next = p->translations;
-		p->translations = b;
-		p->code_mask |= b->code_mask;
-	}
+	b->page_next = p->translations;
+	p->translations = b;
+	p->code_mask |= b->code_mask;
 	/* Writes to the page now take the slow path, which reports them. */
 	tlb_flush_gpa_writes(&v->cpu, b->gpa & ~0xfffull);
+	return true;
 }
 
 const struct block *cache_lookup(struct engine_vcpu *v)
@@ -193,15 +196,14 @@ const struct block *cache_lookup(struct engine_vcpu *v)
 	if (c->nblocks >= MAX_BLOCKS)
 		drop_all(v);
 	b = decode_block(v, lin, gpa);
-	if (b->gpa_last != (gpa & ~0xfffull)) {
-		/* An instruction crossing a page boundary is decoded for this one
-		 * execution and not kept: its code lives on two pages. */
+	/* An instruction crossing a page boundary is decoded for this one execution
+	 * and not kept: its code lives on two pages. */
+	if (b->gpa_last != (gpa & ~0xfffull) || !register_block(v, b)) {
 		b->valid = false;
 		b->dead_next = c->dead;
 		c->dead = b;
 		return b;
 	}
-	register_block(v, b);
 	*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
 	return b;
 }

@@ -3,6 +3,8 @@
 #ifndef RV_INTERP_VCPU_H
 #define RV_INTERP_VCPU_H
 
+#include <stddef.h>
+
 #include "engine/softcpu/cpu.h"
 
 struct block;
@@ -18,6 +20,8 @@ struct engine_vcpu {
 	const struct block *resume_block; /* re-run resume_insn after an exit */
 	const struct insn *resume_insn;
 };
+
+_Static_assert(offsetof(struct engine_vcpu, cpu) == 0, "the hooks find the vCPU from its soft CPU");
 
 static inline struct engine_vcpu *interp_vcpu_of(struct soft_cpu *cpu)
 {

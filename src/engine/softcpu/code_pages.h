@@ -4,9 +4,9 @@
  *
  * Invariants: a page with registered code never has a write entry in the soft
  * TLB (the engine calls tlb_flush_gpa_writes after code_pages_get), so every
- * write to it takes mem_write_slow, which calls code_pages_note_write; a write
- * that touches a chunk in the page's code_mask calls the engine's code_written
- * hook and sets leave_block. Writes beside the code on the same page cost the slow
+ * write to it takes mem_write_slow, which calls cpu_code_written (cpu.h); a
+ * write that touches a chunk in the page's code_mask (code_pages_hit) sets
+ * leave_block and calls the engine's code_written hook. Writes beside the code on the same page cost the slow
  * path and nothing more. This module knows no CPU: cpu_code_written (cpu.h) is
  * what reports a hit. */
 #ifndef RV_SOFTCPU_CODE_PAGES_H

@@ -13,6 +13,8 @@
 #include "log.h"
 #include "vm/memory.h"
 
+_Static_assert(DECODE_MAX_INSN_LEN == ZYDIS_MAX_INSTRUCTION_LENGTH, "one longest instruction");
+
 static ZydisDecoder decoders[MODE_COUNT];
 static pthread_once_t decoders_once = PTHREAD_ONCE_INIT;
 static struct log_ratelimit unimplemented_log = LOG_RATELIMIT_INIT(32);

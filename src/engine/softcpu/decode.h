@@ -9,6 +9,9 @@
 
 #include "engine/softcpu/insn.h"
 
+/* The longest x86 instruction, in bytes. */
+#define DECODE_MAX_INSN_LEN 15
+
 enum decode_status {
 	DECODE_INSN,	  /* *in holds the instruction, in->len bytes */
 	DECODE_INVALID,	  /* *in raises #UD (invalid encoding) or #GP(0) (over 15 bytes), len 1 */
@@ -20,7 +23,7 @@ enum decode_status {
  * instruction the CPU model does not implement decodes to a handler raising #UD. */
 enum decode_status decode_insn(uint8_t mode, const uint8_t *bytes, size_t avail, struct insn *in, bool *ends_block);
 
-/* The 15 bytes of an instruction at lin (guest-physical gpa, RAM) that crosses
+/* The DECODE_MAX_INSN_LEN bytes of an instruction at lin (guest-physical gpa, RAM) that crosses
  * into the next page, translated for execution (may raise #PF). Bytes beyond RAM
  * read as the PC bus reads them, all ones. *gpa_next: the next page. Returns the
  * bytes filled (0 if gpa is not RAM). */

@@ -11,7 +11,10 @@
  *	case SOFTCPU_RUN: run guest code until cpu->exit_ready, then return cpu->exit
  *	}
  *
- * and after UNWIND_EXCEPTION it forgets any instruction it meant to resume. */
+ * and when why is UNWIND_EXCEPTION it forgets any instruction it meant to resume
+ * *before* calling softcpu_after_unwind: if the exception's delivery exits, the
+ * call says SOFTCPU_RETURN, and a stale resume point would run the faulting
+ * instruction again. */
 #ifndef RV_SOFTCPU_RUN_H
 #define RV_SOFTCPU_RUN_H
 
