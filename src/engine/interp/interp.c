@@ -15,6 +15,7 @@
 #include "engine/softcpu/replay.h"
 #include "engine/softcpu/run.h"
 #include "engine/softcpu/state.h"
+#include "engine/softcpu/step.h"
 #include "log.h"
 
 struct engine {
@@ -23,70 +24,17 @@ struct engine {
 
 /* ---- the run loop ---------------------------------------------------------- */
 
-/* Runs one instruction of block b; returns false when the block must be left
- * (control or mode changed, code was written, an event needs looking at). */
-static inline bool step(struct engine_vcpu *v, const struct insn *in)
+/* The core's step, recording the instruction so that an exit resumes it. */
+static inline __attribute__((always_inline)) bool step(struct engine_vcpu *v, const struct insn *in)
 {
-	struct soft_cpu *cpu = &v->cpu;
-
 	v->cur_insn = in;
-	cpu->rip_next = cpu->rip + in->len;
-	in->fn(cpu, in);
-	cpu->rip = cpu->rip_next & cpu->ip_mask;
-	cpu->icount++;
-	return !__builtin_expect(cpu->leave_block, 0);
+	return softcpu_step(&v->cpu, in);
 }
 
-/* One instruction of the debug path (debug.h): instruction breakpoints and RF
- * before it, the #DB traps after it. Returns false when the block must be left. */
 static bool debug_step(struct engine_vcpu *v, const struct insn *in, bool resumed)
 {
-	struct soft_cpu *cpu = &v->cpu;
-	bool tf_before = cpu->rflags & RFLAGS_TF;
-
-	/* A resumed instruction passed its breakpoint check on its first run. */
-	if (!resumed)
-		debug_before_insn(cpu);
-	cpu->interrupt_shadow = false;
-	cpu->dbg.delivered = false;
-	step(v, in);
-	if (cpu->exit_ready) {
-		cpu->leave_block = false;
-		return false;
-	}
-	debug_after_insn(cpu, in, tf_before);
-	if (cpu->leave_block) {
-		cpu->leave_block = false;
-		return false;
-	}
-	return true;
-}
-
-/* The fast path left its block early after `in`: a data or I/O breakpoint hit, or
- * a SYSRET that set TF, traps now. */
-static inline void fast_path_left(struct soft_cpu *cpu, const struct insn *in)
-{
-	if (__builtin_expect(cpu->dbg.hits || (cpu->rflags & RFLAGS_TF), 0))
-		debug_after_insn(cpu, in, false);
-}
-
-/* Outside 64-bit mode every byte of an instruction must lie within CS (SDM Vol. 3,
- * 5.3; in real mode too, where IP does not wrap but faults): returns the first
- * instruction of [in, end) that is not wholly within the limit, starting at RIP.
- * A block is at most a page plus one instruction long, so flat segments skip the
- * walk. */
-static const struct insn *cs_limit_end(const struct soft_cpu *cpu, const struct insn *in, const struct insn *end)
-{
-	uint64_t limit = cpu->seg[SREG_CS].limit, off = cpu->rip;
-
-	if (off + 4096 + 16 <= limit)
-		return end;
-	for (; in < end; in++) {
-		if (off + in->len - 1 > limit)
-			return in;
-		off += in->len;
-	}
-	return end;
+	v->cur_insn = in;
+	return softcpu_debug_step(&v->cpu, in, resumed);
 }
 
 /* Runs instructions until an exit is ready. Unwinds by longjmp on exceptions and
@@ -121,7 +69,7 @@ static void execute(struct engine_vcpu *v)
 				cpu->leave_block = false;
 				if (cpu->exit_ready)
 					return;
-				fast_path_left(cpu, in);
+				softcpu_after_early_stop(cpu, in);
 				cpu->leave_block = false;
 				if (cpu->exit_ready)
 					return;
@@ -146,7 +94,7 @@ static void execute(struct engine_vcpu *v)
 		if (shadow && in < end)
 			end = in + 1;
 		if (cpu->mode != MODE_LONG64) {
-			end = cs_limit_end(cpu, in, end);
+			end = softcpu_cs_limit_end(cpu, in, end);
 			if (in == end && in < b->insns + b->count)
 				cpu_raise(cpu, EXC_GP, true, 0);
 		}
@@ -164,7 +112,7 @@ static void execute(struct engine_vcpu *v)
 				cpu->leave_block = false;
 				if (cpu->exit_ready)
 					return;
-				fast_path_left(cpu, in);
+				softcpu_after_early_stop(cpu, in);
 				cpu->leave_block = false;
 				if (cpu->exit_ready)
 					return;
