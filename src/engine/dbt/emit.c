@@ -1,0 +1,128 @@
+#include "engine/dbt/emit.h"
+
+#include <string.h>
+
+void emit_bytes(struct emitter *e, const void *bytes, size_t n)
+{
+	if (e->overflow || n > e->cap - e->pos) {
+		e->overflow = true;
+		return;
+	}
+	memcpy(e->buf + e->pos, bytes, n);
+	e->pos += n;
+}
+
+static void emit_byte(struct emitter *e, uint8_t b)
+{
+	emit_bytes(e, &b, 1);
+}
+
+/* An instruction is built whole, then emitted whole: never half of one. */
+struct insn_bytes {
+	uint8_t b[16];
+	size_t n;
+};
+
+static void put(struct insn_bytes *i, uint8_t b)
+{
+	i->b[i->n++] = b;
+}
+
+/* REX with W and B (the register in the low three bits of the opcode or ModRM.rm). */
+static void put_rex(struct insn_bytes *i, bool w, enum host_reg rm)
+{
+	uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (rm >= H_R8 ? 1 : 0));
+
+	if (rex != 0x40)
+		put(i, rex);
+}
+
+void emit_mov_imm64(struct emitter *e, enum host_reg reg, uint64_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex(&i, true, reg);
+	put(&i, (uint8_t)(0xb8 + (reg & 7)));
+	memcpy(i.b + i.n, &imm, 8);
+	i.n += 8;
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_call_reg(struct emitter *e, enum host_reg reg)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex(&i, false, reg);
+	put(&i, 0xff);
+	put(&i, (uint8_t)(0xc0 | (2 << 3) | (reg & 7))); /* ModRM: mod 11, /2 */
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_add_rsp(struct emitter *e, int8_t imm)
+{
+	const uint8_t add[] = { 0x48, 0x83, 0xc4, (uint8_t)imm }; /* ADD r/m64, imm8: /0, rm = RSP */
+
+	emit_bytes(e, add, sizeof(add));
+}
+
+void emit_test_al(struct emitter *e)
+{
+	const uint8_t test[] = { 0x84, 0xc0 };
+
+	emit_bytes(e, test, sizeof(test));
+}
+
+void emit_ret(struct emitter *e)
+{
+	emit_byte(e, 0xc3);
+}
+
+/* NOPs until the byte after the next `opcode_len` bytes is 4-byte aligned. */
+static void align_rel32(struct emitter *e, size_t opcode_len)
+{
+	while (!e->overflow && ((uintptr_t)(e->rx + e->pos + opcode_len) & 3))
+		emit_byte(e, 0x90);
+}
+
+static uint8_t *emit_rel32(struct emitter *e, const uint8_t *opcode, size_t opcode_len, const uint8_t *target)
+{
+	struct insn_bytes i = { .n = 0 };
+	uint8_t *rel;
+
+	align_rel32(e, opcode_len);
+	memcpy(i.b, opcode, opcode_len);
+	i.n = opcode_len + 4;
+	memset(i.b + opcode_len, 0, 4);
+	emit_bytes(e, i.b, i.n);
+	rel = e->buf + e->pos - 4;
+	if (e->overflow || !emit_patch_rel32(rel, e->rx + (rel - e->buf), target)) {
+		e->overflow = true;
+		return NULL;
+	}
+	return rel;
+}
+
+uint8_t *emit_jmp(struct emitter *e, const uint8_t *target)
+{
+	const uint8_t op[] = { 0xe9 };
+
+	return emit_rel32(e, op, sizeof(op), target);
+}
+
+uint8_t *emit_jcc(struct emitter *e, enum host_cc cc, const uint8_t *target)
+{
+	const uint8_t op[] = { 0x0f, (uint8_t)(0x80 | cc) };
+
+	return emit_rel32(e, op, sizeof(op), target);
+}
+
+bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target)
+{
+	int64_t d = (int64_t)((uintptr_t)target - (uintptr_t)(rel_rx + 4));
+	int32_t d32 = (int32_t)d;
+
+	if (d != d32)
+		return false;
+	__atomic_store_n((int32_t *)(void *)rel, d32, __ATOMIC_RELEASE);
+	return true;
+}

@@ -1,0 +1,238 @@
+/* The dbt engine's translation cache and host-code emitter: the cache is never
+ * writable and executable in one mapping, allocates and fills up as it says;
+ * every emitted sequence decodes (Zydis, against the encodings of the Intel SDM
+ * Vol. 2) as the instruction it claims to be, and runs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <Zydis/Zydis.h>
+#include <cmocka.h>
+
+#include "engine/dbt/code_cache.h"
+#include "engine/dbt/emit.h"
+
+static ZydisDecoder decoder;
+
+static void decode(const uint8_t *p, size_t len, ZydisDecodedInstruction *in, ZydisDecodedOperand *ops)
+{
+	assert_true(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, p, len, in, ops)));
+}
+
+/* The permissions of the mapping holding addr, from /proc/self/maps ("r-xs"...). */
+static void perms_of(const void *addr, char out[5])
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+
+	assert_non_null(f);
+	strcpy(out, "none");
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char p[5];
+
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, p) == 3 && (uintptr_t)addr >= lo && (uintptr_t)addr < hi) {
+			memcpy(out, p, 5);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void test_cache_size_outside_bounds_is_refused_with_a_reason(void **state)
+{
+	struct code_cache cc;
+	char why[128] = "";
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 0, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "1..1024 MiB"));
+	assert_int_equal(code_cache_init(&cc, CODE_CACHE_MAX_MIB + 1, why, sizeof(why)), -1);
+}
+
+static void test_cache_views_are_never_writable_and_executable(void **state)
+{
+	struct code_cache cc;
+	char why[128], p[5];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	perms_of(cc.rw, p);
+	assert_string_equal(p, "rw-s");
+	perms_of(cc.rx, p);
+	assert_string_equal(p, "r-xs");
+	/* One memory: a byte written through rw reads back through rx. */
+	cc.rw[100] = 0x5a;
+	assert_int_equal(code_cache_rx(&cc, cc.rw + 100)[0], 0x5a);
+	code_cache_destroy(&cc);
+}
+
+static void test_cache_allocates_aligned_until_full_then_resets(void **state)
+{
+	struct code_cache cc;
+	char why[128];
+	uint8_t *a, *b;
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	a = code_cache_alloc(&cc, 3, 1);
+	b = code_cache_alloc(&cc, 10, 16);
+	assert_ptr_equal(a, cc.rw);
+	assert_ptr_equal(b, cc.rw + 16);
+	assert_null(code_cache_alloc(&cc, cc.size, 1)); /* does not fit */
+	assert_non_null(code_cache_alloc(&cc, cc.size - 26, 1));
+	assert_null(code_cache_alloc(&cc, 1, 1));
+	code_cache_reset(&cc);
+	assert_ptr_equal(code_cache_alloc(&cc, 1, 1), cc.rw);
+	code_cache_destroy(&cc);
+}
+
+static void test_mov_imm64_and_call_decode_for_every_register(void **state)
+{
+	uint8_t buf[64];
+	struct emitter e;
+
+	(void)state;
+	for (unsigned r = 0; r < 16; r++) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		uint64_t imm = 0x8877665544332211ull ^ r;
+
+		emitter_init(&e, buf, buf, sizeof(buf));
+		emit_mov_imm64(&e, (enum host_reg)r, imm);
+		decode(buf, e.pos, &in, ops);
+		assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_MOV);
+		assert_int_equal(in.length, e.pos);
+		assert_int_equal(ops[0].reg.value, ZYDIS_REGISTER_RAX + r);
+		assert_int_equal(ops[1].imm.value.u, imm);
+
+		emitter_init(&e, buf, buf, sizeof(buf));
+		emit_call_reg(&e, (enum host_reg)r);
+		decode(buf, e.pos, &in, ops);
+		assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_CALL);
+		assert_int_equal(in.length, e.pos);
+		assert_int_equal(ops[0].reg.value, ZYDIS_REGISTER_RAX + r);
+	}
+}
+
+static void test_jumps_decode_to_their_target_with_an_aligned_rel32(void **state)
+{
+	uint8_t buf[64];
+	const uint8_t *rx = (const uint8_t *)(uintptr_t)0x7f0000001001ull; /* odd, to need padding */
+	const uint8_t *target = rx + 40;
+
+	(void)state;
+	for (int cc = -1; cc < 16; cc++) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		struct emitter e;
+		uint8_t *rel;
+		size_t start;
+		ZyanU64 dest;
+
+		emitter_init(&e, buf, rx, sizeof(buf));
+		rel = cc < 0 ? emit_jmp(&e, target) : emit_jcc(&e, (enum host_cc)cc, target);
+		assert_non_null(rel);
+		assert_int_equal((uintptr_t)(rx + (rel - buf)) & 3, 0);
+		start = (size_t)(rel - buf) - (cc < 0 ? 1 : 2);
+		for (size_t i = 0; i < start; i++)
+			assert_int_equal(buf[i], 0x90);
+		decode(buf + start, e.pos - start, &in, ops);
+		if (cc < 0)
+			assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_JMP);
+		else
+			assert_int_equal(in.meta.category, ZYDIS_CATEGORY_COND_BR);
+		assert_true(
+		    ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &ops[0], (ZyanU64)(uintptr_t)(rx + start), &dest)));
+		assert_int_equal(dest, (uintptr_t)target);
+		if (cc >= 0)
+			assert_int_equal(buf[start + 1], 0x80 | cc);
+	}
+}
+
+static void test_emitter_overflow_writes_nothing_past_its_room(void **state)
+{
+	uint8_t buf[16];
+	struct emitter e;
+
+	(void)state;
+	memset(buf, 0xcc, sizeof(buf));
+	emitter_init(&e, buf, buf, 12);
+	emit_mov_imm64(&e, H_RAX, 1); /* 10 bytes */
+	emit_mov_imm64(&e, H_RAX, 2); /* does not fit */
+	emit_ret(&e);
+	assert_true(e.overflow);
+	assert_int_equal(e.pos, 10);
+	assert_int_equal(buf[10], 0xcc);
+}
+
+static int called_with;
+static uint64_t callee(int x)
+{
+	called_with = x;
+	return 0xfeedull;
+}
+
+typedef uint64_t (*host_fn)(int);
+
+static void test_emitted_code_runs_calls_c_and_follows_a_patched_jump(void **state)
+{
+	struct code_cache cc;
+	struct emitter e;
+	char why[128];
+	uint8_t *buf, *rel;
+	const uint8_t *entry, *one, *two;
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	buf = code_cache_alloc(&cc, 256, 16);
+	emitter_init(&e, buf, code_cache_rx(&cc, buf), 256);
+	/* f(x): callee(x) with the stack 16-byte aligned at the call. */
+	entry = emit_here(&e);
+	emit_add_rsp(&e, -8);
+	emit_mov_imm64(&e, H_RAX, (uint64_t)(uintptr_t)callee);
+	emit_call_reg(&e, H_RAX);
+	emit_add_rsp(&e, 8);
+	emit_ret(&e);
+	/* g(): jmp one; one: return 1; two: return 2. */
+	const uint8_t *g = emit_here(&e);
+	rel = emit_jmp(&e, emit_here(&e) + 64); /* placeholder, patched below */
+	one = emit_here(&e);
+	emit_mov_imm64(&e, H_RAX, 1);
+	emit_ret(&e);
+	two = emit_here(&e);
+	emit_mov_imm64(&e, H_RAX, 2);
+	emit_ret(&e);
+	assert_false(e.overflow);
+	assert_true(emit_patch_rel32(rel, code_cache_rx(&cc, rel), one));
+	code_cache_wrote(&cc, buf, e.pos);
+	code_cache_serialize(&cc);
+
+	assert_int_equal(((host_fn)(uintptr_t)entry)(42), 0xfeed);
+	assert_int_equal(called_with, 42);
+	assert_int_equal(((host_fn)(uintptr_t)g)(0), 1);
+	assert_true(emit_patch_rel32(rel, code_cache_rx(&cc, rel), two));
+	code_cache_wrote(&cc, rel, 4);
+	code_cache_serialize(&cc);
+	assert_int_equal(((host_fn)(uintptr_t)g)(0), 2);
+	code_cache_destroy(&cc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cache_size_outside_bounds_is_refused_with_a_reason),
+		cmocka_unit_test(test_cache_views_are_never_writable_and_executable),
+		cmocka_unit_test(test_cache_allocates_aligned_until_full_then_resets),
+		cmocka_unit_test(test_mov_imm64_and_call_decode_for_every_register),
+		cmocka_unit_test(test_jumps_decode_to_their_target_with_an_aligned_rel32),
+		cmocka_unit_test(test_emitter_overflow_writes_nothing_past_its_room),
+		cmocka_unit_test(test_emitted_code_runs_calls_c_and_follows_a_patched_jump),
+	};
+
+	ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
