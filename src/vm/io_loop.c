@@ -13,8 +13,9 @@
 #include "vm/vcpu_loop.h"
 #include "vm/vm.h"
 
-/* Signals that stop the VM with status 128 + signal number, like a shell reports. */
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+/* Signals that stop the VM with status 128 + signal number, like a shell reports;
+ * and SIGTSTP, which suspends it (suspend()). All arrive through a signalfd. */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
 
 struct input_state {
 	struct console_input filter;
@@ -60,6 +61,19 @@ static int make_signalfd(sigset_t *set)
 	return signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* SIGTSTP (kill -TSTP, or a job-control stop sent from outside: in raw mode the
+ * terminal sends Ctrl-Z to the guest): the user gets the terminal back as it was
+ * while the whole process is stopped, and raw input again when it continues. */
+static void suspend(struct input_state *in)
+{
+	bool was_raw = in->filter.escapes;
+
+	terminal_restore();
+	kill(getpid(), SIGSTOP); /* returns once SIGCONT has come */
+	if (was_raw)
+		in->filter.escapes = terminal_enter_raw(STDIN_FILENO);
+}
+
 static void serve(struct vm *vm, int sfd, struct input_state *in)
 {
 	while (!vm_stopping(vm)) {
@@ -77,8 +91,12 @@ static void serve(struct vm *vm, int sfd, struct input_state *in)
 			vm_request_stop(vm, STATUS_INTERNAL);
 			break;
 		}
-		if (sfd >= 0 && (fds[1].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si))
-			vm_request_stop(vm, 128 + (int)si.ssi_signo);
+		if (sfd >= 0 && (fds[1].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGTSTP)
+				suspend(in);
+			else
+				vm_request_stop(vm, 128 + (int)si.ssi_signo);
+		}
 		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
 			read_stdin(vm, in);
 		else if (in->pending_len)

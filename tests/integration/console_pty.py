@@ -26,7 +26,8 @@ CHECKS = ["typed keys reach the guest", "Ctrl-A x exits 0", "terminal restored a
           "Ctrl-A Ctrl-A sends one Ctrl-A", "Ctrl-C goes to the guest",
           "guest runs on when stdout's reader goes away", "terminal restored when stdout's reader goes away",
           "SIGALRM ends ringvisor as it would", "terminal restored after SIGALRM",
-          "terminal restored after SIGSEGV"]
+          "terminal restored after SIGSEGV", "SIGTSTP stops ringvisor", "terminal restored while stopped",
+          "raw again and the guest reads after SIGCONT", "terminal restored after a stop and continue"]
 
 
 def check(engine, name, ok, detail=""):
@@ -140,6 +141,39 @@ def signal_session(engine, sig):
     return status, attrs_text(before), attrs_text(after)
 
 
+def wait_stopped(pid, timeout):
+    """True once pid is stopped (waitpid WUNTRACED), False if it is not within timeout."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done, st = os.waitpid(pid, os.WNOHANG | os.WUNTRACED)
+        if done:
+            return os.WIFSTOPPED(st)
+        time.sleep(0.05)
+    return False
+
+
+def stop_continue_session(engine):
+    """kill -TSTP, then -CONT: the terminal is the user's while ringvisor is stopped
+    and the guest's again after. Returns the attributes before, while stopped, after
+    SIGCONT and at the end, whether it stopped, the echo after SIGCONT and the status."""
+    pid, master, slave, before = spawn_on_pty([RV, "run", "--engine", engine, GUEST])
+    read_until(master, b"echo ready")
+    os.kill(pid, signal.SIGTSTP)
+    stopped = wait_stopped(pid, 20)
+    while_stopped = termios.tcgetattr(slave)
+    os.kill(pid, signal.SIGCONT)
+    time.sleep(0.3)
+    resumed = termios.tcgetattr(slave)
+    os.write(master, b"ok")
+    echo = read_until(master, b"OK", 20)
+    os.write(master, b"\x01x")
+    status = wait_status(pid, 20)
+    end = termios.tcgetattr(slave)
+    os.close(master)
+    os.close(slave)
+    return before, while_stopped, resumed, end, stopped, echo, status
+
+
 def console_checks(engine):
     # Typing reaches the guest; Ctrl-A x quits with status 0 and restores the terminal.
     out, status, before, after = session(engine, [(b"hi", b"HI"), (b"\x01x", None)])
@@ -164,6 +198,16 @@ def console_checks(engine):
     status, before, after = signal_session(engine, signal.SIGSEGV)
     check(engine, "terminal restored after SIGSEGV", status is not None and before == after,
           f"status {status}: {before} != {after}")
+
+    before, while_stopped, resumed, end, stopped, echo, status = stop_continue_session(engine)
+    check(engine, "SIGTSTP stops ringvisor", stopped)
+    check(engine, "terminal restored while stopped", attrs_text(while_stopped) == attrs_text(before),
+          f"{attrs_text(while_stopped)} != {attrs_text(before)}")
+    raw = not (resumed[3] & (termios.ICANON | termios.ECHO | termios.ISIG))
+    check(engine, "raw again and the guest reads after SIGCONT", raw and b"OK" in echo,
+          f"lflag {resumed[3]:#x}, output {echo[-100:]!r}")
+    check(engine, "terminal restored after a stop and continue",
+          status == 0 and attrs_text(end) == attrs_text(before), f"status {status}: {attrs_text(end)}")
 
 
 for engine in engine_list():
