@@ -3,6 +3,10 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* Room for the cleanup and for a sanitizer's report, which the handler chains to. */
+#define ALT_STACK_SIZE (256u << 10)
 
 /* Signals a bug of this process raises by itself: their handler is replaced
  * (and chained to) even when there is one, so a sanitizer's report still comes,
@@ -48,15 +52,31 @@ static void take_over(int sig, bool even_if_handled)
 		return;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal_signal;
-	sa.sa_flags = SA_SIGINFO;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigfillset(&sa.sa_mask); /* one cleanup at a time */
 	previous[sig] = old;
 	sigaction(sig, &sa, NULL);
 }
 
+int fatal_signals_thread_init(void)
+{
+	stack_t ss = { .ss_size = ALT_STACK_SIZE };
+
+	/* Never freed: a thread's stack must outlive every signal it may take. */
+	ss.ss_sp = mmap(NULL, ALT_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED)
+		return -1;
+	if (sigaltstack(&ss, NULL) < 0) {
+		munmap(ss.ss_sp, ALT_STACK_SIZE);
+		return -1;
+	}
+	return 0;
+}
+
 void fatal_signals_install(void (*cleanup)(void))
 {
 	cleanup_fn = cleanup;
+	fatal_signals_thread_init();
 	for (unsigned i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
 		take_over(crash_signals[i], true);
 	for (unsigned i = 0; i < sizeof(ending_signals) / sizeof(ending_signals[0]); i++)

@@ -12,4 +12,11 @@
  * cleanup must be async-signal-safe. Install once, after the other handlers. */
 void fatal_signals_install(void (*cleanup)(void));
 
+/* Gives the calling thread an alternate signal stack, so that the cleanup runs
+ * even when the thread's own stack overflowed (a SIGSEGV the kernel could not
+ * otherwise deliver). fatal_signals_install does it for its thread; every thread
+ * started later calls it first. Returns 0, or -1 if no stack could be had (the
+ * handlers then run on the thread's stack, as before). */
+int fatal_signals_thread_init(void);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "firmware/acpi.h"
 #include "loader/boot_setup.h"
+#include "host/fatal_signals.h"
 #include "log.h"
 #include "vm/machine.h"
 #include "vm/stop.h"
@@ -264,6 +265,7 @@ static void *timer_thread(void *arg)
 	struct vm *vm = arg;
 	struct pc_platform *pc = &vm->pc;
 
+	fatal_signals_thread_init();
 	pthread_mutex_lock(&vm->stop_lock);
 	while (!vm->stopping) {
 		unsigned seq = __atomic_load_n(&pc->timer_seq, __ATOMIC_ACQUIRE);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host/fatal_signals.h"
 #include "log.h"
 #include "vm/hypercall.h"
 #include "vm/vm.h"
@@ -204,6 +205,7 @@ void *vm_vcpu_thread(void *arg)
 	struct vm_exit *e = &v->exit;
 	bool keep_running = true;
 
+	fatal_signals_thread_init(); /* the terminal comes back even if this stack overflows */
 	memset(e, 0, sizeof(*e));
 	while (keep_running && !vm_stopping(vm)) {
 		uint64_t t0, t1;
