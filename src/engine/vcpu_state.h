@@ -105,6 +105,12 @@ struct vcpu_state {
 	struct x86_event pending; /* being delivered; type EVENT_NONE if nothing */
 	bool interrupt_shadow;	  /* after STI or MOV SS: no interrupt before the next instruction */
 	bool nmi_masked;
+	bool nmi_pending; /* an NMI latched, not yet delivered (KVM's nmi.pending) */
+	/* #DB conditions held back by MOV SS / POP SS until the next instruction has
+	 * run, as the VMCS "pending debug exceptions" field holds them: B0-B3 in
+	 * bits 0-3, BS in bit 14; 0 if none. The kvm engine keeps these inside KVM
+	 * and reports 0. */
+	uint32_t pending_debug;
 	bool halted; /* in HLT, waiting for an interrupt */
 };
 

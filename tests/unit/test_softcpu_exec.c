@@ -1010,6 +1010,63 @@ static void test_exec_movsx_movzx_match_host(void **state)
 	ih_free(h);
 }
 
+/* ---- events that belong to the state ------------------------------------------------------ */
+
+IH_ASM(one_nop, "nop");
+
+/* An NMI injected but not yet delivered is part of the vCPU state: get_state
+ * reports it, a state without it drops it, a state with it has it delivered
+ * through vector 2 before the next instruction. */
+static void test_state_carries_a_pending_nmi(void **state)
+{
+	struct ih *h = ih_new();
+
+	(void)state;
+	if (!h->ops->inject_nmi) {
+		ih_free(h);
+		skip();
+	}
+	ih_load(h, one_nop, IH_LEN(one_nop));
+	h->state = h->entry;
+	ih_start(h);
+	assert_int_equal(h->ops->inject_nmi(h->vcpu), 0);
+	assert_true(ih_sync(h)->nmi_pending);
+
+	h->state.nmi_pending = false;
+	ih_start(h);
+	ih_run(h);
+	ih_expect_end(h);
+
+	h->state = h->entry;
+	h->state.nmi_pending = true;
+	ih_start(h);
+	ih_run(h);
+	ih_expect_exception(h, 2);
+	assert_int_equal(ih_frame(h, 0), IH_CODE); /* before the first instruction */
+	assert_false(h->state.nmi_pending);
+	assert_true(h->state.nmi_masked);
+	ih_free(h);
+}
+
+/* A #DB held back by MOV SS (the state's pending_debug, as the VMCS holds it)
+ * is delivered after the next instruction completes, with its DR6 bits. */
+static void test_state_carries_a_held_debug_exception(void **state)
+{
+	struct ih *h = ih_new();
+
+	(void)state;
+	ih_load(h, one_nop, IH_LEN(one_nop));
+	h->state = h->entry;
+	h->state.pending_debug = (1u << 14) | 0x2; /* BS and B1 */
+	ih_start(h);
+	ih_run(h);
+	ih_expect_exception(h, 1);
+	assert_int_equal(ih_frame(h, 0), IH_CODE + IH_LEN(one_nop)); /* a trap after the NOP */
+	assert_int_equal(h->state.dr[6] & 0x400f, 0x4002);
+	assert_int_equal(h->state.pending_debug, 0);
+	ih_free(h);
+}
+
 /* ---- exits and their replay ------------------------------------------------------------ */
 
 static uint64_t instructions_retired(struct ih *h)
@@ -1904,6 +1961,8 @@ int main(void)
 		cmocka_unit_test(test_exec_long_rep_stosb_completes),
 		cmocka_unit_test(test_exec_xchg_forms_match_host),
 		cmocka_unit_test(test_exec_movsx_movzx_match_host),
+		cmocka_unit_test(test_state_carries_a_pending_nmi),
+		cmocka_unit_test(test_state_carries_a_held_debug_exception),
 		cmocka_unit_test(test_exec_in_answer_lands_in_accumulator_and_rip_advances_once),
 		cmocka_unit_test(test_exec_out_exits_once_with_port_width_and_value),
 		cmocka_unit_test(test_exec_rep_ins_exits_per_element_and_stores_each_answer),

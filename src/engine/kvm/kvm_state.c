@@ -204,6 +204,7 @@ static void events_from_kvm(struct vcpu_state *s, const struct kvm_vcpu_events *
 	}
 	s->interrupt_shadow = ev->interrupt.shadow != 0;
 	s->nmi_masked = ev->nmi.masked;
+	s->nmi_pending = ev->nmi.pending;
 }
 
 static void events_to_kvm(struct kvm_vcpu_events *ev, const struct vcpu_state *s)
@@ -230,7 +231,8 @@ static void events_to_kvm(struct kvm_vcpu_events *ev, const struct vcpu_state *s
 	}
 	ev->interrupt.shadow = s->interrupt_shadow ? KVM_X86_SHADOW_INT_MOV_SS : 0;
 	ev->nmi.masked = s->nmi_masked;
-	ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
+	ev->nmi.pending = s->nmi_pending;
+	ev->flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING;
 }
 
 static struct kvm_msrs *msr_list(void)

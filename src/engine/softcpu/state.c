@@ -64,6 +64,9 @@ void softcpu_get_state(struct soft_cpu *cpu, struct vcpu_state *s)
 	s->fpu = cpu->fpu;
 	s->interrupt_shadow = cpu->interrupt_shadow;
 	s->nmi_masked = cpu->nmi_masked;
+	s->nmi_pending = cpu->nmi_pending;
+	if (cpu->dbg.held)
+		s->pending_debug = cpu->dbg.held_hits | (cpu->dbg.held_step ? (uint32_t)DR6_BS : 0);
 	s->halted = cpu->halted;
 	/* An interrupt injected but not yet taken belongs to the state. */
 	if (cpu->pending_irq >= 0)
@@ -100,6 +103,10 @@ void softcpu_set_state(struct soft_cpu *cpu, const struct vcpu_state *s)
 	cpu->fpu = s->fpu;
 	cpu->interrupt_shadow = s->interrupt_shadow;
 	cpu->nmi_masked = s->nmi_masked;
+	cpu->nmi_pending = s->nmi_pending;
+	cpu->dbg.held_hits = (uint8_t)(s->pending_debug & 0xf);
+	cpu->dbg.held_step = (s->pending_debug & DR6_BS) != 0;
+	cpu->dbg.held = cpu->dbg.held_hits || cpu->dbg.held_step;
 	cpu->halted = s->halted;
 	cpu->pending_irq = -1;
 	cpu->fault_depth = 0;
