@@ -1,12 +1,10 @@
-/* Blocks of straight-line code for the decode cache, decoded one instruction at a
- * time by the core's front end (engine/softcpu/decode.h). */
+/* Blocks of straight-line code for the decode cache, decoded by the core's front
+ * end (decode_run, engine/softcpu/decode.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/interp/block.h"
 #include "engine/softcpu/decode.h"
-#include "engine/softcpu/dispatch.h"
-#include "vm/memory.h"
 
 #define BLOCK_MAX_INSNS 64
 
@@ -34,64 +32,15 @@ static struct block *new_block(struct engine_vcpu *v, uint64_t gpa, uint8_t mode
 	return b;
 }
 
-/* The 64-byte chunks of the page that [off, off + len) covers. */
-static uint64_t chunks(unsigned off, unsigned len)
-{
-	uint64_t mask = 0;
-
-	for (unsigned c = off >> 6; c <= ((off + len - 1) >> 6) && c < 64; c++)
-		mask |= 1ull << c;
-	return mask;
-}
-
 struct block *decode_block(struct engine_vcpu *v, uint64_t lin, uint64_t gpa)
 {
-	struct soft_cpu *cpu = &v->cpu;
-	struct block *b = new_block(v, gpa, cpu->mode), *out;
-	const uint8_t *page = guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096);
-	unsigned off = (unsigned)(gpa & 0xfff);
+	struct block *b = new_block(v, gpa, v->cpu.mode), *out;
+	struct decoded_run run;
 
-	while (b->count < BLOCK_MAX_INSNS) {
-		struct insn *in = &b->insns[b->count];
-		uint8_t buf[DECODE_MAX_INSN_LEN];
-		enum decode_status st;
-		bool ends;
-
-		if (!page) { /* executing outside RAM: the bus reads all ones, FF FF is #UD */
-			memset(in, 0, sizeof(*in));
-			in->fn = h_ud;
-			in->len = 1;
-			b->count++;
-			break;
-		}
-		st = decode_insn(cpu->mode, page + off, 4096 - off, in, &ends);
-		if (st == DECODE_TRUNCATED) {
-			uint64_t next;
-
-			if (b->count) /* decode it as the first instruction of its own block */
-				break;
-			if (!decode_fetch_across(cpu, lin, gpa, buf, &next)) {
-				memset(in, 0, sizeof(*in));
-				in->fn = h_ud; /* cannot happen: the first page is RAM */
-				in->len = 1;
-				b->count++;
-				break;
-			}
-			st = decode_insn(cpu->mode, buf, sizeof(buf), in, &ends);
-			b->gpa_last = next;
-			if (st == DECODE_TRUNCATED) { /* cannot happen: 15 bytes end any instruction */
-				memset(in, 0, sizeof(*in));
-				in->fn = h_ud;
-				in->len = 1;
-				st = DECODE_INVALID;
-			}
-		}
-		b->code_mask |= chunks(off, in->len);
-		b->count++;
-		off += in->len;
-		if (st == DECODE_INVALID || ends || off >= 4096)
-			break;
-	}
+	decode_run(&v->cpu, lin, gpa, b->insns, BLOCK_MAX_INSNS, &run);
+	b->count = (uint16_t)run.count;
+	b->code_mask = run.code_mask;
+	b->gpa_last = run.gpa_last;
 	out = malloc(sizeof(*b) + b->count * sizeof(struct insn));
 	if (!out)
 		abort(); /* out of host memory */

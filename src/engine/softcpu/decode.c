@@ -275,3 +275,63 @@ int softcpu_disassemble(struct soft_cpu *cpu, char *buf, size_t len)
 	snprintf(buf, len, "%s", insn.text);
 	return 0;
 }
+
+/* The 64-byte chunks of the page that [off, off + len) covers. */
+static uint64_t chunks(unsigned off, unsigned len)
+{
+	uint64_t mask = 0;
+
+	for (unsigned c = off >> 6; c <= ((off + len - 1) >> 6) && c < 64; c++)
+		mask |= 1ull << c;
+	return mask;
+}
+
+void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *insns, unsigned max,
+		struct decoded_run *out)
+{
+	const uint8_t *page = guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096);
+	unsigned off = (unsigned)(gpa & 0xfff);
+
+	*out = (struct decoded_run){ .gpa_last = gpa & ~0xfffull };
+	while (out->count < max) {
+		struct insn *in = &insns[out->count];
+		uint8_t buf[DECODE_MAX_INSN_LEN];
+		enum decode_status st;
+		bool ends;
+
+		if (!page) { /* executing outside RAM: the bus reads all ones, FF FF is #UD */
+			memset(in, 0, sizeof(*in));
+			in->fn = h_ud;
+			in->len = 1;
+			out->count++;
+			break;
+		}
+		st = decode_insn(cpu->mode, page + off, 4096 - off, in, &ends);
+		if (st == DECODE_TRUNCATED) {
+			uint64_t next;
+
+			if (out->count) /* decode it as the first instruction of its own block */
+				break;
+			if (!decode_fetch_across(cpu, lin, gpa, buf, &next)) {
+				memset(in, 0, sizeof(*in));
+				in->fn = h_ud; /* cannot happen: the first page is RAM */
+				in->len = 1;
+				out->count++;
+				break;
+			}
+			st = decode_insn(cpu->mode, buf, sizeof(buf), in, &ends);
+			out->gpa_last = next;
+			if (st == DECODE_TRUNCATED) { /* cannot happen: 15 bytes end any instruction */
+				memset(in, 0, sizeof(*in));
+				in->fn = h_ud;
+				in->len = 1;
+				st = DECODE_INVALID;
+			}
+		}
+		out->code_mask |= chunks(off, in->len);
+		out->count++;
+		off += in->len;
+		if (st == DECODE_INVALID || ends || off >= 4096)
+			break;
+	}
+}

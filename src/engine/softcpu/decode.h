@@ -29,6 +29,23 @@ enum decode_status decode_insn(uint8_t mode, const uint8_t *bytes, size_t avail,
  * bytes filled (0 if gpa is not RAM). */
 size_t decode_fetch_across(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, uint8_t *buf, uint64_t *gpa_next);
 
+/* A run of straight-line code, as decode_run found it. */
+struct decoded_run {
+	unsigned count;	    /* instructions, at least 1 */
+	uint64_t code_mask; /* 64-byte chunks of the first page the run covers */
+	uint64_t gpa_last;  /* page of the last byte: the next page only for a lone
+			     * instruction that crosses into it */
+};
+
+/* Decodes straight-line code at linear lin (guest-physical gpa) in the CPU's
+ * mode into insns[0..max): it ends after an instruction that may change control
+ * flow or the mode, after an invalid one (which raises #UD or #GP(0) when run), at
+ * the end of the page, or before an instruction that crosses into the next page,
+ * which is decoded alone as the first of its own run. Code outside RAM is one
+ * instruction raising #UD. May raise #PF fetching the next page. */
+void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *insns, unsigned max,
+		struct decoded_run *out);
+
 /* The instruction at CS:RIP in Intel syntax, for --trace; -1 if it cannot be read. */
 int softcpu_disassemble(struct soft_cpu *cpu, char *buf, size_t len);
 
