@@ -17,26 +17,18 @@ struct block *decode_scratch_new(void)
 	return b;
 }
 
-/* A block is decoded into the vCPU's scratch block, which has room for the
- * longest, and copied out at its own size: most blocks are a few instructions,
- * and a fault while decoding leaves nothing to free. */
-static struct block *new_block(struct engine_vcpu *v, uint64_t gpa, uint8_t mode)
+struct block *decode_block(struct engine_vcpu *v, uint64_t lin, uint64_t gpa)
 {
-	struct block *b = v->decode_scratch;
+	/* Decoded into the vCPU's scratch block, which has room for the longest, and
+	 * copied out at its own size: most blocks are a few instructions, and a
+	 * fault while decoding leaves nothing to free. */
+	struct block *b = v->decode_scratch, *out;
+	struct decoded_run run;
 
 	memset(b, 0, sizeof(*b));
 	b->gpa = gpa;
-	b->gpa_last = gpa & ~0xfffull;
-	b->mode = mode;
+	b->mode = v->cpu.mode;
 	b->valid = true;
-	return b;
-}
-
-struct block *decode_block(struct engine_vcpu *v, uint64_t lin, uint64_t gpa)
-{
-	struct block *b = new_block(v, gpa, v->cpu.mode), *out;
-	struct decoded_run run;
-
 	decode_run(&v->cpu, lin, gpa, b->insns, BLOCK_MAX_INSNS, &run);
 	b->count = (uint16_t)run.count;
 	b->code_mask = run.code_mask;
