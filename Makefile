@@ -56,7 +56,7 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
 
 # The software engines, the one list every suite of the soft-CPU core runs on
 # (dbt joins by one edit): the engine-level unit tests run once per engine.
-SOFT_ENGINES ?= interp
+SOFT_ENGINES ?= interp dbt
 
 unit-test: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \

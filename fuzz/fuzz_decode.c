@@ -34,7 +34,7 @@
 
 #include <Zydis/Zydis.h>
 
-#include "engine/interp/block.h"
+#include "engine/softcpu/block.h"
 #include "engine/softcpu/cpu.h"
 #include "engine/softcpu/dispatch.h"
 #include "engine/softcpu/mem.h"
@@ -58,7 +58,7 @@ enum next_page { NEXT_RAM, NEXT_END_OF_RAM, NEXT_NOT_PRESENT, NEXT_MMIO };
 /* Two RAMs: one that goes on after the code page, one that ends with it. */
 static struct guarded_ram ram_long, ram_short;
 /* The interp engine's vCPU, whose block builder is fuzzed, and its soft CPU. */
-static struct engine_vcpu *vcpu;
+static struct block_vcpu *vcpu;
 static struct soft_cpu *cpu;
 static ZydisDecoder zydis[MODE_COUNT];
 

@@ -8,7 +8,7 @@
 # e.g. ENGINES=interp). An engine in the list that this host cannot run is
 # skipped, with the reason `ringvisor engines` gives for it; nothing here decides
 # from module names: what the host can do is what ringvisor's probe finds.
-: "${ENGINES:=kvm interp}"
+: "${ENGINES:=kvm interp dbt}"
 
 # engines_output RINGVISOR: the output of `RINGVISOR engines`, or a line saying
 # why there is none (and status 1).

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/size.h"
+#include "engine/dbt/code_cache.h"
 #include "engine/engine.h"
 
 /* Linux's COMMAND_LINE_SIZE on x86 is 2048; no boot protocol here takes more. */
@@ -21,15 +22,22 @@ enum {
 	OPT_LOAD_ADDR,
 	OPT_STATS,
 	OPT_TRACE,
+	OPT_DBT_CACHE_SIZE,
 	OPT_HELP,
 };
 
 static const struct option run_options[] = {
-	{ "engine", required_argument, NULL, OPT_ENGINE }, { "mem", required_argument, NULL, OPT_MEM },
-	{ "append", required_argument, NULL, OPT_APPEND }, { "initrd", required_argument, NULL, OPT_INITRD },
-	{ "format", required_argument, NULL, OPT_FORMAT }, { "load-addr", required_argument, NULL, OPT_LOAD_ADDR },
-	{ "stats", no_argument, NULL, OPT_STATS },	   { "trace", no_argument, NULL, OPT_TRACE },
-	{ "help", no_argument, NULL, OPT_HELP },	   { NULL, 0, NULL, 0 },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "load-addr", required_argument, NULL, OPT_LOAD_ADDR },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "dbt-cache-size", required_argument, NULL, OPT_DBT_CACHE_SIZE },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int choose_engine(const char *name, struct vm_config *cfg, char *auto_skipped, size_t skipped_len)
@@ -99,6 +107,15 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 		case OPT_TRACE:
 			cfg->trace = true;
 			break;
+		case OPT_DBT_CACHE_SIZE: {
+			uint64_t mib;
+
+			if (parse_u64(optarg, &mib) || mib < CODE_CACHE_MIN_MIB || mib > CODE_CACHE_MAX_MIB)
+				return config_error("--dbt-cache-size: '%s' is not a number of MiB from %d to %d",
+						    optarg, CODE_CACHE_MIN_MIB, CODE_CACHE_MAX_MIB);
+			cfg->dbt_cache_mib = (unsigned)mib;
+			break;
+		}
 		case 'h':
 		case OPT_HELP:
 			*help = true;

@@ -24,6 +24,8 @@ struct engine_vcpu; /* one per vCPU, engine-private */
 struct engine_env {
 	struct guest_memory *mem;
 	int vcpu_count;
+	/* dbt: the translation cache in MiB (--dbt-cache-size); 0: its default. */
+	unsigned code_cache_mib;
 };
 
 /* Counters for --stats. instructions is what every engine that can count them

@@ -18,6 +18,7 @@ struct vm_config {
 	struct load_request boot; /* kernel, initrd, command line, format */
 	bool stats;
 	bool trace;
+	unsigned dbt_cache_mib; /* --dbt-cache-size; 0: the engine's default */
 };
 
 #endif

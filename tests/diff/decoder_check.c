@@ -7,7 +7,7 @@
 
 #include <Zydis/Zydis.h>
 
-#include "engine/interp/block.h"
+#include "engine/softcpu/block.h"
 #include "engine/softcpu/dispatch.h"
 #include "engine/softcpu/insn.h"
 #include "gen.h"
@@ -19,7 +19,7 @@
 #define BLOCK_LIMIT 64 /* decode.c's BLOCK_MAX_INSNS */
 
 struct checker {
-	struct engine_vcpu *v; /* the interp engine's vCPU: its block builder is checked */
+	struct block_vcpu *v; /* a vCPU of the block engines: their block builder is checked */
 	struct guest_memory mem;
 	uint8_t *code; /* host view of [CODE_GPA, CODE_END) */
 	ZydisDecoder dec;

@@ -1,4 +1,4 @@
-#include "engine/interp/cache.h"
+#include "engine/softcpu/block_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,7 @@
 
 struct jump_entry {
 	uint64_t lin;
-	const struct block *block;
+	struct block *block;
 	uint32_t generation; /* valid while equal to the cache's */
 	uint8_t mode;
 	uint8_t cpl;
@@ -34,7 +34,7 @@ static unsigned block_hash(uint64_t gpa, uint8_t mode)
 	return (unsigned)(((gpa >> 2) ^ (gpa >> 18) ^ ((uint64_t)mode << 13)) & (HASH_BUCKETS - 1));
 }
 
-struct block_cache *cache_create(void)
+struct block_cache *block_cache_create(void)
 {
 	struct block_cache *c = calloc(1, sizeof(*c));
 
@@ -43,7 +43,7 @@ struct block_cache *cache_create(void)
 	return c;
 }
 
-void cache_reap(struct block_cache *c)
+void block_cache_reap(struct block_cache *c)
 {
 	for (struct block *b = c->dead, *n; b; b = n) {
 		n = b->dead_next;
@@ -61,7 +61,7 @@ static void forget_translations(struct block_cache *c)
 	}
 }
 
-static void drop_all(struct engine_vcpu *v)
+void block_cache_drop_all(struct block_vcpu *v)
 {
 	struct block_cache *c = v->cache;
 
@@ -79,12 +79,12 @@ static void drop_all(struct engine_vcpu *v)
 	c->nblocks = 0;
 }
 
-void cache_destroy(struct engine_vcpu *v)
+void block_cache_destroy(struct block_vcpu *v)
 {
 	if (!v->cache)
 		return;
-	drop_all(v);
-	cache_reap(v->cache);
+	block_cache_drop_all(v);
+	block_cache_reap(v->cache);
 	free(v->cache);
 	v->cache = NULL;
 }
@@ -108,7 +108,7 @@ static void unlink_block(struct block_cache *c, struct block *b)
  * write touched; keep the others. */
 static void code_written(struct soft_cpu *cpu, struct code_page *p, uint64_t hit)
 {
-	struct engine_vcpu *v = interp_vcpu_of(cpu);
+	struct block_vcpu *v = block_vcpu_of(cpu);
 
 	p->code_mask = 0;
 	for (struct block **bp = (struct block **)&p->translations; *bp;) {
@@ -128,27 +128,27 @@ static void code_written(struct soft_cpu *cpu, struct code_page *p, uint64_t hit
 
 static void translations_flushed(struct soft_cpu *cpu)
 {
-	struct engine_vcpu *v = interp_vcpu_of(cpu);
+	struct block_vcpu *v = block_vcpu_of(cpu);
 
 	if (v->cache)
 		forget_translations(v->cache);
 }
 
-const struct softcpu_hooks cache_hooks = {
+const struct softcpu_hooks block_cache_hooks = {
 	.code_written = code_written,
 	.translations_flushed = translations_flushed,
 };
 
-void cache_flush(struct engine_vcpu *v)
+void block_cache_flush(struct block_vcpu *v)
 {
-	drop_all(v);
+	block_cache_drop_all(v);
 	v->resume_block = NULL;
 	v->cpu.leave_block = true;
 }
 
 /* Keeps b; false if its page cannot be tracked (out of memory): a block whose
  * code writes would go unnoticed must not be kept. */
-static bool register_block(struct engine_vcpu *v, struct block *b)
+static bool register_block(struct block_vcpu *v, struct block *b)
 {
 	struct block_cache *c = v->cache;
 	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, true);
@@ -167,7 +167,7 @@ static bool register_block(struct engine_vcpu *v, struct block *b)
 	return true;
 }
 
-const struct block *cache_lookup(struct engine_vcpu *v)
+struct block *block_cache_lookup(struct block_vcpu *v)
 {
 	struct soft_cpu *cpu = &v->cpu;
 	struct block_cache *c = v->cache;
@@ -194,7 +194,7 @@ const struct block *cache_lookup(struct engine_vcpu *v)
 	}
 	c->misses++;
 	if (c->nblocks >= MAX_BLOCKS)
-		drop_all(v);
+		block_cache_drop_all(v);
 	b = decode_block(v, lin, gpa);
 	/* An instruction crossing a page boundary is decoded for this one execution
 	 * and not kept: its code lives on two pages. */
@@ -208,7 +208,7 @@ const struct block *cache_lookup(struct engine_vcpu *v)
 	return b;
 }
 
-void cache_stats(const struct block_cache *c, uint64_t *hits, uint64_t *misses)
+void block_cache_stats(const struct block_cache *c, uint64_t *hits, uint64_t *misses)
 {
 	*hits = c->hits;
 	*misses = c->misses;

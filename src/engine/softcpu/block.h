@@ -1,13 +1,14 @@
-/* A block: straight-line guest code decoded for the interpreter, at most a page of
- * it, ending at the first instruction that can change control flow or the mode
- * (block.c builds them; cache.c keeps them). */
-#ifndef RV_INTERP_BLOCK_H
-#define RV_INTERP_BLOCK_H
+/* A block: straight-line guest code decoded once, at most a page of it, ending at
+ * the first instruction that can change control flow or the mode (block.c builds
+ * them; block_cache.c keeps them). interp runs its instructions one by one; dbt
+ * also runs it as host code it translated. */
+#ifndef RV_SOFTCPU_BLOCK_H
+#define RV_SOFTCPU_BLOCK_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/interp/vcpu.h"
+#include "engine/softcpu/block_vcpu.h"
 #include "engine/softcpu/insn.h"
 
 struct block {
@@ -21,11 +22,15 @@ struct block {
 	struct block *hash_next;
 	struct block *page_next; /* the code page's list (code_page.translations) */
 	struct block *dead_next;
+	/* dbt: the host code running insns[0..count) in order, NULL until translated.
+	 * It lives in the engine's translation cache, which is flushed only together
+	 * with every block (block_cache_drop_all). */
+	const uint8_t *host;
 	struct insn insns[];
 };
 
 /* Decode one block at linear address lin, guest-physical gpa: it may raise a fetch fault. */
-struct block *decode_block(struct engine_vcpu *v, uint64_t lin, uint64_t gpa);
+struct block *decode_block(struct block_vcpu *v, uint64_t lin, uint64_t gpa);
 /* The scratch block decode_block() works in (one per vCPU; free() it). */
 struct block *decode_scratch_new(void);
 

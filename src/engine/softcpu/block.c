@@ -1,9 +1,9 @@
-/* Blocks of straight-line code for the decode cache, decoded by the core's front
+/* Blocks of straight-line code for the block cache, decoded by the core's front
  * end (decode_run, engine/softcpu/decode.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/interp/block.h"
+#include "engine/softcpu/block.h"
 #include "engine/softcpu/decode.h"
 
 #define BLOCK_MAX_INSNS 64
@@ -17,7 +17,7 @@ struct block *decode_scratch_new(void)
 	return b;
 }
 
-struct block *decode_block(struct engine_vcpu *v, uint64_t lin, uint64_t gpa)
+struct block *decode_block(struct block_vcpu *v, uint64_t lin, uint64_t gpa)
 {
 	/* Decoded into the vCPU's scratch block, which has room for the longest, and
 	 * copied out at its own size: most blocks are a few instructions, and a

@@ -1,0 +1,40 @@
+/* The block cache of the software engines: decoded blocks keyed by the
+ * guest-physical address of their first byte and the CPU mode they were decoded
+ * in, with a jump cache of linear RIPs in front.
+ *
+ * A block holds at most one page's worth of straight-line code and ends at the
+ * first instruction that can change control flow or the mode. Each block registers
+ * its 64-byte chunks with the core's code-page tracking (engine/softcpu/
+ * code_pages.h); a guest write to such a chunk reaches block_cache_hooks.code_written,
+ * which drops the page's blocks that hold it (self-modifying code), and the running
+ * block is left after the writing instruction. Dropped blocks are freed only between
+ * blocks, so no pointer into a running block dangles; a block's translated host code
+ * (dbt) is never freed before a flush of the whole translation cache, which the
+ * engine does only between blocks and together with block_cache_drop_all. */
+#ifndef RV_SOFTCPU_BLOCK_CACHE_H
+#define RV_SOFTCPU_BLOCK_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/softcpu/block.h"
+
+struct block_cache;
+
+struct block_cache *block_cache_create(void);
+void block_cache_destroy(struct block_vcpu *v);
+/* The block starting at cpu->rip, decoding it on a miss. May raise a fetch fault.
+ * A block that cannot be kept (a lone page-crossing instruction) comes back with
+ * valid false: run it this once. */
+struct block *block_cache_lookup(struct block_vcpu *v);
+/* Drop every block and forget any instruction waiting to resume (state loads). */
+void block_cache_flush(struct block_vcpu *v);
+/* Drop every block (the cache or the translation cache filling up); between blocks. */
+void block_cache_drop_all(struct block_vcpu *v);
+/* Free blocks dropped since the last call; only between blocks. */
+void block_cache_reap(struct block_cache *c);
+void block_cache_stats(const struct block_cache *c, uint64_t *hits, uint64_t *misses);
+/* The core's hooks (engine/softcpu/cpu.h): code written, translations flushed. */
+extern const struct softcpu_hooks block_cache_hooks;
+
+#endif

@@ -1,0 +1,34 @@
+/* The vCPU of a block-running software engine (interp, dbt): the soft CPU
+ * (engine/softcpu/cpu.h), its cache of decoded blocks and the block it is
+ * running. Each engine's struct engine_vcpu starts with one, so the core's hooks
+ * (given &cpu) and the shared engine ops (block_ops.h, given the engine's vCPU)
+ * find it. */
+#ifndef RV_SOFTCPU_BLOCK_VCPU_H
+#define RV_SOFTCPU_BLOCK_VCPU_H
+
+#include <stddef.h>
+
+#include "engine/softcpu/cpu.h"
+
+struct block;
+struct block_cache;
+struct insn;
+
+struct block_vcpu {
+	struct soft_cpu cpu; /* first: the core's hooks get &cpu and find the vCPU */
+	struct block_cache *cache;
+	struct block *decode_scratch;  /* block.c decodes here, then copies out */
+	const struct block *cur_block; /* executing now */
+	const struct insn *cur_insn;
+	const struct block *resume_block; /* re-run resume_insn after an exit */
+	const struct insn *resume_insn;
+};
+
+_Static_assert(offsetof(struct block_vcpu, cpu) == 0, "the hooks find the vCPU from its soft CPU");
+
+static inline struct block_vcpu *block_vcpu_of(struct soft_cpu *cpu)
+{
+	return (struct block_vcpu *)cpu;
+}
+
+#endif
