@@ -18,7 +18,7 @@ static void run_usage(void)
 	       "  --load-addr ADDR  where a flat binary is loaded (default 0x7c00)\n"
 	       "  --stats           print VM exits by reason and the wall time on exit\n"
 	       "  --trace           log every VM exit on stderr\n"
-	       "  --dbt-cache-size MIB  dbt's translation cache, 1 to 1024 (default 64); flushed whole when full\n\n"
+	       "  --dbt-cache-size SIZE  dbt's translation cache, 1M to 1G, bare number MiB (default 64M)\n\n"
 	       "Exit status: the guest's (debug-exit port: (v << 1) | 1; exit hypercall),\n"
 	       "0 when it halts for good, 2 configuration error, 4 triple fault,\n"
 	       "6 engine internal error, 128+N on signal N. See docs/guest-abi.md.\n"

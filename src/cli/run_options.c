@@ -108,12 +108,15 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 			cfg->trace = true;
 			break;
 		case OPT_DBT_CACHE_SIZE: {
-			uint64_t mib;
+			uint64_t size;
 
-			if (parse_u64(optarg, &mib) || mib < CODE_CACHE_MIN_MIB || mib > CODE_CACHE_MAX_MIB)
-				return config_error("--dbt-cache-size: '%s' is not a number of MiB from %d to %d",
+			/* As --mem spells sizes (a bare number is MiB, as QEMU's tb-size);
+			 * whole MiB only. */
+			if (parse_size(optarg, &size) || size % (1u << 20) || size < (CODE_CACHE_MIN_MIB << 20) ||
+			    size > ((uint64_t)CODE_CACHE_MAX_MIB << 20))
+				return config_error("--dbt-cache-size: '%s' is not a whole number of MiB from %d to %d",
 						    optarg, CODE_CACHE_MIN_MIB, CODE_CACHE_MAX_MIB);
-			cfg->dbt_cache_mib = (unsigned)mib;
+			cfg->dbt_cache_mib = (unsigned)(size >> 20);
 			break;
 		}
 		case 'h':

@@ -63,9 +63,11 @@ expect_config_error "two kernels" "unexpected argument" run "$G/hello.elf" "$G/h
 expect_config_error "mem not a size" "--mem: 'lots'" run --mem lots "$G/hello.elf"
 expect_config_error "mem suffix unknown" "--mem: '12Q'" run --mem 12Q "$G/hello.elf"
 expect_config_error "unknown engine" "unknown engine 'vmware'" run --engine vmware "$G/hello.elf"
-expect_config_error "dbt cache size zero" "--dbt-cache-size: '0' is not a number of MiB from 1 to 1024" run --dbt-cache-size 0 "$G/hello.elf"
+expect_config_error "dbt cache size zero" "--dbt-cache-size: '0' is not a whole number of MiB from 1 to 1024" run --dbt-cache-size 0 "$G/hello.elf"
 expect_config_error "dbt cache size too big" "--dbt-cache-size: '1025'" run --dbt-cache-size 1025 "$G/hello.elf"
-expect_config_error "dbt cache size not a number" "--dbt-cache-size: '64M'" run --dbt-cache-size 64M "$G/hello.elf"
+expect_config_error "dbt cache size 2G too big" "--dbt-cache-size: '2G'" run --dbt-cache-size 2G "$G/hello.elf"
+expect_config_error "dbt cache size not whole MiB" "--dbt-cache-size: '1536K'" run --dbt-cache-size 1536K "$G/hello.elf"
+expect_config_error "dbt cache size not a number" "--dbt-cache-size: 'lots'" run --dbt-cache-size lots "$G/hello.elf"
 expect_config_error "unknown format" "unknown format 'pe'" run --format pe "$G/hello.elf"
 expect_config_error "load-addr not a number" "--load-addr: 'here'" run --load-addr here "$G/hello.elf"
 long=$(head -c 3000 /dev/zero | tr '\0' a)

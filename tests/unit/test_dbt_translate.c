@@ -1,20 +1,37 @@
-/* The dbt engine's stage-1 translation (engine/dbt/translate.h): host code that
- * calls the core's handlers leaves the soft CPU exactly as the core's own step
- * does, stops where the core asks to leave, and unwinds by longjmp through the
- * translated code when a handler raises. */
+/* The dbt engine's translation (engine/dbt/translate.h): host code that calls
+ * the core's handlers, or runs instructions as themselves, leaves the soft CPU
+ * exactly as the core's own step does, stops where the core asks to leave, and
+ * unwinds by longjmp through the translated code when a handler raises, with
+ * the registers ident code changed already in the soft CPU. */
+#include <asm/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "softcpu_harness.h"
 
 #include "engine/dbt/code_cache.h"
 #include "engine/dbt/translate.h"
 #include "engine/softcpu/decode.h"
+#include "engine/softcpu/flags.h"
 #include "engine/softcpu/step.h"
 
 IH_ASM(alu_run, "mov eax, 5\n add rax, rbx\n inc rcx\n shl rax, 3\n sub rdx, rax\n imul rdx, rcx\n setc bl");
 IH_ASM(hlt_run, "inc rax\n hlt\n inc rax");
 IH_ASM(ud2_run, "inc rax\n ud2\n inc rax");
+/* Every flag a reader reads was defined by its writer (SDM vol. 2 per
+ * instruction), and the last writer (CMP) defines them all: host and core
+ * must agree on everything. */
+IH_ASM(defined_run, "mov eax, 5\n add rax, rbx\n inc rcx\n adc rdx, rax\n sub rdx, rcx\n setc bl\n"
+		    " cmovz rsi, rdx\n xor r8, r8\n sbb r9, r10\n rcl r12, 1\n seto dil\n neg r13\n"
+		    " setnz bpl\n lea r11, [rax + rdx * 4 + 9]\n movzx r15d, bl\n bswap r14\n cmp r14, r15");
+/* Reads the flags the core left lazily, and a shift by CL = 0 passes on the
+ * flags it finds after a callout (CLD). */
+IH_ASM(lazy_run, "adc rax, 0\n setnz cl\n cld\n shl rdx, cl\n setc bl\n sets bh");
+IH_ASM(cmp_insn, "cmp rsi, rdi");
+IH_ASM(ident_ud2_run, "inc rax\n add rbx, rax\n ud2\n inc rax");
 
 struct run {
-	struct insn insns[16];
+	struct insn insns[32];
 	unsigned count;
 };
 
@@ -27,6 +44,7 @@ static void decode_all(const uint8_t *code, size_t len, struct run *r)
 	while (off < len) {
 		bool ends;
 
+		assert_true(r->count < sizeof(r->insns) / sizeof(r->insns[0]));
 		assert_int_equal(decode_insn(MODE_LONG64, code + off, len - off, &r->insns[r->count], &ends),
 				 DECODE_INSN);
 		off += r->insns[r->count++].len;
@@ -60,6 +78,124 @@ static const uint8_t *translate(struct code_cache *cc, struct icpu *h, const str
 	assert_non_null(entry);
 	code_cache_serialize(cc);
 	return entry;
+}
+
+/* Ident translation needs GS at the soft CPU, as the engine sets it. */
+static const uint8_t *translate_ident(struct code_cache *cc, struct icpu *h, const struct run *r, const uint8_t *code,
+				      unsigned *ident)
+{
+	const struct translate_env env = { .ctx = h->cpu, .callout = callout_step, .code = code, .cpu = h->cpu };
+	const uint8_t *entry;
+
+	assert_int_equal(syscall(SYS_arch_prctl, ARCH_SET_GS, h->cpu), 0);
+	entry = translate_run(cc, &env, r->insns, r->count, ident);
+	assert_non_null(entry);
+	code_cache_serialize(cc);
+	return entry;
+}
+
+static void set_registers(struct icpu *h)
+{
+	for (unsigned i = 0; i < 16; i++)
+		h->cpu->gpr[i] = 0x0123456789abcdefull * (i + 1) ^ (i << 7);
+	h->cpu->gpr[GPR_RSP] = 0x8000;
+}
+
+static void test_ident_run_leaves_the_cpu_as_stepping_does(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(defined_run, IH_LEN(defined_run), &r);
+	set_registers(a);
+	set_registers(b);
+	translate_enter(translate_ident(&cc, a, &r, defined_run, &ident));
+	assert_int_equal(ident, r.count); /* every one ran as itself */
+	for (unsigned i = 0; i < r.count; i++)
+		assert_true(softcpu_step(b->cpu, &r.insns[i]));
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	assert_int_equal(a->cpu->rip, 0x1000 + IH_LEN(defined_run));
+	assert_int_equal(a->cpu->icount, r.count);
+	assert_int_equal(a->cpu->rflags & (RFLAGS_TF | RFLAGS_DF | RFLAGS_AC), 0);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+static void test_ident_reads_lazy_flags_and_a_zero_shift_keeps_them(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct insn cmp;
+	struct code_cache cc;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+	bool ends;
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	assert_int_equal(decode_insn(MODE_LONG64, cmp_insn, IH_LEN(cmp_insn), &cmp, &ends), DECODE_INSN);
+	decode_all(lazy_run, IH_LEN(lazy_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RAX] = 0xffffffffffffffffull;
+		(*p)->cpu->gpr[GPR_RSI] = 1;
+		(*p)->cpu->gpr[GPR_RDI] = 2; /* 1 - 2: CF = SF = 1, ZF = 0 */
+		(*p)->cpu->gpr[GPR_RDX] = 0x55;
+		assert_true(softcpu_step((*p)->cpu, &cmp));
+		(*p)->cpu->rip = 0x1000;
+		(*p)->cpu->icount = 0;
+		assert_int_not_equal((*p)->cpu->lf.op, LF_NONE); /* the core holds them lazily */
+	}
+	translate_enter(translate_ident(&cc, a, &r, lazy_run, &ident));
+	assert_int_equal(ident, r.count - 1);
+	for (unsigned i = 0; i < r.count; i++)
+		assert_true(softcpu_step(b->cpu, &r.insns[i]));
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	/* By the SDM: ~0 + 0 + CF(1) = 0 with CF = ZF = 1, SF = 0; SETNZ gives CL = 0;
+	 * SHL by 0 changes neither RDX nor a flag: SETC 1, SETS 0. */
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 0);
+	assert_int_equal(a->cpu->gpr[GPR_RDX], 0x55);
+	assert_int_equal(a->cpu->gpr[GPR_RBX] & 0xffff, 0x0001);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+static void test_a_fault_after_ident_code_finds_its_registers(void **state)
+{
+	struct icpu *h = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(ident_ud2_run, IH_LEN(ident_ud2_run), &r);
+	h->cpu->gpr[GPR_RBX] = 10;
+	entry = translate_ident(&cc, h, &r, ident_ud2_run, &ident);
+	assert_int_equal(ident, 3); /* INC, ADD, and the INC after UD2 */
+	if (setjmp(h->cpu->unwind) == 0) {
+		translate_enter(entry);
+		fail_msg("UD2 did not raise");
+	}
+	assert_int_equal(h->cpu->exc_vector, EXC_UD);
+	assert_int_equal(h->cpu->gpr[GPR_RAX], 1);
+	assert_int_equal(h->cpu->gpr[GPR_RBX], 11);
+	assert_int_equal(h->cpu->rip, 0x1000 + 3 + 3); /* at the UD2 */
+	assert_int_equal(h->cpu->icount, 2);
+	assert_int_equal(h->cpu->lf.op, LF_NONE);		    /* ADD's flags were stored: */
+	assert_int_equal(flags_get(h->cpu) & RFLAGS_ARITH_MASK, 0); /* 11: no CF, ZF, SF, OF; PF odd; AF: 0xa+1 */
+	code_cache_destroy(&cc);
+	icpu_free(h);
 }
 
 static void test_translated_run_leaves_the_cpu_as_stepping_does(void **state)
@@ -166,6 +302,9 @@ int main(void)
 		cmocka_unit_test(test_translated_run_stops_where_the_core_leaves),
 		cmocka_unit_test(test_a_raising_handler_unwinds_through_translated_code),
 		cmocka_unit_test(test_a_full_cache_is_reported_not_overrun),
+		cmocka_unit_test(test_ident_run_leaves_the_cpu_as_stepping_does),
+		cmocka_unit_test(test_ident_reads_lazy_flags_and_a_zero_shift_keeps_them),
+		cmocka_unit_test(test_a_fault_after_ident_code_finds_its_registers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

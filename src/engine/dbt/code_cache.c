@@ -63,6 +63,14 @@ uint8_t *code_cache_alloc(struct code_cache *cc, size_t len, size_t align)
 	return cc->rw + start;
 }
 
+void code_cache_shrink_last(struct code_cache *cc, const uint8_t *rw, size_t len)
+{
+	size_t end = (size_t)(rw - cc->rw) + len;
+
+	if (end < cc->used)
+		cc->used = end;
+}
+
 void code_cache_reset(struct code_cache *cc)
 {
 	code_cache_wrote(cc, cc->rw, cc->used);

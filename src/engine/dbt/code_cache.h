@@ -33,6 +33,8 @@ void code_cache_destroy(struct code_cache *cc);
  * writable view; NULL when the cache is full (flush it whole with
  * code_cache_reset and translate again). */
 uint8_t *code_cache_alloc(struct code_cache *cc, size_t len, size_t align);
+/* The allocation at rw, the last one made, needs only len bytes: give the rest back. */
+void code_cache_shrink_last(struct code_cache *cc, const uint8_t *rw, size_t len);
 /* Forget all code. */
 void code_cache_reset(struct code_cache *cc);
 

@@ -1,19 +1,26 @@
 /* The dbt engine: guest blocks translated into host code kept in a translation
  * cache (code_cache.h), run from the dispatch loop the interp engine uses
  * (softcpu/block_loop.h) on the same soft-CPU core; docs/dbt-design.md is the
- * plan. Stage 1: a block's host code calls the core's handler of each
- * instruction in turn (translate.h), so every semantic is the core's. A block
- * is translated the first time it runs whole; a full cache is flushed whole,
- * with every block, between blocks. */
+ * plan. A block's host code runs the integer register instructions ident.h
+ * allows as themselves (64-bit code) and calls the core's handler for every
+ * other instruction (translate.h), so every other semantic is the core's. A
+ * block is translated when the loop first looks it up; a full cache is flushed
+ * whole, with every block, between blocks. */
+#include <asm/prctl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/dbt/code_cache.h"
 #include "engine/dbt/translate.h"
 #include "engine/softcpu/block_engine.h"
 #include "engine/softcpu/block_loop.h"
 #include "log.h"
+#include "vm/memory.h"
 
 struct engine {
 	struct guest_memory *mem;
@@ -24,7 +31,10 @@ struct engine_vcpu {
 	struct block_vcpu b;
 	struct code_cache cc;
 	uint64_t blocks_translated, flushes, translate_ns;
-	uint64_t runs_translated;
+	uint64_t runs_translated, insns_translated, insns_ident;
+	/* GS base is this vCPU's soft CPU on the thread that runs it: ident code
+	 * reaches the guest's registers as gs:[offset]. False: no ident code. */
+	bool gs_ready, gs_checked;
 };
 
 _Static_assert(offsetof(struct engine_vcpu, b) == 0, "the shared ops find the block vCPU first");
@@ -53,17 +63,41 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 	uint64_t t0 = now_ns();
 
-	b->host = translate_callout_run(&v->cc, bv, b->insns, b->count, callout_step);
-	if (!b->host) {
-		/* Full: nothing translated runs now (we are between blocks), so forget
-		 * it all; b runs decoded this once and is translated afresh next time. */
+	struct translate_env env = { .ctx = bv, .callout = callout_step, .cpu = &bv->cpu };
+	unsigned ident = 0;
+
+	if (v->gs_ready && b->mode == MODE_LONG64) {
+		size_t len = 0;
+
+		for (unsigned i = 0; i < b->count; i++)
+			len += b->insns[i].len;
+		/* A kept block lies in one page of RAM and matches it (writes to it
+		 * drop the block). */
+		env.code = guest_memory_ptr(bv->cpu.mem, b->gpa, len);
+	}
+	b->host = translate_run(&v->cc, &env, b->insns, b->count, &ident);
+	/* NULL cannot happen after make_room; b would then run decoded. */
+	if (b->host) {
+		v->blocks_translated++;
+		v->insns_translated += b->count;
+		v->insns_ident += ident;
+	}
+	v->translate_ns += now_ns() - t0;
+}
+
+/* Flush before the lookup, not when a translation does not fit: the looked-up
+ * block is registered for code-write tracking, and a flush then would stop
+ * tracking the very block about to run. */
+static void make_room(struct block_vcpu *bv)
+{
+	struct engine_vcpu *v = dbt_vcpu_of(bv);
+
+	if (__builtin_expect(v->cc.size - v->cc.used < translate_max_bytes(BLOCK_MAX_INSNS), 0)) {
+		/* Nothing translated runs now (we are between blocks): forget it all. */
 		block_cache_drop_all(bv);
 		code_cache_reset(&v->cc);
 		v->flushes++;
-	} else {
-		v->blocks_translated++;
 	}
-	v->translate_ns += now_ns() - t0;
 }
 
 static void enter_block(struct block_vcpu *bv, const struct block *b)
@@ -76,6 +110,7 @@ static void enter_block(struct block_vcpu *bv, const struct block *b)
 }
 
 static const struct block_translator translator = {
+	.make_room = make_room,
 	.translate = translate_block,
 	.enter = enter_block,
 };
@@ -85,8 +120,26 @@ static void execute(struct block_vcpu *v)
 	block_loop(v, &translator);
 }
 
+/* The thread's GS base, as this file last set it. */
+static __thread const void *gs_base;
+
 static int dbt_run(struct engine_vcpu *v, struct vm_exit *exit)
 {
+	if (gs_base != &v->b.cpu) {
+		if (syscall(SYS_arch_prctl, ARCH_SET_GS, &v->b.cpu) == 0) {
+			v->gs_ready = true;
+		} else if (v->gs_ready || !v->gs_checked) {
+			/* Code translated for GS at this vCPU must not run with GS
+			 * elsewhere: forget it all (between runs: none is running). */
+			log_error("dbt: cannot point GS at the vCPU (%s); translating without ident code",
+				  strerror(errno));
+			v->gs_ready = false;
+			block_cache_drop_all(&v->b);
+			code_cache_reset(&v->cc);
+		}
+		v->gs_checked = true;
+		gs_base = v->gs_ready ? &v->b.cpu : NULL;
+	}
 	return block_engine_run(&v->b, exit, execute);
 }
 
@@ -151,6 +204,8 @@ static void dbt_stats(struct engine_vcpu *v, struct engine_stats *st)
 	block_cache_stats(v->b.cache, &hits, &misses);
 	engine_stats_add_ratio(st, "blocks run translated", "lookups", v->runs_translated, hits + misses);
 	engine_stats_add_ratio(st, "translation cache used", "bytes", v->cc.used, v->cc.size);
+	engine_stats_add_ratio(st, "translated as themselves", "instructions translated", v->insns_ident,
+			       v->insns_translated);
 	block_engine_stats(v, st);
 }
 

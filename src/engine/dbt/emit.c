@@ -77,6 +77,138 @@ void emit_ret(struct emitter *e)
 	emit_byte(e, 0xc3);
 }
 
+void emit_push(struct emitter *e, enum host_reg reg)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex(&i, false, reg);
+	put(&i, (uint8_t)(0x50 + (reg & 7)));
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_pop(struct emitter *e, enum host_reg reg)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex(&i, false, reg);
+	put(&i, (uint8_t)(0x58 + (reg & 7)));
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_pushfq(struct emitter *e)
+{
+	emit_byte(e, 0x9c);
+}
+
+void emit_popfq(struct emitter *e)
+{
+	emit_byte(e, 0x9d);
+}
+
+void emit_and_eax_imm32(struct emitter *e, uint32_t imm)
+{
+	uint8_t b[5] = { 0x25 };
+
+	memcpy(b + 1, &imm, 4);
+	emit_bytes(e, b, sizeof(b));
+}
+
+/* GS segment override, REX (W; R from reg), opcode, ModRM (mod 00, reg, rm 100:
+ * a SIB follows), SIB 0x25 (no base, no index: disp32 alone). */
+static void put_gs_modrm(struct insn_bytes *i, bool w, unsigned reg, uint8_t opcode, int32_t disp)
+{
+	uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (reg >= 8 ? 4 : 0));
+
+	put(i, 0x65);
+	if (rex != 0x40)
+		put(i, rex);
+	put(i, opcode);
+	put(i, (uint8_t)(((reg & 7) << 3) | 4));
+	put(i, 0x25);
+	memcpy(i->b + i->n, &disp, 4);
+	i->n += 4;
+}
+
+void emit_gs_load64(struct emitter *e, enum host_reg reg, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, true, reg, 0x8b, disp);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_store64(struct emitter *e, int32_t disp, enum host_reg reg)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, true, reg, 0x89, disp);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_add64_imm32(struct emitter *e, int32_t disp, int32_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, true, 0, 0x81, disp); /* 81 /0 */
+	memcpy(i.b + i.n, &imm, 4);
+	i.n += 4;
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_and64_imm32(struct emitter *e, int32_t disp, int32_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, true, 4, 0x81, disp); /* 81 /4 */
+	memcpy(i.b + i.n, &imm, 4);
+	i.n += 4;
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_or64_reg(struct emitter *e, int32_t disp, enum host_reg reg)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, true, reg, 0x09, disp); /* OR r/m64, r64 */
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_cmp8_imm(struct emitter *e, int32_t disp, uint8_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, false, 7, 0x80, disp); /* 80 /7 ib */
+	put(&i, imm);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_mov8_imm(struct emitter *e, int32_t disp, uint8_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, false, 0, 0xc6, disp); /* C6 /0 ib */
+	put(&i, imm);
+	emit_bytes(e, i.b, i.n);
+}
+
+uint8_t *emit_jcc8(struct emitter *e, enum host_cc cc)
+{
+	const uint8_t j[] = { (uint8_t)(0x70 | cc), 0 };
+
+	emit_bytes(e, j, sizeof(j));
+	return e->overflow ? NULL : e->buf + e->pos - 1;
+}
+
+bool emit_patch_rel8_here(struct emitter *e, uint8_t *rel)
+{
+	ptrdiff_t d = (e->buf + e->pos) - (rel + 1);
+
+	if (!rel || d < -128 || d > 127)
+		return false;
+	*rel = (uint8_t)(int8_t)d;
+	return true;
+}
+
 /* NOPs until the byte after the next `opcode_len` bytes is 4-byte aligned. */
 static void align_rel32(struct emitter *e, size_t opcode_len)
 {

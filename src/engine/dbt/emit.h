@@ -68,6 +68,39 @@ void emit_add_rsp(struct emitter *e, int8_t imm);
 /* TEST AL, AL. */
 void emit_test_al(struct emitter *e);
 void emit_ret(struct emitter *e);
+/* PUSH reg / POP reg. */
+void emit_push(struct emitter *e, enum host_reg reg);
+void emit_pop(struct emitter *e, enum host_reg reg);
+/* PUSHFQ / POPFQ. */
+void emit_pushfq(struct emitter *e);
+void emit_popfq(struct emitter *e);
+/* AND EAX, imm32 (zero-extends into RAX). */
+void emit_and_eax_imm32(struct emitter *e, uint32_t imm);
+
+/* The vCPU's state is addressed through GS, whose base the engine points at it
+ * on the vCPU's thread: gs:[disp32] with no base or index register, so that no
+ * host register is tied up and guest register n can live in host register n. */
+/* MOV reg, gs:[disp]. */
+void emit_gs_load64(struct emitter *e, enum host_reg reg, int32_t disp);
+/* MOV gs:[disp], reg. */
+void emit_gs_store64(struct emitter *e, int32_t disp, enum host_reg reg);
+/* ADD qword gs:[disp], imm32 (sign-extended). Clobbers the arithmetic flags. */
+void emit_gs_add64_imm32(struct emitter *e, int32_t disp, int32_t imm);
+/* CMP byte gs:[disp], imm8. */
+void emit_gs_cmp8_imm(struct emitter *e, int32_t disp, uint8_t imm);
+/* MOV byte gs:[disp], imm8. */
+void emit_gs_mov8_imm(struct emitter *e, int32_t disp, uint8_t imm);
+/* AND qword gs:[disp], imm32 (sign-extended) / OR qword gs:[disp], reg. */
+void emit_gs_and64_imm32(struct emitter *e, int32_t disp, int32_t imm);
+void emit_gs_or64_reg(struct emitter *e, int32_t disp, enum host_reg reg);
+
+/* Jcc rel8 with its displacement to be filled in by emit_patch_rel8 once the
+ * target is known (a short forward skip). Returns the writable address of the
+ * rel8 field, NULL on overflow. */
+uint8_t *emit_jcc8(struct emitter *e, enum host_cc cc);
+/* Points the rel8 field at the next byte to be emitted (false: out of reach). */
+bool emit_patch_rel8_here(struct emitter *e, uint8_t *rel);
+
 /* JMP rel32 / Jcc rel32 to target; the rel32 is 4-byte aligned (NOPs before it)
  * so that emit_patch_rel32 can retarget it with one aligned store. Returns the
  * writable address of the rel32 field, or NULL on overflow. */

@@ -1,9 +1,14 @@
-/* Translation, stage 1 of docs/dbt-design.md: a run of decoded instructions
- * becomes host code that calls the core's handler of each instruction in turn
- * (a "callout"), stopping as soon as the core asks to leave the run. No guest
- * instruction is copied yet; the point is the frame every later stage keeps:
- * host code entered from C, leaving by return or, when a handler raises or
- * exits, by longjmp through it (it keeps nothing in registers across calls). */
+/* Translation (docs/dbt-design.md): a run of decoded instructions becomes host
+ * code. In 64-bit mode the instructions ident.h allows run as themselves —
+ * maximal runs of them copied byte for byte between loads of the guest
+ * registers they use and stores of those they write, with the guest's
+ * arithmetic flags in host RFLAGS — and every other instruction is a
+ * "callout": a call of the core's handler through the engine's callout
+ * function, leaving as soon as the core asks to leave the run. Host code is
+ * entered from C and leaves by return or, when a handler raises or exits, by
+ * longjmp through it: nothing lives in host registers across a callout (the
+ * guest state is in the soft CPU before every call), so the state at a
+ * faulting instruction is the core's, exactly. */
 #ifndef RV_DBT_TRANSLATE_H
 #define RV_DBT_TRANSLATE_H
 
@@ -13,13 +18,30 @@
 #include "engine/softcpu/insn.h"
 
 /* Runs one instruction for the translated code: returns false to leave the run
- * (the core's leave_block). ctx is what translate_callout_run was given. */
+ * (the core's leave_block). ctx is the environment's. */
 typedef bool (*callout_fn)(void *ctx, const struct insn *in);
 
-/* Host code for insns[0..count) (which must outlive it): for each, callout(ctx,
- * &insns[i]), leaving after the first that returns false. Returns its
- * executable entry, a function taking and returning nothing, or NULL when the
- * cache is full (reset it and translate again). */
+struct translate_env {
+	void *ctx; /* the callouts' first argument */
+	callout_fn callout;
+	/* For ident: the guest bytes of the instructions (64-bit code in one page
+	 * of RAM) and the soft CPU, which the code finds at the GS base (the
+	 * engine points GS at it on the vCPU's thread). code NULL: no ident. */
+	const uint8_t *code;
+	struct soft_cpu *cpu;
+};
+
+/* Host code for insns[0..count) (which must outlive it), leaving after the first
+ * callout that returns false. Returns its executable entry, a function taking
+ * and returning nothing, or NULL when the cache is full (reset it and translate
+ * again). *ident counts the instructions copied as themselves. */
+const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *env, const struct insn *insns,
+			     unsigned count, unsigned *ident);
+
+/* The most bytes translate_run takes for count instructions. */
+size_t translate_max_bytes(unsigned count);
+
+/* translate_run with every instruction a callout. */
 const uint8_t *translate_callout_run(struct code_cache *cc, void *ctx, const struct insn *insns, unsigned count,
 				     callout_fn callout);
 

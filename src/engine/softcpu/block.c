@@ -6,8 +6,6 @@
 #include "engine/softcpu/block.h"
 #include "engine/softcpu/decode.h"
 
-#define BLOCK_MAX_INSNS 64
-
 struct block *decode_scratch_new(void)
 {
 	struct block *b = malloc(sizeof(*b) + BLOCK_MAX_INSNS * sizeof(struct insn));

@@ -29,6 +29,9 @@ struct block {
 	struct insn insns[];
 };
 
+/* The most instructions a block holds. */
+#define BLOCK_MAX_INSNS 64
+
 /* Decode one block at linear address lin, guest-physical gpa: it may raise a fetch fault. */
 struct block *decode_block(struct block_vcpu *v, uint64_t lin, uint64_t gpa);
 /* The scratch block decode_block() works in (one per vCPU; free() it). */

@@ -16,9 +16,12 @@
 
 /* What a translating engine adds to the loop; interp passes NULL. */
 struct block_translator {
+	/* Before each lookup, where no block is running: make sure the next
+	 * translation fits (flushing the translation cache with every block). */
+	void (*make_room)(struct block_vcpu *v);
 	/* Gives b (kept in the cache, not yet translated) its host code, or leaves
-	 * b->host NULL (the translation cache was full and was flushed with every
-	 * block: b then runs decoded this once). */
+	 * b->host NULL (then b runs decoded, and translation is tried again the
+	 * next time it is looked up). */
 	void (*translate)(struct block_vcpu *v, struct block *b);
 	/* Runs b->host: b's instructions in order, each recorded in v->cur_insn,
 	 * stopping after the first that sets leave_block. */
@@ -93,6 +96,8 @@ static inline __attribute__((always_inline)) void block_loop(struct block_vcpu *
 			/* No block is running until the lookup returns one (it may fault). */
 			v->cur_block = NULL;
 			v->cur_insn = NULL;
+			if (t)
+				t->make_room(v);
 			block_cache_reap(v->cache);
 			found = block_cache_lookup(v);
 			if (t && !found->host && found->valid)

@@ -1,0 +1,218 @@
+#include "engine/dbt/ident.h"
+
+#include <Zydis/Zydis.h>
+
+#include "engine/softcpu/dispatch.h"
+
+/* The instructions of the x86-64 baseline that compute only from registers and
+ * flags, identically on every x86-64 processor (undefined flags aside, which
+ * real hardware leaves to the implementation too). Not here, though harmless
+ * looking: DIV/IDIV (a host #DE would be SIGFPE), LAHF/SAHF (not in every
+ * 64-bit CPU model), anything with a memory operand but LEA, PUSH/POP/CALL/RET
+ * (the stack is guest memory), string instructions (DF), anything reading
+ * host state (CPUID, RDTSC, SGDT, SMSW, ...). */
+static bool allowed(ZydisMnemonic m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_ADD:
+	case ZYDIS_MNEMONIC_ADC:
+	case ZYDIS_MNEMONIC_SUB:
+	case ZYDIS_MNEMONIC_SBB:
+	case ZYDIS_MNEMONIC_AND:
+	case ZYDIS_MNEMONIC_OR:
+	case ZYDIS_MNEMONIC_XOR:
+	case ZYDIS_MNEMONIC_CMP:
+	case ZYDIS_MNEMONIC_TEST:
+	case ZYDIS_MNEMONIC_NOT:
+	case ZYDIS_MNEMONIC_NEG:
+	case ZYDIS_MNEMONIC_INC:
+	case ZYDIS_MNEMONIC_DEC:
+	case ZYDIS_MNEMONIC_MOV:
+	case ZYDIS_MNEMONIC_MOVZX:
+	case ZYDIS_MNEMONIC_MOVSX:
+	case ZYDIS_MNEMONIC_MOVSXD:
+	case ZYDIS_MNEMONIC_LEA:
+	case ZYDIS_MNEMONIC_SHL:
+	case ZYDIS_MNEMONIC_SHR:
+	case ZYDIS_MNEMONIC_SAR:
+	case ZYDIS_MNEMONIC_ROL:
+	case ZYDIS_MNEMONIC_ROR:
+	case ZYDIS_MNEMONIC_RCL:
+	case ZYDIS_MNEMONIC_RCR:
+	case ZYDIS_MNEMONIC_SHLD:
+	case ZYDIS_MNEMONIC_SHRD:
+	case ZYDIS_MNEMONIC_IMUL:
+	case ZYDIS_MNEMONIC_MUL:
+	case ZYDIS_MNEMONIC_BT:
+	case ZYDIS_MNEMONIC_BTS:
+	case ZYDIS_MNEMONIC_BTR:
+	case ZYDIS_MNEMONIC_BTC:
+	case ZYDIS_MNEMONIC_BSF:
+	case ZYDIS_MNEMONIC_BSR:
+	case ZYDIS_MNEMONIC_SETB:
+	case ZYDIS_MNEMONIC_SETBE:
+	case ZYDIS_MNEMONIC_SETL:
+	case ZYDIS_MNEMONIC_SETLE:
+	case ZYDIS_MNEMONIC_SETNB:
+	case ZYDIS_MNEMONIC_SETNBE:
+	case ZYDIS_MNEMONIC_SETNL:
+	case ZYDIS_MNEMONIC_SETNLE:
+	case ZYDIS_MNEMONIC_SETNO:
+	case ZYDIS_MNEMONIC_SETNP:
+	case ZYDIS_MNEMONIC_SETNS:
+	case ZYDIS_MNEMONIC_SETNZ:
+	case ZYDIS_MNEMONIC_SETO:
+	case ZYDIS_MNEMONIC_SETP:
+	case ZYDIS_MNEMONIC_SETS:
+	case ZYDIS_MNEMONIC_SETZ:
+	case ZYDIS_MNEMONIC_CMOVB:
+	case ZYDIS_MNEMONIC_CMOVBE:
+	case ZYDIS_MNEMONIC_CMOVL:
+	case ZYDIS_MNEMONIC_CMOVLE:
+	case ZYDIS_MNEMONIC_CMOVNB:
+	case ZYDIS_MNEMONIC_CMOVNBE:
+	case ZYDIS_MNEMONIC_CMOVNL:
+	case ZYDIS_MNEMONIC_CMOVNLE:
+	case ZYDIS_MNEMONIC_CMOVNO:
+	case ZYDIS_MNEMONIC_CMOVNP:
+	case ZYDIS_MNEMONIC_CMOVNS:
+	case ZYDIS_MNEMONIC_CMOVNZ:
+	case ZYDIS_MNEMONIC_CMOVO:
+	case ZYDIS_MNEMONIC_CMOVP:
+	case ZYDIS_MNEMONIC_CMOVS:
+	case ZYDIS_MNEMONIC_CMOVZ:
+	case ZYDIS_MNEMONIC_CBW:
+	case ZYDIS_MNEMONIC_CWDE:
+	case ZYDIS_MNEMONIC_CDQE:
+	case ZYDIS_MNEMONIC_CWD:
+	case ZYDIS_MNEMONIC_CDQ:
+	case ZYDIS_MNEMONIC_CQO:
+	case ZYDIS_MNEMONIC_BSWAP:
+	case ZYDIS_MNEMONIC_XCHG:
+	case ZYDIS_MNEMONIC_XADD:
+	case ZYDIS_MNEMONIC_CMPXCHG:
+	case ZYDIS_MNEMONIC_CLC:
+	case ZYDIS_MNEMONIC_STC:
+	case ZYDIS_MNEMONIC_CMC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Shifts and rotates leave the flags alone when their masked count is 0, so
+ * the flags they "modify" also flow through them. */
+static bool is_shift(ZydisMnemonic m)
+{
+	return m == ZYDIS_MNEMONIC_SHL || m == ZYDIS_MNEMONIC_SHR || m == ZYDIS_MNEMONIC_SAR ||
+	       m == ZYDIS_MNEMONIC_ROL || m == ZYDIS_MNEMONIC_ROR || m == ZYDIS_MNEMONIC_RCL ||
+	       m == ZYDIS_MNEMONIC_RCR || m == ZYDIS_MNEMONIC_SHLD || m == ZYDIS_MNEMONIC_SHRD;
+}
+
+/* A shift by an immediate count that is not 0 once masked always writes its flags. */
+static bool shift_count_nonzero(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo)
+{
+	uint64_t mask = zi->operand_width == 64 ? 0x3f : 0x1f;
+
+	for (unsigned i = 0; i < zi->operand_count; i++)
+		if (zo[i].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+			return (zo[i].imm.value.u & mask) != 0;
+	return false; /* by CL */
+}
+
+/* Guest GPR number of a Zydis general register; -1 for anything else, and for
+ * RSP, which never lives in a host register (the host's stack is RSP). */
+static int gpr_number(ZydisRegister r)
+{
+	ZydisRegister full = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
+
+	if (full < ZYDIS_REGISTER_RAX || full > ZYDIS_REGISTER_R15 || full == ZYDIS_REGISTER_RSP)
+		return -1;
+	return (int)(full - ZYDIS_REGISTER_RAX);
+}
+
+static bool is_flags_register(ZydisRegister r)
+{
+	return r == ZYDIS_REGISTER_FLAGS || r == ZYDIS_REGISTER_EFLAGS || r == ZYDIS_REGISTER_RFLAGS;
+}
+
+bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use *use)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
+	const uint16_t arith = 0x8d5; /* CF PF AF ZF SF OF, as RFLAGS bits (Zydis uses them too) */
+
+	*use = (struct ident_use){ 0 };
+	/* What the core made of it must be what the host will do: its own handler
+	 * (not a #UD or #GP the guest model gives), the same mnemonic and length. */
+	if (in->fn == h_ud || in->fn == h_gp0 || (in->flags & (INSN_LOCK | INSN_REP | INSN_REPNE | INSN_END_BLOCK)))
+		return false;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, in->len, &zi, zo)))
+		return false;
+	if (zi.length != in->len || zi.mnemonic != in->mnemonic || !allowed(zi.mnemonic))
+		return false;
+	if (zi.attributes & (ZYDIS_ATTRIB_HAS_LOCK | ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
+			     ZYDIS_ATTRIB_HAS_REPNE | ZYDIS_ATTRIB_HAS_SEGMENT))
+		return false;
+	/* BSWAP of a 16-bit register is undefined: the host's answer need not be the model's. */
+	if (zi.mnemonic == ZYDIS_MNEMONIC_BSWAP && zi.operand_width == 16)
+		return false;
+	for (unsigned i = 0; i < zi.operand_count; i++) {
+		const ZydisDecodedOperand *o = &zo[i];
+		int n;
+
+		switch (o->type) {
+		case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+			break;
+		case ZYDIS_OPERAND_TYPE_REGISTER:
+			if (is_flags_register(o->reg.value))
+				break; /* the flags: from cpu_flags below */
+			n = gpr_number(o->reg.value);
+			if (n < 0)
+				return false;
+			/* What a write may leave of the old value counts as read: a
+			 * conditional write, and an 8- or 16-bit write (32-bit ones
+			 * zero the upper half). */
+			if ((o->actions & ZYDIS_OPERAND_ACTION_MASK_READ) ||
+			    (o->actions & ZYDIS_OPERAND_ACTION_CONDWRITE) || o->size < 32)
+				use->gpr_read |= (uint16_t)(1u << n);
+			if (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
+				use->gpr_written |= (uint16_t)(1u << n);
+			break;
+		case ZYDIS_OPERAND_TYPE_MEMORY:
+			/* Only LEA's, which computes and reads nothing: no RIP, no RSP. */
+			if (zi.mnemonic != ZYDIS_MNEMONIC_LEA || o->mem.type != ZYDIS_MEMOP_TYPE_AGEN)
+				return false;
+			if (o->mem.base != ZYDIS_REGISTER_NONE) {
+				if ((n = gpr_number(o->mem.base)) < 0)
+					return false;
+				use->gpr_read |= (uint16_t)(1u << n);
+			}
+			if (o->mem.index != ZYDIS_REGISTER_NONE) {
+				if ((n = gpr_number(o->mem.index)) < 0)
+					return false;
+				use->gpr_read |= (uint16_t)(1u << n);
+			}
+			break;
+		default:
+			return false;
+		}
+	}
+	if (zi.cpu_flags) {
+		uint16_t written = (uint16_t)((zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1 |
+					       zi.cpu_flags->undefined) &
+					      arith);
+
+		/* DF, IF, AC, TF: none on the allowlist touches them; refuse if Zydis says so. */
+		if ((zi.cpu_flags->tested | zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1) &
+		    ~(uint32_t)arith)
+			return false;
+		use->flags_read = (uint16_t)(zi.cpu_flags->tested & arith);
+		use->flags_written = written;
+		if (is_shift(zi.mnemonic) && !shift_count_nonzero(&zi, zo))
+			use->flags_read |= written;
+	}
+	return true;
+}
