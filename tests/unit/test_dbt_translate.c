@@ -29,6 +29,16 @@ IH_ASM(defined_run, "mov eax, 5\n add rax, rbx\n inc rcx\n adc rdx, rax\n sub rd
 IH_ASM(lazy_run, "adc rax, 0\n setnz cl\n cld\n shl rdx, cl\n setc bl\n sets bh");
 IH_ASM(cmp_insn, "cmp rsi, rdi");
 IH_ASM(ident_ud2_run, "inc rax\n add rbx, rax\n ud2\n inc rax");
+/* Memory operands through the probe: loads, stores, read-modify-write, LOCK,
+ * flags read from and into memory instructions. */
+IH_ASM(memory_run, "mov rax, [rbx]\n add rax, 5\n mov [rbx + 8], rax\n adc rcx, [rbx + 16]\n"
+		   " lock xadd [rbx + 24], rcx\n cmp byte ptr [rbx + rsi], 3\n setz byte ptr [rbx + 40]\n"
+		   " inc dword ptr [rbx + rsi * 4 + 48]\n");
+/* A fault on a memory operand after a partial flag writer: STC sets CF, CLD
+ * (a callout) ends the run, INC sets all but CF, so the run that faults must
+ * have brought CF in from the core, though its last instruction (ADD) writes
+ * every flag. */
+IH_ASM(fault_run, "stc\n cld\n inc rax\n mov rdx, [rcx]\n add rax, 1");
 
 struct run {
 	struct insn insns[32];
@@ -198,6 +208,89 @@ static void test_a_fault_after_ident_code_finds_its_registers(void **state)
 	icpu_free(h);
 }
 
+static void test_memory_operands_run_as_stepping_does_on_hits_and_misses(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(memory_run, IH_LEN(memory_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		uint64_t init[8] = { 0x1122334455667788ull, 0, 0xffffffffffffff00ull, 40, 3, 0, 0, 0 };
+
+		memcpy(icpu_ptr(*p, 0x200000, sizeof(init)), init, sizeof(init));
+		(*p)->cpu->gpr[GPR_RBX] = 0x200000;
+		(*p)->cpu->gpr[GPR_RCX] = 0x100;
+		(*p)->cpu->gpr[GPR_RSI] = 32; /* [rbx + 32] = 3: ZF */
+	}
+	entry = translate_ident(&cc, a, &r, memory_run, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned round = 0; round < 2; round++) {
+		uint64_t misses = a->cpu->tlb.misses;
+
+		a->cpu->rip = b->cpu->rip = 0x1000;
+		translate_enter(entry);
+		for (unsigned i = 0; i < r.count; i++)
+			assert_true(softcpu_step(b->cpu, &r.insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+		assert_memory_equal(icpu_ptr(a, 0x200000, 256), icpu_ptr(b, 0x200000, 256), 256);
+		assert_int_equal(a->cpu->icount, b->cpu->icount);
+		/* The second time every access hits the soft TLB and runs inline. */
+		if (round == 1)
+			assert_int_equal(a->cpu->tlb.misses, misses);
+	}
+	assert_int_equal(*(uint8_t *)icpu_ptr(a, 0x200000 + 40, 1), 1); /* SETZ after CMP 3, 3 */
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+static void test_a_memory_fault_finds_the_flags_before_it(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(fault_run, IH_LEN(fault_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RAX] = 0x7f;
+		(*p)->cpu->gpr[GPR_RCX] = 0x8000000000000000ull; /* not canonical: #GP(0) */
+	}
+	entry = translate_ident(&cc, a, &r, fault_run, &ident);
+	assert_int_equal(ident, r.count - 1);
+	if (setjmp(a->cpu->unwind) == 0) {
+		translate_enter(entry);
+		fail_msg("the load did not fault");
+	}
+	if (setjmp(b->cpu->unwind) == 0) {
+		for (unsigned i = 0; i < r.count; i++)
+			softcpu_step(b->cpu, &r.insns[i]);
+		fail_msg("the load did not fault when stepped");
+	}
+	assert_int_equal(a->cpu->exc_vector, EXC_GP);
+	assert_int_equal(a->cpu->rip, 0x1000 + 1 + 1 + 3); /* at the load */
+	assert_int_equal(a->cpu->icount, 3);
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	/* By the SDM: CF from STC survives INC; 0x7f + 1 = 0x80 in 64 bits: AF only
+	 * (no sign, no overflow, one bit set: odd parity). */
+	assert_int_equal(flags_get(a->cpu) & RFLAGS_ARITH_MASK, RFLAGS_CF | RFLAGS_AF);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 static void test_translated_run_leaves_the_cpu_as_stepping_does(void **state)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
@@ -305,6 +398,8 @@ int main(void)
 		cmocka_unit_test(test_ident_run_leaves_the_cpu_as_stepping_does),
 		cmocka_unit_test(test_ident_reads_lazy_flags_and_a_zero_shift_keeps_them),
 		cmocka_unit_test(test_a_fault_after_ident_code_finds_its_registers),
+		cmocka_unit_test(test_memory_operands_run_as_stepping_does_on_hits_and_misses),
+		cmocka_unit_test(test_a_memory_fault_finds_the_flags_before_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,10 +61,16 @@ static bool callout_step(void *ctx, const struct insn *in)
 static void translate_block(struct block_vcpu *bv, struct block *b)
 {
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
-	uint64_t t0 = now_ns();
-
-	struct translate_env env = { .ctx = bv, .callout = callout_step, .cpu = &bv->cpu };
+	/* Inline probes use the soft-TLB set of the CPL the code runs at: code
+	 * run at another CPL (or with #AC checks turned on) is translated again. */
+	uint8_t set = (uint8_t)(bv->cpu.cpl == 3 ? bv->cpu.user_data_set : 0);
+	struct translate_env env = { .ctx = bv, .callout = callout_step, .cpu = &bv->cpu, .tlb_set = set };
 	unsigned ident = 0;
+	uint64_t t0;
+
+	if (__builtin_expect(b->host && b->host_key == set, 1))
+		return;
+	t0 = now_ns();
 
 	if (v->gs_ready && b->mode == MODE_LONG64) {
 		size_t len = 0;
@@ -76,6 +82,7 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 		env.code = guest_memory_ptr(bv->cpu.mem, b->gpa, len);
 	}
 	b->host = translate_run(&v->cc, &env, b->insns, b->count, &ident);
+	b->host_key = set;
 	/* NULL cannot happen after make_room; b would then run decoded. */
 	if (b->host) {
 		v->blocks_translated++;

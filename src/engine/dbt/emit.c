@@ -191,6 +191,121 @@ void emit_gs_mov8_imm(struct emitter *e, int32_t disp, uint8_t imm)
 	emit_bytes(e, i.b, i.n);
 }
 
+/* REX.W with R from reg, X from index, B from base (each -1 when absent). */
+static void put_rex_w(struct insn_bytes *i, int reg, int index, int base)
+{
+	put(i, (uint8_t)(0x48 | (reg >= 8 ? 4 : 0) | (index >= 8 ? 2 : 0) | (base >= 8 ? 1 : 0)));
+}
+
+/* ModRM (and SIB) for [base + index << scale + disp32]: mod 10 always, so RBP
+ * and R13 need no special case; a SIB when there is an index, the base is RSP or
+ * R12, or there is no base (base 101 with mod 00: disp32 alone). */
+static void put_mem(struct insn_bytes *i, unsigned reg, int base, int index, unsigned scale, int32_t disp)
+{
+	if (base < 0) {
+		put(i, (uint8_t)(((reg & 7) << 3) | 4));
+		put(i, (uint8_t)((scale << 6) | ((index < 0 ? 4 : index & 7) << 3) | 5));
+	} else if (index >= 0 || (base & 7) == 4) {
+		put(i, (uint8_t)(0x80 | ((reg & 7) << 3) | 4));
+		put(i, (uint8_t)((scale << 6) | ((index < 0 ? 4 : index & 7) << 3) | (base & 7)));
+	} else {
+		put(i, (uint8_t)(0x80 | ((reg & 7) << 3) | (base & 7)));
+	}
+	memcpy(i->b + i->n, &disp, 4);
+	i->n += 4;
+}
+
+void emit_lea(struct emitter *e, enum host_reg dst, int base, int index, unsigned scale, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex_w(&i, dst, index, base);
+	put(&i, 0x8d);
+	put_mem(&i, dst, base, index, scale, disp);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_mov_rr(struct emitter *e, enum host_reg dst, enum host_reg src)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex_w(&i, src, -1, dst);
+	put(&i, 0x89); /* MOV r/m64, r64 */
+	put(&i, (uint8_t)(0xc0 | ((src & 7) << 3) | (dst & 7)));
+	emit_bytes(e, i.b, i.n);
+}
+
+static void emit_group2_imm(struct emitter *e, enum host_reg reg, unsigned ext, uint8_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex_w(&i, -1, -1, reg);
+	put(&i, 0xc1);
+	put(&i, (uint8_t)(0xc0 | (ext << 3) | (reg & 7)));
+	put(&i, imm);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_shr_imm(struct emitter *e, enum host_reg reg, uint8_t imm)
+{
+	emit_group2_imm(e, reg, 5, imm);
+}
+
+void emit_shl_imm(struct emitter *e, enum host_reg reg, uint8_t imm)
+{
+	emit_group2_imm(e, reg, 4, imm);
+}
+
+void emit_and_imm32(struct emitter *e, enum host_reg reg, int32_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex_w(&i, -1, -1, reg);
+	put(&i, 0x81);
+	put(&i, (uint8_t)(0xc0 | (4 << 3) | (reg & 7)));
+	memcpy(i.b + i.n, &imm, 4);
+	i.n += 4;
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_movzx_r8(struct emitter *e, enum host_reg dst, enum host_reg src)
+{
+	/* A REX prefix, even an empty one, makes byte registers 4-7 SPL..DIL. */
+	const uint8_t b[] = { (uint8_t)(0x40 | (dst >= 8 ? 4 : 0) | (src >= 8 ? 1 : 0)), 0x0f, 0xb6,
+			      (uint8_t)(0xc0 | ((dst & 7) << 3) | (src & 7)) };
+
+	emit_bytes(e, b, sizeof(b));
+}
+
+static void emit_gs_op_based(struct emitter *e, uint8_t opcode, enum host_reg reg, enum host_reg base, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put(&i, 0x65);
+	put_rex_w(&i, reg, -1, base);
+	put(&i, opcode);
+	put_mem(&i, reg, base, -1, 0, disp);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_cmp_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp)
+{
+	emit_gs_op_based(e, 0x3b, reg, base, disp); /* CMP r64, r/m64 */
+}
+
+void emit_gs_add_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp)
+{
+	emit_gs_op_based(e, 0x03, reg, base, disp); /* ADD r64, r/m64 */
+}
+
+void emit_gs_add(struct emitter *e, enum host_reg reg, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, true, reg, 0x03, disp);
+	emit_bytes(e, i.b, i.n);
+}
+
 uint8_t *emit_jcc8(struct emitter *e, enum host_cc cc)
 {
 	const uint8_t j[] = { (uint8_t)(0x70 | cc), 0 };

@@ -94,6 +94,24 @@ void emit_gs_mov8_imm(struct emitter *e, int32_t disp, uint8_t imm);
 void emit_gs_and64_imm32(struct emitter *e, int32_t disp, int32_t imm);
 void emit_gs_or64_reg(struct emitter *e, int32_t disp, enum host_reg reg);
 
+/* For the soft-TLB probe (engine/dbt/translate.c). All 64-bit. */
+/* LEA dst, [base + index << scale + disp]; base or index H_NONE when absent
+ * (index never RSP). */
+#define H_NONE (-1)
+void emit_lea(struct emitter *e, enum host_reg dst, int base, int index, unsigned scale, int32_t disp);
+/* MOV dst, src. */
+void emit_mov_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
+/* SHR reg, imm8 / SHL reg, imm8 / AND reg, imm32 (sign-extended). Clobber flags. */
+void emit_shr_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
+void emit_shl_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
+void emit_and_imm32(struct emitter *e, enum host_reg reg, int32_t imm);
+/* MOVZX dst32, src8 (the low byte of src, never AH..BH). */
+void emit_movzx_r8(struct emitter *e, enum host_reg dst, enum host_reg src);
+/* CMP reg, gs:[base + disp] / ADD reg, gs:[base + disp]; ADD reg, gs:[disp]. */
+void emit_gs_cmp_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp);
+void emit_gs_add_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp);
+void emit_gs_add(struct emitter *e, enum host_reg reg, int32_t disp);
+
 /* Jcc rel8 with its displacement to be filled in by emit_patch_rel8 once the
  * target is known (a short forward skip). Returns the writable address of the
  * rel8 field, NULL on overflow. */

@@ -3,6 +3,7 @@
 #include <Zydis/Zydis.h>
 
 #include "engine/softcpu/dispatch.h"
+#include "x86/segment.h"
 
 /* The instructions of the x86-64 baseline that compute only from registers and
  * flags, identically on every x86-64 processor (undefined flags aside, which
@@ -136,6 +137,73 @@ static bool is_flags_register(ZydisRegister r)
 	return r == ZYDIS_REGISTER_FLAGS || r == ZYDIS_REGISTER_EFLAGS || r == ZYDIS_REGISTER_RFLAGS;
 }
 
+static bool segment_number(ZydisRegister r, uint8_t *sreg)
+{
+	switch (r) {
+	case ZYDIS_REGISTER_ES:
+		*sreg = SREG_ES;
+		return true;
+	case ZYDIS_REGISTER_CS:
+		*sreg = SREG_CS;
+		return true;
+	case ZYDIS_REGISTER_SS:
+		*sreg = SREG_SS;
+		return true;
+	case ZYDIS_REGISTER_DS:
+		*sreg = SREG_DS;
+		return true;
+	case ZYDIS_REGISTER_FS:
+		*sreg = SREG_FS;
+		return true;
+	case ZYDIS_REGISTER_GS:
+		*sreg = SREG_GS;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The explicit memory operand of an allowlisted instruction, as a probe can
+ * reach it: 64-bit addressing, a base of any GPR or RIP, an index other than
+ * RSP, a 32-bit displacement, 1 to 8 bytes. */
+static bool take_memory(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *o, struct ident_use *use)
+{
+	int n;
+
+	if (use->mem || o->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT || zi->address_width != 64)
+		return false;
+	if (o->size != 8 && o->size != 16 && o->size != 32 && o->size != 64)
+		return false;
+	if (!segment_number(o->mem.segment, &use->mem_seg))
+		return false;
+	if (o->mem.disp.value != (int32_t)o->mem.disp.value)
+		return false;
+	use->mem = true;
+	use->mem_size = (uint8_t)(o->size / 8);
+	use->mem_write = (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
+	use->mem_disp = (int32_t)o->mem.disp.value;
+	use->mem_scale = o->mem.scale == 8 ? 3 : o->mem.scale == 4 ? 2 : o->mem.scale == 2 ? 1 : 0;
+	use->mem_base = NOREG;
+	use->mem_index = NOREG;
+	if (o->mem.base == ZYDIS_REGISTER_RIP) {
+		use->mem_base = REG_RIP;
+	} else if (o->mem.base == ZYDIS_REGISTER_RSP) {
+		use->mem_base = GPR_RSP;
+	} else if (o->mem.base != ZYDIS_REGISTER_NONE) {
+		if ((n = gpr_number(o->mem.base)) < 0)
+			return false;
+		use->mem_base = (uint8_t)n;
+		use->gpr_read |= (uint16_t)(1u << n);
+	}
+	if (o->mem.index != ZYDIS_REGISTER_NONE) {
+		if ((n = gpr_number(o->mem.index)) < 0)
+			return false;
+		use->mem_index = (uint8_t)n;
+		use->gpr_read |= (uint16_t)(1u << n);
+	}
+	return true;
+}
+
 bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use *use)
 {
 	ZydisDecoder dec;
@@ -146,15 +214,14 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 	*use = (struct ident_use){ 0 };
 	/* What the core made of it must be what the host will do: its own handler
 	 * (not a #UD or #GP the guest model gives), the same mnemonic and length. */
-	if (in->fn == h_ud || in->fn == h_gp0 || (in->flags & (INSN_LOCK | INSN_REP | INSN_REPNE | INSN_END_BLOCK)))
+	if (in->fn == h_ud || in->fn == h_gp0 || (in->flags & (INSN_REP | INSN_REPNE | INSN_END_BLOCK)))
 		return false;
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, in->len, &zi, zo)))
 		return false;
 	if (zi.length != in->len || zi.mnemonic != in->mnemonic || !allowed(zi.mnemonic))
 		return false;
-	if (zi.attributes & (ZYDIS_ATTRIB_HAS_LOCK | ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
-			     ZYDIS_ATTRIB_HAS_REPNE | ZYDIS_ATTRIB_HAS_SEGMENT))
+	if (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE))
 		return false;
 	/* BSWAP of a 16-bit register is undefined: the host's answer need not be the model's. */
 	if (zi.mnemonic == ZYDIS_MNEMONIC_BSWAP && zi.operand_width == 16)
@@ -182,7 +249,12 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 				use->gpr_written |= (uint16_t)(1u << n);
 			break;
 		case ZYDIS_OPERAND_TYPE_MEMORY:
-			/* Only LEA's, which computes and reads nothing: no RIP, no RSP. */
+			if (o->mem.type == ZYDIS_MEMOP_TYPE_MEM && zi.mnemonic != ZYDIS_MNEMONIC_LEA) {
+				if (!take_memory(&zi, o, use))
+					return false;
+				break;
+			}
+			/* LEA computes and reads nothing: no RIP, no RSP. */
 			if (zi.mnemonic != ZYDIS_MNEMONIC_LEA || o->mem.type != ZYDIS_MEMOP_TYPE_AGEN)
 				return false;
 			if (o->mem.base != ZYDIS_REGISTER_NONE) {
@@ -200,6 +272,17 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 			return false;
 		}
 	}
+	/* A segment override or LOCK only means something on a memory operand
+	 * (LOCK elsewhere is #UD, which the core decodes as such). */
+	if (!use->mem && (zi.attributes & (ZYDIS_ATTRIB_HAS_SEGMENT | ZYDIS_ATTRIB_HAS_LOCK)))
+		return false;
+	/* BT, BTS, BTR, BTC with a register bit offset reach memory beyond the
+	 * operand (SDM vol. 2, BT: the offset is signed and unbounded). */
+	if (use->mem &&
+	    (zi.mnemonic == ZYDIS_MNEMONIC_BT || zi.mnemonic == ZYDIS_MNEMONIC_BTS ||
+	     zi.mnemonic == ZYDIS_MNEMONIC_BTR || zi.mnemonic == ZYDIS_MNEMONIC_BTC) &&
+	    zo[1].type == ZYDIS_OPERAND_TYPE_REGISTER)
+		return false;
 	if (zi.cpu_flags) {
 		uint16_t written = (uint16_t)((zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1 |
 					       zi.cpu_flags->undefined) &
@@ -215,4 +298,32 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 			use->flags_read |= written;
 	}
 	return true;
+}
+
+unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base, uint8_t *out)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisEncoderRequest req;
+	ZyanUSize n = ZYDIS_MAX_INSTRUCTION_LENGTH;
+
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, len, &zi, zo)) ||
+	    !ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(&zi, zo, zi.operand_count_visible, &req)))
+		return 0;
+	req.prefixes &= ~(ZydisInstructionAttributes)ZYDIS_ATTRIB_HAS_SEGMENT;
+	for (unsigned i = 0; i < req.operand_count; i++) {
+		ZydisEncoderOperand *o = &req.operands[i];
+
+		if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		o->mem.base = (ZydisRegister)(ZYDIS_REGISTER_RAX + host_base);
+		o->mem.index = ZYDIS_REGISTER_NONE;
+		o->mem.scale = 0;
+		o->mem.displacement = 0;
+	}
+	if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, out, &n)))
+		return 0;
+	return (unsigned)n;
 }

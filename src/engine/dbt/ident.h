@@ -1,10 +1,14 @@
 /* Which guest instructions the dbt engine runs as themselves ("ident", stage 2
  * of docs/dbt-design.md): in 64-bit mode, an allowlist of integer instructions
  * whose operands are all general registers (never RSP) or immediates, which
- * cannot fault, touch memory, read host state or change control flow, and which
- * the guest CPU model implements exactly as the host does. What they read and
- * write (registers, arithmetic flags) comes from Zydis's full decode of the same
- * bytes, implicit operands included. */
+ * cannot fault, read host state or change control flow, and which the guest CPU
+ * model implements exactly as the host does — and the same instructions with
+ * one explicit memory operand (stage 3), which translated code reaches through
+ * an inline probe of the soft TLB and re-issues against the host address, so
+ * that only a TLB hit runs as itself and anything else (a miss, a page fault,
+ * MMIO, code or watched pages) is the core's. What they read and write
+ * (registers, arithmetic flags, memory) comes from Zydis's full decode of the
+ * same bytes, implicit operands included. */
 #ifndef RV_DBT_IDENT_H
 #define RV_DBT_IDENT_H
 
@@ -17,10 +21,25 @@ struct ident_use {
 	uint16_t gpr_read, gpr_written; /* bit n: guest GPR n (RAX = 0 ... R15 = 15) */
 	uint16_t flags_read;		/* RFLAGS_ARITH_MASK bits the result depends on */
 	uint16_t flags_written;		/* RFLAGS_ARITH_MASK bits it always sets */
+	/* The explicit memory operand, if any: [base + index << scale + disp] in
+	 * segment seg (64-bit addressing). base may be GPR_RSP (which is not in
+	 * gpr_read: it never lives in a host register) or REG_RIP (disp is then
+	 * from the end of the instruction); index is never RSP. */
+	bool mem;
+	bool mem_write;				/* written (read-modify-write too): the write TLB */
+	uint8_t mem_size;			/* bytes accessed: 1, 2, 4 or 8 */
+	uint8_t mem_seg;			/* SREG_* */
+	uint8_t mem_base, mem_index, mem_scale; /* NOREG where absent */
+	int32_t mem_disp;
 };
 
 /* True when `in`, decoded in 64-bit mode from the bytes at code (in->len of
  * them), can be copied into host code unchanged; *use says what it touches. */
 bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use *use);
+
+/* The bytes of the same instruction with its memory operand replaced by
+ * [host base register] (no segment, no displacement). Returns the length
+ * written to out (room for 15), 0 if it cannot be encoded so. */
+unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base, uint8_t *out);
 
 #endif

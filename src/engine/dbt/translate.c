@@ -15,16 +15,52 @@
  * flags out (38), RIP and icount (26). */
 #define BYTES_PER_IDENT 16
 #define BYTES_PER_IDENT_RUN (33 + 16 + 30 * 9 + 38 + 26)
+/* A memory operand adds the probe (flags saved around it 9, EA 18, FS/GS base 9,
+ * index 17, last byte 15, compare and branch 19, host address 8) and the slow
+ * path out of line: flags (1 + 38), stores and loads (30 * 9), RIP and icount
+ * twice (52), the callout (48), flags in (49), the way back (5). */
+#define BYTES_PER_PROBE (9 + 18 + 9 + 17 + 15 + 19 + 8)
+#define BYTES_PER_SLOW_PATH (39 + 30 * 9 + 52 + 48 + 49 + 5)
 /* Entry: six pushes and the RSP adjust (14); the way out: the adjust, six pops,
  * RET (14); the last JMP with padding (8). */
 #define BYTES_FRAME 40
 
 #define ARITH ((uint16_t)RFLAGS_ARITH_MASK)
+#define ALL_GPRS_BUT_RSP ((uint16_t)(0xffff & ~(1u << GPR_RSP)))
 
 /* SysV callee-saved registers, which ident code may use as guest registers. */
 static const enum host_reg saved[] = { H_RBX, H_RBP, H_R12, H_R13, H_R14, H_R15 };
 
 #define GS_OFF(field) ((int32_t)offsetof(struct soft_cpu, field))
+
+_Static_assert(sizeof(struct tlb_entry) == 32, "the probe scales the TLB index by 32");
+
+/* What translation decided about one instruction. */
+struct slot {
+	struct ident_use use;
+	size_t code_off; /* of its first byte, from the run's */
+	bool ident;
+};
+
+/* A run of ident instructions being emitted, and its memory operands' slow
+ * paths, emitted after the block's main line. */
+struct run_plan {
+	unsigned first, last;
+	uint16_t regs_used, regs_written;
+	uint16_t flags_written;
+	bool flags_loaded;  /* the guest's flags are loaded into host RFLAGS at the start */
+	uint16_t live[65];  /* arithmetic flags live before instruction first + k (k <= 64) */
+	enum host_reg s[3]; /* scratch registers: no guest register of the run */
+};
+
+struct slow_path {
+	unsigned insn; /* index of the memory instruction */
+	const struct run_plan *run;
+	uint8_t *jump;	       /* the probe's JNE rel32 to patch (writable view) */
+	const uint8_t *resume; /* where the main line goes on after the instruction */
+	bool flags_pushed;
+	uint32_t prefix_bytes; /* bytes of the run before the instruction */
+};
 
 static void emit_callout(struct emitter *e, const struct translate_env *env, const struct insn *in, const uint8_t *out)
 {
@@ -69,87 +105,282 @@ static void emit_flags_out(struct emitter *e)
 	emit_gs_mov8_imm(e, GS_OFF(lf.op), LF_NONE);
 }
 
-/* What translation decided about one instruction. */
-struct slot {
-	struct ident_use use;
-	size_t code_off; /* of its first byte, from the run's */
-	bool ident;
-};
-
-/* insns[first, last) copied as themselves; slot[] says what each touches. */
-static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
-			   const struct slot *slot, unsigned first, unsigned last)
+static void emit_load_regs(struct emitter *e, uint16_t regs)
 {
+	for (unsigned r = 0; r < 16; r++)
+		if (regs & (1u << r))
+			emit_gs_load64(e, (enum host_reg)r, GS_OFF(gpr[r]));
+}
 
-	uint16_t regs_used = 0, regs_written = 0, written = 0, live_in = 0;
-	uint32_t bytes = 0;
+static void emit_store_regs(struct emitter *e, uint16_t regs)
+{
+	for (unsigned r = 0; r < 16; r++)
+		if (regs & (1u << r))
+			emit_gs_store64(e, GS_OFF(gpr[r]), (enum host_reg)r);
+}
 
+static unsigned popcount16(uint16_t v)
+{
+	return (unsigned)__builtin_popcount(v);
+}
+
+/* Where the TLB entries of one set and access kind start in the soft CPU. */
+static int32_t tlb_offset(unsigned set, unsigned kind)
+{
+	return GS_OFF(tlb.e) + (int32_t)(((set * ACC_KINDS + kind) * TLB_SIZE) * sizeof(struct tlb_entry));
+}
+
+/* s[0] = the host address of the memory operand of insn, or a jump to the
+ * slow path (recorded in *slow) when the soft TLB has no entry for it that
+ * holds the whole access (SDM-exact by construction: the core filled the
+ * entry after its own walk and checks). Clobbers s[0..2] and the flags. */
+static void emit_probe(struct emitter *e, const struct translate_env *env, const struct run_plan *run,
+		       const struct ident_use *u, uint32_t insn_end, struct slow_path *slow)
+{
+	const enum host_reg a = run->s[0], idx = run->s[1], last = run->s[2];
+	int32_t tlb = tlb_offset((unsigned)env->tlb_set, u->mem_write ? ACC_WRITE : ACC_READ);
+	int index = u->mem_index == NOREG ? H_NONE : u->mem_index;
+
+	/* The effective address. */
+	if (u->mem_base == REG_RIP) {
+		emit_gs_load64(e, a, GS_OFF(rip)); /* the run's first instruction */
+		emit_lea(e, a, a, H_NONE, 0, (int32_t)insn_end + u->mem_disp);
+	} else if (u->mem_base == GPR_RSP) {
+		emit_gs_load64(e, a, GS_OFF(gpr[GPR_RSP]));
+		emit_lea(e, a, a, index, u->mem_scale, u->mem_disp);
+	} else {
+		emit_lea(e, a, u->mem_base == NOREG ? H_NONE : u->mem_base, index, u->mem_scale, u->mem_disp);
+	}
+	/* In 64-bit mode only FS and GS have a base (SDM vol. 3, 3.4.4). */
+	if (u->mem_seg == SREG_FS || u->mem_seg == SREG_GS)
+		emit_gs_add(e, a, GS_OFF(seg[u->mem_seg].base));
+	/* The entry of the first byte's page must be the last byte's page: that
+	 * also rules out an access crossing into the next page (its entry index
+	 * differs by one) and a non-canonical address (no entry has one). */
+	emit_mov_rr(e, idx, a);
+	emit_shr_imm(e, idx, 12);
+	emit_movzx_r8(e, idx, idx);
+	emit_shl_imm(e, idx, 5);
+	emit_lea(e, last, a, H_NONE, 0, u->mem_size - 1);
+	emit_and_imm32(e, last, -4096);
+	emit_gs_cmp_based(e, last, idx, tlb + (int32_t)offsetof(struct tlb_entry, tag));
+	slow->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to the slow path */
+	emit_gs_add_based(e, a, idx, tlb + (int32_t)offsetof(struct tlb_entry, host_minus_linear));
+}
+
+/* The slow path of a memory instruction: the guest state as at that
+ * instruction goes back into the soft CPU, the core runs the instruction (its
+ * walk, faults, MMIO exits, code and watched pages), and the main line is
+ * resumed with the state reloaded. */
+static void emit_slow_path(struct emitter *e, const struct translate_env *env, const struct insn *insns,
+			   const struct slot *slot, const struct slow_path *p, const uint8_t *out)
+{
+	const struct run_plan *run = p->run;
+	uint16_t written_before = 0, flags_before = 0;
+	unsigned k = p->insn - run->first;
+
+	if (!emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
+		e->overflow = true;
+	for (unsigned i = run->first; i < p->insn; i++) {
+		written_before |= slot[i].use.gpr_written;
+		flags_before |= slot[i].use.flags_written;
+	}
+	if (p->flags_pushed)
+		emit_popfq(e);
+	emit_store_regs(e, written_before);
+	if (run->flags_loaded || flags_before)
+		emit_flags_out(e);
+	if (k) {
+		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)p->prefix_bytes);
+		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)k);
+	}
+	emit_callout(e, env, &insns[p->insn], out);
+	/* The main line adds the whole run's RIP and count at its end. */
+	emit_gs_add64_imm32(e, GS_OFF(rip), -(int32_t)(p->prefix_bytes + insns[p->insn].len));
+	emit_gs_add64_imm32(e, GS_OFF(icount), -(int32_t)(k + 1));
+	/* The core may have changed the flags; the main line takes them from host
+	 * RFLAGS from here on wherever the run has any there (a later slow path
+	 * or the run's end stores them). */
+	if (run->flags_loaded || run->flags_written)
+		emit_flags_in(e, env);
+	emit_load_regs(e, run->regs_used);
+	emit_jmp(e, p->resume);
+}
+
+/* Plans insns[first, last): registers, scratch, where the flags are live. */
+static void plan_run(struct run_plan *run, const struct slot *slot, unsigned first, unsigned last)
+{
+	uint16_t live_in = 0, free_regs;
+	bool partial = false;
+	unsigned n = 0;
+
+	*run = (struct run_plan){ .first = first, .last = last };
 	for (unsigned i = first; i < last; i++) {
-		const struct ident_use *use = &slot[i].use;
+		const struct ident_use *u = &slot[i].use;
 
-		live_in |= use->flags_read & ~written;
-		written |= use->flags_written;
-		regs_used |= use->gpr_read | use->gpr_written;
-		regs_written |= use->gpr_written;
-		bytes += insns[i].len;
+		/* A memory instruction's slow path stores host RFLAGS whole once
+		 * the run has written a flag: all six must be the guest's then. */
+		if (u->mem && run->flags_written && run->flags_written != ARITH)
+			partial = true;
+		live_in |= u->flags_read & ~run->flags_written;
+		run->flags_written |= u->flags_written;
+		run->regs_used |= u->gpr_read | u->gpr_written;
+		run->regs_written |= u->gpr_written;
 	}
 	/* Flags the run does not write but stores back must be the guest's too. */
-	if (live_in || (written && (written & ARITH) != ARITH))
+	run->flags_loaded = live_in || partial || (run->flags_written && run->flags_written != ARITH);
+	/* Live: read later before all are written again. A memory instruction may
+	 * take its slow path, which needs every flag as it was before it (a fault
+	 * saves them), so it counts as reading them all. */
+	run->live[last - first] = run->flags_written ? ARITH : 0;
+	for (unsigned i = last; i-- > first;)
+		run->live[i - first] =
+		    slot[i].use.mem
+			? ARITH
+			: (uint16_t)(slot[i].use.flags_read | (run->live[i + 1 - first] & ~slot[i].use.flags_written));
+	free_regs = ALL_GPRS_BUT_RSP & ~run->regs_used;
+	for (unsigned r = 0; r < 16 && n < 3; r++)
+		if (free_regs & (1u << r))
+			run->s[n++] = (enum host_reg)r;
+}
+
+/* Emits the main line of a planned run; its memory instructions' slow paths
+ * are appended to slow[*nslow]. */
+static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
+			   const struct slot *slot, const struct run_plan *run, struct slow_path *slow, unsigned *nslow)
+{
+	uint32_t bytes = 0;
+	bool flags_in_host = run->flags_loaded;
+
+	if (run->flags_loaded)
 		emit_flags_in(e, env);
-	for (unsigned r = 0; r < 16; r++)
-		if (regs_used & (1u << r))
-			emit_gs_load64(e, (enum host_reg)r, GS_OFF(gpr[r]));
-	emit_bytes(e, env->code + slot[first].code_off, bytes);
-	for (unsigned r = 0; r < 16; r++)
-		if (regs_written & (1u << r))
-			emit_gs_store64(e, GS_OFF(gpr[r]), (enum host_reg)r);
-	if (written)
+	emit_load_regs(e, run->regs_used);
+	for (unsigned i = run->first; i < run->last; i++) {
+		const struct ident_use *u = &slot[i].use;
+		const uint8_t *code = env->code + slot[i].code_off;
+
+		if (u->mem) {
+			struct slow_path *p = &slow[(*nslow)++];
+			uint8_t rewritten[16];
+			unsigned n;
+
+			*p = (struct slow_path){ .insn = i, .run = run, .prefix_bytes = bytes };
+			/* The guest's flags in host RFLAGS survive the probe: the slow
+			 * path needs them even when the instruction overwrites them all
+			 * (a fault saves the flags from before it). PUSHFQ is cheap,
+			 * POPFQ is not: the main line drops the copy when nothing reads it. */
+			p->flags_pushed = flags_in_host;
+			if (p->flags_pushed)
+				emit_pushfq(e);
+			emit_probe(e, env, run, u, bytes + insns[i].len, p);
+			/* The flags the instruction itself reads, or leaves to later readers. */
+			if (p->flags_pushed && (u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)))
+				emit_popfq(e);
+			else if (p->flags_pushed)
+				emit_lea(e, H_RSP, H_RSP, H_NONE, 0, 8);
+			n = ident_rewrite_mem(code, insns[i].len, run->s[0], rewritten);
+			if (!n)
+				e->overflow = true; /* checked when the slot was made: cannot happen */
+			emit_bytes(e, rewritten, n);
+			p->resume = emit_here(e);
+		} else {
+			emit_bytes(e, code, insns[i].len);
+		}
+		flags_in_host |= u->flags_written != 0;
+		bytes += insns[i].len;
+	}
+	emit_store_regs(e, run->regs_written);
+	if (run->flags_written)
 		emit_flags_out(e);
 	/* Last, as they clobber the flags: where the core's step leaves RIP and icount. */
 	emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
-	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(last - first));
+	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(run->last - run->first));
 }
 
 size_t translate_max_bytes(unsigned count)
 {
-	/* The worst case: every instruction an ident run of its own, aligned to 16. */
+	/* The worst case: every instruction an ident run of its own with a memory
+	 * operand, aligned to 16. */
 	return BYTES_FRAME + 15 +
-	       (size_t)count * (BYTES_PER_IDENT + BYTES_PER_IDENT_RUN > BYTES_PER_CALLOUT
-				    ? BYTES_PER_IDENT + BYTES_PER_IDENT_RUN
-				    : BYTES_PER_CALLOUT);
+	       (size_t)count * (BYTES_PER_IDENT + BYTES_PER_IDENT_RUN + BYTES_PER_PROBE + BYTES_PER_SLOW_PATH);
+}
+
+/* Whether insn i can join the ident run that holds slot[first, i): its memory
+ * operand needs three scratch registers the run's guest registers leave free. */
+static bool fits_run(const struct slot *slot, unsigned first, unsigned i)
+{
+	uint16_t used = 0;
+	bool mem = false;
+
+	for (unsigned k = first; k <= i; k++) {
+		used |= slot[k].use.gpr_read | slot[k].use.gpr_written;
+		mem |= slot[k].use.mem;
+	}
+	return !mem || popcount16(ALL_GPRS_BUT_RSP & ~used) >= 3;
+}
+
+/* Decides ident for each instruction: the allowlist, and for a memory operand
+ * a probe that can run here (a TLB set without alignment checks), a
+ * displacement that fits, and an encoding against a host base register. */
+static void classify(const struct translate_env *env, const struct insn *insns, unsigned count, struct slot *slot)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		struct slot *s = &slot[i];
+
+		s->code_off = off;
+		off += insns[i].len;
+		s->ident = env->code && ident_classify(&insns[i], env->code + s->code_off, &s->use);
+		if (s->ident && s->use.mem) {
+			uint8_t probe[16];
+			int64_t rip_disp = (int64_t)off + s->use.mem_disp;
+
+			if (env->tlb_set < 0 || env->tlb_set == TLB_SET_ALIGN_CHECK ||
+			    (s->use.mem_base == REG_RIP && rip_disp != (int32_t)rip_disp) ||
+			    !ident_rewrite_mem(env->code + s->code_off, insns[i].len, H_R11, probe))
+				s->ident = false;
+		}
+	}
 }
 
 const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *env, const struct insn *insns,
 			     unsigned count, unsigned *ident)
 {
 	struct slot local[64], *slot = count <= 64 ? local : malloc(count * sizeof(*slot));
-	size_t room = BYTES_FRAME, off = 0;
-	const uint8_t *entry, *out;
-	unsigned nident = 0;
+	struct run_plan *runs = malloc((count ? count : 1) * sizeof(*runs));
+	struct slow_path *slow = malloc((count ? count : 1) * sizeof(*slow));
+	size_t room = BYTES_FRAME;
+	const uint8_t *entry = NULL, *out;
+	unsigned nident = 0, nruns = 0, nslow = 0;
 	struct emitter e;
-	uint8_t *buf;
+	uint8_t *buf = NULL;
 
-	if (!slot)
+	if (!slot || !runs || !slow)
 		abort(); /* out of host memory */
-	for (unsigned i = 0; i < count; i++) {
-		slot[i].code_off = off;
-		off += insns[i].len;
-		slot[i].ident = env->code && ident_classify(&insns[i], env->code + slot[i].code_off, &slot[i].use);
-		if (slot[i].ident) {
-			nident++;
-			room += BYTES_PER_IDENT;
-			if (i == 0 || !slot[i - 1].ident)
-				room += BYTES_PER_IDENT_RUN;
-		} else {
+	classify(env, insns, count, slot);
+	/* Runs: maximal, split where a memory operand would find no scratch. */
+	for (unsigned i = 0; i < count;) {
+		if (!slot[i].ident) {
 			room += BYTES_PER_CALLOUT;
+			i++;
+			continue;
 		}
+		unsigned j = i + 1;
+
+		while (j < count && j - i < 64 && slot[j].ident && fits_run(slot, i, j))
+			j++;
+		plan_run(&runs[nruns++], slot, i, j);
+		room += BYTES_PER_IDENT_RUN;
+		for (unsigned k = i; k < j; k++) {
+			nident++;
+			room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0);
+		}
+		i = j;
 	}
 	buf = code_cache_alloc(cc, room, 16);
-	if (!buf) {
-		if (slot != local)
-			free(slot);
-		return NULL;
-	}
+	if (!buf)
+		goto done;
 	emitter_init(&e, buf, code_cache_rx(cc, buf), room);
 	/* The way out comes first, so every leaving jump knows its target. */
 	out = emit_here(&e);
@@ -163,35 +394,38 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	/* The SysV ABI wants RSP 16-byte aligned at each call: 8 off at entry, and
 	 * the six pushes keep it so. */
 	emit_add_rsp(&e, -8);
-	for (unsigned i = 0; i < count;) {
+	for (unsigned i = 0, r = 0; i < count;) {
 		if (slot[i].ident) {
-			unsigned j = i;
-
-			while (j < count && slot[j].ident)
-				j++;
-			emit_ident_run(&e, env, insns, slot, i, j);
-			i = j;
+			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow);
+			i = runs[r++].last;
 		} else {
 			emit_callout(&e, env, &insns[i], out);
 			i++;
 		}
 	}
 	emit_jmp(&e, out);
-	if (slot != local)
-		free(slot);
-	if (e.overflow)
-		return NULL; /* cannot happen: room is counted above */
+	for (unsigned p = 0; p < nslow; p++)
+		emit_slow_path(&e, env, insns, slot, &slow[p], out);
+	if (e.overflow) {
+		buf = NULL; /* cannot happen: room is counted above */
+		goto done;
+	}
 	code_cache_shrink_last(cc, buf, e.pos);
 	code_cache_wrote(cc, buf, e.pos);
 	if (ident)
 		*ident = nident;
-	return entry;
+done:
+	if (slot != local)
+		free(slot);
+	free(runs);
+	free(slow);
+	return buf ? entry : NULL;
 }
 
 const uint8_t *translate_callout_run(struct code_cache *cc, void *ctx, const struct insn *insns, unsigned count,
 				     callout_fn callout)
 {
-	const struct translate_env env = { .ctx = ctx, .callout = callout };
+	const struct translate_env env = { .ctx = ctx, .callout = callout, .tlb_set = -1 };
 
 	return translate_run(cc, &env, insns, count, NULL);
 }

@@ -29,6 +29,11 @@ struct translate_env {
 	 * engine points GS at it on the vCPU's thread). code NULL: no ident. */
 	const uint8_t *code;
 	struct soft_cpu *cpu;
+	/* The soft-TLB set the block's data accesses use (tlb_set(): 0 at CPL
+	 * 0-2, the CPU's user_data_set at CPL 3), which the code may run with
+	 * only: memory operands are probed inline in set 0 or 1; -1 or
+	 * TLB_SET_ALIGN_CHECK (#AC checks on): every memory access is a callout. */
+	int tlb_set;
 };
 
 /* Host code for insns[0..count) (which must outlive it), leaving after the first

@@ -19,7 +19,8 @@ struct block_translator {
 	/* Before each lookup, where no block is running: make sure the next
 	 * translation fits (flushing the translation cache with every block). */
 	void (*make_room)(struct block_vcpu *v);
-	/* Gives b (kept in the cache, not yet translated) its host code, or leaves
+	/* Called for each block looked up that the cache keeps: gives b host code
+	 * that fits how the CPU runs it now, unless it has that already, or leaves
 	 * b->host NULL (then b runs decoded, and translation is tried again the
 	 * next time it is looked up). */
 	void (*translate)(struct block_vcpu *v, struct block *b);
@@ -100,7 +101,7 @@ static inline __attribute__((always_inline)) void block_loop(struct block_vcpu *
 				t->make_room(v);
 			block_cache_reap(v->cache);
 			found = block_cache_lookup(v);
-			if (t && !found->host && found->valid)
+			if (t && found->valid)
 				t->translate(v, found);
 			b = found;
 			in = b->insns;
