@@ -157,6 +157,51 @@ static const struct ident_case cases[] = {
 	CASE(mov_a32, false, { .gpr_read = 0 }),
 };
 
+IH_ASM(jnz_back, "jnz .-0x20");
+IH_ASM(jmp_far_rel, "jmp .+0x12345678");
+IH_ASM(jb_short, "jb .+5");
+IH_ASM(jrcxz_, "jrcxz .+5");
+IH_ASM(loop_, "loop .+5");
+IH_ASM(loopne_, "loopne .+5");
+IH_ASM(jmp_reg, "jmp rax");
+IH_ASM(jnz_66, ".byte 0x66, 0x75, 0x10"); /* AMD: IP truncated to 16 bits */
+
+static void test_branches_the_host_takes_itself(void **state)
+{
+	static const struct {
+		const char *what;
+		const uint8_t *code, *end;
+		bool ok;
+		uint8_t cc;
+		int32_t rel;
+		uint16_t flags_read;
+	} b[] = {
+		{ "jnz back", jnz_back, jnz_back_end, true, 5, -0x20 - 2, ZF },
+		{ "jmp rel32", jmp_far_rel, jmp_far_rel_end, true, 0xff, 0x12345678 - 5, 0 },
+		{ "jb", jb_short, jb_short_end, true, 2, 5 - 2, CF },
+		{ "jrcxz", jrcxz_, jrcxz__end, false, 0, 0, 0 },
+		{ "loop", loop_, loop__end, false, 0, 0, 0 },
+		{ "loopne", loopne_, loopne__end, false, 0, 0, 0 },
+		{ "jmp rax", jmp_reg, jmp_reg_end, false, 0, 0, 0 },
+		{ "66 jnz", jnz_66, jnz_66_end, false, 0, 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		struct ident_use use;
+		struct insn in;
+		bool ends, got;
+
+		if (decode_insn(MODE_LONG64, b[i].code, (size_t)(b[i].end - b[i].code), &in, &ends) != DECODE_INSN)
+			fail_msg("%s: does not decode", b[i].what);
+		got = ident_branch(&in, b[i].code, &use);
+		if (got != b[i].ok)
+			fail_msg("%s: %d, want %d", b[i].what, got, b[i].ok);
+		if (got && (use.cc != b[i].cc || use.rel != b[i].rel || use.flags_read != b[i].flags_read))
+			fail_msg("%s: cc %u rel %d flags %#x", b[i].what, use.cc, use.rel, use.flags_read);
+	}
+}
+
 static void test_ident_classification_follows_the_sdm(void **state)
 {
 	(void)state;
@@ -196,6 +241,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ident_classification_follows_the_sdm),
+		cmocka_unit_test(test_branches_the_host_takes_itself),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -291,6 +291,80 @@ static void test_a_memory_fault_finds_the_flags_before_it(void **state)
 	icpu_free(b);
 }
 
+/* A block that branches back to itself loops inside host code; another
+ * branch leaves with RIP at its target. */
+IH_ASM(loop_body, "1: add rax, 3\n mov [rbx + rax * 8], rcx\n dec ecx\n jnz 1b");
+IH_ASM(jcc_run, "cmp rax, 5\n jb .+0x40");
+
+static void test_a_block_looping_to_itself_runs_as_stepping_does(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(loop_body, IH_LEN(loop_body), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RBX] = 0x200000;
+		(*p)->cpu->gpr[GPR_RCX] = 8;
+	}
+	translate_enter(translate_ident(&cc, a, &r, loop_body, &ident));
+	assert_int_equal(ident, r.count);
+	/* Stepped: the loop body eight times, then the fall-through. */
+	for (unsigned k = 0; k < 8; k++) {
+		b->cpu->rip = 0x1000;
+		for (unsigned i = 0; i < r.count; i++)
+			softcpu_step(b->cpu, &r.insns[i]);
+	}
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	assert_memory_equal(icpu_ptr(a, 0x200000, 0x400), icpu_ptr(b, 0x200000, 0x400), 0x400);
+	assert_int_equal(a->cpu->rip, 0x1000 + IH_LEN(loop_body)); /* fell through */
+	assert_int_equal(a->cpu->icount, 8 * r.count);
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 24);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+static void test_a_taken_branch_leaves_with_rip_at_its_target(void **state)
+{
+	struct icpu *a = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(jcc_run, IH_LEN(jcc_run), &r);
+	entry = translate_ident(&cc, a, &r, jcc_run, &ident);
+	assert_int_equal(ident, 2);
+	a->cpu->gpr[GPR_RAX] = 4;
+	translate_enter(entry);
+	assert_int_equal(a->cpu->rip, 0x1000 + 4 + 0x40);
+	a->cpu->rip = 0x1000;
+	a->cpu->gpr[GPR_RAX] = 5;
+	translate_enter(entry);
+	assert_int_equal(a->cpu->rip, 0x1000 + IH_LEN(jcc_run));
+	/* Near the top of the lower canonical half, the target is not canonical: #GP at the Jcc. */
+	a->cpu->rip = 0x00007fffffffffc0ull;
+	a->cpu->gpr[GPR_RAX] = 4;
+	if (setjmp(a->cpu->unwind) == 0) {
+		translate_enter(entry);
+		fail_msg("no #GP");
+	}
+	assert_int_equal(a->cpu->exc_vector, EXC_GP);
+	assert_int_equal(a->cpu->rip, 0x00007fffffffffc0ull + 4);
+	assert_int_equal(a->cpu->icount, 2 + 2 + 1);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+}
+
 static void test_translated_run_leaves_the_cpu_as_stepping_does(void **state)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
@@ -400,6 +474,8 @@ int main(void)
 		cmocka_unit_test(test_a_fault_after_ident_code_finds_its_registers),
 		cmocka_unit_test(test_memory_operands_run_as_stepping_does_on_hits_and_misses),
 		cmocka_unit_test(test_a_memory_fault_finds_the_flags_before_it),
+		cmocka_unit_test(test_a_block_looping_to_itself_runs_as_stepping_does),
+		cmocka_unit_test(test_a_taken_branch_leaves_with_rip_at_its_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

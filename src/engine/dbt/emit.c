@@ -256,6 +256,22 @@ void emit_shl_imm(struct emitter *e, enum host_reg reg, uint8_t imm)
 	emit_group2_imm(e, reg, 4, imm);
 }
 
+void emit_sar_imm(struct emitter *e, enum host_reg reg, uint8_t imm)
+{
+	emit_group2_imm(e, reg, 7, imm);
+}
+
+void emit_cmp_imm8(struct emitter *e, enum host_reg reg, int8_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex_w(&i, -1, -1, reg);
+	put(&i, 0x83);
+	put(&i, (uint8_t)(0xc0 | (7 << 3) | (reg & 7)));
+	put(&i, (uint8_t)imm);
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_and_imm32(struct emitter *e, enum host_reg reg, int32_t imm)
 {
 	struct insn_bytes i = { .n = 0 };

@@ -104,6 +104,9 @@ void emit_mov_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
 /* SHR reg, imm8 / SHL reg, imm8 / AND reg, imm32 (sign-extended). Clobber flags. */
 void emit_shr_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
 void emit_shl_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
+void emit_sar_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
+/* CMP reg, imm8 (sign-extended). */
+void emit_cmp_imm8(struct emitter *e, enum host_reg reg, int8_t imm);
 void emit_and_imm32(struct emitter *e, enum host_reg reg, int32_t imm);
 /* MOVZX dst32, src8 (the low byte of src, never AH..BH). */
 void emit_movzx_r8(struct emitter *e, enum host_reg dst, enum host_reg src);

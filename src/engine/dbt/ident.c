@@ -327,3 +327,63 @@ unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base
 		return 0;
 	return (unsigned)n;
 }
+
+/* The 16 conditions of Jcc; not JRCXZ or LOOP*, which read and write RCX. */
+static bool is_jcc(ZydisMnemonic m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_JB:
+	case ZYDIS_MNEMONIC_JBE:
+	case ZYDIS_MNEMONIC_JL:
+	case ZYDIS_MNEMONIC_JLE:
+	case ZYDIS_MNEMONIC_JNB:
+	case ZYDIS_MNEMONIC_JNBE:
+	case ZYDIS_MNEMONIC_JNL:
+	case ZYDIS_MNEMONIC_JNLE:
+	case ZYDIS_MNEMONIC_JNO:
+	case ZYDIS_MNEMONIC_JNP:
+	case ZYDIS_MNEMONIC_JNS:
+	case ZYDIS_MNEMONIC_JNZ:
+	case ZYDIS_MNEMONIC_JO:
+	case ZYDIS_MNEMONIC_JP:
+	case ZYDIS_MNEMONIC_JS:
+	case ZYDIS_MNEMONIC_JZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool ident_branch(const struct insn *in, const uint8_t *code, struct ident_use *use)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
+
+	*use = (struct ident_use){ 0 };
+	if (in->fn == h_ud || in->fn == h_gp0 || in->opsize != 8)
+		return false;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, in->len, &zi, zo)) || zi.length != in->len ||
+	    zi.mnemonic != in->mnemonic)
+		return false;
+	/* A 66 prefix: AMD truncates the target to 16 bits, Intel ignores it. */
+	if (zi.operand_width != 64 || (zi.attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) ||
+	    (zi.meta.branch_type != ZYDIS_BRANCH_TYPE_SHORT && zi.meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR) ||
+	    zi.operand_count_visible != 1 || zo[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !zo[0].imm.is_relative)
+		return false;
+	if (zi.meta.category == ZYDIS_CATEGORY_UNCOND_BR && zi.mnemonic == ZYDIS_MNEMONIC_JMP) {
+		use->cc = 0xff;
+	} else if (is_jcc(zi.mnemonic)) {
+		use->cc = in->cc; /* the core's: the low nibble of 7x / 0F 8x */
+		if (zi.cpu_flags)
+			use->flags_read = (uint16_t)(zi.cpu_flags->tested & 0x8d5);
+	} else {
+		return false;
+	}
+	if (zo[0].imm.value.s != (int32_t)zo[0].imm.value.s)
+		return false;
+	use->branch = true;
+	use->rel = (int32_t)zo[0].imm.value.s;
+	return true;
+}

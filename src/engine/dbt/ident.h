@@ -31,11 +31,20 @@ struct ident_use {
 	uint8_t mem_seg;			/* SREG_* */
 	uint8_t mem_base, mem_index, mem_scale; /* NOREG where absent */
 	int32_t mem_disp;
+	/* A block's last instruction, JMP or Jcc rel with a 64-bit IP: host code
+	 * branches itself; target = the end of the instruction + rel. */
+	bool branch;
+	uint8_t cc; /* Jcc's condition (the low nibble of its opcode); 0xff for JMP */
+	int32_t rel;
 };
 
 /* True when `in`, decoded in 64-bit mode from the bytes at code (in->len of
  * them), can be copied into host code unchanged; *use says what it touches. */
 bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use *use);
+
+/* True when `in` (64-bit mode, bytes at code) is a JMP or Jcc that host code
+ * can take itself; *use gives the flags it tests and the branch. */
+bool ident_branch(const struct insn *in, const uint8_t *code, struct ident_use *use);
 
 /* The bytes of the same instruction with its memory operand replaced by
  * [host base register] (no segment, no displacement). Returns the length

@@ -21,6 +21,11 @@
  * twice (52), the callout (48), flags in (49), the way back (5). */
 #define BYTES_PER_PROBE (9 + 18 + 9 + 17 + 15 + 19 + 8)
 #define BYTES_PER_SLOW_PATH (39 + 30 * 9 + 52 + 48 + 49 + 5)
+/* A branch ending the block: flags to RAX (2), the Jcc (9), two ways out with
+ * the flags stored (2 * 36), RIP and count (2 * 26), the target and its
+ * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
+ * non-canonical way (26 + 48 + 8), jumps (4 * 8). */
+#define BYTES_PER_BRANCH (2 + 9 + 72 + 52 + 41 + 18 + 82 + 32)
 /* Entry: six pushes and the RSP adjust (14); the way out: the adjust, six pops,
  * RET (14); the last JMP with padding (8). */
 #define BYTES_FRAME 40
@@ -95,10 +100,18 @@ static void emit_flags_in(struct emitter *e, const struct translate_env *env)
 
 /* Host RFLAGS' arithmetic flags back into the soft CPU (RAX is free: the guest's
  * registers are stored already). */
+static void emit_flags_store_rax(struct emitter *e);
+
 static void emit_flags_out(struct emitter *e)
 {
 	emit_pushfq(e);
 	emit_pop(e, H_RAX);
+	emit_flags_store_rax(e);
+}
+
+/* RFLAGS as PUSHFQ gave them, in RAX, into the soft CPU's arithmetic flags. */
+static void emit_flags_store_rax(struct emitter *e)
+{
 	emit_and_eax_imm32(e, ARITH);
 	emit_gs_and64_imm32(e, GS_OFF(rflags), (int32_t) ~(uint32_t)ARITH);
 	emit_gs_or64_reg(e, GS_OFF(rflags), H_RAX);
@@ -246,9 +259,71 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 
 /* Emits the main line of a planned run; its memory instructions' slow paths
  * are appended to slow[*nslow]. */
-static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
-			   const struct slot *slot, const struct run_plan *run, struct slow_path *slow, unsigned *nslow)
+/* The end of a run whose last instruction is a JMP or Jcc: the flags, RIP and
+ * count stored on each way out; a target that is not canonical raises #GP in
+ * the core (SDM vol. 2, Jcc); a branch back to the block's first instruction
+ * loops inside the host code (after a look at kicked: the only event that can
+ * arrive while translated code runs), anything else leaves for the loop. */
+static void emit_branch_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
+			    const struct run_plan *run, const struct ident_use *u, uint32_t bytes,
+			    const uint8_t *run_start, const uint8_t *out)
 {
+	const struct insn *br = &insns[run->last - 1];
+	unsigned n = run->last - run->first;
+	int64_t to_target = (int64_t)bytes + br->len + u->rel; /* from the run's first byte */
+	uint8_t *taken = NULL, *noncanonical;
+
+	emit_store_regs(e, run->regs_written);
+	if (run->flags_written) {
+		emit_pushfq(e); /* the flags stay for the Jcc */
+		emit_pop(e, H_RAX);
+	}
+	if (u->cc != 0xff) {
+		taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
+		if (run->flags_written)
+			emit_flags_store_rax(e);
+		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)(bytes + br->len));
+		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+		emit_jmp(e, out);
+		if (!taken || !emit_patch_rel32(taken, e->rx + (taken - e->buf), emit_here(e)))
+			e->overflow = true;
+	}
+	if (run->flags_written)
+		emit_flags_store_rax(e);
+	if (to_target == 0) {
+		/* Back to this run's first instruction, where RIP still is: no need
+		 * to leave (what came before the run in the block does not run again). */
+		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+		emit_gs_cmp8_imm(e, GS_OFF(kicked), 0);
+		emit_jcc(e, CC_NE, out);
+		emit_jmp(e, run_start);
+		return;
+	}
+	emit_gs_load64(e, H_RCX, GS_OFF(rip));
+	emit_lea(e, H_RCX, H_RCX, H_NONE, 0, (int32_t)to_target);
+	emit_mov_rr(e, H_RDX, H_RCX);
+	emit_sar_imm(e, H_RDX, 47);
+	emit_lea(e, H_RDX, H_RDX, H_NONE, 0, 1); /* canonical: 0 or 1 */
+	emit_cmp_imm8(e, H_RDX, 1);
+	noncanonical = emit_jcc(e, CC_A, emit_here(e));
+	emit_gs_store64(e, GS_OFF(rip), H_RCX);
+	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+	emit_jmp(e, out);
+	/* The core's branch raises the #GP, with the state as at the branch. */
+	if (!noncanonical || !emit_patch_rel32(noncanonical, e->rx + (noncanonical - e->buf), emit_here(e)))
+		e->overflow = true;
+	emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
+	if (n > 1)
+		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
+	emit_callout(e, env, br, out);
+	emit_jmp(e, out);
+}
+
+static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
+			   const struct slot *slot, const struct run_plan *run, struct slow_path *slow, unsigned *nslow,
+			   const uint8_t *out)
+{
+	const uint8_t *run_start = emit_here(e);
 	uint32_t bytes = 0;
 	bool flags_in_host = run->flags_loaded;
 
@@ -259,6 +334,10 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		const struct ident_use *u = &slot[i].use;
 		const uint8_t *code = env->code + slot[i].code_off;
 
+		if (u->branch) {
+			emit_branch_end(e, env, insns, run, u, bytes, run_start, out);
+			return;
+		}
 		if (u->mem) {
 			struct slow_path *p = &slow[(*nslow)++];
 			uint8_t rewritten[16];
@@ -301,7 +380,7 @@ size_t translate_max_bytes(unsigned count)
 {
 	/* The worst case: every instruction an ident run of its own with a memory
 	 * operand, aligned to 16. */
-	return BYTES_FRAME + 15 +
+	return BYTES_FRAME + 15 + BYTES_PER_BRANCH +
 	       (size_t)count * (BYTES_PER_IDENT + BYTES_PER_IDENT_RUN + BYTES_PER_PROBE + BYTES_PER_SLOW_PATH);
 }
 
@@ -331,7 +410,10 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 
 		s->code_off = off;
 		off += insns[i].len;
-		s->ident = env->code && ident_classify(&insns[i], env->code + s->code_off, &s->use);
+		/* A branch only ends a block: the last instruction. */
+		s->ident =
+		    env->code && ((i + 1 == count && ident_branch(&insns[i], env->code + s->code_off, &s->use)) ||
+				  ident_classify(&insns[i], env->code + s->code_off, &s->use));
 		if (s->ident && s->use.mem) {
 			uint8_t probe[16];
 			int64_t rip_disp = (int64_t)off + s->use.mem_disp;
@@ -374,7 +456,8 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		room += BYTES_PER_IDENT_RUN;
 		for (unsigned k = i; k < j; k++) {
 			nident++;
-			room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0);
+			room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0) +
+				(slot[k].use.branch ? BYTES_PER_BRANCH : 0);
 		}
 		i = j;
 	}
@@ -396,7 +479,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	emit_add_rsp(&e, -8);
 	for (unsigned i = 0, r = 0; i < count;) {
 		if (slot[i].ident) {
-			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow);
+			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow, out);
 			i = runs[r++].last;
 		} else {
 			emit_callout(&e, env, &insns[i], out);
