@@ -365,6 +365,46 @@ static void test_a_taken_branch_leaves_with_rip_at_its_target(void **state)
 	icpu_free(a);
 }
 
+/* Flags an instruction leaves undefined are whatever this host's CPU makes of
+ * them, as when KVM runs the guest; never what host code left in RFLAGS. */
+IH_ASM(undefined_run, "bt rbp, rax\n setnp dl\n sets dh\n imul rbx, rbp\n setp cl\n setz ch\n test rbp, rbp");
+
+static void test_undefined_flags_are_the_host_cpus_not_leftovers(void **state)
+{
+	static const uint64_t flags_in[] = { 0x002, 0x8d7, 0x006, 0x082, 0x0c0 };
+	struct code_cache cc;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(undefined_run, IH_LEN(undefined_run), &r);
+	for (size_t k = 0; k < sizeof(flags_in) / sizeof(flags_in[0]); k++) {
+		struct icpu *a = long_mode_cpu();
+		struct ih_regs n = { .rflags = RFLAGS_FIXED | flags_in[k] };
+		unsigned ident = 0;
+
+		n.gpr[GPR_RBP] = 0x40;
+		n.gpr[GPR_RAX] = 3;
+		n.gpr[GPR_RBX] = 7;
+		memcpy(a->cpu->gpr, n.gpr, sizeof(n.gpr));
+		a->cpu->gpr[GPR_RSP] = 0x8000;
+		a->cpu->rflags = RFLAGS_FIXED | flags_in[k];
+		ih_native_run(&n, undefined_run, IH_LEN(undefined_run));
+		translate_enter(translate_ident(&cc, a, &r, undefined_run, &ident));
+		assert_int_equal(ident, r.count);
+		if ((a->cpu->gpr[GPR_RDX] & 0xffff) != (n.gpr[GPR_RDX] & 0xffff) ||
+		    (a->cpu->gpr[GPR_RCX] & 0xffff) != (n.gpr[GPR_RCX] & 0xffff))
+			fail_msg("flags in %#llx: dbt dx %#llx cx %#llx, this CPU dx %#llx cx %#llx",
+				 (unsigned long long)flags_in[k], (unsigned long long)(a->cpu->gpr[GPR_RDX] & 0xffff),
+				 (unsigned long long)(a->cpu->gpr[GPR_RCX] & 0xffff),
+				 (unsigned long long)(n.gpr[GPR_RDX] & 0xffff),
+				 (unsigned long long)(n.gpr[GPR_RCX] & 0xffff));
+		icpu_free(a);
+	}
+	code_cache_destroy(&cc);
+}
+
 static void test_translated_run_leaves_the_cpu_as_stepping_does(void **state)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
@@ -476,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_a_memory_fault_finds_the_flags_before_it),
 		cmocka_unit_test(test_a_block_looping_to_itself_runs_as_stepping_does),
 		cmocka_unit_test(test_a_taken_branch_leaves_with_rip_at_its_target),
+		cmocka_unit_test(test_undefined_flags_are_the_host_cpus_not_leftovers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

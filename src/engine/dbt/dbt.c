@@ -31,7 +31,7 @@ struct engine_vcpu {
 	struct block_vcpu b;
 	struct code_cache cc;
 	uint64_t blocks_translated, flushes, translate_ns;
-	uint64_t runs_translated, insns_translated, insns_ident;
+	uint64_t runs_translated, runs_chained, insns_translated, insns_ident;
 	/* GS base is this vCPU's soft CPU on the thread that runs it: ident code
 	 * reaches the guest's registers as gs:[offset]. False: no ident code. */
 	bool gs_ready, gs_checked;
@@ -52,6 +52,32 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Where translated code goes when a block ends normally: straight into the
+ * next block's host code when the jump cache knows the block, it is
+ * translated for how the CPU runs now, and nothing asks to stop (a kick is
+ * the one event that arrives while translated code runs: everything else
+ * that needs the loop — interrupts opening, a mode or paging change, HLT,
+ * written code, debug registers — sets leave_block, and translated code
+ * leaves on that before it gets here). */
+static const uint8_t *chain_next(void *ctx)
+{
+	struct block_vcpu *bv = ctx;
+	struct engine_vcpu *v = dbt_vcpu_of(bv);
+	struct block *b;
+	uint8_t set = (uint8_t)(bv->cpu.cpl == 3 ? bv->cpu.user_data_set : 0);
+
+	/* Outside 64-bit mode the loop checks each block against the CS limit. */
+	if (__atomic_load_n(&bv->cpu.kicked, __ATOMIC_RELAXED) || bv->cpu.mode != MODE_LONG64 ||
+	    debug_slow_path(&bv->cpu))
+		return NULL;
+	b = block_cache_peek(bv);
+	if (!b || !b->host || b->host_key != set)
+		return NULL;
+	bv->cur_block = b;
+	v->runs_chained++;
+	return b->host + TRANSLATE_BODY_OFFSET;
+}
+
 /* What the translated code calls for each instruction: the core's step. */
 static bool callout_step(void *ctx, const struct insn *in)
 {
@@ -64,7 +90,9 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	/* Inline probes use the soft-TLB set of the CPL the code runs at: code
 	 * run at another CPL (or with #AC checks turned on) is translated again. */
 	uint8_t set = (uint8_t)(bv->cpu.cpl == 3 ? bv->cpu.user_data_set : 0);
-	struct translate_env env = { .ctx = bv, .callout = callout_step, .cpu = &bv->cpu, .tlb_set = set };
+	struct translate_env env = {
+		.ctx = bv, .callout = callout_step, .cpu = &bv->cpu, .tlb_set = set, .chain = chain_next
+	};
 	unsigned ident = 0;
 	uint64_t t0;
 
@@ -209,7 +237,9 @@ static void dbt_stats(struct engine_vcpu *v, struct engine_stats *st)
 	uint64_t hits, misses;
 
 	block_cache_stats(v->b.cache, &hits, &misses);
-	engine_stats_add_ratio(st, "blocks run translated", "lookups", v->runs_translated, hits + misses);
+	engine_stats_add_ratio(st, "blocks entered from the loop", "lookups", v->runs_translated, hits + misses);
+	engine_stats_add_ratio(st, "blocks chained", "blocks run translated", v->runs_chained,
+			       v->runs_chained + v->runs_translated);
 	engine_stats_add_ratio(st, "translation cache used", "bytes", v->cc.used, v->cc.size);
 	engine_stats_add_ratio(st, "translated as themselves", "instructions translated", v->insns_ident,
 			       v->insns_translated);

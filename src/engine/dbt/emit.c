@@ -72,6 +72,23 @@ void emit_test_al(struct emitter *e)
 	emit_bytes(e, test, sizeof(test));
 }
 
+void emit_test_rax(struct emitter *e)
+{
+	const uint8_t test[] = { 0x48, 0x85, 0xc0 };
+
+	emit_bytes(e, test, sizeof(test));
+}
+
+void emit_jmp_reg(struct emitter *e, enum host_reg reg)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex(&i, false, reg);
+	put(&i, 0xff);
+	put(&i, (uint8_t)(0xc0 | (4 << 3) | (reg & 7))); /* ModRM: mod 11, /4 */
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_ret(struct emitter *e)
 {
 	emit_byte(e, 0xc3);

@@ -65,8 +65,11 @@ void emit_mov_imm64(struct emitter *e, enum host_reg reg, uint64_t imm);
 void emit_call_reg(struct emitter *e, enum host_reg reg);
 /* ADD or SUB RSP, imm8 (stack alignment around calls). */
 void emit_add_rsp(struct emitter *e, int8_t imm);
-/* TEST AL, AL. */
+/* TEST AL, AL / TEST RAX, RAX. */
 void emit_test_al(struct emitter *e);
+void emit_test_rax(struct emitter *e);
+/* JMP reg. */
+void emit_jmp_reg(struct emitter *e, enum host_reg reg);
 void emit_ret(struct emitter *e);
 /* PUSH reg / POP reg. */
 void emit_push(struct emitter *e, enum host_reg reg);

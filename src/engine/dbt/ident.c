@@ -292,7 +292,10 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 		if ((zi.cpu_flags->tested | zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1) &
 		    ~(uint32_t)arith)
 			return false;
-		use->flags_read = (uint16_t)(zi.cpu_flags->tested & arith);
+		/* An undefined flag may be passed through unchanged (AMD does so for
+		 * BT* and MUL's SF ZF AF PF): the host must hold the guest's value
+		 * before, or the guest would see what host code left there. */
+		use->flags_read = (uint16_t)((zi.cpu_flags->tested | zi.cpu_flags->undefined) & arith);
 		use->flags_written = written;
 		if (is_shift(zi.mnemonic) && !shift_count_nonzero(&zi, zo))
 			use->flags_read |= written;

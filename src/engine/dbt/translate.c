@@ -28,7 +28,7 @@
 #define BYTES_PER_BRANCH (2 + 9 + 72 + 52 + 41 + 18 + 82 + 32)
 /* Entry: six pushes and the RSP adjust (14); the way out: the adjust, six pops,
  * RET (14); the last JMP with padding (8). */
-#define BYTES_FRAME 40
+#define BYTES_FRAME (40 + 40) /* and the chain call: 2 MOV imm64, CALL, TEST, JZ, JMP */
 
 #define ARITH ((uint16_t)RFLAGS_ARITH_MASK)
 #define ALL_GPRS_BUT_RSP ((uint16_t)(0xffff & ~(1u << GPR_RSP)))
@@ -266,7 +266,7 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
  * arrive while translated code runs), anything else leaves for the loop. */
 static void emit_branch_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			    const struct run_plan *run, const struct ident_use *u, uint32_t bytes,
-			    const uint8_t *run_start, const uint8_t *out)
+			    const uint8_t *run_start, const uint8_t *out, const uint8_t *next)
 {
 	const struct insn *br = &insns[run->last - 1];
 	unsigned n = run->last - run->first;
@@ -284,7 +284,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 			emit_flags_store_rax(e);
 		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)(bytes + br->len));
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-		emit_jmp(e, out);
+		emit_jmp(e, next);
 		if (!taken || !emit_patch_rel32(taken, e->rx + (taken - e->buf), emit_here(e)))
 			e->overflow = true;
 	}
@@ -308,7 +308,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	noncanonical = emit_jcc(e, CC_A, emit_here(e));
 	emit_gs_store64(e, GS_OFF(rip), H_RCX);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-	emit_jmp(e, out);
+	emit_jmp(e, next);
 	/* The core's branch raises the #GP, with the state as at the branch. */
 	if (!noncanonical || !emit_patch_rel32(noncanonical, e->rx + (noncanonical - e->buf), emit_here(e)))
 		e->overflow = true;
@@ -321,7 +321,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			   const struct slot *slot, const struct run_plan *run, struct slow_path *slow, unsigned *nslow,
-			   const uint8_t *out)
+			   const uint8_t *out, const uint8_t *next)
 {
 	const uint8_t *run_start = emit_here(e);
 	uint32_t bytes = 0;
@@ -335,7 +335,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		const uint8_t *code = env->code + slot[i].code_off;
 
 		if (u->branch) {
-			emit_branch_end(e, env, insns, run, u, bytes, run_start, out);
+			emit_branch_end(e, env, insns, run, u, bytes, run_start, out, next);
 			return;
 		}
 		if (u->mem) {
@@ -433,7 +433,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	struct run_plan *runs = malloc((count ? count : 1) * sizeof(*runs));
 	struct slow_path *slow = malloc((count ? count : 1) * sizeof(*slow));
 	size_t room = BYTES_FRAME;
-	const uint8_t *entry = NULL, *out;
+	const uint8_t *entry = NULL, *out, *next;
 	unsigned nident = 0, nruns = 0, nslow = 0;
 	struct emitter e;
 	uint8_t *buf = NULL;
@@ -471,22 +471,36 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	for (int i = (int)(sizeof(saved) / sizeof(saved[0])) - 1; i >= 0; i--)
 		emit_pop(&e, saved[i]);
 	emit_ret(&e);
+	/* A normal end asks where to go on; the answer is a block body (past its
+	 * prologue: this frame stays) or NULL, the way out. */
+	next = out;
+	if (env->chain) {
+		next = emit_here(&e);
+		emit_mov_imm64(&e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
+		emit_mov_imm64(&e, H_RAX, (uint64_t)(uintptr_t)env->chain);
+		emit_call_reg(&e, H_RAX);
+		emit_test_rax(&e);
+		emit_jcc(&e, CC_E, out);
+		emit_jmp_reg(&e, H_RAX);
+	}
 	entry = emit_here(&e);
 	for (unsigned i = 0; i < sizeof(saved) / sizeof(saved[0]); i++)
 		emit_push(&e, saved[i]);
 	/* The SysV ABI wants RSP 16-byte aligned at each call: 8 off at entry, and
 	 * the six pushes keep it so. */
 	emit_add_rsp(&e, -8);
+	if (emit_here(&e) - entry != TRANSLATE_BODY_OFFSET)
+		e.overflow = true; /* cannot happen: chained blocks enter at this offset */
 	for (unsigned i = 0, r = 0; i < count;) {
 		if (slot[i].ident) {
-			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow, out);
+			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow, out, next);
 			i = runs[r++].last;
 		} else {
 			emit_callout(&e, env, &insns[i], out);
 			i++;
 		}
 	}
-	emit_jmp(&e, out);
+	emit_jmp(&e, next);
 	for (unsigned p = 0; p < nslow; p++)
 		emit_slow_path(&e, env, insns, slot, &slow[p], out);
 	if (e.overflow) {

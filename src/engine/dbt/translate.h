@@ -34,7 +34,14 @@ struct translate_env {
 	 * only: memory operands are probed inline in set 0 or 1; -1 or
 	 * TLB_SET_ALIGN_CHECK (#AC checks on): every memory access is a callout. */
 	int tlb_set;
+	/* Where a block that ends normally goes next: chain(ctx) returns the host
+	 * code to continue in (a translated block's body, entered past its
+	 * prologue: TRANSLATE_BODY_OFFSET) or NULL to leave. NULL: always leave. */
+	const uint8_t *(*chain)(void *ctx);
 };
+
+/* Bytes from a translation's entry to its body (the prologue). */
+#define TRANSLATE_BODY_OFFSET 14
 
 /* Host code for insns[0..count) (which must outlive it), leaving after the first
  * callout that returns false. Returns its executable entry, a function taking

@@ -167,12 +167,33 @@ static bool register_block(struct block_vcpu *v, struct block *b)
 	return true;
 }
 
+static uint64_t linear_rip(const struct soft_cpu *cpu)
+{
+	return cpu->mode == MODE_LONG64 ? cpu->rip : (cpu->seg[SREG_CS].base + cpu->rip) & 0xffffffffull;
+}
+
+static struct jump_entry *jump_entry_of(struct block_cache *c, uint64_t lin)
+{
+	return &c->jump[(lin ^ (lin >> 12)) & (JUMP_CACHE_SIZE - 1)];
+}
+
+struct block *block_cache_peek(struct block_vcpu *v)
+{
+	const struct soft_cpu *cpu = &v->cpu;
+	uint64_t lin = linear_rip(cpu);
+	const struct jump_entry *j = jump_entry_of(v->cache, lin);
+
+	if (j->generation == v->cache->generation && j->lin == lin && j->mode == cpu->mode && j->cpl == cpu->cpl)
+		return j->block;
+	return NULL;
+}
+
 struct block *block_cache_lookup(struct block_vcpu *v)
 {
 	struct soft_cpu *cpu = &v->cpu;
 	struct block_cache *c = v->cache;
-	uint64_t lin = cpu->mode == MODE_LONG64 ? cpu->rip : (cpu->seg[SREG_CS].base + cpu->rip) & 0xffffffffull;
-	struct jump_entry *j = &c->jump[(lin ^ (lin >> 12)) & (JUMP_CACHE_SIZE - 1)];
+	uint64_t lin = linear_rip(cpu);
+	struct jump_entry *j = jump_entry_of(c, lin);
 	uint64_t gpa;
 	struct block *b;
 
