@@ -224,14 +224,6 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 	return 0;
 }
 
-/* Until its code runs guest instructions as themselves, dbt is no faster than
- * interp (docs/dbt-design.md, stage 2 on), so auto does not choose it yet. */
-static int dbt_auto_choice(char *why, size_t why_len)
-{
-	snprintf(why, why_len, "not faster than interp yet");
-	return -1;
-}
-
 static void dbt_stats(struct engine_vcpu *v, struct engine_stats *st)
 {
 	uint64_t hits, misses;
@@ -250,7 +242,6 @@ const struct engine_ops dbt_engine_ops = {
 	.name = "dbt",
 	.description = "dynamic binary translation of guest basic blocks into host code",
 	.probe = block_engine_probe,
-	.auto_choice = dbt_auto_choice,
 	.create = dbt_create,
 	.destroy = dbt_destroy,
 	.vcpu_create = dbt_vcpu_create,
