@@ -23,7 +23,7 @@
 #include "test.h"
 
 /* The code the cases patch, in a writable section (identity mapped, no NX). */
-__asm__(".pushsection .data.smc, \"awx\"\n"
+__asm__(".pushsection .smc_code, \"awx\", @progbits\n"
 	".balign 64\n"
 	/* uint32_t smc_next(uint32_t v): returns v by patching the next instruction. */
 	".globl smc_next\n"

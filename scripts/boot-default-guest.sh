@@ -2,8 +2,8 @@
 # The README's first command: install what is needed, build Ringvisor and the
 # default guest (Debian's cloud kernel and a busybox initramfs, from Debian
 # packages), and boot it to an interactive shell. Ctrl-A x quits.
-# The engine is `auto` (kvm where KVM runs guest kernels in hardware, else interp;
-# ringvisor says which); ENGINE=interp or ENGINE=kvm forces one. Extra arguments
+# The engine is `auto` (kvm where KVM runs guest kernels in hardware, else dbt;
+# ringvisor says which); ENGINE=dbt, ENGINE=interp or ENGINE=kvm forces one. Extra arguments
 # go to `ringvisor run`.
 set -eu
 cd "$(dirname "$0")/.."
