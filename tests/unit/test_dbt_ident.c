@@ -47,6 +47,11 @@ IH_ASM(add_rsp, "add rsp, 8");
 IH_ASM(lea_rip, "lea rax, [rip + 16]");
 IH_ASM(div_r, "div rcx");
 IH_ASM(push_r, "push rax");
+IH_ASM(pop_r12, "pop r12");
+IH_ASM(push_rsp, "push rsp");
+IH_ASM(pop_rsp, "pop rsp");
+IH_ASM(push_mem, "push qword ptr [rax]");
+IH_ASM(push_16, "push ax");
 IH_ASM(cpuid_, "cpuid");
 IH_ASM(jnz_, "jnz .+16");
 IH_ASM(cld_, "cld");
@@ -154,7 +159,30 @@ static const struct ident_case cases[] = {
 	CASE(add_rsp, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
 	CASE(lea_rip, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
 	CASE(div_r, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
-	CASE(push_r, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
+	CASE(push_r, true,
+	     { .gpr_read = R(RAX),
+	       .mem = true,
+	       .mem_write = true,
+	       .mem_size = 8,
+	       .mem_seg = SREG_SS,
+	       .mem_base = GPR_RSP,
+	       .mem_index = NOREG,
+	       .mem_disp = -8,
+	       .stack = 1,
+	       .stack_reg = GPR_RAX }),
+	CASE(pop_r12, true,
+	     { .gpr_written = R(R12),
+	       .mem = true,
+	       .mem_size = 8,
+	       .mem_seg = SREG_SS,
+	       .mem_base = GPR_RSP,
+	       .mem_index = NOREG,
+	       .stack = -1,
+	       .stack_reg = GPR_R12 }),
+	CASE(push_rsp, false, { .gpr_read = 0 }),
+	CASE(pop_rsp, false, { .gpr_read = 0 }),
+	CASE(push_mem, false, { .gpr_read = 0 }),
+	CASE(push_16, false, { .gpr_read = 0 }),
 	CASE(cpuid_, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
 	CASE(jnz_, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
 	CASE(cld_, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),

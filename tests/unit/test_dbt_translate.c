@@ -365,6 +365,61 @@ static void test_a_taken_branch_leaves_with_rip_at_its_target(void **state)
 	icpu_free(a);
 }
 
+/* PUSH and POP of registers through the probe; the second round hits the TLB. */
+IH_ASM(stack_run, "push rax\n push rbx\n add rax, rbx\n pop rcx\n add rcx, 1\n pop rdx\n push r12\n pop r13");
+
+static void test_push_and_pop_run_as_stepping_does(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(stack_run, IH_LEN(stack_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RAX] = 0x1111;
+		(*p)->cpu->gpr[GPR_RBX] = 0x2222;
+		(*p)->cpu->gpr[GPR_R12] = 0x3333;
+		(*p)->cpu->gpr[GPR_RSP] = 0x300000;
+	}
+	entry = translate_ident(&cc, a, &r, stack_run, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned round = 0; round < 2; round++) {
+		uint64_t misses = a->cpu->tlb.misses;
+
+		a->cpu->rip = b->cpu->rip = 0x1000;
+		translate_enter(entry);
+		for (unsigned i = 0; i < r.count; i++)
+			assert_true(softcpu_step(b->cpu, &r.insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+		assert_memory_equal(icpu_ptr(a, 0x300000 - 64, 64), icpu_ptr(b, 0x300000 - 64, 64), 64);
+		if (round == 1)
+			assert_int_equal(a->cpu->tlb.misses, misses);
+	}
+	/* By the SDM: POP RCX takes the last PUSH (RBX), POP RDX the first (RAX). */
+	assert_int_equal(a->cpu->gpr[GPR_RCX], 0x2223);
+	assert_int_equal(a->cpu->gpr[GPR_R13], 0x3333);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x300000);
+	/* A push to a non-canonical stack faults with RSP and memory unchanged. */
+	a->cpu->gpr[GPR_RSP] = 0x0000800000000004ull;
+	a->cpu->rip = 0x1000;
+	if (setjmp(a->cpu->unwind) == 0) {
+		translate_enter(entry);
+		fail_msg("the push did not fault");
+	}
+	assert_int_equal(a->cpu->exc_vector, EXC_SS);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x0000800000000004ull);
+	assert_int_equal(a->cpu->rip, 0x1000);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* Flags an instruction leaves undefined are whatever this host's CPU makes of
  * them, as when KVM runs the guest; never what host code left in RFLAGS. */
 IH_ASM(undefined_run, "bt rbp, rax\n setnp dl\n sets dh\n imul rbx, rbp\n setp cl\n setz ch\n test rbp, rbp");
@@ -517,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_a_block_looping_to_itself_runs_as_stepping_does),
 		cmocka_unit_test(test_a_taken_branch_leaves_with_rip_at_its_target),
 		cmocka_unit_test(test_undefined_flags_are_the_host_cpus_not_leftovers),
+		cmocka_unit_test(test_push_and_pop_run_as_stepping_does),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -242,6 +242,26 @@ void emit_lea(struct emitter *e, enum host_reg dst, int base, int index, unsigne
 	emit_bytes(e, i.b, i.n);
 }
 
+void emit_store_mem(struct emitter *e, enum host_reg base, enum host_reg reg)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex_w(&i, reg, -1, base);
+	put(&i, 0x89);
+	put_mem(&i, reg, base, -1, 0, 0);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_load_mem(struct emitter *e, enum host_reg reg, enum host_reg base)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex_w(&i, reg, -1, base);
+	put(&i, 0x8b);
+	put_mem(&i, reg, base, -1, 0, 0);
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_mov_rr(struct emitter *e, enum host_reg dst, enum host_reg src)
 {
 	struct insn_bytes i = { .n = 0 };

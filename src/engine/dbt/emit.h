@@ -102,6 +102,9 @@ void emit_gs_or64_reg(struct emitter *e, int32_t disp, enum host_reg reg);
  * (index never RSP). */
 #define H_NONE (-1)
 void emit_lea(struct emitter *e, enum host_reg dst, int base, int index, unsigned scale, int32_t disp);
+/* MOV [base], reg / MOV reg, [base] (64-bit). */
+void emit_store_mem(struct emitter *e, enum host_reg base, enum host_reg reg);
+void emit_load_mem(struct emitter *e, enum host_reg reg, enum host_reg base);
 /* MOV dst, src. */
 void emit_mov_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
 /* SHR reg, imm8 / SHL reg, imm8 / AND reg, imm32 (sign-extended). Clobber flags. */

@@ -204,6 +204,36 @@ static bool take_memory(const ZydisDecodedInstruction *zi, const ZydisDecodedOpe
 	return true;
 }
 
+/* PUSH r64 / POP r64 (50+r, 58+r with REX.B; not FF /6, 8F /0, which may take
+ * memory): 8 bytes at [RSP - 8] or [RSP], no 66 prefix (a 16-bit push), never
+ * RSP itself (PUSH RSP stores the old value, POP RSP loads RSP). */
+static bool take_stack(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo, struct ident_use *use)
+{
+	int n;
+
+	if (zi->operand_width != 64 || zi->operand_count_visible != 1 || zo[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+	    (zi->attributes & (ZYDIS_ATTRIB_HAS_OPERANDSIZE | ZYDIS_ATTRIB_HAS_SEGMENT | ZYDIS_ATTRIB_HAS_LOCK |
+			       ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE)) ||
+	    zi->address_width != 64)
+		return false;
+	if ((n = gpr_number(zo[0].reg.value)) < 0 || (int)zo[0].reg.value != (int)ZYDIS_REGISTER_RAX + n)
+		return false;
+	use->stack = zi->mnemonic == ZYDIS_MNEMONIC_PUSH ? 1 : -1;
+	use->stack_reg = (uint8_t)n;
+	if (use->stack > 0)
+		use->gpr_read = (uint16_t)(1u << n);
+	else
+		use->gpr_written = (uint16_t)(1u << n);
+	use->mem = true;
+	use->mem_write = use->stack > 0;
+	use->mem_size = 8;
+	use->mem_seg = SREG_SS;
+	use->mem_base = GPR_RSP;
+	use->mem_index = NOREG;
+	use->mem_disp = use->stack > 0 ? -8 : 0;
+	return true;
+}
+
 bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use *use)
 {
 	ZydisDecoder dec;
@@ -219,7 +249,11 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, in->len, &zi, zo)))
 		return false;
-	if (zi.length != in->len || zi.mnemonic != in->mnemonic || !allowed(zi.mnemonic))
+	if (zi.length != in->len || zi.mnemonic != in->mnemonic)
+		return false;
+	if (zi.mnemonic == ZYDIS_MNEMONIC_PUSH || zi.mnemonic == ZYDIS_MNEMONIC_POP)
+		return take_stack(&zi, zo, use);
+	if (!allowed(zi.mnemonic))
 		return false;
 	if (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE))
 		return false;

@@ -31,6 +31,10 @@ struct ident_use {
 	uint8_t mem_seg;			/* SREG_* */
 	uint8_t mem_base, mem_index, mem_scale; /* NOREG where absent */
 	int32_t mem_disp;
+	/* PUSH r64 (+1) or POP r64 (-1), register stack_reg (never RSP): the
+	 * memory operand is [RSP - 8] or [RSP] in SS, and RSP moves after it. */
+	int8_t stack;
+	uint8_t stack_reg;
 	/* A block's last instruction, JMP or Jcc rel with a 64-bit IP: host code
 	 * branches itself; target = the end of the instruction + rel. */
 	bool branch;

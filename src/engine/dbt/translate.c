@@ -19,7 +19,7 @@
  * index 17, last byte 15, compare and branch 19, host address 8) and the slow
  * path out of line: flags (1 + 38), stores and loads (30 * 9), RIP and icount
  * twice (52), the callout (48), flags in (49), the way back (5). */
-#define BYTES_PER_PROBE (9 + 18 + 9 + 17 + 15 + 19 + 8)
+#define BYTES_PER_PROBE (9 + 18 + 9 + 17 + 15 + 19 + 8 + 26) /* and RSP moved: 26 */
 #define BYTES_PER_SLOW_PATH (39 + 30 * 9 + 52 + 48 + 49 + 5)
 /* A branch ending the block: flags to RAX (2), the Jcc (9), two ways out with
  * the flags stored (2 * 36), RIP and count (2 * 26), the target and its
@@ -357,10 +357,21 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_popfq(e);
 			else if (p->flags_pushed)
 				emit_lea(e, H_RSP, H_RSP, H_NONE, 0, 8);
-			n = ident_rewrite_mem(code, insns[i].len, run->s[0], rewritten);
-			if (!n)
-				e->overflow = true; /* checked when the slot was made: cannot happen */
-			emit_bytes(e, rewritten, n);
+			if (u->stack) {
+				/* PUSH / POP as a store or load, then RSP moves (LEA: no flags). */
+				if (u->stack > 0)
+					emit_store_mem(e, run->s[0], (enum host_reg)u->stack_reg);
+				else
+					emit_load_mem(e, (enum host_reg)u->stack_reg, run->s[0]);
+				emit_gs_load64(e, run->s[1], GS_OFF(gpr[GPR_RSP]));
+				emit_lea(e, run->s[1], run->s[1], H_NONE, 0, u->stack > 0 ? -8 : 8);
+				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), run->s[1]);
+			} else {
+				n = ident_rewrite_mem(code, insns[i].len, run->s[0], rewritten);
+				if (!n)
+					e->overflow = true; /* checked when the slot was made: cannot happen */
+				emit_bytes(e, rewritten, n);
+			}
 			p->resume = emit_here(e);
 		} else {
 			emit_bytes(e, code, insns[i].len);
@@ -420,7 +431,7 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 
 			if (env->tlb_set < 0 || env->tlb_set == TLB_SET_ALIGN_CHECK ||
 			    (s->use.mem_base == REG_RIP && rip_disp != (int32_t)rip_disp) ||
-			    !ident_rewrite_mem(env->code + s->code_off, insns[i].len, H_R11, probe))
+			    (!s->use.stack && !ident_rewrite_mem(env->code + s->code_off, insns[i].len, H_R11, probe)))
 				s->ident = false;
 		}
 	}
