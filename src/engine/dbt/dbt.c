@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "engine/dbt/code_cache.h"
@@ -30,7 +29,6 @@ struct engine {
 struct engine_vcpu {
 	struct block_vcpu b;
 	struct code_cache cc;
-	uint64_t blocks_translated, flushes, translate_ns;
 	uint64_t runs_translated, runs_chained, insns_translated, insns_ident;
 	/* GS base is this vCPU's soft CPU on the thread that runs it: ident code
 	 * reaches the guest's registers as gs:[offset]. False: no ident code. */
@@ -44,12 +42,11 @@ static struct engine_vcpu *dbt_vcpu_of(struct block_vcpu *b)
 	return (struct engine_vcpu *)(void *)b;
 }
 
-static uint64_t now_ns(void)
+/* The soft-TLB set data accesses use now (the core's tlb_set()), which inline
+ * probes bake in: 0 at CPL 0-2, the CPU's user_data_set at CPL 3. */
+static uint8_t tlb_set_now(const struct soft_cpu *cpu)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return (uint8_t)(cpu->cpl == 3 ? cpu->user_data_set : 0);
 }
 
 /* Where translated code goes when a block ends normally: straight into the
@@ -64,7 +61,7 @@ static const uint8_t *chain_next(void *ctx)
 	struct block_vcpu *bv = ctx;
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 	struct block *b;
-	uint8_t set = (uint8_t)(bv->cpu.cpl == 3 ? bv->cpu.user_data_set : 0);
+	uint8_t set = tlb_set_now(&bv->cpu);
 
 	/* Outside 64-bit mode the loop checks each block against the CS limit. */
 	if (__atomic_load_n(&bv->cpu.kicked, __ATOMIC_RELAXED) || bv->cpu.mode != MODE_LONG64 ||
@@ -89,16 +86,14 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 	/* Inline probes use the soft-TLB set of the CPL the code runs at: code
 	 * run at another CPL (or with #AC checks turned on) is translated again. */
-	uint8_t set = (uint8_t)(bv->cpu.cpl == 3 ? bv->cpu.user_data_set : 0);
+	uint8_t set = tlb_set_now(&bv->cpu);
 	struct translate_env env = {
 		.ctx = bv, .callout = callout_step, .cpu = &bv->cpu, .tlb_set = set, .chain = chain_next
 	};
 	unsigned ident = 0;
-	uint64_t t0;
 
 	if (__builtin_expect(b->host && b->host_key == set, 1))
 		return;
-	t0 = now_ns();
 
 	if (v->gs_ready && b->mode == MODE_LONG64) {
 		size_t len = 0;
@@ -113,11 +108,9 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	b->host_key = set;
 	/* NULL cannot happen after make_room; b would then run decoded. */
 	if (b->host) {
-		v->blocks_translated++;
 		v->insns_translated += b->count;
 		v->insns_ident += ident;
 	}
-	v->translate_ns += now_ns() - t0;
 }
 
 /* Flush before the lookup, not when a translation does not fit: the looked-up
@@ -131,7 +124,6 @@ static void make_room(struct block_vcpu *bv)
 		/* Nothing translated runs now (we are between blocks): forget it all. */
 		block_cache_drop_all(bv);
 		code_cache_reset(&v->cc);
-		v->flushes++;
 	}
 }
 

@@ -232,34 +232,34 @@ static void put_mem(struct insn_bytes *i, unsigned reg, int base, int index, uns
 	i->n += 4;
 }
 
-void emit_lea(struct emitter *e, enum host_reg dst, int base, int index, unsigned scale, int32_t disp)
+/* opcode with REX.W, reg in ModRM.reg and [base + index << scale + disp],
+ * GS-relative when gs. */
+static void emit_op_mem(struct emitter *e, bool gs, uint8_t opcode, unsigned reg, int base, int index, unsigned scale,
+			int32_t disp)
 {
 	struct insn_bytes i = { .n = 0 };
 
-	put_rex_w(&i, dst, index, base);
-	put(&i, 0x8d);
-	put_mem(&i, dst, base, index, scale, disp);
+	if (gs)
+		put(&i, 0x65);
+	put_rex_w(&i, (int)reg, index, base);
+	put(&i, opcode);
+	put_mem(&i, reg, base, index, scale, disp);
 	emit_bytes(e, i.b, i.n);
+}
+
+void emit_lea(struct emitter *e, enum host_reg dst, int base, int index, unsigned scale, int32_t disp)
+{
+	emit_op_mem(e, false, 0x8d, dst, base, index, scale, disp);
 }
 
 void emit_store_mem(struct emitter *e, enum host_reg base, enum host_reg reg)
 {
-	struct insn_bytes i = { .n = 0 };
-
-	put_rex_w(&i, reg, -1, base);
-	put(&i, 0x89);
-	put_mem(&i, reg, base, -1, 0, 0);
-	emit_bytes(e, i.b, i.n);
+	emit_op_mem(e, false, 0x89, reg, base, -1, 0, 0);
 }
 
 void emit_load_mem(struct emitter *e, enum host_reg reg, enum host_reg base)
 {
-	struct insn_bytes i = { .n = 0 };
-
-	put_rex_w(&i, reg, -1, base);
-	put(&i, 0x8b);
-	put_mem(&i, reg, base, -1, 0, 0);
-	emit_bytes(e, i.b, i.n);
+	emit_op_mem(e, false, 0x8b, reg, base, -1, 0, 0);
 }
 
 void emit_mov_rr(struct emitter *e, enum host_reg dst, enum host_reg src)
@@ -330,25 +330,14 @@ void emit_movzx_r8(struct emitter *e, enum host_reg dst, enum host_reg src)
 	emit_bytes(e, b, sizeof(b));
 }
 
-static void emit_gs_op_based(struct emitter *e, uint8_t opcode, enum host_reg reg, enum host_reg base, int32_t disp)
-{
-	struct insn_bytes i = { .n = 0 };
-
-	put(&i, 0x65);
-	put_rex_w(&i, reg, -1, base);
-	put(&i, opcode);
-	put_mem(&i, reg, base, -1, 0, disp);
-	emit_bytes(e, i.b, i.n);
-}
-
 void emit_gs_cmp_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp)
 {
-	emit_gs_op_based(e, 0x3b, reg, base, disp); /* CMP r64, r/m64 */
+	emit_op_mem(e, true, 0x3b, reg, base, -1, 0, disp); /* CMP r64, r/m64 */
 }
 
 void emit_gs_add_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp)
 {
-	emit_gs_op_based(e, 0x03, reg, base, disp); /* ADD r64, r/m64 */
+	emit_op_mem(e, true, 0x03, reg, base, -1, 0, disp); /* ADD r64, r/m64 */
 }
 
 void emit_gs_add(struct emitter *e, enum host_reg reg, int32_t disp)

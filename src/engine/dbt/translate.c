@@ -98,17 +98,6 @@ static void emit_flags_in(struct emitter *e, const struct translate_env *env)
 	emit_popfq(e);
 }
 
-/* Host RFLAGS' arithmetic flags back into the soft CPU (RAX is free: the guest's
- * registers are stored already). */
-static void emit_flags_store_rax(struct emitter *e);
-
-static void emit_flags_out(struct emitter *e)
-{
-	emit_pushfq(e);
-	emit_pop(e, H_RAX);
-	emit_flags_store_rax(e);
-}
-
 /* RFLAGS as PUSHFQ gave them, in RAX, into the soft CPU's arithmetic flags. */
 static void emit_flags_store_rax(struct emitter *e)
 {
@@ -116,6 +105,15 @@ static void emit_flags_store_rax(struct emitter *e)
 	emit_gs_and64_imm32(e, GS_OFF(rflags), (int32_t) ~(uint32_t)ARITH);
 	emit_gs_or64_reg(e, GS_OFF(rflags), H_RAX);
 	emit_gs_mov8_imm(e, GS_OFF(lf.op), LF_NONE);
+}
+
+/* Host RFLAGS' arithmetic flags back into the soft CPU (RAX is free: the guest's
+ * registers are stored already). */
+static void emit_flags_out(struct emitter *e)
+{
+	emit_pushfq(e);
+	emit_pop(e, H_RAX);
+	emit_flags_store_rax(e);
 }
 
 static void emit_load_regs(struct emitter *e, uint16_t regs)
