@@ -42,6 +42,7 @@ step diff make -s diff-test
 step diff-asan make -s MODE=asan diff-test
 step guests tests/integration/run-guests.sh
 step cli tests/integration/run-cli.sh
+step guests-lockstep env ENGINES=dbt RUN_ARGS="--lockstep interp" tests/integration/run-guests.sh
 step console python3 tests/integration/console_pty.py build/ringvisor build/guests/echo.elf
 step linux tests/integration/linux-boot.sh
 step linux-shell python3 tests/integration/linux_shell.py build/ringvisor build/linux

@@ -23,6 +23,7 @@ enum {
 	OPT_STATS,
 	OPT_TRACE,
 	OPT_DBT_CACHE_SIZE,
+	OPT_LOCKSTEP,
 	OPT_HELP,
 };
 
@@ -37,6 +38,7 @@ static const struct option run_options[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "dbt-cache-size", required_argument, NULL, OPT_DBT_CACHE_SIZE },
+	{ "lockstep", required_argument, NULL, OPT_LOCKSTEP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -66,7 +68,7 @@ static int choose_engine(const char *name, struct vm_config *cfg, char *auto_ski
 int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, char *auto_skipped, size_t skipped_len)
 {
 	const char *engine = "auto";
-	int opt;
+	int opt, status;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem_size = DEFAULT_MEM_SIZE;
@@ -119,6 +121,12 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 			cfg->dbt_cache_mib = (unsigned)(size >> 20);
 			break;
 		}
+		case OPT_LOCKSTEP:
+			/* The one reference engine there is to check dbt against. */
+			if (strcmp(optarg, "interp") != 0)
+				return config_error("--lockstep: '%s' is not a reference engine (interp)", optarg);
+			cfg->lockstep = true;
+			break;
 		case 'h':
 		case OPT_HELP:
 			*help = true;
@@ -134,5 +142,10 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 	if (optind + 1 < argc)
 		return config_error("unexpected argument '%s' after the kernel", argv[optind + 1]);
 	cfg->boot.kernel_path = argv[optind];
-	return choose_engine(engine, cfg, auto_skipped, skipped_len);
+	status = choose_engine(engine, cfg, auto_skipped, skipped_len);
+	if (status)
+		return status;
+	if (cfg->lockstep && strcmp(cfg->engine->name, "dbt") != 0)
+		return config_error("--lockstep checks the dbt engine: give --engine dbt (not %s)", cfg->engine->name);
+	return 0;
 }

@@ -26,6 +26,8 @@ struct engine_env {
 	int vcpu_count;
 	/* dbt: the translation cache in MiB (--dbt-cache-size); 0: its default. */
 	unsigned code_cache_mib;
+	/* dbt: --lockstep interp, each block checked against the decoded run. */
+	bool lockstep;
 };
 
 /* Counters for --stats. instructions is what every engine that can count them

@@ -19,6 +19,7 @@ struct vm_config {
 	bool stats;
 	bool trace;
 	unsigned dbt_cache_mib; /* --dbt-cache-size; 0: the engine's default */
+	bool lockstep;		/* --lockstep interp (dbt only) */
 };
 
 #endif

@@ -68,6 +68,8 @@ expect_config_error "dbt cache size too big" "--dbt-cache-size: '1025'" run --db
 expect_config_error "dbt cache size 2G too big" "--dbt-cache-size: '2G'" run --dbt-cache-size 2G "$G/hello.elf"
 expect_config_error "dbt cache size not whole MiB" "--dbt-cache-size: '1536K'" run --dbt-cache-size 1536K "$G/hello.elf"
 expect_config_error "dbt cache size not a number" "--dbt-cache-size: 'lots'" run --dbt-cache-size lots "$G/hello.elf"
+expect_config_error "lockstep against kvm" "--lockstep: 'kvm' is not a reference engine \\(interp\\)" run --engine dbt --lockstep kvm "$G/hello.elf"
+expect_config_error "lockstep without dbt" "--lockstep checks the dbt engine: give --engine dbt \\(not interp\\)" run --engine interp --lockstep interp "$G/hello.elf"
 expect_config_error "unknown format" "unknown format 'pe'" run --format pe "$G/hello.elf"
 expect_config_error "load-addr not a number" "--load-addr: 'here'" run --load-addr here "$G/hello.elf"
 long=$(head -c 3000 /dev/zero | tr '\0' a)
@@ -330,6 +332,45 @@ if [ $status -eq 0 ]; then
 	pass "--engine auto's choice fits the host ($host)"
 else
 	fail "--engine auto's choice fits the host ($host)" "auto: $auto"
+fi
+
+# --- lockstep: a deliberate translation bug is caught at its instruction -------
+# With RINGVISOR_DBT_INJECT_BUG, dbt copies ADC r/m, imm8 as ADD (translate.h).
+# guests/lockstep runs one at the label lockstep_adc with CF set: plainly the
+# bug shows as a wrong sum (status 3); under --lockstep interp the run must
+# stop with status 6 and name that instruction as the first divergent one,
+# with RAX one less on dbt than on interp (6 after the first round, SDM ADC:
+# 0 + 5 + CF).
+if problem=$(engine_problem "$RV" dbt) && [ -n "$problem" ]; then
+	skip "lockstep catches an injected bug" "$problem"
+else
+	adc=$(nm "$G/lockstep.elf" | awk '$3 == "lockstep_adc" { print $1 }')
+	adc=$(printf '%#x' "0x$adc")
+	RINGVISOR_DBT_INJECT_BUG=1 "$RV" run --engine dbt "$G/lockstep.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
+	plain=$?
+	RINGVISOR_DBT_INJECT_BUG=1 "$RV" run --engine dbt --lockstep interp "$G/lockstep.elf" \
+		</dev/null >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ "$plain" -ne 3 ]; then
+		fail "lockstep catches an injected bug" "the bug did not show without lockstep (status $plain)"
+	elif [ "$status" -ne 6 ]; then
+		fail "lockstep catches an injected bug" "status $status, expected 6: $(head -c 400 "$tmp/err")"
+	elif ! grep -q "^lockstep: first divergent instruction: #[0-9]* at rip $adc;" "$tmp/err"; then
+		fail "lockstep catches an injected bug" "not reported at $adc: $(head -c 600 "$tmp/err")"
+	elif ! grep -qE '^lockstep: +rax +interp 0x0+6 +dbt 0x0+5$' "$tmp/err"; then
+		fail "lockstep catches an injected bug" "RAX not shown as 6 vs 5: $(head -c 600 "$tmp/err")"
+	elif ! grep -qE "^lockstep: > $adc +adc rax, 0x05$" "$tmp/err"; then
+		fail "lockstep catches an injected bug" "the block listing does not mark the ADC: $(cat "$tmp/err")"
+	else
+		pass "lockstep catches an injected bug at its instruction ($adc)"
+	fi
+	"$RV" run --engine dbt --lockstep interp "$G/lockstep.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 1 ] && ! grep -q '^lockstep:' "$tmp/err"; then
+		pass "lockstep finds no divergence without the bug"
+	else
+		fail "lockstep finds no divergence without the bug" "status $status: $(head -c 600 "$tmp/err")"
+	fi
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

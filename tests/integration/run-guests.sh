@@ -18,6 +18,8 @@
 #              tests/engines.sh, the one list of the integration suites)
 #   TIMEOUT    seconds a case may take (default 60)
 #   HOSTILE_TIMEOUT  seconds a hostile case may take (default 20)
+#   RUN_ARGS   more options for every run, after --engine (e.g. "--lockstep
+#              interp" with ENGINES=dbt: every guest checked block by block)
 # Every case fails if Ringvisor's stderr holds a sanitizer report (the ASan
 # build exits with status 1 after one, which is also the guests' PASS status).
 # Prints one line per case and engine (PASS:, FAIL: with what differed, or
@@ -37,6 +39,7 @@ fi
 . "$root/tests/engines.sh"
 engines=$ENGINES
 case_timeout=${TIMEOUT:-60}
+read -r -a run_args <<<"${RUN_ARGS:-}"
 hostile_timeout=${HOSTILE_TIMEOUT:-20}
 # The ASan build also catches a pointer to a dead stack frame (a device's ops
 # table on a returned function's stack was one, issue 11).
@@ -53,7 +56,7 @@ hostile_cases=(hostile_smc hostile_evmmio hostile_irqmmio hostile_hcport
 all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
 	triplefault spin hammer multiboot mbaout qemuplat echo timer tty-spin
 	tty-triplefault
-	modes exceptions64 exceptions32 paging syscall sysenter32 strings smc
+	modes exceptions64 exceptions32 paging syscall sysenter32 strings smc smc_kvmclock
 	aluflags sse pvmgaps pvmgaps32 singlestep debugregs amdmsrs mblow
 	"${hostile_cases[@]}")
 # Cases that need guest kernel mode run by the CPU itself: on the kvm engine
@@ -77,7 +80,7 @@ tty_inner() {
 
 	stty -g >"$dir/before" 2>"$dir/error" || return
 	if [[ $RV_TTY_MODE == signal ]]; then
-		"$RV_TTY_BIN" run --engine "$RV_TTY_ENGINE" "$RV_TTY_GUEST" \
+		"$RV_TTY_BIN" run --engine "$RV_TTY_ENGINE" "${run_args[@]}" "$RV_TTY_GUEST" \
 			</dev/tty 2>"$dir/stderr" &
 		pid=$!
 		sleep 1
@@ -96,7 +99,7 @@ tty_inner() {
 		# --foreground: stay in the terminal's foreground process group,
 		# or Ringvisor's tcsetattr would stop it with SIGTTOU.
 		timeout --foreground "$RV_TTY_TIMEOUT" "$RV_TTY_BIN" run \
-			--engine "$RV_TTY_ENGINE" "$RV_TTY_GUEST" \
+			--engine "$RV_TTY_ENGINE" "${run_args[@]}" "$RV_TTY_GUEST" \
 			</dev/tty 2>"$dir/stderr"
 		status=$?
 	fi
@@ -214,7 +217,7 @@ run_plain() {
 		mapfile -t args <"$expect_dir/$name.args"
 	fi
 	[[ -f $expect_dir/$name.stdin ]] && input=$expect_dir/$name.stdin
-	timeout -k 5 "$(timeout_of "$name")" "$rv" run --engine "$engine" "${args[@]}" \
+	timeout -k 5 "$(timeout_of "$name")" "$rv" run --engine "$engine" "${run_args[@]}" "${args[@]}" \
 		"$(guest_file "$name")" <"$input" >"$dir/stdout" 2>"$dir/stderr"
 	status=$?
 	judge "$engine" "$name" "$status" "$dir/stdout" "$dir/stderr"
@@ -225,7 +228,7 @@ run_plain() {
 run_signal() {
 	local engine=$1 name=$2 dir=$3 pid status i
 
-	"$rv" run --engine "$engine" "$(guest_file "$name")" \
+	"$rv" run --engine "$engine" "${run_args[@]}" "$(guest_file "$name")" \
 		</dev/null >"$dir/stdout" 2>"$dir/stderr" &
 	pid=$!
 	sleep 1

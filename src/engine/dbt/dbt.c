@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/dbt/code_cache.h"
+#include "engine/dbt/lockstep.h"
 #include "engine/dbt/translate.h"
 #include "engine/softcpu/block_engine.h"
 #include "engine/softcpu/block_loop.h"
@@ -24,11 +25,15 @@
 struct engine {
 	struct guest_memory *mem;
 	unsigned cache_mib;
+	bool lockstep;
+	bool inject_bug; /* test-only: translate_env.inject_bug */
 };
 
 struct engine_vcpu {
 	struct block_vcpu b;
 	struct code_cache cc;
+	struct lockstep *lockstep; /* --lockstep interp: each block run both ways */
+	bool inject_bug;
 	uint64_t runs_translated, runs_chained, insns_translated, insns_ident;
 	/* GS base is this vCPU's soft CPU on the thread that runs it: ident code
 	 * reaches the guest's registers as gs:[offset]. False: no ident code. */
@@ -65,7 +70,7 @@ static const uint8_t *chain_next(void *ctx)
 
 	/* Outside 64-bit mode the loop checks each block against the CS limit. */
 	if (__atomic_load_n(&bv->cpu.kicked, __ATOMIC_RELAXED) || bv->cpu.mode != MODE_LONG64 ||
-	    debug_slow_path(&bv->cpu))
+	    debug_slow_path(&bv->cpu) || v->lockstep)
 		return NULL;
 	b = block_cache_peek(bv);
 	if (!b || !b->host || b->host_key != set)
@@ -81,29 +86,42 @@ static bool callout_step(void *ctx, const struct insn *in)
 	return block_step(ctx, in);
 }
 
-static void translate_block(struct block_vcpu *bv, struct block *b)
+/* How b's first count instructions are translated for the CPU as it runs now. */
+static struct translate_env translate_env_for(struct block_vcpu *bv, const struct block *b, unsigned count)
 {
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 	/* Inline probes use the soft-TLB set of the CPL the code runs at: code
 	 * run at another CPL (or with #AC checks turned on) is translated again. */
-	uint8_t set = tlb_set_now(&bv->cpu);
-	struct translate_env env = {
-		.ctx = bv, .callout = callout_step, .cpu = &bv->cpu, .tlb_set = set, .chain = chain_next
-	};
-	unsigned ident = 0;
-
-	if (__builtin_expect(b->host && b->host_key == set, 1))
-		return;
+	struct translate_env env = { .ctx = bv,
+				     .callout = callout_step,
+				     .cpu = &bv->cpu,
+				     .tlb_set = tlb_set_now(&bv->cpu),
+				     .chain = chain_next,
+				     .no_self_loop = v->lockstep != NULL,
+				     .inject_bug = v->inject_bug };
 
 	if (v->gs_ready && b->mode == MODE_LONG64) {
 		size_t len = 0;
 
-		for (unsigned i = 0; i < b->count; i++)
+		for (unsigned i = 0; i < count; i++)
 			len += b->insns[i].len;
 		/* A kept block lies in one page of RAM and matches it (writes to it
 		 * drop the block). */
 		env.code = guest_memory_ptr(bv->cpu.mem, b->gpa, len);
 	}
+	return env;
+}
+
+static void translate_block(struct block_vcpu *bv, struct block *b)
+{
+	struct engine_vcpu *v = dbt_vcpu_of(bv);
+	uint8_t set = tlb_set_now(&bv->cpu);
+	struct translate_env env;
+	unsigned ident = 0;
+
+	if (__builtin_expect(b->host && b->host_key == set, 1))
+		return;
+	env = translate_env_for(bv, b, b->count);
 	b->host = translate_run(&v->cc, &env, b->insns, b->count, &ident);
 	b->host_key = set;
 	/* NULL cannot happen after make_room; b would then run decoded. */
@@ -133,8 +151,34 @@ static void enter_block(struct block_vcpu *bv, const struct block *b)
 
 	v->runs_translated++;
 	code_cache_serialize(&v->cc);
-	translate_enter(b->host);
+	if (__builtin_expect(v->lockstep != NULL, 0))
+		lockstep_run_block(v->lockstep, bv, b);
+	else
+		translate_enter(b->host);
 }
+
+/* Lockstep's bisection: host code for a prefix of b, going nowhere after it. */
+static const uint8_t *translate_prefix(struct block_vcpu *bv, const struct block *b, unsigned count)
+{
+	struct engine_vcpu *v = dbt_vcpu_of(bv);
+	struct translate_env env = translate_env_for(bv, b, count);
+
+	if (v->cc.size - v->cc.used < translate_max_bytes(count))
+		return NULL;
+	env.chain = NULL;
+	return translate_run(&v->cc, &env, b->insns, count, NULL);
+}
+
+static void run_host(struct block_vcpu *bv, const uint8_t *entry)
+{
+	code_cache_serialize(&dbt_vcpu_of(bv)->cc);
+	translate_enter(entry);
+}
+
+static const struct lockstep_engine lockstep_engine = {
+	.translate_prefix = translate_prefix,
+	.run_host = run_host,
+};
 
 static const struct block_translator translator = {
 	.make_room = make_room,
@@ -180,6 +224,14 @@ static int dbt_create(const struct engine_env *env, struct engine **out, char *w
 	}
 	e->mem = env->mem;
 	e->cache_mib = env->code_cache_mib ? env->code_cache_mib : CODE_CACHE_DEFAULT_MIB;
+	if (env->lockstep && env->vcpu_count != 1) {
+		snprintf(why, why_len, "--lockstep runs one vCPU only");
+		free(e);
+		return -1;
+	}
+	e->lockstep = env->lockstep;
+	/* Test-only, not in --help: the lockstep test's deliberate translation bug. */
+	e->inject_bug = getenv("RINGVISOR_DBT_INJECT_BUG") != NULL;
 	*out = e;
 	return 0;
 }
@@ -193,6 +245,7 @@ static void dbt_vcpu_destroy(struct engine_vcpu *v)
 {
 	block_engine_vcpu_fini(&v->b);
 	code_cache_destroy(&v->cc);
+	lockstep_free(v->lockstep);
 	free(v);
 }
 
@@ -208,7 +261,9 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 		free(v);
 		return -1;
 	}
-	if (block_engine_vcpu_init(&v->b, e->mem, index)) {
+	v->inject_bug = e->inject_bug;
+	if (block_engine_vcpu_init(&v->b, e->mem, index) ||
+	    (e->lockstep && !(v->lockstep = lockstep_new(&lockstep_engine)))) {
 		dbt_vcpu_destroy(v);
 		return -1;
 	}
@@ -227,6 +282,10 @@ static void dbt_stats(struct engine_vcpu *v, struct engine_stats *st)
 	engine_stats_add_ratio(st, "translation cache used", "bytes", v->cc.used, v->cc.size);
 	engine_stats_add_ratio(st, "translated as themselves", "instructions translated", v->insns_ident,
 			       v->insns_translated);
+	/* The rest ran decoded only (they wrote code: lockstep.h) or diverged. */
+	if (v->lockstep)
+		engine_stats_add_ratio(st, "lockstep: compared with interp", "blocks run translated",
+				       lockstep_compared(v->lockstep), v->runs_translated);
 	block_engine_stats(v, st);
 }
 

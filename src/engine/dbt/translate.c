@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/dbt/emit.h"
 #include "engine/dbt/ident.h"
@@ -288,7 +289,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	}
 	if (run->flags_written)
 		emit_flags_store_rax(e);
-	if (to_target == 0) {
+	if (to_target == 0 && !env->no_self_loop) {
 		/* Back to this run's first instruction, where RIP still is: no need
 		 * to leave (what came before the run in the block does not run again). */
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
@@ -315,6 +316,21 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
 	emit_callout(e, env, br, out);
 	emit_jmp(e, out);
+}
+
+/* The lockstep test's deliberate bug (translate_env.inject_bug): ADC r/m,
+ * imm8 (83 /2) on a register loses its carry, copied as ADD (83 /0). */
+static void emit_with_injected_bug(struct emitter *e, const uint8_t *code, unsigned len)
+{
+	uint8_t bytes[16];
+	unsigned op = 0;
+
+	memcpy(bytes, code, len);
+	while (op < len && (bytes[op] == 0x66 || (bytes[op] & 0xf0) == 0x40))
+		op++;
+	if (op + 2 < len && bytes[op] == 0x83 && (bytes[op + 1] & 0xf8) == 0xd0)
+		bytes[op + 1] &= 0xc7;
+	emit_bytes(e, bytes, len);
 }
 
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
@@ -371,6 +387,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_bytes(e, rewritten, n);
 			}
 			p->resume = emit_here(e);
+		} else if (__builtin_expect(env->inject_bug, 0)) {
+			emit_with_injected_bug(e, code, insns[i].len);
 		} else {
 			emit_bytes(e, code, insns[i].len);
 		}

@@ -38,6 +38,12 @@ struct translate_env {
 	 * code to continue in (a translated block's body, entered past its
 	 * prologue: TRANSLATE_BODY_OFFSET) or NULL to leave. NULL: always leave. */
 	const uint8_t *(*chain)(void *ctx);
+	/* Lockstep (lockstep.h) runs a block's instructions once per entry: a
+	 * branch back to the block's start leaves instead of looping. */
+	bool no_self_loop;
+	/* Test-only (the lockstep test): a deliberate translation bug, ADC r/m,
+	 * imm8 on a register copied as ADD. Set from RINGVISOR_DBT_INJECT_BUG. */
+	bool inject_bug;
 };
 
 /* Bytes from a translation's entry to its body (the prologue). */

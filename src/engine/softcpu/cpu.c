@@ -51,6 +51,7 @@ void cpu_code_written(struct soft_cpu *cpu, uint64_t gpa, unsigned size)
 	if (!p)
 		return;
 	cpu->leave_block = true;
+	cpu->code_hits++;
 	if (cpu->hooks && cpu->hooks->code_written)
 		cpu->hooks->code_written(cpu, p, hit);
 }

@@ -26,6 +26,7 @@
 struct guest_memory;
 struct insn;
 struct soft_cpu;
+struct write_log;
 
 /* What the core tells the engine running it. Each is optional (NULL: nothing to
  * do). The engine finds its own vCPU from cpu (it embeds struct soft_cpu). */
@@ -198,20 +199,33 @@ struct soft_cpu {
 	uint64_t kvm_wall_clock;
 	uint32_t kvmclock_version;
 	uint64_t clock_base_ns;
+
+	/* Lockstep (engine/dbt/lockstep.h) runs a block twice from one state: the
+	 * clock reads frozen_clock_ns while it is not 0, and guest-RAM writes are
+	 * recorded in write_log while it is set (write_log.h). code_hits counts
+	 * the writes that reached registered code (cpu_code_written). */
+	uint64_t frozen_clock_ns;
+	uint64_t code_hits;
+	struct write_log *write_log;
 };
 
 enum cpu_mode { MODE_REAL, MODE_PROT16, MODE_PROT32, MODE_LONG_COMPAT16, MODE_LONG_COMPAT32, MODE_LONG64, MODE_COUNT };
 
 /* The guest's time-stamp counter: the software engines' clock (engine/soft_clock.h),
  * plus an offset set at reset and by TSC writes. */
+static inline uint64_t cpu_clock_ns(const struct soft_cpu *cpu)
+{
+	return __builtin_expect(cpu->frozen_clock_ns != 0, 0) ? cpu->frozen_clock_ns : soft_clock_ns();
+}
+
 static inline uint64_t cpu_read_tsc(const struct soft_cpu *cpu)
 {
-	return soft_clock_ns() + cpu->tsc_offset;
+	return cpu_clock_ns(cpu) + cpu->tsc_offset;
 }
 
 static inline void cpu_write_tsc(struct soft_cpu *cpu, uint64_t value)
 {
-	cpu->tsc_offset = value - soft_clock_ns();
+	cpu->tsc_offset = value - cpu_clock_ns(cpu);
 }
 
 static inline unsigned cpu_iopl(const struct soft_cpu *cpu)

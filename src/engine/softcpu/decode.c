@@ -254,6 +254,11 @@ size_t decode_fetch_across(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, uin
 	return ZYDIS_MAX_INSTRUCTION_LENGTH;
 }
 
+bool decode_disassemble(uint8_t mode, uint64_t rip, const uint8_t *bytes, size_t n, ZydisDisassembledInstruction *out)
+{
+	return ZYAN_SUCCESS(ZydisDisassembleIntel(zydis_modes[mode].machine, rip, bytes, n, out));
+}
+
 int softcpu_disassemble(struct soft_cpu *cpu, char *buf, size_t len)
 {
 	uint64_t lin = cpu->mode == MODE_LONG64 ? cpu->rip : (cpu->seg[SREG_CS].base + cpu->rip) & 0xffffffffull;
@@ -270,7 +275,7 @@ int softcpu_disassemble(struct soft_cpu *cpu, char *buf, size_t len)
 			break;
 		bytes[n] = *p;
 	}
-	if (!ZYAN_SUCCESS(ZydisDisassembleIntel(zydis_modes[cpu->mode].machine, cpu->rip, bytes, n, &insn)))
+	if (!decode_disassemble(cpu->mode, cpu->rip, bytes, n, &insn))
 		return -1;
 	snprintf(buf, len, "%s", insn.text);
 	return 0;

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <Zydis/Zydis.h>
+
 #include "engine/softcpu/insn.h"
 
 /* The longest x86 instruction, in bytes. */
@@ -47,6 +49,9 @@ void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *i
 		struct decoded_run *out);
 
 /* The instruction at CS:RIP in Intel syntax, for --trace; -1 if it cannot be read. */
+/* The instruction at bytes[0..n) in mode (enum cpu_mode) at rip, decoded and
+ * formatted in Intel syntax; false if it is not one. */
+bool decode_disassemble(uint8_t mode, uint64_t rip, const uint8_t *bytes, size_t n, ZydisDisassembledInstruction *out);
 int softcpu_disassemble(struct soft_cpu *cpu, char *buf, size_t len);
 
 #endif

@@ -29,7 +29,7 @@ static void phys_store(struct soft_cpu *cpu, uint64_t gpa, const uint8_t *p, uns
 static void write_time_info(struct soft_cpu *cpu)
 {
 	uint8_t rec[PVCLOCK_TIME_INFO_SIZE];
-	uint64_t now = soft_clock_ns();
+	uint64_t now = cpu_clock_ns(cpu);
 
 	if (!(cpu->kvm_system_time & KVM_SYSTEM_TIME_ENABLE))
 		return;
@@ -44,7 +44,7 @@ static void write_wall_clock(struct soft_cpu *cpu, uint64_t gpa)
 {
 	uint8_t rec[PVCLOCK_WALL_CLOCK_SIZE];
 	struct timespec ts;
-	uint64_t wall_ns, since_base = soft_clock_ns() - cpu->clock_base_ns;
+	uint64_t wall_ns, since_base = cpu_clock_ns(cpu) - cpu->clock_base_ns;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	wall_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec - since_base;

@@ -4,6 +4,7 @@
 
 #include "engine/softcpu/replay.h"
 #include "engine/softcpu/watchpoints.h"
+#include "engine/softcpu/write_log.h"
 #include "engine/softcpu/regs.h"
 #include "vm/memory.h"
 #include "x86/arch.h"
@@ -310,6 +311,9 @@ static void tlb_install(struct soft_cpu *cpu, uint64_t lin, const struct transla
 
 	if (tlb_set(cpu, acc) == TLB_SET_ALIGN_CHECK)
 		return;
+	/* Writes being recorded must all come to mem_write_slow. */
+	if (__builtin_expect(cpu->write_log != NULL, 0) && ACC_KIND(acc) == ACC_WRITE)
+		return;
 	/* A page a data breakpoint watches keeps every access on the slow path. */
 	if (__builtin_expect(cpu->dbg.write_bps, 0) && debug_page_watched(cpu, lin, ACC_KIND(acc)))
 		return;
@@ -390,6 +394,8 @@ void mem_write_slow(struct soft_cpu *cpu, uint64_t lin, unsigned size, uint64_t 
 		replay_access(cpu, REPLAY_MMIO_WRITE, t.gpa, size, value & size_mask(size));
 		return;
 	}
+	if (__builtin_expect(cpu->write_log != NULL, 0))
+		write_log_record(cpu->write_log, host + (t.gpa & 0xfff), t.gpa, size);
 	memcpy(host + (t.gpa & 0xfff), &value, size);
 	/* A page holding decoded code never gets a write entry: each write to it comes
 	 * here and drops the blocks decoded from it. */
