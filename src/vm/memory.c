@@ -75,6 +75,7 @@ int guest_memory_write(const struct guest_memory *mem, uint64_t gpa, const void 
 	if (!p)
 		return -1;
 	memcpy(p, src, len);
+	guest_memory_written(mem, gpa, len);
 	return 0;
 }
 
@@ -86,6 +87,28 @@ int guest_memory_read(const struct guest_memory *mem, uint64_t gpa, void *dst, u
 		return -1;
 	memcpy(dst, p, len);
 	return 0;
+}
+
+void guest_memory_written(const struct guest_memory *mem, uint64_t gpa, uint64_t len)
+{
+	for (struct guest_memory_listener *l = mem->listeners; l; l = l->next)
+		l->written(l->opaque, gpa, len);
+}
+
+void guest_memory_listen(struct guest_memory *mem, struct guest_memory_listener *l)
+{
+	l->next = mem->listeners;
+	mem->listeners = l;
+}
+
+void guest_memory_unlisten(struct guest_memory *mem, struct guest_memory_listener *l)
+{
+	struct guest_memory_listener **pp = &mem->listeners;
+
+	while (*pp && *pp != l)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = l->next;
 }
 
 uint64_t guest_memory_low_end(const struct guest_memory *mem)

@@ -2,7 +2,16 @@
  *
  * RAM fills guest-physical addresses from 0 up to MEM_LOW_LIMIT (3 GiB); the rest
  * continues at 4 GiB, leaving the 3-4 GiB hole for MMIO. The memfd lets a later
- * snapshot or a second process share the same pages. */
+ * snapshot or a second process share the same pages.
+ *
+ * Writes that are not a vCPU's own stores — a device's DMA, a hypercall's
+ * answer, the VM layer — are announced to listeners: a software engine keeps
+ * code decoded or translated from guest RAM and must drop what such a write
+ * overwrote, as hardware fetches what a device wrote (the kvm engine needs
+ * nothing and listens to nothing). guest_memory_write announces itself;
+ * whoever writes through guest_memory_ptr() while vCPUs may run calls
+ * guest_memory_written() after the bytes are in place. A vCPU's own writes are
+ * its engine's business and are not announced. */
 #ifndef RV_MEMORY_H
 #define RV_MEMORY_H
 
@@ -22,12 +31,25 @@ struct mem_region {
 	uint8_t *hva;
 };
 
+/* Told of each announced write (guest_memory_written): called on the writer's
+ * thread, after the bytes are in place, with the range known to be RAM. It must
+ * not block for long, nor write guest RAM itself. */
+struct guest_memory_listener {
+	void (*written)(void *opaque, uint64_t gpa, uint64_t len);
+	void *opaque;
+	struct guest_memory_listener *next;
+};
+
 struct guest_memory {
 	int fd;
 	uint8_t *base; /* the whole mapping; region hvas point into it */
 	uint64_t size; /* total RAM */
 	unsigned nregions;
 	struct mem_region region[MEM_MAX_REGIONS];
+	/* Added and removed only while no vCPU runs and no device can write (before
+	 * the vCPU threads start, after they are joined), so announcing a write
+	 * reads the list without a lock. */
+	struct guest_memory_listener *listeners;
 };
 
 /* Returns 0, or -1 with a one-line reason in why. */
@@ -38,9 +60,16 @@ void guest_memory_destroy(struct guest_memory *mem);
  * region, else NULL. The only way the VMM turns a guest address into a pointer. */
 void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa, uint64_t len);
 
-/* Copy to/from guest RAM; -1 (and nothing copied) unless the whole range is RAM. */
+/* Copy to/from guest RAM; -1 (and nothing copied) unless the whole range is RAM.
+ * A write is announced to the listeners (guest_memory_written). */
 int guest_memory_write(const struct guest_memory *mem, uint64_t gpa, const void *src, uint64_t len);
 int guest_memory_read(const struct guest_memory *mem, uint64_t gpa, void *dst, uint64_t len);
+
+/* Tells every listener that [gpa, gpa + len), RAM, has just been written by
+ * something other than a vCPU. Any thread. */
+void guest_memory_written(const struct guest_memory *mem, uint64_t gpa, uint64_t len);
+void guest_memory_listen(struct guest_memory *mem, struct guest_memory_listener *l);
+void guest_memory_unlisten(struct guest_memory *mem, struct guest_memory_listener *l);
 
 /* End of the RAM that starts at 0 (exclusive). */
 uint64_t guest_memory_low_end(const struct guest_memory *mem);

@@ -7,12 +7,24 @@
 #include "engine/softcpu/events.h"
 #include "engine/softcpu/run.h"
 #include "engine/softcpu/state.h"
+#include "engine/softcpu/vmm_writes.h"
 #include "log.h"
+#include "vm/memory.h"
 
 /* The engine's vCPU begins with its block_vcpu (asserted where it is defined). */
 static struct block_vcpu *bv(struct engine_vcpu *v)
 {
 	return (struct block_vcpu *)(void *)v;
+}
+
+/* The VMM wrote guest RAM (vm/memory.h): on the writer's thread, post it for
+ * the vCPU, and kick the vCPU if it is running guest code (vmm_writes.h). */
+static void ram_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+	struct block_vcpu *v = opaque;
+
+	if (vmm_writes_post(&v->vmm_writes, gpa, len))
+		events_kick(&v->cpu);
 }
 
 int block_engine_vcpu_init(struct block_vcpu *v, struct guest_memory *mem, int index)
@@ -21,18 +33,80 @@ int block_engine_vcpu_init(struct block_vcpu *v, struct guest_memory *mem, int i
 	v->decode_scratch = decode_scratch_new();
 	if (!v->cache || softcpu_init(&v->cpu, mem, index, &block_cache_hooks))
 		return -1;
+	vmm_writes_init(&v->vmm_writes);
+	v->ram_listener = (struct guest_memory_listener){ .written = ram_written, .opaque = v };
+	guest_memory_listen(mem, &v->ram_listener);
 	return 0;
 }
 
 void block_engine_vcpu_fini(struct block_vcpu *v)
 {
+	if (v->ram_listener.written) {
+		guest_memory_unlisten(v->cpu.mem, &v->ram_listener);
+		vmm_writes_fini(&v->vmm_writes);
+	}
 	block_cache_destroy(v);
 	free(v->decode_scratch);
 	v->decode_scratch = NULL;
 	softcpu_fini(&v->cpu);
 }
 
-int block_engine_run(struct block_vcpu *v, struct vm_exit *exit, void (*execute)(struct block_vcpu *v))
+/* Whether r touches a page holding code; with drop, drops the blocks decoded
+ * from what it touches, as a store of the vCPU's own would. */
+static bool range_hits_code(struct block_vcpu *v, const struct vmm_write_range *r, bool drop)
+{
+	uint64_t gpa = r->gpa, end = r->gpa + r->len;
+	bool hit = false;
+
+	while (gpa < end) {
+		uint64_t page_end = (gpa | 0xfff) + 1, n = (end < page_end ? end : page_end) - gpa;
+
+		if (code_pages_has_code(&v->cpu.code, gpa & ~0xfffull)) {
+			hit = true;
+			if (drop)
+				cpu_code_written(&v->cpu, gpa, (unsigned)n);
+		}
+		gpa += n;
+	}
+	return hit;
+}
+
+/* Before any block runs: drop the blocks decoded from guest RAM the VMM wrote
+ * (vmm_writes.h). An instruction that exited and runs again first was fetched
+ * before the write, so it completes as it was decoded, as on hardware; when
+ * the write touched code, the posts go back, the instruction's block ends
+ * after it (leave_block) and a kick brings run() back here at the next block
+ * boundary, where no instruction is pending. */
+static void take_vmm_writes(struct block_vcpu *v)
+{
+	struct vmm_writes_taken t;
+	bool hit = false;
+
+	if (!vmm_writes_pending(&v->vmm_writes))
+		return;
+	vmm_writes_take(&v->vmm_writes, &t);
+	for (unsigned i = 0; i < t.count && !hit; i++)
+		hit = range_hits_code(v, &t.range[i], false);
+	if (!hit && !t.everything)
+		return;
+	if (v->resume_block) {
+		if (t.everything)
+			vmm_writes_post(&v->vmm_writes, 0, UINT64_MAX);
+		for (unsigned i = 0; i < t.count; i++)
+			vmm_writes_post(&v->vmm_writes, t.range[i].gpa, t.range[i].len);
+		v->cpu.leave_block = true;
+		events_kick(&v->cpu);
+		return;
+	}
+	if (t.everything) {
+		block_cache_flush(v);
+		return;
+	}
+	for (unsigned i = 0; i < t.count; i++)
+		range_hits_code(v, &t.range[i], true);
+}
+
+static int run_guest(struct block_vcpu *v, struct vm_exit *exit, void (*execute)(struct block_vcpu *v))
 {
 	struct soft_cpu *cpu = &v->cpu;
 	int why;
@@ -57,9 +131,20 @@ int block_engine_run(struct block_vcpu *v, struct vm_exit *exit, void (*execute)
 	case SOFTCPU_RUN:
 		break;
 	}
+	take_vmm_writes(v);
 	execute(v);
 	*exit = cpu->exit;
 	return 0;
+}
+
+int block_engine_run(struct block_vcpu *v, struct vm_exit *exit, void (*execute)(struct block_vcpu *v))
+{
+	int r;
+
+	vmm_writes_enter(&v->vmm_writes);
+	r = run_guest(v, exit, execute);
+	vmm_writes_leave(&v->vmm_writes);
+	return r;
 }
 
 int block_engine_probe(char *why, size_t why_len)

@@ -1,14 +1,17 @@
 /* The vCPU of a block-running software engine (interp, dbt): the soft CPU
- * (engine/softcpu/cpu.h), its cache of decoded blocks and the block it is
- * running. Each engine's struct engine_vcpu starts with one, so the core's hooks
- * (given &cpu) and the shared engine ops (block_ops.h, given the engine's vCPU)
- * find it. */
+ * (engine/softcpu/cpu.h), its cache of decoded blocks, the block it is
+ * running, and the guest RAM the VMM wrote that it has still to look at
+ * (vmm_writes.h). Each engine's struct engine_vcpu starts with one, so the
+ * core's hooks (given &cpu) and the shared engine ops (block_ops.h, given the
+ * engine's vCPU) find it. */
 #ifndef RV_SOFTCPU_BLOCK_VCPU_H
 #define RV_SOFTCPU_BLOCK_VCPU_H
 
 #include <stddef.h>
 
 #include "engine/softcpu/cpu.h"
+#include "engine/softcpu/vmm_writes.h"
+#include "vm/memory.h"
 
 struct block;
 struct block_cache;
@@ -22,6 +25,8 @@ struct block_vcpu {
 	const struct insn *cur_insn;
 	const struct block *resume_block; /* re-run resume_insn after an exit */
 	const struct insn *resume_insn;
+	struct vmm_writes vmm_writes;		   /* posted by ram_listener, any thread */
+	struct guest_memory_listener ram_listener; /* on cpu.mem while the vCPU exists */
 };
 
 _Static_assert(offsetof(struct block_vcpu, cpu) == 0, "the hooks find the vCPU from its soft CPU");

@@ -1,5 +1,6 @@
 #include "engine/softcpu/kvmclock.h"
 
+#include <string.h>
 #include <time.h>
 
 #include "engine/soft_clock.h"
@@ -7,11 +8,17 @@
 #include "x86/pvclock.h"
 
 /* Stores host-made bytes in guest RAM as a DMA write would: outside RAM they go
- * nowhere; cached code they overwrite is dropped. */
+ * nowhere; cached code they overwrite is dropped at once, inside the WRMSR that
+ * wrote them, as this vCPU's own stores drop it. Being the vCPU's own write, it
+ * is not announced to the memory's listeners (vm/memory.h): that would only
+ * make this vCPU drop the same code again after an extra exit. */
 static void phys_store(struct soft_cpu *cpu, uint64_t gpa, const uint8_t *p, unsigned len)
 {
-	if (guest_memory_write(cpu->mem, gpa, p, len))
+	uint8_t *dst = guest_memory_ptr(cpu->mem, gpa, len);
+
+	if (!dst)
 		return;
+	memcpy(dst, p, len);
 	while (len) {
 		unsigned in_page = 0x1000 - (unsigned)(gpa & 0xfff);
 		unsigned n = len < in_page ? len : in_page;
