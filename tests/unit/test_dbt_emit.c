@@ -221,6 +221,60 @@ static void test_emitted_code_runs_calls_c_and_follows_a_patched_jump(void **sta
 	code_cache_destroy(&cc);
 }
 
+/* A link site runs its unlinked way (to the stub, with RSI = its rel32)
+ * until linked, then jumps to the target while the generation is the one it
+ * was linked in, and takes the unlinked way again once the generation moves. */
+static void test_link_site_holds_only_in_its_generation(void **state)
+{
+	static uint32_t generation = 5;
+	struct code_cache cc;
+	struct emitter e;
+	char why[128];
+	uint8_t *buf, *rel;
+	const uint8_t *stub, *target, *site, *rel_rx;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	size_t at;
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	buf = code_cache_alloc(&cc, 256, 16);
+	emitter_init(&e, buf, code_cache_rx(&cc, buf), 256);
+	stub = emit_here(&e); /* returns RSI */
+	emit_mov_rr(&e, H_RAX, H_RSI);
+	emit_ret(&e);
+	target = emit_here(&e); /* returns 7 */
+	emit_mov_imm64(&e, H_RAX, 7);
+	emit_ret(&e);
+	site = emit_here(&e);
+	rel = emit_link_site(&e, &generation, stub);
+	assert_non_null(rel);
+	assert_false(e.overflow);
+	rel_rx = code_cache_rx(&cc, rel);
+	assert_int_equal((uintptr_t)rel_rx & 3, 0);
+	code_cache_wrote(&cc, buf, e.pos);
+	code_cache_serialize(&cc);
+	assert_ptr_equal((const uint8_t *)(uintptr_t)((host_fn)(uintptr_t)site)(0), rel_rx);
+
+	assert_true(emit_link_patch(rel, rel_rx, 5, target));
+	code_cache_wrote(&cc, buf, e.pos);
+	code_cache_serialize(&cc);
+	/* Decoded: MOV RAX, &generation; CMP dword [RAX], 5; JNE; JMP target. */
+	at = (size_t)(rel - buf) - 23;
+	decode(buf + at, 10, &in, ops);
+	assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_MOV);
+	assert_int_equal(ops[1].imm.value.u, (uintptr_t)&generation);
+	decode(buf + at + 10, 6, &in, ops);
+	assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_CMP);
+	assert_int_equal(ops[0].size, 32);
+	assert_int_equal(ops[0].mem.base, ZYDIS_REGISTER_RAX);
+	assert_int_equal(ops[1].imm.value.u, 5);
+	assert_int_equal(((host_fn)(uintptr_t)site)(0), 7);
+	generation = 6;
+	assert_ptr_equal((const uint8_t *)(uintptr_t)((host_fn)(uintptr_t)site)(0), rel_rx);
+	code_cache_destroy(&cc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_jumps_decode_to_their_target_with_an_aligned_rel32),
 		cmocka_unit_test(test_emitter_overflow_writes_nothing_past_its_room),
 		cmocka_unit_test(test_emitted_code_runs_calls_c_and_follows_a_patched_jump),
+		cmocka_unit_test(test_link_site_holds_only_in_its_generation),
 	};
 
 	ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/dbt/code_cache.h"
+#include "engine/dbt/emit.h"
 #include "engine/dbt/lockstep.h"
 #include "engine/dbt/translate.h"
 #include "engine/softcpu/block_engine.h"
@@ -34,7 +35,16 @@ struct engine_vcpu {
 	struct code_cache cc;
 	struct lockstep *lockstep; /* --lockstep interp: each block run both ways */
 	bool inject_bug;
-	uint64_t runs_translated, runs_chained, insns_translated, insns_ident;
+	uint64_t wraps_seen; /* block_cache_wraps() at the last reset of cc */
+	/* Per TLB set (0, user 1, user with #AC checks 2): RIP -> block body,
+	 * for the inline lookup of exits whose RIP only the run knows. */
+	struct body_entry (*bodies)[BODY_TABLE_SIZE];
+	/* The ways out every block shares, per TLB set (its lookup table),
+	 * emitted at the start of the translation cache; valid when exits_ready. */
+	struct translate_exits exits[3];
+	bool exits_ready;
+	uint64_t links_made, link_calls;
+	uint64_t runs_translated, chain_calls, runs_chained, insns_translated, insns_ident;
 	/* GS base is this vCPU's soft CPU on the thread that runs it: ident code
 	 * reaches the guest's registers as gs:[offset]. False: no ident code. */
 	bool gs_ready, gs_checked;
@@ -68,6 +78,7 @@ static const uint8_t *chain_next(void *ctx)
 	struct block *b;
 	uint8_t set = tlb_set_now(&bv->cpu);
 
+	v->chain_calls++;
 	/* Outside 64-bit mode the loop checks each block against the CS limit. */
 	if (__atomic_load_n(&bv->cpu.kicked, __ATOMIC_RELAXED) || bv->cpu.mode != MODE_LONG64 ||
 	    debug_slow_path(&bv->cpu) || v->lockstep)
@@ -77,30 +88,78 @@ static const uint8_t *chain_next(void *ctx)
 		return NULL;
 	bv->cur_block = b;
 	v->runs_chained++;
+	if (v->bodies) {
+		struct body_entry *be = &v->bodies[set][body_table_index(bv->cpu.rip)];
+
+		*be = (struct body_entry){ .lin = bv->cpu.rip,
+					   .body = b->host + TRANSLATE_BODY_OFFSET,
+					   .generation = *block_cache_generation(bv->cache) };
+	}
 	return b->host + TRANSLATE_BODY_OFFSET;
 }
 
-/* What the translated code calls for each instruction: the core's step. */
-static bool callout_step(void *ctx, const struct insn *in)
+/* A link site of translated code ran unlinked (translate.h): link it to the
+ * block chain_next finds, valid while the jump cache's generation stays. */
+static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 {
-	return block_step(ctx, in);
+	struct block_vcpu *bv = ctx;
+	struct engine_vcpu *v = dbt_vcpu_of(bv);
+	const uint8_t *body = chain_next(ctx);
+	uint8_t *rel = v->cc.rw + (rel_rx - v->cc.rx);
+
+	v->link_calls++;
+	if (body && emit_link_patch(rel, rel_rx, *block_cache_generation(bv->cache), body)) {
+		code_cache_wrote(&v->cc, rel - LINK_GENERATION_BACK, LINK_GENERATION_BACK + 4);
+		v->links_made++;
+	}
+	return body;
 }
 
-/* How b's first count instructions are translated for the CPU as it runs now. */
+/* What the translated code calls for each instruction: the core's step, with
+ * the running block found from the instruction (linked blocks enter without
+ * the loop knowing). */
+static bool callout_step(void *ctx, const struct insn *in)
+{
+	struct block_vcpu *bv = ctx;
+
+	bv->cur_block = block_of_insn(in);
+	return block_step(bv, in);
+}
+
+/* What translations for the TLB set `set` share: callouts, chaining, links,
+ * the inline lookup's table and the ways out. */
+static struct translate_env env_for_set(struct block_vcpu *bv, uint8_t set)
+{
+	struct engine_vcpu *v = dbt_vcpu_of(bv);
+
+	return (struct translate_env){ .ctx = bv,
+				       .callout = callout_step,
+				       .cpu = &bv->cpu,
+				       .tlb_set = set,
+				       .chain = chain_next,
+				       .link = link_next,
+				       .link_generation = block_cache_generation(bv->cache),
+				       .bodies = v->bodies[set],
+				       .exits = v->exits_ready ? &v->exits[set] : NULL,
+				       .one_block_per_entry = v->lockstep != NULL,
+				       .inject_bug = v->inject_bug };
+}
+
+/* How b's first count instructions are translated for the CPU as it runs now.
+ * Inline probes use the soft-TLB set of the CPL the code runs at: code run at
+ * another CPL (or with #AC checks turned on) is translated again. */
 static struct translate_env translate_env_for(struct block_vcpu *bv, const struct block *b, unsigned count)
 {
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
-	/* Inline probes use the soft-TLB set of the CPL the code runs at: code
-	 * run at another CPL (or with #AC checks turned on) is translated again. */
-	struct translate_env env = { .ctx = bv,
-				     .callout = callout_step,
-				     .cpu = &bv->cpu,
-				     .tlb_set = tlb_set_now(&bv->cpu),
-				     .chain = chain_next,
-				     .no_self_loop = v->lockstep != NULL,
-				     .inject_bug = v->inject_bug };
+	struct translate_env env = env_for_set(bv, tlb_set_now(&bv->cpu));
 
-	if (v->gs_ready && b->mode == MODE_LONG64) {
+	if (b->mode != MODE_LONG64) {
+		/* Chaining and the lookup table are for 64-bit code (chain_next):
+		 * this code leaves for the loop, through ways out of its own. */
+		env.link = NULL;
+		env.bodies = NULL;
+		env.exits = NULL;
+	} else if (v->gs_ready) {
 		size_t len = 0;
 
 		for (unsigned i = 0; i < count; i++)
@@ -110,6 +169,28 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
 		env.code = guest_memory_ptr(bv->cpu.mem, b->gpa, len);
 	}
 	return env;
+}
+
+/* Forget every translation (between blocks: none runs), and with them the
+ * inline lookup's entries and the shared ways out. */
+static void reset_translations(struct engine_vcpu *v)
+{
+	block_cache_drop_all(&v->b);
+	code_cache_reset(&v->cc);
+	memset(v->bodies, 0, 3 * sizeof(*v->bodies));
+	v->exits_ready = false;
+}
+
+/* The shared ways out, at the start of an empty translation cache. */
+static void emit_shared_exits(struct engine_vcpu *v)
+{
+	for (uint8_t set = 0; set < 3; set++) {
+		struct translate_env env = env_for_set(&v->b, set);
+
+		if (!translate_emit_exits(&v->cc, &env, &v->exits[set]))
+			return; /* a cache smaller than three of them: each block carries its own */
+	}
+	v->exits_ready = true;
 }
 
 static void translate_block(struct block_vcpu *bv, struct block *b)
@@ -138,11 +219,15 @@ static void make_room(struct block_vcpu *bv)
 {
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 
-	if (__builtin_expect(v->cc.size - v->cc.used < translate_max_bytes(BLOCK_MAX_INSNS), 0)) {
-		/* Nothing translated runs now (we are between blocks): forget it all. */
-		block_cache_drop_all(bv);
-		code_cache_reset(&v->cc);
+	/* After the jump cache's generation came round again, links and lookup
+	 * entries made before could hold again: they go with everything else. */
+	if (__builtin_expect(v->cc.size - v->cc.used < translate_max_bytes(BLOCK_MAX_INSNS), 0) ||
+	    __builtin_expect(block_cache_wraps(bv->cache) != v->wraps_seen, 0)) {
+		v->wraps_seen = block_cache_wraps(bv->cache);
+		reset_translations(v);
 	}
+	if (__builtin_expect(!v->exits_ready, 0) && v->cc.used == 0)
+		emit_shared_exits(v);
 }
 
 static void enter_block(struct block_vcpu *bv, const struct block *b)
@@ -205,8 +290,7 @@ static int dbt_run(struct engine_vcpu *v, struct vm_exit *exit)
 			log_error("dbt: cannot point GS at the vCPU (%s); translating without ident code",
 				  strerror(errno));
 			v->gs_ready = false;
-			block_cache_drop_all(&v->b);
-			code_cache_reset(&v->cc);
+			reset_translations(v);
 		}
 		v->gs_checked = true;
 		gs_base = v->gs_ready ? &v->b.cpu : NULL;
@@ -246,6 +330,7 @@ static void dbt_vcpu_destroy(struct engine_vcpu *v)
 	block_engine_vcpu_fini(&v->b);
 	code_cache_destroy(&v->cc);
 	lockstep_free(v->lockstep);
+	free(v->bodies);
 	free(v);
 }
 
@@ -262,7 +347,9 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 		return -1;
 	}
 	v->inject_bug = e->inject_bug;
-	if (block_engine_vcpu_init(&v->b, e->mem, index) ||
+	/* Zeroed: generation 0 is never the jump cache's, so no entry holds yet. */
+	v->bodies = calloc(3, sizeof(*v->bodies));
+	if (!v->bodies || block_engine_vcpu_init(&v->b, e->mem, index) ||
 	    (e->lockstep && !(v->lockstep = lockstep_new(&lockstep_engine)))) {
 		dbt_vcpu_destroy(v);
 		return -1;
@@ -277,8 +364,8 @@ static void dbt_stats(struct engine_vcpu *v, struct engine_stats *st)
 
 	block_cache_stats(v->b.cache, &hits, &misses);
 	engine_stats_add_ratio(st, "blocks entered from the loop", "lookups", v->runs_translated, hits + misses);
-	engine_stats_add_ratio(st, "blocks chained", "blocks run translated", v->runs_chained,
-			       v->runs_chained + v->runs_translated);
+	engine_stats_add_ratio(st, "exits found in the jump cache", "calls", v->runs_chained, v->chain_calls);
+	engine_stats_add_ratio(st, "link sites linked", "unlinked exits taken", v->links_made, v->link_calls);
 	engine_stats_add_ratio(st, "translation cache used", "bytes", v->cc.used, v->cc.size);
 	engine_stats_add_ratio(st, "translated as themselves", "instructions translated", v->insns_ident,
 			       v->insns_translated);

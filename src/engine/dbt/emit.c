@@ -247,6 +247,22 @@ static void emit_op_mem(struct emitter *e, bool gs, uint8_t opcode, unsigned reg
 	emit_bytes(e, i.b, i.n);
 }
 
+void emit_op64_mem(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, int32_t disp)
+{
+	emit_op_mem(e, false, opcode, reg, base, -1, 0, disp);
+}
+
+void emit_load32_mem(struct emitter *e, enum host_reg reg, enum host_reg base)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	if (reg >= H_R8 || base >= H_R8)
+		put(&i, (uint8_t)(0x40 | (reg >= H_R8 ? 4 : 0) | (base >= H_R8 ? 1 : 0)));
+	put(&i, 0x8b); /* MOV r32, r/m32: zero-extends */
+	put_mem(&i, reg, base, -1, 0, 0);
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_lea(struct emitter *e, enum host_reg dst, int base, int index, unsigned scale, int32_t disp)
 {
 	emit_op_mem(e, false, 0x8d, dst, base, index, scale, disp);
@@ -413,5 +429,40 @@ bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target
 	if (d != d32)
 		return false;
 	__atomic_store_n((int32_t *)(void *)rel, d32, __ATOMIC_RELEASE);
+	return true;
+}
+
+uint8_t *emit_link_site(struct emitter *e, const uint32_t *generation, const uint8_t *stub)
+{
+	/* From the MOV: CMP at 10, JNE at 16, JMP at 22, its rel32 at 23. */
+	const size_t jmp_rel = 23;
+	const uint8_t cmp_jne_jmp[] = {
+		0x81, 0x38, 0,	  0, 0, 0, /* CMP dword [RAX], imm32: /7, rm = RAX */
+		0x0f, 0x85, 0x05, 0, 0, 0, /* JNE past the JMP */
+		0xe9, 0,    0,	  0, 0,	   /* JMP rel32: past itself until linked */
+	};
+	uint8_t *rel;
+
+	while (!e->overflow && ((uintptr_t)(e->rx + e->pos + jmp_rel) & 3))
+		emit_byte(e, 0x90);
+	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)generation);
+	emit_bytes(e, cmp_jne_jmp, sizeof(cmp_jne_jmp));
+	if (e->overflow)
+		return NULL;
+	rel = e->buf + e->pos - 4;
+	/* Unlinked: RSI = the site's rel32 (executable view), to the stub. */
+	emit_mov_imm64(e, H_RSI, (uint64_t)(uintptr_t)(e->rx + (rel - e->buf)));
+	if (!emit_jmp(e, stub))
+		return NULL;
+	return rel;
+}
+
+bool emit_link_patch(uint8_t *rel, const uint8_t *rel_rx, uint32_t generation, const uint8_t *target)
+{
+	/* The JMP first, then the generation that lets code reach it: a run of the
+	 * site in between still takes the unlinked way. */
+	if (!emit_patch_rel32(rel, rel_rx, target))
+		return false;
+	memcpy(rel - LINK_GENERATION_BACK, &generation, 4);
 	return true;
 }

@@ -102,6 +102,11 @@ void emit_gs_or64_reg(struct emitter *e, int32_t disp, enum host_reg reg);
  * (index never RSP). */
 #define H_NONE (-1)
 void emit_lea(struct emitter *e, enum host_reg dst, int base, int index, unsigned scale, int32_t disp);
+/* opcode (REX.W) with ModRM.reg = reg and [base + disp]: CMP reg, [m] (3B),
+ * MOV reg, [m] (8B), JMP [m] (FF, reg 4), ... */
+void emit_op64_mem(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, int32_t disp);
+/* MOV reg32, [base] (zero-extended into reg). */
+void emit_load32_mem(struct emitter *e, enum host_reg reg, enum host_reg base);
 /* MOV [base], reg / MOV reg, [base] (64-bit). */
 void emit_store_mem(struct emitter *e, enum host_reg base, enum host_reg reg);
 void emit_load_mem(struct emitter *e, enum host_reg reg, enum host_reg base);
@@ -138,5 +143,18 @@ uint8_t *emit_jcc(struct emitter *e, enum host_cc cc, const uint8_t *target);
  * one aligned 4-byte store, so code running through it sees the old or the new
  * jump, never a mixture. False if target is out of rel32 reach. */
 bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target);
+
+/* A patchable way from one block to the next (chaining): MOV RAX, imm64
+ * (generation); CMP dword [RAX], imm32 (the generation the link was made in,
+ * 0 until then: generations start at 1); JNE unlinked; JMP rel32 (to unlinked
+ * until linked, its rel32 4-byte aligned); unlinked: MOV RSI, that rel32's
+ * executable address; JMP stub. Returns the writable address of the rel32
+ * (NULL on overflow); the CMP's imm32 is LINK_GENERATION_BACK bytes before it. */
+uint8_t *emit_link_site(struct emitter *e, const uint32_t *generation, const uint8_t *stub);
+#define LINK_GENERATION_BACK 11
+/* Links the site whose JMP rel32 is at rel (writable view; it runs at rel_rx)
+ * to target, valid while *generation (emit_link_site's) is generation; false
+ * if target is out of reach. */
+bool emit_link_patch(uint8_t *rel, const uint8_t *rel_rx, uint32_t generation, const uint8_t *target);
 
 #endif

@@ -26,10 +26,18 @@
  * the flags stored (2 * 36), RIP and count (2 * 26), the target and its
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
  * non-canonical way (26 + 48 + 8), jumps (4 * 8). */
-#define BYTES_PER_BRANCH (2 + 9 + 72 + 52 + 41 + 18 + 82 + 32)
-/* Entry: six pushes and the RSP adjust (14); the way out: the adjust, six pops,
- * RET (14); the last JMP with padding (8). */
-#define BYTES_FRAME (40 + 40) /* and the chain call: 2 MOV imm64, CALL, TEST, JZ, JMP */
+#define BYTES_PER_BRANCH (2 + 9 + 72 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE)
+/* A link site (emit_link_site): alignment (3), MOV RAX, CMP, JNE, JMP (27),
+ * MOV RSI (10), JMP (8). */
+#define BYTES_LINK_SITE (3 + 27 + 10 + 8)
+/* The inline lookup of RIP (emit_body_lookup): 82. */
+#define BYTES_LOOKUP 88
+/* Around the body: the way out (the adjust, six pops, RET: 15); the chain
+ * call (two MOV imm64, CALL, TEST, JZ, JMP: 36) after the inline lookup; the
+ * link stub (36); the entry (six pushes, the adjust: 14); the kick check
+ * (9 + 9); the fall-through, a link site. */
+#define BYTES_EXITS (16 + 40 + BYTES_LOOKUP + 40)
+#define BYTES_FRAME (BYTES_EXITS + 16 + 18 + BYTES_LINK_SITE)
 
 #define ARITH ((uint16_t)RFLAGS_ARITH_MASK)
 #define ALL_GPRS_BUT_RSP ((uint16_t)(0xffff & ~(1u << GPR_RSP)))
@@ -67,6 +75,45 @@ struct slow_path {
 	bool flags_pushed;
 	uint32_t prefix_bytes; /* bytes of the run before the instruction */
 };
+
+/* An exit to the instruction at a RIP the translation knows (a branch's
+ * target, the block's fall-through): a link site patched to the next block's
+ * body once env->link finds it, or the chain call without linking. */
+static void emit_static_exit(struct emitter *e, const struct translate_env *env, const struct translate_exits *x)
+{
+	if (!x->link_stub) {
+		emit_jmp(e, x->next);
+		return;
+	}
+	if (!emit_link_site(e, env->link_generation, x->link_stub))
+		e->overflow = true;
+}
+
+/* The inline lookup of RIP in env->bodies: on a hit, straight into the body;
+ * else on to what follows. RIP is in the soft CPU; RAX, RCX, RDX and the
+ * flags are free (the exit stored the guest's). */
+static void emit_body_lookup(struct emitter *e, const struct translate_env *env)
+{
+	uint8_t *miss_lin, *miss_gen;
+
+	_Static_assert(sizeof(struct body_entry) == 32 && BODY_TABLE_SIZE == 4096,
+		       "index = (lin >> 4) & 4095, times 32");
+	emit_gs_load64(e, H_RCX, GS_OFF(rip));
+	emit_mov_rr(e, H_RAX, H_RCX);
+	emit_shl_imm(e, H_RAX, 1);
+	emit_and_imm32(e, H_RAX, (BODY_TABLE_SIZE - 1) << 5);
+	emit_mov_imm64(e, H_RDX, (uint64_t)(uintptr_t)env->bodies);
+	emit_lea(e, H_RDX, H_RDX, H_RAX, 0, 0);
+	emit_op64_mem(e, 0x3b, H_RCX, H_RDX, (int32_t)offsetof(struct body_entry, lin)); /* CMP RCX, [RDX] */
+	miss_lin = emit_jcc8(e, CC_NE);
+	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)env->link_generation);
+	emit_load32_mem(e, H_RAX, H_RAX);
+	emit_op64_mem(e, 0x3b, H_RAX, H_RDX, (int32_t)offsetof(struct body_entry, generation));
+	miss_gen = emit_jcc8(e, CC_NE);
+	emit_op64_mem(e, 0xff, 4, H_RDX, (int32_t)offsetof(struct body_entry, body)); /* JMP [RDX + body] */
+	if (!emit_patch_rel8_here(e, miss_lin) || !emit_patch_rel8_here(e, miss_gen))
+		e->overflow = true;
+}
 
 static void emit_callout(struct emitter *e, const struct translate_env *env, const struct insn *in, const uint8_t *out)
 {
@@ -265,7 +312,7 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
  * arrive while translated code runs), anything else leaves for the loop. */
 static void emit_branch_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			    const struct run_plan *run, const struct ident_use *u, uint32_t bytes,
-			    const uint8_t *run_start, const uint8_t *out, const uint8_t *next)
+			    const uint8_t *run_start, const struct translate_exits *x)
 {
 	const struct insn *br = &insns[run->last - 1];
 	unsigned n = run->last - run->first;
@@ -283,18 +330,18 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 			emit_flags_store_rax(e);
 		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)(bytes + br->len));
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-		emit_jmp(e, next);
+		emit_static_exit(e, env, x);
 		if (!taken || !emit_patch_rel32(taken, e->rx + (taken - e->buf), emit_here(e)))
 			e->overflow = true;
 	}
 	if (run->flags_written)
 		emit_flags_store_rax(e);
-	if (to_target == 0 && !env->no_self_loop) {
+	if (to_target == 0 && !env->one_block_per_entry) {
 		/* Back to this run's first instruction, where RIP still is: no need
 		 * to leave (what came before the run in the block does not run again). */
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 		emit_gs_cmp8_imm(e, GS_OFF(kicked), 0);
-		emit_jcc(e, CC_NE, out);
+		emit_jcc(e, CC_NE, x->out);
 		emit_jmp(e, run_start);
 		return;
 	}
@@ -307,15 +354,15 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	noncanonical = emit_jcc(e, CC_A, emit_here(e));
 	emit_gs_store64(e, GS_OFF(rip), H_RCX);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-	emit_jmp(e, next);
+	emit_static_exit(e, env, x);
 	/* The core's branch raises the #GP, with the state as at the branch. */
 	if (!noncanonical || !emit_patch_rel32(noncanonical, e->rx + (noncanonical - e->buf), emit_here(e)))
 		e->overflow = true;
 	emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
 	if (n > 1)
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
-	emit_callout(e, env, br, out);
-	emit_jmp(e, out);
+	emit_callout(e, env, br, x->out);
+	emit_jmp(e, x->out);
 }
 
 /* The lockstep test's deliberate bug (translate_env.inject_bug): ADC r/m,
@@ -335,7 +382,7 @@ static void emit_with_injected_bug(struct emitter *e, const uint8_t *code, unsig
 
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			   const struct slot *slot, const struct run_plan *run, struct slow_path *slow, unsigned *nslow,
-			   const uint8_t *out, const uint8_t *next)
+			   const struct translate_exits *x)
 {
 	const uint8_t *run_start = emit_here(e);
 	uint32_t bytes = 0;
@@ -349,7 +396,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		const uint8_t *code = env->code + slot[i].code_off;
 
 		if (u->branch) {
-			emit_branch_end(e, env, insns, run, u, bytes, run_start, out, next);
+			emit_branch_end(e, env, insns, run, u, bytes, run_start, x);
 			return;
 		}
 		if (u->mem) {
@@ -453,14 +500,67 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 	}
 }
 
+/* The ways out of translated code (struct translate_exits). */
+static void emit_exits(struct emitter *e, const struct translate_env *env, struct translate_exits *x)
+{
+	x->out = emit_here(e);
+	emit_add_rsp(e, 8);
+	for (int i = (int)(sizeof(saved) / sizeof(saved[0])) - 1; i >= 0; i--)
+		emit_pop(e, saved[i]);
+	emit_ret(e);
+	/* An exit whose RIP only the run knows asks where to go on; the answer is
+	 * a block body (past its prologue: this frame stays) or NULL, the way out. */
+	x->next = x->out;
+	if (env->chain) {
+		x->next = emit_here(e);
+		if (env->bodies && env->link_generation)
+			emit_body_lookup(e, env);
+		emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
+		emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)env->chain);
+		emit_call_reg(e, H_RAX);
+		emit_test_rax(e);
+		emit_jcc(e, CC_E, x->out);
+		emit_jmp_reg(e, H_RAX);
+	}
+	/* An unlinked link site comes here with RSI = its rel32: env->link links
+	 * it and says where to go, or NULL. */
+	x->link_stub = NULL;
+	if (env->link) {
+		x->link_stub = emit_here(e);
+		emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
+		emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)env->link);
+		emit_call_reg(e, H_RAX);
+		emit_test_rax(e);
+		emit_jcc(e, CC_E, x->out);
+		emit_jmp_reg(e, H_RAX);
+	}
+}
+
+bool translate_emit_exits(struct code_cache *cc, const struct translate_env *env, struct translate_exits *x)
+{
+	uint8_t *buf = code_cache_alloc(cc, BYTES_EXITS, 16);
+	struct emitter e;
+
+	if (!buf)
+		return false;
+	emitter_init(&e, buf, code_cache_rx(cc, buf), BYTES_EXITS);
+	emit_exits(&e, env, x);
+	if (e.overflow)
+		return false; /* cannot happen: BYTES_EXITS counts them */
+	code_cache_shrink_last(cc, buf, e.pos);
+	code_cache_wrote(cc, buf, e.pos);
+	return true;
+}
+
 const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *env, const struct insn *insns,
 			     unsigned count, unsigned *ident)
 {
 	struct slot local[64], *slot = count <= 64 ? local : malloc(count * sizeof(*slot));
 	struct run_plan *runs = malloc((count ? count : 1) * sizeof(*runs));
 	struct slow_path *slow = malloc((count ? count : 1) * sizeof(*slow));
-	size_t room = BYTES_FRAME;
-	const uint8_t *entry = NULL, *out, *next;
+	size_t room = BYTES_FRAME - (env->exits ? BYTES_EXITS : 0);
+	const uint8_t *entry = NULL;
+	struct translate_exits x = { 0 };
 	unsigned nident = 0, nruns = 0, nslow = 0;
 	struct emitter e;
 	uint8_t *buf = NULL;
@@ -492,24 +592,11 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	if (!buf)
 		goto done;
 	emitter_init(&e, buf, code_cache_rx(cc, buf), room);
-	/* The way out comes first, so every leaving jump knows its target. */
-	out = emit_here(&e);
-	emit_add_rsp(&e, 8);
-	for (int i = (int)(sizeof(saved) / sizeof(saved[0])) - 1; i >= 0; i--)
-		emit_pop(&e, saved[i]);
-	emit_ret(&e);
-	/* A normal end asks where to go on; the answer is a block body (past its
-	 * prologue: this frame stays) or NULL, the way out. */
-	next = out;
-	if (env->chain) {
-		next = emit_here(&e);
-		emit_mov_imm64(&e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
-		emit_mov_imm64(&e, H_RAX, (uint64_t)(uintptr_t)env->chain);
-		emit_call_reg(&e, H_RAX);
-		emit_test_rax(&e);
-		emit_jcc(&e, CC_E, out);
-		emit_jmp_reg(&e, H_RAX);
-	}
+	/* The ways out come first, so every leaving jump knows its target. */
+	if (env->exits)
+		x = *env->exits;
+	else
+		emit_exits(&e, env, &x);
 	entry = emit_here(&e);
 	for (unsigned i = 0; i < sizeof(saved) / sizeof(saved[0]); i++)
 		emit_push(&e, saved[i]);
@@ -518,18 +605,30 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	emit_add_rsp(&e, -8);
 	if (emit_here(&e) - entry != TRANSLATE_BODY_OFFSET)
 		e.overflow = true; /* cannot happen: chained blocks enter at this offset */
+	/* Linked blocks come straight here: a kick (the one event that arrives
+	 * while translated code runs) leaves for the loop, with RIP at this block. */
+	if (env->link && !env->one_block_per_entry) {
+		emit_gs_cmp8_imm(&e, GS_OFF(kicked), 0);
+		emit_jcc(&e, CC_NE, x.out);
+	}
 	for (unsigned i = 0, r = 0; i < count;) {
 		if (slot[i].ident) {
-			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow, out, next);
+			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow, &x);
 			i = runs[r++].last;
 		} else {
-			emit_callout(&e, env, &insns[i], out);
+			emit_callout(&e, env, &insns[i], x.out);
 			i++;
 		}
 	}
-	emit_jmp(&e, next);
+	/* The fall-through: known after an ident instruction; a callout may have
+	 * branched, or left RIP where it was (a REP string instruction stopping
+	 * to let events in). */
+	if (count && slot[count - 1].ident)
+		emit_static_exit(&e, env, &x);
+	else
+		emit_jmp(&e, x.next);
 	for (unsigned p = 0; p < nslow; p++)
-		emit_slow_path(&e, env, insns, slot, &slow[p], out);
+		emit_slow_path(&e, env, insns, slot, &slow[p], x.out);
 	if (e.overflow) {
 		buf = NULL; /* cannot happen: room is counted above */
 		goto done;

@@ -21,6 +21,28 @@
  * (the core's leave_block). ctx is the environment's. */
 typedef bool (*callout_fn)(void *ctx, const struct insn *in);
 
+/* The inline lookup's table (translate_env.bodies): linear RIP -> the body of
+ * the block there, as chain() found it, valid while the jump cache's
+ * generation (link_generation) is the entry's. One table per TLB set. */
+struct body_entry {
+	uint64_t lin;
+	const uint8_t *body;
+	uint64_t generation;
+	uint64_t unused; /* 32 bytes: the index scales by shifting */
+};
+#define BODY_TABLE_SIZE 4096
+static inline unsigned body_table_index(uint64_t lin)
+{
+	return (unsigned)(lin >> 4) & (BODY_TABLE_SIZE - 1);
+}
+
+/* Where translated code leaves a block: out returns to the loop; next asks
+ * where to go for an exit whose RIP only the run knows (the inline lookup in
+ * bodies, then chain); link_stub is where an unlinked link site goes (link). */
+struct translate_exits {
+	const uint8_t *out, *next, *link_stub;
+};
+
 struct translate_env {
 	void *ctx; /* the callouts' first argument */
 	callout_fn callout;
@@ -38,9 +60,23 @@ struct translate_env {
 	 * code to continue in (a translated block's body, entered past its
 	 * prologue: TRANSLATE_BODY_OFFSET) or NULL to leave. NULL: always leave. */
 	const uint8_t *(*chain)(void *ctx);
-	/* Lockstep (lockstep.h) runs a block's instructions once per entry: a
-	 * branch back to the block's start leaves instead of looping. */
-	bool no_self_loop;
+	/* Exits to a RIP the translation knows are link sites (emit.h): the first
+	 * time one runs it calls link(ctx, its rel32), which links it to the next
+	 * block's body (past its prologue) and returns that, or returns NULL to
+	 * leave. A link holds while *link_generation is what it was when made.
+	 * NULL: those exits take chain too. */
+	const uint8_t *(*link)(void *ctx, const uint8_t *rel_rx);
+	const uint32_t *link_generation;
+	/* Exits whose RIP only the run knows look RIP up here inline before they
+	 * call chain; NULL: they call chain straight away. */
+	const struct body_entry *bodies;
+	/* The ways out, emitted once by translate_emit_exits for this env (all
+	 * blocks share them); NULL: each translation carries its own. */
+	const struct translate_exits *exits;
+	/* Lockstep (lockstep.h) runs one block per entry, its instructions once:
+	 * a branch back to the block's start leaves instead of looping, and the
+	 * body does not look at kicks (the loop does, before entering). */
+	bool one_block_per_entry;
 	/* Test-only (the lockstep test): a deliberate translation bug, ADC r/m,
 	 * imm8 on a register copied as ADD. Set from RINGVISOR_DBT_INJECT_BUG. */
 	bool inject_bug;
@@ -55,6 +91,9 @@ struct translate_env {
  * again). *ident counts the instructions copied as themselves. */
 const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *env, const struct insn *insns,
 			     unsigned count, unsigned *ident);
+
+/* Emits the ways out for env into cc, for env->exits; false when cc is full. */
+bool translate_emit_exits(struct code_cache *cc, const struct translate_env *env, struct translate_exits *x);
 
 /* The most bytes translate_run takes for count instructions. */
 size_t translate_max_bytes(unsigned count);

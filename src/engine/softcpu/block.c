@@ -29,6 +29,8 @@ struct block *decode_block(struct block_vcpu *v, uint64_t lin, uint64_t gpa)
 	b->valid = true;
 	decode_run(&v->cpu, lin, gpa, b->insns, BLOCK_MAX_INSNS, &run);
 	b->count = (uint16_t)run.count;
+	for (unsigned i = 0; i < b->count; i++)
+		b->insns[i].index = (uint8_t)i;
 	b->code_mask = run.code_mask;
 	b->gpa_last = run.gpa_last;
 	out = malloc(sizeof(*b) + b->count * sizeof(struct insn));

@@ -6,6 +6,7 @@
 #define RV_SOFTCPU_BLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/softcpu/block_vcpu.h"
@@ -32,6 +33,12 @@ struct block {
 
 /* The most instructions a block holds. */
 #define BLOCK_MAX_INSNS 64
+
+/* The block an instruction of a decoded block belongs to. */
+static inline struct block *block_of_insn(const struct insn *in)
+{
+	return (struct block *)(void *)((char *)(uintptr_t)(in - in->index) - offsetof(struct block, insns));
+}
 
 /* Decode one block at linear address lin, guest-physical gpa: it may raise a fetch fault. */
 struct block *decode_block(struct block_vcpu *v, uint64_t lin, uint64_t gpa);

@@ -23,6 +23,7 @@ struct jump_entry {
 struct block_cache {
 	struct jump_entry jump[JUMP_CACHE_SIZE];
 	uint32_t generation;
+	uint64_t wraps; /* times generation went round to 1 */
 	struct block *hash[HASH_BUCKETS];
 	struct block *dead;
 	unsigned nblocks;
@@ -58,7 +59,18 @@ static void forget_translations(struct block_cache *c)
 	if (++c->generation == 0) {
 		memset(c->jump, 0, sizeof(c->jump));
 		c->generation = 1;
+		c->wraps++;
 	}
+}
+
+const uint32_t *block_cache_generation(const struct block_cache *c)
+{
+	return &c->generation;
+}
+
+uint64_t block_cache_wraps(const struct block_cache *c)
+{
+	return c->wraps;
 }
 
 void block_cache_drop_all(struct block_vcpu *v)

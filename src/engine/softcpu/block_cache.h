@@ -37,6 +37,12 @@ void block_cache_flush(struct block_vcpu *v);
 void block_cache_drop_all(struct block_vcpu *v);
 /* Free blocks dropped since the last call; only between blocks. */
 void block_cache_reap(struct block_cache *c);
+/* The jump cache's generation (never 0), which every TLB flush and dropped
+ * block advances: what a translating engine's links between blocks hold only
+ * while it stays. After 2^32 - 1 steps it comes back to 1, and
+ * block_cache_wraps() counts up: links older than that must go. */
+const uint32_t *block_cache_generation(const struct block_cache *c);
+uint64_t block_cache_wraps(const struct block_cache *c);
 void block_cache_stats(const struct block_cache *c, uint64_t *hits, uint64_t *misses);
 /* The core's hooks (engine/softcpu/cpu.h): code written, translations flushed. */
 extern const struct softcpu_hooks block_cache_hooks;

@@ -49,6 +49,7 @@ struct insn {
 	uint8_t cc;  /* condition code for Jcc/SETcc/CMOVcc */
 	uint8_t seg; /* string instructions: the source segment (DS or an override) */
 	uint16_t mnemonic;
+	uint8_t index; /* in its block (block.h: block_of_insn) */
 	struct operand op[3];
 };
 

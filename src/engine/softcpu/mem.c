@@ -78,14 +78,23 @@ static uint64_t read_entry(struct soft_cpu *cpu, uint64_t gpa, unsigned size, ui
 	return size == 8 ? *p : *(uint32_t *)p;
 }
 
-static void set_bits(uint64_t *where, unsigned size, uint64_t bits)
+/* Sets accessed or dirty in the entry at where (guest-physical gpa): a write
+ * like any other, so code decoded from the same page is dropped. */
+static void set_bits(struct soft_cpu *cpu, uint64_t *where, uint64_t gpa, unsigned size, uint64_t bits)
 {
+	uint64_t old;
+
 	if (!where)
+		return;
+	old = size == 8 ? *where : *(uint32_t *)where;
+	if ((old & bits) == bits)
 		return;
 	if (size == 8)
 		*where |= bits;
 	else
 		*(uint32_t *)where |= (uint32_t)bits;
+	if (code_pages_has_code(&cpu->code, gpa & ~0xfffull))
+		cpu_code_written(cpu, gpa, size);
 }
 
 static void walk(struct soft_cpu *cpu, uint64_t lin, unsigned acc, struct walk *w, bool update)
@@ -93,7 +102,7 @@ static void walk(struct soft_cpu *cpu, uint64_t lin, unsigned acc, struct walk *
 	bool user = cpu->cpl == 3 && !(acc & ACC_SYSTEM);
 	bool write = ACC_KIND(acc) == ACC_WRITE, fetch = ACC_KIND(acc) == ACC_EXEC;
 	bool nxe = cpu->efer & EFER_NXE;
-	uint64_t *where[4] = { 0 };
+	uint64_t *where[4] = { 0 }, at[4] = { 0 };
 	unsigned esize, levels, shift, n = 0;
 	uint64_t table, entry = 0, rsvd_hi, allow_rw = 1, allow_us = 1, nx = 0;
 	/* I/D reports a fetch only where NX exists: PAE or long mode with EFER.NXE. */
@@ -123,7 +132,8 @@ static void walk(struct soft_cpu *cpu, uint64_t lin, unsigned acc, struct walk *
 		uint64_t idx = (lin >> shift) & ((1ull << index_bits) - 1);
 		bool large;
 
-		entry = read_entry(cpu, table + idx * esize, esize, &where[n]);
+		at[n] = table + idx * esize;
+		entry = read_entry(cpu, at[n], esize, &where[n]);
 		n++;
 		if (!(entry & PTE_P))
 			goto not_present;
@@ -164,9 +174,9 @@ static void walk(struct soft_cpu *cpu, uint64_t lin, unsigned acc, struct walk *
 		return;
 	}
 	for (unsigned i = 0; update && i < n; i++)
-		set_bits(where[i], esize, PTE_A);
+		set_bits(cpu, where[i], at[i], esize, PTE_A);
 	if (update && write)
-		set_bits(where[n - 1], esize, PTE_D);
+		set_bits(cpu, where[n - 1], at[n - 1], esize, PTE_D);
 	w->global = (entry & PTE_G) && (cpu->cr4 & CR4_PGE);
 	return;
 not_present:
