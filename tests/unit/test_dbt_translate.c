@@ -420,6 +420,93 @@ static void test_push_and_pop_run_as_stepping_does(void **state)
 	icpu_free(b);
 }
 
+/* CALL rel32 and RET run inline on a TLB hit (translate.c, emit_call_ret_end). */
+IH_ASM(call_run, "inc rax\n call .+0x40");
+IH_ASM(ret_run, "add rbx, 1\n ret 16");
+
+/* Runs the translation of r at RIP 0x1000 on a and steps it on b, twice (a
+ * miss, then a hit): the same registers, RIP, count and stack. */
+static void run_both_ways(struct icpu *a, struct icpu *b, const uint8_t *entry, const struct run *r)
+{
+	for (unsigned round = 0; round < 2; round++) {
+		uint64_t misses = a->cpu->tlb.misses;
+
+		for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+			(*p)->cpu->rip = 0x1000;
+			(*p)->cpu->gpr[GPR_RSP] = 0x300000;
+			(*p)->cpu->icount = 0;
+		}
+		translate_enter(entry);
+		for (unsigned i = 0; i < r->count; i++)
+			assert_true(softcpu_step(b->cpu, &r->insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_int_equal(a->cpu->rip, b->cpu->rip);
+		assert_int_equal(a->cpu->icount, b->cpu->icount);
+		assert_memory_equal(icpu_ptr(a, 0x300000 - 64, 128), icpu_ptr(b, 0x300000 - 64, 128), 128);
+		if (round == 1)
+			assert_int_equal(a->cpu->tlb.misses, misses);
+	}
+}
+
+static void test_call_and_ret_run_as_stepping_does(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *call, *ret;
+	unsigned ident = 0;
+	struct run rc, rr;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(call_run, IH_LEN(call_run), &rc);
+	decode_all(ret_run, IH_LEN(ret_run), &rr);
+	call = translate_ident(&cc, a, &rc, call_run, &ident);
+	assert_int_equal(ident, rc.count);
+	ret = translate_ident(&cc, a, &rr, ret_run, &ident);
+	assert_int_equal(ident, rr.count);
+
+	run_both_ways(a, b, call, &rc);
+	/* By the SDM: the return address is the CALL's end (3 + 5 bytes on), the
+	 * target that plus rel32 (0x40 - 5), RSP 8 lower. */
+	assert_int_equal(a->cpu->rip, 0x1003 + 0x40);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x300000 - 8);
+	assert_int_equal(*(uint64_t *)icpu_ptr(a, 0x300000 - 8, 8), 0x1008);
+
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++)
+		*(uint64_t *)icpu_ptr(*p, 0x300000, 8) = 0x7fffdeadbee0ull;
+	run_both_ways(a, b, ret, &rr);
+	/* RET 16 pops the return address, then 16 more bytes. */
+	assert_int_equal(a->cpu->rip, 0x7fffdeadbee0ull);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x300000 + 8 + 16);
+
+	/* A return address that is not canonical: #GP(0) with the state as at
+	 * the RET (its ADD done, RSP unchanged). */
+	*(uint64_t *)icpu_ptr(a, 0x300000, 8) = 0x0000800000000000ull;
+	a->cpu->rip = 0x1000;
+	a->cpu->gpr[GPR_RSP] = 0x300000;
+	if (setjmp(a->cpu->unwind) == 0) {
+		translate_enter(ret);
+		fail_msg("the RET did not fault");
+	}
+	assert_int_equal(a->cpu->exc_vector, EXC_GP);
+	assert_int_equal(a->cpu->rip, 0x1004);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x300000);
+	/* A CALL whose push faults (#SS: RSP not canonical) leaves RSP and RIP. */
+	a->cpu->rip = 0x1000;
+	a->cpu->gpr[GPR_RSP] = 0x0000800000000004ull;
+	if (setjmp(a->cpu->unwind) == 0) {
+		translate_enter(call);
+		fail_msg("the CALL did not fault");
+	}
+	assert_int_equal(a->cpu->exc_vector, EXC_SS);
+	assert_int_equal(a->cpu->rip, 0x1003);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x0000800000000004ull);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* Flags an instruction leaves undefined are whatever this host's CPU makes of
  * them, as when KVM runs the guest; never what host code left in RFLAGS. */
 IH_ASM(undefined_run, "bt rbp, rax\n setnp dl\n sets dh\n imul rbx, rbp\n setp cl\n setz ch\n test rbp, rbp");
@@ -573,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_a_taken_branch_leaves_with_rip_at_its_target),
 		cmocka_unit_test(test_undefined_flags_are_the_host_cpus_not_leftovers),
 		cmocka_unit_test(test_push_and_pop_run_as_stepping_does),
+		cmocka_unit_test(test_call_and_ret_run_as_stepping_does),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

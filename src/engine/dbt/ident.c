@@ -391,6 +391,43 @@ static bool is_jcc(ZydisMnemonic m)
 	}
 }
 
+/* CALL rel32 and RET [imm16] in 64-bit code: the return address moves
+ * through the stack in SS, probed like PUSH and POP (take_stack). */
+static bool take_call_ret(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo, struct ident_use *use)
+{
+	if (zi->meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR || zi->address_width != 64 ||
+	    (zi->attributes & (ZYDIS_ATTRIB_HAS_SEGMENT | ZYDIS_ATTRIB_HAS_LOCK)))
+		return false;
+	if (zi->mnemonic == ZYDIS_MNEMONIC_CALL) {
+		if (zi->operand_count_visible != 1 || zo[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
+		    !zo[0].imm.is_relative || zo[0].imm.value.s != (int32_t)zo[0].imm.value.s)
+			return false;
+		use->call = true;
+		use->stack = 1;
+		use->rel = (int32_t)zo[0].imm.value.s;
+	} else if (zi->mnemonic == ZYDIS_MNEMONIC_RET) {
+		if (zi->operand_count_visible > 1 ||
+		    (zi->operand_count_visible == 1 && zo[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE))
+			return false;
+		use->ret = true;
+		use->stack = -1;
+		use->ret_pop = zi->operand_count_visible ? (uint16_t)zo[0].imm.value.u : 0;
+	} else {
+		return false;
+	}
+	use->branch = true;
+	use->cc = 0xff;
+	use->stack_reg = NOREG;
+	use->mem = true;
+	use->mem_write = use->call;
+	use->mem_size = 8;
+	use->mem_seg = SREG_SS;
+	use->mem_base = GPR_RSP;
+	use->mem_index = NOREG;
+	use->mem_disp = use->call ? -8 : 0;
+	return true;
+}
+
 bool ident_branch(const struct insn *in, const uint8_t *code, struct ident_use *use)
 {
 	ZydisDecoder dec;
@@ -405,8 +442,11 @@ bool ident_branch(const struct insn *in, const uint8_t *code, struct ident_use *
 	    zi.mnemonic != in->mnemonic)
 		return false;
 	/* A 66 prefix: AMD truncates the target to 16 bits, Intel ignores it. */
-	if (zi.operand_width != 64 || (zi.attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) ||
-	    (zi.meta.branch_type != ZYDIS_BRANCH_TYPE_SHORT && zi.meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR) ||
+	if (zi.operand_width != 64 || (zi.attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE))
+		return false;
+	if (zi.mnemonic == ZYDIS_MNEMONIC_CALL || zi.mnemonic == ZYDIS_MNEMONIC_RET)
+		return take_call_ret(&zi, zo, use);
+	if ((zi.meta.branch_type != ZYDIS_BRANCH_TYPE_SHORT && zi.meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR) ||
 	    zi.operand_count_visible != 1 || zo[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !zo[0].imm.is_relative)
 		return false;
 	if (zi.meta.category == ZYDIS_CATEGORY_UNCOND_BR && zi.mnemonic == ZYDIS_MNEMONIC_JMP) {

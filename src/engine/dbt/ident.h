@@ -35,19 +35,25 @@ struct ident_use {
 	 * memory operand is [RSP - 8] or [RSP] in SS, and RSP moves after it. */
 	int8_t stack;
 	uint8_t stack_reg;
-	/* A block's last instruction, JMP or Jcc rel with a 64-bit IP: host code
-	 * branches itself; target = the end of the instruction + rel. */
+	/* A block's last instruction, JMP or Jcc rel, CALL rel32 or RET [imm16]
+	 * with a 64-bit IP: host code branches itself; target = the end of the
+	 * instruction + rel (RET: popped). CALL and RET have the memory operand
+	 * of a PUSH (stack 1) or POP (stack -1) of no register (stack_reg NOREG):
+	 * the return address. */
 	bool branch;
-	uint8_t cc; /* Jcc's condition (the low nibble of its opcode); 0xff for JMP */
+	bool call, ret;
+	uint8_t cc; /* Jcc's condition (the low nibble of its opcode); 0xff for JMP, CALL, RET */
 	int32_t rel;
+	uint16_t ret_pop; /* RET imm16: bytes released above the return address */
 };
 
 /* True when `in`, decoded in 64-bit mode from the bytes at code (in->len of
  * them), can be copied into host code unchanged; *use says what it touches. */
 bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use *use);
 
-/* True when `in` (64-bit mode, bytes at code) is a JMP or Jcc that host code
- * can take itself; *use gives the flags it tests and the branch. */
+/* True when `in` (64-bit mode, bytes at code) is a JMP, Jcc, CALL rel32 or RET
+ * that host code can take itself; *use gives the flags it tests, the branch
+ * and, for CALL and RET, the stack operand. */
 bool ident_branch(const struct insn *in, const uint8_t *code, struct ident_use *use);
 
 /* The bytes of the same instruction with its memory operand replaced by

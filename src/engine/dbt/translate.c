@@ -303,6 +303,79 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 			run->s[n++] = (enum host_reg)r;
 }
 
+/* A jump (JA rel32, to patch) taken when the address in reg is not
+ * canonical: bits 63..47 not all equal (SDM vol. 1, 3.3.7.1). Clobbers tmp
+ * and the flags. */
+static uint8_t *emit_jump_if_noncanonical(struct emitter *e, enum host_reg reg, enum host_reg tmp)
+{
+	emit_mov_rr(e, tmp, reg);
+	emit_sar_imm(e, tmp, 47);
+	emit_lea(e, tmp, tmp, H_NONE, 0, 1); /* canonical: 0 or 1 */
+	emit_cmp_imm8(e, tmp, 1);
+	return emit_jcc(e, CC_A, emit_here(e));
+}
+
+/* Points a forward jump made by emit_jcc at the next byte. */
+static void patch_here(struct emitter *e, uint8_t *rel)
+{
+	if (!rel || !emit_patch_rel32(rel, e->rx + (rel - e->buf), emit_here(e)))
+		e->overflow = true;
+}
+
+/* The end of a run whose last instruction is CALL rel32 or RET: the state as
+ * at the branch goes back into the soft CPU first (the probe clobbers the
+ * flags, and every way on leaves the block). On a TLB hit with a canonical
+ * target, the return address moves through host memory, RSP and RIP are
+ * updated, and CALL goes on through a link site, RET through the lookup;
+ * anything else (a miss, a fault, a non-canonical target) is the core's
+ * CALL or RET, with the state as at it. */
+static void emit_call_ret_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
+			      const struct run_plan *run, const struct ident_use *u, uint32_t bytes,
+			      const struct translate_exits *x)
+{
+	const struct insn *br = &insns[run->last - 1];
+	const enum host_reg a = run->s[0], target = run->s[1], tmp = run->s[2];
+	unsigned n = run->last - run->first;
+	uint32_t end = bytes + br->len; /* the next instruction, from the run's first */
+	struct slow_path p = { 0 };
+	uint8_t *noncanonical;
+
+	emit_store_regs(e, run->regs_written);
+	if (run->flags_written)
+		emit_flags_out(e);
+	emit_probe(e, env, run, u, end, &p);
+	if (u->call) {
+		emit_gs_load64(e, target, GS_OFF(rip));
+		emit_lea(e, target, target, H_NONE, 0, (int32_t)end + u->rel);
+	} else {
+		emit_load_mem(e, target, a);
+	}
+	noncanonical = emit_jump_if_noncanonical(e, target, tmp);
+	if (u->call) {
+		emit_gs_load64(e, tmp, GS_OFF(rip));
+		emit_lea(e, tmp, tmp, H_NONE, 0, (int32_t)end);
+		emit_store_mem(e, a, tmp);
+	}
+	emit_gs_load64(e, tmp, GS_OFF(gpr[GPR_RSP]));
+	emit_lea(e, tmp, tmp, H_NONE, 0, u->call ? -8 : 8 + u->ret_pop);
+	emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), tmp);
+	emit_gs_store64(e, GS_OFF(rip), target);
+	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+	if (u->call)
+		emit_static_exit(e, env, x);
+	else
+		emit_jmp(e, x->next);
+	/* The core's CALL or RET, from the state as at it. */
+	patch_here(e, p.jump);
+	patch_here(e, noncanonical);
+	if (bytes)
+		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
+	if (n > 1)
+		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
+	emit_callout(e, env, br, x->out);
+	emit_jmp(e, x->next);
+}
+
 /* Emits the main line of a planned run; its memory instructions' slow paths
  * are appended to slow[*nslow]. */
 /* The end of a run whose last instruction is a JMP or Jcc: the flags, RIP and
@@ -347,17 +420,12 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	}
 	emit_gs_load64(e, H_RCX, GS_OFF(rip));
 	emit_lea(e, H_RCX, H_RCX, H_NONE, 0, (int32_t)to_target);
-	emit_mov_rr(e, H_RDX, H_RCX);
-	emit_sar_imm(e, H_RDX, 47);
-	emit_lea(e, H_RDX, H_RDX, H_NONE, 0, 1); /* canonical: 0 or 1 */
-	emit_cmp_imm8(e, H_RDX, 1);
-	noncanonical = emit_jcc(e, CC_A, emit_here(e));
+	noncanonical = emit_jump_if_noncanonical(e, H_RCX, H_RDX);
 	emit_gs_store64(e, GS_OFF(rip), H_RCX);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 	emit_static_exit(e, env, x);
 	/* The core's branch raises the #GP, with the state as at the branch. */
-	if (!noncanonical || !emit_patch_rel32(noncanonical, e->rx + (noncanonical - e->buf), emit_here(e)))
-		e->overflow = true;
+	patch_here(e, noncanonical);
 	emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
 	if (n > 1)
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
@@ -395,6 +463,10 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		const struct ident_use *u = &slot[i].use;
 		const uint8_t *code = env->code + slot[i].code_off;
 
+		if (u->call || u->ret) {
+			emit_call_ret_end(e, env, insns, run, u, bytes, x);
+			return;
+		}
 		if (u->branch) {
 			emit_branch_end(e, env, insns, run, u, bytes, run_start, x);
 			return;
