@@ -99,7 +99,8 @@ static const uint8_t *chain_next(void *ctx)
 }
 
 /* A link site of translated code ran unlinked (translate.h): link it to the
- * block chain_next finds, valid while the jump cache's generation stays. */
+ * block chain_next finds, in the same guest page, valid until a block is
+ * dropped. */
 static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 {
 	struct block_vcpu *bv = ctx;
@@ -108,7 +109,7 @@ static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 	uint8_t *rel = v->cc.rw + (rel_rx - v->cc.rx);
 
 	v->link_calls++;
-	if (body && emit_link_patch(rel, rel_rx, *block_cache_generation(bv->cache), body)) {
+	if (body && emit_link_patch(rel, rel_rx, *block_cache_drop_generation(bv->cache), body)) {
 		code_cache_wrote(&v->cc, rel - LINK_GENERATION_BACK, LINK_GENERATION_BACK + 4);
 		v->links_made++;
 	}
@@ -138,7 +139,8 @@ static struct translate_env env_for_set(struct block_vcpu *bv, uint8_t set)
 				       .tlb_set = set,
 				       .chain = chain_next,
 				       .link = link_next,
-				       .link_generation = block_cache_generation(bv->cache),
+				       .link_generation = block_cache_drop_generation(bv->cache),
+				       .lookup_generation = block_cache_generation(bv->cache),
 				       .bodies = v->bodies[set],
 				       .exits = v->exits_ready ? &v->exits[set] : NULL,
 				       .one_block_per_entry = v->lockstep != NULL,
@@ -153,6 +155,7 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 	struct translate_env env = env_for_set(bv, tlb_set_now(&bv->cpu));
 
+	env.page_offset = (uint16_t)(b->gpa & 0xfff);
 	if (b->mode != MODE_LONG64) {
 		/* Chaining and the lookup table are for 64-bit code (chain_next):
 		 * this code leaves for the loop, through ways out of its own. */

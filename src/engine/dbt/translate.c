@@ -60,6 +60,7 @@ struct slot {
  * paths, emitted after the block's main line. */
 struct run_plan {
 	unsigned first, last;
+	uint32_t off; /* of the first instruction's first byte, from the block's */
 	uint16_t regs_used, regs_written;
 	uint16_t flags_written;
 	bool flags_loaded;  /* the guest's flags are loaded into host RFLAGS at the start */
@@ -77,11 +78,17 @@ struct slow_path {
 };
 
 /* An exit to the instruction at a RIP the translation knows (a branch's
- * target, the block's fall-through): a link site patched to the next block's
- * body once env->link finds it, or the chain call without linking. */
-static void emit_static_exit(struct emitter *e, const struct translate_env *env, const struct translate_exits *x)
+ * target, the block's fall-through), target_off bytes from the block's first:
+ * a link site when that lies in the block's own guest page — the same
+ * physical page whatever maps it, so the link holds across TLB flushes until
+ * a block is dropped (env->link_generation) — else the lookup of RIP, as a
+ * page mapped at two addresses may be followed by different pages. */
+static void emit_static_exit(struct emitter *e, const struct translate_env *env, const struct translate_exits *x,
+			     int64_t target_off)
 {
-	if (!x->link_stub) {
+	int64_t in_page = (int64_t)env->page_offset + target_off;
+
+	if (!x->link_stub || in_page < 0 || in_page >= 4096) {
 		emit_jmp(e, x->next);
 		return;
 	}
@@ -106,7 +113,7 @@ static void emit_body_lookup(struct emitter *e, const struct translate_env *env)
 	emit_lea(e, H_RDX, H_RDX, H_RAX, 0, 0);
 	emit_op64_mem(e, 0x3b, H_RCX, H_RDX, (int32_t)offsetof(struct body_entry, lin)); /* CMP RCX, [RDX] */
 	miss_lin = emit_jcc8(e, CC_NE);
-	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)env->link_generation);
+	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)env->lookup_generation);
 	emit_load32_mem(e, H_RAX, H_RAX);
 	emit_op64_mem(e, 0x3b, H_RAX, H_RDX, (int32_t)offsetof(struct body_entry, generation));
 	miss_gen = emit_jcc8(e, CC_NE);
@@ -273,7 +280,7 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 	bool partial = false;
 	unsigned n = 0;
 
-	*run = (struct run_plan){ .first = first, .last = last };
+	*run = (struct run_plan){ .first = first, .last = last, .off = (uint32_t)slot[first].code_off };
 	for (unsigned i = first; i < last; i++) {
 		const struct ident_use *u = &slot[i].use;
 
@@ -362,7 +369,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	emit_gs_store64(e, GS_OFF(rip), target);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 	if (u->call)
-		emit_static_exit(e, env, x);
+		emit_static_exit(e, env, x, (int64_t)run->off + end + u->rel);
 	else
 		emit_jmp(e, x->next);
 	/* The core's CALL or RET, from the state as at it. */
@@ -403,7 +410,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 			emit_flags_store_rax(e);
 		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)(bytes + br->len));
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-		emit_static_exit(e, env, x);
+		emit_static_exit(e, env, x, (int64_t)run->off + bytes + br->len);
 		if (!taken || !emit_patch_rel32(taken, e->rx + (taken - e->buf), emit_here(e)))
 			e->overflow = true;
 	}
@@ -423,7 +430,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	noncanonical = emit_jump_if_noncanonical(e, H_RCX, H_RDX);
 	emit_gs_store64(e, GS_OFF(rip), H_RCX);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-	emit_static_exit(e, env, x);
+	emit_static_exit(e, env, x, (int64_t)run->off + to_target);
 	/* The core's branch raises the #GP, with the state as at the branch. */
 	patch_here(e, noncanonical);
 	emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
@@ -585,7 +592,7 @@ static void emit_exits(struct emitter *e, const struct translate_env *env, struc
 	x->next = x->out;
 	if (env->chain) {
 		x->next = emit_here(e);
-		if (env->bodies && env->link_generation)
+		if (env->bodies && env->lookup_generation)
 			emit_body_lookup(e, env);
 		emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
 		emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)env->chain);
@@ -696,7 +703,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	 * branched, or left RIP where it was (a REP string instruction stopping
 	 * to let events in). */
 	if (count && slot[count - 1].ident)
-		emit_static_exit(&e, env, &x);
+		emit_static_exit(&e, env, &x, (int64_t)(slot[count - 1].code_off + insns[count - 1].len));
 	else
 		emit_jmp(&e, x.next);
 	for (unsigned p = 0; p < nslow; p++)

@@ -60,13 +60,18 @@ struct translate_env {
 	 * code to continue in (a translated block's body, entered past its
 	 * prologue: TRANSLATE_BODY_OFFSET) or NULL to leave. NULL: always leave. */
 	const uint8_t *(*chain)(void *ctx);
-	/* Exits to a RIP the translation knows are link sites (emit.h): the first
-	 * time one runs it calls link(ctx, its rel32), which links it to the next
-	 * block's body (past its prologue) and returns that, or returns NULL to
-	 * leave. A link holds while *link_generation is what it was when made.
-	 * NULL: those exits take chain too. */
+	/* Exits to a RIP the translation knows in the block's own guest page
+	 * (page_offset: where the block starts in it) are link sites (emit.h):
+	 * the first time one runs it calls link(ctx, its rel32), which links it
+	 * to the next block's body (past its prologue) and returns that, or
+	 * returns NULL to leave. A link holds while *link_generation (the block
+	 * cache's drop generation) is what it was when made. NULL: those exits
+	 * take the lookup too. */
 	const uint8_t *(*link)(void *ctx, const uint8_t *rel_rx);
 	const uint32_t *link_generation;
+	uint16_t page_offset;
+	/* The jump cache's generation, which the lookup's entries hold in. */
+	const uint32_t *lookup_generation;
 	/* Exits whose RIP only the run knows look RIP up here inline before they
 	 * call chain; NULL: they call chain straight away. */
 	const struct body_entry *bodies;

@@ -23,7 +23,10 @@ struct jump_entry {
 struct block_cache {
 	struct jump_entry jump[JUMP_CACHE_SIZE];
 	uint32_t generation;
-	uint64_t wraps; /* times generation went round to 1 */
+	/* Advanced by dropped blocks only (not TLB flushes): what links within
+	 * one guest page rely on (block_cache.h). */
+	uint32_t drop_generation;
+	uint64_t wraps; /* times either went round to 1 */
 	struct block *hash[HASH_BUCKETS];
 	struct block *dead;
 	unsigned nblocks;
@@ -40,7 +43,7 @@ struct block_cache *block_cache_create(void)
 	struct block_cache *c = calloc(1, sizeof(*c));
 
 	if (c)
-		c->generation = 1;
+		c->generation = c->drop_generation = 1;
 	return c;
 }
 
@@ -63,6 +66,21 @@ static void forget_translations(struct block_cache *c)
 	}
 }
 
+/* Blocks were dropped: what linked to them, or looked them up, must not any more. */
+static void forget_blocks(struct block_cache *c)
+{
+	forget_translations(c);
+	if (++c->drop_generation == 0) {
+		c->drop_generation = 1;
+		c->wraps++;
+	}
+}
+
+const uint32_t *block_cache_drop_generation(const struct block_cache *c)
+{
+	return &c->drop_generation;
+}
+
 const uint32_t *block_cache_generation(const struct block_cache *c)
 {
 	return &c->generation;
@@ -77,7 +95,7 @@ void block_cache_drop_all(struct block_vcpu *v)
 {
 	struct block_cache *c = v->cache;
 
-	forget_translations(c);
+	forget_blocks(c);
 	for (unsigned i = 0; i < HASH_BUCKETS; i++) {
 		for (struct block *b = c->hash[i], *n; b; b = n) {
 			n = b->hash_next;
@@ -113,7 +131,7 @@ static void unlink_block(struct block_cache *c, struct block *b)
 	b->dead_next = c->dead;
 	c->dead = b;
 	c->nblocks--;
-	forget_translations(c);
+	forget_blocks(c);
 }
 
 /* The core's code_written hook: drop every block of the page whose chunks the

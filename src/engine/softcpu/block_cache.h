@@ -42,6 +42,10 @@ void block_cache_reap(struct block_cache *c);
  * while it stays. After 2^32 - 1 steps it comes back to 1, and
  * block_cache_wraps() counts up: links older than that must go. */
 const uint32_t *block_cache_generation(const struct block_cache *c);
+/* Advanced only when blocks are dropped (never 0): a link between two blocks
+ * of one guest-physical page holds across TLB flushes (the page's code is the
+ * same code whatever maps it), until either block goes. */
+const uint32_t *block_cache_drop_generation(const struct block_cache *c);
 uint64_t block_cache_wraps(const struct block_cache *c);
 void block_cache_stats(const struct block_cache *c, uint64_t *hits, uint64_t *misses);
 /* The core's hooks (engine/softcpu/cpu.h): code written, translations flushed. */

@@ -21,7 +21,7 @@ void cpu_exit_and_replay(struct soft_cpu *cpu)
 void cpu_update_mode(struct soft_cpu *cpu)
 {
 	const struct x86_segment *cs = &cpu->seg[SREG_CS];
-	uint8_t old = cpu->mode;
+	uint8_t old = cpu->mode, old_cpl = cpu->cpl, old_set = cpu->user_data_set;
 
 	if (!(cpu->cr0 & CR0_PE))
 		cpu->mode = MODE_REAL;
@@ -39,7 +39,9 @@ void cpu_update_mode(struct soft_cpu *cpu)
 		cpu->ip_mask = ~0ull;
 	else
 		cpu->ip_mask = 0xffffffff;
-	if (old != cpu->mode)
+	/* A translating engine's code holds for one mode and one soft-TLB set
+	 * (the CPL's, and #AC checks at CPL 3): it must not run on after them. */
+	if (old != cpu->mode || old_cpl != cpu->cpl || old_set != cpu->user_data_set)
 		cpu->leave_block = true;
 }
 
