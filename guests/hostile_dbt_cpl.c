@@ -116,8 +116,7 @@ static void on_pf(struct trap_frame *f)
 	pf_cs = f->cs;
 	pf_cr2 = read_cr2();
 	if ((f->cs & 3) != 3) {
-		fail("#PF at CPL 0", "at 0x%llx, CR2 0x%llx", (unsigned long long)f->rip,
-		     (unsigned long long)pf_cr2);
+		fail("#PF at CPL 0", "at 0x%llx, CR2 0x%llx", (unsigned long long)f->rip, (unsigned long long)pf_cr2);
 		test_done();
 	}
 	f->rip = f->rip == (uintptr_t)probe_r ? (uintptr_t)probe_r_sc : (uintptr_t)probe_w_sc;

@@ -60,7 +60,10 @@ int main(void)
 			put32(s + 5, 64 - 9);
 		}
 	}
-	__asm__ volatile("call *%3" : "=a"(rax) : "a"(0ul), "c"(PASSES), "r"(code[0]) : "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	__asm__ volatile("call *%3"
+			 : "=a"(rax)
+			 : "a"(0ul), "c"(PASSES), "r"(code[0])
+			 : "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
 	expect_eq("20 passes through 3000 linked blocks, the cache flushed under them: RAX", rax,
 		  (uint64_t)PASSES * SLOTS);
 	test_done();

@@ -96,7 +96,10 @@ static uint64_t call_at(uint64_t lin)
 {
 	uint64_t r;
 
-	__asm__ volatile("call *%1" : "=a"(r) : "r"(lin) : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	__asm__ volatile("call *%1"
+			 : "=a"(r)
+			 : "r"(lin)
+			 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
 	return r;
 }
 
@@ -285,7 +288,10 @@ static void ret_target(void)
 	for (uint32_t i = 1; i <= N_REMAP; i++) {
 		uint64_t r;
 
-		__asm__ volatile("call *%1" : "=a"(r) : "r"(WIN), "D"(i), "S"(WIN + 6) : "rcx", "rdx", "r8", "r9", "r10", "r11", "memory");
+		__asm__ volatile("call *%1"
+				 : "=a"(r)
+				 : "r"(WIN), "D"(i), "S"(WIN + 6)
+				 : "rcx", "rdx", "r8", "r9", "r10", "r11", "memory");
 		bad += r != i;
 	}
 	expect_eq("6. a callee rewriting the instruction it returns to, every call", bad, 0);

@@ -94,20 +94,20 @@
 /* Where the reads and writes go in the page mapped; its byte 0 is a RET. */
 #define DATA_OFF 0x800
 #define RET_OPCODE 0xc3
-#define MOV_LOAD 0x8b  /* mov ecx, [rdi] */
-#define MOV_STORE 0x89 /* mov [rdi], ecx */
+#define MOV_LOAD 0x8b	/* mov ecx, [rdi] */
+#define MOV_STORE 0x89	/* mov [rdi], ecx */
 #define MOV_OPCODE_AT 5 /* its place in entry K-2 */
 
 /* The bytes of entries K-2 and K-1 (see above). */
 static const uint8_t code_head[16] = {
-	0x90, 0x90,		/* nop; nop */
-	0x53,			/* push rbx (CPUID writes EBX) */
-	0x31, 0xc0,		/* xor eax, eax (CPUID leaf 0) */
-	MOV_LOAD, 0x0f,		/* mov ecx, [rdi]: the access */
-	0x0f, 0xa2,		/* cpuid: serializing */
-	0x5b,			/* pop rbx */
-	0x90, 0x90, 0x90, 0x90, /* nop x4 */
-	0x48, 0xb8,		/* mov rax, imm64: entry K */
+	0x90,	  0x90,		    /* nop; nop */
+	0x53,			    /* push rbx (CPUID writes EBX) */
+	0x31,	  0xc0,		    /* xor eax, eax (CPUID leaf 0) */
+	MOV_LOAD, 0x0f,		    /* mov ecx, [rdi]: the access */
+	0x0f,	  0xa2,		    /* cpuid: serializing */
+	0x5b,			    /* pop rbx */
+	0x90,	  0x90, 0x90, 0x90, /* nop x4 */
+	0x48,	  0xb8,		    /* mov rax, imm64: entry K */
 };
 #define RET_IMM16 0xc2ull /* entry K+1: ret 0 (c2 00 00) */
 
@@ -272,8 +272,7 @@ static void build(struct level *levels)
 
 	levels[0] = (struct level){ "PTE", pt_code, (uint64_t)(uintptr_t)frame | RW, LIN_PT, true };
 	levels[1] = (struct level){ "PDE of a 2 MiB page", pd_big_code, BIG_FRAME | RW | PTE_PS, LIN_BIG, true };
-	levels[2] = (struct level){ "PDE of a page table", pd_code, (uint64_t)(uintptr_t)pt_plain | RW, LIN_PD,
-				    false };
+	levels[2] = (struct level){ "PDE of a page table", pd_code, (uint64_t)(uintptr_t)pt_plain | RW, LIN_PD, false };
 	levels[3] = (struct level){ "PDPTE", pdpt_code, (uint64_t)(uintptr_t)pd_plain | RW, LIN_PDPT, false };
 	levels[4] = (struct level){ "PML4E", pml4_code, (uint64_t)(uintptr_t)pdpt_plain | RW, LIN_PML4, false };
 	for (unsigned i = 0; i < 5; i++)
@@ -292,8 +291,7 @@ static void build(struct level *levels)
 
 int main(void)
 {
-	static const enum access leaf_accesses[] = { READ, WRITE, RMW, FETCH, INLINE_READ, INLINE_WRITE,
-						     DIRTY_ONLY };
+	static const enum access leaf_accesses[] = { READ, WRITE, RMW, FETCH, INLINE_READ, INLINE_WRITE, DIRTY_ONLY };
 	static const enum access table_accesses[] = { READ, WRITE, RMW, FETCH, INLINE_READ, INLINE_WRITE };
 	struct level levels[5];
 
