@@ -2,6 +2,7 @@
 
 #include <Zydis/Zydis.h>
 
+#include "engine/dbt/host_flags.h"
 #include "engine/softcpu/dispatch.h"
 #include "x86/segment.h"
 
@@ -328,8 +329,11 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 			return false;
 		/* An undefined flag may be passed through unchanged (AMD does so for
 		 * BT* and MUL's SF ZF AF PF): the host must hold the guest's value
-		 * before, or the guest would see what host code left there. */
-		use->flags_read = (uint16_t)((zi.cpu_flags->tested | zi.cpu_flags->undefined) & arith);
+		 * before, or the guest would see what host code left there — unless
+		 * this host computes it from the operands alone (host_flags.h). */
+		use->flags_read = (uint16_t)((zi.cpu_flags->tested | (zi.cpu_flags->undefined &
+								      ~(uint32_t)host_flags_independent(zi.mnemonic))) &
+					     arith);
 		use->flags_written = written;
 		if (is_shift(zi.mnemonic) && !shift_count_nonzero(&zi, zo))
 			use->flags_read |= written;
