@@ -172,6 +172,20 @@ static void check_moves(void)
 	rep_movsb(&r);
 	check_later("REP MOVSB overlapping upwards repeats the first byte",
 		    all_bytes(dst, '0', 9) | (uint64_t)(dst[9] != '9') << 32, 0);
+	/* Destination three bytes up, 200 bytes (more than one host copy can
+	 * take at once): element by element, the first three bytes repeat. */
+	for (unsigned int i = 0; i < 256; i++)
+		dst[i] = (uint8_t)i;
+	r = (struct sregs){ (uintptr_t)dst, (uintptr_t)dst + 3, 200, 0, 0x2 };
+	rep_movsb(&r);
+	{
+		uint64_t wrong = 0;
+
+		for (unsigned int i = 0; i < 203; i++)
+			wrong += dst[i] != i % 3;
+		wrong += dst[203] != 203;
+		check_later("REP MOVSB 3 bytes upwards repeats the first three", wrong, 0);
+	}
 	/* The same with DF=1 from the top: a correct memmove. */
 	for (unsigned int i = 0; i < 10; i++)
 		dst[i] = (uint8_t)('0' + i);

@@ -2,6 +2,8 @@
  * A repeated instruction runs at most STRING_BATCH iterations per dispatch and then
  * runs again from the same address, so interrupts and exits are seen in between;
  * each iteration commits RCX/RSI/RDI, so it can be interrupted after any of them. */
+#include <string.h>
+
 #include "engine/softcpu/debug.h"
 #include "engine/softcpu/handlers.h"
 #include "engine/softcpu/flags.h"
@@ -44,6 +46,61 @@ static unsigned element_size(const struct insn *in)
 	}
 }
 
+/* The host address of the page holding lin if the soft TLB has it for kind
+ * (RAM only: no MMIO, no code page for writes, no watched page), else NULL. */
+static uint8_t *tlb_host_page(struct soft_cpu *cpu, uint64_t lin, unsigned kind)
+{
+	const struct tlb_entry *e = tlb_slot(cpu, lin, kind);
+
+	if (e->tag != (lin & ~0xfffull))
+		return NULL;
+	return (uint8_t *)(uintptr_t)((lin & ~0xfffull) + e->host_minus_linear);
+}
+
+/* REP MOVS / REP STOS going up in 64-bit code, as many whole elements as lie
+ * in the current page of the destination (and source) at once, by host
+ * copies, where the soft TLB holds those pages: the result is the element-by-
+ * element one (a destination ahead of the source within reach is copied in
+ * steps no longer than their distance). Returns the elements done, at most
+ * max; 0 when this cannot go in bulk (the caller steps one element). */
+static uint64_t string_bulk(struct soft_cpu *cpu, enum string_op op, unsigned size, uint64_t max)
+{
+	uint64_t di = cpu->gpr[GPR_RDI], si = cpu->gpr[GPR_RSI], n = cpu->gpr[GPR_RCX];
+	uint8_t *dst, *src = NULL;
+
+	if (n > max)
+		n = max;
+	if ((4096 - (di & 0xfff)) / size < n)
+		n = (4096 - (di & 0xfff)) / size;
+	if (op == S_MOVS && (4096 - (si & 0xfff)) / size < n)
+		n = (4096 - (si & 0xfff)) / size;
+	if (n < 2 || !(dst = tlb_host_page(cpu, di, ACC_WRITE)) ||
+	    (op == S_MOVS && !(src = tlb_host_page(cpu, si, ACC_READ))))
+		return 0;
+	dst += di & 0xfff;
+	if (op == S_MOVS) {
+		src += si & 0xfff;
+		/* Element by element, a destination just ahead of the source
+		 * repeats what was just written: copy no further than their gap. */
+		if (dst > src && dst < src + n * size) {
+			if ((uint64_t)(dst - src) < size)
+				return 0;
+			n = (uint64_t)(dst - src) / size;
+		}
+		memmove(dst, src, n * size);
+		cpu->gpr[GPR_RSI] = si + n * size;
+	} else if (size == 1) {
+		memset(dst, (int)(cpu->gpr[GPR_RAX] & 0xff), n);
+	} else {
+		for (uint64_t i = 0; i < n; i++)
+			memcpy(dst + i * size, &cpu->gpr[GPR_RAX], size);
+	}
+	cpu->gpr[GPR_RDI] = di + n * size;
+	cpu->gpr[GPR_RCX] -= n;
+	cpu->tlb.hits += n;
+	return n;
+}
+
 static void string_op(struct soft_cpu *cpu, const struct insn *in, enum string_op op)
 {
 	unsigned size = element_size(in), as = in->addrsize;
@@ -53,6 +110,10 @@ static void string_op(struct soft_cpu *cpu, const struct insn *in, enum string_o
 	uint16_t port = (uint16_t)cpu->gpr[GPR_RDX];
 	/* Single-step traps after each iteration (debug.c). */
 	unsigned batch = (cpu->rflags & RFLAGS_TF) ? 1 : STRING_BATCH;
+	/* In bulk where nothing between elements can matter: 64-bit code and
+	 * addressing (ES and DS based at 0), going up, no single-step. */
+	bool bulk = rep && (op == S_MOVS || op == S_STOS) && delta > 0 && as == 8 && cpu->mode == MODE_LONG64 &&
+		    (op == S_STOS || in->seg < SREG_FS) && batch > 1;
 
 	cpu->dbg.rep_unfinished = false;
 	if (op == S_INS || op == S_OUTS)
@@ -62,6 +123,16 @@ static void string_op(struct soft_cpu *cpu, const struct insn *in, enum string_o
 
 		if (rep && (cpu->gpr[GPR_RCX] & am) == 0)
 			return;
+		if (bulk) {
+			uint64_t done = string_bulk(cpu, op, size, batch - n);
+
+			if (done) {
+				n += (unsigned)done - 1; /* and the loop's own one */
+				if (cpu->gpr[GPR_RCX] == 0)
+					return;
+				continue;
+			}
+		}
 		switch (op) {
 		case S_MOVS:
 			a = mem_read(cpu, in->seg, si, size);
