@@ -251,6 +251,59 @@ static void test_memory_operands_run_as_stepping_does_on_hits_and_misses(void **
 	icpu_free(b);
 }
 
+/* Flags kept around probes (cpu->saved_flags): CMP sets all six, a load's
+ * probe clobbers host RFLAGS with nothing reading them after it, INC then
+ * rewrites all but CF, and the second load faults: its flags must be INC's
+ * with CMP's CF, put together from the saved copy and host RFLAGS. */
+IH_ASM(saved_flags_run, "cmp rax, rbx\n mov rdx, [rsi]\n inc rdi\n mov r8, [rcx]\n add rax, 1");
+
+static void test_flags_saved_around_probes_reach_a_later_fault(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(saved_flags_run, IH_LEN(saved_flags_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RAX] = 1;
+		(*p)->cpu->gpr[GPR_RBX] = 2;			 /* 1 - 2 borrows: CF */
+		(*p)->cpu->gpr[GPR_RSI] = 0x300000;		 /* RAM */
+		(*p)->cpu->gpr[GPR_RDI] = 0x7fffffffffffffffull; /* INC: OF, SF */
+		(*p)->cpu->gpr[GPR_RCX] = 0x8000000000000000ull; /* not canonical: #GP(0) */
+	}
+	entry = translate_ident(&cc, a, &r, saved_flags_run, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned round = 0; round < 2; round++) { /* a TLB miss on the first load, then a hit */
+		a->cpu->rip = b->cpu->rip = 0x1000;
+		a->cpu->gpr[GPR_RDI] = b->cpu->gpr[GPR_RDI] = 0x7fffffffffffffffull;
+		if (setjmp(a->cpu->unwind) == 0) {
+			translate_enter(entry);
+			fail_msg("the load did not fault");
+		}
+		if (setjmp(b->cpu->unwind) == 0) {
+			for (unsigned i = 0; i < r.count; i++)
+				softcpu_step(b->cpu, &r.insns[i]);
+			fail_msg("the load did not fault when stepped");
+		}
+		assert_int_equal(a->cpu->exc_vector, EXC_GP);
+		assert_int_equal(a->cpu->rip, b->cpu->rip);
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		/* By the SDM: CF from CMP (1 < 2); INC of 0x7fff...f: OF, SF, AF, and
+		 * PF (the low byte 0x00 has even parity); not ZF. */
+		assert_int_equal(flags_get(a->cpu) & RFLAGS_ARITH_MASK,
+				 RFLAGS_CF | RFLAGS_OF | RFLAGS_SF | RFLAGS_AF | RFLAGS_PF);
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	}
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 static void test_a_memory_fault_finds_the_flags_before_it(void **state)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
@@ -661,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_undefined_flags_are_the_host_cpus_not_leftovers),
 		cmocka_unit_test(test_push_and_pop_run_as_stepping_does),
 		cmocka_unit_test(test_call_and_ret_run_as_stepping_does),
+		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

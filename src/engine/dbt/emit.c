@@ -247,6 +247,24 @@ static void emit_op_mem(struct emitter *e, bool gs, uint8_t opcode, unsigned reg
 	emit_bytes(e, i.b, i.n);
 }
 
+void emit_gs_push(struct emitter *e, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, false, 6, 0xff, disp); /* FF /6: PUSH r/m64 */
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_or_rr(struct emitter *e, enum host_reg dst, enum host_reg src)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex_w(&i, src, -1, dst);
+	put(&i, 0x09); /* OR r/m64, r64 */
+	put(&i, (uint8_t)(0xc0 | ((src & 7) << 3) | (dst & 7)));
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_op64_mem(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, int32_t disp)
 {
 	emit_op_mem(e, false, opcode, reg, base, -1, 0, disp);

@@ -93,6 +93,10 @@ void emit_gs_add64_imm32(struct emitter *e, int32_t disp, int32_t imm);
 void emit_gs_cmp8_imm(struct emitter *e, int32_t disp, uint8_t imm);
 /* MOV byte gs:[disp], imm8. */
 void emit_gs_mov8_imm(struct emitter *e, int32_t disp, uint8_t imm);
+/* PUSH qword gs:[disp]. */
+void emit_gs_push(struct emitter *e, int32_t disp);
+/* OR dst, src (64-bit). */
+void emit_or_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
 /* AND qword gs:[disp], imm32 (sign-extended) / OR qword gs:[disp], reg. */
 void emit_gs_and64_imm32(struct emitter *e, int32_t disp, int32_t imm);
 void emit_gs_or64_reg(struct emitter *e, int32_t disp, enum host_reg reg);

@@ -15,18 +15,18 @@
  * (materialize 33, load 16), up to 15 register loads and stores (9 each),
  * flags out (38), RIP and icount (26). */
 #define BYTES_PER_IDENT 16
-#define BYTES_PER_IDENT_RUN (33 + 16 + 30 * 9 + 38 + 26)
+#define BYTES_PER_IDENT_RUN (33 + 16 + 30 * 9 + 38 + 26 + 26)
 /* A memory operand adds the probe (flags saved around it 9, EA 18, FS/GS base 9,
  * index 17, last byte 15, compare and branch 19, host address 8) and the slow
  * path out of line: flags (1 + 38), stores and loads (30 * 9), RIP and icount
  * twice (52), the callout (48), flags in (49), the way back (5). */
-#define BYTES_PER_PROBE (9 + 18 + 9 + 17 + 15 + 19 + 8 + 26) /* and RSP moved: 26 */
+#define BYTES_PER_PROBE (47 + 18 + 9 + 17 + 15 + 19 + 8 + 26) /* and RSP moved: 26 */
 #define BYTES_PER_SLOW_PATH (39 + 30 * 9 + 52 + 48 + 49 + 5)
 /* A branch ending the block: flags to RAX (2), the Jcc (9), two ways out with
  * the flags stored (2 * 36), RIP and count (2 * 26), the target and its
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
  * non-canonical way (26 + 48 + 8), jumps (4 * 8). */
-#define BYTES_PER_BRANCH (2 + 9 + 72 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE)
+#define BYTES_PER_BRANCH (2 + 9 + 72 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE + 2 * 26)
 /* A link site (emit_link_site): alignment (3), MOV RAX, CMP, JNE, JMP (27),
  * MOV RSI (10), JMP (8). */
 #define BYTES_LINK_SITE (3 + 27 + 10 + 8)
@@ -73,7 +73,7 @@ struct slow_path {
 	const struct run_plan *run;
 	uint8_t *jump;	       /* the probe's JNE rel32 to patch (writable view) */
 	const uint8_t *resume; /* where the main line goes on after the instruction */
-	bool flags_pushed;
+	bool flags_saved;      /* the guest's flags as before the instruction are in cpu->saved_flags */
 	uint32_t prefix_bytes; /* bytes of the run before the instruction */
 };
 
@@ -162,12 +162,43 @@ static void emit_flags_store_rax(struct emitter *e)
 	emit_gs_mov8_imm(e, GS_OFF(lf.op), LF_NONE);
 }
 
+/* Host RFLAGS into cpu->saved_flags, whose bits outside host_valid already
+ * hold the guest's (clobbers t and the flags when there are such bits). */
+static void emit_flags_save(struct emitter *e, uint16_t host_valid, enum host_reg t, enum host_reg t2)
+{
+	emit_pushfq(e);
+	if (host_valid == ARITH) {
+		emit_pop(e, t);
+		emit_gs_store64(e, GS_OFF(saved_flags), t);
+		return;
+	}
+	emit_pop(e, t);
+	emit_and_imm32(e, t, host_valid);
+	emit_gs_load64(e, t2, GS_OFF(saved_flags));
+	emit_and_imm32(e, t2, (int32_t)(uint16_t)~host_valid);
+	emit_or_rr(e, t, t2);
+	emit_gs_store64(e, GS_OFF(saved_flags), t);
+}
+
+/* RAX (RFLAGS as PUSHFQ gave them) with the bits outside host_valid taken
+ * from cpu->saved_flags: the guest's arithmetic flags whole (clobbers RCX). */
+static void emit_flags_merge_rax(struct emitter *e, uint16_t host_valid)
+{
+	if (host_valid == ARITH)
+		return;
+	emit_and_imm32(e, H_RAX, host_valid);
+	emit_gs_load64(e, H_RCX, GS_OFF(saved_flags));
+	emit_and_imm32(e, H_RCX, (int32_t)(uint16_t)(ARITH & ~host_valid));
+	emit_or_rr(e, H_RAX, H_RCX);
+}
+
 /* Host RFLAGS' arithmetic flags back into the soft CPU (RAX is free: the guest's
  * registers are stored already). */
-static void emit_flags_out(struct emitter *e)
+static void emit_flags_out(struct emitter *e, uint16_t host_valid)
 {
 	emit_pushfq(e);
 	emit_pop(e, H_RAX);
+	emit_flags_merge_rax(e, host_valid);
 	emit_flags_store_rax(e);
 }
 
@@ -242,20 +273,18 @@ static void emit_slow_path(struct emitter *e, const struct translate_env *env, c
 			   const struct slot *slot, const struct slow_path *p, const uint8_t *out)
 {
 	const struct run_plan *run = p->run;
-	uint16_t written_before = 0, flags_before = 0;
+	uint16_t written_before = 0;
 	unsigned k = p->insn - run->first;
 
 	if (!emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
 		e->overflow = true;
-	for (unsigned i = run->first; i < p->insn; i++) {
+	for (unsigned i = run->first; i < p->insn; i++)
 		written_before |= slot[i].use.gpr_written;
-		flags_before |= slot[i].use.flags_written;
-	}
-	if (p->flags_pushed)
-		emit_popfq(e);
 	emit_store_regs(e, written_before);
-	if (run->flags_loaded || flags_before)
-		emit_flags_out(e);
+	if (p->flags_saved) {
+		emit_gs_load64(e, H_RAX, GS_OFF(saved_flags));
+		emit_flags_store_rax(e);
+	}
 	if (k) {
 		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)p->prefix_bytes);
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)k);
@@ -295,15 +324,12 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 	}
 	/* Flags the run does not write but stores back must be the guest's too. */
 	run->flags_loaded = live_in || partial || (run->flags_written && run->flags_written != ARITH);
-	/* Live: read later before all are written again. A memory instruction may
-	 * take its slow path, which needs every flag as it was before it (a fault
-	 * saves them), so it counts as reading them all. */
-	run->live[last - first] = run->flags_written ? ARITH : 0;
+	/* Live: read later by the main line before written again (the slow paths
+	 * and the run's end take what host RFLAGS lacks from cpu->saved_flags). */
+	run->live[last - first] = 0;
 	for (unsigned i = last; i-- > first;)
 		run->live[i - first] =
-		    slot[i].use.mem
-			? ARITH
-			: (uint16_t)(slot[i].use.flags_read | (run->live[i + 1 - first] & ~slot[i].use.flags_written));
+		    (uint16_t)(slot[i].use.flags_read | (run->live[i + 1 - first] & ~slot[i].use.flags_written));
 	free_regs = ALL_GPRS_BUT_RSP & ~run->regs_used;
 	for (unsigned r = 0; r < 16 && n < 3; r++)
 		if (free_regs & (1u << r))
@@ -338,7 +364,7 @@ static void patch_here(struct emitter *e, uint8_t *rel)
  * CALL or RET, with the state as at it. */
 static void emit_call_ret_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			      const struct run_plan *run, const struct ident_use *u, uint32_t bytes,
-			      const struct translate_exits *x)
+			      const struct translate_exits *x, uint16_t host_valid)
 {
 	const struct insn *br = &insns[run->last - 1];
 	const enum host_reg a = run->s[0], target = run->s[1], tmp = run->s[2];
@@ -349,7 +375,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 
 	emit_store_regs(e, run->regs_written);
 	if (run->flags_written)
-		emit_flags_out(e);
+		emit_flags_out(e, host_valid);
 	emit_probe(e, env, run, u, end, &p);
 	if (u->call) {
 		emit_gs_load64(e, target, GS_OFF(rip));
@@ -392,7 +418,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
  * arrive while translated code runs), anything else leaves for the loop. */
 static void emit_branch_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			    const struct run_plan *run, const struct ident_use *u, uint32_t bytes,
-			    const uint8_t *run_start, const struct translate_exits *x)
+			    const uint8_t *run_start, const struct translate_exits *x, uint16_t host_valid)
 {
 	const struct insn *br = &insns[run->last - 1];
 	unsigned n = run->last - run->first;
@@ -406,16 +432,20 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	}
 	if (u->cc != 0xff) {
 		taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
-		if (run->flags_written)
+		if (run->flags_written) {
+			emit_flags_merge_rax(e, host_valid);
 			emit_flags_store_rax(e);
+		}
 		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)(bytes + br->len));
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 		emit_static_exit(e, env, x, (int64_t)run->off + bytes + br->len);
 		if (!taken || !emit_patch_rel32(taken, e->rx + (taken - e->buf), emit_here(e)))
 			e->overflow = true;
 	}
-	if (run->flags_written)
+	if (run->flags_written) {
+		emit_flags_merge_rax(e, host_valid);
 		emit_flags_store_rax(e);
+	}
 	if (to_target == 0 && !env->one_block_per_entry) {
 		/* Back to this run's first instruction, where RIP still is: no need
 		 * to leave (what came before the run in the block does not run again). */
@@ -461,7 +491,10 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 {
 	const uint8_t *run_start = emit_here(e);
 	uint32_t bytes = 0;
-	bool flags_in_host = run->flags_loaded;
+	/* Which of the guest's arithmetic flags host RFLAGS holds, and which
+	 * cpu->saved_flags does; once the run has loaded or written a flag, the
+	 * two together hold all six (plan_run). */
+	uint16_t host_valid = run->flags_loaded ? ARITH : 0, saved_valid = 0;
 
 	if (run->flags_loaded)
 		emit_flags_in(e, env);
@@ -471,11 +504,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		const uint8_t *code = env->code + slot[i].code_off;
 
 		if (u->call || u->ret) {
-			emit_call_ret_end(e, env, insns, run, u, bytes, x);
+			emit_call_ret_end(e, env, insns, run, u, bytes, x, host_valid);
 			return;
 		}
 		if (u->branch) {
-			emit_branch_end(e, env, insns, run, u, bytes, run_start, x);
+			emit_branch_end(e, env, insns, run, u, bytes, run_start, x, host_valid);
 			return;
 		}
 		if (u->mem) {
@@ -484,19 +517,23 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			unsigned n;
 
 			*p = (struct slow_path){ .insn = i, .run = run, .prefix_bytes = bytes };
-			/* The guest's flags in host RFLAGS survive the probe: the slow
-			 * path needs them even when the instruction overwrites them all
-			 * (a fault saves the flags from before it). PUSHFQ is cheap,
-			 * POPFQ is not: the main line drops the copy when nothing reads it. */
-			p->flags_pushed = flags_in_host;
-			if (p->flags_pushed)
-				emit_pushfq(e);
+			/* The probe clobbers host RFLAGS; the slow path needs the
+			 * guest's flags as before the instruction (a fault saves
+			 * them): they go to cpu->saved_flags first (PUSHFQ is cheap).
+			 * The main line takes them back (POPFQ is not cheap) only when
+			 * it reads one before writing it. */
+			if (host_valid) {
+				emit_flags_save(e, host_valid, run->s[0], run->s[1]);
+				saved_valid = ARITH;
+			}
+			p->flags_saved = saved_valid == ARITH;
 			emit_probe(e, env, run, u, bytes + insns[i].len, p);
-			/* The flags the instruction itself reads, or leaves to later readers. */
-			if (p->flags_pushed && (u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)))
+			host_valid = 0;
+			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
+				emit_gs_push(e, GS_OFF(saved_flags));
 				emit_popfq(e);
-			else if (p->flags_pushed)
-				emit_lea(e, H_RSP, H_RSP, H_NONE, 0, 8);
+				host_valid = ARITH;
+			}
 			if (u->stack) {
 				/* PUSH / POP as a store or load, then RSP moves (LEA: no flags). */
 				if (u->stack > 0)
@@ -518,12 +555,13 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		} else {
 			emit_bytes(e, code, insns[i].len);
 		}
-		flags_in_host |= u->flags_written != 0;
+		host_valid |= u->flags_written;
+		saved_valid &= (uint16_t)~u->flags_written;
 		bytes += insns[i].len;
 	}
 	emit_store_regs(e, run->regs_written);
 	if (run->flags_written)
-		emit_flags_out(e);
+		emit_flags_out(e, host_valid);
 	/* Last, as they clobber the flags: where the core's step leaves RIP and icount. */
 	emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(run->last - run->first));

@@ -207,6 +207,10 @@ struct soft_cpu {
 	uint64_t frozen_clock_ns;
 	uint64_t code_hits;
 	struct write_log *write_log;
+
+	/* Scratch of a translating engine's code (dbt): the guest's RFLAGS as
+	 * PUSHFQ gave them, kept around a soft-TLB probe. */
+	uint64_t saved_flags;
 };
 
 enum cpu_mode { MODE_REAL, MODE_PROT16, MODE_PROT32, MODE_LONG_COMPAT16, MODE_LONG_COMPAT32, MODE_LONG64, MODE_COUNT };
