@@ -70,7 +70,7 @@ static __attribute__((noinline)) void run_in(uint32_t sel, uint32_t offset, uint
 	__asm__ volatile("pushl %[sel]\n\t"
 			 "pushl %[off]\n\t"
 			 ".globl cs_lret\n"
-			 "cs_lret: lret\n"
+			 "cs_lret: lretl\n"
 			 ".globl cs_lret_fault\n"
 			 "cs_lret_fault: addl $8, %%esp\n"
 			 ".globl cs_back\n"

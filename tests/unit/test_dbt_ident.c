@@ -38,6 +38,7 @@ IH_ASM(shl_64, "shl r9d, 32"); /* masked to 0: the flags pass through */
 IH_ASM(cmovz_rr, "cmovz r10, r11");
 IH_ASM(lea_bi, "lea r8, [rdi + rbp * 8 + 16]");
 IH_ASM(setb_ah, "setb ah");
+IH_ASM(nop_mem, "nop word ptr cs:[rax + rax * 1 + 0]"); /* never accessed */
 IH_ASM(cqo_, "cqo");
 IH_ASM(cmpxchg_rr, "cmpxchg r12, r13");
 IH_ASM(mov_ri, "mov r15, 0x1234567890");
@@ -105,6 +106,7 @@ static const struct ident_case cases[] = {
 	       .gpr_written = R(RAX),
 	       .flags_read = CF,
 	       .flags_written = 0 }), /* the rest of RAX is kept */
+	CASE(nop_mem, true, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
 	CASE(cqo_, true, { .gpr_read = R(RAX), .gpr_written = R(RDX), .flags_read = 0, .flags_written = 0 }),
 	CASE(cmpxchg_rr, true,
 	     { .gpr_read = R(RAX) | R(R12) | R(R13),

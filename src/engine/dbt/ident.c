@@ -254,6 +254,10 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 		return false;
 	if (zi.mnemonic == ZYDIS_MNEMONIC_PUSH || zi.mnemonic == ZYDIS_MNEMONIC_POP)
 		return take_stack(&zi, zo, use);
+	/* NOP in every form: a ModRM operand is never accessed (SDM vol. 2, NOP),
+	 * whatever its segment. LOCK makes it #UD, which the core gives. */
+	if (zi.mnemonic == ZYDIS_MNEMONIC_NOP)
+		return !(zi.attributes & ZYDIS_ATTRIB_HAS_LOCK);
 	if (!allowed(zi.mnemonic))
 		return false;
 	if (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE))

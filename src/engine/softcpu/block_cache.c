@@ -234,7 +234,7 @@ struct block *block_cache_lookup(struct block_vcpu *v)
 	/* The instruction pointer must lie within CS (not checked in 64-bit mode). */
 	if (cpu->mode != MODE_LONG64 && cpu->rip > cpu->seg[SREG_CS].limit)
 		cpu_raise(cpu, EXC_GP, true, 0);
-	gpa = mmu_translate(cpu, lin, ACC_EXEC);
+	gpa = mmu_translate_fetch(cpu, lin);
 	j->generation = 0; /* until a block is found */
 	for (b = c->hash[block_hash(gpa, cpu->mode)]; b; b = b->hash_next) {
 		if (b->gpa == gpa && b->mode == cpu->mode) {

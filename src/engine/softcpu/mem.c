@@ -256,6 +256,23 @@ uint64_t mmu_translate(struct soft_cpu *cpu, uint64_t lin, unsigned acc)
 	return t.gpa;
 }
 
+static void tlb_install(struct soft_cpu *cpu, uint64_t lin, const struct translation *t, unsigned acc, uint8_t *host);
+
+uint64_t mmu_translate_fetch(struct soft_cpu *cpu, uint64_t lin)
+{
+	const struct tlb_entry *e = tlb_slot(cpu, lin, ACC_EXEC);
+	struct translation t;
+	uint8_t *host;
+
+	if (e->tag == (lin & ~0xfffull))
+		return e->gpa_page | (lin & 0xfff);
+	translate(cpu, lin, ACC_EXEC, &t);
+	host = guest_memory_ptr(cpu->mem, t.gpa & ~0xfffull, 4096);
+	if (host)
+		tlb_install(cpu, lin, &t, ACC_EXEC, host);
+	return t.gpa;
+}
+
 /* ---- the soft TLB ------------------------------------------------------------ */
 
 void cpu_paging_changed(struct soft_cpu *cpu, bool keep_global)

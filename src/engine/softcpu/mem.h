@@ -30,6 +30,9 @@ uint64_t seg_linear(struct soft_cpu *cpu, unsigned sreg, uint64_t offset, unsign
 /* Guest-physical address of a linear one, walking the page tables and setting
  * accessed/dirty bits; raises #PF. */
 uint64_t mmu_translate(struct soft_cpu *cpu, uint64_t lin, unsigned acc);
+/* mmu_translate for an instruction fetch, through the soft TLB's execute
+ * entries (filled here, for RAM; flushed with the rest of the TLB). */
+uint64_t mmu_translate_fetch(struct soft_cpu *cpu, uint64_t lin);
 /* The same translation without side effects (no A/D bits, no fault): for
  * looking at guest memory from outside an instruction. */
 bool mmu_probe(struct soft_cpu *cpu, uint64_t lin, unsigned acc, uint64_t *gpa);
