@@ -168,7 +168,8 @@ static const struct ident_case cases[] = {
 	       .mem_base = GPR_RDI,
 	       .mem_index = NOREG }),
 	CASE(add_rsp, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
-	CASE(lea_rip, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
+	/* LEA from RIP: computed, not copied (lea_base); nothing accessed. */
+	CASE(lea_rip, true, { .gpr_read = 0, .gpr_written = R(RAX), .flags_read = 0, .flags_written = 0 }),
 	CASE(div_r, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
 	CASE(push_r, true,
 	     { .gpr_read = R(RAX),

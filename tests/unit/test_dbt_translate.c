@@ -473,6 +473,42 @@ static void test_push_and_pop_run_as_stepping_does(void **state)
 	icpu_free(b);
 }
 
+/* LEA from RSP and RIP at every operand size: computed, never accessed. */
+IH_ASM(lea_run, "lea rax, [rsp + rbx * 2 + 8]\n lea ecx, [rip + 0x100]\n lea dx, [rsp - 4]\n lea r9, [rip - 7]");
+
+static void test_lea_from_rsp_and_rip_runs_as_stepping_does(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(lea_run, IH_LEN(lea_run), &r);
+	set_registers(a);
+	set_registers(b);
+	entry = translate_ident(&cc, a, &r, lea_run, &ident);
+	assert_int_equal(ident, r.count);
+	translate_enter(entry);
+	for (unsigned i = 0; i < r.count; i++)
+		assert_true(softcpu_step(b->cpu, &r.insns[i]));
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(a->cpu->rip, b->cpu->rip);
+	/* By the SDM: RSP 0x8000 + RBX * 2 + 8; RIP-relative from the end of each
+	 * LEA (0x1000 + 5 + 6 and + 5 + 6 + 5 + 7), the 32-bit one zero-extended;
+	 * the 16-bit one keeps RDX's upper 48 bits. */
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 0x8000 + b->cpu->gpr[GPR_RBX] * 2 + 8);
+	assert_int_equal(a->cpu->gpr[GPR_RCX], 0x1000 + 5 + 6 + 0x100);
+	assert_int_equal(a->cpu->gpr[GPR_RDX] & 0xffff, 0x8000 - 4);
+	assert_int_equal(a->cpu->gpr[GPR_R9], 0x1000 + 5 + 6 + 5 + 7 - 7);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* CALL rel32 and RET run inline on a TLB hit (translate.c, emit_call_ret_end). */
 IH_ASM(call_run, "inc rax\n call .+0x40");
 IH_ASM(ret_run, "add rbx, 1\n ret 16");
@@ -714,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_undefined_flags_are_the_host_cpus_not_leftovers),
 		cmocka_unit_test(test_push_and_pop_run_as_stepping_does),
 		cmocka_unit_test(test_call_and_ret_run_as_stepping_does),
+		cmocka_unit_test(test_lea_from_rsp_and_rip_runs_as_stepping_does),
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 	};
 

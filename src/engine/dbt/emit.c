@@ -255,6 +255,20 @@ void emit_gs_push(struct emitter *e, int32_t disp)
 	emit_bytes(e, i.b, i.n);
 }
 
+void emit_mov_rr_sized(struct emitter *e, enum host_reg dst, enum host_reg src, unsigned bytes)
+{
+	struct insn_bytes i = { .n = 0 };
+	uint8_t rex = (uint8_t)(0x40 | (bytes == 8 ? 8 : 0) | (src >= H_R8 ? 4 : 0) | (dst >= H_R8 ? 1 : 0));
+
+	if (bytes == 2)
+		put(&i, 0x66);
+	if (rex != 0x40)
+		put(&i, rex);
+	put(&i, 0x89); /* MOV r/m, r */
+	put(&i, (uint8_t)(0xc0 | ((src & 7) << 3) | (dst & 7)));
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_or_rr(struct emitter *e, enum host_reg dst, enum host_reg src)
 {
 	struct insn_bytes i = { .n = 0 };

@@ -95,6 +95,8 @@ void emit_gs_cmp8_imm(struct emitter *e, int32_t disp, uint8_t imm);
 void emit_gs_mov8_imm(struct emitter *e, int32_t disp, uint8_t imm);
 /* PUSH qword gs:[disp]. */
 void emit_gs_push(struct emitter *e, int32_t disp);
+/* MOV dst, src at 2, 4 (zero-extending) or 8 bytes. */
+void emit_mov_rr_sized(struct emitter *e, enum host_reg dst, enum host_reg src, unsigned bytes);
 /* OR dst, src (64-bit). */
 void emit_or_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
 /* AND qword gs:[disp], imm32 (sign-extended) / OR qword gs:[disp], reg. */

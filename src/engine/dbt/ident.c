@@ -293,9 +293,35 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 					return false;
 				break;
 			}
-			/* LEA computes and reads nothing: no RIP, no RSP. */
+			/* LEA computes and reads nothing. */
 			if (zi.mnemonic != ZYDIS_MNEMONIC_LEA || o->mem.type != ZYDIS_MEMOP_TYPE_AGEN)
 				return false;
+			/* From RSP or RIP, which no host register holds: the
+			 * address is computed as a probe computes it, then moved
+			 * at LEA's operand size (lea_base). */
+			if (o->mem.base == ZYDIS_REGISTER_RSP || o->mem.base == ZYDIS_REGISTER_RIP) {
+				if (zi.address_width != 64 || zo[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+				    (n = gpr_number(zo[0].reg.value)) < 0 ||
+				    o->mem.disp.value != (int32_t)o->mem.disp.value)
+					return false;
+				use->lea_base = true;
+				use->lea_dst = (uint8_t)n;
+				use->lea_bytes = (uint8_t)(zo[0].size / 8);
+				use->mem_base = o->mem.base == ZYDIS_REGISTER_RIP ? REG_RIP : GPR_RSP;
+				use->mem_index = NOREG;
+				use->mem_disp = (int32_t)o->mem.disp.value;
+				use->mem_scale = o->mem.scale == 8   ? 3
+						 : o->mem.scale == 4 ? 2
+						 : o->mem.scale == 2 ? 1
+								     : 0;
+				if (o->mem.index != ZYDIS_REGISTER_NONE) {
+					if ((n = gpr_number(o->mem.index)) < 0)
+						return false;
+					use->mem_index = (uint8_t)n;
+					use->gpr_read |= (uint16_t)(1u << n);
+				}
+				break;
+			}
 			if (o->mem.base != ZYDIS_REGISTER_NONE) {
 				if ((n = gpr_number(o->mem.base)) < 0)
 					return false;

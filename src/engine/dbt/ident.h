@@ -31,6 +31,11 @@ struct ident_use {
 	uint8_t mem_seg;			/* SREG_* */
 	uint8_t mem_base, mem_index, mem_scale; /* NOREG where absent */
 	int32_t mem_disp;
+	/* LEA from RSP or RIP (64-bit addressing): the address [mem_base +
+	 * mem_index << mem_scale + mem_disp] (mem is false: nothing is accessed)
+	 * goes to register lea_dst at lea_bytes (2, 4 or 8) of operand size. */
+	bool lea_base;
+	uint8_t lea_dst, lea_bytes;
 	/* PUSH r64 (+1) or POP r64 (-1), register stack_reg (never RSP): the
 	 * memory operand is [RSP - 8] or [RSP] in SS, and RSP moves after it. */
 	int8_t stack;

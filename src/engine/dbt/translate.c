@@ -227,6 +227,24 @@ static int32_t tlb_offset(unsigned set, unsigned kind)
 	return GS_OFF(tlb.e) + (int32_t)(((set * ACC_KINDS + kind) * TLB_SIZE) * sizeof(struct tlb_entry));
 }
 
+/* a = the effective address [base + index << scale + disp] of u's memory
+ * operand (or LEA's), 64-bit: RSP from the soft CPU, RIP-relative from the
+ * run's first instruction (where RIP still is) to the instruction's end. */
+static void emit_address(struct emitter *e, const struct ident_use *u, uint32_t insn_end, enum host_reg a)
+{
+	int index = u->mem_index == NOREG ? H_NONE : u->mem_index;
+
+	if (u->mem_base == REG_RIP) {
+		emit_gs_load64(e, a, GS_OFF(rip));
+		emit_lea(e, a, a, H_NONE, 0, (int32_t)insn_end + u->mem_disp);
+	} else if (u->mem_base == GPR_RSP) {
+		emit_gs_load64(e, a, GS_OFF(gpr[GPR_RSP]));
+		emit_lea(e, a, a, index, u->mem_scale, u->mem_disp);
+	} else {
+		emit_lea(e, a, u->mem_base == NOREG ? H_NONE : u->mem_base, index, u->mem_scale, u->mem_disp);
+	}
+}
+
 /* s[0] = the host address of the memory operand of insn, or a jump to the
  * slow path (recorded in *slow) when the soft TLB has no entry for it that
  * holds the whole access (SDM-exact by construction: the core filled the
@@ -236,18 +254,8 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 {
 	const enum host_reg a = run->s[0], idx = run->s[1], last = run->s[2];
 	int32_t tlb = tlb_offset((unsigned)env->tlb_set, u->mem_write ? ACC_WRITE : ACC_READ);
-	int index = u->mem_index == NOREG ? H_NONE : u->mem_index;
 
-	/* The effective address. */
-	if (u->mem_base == REG_RIP) {
-		emit_gs_load64(e, a, GS_OFF(rip)); /* the run's first instruction */
-		emit_lea(e, a, a, H_NONE, 0, (int32_t)insn_end + u->mem_disp);
-	} else if (u->mem_base == GPR_RSP) {
-		emit_gs_load64(e, a, GS_OFF(gpr[GPR_RSP]));
-		emit_lea(e, a, a, index, u->mem_scale, u->mem_disp);
-	} else {
-		emit_lea(e, a, u->mem_base == NOREG ? H_NONE : u->mem_base, index, u->mem_scale, u->mem_disp);
-	}
+	emit_address(e, u, insn_end, a);
 	/* In 64-bit mode only FS and GS have a base (SDM vol. 3, 3.4.4). */
 	if (u->mem_seg == SREG_FS || u->mem_seg == SREG_GS)
 		emit_gs_add(e, a, GS_OFF(seg[u->mem_seg].base));
@@ -550,6 +558,12 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_bytes(e, rewritten, n);
 			}
 			p->resume = emit_here(e);
+		} else if (u->lea_base) {
+			/* LEA from RSP or RIP: the address, then LEA's operand size
+			 * (a 32-bit MOV zero-extends as LEA does, a 16-bit one keeps
+			 * the rest as LEA does). No flags change. */
+			emit_address(e, u, bytes + insns[i].len, run->s[0]);
+			emit_mov_rr_sized(e, (enum host_reg)u->lea_dst, run->s[0], u->lea_bytes);
 		} else if (__builtin_expect(env->inject_bug, 0)) {
 			emit_with_injected_bug(e, code, insns[i].len);
 		} else {
@@ -584,7 +598,7 @@ static bool fits_run(const struct slot *slot, unsigned first, unsigned i)
 
 	for (unsigned k = first; k <= i; k++) {
 		used |= slot[k].use.gpr_read | slot[k].use.gpr_written;
-		mem |= slot[k].use.mem;
+		mem |= slot[k].use.mem || slot[k].use.lea_base;
 	}
 	return !mem || popcount16(ALL_GPRS_BUT_RSP & ~used) >= 3;
 }
@@ -605,6 +619,9 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 		s->ident =
 		    env->code && ((i + 1 == count && ident_branch(&insns[i], env->code + s->code_off, &s->use)) ||
 				  ident_classify(&insns[i], env->code + s->code_off, &s->use));
+		if (s->ident && s->use.lea_base && s->use.mem_base == REG_RIP &&
+		    (int64_t)off + s->use.mem_disp != (int32_t)((int64_t)off + s->use.mem_disp))
+			s->ident = false;
 		if (s->ident && s->use.mem) {
 			uint8_t probe[16];
 			int64_t rip_disp = (int64_t)off + s->use.mem_disp;
