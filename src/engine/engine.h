@@ -33,7 +33,7 @@ struct engine_env {
 /* Counters for --stats. instructions is what every engine that can count them
  * reports (0: not counted); each engine adds its own as named ratios ("decode
  * cache hit" of so many "lookups"), summed over vCPUs by name. */
-#define ENGINE_STATS_RATIOS 8
+#define ENGINE_STATS_RATIOS 16
 struct engine_ratio {
 	const char *name; /* "TLB hit" */
 	const char *of;	  /* what total counts: "accesses" */

@@ -14,6 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <Zydis/Zydis.h>
+
 #include "engine/dbt/code_cache.h"
 #include "engine/dbt/emit.h"
 #include "engine/dbt/lockstep.h"
@@ -44,6 +46,8 @@ struct engine_vcpu {
 	struct translate_exits exits[3];
 	bool exits_ready;
 	uint64_t links_made, link_calls;
+	uint64_t blocks_translated, flushes, translate_ns, run_ns;
+	uint64_t *callouts; /* by mnemonic (ZydisMnemonic), for --stats */
 	uint64_t runs_translated, chain_calls, runs_chained, insns_translated, insns_ident;
 	/* GS base is this vCPU's soft CPU on the thread that runs it: ident code
 	 * reaches the guest's registers as gs:[offset]. False: no ident code. */
@@ -136,6 +140,7 @@ static bool callout_step(void *ctx, const struct insn *in)
 {
 	struct block_vcpu *bv = ctx;
 
+	dbt_vcpu_of(bv)->callouts[in->mnemonic]++;
 	bv->cur_block = block_of_insn(in);
 	return block_step(bv, in);
 }
@@ -191,6 +196,7 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
  * inline lookup's entries and the shared ways out. */
 static void reset_translations(struct engine_vcpu *v)
 {
+	v->flushes++;
 	block_cache_drop_all(&v->b);
 	code_cache_reset(&v->cc);
 	memset(v->bodies, 0, 3 * sizeof(*v->bodies));
@@ -216,10 +222,15 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	struct translate_env env;
 	unsigned ident = 0;
 
+	uint64_t start;
+
 	if (__builtin_expect(b->host && b->host_key == set, 1))
 		return;
+	start = soft_clock_ns();
 	env = translate_env_for(bv, b, b->count);
 	b->host = translate_run(&v->cc, &env, b->insns, b->count, &ident);
+	v->translate_ns += soft_clock_ns() - start;
+	v->blocks_translated++;
 	b->host_key = set;
 	/* NULL cannot happen after make_room; b would then run decoded. */
 	if (b->host) {
@@ -311,7 +322,13 @@ static int dbt_run(struct engine_vcpu *v, struct vm_exit *exit)
 		v->gs_checked = true;
 		gs_base = v->gs_ready ? &v->b.cpu : NULL;
 	}
-	return block_engine_run(&v->b, exit, execute);
+	{
+		uint64_t start = soft_clock_ns();
+		int r = block_engine_run(&v->b, exit, execute);
+
+		v->run_ns += soft_clock_ns() - start;
+		return r;
+	}
 }
 
 static int dbt_create(const struct engine_env *env, struct engine **out, char *why, size_t why_len)
@@ -347,6 +364,7 @@ static void dbt_vcpu_destroy(struct engine_vcpu *v)
 	code_cache_destroy(&v->cc);
 	lockstep_free(v->lockstep);
 	free(v->bodies);
+	free(v->callouts);
 	free(v);
 }
 
@@ -365,13 +383,41 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 	v->inject_bug = e->inject_bug;
 	/* Zeroed: generation 0 is never the jump cache's, so no entry holds yet. */
 	v->bodies = calloc(3, sizeof(*v->bodies));
-	if (!v->bodies || block_engine_vcpu_init(&v->b, e->mem, index) ||
+	v->callouts = calloc(ZYDIS_MNEMONIC_MAX_VALUE + 1, sizeof(*v->callouts));
+	if (!v->bodies || !v->callouts || block_engine_vcpu_init(&v->b, e->mem, index) ||
 	    (e->lockstep && !(v->lockstep = lockstep_new(&lockstep_engine)))) {
 		dbt_vcpu_destroy(v);
 		return -1;
 	}
 	*out = v;
 	return 0;
+}
+
+/* The n instructions run most often by the core (callouts and slow paths),
+ * each as a share of all. */
+static void add_top_callouts(const struct engine_vcpu *v, struct engine_stats *st, unsigned n)
+{
+	uint64_t total = 0, shown[8] = { 0 };
+
+	for (unsigned m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; m++)
+		total += v->callouts[m];
+	for (unsigned k = 0; k < n && k < 8; k++) {
+		unsigned best = 0;
+
+		for (unsigned m = 1; m <= ZYDIS_MNEMONIC_MAX_VALUE; m++) {
+			bool taken = false;
+
+			for (unsigned t = 0; t < k; t++)
+				taken |= shown[t] == m;
+			if (!taken && v->callouts[m] > v->callouts[best])
+				best = m;
+		}
+		if (!v->callouts[best])
+			return;
+		shown[k] = best;
+		engine_stats_add_ratio(st, ZydisMnemonicGetString((ZydisMnemonic)best), "run by the core",
+				       v->callouts[best], total);
+	}
 }
 
 static void dbt_stats(struct engine_vcpu *v, struct engine_stats *st)
@@ -385,6 +431,9 @@ static void dbt_stats(struct engine_vcpu *v, struct engine_stats *st)
 	engine_stats_add_ratio(st, "translation cache used", "bytes", v->cc.used, v->cc.size);
 	engine_stats_add_ratio(st, "translated as themselves", "instructions translated", v->insns_ident,
 			       v->insns_translated);
+	engine_stats_add_ratio(st, "time translating", "us running", v->translate_ns / 1000, v->run_ns / 1000);
+	engine_stats_add_ratio(st, "cache flushes", "blocks translated", v->flushes, v->blocks_translated);
+	add_top_callouts(v, st, 4);
 	/* The rest ran decoded only (they wrote code: lockstep.h) or diverged. */
 	if (v->lockstep)
 		engine_stats_add_ratio(st, "lockstep: compared with interp", "blocks run translated",
