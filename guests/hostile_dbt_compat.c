@@ -28,7 +28,7 @@ __asm__(".text\n"
 	"jmp mixed_end\n\t"
 	".balign 64\n"
 	"mixed_end:\n\t"
-	"lret\n\t"
+	"lretl\n\t"
 	/* uint32_t run64(void): MIXED in 64-bit mode, by JMP *RDX. */
 	".globl run64\n"
 	"run64:\n\t"

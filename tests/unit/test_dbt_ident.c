@@ -167,7 +167,9 @@ static const struct ident_case cases[] = {
 	       .mem_seg = SREG_DS,
 	       .mem_base = GPR_RDI,
 	       .mem_index = NOREG }),
-	CASE(add_rsp, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),
+	/* RSP as a register: renamed to a scratch register (rsp_reg), which no
+	 * guest register mask shows. */
+	CASE(add_rsp, true, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = ALL }),
 	/* LEA from RIP: computed, not copied (lea_base); nothing accessed. */
 	CASE(lea_rip, true, { .gpr_read = 0, .gpr_written = R(RAX), .flags_read = 0, .flags_written = 0 }),
 	CASE(div_r, false, { .gpr_read = 0, .gpr_written = 0, .flags_read = 0, .flags_written = 0 }),

@@ -509,6 +509,47 @@ static void test_lea_from_rsp_and_rip_runs_as_stepping_does(void **state)
 	icpu_free(b);
 }
 
+/* RSP as a register operand, renamed to a scratch register: read, written,
+ * both, at 64 and 32 bits, with the flags ADD, SUB and AND leave. */
+IH_ASM(rsp_run, "sub rsp, 0x28\n mov rbp, rsp\n add rsp, rbx\n mov rax, rsp\n and rsp, -16\n"
+		" setc cl\n mov esp, esp\n cmp rsp, rdx");
+
+static void test_rsp_as_a_register_runs_as_stepping_does(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(rsp_run, IH_LEN(rsp_run), &r);
+	set_registers(a);
+	set_registers(b);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RSP] = 0xffff800000008008ull;
+		(*p)->cpu->gpr[GPR_RBX] = 0x18;
+	}
+	entry = translate_ident(&cc, a, &r, rsp_run, &ident);
+	assert_int_equal(ident, r.count);
+	translate_enter(entry);
+	for (unsigned i = 0; i < r.count; i++)
+		assert_true(softcpu_step(b->cpu, &r.insns[i]));
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	/* By the SDM: RBP = RSP - 0x28, RAX = that + 0x18; AND -16 clears CF;
+	 * MOV ESP, ESP zero-extends the low half. */
+	assert_int_equal(a->cpu->gpr[GPR_RBP], 0xffff800000008008ull - 0x28);
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 0xffff800000008008ull - 0x28 + 0x18);
+	assert_int_equal(a->cpu->gpr[GPR_RCX] & 0xff, 0);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], (0xffff800000008008ull - 0x28 + 0x18) & ~15ull & 0xffffffffull);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* CALL rel32 and RET run inline on a TLB hit (translate.c, emit_call_ret_end). */
 IH_ASM(call_run, "inc rax\n call .+0x40");
 IH_ASM(ret_run, "add rbx, 1\n ret 16");
@@ -751,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_push_and_pop_run_as_stepping_does),
 		cmocka_unit_test(test_call_and_ret_run_as_stepping_does),
 		cmocka_unit_test(test_lea_from_rsp_and_rip_runs_as_stepping_does),
+		cmocka_unit_test(test_rsp_as_a_register_runs_as_stepping_does),
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 	};
 

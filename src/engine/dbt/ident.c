@@ -133,6 +133,11 @@ static int gpr_number(ZydisRegister r)
 	return (int)(full - ZYDIS_REGISTER_RAX);
 }
 
+static bool is_rsp(ZydisRegister r)
+{
+	return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r) == ZYDIS_REGISTER_RSP;
+}
+
 static bool is_flags_register(ZydisRegister r)
 {
 	return r == ZYDIS_REGISTER_FLAGS || r == ZYDIS_REGISTER_EFLAGS || r == ZYDIS_REGISTER_RFLAGS;
@@ -276,6 +281,16 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 			if (is_flags_register(o->reg.value))
 				break; /* the flags: from cpu_flags below */
 			n = gpr_number(o->reg.value);
+			if (n < 0 && is_rsp(o->reg.value) && o->visibility == ZYDIS_OPERAND_VISIBILITY_EXPLICIT &&
+			    o->size >= 16) {
+				/* RSP, which no host register holds: renamed to a
+				 * scratch register loaded before and stored after. */
+				use->rsp_reg = true;
+				use->rsp_read |= (o->actions & ZYDIS_OPERAND_ACTION_MASK_READ) ||
+						 (o->actions & ZYDIS_OPERAND_ACTION_CONDWRITE) || o->size < 32;
+				use->rsp_written |= (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
+				break;
+			}
 			if (n < 0)
 				return false;
 			/* What a write may leave of the old value counts as read: a
@@ -337,6 +352,9 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 			return false;
 		}
 	}
+	/* RSP both as a register and in an address: not renamed (a callout). */
+	if (use->rsp_reg && (use->mem || use->lea_base))
+		return false;
 	/* A segment override or LOCK only means something on a memory operand
 	 * (LOCK elsewhere is #UD, which the core decodes as such). */
 	if (!use->mem && (zi.attributes & (ZYDIS_ATTRIB_HAS_SEGMENT | ZYDIS_ATTRIB_HAS_LOCK)))
@@ -369,6 +387,34 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 			use->flags_read |= written;
 	}
 	return true;
+}
+
+unsigned ident_rewrite_rsp(const uint8_t *code, unsigned len, unsigned host_reg, uint8_t *out)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisEncoderRequest req;
+	ZyanUSize n = ZYDIS_MAX_INSTRUCTION_LENGTH;
+
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, len, &zi, zo)) ||
+	    !ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(&zi, zo, zi.operand_count_visible, &req)))
+		return 0;
+	for (unsigned i = 0; i < req.operand_count; i++) {
+		ZydisEncoderOperand *o = &req.operands[i];
+		ZydisRegisterClass cls;
+
+		if (o->type != ZYDIS_OPERAND_TYPE_REGISTER || !is_rsp(o->reg.value))
+			continue;
+		cls = ZydisRegisterGetClass(o->reg.value);
+		o->reg.value = ZydisRegisterEncode(cls, (ZyanU8)host_reg);
+		if (o->reg.value == ZYDIS_REGISTER_NONE)
+			return 0;
+	}
+	if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, out, &n)))
+		return 0;
+	return (unsigned)n;
 }
 
 unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base, uint8_t *out)

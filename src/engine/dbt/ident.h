@@ -31,6 +31,11 @@ struct ident_use {
 	uint8_t mem_seg;			/* SREG_* */
 	uint8_t mem_base, mem_index, mem_scale; /* NOREG where absent */
 	int32_t mem_disp;
+	/* RSP as an explicit register operand (not with a memory operand): the
+	 * instruction is re-encoded with a scratch register in its place
+	 * (ident_rewrite_rsp), loaded from the soft CPU first if read, stored
+	 * after if written. */
+	bool rsp_reg, rsp_read, rsp_written;
 	/* LEA from RSP or RIP (64-bit addressing): the address [mem_base +
 	 * mem_index << mem_scale + mem_disp] (mem is false: nothing is accessed)
 	 * goes to register lea_dst at lea_bytes (2, 4 or 8) of operand size. */
@@ -60,6 +65,11 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
  * that host code can take itself; *use gives the flags it tests, the branch
  * and, for CALL and RET, the stack operand. */
 bool ident_branch(const struct insn *in, const uint8_t *code, struct ident_use *use);
+
+/* The bytes of the same instruction with RSP (at whatever size) replaced by
+ * host register host_reg; the length written to out (room for 15), 0 if it
+ * cannot be encoded so. */
+unsigned ident_rewrite_rsp(const uint8_t *code, unsigned len, unsigned host_reg, uint8_t *out);
 
 /* The bytes of the same instruction with its memory operand replaced by
  * [host base register] (no segment, no displacement). Returns the length

@@ -14,7 +14,7 @@
 /* An ident instruction is at most 15 bytes. Around each run of them: flags in
  * (materialize 33, load 16), up to 15 register loads and stores (9 each),
  * flags out (38), RIP and icount (26). */
-#define BYTES_PER_IDENT 16
+#define BYTES_PER_IDENT (16 + 18) /* and RSP loaded and stored around it */
 #define BYTES_PER_IDENT_RUN (33 + 16 + 30 * 9 + 38 + 26 + 26)
 /* A memory operand adds the probe (flags saved around it 9, EA 18, FS/GS base 9,
  * index 17, last byte 15, compare and branch 19, host address 8) and the slow
@@ -558,6 +558,17 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_bytes(e, rewritten, n);
 			}
 			p->resume = emit_here(e);
+		} else if (u->rsp_reg) {
+			uint8_t rewritten[16];
+			unsigned n = ident_rewrite_rsp(code, insns[i].len, run->s[0], rewritten);
+
+			if (!n)
+				e->overflow = true; /* checked when the slot was made: cannot happen */
+			if (u->rsp_read)
+				emit_gs_load64(e, run->s[0], GS_OFF(gpr[GPR_RSP]));
+			emit_bytes(e, rewritten, n);
+			if (u->rsp_written)
+				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), run->s[0]);
 		} else if (u->lea_base) {
 			/* LEA from RSP or RIP: the address, then LEA's operand size
 			 * (a 32-bit MOV zero-extends as LEA does, a 16-bit one keeps
@@ -598,7 +609,7 @@ static bool fits_run(const struct slot *slot, unsigned first, unsigned i)
 
 	for (unsigned k = first; k <= i; k++) {
 		used |= slot[k].use.gpr_read | slot[k].use.gpr_written;
-		mem |= slot[k].use.mem || slot[k].use.lea_base;
+		mem |= slot[k].use.mem || slot[k].use.lea_base || slot[k].use.rsp_reg;
 	}
 	return !mem || popcount16(ALL_GPRS_BUT_RSP & ~used) >= 3;
 }
@@ -619,6 +630,12 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 		s->ident =
 		    env->code && ((i + 1 == count && ident_branch(&insns[i], env->code + s->code_off, &s->use)) ||
 				  ident_classify(&insns[i], env->code + s->code_off, &s->use));
+		if (s->ident && s->use.rsp_reg) {
+			uint8_t probe[16];
+
+			if (!ident_rewrite_rsp(env->code + s->code_off, insns[i].len, H_R11, probe))
+				s->ident = false;
+		}
 		if (s->ident && s->use.lea_base && s->use.mem_base == REG_RIP &&
 		    (int64_t)off + s->use.mem_disp != (int32_t)((int64_t)off + s->use.mem_disp))
 			s->ident = false;
