@@ -389,45 +389,49 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 	return true;
 }
 
-unsigned ident_rewrite_rsp(const uint8_t *code, unsigned len, unsigned host_reg, uint8_t *out)
+/* An encoder request for the 64-bit instruction at code, to rewrite. */
+static bool request_for(const uint8_t *code, unsigned len, ZydisEncoderRequest *req)
 {
 	ZydisDecoder dec;
 	ZydisDecodedInstruction zi;
 	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
-	ZydisEncoderRequest req;
-	ZyanUSize n = ZYDIS_MAX_INSTRUCTION_LENGTH;
 
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, len, &zi, zo)) ||
-	    !ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(&zi, zo, zi.operand_count_visible, &req)))
+	return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, len, &zi, zo)) &&
+	       ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(&zi, zo, zi.operand_count_visible, req));
+}
+
+/* Encodes req into out; its length, 0 if it cannot be encoded. */
+static unsigned encode(const ZydisEncoderRequest *req, uint8_t *out)
+{
+	ZyanUSize n = ZYDIS_MAX_INSTRUCTION_LENGTH;
+
+	return ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(req, out, &n)) ? (unsigned)n : 0;
+}
+
+unsigned ident_rewrite_rsp(const uint8_t *code, unsigned len, unsigned host_reg, uint8_t *out)
+{
+	ZydisEncoderRequest req;
+
+	if (!request_for(code, len, &req))
 		return 0;
 	for (unsigned i = 0; i < req.operand_count; i++) {
 		ZydisEncoderOperand *o = &req.operands[i];
-		ZydisRegisterClass cls;
 
 		if (o->type != ZYDIS_OPERAND_TYPE_REGISTER || !is_rsp(o->reg.value))
 			continue;
-		cls = ZydisRegisterGetClass(o->reg.value);
-		o->reg.value = ZydisRegisterEncode(cls, (ZyanU8)host_reg);
+		o->reg.value = ZydisRegisterEncode(ZydisRegisterGetClass(o->reg.value), (ZyanU8)host_reg);
 		if (o->reg.value == ZYDIS_REGISTER_NONE)
 			return 0;
 	}
-	if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, out, &n)))
-		return 0;
-	return (unsigned)n;
+	return encode(&req, out);
 }
 
 unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base, uint8_t *out)
 {
-	ZydisDecoder dec;
-	ZydisDecodedInstruction zi;
-	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
 	ZydisEncoderRequest req;
-	ZyanUSize n = ZYDIS_MAX_INSTRUCTION_LENGTH;
 
-	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, len, &zi, zo)) ||
-	    !ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(&zi, zo, zi.operand_count_visible, &req)))
+	if (!request_for(code, len, &req))
 		return 0;
 	req.prefixes &= ~(ZydisInstructionAttributes)ZYDIS_ATTRIB_HAS_SEGMENT;
 	for (unsigned i = 0; i < req.operand_count; i++) {
@@ -440,9 +444,7 @@ unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base
 		o->mem.scale = 0;
 		o->mem.displacement = 0;
 	}
-	if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, out, &n)))
-		return 0;
-	return (unsigned)n;
+	return encode(&req, out);
 }
 
 /* The 16 conditions of Jcc; not JRCXZ or LOOP*, which read and write RCX. */

@@ -651,6 +651,17 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 	}
 }
 
+/* fn(ctx, RSI as it is): the host code to go on in, or NULL for out. */
+static void emit_ask_where_next(struct emitter *e, void *ctx, uint64_t fn, const uint8_t *out)
+{
+	emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)ctx);
+	emit_mov_imm64(e, H_RAX, fn);
+	emit_call_reg(e, H_RAX);
+	emit_test_rax(e);
+	emit_jcc(e, CC_E, out);
+	emit_jmp_reg(e, H_RAX);
+}
+
 /* The ways out of translated code (struct translate_exits). */
 static void emit_exits(struct emitter *e, const struct translate_env *env, struct translate_exits *x)
 {
@@ -666,24 +677,14 @@ static void emit_exits(struct emitter *e, const struct translate_env *env, struc
 		x->next = emit_here(e);
 		if (env->bodies && env->lookup_generation)
 			emit_body_lookup(e, env);
-		emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
-		emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)env->chain);
-		emit_call_reg(e, H_RAX);
-		emit_test_rax(e);
-		emit_jcc(e, CC_E, x->out);
-		emit_jmp_reg(e, H_RAX);
+		emit_ask_where_next(e, env->ctx, (uint64_t)(uintptr_t)env->chain, x->out);
 	}
 	/* An unlinked link site comes here with RSI = its rel32: env->link links
 	 * it and says where to go, or NULL. */
 	x->link_stub = NULL;
 	if (env->link) {
 		x->link_stub = emit_here(e);
-		emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
-		emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)env->link);
-		emit_call_reg(e, H_RAX);
-		emit_test_rax(e);
-		emit_jcc(e, CC_E, x->out);
-		emit_jmp_reg(e, H_RAX);
+		emit_ask_where_next(e, env->ctx, (uint64_t)(uintptr_t)env->link, x->out);
 	}
 }
 
