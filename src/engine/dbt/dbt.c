@@ -72,6 +72,12 @@ static uint8_t tlb_set_now(const struct soft_cpu *cpu)
 
 static void translate_block(struct block_vcpu *bv, struct block *b);
 
+/* Whether count more instructions' worst-case host code fits the cache. */
+static bool cache_fits(const struct engine_vcpu *v, unsigned count)
+{
+	return v->cc.size - v->cc.used >= translate_max_bytes(count);
+}
+
 /* Where translated code goes when a block ends normally: straight into the
  * next block's host code when the block cache has it (block_cache_find: no
  * decoding, no fault), it is or can be translated for how the CPU runs now,
@@ -98,7 +104,7 @@ static const uint8_t *chain_next(void *ctx)
 	/* A block decoded but not translated for this set: translated here when
 	 * it fits (a flush must wait for the loop: this code is running). */
 	if (!b->host || b->host_key != set) {
-		if (v->cc.size - v->cc.used < translate_max_bytes(b->count))
+		if (!cache_fits(v, b->count))
 			return NULL;
 		translate_block(bv, b);
 		if (!b->host)
@@ -107,13 +113,10 @@ static const uint8_t *chain_next(void *ctx)
 	}
 	bv->cur_block = b;
 	v->runs_chained++;
-	if (v->bodies) {
-		struct body_entry *be = &v->bodies[set][body_table_index(bv->cpu.rip)];
-
-		*be = (struct body_entry){ .lin = bv->cpu.rip,
-					   .body = b->host + TRANSLATE_BODY_OFFSET,
-					   .generation = *block_cache_generation(bv->cache) };
-	}
+	v->bodies[set][body_table_index(bv->cpu.rip)] =
+	    (struct body_entry){ .lin = bv->cpu.rip,
+				 .body = b->host + TRANSLATE_BODY_OFFSET,
+				 .generation = *block_cache_generation(bv->cache) };
 	return b->host + TRANSLATE_BODY_OFFSET;
 }
 
@@ -223,7 +226,6 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	uint8_t set = tlb_set_now(&bv->cpu);
 	struct translate_env env;
 	unsigned ident = 0;
-
 	uint64_t start;
 
 	if (__builtin_expect(b->host && b->host_key == set, 1))
@@ -232,10 +234,10 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	env = translate_env_for(bv, b, b->count);
 	b->host = translate_run(&v->cc, &env, b->insns, b->count, &ident);
 	v->translate_ns += soft_clock_ns() - start;
-	v->blocks_translated++;
 	b->host_key = set;
 	/* NULL cannot happen after make_room; b would then run decoded. */
 	if (b->host) {
+		v->blocks_translated++;
 		v->insns_translated += b->count;
 		v->insns_ident += ident;
 	}
@@ -250,7 +252,7 @@ static void make_room(struct block_vcpu *bv)
 
 	/* After the jump cache's generation came round again, links and lookup
 	 * entries made before could hold again: they go with everything else. */
-	if (__builtin_expect(v->cc.size - v->cc.used < translate_max_bytes(BLOCK_MAX_INSNS), 0) ||
+	if (__builtin_expect(!cache_fits(v, BLOCK_MAX_INSNS), 0) ||
 	    __builtin_expect(block_cache_wraps(bv->cache) != v->wraps_seen, 0)) {
 		v->wraps_seen = block_cache_wraps(bv->cache);
 		reset_translations(v);
@@ -277,7 +279,7 @@ static const uint8_t *translate_prefix(struct block_vcpu *bv, const struct block
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 	struct translate_env env = translate_env_for(bv, b, count);
 
-	if (v->cc.size - v->cc.used < translate_max_bytes(count))
+	if (!cache_fits(v, count))
 		return NULL;
 	env.chain = NULL;
 	return translate_run(&v->cc, &env, b->insns, count, NULL);

@@ -162,34 +162,27 @@ static void emit_flags_store_rax(struct emitter *e)
 	emit_gs_mov8_imm(e, GS_OFF(lf.op), LF_NONE);
 }
 
-/* Host RFLAGS into cpu->saved_flags, whose bits outside host_valid already
- * hold the guest's (clobbers t and the flags when there are such bits). */
-static void emit_flags_save(struct emitter *e, uint16_t host_valid, enum host_reg t, enum host_reg t2)
-{
-	emit_pushfq(e);
-	if (host_valid == ARITH) {
-		emit_pop(e, t);
-		emit_gs_store64(e, GS_OFF(saved_flags), t);
-		return;
-	}
-	emit_pop(e, t);
-	emit_and_imm32(e, t, host_valid);
-	emit_gs_load64(e, t2, GS_OFF(saved_flags));
-	emit_and_imm32(e, t2, (int32_t)(uint16_t)~host_valid);
-	emit_or_rr(e, t, t2);
-	emit_gs_store64(e, GS_OFF(saved_flags), t);
-}
-
-/* RAX (RFLAGS as PUSHFQ gave them) with the bits outside host_valid taken
- * from cpu->saved_flags: the guest's arithmetic flags whole (clobbers RCX). */
-static void emit_flags_merge_rax(struct emitter *e, uint16_t host_valid)
+/* reg (RFLAGS as PUSHFQ gave them) with the bits outside host_valid taken
+ * from cpu->saved_flags, which holds the guest's there: the guest's flags
+ * whole. Nothing to do when host RFLAGS held them all. Clobbers tmp and the
+ * flags. */
+static void emit_flags_merge(struct emitter *e, uint16_t host_valid, enum host_reg reg, enum host_reg tmp)
 {
 	if (host_valid == ARITH)
 		return;
-	emit_and_imm32(e, H_RAX, host_valid);
-	emit_gs_load64(e, H_RCX, GS_OFF(saved_flags));
-	emit_and_imm32(e, H_RCX, (int32_t)(uint16_t)(ARITH & ~host_valid));
-	emit_or_rr(e, H_RAX, H_RCX);
+	emit_and_imm32(e, reg, host_valid);
+	emit_gs_load64(e, tmp, GS_OFF(saved_flags));
+	emit_and_imm32(e, tmp, (int32_t)(uint16_t)~host_valid);
+	emit_or_rr(e, reg, tmp);
+}
+
+/* Host RFLAGS into cpu->saved_flags, merged as emit_flags_merge does. */
+static void emit_flags_save(struct emitter *e, uint16_t host_valid, enum host_reg t, enum host_reg t2)
+{
+	emit_pushfq(e);
+	emit_pop(e, t);
+	emit_flags_merge(e, host_valid, t, t2);
+	emit_gs_store64(e, GS_OFF(saved_flags), t);
 }
 
 /* Host RFLAGS' arithmetic flags back into the soft CPU (RAX is free: the guest's
@@ -198,7 +191,7 @@ static void emit_flags_out(struct emitter *e, uint16_t host_valid)
 {
 	emit_pushfq(e);
 	emit_pop(e, H_RAX);
-	emit_flags_merge_rax(e, host_valid);
+	emit_flags_merge(e, host_valid, H_RAX, H_RCX);
 	emit_flags_store_rax(e);
 }
 
@@ -363,6 +356,19 @@ static void patch_here(struct emitter *e, uint8_t *rel)
 		e->overflow = true;
 }
 
+/* The core runs br, the last of a run's n instructions (bytes into it), from
+ * the state as at it: RIP and the count moved to br first (registers and
+ * flags are in the soft CPU already). */
+static void emit_core_runs_branch(struct emitter *e, const struct translate_env *env, const struct insn *br,
+				  uint32_t bytes, unsigned n, const uint8_t *out)
+{
+	if (bytes)
+		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
+	if (n > 1)
+		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
+	emit_callout(e, env, br, out);
+}
+
 /* The end of a run whose last instruction is CALL rel32 or RET: the state as
  * at the branch goes back into the soft CPU first (the probe clobbers the
  * flags, and every way on leaves the block). On a TLB hit with a canonical
@@ -409,11 +415,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	/* The core's CALL or RET, from the state as at it. */
 	patch_here(e, p.jump);
 	patch_here(e, noncanonical);
-	if (bytes)
-		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
-	if (n > 1)
-		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
-	emit_callout(e, env, br, x->out);
+	emit_core_runs_branch(e, env, br, bytes, n, x->out);
 	emit_jmp(e, x->next);
 }
 
@@ -441,17 +443,16 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	if (u->cc != 0xff) {
 		taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
 		if (run->flags_written) {
-			emit_flags_merge_rax(e, host_valid);
+			emit_flags_merge(e, host_valid, H_RAX, H_RCX);
 			emit_flags_store_rax(e);
 		}
 		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)(bytes + br->len));
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 		emit_static_exit(e, env, x, (int64_t)run->off + bytes + br->len);
-		if (!taken || !emit_patch_rel32(taken, e->rx + (taken - e->buf), emit_here(e)))
-			e->overflow = true;
+		patch_here(e, taken);
 	}
 	if (run->flags_written) {
-		emit_flags_merge_rax(e, host_valid);
+		emit_flags_merge(e, host_valid, H_RAX, H_RCX);
 		emit_flags_store_rax(e);
 	}
 	if (to_target == 0 && !env->one_block_per_entry) {
@@ -471,10 +472,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	emit_static_exit(e, env, x, (int64_t)run->off + to_target);
 	/* The core's branch raises the #GP, with the state as at the branch. */
 	patch_here(e, noncanonical);
-	emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
-	if (n > 1)
-		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
-	emit_callout(e, env, br, x->out);
+	emit_core_runs_branch(e, env, br, bytes, n, x->out);
 	emit_jmp(e, x->out);
 }
 

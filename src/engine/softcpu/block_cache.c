@@ -207,14 +207,18 @@ static struct jump_entry *jump_entry_of(struct block_cache *c, uint64_t lin)
 	return &c->jump[(lin ^ (lin >> 12)) & (JUMP_CACHE_SIZE - 1)];
 }
 
-struct block *block_cache_peek(struct block_vcpu *v)
+/* Whether the jump cache's entry j holds RIP's block for how the CPU runs now. */
+static bool jump_hit(const struct block_cache *c, const struct jump_entry *j, const struct soft_cpu *cpu, uint64_t lin)
 {
-	const struct soft_cpu *cpu = &v->cpu;
-	uint64_t lin = linear_rip(cpu);
-	const struct jump_entry *j = jump_entry_of(v->cache, lin);
+	return j->generation == c->generation && j->lin == lin && j->mode == cpu->mode && j->cpl == cpu->cpl;
+}
 
-	if (j->generation == v->cache->generation && j->lin == lin && j->mode == cpu->mode && j->cpl == cpu->cpl)
-		return j->block;
+/* The block decoded at gpa in mode, if the cache holds one. */
+static struct block *hashed_block(const struct block_cache *c, uint64_t gpa, uint8_t mode)
+{
+	for (struct block *b = c->hash[block_hash(gpa, mode)]; b; b = b->hash_next)
+		if (b->gpa == gpa && b->mode == mode)
+			return b;
 	return NULL;
 }
 
@@ -224,24 +228,15 @@ struct block *block_cache_find(struct block_vcpu *v)
 	struct block_cache *c = v->cache;
 	uint64_t lin = linear_rip(cpu), gpa;
 	struct jump_entry *j = jump_entry_of(c, lin);
-	const struct tlb_entry *e;
+	struct block *b;
 
-	if (j->generation == c->generation && j->lin == lin && j->mode == cpu->mode && j->cpl == cpu->cpl)
+	if (jump_hit(c, j, cpu, lin))
 		return j->block;
 	/* Outside 64-bit mode the CS limit is checked on the way in. */
-	if (cpu->mode != MODE_LONG64)
+	if (cpu->mode != MODE_LONG64 || !tlb_fetch_gpa(cpu, lin, &gpa) || !(b = hashed_block(c, gpa, cpu->mode)))
 		return NULL;
-	e = tlb_slot(cpu, lin, ACC_EXEC);
-	if (e->tag != (lin & ~0xfffull))
-		return NULL;
-	gpa = e->gpa_page | (lin & 0xfff);
-	for (struct block *b = c->hash[block_hash(gpa, cpu->mode)]; b; b = b->hash_next) {
-		if (b->gpa == gpa && b->mode == cpu->mode) {
-			*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
-			return b;
-		}
-	}
-	return NULL;
+	*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
+	return b;
 }
 
 struct block *block_cache_lookup(struct block_vcpu *v)
@@ -253,7 +248,7 @@ struct block *block_cache_lookup(struct block_vcpu *v)
 	uint64_t gpa;
 	struct block *b;
 
-	if (j->generation == c->generation && j->lin == lin && j->mode == cpu->mode && j->cpl == cpu->cpl) {
+	if (jump_hit(c, j, cpu, lin)) {
 		c->hits++;
 		return j->block;
 	}
@@ -262,12 +257,10 @@ struct block *block_cache_lookup(struct block_vcpu *v)
 		cpu_raise(cpu, EXC_GP, true, 0);
 	gpa = mmu_translate_fetch(cpu, lin);
 	j->generation = 0; /* until a block is found */
-	for (b = c->hash[block_hash(gpa, cpu->mode)]; b; b = b->hash_next) {
-		if (b->gpa == gpa && b->mode == cpu->mode) {
-			c->hits++;
-			*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
-			return b;
-		}
+	if ((b = hashed_block(c, gpa, cpu->mode))) {
+		c->hits++;
+		*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
+		return b;
 	}
 	c->misses++;
 	if (c->nblocks >= MAX_BLOCKS)

@@ -27,13 +27,10 @@ void block_cache_destroy(struct block_vcpu *v);
  * A block that cannot be kept (a lone page-crossing instruction) comes back with
  * valid false: run it this once. */
 struct block *block_cache_lookup(struct block_vcpu *v);
-/* The block at cpu->rip if the jump cache knows it, else NULL: no decoding,
- * no walk, no fault (a translating engine going from block to block inside
- * its own code). */
-struct block *block_cache_peek(struct block_vcpu *v);
-/* block_cache_peek, and on a miss the blocks already decoded, found through
- * the soft TLB's execute entry for RIP (64-bit code): still no decoding, no
- * walk, no fault. Fills the jump cache. */
+/* The block at cpu->rip if the jump cache knows it or, in 64-bit code, the
+ * blocks already decoded hold it, found through the soft TLB's execute entry
+ * for RIP: no decoding, no walk, no fault (a translating engine going from
+ * block to block inside its own code). Fills the jump cache. */
 struct block *block_cache_find(struct block_vcpu *v);
 /* Drop every block and forget any instruction waiting to resume (state loads). */
 void block_cache_flush(struct block_vcpu *v);

@@ -260,12 +260,12 @@ static void tlb_install(struct soft_cpu *cpu, uint64_t lin, const struct transla
 
 uint64_t mmu_translate_fetch(struct soft_cpu *cpu, uint64_t lin)
 {
-	const struct tlb_entry *e = tlb_slot(cpu, lin, ACC_EXEC);
 	struct translation t;
+	uint64_t gpa;
 	uint8_t *host;
 
-	if (e->tag == (lin & ~0xfffull))
-		return e->gpa_page | (lin & 0xfff);
+	if (tlb_fetch_gpa(cpu, lin, &gpa))
+		return gpa;
 	translate(cpu, lin, ACC_EXEC, &t);
 	host = guest_memory_ptr(cpu->mem, t.gpa & ~0xfffull, 4096);
 	if (host)

@@ -62,6 +62,18 @@ static inline struct tlb_entry *tlb_slot(struct soft_cpu *cpu, uint64_t lin, uns
 	return &cpu->tlb.e[tlb_set(cpu, acc)][ACC_KIND(acc)][(lin >> 12) & (TLB_SIZE - 1)];
 }
 
+/* The guest-physical address of a fetch at lin if the soft TLB's execute
+ * entry holds its page (no walk, no fault). */
+static inline bool tlb_fetch_gpa(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa)
+{
+	const struct tlb_entry *e = tlb_slot(cpu, lin, ACC_EXEC);
+
+	if (e->tag != (lin & ~0xfffull))
+		return false;
+	*gpa = e->gpa_page | (lin & 0xfff);
+	return true;
+}
+
 /* The fast path: a TLB hit on an access that stays inside one page. */
 static inline uint64_t mem_read_lin(struct soft_cpu *cpu, uint64_t lin, unsigned size, unsigned acc)
 {
