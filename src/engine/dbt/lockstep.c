@@ -61,6 +61,16 @@ uint64_t lockstep_compared(const struct lockstep *ls)
 /* Copies the CPU state a run changes, leaving what only the engine owns: the
  * kick flag (another thread sets it: a kick must never be lost), the unwind
  * target, the hooks and the registered code pages, the write log. */
+/* The ranges below rely on this order of struct soft_cpu's fields. */
+_Static_assert(offsetof(struct soft_cpu, kicked) < offsetof(struct soft_cpu, io_buf) &&
+		   offsetof(struct soft_cpu, io_buf) < offsetof(struct soft_cpu, unwind) &&
+		   offsetof(struct soft_cpu, unwind) < offsetof(struct soft_cpu, exc_vector) &&
+		   offsetof(struct soft_cpu, exc_vector) < offsetof(struct soft_cpu, hooks) &&
+		   offsetof(struct soft_cpu, hooks) < offsetof(struct soft_cpu, code) &&
+		   offsetof(struct soft_cpu, code) < offsetof(struct soft_cpu, mem) &&
+		   offsetof(struct soft_cpu, mem) < offsetof(struct soft_cpu, write_log),
+	       "copy_state's ranges follow struct soft_cpu's layout");
+
 static void copy_state(struct soft_cpu *dst, const struct soft_cpu *src)
 {
 	static const struct {
