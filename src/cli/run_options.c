@@ -24,6 +24,7 @@ enum {
 	OPT_TRACE,
 	OPT_DBT_CACHE_SIZE,
 	OPT_LOCKSTEP,
+	OPT_PERFMAP,
 	OPT_HELP,
 };
 
@@ -39,6 +40,7 @@ static const struct option run_options[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "dbt-cache-size", required_argument, NULL, OPT_DBT_CACHE_SIZE },
 	{ "lockstep", required_argument, NULL, OPT_LOCKSTEP },
+	{ "perfmap", no_argument, NULL, OPT_PERFMAP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -127,6 +129,9 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 				return config_error("--lockstep: '%s' is not a reference engine (interp)", optarg);
 			cfg->lockstep = true;
 			break;
+		case OPT_PERFMAP:
+			cfg->perfmap = true;
+			break;
 		case 'h':
 		case OPT_HELP:
 			*help = true;
@@ -147,5 +152,8 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 		return status;
 	if (cfg->lockstep && strcmp(cfg->engine->name, "dbt") != 0)
 		return config_error("--lockstep checks the dbt engine: give --engine dbt (not %s)", cfg->engine->name);
+	if (cfg->perfmap && strcmp(cfg->engine->name, "dbt") != 0)
+		return config_error("--perfmap names dbt's translated code: give --engine dbt (not %s)",
+				    cfg->engine->name);
 	return 0;
 }

@@ -28,6 +28,8 @@ struct engine_env {
 	unsigned code_cache_mib;
 	/* dbt: --lockstep interp, each block checked against the decoded run. */
 	bool lockstep;
+	/* dbt: --perfmap, each translated block named in /tmp/perf-PID.map. */
+	bool perfmap;
 };
 
 /* Counters for --stats. instructions is what every engine that can count them

@@ -20,6 +20,7 @@ struct vm_config {
 	bool trace;
 	unsigned dbt_cache_mib; /* --dbt-cache-size; 0: the engine's default */
 	bool lockstep;		/* --lockstep interp (dbt only) */
+	bool perfmap;		/* --perfmap: /tmp/perf-PID.map (dbt only) */
 };
 
 #endif

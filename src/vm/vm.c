@@ -90,9 +90,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		return -1;
 	if (loader_load(&cfg->boot, &vm->mem, &boot, why, why_len))
 		return -1;
-	env = (struct engine_env){
-		.mem = &vm->mem, .vcpu_count = 1, .code_cache_mib = cfg->dbt_cache_mib, .lockstep = cfg->lockstep
-	};
+	env = (struct engine_env){ .mem = &vm->mem,
+				   .vcpu_count = 1,
+				   .code_cache_mib = cfg->dbt_cache_mib,
+				   .lockstep = cfg->lockstep,
+				   .perfmap = cfg->perfmap };
 	if (vm->ops->create(&env, &vm->engine, why, why_len))
 		return -1;
 	return create_vcpus(vm, &boot, why, why_len);

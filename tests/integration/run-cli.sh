@@ -70,6 +70,7 @@ expect_config_error "dbt cache size not whole MiB" "--dbt-cache-size: '1536K'" r
 expect_config_error "dbt cache size not a number" "--dbt-cache-size: 'lots'" run --dbt-cache-size lots "$G/hello.elf"
 expect_config_error "lockstep against kvm" "--lockstep: 'kvm' is not a reference engine \\(interp\\)" run --engine dbt --lockstep kvm "$G/hello.elf"
 expect_config_error "lockstep without dbt" "--lockstep checks the dbt engine: give --engine dbt \\(not interp\\)" run --engine interp --lockstep interp "$G/hello.elf"
+expect_config_error "perfmap without dbt" "--perfmap names dbt's translated code: give --engine dbt \\(not interp\\)" run --engine interp --perfmap "$G/hello.elf"
 expect_config_error "unknown format" "unknown format 'pe'" run --format pe "$G/hello.elf"
 expect_config_error "load-addr not a number" "--load-addr: 'here'" run --load-addr here "$G/hello.elf"
 long=$(head -c 3000 /dev/zero | tr '\0' a)
@@ -371,6 +372,29 @@ else
 	else
 		fail "lockstep finds no divergence without the bug" "status $status: $(head -c 600 "$tmp/err")"
 	fi
+fi
+
+# --- --perfmap: each translation named in /tmp/perf-PID.map (perf's JIT map
+# format: hex start, hex size, name), the first at the ELF's entry point.
+if problem=$(engine_problem "$RV" dbt) && [ -n "$problem" ]; then
+	skip "perfmap names the translated blocks" "$problem"
+else
+	entry=$(readelf -h "$G/lockstep.elf" | awk '/Entry point address/ { print $4 }')
+	"$RV" run --engine dbt --perfmap "$G/lockstep.elf" </dev/null >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	wait "$pid"
+	map=/tmp/perf-$pid.map
+	bad=$(grep -cvE '^[0-9a-f]+ [0-9a-f]+ guest:[0-9a-f]+\[gpa [0-9a-f]+,set [0-2]\]$' "$map" 2>/dev/null)
+	if [ ! -s "$map" ]; then
+		fail "perfmap names the translated blocks" "no $map: $(head -c 300 "$tmp/err")"
+	elif [ "$bad" != 0 ]; then
+		fail "perfmap names the translated blocks" "$bad malformed lines in $map: $(head -3 "$map")"
+	elif ! grep -q "^[0-9a-f]* [0-9a-f]* guest:${entry#0x}\[" "$map"; then
+		fail "perfmap names the translated blocks" "no block at the entry point $entry: $(head -3 "$map")"
+	else
+		pass "perfmap names the translated blocks ($(wc -l <"$map") lines, one at $entry)"
+	fi
+	rm -f "$map"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -7,7 +7,10 @@
  * block is translated when the loop first looks it up; a full cache is flushed
  * whole, with every block, between blocks. */
 #include <asm/prctl.h>
+#include <cpuid.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +33,16 @@ struct engine {
 	unsigned cache_mib;
 	bool lockstep;
 	bool inject_bug; /* test-only: translate_env.inject_bug */
+	/* --perfmap: /tmp/perf-PID.map, one line per translation ("START SIZE
+	 * name", perf's convention for JIT code); NULL without the option. */
+	FILE *perfmap;
 };
 
 struct engine_vcpu {
 	struct block_vcpu b;
 	struct code_cache cc;
 	struct lockstep *lockstep; /* --lockstep interp: each block run both ways */
+	FILE *perfmap;		   /* the engine's, or NULL */
 	bool inject_bug;
 	uint64_t wraps_seen; /* block_cache_wraps() at the last reset of cc */
 	/* Per TLB set (0, user 1, user with #AC checks 2): RIP -> block body,
@@ -227,6 +234,7 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	struct translate_env env;
 	unsigned ident = 0;
 	uint64_t start;
+	size_t used = v->cc.used;
 
 	if (__builtin_expect(b->host && b->host_key == set, 1))
 		return;
@@ -240,6 +248,13 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 		v->blocks_translated++;
 		v->insns_translated += b->count;
 		v->insns_ident += ident;
+		/* Named by the linear address it starts at (the CPU is at the
+		 * block's start when it is translated), then its gpa; a flushed
+		 * cache's addresses are named again (scripts/perf-dbt-report.py
+		 * takes the newest). */
+		if (v->perfmap)
+			fprintf(v->perfmap, "%lx %zx guest:%" PRIx64 "[gpa %" PRIx64 ",set %u]\n",
+				(unsigned long)(uintptr_t)b->host, v->cc.used - used, bv->cpu.rip, b->gpa, set);
 	}
 }
 
@@ -329,6 +344,28 @@ static int dbt_run(struct engine_vcpu *v, struct vm_exit *exit)
 	return block_engine_run(&v->b, exit, execute);
 }
 
+/* perf looks for JIT symbols in /tmp/perf-PID.map (its jit-interface
+ * convention; QEMU's -perfmap writes the same). perf 6.1 reads it for
+ * anonymous memory only, and the cache is a memfd: scripts/perf-dbt-report.py
+ * joins the two. Not following a symlink someone planted there;
+ * line-buffered, so that a killed run leaves whole lines. */
+static int open_perfmap(struct engine *e, char *why, size_t why_len)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || !(e->perfmap = fdopen(fd, "w"))) {
+		snprintf(why, why_len, "--perfmap: cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	setvbuf(e->perfmap, NULL, _IOLBF, 0);
+	return 0;
+}
+
 static int dbt_create(const struct engine_env *env, struct engine **out, char *why, size_t why_len)
 {
 	struct engine *e = calloc(1, sizeof(*e));
@@ -347,12 +384,18 @@ static int dbt_create(const struct engine_env *env, struct engine **out, char *w
 	e->lockstep = env->lockstep;
 	/* Test-only, not in --help: the lockstep test's deliberate translation bug. */
 	e->inject_bug = getenv("RINGVISOR_DBT_INJECT_BUG") != NULL;
+	if (env->perfmap && open_perfmap(e, why, why_len)) {
+		free(e);
+		return -1;
+	}
 	*out = e;
 	return 0;
 }
 
 static void dbt_destroy(struct engine *e)
 {
+	if (e->perfmap)
+		fclose(e->perfmap);
 	free(e);
 }
 
@@ -379,6 +422,7 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 		return -1;
 	}
 	v->inject_bug = e->inject_bug;
+	v->perfmap = e->perfmap;
 	v->created_ns = soft_clock_ns();
 	/* Zeroed: generation 0 is never the jump cache's, so no entry holds yet. */
 	v->bodies = calloc(3, sizeof(*v->bodies));
