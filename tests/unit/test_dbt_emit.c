@@ -14,6 +14,7 @@
 
 #include "engine/dbt/code_cache.h"
 #include "engine/dbt/emit.h"
+#include "engine/softcpu/flags.h"
 
 static ZydisDecoder decoder;
 
@@ -221,6 +222,58 @@ static void test_emitted_code_runs_calls_c_and_follows_a_patched_jump(void **sta
 	code_cache_destroy(&cc);
 }
 
+/* The flags in and out of AX as LAHF and SETO AL lay them (SDM Vol. 2: LAHF
+ * loads AH with SF:ZF:0:AF:0:PF:1:CF; SAHF stores the same; SETO sets AL to
+ * OF), for all 64 combinations of the six arithmetic flags, run on this CPU:
+ * what translated code keeps as LF_HOST and the core reads back. */
+static void test_flags_go_through_ax_as_lahf_lays_them(void **state)
+{
+	struct code_cache cc;
+	struct emitter e;
+	char why[128];
+	uint8_t *buf;
+	const uint8_t *to_ax, *from_ax;
+	static const uint64_t bits[] = { RFLAGS_CF, RFLAGS_PF, RFLAGS_AF, RFLAGS_ZF, RFLAGS_SF, RFLAGS_OF };
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	buf = code_cache_alloc(&cc, 64, 16);
+	emitter_init(&e, buf, code_cache_rx(&cc, buf), 64);
+	/* to_ax(flags): POPFQ of them, then the image in AX. */
+	to_ax = emit_here(&e);
+	emit_push(&e, H_RDI);
+	emit_popfq(&e);
+	emit_flags_to_ax(&e);
+	emit_ret(&e);
+	/* from_ax(image): the flags it gives, as PUSHFQ sees them. */
+	from_ax = emit_here(&e);
+	emit_mov_rr(&e, H_RAX, H_RDI);
+	emit_flags_from_ax(&e);
+	emit_pushfq(&e);
+	emit_pop(&e, H_RAX);
+	emit_ret(&e);
+	assert_false(e.overflow);
+	code_cache_wrote(&cc, buf, e.pos);
+	code_cache_serialize(&cc);
+	for (unsigned m = 0; m < 64; m++) {
+		uint64_t f = 0, image, back;
+
+		for (unsigned b = 0; b < 6; b++)
+			if (m & (1u << b))
+				f |= bits[b];
+		image = ((host_fn)(uintptr_t)to_ax)((int)(f | 2)) & 0xffff;
+		/* Bit 1 of RFLAGS is always 1 and lands in AH's bit 1. */
+		assert_int_equal(image, flags_host_image_mask(f) | 0x200);
+		assert_int_equal(flags_from_host_image(image), f);
+		back = ((host_fn)(uintptr_t)from_ax)((int)flags_host_image_mask(f));
+		assert_int_equal(back & RFLAGS_ARITH_MASK, f);
+	}
+	/* The layout itself, from the SDM: CF and OF alone. */
+	assert_int_equal(flags_host_image_mask(RFLAGS_CF | RFLAGS_OF), 0x0101);
+	assert_int_equal(flags_host_image_mask(RFLAGS_SF | RFLAGS_ZF), 0xc000);
+	code_cache_destroy(&cc);
+}
+
 /* A link site runs its unlinked way (to the stub, with RSI = its rel32)
  * until linked, then jumps to the target while the generation is the one it
  * was linked in, and takes the unlinked way again once the generation moves. */
@@ -286,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_emitter_overflow_writes_nothing_past_its_room),
 		cmocka_unit_test(test_emitted_code_runs_calls_c_and_follows_a_patched_jump),
 		cmocka_unit_test(test_link_site_holds_only_in_its_generation),
+		cmocka_unit_test(test_flags_go_through_ax_as_lahf_lays_them),
 	};
 
 	ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);

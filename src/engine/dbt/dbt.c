@@ -485,10 +485,24 @@ static void dbt_stats(struct engine_vcpu *v, struct engine_stats *st)
 	block_engine_stats(v, st);
 }
 
+/* Translated code keeps the guest's flags with LAHF/SAHF (translate.c),
+ * which 64-bit mode has only where CPUID 8000_0001h ECX bit 0 says so: every
+ * x86-64 CPU but the first Intel ones (SDM Vol. 2, LAHF). */
+static int dbt_probe(char *why, size_t why_len)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(0x80000001, &a, &b, &c, &d) || !(c & 1)) {
+		snprintf(why, why_len, "this host CPU has no LAHF/SAHF in 64-bit mode");
+		return -1;
+	}
+	return block_engine_probe(why, why_len);
+}
+
 const struct engine_ops dbt_engine_ops = {
 	.name = "dbt",
 	.description = "dynamic binary translation of guest basic blocks into host code",
-	.probe = block_engine_probe,
+	.probe = dbt_probe,
 	.create = dbt_create,
 	.destroy = dbt_destroy,
 	.vcpu_create = dbt_vcpu_create,

@@ -122,6 +122,22 @@ void emit_popfq(struct emitter *e)
 	emit_byte(e, 0x9d);
 }
 
+void emit_flags_to_ax(struct emitter *e)
+{
+	static const uint8_t lahf_seto[] = { 0x9f, 0x0f, 0x90, 0xc0 };
+
+	emit_bytes(e, lahf_seto, sizeof(lahf_seto));
+}
+
+void emit_flags_from_ax(struct emitter *e)
+{
+	/* AL 1 + 0x7f overflows (OF set), 0 + 0x7f does not; SAHF then sets the
+	 * other five and leaves OF. */
+	static const uint8_t add_sahf[] = { 0x04, 0x7f, 0x9e };
+
+	emit_bytes(e, add_sahf, sizeof(add_sahf));
+}
+
 void emit_and_eax_imm32(struct emitter *e, uint32_t imm)
 {
 	uint8_t b[5] = { 0x25 };
@@ -151,6 +167,24 @@ void emit_gs_load64(struct emitter *e, enum host_reg reg, int32_t disp)
 	struct insn_bytes i = { .n = 0 };
 
 	put_gs_modrm(&i, true, reg, 0x8b, disp);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_load16_ax(struct emitter *e, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put(&i, 0x66);
+	put_gs_modrm(&i, false, H_RAX, 0x8b, disp);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_store16_ax(struct emitter *e, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put(&i, 0x66);
+	put_gs_modrm(&i, false, H_RAX, 0x89, disp);
 	emit_bytes(e, i.b, i.n);
 }
 
@@ -269,14 +303,25 @@ void emit_mov_rr_sized(struct emitter *e, enum host_reg dst, enum host_reg src, 
 	emit_bytes(e, i.b, i.n);
 }
 
-void emit_or_rr(struct emitter *e, enum host_reg dst, enum host_reg src)
+/* An ALU operation r/m64, r64 on two registers. */
+static void emit_alu_rr(struct emitter *e, uint8_t opcode, enum host_reg dst, enum host_reg src)
 {
 	struct insn_bytes i = { .n = 0 };
 
 	put_rex_w(&i, src, -1, dst);
-	put(&i, 0x09); /* OR r/m64, r64 */
+	put(&i, opcode);
 	put(&i, (uint8_t)(0xc0 | ((src & 7) << 3) | (dst & 7)));
 	emit_bytes(e, i.b, i.n);
+}
+
+void emit_or_rr(struct emitter *e, enum host_reg dst, enum host_reg src)
+{
+	emit_alu_rr(e, 0x09, dst, src); /* OR r/m64, r64 */
+}
+
+void emit_xor_rr(struct emitter *e, enum host_reg dst, enum host_reg src)
+{
+	emit_alu_rr(e, 0x31, dst, src); /* XOR r/m64, r64 */
 }
 
 void emit_op64_mem(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, int32_t disp)

@@ -77,6 +77,14 @@ void emit_pop(struct emitter *e, enum host_reg reg);
 /* PUSHFQ / POPFQ. */
 void emit_pushfq(struct emitter *e);
 void emit_popfq(struct emitter *e);
+/* LAHF; SETO AL: the arithmetic flags into AX as flags.h's host image (reads
+ * the flags, changes none). */
+void emit_flags_to_ax(struct emitter *e);
+/* ADD AL, 0x7f; SAHF: the flags from a host image in AX (AL 0 or 1). */
+void emit_flags_from_ax(struct emitter *e);
+/* MOV AX, GS:[disp] and MOV GS:[disp], AX. */
+void emit_gs_load16_ax(struct emitter *e, int32_t disp);
+void emit_gs_store16_ax(struct emitter *e, int32_t disp);
 /* AND EAX, imm32 (zero-extends into RAX). */
 void emit_and_eax_imm32(struct emitter *e, uint32_t imm);
 
@@ -99,6 +107,7 @@ void emit_gs_push(struct emitter *e, int32_t disp);
 void emit_mov_rr_sized(struct emitter *e, enum host_reg dst, enum host_reg src, unsigned bytes);
 /* OR dst, src (64-bit). */
 void emit_or_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
+void emit_xor_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
 /* AND qword gs:[disp], imm32 (sign-extended) / OR qword gs:[disp], reg. */
 void emit_gs_and64_imm32(struct emitter *e, int32_t disp, int32_t imm);
 void emit_gs_or64_reg(struct emitter *e, int32_t disp, enum host_reg reg);

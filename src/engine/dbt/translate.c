@@ -12,26 +12,28 @@
  * (30), CALL (2), TEST (2), Jcc with alignment padding (9). */
 #define BYTES_PER_CALLOUT 48
 /* An ident instruction is at most 15 bytes. Around each run of them: flags in
- * (materialize 33, load 16), up to 15 register loads and stores (9 each),
- * flags out (38), RIP and icount (26). */
+ * (convert 33, load 12), up to 15 register loads and stores (9 each), flags
+ * out (LAHF/SETO 4, merge 26, store 19), RIP and icount (26). */
 #define BYTES_PER_IDENT (16 + 18) /* and RSP loaded and stored around it */
-#define BYTES_PER_IDENT_RUN (33 + 16 + 30 * 9 + 38 + 26 + 26)
-/* A memory operand adds the probe (flags saved around it 9, EA 18, FS/GS base 9,
- * index 17, last byte 15, compare and branch 19, host address 8) and the slow
- * path out of line: flags (1 + 38), stores and loads (30 * 9), RIP and icount
- * twice (52), the callout (48), flags in (49), the way back (5). */
-#define BYTES_PER_PROBE (47 + 18 + 9 + 17 + 15 + 19 + 8 + 26) /* and RSP moved: 26 */
-#define BYTES_PER_SLOW_PATH (39 + 30 * 9 + 52 + 48 + 49 + 5)
-/* A branch ending the block: flags to RAX (2), the Jcc (9), two ways out with
- * the flags stored (2 * 36), RIP and count (2 * 26), the target and its
+#define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26)
+/* A memory operand adds the probe (flags saved around it: RAX borrowed 18,
+ * LAHF/SETO 4, merge 26, store 9; restored: RAX borrowed 18, load 9, ADD and
+ * SAHF 3; EA 18, FS/GS base 9, index 17, last byte 15, compare and branch 19,
+ * host address 8) and the slow path out of line: flags (28), stores and loads
+ * (30 * 9), RIP and icount twice (52), the callout (48), flags in (45), the
+ * way back (5). */
+#define BYTES_PER_PROBE (87 + 18 + 9 + 17 + 15 + 19 + 8 + 26) /* and RSP moved: 26 */
+#define BYTES_PER_SLOW_PATH (28 + 30 * 9 + 52 + 48 + 45 + 5)
+/* A branch ending the block: flags to AX (4), the Jcc (9), two ways out with
+ * the flags stored (2 * 45), RIP and count (2 * 26), the target and its
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
  * non-canonical way (26 + 48 + 8), jumps (4 * 8). */
-#define BYTES_PER_BRANCH (2 + 9 + 72 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE + 2 * 26)
+#define BYTES_PER_BRANCH (4 + 9 + 90 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE + 2 * 26)
 /* A link site (emit_link_site): alignment (3), MOV RAX, CMP, JNE, JMP (27),
  * MOV RSI (10), JMP (8). */
 #define BYTES_LINK_SITE (3 + 27 + 10 + 8)
-/* The inline lookup of RIP (emit_body_lookup): 82. */
-#define BYTES_LOOKUP 88
+/* The inline lookup of RIP (emit_body_lookup): 89. */
+#define BYTES_LOOKUP 96
 /* Around the body: the way out (the adjust, six pops, RET: 15); the chain
  * call (two MOV imm64, CALL, TEST, JZ, JMP: 36) after the inline lookup; the
  * link stub (36); the entry (six pushes, the adjust: 14); the kick check
@@ -104,11 +106,13 @@ static void emit_body_lookup(struct emitter *e, const struct translate_env *env)
 	uint8_t *miss_lin, *miss_gen;
 
 	_Static_assert(sizeof(struct body_entry) == 32 && BODY_TABLE_SIZE == 4096,
-		       "index = (lin >> 4) & 4095, times 32");
+		       "index = (lin ^ lin >> 12) & 4095 (body_table_index), times 32");
 	emit_gs_load64(e, H_RCX, GS_OFF(rip));
 	emit_mov_rr(e, H_RAX, H_RCX);
-	emit_shl_imm(e, H_RAX, 1);
-	emit_and_imm32(e, H_RAX, (BODY_TABLE_SIZE - 1) << 5);
+	emit_shr_imm(e, H_RAX, 12);
+	emit_xor_rr(e, H_RAX, H_RCX);
+	emit_and_imm32(e, H_RAX, BODY_TABLE_SIZE - 1);
+	emit_shl_imm(e, H_RAX, 5);
 	emit_mov_imm64(e, H_RDX, (uint64_t)(uintptr_t)env->bodies);
 	emit_lea(e, H_RDX, H_RDX, H_RAX, 0, 0);
 	emit_op64_mem(e, 0x3b, H_RCX, H_RDX, (int32_t)offsetof(struct body_entry, lin)); /* CMP RCX, [RDX] */
@@ -132,67 +136,104 @@ static void emit_callout(struct emitter *e, const struct translate_env *env, con
 	emit_jcc(e, CC_E, out);
 }
 
-/* The guest's arithmetic flags into host RFLAGS: materialized first if the core
- * holds them lazily (a C call: before any guest register is loaded). Host TF,
- * DF and AC stay 0 (a host TF traps, AC faults, C code needs DF clear); the
- * guest's live in the soft CPU, and no ident instruction reads them. */
+/* The core's flags as translated code keeps them (LF_HOST: cpu.h), from
+ * whatever the core left. */
+static void flags_to_host_image(struct soft_cpu *cpu)
+{
+	cpu->lf.res = flags_host_image_mask(flags_arith(cpu));
+	cpu->lf.op = LF_HOST;
+}
+
+/* The guest's arithmetic flags into host RFLAGS, through RAX: the core's
+ * converted first unless translated code left them (a C call: before any
+ * guest register is loaded). Host TF, DF and AC stay 0 (a host TF traps, AC
+ * faults, C code needs DF clear); the guest's live in the soft CPU, and no
+ * ident instruction reads them. SAHF, not POPFQ: POPFQ was most of the time
+ * of short blocks. */
 static void emit_flags_in(struct emitter *e, const struct translate_env *env)
 {
 	uint8_t *skip;
 
-	emit_gs_cmp8_imm(e, GS_OFF(lf.op), LF_NONE);
+	emit_gs_cmp8_imm(e, GS_OFF(lf.op), LF_HOST);
 	skip = emit_jcc8(e, CC_E);
 	emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)env->cpu);
-	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)flags_materialize);
+	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)flags_to_host_image);
 	emit_call_reg(e, H_RAX);
 	if (!emit_patch_rel8_here(e, skip))
 		e->overflow = true;
-	emit_gs_load64(e, H_RAX, GS_OFF(rflags));
-	emit_and_eax_imm32(e, ARITH);
-	emit_push(e, H_RAX);
-	emit_popfq(e);
+	emit_gs_load16_ax(e, GS_OFF(lf.res));
+	emit_flags_from_ax(e);
 }
 
-/* RFLAGS as PUSHFQ gave them, in RAX, into the soft CPU's arithmetic flags. */
-static void emit_flags_store_rax(struct emitter *e)
+/* A host image in AX (emit_flags_to_ax) becomes the soft CPU's flags. */
+static void emit_flags_store_ax(struct emitter *e)
 {
-	emit_and_eax_imm32(e, ARITH);
-	emit_gs_and64_imm32(e, GS_OFF(rflags), (int32_t) ~(uint32_t)ARITH);
-	emit_gs_or64_reg(e, GS_OFF(rflags), H_RAX);
-	emit_gs_mov8_imm(e, GS_OFF(lf.op), LF_NONE);
+	emit_gs_store16_ax(e, GS_OFF(lf.res));
+	emit_gs_mov8_imm(e, GS_OFF(lf.op), LF_HOST);
 }
 
-/* reg (RFLAGS as PUSHFQ gave them) with the bits outside host_valid taken
+/* AX (a host image of host RFLAGS) with the flags outside host_valid taken
  * from cpu->saved_flags, which holds the guest's there: the guest's flags
  * whole. Nothing to do when host RFLAGS held them all. Clobbers tmp and the
  * flags. */
-static void emit_flags_merge(struct emitter *e, uint16_t host_valid, enum host_reg reg, enum host_reg tmp)
+static void emit_flags_merge(struct emitter *e, uint16_t host_valid, enum host_reg tmp)
 {
+	uint16_t mask = flags_host_image_mask(host_valid);
+
 	if (host_valid == ARITH)
 		return;
-	emit_and_imm32(e, reg, host_valid);
+	emit_and_imm32(e, H_RAX, mask);
 	emit_gs_load64(e, tmp, GS_OFF(saved_flags));
-	emit_and_imm32(e, tmp, (int32_t)(uint16_t)~host_valid);
-	emit_or_rr(e, reg, tmp);
+	emit_and_imm32(e, tmp, (uint16_t)~mask);
+	emit_or_rr(e, H_RAX, tmp);
 }
 
-/* Host RFLAGS into cpu->saved_flags, merged as emit_flags_merge does. */
-static void emit_flags_save(struct emitter *e, uint16_t host_valid, enum host_reg t, enum host_reg t2)
+/* RAX is borrowed around a flags sequence unless it is free: the value goes
+ * to cpu->spill and comes back (MOVs: no flag changes). */
+static void emit_borrow_rax(struct emitter *e, bool busy)
 {
-	emit_pushfq(e);
-	emit_pop(e, t);
-	emit_flags_merge(e, host_valid, t, t2);
-	emit_gs_store64(e, GS_OFF(saved_flags), t);
+	if (busy)
+		emit_gs_store64(e, GS_OFF(spill), H_RAX);
 }
 
-/* Host RFLAGS' arithmetic flags back into the soft CPU (RAX is free: the guest's
- * registers are stored already). */
+static void emit_return_rax(struct emitter *e, bool busy)
+{
+	if (busy)
+		emit_gs_load64(e, H_RAX, GS_OFF(spill));
+}
+
+/* Host RFLAGS into cpu->saved_flags, merged as emit_flags_merge does, before
+ * a probe (the scratch registers are free). */
+static void emit_flags_save(struct emitter *e, const struct run_plan *run, uint16_t host_valid)
+{
+	bool busy = run->regs_used & (1u << H_RAX);
+
+	emit_borrow_rax(e, busy);
+	emit_flags_to_ax(e);
+	emit_flags_merge(e, host_valid, run->s[0] == H_RAX ? run->s[1] : run->s[0]);
+	emit_gs_store16_ax(e, GS_OFF(saved_flags));
+	emit_return_rax(e, busy);
+}
+
+/* Host RFLAGS from cpu->saved_flags after a probe, whose host address (s[0])
+ * stays. */
+static void emit_flags_restore(struct emitter *e, const struct run_plan *run)
+{
+	bool busy = (run->regs_used & (1u << H_RAX)) || run->s[0] == H_RAX;
+
+	emit_borrow_rax(e, busy);
+	emit_gs_load16_ax(e, GS_OFF(saved_flags));
+	emit_flags_from_ax(e);
+	emit_return_rax(e, busy);
+}
+
+/* Host RFLAGS' arithmetic flags back into the soft CPU (RAX and RCX are free:
+ * the guest's registers are stored already). */
 static void emit_flags_out(struct emitter *e, uint16_t host_valid)
 {
-	emit_pushfq(e);
-	emit_pop(e, H_RAX);
-	emit_flags_merge(e, host_valid, H_RAX, H_RCX);
-	emit_flags_store_rax(e);
+	emit_flags_to_ax(e);
+	emit_flags_merge(e, host_valid, H_RCX);
+	emit_flags_store_ax(e);
 }
 
 static void emit_load_regs(struct emitter *e, uint16_t regs)
@@ -283,8 +324,8 @@ static void emit_slow_path(struct emitter *e, const struct translate_env *env, c
 		written_before |= slot[i].use.gpr_written;
 	emit_store_regs(e, written_before);
 	if (p->flags_saved) {
-		emit_gs_load64(e, H_RAX, GS_OFF(saved_flags));
-		emit_flags_store_rax(e);
+		emit_gs_load16_ax(e, GS_OFF(saved_flags));
+		emit_flags_store_ax(e);
 	}
 	if (k) {
 		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)p->prefix_bytes);
@@ -436,15 +477,13 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	uint8_t *taken = NULL, *noncanonical;
 
 	emit_store_regs(e, run->regs_written);
-	if (run->flags_written) {
-		emit_pushfq(e); /* the flags stay for the Jcc */
-		emit_pop(e, H_RAX);
-	}
+	if (run->flags_written)
+		emit_flags_to_ax(e); /* the flags stay for the Jcc */
 	if (u->cc != 0xff) {
 		taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
 		if (run->flags_written) {
-			emit_flags_merge(e, host_valid, H_RAX, H_RCX);
-			emit_flags_store_rax(e);
+			emit_flags_merge(e, host_valid, H_RCX);
+			emit_flags_store_ax(e);
 		}
 		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)(bytes + br->len));
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
@@ -452,8 +491,8 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		patch_here(e, taken);
 	}
 	if (run->flags_written) {
-		emit_flags_merge(e, host_valid, H_RAX, H_RCX);
-		emit_flags_store_rax(e);
+		emit_flags_merge(e, host_valid, H_RCX);
+		emit_flags_store_ax(e);
 	}
 	if (to_target == 0 && !env->one_block_per_entry) {
 		/* Back to this run's first instruction, where RIP still is: no need
@@ -529,15 +568,14 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			 * The main line takes them back (POPFQ is not cheap) only when
 			 * it reads one before writing it. */
 			if (host_valid) {
-				emit_flags_save(e, host_valid, run->s[0], run->s[1]);
+				emit_flags_save(e, run, host_valid);
 				saved_valid = ARITH;
 			}
 			p->flags_saved = saved_valid == ARITH;
 			emit_probe(e, env, run, u, bytes + insns[i].len, p);
 			host_valid = 0;
 			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
-				emit_gs_push(e, GS_OFF(saved_flags));
-				emit_popfq(e);
+				emit_flags_restore(e, run);
 				host_valid = ARITH;
 			}
 			if (u->stack) {

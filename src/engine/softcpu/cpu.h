@@ -56,6 +56,10 @@ enum lazy_op {
 	LF_SHL, /* src1 = operand, src2 = count (1..size*8-1 or more) */
 	LF_SHR,
 	LF_SAR,
+	/* Translated code's (engine/dbt): CF..OF as LAHF and SETO AL left them in
+	 * AX, kept in res (flags_from_host_image), so that leaving and entering a
+	 * block costs no PUSHFQ/POPFQ. */
+	LF_HOST,
 };
 
 struct lazy_flags {
@@ -208,9 +212,11 @@ struct soft_cpu {
 	uint64_t code_hits;
 	struct write_log *write_log;
 
-	/* Scratch of a translating engine's code (dbt): the guest's RFLAGS as
-	 * PUSHFQ gave them, kept around a soft-TLB probe. */
+	/* Scratch of a translating engine's code (dbt): the guest's arithmetic
+	 * flags as LAHF and SETO AL give them (LF_HOST), kept around a soft-TLB
+	 * probe, and a host register's value while the code borrows it. */
 	uint64_t saved_flags;
+	uint64_t spill;
 };
 
 enum cpu_mode { MODE_REAL, MODE_PROT16, MODE_PROT32, MODE_LONG_COMPAT16, MODE_LONG_COMPAT32, MODE_LONG64, MODE_COUNT };

@@ -96,6 +96,8 @@ uint64_t flags_arith(const struct soft_cpu *cpu)
 		 * 1 and computed by the same rule for larger counts. */
 		return zf_sf_pf(res, size) | (shift_cf(lf, a, b, size) ? RFLAGS_CF : 0) |
 		       (shift_of(lf, a, res, size) ? RFLAGS_OF : 0);
+	case LF_HOST:
+		return flags_from_host_image(lf->res);
 	default:
 		return cpu->rflags & RFLAGS_ARITH_MASK;
 	}
@@ -126,6 +128,8 @@ bool flags_cf(const struct soft_cpu *cpu)
 	case LF_SHR:
 	case LF_SAR:
 		return shift_cf(lf, a, lf->src2, lf->size);
+	case LF_HOST:
+		return lf->res & 0x100;
 	default:
 		return cpu->rflags & RFLAGS_CF;
 	}

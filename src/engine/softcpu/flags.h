@@ -17,6 +17,19 @@ static inline void flags_lazy(struct soft_cpu *cpu, enum lazy_op op, unsigned si
 	cpu->lf.src2 = src2;
 }
 
+/* Arithmetic flags in the form LAHF and SETO AL leave them in AX (LF_HOST):
+ * SF ZF AF PF CF at bits 15, 14, 12, 10 and 8 (RFLAGS' bits 7..0 moved up a
+ * byte), OF at bit 0. The mask selects the image's bits of the given flags. */
+static inline uint16_t flags_host_image_mask(uint64_t arith)
+{
+	return (uint16_t)(((arith & 0xd5) << 8) | ((arith >> 11) & 1));
+}
+
+static inline uint64_t flags_from_host_image(uint64_t image)
+{
+	return ((image >> 8) & 0xd5) | ((image & 1) << 11);
+}
+
 /* The arithmetic flags (CF PF AF ZF SF OF) of the last operation. */
 uint64_t flags_arith(const struct soft_cpu *cpu);
 /* The whole RFLAGS, materialized. */
