@@ -21,6 +21,10 @@ IH_ASM(ud2_run, "inc rax\n ud2\n inc rax");
 /* Every flag a reader reads was defined by its writer (SDM vol. 2 per
  * instruction), and the last writer (CMP) defines them all: host and core
  * must agree on everything. */
+/* Destinations written whole first need no load; an 8/16-bit write and BSF
+ * of zero (the destination kept: AMD APM vol. 3, BSF) read the old value. */
+IH_ASM(overwrite_run, "mov eax, 5\n mov bx, 7\n xor ecx, ecx\n bsf rsi, rcx\n mov r8d, r9d\n"
+		      "movzx r10d, r11b\n bsr rdi, rcx\n");
 IH_ASM(defined_run, "mov eax, 5\n add rax, rbx\n inc rcx\n adc rdx, rax\n sub rdx, rcx\n setc bl\n"
 		    " cmovz rsi, rdx\n xor r8, r8\n sbb r9, r10\n rcl r12, 1\n seto dil\n neg r13\n"
 		    " setnz bpl\n lea r11, [rax + rdx * 4 + 9]\n movzx r15d, bl\n bswap r14\n cmp r14, r15");
@@ -133,6 +137,33 @@ static void test_ident_run_leaves_the_cpu_as_stepping_does(void **state)
 	assert_int_equal(a->cpu->rip, 0x1000 + IH_LEN(defined_run));
 	assert_int_equal(a->cpu->icount, r.count);
 	assert_int_equal(a->cpu->rflags & (RFLAGS_TF | RFLAGS_DF | RFLAGS_AC), 0);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+static void test_registers_overwritten_first_keep_what_they_must(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(overwrite_run, IH_LEN(overwrite_run), &r);
+	set_registers(a);
+	set_registers(b);
+	translate_enter(translate_ident(&cc, a, &r, overwrite_run, &ident));
+	assert_int_equal(ident, r.count);
+	for (unsigned i = 0; i < r.count; i++)
+		assert_true(softcpu_step(b->cpu, &r.insns[i]));
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 5);
+	assert_int_equal(a->cpu->gpr[GPR_RBX], ((0x0123456789abcdefull * 4 ^ (3u << 7)) & ~0xffffull) | 7);
+	assert_int_equal(a->cpu->gpr[GPR_RSI], 0x0123456789abcdefull * 7 ^ (6u << 7));
+	assert_int_equal(a->cpu->gpr[GPR_RDI], 0x0123456789abcdefull * 8 ^ (7u << 7));
 	code_cache_destroy(&cc);
 	icpu_free(a);
 	icpu_free(b);
@@ -782,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_a_raising_handler_unwinds_through_translated_code),
 		cmocka_unit_test(test_a_full_cache_is_reported_not_overrun),
 		cmocka_unit_test(test_ident_run_leaves_the_cpu_as_stepping_does),
+		cmocka_unit_test(test_registers_overwritten_first_keep_what_they_must),
 		cmocka_unit_test(test_ident_reads_lazy_flags_and_a_zero_shift_keeps_them),
 		cmocka_unit_test(test_a_fault_after_ident_code_finds_its_registers),
 		cmocka_unit_test(test_memory_operands_run_as_stepping_does_on_hits_and_misses),

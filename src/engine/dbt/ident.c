@@ -294,10 +294,13 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 			if (n < 0)
 				return false;
 			/* What a write may leave of the old value counts as read: a
-			 * conditional write, and an 8- or 16-bit write (32-bit ones
-			 * zero the upper half). */
+			 * conditional write, an 8- or 16-bit write (32-bit ones
+			 * zero the upper half), and BSF/BSR's destination, which a
+			 * zero source leaves as it was on this host (AMD documents
+			 * it; Zydis calls it a plain write). */
 			if ((o->actions & ZYDIS_OPERAND_ACTION_MASK_READ) ||
-			    (o->actions & ZYDIS_OPERAND_ACTION_CONDWRITE) || o->size < 32)
+			    (o->actions & ZYDIS_OPERAND_ACTION_CONDWRITE) || o->size < 32 ||
+			    zi.mnemonic == ZYDIS_MNEMONIC_BSF || zi.mnemonic == ZYDIS_MNEMONIC_BSR)
 				use->gpr_read |= (uint16_t)(1u << n);
 			if (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
 				use->gpr_written |= (uint16_t)(1u << n);

@@ -64,6 +64,7 @@ struct run_plan {
 	unsigned first, last;
 	uint32_t off; /* of the first instruction's first byte, from the block's */
 	uint16_t regs_used, regs_written;
+	uint16_t regs_loaded; /* read before the run writes them: loaded at its start */
 	uint16_t flags_written;
 	bool flags_loaded;  /* the guest's flags are loaded into host RFLAGS at the start */
 	uint16_t live[65];  /* arithmetic flags live before instruction first + k (k <= 64) */
@@ -362,6 +363,9 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 		live_in |= u->flags_read & ~run->flags_written;
 		run->flags_written |= u->flags_written;
 		run->regs_used |= u->gpr_read | u->gpr_written;
+		/* A register the run overwrites whole first (gpr_read counts
+		 * 8- and 16-bit writes as reads) needs no load. */
+		run->regs_loaded |= u->gpr_read & ~run->regs_written;
 		run->regs_written |= u->gpr_written;
 	}
 	/* Flags the run does not write but stores back must be the guest's too. */
@@ -543,7 +547,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 
 	if (run->flags_loaded)
 		emit_flags_in(e, env);
-	emit_load_regs(e, run->regs_used);
+	emit_load_regs(e, run->regs_loaded);
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
 		const uint8_t *code = env->code + slot[i].code_off;
