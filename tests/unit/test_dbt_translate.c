@@ -25,6 +25,8 @@ IH_ASM(ud2_run, "inc rax\n ud2\n inc rax");
  * of zero (the destination kept: AMD APM vol. 3, BSF) read the old value. */
 IH_ASM(overwrite_run, "mov eax, 5\n mov bx, 7\n xor ecx, ecx\n bsf rsi, rcx\n mov r8d, r9d\n"
 		      "movzx r10d, r11b\n bsr rdi, rcx\n");
+/* Two pages whose numbers agree in the low 8 bits: one soft-TLB index. */
+IH_ASM(same_index_run, "mov rax, [rbx]\n add rax, [rdx]\n mov [rbx + 8], rax\n mov [rdx + 8], rax\n");
 IH_ASM(defined_run, "mov eax, 5\n add rax, rbx\n inc rcx\n adc rdx, rax\n sub rdx, rcx\n setc bl\n"
 		    " cmovz rsi, rdx\n xor r8, r8\n sbb r9, r10\n rcl r12, 1\n seto dil\n neg r13\n"
 		    " setnz bpl\n lea r11, [rax + rdx * 4 + 9]\n movzx r15d, bl\n bswap r14\n cmp r14, r15");
@@ -277,6 +279,48 @@ static void test_memory_operands_run_as_stepping_does_on_hits_and_misses(void **
 			assert_int_equal(a->cpu->tlb.misses, misses);
 	}
 	assert_int_equal(*(uint8_t *)icpu_ptr(a, 0x200000 + 40, 1), 1); /* SETZ after CMP 3, 3 */
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+/* Pages that share a TLB index (0x100000 and 0x200000) both stay: the second
+ * run misses nothing, where a one-way TLB evicted each by the other on every
+ * access. */
+static void test_two_pages_of_one_tlb_index_both_run_inline(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(same_index_run, IH_LEN(same_index_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		*(uint64_t *)icpu_ptr(*p, 0x100000, 8) = 40;
+		*(uint64_t *)icpu_ptr(*p, 0x200000, 8) = 2;
+		(*p)->cpu->gpr[GPR_RBX] = 0x100000;
+		(*p)->cpu->gpr[GPR_RDX] = 0x200000;
+	}
+	entry = translate_ident(&cc, a, &r, same_index_run, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned round = 0; round < 2; round++) {
+		uint64_t misses = a->cpu->tlb.misses;
+
+		a->cpu->rip = b->cpu->rip = 0x1000;
+		translate_enter(entry);
+		for (unsigned i = 0; i < r.count; i++)
+			assert_true(softcpu_step(b->cpu, &r.insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_memory_equal(icpu_ptr(a, 0x100000, 16), icpu_ptr(b, 0x100000, 16), 16);
+		assert_memory_equal(icpu_ptr(a, 0x200000, 16), icpu_ptr(b, 0x200000, 16), 16);
+		if (round == 1)
+			assert_int_equal(a->cpu->tlb.misses, misses);
+	}
+	assert_int_equal(*(uint64_t *)icpu_ptr(a, 0x200000 + 8, 8), 42);
 	code_cache_destroy(&cc);
 	icpu_free(a);
 	icpu_free(b);
@@ -817,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_ident_reads_lazy_flags_and_a_zero_shift_keeps_them),
 		cmocka_unit_test(test_a_fault_after_ident_code_finds_its_registers),
 		cmocka_unit_test(test_memory_operands_run_as_stepping_does_on_hits_and_misses),
+		cmocka_unit_test(test_two_pages_of_one_tlb_index_both_run_inline),
 		cmocka_unit_test(test_a_memory_fault_finds_the_flags_before_it),
 		cmocka_unit_test(test_a_block_looping_to_itself_runs_as_stepping_does),
 		cmocka_unit_test(test_a_taken_branch_leaves_with_rip_at_its_target),

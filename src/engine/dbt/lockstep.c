@@ -132,7 +132,8 @@ static void run_decoded(struct lockstep *ls, struct block_vcpu *v, const struct 
 
 	for (unsigned s = 0; s < 3; s++)
 		for (unsigned i = 0; i < TLB_SIZE; i++)
-			cpu->tlb.e[s][ACC_WRITE][i].tag = TLB_INVALID;
+			for (unsigned w = 0; w < TLB_WAYS; w++)
+				cpu->tlb.e[s][ACC_WRITE][i][w].tag = TLB_INVALID;
 	write_log_clear(&ls->log);
 	cpu->write_log = &ls->log;
 	why = run_caught(ls, v, b, count, RUN_DECODED, NULL);

@@ -18,11 +18,12 @@
 #define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26)
 /* A memory operand adds the probe (flags saved around it: RAX borrowed 18,
  * LAHF/SETO 4, merge 26, store 9; restored: RAX borrowed 18, load 9, ADD and
- * SAHF 3; EA 18, FS/GS base 9, index 17, last byte 15, compare and branch 19,
+ * SAHF 3; EA 18, FS/GS base 9, index 17, last byte 15, compare and branch
+ * through the two ways 36,
  * host address 8) and the slow path out of line: flags (28), stores and loads
  * (30 * 9), RIP and icount twice (52), the callout (48), flags in (45), the
  * way back (5). */
-#define BYTES_PER_PROBE (87 + 18 + 9 + 17 + 15 + 19 + 8 + 26) /* and RSP moved: 26 */
+#define BYTES_PER_PROBE (87 + 18 + 9 + 17 + 15 + 36 + 8 + 26) /* and RSP moved: 26 */
 #define BYTES_PER_SLOW_PATH (28 + 30 * 9 + 52 + 48 + 45 + 5)
 /* A branch ending the block: flags to AX (4), the Jcc (9), two ways out with
  * the flags stored (2 * 45), RIP and count (2 * 26), the target and its
@@ -49,7 +50,7 @@ static const enum host_reg saved[] = { H_RBX, H_RBP, H_R12, H_R13, H_R14, H_R15 
 
 #define GS_OFF(field) ((int32_t)offsetof(struct soft_cpu, field))
 
-_Static_assert(sizeof(struct tlb_entry) == 32, "the probe scales the TLB index by 32");
+_Static_assert(sizeof(struct tlb_entry) == 32 && TLB_WAYS == 2, "the probe scales the TLB index by 64");
 
 /* What translation decided about one instruction. */
 struct slot {
@@ -259,7 +260,7 @@ static unsigned popcount16(uint16_t v)
 /* Where the TLB entries of one set and access kind start in the soft CPU. */
 static int32_t tlb_offset(unsigned set, unsigned kind)
 {
-	return GS_OFF(tlb.e) + (int32_t)(((set * ACC_KINDS + kind) * TLB_SIZE) * sizeof(struct tlb_entry));
+	return GS_OFF(tlb.e) + (int32_t)(((set * ACC_KINDS + kind) * TLB_SIZE * TLB_WAYS) * sizeof(struct tlb_entry));
 }
 
 /* a = the effective address [base + index << scale + disp] of u's memory
@@ -289,6 +290,7 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 {
 	const enum host_reg a = run->s[0], idx = run->s[1], last = run->s[2];
 	int32_t tlb = tlb_offset((unsigned)env->tlb_set, u->mem_write ? ACC_WRITE : ACC_READ);
+	uint8_t *way0;
 
 	emit_address(e, u, insn_end, a);
 	/* In 64-bit mode only FS and GS have a base (SDM vol. 3, 3.4.4). */
@@ -300,11 +302,17 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 	emit_mov_rr(e, idx, a);
 	emit_shr_imm(e, idx, 12);
 	emit_movzx_r8(e, idx, idx);
-	emit_shl_imm(e, idx, 5);
+	emit_shl_imm(e, idx, 6); /* two ways of 32 bytes */
 	emit_lea(e, last, a, H_NONE, 0, u->mem_size - 1);
 	emit_and_imm32(e, last, -4096);
+	/* Way 0, then way 1 (idx moved onto it). */
 	emit_gs_cmp_based(e, last, idx, tlb + (int32_t)offsetof(struct tlb_entry, tag));
+	way0 = emit_jcc8(e, CC_E);
+	emit_gs_cmp_based(e, last, idx, tlb + (int32_t)(sizeof(struct tlb_entry) + offsetof(struct tlb_entry, tag)));
 	slow->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to the slow path */
+	emit_lea(e, idx, idx, H_NONE, 0, (int32_t)sizeof(struct tlb_entry));
+	if (!emit_patch_rel8_here(e, way0))
+		e->overflow = true;
 	emit_gs_add_based(e, a, idx, tlb + (int32_t)offsetof(struct tlb_entry, host_minus_linear));
 }
 

@@ -92,9 +92,15 @@ enum { ACC_READ, ACC_WRITE, ACC_EXEC, ACC_KINDS };
  * [2] stays empty: CPL-3 data accesses use it while alignment checking is on, so
  * that every one of them reaches the slow path, which checks alignment. */
 #define TLB_SET_ALIGN_CHECK 2
+/* Two ways per index (the newest install in way 0): with one, two hot pages
+ * whose numbers agree in the low 8 bits evicted each other on every access,
+ * and which pages met that way changed with the guest's address-space
+ * randomization, so that one boot in four or five ran its user programs at
+ * half speed. */
+#define TLB_WAYS 2
 struct tlb {
-	struct tlb_entry e[3][ACC_KINDS][TLB_SIZE];
-	bool global[3][ACC_KINDS][TLB_SIZE]; /* entry came from a global page */
+	struct tlb_entry e[3][ACC_KINDS][TLB_SIZE][TLB_WAYS];
+	bool global[3][ACC_KINDS][TLB_SIZE][TLB_WAYS]; /* entry came from a global page */
 	uint64_t hits, misses;
 	bool has_large; /* some entry came from a large page: INVLPG must scan */
 };

@@ -50,9 +50,9 @@ static unsigned element_size(const struct insn *in)
  * (RAM only: no MMIO, no code page for writes, no watched page), else NULL. */
 static uint8_t *tlb_host_page(struct soft_cpu *cpu, uint64_t lin, unsigned kind)
 {
-	const struct tlb_entry *e = tlb_slot(cpu, lin, kind);
+	const struct tlb_entry *e = tlb_find(cpu, lin, kind);
 
-	if (e->tag != (lin & ~0xfffull))
+	if (!e)
 		return NULL;
 	return (uint8_t *)(uintptr_t)((lin & ~0xfffull) + e->host_minus_linear);
 }

@@ -292,11 +292,13 @@ void tlb_flush(struct soft_cpu *cpu, bool keep_global)
 	translations_flushed(cpu);
 	if (!keep_global)
 		cpu->tlb.has_large = false;
-	for (unsigned s = 0; s < 3; s++)
+	/* Set 2 stays empty (tlb_install). */
+	for (unsigned s = 0; s < 2; s++)
 		for (unsigned k = 0; k < ACC_KINDS; k++)
 			for (unsigned i = 0; i < TLB_SIZE; i++)
-				if (!keep_global || !cpu->tlb.global[s][k][i])
-					cpu->tlb.e[s][k][i].tag = TLB_INVALID;
+				for (unsigned w = 0; w < TLB_WAYS; w++)
+					if (!keep_global || !cpu->tlb.global[s][k][i][w])
+						cpu->tlb.e[s][k][i][w].tag = TLB_INVALID;
 }
 
 void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
@@ -309,32 +311,38 @@ void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
 		 * and INVLPG drops the whole page (SDM Vol. 3, 4.10.4.1). */
 		for (unsigned s = 0; s < 2; s++)
 			for (unsigned k = 0; k < ACC_KINDS; k++)
-				for (unsigned j = 0; j < TLB_SIZE; j++) {
-					struct tlb_entry *e = &cpu->tlb.e[s][k][j];
+				for (unsigned j = 0; j < TLB_SIZE; j++)
+					for (unsigned w = 0; w < TLB_WAYS; w++) {
+						struct tlb_entry *e = &cpu->tlb.e[s][k][j][w];
 
-					if ((e->tag & e->span_mask) == (lin & e->span_mask))
-						e->tag = TLB_INVALID;
-				}
+						if ((e->tag & e->span_mask) == (lin & e->span_mask))
+							e->tag = TLB_INVALID;
+					}
 		return;
 	}
 	for (unsigned s = 0; s < 2; s++)
 		for (unsigned k = 0; k < ACC_KINDS; k++)
-			if (cpu->tlb.e[s][k][i].tag == (lin & ~0xfffull))
-				cpu->tlb.e[s][k][i].tag = TLB_INVALID;
+			for (unsigned w = 0; w < TLB_WAYS; w++)
+				if (cpu->tlb.e[s][k][i][w].tag == (lin & ~0xfffull))
+					cpu->tlb.e[s][k][i][w].tag = TLB_INVALID;
 }
 
 void tlb_flush_gpa_writes(struct soft_cpu *cpu, uint64_t gpa_page)
 {
 	for (unsigned s = 0; s < 2; s++)
 		for (unsigned i = 0; i < TLB_SIZE; i++)
-			if (cpu->tlb.e[s][ACC_WRITE][i].gpa_page == gpa_page)
-				cpu->tlb.e[s][ACC_WRITE][i].tag = TLB_INVALID;
+			for (unsigned w = 0; w < TLB_WAYS; w++)
+				if (cpu->tlb.e[s][ACC_WRITE][i][w].gpa_page == gpa_page)
+					cpu->tlb.e[s][ACC_WRITE][i][w].tag = TLB_INVALID;
 }
 
+/* The new entry goes to way 0; what was there moves to way 1, unless way 1
+ * holds the same page (stale: refilled after a fault or a flush of way 0). */
 static void tlb_install(struct soft_cpu *cpu, uint64_t lin, const struct translation *t, unsigned acc, uint8_t *host)
 {
 	struct tlb_entry *e = tlb_slot(cpu, lin, acc);
-	unsigned i = (lin >> 12) & (TLB_SIZE - 1);
+	bool *global = cpu->tlb.global[tlb_set(cpu, acc)][ACC_KIND(acc)][(lin >> 12) & (TLB_SIZE - 1)];
+	uint64_t page = lin & ~0xfffull;
 
 	if (tlb_set(cpu, acc) == TLB_SET_ALIGN_CHECK)
 		return;
@@ -344,13 +352,19 @@ static void tlb_install(struct soft_cpu *cpu, uint64_t lin, const struct transla
 	/* A page a data breakpoint watches keeps every access on the slow path. */
 	if (__builtin_expect(cpu->dbg.write_bps, 0) && debug_page_watched(cpu, lin, ACC_KIND(acc)))
 		return;
-	e->tag = lin & ~0xfffull;
-	e->host_minus_linear = (uintptr_t)host - (uintptr_t)(lin & ~0xfffull);
-	e->gpa_page = t->gpa & ~0xfffull;
-	e->span_mask = t->span_mask;
+	if (e[0].tag != page && e[1].tag != page) {
+		e[1] = e[0];
+		global[1] = global[0];
+	} else if (e[1].tag == page) {
+		e[1].tag = TLB_INVALID;
+	}
+	e[0].tag = page;
+	e[0].host_minus_linear = (uintptr_t)host - (uintptr_t)page;
+	e[0].gpa_page = t->gpa & ~0xfffull;
+	e[0].span_mask = t->span_mask;
 	if (t->span_mask != ~0xfffull)
 		cpu->tlb.has_large = true;
-	cpu->tlb.global[tlb_set(cpu, acc)][ACC_KIND(acc)][i] = t->global;
+	global[0] = t->global;
 }
 
 /* ---- slow paths ------------------------------------------------------------ */

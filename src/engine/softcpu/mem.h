@@ -57,18 +57,31 @@ static inline unsigned tlb_set(const struct soft_cpu *cpu, unsigned acc)
 	return ACC_KIND(acc) == ACC_EXEC ? 1 : cpu->user_data_set;
 }
 
+/* The ways of lin's index for acc. */
 static inline struct tlb_entry *tlb_slot(struct soft_cpu *cpu, uint64_t lin, unsigned acc)
 {
-	return &cpu->tlb.e[tlb_set(cpu, acc)][ACC_KIND(acc)][(lin >> 12) & (TLB_SIZE - 1)];
+	return cpu->tlb.e[tlb_set(cpu, acc)][ACC_KIND(acc)][(lin >> 12) & (TLB_SIZE - 1)];
+}
+
+/* The entry holding lin's page for acc, or NULL. */
+static inline const struct tlb_entry *tlb_find(struct soft_cpu *cpu, uint64_t lin, unsigned acc)
+{
+	const struct tlb_entry *e = tlb_slot(cpu, lin, acc);
+	uint64_t page = lin & ~0xfffull;
+
+	_Static_assert(TLB_WAYS == 2, "two ways");
+	if (__builtin_expect(e[0].tag == page, 1))
+		return &e[0];
+	return e[1].tag == page ? &e[1] : NULL;
 }
 
 /* The guest-physical address of a fetch at lin if the soft TLB's execute
  * entry holds its page (no walk, no fault). */
 static inline bool tlb_fetch_gpa(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa)
 {
-	const struct tlb_entry *e = tlb_slot(cpu, lin, ACC_EXEC);
+	const struct tlb_entry *e = tlb_find(cpu, lin, ACC_EXEC);
 
-	if (e->tag != (lin & ~0xfffull))
+	if (!e)
 		return false;
 	*gpa = e->gpa_page | (lin & 0xfff);
 	return true;
@@ -77,10 +90,10 @@ static inline bool tlb_fetch_gpa(struct soft_cpu *cpu, uint64_t lin, uint64_t *g
 /* The fast path: a TLB hit on an access that stays inside one page. */
 static inline uint64_t mem_read_lin(struct soft_cpu *cpu, uint64_t lin, unsigned size, unsigned acc)
 {
-	const struct tlb_entry *e = tlb_slot(cpu, lin, acc);
+	const struct tlb_entry *e = tlb_find(cpu, lin, acc);
 	uint64_t v = 0;
 
-	if (__builtin_expect(e->tag == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size, 1)) {
+	if (__builtin_expect(e && (lin & 0xfff) <= 4096 - size, 1)) {
 		memcpy(&v, (const void *)(uintptr_t)(lin + e->host_minus_linear), size);
 		cpu->tlb.hits++;
 		return v;
@@ -90,9 +103,9 @@ static inline uint64_t mem_read_lin(struct soft_cpu *cpu, uint64_t lin, unsigned
 
 static inline void mem_write_lin(struct soft_cpu *cpu, uint64_t lin, unsigned size, uint64_t value, unsigned acc)
 {
-	const struct tlb_entry *e = tlb_slot(cpu, lin, (acc & ~3u) | ACC_WRITE);
+	const struct tlb_entry *e = tlb_find(cpu, lin, (acc & ~3u) | ACC_WRITE);
 
-	if (__builtin_expect(e->tag == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size, 1)) {
+	if (__builtin_expect(e && (lin & 0xfff) <= 4096 - size, 1)) {
 		memcpy((void *)(uintptr_t)(lin + e->host_minus_linear), &value, size);
 		cpu->tlb.hits++;
 		return;
