@@ -98,6 +98,7 @@ static const uint8_t *chain_next(void *ctx)
 	struct block_vcpu *bv = ctx;
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 	struct block *b;
+	const uint32_t *generation;
 	uint8_t set = tlb_set_now(&bv->cpu);
 
 	v->chain_calls++;
@@ -105,7 +106,7 @@ static const uint8_t *chain_next(void *ctx)
 	if (__atomic_load_n(&bv->cpu.kicked, __ATOMIC_RELAXED) || bv->cpu.mode != MODE_LONG64 ||
 	    debug_slow_path(&bv->cpu) || v->lockstep)
 		return NULL;
-	b = block_cache_find(bv);
+	b = block_cache_find(bv, &generation);
 	if (!b)
 		return NULL;
 	/* A block decoded but not translated for this set: translated here when
@@ -120,10 +121,10 @@ static const uint8_t *chain_next(void *ctx)
 	}
 	bv->cur_block = b;
 	v->runs_chained++;
-	v->bodies[set][body_table_index(bv->cpu.rip)] =
-	    (struct body_entry){ .lin = bv->cpu.rip,
-				 .body = b->host + TRANSLATE_BODY_OFFSET,
-				 .generation = *block_cache_generation(bv->cache) };
+	v->bodies[set][body_table_index(bv->cpu.rip)] = (struct body_entry){ .lin = bv->cpu.rip,
+									     .body = b->host + TRANSLATE_BODY_OFFSET,
+									     .generation = *generation,
+									     .generation_of = generation };
 	return b->host + TRANSLATE_BODY_OFFSET;
 }
 
@@ -170,7 +171,6 @@ static struct translate_env env_for_set(struct block_vcpu *bv, uint8_t set)
 				       .chain = chain_next,
 				       .link = link_next,
 				       .link_generation = block_cache_drop_generation(bv->cache),
-				       .lookup_generation = block_cache_generation(bv->cache),
 				       .bodies = v->bodies[set],
 				       .exits = v->exits_ready ? &v->exits[set] : NULL,
 				       .one_block_per_entry = v->lockstep != NULL,
@@ -204,6 +204,15 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
 	return env;
 }
 
+/* Every entry of the inline lookup's tables empty: a lin no RIP has (the
+ * lookup reads generation_of only after lin matched). */
+static void clear_bodies(struct engine_vcpu *v)
+{
+	for (unsigned set = 0; set < 3; set++)
+		for (unsigned i = 0; i < BODY_TABLE_SIZE; i++)
+			v->bodies[set][i] = (struct body_entry){ .lin = BODY_ENTRY_EMPTY };
+}
+
 /* Forget every translation (between blocks: none runs), and with them the
  * inline lookup's entries and the shared ways out. */
 static void reset_translations(struct engine_vcpu *v)
@@ -211,7 +220,7 @@ static void reset_translations(struct engine_vcpu *v)
 	v->flushes++;
 	block_cache_drop_all(&v->b);
 	code_cache_reset(&v->cc);
-	memset(v->bodies, 0, 3 * sizeof(*v->bodies));
+	clear_bodies(v);
 	v->exits_ready = false;
 }
 
@@ -424,9 +433,10 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 	v->inject_bug = e->inject_bug;
 	v->perfmap = e->perfmap;
 	v->created_ns = soft_clock_ns();
-	/* Zeroed: generation 0 is never the jump cache's, so no entry holds yet. */
 	v->bodies = calloc(3, sizeof(*v->bodies));
 	v->callouts = calloc(ZYDIS_MNEMONIC_MAX_VALUE + 1, sizeof(*v->callouts));
+	if (v->bodies)
+		clear_bodies(v);
 	if (!v->bodies || !v->callouts || block_engine_vcpu_init(&v->b, e->mem, index) ||
 	    (e->lockstep && !(v->lockstep = lockstep_new(&lockstep_engine)))) {
 		dbt_vcpu_destroy(v);

@@ -119,7 +119,8 @@ static void emit_body_lookup(struct emitter *e, const struct translate_env *env)
 	emit_lea(e, H_RDX, H_RDX, H_RAX, 0, 0);
 	emit_op64_mem(e, 0x3b, H_RCX, H_RDX, (int32_t)offsetof(struct body_entry, lin)); /* CMP RCX, [RDX] */
 	miss_lin = emit_jcc8(e, CC_NE);
-	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)env->lookup_generation);
+	emit_op64_mem(e, 0x8b, H_RAX, H_RDX,
+		      (int32_t)offsetof(struct body_entry, generation_of)); /* MOV RAX, [RDX + ..] */
 	emit_load32_mem(e, H_RAX, H_RAX);
 	emit_op64_mem(e, 0x3b, H_RAX, H_RDX, (int32_t)offsetof(struct body_entry, generation));
 	miss_gen = emit_jcc8(e, CC_NE);
@@ -723,7 +724,7 @@ static void emit_exits(struct emitter *e, const struct translate_env *env, struc
 	x->next = x->out;
 	if (env->chain) {
 		x->next = emit_here(e);
-		if (env->bodies && env->lookup_generation)
+		if (env->bodies)
 			emit_body_lookup(e, env);
 		emit_ask_where_next(e, env->ctx, (uint64_t)(uintptr_t)env->chain, x->out);
 	}

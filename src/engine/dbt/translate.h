@@ -22,14 +22,17 @@
 typedef bool (*callout_fn)(void *ctx, const struct insn *in);
 
 /* The inline lookup's table (translate_env.bodies): linear RIP -> the body of
- * the block there, as chain() found it, valid while the jump cache's
- * generation (link_generation) is the entry's. One table per TLB set. */
+ * the block there, as chain() found it, valid while *generation_of (the jump
+ * cache's generation for RIP's page: block_cache_find) is the entry's
+ * generation. One table per TLB set. lin is BODY_ENTRY_EMPTY in an entry
+ * never filled (no RIP is: it is not canonical). */
 struct body_entry {
 	uint64_t lin;
 	const uint8_t *body;
 	uint64_t generation;
-	uint64_t unused; /* 32 bytes: the index scales by shifting */
+	const uint32_t *generation_of;
 };
+#define BODY_ENTRY_EMPTY (1ull << 63)
 #define BODY_TABLE_SIZE 4096
 /* The page number folded onto the offset in it: blocks start at any byte,
  * and a few bytes apart in hot loops (lin >> 4 put three blocks of one
@@ -73,8 +76,6 @@ struct translate_env {
 	const uint8_t *(*link)(void *ctx, const uint8_t *rel_rx);
 	const uint32_t *link_generation;
 	uint16_t page_offset;
-	/* The jump cache's generation, which the lookup's entries hold in. */
-	const uint32_t *lookup_generation;
 	/* Exits whose RIP only the run knows look RIP up here inline before they
 	 * call chain; NULL: they call chain straight away. */
 	const struct body_entry *bodies;

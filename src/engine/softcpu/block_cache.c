@@ -15,14 +15,18 @@
 struct jump_entry {
 	uint64_t lin;
 	struct block *block;
-	uint32_t generation; /* valid while equal to the cache's */
+	uint32_t generation; /* valid while equal to the cache's (global_generation for a global page) */
 	uint8_t mode;
 	uint8_t cpl;
+	bool global; /* lin's page was global in the soft TLB */
 };
 
 struct block_cache {
 	struct jump_entry jump[JUMP_CACHE_SIZE];
 	uint32_t generation;
+	/* Not advanced by flushes that keep global pages (MOV CR3): the
+	 * kernel's code stays reachable across context switches. */
+	uint32_t global_generation;
 	/* Advanced by dropped blocks only (not TLB flushes): what links within
 	 * one guest page rely on (block_cache.h). */
 	uint32_t drop_generation;
@@ -43,7 +47,7 @@ struct block_cache *block_cache_create(void)
 	struct block_cache *c = calloc(1, sizeof(*c));
 
 	if (c)
-		c->generation = c->drop_generation = 1;
+		c->generation = c->global_generation = c->drop_generation = 1;
 	return c;
 }
 
@@ -56,12 +60,15 @@ void block_cache_reap(struct block_cache *c)
 	c->dead = NULL;
 }
 
-static void forget_translations(struct block_cache *c)
+static void forget_translations(struct block_cache *c, bool keep_global)
 {
 	/* O(1): a new generation leaves every entry stale. */
-	if (++c->generation == 0) {
+	++c->generation;
+	if (!keep_global)
+		++c->global_generation;
+	if (c->generation == 0 || c->global_generation == 0) {
 		memset(c->jump, 0, sizeof(c->jump));
-		c->generation = 1;
+		c->generation = c->global_generation = 1;
 		c->wraps++;
 	}
 }
@@ -69,21 +76,21 @@ static void forget_translations(struct block_cache *c)
 /* Blocks were dropped: what linked to them, or looked them up, must not any more. */
 static void forget_blocks(struct block_cache *c)
 {
-	forget_translations(c);
+	forget_translations(c, false);
 	if (++c->drop_generation == 0) {
 		c->drop_generation = 1;
 		c->wraps++;
 	}
 }
 
+const uint32_t *block_cache_global_generation(const struct block_cache *c)
+{
+	return &c->global_generation;
+}
+
 const uint32_t *block_cache_drop_generation(const struct block_cache *c)
 {
 	return &c->drop_generation;
-}
-
-const uint32_t *block_cache_generation(const struct block_cache *c)
-{
-	return &c->generation;
 }
 
 uint64_t block_cache_wraps(const struct block_cache *c)
@@ -156,12 +163,12 @@ static void code_written(struct soft_cpu *cpu, struct code_page *p, uint64_t hit
 	}
 }
 
-static void translations_flushed(struct soft_cpu *cpu)
+static void translations_flushed(struct soft_cpu *cpu, bool keep_global)
 {
 	struct block_vcpu *v = block_vcpu_of(cpu);
 
 	if (v->cache)
-		forget_translations(v->cache);
+		forget_translations(v->cache, keep_global);
 }
 
 const struct softcpu_hooks block_cache_hooks = {
@@ -207,10 +214,29 @@ static struct jump_entry *jump_entry_of(struct block_cache *c, uint64_t lin)
 	return &c->jump[(lin ^ (lin >> 12)) & (JUMP_CACHE_SIZE - 1)];
 }
 
+/* The generation an entry for a page global or not holds in. */
+static const uint32_t *generation_for(const struct block_cache *c, bool global)
+{
+	return global ? &c->global_generation : &c->generation;
+}
+
 /* Whether the jump cache's entry j holds RIP's block for how the CPU runs now. */
 static bool jump_hit(const struct block_cache *c, const struct jump_entry *j, const struct soft_cpu *cpu, uint64_t lin)
 {
-	return j->generation == c->generation && j->lin == lin && j->mode == cpu->mode && j->cpl == cpu->cpl;
+	return j->generation == *generation_for(c, j->global) && j->lin == lin && j->mode == cpu->mode &&
+	       j->cpl == cpu->cpl;
+}
+
+/* A jump cache entry for lin's block b, the execute entry's global bit (if
+ * the soft TLB has one: else not global) deciding which generation it holds
+ * in. */
+static struct jump_entry jump_entry_for(struct block_vcpu *v, uint64_t lin, struct block *b)
+{
+	struct soft_cpu *cpu = &v->cpu;
+	const struct tlb_entry *e = tlb_find(cpu, lin, ACC_EXEC);
+	bool global = e && tlb_entry_global(cpu, e);
+
+	return (struct jump_entry){ lin, b, *generation_for(v->cache, global), cpu->mode, cpu->cpl, global };
 }
 
 /* The block decoded at gpa in mode, if the cache holds one. */
@@ -222,7 +248,7 @@ static struct block *hashed_block(const struct block_cache *c, uint64_t gpa, uin
 	return NULL;
 }
 
-struct block *block_cache_find(struct block_vcpu *v)
+struct block *block_cache_find(struct block_vcpu *v, const uint32_t **generation)
 {
 	struct soft_cpu *cpu = &v->cpu;
 	struct block_cache *c = v->cache;
@@ -230,13 +256,15 @@ struct block *block_cache_find(struct block_vcpu *v)
 	struct jump_entry *j = jump_entry_of(c, lin);
 	struct block *b;
 
-	if (jump_hit(c, j, cpu, lin))
-		return j->block;
-	/* Outside 64-bit mode the CS limit is checked on the way in. */
-	if (cpu->mode != MODE_LONG64 || !tlb_fetch_gpa(cpu, lin, &gpa) || !(b = hashed_block(c, gpa, cpu->mode)))
-		return NULL;
-	*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
-	return b;
+	if (!jump_hit(c, j, cpu, lin)) {
+		/* Outside 64-bit mode the CS limit is checked on the way in. */
+		if (cpu->mode != MODE_LONG64 || !tlb_fetch_gpa(cpu, lin, &gpa) ||
+		    !(b = hashed_block(c, gpa, cpu->mode)))
+			return NULL;
+		*j = jump_entry_for(v, lin, b);
+	}
+	*generation = generation_for(c, j->global);
+	return j->block;
 }
 
 struct block *block_cache_lookup(struct block_vcpu *v)
@@ -259,7 +287,7 @@ struct block *block_cache_lookup(struct block_vcpu *v)
 	j->generation = 0; /* until a block is found */
 	if ((b = hashed_block(c, gpa, cpu->mode))) {
 		c->hits++;
-		*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
+		*j = jump_entry_for(v, lin, b);
 		return b;
 	}
 	c->misses++;
@@ -274,7 +302,7 @@ struct block *block_cache_lookup(struct block_vcpu *v)
 		c->dead = b;
 		return b;
 	}
-	*j = (struct jump_entry){ lin, b, c->generation, cpu->mode, cpu->cpl };
+	*j = jump_entry_for(v, lin, b);
 	return b;
 }
 

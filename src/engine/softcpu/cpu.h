@@ -37,8 +37,9 @@ struct softcpu_hooks {
 	 * it keeps, and not resume into dropped code. leave_block is already set. */
 	void (*code_written)(struct soft_cpu *cpu, struct code_page *page, uint64_t hit);
 	/* Linear-to-physical translations changed (a TLB flush): forget every
-	 * shortcut from a linear address to translated code. */
-	void (*translations_flushed)(struct soft_cpu *cpu);
+	 * shortcut from a linear address to translated code; with keep_global,
+	 * those through global pages may stay (MOV CR3 keeps their TLB entries). */
+	void (*translations_flushed)(struct soft_cpu *cpu, bool keep_global);
 };
 
 /* Lazy condition flags: the last flag-setting operation and its operands; a flag

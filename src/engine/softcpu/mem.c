@@ -281,15 +281,15 @@ void cpu_paging_changed(struct soft_cpu *cpu, bool keep_global)
 	cpu->leave_block = true;
 }
 
-static void translations_flushed(struct soft_cpu *cpu)
+static void translations_flushed(struct soft_cpu *cpu, bool keep_global)
 {
 	if (cpu->hooks && cpu->hooks->translations_flushed)
-		cpu->hooks->translations_flushed(cpu);
+		cpu->hooks->translations_flushed(cpu, keep_global);
 }
 
 void tlb_flush(struct soft_cpu *cpu, bool keep_global)
 {
-	translations_flushed(cpu);
+	translations_flushed(cpu, keep_global);
 	if (!keep_global)
 		cpu->tlb.has_large = false;
 	/* Set 2 stays empty (tlb_install). */
@@ -305,7 +305,7 @@ void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
 {
 	unsigned i = (lin >> 12) & (TLB_SIZE - 1);
 
-	translations_flushed(cpu);
+	translations_flushed(cpu, false);
 	if (cpu->tlb.has_large) {
 		/* Entries are per 4 KiB; a large page's other pieces sit in other slots,
 		 * and INVLPG drops the whole page (SDM Vol. 3, 4.10.4.1). */

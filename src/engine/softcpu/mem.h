@@ -75,6 +75,12 @@ static inline const struct tlb_entry *tlb_find(struct soft_cpu *cpu, uint64_t li
 	return e[1].tag == page ? &e[1] : NULL;
 }
 
+/* Whether entry e (of cpu->tlb.e) came from a global page. */
+static inline bool tlb_entry_global(const struct soft_cpu *cpu, const struct tlb_entry *e)
+{
+	return (&cpu->tlb.global[0][0][0][0])[e - &cpu->tlb.e[0][0][0][0]];
+}
+
 /* The guest-physical address of a fetch at lin if the soft TLB's execute
  * entry holds its page (no walk, no fault). */
 static inline bool tlb_fetch_gpa(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa)
