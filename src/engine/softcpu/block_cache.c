@@ -188,6 +188,9 @@ void block_cache_flush(struct block_vcpu *v)
 static bool register_block(struct block_vcpu *v, struct block *b)
 {
 	struct block_cache *c = v->cache;
+	/* A page that holds code already has no write entries (none is made for
+	 * it while it does): only a page's first block needs the flush below. */
+	bool had_code = code_pages_has_code(&v->cpu.code, b->gpa & ~0xfffull);
 	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, true);
 	unsigned h = block_hash(b->gpa, b->mode);
 
@@ -200,7 +203,8 @@ static bool register_block(struct block_vcpu *v, struct block *b)
 	p->translations = b;
 	p->code_mask |= b->code_mask;
 	/* Writes to the page now take the slow path, which reports them. */
-	tlb_flush_gpa_writes(&v->cpu, b->gpa & ~0xfffull);
+	if (!had_code)
+		tlb_flush_gpa_writes(&v->cpu, b->gpa & ~0xfffull);
 	return true;
 }
 
