@@ -53,6 +53,24 @@ void code_cache_destroy(struct code_cache *cc)
 	memset(cc, 0, sizeof(*cc));
 }
 
+/* Pages are mapped into both views a chunk at a time, ahead of use: two
+ * madvise calls instead of a fault per new page in each view (about 20,000
+ * in a Linux boot, a sixth of all its host page faults, each costly in a
+ * nested VM). A kernel without MADV_POPULATE_* (before 5.14) faults them in
+ * as before. */
+#define POPULATE_CHUNK (1u << 20)
+
+static void populate_to(struct code_cache *cc, size_t end)
+{
+	while (cc->populated < end && cc->populated < cc->size) {
+		size_t len = cc->size - cc->populated < POPULATE_CHUNK ? cc->size - cc->populated : POPULATE_CHUNK;
+
+		(void)madvise(cc->rw + cc->populated, len, MADV_POPULATE_WRITE);
+		(void)madvise(cc->rx + cc->populated, len, MADV_POPULATE_READ);
+		cc->populated += len;
+	}
+}
+
 uint8_t *code_cache_alloc(struct code_cache *cc, size_t len, size_t align)
 {
 	size_t start = (cc->used + align - 1) & ~(align - 1);
@@ -60,6 +78,7 @@ uint8_t *code_cache_alloc(struct code_cache *cc, size_t len, size_t align)
 	if (start > cc->size || len > cc->size - start)
 		return NULL;
 	cc->used = start + len;
+	populate_to(cc, cc->used);
 	return cc->rw + start;
 }
 

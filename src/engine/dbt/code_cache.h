@@ -21,6 +21,7 @@ struct code_cache {
 	uint8_t *rx; /* the executable view of the same pages */
 	size_t size;
 	size_t used;
+	size_t populated; /* bytes from the start whose pages both views map */
 	/* Written through rw since the last code_cache_serialize(). */
 	bool written;
 };
