@@ -43,6 +43,7 @@
 #define VEC_SS 12
 #define VEC_GP 13
 #define VEC_PF 14
+#define VEC_AC 17
 #define VEC_XM 19
 
 #define KSTACK_SIZE 8192

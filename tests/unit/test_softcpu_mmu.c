@@ -96,6 +96,37 @@ static void expect_pf(struct paging *p, uint64_t lin, unsigned acc, uint32_t err
 
 /* ---- 4-level paging ------------------------------------------------------------- */
 
+/* CPL 3 with CR0.AM and RFLAGS.AC uses TLB set 2, which holds nothing: every
+ * access takes the slow path and its alignment check. A misaligned load is
+ * #AC(0) (SDM vol. 3A, 6.15, interrupt 17); an aligned one reads guest memory.
+ * A set left as zeroes once claimed linear page 0 at host address 0, and this
+ * load then crashed the host. */
+static void test_mmu_alignment_checked_user_accesses_find_no_tlb_entry(void **state)
+{
+	struct icpu *h = icpu_new();
+	struct ih_fault f;
+	uint64_t v = 0;
+
+	(void)state;
+	icpu_set(h, 0x10, 0x1122334455667788ull, 8);
+	h->cpu->cr0 |= CR0_AM;
+	h->cpu->rflags |= RFLAGS_AC;
+	h->cpu->cpl = 3;
+	cpu_update_mode(h->cpu);
+	h->cpu->cpl = 3;
+	assert_int_equal(h->cpu->user_data_set, TLB_SET_ALIGN_CHECK);
+	assert_null(tlb_find(h->cpu, 0x10, ACC_READ));
+	assert_null(tlb_find(h->cpu, 0x10, ACC_WRITE));
+	f = icpu_read(h, 0x11, 2, &v);
+	assert_true(f.raised);
+	assert_int_equal(f.vector, EXC_AC);
+	assert_int_equal(f.error, 0);
+	f = icpu_read(h, 0x10, 8, &v);
+	assert_false(f.raised);
+	assert_int_equal(v, 0x1122334455667788ull);
+	icpu_free(h);
+}
+
 static void test_mmu_4level_4k_page_maps_frame_plus_offset(void **state)
 {
 	struct paging p = paging_new(PT_4LEVEL, true);
@@ -852,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_mmu_pae_guest_page_fault_reports_error_code_and_cr2),
 		cmocka_unit_test(test_mmu_pae_mov_cr3_with_reserved_pdpte_bit_raises_gp),
 		cmocka_unit_test(test_mmu_pae_pdptes_are_not_reread_from_memory_until_cr3_load),
+		cmocka_unit_test(test_mmu_alignment_checked_user_accesses_find_no_tlb_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -292,8 +292,10 @@ void tlb_flush(struct soft_cpu *cpu, bool keep_global)
 	translations_flushed(cpu, keep_global);
 	if (!keep_global)
 		cpu->tlb.has_large = false;
-	/* Set 2 stays empty (tlb_install). */
-	for (unsigned s = 0; s < 2; s++)
+	/* Set 2 never gets an entry (tlb_install), but it starts as zeroes, which
+	 * would claim linear page 0 at host address 0: a full flush (reset and
+	 * state loads are) empties it too. */
+	for (unsigned s = 0; s < (keep_global ? 2u : 3u); s++)
 		for (unsigned k = 0; k < ACC_KINDS; k++)
 			for (unsigned i = 0; i < TLB_SIZE; i++)
 				for (unsigned w = 0; w < TLB_WAYS; w++)
