@@ -414,15 +414,6 @@ void emit_and_imm32(struct emitter *e, enum host_reg reg, int32_t imm)
 	emit_bytes(e, i.b, i.n);
 }
 
-void emit_movzx_r8(struct emitter *e, enum host_reg dst, enum host_reg src)
-{
-	/* A REX prefix, even an empty one, makes byte registers 4-7 SPL..DIL. */
-	const uint8_t b[] = { (uint8_t)(0x40 | (dst >= 8 ? 4 : 0) | (src >= 8 ? 1 : 0)), 0x0f, 0xb6,
-			      (uint8_t)(0xc0 | ((dst & 7) << 3) | (src & 7)) };
-
-	emit_bytes(e, b, sizeof(b));
-}
-
 void emit_gs_cmp_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp)
 {
 	emit_op_mem(e, true, 0x3b, reg, base, -1, 0, disp); /* CMP r64, r/m64 */

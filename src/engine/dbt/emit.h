@@ -134,8 +134,6 @@ void emit_sar_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
 /* CMP reg, imm8 (sign-extended). */
 void emit_cmp_imm8(struct emitter *e, enum host_reg reg, int8_t imm);
 void emit_and_imm32(struct emitter *e, enum host_reg reg, int32_t imm);
-/* MOVZX dst32, src8 (the low byte of src, never AH..BH). */
-void emit_movzx_r8(struct emitter *e, enum host_reg dst, enum host_reg src);
 /* CMP reg, gs:[base + disp] / ADD reg, gs:[base + disp]; ADD reg, gs:[disp]. */
 void emit_gs_cmp_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp);
 void emit_gs_add_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp);

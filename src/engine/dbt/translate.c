@@ -300,10 +300,11 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 	/* The entry of the first byte's page must be the last byte's page: that
 	 * also rules out an access crossing into the next page (its entry index
 	 * differs by one) and a non-canonical address (no entry has one). */
+	/* idx = ((a >> 12) & (TLB_SIZE - 1)) * 64 (two ways of 32 bytes). */
+	_Static_assert(TLB_SIZE == 256, "the index mask");
 	emit_mov_rr(e, idx, a);
-	emit_shr_imm(e, idx, 12);
-	emit_movzx_r8(e, idx, idx);
-	emit_shl_imm(e, idx, 6); /* two ways of 32 bytes */
+	emit_shr_imm(e, idx, 6);
+	emit_and_imm32(e, idx, (TLB_SIZE - 1) << 6);
 	emit_lea(e, last, a, H_NONE, 0, u->mem_size - 1);
 	emit_and_imm32(e, last, -4096);
 	/* Way 0, then way 1 (idx moved onto it). */
