@@ -241,6 +241,35 @@ static void test_a_fault_after_ident_code_finds_its_registers(void **state)
 	icpu_free(h);
 }
 
+/* A guest-physical range two runs are compared on. */
+struct span {
+	uint64_t gpa, len;
+};
+
+/* Runs the translation of r at RIP 0x1000 on a and steps it on b, twice:
+ * the same registers, flags, count and bytes of each span every time, and
+ * the second time every access hits the soft TLB and runs inline. */
+static void run_twice_as_stepping(struct icpu *a, struct icpu *b, const uint8_t *entry, const struct run *r,
+				  const struct span *spans, unsigned nspans)
+{
+	for (unsigned round = 0; round < 2; round++) {
+		uint64_t misses = a->cpu->tlb.misses;
+
+		a->cpu->rip = b->cpu->rip = 0x1000;
+		translate_enter(entry);
+		for (unsigned i = 0; i < r->count; i++)
+			assert_true(softcpu_step(b->cpu, &r->insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+		assert_int_equal(a->cpu->icount, b->cpu->icount);
+		for (unsigned k = 0; k < nspans; k++)
+			assert_memory_equal(icpu_ptr(a, spans[k].gpa, spans[k].len),
+					    icpu_ptr(b, spans[k].gpa, spans[k].len), spans[k].len);
+		if (round == 1)
+			assert_int_equal(a->cpu->tlb.misses, misses);
+	}
+}
+
 static void test_memory_operands_run_as_stepping_does_on_hits_and_misses(void **state)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
@@ -263,21 +292,7 @@ static void test_memory_operands_run_as_stepping_does_on_hits_and_misses(void **
 	}
 	entry = translate_ident(&cc, a, &r, memory_run, &ident);
 	assert_int_equal(ident, r.count);
-	for (unsigned round = 0; round < 2; round++) {
-		uint64_t misses = a->cpu->tlb.misses;
-
-		a->cpu->rip = b->cpu->rip = 0x1000;
-		translate_enter(entry);
-		for (unsigned i = 0; i < r.count; i++)
-			assert_true(softcpu_step(b->cpu, &r.insns[i]));
-		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
-		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
-		assert_memory_equal(icpu_ptr(a, 0x200000, 256), icpu_ptr(b, 0x200000, 256), 256);
-		assert_int_equal(a->cpu->icount, b->cpu->icount);
-		/* The second time every access hits the soft TLB and runs inline. */
-		if (round == 1)
-			assert_int_equal(a->cpu->tlb.misses, misses);
-	}
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x200000, 256 } }, 1);
 	assert_int_equal(*(uint8_t *)icpu_ptr(a, 0x200000 + 40, 1), 1); /* SETZ after CMP 3, 3 */
 	code_cache_destroy(&cc);
 	icpu_free(a);
@@ -307,19 +322,7 @@ static void test_two_pages_of_one_tlb_index_both_run_inline(void **state)
 	}
 	entry = translate_ident(&cc, a, &r, same_index_run, &ident);
 	assert_int_equal(ident, r.count);
-	for (unsigned round = 0; round < 2; round++) {
-		uint64_t misses = a->cpu->tlb.misses;
-
-		a->cpu->rip = b->cpu->rip = 0x1000;
-		translate_enter(entry);
-		for (unsigned i = 0; i < r.count; i++)
-			assert_true(softcpu_step(b->cpu, &r.insns[i]));
-		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
-		assert_memory_equal(icpu_ptr(a, 0x100000, 16), icpu_ptr(b, 0x100000, 16), 16);
-		assert_memory_equal(icpu_ptr(a, 0x200000, 16), icpu_ptr(b, 0x200000, 16), 16);
-		if (round == 1)
-			assert_int_equal(a->cpu->tlb.misses, misses);
-	}
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x100000, 16 }, { 0x200000, 16 } }, 2);
 	assert_int_equal(*(uint64_t *)icpu_ptr(a, 0x200000 + 8, 8), 42);
 	code_cache_destroy(&cc);
 	icpu_free(a);
@@ -516,19 +519,7 @@ static void test_push_and_pop_run_as_stepping_does(void **state)
 	}
 	entry = translate_ident(&cc, a, &r, stack_run, &ident);
 	assert_int_equal(ident, r.count);
-	for (unsigned round = 0; round < 2; round++) {
-		uint64_t misses = a->cpu->tlb.misses;
-
-		a->cpu->rip = b->cpu->rip = 0x1000;
-		translate_enter(entry);
-		for (unsigned i = 0; i < r.count; i++)
-			assert_true(softcpu_step(b->cpu, &r.insns[i]));
-		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
-		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
-		assert_memory_equal(icpu_ptr(a, 0x300000 - 64, 64), icpu_ptr(b, 0x300000 - 64, 64), 64);
-		if (round == 1)
-			assert_int_equal(a->cpu->tlb.misses, misses);
-	}
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x300000 - 64, 64 } }, 1);
 	/* By the SDM: POP RCX takes the last PUSH (RBX), POP RDX the first (RAX). */
 	assert_int_equal(a->cpu->gpr[GPR_RCX], 0x2223);
 	assert_int_equal(a->cpu->gpr[GPR_R13], 0x3333);
