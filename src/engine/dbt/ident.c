@@ -240,7 +240,23 @@ static bool take_stack(const ZydisDecodedInstruction *zi, const ZydisDecodedOper
 	return true;
 }
 
+static bool classify(const struct insn *in, const uint8_t *code, struct ident_use *use, struct ident_mem_request *mem);
+
 bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use *use)
+{
+	return classify(in, code, use, NULL);
+}
+
+bool ident_classify_mem(const struct insn *in, const uint8_t *code, struct ident_use *use,
+			struct ident_mem_request *mem)
+{
+	mem->ok = false;
+	return classify(in, code, use, mem);
+}
+
+/* With mem: the request to re-encode an explicit memory operand, from this
+ * decode (without: ident_rewrite_mem decodes again). */
+static bool classify(const struct insn *in, const uint8_t *code, struct ident_use *use, struct ident_mem_request *mem)
 {
 	ZydisDecoder dec;
 	ZydisDecodedInstruction zi;
@@ -389,6 +405,9 @@ bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use
 		if (is_shift(zi.mnemonic) && !shift_count_nonzero(&zi, zo))
 			use->flags_read |= written;
 	}
+	if (mem && use->mem)
+		mem->ok = ZYAN_SUCCESS(
+		    ZydisEncoderDecodedInstructionToEncoderRequest(&zi, zo, zi.operand_count_visible, &mem->req));
 	return true;
 }
 
@@ -430,11 +449,11 @@ unsigned ident_rewrite_rsp(const uint8_t *code, unsigned len, unsigned host_reg,
 	return encode(&req, out);
 }
 
-unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base, uint8_t *out)
+unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_base, uint8_t *out)
 {
-	ZydisEncoderRequest req;
+	ZydisEncoderRequest req = mem->req;
 
-	if (!request_for(code, len, &req))
+	if (!mem->ok)
 		return 0;
 	req.prefixes &= ~(ZydisInstructionAttributes)ZYDIS_ATTRIB_HAS_SEGMENT;
 	for (unsigned i = 0; i < req.operand_count; i++) {
@@ -448,6 +467,14 @@ unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base
 		o->mem.displacement = 0;
 	}
 	return encode(&req, out);
+}
+
+unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base, uint8_t *out)
+{
+	struct ident_mem_request mem;
+
+	mem.ok = request_for(code, len, &mem.req);
+	return ident_encode_mem(&mem, host_base, out);
 }
 
 /* The 16 conditions of Jcc; not JRCXZ or LOOP*, which read and write RCX. */

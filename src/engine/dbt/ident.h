@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <Zydis/Zydis.h>
+
 #include "engine/softcpu/insn.h"
 
 struct ident_use {
@@ -60,6 +62,22 @@ struct ident_use {
 /* True when `in`, decoded in 64-bit mode from the bytes at code (in->len of
  * them), can be copied into host code unchanged; *use says what it touches. */
 bool ident_classify(const struct insn *in, const uint8_t *code, struct ident_use *use);
+
+/* The Zydis encoder request of an instruction with an explicit memory
+ * operand, kept from its classification so that re-encoding it against a
+ * host register (ident_encode_mem) needs no second decode: translation
+ * decoded each memory instruction three times. ok: the request is there. */
+struct ident_mem_request {
+	ZydisEncoderRequest req;
+	bool ok;
+};
+
+/* ident_classify, also filling *mem for an instruction with use->mem. */
+bool ident_classify_mem(const struct insn *in, const uint8_t *code, struct ident_use *use,
+			struct ident_mem_request *mem);
+
+/* ident_rewrite_mem from a kept request. */
+unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_base, uint8_t *out);
 
 /* True when `in` (64-bit mode, bytes at code) is a JMP, Jcc, CALL rel32 or RET
  * that host code can take itself; *use gives the flags it tests, the branch

@@ -55,7 +55,8 @@ _Static_assert(sizeof(struct tlb_entry) == 32 && TLB_WAYS == 2, "the probe scale
 /* What translation decided about one instruction. */
 struct slot {
 	struct ident_use use;
-	size_t code_off; /* of its first byte, from the run's */
+	struct ident_mem_request mem; /* an explicit memory operand's, to re-encode */
+	size_t code_off;	      /* of its first byte, from the run's */
 	bool ident;
 };
 
@@ -602,7 +603,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_lea(e, run->s[1], run->s[1], H_NONE, 0, u->stack > 0 ? -8 : 8);
 				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), run->s[1]);
 			} else {
-				n = ident_rewrite_mem(code, insns[i].len, run->s[0], rewritten);
+				n = ident_encode_mem(&slot[i].mem, run->s[0], rewritten);
 				if (!n)
 					e->overflow = true; /* checked when the slot was made: cannot happen */
 				emit_bytes(e, rewritten, n);
@@ -679,7 +680,7 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 		/* A branch only ends a block: the last instruction. */
 		s->ident =
 		    env->code && ((i + 1 == count && ident_branch(&insns[i], env->code + s->code_off, &s->use)) ||
-				  ident_classify(&insns[i], env->code + s->code_off, &s->use));
+				  ident_classify_mem(&insns[i], env->code + s->code_off, &s->use, &s->mem));
 		if (s->ident && s->use.rsp_reg) {
 			uint8_t probe[16];
 
@@ -695,7 +696,7 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 
 			if (env->tlb_set < 0 || env->tlb_set == TLB_SET_ALIGN_CHECK ||
 			    (s->use.mem_base == REG_RIP && rip_disp != (int32_t)rip_disp) ||
-			    (!s->use.stack && !ident_rewrite_mem(env->code + s->code_off, insns[i].len, H_R11, probe)))
+			    (!s->use.stack && !ident_encode_mem(&s->mem, H_R11, probe)))
 				s->ident = false;
 		}
 	}
