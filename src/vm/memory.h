@@ -50,6 +50,9 @@ struct guest_memory {
 	 * the vCPU threads start, after they are joined), so announcing a write
 	 * reads the list without a lock. */
 	struct guest_memory_listener *listeners;
+	/* One byte per 2 MiB of the mapping, set once its pages are mapped in
+	 * (guest_memory_ptr); any thread. */
+	uint8_t *populated;
 };
 
 /* Returns 0, or -1 with a one-line reason in why. */
@@ -57,7 +60,9 @@ int guest_memory_init(struct guest_memory *mem, uint64_t size, char *why, size_t
 void guest_memory_destroy(struct guest_memory *mem);
 
 /* Host pointer to guest-physical [gpa, gpa + len) when the whole range is RAM of one
- * region, else NULL. The only way the VMM turns a guest address into a pointer. */
+ * region, else NULL. The only way the VMM turns a guest address into a pointer.
+ * The 2 MiB pieces of RAM the range lies in are mapped in first, a piece at a
+ * time: one MADV_POPULATE_WRITE instead of a page fault per new page. */
 void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa, uint64_t len);
 
 /* Copy to/from guest RAM; -1 (and nothing copied) unless the whole range is RAM.

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <sys/mman.h>
 
 #include "unit_helpers.h"
 #include "vm/memory.h"
@@ -82,6 +83,48 @@ static void test_memory_init_accepts_maximum_of_1_tib(void **state)
 	assert_int_equal(guest_memory_low_end(&mem), 0xc0000000ull);
 	assert_non_null(guest_memory_ptr(&mem, 0x100000000ull + (1ull << 40) - 0xc0000000ull - 1, 1));
 	assert_null(guest_memory_ptr(&mem, 0x100000000ull + (1ull << 40) - 0xc0000000ull, 1));
+	guest_memory_destroy(&mem);
+}
+
+/* How many of the pages of [p, p + len) are resident (mincore). */
+static unsigned resident_pages(const uint8_t *p, uint64_t len)
+{
+	unsigned char vec[1024];
+	unsigned n = 0;
+
+	assert_true(len / 4096 <= sizeof(vec));
+	assert_int_equal(mincore((void *)(uintptr_t)p, len, vec), 0);
+	for (uint64_t i = 0; i < len / 4096; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/* guest_memory_ptr maps in the 2 MiB piece it points into, all of it, and
+ * nothing else: one madvise instead of a page fault per page. */
+static void test_memory_ptr_maps_in_its_2_mib_piece(void **state)
+{
+	struct guest_memory mem;
+	char why[256] = "";
+	void *probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)state;
+	assert_true(probe != MAP_FAILED);
+	if (madvise(probe, 4096, MADV_POPULATE_WRITE)) {
+		munmap(probe, 4096);
+		print_message("SKIP: this kernel has no MADV_POPULATE_WRITE (Linux 5.14)\n");
+		skip();
+	}
+	munmap(probe, 4096);
+	assert_int_equal(guest_memory_init(&mem, 8 * MiB, why, sizeof(why)), 0);
+	assert_int_equal(resident_pages(mem.base, 8 * MiB / 2), 0);
+	assert_non_null(guest_memory_ptr(&mem, 2 * MiB + 3 * 4096, 1));
+	assert_int_equal(resident_pages(mem.base + 2 * MiB, 2 * MiB), 512);
+	assert_int_equal(resident_pages(mem.base, 2 * MiB), 0);
+	assert_int_equal(resident_pages(mem.base + 4 * MiB, 2 * MiB), 0);
+	/* A range over a piece boundary maps in both pieces. */
+	assert_non_null(guest_memory_ptr(&mem, 6 * MiB - 8, 16));
+	assert_int_equal(resident_pages(mem.base + 4 * MiB, 2 * MiB), 512);
+	assert_int_equal(resident_pages(mem.base + 6 * MiB, 2 * MiB), 512);
 	guest_memory_destroy(&mem);
 }
 
@@ -263,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_memory_init_rejects_size_above_1_tib),
 		cmocka_unit_test(test_memory_init_accepts_minimum_of_2_mib),
 		cmocka_unit_test(test_memory_init_accepts_maximum_of_1_tib),
+		cmocka_unit_test(test_memory_ptr_maps_in_its_2_mib_piece),
 		cmocka_unit_test(test_memory_guest_below_3_gib_is_one_region_from_zero),
 		cmocka_unit_test(test_memory_4_gib_guest_splits_at_3_gib_and_resumes_at_4_gib),
 		cmocka_unit_test(test_memory_high_ram_is_distinct_from_low_ram),
