@@ -27,6 +27,10 @@ IH_ASM(overwrite_run, "mov eax, 5\n mov bx, 7\n xor ecx, ecx\n bsf rsi, rcx\n mo
 		      "movzx r10d, r11b\n bsr rdi, rcx\n");
 /* Two pages whose numbers agree in the low 8 bits: one soft-TLB index. */
 IH_ASM(same_index_run, "mov rax, [rbx]\n add rax, [rdx]\n mov [rbx + 8], rax\n mov [rdx + 8], rax\n");
+/* Every register but RSP live, so the probes borrow scratch registers. */
+IH_ASM(crowded_run, "add rax, rcx\n add rdx, rbp\n add r8, r9\n add r10, r11\n add r12, r13\n add r14, r15\n"
+		    "xor rsi, rdi\n mov rax, [rbx]\n add rax, r8\n mov [rbx + 8], r14\n mov rcx, [rbx + 16]\n"
+		    "add rcx, r12\n");
 IH_ASM(defined_run, "mov eax, 5\n add rax, rbx\n inc rcx\n adc rdx, rax\n sub rdx, rcx\n setc bl\n"
 		    " cmovz rsi, rdx\n xor r8, r8\n sbb r9, r10\n rcl r12, 1\n seto dil\n neg r13\n"
 		    " setnz bpl\n lea r11, [rax + rdx * 4 + 9]\n movzx r15d, bl\n bswap r14\n cmp r14, r15");
@@ -324,6 +328,54 @@ static void test_two_pages_of_one_tlb_index_both_run_inline(void **state)
 	assert_int_equal(ident, r.count);
 	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x100000, 16 }, { 0x200000, 16 } }, 2);
 	assert_int_equal(*(uint64_t *)icpu_ptr(a, 0x200000 + 8, 8), 42);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+/* A run that holds a guest value in every register: its probes borrow three
+ * and give them back, on a hit, through the slow path (the first round
+ * misses) and at a fault, where the state must be the stepped one. */
+static void test_a_run_using_every_register_borrows_scratch(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(crowded_run, IH_LEN(crowded_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		set_registers(*p);
+		(*p)->cpu->gpr[GPR_RBX] = 0x200000;
+		*(uint64_t *)icpu_ptr(*p, 0x200000, 8) = 0x1000;
+		*(uint64_t *)icpu_ptr(*p, 0x200010, 8) = 0x2000;
+	}
+	entry = translate_ident(&cc, a, &r, crowded_run, &ident);
+	assert_int_equal(ident, r.count);
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x200000, 32 } }, 1);
+	/* The first load faults (#GP: not canonical), after seven adds. */
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		set_registers(*p);
+		(*p)->cpu->gpr[GPR_RBX] = 0x8000000000000000ull;
+		(*p)->cpu->rip = 0x1000;
+	}
+	if (setjmp(a->cpu->unwind) == 0) {
+		translate_enter(entry);
+		fail_msg("the load did not fault");
+	}
+	if (setjmp(b->cpu->unwind) == 0) {
+		for (unsigned i = 0; i < r.count; i++)
+			softcpu_step(b->cpu, &r.insns[i]);
+		fail_msg("the load did not fault when stepped");
+	}
+	assert_int_equal(a->cpu->exc_vector, EXC_GP);
+	assert_int_equal(a->cpu->rip, b->cpu->rip);
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
 	code_cache_destroy(&cc);
 	icpu_free(a);
 	icpu_free(b);
@@ -853,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_a_fault_after_ident_code_finds_its_registers),
 		cmocka_unit_test(test_memory_operands_run_as_stepping_does_on_hits_and_misses),
 		cmocka_unit_test(test_two_pages_of_one_tlb_index_both_run_inline),
+		cmocka_unit_test(test_a_run_using_every_register_borrows_scratch),
 		cmocka_unit_test(test_a_memory_fault_finds_the_flags_before_it),
 		cmocka_unit_test(test_a_block_looping_to_itself_runs_as_stepping_does),
 		cmocka_unit_test(test_a_taken_branch_leaves_with_rip_at_its_target),

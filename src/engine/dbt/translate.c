@@ -14,7 +14,7 @@
 /* An ident instruction is at most 15 bytes. Around each run of them: flags in
  * (convert 33, load 12), up to 15 register loads and stores (9 each), flags
  * out (LAHF/SETO 4, merge 26, store 19), RIP and icount (26). */
-#define BYTES_PER_IDENT (16 + 18) /* and RSP loaded and stored around it */
+#define BYTES_PER_IDENT (16 + 18 + 18) /* and RSP loaded and stored around it, a scratch lent */
 #define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26)
 /* A memory operand adds the probe (flags saved around it: RAX borrowed 18,
  * LAHF/SETO 4, merge 26, store 9; restored: RAX borrowed 18, load 9, ADD and
@@ -23,8 +23,8 @@
  * host address 8) and the slow path out of line: flags (28), stores and loads
  * (30 * 9), RIP and icount twice (52), the callout (48), flags in (45), the
  * way back (5). */
-#define BYTES_PER_PROBE (87 + 18 + 9 + 17 + 15 + 36 + 8 + 26) /* and RSP moved: 26 */
-#define BYTES_PER_SLOW_PATH (28 + 30 * 9 + 52 + 48 + 45 + 5)
+#define BYTES_PER_PROBE (87 + 18 + 9 + 17 + 15 + 36 + 8 + 26 + 54) /* and RSP moved: 26; three scratch lent: 54 */
+#define BYTES_PER_SLOW_PATH (27 + 28 + 30 * 9 + 52 + 48 + 45 + 5)  /* lent scratch given back: 27 */
 /* A branch ending the block: flags to AX (4), the Jcc (9), two ways out with
  * the flags stored (2 * 45), RIP and count (2 * 26), the target and its
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
@@ -43,7 +43,6 @@
 #define BYTES_FRAME (BYTES_EXITS + 16 + 18 + BYTES_LINK_SITE)
 
 #define ARITH ((uint16_t)RFLAGS_ARITH_MASK)
-#define ALL_GPRS_BUT_RSP ((uint16_t)(0xffff & ~(1u << GPR_RSP)))
 
 /* SysV callee-saved registers, which ident code may use as guest registers. */
 static const enum host_reg saved[] = { H_RBX, H_RBP, H_R12, H_R13, H_R14, H_R15 };
@@ -68,9 +67,21 @@ struct run_plan {
 	uint16_t regs_used, regs_written;
 	uint16_t regs_loaded; /* read before the run writes them: loaded at its start */
 	uint16_t flags_written;
-	bool flags_loaded;  /* the guest's flags are loaded into host RFLAGS at the start */
-	uint16_t live[65];  /* arithmetic flags live before instruction first + k (k <= 64) */
-	enum host_reg s[3]; /* scratch registers: no guest register of the run */
+	bool flags_loaded; /* the guest's flags are loaded into host RFLAGS at the start */
+	uint16_t live[65]; /* arithmetic flags live before instruction first + k (k <= 64) */
+	/* Registers whose host copy matters before instruction first + k: read
+	 * from there on before a whole write, or written before k (the slow
+	 * paths and the end store them). The others make free scratch there. */
+	uint16_t regs_held[65];
+};
+
+/* Scratch registers for one instruction (pick_scratch): host registers the
+ * instruction does not use. One the run holds a guest value in is borrowed:
+ * its value goes to cpu->scratch_spill[k] first and comes back after (MOVs,
+ * no flags), so a run needs no free registers and is never split for them. */
+struct scratch {
+	enum host_reg r[3];
+	uint8_t borrowed; /* bit k: r[k] */
 };
 
 struct slow_path {
@@ -79,6 +90,7 @@ struct slow_path {
 	uint8_t *jump;	       /* the probe's JNE rel32 to patch (writable view) */
 	const uint8_t *resume; /* where the main line goes on after the instruction */
 	bool flags_saved;      /* the guest's flags as before the instruction are in cpu->saved_flags */
+	struct scratch sc;     /* the probe's: borrowed ones are given back first */
 	uint32_t prefix_bytes; /* bytes of the run before the instruction */
 };
 
@@ -208,22 +220,23 @@ static void emit_return_rax(struct emitter *e, bool busy)
 
 /* Host RFLAGS into cpu->saved_flags, merged as emit_flags_merge does, before
  * a probe (the scratch registers are free). */
-static void emit_flags_save(struct emitter *e, const struct run_plan *run, uint16_t host_valid)
+static void emit_flags_save(struct emitter *e, const struct run_plan *run, const struct scratch *sc,
+			    uint16_t host_valid)
 {
 	bool busy = run->regs_used & (1u << H_RAX);
 
 	emit_borrow_rax(e, busy);
 	emit_flags_to_ax(e);
-	emit_flags_merge(e, host_valid, run->s[0] == H_RAX ? run->s[1] : run->s[0]);
+	emit_flags_merge(e, host_valid, sc->r[0] == H_RAX ? sc->r[1] : sc->r[0]);
 	emit_gs_store16_ax(e, GS_OFF(saved_flags));
 	emit_return_rax(e, busy);
 }
 
 /* Host RFLAGS from cpu->saved_flags after a probe, whose host address (s[0])
  * stays. */
-static void emit_flags_restore(struct emitter *e, const struct run_plan *run)
+static void emit_flags_restore(struct emitter *e, const struct run_plan *run, const struct scratch *sc)
 {
-	bool busy = (run->regs_used & (1u << H_RAX)) || run->s[0] == H_RAX;
+	bool busy = (run->regs_used & (1u << H_RAX)) || sc->r[0] == H_RAX;
 
 	emit_borrow_rax(e, busy);
 	emit_gs_load16_ax(e, GS_OFF(saved_flags));
@@ -254,9 +267,42 @@ static void emit_store_regs(struct emitter *e, uint16_t regs)
 			emit_gs_store64(e, GS_OFF(gpr[r]), (enum host_reg)r);
 }
 
-static unsigned popcount16(uint16_t v)
+/* want scratch registers for instruction i (u) of the run: none u reads or
+ * writes, nor RSP; free ones (regs_held) first, then borrowed ones. */
+static struct scratch pick_scratch(const struct run_plan *run, unsigned i, const struct ident_use *u, unsigned want)
 {
-	return (unsigned)__builtin_popcount(v);
+	uint16_t avoid = (uint16_t)(u->gpr_read | u->gpr_written | (1u << GPR_RSP));
+	uint16_t held_mask = run->regs_held[i - run->first];
+	struct scratch sc = { .borrowed = 0 };
+	unsigned n = 0;
+
+	for (unsigned pass = 0; pass < 2 && n < want; pass++)
+		for (unsigned r = 0; r < 16 && n < want; r++) {
+			bool held = held_mask & (1u << r);
+
+			if ((avoid & (1u << r)) || held != (pass == 1))
+				continue;
+			if (held)
+				sc.borrowed |= (uint8_t)(1u << n);
+			sc.r[n++] = (enum host_reg)r;
+		}
+	return sc;
+}
+
+/* The borrowed scratch registers' guest values out to cpu->scratch_spill,
+ * and back. */
+static void emit_lend(struct emitter *e, const struct scratch *sc)
+{
+	for (unsigned k = 0; k < 3; k++)
+		if (sc->borrowed & (1u << k))
+			emit_gs_store64(e, GS_OFF(scratch_spill[k]), sc->r[k]);
+}
+
+static void emit_give_back(struct emitter *e, const struct scratch *sc)
+{
+	for (unsigned k = 0; k < 3; k++)
+		if (sc->borrowed & (1u << k))
+			emit_gs_load64(e, sc->r[k], GS_OFF(scratch_spill[k]));
 }
 
 /* Where the TLB entries of one set and access kind start in the soft CPU. */
@@ -287,10 +333,10 @@ static void emit_address(struct emitter *e, const struct ident_use *u, uint32_t 
  * slow path (recorded in *slow) when the soft TLB has no entry for it that
  * holds the whole access (SDM-exact by construction: the core filled the
  * entry after its own walk and checks). Clobbers s[0..2] and the flags. */
-static void emit_probe(struct emitter *e, const struct translate_env *env, const struct run_plan *run,
+static void emit_probe(struct emitter *e, const struct translate_env *env, const struct scratch *sc,
 		       const struct ident_use *u, uint32_t insn_end, struct slow_path *slow)
 {
-	const enum host_reg a = run->s[0], idx = run->s[1], last = run->s[2];
+	const enum host_reg a = sc->r[0], idx = sc->r[1], last = sc->r[2];
 	int32_t tlb = tlb_offset((unsigned)env->tlb_set, u->mem_write ? ACC_WRITE : ACC_READ);
 	uint8_t *way0;
 
@@ -332,6 +378,8 @@ static void emit_slow_path(struct emitter *e, const struct translate_env *env, c
 
 	if (!emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
 		e->overflow = true;
+	/* The guest's values of borrowed registers, before any is stored. */
+	emit_give_back(e, &p->sc);
 	for (unsigned i = run->first; i < p->insn; i++)
 		written_before |= slot[i].use.gpr_written;
 	emit_store_regs(e, written_before);
@@ -359,9 +407,8 @@ static void emit_slow_path(struct emitter *e, const struct translate_env *env, c
 /* Plans insns[first, last): registers, scratch, where the flags are live. */
 static void plan_run(struct run_plan *run, const struct slot *slot, unsigned first, unsigned last)
 {
-	uint16_t live_in = 0, free_regs;
+	uint16_t live_in = 0;
 	bool partial = false;
-	unsigned n = 0;
 
 	*run = (struct run_plan){ .first = first, .last = last, .off = (uint32_t)slot[first].code_off };
 	for (unsigned i = first; i < last; i++) {
@@ -387,10 +434,19 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 	for (unsigned i = last; i-- > first;)
 		run->live[i - first] =
 		    (uint16_t)(slot[i].use.flags_read | (run->live[i + 1 - first] & ~slot[i].use.flags_written));
-	free_regs = ALL_GPRS_BUT_RSP & ~run->regs_used;
-	for (unsigned r = 0; r < 16 && n < 3; r++)
-		if (free_regs & (1u << r))
-			run->s[n++] = (enum host_reg)r;
+	/* regs_held: read-before-whole-write from k on (backwards), then what
+	 * was written before k (forwards). */
+	run->regs_held[last - first] = 0;
+	for (unsigned i = last; i-- > first;) {
+		const struct ident_use *u = &slot[i].use;
+
+		run->regs_held[i - first] =
+		    (uint16_t)(u->gpr_read | (run->regs_held[i + 1 - first] & ~(u->gpr_written & ~u->gpr_read)));
+	}
+	for (unsigned i = first, written = 0; i < last; i++) {
+		run->regs_held[i - first] |= (uint16_t)written;
+		written |= slot[i].use.gpr_written;
+	}
 }
 
 /* A jump (JA rel32, to patch) taken when the address in reg is not
@@ -437,7 +493,9 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 			      const struct translate_exits *x, uint16_t host_valid)
 {
 	const struct insn *br = &insns[run->last - 1];
-	const enum host_reg a = run->s[0], target = run->s[1], tmp = run->s[2];
+	/* Every guest value is in the soft CPU by the probe: any register will do. */
+	const struct scratch sc = { .r = { H_RAX, H_RCX, H_RDX } };
+	const enum host_reg a = sc.r[0], target = sc.r[1], tmp = sc.r[2];
 	unsigned n = run->last - run->first;
 	uint32_t end = bytes + br->len; /* the next instruction, from the run's first */
 	struct slow_path p = { 0 };
@@ -446,7 +504,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	emit_store_regs(e, run->regs_written);
 	if (run->flags_written)
 		emit_flags_out(e, host_valid);
-	emit_probe(e, env, run, u, end, &p);
+	emit_probe(e, env, &sc, u, end, &p);
 	if (u->call) {
 		emit_gs_load64(e, target, GS_OFF(rip));
 		emit_lea(e, target, target, H_NONE, 0, (int32_t)end + u->rel);
@@ -577,55 +635,64 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			unsigned n;
 
 			*p = (struct slow_path){ .insn = i, .run = run, .prefix_bytes = bytes };
+			p->sc = pick_scratch(run, i, u, 3);
+			emit_lend(e, &p->sc);
 			/* The probe clobbers host RFLAGS; the slow path needs the
 			 * guest's flags as before the instruction (a fault saves
-			 * them): they go to cpu->saved_flags first (PUSHFQ is cheap).
-			 * The main line takes them back (POPFQ is not cheap) only when
-			 * it reads one before writing it. */
+			 * them): they go to cpu->saved_flags first. The main line
+			 * takes them back only when it reads one before writing it. */
 			if (host_valid) {
-				emit_flags_save(e, run, host_valid);
+				emit_flags_save(e, run, &p->sc, host_valid);
 				saved_valid = ARITH;
 			}
 			p->flags_saved = saved_valid == ARITH;
-			emit_probe(e, env, run, u, bytes + insns[i].len, p);
+			emit_probe(e, env, &p->sc, u, bytes + insns[i].len, p);
 			host_valid = 0;
 			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
-				emit_flags_restore(e, run);
+				emit_flags_restore(e, run, &p->sc);
 				host_valid = ARITH;
 			}
 			if (u->stack) {
 				/* PUSH / POP as a store or load, then RSP moves (LEA: no flags). */
 				if (u->stack > 0)
-					emit_store_mem(e, run->s[0], (enum host_reg)u->stack_reg);
+					emit_store_mem(e, p->sc.r[0], (enum host_reg)u->stack_reg);
 				else
-					emit_load_mem(e, (enum host_reg)u->stack_reg, run->s[0]);
-				emit_gs_load64(e, run->s[1], GS_OFF(gpr[GPR_RSP]));
-				emit_lea(e, run->s[1], run->s[1], H_NONE, 0, u->stack > 0 ? -8 : 8);
-				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), run->s[1]);
+					emit_load_mem(e, (enum host_reg)u->stack_reg, p->sc.r[0]);
+				emit_gs_load64(e, p->sc.r[1], GS_OFF(gpr[GPR_RSP]));
+				emit_lea(e, p->sc.r[1], p->sc.r[1], H_NONE, 0, u->stack > 0 ? -8 : 8);
+				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), p->sc.r[1]);
 			} else {
-				n = ident_encode_mem(&slot[i].mem, run->s[0], rewritten);
+				n = ident_encode_mem(&slot[i].mem, p->sc.r[0], rewritten);
 				if (!n)
 					e->overflow = true; /* checked when the slot was made: cannot happen */
 				emit_bytes(e, rewritten, n);
 			}
 			p->resume = emit_here(e);
+			emit_give_back(e, &p->sc);
 		} else if (u->rsp_reg) {
+			const struct scratch sc = pick_scratch(run, i, u, 1);
 			uint8_t rewritten[16];
-			unsigned n = ident_rewrite_rsp(code, insns[i].len, run->s[0], rewritten);
+			unsigned n = ident_rewrite_rsp(code, insns[i].len, sc.r[0], rewritten);
 
 			if (!n)
 				e->overflow = true; /* checked when the slot was made: cannot happen */
+			emit_lend(e, &sc);
 			if (u->rsp_read)
-				emit_gs_load64(e, run->s[0], GS_OFF(gpr[GPR_RSP]));
+				emit_gs_load64(e, sc.r[0], GS_OFF(gpr[GPR_RSP]));
 			emit_bytes(e, rewritten, n);
 			if (u->rsp_written)
-				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), run->s[0]);
+				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), sc.r[0]);
+			emit_give_back(e, &sc);
 		} else if (u->lea_base) {
 			/* LEA from RSP or RIP: the address, then LEA's operand size
 			 * (a 32-bit MOV zero-extends as LEA does, a 16-bit one keeps
 			 * the rest as LEA does). No flags change. */
-			emit_address(e, u, bytes + insns[i].len, run->s[0]);
-			emit_mov_rr_sized(e, (enum host_reg)u->lea_dst, run->s[0], u->lea_bytes);
+			const struct scratch sc = pick_scratch(run, i, u, 1);
+
+			emit_lend(e, &sc);
+			emit_address(e, u, bytes + insns[i].len, sc.r[0]);
+			emit_mov_rr_sized(e, (enum host_reg)u->lea_dst, sc.r[0], u->lea_bytes);
+			emit_give_back(e, &sc);
 		} else if (__builtin_expect(env->inject_bug, 0)) {
 			emit_with_injected_bug(e, code, insns[i].len);
 		} else {
@@ -649,20 +716,6 @@ size_t translate_max_bytes(unsigned count)
 	 * operand, aligned to 16. */
 	return BYTES_FRAME + 15 + BYTES_PER_BRANCH +
 	       (size_t)count * (BYTES_PER_IDENT + BYTES_PER_IDENT_RUN + BYTES_PER_PROBE + BYTES_PER_SLOW_PATH);
-}
-
-/* Whether insn i can join the ident run that holds slot[first, i): its memory
- * operand needs three scratch registers the run's guest registers leave free. */
-static bool fits_run(const struct slot *slot, unsigned first, unsigned i)
-{
-	uint16_t used = 0;
-	bool mem = false;
-
-	for (unsigned k = first; k <= i; k++) {
-		used |= slot[k].use.gpr_read | slot[k].use.gpr_written;
-		mem |= slot[k].use.mem || slot[k].use.lea_base || slot[k].use.rsp_reg;
-	}
-	return !mem || popcount16(ALL_GPRS_BUT_RSP & ~used) >= 3;
 }
 
 /* Decides ident for each instruction: the allowlist, and for a memory operand
@@ -786,7 +839,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		}
 		unsigned j = i + 1;
 
-		while (j < count && j - i < 64 && slot[j].ident && fits_run(slot, i, j))
+		while (j < count && j - i < 64 && slot[j].ident)
 			j++;
 		plan_run(&runs[nruns++], slot, i, j);
 		room += BYTES_PER_IDENT_RUN;

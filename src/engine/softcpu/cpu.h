@@ -224,6 +224,7 @@ struct soft_cpu {
 	 * probe, and a host register's value while the code borrows it. */
 	uint64_t saved_flags;
 	uint64_t spill;
+	uint64_t scratch_spill[3]; /* guest values of registers lent as scratch */
 };
 
 enum cpu_mode { MODE_REAL, MODE_PROT16, MODE_PROT32, MODE_LONG_COMPAT16, MODE_LONG_COMPAT32, MODE_LONG64, MODE_COUNT };
