@@ -86,8 +86,10 @@ static void populate(const struct guest_memory *mem, uint64_t off, uint64_t len)
 
 		if (__atomic_load_n(&mem->populated[c], __ATOMIC_RELAXED))
 			continue;
-		(void)madvise(mem->base + start, n, MADV_POPULATE_WRITE);
-		__atomic_store_n(&mem->populated[c], 1, __ATOMIC_RELAXED);
+		/* Done, or never possible here (EINVAL: before Linux 5.14); another
+		 * failure (EINTR, ENOMEM) is tried again next time. */
+		if (madvise(mem->base + start, n, MADV_POPULATE_WRITE) == 0 || errno == EINVAL)
+			__atomic_store_n(&mem->populated[c], 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -100,8 +102,12 @@ void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa, uint64_t le
 		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa)) {
 			uint8_t *p = r->hva + (gpa - r->gpa);
 
+			/* At most the pieces of the range's first 2 MiB: a guest can
+			 * pass any length (a hypercall checking a whole buffer), and
+			 * one call must not commit its RAM wholesale; larger ranges
+			 * fault in as they are touched. */
 			if (mem->populated)
-				populate(mem, (uint64_t)(p - mem->base), len);
+				populate(mem, (uint64_t)(p - mem->base), len < POPULATE_SIZE ? len : POPULATE_SIZE);
 			return p;
 		}
 	}

@@ -61,8 +61,9 @@ void guest_memory_destroy(struct guest_memory *mem);
 
 /* Host pointer to guest-physical [gpa, gpa + len) when the whole range is RAM of one
  * region, else NULL. The only way the VMM turns a guest address into a pointer.
- * The 2 MiB pieces of RAM the range lies in are mapped in first, a piece at a
- * time: one MADV_POPULATE_WRITE instead of a page fault per new page. */
+ * The 2 MiB pieces of RAM the range's first 2 MiB lie in are mapped in first,
+ * a piece at a time: one MADV_POPULATE_WRITE instead of a page fault per new
+ * page. */
 void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa, uint64_t len);
 
 /* Copy to/from guest RAM; -1 (and nothing copied) unless the whole range is RAM.

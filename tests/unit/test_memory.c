@@ -126,6 +126,13 @@ static void test_memory_ptr_maps_in_its_2_mib_piece(void **state)
 	assert_int_equal(resident_pages(mem.base + 4 * MiB, 2 * MiB), 512);
 	assert_int_equal(resident_pages(mem.base + 6 * MiB, 2 * MiB), 512);
 	guest_memory_destroy(&mem);
+	/* A guest-sized range (a hypercall checks its whole buffer) maps in its
+	 * first 2 MiB only, not the RAM it spans. */
+	assert_int_equal(guest_memory_init(&mem, 8 * MiB, why, sizeof(why)), 0);
+	assert_non_null(guest_memory_ptr(&mem, 0, 8 * MiB));
+	assert_int_equal(resident_pages(mem.base, 2 * MiB), 512);
+	assert_int_equal(resident_pages(mem.base + 2 * MiB, 4 * MiB), 0);
+	guest_memory_destroy(&mem);
 }
 
 static void test_memory_guest_below_3_gib_is_one_region_from_zero(void **state)
