@@ -521,12 +521,20 @@ static void test_flags_cond_every_code_matches_host_setcc_for_every_flag_combina
 		r.gpr[GPR_RDI] = (uint64_t)(uintptr_t)out;
 		r.rflags = f;
 		ih_native_run(&r, body, len);
-		cpu->rflags = f | RFLAGS_FIXED | RFLAGS_IF;
-		cpu->lf.op = LF_NONE;
-		for (unsigned cc = 0; cc < 16; cc++) {
-			if (flags_cond(cpu, cc) != (out[cc] == 1))
-				fail_msg("flags 0x%llx, cc %u: interp says %d, host SETcc gives %u",
-					 (unsigned long long)f, cc, flags_cond(cpu, cc), out[cc]);
+		/* As rflags, and as translated code keeps them (LF_HOST: the
+		 * LAHF/SETO image, lf.size left as it was, here 0). */
+		for (unsigned form = 0; form < 2; form++) {
+			cpu->rflags = (form ? 0 : f) | RFLAGS_FIXED | RFLAGS_IF;
+			cpu->lf = (struct lazy_flags){ .op = form ? LF_HOST : LF_NONE,
+						       .res = form ? flags_host_image_mask(f) : 0 };
+			for (unsigned cc = 0; cc < 16; cc++) {
+				if (flags_cond(cpu, cc) != (out[cc] == 1))
+					fail_msg("flags 0x%llx (%s), cc %u: interp says %d, host SETcc gives %u",
+						 (unsigned long long)f, form ? "LF_HOST" : "rflags", cc,
+						 flags_cond(cpu, cc), out[cc]);
+			}
+			assert_int_equal(flags_cf(cpu), (f & RFLAGS_CF) != 0);
+			assert_int_equal(flags_get(cpu) & RFLAGS_ARITH_MASK, f);
 		}
 	}
 	free(cpu);

@@ -161,7 +161,9 @@ static int cond_fast(const struct lazy_flags *lf, unsigned cc)
 	uint64_t m, res;
 	int64_t sres;
 
-	if (lf->op == LF_NONE) /* flags are in rflags; no operands to look at */
+	/* Flags in rflags or in translated code's image: no operands to look at
+	 * (and no size: LF_HOST leaves lf.size as it was, possibly 0). */
+	if (lf->op == LF_NONE || lf->op == LF_HOST)
 		return -1;
 	m = size_mask(size);
 	res = lf->res & m;
