@@ -29,6 +29,7 @@
  * round after the first. interp and lockstep (no links) pass. */
 #include <stdint.h>
 
+#include "codegen.h"
 #include "kernel64.h"
 #include "paging64.h"
 #include "sysreg.h"
@@ -69,38 +70,6 @@ static void put(void *at, const uint8_t *bytes, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
 		((volatile uint8_t *)at)[i] = bytes[i];
-}
-
-static void put32(uint8_t *at, uint32_t v)
-{
-	for (unsigned int i = 0; i < 4; i++)
-		at[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* JMP rel32 at `at` (in a page placed at linear `from`) to linear `to`. */
-static void put_jmp(uint8_t *at, uint64_t from, uint64_t to)
-{
-	at[0] = 0xe9;
-	put32(at + 1, (uint32_t)(to - (from + 5)));
-}
-
-/* MOV EAX, imm32; RET */
-static void put_ret_value(uint8_t *at, uint32_t v)
-{
-	at[0] = 0xb8;
-	put32(at + 1, v);
-	at[5] = 0xc3;
-}
-
-static uint64_t call_at(uint64_t lin)
-{
-	uint64_t r;
-
-	__asm__ volatile("call *%1"
-			 : "=a"(r)
-			 : "r"(lin)
-			 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
-	return r;
 }
 
 static void clear_frames(void)

@@ -30,6 +30,7 @@
  * Status 1 if every check passed. */
 #include <stdint.h>
 
+#include "codegen.h"
 #include "kernel64.h"
 #include "paging64.h"
 #include "sysreg.h"
@@ -65,31 +66,6 @@ static uint64_t pa(const void *p)
 static void *win(unsigned int page)
 {
 	return (void *)(WIN + page * 4096ul);
-}
-
-static void put32(uint8_t *at, uint32_t v)
-{
-	for (unsigned int i = 0; i < 4; i++)
-		((volatile uint8_t *)at)[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* MOV EAX, imm32; RET */
-static void put_ret_value(uint8_t *at, uint32_t v)
-{
-	((volatile uint8_t *)at)[0] = 0xb8;
-	put32(at + 1, v);
-	((volatile uint8_t *)at)[5] = 0xc3;
-}
-
-static uint64_t call_at(uint64_t lin)
-{
-	uint64_t r;
-
-	__asm__ volatile("call *%1"
-			 : "=a"(r)
-			 : "r"(lin)
-			 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
-	return r;
 }
 
 /* Linear entry points of the three variants. */
