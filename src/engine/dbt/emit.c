@@ -138,14 +138,6 @@ void emit_flags_from_ax(struct emitter *e)
 	emit_bytes(e, add_sahf, sizeof(add_sahf));
 }
 
-void emit_and_eax_imm32(struct emitter *e, uint32_t imm)
-{
-	uint8_t b[5] = { 0x25 };
-
-	memcpy(b + 1, &imm, 4);
-	emit_bytes(e, b, sizeof(b));
-}
-
 /* GS segment override, REX (W; R from reg), opcode, ModRM (mod 00, reg, rm 100:
  * a SIB follows), SIB 0x25 (no base, no index: disp32 alone). */
 static void put_gs_modrm(struct insn_bytes *i, bool w, unsigned reg, uint8_t opcode, int32_t disp)
@@ -206,24 +198,6 @@ void emit_gs_add64_imm32(struct emitter *e, int32_t disp, int32_t imm)
 	emit_bytes(e, i.b, i.n);
 }
 
-void emit_gs_and64_imm32(struct emitter *e, int32_t disp, int32_t imm)
-{
-	struct insn_bytes i = { .n = 0 };
-
-	put_gs_modrm(&i, true, 4, 0x81, disp); /* 81 /4 */
-	memcpy(i.b + i.n, &imm, 4);
-	i.n += 4;
-	emit_bytes(e, i.b, i.n);
-}
-
-void emit_gs_or64_reg(struct emitter *e, int32_t disp, enum host_reg reg)
-{
-	struct insn_bytes i = { .n = 0 };
-
-	put_gs_modrm(&i, true, reg, 0x09, disp); /* OR r/m64, r64 */
-	emit_bytes(e, i.b, i.n);
-}
-
 void emit_gs_cmp8_imm(struct emitter *e, int32_t disp, uint8_t imm)
 {
 	struct insn_bytes i = { .n = 0 };
@@ -278,14 +252,6 @@ static void emit_op_mem(struct emitter *e, bool gs, uint8_t opcode, unsigned reg
 	put_rex_w(&i, (int)reg, index, base);
 	put(&i, opcode);
 	put_mem(&i, reg, base, index, scale, disp);
-	emit_bytes(e, i.b, i.n);
-}
-
-void emit_gs_push(struct emitter *e, int32_t disp)
-{
-	struct insn_bytes i = { .n = 0 };
-
-	put_gs_modrm(&i, false, 6, 0xff, disp); /* FF /6: PUSH r/m64 */
 	emit_bytes(e, i.b, i.n);
 }
 

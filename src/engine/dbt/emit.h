@@ -85,8 +85,6 @@ void emit_flags_from_ax(struct emitter *e);
 /* MOV AX, GS:[disp] and MOV GS:[disp], AX. */
 void emit_gs_load16_ax(struct emitter *e, int32_t disp);
 void emit_gs_store16_ax(struct emitter *e, int32_t disp);
-/* AND EAX, imm32 (zero-extends into RAX). */
-void emit_and_eax_imm32(struct emitter *e, uint32_t imm);
 
 /* The vCPU's state is addressed through GS, whose base the engine points at it
  * on the vCPU's thread: gs:[disp32] with no base or index register, so that no
@@ -101,16 +99,11 @@ void emit_gs_add64_imm32(struct emitter *e, int32_t disp, int32_t imm);
 void emit_gs_cmp8_imm(struct emitter *e, int32_t disp, uint8_t imm);
 /* MOV byte gs:[disp], imm8. */
 void emit_gs_mov8_imm(struct emitter *e, int32_t disp, uint8_t imm);
-/* PUSH qword gs:[disp]. */
-void emit_gs_push(struct emitter *e, int32_t disp);
 /* MOV dst, src at 2, 4 (zero-extending) or 8 bytes. */
 void emit_mov_rr_sized(struct emitter *e, enum host_reg dst, enum host_reg src, unsigned bytes);
 /* OR dst, src (64-bit). */
 void emit_or_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
 void emit_xor_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
-/* AND qword gs:[disp], imm32 (sign-extended) / OR qword gs:[disp], reg. */
-void emit_gs_and64_imm32(struct emitter *e, int32_t disp, int32_t imm);
-void emit_gs_or64_reg(struct emitter *e, int32_t disp, enum host_reg reg);
 
 /* For the soft-TLB probe (engine/dbt/translate.c). All 64-bit. */
 /* LEA dst, [base + index << scale + disp]; base or index H_NONE when absent

@@ -255,7 +255,7 @@ bool ident_classify_mem(const struct insn *in, const uint8_t *code, struct ident
 }
 
 /* With mem: the request to re-encode an explicit memory operand, from this
- * decode (without: ident_rewrite_mem decodes again). */
+ * decode. */
 static bool classify(const struct insn *in, const uint8_t *code, struct ident_use *use, struct ident_mem_request *mem)
 {
 	ZydisDecoder dec;
@@ -467,14 +467,6 @@ unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_bas
 		o->mem.displacement = 0;
 	}
 	return encode(&req, out);
-}
-
-unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base, uint8_t *out)
-{
-	struct ident_mem_request mem;
-
-	mem.ok = request_for(code, len, &mem.req);
-	return ident_encode_mem(&mem, host_base, out);
 }
 
 /* The 16 conditions of Jcc; not JRCXZ or LOOP*, which read and write RCX. */

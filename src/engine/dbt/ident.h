@@ -76,7 +76,9 @@ struct ident_mem_request {
 bool ident_classify_mem(const struct insn *in, const uint8_t *code, struct ident_use *use,
 			struct ident_mem_request *mem);
 
-/* ident_rewrite_mem from a kept request. */
+/* The bytes of the instruction of a kept request with its memory operand
+ * replaced by [host base register] (no segment, no displacement). Returns
+ * the length written to out (room for 15), 0 if it cannot be encoded so. */
 unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_base, uint8_t *out);
 
 /* True when `in` (64-bit mode, bytes at code) is a JMP, Jcc, CALL rel32 or RET
@@ -88,10 +90,5 @@ bool ident_branch(const struct insn *in, const uint8_t *code, struct ident_use *
  * host register host_reg; the length written to out (room for 15), 0 if it
  * cannot be encoded so. */
 unsigned ident_rewrite_rsp(const uint8_t *code, unsigned len, unsigned host_reg, uint8_t *out);
-
-/* The bytes of the same instruction with its memory operand replaced by
- * [host base register] (no segment, no displacement). Returns the length
- * written to out (room for 15), 0 if it cannot be encoded so. */
-unsigned ident_rewrite_mem(const uint8_t *code, unsigned len, unsigned host_base, uint8_t *out);
 
 #endif

@@ -232,8 +232,8 @@ static void emit_flags_save(struct emitter *e, const struct run_plan *run, const
 	emit_return_rax(e, busy);
 }
 
-/* Host RFLAGS from cpu->saved_flags after a probe, whose host address (s[0])
- * stays. */
+/* Host RFLAGS from cpu->saved_flags after a probe, whose host address
+ * (sc->r[0]) stays. */
 static void emit_flags_restore(struct emitter *e, const struct run_plan *run, const struct scratch *sc)
 {
 	bool busy = (run->regs_used & (1u << H_RAX)) || sc->r[0] == H_RAX;
@@ -244,13 +244,19 @@ static void emit_flags_restore(struct emitter *e, const struct run_plan *run, co
 	emit_return_rax(e, busy);
 }
 
-/* Host RFLAGS' arithmetic flags back into the soft CPU (RAX and RCX are free:
- * the guest's registers are stored already). */
+/* A host image in AX, completed from cpu->saved_flags, becomes the soft
+ * CPU's flags (RCX is free: the guest's registers are stored already). */
+static void emit_flags_merge_store_ax(struct emitter *e, uint16_t host_valid)
+{
+	emit_flags_merge(e, host_valid, H_RCX);
+	emit_flags_store_ax(e);
+}
+
+/* Host RFLAGS' arithmetic flags back into the soft CPU (RAX and RCX are free). */
 static void emit_flags_out(struct emitter *e, uint16_t host_valid)
 {
 	emit_flags_to_ax(e);
-	emit_flags_merge(e, host_valid, H_RCX);
-	emit_flags_store_ax(e);
+	emit_flags_merge_store_ax(e, host_valid);
 }
 
 static void emit_load_regs(struct emitter *e, uint16_t regs)
@@ -329,10 +335,11 @@ static void emit_address(struct emitter *e, const struct ident_use *u, uint32_t 
 	}
 }
 
-/* s[0] = the host address of the memory operand of insn, or a jump to the
- * slow path (recorded in *slow) when the soft TLB has no entry for it that
+/* r[0] of sc = the host address of the memory operand of insn, or a jump to
+ * the slow path (recorded in *slow) when the soft TLB has no entry for it that
  * holds the whole access (SDM-exact by construction: the core filled the
- * entry after its own walk and checks). Clobbers s[0..2] and the flags. */
+ * entry after its own walk and checks). Clobbers sc's registers and the
+ * flags. */
 static void emit_probe(struct emitter *e, const struct translate_env *env, const struct scratch *sc,
 		       const struct ident_use *u, uint32_t insn_end, struct slow_path *slow)
 {
@@ -346,8 +353,8 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 		emit_gs_add(e, a, GS_OFF(seg[u->mem_seg].base));
 	/* The entry of the first byte's page must be the last byte's page: that
 	 * also rules out an access crossing into the next page (its entry index
-	 * differs by one) and a non-canonical address (no entry has one). */
-	/* idx = ((a >> 12) & (TLB_SIZE - 1)) * 64 (two ways of 32 bytes). */
+	 * differs by one) and a non-canonical address (no entry has one).
+	 * idx = ((a >> 12) & (TLB_SIZE - 1)) * 64 (two ways of 32 bytes). */
 	_Static_assert(TLB_SIZE == 256, "the index mask");
 	emit_mov_rr(e, idx, a);
 	emit_shr_imm(e, idx, 6);
@@ -554,19 +561,15 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		emit_flags_to_ax(e); /* the flags stay for the Jcc */
 	if (u->cc != 0xff) {
 		taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
-		if (run->flags_written) {
-			emit_flags_merge(e, host_valid, H_RCX);
-			emit_flags_store_ax(e);
-		}
+		if (run->flags_written)
+			emit_flags_merge_store_ax(e, host_valid);
 		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)(bytes + br->len));
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 		emit_static_exit(e, env, x, (int64_t)run->off + bytes + br->len);
 		patch_here(e, taken);
 	}
-	if (run->flags_written) {
-		emit_flags_merge(e, host_valid, H_RCX);
-		emit_flags_store_ax(e);
-	}
+	if (run->flags_written)
+		emit_flags_merge_store_ax(e, host_valid);
 	if (to_target == 0 && !env->one_block_per_entry) {
 		/* Back to this run's first instruction, where RIP still is: no need
 		 * to leave (what came before the run in the block does not run again). */

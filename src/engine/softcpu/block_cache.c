@@ -83,11 +83,6 @@ static void forget_blocks(struct block_cache *c)
 	}
 }
 
-const uint32_t *block_cache_global_generation(const struct block_cache *c)
-{
-	return &c->global_generation;
-}
-
 const uint32_t *block_cache_drop_generation(const struct block_cache *c)
 {
 	return &c->drop_generation;

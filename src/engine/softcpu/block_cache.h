@@ -31,8 +31,11 @@ struct block *block_cache_lookup(struct block_vcpu *v);
  * blocks already decoded hold it, found through the soft TLB's execute entry
  * for RIP: no decoding, no walk, no fault (a translating engine going from
  * block to block inside its own code). Fills the jump cache. *generation is
- * the counter that RIP -> block holds while it stays: block_cache_generation,
- * or block_cache_global_generation when RIP's page is global. */
+ * the counter that RIP -> block holds while it stays, one of the jump cache's
+ * two (never 0): for pages that are not global, advanced by every TLB flush
+ * and dropped block; for global pages, by the same but flushes that keep
+ * global pages (MOV CR3). After 2^32 - 1 steps one comes back to 1, and
+ * block_cache_wraps() counts up: lookups older than that must go. */
 struct block *block_cache_find(struct block_vcpu *v, const uint32_t **generation);
 /* Drop every block and forget any instruction waiting to resume (state loads). */
 void block_cache_flush(struct block_vcpu *v);
@@ -40,13 +43,6 @@ void block_cache_flush(struct block_vcpu *v);
 void block_cache_drop_all(struct block_vcpu *v);
 /* Free blocks dropped since the last call; only between blocks. */
 void block_cache_reap(struct block_cache *c);
-/* The jump cache's generations (never 0): for entries of pages that are not
- * global, advanced by every TLB flush and dropped block; for global pages',
- * by the same but flushes that keep global pages (MOV CR3). What a
- * translating engine's lookups hold only while they stay (block_cache_find
- * says which). After 2^32 - 1 steps one comes back to 1, and
- * block_cache_wraps() counts up: lookups older than that must go. */
-const uint32_t *block_cache_global_generation(const struct block_cache *c);
 /* Advanced only when blocks are dropped (never 0): a link between two blocks
  * of one guest-physical page holds across TLB flushes (the page's code is the
  * same code whatever maps it), until either block goes. */
