@@ -198,8 +198,9 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
 		for (unsigned i = 0; i < count; i++)
 			len += b->insns[i].len;
 		/* A kept block lies in one page of RAM and matches it (writes to it
-		 * drop the block). */
-		env.code = guest_memory_ptr(bv->cpu.mem, b->gpa, len);
+		 * drop the block); a lone crossing instruction's bytes are on two
+		 * pages, and it is a callout. */
+		env.code = b->crosses ? NULL : guest_memory_ptr(bv->cpu.mem, b->gpa, len);
 	}
 	return env;
 }

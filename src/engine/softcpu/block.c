@@ -33,6 +33,7 @@ struct block *decode_block(struct block_vcpu *v, uint64_t lin, uint64_t gpa)
 		b->insns[i].index = (uint8_t)i;
 	b->code_mask = run.code_mask;
 	b->gpa_last = run.gpa_last;
+	b->crosses = run.crosses;
 	out = malloc(sizeof(*b) + b->count * sizeof(struct insn));
 	if (!out)
 		abort(); /* out of host memory */

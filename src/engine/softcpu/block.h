@@ -15,13 +15,18 @@
 struct block {
 	uint64_t gpa;	    /* first byte */
 	uint64_t gpa_last;  /* page of the last byte: another page only for a lone
-			     * page-crossing instruction, which is never cached */
+			     * page-crossing instruction */
 	uint64_t code_mask; /* 64-byte chunks of the first page this block covers */
 	uint8_t mode;
 	bool valid;
+	/* A lone instruction crossing into the next linear page: its last bytes
+	 * are at the start of page gpa_last (chunk 0), and the block holds only
+	 * while the next linear page still maps there (block_cache.c). */
+	bool crosses;
 	uint16_t count;
 	struct block *hash_next;
-	struct block *page_next; /* the code page's list (code_page.translations) */
+	struct block *page_next;  /* the code page's list (code_page.translations) */
+	struct block *page2_next; /* crosses: gpa_last's list */
 	struct block *dead_next;
 	/* dbt: the host code running insns[0..count) in order, NULL until translated.
 	 * It lives in the engine's translation cache, which is flushed only together

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/softcpu/mem.h"
+#include "vm/memory.h"
 
 #define HASH_BUCKETS (1u << 16)
 #define MAX_BLOCKS (1u << 16)
@@ -136,6 +137,51 @@ static void unlink_block(struct block_cache *c, struct block *b)
 	forget_blocks(c);
 }
 
+/* A block on page gpa_page's list: the first page's, or (a crossing block
+ * whose next page is another one) gpa_last's, where its code is chunk 0. */
+static bool first_page_of(const struct block *b, uint64_t gpa_page)
+{
+	return (b->gpa & ~0xfffull) == gpa_page;
+}
+
+static struct block **page_link(struct block *b, uint64_t gpa_page)
+{
+	return first_page_of(b, gpa_page) ? &b->page_next : &b->page2_next;
+}
+
+static uint64_t chunks_on(const struct block *b, uint64_t gpa_page)
+{
+	return first_page_of(b, gpa_page) ? b->code_mask : 1;
+}
+
+/* Whether b is on a second page's list too. */
+static bool on_two_pages(const struct block *b)
+{
+	return b->crosses && b->gpa_last != (b->gpa & ~0xfffull);
+}
+
+/* b off the list of page gpa_page (its chunks stay in the page's code_mask
+ * until the next write there recomputes it: a spurious hit at worst). */
+static void unlist(struct block_vcpu *v, struct block *b, uint64_t gpa_page)
+{
+	struct code_page *p = code_pages_get(&v->cpu.code, gpa_page, false);
+
+	if (!p)
+		return;
+	for (struct block **bp = (struct block **)&p->translations; *bp; bp = page_link(*bp, gpa_page))
+		if (*bp == b) {
+			*bp = *page_link(b, gpa_page);
+			return;
+		}
+}
+
+static void drop_block(struct block_vcpu *v, struct block *b)
+{
+	if (v->resume_block == b)
+		v->resume_block = NULL;
+	unlink_block(v->cache, b);
+}
+
 /* The core's code_written hook: drop every block of the page whose chunks the
  * write touched; keep the others. */
 static void code_written(struct soft_cpu *cpu, struct code_page *p, uint64_t hit)
@@ -145,15 +191,16 @@ static void code_written(struct soft_cpu *cpu, struct code_page *p, uint64_t hit
 	p->code_mask = 0;
 	for (struct block **bp = (struct block **)&p->translations; *bp;) {
 		struct block *b = *bp;
+		uint64_t mine = chunks_on(b, p->gpa_page);
 
-		if (b->code_mask & hit) {
-			*bp = b->page_next;
-			if (v->resume_block == b)
-				v->resume_block = NULL;
-			unlink_block(v->cache, b);
+		if (mine & hit) {
+			*bp = *page_link(b, p->gpa_page);
+			if (on_two_pages(b))
+				unlist(v, b, first_page_of(b, p->gpa_page) ? b->gpa_last : b->gpa & ~0xfffull);
+			drop_block(v, b);
 		} else {
-			p->code_mask |= b->code_mask;
-			bp = &b->page_next;
+			p->code_mask |= mine;
+			bp = page_link(b, p->gpa_page);
 		}
 	}
 }
@@ -186,11 +233,24 @@ static bool register_block(struct block_vcpu *v, struct block *b)
 	/* A page that holds code already has no write entries (none is made for
 	 * it while it does): only a page's first block needs the flush below. */
 	bool had_code = code_pages_has_code(&v->cpu.code, b->gpa & ~0xfffull);
+	bool had_code2 = code_pages_has_code(&v->cpu.code, b->gpa_last);
 	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, true);
+	struct code_page *p2 = on_two_pages(b) ? code_pages_get(&v->cpu.code, b->gpa_last, true) : NULL;
 	unsigned h = block_hash(b->gpa, b->mode);
 
-	if (!p)
+	if (!p || (on_two_pages(b) && !p2))
 		return false;
+	/* A crossing instruction's next page mapped to the same physical page:
+	 * its last bytes are that page's chunk 0. */
+	if (b->crosses && !on_two_pages(b))
+		b->code_mask |= 1;
+	if (p2) {
+		b->page2_next = p2->translations;
+		p2->translations = b;
+		p2->code_mask |= 1;
+		if (!had_code2)
+			tlb_flush_gpa_writes(&v->cpu, b->gpa_last);
+	}
 	b->hash_next = c->hash[h];
 	c->hash[h] = b;
 	c->nblocks++;
@@ -206,6 +266,14 @@ static bool register_block(struct block_vcpu *v, struct block *b)
 static uint64_t linear_rip(const struct soft_cpu *cpu)
 {
 	return cpu->mode == MODE_LONG64 ? cpu->rip : (cpu->seg[SREG_CS].base + cpu->rip) & 0xffffffffull;
+}
+
+/* The page after lin's, in the CPU's address size. */
+static uint64_t next_page_lin(const struct soft_cpu *cpu, uint64_t lin)
+{
+	uint64_t next = (lin | 0xfff) + 1;
+
+	return cpu->mode == MODE_LONG64 ? next : next & 0xffffffffull;
 }
 
 static struct jump_entry *jump_entry_of(struct block_cache *c, uint64_t lin)
@@ -235,6 +303,12 @@ static struct jump_entry jump_entry_for(struct block_vcpu *v, uint64_t lin, stru
 	const struct tlb_entry *e = tlb_find(cpu, lin, ACC_EXEC);
 	bool global = e && tlb_entry_global(cpu, e);
 
+	/* A crossing block holds while both pages' translations do. */
+	if (global && b->crosses) {
+		e = tlb_find(cpu, next_page_lin(cpu, lin), ACC_EXEC);
+		global = e && tlb_entry_global(cpu, e);
+	}
+
 	return (struct jump_entry){ lin, b, *generation_for(v->cache, global), cpu->mode, cpu->cpl, global };
 }
 
@@ -259,6 +333,10 @@ struct block *block_cache_find(struct block_vcpu *v, const uint32_t **generation
 		/* Outside 64-bit mode the CS limit is checked on the way in. */
 		if (cpu->mode != MODE_LONG64 || !tlb_fetch_gpa(cpu, lin, &gpa) ||
 		    !(b = hashed_block(c, gpa, cpu->mode)))
+			return NULL;
+		/* A crossing block: only while its next page maps where it did. */
+		if (b->crosses &&
+		    !(tlb_fetch_gpa(cpu, next_page_lin(cpu, lin), &gpa) && (gpa & ~0xfffull) == b->gpa_last))
 			return NULL;
 		*j = jump_entry_for(v, lin, b);
 	}
@@ -285,17 +363,25 @@ struct block *block_cache_lookup(struct block_vcpu *v)
 	gpa = mmu_translate_fetch(cpu, lin);
 	j->generation = 0; /* until a block is found */
 	if ((b = hashed_block(c, gpa, cpu->mode))) {
-		c->hits++;
-		*j = jump_entry_for(v, lin, b);
-		return b;
+		/* A crossing block whose next page now maps elsewhere goes (the
+		 * fetch faults as decoding it again would). */
+		if (!b->crosses || (mmu_translate_fetch(cpu, next_page_lin(cpu, lin)) & ~0xfffull) == b->gpa_last) {
+			c->hits++;
+			*j = jump_entry_for(v, lin, b);
+			return b;
+		}
+		unlist(v, b, b->gpa & ~0xfffull);
+		if (on_two_pages(b))
+			unlist(v, b, b->gpa_last);
+		drop_block(v, b);
 	}
 	c->misses++;
 	if (c->nblocks >= MAX_BLOCKS)
 		block_cache_drop_all(v);
 	b = decode_block(v, lin, gpa);
-	/* An instruction crossing a page boundary is decoded for this one execution
-	 * and not kept: its code lives on two pages. */
-	if (b->gpa_last != (gpa & ~0xfffull) || !register_block(v, b)) {
+	/* An instruction crossing into a page outside RAM is decoded for this one
+	 * execution and not kept: nothing reports writes there. */
+	if ((b->crosses && !guest_memory_ptr(cpu->mem, b->gpa_last, 1)) || !register_block(v, b)) {
 		b->valid = false;
 		b->dead_next = c->dead;
 		c->dead = b;

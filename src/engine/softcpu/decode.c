@@ -242,7 +242,7 @@ size_t decode_fetch_across(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, uin
 	const uint8_t *a = guest_memory_ptr(cpu->mem, gpa, first);
 	const uint8_t *b;
 
-	*gpa_next = mmu_translate(cpu, next_lin, ACC_EXEC) & ~0xfffull;
+	*gpa_next = mmu_translate_fetch(cpu, next_lin) & ~0xfffull;
 	b = guest_memory_ptr(cpu->mem, *gpa_next, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
 	if (!a)
 		return 0;
@@ -326,6 +326,7 @@ void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *i
 			}
 			st = decode_insn(cpu->mode, buf, sizeof(buf), in, &ends);
 			out->gpa_last = next;
+			out->crosses = true;
 			if (st == DECODE_TRUNCATED) { /* cannot happen: 15 bytes end any instruction */
 				memset(in, 0, sizeof(*in));
 				in->fn = h_ud;

@@ -37,6 +37,8 @@ struct decoded_run {
 	uint64_t code_mask; /* 64-byte chunks of the first page the run covers */
 	uint64_t gpa_last;  /* page of the last byte: the next page only for a lone
 			     * instruction that crosses into it */
+	bool crosses;	    /* that lone instruction: its bytes lie on two linear pages
+			     * (gpa_last may still be the first page, mapped twice) */
 };
 
 /* Decodes straight-line code at linear lin (guest-physical gpa) in the CPU's
