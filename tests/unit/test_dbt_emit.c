@@ -126,7 +126,8 @@ static void test_jumps_decode_to_their_target_with_an_aligned_rel32(void **state
 	const uint8_t *target = rx + 40;
 
 	(void)state;
-	for (int cc = -1; cc < 16; cc++) {
+	/* cc -2: CALL, -1: JMP, else Jcc. */
+	for (int cc = -2; cc < 16; cc++) {
 		ZydisDecodedInstruction in;
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 		struct emitter e;
@@ -135,7 +136,9 @@ static void test_jumps_decode_to_their_target_with_an_aligned_rel32(void **state
 		ZyanU64 dest;
 
 		emitter_init(&e, buf, rx, sizeof(buf));
-		rel = cc < 0 ? emit_jmp(&e, target) : emit_jcc(&e, (enum host_cc)cc, target);
+		rel = cc == -2 ? emit_call(&e, target)
+		      : cc < 0 ? emit_jmp(&e, target)
+			       : emit_jcc(&e, (enum host_cc)cc, target);
 		assert_non_null(rel);
 		assert_int_equal((uintptr_t)(rx + (rel - buf)) & 3, 0);
 		start = (size_t)(rel - buf) - (cc < 0 ? 1 : 2);
@@ -143,7 +146,7 @@ static void test_jumps_decode_to_their_target_with_an_aligned_rel32(void **state
 			assert_int_equal(buf[i], 0x90);
 		decode(buf + start, e.pos - start, &in, ops);
 		if (cc < 0)
-			assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_JMP);
+			assert_int_equal(in.mnemonic, cc == -2 ? ZYDIS_MNEMONIC_CALL : ZYDIS_MNEMONIC_JMP);
 		else
 			assert_int_equal(in.meta.category, ZYDIS_CATEGORY_COND_BR);
 		assert_true(
@@ -152,6 +155,27 @@ static void test_jumps_decode_to_their_target_with_an_aligned_rel32(void **state
 		if (cc >= 0)
 			assert_int_equal(buf[start + 1], 0x80 | cc);
 	}
+}
+
+static void test_gs_jump_through_memory_decodes(void **state)
+{
+	uint8_t buf[16];
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	struct emitter e;
+
+	(void)state;
+	emitter_init(&e, buf, buf, sizeof(buf));
+	emit_gs_jmp_mem(&e, 0x12345);
+	decode(buf, e.pos, &in, ops);
+	assert_int_equal(in.length, e.pos);
+	assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_JMP);
+	assert_int_equal(ops[0].type, ZYDIS_OPERAND_TYPE_MEMORY);
+	assert_int_equal(ops[0].size, 64);
+	assert_int_equal(ops[0].mem.segment, ZYDIS_REGISTER_GS);
+	assert_int_equal(ops[0].mem.base, ZYDIS_REGISTER_NONE);
+	assert_int_equal(ops[0].mem.index, ZYDIS_REGISTER_NONE);
+	assert_int_equal(ops[0].mem.disp.value, 0x12345);
 }
 
 static void test_emitter_overflow_writes_nothing_past_its_room(void **state)
@@ -336,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_cache_allocates_aligned_until_full_then_resets),
 		cmocka_unit_test(test_mov_imm64_and_call_decode_for_every_register),
 		cmocka_unit_test(test_jumps_decode_to_their_target_with_an_aligned_rel32),
+		cmocka_unit_test(test_gs_jump_through_memory_decodes),
 		cmocka_unit_test(test_emitter_overflow_writes_nothing_past_its_room),
 		cmocka_unit_test(test_emitted_code_runs_calls_c_and_follows_a_patched_jump),
 		cmocka_unit_test(test_link_site_holds_only_in_its_generation),

@@ -448,6 +448,21 @@ uint8_t *emit_jmp(struct emitter *e, const uint8_t *target)
 	return emit_rel32(e, op, sizeof(op), target);
 }
 
+uint8_t *emit_call(struct emitter *e, const uint8_t *target)
+{
+	const uint8_t op[] = { 0xe8 };
+
+	return emit_rel32(e, op, sizeof(op), target);
+}
+
+void emit_gs_jmp_mem(struct emitter *e, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, false, 4, 0xff, disp); /* FF /4 */
+	emit_bytes(e, i.b, i.n);
+}
+
 uint8_t *emit_jcc(struct emitter *e, enum host_cc cc, const uint8_t *target)
 {
 	const uint8_t op[] = { 0x0f, (uint8_t)(0x80 | cc) };

@@ -144,6 +144,10 @@ bool emit_patch_rel8_here(struct emitter *e, uint8_t *rel);
  * writable address of the rel32 field, or NULL on overflow. */
 uint8_t *emit_jmp(struct emitter *e, const uint8_t *target);
 uint8_t *emit_jcc(struct emitter *e, enum host_cc cc, const uint8_t *target);
+/* CALL rel32 to target (returns its rel32, or NULL when out of reach). */
+uint8_t *emit_call(struct emitter *e, const uint8_t *target);
+/* JMP QWORD GS:[disp]. */
+void emit_gs_jmp_mem(struct emitter *e, int32_t disp);
 
 /* Points the rel32 field at rel (writable view; it runs at rel_rx) to target:
  * one aligned 4-byte store, so code running through it sees the old or the new

@@ -20,11 +20,10 @@
  * LAHF/SETO 4, merge 26, store 9; restored: RAX borrowed 18, load 9, ADD and
  * SAHF 3; EA 18, FS/GS base 9, index 17, last byte 15, compare and branch
  * through the two ways 36,
- * host address 8) and the slow path out of line: flags (28), stores and loads
- * (30 * 9), RIP and icount twice (52), the callout (48), flags in (45), the
- * way back (5). */
+ * host address 8) and the slow path out of line: a CALL of the shared one
+ * (8 with its alignment) and the record it reads. */
 #define BYTES_PER_PROBE (87 + 18 + 9 + 17 + 15 + 36 + 8 + 26 + 54) /* and RSP moved: 26; three scratch lent: 54 */
-#define BYTES_PER_SLOW_PATH (27 + 28 + 30 * 9 + 52 + 48 + 45 + 5)  /* lent scratch given back: 27 */
+#define BYTES_PER_SLOW_PATH (8 + sizeof(struct slow_record))
 /* A branch ending the block: flags to AX (4), the Jcc (9), two ways out with
  * the flags stored (2 * 45), RIP and count (2 * 26), the target and its
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
@@ -39,7 +38,11 @@
  * call (two MOV imm64, CALL, TEST, JZ, JMP: 36) after the inline lookup; the
  * link stub (36); the entry (six pushes, the adjust: 14); the kick check
  * (9 + 9); the fall-through, a link site. */
-#define BYTES_EXITS (16 + 40 + BYTES_LOOKUP + 40)
+#define BYTES_EXITS (16 + 40 + BYTES_LOOKUP + 40 + BYTES_SLOW_STUB)
+/* The shared slow path (emit_slow_stub): 15 stores and 15 loads (9 each),
+ * POP (1), three MOV imm64 (30), CALL (3), TEST (2), JE (9), the flags (12),
+ * the JMP (8). */
+#define BYTES_SLOW_STUB (30 * 9 + 1 + 30 + 3 + 2 + 9 + 12 + 8)
 #define BYTES_FRAME (BYTES_EXITS + 16 + 18 + BYTES_LINK_SITE)
 
 #define ARITH ((uint16_t)RFLAGS_ARITH_MASK)
@@ -84,6 +87,21 @@ struct scratch {
 	uint8_t borrowed; /* bit k: r[k] */
 };
 
+/* What the shared slow path (emit_slow_stub, slow_path_run) needs to know of
+ * one memory instruction: it sits in the code right after the CALL of it,
+ * which finds it at its return address. */
+struct slow_record {
+	const struct insn *insn;
+	const uint8_t *resume;	 /* where the main line goes on after it */
+	uint32_t prefix_bytes;	 /* bytes of the run before it */
+	uint16_t written_before; /* registers the run wrote before it */
+	uint16_t reload;	 /* registers the main line holds after it */
+	uint8_t index;		 /* of the instruction in its run */
+	uint8_t borrowed;	 /* bit k: scratch[k] holds a lent register */
+	uint8_t scratch[3];
+	bool flags_saved; /* the guest's flags as before it are in cpu->saved_flags */
+};
+
 struct slow_path {
 	unsigned insn; /* index of the memory instruction */
 	const struct run_plan *run;
@@ -100,12 +118,17 @@ struct slow_path {
  * physical page whatever maps it, so the link holds across TLB flushes until
  * a block is dropped (env->link_generation) — else the lookup of RIP, as a
  * page mapped at two addresses may be followed by different pages. */
-static void emit_static_exit(struct emitter *e, const struct translate_env *env, const struct translate_exits *x,
-			     int64_t target_off)
+static bool in_block_page(const struct translate_env *env, int64_t target_off)
 {
 	int64_t in_page = (int64_t)env->page_offset + target_off;
 
-	if (!x->link_stub || in_page < 0 || in_page >= 4096) {
+	return in_page >= 0 && in_page < 4096;
+}
+
+static void emit_static_exit(struct emitter *e, const struct translate_env *env, const struct translate_exits *x,
+			     int64_t target_off)
+{
+	if (!x->link_stub || !in_block_page(env, target_off)) {
 		emit_jmp(e, x->next);
 		return;
 	}
@@ -372,43 +395,90 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 	emit_gs_add_based(e, a, idx, tlb + (int32_t)offsetof(struct tlb_entry, host_minus_linear));
 }
 
-/* The slow path of a memory instruction: the guest state as at that
- * instruction goes back into the soft CPU, the core runs the instruction (its
- * walk, faults, MMIO exits, code and watched pages), and the main line is
- * resumed with the state reloaded. */
-static void emit_slow_path(struct emitter *e, const struct translate_env *env, const struct insn *insns,
-			   const struct slot *slot, const struct slow_path *p, const uint8_t *out)
+/* The slow path of a memory instruction: a CALL of the shared one
+ * (emit_slow_stub) and the record it reads. */
+static void emit_slow_path(struct emitter *e, const struct slot *slot, const struct slow_path *p,
+			   const struct insn *insns, const struct translate_exits *x)
 {
 	const struct run_plan *run = p->run;
-	uint16_t written_before = 0;
-	unsigned k = p->insn - run->first;
+	struct slow_record r = { .insn = &insns[p->insn],
+				 .resume = p->resume,
+				 .prefix_bytes = p->prefix_bytes,
+				 .reload = run->regs_used,
+				 .index = (uint8_t)(p->insn - run->first),
+				 .borrowed = p->sc.borrowed,
+				 .flags_saved = p->flags_saved };
 
+	for (unsigned i = run->first; i < p->insn; i++)
+		r.written_before |= slot[i].use.gpr_written;
+	for (unsigned k = 0; k < 3; k++)
+		r.scratch[k] = (uint8_t)p->sc.r[k];
 	if (!emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
 		e->overflow = true;
+	emit_call(e, x->slow_path);
+	emit_bytes(e, &r, sizeof(r));
+}
+
+/* The shared slow path, called with every host register as the main line
+ * left it: the guest state as at the memory instruction goes back into the
+ * soft CPU, the core runs the instruction (its walk, faults, MMIO exits,
+ * code and watched pages) as a callout, and the registers the main line
+ * holds come back. False: leave (the core asked to, or it ran elsewhere). */
+static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, struct soft_cpu *cpu)
+{
+	struct slow_record r;
+
+	memcpy(&r, record, sizeof(r));
 	/* The guest's values of borrowed registers, before any is stored. */
-	emit_give_back(e, &p->sc);
-	for (unsigned i = run->first; i < p->insn; i++)
-		written_before |= slot[i].use.gpr_written;
-	emit_store_regs(e, written_before);
-	if (p->flags_saved) {
-		emit_gs_load16_ax(e, GS_OFF(saved_flags));
-		emit_flags_store_ax(e);
+	for (unsigned k = 0; k < 3; k++)
+		if (r.borrowed & (1u << k))
+			cpu->host_regs[r.scratch[k]] = cpu->scratch_spill[k];
+	for (unsigned n = 0; n < 16; n++)
+		if (r.written_before & (1u << n))
+			cpu->gpr[n] = cpu->host_regs[n];
+	if (r.flags_saved) {
+		cpu->lf.res = (uint16_t)cpu->saved_flags;
+		cpu->lf.op = LF_HOST;
 	}
-	if (k) {
-		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)p->prefix_bytes);
-		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)k);
-	}
-	emit_callout(e, env, &insns[p->insn], out);
+	cpu->rip += r.prefix_bytes;
+	cpu->icount += r.index;
+	if (!callout(ctx, r.insn))
+		return false;
 	/* The main line adds the whole run's RIP and count at its end. */
-	emit_gs_add64_imm32(e, GS_OFF(rip), -(int32_t)(p->prefix_bytes + insns[p->insn].len));
-	emit_gs_add64_imm32(e, GS_OFF(icount), -(int32_t)(k + 1));
-	/* The core may have changed the flags; the main line takes them from host
-	 * RFLAGS from here on wherever the run has any there (a later slow path
-	 * or the run's end stores them). */
-	if (run->flags_loaded || run->flags_written)
-		emit_flags_in(e, env);
-	emit_load_regs(e, run->regs_used);
-	emit_jmp(e, p->resume);
+	cpu->rip -= r.prefix_bytes + r.insn->len;
+	cpu->icount -= r.index + 1u;
+	/* The flags go back to host RFLAGS (the stub loads the image): the
+	 * main line takes them from there wherever the run holds any. */
+	if (cpu->lf.op != LF_HOST)
+		flags_to_host_image(cpu);
+	for (unsigned n = 0; n < 16; n++)
+		if (r.reload & (1u << n))
+			cpu->host_regs[n] = cpu->gpr[n];
+	cpu->slow_resume = r.resume;
+	return true;
+}
+
+/* The code every slow path calls: the record's address is its return
+ * address, popped (the frame is as the main line's, 16-byte aligned). */
+static void emit_slow_stub(struct emitter *e, const struct translate_env *env, const uint8_t *out)
+{
+	for (unsigned n = 0; n < 16; n++)
+		if (n != H_RSP)
+			emit_gs_store64(e, GS_OFF(host_regs[n]), (enum host_reg)n);
+	emit_pop(e, H_RSI);
+	emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
+	emit_mov_imm64(e, H_RDX, (uint64_t)(uintptr_t)env->callout);
+	emit_mov_imm64(e, H_RCX, (uint64_t)(uintptr_t)env->cpu);
+	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)slow_path_run);
+	emit_call_reg(e, H_RAX);
+	emit_test_al(e);
+	emit_jcc(e, CC_E, out);
+	emit_gs_load16_ax(e, GS_OFF(lf.res));
+	emit_flags_from_ax(e);
+	for (unsigned n = 0; n < 16; n++)
+		if (n != H_RSP)
+			emit_gs_load64(e, (enum host_reg)n, GS_OFF(host_regs[n]));
+	emit_gs_jmp_mem(e, GS_OFF(slow_resume));
 }
 
 /* Plans insns[first, last): registers, scratch, where the flags are live. */
@@ -793,6 +863,12 @@ static void emit_exits(struct emitter *e, const struct translate_env *env, struc
 		x->link_stub = emit_here(e);
 		emit_ask_where_next(e, env->ctx, (uint64_t)(uintptr_t)env->link, x->out);
 	}
+	/* Probes are emitted only where the code runs with GS at the soft CPU. */
+	x->slow_path = NULL;
+	if (env->cpu) {
+		x->slow_path = emit_here(e);
+		emit_slow_stub(e, env, x->out);
+	}
 }
 
 bool translate_emit_exits(struct code_cache *cc, const struct translate_env *env, struct translate_exits *x)
@@ -893,7 +969,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	else
 		emit_jmp(&e, x.next);
 	for (unsigned p = 0; p < nslow; p++)
-		emit_slow_path(&e, env, insns, slot, &slow[p], x.out);
+		emit_slow_path(&e, slot, &slow[p], insns, &x);
 	if (e.overflow) {
 		buf = NULL; /* cannot happen: room is counted above */
 		goto done;

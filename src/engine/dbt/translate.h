@@ -44,9 +44,10 @@ static inline unsigned body_table_index(uint64_t lin)
 
 /* Where translated code leaves a block: out returns to the loop; next asks
  * where to go for an exit whose RIP only the run knows (the inline lookup in
- * bodies, then chain); link_stub is where an unlinked link site goes (link). */
+ * bodies, then chain); link_stub is where an unlinked link site goes (link);
+ * slow_path is what a probe's miss calls (translate.c). */
 struct translate_exits {
-	const uint8_t *out, *next, *link_stub;
+	const uint8_t *out, *next, *link_stub, *slow_path;
 };
 
 struct translate_env {

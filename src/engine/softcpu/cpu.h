@@ -225,6 +225,10 @@ struct soft_cpu {
 	uint64_t saved_flags;
 	uint64_t spill;
 	uint64_t scratch_spill[3]; /* guest values of registers lent as scratch */
+	/* The host registers (by number; RSP's unused) while a probe's slow
+	 * path runs the instruction in the core, and where it goes on after. */
+	uint64_t host_regs[16];
+	const void *slow_resume;
 };
 
 enum cpu_mode { MODE_REAL, MODE_PROT16, MODE_PROT32, MODE_LONG_COMPAT16, MODE_LONG_COMPAT32, MODE_LONG64, MODE_COUNT };
