@@ -100,11 +100,14 @@ static const uint8_t *translate(struct code_cache *cc, struct icpu *h, const str
 	return entry;
 }
 
-/* Ident translation needs GS at the soft CPU, as the engine sets it. */
-static const uint8_t *translate_ident(struct code_cache *cc, struct icpu *h, const struct run *r, const uint8_t *code,
-				      unsigned *ident)
+/* Ident translation needs GS at the soft CPU, as the engine sets it.
+ * Translated for a block that starts page_offset bytes into its page. */
+static const uint8_t *translate_ident_at(struct code_cache *cc, struct icpu *h, const struct run *r,
+					 const uint8_t *code, unsigned *ident, uint16_t page_offset)
 {
-	const struct translate_env env = { .ctx = h->cpu, .callout = callout_step, .code = code, .cpu = h->cpu };
+	const struct translate_env env = {
+		.ctx = h->cpu, .callout = callout_step, .code = code, .cpu = h->cpu, .page_offset = page_offset
+	};
 	const uint8_t *entry;
 
 	assert_int_equal(syscall(SYS_arch_prctl, ARCH_SET_GS, h->cpu), 0);
@@ -112,6 +115,12 @@ static const uint8_t *translate_ident(struct code_cache *cc, struct icpu *h, con
 	assert_non_null(entry);
 	code_cache_serialize(cc);
 	return entry;
+}
+
+static const uint8_t *translate_ident(struct code_cache *cc, struct icpu *h, const struct run *r, const uint8_t *code,
+				      unsigned *ident)
+{
+	return translate_ident_at(cc, h, r, code, ident, 0);
 }
 
 static void set_registers(struct icpu *h)
@@ -534,7 +543,10 @@ static void test_a_taken_branch_leaves_with_rip_at_its_target(void **state)
 	a->cpu->gpr[GPR_RAX] = 5;
 	translate_enter(entry);
 	assert_int_equal(a->cpu->rip, 0x1000 + IH_LEN(jcc_run));
-	/* Near the top of the lower canonical half, the target is not canonical: #GP at the Jcc. */
+	/* Near the top of the lower canonical half, the target is not canonical:
+	 * #GP at the Jcc (translated for where it runs: blocks are keyed by
+	 * their physical address, whose page offset is RIP's). */
+	entry = translate_ident_at(&cc, a, &r, jcc_run, &ident, 0xfc0);
 	a->cpu->rip = 0x00007fffffffffc0ull;
 	a->cpu->gpr[GPR_RAX] = 4;
 	if (setjmp(a->cpu->unwind) == 0) {

@@ -649,6 +649,13 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		emit_jmp(e, run_start);
 		return;
 	}
+	if (in_block_page(env, (int64_t)run->off + to_target)) {
+		/* A target in the page RIP is in is canonical as RIP is. */
+		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)to_target);
+		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+		emit_static_exit(e, env, x, (int64_t)run->off + to_target);
+		return;
+	}
 	emit_gs_load64(e, H_RCX, GS_OFF(rip));
 	emit_lea(e, H_RCX, H_RCX, H_NONE, 0, (int32_t)to_target);
 	noncanonical = emit_jump_if_noncanonical(e, H_RCX, H_RDX);
