@@ -129,8 +129,8 @@ static const uint8_t *chain_next(void *ctx)
 }
 
 /* A link site of translated code ran unlinked (translate.h): link it to the
- * block chain_next finds, in the same guest page, valid until a block is
- * dropped. */
+ * block chain_next finds, in the same guest page, valid until a block of
+ * that page is dropped. */
 static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 {
 	struct block_vcpu *bv = ctx;
@@ -139,7 +139,7 @@ static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 	uint8_t *rel = v->cc.rw + (rel_rx - v->cc.rx);
 
 	v->link_calls++;
-	if (body && emit_link_patch(rel, rel_rx, *block_cache_drop_generation(bv->cache), body)) {
+	if (body && emit_link_patch(rel, rel_rx, *block_cache_link_generation(bv, bv->cur_block), body)) {
 		code_cache_wrote(&v->cc, rel - LINK_GENERATION_BACK, LINK_GENERATION_BACK + 4);
 		v->links_made++;
 	}
@@ -170,7 +170,6 @@ static struct translate_env env_for_set(struct block_vcpu *bv, uint8_t set)
 				       .tlb_set = set,
 				       .chain = chain_next,
 				       .link = link_next,
-				       .link_generation = block_cache_drop_generation(bv->cache),
 				       .bodies = v->bodies[set],
 				       .exits = v->exits_ready ? &v->exits[set] : NULL,
 				       .one_block_per_entry = v->lockstep != NULL,
@@ -186,6 +185,10 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
 	struct translate_env env = env_for_set(bv, tlb_set_now(&bv->cpu));
 
 	env.page_offset = (uint16_t)(b->gpa & 0xfff);
+	/* Links go only to blocks of b's page, and hold while none of them goes. */
+	env.link_generation = block_cache_link_generation(bv, b);
+	if (!env.link_generation)
+		env.link = NULL;
 	if (b->mode != MODE_LONG64) {
 		/* Chaining and the lookup table are for 64-bit code (chain_next):
 		 * this code leaves for the loop, through ways out of its own. */
@@ -212,6 +215,20 @@ static void clear_bodies(struct engine_vcpu *v)
 	for (unsigned set = 0; set < 3; set++)
 		for (unsigned i = 0; i < BODY_TABLE_SIZE; i++)
 			v->bodies[set][i] = (struct body_entry){ .lin = BODY_ENTRY_EMPTY };
+}
+
+/* The block entered at lin was dropped (block_vcpu.lin_forgotten): the
+ * inline lookup forgets lin in every set. */
+static void forget_bodies(struct block_vcpu *bv, uint64_t lin)
+{
+	struct engine_vcpu *v = dbt_vcpu_of(bv);
+
+	for (unsigned set = 0; set < 3; set++) {
+		struct body_entry *b = &v->bodies[set][body_table_index(lin)];
+
+		if (b->lin == lin)
+			b->lin = BODY_ENTRY_EMPTY;
+	}
 }
 
 /* Forget every translation (between blocks: none runs), and with them the
@@ -443,6 +460,7 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 		dbt_vcpu_destroy(v);
 		return -1;
 	}
+	v->b.lin_forgotten = forget_bodies;
 	*out = v;
 	return 0;
 }

@@ -116,7 +116,7 @@ struct slow_path {
  * target, the block's fall-through), target_off bytes from the block's first:
  * a link site when that lies in the block's own guest page — the same
  * physical page whatever maps it, so the link holds across TLB flushes until
- * a block is dropped (env->link_generation) — else the lookup of RIP, as a
+ * a block of the page is dropped (env->link_generation) — else the lookup of RIP, as a
  * page mapped at two addresses may be followed by different pages. */
 static bool in_block_page(const struct translate_env *env, int64_t target_off)
 {

@@ -28,6 +28,11 @@ struct block {
 	struct block *page_next;  /* the code page's list (code_page.translations) */
 	struct block *page2_next; /* crosses: gpa_last's list */
 	struct block *dead_next;
+	/* The linear address the jump cache and the engine's lookups hold b
+	 * for (entered 1), or more than one (entered 2): what dropping b must
+	 * make them forget. */
+	uint64_t entered_lin;
+	uint8_t entered;
 	/* dbt: the host code running insns[0..count) in order, NULL until translated.
 	 * It lives in the engine's translation cache, which is flushed only together
 	 * with every block (block_cache_drop_all). */

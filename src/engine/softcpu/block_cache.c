@@ -28,10 +28,7 @@ struct block_cache {
 	/* Not advanced by flushes that keep global pages (MOV CR3): the
 	 * kernel's code stays reachable across context switches. */
 	uint32_t global_generation;
-	/* Advanced by dropped blocks only (not TLB flushes): what links within
-	 * one guest page rely on (block_cache.h). */
-	uint32_t drop_generation;
-	uint64_t wraps; /* times either went round to 1 */
+	uint64_t wraps; /* times a generation (these, or a page's link_generation) went round */
 	struct block *hash[HASH_BUCKETS];
 	struct block *dead;
 	unsigned nblocks;
@@ -48,7 +45,7 @@ struct block_cache *block_cache_create(void)
 	struct block_cache *c = calloc(1, sizeof(*c));
 
 	if (c)
-		c->generation = c->global_generation = c->drop_generation = 1;
+		c->generation = c->global_generation = 1;
 	return c;
 }
 
@@ -74,19 +71,40 @@ static void forget_translations(struct block_cache *c, bool keep_global)
 	}
 }
 
-/* Blocks were dropped: what linked to them, or looked them up, must not any more. */
-static void forget_blocks(struct block_cache *c)
+static struct jump_entry *jump_entry_of(struct block_cache *c, uint64_t lin)
 {
-	forget_translations(c, false);
-	if (++c->drop_generation == 0) {
-		c->drop_generation = 1;
+	return &c->jump[(lin ^ (lin >> 12)) & (JUMP_CACHE_SIZE - 1)];
+}
+
+/* b is dropped: what linked to it, or looks it up, must not any more. Links
+ * come only from blocks of its first page (block_cache.h): that page's
+ * link_generation moves. Lookups: the jump cache's entry and the engine's
+ * (lin_forgotten) for the one address b was entered at, or every entry when
+ * it was entered at more than one. */
+static void forget_block(struct block_vcpu *v, struct block *b)
+{
+	struct block_cache *c = v->cache;
+	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, false);
+
+	if (p && ++p->link_generation == 0)
 		c->wraps++;
+	if (b->entered > 1) {
+		forget_translations(c, false);
+	} else if (b->entered) {
+		struct jump_entry *j = jump_entry_of(c, b->entered_lin);
+
+		if (j->block == b)
+			j->generation = 0;
+		if (v->lin_forgotten)
+			v->lin_forgotten(v, b->entered_lin);
 	}
 }
 
-const uint32_t *block_cache_drop_generation(const struct block_cache *c)
+const uint32_t *block_cache_link_generation(struct block_vcpu *v, const struct block *b)
 {
-	return &c->drop_generation;
+	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, false);
+
+	return p ? &p->link_generation : NULL;
 }
 
 uint64_t block_cache_wraps(const struct block_cache *c)
@@ -98,7 +116,7 @@ void block_cache_drop_all(struct block_vcpu *v)
 {
 	struct block_cache *c = v->cache;
 
-	forget_blocks(c);
+	forget_translations(c, false);
 	for (unsigned i = 0; i < HASH_BUCKETS; i++) {
 		for (struct block *b = c->hash[i], *n; b; b = n) {
 			n = b->hash_next;
@@ -122,8 +140,9 @@ void block_cache_destroy(struct block_vcpu *v)
 	v->cache = NULL;
 }
 
-static void unlink_block(struct block_cache *c, struct block *b)
+static void unlink_block(struct block_vcpu *v, struct block *b)
 {
+	struct block_cache *c = v->cache;
 	struct block **pp = &c->hash[block_hash(b->gpa, b->mode)];
 
 	while (*pp && *pp != b)
@@ -134,7 +153,7 @@ static void unlink_block(struct block_cache *c, struct block *b)
 	b->dead_next = c->dead;
 	c->dead = b;
 	c->nblocks--;
-	forget_blocks(c);
+	forget_block(v, b);
 }
 
 /* A block on page gpa_page's list: the first page's, or (a crossing block
@@ -179,7 +198,7 @@ static void drop_block(struct block_vcpu *v, struct block *b)
 {
 	if (v->resume_block == b)
 		v->resume_block = NULL;
-	unlink_block(v->cache, b);
+	unlink_block(v, b);
 }
 
 /* The core's code_written hook: drop every block of the page whose chunks the
@@ -276,11 +295,6 @@ static uint64_t next_page_lin(const struct soft_cpu *cpu, uint64_t lin)
 	return cpu->mode == MODE_LONG64 ? next : next & 0xffffffffull;
 }
 
-static struct jump_entry *jump_entry_of(struct block_cache *c, uint64_t lin)
-{
-	return &c->jump[(lin ^ (lin >> 12)) & (JUMP_CACHE_SIZE - 1)];
-}
-
 /* The generation an entry for a page global or not holds in. */
 static const uint32_t *generation_for(const struct block_cache *c, bool global)
 {
@@ -302,6 +316,12 @@ static struct jump_entry jump_entry_for(struct block_vcpu *v, uint64_t lin, stru
 	struct soft_cpu *cpu = &v->cpu;
 	const struct tlb_entry *e = tlb_find(cpu, lin, ACC_EXEC);
 	bool global = e && tlb_entry_global(cpu, e);
+
+	/* Where b was entered, so that dropping it forgets just that. */
+	if (!b->entered || (b->entered == 1 && b->entered_lin != lin)) {
+		b->entered++;
+		b->entered_lin = lin;
+	}
 
 	/* A crossing block holds while both pages' translations do. */
 	if (global && b->crosses) {

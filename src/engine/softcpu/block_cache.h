@@ -24,17 +24,19 @@ struct block_cache;
 struct block_cache *block_cache_create(void);
 void block_cache_destroy(struct block_vcpu *v);
 /* The block starting at cpu->rip, decoding it on a miss. May raise a fetch fault.
- * A block that cannot be kept (a lone page-crossing instruction) comes back with
- * valid false: run it this once. */
+ * A block that cannot be kept (a lone instruction crossing into a page outside
+ * RAM) comes back with valid false: run it this once. */
 struct block *block_cache_lookup(struct block_vcpu *v);
 /* The block at cpu->rip if the jump cache knows it or, in 64-bit code, the
  * blocks already decoded hold it, found through the soft TLB's execute entry
  * for RIP: no decoding, no walk, no fault (a translating engine going from
  * block to block inside its own code). Fills the jump cache. *generation is
  * the counter that RIP -> block holds while it stays, one of the jump cache's
- * two (never 0): for pages that are not global, advanced by every TLB flush
- * and dropped block; for global pages, by the same but flushes that keep
- * global pages (MOV CR3). After 2^32 - 1 steps one comes back to 1, and
+ * two (never 0): for pages that are not global, advanced by every TLB flush;
+ * for global pages, by the same but flushes that keep global pages (MOV
+ * CR3); both by a dropped block that was entered at more than one address
+ * (one entered at a single address is forgotten there alone, and the engine
+ * told: block_vcpu.lin_forgotten). After 2^32 - 1 steps one comes back to 1, and
  * block_cache_wraps() counts up: lookups older than that must go. */
 struct block *block_cache_find(struct block_vcpu *v, const uint32_t **generation);
 /* Drop every block and forget any instruction waiting to resume (state loads). */
@@ -43,10 +45,12 @@ void block_cache_flush(struct block_vcpu *v);
 void block_cache_drop_all(struct block_vcpu *v);
 /* Free blocks dropped since the last call; only between blocks. */
 void block_cache_reap(struct block_cache *c);
-/* Advanced only when blocks are dropped (never 0): a link between two blocks
- * of one guest-physical page holds across TLB flushes (the page's code is the
- * same code whatever maps it), until either block goes. */
-const uint32_t *block_cache_drop_generation(const struct block_cache *c);
+/* The counter a link from another block of b's first guest-physical page to
+ * b holds while it stays: advanced whenever a block of that page is dropped,
+ * not by TLB flushes (the page's code is the same code whatever maps it).
+ * After 2^32 steps it comes round and block_cache_wraps() counts up. NULL
+ * for a block the cache does not keep. */
+const uint32_t *block_cache_link_generation(struct block_vcpu *v, const struct block *b);
 uint64_t block_cache_wraps(const struct block_cache *c);
 void block_cache_stats(const struct block_cache *c, uint64_t *hits, uint64_t *misses);
 /* The core's hooks (engine/softcpu/cpu.h): code written, translations flushed. */

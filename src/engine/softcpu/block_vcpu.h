@@ -25,6 +25,9 @@ struct block_vcpu {
 	const struct insn *cur_insn;
 	const struct block *resume_block; /* re-run resume_insn after an exit */
 	const struct insn *resume_insn;
+	/* A translating engine's own lookups of the block entered at lin (not
+	 * at any other address) must forget it: it was dropped. NULL: none. */
+	void (*lin_forgotten)(struct block_vcpu *v, uint64_t lin);
 	struct vmm_writes vmm_writes;		   /* posted by ram_listener, any thread */
 	struct guest_memory_listener ram_listener; /* on cpu.mem while the vCPU exists */
 };
