@@ -483,12 +483,20 @@ static void test_a_memory_fault_finds_the_flags_before_it(void **state)
 	icpu_free(b);
 }
 
-/* A block that branches back to itself loops inside host code; another
- * branch leaves with RIP at its target. */
+/* A block that branches back to itself loops inside host code, its
+ * registers and flags kept in host registers round the loop; another branch
+ * leaves with RIP at its target. The loops: the plain one; one carrying CF
+ * round the loop (the flags loaded at its start); one whose RSI is read only
+ * at its start, so a probe later in the body must not take it for scratch;
+ * and one that uses every register but RSP, leaving none to keep RAX in. */
 IH_ASM(loop_body, "1: add rax, 3\n mov [rbx + rax * 8], rcx\n dec ecx\n jnz 1b");
+IH_ASM(loop_carry, "1: adc rax, rdx\n mov [rbx + rcx * 8], rax\n dec rcx\n jnz 1b");
+IH_ASM(loop_dead_early, "1: mov rdx, rsi\n add rax, rdx\n mov [rbx + rcx * 8], rax\n dec ecx\n jnz 1b");
+IH_ASM(loop_crowded, "1: add rax, rdx\n add rsi, rdi\n add r8, r9\n add r10, r11\n add r12, r13\n add r14, r15\n"
+		     " add rbp, rax\n mov [rbx + rcx * 8], rbp\n dec ecx\n jnz 1b");
 IH_ASM(jcc_run, "cmp rax, 5\n jb .+0x40");
 
-static void test_a_block_looping_to_itself_runs_as_stepping_does(void **state)
+static void check_loop(const uint8_t *code, size_t len)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
 	struct code_cache cc;
@@ -496,14 +504,18 @@ static void test_a_block_looping_to_itself_runs_as_stepping_does(void **state)
 	struct run r;
 	char why[128];
 
-	(void)state;
 	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
-	decode_all(loop_body, IH_LEN(loop_body), &r);
+	decode_all(code, len, &r);
 	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		set_registers(*p);
+		(*p)->cpu->gpr[GPR_RAX] = 0xfffffffffffffff0ull;
+		(*p)->cpu->gpr[GPR_RDX] = 7;
+		(*p)->cpu->gpr[GPR_RSI] = 0x1234;
 		(*p)->cpu->gpr[GPR_RBX] = 0x200000;
 		(*p)->cpu->gpr[GPR_RCX] = 8;
+		flags_set_arith((*p)->cpu, RFLAGS_CF);
 	}
-	translate_enter(translate_ident(&cc, a, &r, loop_body, &ident));
+	translate_enter(translate_ident(&cc, a, &r, code, &ident));
 	assert_int_equal(ident, r.count);
 	/* Stepped: the loop body eight times, then the fall-through. */
 	for (unsigned k = 0; k < 8; k++) {
@@ -514,12 +526,20 @@ static void test_a_block_looping_to_itself_runs_as_stepping_does(void **state)
 	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
 	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
 	assert_memory_equal(icpu_ptr(a, 0x200000, 0x400), icpu_ptr(b, 0x200000, 0x400), 0x400);
-	assert_int_equal(a->cpu->rip, 0x1000 + IH_LEN(loop_body)); /* fell through */
+	assert_int_equal(a->cpu->rip, 0x1000 + len); /* fell through */
 	assert_int_equal(a->cpu->icount, 8 * r.count);
-	assert_int_equal(a->cpu->gpr[GPR_RAX], 24);
 	code_cache_destroy(&cc);
 	icpu_free(a);
 	icpu_free(b);
+}
+
+static void test_a_block_looping_to_itself_runs_as_stepping_does(void **state)
+{
+	(void)state;
+	check_loop(loop_body, IH_LEN(loop_body));
+	check_loop(loop_carry, IH_LEN(loop_carry));
+	check_loop(loop_dead_early, IH_LEN(loop_dead_early));
+	check_loop(loop_crowded, IH_LEN(loop_crowded));
 }
 
 static void test_a_taken_branch_leaves_with_rip_at_its_target(void **state)

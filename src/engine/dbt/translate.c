@@ -71,6 +71,9 @@ struct run_plan {
 	uint16_t regs_loaded; /* read before the run writes them: loaded at its start */
 	uint16_t flags_written;
 	bool flags_loaded; /* the guest's flags are loaded into host RFLAGS at the start */
+	/* The run ends with a branch back to its first instruction, which stays
+	 * in host code (plan_loop): the registers it loads stay held throughout. */
+	bool loops;
 	uint16_t live[65]; /* arithmetic flags live before instruction first + k (k <= 64) */
 	/* Registers whose host copy matters before instruction first + k: read
 	 * from there on before a whole write, or written before k (the slow
@@ -526,6 +529,24 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 	}
 }
 
+/* A run whose branch goes back to its own first instruction loops in host
+ * code (emit_branch_end) without loading its registers again: the ones it
+ * loads must then hold their guest values all the way round, never lent as
+ * free scratch after their last read. Not for lockstep, which runs each
+ * instruction once per entry. */
+static void plan_loop(struct run_plan *run, const struct translate_env *env, const struct slot *slot,
+		      const struct insn *insns)
+{
+	const struct ident_use *u = &slot[run->last - 1].use;
+	int64_t end = (int64_t)(slot[run->last - 1].code_off + insns[run->last - 1].len) - (int64_t)run->off;
+
+	if (env->one_block_per_entry || !u->branch || u->call || u->ret || end + u->rel != 0)
+		return;
+	run->loops = true;
+	for (unsigned k = 0; k <= run->last - run->first; k++)
+		run->regs_held[k] |= run->regs_loaded;
+}
+
 /* A jump (JA rel32, to patch) taken when the address in reg is not
  * canonical: bits 63..47 not all equal (SDM vol. 1, 3.3.7.1). Clobbers tmp
  * and the flags. */
@@ -619,14 +640,24 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
  * arrive while translated code runs), anything else leaves for the loop. */
 static void emit_branch_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			    const struct run_plan *run, const struct ident_use *u, uint32_t bytes,
-			    const uint8_t *run_start, const struct translate_exits *x, uint16_t host_valid)
+			    const uint8_t *run_warm, const struct translate_exits *x, uint16_t host_valid)
 {
 	const struct insn *br = &insns[run->last - 1];
 	unsigned n = run->last - run->first;
 	int64_t to_target = (int64_t)bytes + br->len + u->rel; /* from the run's first byte */
 	uint8_t *taken = NULL, *noncanonical;
+	/* A loop keeps RAX, which the flags go through, in a register the run
+	 * does not use (a move, where a store and load would add to every
+	 * round of a dependency chain through RAX), when there is one. */
+	int keep_rax = H_NONE;
 
+	if (run->loops && (run->regs_loaded & (1u << H_RAX)) && (run->flags_written || run->flags_loaded))
+		for (unsigned r = 0; r < 16 && keep_rax == H_NONE; r++)
+			if (r != H_RSP && r != H_RCX && !(run->regs_used & (1u << r)))
+				keep_rax = (int)r;
 	emit_store_regs(e, run->regs_written);
+	if (keep_rax != H_NONE)
+		emit_mov_rr(e, (enum host_reg)keep_rax, H_RAX);
 	if (run->flags_written)
 		emit_flags_to_ax(e); /* the flags stay for the Jcc */
 	if (u->cc != 0xff) {
@@ -640,13 +671,30 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	}
 	if (run->flags_written)
 		emit_flags_merge_store_ax(e, host_valid);
-	if (to_target == 0 && !env->one_block_per_entry) {
+	if (run->loops) {
 		/* Back to this run's first instruction, where RIP still is: no need
-		 * to leave (what came before the run in the block does not run again). */
+		 * to leave (what came before the run in the block does not run
+		 * again), and past its loads: the registers it loads are held
+		 * (plan_loop), but for what the flags' way out took. */
+		uint16_t clobbered = 0;
+
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 		emit_gs_cmp8_imm(e, GS_OFF(kicked), 0);
 		emit_jcc(e, CC_NE, x->out);
-		emit_jmp(e, run_start);
+		if (run->flags_loaded) {
+			/* The soft CPU's flags are a host image here (stored above, or
+			 * loaded at the run's start and kept so by the slow paths). */
+			emit_gs_load16_ax(e, GS_OFF(lf.res));
+			emit_flags_from_ax(e);
+		}
+		if (keep_rax != H_NONE)
+			emit_mov_rr(e, H_RAX, (enum host_reg)keep_rax);
+		else if (run->flags_written || run->flags_loaded)
+			clobbered |= 1u << H_RAX;
+		if (run->flags_written && host_valid != ARITH)
+			clobbered |= 1u << H_RCX; /* emit_flags_merge_store_ax */
+		emit_load_regs(e, run->regs_loaded & clobbered);
+		emit_jmp(e, run_warm);
 		return;
 	}
 	if (in_block_page(env, (int64_t)run->off + to_target)) {
@@ -687,7 +735,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			   const struct slot *slot, const struct run_plan *run, struct slow_path *slow, unsigned *nslow,
 			   const struct translate_exits *x)
 {
-	const uint8_t *run_start = emit_here(e);
+	const uint8_t *run_warm;
 	uint32_t bytes = 0;
 	/* Which of the guest's arithmetic flags host RFLAGS holds, and which
 	 * cpu->saved_flags does; once the run has loaded or written a flag, the
@@ -697,6 +745,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 	if (run->flags_loaded)
 		emit_flags_in(e, env);
 	emit_load_regs(e, run->regs_loaded);
+	run_warm = emit_here(e);
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
 		const uint8_t *code = env->code + slot[i].code_off;
@@ -706,7 +755,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			return;
 		}
 		if (u->branch) {
-			emit_branch_end(e, env, insns, run, u, bytes, run_start, x, host_valid);
+			emit_branch_end(e, env, insns, run, u, bytes, run_warm, x, host_valid);
 			return;
 		}
 		if (u->mem) {
@@ -927,7 +976,8 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 
 		while (j < count && j - i < 64 && slot[j].ident)
 			j++;
-		plan_run(&runs[nruns++], slot, i, j);
+		plan_run(&runs[nruns], slot, i, j);
+		plan_loop(&runs[nruns++], env, slot, insns);
 		room += BYTES_PER_IDENT_RUN;
 		for (unsigned k = i; k < j; k++) {
 			nident++;
