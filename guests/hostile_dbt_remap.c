@@ -19,7 +19,9 @@
  *   6. a callee rewriting the instruction its RET returns to, every call;
  *   7. indirect CALL, JMP and RET to a page made not present after it was
  *      run and looked up: #PF at the target, CR2 = the target;
- *   8. an indirect CALL to code rewritten through another linear address.
+ *   8. an indirect CALL to code rewritten through another linear address;
+ *   9. a linked JMP whose target, in another 64-byte chunk of the same page
+ *      (so the JMP's own block stays), is rewritten between calls.
  * Status 1 if every check passed.
  * Bug this found (case 1): blocks are keyed by physical address, so both
  * mappings of the page run one translation, and its JMP's link site, linked
@@ -316,6 +318,25 @@ static void rewritten(void)
 	expect_eq("8. CALL to code rewritten through another address, between calls", bad, 0);
 }
 
+/* 9. Page 0 (frame 10): NOP; JMP 0x80. At 0x80: MOV EAX, i; RET, rewritten
+ * through the frame's identity address between calls. The JMP's block, at
+ * 0x00, is not written: only the link to the block at 0x80 can go stale. */
+static void link_target_rewritten(void)
+{
+	unsigned int bad = 0;
+
+	clear_frames();
+	frames[10][0] = 0x90;
+	put_jmp(&frames[10][1], WIN + 1, WIN + 0x80);
+	map(0, frames[10]);
+	for (uint32_t i = 0; i < N_REMAP; i++) {
+		put_ret_value(&frames[10][0x80], i);
+		bad += call_at(WIN) != i;
+		bad += call_at(WIN) != i;
+	}
+	expect_eq("9. a linked JMP's target rewritten between calls, the JMP's block kept", bad, 0);
+}
+
 int main(void)
 {
 	printf("hostile: dbt, code that changes under its links and lookups\n");
@@ -333,5 +354,6 @@ int main(void)
 	ret_target();
 	unmapped();
 	rewritten();
+	link_target_rewritten();
 	test_done();
 }

@@ -299,11 +299,10 @@ static void test_flags_go_through_ax_as_lahf_lays_them(void **state)
 }
 
 /* A link site runs its unlinked way (to the stub, with RSI = its rel32)
- * until linked, then jumps to the target while the generation is the one it
- * was linked in, and takes the unlinked way again once the generation moves. */
-static void test_link_site_holds_only_in_its_generation(void **state)
+ * until linked, then jumps to the target, and takes the unlinked way again
+ * once unlinked. */
+static void test_link_site_goes_to_its_stub_unless_linked(void **state)
 {
-	static uint32_t generation = 5;
 	struct code_cache cc;
 	struct emitter e;
 	char why[128];
@@ -311,7 +310,7 @@ static void test_link_site_holds_only_in_its_generation(void **state)
 	const uint8_t *stub, *target, *site, *rel_rx;
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-	size_t at;
+	ZyanU64 dest;
 
 	(void)state;
 	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
@@ -324,30 +323,30 @@ static void test_link_site_holds_only_in_its_generation(void **state)
 	emit_mov_imm64(&e, H_RAX, 7);
 	emit_ret(&e);
 	site = emit_here(&e);
-	rel = emit_link_site(&e, &generation, stub);
+	rel = emit_link_site(&e, stub);
 	assert_non_null(rel);
 	assert_false(e.overflow);
 	rel_rx = code_cache_rx(&cc, rel);
 	assert_int_equal((uintptr_t)rel_rx & 3, 0);
 	code_cache_wrote(&cc, buf, e.pos);
 	code_cache_serialize(&cc);
+	/* Decoded: JMP rel32 to the MOV RSI right after it. */
+	decode(rel - 1, 5, &in, ops);
+	assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_JMP);
+	assert_true(ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &ops[0], (ZyanU64)(uintptr_t)(rel_rx - 1), &dest)));
+	assert_int_equal(dest, (uintptr_t)(rel_rx + 4));
+	decode(rel + 4, 10, &in, ops);
+	assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_MOV);
+	assert_int_equal(ops[0].reg.value, ZYDIS_REGISTER_RSI);
 	assert_ptr_equal((const uint8_t *)(uintptr_t)((host_fn)(uintptr_t)site)(0), rel_rx);
 
-	assert_true(emit_link_patch(rel, rel_rx, 5, target));
+	assert_true(emit_link_patch(rel, rel_rx, target));
 	code_cache_wrote(&cc, buf, e.pos);
 	code_cache_serialize(&cc);
-	/* Decoded: MOV RAX, &generation; CMP dword [RAX], 5; JNE; JMP target. */
-	at = (size_t)(rel - buf) - 23;
-	decode(buf + at, 10, &in, ops);
-	assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_MOV);
-	assert_int_equal(ops[1].imm.value.u, (uintptr_t)&generation);
-	decode(buf + at + 10, 6, &in, ops);
-	assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_CMP);
-	assert_int_equal(ops[0].size, 32);
-	assert_int_equal(ops[0].mem.base, ZYDIS_REGISTER_RAX);
-	assert_int_equal(ops[1].imm.value.u, 5);
 	assert_int_equal(((host_fn)(uintptr_t)site)(0), 7);
-	generation = 6;
+	emit_link_unpatch(rel);
+	code_cache_wrote(&cc, buf, e.pos);
+	code_cache_serialize(&cc);
 	assert_ptr_equal((const uint8_t *)(uintptr_t)((host_fn)(uintptr_t)site)(0), rel_rx);
 	code_cache_destroy(&cc);
 }
@@ -363,7 +362,7 @@ int main(void)
 		cmocka_unit_test(test_gs_jump_through_memory_decodes),
 		cmocka_unit_test(test_emitter_overflow_writes_nothing_past_its_room),
 		cmocka_unit_test(test_emitted_code_runs_calls_c_and_follows_a_patched_jump),
-		cmocka_unit_test(test_link_site_holds_only_in_its_generation),
+		cmocka_unit_test(test_link_site_goes_to_its_stub_unless_linked),
 		cmocka_unit_test(test_flags_go_through_ax_as_lahf_lays_them),
 	};
 

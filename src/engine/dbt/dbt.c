@@ -38,6 +38,16 @@ struct engine {
 	FILE *perfmap;
 };
 
+/* Link sites linked to blocks of one guest-physical page: the offsets of
+ * their rel32 fields in the translation cache. */
+struct page_links {
+	uint64_t gpa_page;
+	uint32_t n, cap;
+	uint32_t *sites;
+	struct page_links *next;
+};
+#define PAGE_LINKS_BUCKETS 4096
+
 struct engine_vcpu {
 	struct block_vcpu b;
 	struct code_cache cc;
@@ -53,6 +63,8 @@ struct engine_vcpu {
 	struct translate_exits exits[3];
 	bool exits_ready;
 	uint64_t links_made, link_calls;
+	/* Linked sites by the guest page of the blocks they go to (links_record). */
+	struct page_links *links[PAGE_LINKS_BUCKETS];
 	/* translate_ns of the time since created_ns: a clock read per run()
 	 * cost exits a fifth of their speed. */
 	uint64_t blocks_translated, flushes, translate_ns, created_ns;
@@ -128,6 +140,71 @@ static const uint8_t *chain_next(void *ctx)
 	return b->host + TRANSLATE_BODY_OFFSET;
 }
 
+static struct page_links **links_bucket(struct engine_vcpu *v, uint64_t gpa_page)
+{
+	return &v->links[(gpa_page >> 12) & (PAGE_LINKS_BUCKETS - 1)];
+}
+
+/* The link site whose rel32 is site bytes into the cache goes to a block of
+ * page gpa_page: kept, to be unlinked when a block of the page goes. False
+ * when out of memory: then it is not linked. */
+static bool links_record(struct engine_vcpu *v, uint64_t gpa_page, uint32_t site)
+{
+	struct page_links **bp = links_bucket(v, gpa_page), *l = *bp;
+
+	while (l && l->gpa_page != gpa_page)
+		l = l->next;
+	if (!l) {
+		if (!(l = calloc(1, sizeof(*l))))
+			return false;
+		l->gpa_page = gpa_page;
+		l->next = *bp;
+		*bp = l;
+	}
+	if (l->n == l->cap) {
+		uint32_t cap = l->cap ? 2 * l->cap : 8;
+		uint32_t *sites = realloc(l->sites, cap * sizeof(*sites));
+
+		if (!sites)
+			return false;
+		l->sites = sites;
+		l->cap = cap;
+	}
+	l->sites[l->n++] = site;
+	return true;
+}
+
+/* A block of gpa_page was dropped (block_vcpu.page_dropped): every link to
+ * the page's blocks goes back to its unlinked way. The code that may run
+ * them is serialized first (the loop's enter_block): a drop makes it leave. */
+static void page_dropped(struct block_vcpu *bv, uint64_t gpa_page)
+{
+	struct engine_vcpu *v = dbt_vcpu_of(bv);
+	struct page_links *l = *links_bucket(v, gpa_page);
+
+	while (l && l->gpa_page != gpa_page)
+		l = l->next;
+	if (!l)
+		return;
+	for (uint32_t i = 0; i < l->n; i++) {
+		emit_link_unpatch(v->cc.rw + l->sites[i]);
+		code_cache_wrote(&v->cc, v->cc.rw + l->sites[i], 4);
+	}
+	l->n = 0;
+}
+
+/* Forget every link (the translation cache was reset). */
+static void links_forget(struct engine_vcpu *v)
+{
+	for (unsigned i = 0; i < PAGE_LINKS_BUCKETS; i++)
+		for (struct page_links *l = v->links[i], *n; l; l = n) {
+			n = l->next;
+			free(l->sites);
+			free(l);
+		}
+	memset(v->links, 0, sizeof(v->links));
+}
+
 /* A link site of translated code ran unlinked (translate.h): link it to the
  * block chain_next finds, in the same guest page, valid until a block of
  * that page is dropped. */
@@ -139,8 +216,9 @@ static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 	uint8_t *rel = v->cc.rw + (rel_rx - v->cc.rx);
 
 	v->link_calls++;
-	if (body && emit_link_patch(rel, rel_rx, *block_cache_link_generation(bv, bv->cur_block), body)) {
-		code_cache_wrote(&v->cc, rel - LINK_GENERATION_BACK, LINK_GENERATION_BACK + 4);
+	if (body && links_record(v, bv->cur_block->gpa & ~0xfffull, (uint32_t)(rel - v->cc.rw)) &&
+	    emit_link_patch(rel, rel_rx, body)) {
+		code_cache_wrote(&v->cc, rel, 4);
 		v->links_made++;
 	}
 	return body;
@@ -185,10 +263,6 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
 	struct translate_env env = env_for_set(bv, tlb_set_now(&bv->cpu));
 
 	env.page_offset = (uint16_t)(b->gpa & 0xfff);
-	/* Links go only to blocks of b's page, and hold while none of them goes. */
-	env.link_generation = block_cache_link_generation(bv, b);
-	if (!env.link_generation)
-		env.link = NULL;
 	if (b->mode != MODE_LONG64) {
 		/* Chaining and the lookup table are for 64-bit code (chain_next):
 		 * this code leaves for the loop, through ways out of its own. */
@@ -238,6 +312,7 @@ static void reset_translations(struct engine_vcpu *v)
 	v->flushes++;
 	block_cache_drop_all(&v->b);
 	code_cache_reset(&v->cc);
+	links_forget(v);
 	clear_bodies(v);
 	v->exits_ready = false;
 }
@@ -429,6 +504,7 @@ static void dbt_destroy(struct engine *e)
 static void dbt_vcpu_destroy(struct engine_vcpu *v)
 {
 	block_engine_vcpu_fini(&v->b);
+	links_forget(v);
 	code_cache_destroy(&v->cc);
 	lockstep_free(v->lockstep);
 	free(v->bodies);
@@ -461,6 +537,7 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 		return -1;
 	}
 	v->b.lin_forgotten = forget_bodies;
+	v->b.page_dropped = page_dropped;
 	*out = v;
 	return 0;
 }

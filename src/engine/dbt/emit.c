@@ -481,24 +481,15 @@ bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target
 	return true;
 }
 
-uint8_t *emit_link_site(struct emitter *e, const uint32_t *generation, const uint8_t *stub)
+uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub)
 {
-	/* From the MOV: CMP at 10, JNE at 16, JMP at 22, its rel32 at 23. */
-	const size_t jmp_rel = 23;
-	const uint8_t cmp_jne_jmp[] = {
-		0x81, 0x38, 0,	  0, 0, 0, /* CMP dword [RAX], imm32: /7, rm = RAX */
-		0x0f, 0x85, 0x05, 0, 0, 0, /* JNE past the JMP */
-		0xe9, 0,    0,	  0, 0,	   /* JMP rel32: past itself until linked */
-	};
-	uint8_t *rel;
+	const uint8_t jmp[] = { 0xe9 };
+	uint8_t *rel = emit_rel32(e, jmp, sizeof(jmp), emit_here(e) + 8); /* past itself, aligned or not */
 
-	while (!e->overflow && ((uintptr_t)(e->rx + e->pos + jmp_rel) & 3))
-		emit_byte(e, 0x90);
-	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)generation);
-	emit_bytes(e, cmp_jne_jmp, sizeof(cmp_jne_jmp));
-	if (e->overflow)
+	if (!rel)
 		return NULL;
-	rel = e->buf + e->pos - 4;
+	/* The rel32 runs to the next instruction until linked. */
+	emit_link_unpatch(rel);
 	/* Unlinked: RSI = the site's rel32 (executable view), to the stub. */
 	emit_mov_imm64(e, H_RSI, (uint64_t)(uintptr_t)(e->rx + (rel - e->buf)));
 	if (!emit_jmp(e, stub))
@@ -506,12 +497,12 @@ uint8_t *emit_link_site(struct emitter *e, const uint32_t *generation, const uin
 	return rel;
 }
 
-bool emit_link_patch(uint8_t *rel, const uint8_t *rel_rx, uint32_t generation, const uint8_t *target)
+bool emit_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target)
 {
-	/* The JMP first, then the generation that lets code reach it: a run of the
-	 * site in between still takes the unlinked way. */
-	if (!emit_patch_rel32(rel, rel_rx, target))
-		return false;
-	memcpy(rel - LINK_GENERATION_BACK, &generation, 4);
-	return true;
+	return emit_patch_rel32(rel, rel_rx, target);
+}
+
+void emit_link_unpatch(uint8_t *rel)
+{
+	__atomic_store_n((int32_t *)(void *)rel, 0, __ATOMIC_RELEASE);
 }

@@ -154,17 +154,16 @@ void emit_gs_jmp_mem(struct emitter *e, int32_t disp);
  * jump, never a mixture. False if target is out of rel32 reach. */
 bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target);
 
-/* A patchable way from one block to the next (chaining): MOV RAX, imm64
- * (generation); CMP dword [RAX], imm32 (the generation the link was made in,
- * 0 until then: generations start at 1); JNE unlinked; JMP rel32 (to unlinked
- * until linked, its rel32 4-byte aligned); unlinked: MOV RSI, that rel32's
- * executable address; JMP stub. Returns the writable address of the rel32
- * (NULL on overflow); the CMP's imm32 is LINK_GENERATION_BACK bytes before it. */
-uint8_t *emit_link_site(struct emitter *e, const uint32_t *generation, const uint8_t *stub);
-#define LINK_GENERATION_BACK 11
+/* A patchable way from one block to the next (chaining): JMP rel32 (its
+ * rel32 4-byte aligned), to the next instruction until linked; unlinked:
+ * MOV RSI, that rel32's executable address; JMP stub. Returns the writable
+ * address of the rel32 (NULL on overflow). */
+uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub);
 /* Links the site whose JMP rel32 is at rel (writable view; it runs at rel_rx)
- * to target, valid while *generation (emit_link_site's) is generation; false
- * if target is out of reach. */
-bool emit_link_patch(uint8_t *rel, const uint8_t *rel_rx, uint32_t generation, const uint8_t *target);
+ * to target (false if out of reach), or back to its unlinked way. Code that
+ * may have fetched the old jump must be serialized before it runs again
+ * after an unlink (code_cache_serialize). */
+bool emit_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target);
+void emit_link_unpatch(uint8_t *rel);
 
 #endif

@@ -29,9 +29,8 @@
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
  * non-canonical way (26 + 48 + 8), jumps (4 * 8). */
 #define BYTES_PER_BRANCH (4 + 9 + 90 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE + 2 * 26)
-/* A link site (emit_link_site): alignment (3), MOV RAX, CMP, JNE, JMP (27),
- * MOV RSI (10), JMP (8). */
-#define BYTES_LINK_SITE (3 + 27 + 10 + 8)
+/* A link site (emit_link_site): alignment (3), JMP (5), MOV RSI (10), JMP (8). */
+#define BYTES_LINK_SITE (3 + 5 + 10 + 8)
 /* The inline lookup of RIP (emit_body_lookup): 89. */
 #define BYTES_LOOKUP 96
 /* Around the body: the way out (the adjust, six pops, RET: 15); the chain
@@ -119,7 +118,7 @@ struct slow_path {
  * target, the block's fall-through), target_off bytes from the block's first:
  * a link site when that lies in the block's own guest page — the same
  * physical page whatever maps it, so the link holds across TLB flushes until
- * a block of the page is dropped (env->link_generation) — else the lookup of RIP, as a
+ * a block of the page is dropped (the engine unlinks it then) — else the lookup of RIP, as a
  * page mapped at two addresses may be followed by different pages. */
 static bool in_block_page(const struct translate_env *env, int64_t target_off)
 {
@@ -135,7 +134,7 @@ static void emit_static_exit(struct emitter *e, const struct translate_env *env,
 		emit_jmp(e, x->next);
 		return;
 	}
-	if (!emit_link_site(e, env->link_generation, x->link_stub))
+	if (!emit_link_site(e, x->link_stub))
 		e->overflow = true;
 }
 

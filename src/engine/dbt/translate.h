@@ -71,12 +71,10 @@ struct translate_env {
 	 * (page_offset: where the block starts in it) are link sites (emit.h):
 	 * the first time one runs it calls link(ctx, its rel32), which links it
 	 * to the next block's body (past its prologue) and returns that, or
-	 * returns NULL to leave. A link holds while *link_generation (the
-	 * page's, block_cache_link_generation: advanced when a block of the
-	 * page is dropped) is what it was when made. NULL: those exits take
-	 * the lookup too. */
+	 * returns NULL to leave. The engine unlinks it (emit_link_unpatch)
+	 * when a block of the page is dropped. NULL: those exits take the
+	 * lookup too. */
 	const uint8_t *(*link)(void *ctx, const uint8_t *rel_rx);
-	const uint32_t *link_generation;
 	uint16_t page_offset;
 	/* Exits whose RIP only the run knows look RIP up here inline before they
 	 * call chain; NULL: they call chain straight away. */

@@ -28,7 +28,7 @@ struct block_cache {
 	/* Not advanced by flushes that keep global pages (MOV CR3): the
 	 * kernel's code stays reachable across context switches. */
 	uint32_t global_generation;
-	uint64_t wraps; /* times a generation (these, or a page's link_generation) went round */
+	uint64_t wraps; /* times either went round to 1 */
 	struct block *hash[HASH_BUCKETS];
 	struct block *dead;
 	unsigned nblocks;
@@ -77,17 +77,16 @@ static struct jump_entry *jump_entry_of(struct block_cache *c, uint64_t lin)
 }
 
 /* b is dropped: what linked to it, or looks it up, must not any more. Links
- * come only from blocks of its first page (block_cache.h): that page's
- * link_generation moves. Lookups: the jump cache's entry and the engine's
+ * come only from blocks of its first page: the engine unlinks that page's
+ * (page_dropped). Lookups: the jump cache's entry and the engine's
  * (lin_forgotten) for the one address b was entered at, or every entry when
  * it was entered at more than one. */
 static void forget_block(struct block_vcpu *v, struct block *b)
 {
 	struct block_cache *c = v->cache;
-	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, false);
 
-	if (p && ++p->link_generation == 0)
-		c->wraps++;
+	if (v->page_dropped)
+		v->page_dropped(v, b->gpa & ~0xfffull);
 	if (b->entered > 1) {
 		forget_translations(c, false);
 	} else if (b->entered) {
@@ -98,13 +97,6 @@ static void forget_block(struct block_vcpu *v, struct block *b)
 		if (v->lin_forgotten)
 			v->lin_forgotten(v, b->entered_lin);
 	}
-}
-
-const uint32_t *block_cache_link_generation(struct block_vcpu *v, const struct block *b)
-{
-	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, false);
-
-	return p ? &p->link_generation : NULL;
 }
 
 uint64_t block_cache_wraps(const struct block_cache *c)

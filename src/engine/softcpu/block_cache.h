@@ -45,12 +45,6 @@ void block_cache_flush(struct block_vcpu *v);
 void block_cache_drop_all(struct block_vcpu *v);
 /* Free blocks dropped since the last call; only between blocks. */
 void block_cache_reap(struct block_cache *c);
-/* The counter a link from another block of b's first guest-physical page to
- * b holds while it stays: advanced whenever a block of that page is dropped,
- * not by TLB flushes (the page's code is the same code whatever maps it).
- * After 2^32 steps it comes round and block_cache_wraps() counts up. NULL
- * for a block the cache does not keep. */
-const uint32_t *block_cache_link_generation(struct block_vcpu *v, const struct block *b);
 uint64_t block_cache_wraps(const struct block_cache *c);
 void block_cache_stats(const struct block_cache *c, uint64_t *hits, uint64_t *misses);
 /* The core's hooks (engine/softcpu/cpu.h): code written, translations flushed. */

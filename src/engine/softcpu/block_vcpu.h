@@ -28,6 +28,9 @@ struct block_vcpu {
 	/* A translating engine's own lookups of the block entered at lin (not
 	 * at any other address) must forget it: it was dropped. NULL: none. */
 	void (*lin_forgotten)(struct block_vcpu *v, uint64_t lin);
+	/* A block starting in guest-physical page gpa_page was dropped: what
+	 * the engine linked to the page's blocks must be unlinked. NULL: none. */
+	void (*page_dropped)(struct block_vcpu *v, uint64_t gpa_page);
 	struct vmm_writes vmm_writes;		   /* posted by ram_listener, any thread */
 	struct guest_memory_listener ram_listener; /* on cpu.mem while the vCPU exists */
 };

@@ -18,9 +18,8 @@
 /* One guest-physical page holding registered code. */
 struct code_page {
 	uint64_t gpa_page;
-	uint64_t code_mask;	  /* 64-byte chunks the engine holds code from */
-	void *translations;	  /* the engine's own list of what it made of the page */
-	uint32_t link_generation; /* advanced by the engine whenever it drops code of the page */
+	uint64_t code_mask; /* 64-byte chunks the engine holds code from */
+	void *translations; /* the engine's own list of what it made of the page */
 	struct code_page *next;
 };
 
