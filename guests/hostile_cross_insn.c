@@ -28,31 +28,12 @@
 #include "paging64.h"
 #include "sysreg.h"
 #include "test.h"
+#include "window64.h"
 
-#define WIN 0x40000000ul /* the window: GiB 1, mapped by this test's tables */
-#define RW (PTE_P | PTE_W)
 #define N_RUNS 2000
 #define AT (4096 - 2) /* the instruction's offset in its first page */
 
 static uint8_t frames[4][4096] __attribute__((aligned(4096)));
-static uint64_t pd_win[512] __attribute__((aligned(4096)));
-static uint64_t pt_win[512] __attribute__((aligned(4096)));
-
-static uint64_t pa(const void *p)
-{
-	return (uintptr_t)p;
-}
-
-static void *win(unsigned int page)
-{
-	return (void *)(WIN + page * 4096ul);
-}
-
-static void map(unsigned int page, const void *frame)
-{
-	pt_win[page] = pa(frame) | RW;
-	invlpg(win(page));
-}
 
 static void poke(uint8_t *at, uint8_t v)
 {
@@ -92,8 +73,10 @@ static void plain(void)
 	expect_eq("1. MOV EAX, imm32 across a page boundary, 2000 runs", bad, 0);
 }
 
-/* 2. Byte 1 of the second page (the immediate's bits 16-23). */
-static void tail_written(void)
+/* 2 and 3: the immediate's byte at offset `off` of window page `page` (its
+ * bits shift..shift+7) rewritten between runs, through the window and
+ * through the frame's own address by turns. */
+static void byte_rewritten(const char *what, unsigned int page, unsigned int off, unsigned int shift)
 {
 	unsigned int bad = 0;
 
@@ -102,26 +85,10 @@ static void tail_written(void)
 	for (unsigned int i = 0; i < N_RUNS; i++) {
 		uint8_t v = (uint8_t)(i * 7 + 1);
 
-		poke(i & 1 ? frames[1] + 1 : (uint8_t *)win(1) + 1, v);
-		bad += call_at(WIN + AT) != (0x44002211u | (uint32_t)v << 16);
+		poke(i & 1 ? frames[page] + off : (uint8_t *)win(page) + off, v);
+		bad += call_at(WIN + AT) != ((0x44332211u & ~(0xffu << shift)) | (uint32_t)v << shift);
 	}
-	expect_eq("2. its bytes on the second page rewritten between runs", bad, 0);
-}
-
-/* 3. The immediate's low byte, the first page's last. */
-static void head_written(void)
-{
-	unsigned int bad = 0;
-
-	setup();
-	place(frames[0], frames[1], 0x44332211);
-	for (unsigned int i = 0; i < N_RUNS; i++) {
-		uint8_t v = (uint8_t)(i * 5 + 3);
-
-		poke(i & 1 ? frames[0] + AT + 1 : (uint8_t *)win(0) + AT + 1, v);
-		bad += call_at(WIN + AT) != (0x44332200u | v);
-	}
-	expect_eq("3. its byte on the first page rewritten between runs", bad, 0);
+	expect_eq(what, bad, 0);
 }
 
 /* 4. Frames 1 and 2 hold different upper bytes. */
@@ -187,14 +154,10 @@ int main(void)
 {
 	printf("hostile: instructions across a page boundary, kept decoded\n");
 	kernel64_init();
-	for (unsigned int i = 0; i < 512; i++)
-		pt_win[i] = 0;
-	pd_win[0] = pa(pt_win) | RW;
-	pdpt[1] = pa(pd_win) | RW;
-	write_cr3(read_cr3());
+	window_init();
 	plain();
-	tail_written();
-	head_written();
+	byte_rewritten("2. its bytes on the second page rewritten between runs", 1, 1, 16);
+	byte_rewritten("3. its byte on the first page rewritten between runs", 0, AT + 1, 0);
 	tail_remapped();
 	one_frame_twice();
 	tail_absent();

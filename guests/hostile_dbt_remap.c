@@ -36,37 +36,18 @@
 #include "paging64.h"
 #include "sysreg.h"
 #include "test.h"
+#include "window64.h"
 
-#define WIN 0x40000000ul /* the window: GiB 1, mapped by this test's tables */
-#define RW (PTE_P | PTE_W)
 #define N_REMAP 2000
 #define N_LOOP 20000
 
 static uint8_t frames[12][4096] __attribute__((aligned(4096)));
-static uint64_t pd_win[512] __attribute__((aligned(4096)));
-static uint64_t pt_win[512] __attribute__((aligned(4096)));
 /* The other address space (case 3): a copy of the kernel's with its own
  * window. */
 static uint64_t pml4_b[512] __attribute__((aligned(4096)));
 static uint64_t pdpt_b[512] __attribute__((aligned(4096)));
 static uint64_t pd_b[512] __attribute__((aligned(4096)));
 static uint64_t pt_b[512] __attribute__((aligned(4096)));
-
-static uint64_t pa(const void *p)
-{
-	return (uintptr_t)p;
-}
-
-static void *win(unsigned int page)
-{
-	return (void *)(WIN + page * 4096ul);
-}
-
-static void map(unsigned int page, const void *frame)
-{
-	pt_win[page] = pa(frame) | RW;
-	invlpg(win(page));
-}
 
 static void put(void *at, const uint8_t *bytes, unsigned int n)
 {
@@ -341,11 +322,7 @@ int main(void)
 {
 	printf("hostile: dbt, code that changes under its links and lookups\n");
 	kernel64_init();
-	for (unsigned int i = 0; i < 512; i++)
-		pt_win[i] = 0;
-	pd_win[0] = pa(pt_win) | RW;
-	pdpt[1] = pa(pd_win) | RW;
-	write_cr3(read_cr3());
+	window_init();
 	alias();
 	remap_pte();
 	remap_cr3();

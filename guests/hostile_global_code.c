@@ -35,9 +35,8 @@
 #include "paging64.h"
 #include "sysreg.h"
 #include "test.h"
+#include "window64.h"
 
-#define WIN 0x40000000ul /* the window: GiB 1, mapped by this test's tables */
-#define RW (PTE_P | PTE_W)
 #define N_ROUNDS 2000
 #define CALLS 3 /* calls per round and variant */
 
@@ -48,8 +47,6 @@
 enum { F_P0A, F_P0B, F_P1, F_P2A, F_P2B, F_P3A, F_P3B, F_SMC, N_FRAMES };
 
 static uint8_t frames[N_FRAMES][4096] __attribute__((aligned(4096)));
-static uint64_t pd_win[512] __attribute__((aligned(4096)));
-static uint64_t pt_win[512] __attribute__((aligned(4096)));
 /* The other address space (case 3). */
 static uint64_t pml4_b[512] __attribute__((aligned(4096)));
 static uint64_t pdpt_b[512] __attribute__((aligned(4096)));
@@ -57,16 +54,6 @@ static uint64_t pd_b[512] __attribute__((aligned(4096)));
 static uint64_t pt_b[512] __attribute__((aligned(4096)));
 
 enum method { BY_INVLPG, BY_PGE_TOGGLE, BY_CR3_NO_PGE };
-
-static uint64_t pa(const void *p)
-{
-	return (uintptr_t)p;
-}
-
-static void *win(unsigned int page)
-{
-	return (void *)(WIN + page * 4096ul);
-}
 
 /* Linear entry points of the three variants. */
 #define AT_WHOLE WIN
@@ -295,11 +282,7 @@ int main(void)
 	/* The kernel global: every 2 MiB page of the first GiB. */
 	for (unsigned int i = 0; i < 512; i++)
 		pd[i] |= PTE_G;
-	for (unsigned int i = 0; i < 512; i++)
-		pt_win[i] = 0;
-	pd_win[0] = pa(pt_win) | RW;
-	pdpt[1] = pa(pd_win) | RW;
-	write_cr3(read_cr3());
+	window_init();
 	cr4 = read_cr4();
 	write_cr4(cr4 | CR4_PGE);
 	remap_rounds(BY_INVLPG, 0x100, names1);
