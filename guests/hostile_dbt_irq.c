@@ -8,7 +8,10 @@
  *   2. two blocks on two pages, each ending in a direct JMP to the other
  *      (linked);
  *   3. two blocks reaching each other by indirect JMPs (the inline lookup);
- *   4. a CALL and a RET in each pass (lookups after the callouts).
+ *   4. a CALL and a RET in each pass (lookups after the callouts);
+ *   5. two blocks of one page linked by direct JMPs, one forward and one
+ *      back (a forward link enters past the kick check, a backward one
+ *      must not).
  * The PIT's counter 0 in mode 2 at about 1 kHz drives IRQ 0 through the
  * 8259A (vector 0x20), as in guests/timer.c. A spin that never ends is the
  * run-guests.sh watchdog's timeout. Status 1 if every check passed. */
@@ -59,6 +62,18 @@ __asm__(".text\n"
 	"testq %rcx, %rcx\n\t"
 	"jnz spin_call\n\t"
 	"ret\n\t"
+	/* 5: two blocks, one page, direct JMPs forward and back. */
+	".balign 64\n"
+	"spin_near:\n\t"
+	"testq %rcx, %rcx\n\t"
+	"jz 5f\n\t"
+	"addq $1, %rax\n\t"
+	"jmp spin_near_b\n"
+	"5:\tret\n\t"
+	".balign 64\n"
+	"spin_near_b:\n\t"
+	"addq $2, %rax\n\t"
+	"jmp spin_near\n\t"
 	".balign 4096\n"
 	"spin_pair_b:\n\t"
 	"addq $2, %rax\n\t"
@@ -73,7 +88,7 @@ __asm__(".text\n"
 	"ret\n\t"
 	".balign 4096\n");
 
-extern char spin_self[], spin_pair[], spin_ind[], spin_ind_b[], spin_call[];
+extern char spin_self[], spin_pair[], spin_ind[], spin_ind_b[], spin_call[], spin_near[];
 
 static void pic_init(void)
 {
@@ -116,6 +131,7 @@ int main(void)
 	spin("2. two blocks on two pages, linked by JMPs: the interrupts end the spin", spin_pair);
 	spin("3. two blocks reaching each other by indirect JMPs: the interrupts end the spin", spin_ind);
 	spin("4. a CALL and a RET in each pass: the interrupts end the spin", spin_call);
+	spin("5. two blocks of one page, linked forward and back: the interrupts end the spin", spin_near);
 	outb(0x21, 0xff);
 	test_done();
 }

@@ -212,12 +212,17 @@ static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 {
 	struct block_vcpu *bv = ctx;
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
-	const uint8_t *body = chain_next(ctx);
-	uint8_t *rel = v->cc.rw + (rel_rx - v->cc.rx);
+	bool forward = (uintptr_t)rel_rx & TRANSLATE_LINK_FORWARD;
+	const uint8_t *body;
+	uint8_t *rel;
+
+	rel_rx = (const uint8_t *)((uintptr_t)rel_rx & ~(uintptr_t)3);
+	rel = v->cc.rw + (rel_rx - v->cc.rx);
+	body = chain_next(ctx);
 
 	v->link_calls++;
 	if (body && links_record(v, bv->cur_block->gpa & ~0xfffull, (uint32_t)(rel - v->cc.rw)) &&
-	    emit_link_patch(rel, rel_rx, body)) {
+	    emit_link_patch(rel, rel_rx, forward ? body + TRANSLATE_KICK_CHECK_BYTES : body)) {
 		code_cache_wrote(&v->cc, rel, 4);
 		v->links_made++;
 	}

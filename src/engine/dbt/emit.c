@@ -423,12 +423,14 @@ static void align_rel32(struct emitter *e, size_t opcode_len)
 		emit_byte(e, 0x90);
 }
 
-static uint8_t *emit_rel32(struct emitter *e, const uint8_t *opcode, size_t opcode_len, const uint8_t *target)
+static uint8_t *emit_rel32_aligned(struct emitter *e, const uint8_t *opcode, size_t opcode_len, const uint8_t *target,
+				   bool align)
 {
 	struct insn_bytes i = { .n = 0 };
 	uint8_t *rel;
 
-	align_rel32(e, opcode_len);
+	if (align)
+		align_rel32(e, opcode_len);
 	memcpy(i.b, opcode, opcode_len);
 	i.n = opcode_len + 4;
 	memset(i.b + opcode_len, 0, 4);
@@ -439,6 +441,18 @@ static uint8_t *emit_rel32(struct emitter *e, const uint8_t *opcode, size_t opco
 		return NULL;
 	}
 	return rel;
+}
+
+static uint8_t *emit_rel32(struct emitter *e, const uint8_t *opcode, size_t opcode_len, const uint8_t *target)
+{
+	return emit_rel32_aligned(e, opcode, opcode_len, target, true);
+}
+
+uint8_t *emit_jcc_unaligned(struct emitter *e, enum host_cc cc, const uint8_t *target)
+{
+	const uint8_t op[] = { 0x0f, (uint8_t)(0x80 | cc) };
+
+	return emit_rel32_aligned(e, op, sizeof(op), target, false);
 }
 
 uint8_t *emit_jmp(struct emitter *e, const uint8_t *target)
@@ -481,7 +495,7 @@ bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target
 	return true;
 }
 
-uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub)
+uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag)
 {
 	const uint8_t jmp[] = { 0xe9 };
 	uint8_t *rel = emit_rel32(e, jmp, sizeof(jmp), emit_here(e) + 8); /* past itself, aligned or not */
@@ -491,7 +505,7 @@ uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub)
 	/* The rel32 runs to the next instruction until linked. */
 	emit_link_unpatch(rel);
 	/* Unlinked: RSI = the site's rel32 (executable view), to the stub. */
-	emit_mov_imm64(e, H_RSI, (uint64_t)(uintptr_t)(e->rx + (rel - e->buf)));
+	emit_mov_imm64(e, H_RSI, (uint64_t)(uintptr_t)(e->rx + (rel - e->buf)) | (tag & 3));
 	if (!emit_jmp(e, stub))
 		return NULL;
 	return rel;

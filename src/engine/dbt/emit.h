@@ -144,6 +144,8 @@ bool emit_patch_rel8_here(struct emitter *e, uint8_t *rel);
  * writable address of the rel32 field, or NULL on overflow. */
 uint8_t *emit_jmp(struct emitter *e, const uint8_t *target);
 uint8_t *emit_jcc(struct emitter *e, enum host_cc cc, const uint8_t *target);
+/* Jcc rel32 with no alignment (never patched): a fixed size, 6 bytes. */
+uint8_t *emit_jcc_unaligned(struct emitter *e, enum host_cc cc, const uint8_t *target);
 /* CALL rel32 to target (returns its rel32, or NULL when out of reach). */
 uint8_t *emit_call(struct emitter *e, const uint8_t *target);
 /* JMP QWORD GS:[disp]. */
@@ -156,9 +158,10 @@ bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target
 
 /* A patchable way from one block to the next (chaining): JMP rel32 (its
  * rel32 4-byte aligned), to the next instruction until linked; unlinked:
- * MOV RSI, that rel32's executable address; JMP stub. Returns the writable
- * address of the rel32 (NULL on overflow). */
-uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub);
+ * MOV RSI, that rel32's executable address ORed with tag (0-3, the rel32
+ * being aligned); JMP stub. Returns the writable address of the rel32 (NULL
+ * on overflow). */
+uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag);
 /* Links the site whose JMP rel32 is at rel (writable view; it runs at rel_rx)
  * to target (false if out of reach), or back to its unlinked way. Code that
  * may have fetched the old jump must be serialized before it runs again

@@ -134,7 +134,7 @@ static void emit_static_exit(struct emitter *e, const struct translate_env *env,
 		emit_jmp(e, x->next);
 		return;
 	}
-	if (!emit_link_site(e, x->link_stub))
+	if (!emit_link_site(e, x->link_stub, target_off > 0 ? TRANSLATE_LINK_FORWARD : 0))
 		e->overflow = true;
 }
 
@@ -1006,7 +1006,9 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	 * while translated code runs) leaves for the loop, with RIP at this block. */
 	if (env->link && !env->one_block_per_entry) {
 		emit_gs_cmp8_imm(&e, GS_OFF(kicked), 0);
-		emit_jcc(&e, CC_NE, x.out);
+		emit_jcc_unaligned(&e, CC_NE, x.out);
+		if (emit_here(&e) - entry != TRANSLATE_BODY_OFFSET + TRANSLATE_KICK_CHECK_BYTES)
+			e.overflow = true; /* cannot happen: forward links enter here */
 	}
 	for (unsigned i = 0, r = 0; i < count;) {
 		if (slot[i].ident) {

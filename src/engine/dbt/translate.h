@@ -70,8 +70,9 @@ struct translate_env {
 	/* Exits to a RIP the translation knows in the block's own guest page
 	 * (page_offset: where the block starts in it) are link sites (emit.h):
 	 * the first time one runs it calls link(ctx, its rel32), which links it
-	 * to the next block's body (past its prologue) and returns that, or
-	 * returns NULL to leave. The engine unlinks it (emit_link_unpatch)
+	 * to the next block's body (past its prologue; past its kick check too
+	 * when rel_rx has TRANSLATE_LINK_FORWARD set: the target starts after
+	 * the block) and returns that, or returns NULL to leave. The engine unlinks it (emit_link_unpatch)
 	 * when a block of the page is dropped. NULL: those exits take the
 	 * lookup too. */
 	const uint8_t *(*link)(void *ctx, const uint8_t *rel_rx);
@@ -93,6 +94,11 @@ struct translate_env {
 
 /* Bytes from a translation's entry to its body (the prologue). */
 #define TRANSLATE_BODY_OFFSET 14
+/* Bytes of the body's look at kicks (when it links: translate_env.link):
+ * a link that goes forward in its page enters past it (TRANSLATE_LINK_FORWARD
+ * in the link's rel_rx), as no loop can be made of forward links alone. */
+#define TRANSLATE_KICK_CHECK_BYTES 15
+#define TRANSLATE_LINK_FORWARD 1
 
 /* Host code for insns[0..count) (which must outlive it), leaving after the first
  * callout that returns false. Returns its executable entry, a function taking
