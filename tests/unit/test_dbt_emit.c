@@ -341,7 +341,7 @@ static void test_link_site_goes_to_its_stub_unless_linked(void **state)
 	/* The tag rides in RSI's low bits (the rel32 is aligned). */
 	assert_ptr_equal((const uint8_t *)(uintptr_t)((host_fn)(uintptr_t)site)(0), rel_rx + 1);
 
-	assert_true(emit_link_patch(rel, rel_rx, target));
+	assert_true(emit_patch_rel32(rel, rel_rx, target));
 	code_cache_wrote(&cc, buf, e.pos);
 	code_cache_serialize(&cc);
 	assert_int_equal(((host_fn)(uintptr_t)site)(0), 7);

@@ -511,7 +511,9 @@ static void check_loop(const uint8_t *code, size_t len)
 		(*p)->cpu->gpr[GPR_RAX] = 0xfffffffffffffff0ull;
 		(*p)->cpu->gpr[GPR_RDX] = 7;
 		(*p)->cpu->gpr[GPR_RSI] = 0x1234;
-		(*p)->cpu->gpr[GPR_RBX] = 0x200000;
+		/* Every store lands in the span compared below: RAX runs from -13
+		 * to 8 in loop_body, RCX from 8 to 1. */
+		(*p)->cpu->gpr[GPR_RBX] = 0x200200;
 		(*p)->cpu->gpr[GPR_RCX] = 8;
 		flags_set_arith((*p)->cpu, RFLAGS_CF);
 	}

@@ -145,16 +145,25 @@ static struct page_links **links_bucket(struct engine_vcpu *v, uint64_t gpa_page
 	return &v->links[(gpa_page >> 12) & (PAGE_LINKS_BUCKETS - 1)];
 }
 
+static struct page_links *links_find(struct engine_vcpu *v, uint64_t gpa_page)
+{
+	struct page_links *l = *links_bucket(v, gpa_page);
+
+	while (l && l->gpa_page != gpa_page)
+		l = l->next;
+	return l;
+}
+
 /* The link site whose rel32 is site bytes into the cache goes to a block of
  * page gpa_page: kept, to be unlinked when a block of the page goes. False
  * when out of memory: then it is not linked. */
 static bool links_record(struct engine_vcpu *v, uint64_t gpa_page, uint32_t site)
 {
-	struct page_links **bp = links_bucket(v, gpa_page), *l = *bp;
+	struct page_links *l = links_find(v, gpa_page);
 
-	while (l && l->gpa_page != gpa_page)
-		l = l->next;
 	if (!l) {
+		struct page_links **bp = links_bucket(v, gpa_page);
+
 		if (!(l = calloc(1, sizeof(*l))))
 			return false;
 		l->gpa_page = gpa_page;
@@ -180,10 +189,8 @@ static bool links_record(struct engine_vcpu *v, uint64_t gpa_page, uint32_t site
 static void page_dropped(struct block_vcpu *bv, uint64_t gpa_page)
 {
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
-	struct page_links *l = *links_bucket(v, gpa_page);
+	struct page_links *l = links_find(v, gpa_page);
 
-	while (l && l->gpa_page != gpa_page)
-		l = l->next;
 	if (!l)
 		return;
 	for (uint32_t i = 0; i < l->n; i++) {
@@ -222,7 +229,7 @@ static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 
 	v->link_calls++;
 	if (body && links_record(v, bv->cur_block->gpa & ~0xfffull, (uint32_t)(rel - v->cc.rw)) &&
-	    emit_link_patch(rel, rel_rx, forward ? body + TRANSLATE_KICK_CHECK_BYTES : body)) {
+	    emit_patch_rel32(rel, rel_rx, forward ? body + TRANSLATE_KICK_CHECK_BYTES : body)) {
 		code_cache_wrote(&v->cc, rel, 4);
 		v->links_made++;
 	}

@@ -498,7 +498,7 @@ bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target
 uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag)
 {
 	const uint8_t jmp[] = { 0xe9 };
-	uint8_t *rel = emit_rel32(e, jmp, sizeof(jmp), emit_here(e) + 8); /* past itself, aligned or not */
+	uint8_t *rel = emit_rel32(e, jmp, sizeof(jmp), emit_here(e));
 
 	if (!rel)
 		return NULL;
@@ -509,11 +509,6 @@ uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag)
 	if (!emit_jmp(e, stub))
 		return NULL;
 	return rel;
-}
-
-bool emit_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target)
-{
-	return emit_patch_rel32(rel, rel_rx, target);
 }
 
 void emit_link_unpatch(uint8_t *rel)

@@ -162,11 +162,10 @@ bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target
  * being aligned); JMP stub. Returns the writable address of the rel32 (NULL
  * on overflow). */
 uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag);
-/* Links the site whose JMP rel32 is at rel (writable view; it runs at rel_rx)
- * to target (false if out of reach), or back to its unlinked way. Code that
- * may have fetched the old jump must be serialized before it runs again
- * after an unlink (code_cache_serialize). */
-bool emit_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target);
+/* A link site's rel32 (writable view) is linked with emit_patch_rel32 and
+ * goes back to its unlinked way with emit_link_unpatch. Code that may have
+ * fetched the old jump must be serialized before it runs again after an
+ * unlink (code_cache_serialize). */
 void emit_link_unpatch(uint8_t *rel);
 
 #endif

@@ -72,9 +72,9 @@ struct translate_env {
 	 * the first time one runs it calls link(ctx, its rel32), which links it
 	 * to the next block's body (past its prologue; past its kick check too
 	 * when rel_rx has TRANSLATE_LINK_FORWARD set: the target starts after
-	 * the block) and returns that, or returns NULL to leave. The engine unlinks it (emit_link_unpatch)
-	 * when a block of the page is dropped. NULL: those exits take the
-	 * lookup too. */
+	 * the block) and returns that, or returns NULL to leave. The engine
+	 * unlinks it (emit_link_unpatch) when a block of the page is dropped.
+	 * NULL: those exits take the lookup too. */
 	const uint8_t *(*link)(void *ctx, const uint8_t *rel_rx);
 	uint16_t page_offset;
 	/* Exits whose RIP only the run knows look RIP up here inline before they

@@ -186,8 +186,14 @@ static void unlist(struct block_vcpu *v, struct block *b, uint64_t gpa_page)
 		}
 }
 
-static void drop_block(struct block_vcpu *v, struct block *b)
+/* b goes: off the code lists of its pages but listed_off (whose list the
+ * caller took it from; ~0 for none), out of the hash, forgotten. */
+static void drop_block(struct block_vcpu *v, struct block *b, uint64_t listed_off)
 {
+	if ((b->gpa & ~0xfffull) != listed_off)
+		unlist(v, b, b->gpa & ~0xfffull);
+	if (on_two_pages(b) && b->gpa_last != listed_off)
+		unlist(v, b, b->gpa_last);
 	if (v->resume_block == b)
 		v->resume_block = NULL;
 	unlink_block(v, b);
@@ -206,9 +212,7 @@ static void code_written(struct soft_cpu *cpu, struct code_page *p, uint64_t hit
 
 		if (mine & hit) {
 			*bp = *page_link(b, p->gpa_page);
-			if (on_two_pages(b))
-				unlist(v, b, first_page_of(b, p->gpa_page) ? b->gpa_last : b->gpa & ~0xfffull);
-			drop_block(v, b);
+			drop_block(v, b, p->gpa_page);
 		} else {
 			p->code_mask |= mine;
 			bp = page_link(b, p->gpa_page);
@@ -243,17 +247,18 @@ static bool register_block(struct block_vcpu *v, struct block *b)
 	struct block_cache *c = v->cache;
 	/* A page that holds code already has no write entries (none is made for
 	 * it while it does): only a page's first block needs the flush below. */
+	bool two = on_two_pages(b);
 	bool had_code = code_pages_has_code(&v->cpu.code, b->gpa & ~0xfffull);
-	bool had_code2 = code_pages_has_code(&v->cpu.code, b->gpa_last);
+	bool had_code2 = two && code_pages_has_code(&v->cpu.code, b->gpa_last);
 	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, true);
-	struct code_page *p2 = on_two_pages(b) ? code_pages_get(&v->cpu.code, b->gpa_last, true) : NULL;
+	struct code_page *p2 = two ? code_pages_get(&v->cpu.code, b->gpa_last, true) : NULL;
 	unsigned h = block_hash(b->gpa, b->mode);
 
-	if (!p || (on_two_pages(b) && !p2))
+	if (!p || (two && !p2))
 		return false;
 	/* A crossing instruction's next page mapped to the same physical page:
 	 * its last bytes are that page's chunk 0. */
-	if (b->crosses && !on_two_pages(b))
+	if (b->crosses && !two)
 		b->code_mask |= 1;
 	if (p2) {
 		b->page2_next = p2->translations;
@@ -382,10 +387,7 @@ struct block *block_cache_lookup(struct block_vcpu *v)
 			*j = jump_entry_for(v, lin, b);
 			return b;
 		}
-		unlist(v, b, b->gpa & ~0xfffull);
-		if (on_two_pages(b))
-			unlist(v, b, b->gpa_last);
-		drop_block(v, b);
+		drop_block(v, b, ~0ull);
 	}
 	c->misses++;
 	if (c->nblocks >= MAX_BLOCKS)
