@@ -582,6 +582,101 @@ static void test_a_taken_branch_leaves_with_rip_at_its_target(void **state)
 	icpu_free(a);
 }
 
+/* Two Jcc inside one block (side exits: decode_run marks them so), with
+ * memory and flag writes before, between and after: each way out stores what
+ * the run held, and the way on keeps it. */
+IH_ASM(side_exit_run, "add rax, rbx\n mov [rcx], rax\n jz .+0x20\n inc rdx\n mov [rcx + 8], rdx\n"
+		      " jc .+0x30\n add rax, 7\n mov [rcx + 16], rax\n");
+
+/* Steps r on b as the core runs a block: until an instruction leaves it. */
+static void step_block(struct icpu *b, const struct run *r)
+{
+	for (unsigned i = 0; i < r->count; i++)
+		if (!softcpu_step(b->cpu, &r->insns[i]))
+			break;
+	b->cpu->leave_block = false;
+}
+
+static void test_side_exits_leave_or_go_on_as_stepping_does(void **state)
+{
+	/* RAX + RBX: zero (the first exit taken), not zero without a carry
+	 * (none taken), and with a carry that INC of RDX keeps (the second
+	 * taken). */
+	static const uint64_t cases[][3] = { { 5, (uint64_t)-5, 1 }, { 5, 6, 1 }, { (uint64_t)-1, 3, (uint64_t)-1 } };
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(side_exit_run, IH_LEN(side_exit_run), &r);
+	r.insns[2].flags |= INSN_SIDE_EXIT;
+	r.insns[5].flags |= INSN_SIDE_EXIT;
+	entry = translate_ident(&cc, a, &r, side_exit_run, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned c = 0; c < 3; c++) {
+		/* ".+n": n from the Jcc's first byte. */
+		unsigned at2 = r.insns[0].len + r.insns[1].len;
+		unsigned at5 = at2 + r.insns[2].len + r.insns[3].len + r.insns[4].len;
+		uint64_t targets[3] = { 0x1000 + at2 + 0x20, 0x1000 + IH_LEN(side_exit_run), 0x1000 + at5 + 0x30 };
+
+		for (unsigned round = 0; round < 2; round++) {
+			for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+				set_registers(*p);
+				(*p)->cpu->gpr[GPR_RAX] = cases[c][0];
+				(*p)->cpu->gpr[GPR_RBX] = cases[c][1];
+				(*p)->cpu->gpr[GPR_RDX] = cases[c][2];
+				(*p)->cpu->gpr[GPR_RCX] = 0x200000;
+				(*p)->cpu->rip = 0x1000;
+				(*p)->cpu->icount = 0;
+				flags_set_arith((*p)->cpu, 0);
+				memset(icpu_ptr(*p, 0x200000, 32), 0xee, 32);
+			}
+			translate_enter(entry);
+			step_block(b, &r);
+			assert_int_equal(a->cpu->rip, targets[c]);
+			assert_int_equal(b->cpu->rip, targets[c]);
+			assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+			assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+			assert_int_equal(a->cpu->icount, b->cpu->icount);
+			assert_int_equal(a->cpu->icount, c == 0 ? 3 : c == 2 ? 6 : r.count);
+			assert_memory_equal(icpu_ptr(a, 0x200000, 32), icpu_ptr(b, 0x200000, 32), 32);
+		}
+	}
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+/* Where decode_run ends a block around Jcc: not at one going elsewhere (a
+ * side exit), at one back to the block's first instruction (a loop of one
+ * block), and at the third of a row (two side exits at most). */
+IH_ASM(loop_with_exit, "cmp rax, 1\n jz .+0x10\n inc rax\n jnz .-9\n nop");
+IH_ASM(three_exits, "jz .+0x10\n jc .+0x10\n jo .+0x10\n nop");
+
+static void test_blocks_go_on_past_jcc_but_end_at_a_loop(void **state)
+{
+	struct icpu *a = long_mode_cpu();
+	struct insn insns[8];
+	struct decoded_run run;
+
+	(void)state;
+	memcpy(icpu_ptr(a, 0x3000, IH_LEN(loop_with_exit)), loop_with_exit, IH_LEN(loop_with_exit));
+	decode_run(a->cpu, 0x3000, 0x3000, insns, 8, &run);
+	assert_int_equal(run.count, 4);
+	assert_true(insns[1].flags & INSN_SIDE_EXIT);
+	assert_false(insns[3].flags & INSN_SIDE_EXIT);
+	memcpy(icpu_ptr(a, 0x3000, IH_LEN(three_exits)), three_exits, IH_LEN(three_exits));
+	decode_run(a->cpu, 0x3000, 0x3000, insns, 8, &run);
+	assert_int_equal(run.count, 3);
+	assert_true((insns[0].flags & insns[1].flags) & INSN_SIDE_EXIT);
+	assert_false(insns[2].flags & INSN_SIDE_EXIT);
+	icpu_free(a);
+}
+
 /* PUSH and POP of registers through the probe; the second round hits the TLB. */
 IH_ASM(stack_run, "push rax\n push rbx\n add rax, rbx\n pop rcx\n add rcx, 1\n pop rdx\n push r12\n pop r13");
 
@@ -943,6 +1038,8 @@ int main(void)
 		cmocka_unit_test(test_a_memory_fault_finds_the_flags_before_it),
 		cmocka_unit_test(test_a_block_looping_to_itself_runs_as_stepping_does),
 		cmocka_unit_test(test_a_taken_branch_leaves_with_rip_at_its_target),
+		cmocka_unit_test(test_side_exits_leave_or_go_on_as_stepping_does),
+		cmocka_unit_test(test_blocks_go_on_past_jcc_but_end_at_a_loop),
 		cmocka_unit_test(test_undefined_flags_are_the_host_cpus_not_leftovers),
 		cmocka_unit_test(test_push_and_pop_run_as_stepping_does),
 		cmocka_unit_test(test_call_and_ret_run_as_stepping_does),

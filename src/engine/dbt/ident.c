@@ -3,6 +3,7 @@
 #include <Zydis/Zydis.h>
 
 #include "engine/dbt/host_flags.h"
+#include "engine/softcpu/decode.h"
 #include "engine/softcpu/dispatch.h"
 #include "x86/segment.h"
 
@@ -469,32 +470,6 @@ unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_bas
 	return encode(&req, out);
 }
 
-/* The 16 conditions of Jcc; not JRCXZ or LOOP*, which read and write RCX. */
-static bool is_jcc(ZydisMnemonic m)
-{
-	switch (m) {
-	case ZYDIS_MNEMONIC_JB:
-	case ZYDIS_MNEMONIC_JBE:
-	case ZYDIS_MNEMONIC_JL:
-	case ZYDIS_MNEMONIC_JLE:
-	case ZYDIS_MNEMONIC_JNB:
-	case ZYDIS_MNEMONIC_JNBE:
-	case ZYDIS_MNEMONIC_JNL:
-	case ZYDIS_MNEMONIC_JNLE:
-	case ZYDIS_MNEMONIC_JNO:
-	case ZYDIS_MNEMONIC_JNP:
-	case ZYDIS_MNEMONIC_JNS:
-	case ZYDIS_MNEMONIC_JNZ:
-	case ZYDIS_MNEMONIC_JO:
-	case ZYDIS_MNEMONIC_JP:
-	case ZYDIS_MNEMONIC_JS:
-	case ZYDIS_MNEMONIC_JZ:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* CALL rel32 and RET [imm16] in 64-bit code: the return address moves
  * through the stack in SS, probed like PUSH and POP (take_stack). */
 static bool take_call_ret(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo, struct ident_use *use)
@@ -555,7 +530,7 @@ bool ident_branch(const struct insn *in, const uint8_t *code, struct ident_use *
 		return false;
 	if (zi.meta.category == ZYDIS_CATEGORY_UNCOND_BR && zi.mnemonic == ZYDIS_MNEMONIC_JMP) {
 		use->cc = 0xff;
-	} else if (is_jcc(zi.mnemonic)) {
+	} else if (decode_is_jcc(zi.mnemonic)) {
 		use->cc = in->cc; /* the core's: the low nibble of 7x / 0F 8x */
 		if (zi.cpu_flags)
 			use->flags_read = (uint16_t)(zi.cpu_flags->tested & 0x8d5);

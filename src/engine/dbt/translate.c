@@ -29,6 +29,10 @@
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
  * non-canonical way (26 + 48 + 8), jumps (4 * 8). */
 #define BYTES_PER_BRANCH (4 + 9 + 90 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE + 2 * 26)
+/* A side exit: its Jcc (9), then out of line up to 15 register stores (9
+ * each), the flags out (49), lockstep's leave_block (9) and the way to the
+ * target as a branch at a block's end takes it. */
+#define BYTES_PER_SIDE_EXIT (9 + 15 * 9 + 49 + 9 + BYTES_PER_BRANCH)
 /* A link site (emit_link_site): alignment (3), JMP (5), MOV RSI (10), JMP (8). */
 #define BYTES_LINK_SITE (3 + 5 + 10 + 8)
 /* The inline lookup of RIP (emit_body_lookup): 89. */
@@ -539,7 +543,8 @@ static void plan_loop(struct run_plan *run, const struct translate_env *env, con
 	const struct ident_use *u = &slot[run->last - 1].use;
 	int64_t end = (int64_t)(slot[run->last - 1].code_off + insns[run->last - 1].len) - (int64_t)run->off;
 
-	if (env->one_block_per_entry || !u->branch || u->call || u->ret || end + u->rel != 0)
+	if (env->one_block_per_entry || !u->branch || u->call || u->ret || end + u->rel != 0 ||
+	    (insns[run->last - 1].flags & INSN_SIDE_EXIT))
 		return;
 	run->loops = true;
 	for (unsigned k = 0; k <= run->last - run->first; k++)
@@ -630,8 +635,67 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	emit_jmp(e, x->next);
 }
 
-/* Emits the main line of a planned run; its memory instructions' slow paths
- * are appended to slow[*nslow]. */
+/* The way out of a taken JMP or Jcc br, the n-th instruction of its run
+ * (bytes into it; the run starts run_off bytes into the block), once the
+ * registers and flags are in the soft CPU: RIP and the count moved to the
+ * target, on to the block there; a target that is not canonical raises #GP
+ * in the core (SDM vol. 2, Jcc). Lockstep (one block per entry) also says the
+ * block was left, as the core's branch does for a side exit. */
+static void emit_taken_exit(struct emitter *e, const struct translate_env *env, const struct insn *br, int32_t rel,
+			    uint32_t run_off, uint32_t bytes, unsigned n, const struct translate_exits *x)
+{
+	int64_t to_target = (int64_t)bytes + br->len + rel; /* from the run's first byte */
+	uint8_t *noncanonical;
+
+	if (env->one_block_per_entry && (br->flags & INSN_SIDE_EXIT))
+		emit_gs_mov8_imm(e, GS_OFF(leave_block), 1);
+	if (in_block_page(env, (int64_t)run_off + to_target)) {
+		/* A target in the page RIP is in is canonical as RIP is. */
+		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)to_target);
+		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+		emit_static_exit(e, env, x, (int64_t)run_off + to_target);
+		return;
+	}
+	emit_gs_load64(e, H_RCX, GS_OFF(rip));
+	emit_lea(e, H_RCX, H_RCX, H_NONE, 0, (int32_t)to_target);
+	noncanonical = emit_jump_if_noncanonical(e, H_RCX, H_RDX);
+	emit_gs_store64(e, GS_OFF(rip), H_RCX);
+	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+	emit_static_exit(e, env, x, (int64_t)run_off + to_target);
+	/* The core's branch raises the #GP, with the state as at the branch. */
+	patch_here(e, noncanonical);
+	emit_core_runs_branch(e, env, br, bytes, n, x->out);
+	emit_jmp(e, x->out);
+}
+
+/* A Jcc inside the block (INSN_SIDE_EXIT) whose run goes on after it: taken,
+ * it jumps to code after the main line (emit_side_exit) that stores what the
+ * run holds and leaves; not taken, the run goes on holding everything. */
+struct side_exit {
+	unsigned insn;
+	const struct run_plan *run;
+	uint8_t *jump;		/* the Jcc rel32 to patch (writable view) */
+	uint32_t bytes;		/* of the run before the Jcc */
+	uint16_t host_valid;	/* flags host RFLAGS holds at the Jcc */
+	uint16_t flags_written; /* by the run before the Jcc */
+};
+
+static void emit_side_exit(struct emitter *e, const struct translate_env *env, const struct slot *slot,
+			   const struct side_exit *p, const struct insn *insns, const struct translate_exits *x)
+{
+	const struct run_plan *run = p->run;
+	uint16_t written = 0;
+
+	for (unsigned i = run->first; i < p->insn; i++)
+		written |= slot[i].use.gpr_written;
+	patch_here(e, p->jump);
+	emit_store_regs(e, written);
+	if (p->flags_written)
+		emit_flags_out(e, p->host_valid);
+	emit_taken_exit(e, env, &insns[p->insn], slot[p->insn].use.rel, run->off, p->bytes, p->insn - run->first + 1,
+			x);
+}
+
 /* The end of a run whose last instruction is a JMP or Jcc: the flags, RIP and
  * count stored on each way out; a target that is not canonical raises #GP in
  * the core (SDM vol. 2, Jcc); a branch back to the block's first instruction
@@ -643,8 +707,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 {
 	const struct insn *br = &insns[run->last - 1];
 	unsigned n = run->last - run->first;
-	int64_t to_target = (int64_t)bytes + br->len + u->rel; /* from the run's first byte */
-	uint8_t *taken = NULL, *noncanonical;
+	uint8_t *taken = NULL;
 	/* A loop keeps RAX, which the flags go through, in a register the run
 	 * does not use (a move, where a store and load would add to every
 	 * round of a dependency chain through RAX), when there is one. */
@@ -696,23 +759,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		emit_jmp(e, run_warm);
 		return;
 	}
-	if (in_block_page(env, (int64_t)run->off + to_target)) {
-		/* A target in the page RIP is in is canonical as RIP is. */
-		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)to_target);
-		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-		emit_static_exit(e, env, x, (int64_t)run->off + to_target);
-		return;
-	}
-	emit_gs_load64(e, H_RCX, GS_OFF(rip));
-	emit_lea(e, H_RCX, H_RCX, H_NONE, 0, (int32_t)to_target);
-	noncanonical = emit_jump_if_noncanonical(e, H_RCX, H_RDX);
-	emit_gs_store64(e, GS_OFF(rip), H_RCX);
-	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-	emit_static_exit(e, env, x, (int64_t)run->off + to_target);
-	/* The core's branch raises the #GP, with the state as at the branch. */
-	patch_here(e, noncanonical);
-	emit_core_runs_branch(e, env, br, bytes, n, x->out);
-	emit_jmp(e, x->out);
+	emit_taken_exit(e, env, br, u->rel, run->off, bytes, n, x);
 }
 
 /* The lockstep test's deliberate bug (translate_env.inject_bug): ADC r/m,
@@ -730,16 +777,18 @@ static void emit_with_injected_bug(struct emitter *e, const uint8_t *code, unsig
 	emit_bytes(e, bytes, len);
 }
 
+/* Emits the main line of a planned run; its memory instructions' slow paths
+ * are appended to slow[*nslow], its side exits to side[*nside]. */
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			   const struct slot *slot, const struct run_plan *run, struct slow_path *slow, unsigned *nslow,
-			   const struct translate_exits *x)
+			   struct side_exit *side, unsigned *nside, const struct translate_exits *x)
 {
 	const uint8_t *run_warm;
 	uint32_t bytes = 0;
 	/* Which of the guest's arithmetic flags host RFLAGS holds, and which
 	 * cpu->saved_flags does; once the run has loaded or written a flag, the
 	 * two together hold all six (plan_run). */
-	uint16_t host_valid = run->flags_loaded ? ARITH : 0, saved_valid = 0;
+	uint16_t host_valid = run->flags_loaded ? ARITH : 0, saved_valid = 0, flags_written = 0;
 
 	if (run->flags_loaded)
 		emit_flags_in(e, env);
@@ -749,15 +798,22 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		const struct ident_use *u = &slot[i].use;
 		const uint8_t *code = env->code + slot[i].code_off;
 
-		if (u->call || u->ret) {
+		if (u->branch && (insns[i].flags & INSN_SIDE_EXIT)) {
+			struct side_exit *p = &side[(*nside)++];
+
+			*p = (struct side_exit){ .insn = i,
+						 .run = run,
+						 .bytes = bytes,
+						 .host_valid = host_valid,
+						 .flags_written = flags_written };
+			p->jump = emit_jcc(e, (enum host_cc)u->cc, emit_here(e)); /* patched to the side exit */
+		} else if (u->call || u->ret) {
 			emit_call_ret_end(e, env, insns, run, u, bytes, x, host_valid);
 			return;
-		}
-		if (u->branch) {
+		} else if (u->branch) {
 			emit_branch_end(e, env, insns, run, u, bytes, run_warm, x, host_valid);
 			return;
-		}
-		if (u->mem) {
+		} else if (u->mem) {
 			struct slow_path *p = &slow[(*nslow)++];
 			uint8_t rewritten[16];
 			unsigned n;
@@ -828,6 +884,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		}
 		host_valid |= u->flags_written;
 		saved_valid &= (uint16_t)~u->flags_written;
+		flags_written |= u->flags_written;
 		bytes += insns[i].len;
 	}
 	emit_store_regs(e, run->regs_written);
@@ -858,10 +915,10 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 
 		s->code_off = off;
 		off += insns[i].len;
-		/* A branch only ends a block: the last instruction. */
-		s->ident =
-		    env->code && ((i + 1 == count && ident_branch(&insns[i], env->code + s->code_off, &s->use)) ||
-				  ident_classify_mem(&insns[i], env->code + s->code_off, &s->use, &s->mem));
+		/* A branch ends a block (the last instruction) or is a side exit. */
+		s->ident = env->code && (((i + 1 == count || (insns[i].flags & INSN_SIDE_EXIT)) &&
+					  ident_branch(&insns[i], env->code + s->code_off, &s->use)) ||
+					 ident_classify_mem(&insns[i], env->code + s->code_off, &s->use, &s->mem));
 		if (s->ident && s->use.rsp_reg) {
 			uint8_t probe[16];
 
@@ -950,18 +1007,20 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	struct slot local_slot[64];
 	struct run_plan local_runs[64];
 	struct slow_path local_slow[64];
+	struct side_exit local_side[64];
 	bool big = count > 64;
 	struct slot *slot = big ? malloc(count * sizeof(*slot)) : local_slot;
 	struct run_plan *runs = big ? malloc(count * sizeof(*runs)) : local_runs;
 	struct slow_path *slow = big ? malloc(count * sizeof(*slow)) : local_slow;
+	struct side_exit *side = big ? malloc(count * sizeof(*side)) : local_side;
 	size_t room = BYTES_FRAME - (env->exits ? BYTES_EXITS : 0);
 	const uint8_t *entry = NULL;
 	struct translate_exits x = { 0 };
-	unsigned nident = 0, nruns = 0, nslow = 0;
+	unsigned nident = 0, nruns = 0, nslow = 0, nside = 0;
 	struct emitter e;
 	uint8_t *buf = NULL;
 
-	if (!slot || !runs || !slow)
+	if (!slot || !runs || !slow || !side)
 		abort(); /* out of host memory */
 	classify(env, insns, count, slot);
 	/* Runs: maximal, split where a memory operand would find no scratch. */
@@ -981,7 +1040,8 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		for (unsigned k = i; k < j; k++) {
 			nident++;
 			room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0) +
-				(slot[k].use.branch ? BYTES_PER_BRANCH : 0);
+				(slot[k].use.branch ? BYTES_PER_BRANCH : 0) +
+				((insns[k].flags & INSN_SIDE_EXIT) ? BYTES_PER_SIDE_EXIT : 0);
 		}
 		i = j;
 	}
@@ -1012,7 +1072,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	}
 	for (unsigned i = 0, r = 0; i < count;) {
 		if (slot[i].ident) {
-			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow, &x);
+			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow, side, &nside, &x);
 			i = runs[r++].last;
 		} else {
 			emit_callout(&e, env, &insns[i], x.out);
@@ -1028,6 +1088,8 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		emit_jmp(&e, x.next);
 	for (unsigned p = 0; p < nslow; p++)
 		emit_slow_path(&e, slot, &slow[p], insns, &x);
+	for (unsigned p = 0; p < nside; p++)
+		emit_side_exit(&e, env, slot, &side[p], insns, &x);
 	if (e.overflow) {
 		buf = NULL; /* cannot happen: room is counted above */
 		goto done;
@@ -1041,6 +1103,7 @@ done:
 		free(slot);
 		free(runs);
 		free(slow);
+		free(side);
 	}
 	return buf ? entry : NULL;
 }

@@ -1,6 +1,7 @@
 /* A block: straight-line guest code decoded once, at most a page of it, ending at
- * the first instruction that can change control flow or the mode (block.c builds
- * them; block_cache.c keeps them). interp runs its instructions one by one; dbt
+ * the first instruction that can change control flow or the mode but for up to
+ * two Jcc it goes on past, which leave it when taken (block.c builds them;
+ * block_cache.c keeps them). interp runs its instructions one by one; dbt
  * also runs it as host code it translated. */
 #ifndef RV_SOFTCPU_BLOCK_H
 #define RV_SOFTCPU_BLOCK_H

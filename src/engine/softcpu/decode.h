@@ -43,12 +43,16 @@ struct decoded_run {
 
 /* Decodes straight-line code at linear lin (guest-physical gpa) in the CPU's
  * mode into insns[0..max): it ends after an instruction that may change control
- * flow or the mode, after an invalid one (which raises #UD or #GP(0) when run), at
+ * flow or the mode (but goes on past up to two Jcc, side exits: INSN_SIDE_EXIT),
+ * after an invalid one (which raises #UD or #GP(0) when run), at
  * the end of the page, or before an instruction that crosses into the next page,
  * which is decoded alone as the first of its own run. Code outside RAM is one
  * instruction raising #UD. May raise #PF fetching the next page. */
 void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *insns, unsigned max,
 		struct decoded_run *out);
+
+/* One of the 16 conditional jumps (Jcc; not JCXZ or LOOP, which test RCX). */
+bool decode_is_jcc(uint16_t mnemonic);
 
 /* The instruction at CS:RIP in Intel syntax, for --trace; -1 if it cannot be read. */
 /* The instruction at bytes[0..n) in mode (enum cpu_mode) at rip, decoded and

@@ -66,8 +66,11 @@ static void h_jmp(struct soft_cpu *cpu, const struct insn *in)
 
 static void h_jcc(struct soft_cpu *cpu, const struct insn *in)
 {
-	if (flags_cond(cpu, in->cc))
+	if (flags_cond(cpu, in->cc)) {
 		jump_near(cpu, near_target(cpu, in, &in->op[0]));
+		if (in->flags & INSN_SIDE_EXIT)
+			cpu->leave_block = true;
+	}
 }
 
 static void h_jcxz(struct soft_cpu *cpu, const struct insn *in)

@@ -38,6 +38,9 @@ struct operand {
 #define INSN_REPNE 0x08
 #define INSN_FAR 0x10 /* far JMP/CALL/RET */
 #define INSN_RMW 0x20 /* op[0] is memory read and written: its read needs write rights */
+/* A Jcc inside a block (decode_run): the block goes on after it, and taken it
+ * leaves the block (the core's handler sets leave_block). */
+#define INSN_SIDE_EXIT 0x40
 
 struct insn {
 	insn_fn fn;
