@@ -720,6 +720,142 @@ static void test_push_and_pop_run_as_stepping_does(void **state)
 	icpu_free(b);
 }
 
+/* Probe groups: accesses off RBX a few bytes apart — loads, a
+ * read-modify-write, stores, a compare, SETcc — probed once, with a load off
+ * another base (RDX) among them; the last member loads RBX itself, so the
+ * load after it, off the new RBX, is not the group's (RBX is set back for
+ * the next run). */
+IH_ASM(group_run, "mov rax, [rbx]\n add rax, [rbx + 16]\n mov rcx, [rdx]\n add [rbx + 8], rax\n"
+		  " mov [rbx + 24], rcx\n cmp qword ptr [rbx + 16], 7\n setz byte ptr [rbx + 32]\n"
+		  " mov rbx, [rbx + 40]\n mov rsi, [rbx]\n mov ebx, 0x200000\n");
+
+/* Points linear page lin's entries of access kind `kind` in a's soft TLB at
+ * the frame of RAM at host page `to` instead. */
+static void tlb_misdirect(struct icpu *a, uint64_t lin, unsigned kind, uint64_t to)
+{
+	struct tlb_entry *e = a->cpu->tlb.e[0][kind][(lin >> 12) & (TLB_SIZE - 1)];
+
+	for (unsigned w = 0; w < TLB_WAYS; w++)
+		if (e[w].tag == lin)
+			e[w].host_minus_linear = (uintptr_t)icpu_ptr(a, to, 4096) - lin;
+}
+
+static void test_probe_groups_run_as_stepping_does(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(group_run, IH_LEN(group_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		uint64_t fields[6] = { 5, 100, 7, 0, 0, 0x300000 };
+		uint64_t root = pt_alloc(*p);
+
+		/* The pointer's page maps elsewhere than its neighbours: a load
+		 * through the fields' page would read gpa 0x700000 (zero). */
+		pt_map(*p, PT_4LEVEL, root, 0x200000, 0x200000, 1, PTE_P | PTE_W);
+		pt_map(*p, PT_4LEVEL, root, 0x210000, 0x210000, 1, PTE_P | PTE_W);
+		pt_map(*p, PT_4LEVEL, root, 0x300000, 0x500000, 1, PTE_P | PTE_W);
+		icpu_paging(*p, PT_4LEVEL, root, false);
+		memcpy(icpu_ptr(*p, 0x200000, sizeof(fields)), fields, sizeof(fields));
+		icpu_set(*p, 0x210000, 0x42, 8);
+		icpu_set(*p, 0x500000, 0x99, 8);
+		(*p)->cpu->gpr[GPR_RDX] = 0x210000;
+		(*p)->cpu->gpr[GPR_RBX] = 0x200000;
+	}
+	entry = translate_ident(&cc, a, &r, group_run, &ident);
+	assert_int_equal(ident, r.count);
+	/* The first run misses (the core runs the group), the second hits. */
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x200000, 64 } }, 1);
+	/* By the SDM: RAX = 5 + 7; [rbx + 8] = 100 + 12 twice; [rbx + 24] =
+	 * 0x42; CMP 7, 7 sets ZF: SETZ stores 1; RSI is what the loaded pointer
+	 * points at. */
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 12);
+	assert_int_equal(icpu_get(a, 0x200008, 8), 124);
+	assert_int_equal(icpu_get(a, 0x200018, 8), 0x42);
+	assert_int_equal(icpu_get(a, 0x200020, 1), 1);
+	assert_int_equal(a->cpu->gpr[GPR_RSI], 0x99);
+	/* The group's loads go through its one probe for writing: with the read
+	 * entry of the fields' page pointed at another frame (0x280000, zeros),
+	 * they still read the fields. Accesses probed one by one read zeros. */
+	tlb_misdirect(a, 0x200000, ACC_READ, 0x280000);
+	a->cpu->rip = b->cpu->rip = 0x1000;
+	translate_enter(entry);
+	for (unsigned i = 0; i < r.count; i++)
+		assert_true(softcpu_step(b->cpu, &r.insns[i]));
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+/* A group whose span crosses into a read-only page, and one inside it: the
+ * probe misses, and the core runs the group one instruction at a time, so
+ * the load happens and the store faults (#PF, present and write: error 3)
+ * at its own RIP with CR2 its address, as when stepped. */
+IH_ASM(group_fault_run, "mov rax, [rbx]\n add rax, 1\n mov [rbx + 8], rax\n inc rcx");
+
+static void test_a_probe_group_faults_at_its_member(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(group_fault_run, IH_LEN(group_fault_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		uint64_t root = pt_alloc(*p);
+
+		pt_map(*p, PT_4LEVEL, root, 0x400000, 0x400000, 1, PTE_P | PTE_W);
+		pt_map(*p, PT_4LEVEL, root, 0x401000, 0x401000, 1, PTE_P);
+		icpu_paging(*p, PT_4LEVEL, root, false);
+		icpu_set(*p, 0x400ff8, 41, 8);
+		icpu_set(*p, 0x401000, 9, 8);
+	}
+	entry = translate_ident(&cc, a, &r, group_fault_run, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned c = 0; c < 2; c++) {
+		volatile uint64_t base = c == 0 ? 0x400ff8 : 0x401000;
+
+		for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+			(*p)->cpu->gpr[GPR_RBX] = base;
+			(*p)->cpu->gpr[GPR_RAX] = 0;
+			(*p)->cpu->rip = 0x1000;
+			(*p)->cpu->icount = 0;
+		}
+		if (setjmp(a->cpu->unwind) == 0) {
+			translate_enter(entry);
+			fail_msg("the store did not fault");
+		}
+		if (setjmp(b->cpu->unwind) == 0) {
+			for (unsigned i = 0; i < r.count; i++)
+				softcpu_step(b->cpu, &r.insns[i]);
+			fail_msg("the store did not fault when stepped");
+		}
+		assert_int_equal(a->cpu->exc_vector, EXC_PF);
+		assert_int_equal(a->cpu->exc_error, PFEC_P | PFEC_W);
+		assert_int_equal(a->cpu->cr2, base + 8);
+		assert_int_equal(a->cpu->rip, 0x1000 + 3 + 4); /* at the store */
+		assert_int_equal(a->cpu->icount, 2);
+		assert_int_equal(a->cpu->gpr[GPR_RAX], (c == 0 ? 41 : 9) + 1);
+		assert_int_equal(a->cpu->rip, b->cpu->rip);
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	}
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* LEA from RSP and RIP at every operand size: computed, never accessed. */
 IH_ASM(lea_run, "lea rax, [rsp + rbx * 2 + 8]\n lea ecx, [rip + 0x100]\n lea dx, [rsp - 4]\n lea r9, [rip - 7]");
 
@@ -1046,6 +1182,8 @@ int main(void)
 		cmocka_unit_test(test_lea_from_rsp_and_rip_runs_as_stepping_does),
 		cmocka_unit_test(test_rsp_as_a_register_runs_as_stepping_does),
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
+		cmocka_unit_test(test_probe_groups_run_as_stepping_does),
+		cmocka_unit_test(test_a_probe_group_faults_at_its_member),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

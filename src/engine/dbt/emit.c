@@ -390,6 +390,11 @@ void emit_gs_add_based(struct emitter *e, enum host_reg reg, enum host_reg base,
 	emit_op_mem(e, true, 0x03, reg, base, -1, 0, disp); /* ADD r64, r/m64 */
 }
 
+void emit_gs_load_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp)
+{
+	emit_op_mem(e, true, 0x8b, reg, base, -1, 0, disp); /* MOV r64, r/m64 */
+}
+
 void emit_gs_add(struct emitter *e, enum host_reg reg, int32_t disp)
 {
 	struct insn_bytes i = { .n = 0 };

@@ -127,9 +127,10 @@ void emit_sar_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
 /* CMP reg, imm8 (sign-extended). */
 void emit_cmp_imm8(struct emitter *e, enum host_reg reg, int8_t imm);
 void emit_and_imm32(struct emitter *e, enum host_reg reg, int32_t imm);
-/* CMP reg, gs:[base + disp] / ADD reg, gs:[base + disp]; ADD reg, gs:[disp]. */
+/* CMP / ADD / MOV reg, gs:[base + disp]; ADD reg, gs:[disp]. */
 void emit_gs_cmp_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp);
 void emit_gs_add_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp);
+void emit_gs_load_based(struct emitter *e, enum host_reg reg, enum host_reg base, int32_t disp);
 void emit_gs_add(struct emitter *e, enum host_reg reg, int32_t disp);
 
 /* Jcc rel8 with its displacement to be filled in by emit_patch_rel8 once the

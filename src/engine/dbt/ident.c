@@ -450,7 +450,8 @@ unsigned ident_rewrite_rsp(const uint8_t *code, unsigned len, unsigned host_reg,
 	return encode(&req, out);
 }
 
-unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_base, uint8_t *out)
+unsigned ident_encode_mem_at(const struct ident_mem_request *mem, unsigned host_base, unsigned host_index, int32_t disp,
+			     uint8_t *out)
 {
 	ZydisEncoderRequest req = mem->req;
 
@@ -463,11 +464,17 @@ unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_bas
 		if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
 			continue;
 		o->mem.base = (ZydisRegister)(ZYDIS_REGISTER_RAX + host_base);
-		o->mem.index = ZYDIS_REGISTER_NONE;
-		o->mem.scale = 0;
-		o->mem.displacement = 0;
+		o->mem.index = host_index == IDENT_NO_INDEX ? ZYDIS_REGISTER_NONE
+							    : (ZydisRegister)(ZYDIS_REGISTER_RAX + host_index);
+		o->mem.scale = host_index == IDENT_NO_INDEX ? 0 : 1;
+		o->mem.displacement = disp;
 	}
 	return encode(&req, out);
+}
+
+unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_base, uint8_t *out)
+{
+	return ident_encode_mem_at(mem, host_base, IDENT_NO_INDEX, 0, out);
 }
 
 /* CALL rel32 and RET [imm16] in 64-bit code: the return address moves

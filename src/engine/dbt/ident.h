@@ -81,6 +81,12 @@ bool ident_classify_mem(const struct insn *in, const uint8_t *code, struct ident
  * the length written to out (room for 15), 0 if it cannot be encoded so. */
 unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_base, uint8_t *out);
 
+/* The same with the memory operand [host_base + host_index + disp] (64-bit
+ * registers; host_index IDENT_NO_INDEX for none). */
+#define IDENT_NO_INDEX 0xffu
+unsigned ident_encode_mem_at(const struct ident_mem_request *mem, unsigned host_base, unsigned host_index, int32_t disp,
+			     uint8_t *out);
+
 /* True when `in` (64-bit mode, bytes at code) is a JMP, Jcc, CALL rel32 or RET
  * that host code can take itself; *use gives the flags it tests, the branch
  * and, for CALL and RET, the stack operand. */

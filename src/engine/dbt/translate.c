@@ -63,6 +63,33 @@ struct slot {
 	struct ident_mem_request mem; /* an explicit memory operand's, to re-encode */
 	size_t code_off;	      /* of its first byte, from the run's */
 	bool ident;
+	uint8_t group_role; /* GROUP_*: in a probe group (plan_groups) */
+	uint8_t group;	    /* which, in the translation's groups */
+};
+
+/* Memory operands off one base register in one run — fields of one
+ * structure, read and written a few instructions apart — probed once: the
+ * first (the leader) probes the soft TLB for the span they cover together,
+ * for writing if any writes (a page the soft TLB lets be written may be read:
+ * code pages, watched pages, MMIO and pages being logged have no write
+ * entries), and keeps the page's host_minus_linear in a register none of the
+ * run's instructions uses; each member then runs against [base + that +
+ * disp]. A miss sends the leader's slow path through the core for every
+ * instruction from the leader to the last member. The base register must
+ * not change before the last member (which may write it), and the group
+ * stops at a branch. */
+#define GROUP_NONE 0
+#define GROUP_LEADER 1
+#define GROUP_MEMBER 2
+#define GROUP_SPAN_MAX 64 /* bytes from the lowest byte accessed to the end of the highest */
+
+struct probe_group {
+	unsigned leader, last; /* instructions */
+	unsigned slow;	       /* the leader's slow path */
+	enum host_reg delta;   /* holds host_minus_linear of the span's page */
+	int32_t min_disp;
+	uint8_t span;
+	bool write;
 };
 
 /* A run of ident instructions being emitted, and its memory operands' slow
@@ -103,13 +130,15 @@ struct slow_record {
 	uint16_t written_before; /* registers the run wrote before it */
 	uint16_t reload;	 /* registers the main line holds after it */
 	uint8_t index;		 /* of the instruction in its run */
+	uint8_t count;		 /* instructions the core runs from it: 1, or a probe group's */
 	uint8_t borrowed;	 /* bit k: scratch[k] holds a lent register */
 	uint8_t scratch[3];
 	bool flags_saved; /* the guest's flags as before it are in cpu->saved_flags */
 };
 
 struct slow_path {
-	unsigned insn; /* index of the memory instruction */
+	unsigned insn;	/* index of the memory instruction */
+	unsigned count; /* instructions the core runs from it on a miss */
 	const struct run_plan *run;
 	uint8_t *jump;	       /* the probe's JNE rel32 to patch (writable view) */
 	const uint8_t *resume; /* where the main line goes on after the instruction */
@@ -303,10 +332,12 @@ static void emit_store_regs(struct emitter *e, uint16_t regs)
 }
 
 /* want scratch registers for instruction i (u) of the run: none u reads or
- * writes, nor RSP; free ones (regs_held) first, then borrowed ones. */
-static struct scratch pick_scratch(const struct run_plan *run, unsigned i, const struct ident_use *u, unsigned want)
+ * writes, nor RSP, nor those in reserved (a probe group's); free ones
+ * (regs_held) first, then borrowed ones. */
+static struct scratch pick_scratch(const struct run_plan *run, unsigned i, const struct ident_use *u, unsigned want,
+				   uint16_t reserved)
 {
-	uint16_t avoid = (uint16_t)(u->gpr_read | u->gpr_written | (1u << GPR_RSP));
+	uint16_t avoid = (uint16_t)(u->gpr_read | u->gpr_written | (1u << GPR_RSP) | reserved);
 	uint16_t held_mask = run->regs_held[i - run->first];
 	struct scratch sc = { .borrowed = 0 };
 	unsigned n = 0;
@@ -367,10 +398,11 @@ static void emit_address(struct emitter *e, const struct ident_use *u, uint32_t 
 /* r[0] of sc = the host address of the memory operand of insn, or a jump to
  * the slow path (recorded in *slow) when the soft TLB has no entry for it that
  * holds the whole access (SDM-exact by construction: the core filled the
- * entry after its own walk and checks). Clobbers sc's registers and the
- * flags. */
+ * entry after its own walk and checks). With delta not H_NONE, delta = the
+ * entry's host_minus_linear instead (a probe group's leader). Clobbers sc's
+ * registers and the flags. */
 static void emit_probe(struct emitter *e, const struct translate_env *env, const struct scratch *sc,
-		       const struct ident_use *u, uint32_t insn_end, struct slow_path *slow)
+		       const struct ident_use *u, uint32_t insn_end, struct slow_path *slow, int delta)
 {
 	const enum host_reg a = sc->r[0], idx = sc->r[1], last = sc->r[2];
 	int32_t tlb = tlb_offset((unsigned)env->tlb_set, u->mem_write ? ACC_WRITE : ACC_READ);
@@ -398,7 +430,11 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 	emit_lea(e, idx, idx, H_NONE, 0, (int32_t)sizeof(struct tlb_entry));
 	if (!emit_patch_rel8_here(e, way0))
 		e->overflow = true;
-	emit_gs_add_based(e, a, idx, tlb + (int32_t)offsetof(struct tlb_entry, host_minus_linear));
+	if (delta != H_NONE)
+		emit_gs_load_based(e, (enum host_reg)delta, idx,
+				   tlb + (int32_t)offsetof(struct tlb_entry, host_minus_linear));
+	else
+		emit_gs_add_based(e, a, idx, tlb + (int32_t)offsetof(struct tlb_entry, host_minus_linear));
 }
 
 /* The slow path of a memory instruction: a CALL of the shared one
@@ -412,6 +448,7 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, const str
 				 .prefix_bytes = p->prefix_bytes,
 				 .reload = run->regs_used,
 				 .index = (uint8_t)(p->insn - run->first),
+				 .count = (uint8_t)p->count,
 				 .borrowed = p->sc.borrowed,
 				 .flags_saved = p->flags_saved };
 
@@ -433,6 +470,7 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, const str
 static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, struct soft_cpu *cpu)
 {
 	struct slow_record r;
+	uint32_t bytes = 0;
 
 	memcpy(&r, record, sizeof(r));
 	/* The guest's values of borrowed registers, before any is stored. */
@@ -448,11 +486,14 @@ static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, 
 	}
 	cpu->rip += r.prefix_bytes;
 	cpu->icount += r.index;
-	if (!callout(ctx, r.insn))
-		return false;
+	for (unsigned k = 0; k < r.count; k++) {
+		if (!callout(ctx, &r.insn[k]))
+			return false;
+		bytes += r.insn[k].len;
+	}
 	/* The main line adds the whole run's RIP and count at its end. */
-	cpu->rip -= r.prefix_bytes + r.insn->len;
-	cpu->icount -= r.index + 1u;
+	cpu->rip -= r.prefix_bytes + bytes;
+	cpu->icount -= r.index + (uint64_t)r.count;
 	/* The flags go back to host RFLAGS (the stub loads the image): the
 	 * main line takes them from there wherever the run holds any. */
 	if (cpu->lf.op != LF_HOST)
@@ -551,6 +592,80 @@ static void plan_loop(struct run_plan *run, const struct translate_env *env, con
 		run->regs_held[k] |= run->regs_loaded;
 }
 
+static bool groupable(const struct ident_use *u)
+{
+	return u->mem && !u->stack && !u->branch && u->mem_base < 16 && u->mem_base != GPR_RSP &&
+	       u->mem_index == NOREG && u->mem_seg != SREG_FS && u->mem_seg != SREG_GS;
+}
+
+/* Finds the run's probe groups (struct probe_group), appending them to
+ * groups[*ngroups]. They share one delta register, which the run leaves
+ * alone (not RAX either, which the flags' ways in and out use when the run
+ * does not), so one ends before the next begins. */
+static void plan_groups(const struct run_plan *run, struct slot *slot, struct probe_group *groups, unsigned *ngroups)
+{
+	int delta = H_NONE;
+	uint8_t probe[16];
+	unsigned free_from = run->first; /* past the last group */
+
+	for (unsigned r = 15; r > 0 && delta == H_NONE; r--)
+		if (r != H_RSP && !(run->regs_used & (1u << r)))
+			delta = (int)r;
+	if (delta == H_NONE)
+		return;
+	for (unsigned i = run->first; i < run->last; i++) {
+		const struct ident_use *u = &slot[i].use;
+		struct probe_group g = { .leader = i, .last = i, .delta = (enum host_reg)delta, .write = u->mem_write };
+		int64_t lo = u->mem_disp, hi = (int64_t)u->mem_disp + u->mem_size;
+		uint64_t members = 0; /* bit j - i */
+
+		if (i < free_from || !groupable(u) ||
+		    !ident_encode_mem_at(&slot[i].mem, u->mem_base, (unsigned)delta, u->mem_disp, probe))
+			continue;
+		for (unsigned j = i + 1; j < run->last; j++) {
+			const struct ident_use *v = &slot[j].use;
+			int64_t vlo = v->mem_disp, vhi = (int64_t)v->mem_disp + v->mem_size;
+
+			if ((slot[j - 1].use.gpr_written & (1u << u->mem_base)) || v->branch)
+				break;
+			if (!groupable(v) || v->mem_base != u->mem_base ||
+			    (vhi > hi ? vhi : hi) - (vlo < lo ? vlo : lo) > GROUP_SPAN_MAX ||
+			    !ident_encode_mem_at(&slot[j].mem, v->mem_base, (unsigned)delta, v->mem_disp, probe))
+				continue;
+			members |= 1ull << (j - i);
+			lo = vlo < lo ? vlo : lo;
+			hi = vhi > hi ? vhi : hi;
+			g.write |= v->mem_write;
+			g.last = j;
+		}
+		if (!members)
+			continue;
+		g.min_disp = (int32_t)lo;
+		g.span = (uint8_t)(hi - lo);
+		slot[i].group_role = GROUP_LEADER;
+		slot[i].group = (uint8_t)*ngroups;
+		for (unsigned j = i + 1; j <= g.last; j++)
+			if (members & (1ull << (j - i))) {
+				slot[j].group_role = GROUP_MEMBER;
+				slot[j].group = (uint8_t)*ngroups;
+			}
+		groups[(*ngroups)++] = g;
+		free_from = g.last + 1;
+	}
+}
+
+/* A member of a probe group (or its leader, once probed) against [base +
+ * delta + disp]. */
+static void emit_group_member(struct emitter *e, const struct slot *slot, const struct probe_group *g)
+{
+	uint8_t rewritten[16];
+	unsigned n = ident_encode_mem_at(&slot->mem, slot->use.mem_base, g->delta, slot->use.mem_disp, rewritten);
+
+	if (!n)
+		e->overflow = true; /* checked by plan_groups: cannot happen */
+	emit_bytes(e, rewritten, n);
+}
+
 /* A jump (JA rel32, to patch) taken when the address in reg is not
  * canonical: bits 63..47 not all equal (SDM vol. 1, 3.3.7.1). Clobbers tmp
  * and the flags. */
@@ -606,7 +721,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	emit_store_regs(e, run->regs_written);
 	if (run->flags_written)
 		emit_flags_out(e, host_valid);
-	emit_probe(e, env, &sc, u, end, &p);
+	emit_probe(e, env, &sc, u, end, &p, H_NONE);
 	if (u->call) {
 		emit_gs_load64(e, target, GS_OFF(rip));
 		emit_lea(e, target, target, H_NONE, 0, (int32_t)end + u->rel);
@@ -780,11 +895,13 @@ static void emit_with_injected_bug(struct emitter *e, const uint8_t *code, unsig
 /* Emits the main line of a planned run; its memory instructions' slow paths
  * are appended to slow[*nslow], its side exits to side[*nside]. */
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
-			   const struct slot *slot, const struct run_plan *run, struct slow_path *slow, unsigned *nslow,
-			   struct side_exit *side, unsigned *nside, const struct translate_exits *x)
+			   const struct slot *slot, const struct run_plan *run, struct probe_group *groups,
+			   struct slow_path *slow, unsigned *nslow, struct side_exit *side, unsigned *nside,
+			   const struct translate_exits *x)
 {
 	const uint8_t *run_warm;
 	uint32_t bytes = 0;
+	uint16_t reserved = 0; /* the delta register of the probe group under way */
 	/* Which of the guest's arithmetic flags host RFLAGS holds, and which
 	 * cpu->saved_flags does; once the run has loaded or written a flag, the
 	 * two together hold all six (plan_run). */
@@ -813,13 +930,27 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		} else if (u->branch) {
 			emit_branch_end(e, env, insns, run, u, bytes, run_warm, x, host_valid);
 			return;
+		} else if (u->mem && slot[i].group_role == GROUP_MEMBER) {
+			struct probe_group *g = &groups[slot[i].group];
+
+			emit_group_member(e, &slot[i], g);
+			if (i == g->last) {
+				slow[g->slow].resume = emit_here(e);
+				reserved = 0;
+			}
 		} else if (u->mem) {
 			struct slow_path *p = &slow[(*nslow)++];
+			struct probe_group *g = slot[i].group_role == GROUP_LEADER ? &groups[slot[i].group] : NULL;
 			uint8_t rewritten[16];
 			unsigned n;
 
-			*p = (struct slow_path){ .insn = i, .run = run, .prefix_bytes = bytes };
-			p->sc = pick_scratch(run, i, u, 3);
+			*p = (struct slow_path){ .insn = i, .count = 1, .run = run, .prefix_bytes = bytes };
+			if (g) {
+				reserved = (uint16_t)(1u << g->delta);
+				p->count = g->last - i + 1;
+				g->slow = (unsigned)(p - slow);
+			}
+			p->sc = pick_scratch(run, i, u, 3, reserved);
 			emit_lend(e, &p->sc);
 			/* The probe clobbers host RFLAGS; the slow path needs the
 			 * guest's flags as before the instruction (a fault saves
@@ -830,13 +961,24 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				saved_valid = ARITH;
 			}
 			p->flags_saved = saved_valid == ARITH;
-			emit_probe(e, env, &p->sc, u, bytes + insns[i].len, p);
+			if (g) {
+				struct ident_use span = *u;
+
+				span.mem_disp = g->min_disp;
+				span.mem_size = g->span;
+				span.mem_write = g->write;
+				emit_probe(e, env, &p->sc, &span, bytes + insns[i].len, p, g->delta);
+			} else {
+				emit_probe(e, env, &p->sc, u, bytes + insns[i].len, p, H_NONE);
+			}
 			host_valid = 0;
 			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
 				emit_flags_restore(e, run, &p->sc);
 				host_valid = ARITH;
 			}
-			if (u->stack) {
+			if (g) {
+				emit_group_member(e, &slot[i], g); /* resumes after the last member */
+			} else if (u->stack) {
 				/* PUSH / POP as a store or load, then RSP moves (LEA: no flags). */
 				if (u->stack > 0)
 					emit_store_mem(e, p->sc.r[0], (enum host_reg)u->stack_reg);
@@ -851,10 +993,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 					e->overflow = true; /* checked when the slot was made: cannot happen */
 				emit_bytes(e, rewritten, n);
 			}
-			p->resume = emit_here(e);
+			if (!g)
+				p->resume = emit_here(e);
 			emit_give_back(e, &p->sc);
 		} else if (u->rsp_reg) {
-			const struct scratch sc = pick_scratch(run, i, u, 1);
+			const struct scratch sc = pick_scratch(run, i, u, 1, reserved);
 			uint8_t rewritten[16];
 			unsigned n = ident_rewrite_rsp(code, insns[i].len, sc.r[0], rewritten);
 
@@ -871,7 +1014,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			/* LEA from RSP or RIP: the address, then LEA's operand size
 			 * (a 32-bit MOV zero-extends as LEA does, a 16-bit one keeps
 			 * the rest as LEA does). No flags change. */
-			const struct scratch sc = pick_scratch(run, i, u, 1);
+			const struct scratch sc = pick_scratch(run, i, u, 1, reserved);
 
 			emit_lend(e, &sc);
 			emit_address(e, u, bytes + insns[i].len, sc.r[0]);
@@ -914,6 +1057,7 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 		struct slot *s = &slot[i];
 
 		s->code_off = off;
+		s->group_role = GROUP_NONE;
 		off += insns[i].len;
 		/* A branch ends a block (the last instruction) or is a side exit. */
 		s->ident = env->code && (((i + 1 == count || (insns[i].flags & INSN_SIDE_EXIT)) &&
@@ -1008,19 +1152,21 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	struct run_plan local_runs[64];
 	struct slow_path local_slow[64];
 	struct side_exit local_side[64];
+	struct probe_group local_groups[64];
 	bool big = count > 64;
 	struct slot *slot = big ? malloc(count * sizeof(*slot)) : local_slot;
 	struct run_plan *runs = big ? malloc(count * sizeof(*runs)) : local_runs;
 	struct slow_path *slow = big ? malloc(count * sizeof(*slow)) : local_slow;
 	struct side_exit *side = big ? malloc(count * sizeof(*side)) : local_side;
+	struct probe_group *groups = big ? malloc(count * sizeof(*groups)) : local_groups;
 	size_t room = BYTES_FRAME - (env->exits ? BYTES_EXITS : 0);
 	const uint8_t *entry = NULL;
 	struct translate_exits x = { 0 };
-	unsigned nident = 0, nruns = 0, nslow = 0, nside = 0;
+	unsigned nident = 0, nruns = 0, nslow = 0, nside = 0, ngroups = 0;
 	struct emitter e;
 	uint8_t *buf = NULL;
 
-	if (!slot || !runs || !slow || !side)
+	if (!slot || !runs || !slow || !side || !groups)
 		abort(); /* out of host memory */
 	classify(env, insns, count, slot);
 	/* Runs: maximal, split where a memory operand would find no scratch. */
@@ -1035,7 +1181,8 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		while (j < count && j - i < 64 && slot[j].ident)
 			j++;
 		plan_run(&runs[nruns], slot, i, j);
-		plan_loop(&runs[nruns++], env, slot, insns);
+		plan_loop(&runs[nruns], env, slot, insns);
+		plan_groups(&runs[nruns++], slot, groups, &ngroups);
 		room += BYTES_PER_IDENT_RUN;
 		for (unsigned k = i; k < j; k++) {
 			nident++;
@@ -1072,7 +1219,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	}
 	for (unsigned i = 0, r = 0; i < count;) {
 		if (slot[i].ident) {
-			emit_ident_run(&e, env, insns, slot, &runs[r], slow, &nslow, side, &nside, &x);
+			emit_ident_run(&e, env, insns, slot, &runs[r], groups, slow, &nslow, side, &nside, &x);
 			i = runs[r++].last;
 		} else {
 			emit_callout(&e, env, &insns[i], x.out);
@@ -1104,6 +1251,7 @@ done:
 		free(runs);
 		free(slow);
 		free(side);
+		free(groups);
 	}
 	return buf ? entry : NULL;
 }
