@@ -307,6 +307,17 @@ static void test_virtq_readable_after_writable_is_refused(void **state)
 	expect_violation(h, VIRTQ_E_ORDER);
 }
 
+static void test_virtq_readable_after_empty_writable_is_refused(void **state)
+{
+	struct harness *h = *state;
+
+	/* Found by fuzz_virtq: a zero-length writable descriptor is still writable. */
+	put_desc(h, DESC, 0, BUF, 0, WRITE | NEXT, 1);
+	put_desc(h, DESC, 1, BUF + 8, 8, 0, 0);
+	offer(h, 0);
+	expect_violation(h, VIRTQ_E_ORDER);
+}
+
 static void test_virtq_avail_index_jump_beyond_queue_size_is_refused(void **state)
 {
 	struct harness *h = *state;
@@ -854,6 +865,7 @@ int main(void)
 		T(test_virtq_next_beyond_table_is_refused),
 		T(test_virtq_head_beyond_table_is_refused),
 		T(test_virtq_readable_after_writable_is_refused),
+		T(test_virtq_readable_after_empty_writable_is_refused),
 		T(test_virtq_avail_index_jump_beyond_queue_size_is_refused),
 		T(test_virtq_avail_index_a_whole_queue_ahead_is_accepted),
 		T(test_virtq_head_offered_again_while_in_flight_is_refused),

@@ -203,7 +203,9 @@ static int add_segment(const struct virtq *vq, struct virtq_chain *c, const stru
 	uint64_t total = (uint64_t)(writable ? c->writable : c->readable) + d->len;
 	void *host;
 
-	if (!writable && c->writable)
+	/* Asked of the previous segment, not of the writable byte count: a
+	 * zero-length writable descriptor still orders the chain. */
+	if (!writable && c->nsegs && c->segs[c->nsegs - 1].writable)
 		return VIRTQ_E_ORDER;
 	if (total > UINT32_MAX)
 		return VIRTQ_E_CHAIN_BYTES;
