@@ -11,6 +11,7 @@
 
 #include "devices/virtio/virtio_mmio.h"
 #include "unit_helpers.h"
+#include "virtq_rings.h"
 #include "vm/bus.h"
 #include "vm/memory.h"
 
@@ -190,26 +191,13 @@ static void bring_up(struct harness *h)
 	h->be.notifies[0] = 0; /* DRIVER_OK's own notification of the ready queue */
 }
 
-static void wr16(struct harness *h, uint64_t gpa, uint16_t v)
-{
-	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
-
-	assert_int_equal(guest_memory_write(&h->mem, gpa, b, 2), 0);
-}
-
 /* Descriptor 0 = one writable buffer of len bytes (or an out-of-RAM one),
  * offered as avail ring entry idx - 1. */
 static void offer_desc0(struct harness *h, uint64_t addr, uint32_t len, uint16_t idx)
 {
-	uint8_t d[16] = { 0 };
-
-	put_le32(d, (uint32_t)addr);
-	put_le32(d + 4, (uint32_t)(addr >> 32));
-	put_le32(d + 8, len);
-	d[12] = 2; /* VIRTQ_DESC_F_WRITE */
-	assert_int_equal(guest_memory_write(&h->mem, DESC, d, sizeof(d)), 0);
-	wr16(h, AVAIL + 4 + 2 * ((idx - 1) % 8), 0);
-	wr16(h, AVAIL + 2, idx);
+	ring_put_desc(&h->mem, DESC, 0, addr, len, 2 /* VIRTQ_DESC_F_WRITE */, 0);
+	ring_put16(&h->mem, AVAIL + 4 + 2 * ((idx - 1) % 8), 0);
+	ring_put16(&h->mem, AVAIL + 2, idx);
 }
 
 static int pop(struct harness *h, unsigned q)
@@ -339,6 +327,17 @@ static void test_mmio_bad_queue_layout_needs_reset_without_interrupt_before_driv
 	/* §2.1.2: the configuration-change notification is owed only after DRIVER_OK. */
 	assert_int_equal(reg(h, 0x060), 0);
 	assert_int_equal(h->irq.level, 0);
+}
+
+static void test_mmio_queue_address_high_dword_counts(void **state)
+{
+	struct harness *h = *state;
+
+	/* 4 GiB above a valid table: not RAM in a 2 MiB guest. */
+	negotiate(h, 0, F_VERSION_1_HI);
+	setup_queue(h, 0, 8, (1ull << 32) | DESC, AVAIL, USED);
+	assert_int_equal(reg(h, 0x044), 0);
+	assert_true(reg(h, 0x070) & NEEDS_RESET);
 }
 
 static void test_mmio_queue_size_above_max_needs_reset(void **state)
@@ -568,7 +567,6 @@ static void test_mmio_read_only_and_write_only_registers(void **state)
 static void test_mmio_event_idx_negotiated_reaches_the_queue(void **state)
 {
 	struct harness *h = *state;
-	uint8_t b[2];
 
 	negotiate(h, F_EVENT_IDX, F_VERSION_1_HI);
 	setup_queue(h, 0, 8, DESC, AVAIL, USED);
@@ -576,10 +574,9 @@ static void test_mmio_event_idx_negotiated_reaches_the_queue(void **state)
 	offer_desc0(h, BUF, 16, 1);
 	assert_int_equal(pop(h, 0), 1);
 	/* With EVENT_IDX the device publishes avail_event after used->ring[8]. */
-	assert_int_equal(guest_memory_read(&h->mem, USED + 4 + 8 * 8, b, 2), 0);
-	assert_int_equal(b[0] | b[1] << 8, 1);
+	assert_int_equal(ring_get16(&h->mem, USED + 4 + 8 * 8), 1);
 	/* used_event = 5 not reached by the first used entry: no interrupt. */
-	wr16(h, AVAIL + 4 + 2 * 8, 5);
+	ring_put16(&h->mem, AVAIL + 4 + 2 * 8, 5);
 	assert_int_equal(virtio_mmio_push(&h->dev, 0, 0, 0), 0);
 	virtio_mmio_notify_used(&h->dev, 0);
 	assert_int_equal(reg(h, 0x060), 0);
@@ -617,6 +614,7 @@ int main(void)
 		T(test_mmio_queue_ready_zero_stops_the_queue),
 		T(test_mmio_queue_registers_ignored_while_ready),
 		T(test_mmio_bad_queue_layout_needs_reset_without_interrupt_before_driver_ok),
+		T(test_mmio_queue_address_high_dword_counts),
 		T(test_mmio_queue_size_above_max_needs_reset),
 		T(test_mmio_notify_pop_push_interrupt_and_ack),
 		T(test_mmio_notify_ignored_for_absent_or_idle_queues),

@@ -13,6 +13,7 @@
 
 #include "devices/virtio/virtqueue.h"
 #include "unit_helpers.h"
+#include "virtq_rings.h"
 #include "vm/memory.h"
 
 #define RAM_SIZE (2ull << 20)
@@ -34,71 +35,32 @@ struct harness {
 	uint16_t avail_idx; /* the driver's next avail->idx */
 };
 
-static void wr16(struct harness *h, uint64_t gpa, uint16_t v)
-{
-	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
-
-	assert_int_equal(guest_memory_write(&h->mem, gpa, b, 2), 0);
-}
-
-static uint16_t rd16(struct harness *h, uint64_t gpa)
-{
-	uint8_t b[2];
-
-	assert_int_equal(guest_memory_read(&h->mem, gpa, b, 2), 0);
-	return (uint16_t)(b[0] | b[1] << 8);
-}
-
-static uint32_t rd32(struct harness *h, uint64_t gpa)
-{
-	uint8_t b[4];
-
-	assert_int_equal(guest_memory_read(&h->mem, gpa, b, 4), 0);
-	return get_le32(b);
-}
-
-/* Descriptor i of the table at table_gpa (§2.7.5). */
-static void put_desc(struct harness *h, uint64_t table_gpa, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	uint8_t d[16];
-
-	put_le32(d, (uint32_t)addr);
-	put_le32(d + 4, (uint32_t)(addr >> 32));
-	put_le32(d + 8, len);
-	d[12] = (uint8_t)flags;
-	d[13] = (uint8_t)(flags >> 8);
-	d[14] = (uint8_t)next;
-	d[15] = (uint8_t)(next >> 8);
-	assert_int_equal(guest_memory_write(&h->mem, table_gpa + 16ull * i, d, sizeof(d)), 0);
-}
-
 static void set_avail_idx(struct harness *h, uint16_t idx)
 {
 	h->avail_idx = idx;
-	wr16(h, AVAIL + 2, idx);
+	ring_put16(&h->mem, AVAIL + 2, idx);
 }
 
 /* The driver makes chain `head` available: ring entry, then the index. */
 static void offer(struct harness *h, uint16_t head)
 {
-	wr16(h, AVAIL + 4 + 2 * (h->avail_idx % QSIZE), head);
+	ring_put16(&h->mem, AVAIL + 4 + 2 * (h->avail_idx % QSIZE), head);
 	set_avail_idx(h, (uint16_t)(h->avail_idx + 1));
 }
 
 static void set_used_event(struct harness *h, uint16_t v)
 {
-	wr16(h, AVAIL + 4 + 2 * QSIZE, v);
+	ring_put16(&h->mem, AVAIL + 4 + 2 * QSIZE, v);
 }
 
 static uint16_t used_idx(struct harness *h)
 {
-	return rd16(h, USED + 2);
+	return ring_get16(&h->mem, USED + 2);
 }
 
 static uint16_t avail_event(struct harness *h)
 {
-	return rd16(h, USED + 4 + 8 * QSIZE);
+	return ring_get16(&h->mem, USED + 4 + 8 * QSIZE);
 }
 
 static void enable(struct harness *h, bool event_idx, bool indirect, uint16_t max_in_flight)
@@ -147,7 +109,7 @@ static int teardown(void **state)
 /* A one-descriptor chain at head, readable, of len bytes at BUF. */
 static void offer_simple(struct harness *h, uint16_t head, uint32_t len, uint16_t flags)
 {
-	put_desc(h, DESC, head, BUF + 0x100ull * head, len, flags, 0);
+	ring_put_desc(&h->mem, DESC, head, BUF + 0x100ull * head, len, flags, 0);
 	offer(h, head);
 }
 
@@ -163,8 +125,8 @@ static void test_virtq_pop_returns_readable_then_writable_segments(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, DESC, 3, BUF, 100, NEXT, 5);
-	put_desc(h, DESC, 5, BUF + 0x1000, 200, WRITE, 0);
+	ring_put_desc(&h->mem, DESC, 3, BUF, 100, NEXT, 5);
+	ring_put_desc(&h->mem, DESC, 5, BUF + 0x1000, 200, WRITE, 0);
 	offer(h, 3);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(h->chain.head, 3);
@@ -197,14 +159,14 @@ static void test_virtq_push_writes_used_element_then_index(void **state)
 	offer_simple(h, 6, 64, WRITE);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(virtq_push(&h->vq, 6, 40), 0);
-	assert_int_equal(rd32(h, USED + 4), 6);	 /* ring[0].id */
-	assert_int_equal(rd32(h, USED + 8), 40); /* ring[0].len */
+	assert_int_equal(ring_get32(&h->mem, USED + 4), 6);  /* ring[0].id */
+	assert_int_equal(ring_get32(&h->mem, USED + 8), 40); /* ring[0].len */
 	assert_int_equal(used_idx(h), 1);
 	/* The head is free again: the driver may offer it anew. */
 	offer(h, 6);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(virtq_push(&h->vq, 6, 0), 0);
-	assert_int_equal(rd32(h, USED + 12), 6); /* ring[1].id */
+	assert_int_equal(ring_get32(&h->mem, USED + 12), 6); /* ring[1].id */
 	assert_int_equal(used_idx(h), 2);
 }
 
@@ -213,7 +175,7 @@ static void test_virtq_buffer_past_end_of_ram_is_refused(void **state)
 	struct harness *h = *state;
 
 	/* Starts in RAM, its last byte one past the end. */
-	put_desc(h, DESC, 0, RAM_SIZE - 16, 17, 0, 0);
+	ring_put_desc(&h->mem, DESC, 0, RAM_SIZE - 16, 17, 0, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_BUFFER_RANGE);
 }
@@ -222,7 +184,7 @@ static void test_virtq_buffer_ending_at_last_byte_of_ram_is_accepted(void **stat
 {
 	struct harness *h = *state;
 
-	put_desc(h, DESC, 0, RAM_SIZE - 16, 16, 0, 0);
+	ring_put_desc(&h->mem, DESC, 0, RAM_SIZE - 16, 16, 0, 0);
 	offer(h, 0);
 	assert_int_equal(pop(h), 1);
 }
@@ -232,7 +194,7 @@ static void test_virtq_buffer_in_mmio_hole_is_refused(void **state)
 	struct harness *h = *state;
 
 	/* The local APIC's page: MMIO, never RAM. */
-	put_desc(h, DESC, 0, 0xfee00000, 4, WRITE, 0);
+	ring_put_desc(&h->mem, DESC, 0, 0xfee00000, 4, WRITE, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_BUFFER_RANGE);
 }
@@ -242,7 +204,7 @@ static void test_virtq_buffer_wrapping_address_space_is_refused(void **state)
 	struct harness *h = *state;
 
 	/* addr + len wraps to a small address inside RAM. */
-	put_desc(h, DESC, 0, 0xfffffffffffff000ull, 0x2000, 0, 0);
+	ring_put_desc(&h->mem, DESC, 0, 0xfffffffffffff000ull, 0x2000, 0, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_BUFFER_RANGE);
 }
@@ -251,9 +213,9 @@ static void test_virtq_chain_loop_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, DESC, 0, BUF, 8, NEXT, 1);
-	put_desc(h, DESC, 1, BUF, 8, NEXT, 2);
-	put_desc(h, DESC, 2, BUF, 8, NEXT, 0);
+	ring_put_desc(&h->mem, DESC, 0, BUF, 8, NEXT, 1);
+	ring_put_desc(&h->mem, DESC, 1, BUF, 8, NEXT, 2);
+	ring_put_desc(&h->mem, DESC, 2, BUF, 8, NEXT, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_CHAIN_LOOP);
 }
@@ -262,7 +224,7 @@ static void test_virtq_descriptor_pointing_at_itself_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, DESC, 4, BUF, 8, NEXT, 4);
+	ring_put_desc(&h->mem, DESC, 4, BUF, 8, NEXT, 4);
 	offer(h, 4);
 	expect_violation(h, VIRTQ_E_CHAIN_LOOP);
 }
@@ -273,7 +235,7 @@ static void test_virtq_chain_using_every_descriptor_once_is_accepted(void **stat
 
 	/* The longest chain the queue allows: QSIZE descriptors, 7 -> 6 -> ... -> 0. */
 	for (unsigned i = 0; i < QSIZE; i++)
-		put_desc(h, DESC, i, BUF, 8, i ? NEXT : 0, (uint16_t)(i - 1));
+		ring_put_desc(&h->mem, DESC, i, BUF, 8, i ? NEXT : 0, (uint16_t)(i - 1));
 	offer(h, QSIZE - 1);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(h->chain.nsegs, QSIZE);
@@ -284,7 +246,7 @@ static void test_virtq_next_beyond_table_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, DESC, 0, BUF, 8, NEXT, QSIZE);
+	ring_put_desc(&h->mem, DESC, 0, BUF, 8, NEXT, QSIZE);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_NEXT_RANGE);
 }
@@ -301,8 +263,8 @@ static void test_virtq_readable_after_writable_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, DESC, 0, BUF, 8, WRITE | NEXT, 1);
-	put_desc(h, DESC, 1, BUF + 8, 8, 0, 0);
+	ring_put_desc(&h->mem, DESC, 0, BUF, 8, WRITE | NEXT, 1);
+	ring_put_desc(&h->mem, DESC, 1, BUF + 8, 8, 0, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_ORDER);
 }
@@ -312,8 +274,8 @@ static void test_virtq_readable_after_empty_writable_is_refused(void **state)
 	struct harness *h = *state;
 
 	/* Found by fuzz_virtq: a zero-length writable descriptor is still writable. */
-	put_desc(h, DESC, 0, BUF, 0, WRITE | NEXT, 1);
-	put_desc(h, DESC, 1, BUF + 8, 8, 0, 0);
+	ring_put_desc(&h->mem, DESC, 0, BUF, 0, WRITE | NEXT, 1);
+	ring_put_desc(&h->mem, DESC, 1, BUF + 8, 8, 0, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_ORDER);
 }
@@ -368,9 +330,9 @@ static void test_virtq_chain_longer_than_callers_array_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, DESC, 0, BUF, 8, NEXT, 1);
-	put_desc(h, DESC, 1, BUF, 8, NEXT, 2);
-	put_desc(h, DESC, 2, BUF, 8, 0, 0);
+	ring_put_desc(&h->mem, DESC, 0, BUF, 8, NEXT, 1);
+	ring_put_desc(&h->mem, DESC, 1, BUF, 8, NEXT, 2);
+	ring_put_desc(&h->mem, DESC, 2, BUF, 8, 0, 0);
 	offer(h, 0);
 	h->chain = (struct virtq_chain){ .segs = h->segs, .cap = 2 };
 	assert_int_equal(virtq_pop(&h->vq, &h->chain), VIRTQ_E_TOO_MANY_SEGS);
@@ -380,11 +342,11 @@ static void test_virtq_indirect_table_gives_its_descriptors(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, TABLE, 0, BUF, 16, NEXT, 1);
-	put_desc(h, TABLE, 1, BUF + 0x100, 32, NEXT | WRITE, 2);
-	put_desc(h, TABLE, 2, BUF + 0x200, 1, WRITE, 0);
+	ring_put_desc(&h->mem, TABLE, 0, BUF, 16, NEXT, 1);
+	ring_put_desc(&h->mem, TABLE, 1, BUF + 0x100, 32, NEXT | WRITE, 2);
+	ring_put_desc(&h->mem, TABLE, 2, BUF + 0x200, 1, WRITE, 0);
 	/* The WRITE flag of the descriptor naming the table is ignored (§2.7.5.3.2). */
-	put_desc(h, DESC, 1, TABLE, 3 * 16, INDIRECT | WRITE, 0);
+	ring_put_desc(&h->mem, DESC, 1, TABLE, 3 * 16, INDIRECT | WRITE, 0);
 	offer(h, 1);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(h->chain.head, 1);
@@ -399,9 +361,9 @@ static void test_virtq_direct_descriptors_may_precede_an_indirect_one(void **sta
 	struct harness *h = *state;
 
 	/* §2.7.5.3.2: zero or more normal descriptors, then one indirect. */
-	put_desc(h, TABLE, 0, BUF + 0x100, 4, WRITE, 0);
-	put_desc(h, DESC, 0, BUF, 12, NEXT, 1);
-	put_desc(h, DESC, 1, TABLE, 16, INDIRECT, 0);
+	ring_put_desc(&h->mem, TABLE, 0, BUF + 0x100, 4, WRITE, 0);
+	ring_put_desc(&h->mem, DESC, 0, BUF, 12, NEXT, 1);
+	ring_put_desc(&h->mem, DESC, 1, TABLE, 16, INDIRECT, 0);
 	offer(h, 0);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(h->chain.nsegs, 2);
@@ -414,8 +376,8 @@ static void test_virtq_indirect_without_the_feature_is_refused(void **state)
 	struct harness *h = *state;
 
 	enable(h, false, false, 0);
-	put_desc(h, TABLE, 0, BUF, 16, 0, 0);
-	put_desc(h, DESC, 0, TABLE, 16, INDIRECT, 0);
+	ring_put_desc(&h->mem, TABLE, 0, BUF, 16, 0, 0);
+	ring_put_desc(&h->mem, DESC, 0, TABLE, 16, INDIRECT, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_INDIRECT_OFF);
 }
@@ -424,9 +386,9 @@ static void test_virtq_indirect_with_next_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, TABLE, 0, BUF, 16, 0, 0);
-	put_desc(h, DESC, 0, TABLE, 16, INDIRECT | NEXT, 1);
-	put_desc(h, DESC, 1, BUF, 16, 0, 0);
+	ring_put_desc(&h->mem, TABLE, 0, BUF, 16, 0, 0);
+	ring_put_desc(&h->mem, DESC, 0, TABLE, 16, INDIRECT | NEXT, 1);
+	ring_put_desc(&h->mem, DESC, 1, BUF, 16, 0, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_INDIRECT_NEXT);
 }
@@ -435,16 +397,16 @@ static void test_virtq_nested_indirect_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, TABLE, 0, TABLE + 0x100, 16, INDIRECT, 0);
-	put_desc(h, TABLE + 0x100, 0, BUF, 16, 0, 0);
-	put_desc(h, DESC, 0, TABLE, 16, INDIRECT, 0);
+	ring_put_desc(&h->mem, TABLE, 0, TABLE + 0x100, 16, INDIRECT, 0);
+	ring_put_desc(&h->mem, TABLE + 0x100, 0, BUF, 16, 0, 0);
+	ring_put_desc(&h->mem, DESC, 0, TABLE, 16, INDIRECT, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_INDIRECT_NESTED);
 }
 
 static void expect_indirect_len_refused(struct harness *h, uint32_t len)
 {
-	put_desc(h, DESC, 0, TABLE, len, INDIRECT, 0);
+	ring_put_desc(&h->mem, DESC, 0, TABLE, len, INDIRECT, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_INDIRECT_LEN);
 }
@@ -469,8 +431,8 @@ static void test_virtq_indirect_table_of_queue_size_is_accepted(void **state)
 	struct harness *h = *state;
 
 	for (unsigned i = 0; i < QSIZE; i++)
-		put_desc(h, TABLE, i, BUF, 4, i + 1 < QSIZE ? NEXT : 0, (uint16_t)(i + 1));
-	put_desc(h, DESC, 0, TABLE, 16 * QSIZE, INDIRECT, 0);
+		ring_put_desc(&h->mem, TABLE, i, BUF, 4, i + 1 < QSIZE ? NEXT : 0, (uint16_t)(i + 1));
+	ring_put_desc(&h->mem, DESC, 0, TABLE, 16 * QSIZE, INDIRECT, 0);
 	offer(h, 0);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(h->chain.nsegs, QSIZE);
@@ -480,9 +442,9 @@ static void test_virtq_loop_inside_indirect_table_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, TABLE, 0, BUF, 4, NEXT, 1);
-	put_desc(h, TABLE, 1, BUF, 4, NEXT, 0);
-	put_desc(h, DESC, 0, TABLE, 32, INDIRECT, 0);
+	ring_put_desc(&h->mem, TABLE, 0, BUF, 4, NEXT, 1);
+	ring_put_desc(&h->mem, TABLE, 1, BUF, 4, NEXT, 0);
+	ring_put_desc(&h->mem, DESC, 0, TABLE, 32, INDIRECT, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_CHAIN_LOOP);
 }
@@ -492,8 +454,8 @@ static void test_virtq_next_beyond_indirect_table_is_refused(void **state)
 	struct harness *h = *state;
 
 	/* Entry 2 exists in the queue's table but not in this 2-entry table. */
-	put_desc(h, TABLE, 0, BUF, 4, NEXT, 2);
-	put_desc(h, DESC, 0, TABLE, 32, INDIRECT, 0);
+	ring_put_desc(&h->mem, TABLE, 0, BUF, 4, NEXT, 2);
+	ring_put_desc(&h->mem, DESC, 0, TABLE, 32, INDIRECT, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_NEXT_RANGE);
 }
@@ -502,7 +464,7 @@ static void test_virtq_indirect_table_outside_ram_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, DESC, 0, RAM_SIZE - 16, 32, INDIRECT, 0);
+	ring_put_desc(&h->mem, DESC, 0, RAM_SIZE - 16, 32, INDIRECT, 0);
 	offer(h, 0);
 	expect_violation(h, VIRTQ_E_BUFFER_RANGE);
 }
@@ -522,8 +484,8 @@ static void test_virtq_push_of_more_than_writable_bytes_is_refused(void **state)
 {
 	struct harness *h = *state;
 
-	put_desc(h, DESC, 0, BUF, 10, NEXT, 1);
-	put_desc(h, DESC, 1, BUF + 0x100, 20, WRITE, 0);
+	ring_put_desc(&h->mem, DESC, 0, BUF, 10, NEXT, 1);
+	ring_put_desc(&h->mem, DESC, 1, BUF + 0x100, 20, WRITE, 0);
 	offer(h, 0);
 	assert_int_equal(pop(h), 1);
 	/* 30 bytes in the chain, but only 20 the device may write. */
@@ -539,7 +501,7 @@ static void test_virtq_push_of_exactly_writable_bytes_is_accepted(void **state)
 	offer_simple(h, 0, 20, WRITE);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(virtq_push(&h->vq, 0, 20), 0);
-	assert_int_equal(rd32(h, USED + 8), 20);
+	assert_int_equal(ring_get32(&h->mem, USED + 8), 20);
 }
 
 static void test_virtq_disable_and_enable_recovers_a_broken_queue(void **state)
@@ -634,7 +596,7 @@ static void test_virtq_indexes_wrap_at_65536(void **state)
 	assert_int_equal(virtq_push(&h->vq, 1, 0), 0);
 	assert_int_equal(used_idx(h), 0);
 	/* ring[65535 % 8] = ring[7] held head 1. */
-	assert_int_equal(rd32(h, USED + 4 + 8 * 7), 1);
+	assert_int_equal(ring_get32(&h->mem, USED + 4 + 8 * 7), 1);
 }
 
 static void test_virtq_notify_without_event_idx_follows_no_interrupt_flag(void **state)
@@ -645,10 +607,10 @@ static void test_virtq_notify_without_event_idx_follows_no_interrupt_flag(void *
 	cycle(h, 1);
 	assert_true(virtq_should_notify(&h->vq));
 	assert_false(virtq_should_notify(&h->vq)); /* nothing new since */
-	wr16(h, AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
+	ring_put16(&h->mem, AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
 	cycle(h, 1);
 	assert_false(virtq_should_notify(&h->vq));
-	wr16(h, AVAIL, 0);
+	ring_put16(&h->mem, AVAIL, 0);
 	cycle(h, 1);
 	assert_true(virtq_should_notify(&h->vq));
 }
@@ -659,7 +621,7 @@ static void test_virtq_notify_with_event_idx_when_used_event_is_reached(void **s
 
 	enable(h, true, true, 0);
 	/* The no-interrupt flag means nothing with EVENT_IDX (§2.7.7.2). */
-	wr16(h, AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
+	ring_put16(&h->mem, AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
 	set_used_event(h, 0);
 	cycle(h, 1); /* used 0 -> 1: entry 0 filled */
 	assert_true(virtq_should_notify(&h->vq));
@@ -729,7 +691,7 @@ static void test_virtq_disabled_notify_with_event_idx_leaves_avail_event(void **
 	offer_simple(h, 1, 8, 0);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(avail_event(h), 0);
-	assert_int_equal(rd16(h, USED), 0); /* used->flags untouched with EVENT_IDX */
+	assert_int_equal(ring_get16(&h->mem, USED), 0); /* used->flags untouched with EVENT_IDX */
 	/* One chain still waits: enabling says so, and asks from entry 1 on. */
 	assert_true(virtq_enable_notify(&h->vq));
 	assert_int_equal(avail_event(h), 1);
@@ -743,9 +705,9 @@ static void test_virtq_notify_suppression_without_event_idx_uses_used_flags(void
 	struct harness *h = *state;
 
 	virtq_disable_notify(&h->vq);
-	assert_int_equal(rd16(h, USED), VIRTQ_USED_F_NO_NOTIFY);
+	assert_int_equal(ring_get16(&h->mem, USED), VIRTQ_USED_F_NO_NOTIFY);
 	assert_false(virtq_enable_notify(&h->vq));
-	assert_int_equal(rd16(h, USED), 0);
+	assert_int_equal(ring_get16(&h->mem, USED), 0);
 	offer_simple(h, 0, 8, 0);
 	virtq_disable_notify(&h->vq);
 	assert_true(virtq_enable_notify(&h->vq));
@@ -758,10 +720,10 @@ static void test_virtq_chain_read_and_write_cross_segments(void **state)
 
 	assert_int_equal(guest_memory_write(&h->mem, BUF, "abcd", 4), 0);
 	assert_int_equal(guest_memory_write(&h->mem, BUF + 0x100, "efgh", 4), 0);
-	put_desc(h, DESC, 0, BUF, 4, NEXT, 1);
-	put_desc(h, DESC, 1, BUF + 0x100, 4, NEXT, 2);
-	put_desc(h, DESC, 2, BUF + 0x200, 3, WRITE | NEXT, 3);
-	put_desc(h, DESC, 3, BUF + 0x300, 3, WRITE, 0);
+	ring_put_desc(&h->mem, DESC, 0, BUF, 4, NEXT, 1);
+	ring_put_desc(&h->mem, DESC, 1, BUF + 0x100, 4, NEXT, 2);
+	ring_put_desc(&h->mem, DESC, 2, BUF + 0x200, 3, WRITE | NEXT, 3);
+	ring_put_desc(&h->mem, DESC, 3, BUF + 0x300, 3, WRITE, 0);
 	offer(h, 0);
 	assert_int_equal(pop(h), 1);
 	assert_int_equal(virtq_chain_read(&h->chain, 2, out, 8), 6);
@@ -831,8 +793,8 @@ static void test_virtq_chain_over_4_gib_is_refused(void **state)
 		skip();
 	virtq_init(&big.vq, &big.mem);
 	assert_int_equal(virtq_enable(&big.vq, &l), 0);
-	put_desc(&big, DESC, 0, 0, 0xa0000000u, NEXT, 1);
-	put_desc(&big, DESC, 1, 0, 0xa0000000u, 0, 0);
+	ring_put_desc(&big.mem, DESC, 0, 0, 0xa0000000u, NEXT, 1);
+	ring_put_desc(&big.mem, DESC, 1, 0, 0xa0000000u, 0, 0);
 	offer(&big, 0);
 	big.chain = (struct virtq_chain){ .segs = big.segs, .cap = 64 };
 	assert_int_equal(virtq_pop(&big.vq, &big.chain), VIRTQ_E_CHAIN_BYTES);

@@ -4,7 +4,8 @@
 
 #include "devices/virtio/virtio.h"
 
-/* Register offsets (virtio 1.x §4.2.2, Table 4.1). */
+/* Register offsets (virtio 1.x §4.2.2, Table 4.1). Each queue address
+ * register *_LOW has its high dword 4 bytes above it. */
 #define REG_MAGIC 0x000
 #define REG_VERSION 0x004
 #define REG_DEVICE_ID 0x008
@@ -22,11 +23,8 @@
 #define REG_INTERRUPT_ACK 0x064
 #define REG_STATUS 0x070
 #define REG_QUEUE_DESC_LOW 0x080
-#define REG_QUEUE_DESC_HIGH 0x084
 #define REG_QUEUE_DRIVER_LOW 0x090
-#define REG_QUEUE_DRIVER_HIGH 0x094
 #define REG_QUEUE_DEVICE_LOW 0x0a0
-#define REG_QUEUE_DEVICE_HIGH 0x0a4
 #define REG_SHM_LEN_LOW 0x0b0
 #define REG_SHM_LEN_HIGH 0x0b4
 #define REG_CONFIG_GENERATION 0x0fc
@@ -194,14 +192,29 @@ static enum status_effect status_write(struct virtio_mmio *dev, uint32_t value)
 	return add & VIRTIO_STATUS_DRIVER_OK ? STATUS_DRIVER_OK : STATUS_NOTHING;
 }
 
-static void set_low(uint64_t *v, uint32_t low)
+/* The 64-bit queue address a register pair sets: low dword at the pair's
+ * offset, high dword 4 bytes above. NULL for any other offset. */
+static uint64_t *queue_address(struct virtio_mmio_queue *vq, uint64_t offset)
 {
-	*v = (*v & ~0xffffffffull) | low;
+	switch (offset & ~4ull) {
+	case REG_QUEUE_DESC_LOW:
+		return &vq->desc_gpa;
+	case REG_QUEUE_DRIVER_LOW:
+		return &vq->driver_gpa;
+	case REG_QUEUE_DEVICE_LOW:
+		return &vq->device_gpa;
+	default:
+		return NULL;
+	}
 }
 
-static void set_high(uint64_t *v, uint32_t high)
+/* Sets dword `half` (0 low, 1 high) of a 64-bit register the driver writes
+ * 32 bits at a time. */
+static void set_half(uint64_t *v, unsigned half, uint32_t value)
 {
-	*v = (*v & 0xffffffffull) | (uint64_t)high << 32;
+	unsigned shift = 32 * half;
+
+	*v = (*v & ~(0xffffffffull << shift)) | (uint64_t)value << shift;
 }
 
 /* QueueReady = 1: the layout the driver wrote must be one the queue takes. */
@@ -239,32 +252,17 @@ static void queue_ready_write(struct virtio_mmio *dev, struct virtio_mmio_queue 
 static void queue_config_write(struct virtio_mmio *dev, uint64_t offset, uint32_t value)
 {
 	struct virtio_mmio_queue *vq = selected_queue(dev);
+	uint64_t *address;
 
 	if (!vq || vq->ready)
 		return;
-	switch (offset) {
-	case REG_QUEUE_NUM:
+	if (offset == REG_QUEUE_NUM) {
 		vq->num = value > UINT16_MAX ? 0 : (uint16_t)value; /* 0 fails at QueueReady */
-		break;
-	case REG_QUEUE_DESC_LOW:
-		set_low(&vq->desc_gpa, value);
-		break;
-	case REG_QUEUE_DESC_HIGH:
-		set_high(&vq->desc_gpa, value);
-		break;
-	case REG_QUEUE_DRIVER_LOW:
-		set_low(&vq->driver_gpa, value);
-		break;
-	case REG_QUEUE_DRIVER_HIGH:
-		set_high(&vq->driver_gpa, value);
-		break;
-	case REG_QUEUE_DEVICE_LOW:
-		set_low(&vq->device_gpa, value);
-		break;
-	case REG_QUEUE_DEVICE_HIGH:
-		set_high(&vq->device_gpa, value);
-		break;
+		return;
 	}
+	address = queue_address(vq, offset);
+	if (address)
+		set_half(address, (offset & 4) != 0, value);
 }
 
 /* A queue the device works on now: it exists and is ready, and the device
@@ -292,12 +290,8 @@ static struct write_effect register_write(struct virtio_mmio *dev, uint64_t offs
 		dev->device_features_sel = value;
 		break;
 	case REG_DRIVER_FEATURES:
-		if (dev->driver_features_sel < 2 && !(dev->status & VIRTIO_STATUS_FEATURES_OK)) {
-			uint64_t shift = 32ull * dev->driver_features_sel;
-
-			dev->driver_features = (dev->driver_features & ~(0xffffffffull << shift)) | (uint64_t)value
-													<< shift;
-		}
+		if (dev->driver_features_sel < 2 && !(dev->status & VIRTIO_STATUS_FEATURES_OK))
+			set_half(&dev->driver_features, dev->driver_features_sel, value);
 		break;
 	case REG_DRIVER_FEATURES_SEL:
 		dev->driver_features_sel = value;
