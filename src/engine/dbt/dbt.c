@@ -105,9 +105,8 @@ static bool cache_fits(const struct engine_vcpu *v, unsigned count)
  * that needs the loop — interrupts opening, a mode or paging change, HLT,
  * written code, debug registers — sets leave_block, and translated code
  * leaves on that before it gets here). */
-static const uint8_t *chain_next(void *ctx)
+static const uint8_t *chain_find(struct block_vcpu *bv, const uint32_t **generation_out)
 {
-	struct block_vcpu *bv = ctx;
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 	struct block *b;
 	const uint32_t *generation;
@@ -137,7 +136,15 @@ static const uint8_t *chain_next(void *ctx)
 									     .body = b->host + TRANSLATE_BODY_OFFSET,
 									     .generation = *generation,
 									     .generation_of = generation };
+	*generation_out = generation;
 	return b->host + TRANSLATE_BODY_OFFSET;
+}
+
+static const uint8_t *chain_next(void *ctx)
+{
+	const uint32_t *generation;
+
+	return chain_find(ctx, &generation);
 }
 
 static struct page_links **links_bucket(struct engine_vcpu *v, uint64_t gpa_page)
@@ -213,23 +220,35 @@ static void links_forget(struct engine_vcpu *v)
 }
 
 /* A link site of translated code ran unlinked (translate.h): link it to the
- * block chain_next finds, in the same guest page, valid until a block of
- * that page is dropped. */
+ * block chain_find finds, valid until a block of that block's page is
+ * dropped, and for a guarded site (another page) at this RIP while the
+ * generation the lookup holds that block in does not move. */
 static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 {
 	struct block_vcpu *bv = ctx;
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 	bool forward = (uintptr_t)rel_rx & TRANSLATE_LINK_FORWARD;
+	bool guarded = (uintptr_t)rel_rx & TRANSLATE_LINK_GUARDED;
+	const uint32_t *generation;
 	const uint8_t *body;
 	uint8_t *rel;
 
 	rel_rx = (const uint8_t *)((uintptr_t)rel_rx & ~(uintptr_t)3);
 	rel = v->cc.rw + (rel_rx - v->cc.rx);
-	body = chain_next(ctx);
+	body = chain_find(bv, &generation);
 
 	v->link_calls++;
-	if (body && links_record(v, bv->cur_block->gpa & ~0xfffull, (uint32_t)(rel - v->cc.rw)) &&
-	    emit_patch_rel32(rel, rel_rx, forward ? body + TRANSLATE_KICK_CHECK_BYTES : body)) {
+	if (!body || !links_record(v, bv->cur_block->gpa & ~0xfffull, (uint32_t)(rel - v->cc.rw)))
+		return body;
+	if (guarded) {
+		uint8_t *first = rel;
+		size_t n = emit_guarded_link_span(&first);
+
+		if (emit_guarded_link_patch(rel, rel_rx, body, bv->cpu.rip, generation)) {
+			code_cache_wrote(&v->cc, first, n);
+			v->links_made++;
+		}
+	} else if (emit_patch_rel32(rel, rel_rx, forward ? body + TRANSLATE_KICK_CHECK_BYTES : body)) {
 		code_cache_wrote(&v->cc, rel, 4);
 		v->links_made++;
 	}

@@ -516,6 +516,61 @@ uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag)
 	return rel;
 }
 
+/* The guard: MOVABS RAX, lin; CMP RAX, GS:[rip_disp]; JNE past the JMP;
+ * MOVABS RAX, word; CMP DWORD [RAX], value; JNE past the JMP. Offsets from
+ * the JMP's rel32. */
+#define GUARD_BYTES 39
+#define GUARD_LIN_FROM_REL (-38)
+#define GUARD_WORD_FROM_REL (-17)
+#define GUARD_VALUE_FROM_REL (-7)
+
+uint8_t *emit_guarded_link_site(struct emitter *e, const uint8_t *stub, unsigned tag, int32_t rip_disp)
+{
+	uint8_t guard[GUARD_BYTES] = {
+		0x48,	     0xb8,	  [10] = 0x65, [11] = 0x48, [12] = 0x3b, [13] = 0x04, [14] = 0x25, [19] = 0x75,
+		[20] = 0x17, [21] = 0x48, [22] = 0xb8, [31] = 0x81, [32] = 0x38, [37] = 0x75, [38] = 0x05
+	};
+	const uint8_t jmp[] = { 0xe9 };
+	uint64_t self, never = 1ull << 63; /* no RIP: not canonical */
+	uint8_t *rel;
+
+	memcpy(guard + 15, &rip_disp, sizeof(rip_disp));
+	memcpy(guard + 2, &never, sizeof(never));
+	align_rel32(e, sizeof(guard) + sizeof(jmp));
+	/* Unlinked, the guard's word is the site's own first bytes: readable. */
+	self = (uint64_t)(uintptr_t)emit_here(e);
+	memcpy(guard + 23, &self, sizeof(self));
+	emit_bytes(e, guard, sizeof(guard));
+	rel = emit_rel32_aligned(e, jmp, sizeof(jmp), emit_here(e), false);
+	if (!rel)
+		return NULL;
+	emit_link_unpatch(rel);
+	emit_mov_imm64(e, H_RSI, (uint64_t)(uintptr_t)(e->rx + (rel - e->buf)) | (tag & 3));
+	if (!emit_jmp(e, stub))
+		return NULL;
+	return rel;
+}
+
+bool emit_guarded_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target, uint64_t lin,
+			     const uint32_t *word)
+{
+	uint64_t at = (uint64_t)(uintptr_t)word;
+	uint32_t value = __atomic_load_n(word, __ATOMIC_RELAXED);
+
+	if (!emit_patch_rel32(rel, rel_rx, target))
+		return false;
+	memcpy(rel + GUARD_LIN_FROM_REL, &lin, sizeof(lin));
+	memcpy(rel + GUARD_WORD_FROM_REL, &at, sizeof(at));
+	__atomic_store_n((uint32_t *)(void *)(rel + GUARD_VALUE_FROM_REL), value, __ATOMIC_RELEASE);
+	return true;
+}
+
+size_t emit_guarded_link_span(uint8_t **rel)
+{
+	*rel += GUARD_LIN_FROM_REL;
+	return (size_t)(4 - GUARD_LIN_FROM_REL);
+}
+
 void emit_link_unpatch(uint8_t *rel)
 {
 	__atomic_store_n((int32_t *)(void *)rel, 0, __ATOMIC_RELEASE);

@@ -169,4 +169,19 @@ uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag);
  * unlink (code_cache_serialize). */
 void emit_link_unpatch(uint8_t *rel);
 
+/* A link site to a block on another guest page, whose link holds only for
+ * the RIP it was made at (a block's code runs at every linear address its
+ * frame is mapped at) and while what maps that page does not change: the
+ * site carries a guard, checked on every pass (RAX clobbered): RIP
+ * (gs:[rip_disp]) against the one linked for, and a 32-bit word (the block
+ * cache's generation for the target: block_cache_find) against the value
+ * it had then. A mismatch, like an unlinked rel32, takes the unlinked way.
+ * Layout and unlinking as emit_link_site's; linked by
+ * emit_guarded_link_patch. */
+uint8_t *emit_guarded_link_site(struct emitter *e, const uint8_t *stub, unsigned tag, int32_t rip_disp);
+bool emit_guarded_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target, uint64_t lin,
+			     const uint32_t *word);
+/* The bytes a guarded link patch writes: *rel moved to the first, their count. */
+size_t emit_guarded_link_span(uint8_t **rel);
+
 #endif

@@ -33,8 +33,9 @@
  * each), the flags out (49), lockstep's leave_block (9) and the way to the
  * target as a branch at a block's end takes it. */
 #define BYTES_PER_SIDE_EXIT (9 + 15 * 9 + 49 + 9 + BYTES_PER_BRANCH)
-/* A link site (emit_link_site): alignment (3), JMP (5), MOV RSI (10), JMP (8). */
-#define BYTES_LINK_SITE (3 + 5 + 10 + 8)
+/* A link site (emit_guarded_link_site, the larger): alignment (3), the guard
+ * (39), JMP (5), MOV RSI (10), JMP (8). */
+#define BYTES_LINK_SITE (3 + 39 + 5 + 10 + 8)
 /* The inline lookup of RIP (emit_body_lookup): 89. */
 #define BYTES_LOOKUP 96
 /* Around the body: the way out (the adjust, six pops, RET: 15); the chain
@@ -77,7 +78,7 @@ struct slot {
  * disp]. A miss sends the leader's slow path through the core for every
  * instruction from the leader to the last member. The base register must
  * not change before the last member (which may write it), and the group
- * stops at a branch. */
+ * stops at a branch but a side exit. */
 #define GROUP_NONE 0
 #define GROUP_LEADER 1
 #define GROUP_MEMBER 2
@@ -151,8 +152,10 @@ struct slow_path {
  * target, the block's fall-through), target_off bytes from the block's first:
  * a link site when that lies in the block's own guest page — the same
  * physical page whatever maps it, so the link holds across TLB flushes until
- * a block of the page is dropped (the engine unlinks it then) — else the lookup of RIP, as a
- * page mapped at two addresses may be followed by different pages. */
+ * a block of the page is dropped (the engine unlinks it then) — else a
+ * guarded one, whose link holds for the RIP it was made at while the
+ * lookup's generation for the target does (a page mapped at two addresses
+ * may be followed by different pages, and a TLB flush may map another). */
 static bool in_block_page(const struct translate_env *env, int64_t target_off)
 {
 	int64_t in_page = (int64_t)env->page_offset + target_off;
@@ -163,8 +166,13 @@ static bool in_block_page(const struct translate_env *env, int64_t target_off)
 static void emit_static_exit(struct emitter *e, const struct translate_env *env, const struct translate_exits *x,
 			     int64_t target_off)
 {
-	if (!x->link_stub || !in_block_page(env, target_off)) {
+	if (!x->link_stub) {
 		emit_jmp(e, x->next);
+		return;
+	}
+	if (!in_block_page(env, target_off)) {
+		if (!emit_guarded_link_site(e, x->link_stub, TRANSLATE_LINK_GUARDED, GS_OFF(rip)))
+			e->overflow = true;
 		return;
 	}
 	if (!emit_link_site(e, x->link_stub, target_off > 0 ? TRANSLATE_LINK_FORWARD : 0))
@@ -310,9 +318,16 @@ static void emit_flags_merge_store_ax(struct emitter *e, uint16_t host_valid)
 	emit_flags_store_ax(e);
 }
 
-/* Host RFLAGS' arithmetic flags back into the soft CPU (RAX and RCX are free). */
+/* Host RFLAGS' arithmetic flags back into the soft CPU (RAX and RCX are free);
+ * with none valid there (a probe came after the last flag write, and nothing
+ * read them since), the saved copy is the guest's whole. */
 static void emit_flags_out(struct emitter *e, uint16_t host_valid)
 {
+	if (!host_valid) {
+		emit_gs_load16_ax(e, GS_OFF(saved_flags));
+		emit_flags_store_ax(e);
+		return;
+	}
 	emit_flags_to_ax(e);
 	emit_flags_merge_store_ax(e, host_valid);
 }
@@ -602,7 +617,8 @@ static bool groupable(const struct ident_use *u)
  * groups[*ngroups]. They share one delta register, which the run leaves
  * alone (not RAX either, which the flags' ways in and out use when the run
  * does not), so one ends before the next begins. */
-static void plan_groups(const struct run_plan *run, struct slot *slot, struct probe_group *groups, unsigned *ngroups)
+static void plan_groups(const struct run_plan *run, struct slot *slot, const struct insn *insns,
+			struct probe_group *groups, unsigned *ngroups)
 {
 	int delta = H_NONE;
 	uint8_t probe[16];
@@ -626,7 +642,10 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, struct pr
 			const struct ident_use *v = &slot[j].use;
 			int64_t vlo = v->mem_disp, vhi = (int64_t)v->mem_disp + v->mem_size;
 
-			if ((slot[j - 1].use.gpr_written & (1u << u->mem_base)) || v->branch)
+			/* A side exit taken in the group leaves the block (its
+			 * slow path too: the core's Jcc says to leave). */
+			if ((slot[j - 1].use.gpr_written & (1u << u->mem_base)) ||
+			    (v->branch && !(insns[j].flags & INSN_SIDE_EXIT)))
 				break;
 			if (!groupable(v) || v->mem_base != u->mem_base ||
 			    (vhi > hi ? vhi : hi) - (vlo < lo ? vlo : lo) > GROUP_SPAN_MAX ||
@@ -1182,7 +1201,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 			j++;
 		plan_run(&runs[nruns], slot, i, j);
 		plan_loop(&runs[nruns], env, slot, insns);
-		plan_groups(&runs[nruns++], slot, groups, &ngroups);
+		plan_groups(&runs[nruns++], slot, insns, groups, &ngroups);
 		room += BYTES_PER_IDENT_RUN;
 		for (unsigned k = i; k < j; k++) {
 			nident++;

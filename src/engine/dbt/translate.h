@@ -73,8 +73,11 @@ struct translate_env {
 	 * to the next block's body (past its prologue; past its kick check too
 	 * when rel_rx has TRANSLATE_LINK_FORWARD set: the target starts after
 	 * the block) and returns that, or returns NULL to leave. The engine
-	 * unlinks it (emit_link_unpatch) when a block of the page is dropped.
-	 * NULL: those exits take the lookup too. */
+	 * unlinks it (emit_link_unpatch) when a block of the target's page is
+	 * dropped. Exits to other pages are guarded sites
+	 * (TRANSLATE_LINK_GUARDED), linked with the generation the lookup
+	 * holds the target in, and called again once it moves on. NULL: those
+	 * exits take the lookup too. */
 	const uint8_t *(*link)(void *ctx, const uint8_t *rel_rx);
 	uint16_t page_offset;
 	/* Exits whose RIP only the run knows look RIP up here inline before they
@@ -99,6 +102,9 @@ struct translate_env {
  * in the link's rel_rx), as no loop can be made of forward links alone. */
 #define TRANSLATE_KICK_CHECK_BYTES 15
 #define TRANSLATE_LINK_FORWARD 1
+/* In a link's rel_rx: a guarded site (emit_guarded_link_site), to a block on
+ * another guest page, linked with the lookup's generation for it. */
+#define TRANSLATE_LINK_GUARDED 2
 
 /* Host code for insns[0..count) (which must outlive it), leaving after the first
  * callout that returns false. Returns its executable entry, a function taking
