@@ -301,6 +301,18 @@ static void test_flags_go_through_ax_as_lahf_lays_them(void **state)
 	code_cache_destroy(&cc);
 }
 
+/* A link stub that returns RSI (the site's rel32 and tag) and a target that
+ * returns 7. */
+static void emit_stub_and_target(struct emitter *e, const uint8_t **stub, const uint8_t **target)
+{
+	*stub = emit_here(e);
+	emit_mov_rr(e, H_RAX, H_RSI);
+	emit_ret(e);
+	*target = emit_here(e);
+	emit_mov_imm64(e, H_RAX, 7);
+	emit_ret(e);
+}
+
 /* A link site runs its unlinked way (to the stub, with RSI = its rel32)
  * until linked, then jumps to the target, and takes the unlinked way again
  * once unlinked. */
@@ -319,12 +331,7 @@ static void test_link_site_goes_to_its_stub_unless_linked(void **state)
 	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
 	buf = code_cache_alloc(&cc, 256, 16);
 	emitter_init(&e, buf, code_cache_rx(&cc, buf), 256);
-	stub = emit_here(&e); /* returns RSI */
-	emit_mov_rr(&e, H_RAX, H_RSI);
-	emit_ret(&e);
-	target = emit_here(&e); /* returns 7 */
-	emit_mov_imm64(&e, H_RAX, 7);
-	emit_ret(&e);
+	emit_stub_and_target(&e, &stub, &target);
 	site = emit_here(&e);
 	rel = emit_link_site(&e, stub, 1);
 	assert_non_null(rel);
@@ -385,12 +392,7 @@ static void test_guarded_link_site_checks_rip_and_word(void **state)
 	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
 	buf = code_cache_alloc(&cc, 256, 16);
 	emitter_init(&e, buf, code_cache_rx(&cc, buf), 256);
-	stub = emit_here(&e); /* returns RSI */
-	emit_mov_rr(&e, H_RAX, H_RSI);
-	emit_ret(&e);
-	target = emit_here(&e); /* returns 7 */
-	emit_mov_imm64(&e, H_RAX, 7);
-	emit_ret(&e);
+	emit_stub_and_target(&e, &stub, &target);
 	site = emit_here(&e);
 	rel = emit_guarded_link_site(&e, stub, 2, (int32_t)offsetof(__typeof__(fake_cpu), rip));
 	assert_non_null(rel);

@@ -254,6 +254,26 @@ static void test_a_fault_after_ident_code_finds_its_registers(void **state)
 	icpu_free(h);
 }
 
+/* Runs the translation on a and steps r on b, each to a fault of vector:
+ * the same RIP, registers and flags. */
+static void both_fault_alike(struct icpu *a, struct icpu *b, const uint8_t *entry, const struct run *r, uint8_t vector)
+{
+	if (setjmp(a->cpu->unwind) == 0) {
+		translate_enter(entry);
+		fail_msg("the translation did not fault");
+	}
+	if (setjmp(b->cpu->unwind) == 0) {
+		for (unsigned i = 0; i < r->count; i++)
+			softcpu_step(b->cpu, &r->insns[i]);
+		fail_msg("stepping did not fault");
+	}
+	assert_int_equal(a->cpu->exc_vector, vector);
+	assert_int_equal(b->cpu->exc_vector, vector);
+	assert_int_equal(a->cpu->rip, b->cpu->rip);
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+}
+
 /* A guest-physical range two runs are compared on. */
 struct span {
 	uint64_t gpa, len;
@@ -372,19 +392,7 @@ static void test_a_run_using_every_register_borrows_scratch(void **state)
 		(*p)->cpu->gpr[GPR_RBX] = 0x8000000000000000ull;
 		(*p)->cpu->rip = 0x1000;
 	}
-	if (setjmp(a->cpu->unwind) == 0) {
-		translate_enter(entry);
-		fail_msg("the load did not fault");
-	}
-	if (setjmp(b->cpu->unwind) == 0) {
-		for (unsigned i = 0; i < r.count; i++)
-			softcpu_step(b->cpu, &r.insns[i]);
-		fail_msg("the load did not fault when stepped");
-	}
-	assert_int_equal(a->cpu->exc_vector, EXC_GP);
-	assert_int_equal(a->cpu->rip, b->cpu->rip);
-	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
-	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	both_fault_alike(a, b, entry, &r, EXC_GP);
 	code_cache_destroy(&cc);
 	icpu_free(a);
 	icpu_free(b);
@@ -420,23 +428,11 @@ static void test_flags_saved_around_probes_reach_a_later_fault(void **state)
 	for (unsigned round = 0; round < 2; round++) { /* a TLB miss on the first load, then a hit */
 		a->cpu->rip = b->cpu->rip = 0x1000;
 		a->cpu->gpr[GPR_RDI] = b->cpu->gpr[GPR_RDI] = 0x7fffffffffffffffull;
-		if (setjmp(a->cpu->unwind) == 0) {
-			translate_enter(entry);
-			fail_msg("the load did not fault");
-		}
-		if (setjmp(b->cpu->unwind) == 0) {
-			for (unsigned i = 0; i < r.count; i++)
-				softcpu_step(b->cpu, &r.insns[i]);
-			fail_msg("the load did not fault when stepped");
-		}
-		assert_int_equal(a->cpu->exc_vector, EXC_GP);
-		assert_int_equal(a->cpu->rip, b->cpu->rip);
-		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		both_fault_alike(a, b, entry, &r, EXC_GP);
 		/* By the SDM: CF from CMP (1 < 2); INC of 0x7fff...f: OF, SF, AF, and
 		 * PF (the low byte 0x00 has even parity); not ZF. */
 		assert_int_equal(flags_get(a->cpu) & RFLAGS_ARITH_MASK,
 				 RFLAGS_CF | RFLAGS_OF | RFLAGS_SF | RFLAGS_AF | RFLAGS_PF);
-		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
 	}
 	code_cache_destroy(&cc);
 	icpu_free(a);
@@ -461,20 +457,9 @@ static void test_a_memory_fault_finds_the_flags_before_it(void **state)
 	}
 	entry = translate_ident(&cc, a, &r, fault_run, &ident);
 	assert_int_equal(ident, r.count - 1);
-	if (setjmp(a->cpu->unwind) == 0) {
-		translate_enter(entry);
-		fail_msg("the load did not fault");
-	}
-	if (setjmp(b->cpu->unwind) == 0) {
-		for (unsigned i = 0; i < r.count; i++)
-			softcpu_step(b->cpu, &r.insns[i]);
-		fail_msg("the load did not fault when stepped");
-	}
-	assert_int_equal(a->cpu->exc_vector, EXC_GP);
+	both_fault_alike(a, b, entry, &r, EXC_GP);
 	assert_int_equal(a->cpu->rip, 0x1000 + 1 + 1 + 3); /* at the load */
 	assert_int_equal(a->cpu->icount, 3);
-	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
-	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
 	/* By the SDM: CF from STC survives INC; 0x7f + 1 = 0x80 in 64 bits: AF only
 	 * (no sign, no overflow, one bit set: odd parity). */
 	assert_int_equal(flags_get(a->cpu) & RFLAGS_ARITH_MASK, RFLAGS_CF | RFLAGS_AF);
@@ -824,7 +809,7 @@ static void test_a_probe_group_faults_at_its_member(void **state)
 	entry = translate_ident(&cc, a, &r, group_fault_run, &ident);
 	assert_int_equal(ident, r.count);
 	for (unsigned c = 0; c < 2; c++) {
-		volatile uint64_t base = c == 0 ? 0x400ff8 : 0x401000;
+		uint64_t base = c == 0 ? 0x400ff8 : 0x401000;
 
 		for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
 			(*p)->cpu->gpr[GPR_RBX] = base;
@@ -832,24 +817,12 @@ static void test_a_probe_group_faults_at_its_member(void **state)
 			(*p)->cpu->rip = 0x1000;
 			(*p)->cpu->icount = 0;
 		}
-		if (setjmp(a->cpu->unwind) == 0) {
-			translate_enter(entry);
-			fail_msg("the store did not fault");
-		}
-		if (setjmp(b->cpu->unwind) == 0) {
-			for (unsigned i = 0; i < r.count; i++)
-				softcpu_step(b->cpu, &r.insns[i]);
-			fail_msg("the store did not fault when stepped");
-		}
-		assert_int_equal(a->cpu->exc_vector, EXC_PF);
+		both_fault_alike(a, b, entry, &r, EXC_PF);
 		assert_int_equal(a->cpu->exc_error, PFEC_P | PFEC_W);
 		assert_int_equal(a->cpu->cr2, base + 8);
 		assert_int_equal(a->cpu->rip, 0x1000 + 3 + 4); /* at the store */
 		assert_int_equal(a->cpu->icount, 2);
 		assert_int_equal(a->cpu->gpr[GPR_RAX], (c == 0 ? 41 : 9) + 1);
-		assert_int_equal(a->cpu->rip, b->cpu->rip);
-		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
-		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
 	}
 	code_cache_destroy(&cc);
 	icpu_free(a);

@@ -500,55 +500,62 @@ bool emit_patch_rel32(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target
 	return true;
 }
 
-uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag)
+/* A link site's JMP (rel its rel32, NULL if it did not fit) and its unlinked
+ * way: the rel32 runs to the next instruction until linked, where RSI = the
+ * site's rel32 (executable view) ORed with tag, to the stub. */
+static uint8_t *emit_unlinked_way(struct emitter *e, uint8_t *rel, const uint8_t *stub, unsigned tag)
 {
-	const uint8_t jmp[] = { 0xe9 };
-	uint8_t *rel = emit_rel32(e, jmp, sizeof(jmp), emit_here(e));
-
 	if (!rel)
 		return NULL;
-	/* The rel32 runs to the next instruction until linked. */
 	emit_link_unpatch(rel);
-	/* Unlinked: RSI = the site's rel32 (executable view), to the stub. */
 	emit_mov_imm64(e, H_RSI, (uint64_t)(uintptr_t)(e->rx + (rel - e->buf)) | (tag & 3));
 	if (!emit_jmp(e, stub))
 		return NULL;
 	return rel;
 }
 
-/* The guard: MOVABS RAX, lin; CMP RAX, GS:[rip_disp]; JNE past the JMP;
- * MOVABS RAX, word; CMP DWORD [RAX], value; JNE past the JMP. Offsets from
- * the JMP's rel32. */
+uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag)
+{
+	const uint8_t jmp[] = { 0xe9 };
+
+	return emit_unlinked_way(e, emit_rel32(e, jmp, sizeof(jmp), emit_here(e)), stub, tag);
+}
+
+/* The guard, at offsets from the JMP's rel32 (which it precedes): */
 #define GUARD_BYTES 39
-#define GUARD_LIN_FROM_REL (-38)
-#define GUARD_WORD_FROM_REL (-17)
-#define GUARD_VALUE_FROM_REL (-7)
+#define GUARD_LIN_FROM_REL (-38)  /* MOVABS RAX, lin */
+#define GUARD_WORD_FROM_REL (-17) /* MOVABS RAX, word */
+#define GUARD_VALUE_FROM_REL (-7) /* CMP DWORD [RAX], value */
 
 uint8_t *emit_guarded_link_site(struct emitter *e, const uint8_t *stub, unsigned tag, int32_t rip_disp)
 {
-	uint8_t guard[GUARD_BYTES] = {
-		0x48,	     0xb8,	  [10] = 0x65, [11] = 0x48, [12] = 0x3b, [13] = 0x04, [14] = 0x25, [19] = 0x75,
-		[20] = 0x17, [21] = 0x48, [22] = 0xb8, [31] = 0x81, [32] = 0x38, [37] = 0x75, [38] = 0x05
-	};
+	const uint8_t movabs_rax[] = { 0x48, 0xb8 };
+	const uint8_t cmp_rax_gs[] = { 0x65, 0x48, 0x3b, 0x04, 0x25 }; /* CMP RAX, GS:[disp32] */
+	const uint8_t jne_past_jmp[] = { 0x75, 0x17 };		       /* past the rest: 23 bytes */
+	const uint8_t cmp_dword_rax[] = { 0x81, 0x38 };		       /* CMP DWORD [RAX], imm32 */
+	const uint8_t jne_past[] = { 0x75, 0x05 };		       /* past the JMP */
 	const uint8_t jmp[] = { 0xe9 };
-	uint64_t self, never = 1ull << 63; /* no RIP: not canonical */
-	uint8_t *rel;
+	uint64_t never = 1ull << 63, self; /* no RIP: not canonical */
+	const uint32_t zero = 0;
+	size_t start;
 
-	memcpy(guard + 15, &rip_disp, sizeof(rip_disp));
-	memcpy(guard + 2, &never, sizeof(never));
-	align_rel32(e, sizeof(guard) + sizeof(jmp));
+	align_rel32(e, GUARD_BYTES + sizeof(jmp));
+	start = e->pos;
 	/* Unlinked, the guard's word is the site's own first bytes: readable. */
 	self = (uint64_t)(uintptr_t)emit_here(e);
-	memcpy(guard + 23, &self, sizeof(self));
-	emit_bytes(e, guard, sizeof(guard));
-	rel = emit_rel32_aligned(e, jmp, sizeof(jmp), emit_here(e), false);
-	if (!rel)
-		return NULL;
-	emit_link_unpatch(rel);
-	emit_mov_imm64(e, H_RSI, (uint64_t)(uintptr_t)(e->rx + (rel - e->buf)) | (tag & 3));
-	if (!emit_jmp(e, stub))
-		return NULL;
-	return rel;
+	emit_bytes(e, movabs_rax, sizeof(movabs_rax));
+	emit_bytes(e, &never, sizeof(never));
+	emit_bytes(e, cmp_rax_gs, sizeof(cmp_rax_gs));
+	emit_bytes(e, &rip_disp, sizeof(rip_disp));
+	emit_bytes(e, jne_past_jmp, sizeof(jne_past_jmp));
+	emit_bytes(e, movabs_rax, sizeof(movabs_rax));
+	emit_bytes(e, &self, sizeof(self));
+	emit_bytes(e, cmp_dword_rax, sizeof(cmp_dword_rax));
+	emit_bytes(e, &zero, sizeof(zero));
+	emit_bytes(e, jne_past, sizeof(jne_past));
+	if (!e->overflow && e->pos - start != GUARD_BYTES)
+		e->overflow = true; /* cannot happen: GUARD_*_FROM_REL count on it */
+	return emit_unlinked_way(e, emit_rel32_aligned(e, jmp, sizeof(jmp), emit_here(e), false), stub, tag);
 }
 
 bool emit_guarded_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target, uint64_t lin,
