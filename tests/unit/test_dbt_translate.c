@@ -101,12 +101,18 @@ static const uint8_t *translate(struct code_cache *cc, struct icpu *h, const str
 }
 
 /* Ident translation needs GS at the soft CPU, as the engine sets it.
- * Translated for a block that starts page_offset bytes into its page. */
+ * Translated for a block that runs at linear address lin (and starts as far
+ * into its page). */
 static const uint8_t *translate_ident_at(struct code_cache *cc, struct icpu *h, const struct run *r,
-					 const uint8_t *code, unsigned *ident, uint16_t page_offset)
+					 const uint8_t *code, unsigned *ident, uint64_t lin)
 {
 	const struct translate_env env = {
-		.ctx = h->cpu, .callout = callout_step, .code = code, .cpu = h->cpu, .page_offset = page_offset
+		.ctx = h->cpu,
+		.callout = callout_step,
+		.code = code,
+		.cpu = h->cpu,
+		.page_offset = (uint16_t)(lin & 0xfff),
+		.lin = lin,
 	};
 	const uint8_t *entry;
 
@@ -120,7 +126,7 @@ static const uint8_t *translate_ident_at(struct code_cache *cc, struct icpu *h, 
 static const uint8_t *translate_ident(struct code_cache *cc, struct icpu *h, const struct run *r, const uint8_t *code,
 				      unsigned *ident)
 {
-	return translate_ident_at(cc, h, r, code, ident, 0);
+	return translate_ident_at(cc, h, r, code, ident, 0x1000);
 }
 
 static void set_registers(struct icpu *h)
@@ -553,7 +559,7 @@ static void test_a_taken_branch_leaves_with_rip_at_its_target(void **state)
 	/* Near the top of the lower canonical half, the target is not canonical:
 	 * #GP at the Jcc (translated for where it runs: blocks are keyed by
 	 * their physical address, whose page offset is RIP's). */
-	entry = translate_ident_at(&cc, a, &r, jcc_run, &ident, 0xfc0);
+	entry = translate_ident_at(&cc, a, &r, jcc_run, &ident, 0x00007fffffffffc0ull);
 	a->cpu->rip = 0x00007fffffffffc0ull;
 	a->cpu->gpr[GPR_RAX] = 4;
 	if (setjmp(a->cpu->unwind) == 0) {

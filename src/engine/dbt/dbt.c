@@ -122,7 +122,7 @@ static const uint8_t *chain_find(struct block_vcpu *bv, const uint32_t **generat
 		return NULL;
 	/* A block decoded but not translated for this set: translated here when
 	 * it fits (a flush must wait for the loop: this code is running). */
-	if (!b->host || b->host_key != set) {
+	if (!b->host || b->host_key != set || b->host_lin != bv->cpu.rip) {
 		if (!cache_fits(v, b->count))
 			return NULL;
 		translate_block(bv, b);
@@ -221,8 +221,8 @@ static void links_forget(struct engine_vcpu *v)
 
 /* A link site of translated code ran unlinked (translate.h): link it to the
  * block chain_find finds, valid until a block of that block's page is
- * dropped, and for a guarded site (another page) at this RIP while the
- * generation the lookup holds that block in does not move. */
+ * dropped, and for a guarded site (another page) while the generation the
+ * lookup holds that block in does not move. */
 static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 {
 	struct block_vcpu *bv = ctx;
@@ -244,7 +244,7 @@ static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 		uint8_t *first = rel;
 		size_t n = emit_guarded_link_span(&first);
 
-		if (emit_guarded_link_patch(rel, rel_rx, body, bv->cpu.rip, generation)) {
+		if (emit_guarded_link_patch(rel, rel_rx, body, generation)) {
 			code_cache_wrote(&v->cc, first, n);
 			v->links_made++;
 		}
@@ -294,6 +294,7 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
 	struct translate_env env = env_for_set(bv, tlb_set_now(&bv->cpu));
 
 	env.page_offset = (uint16_t)(b->gpa & 0xfff);
+	env.lin = bv->cpu.rip;
 	if (b->mode != MODE_LONG64) {
 		/* Chaining and the lookup table are for 64-bit code (chain_next):
 		 * this code leaves for the loop, through ways out of its own. */
@@ -369,13 +370,14 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	uint64_t start;
 	size_t used = v->cc.used;
 
-	if (__builtin_expect(b->host && b->host_key == set, 1))
+	if (__builtin_expect(b->host && b->host_key == set && b->host_lin == bv->cpu.rip, 1))
 		return;
 	start = soft_clock_ns();
 	env = translate_env_for(bv, b, b->count);
 	b->host = translate_run(&v->cc, &env, b->insns, b->count, &ident);
 	v->translate_ns += soft_clock_ns() - start;
 	b->host_key = set;
+	b->host_lin = bv->cpu.rip;
 	/* NULL cannot happen after make_room; b would then run decoded. */
 	if (b->host) {
 		v->blocks_translated++;

@@ -198,6 +198,16 @@ void emit_gs_add64_imm32(struct emitter *e, int32_t disp, int32_t imm)
 	emit_bytes(e, i.b, i.n);
 }
 
+void emit_gs_store64_imm32(struct emitter *e, int32_t disp, int32_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, true, 0, 0xc7, disp); /* C7 /0: MOV r/m64, imm32 (sign-extended) */
+	memcpy(i.b + i.n, &imm, 4);
+	i.n += 4;
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_gs_cmp8_imm(struct emitter *e, int32_t disp, uint8_t imm)
 {
 	struct insn_bytes i = { .n = 0 };
@@ -522,32 +532,24 @@ uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag)
 }
 
 /* The guard, at offsets from the JMP's rel32 (which it precedes): */
-#define GUARD_BYTES 39
-#define GUARD_LIN_FROM_REL (-38)  /* MOVABS RAX, lin */
+#define GUARD_BYTES 18
 #define GUARD_WORD_FROM_REL (-17) /* MOVABS RAX, word */
 #define GUARD_VALUE_FROM_REL (-7) /* CMP DWORD [RAX], value */
 
-uint8_t *emit_guarded_link_site(struct emitter *e, const uint8_t *stub, unsigned tag, int32_t rip_disp)
+uint8_t *emit_guarded_link_site(struct emitter *e, const uint8_t *stub, unsigned tag)
 {
 	const uint8_t movabs_rax[] = { 0x48, 0xb8 };
-	const uint8_t cmp_rax_gs[] = { 0x65, 0x48, 0x3b, 0x04, 0x25 }; /* CMP RAX, GS:[disp32] */
-	const uint8_t jne_past_jmp[] = { 0x75, 0x17 };		       /* past the rest: 23 bytes */
-	const uint8_t cmp_dword_rax[] = { 0x81, 0x38 };		       /* CMP DWORD [RAX], imm32 */
-	const uint8_t jne_past[] = { 0x75, 0x05 };		       /* past the JMP */
+	const uint8_t cmp_dword_rax[] = { 0x81, 0x38 }; /* CMP DWORD [RAX], imm32 */
+	const uint8_t jne_past[] = { 0x75, 0x05 };	/* past the JMP */
 	const uint8_t jmp[] = { 0xe9 };
-	uint64_t never = 1ull << 63, self; /* no RIP: not canonical */
 	const uint32_t zero = 0;
+	uint64_t self;
 	size_t start;
 
 	align_rel32(e, GUARD_BYTES + sizeof(jmp));
 	start = e->pos;
 	/* Unlinked, the guard's word is the site's own first bytes: readable. */
 	self = (uint64_t)(uintptr_t)emit_here(e);
-	emit_bytes(e, movabs_rax, sizeof(movabs_rax));
-	emit_bytes(e, &never, sizeof(never));
-	emit_bytes(e, cmp_rax_gs, sizeof(cmp_rax_gs));
-	emit_bytes(e, &rip_disp, sizeof(rip_disp));
-	emit_bytes(e, jne_past_jmp, sizeof(jne_past_jmp));
 	emit_bytes(e, movabs_rax, sizeof(movabs_rax));
 	emit_bytes(e, &self, sizeof(self));
 	emit_bytes(e, cmp_dword_rax, sizeof(cmp_dword_rax));
@@ -558,15 +560,13 @@ uint8_t *emit_guarded_link_site(struct emitter *e, const uint8_t *stub, unsigned
 	return emit_unlinked_way(e, emit_rel32_aligned(e, jmp, sizeof(jmp), emit_here(e), false), stub, tag);
 }
 
-bool emit_guarded_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target, uint64_t lin,
-			     const uint32_t *word)
+bool emit_guarded_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target, const uint32_t *word)
 {
 	uint64_t at = (uint64_t)(uintptr_t)word;
 	uint32_t value = __atomic_load_n(word, __ATOMIC_RELAXED);
 
 	if (!emit_patch_rel32(rel, rel_rx, target))
 		return false;
-	memcpy(rel + GUARD_LIN_FROM_REL, &lin, sizeof(lin));
 	memcpy(rel + GUARD_WORD_FROM_REL, &at, sizeof(at));
 	__atomic_store_n((uint32_t *)(void *)(rel + GUARD_VALUE_FROM_REL), value, __ATOMIC_RELEASE);
 	return true;
@@ -574,8 +574,8 @@ bool emit_guarded_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t 
 
 size_t emit_guarded_link_span(uint8_t **rel)
 {
-	*rel += GUARD_LIN_FROM_REL;
-	return (size_t)(4 - GUARD_LIN_FROM_REL);
+	*rel += GUARD_WORD_FROM_REL;
+	return (size_t)(4 - GUARD_WORD_FROM_REL);
 }
 
 void emit_link_unpatch(uint8_t *rel)

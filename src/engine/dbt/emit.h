@@ -95,6 +95,8 @@ void emit_gs_load64(struct emitter *e, enum host_reg reg, int32_t disp);
 void emit_gs_store64(struct emitter *e, int32_t disp, enum host_reg reg);
 /* ADD qword gs:[disp], imm32 (sign-extended). Clobbers the arithmetic flags. */
 void emit_gs_add64_imm32(struct emitter *e, int32_t disp, int32_t imm);
+/* MOV QWORD GS:[disp], imm32 (sign-extended). */
+void emit_gs_store64_imm32(struct emitter *e, int32_t disp, int32_t imm);
 /* CMP byte gs:[disp], imm8. */
 void emit_gs_cmp8_imm(struct emitter *e, int32_t disp, uint8_t imm);
 /* MOV byte gs:[disp], imm8. */
@@ -169,18 +171,16 @@ uint8_t *emit_link_site(struct emitter *e, const uint8_t *stub, unsigned tag);
  * unlink (code_cache_serialize). */
 void emit_link_unpatch(uint8_t *rel);
 
-/* A link site to a block on another guest page, whose link holds only for
- * the RIP it was made at (a block's code runs at every linear address its
- * frame is mapped at) and while what maps that page does not change: the
- * site carries a guard, checked on every pass (RAX clobbered): RIP
- * (gs:[rip_disp]) against the one linked for, and a 32-bit word (the block
- * cache's generation for the target: block_cache_find) against the value
- * it had then. A mismatch, like an unlinked rel32, takes the unlinked way.
- * Layout and unlinking as emit_link_site's; linked by
- * emit_guarded_link_patch. */
-uint8_t *emit_guarded_link_site(struct emitter *e, const uint8_t *stub, unsigned tag, int32_t rip_disp);
-bool emit_guarded_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target, uint64_t lin,
-			     const uint32_t *word);
+/* A link site to a block on another guest page, whose link holds only
+ * while what maps that page does not change: the site carries a guard,
+ * checked on every pass (RAX clobbered), of a 32-bit word (the block cache's
+ * generation for the target: block_cache_find) against the value it had
+ * when linked. A changed word, like an unlinked rel32, takes the unlinked
+ * way. (Translations run only at the linear address they were made for, so
+ * a site's target address is fixed.) Layout and unlinking as
+ * emit_link_site's; linked by emit_guarded_link_patch. */
+uint8_t *emit_guarded_link_site(struct emitter *e, const uint8_t *stub, unsigned tag);
+bool emit_guarded_link_patch(uint8_t *rel, const uint8_t *rel_rx, const uint8_t *target, const uint32_t *word);
 /* The bytes a guarded link patch writes: *rel moved to the first, their count. */
 size_t emit_guarded_link_span(uint8_t **rel);
 

@@ -15,7 +15,7 @@
  * (convert 33, load 12), up to 15 register loads and stores (9 each), flags
  * out (LAHF/SETO 4, merge 26, store 19), RIP and icount (26). */
 #define BYTES_PER_IDENT (16 + 18 + 18) /* and RSP loaded and stored around it, a scratch lent */
-#define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26)
+#define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + BYTES_SET_RIP_MORE)
 /* A memory operand adds the probe (flags saved around it: RAX borrowed 18,
  * LAHF/SETO 4, merge 26, store 9; restored: RAX borrowed 18, load 9, ADD and
  * SAHF 3; EA 18, FS/GS base 9, index 17, last byte 15, compare and branch
@@ -28,14 +28,17 @@
  * the flags stored (2 * 45), RIP and count (2 * 26), the target and its
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
  * non-canonical way (26 + 48 + 8), jumps (4 * 8). */
-#define BYTES_PER_BRANCH (4 + 9 + 90 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE + 2 * 26)
+#define BYTES_PER_BRANCH (4 + 9 + 90 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE + 2 * 26 + 3 * BYTES_SET_RIP_MORE)
+/* What RIP set to a 64-bit value (emit_set_rip: MOV imm64, store: 19) takes
+ * beyond an ADD of an imm32 (13), counted where the sums above count an ADD. */
+#define BYTES_SET_RIP_MORE 6
 /* A side exit: its Jcc (9), then out of line up to 15 register stores (9
  * each), the flags out (49), lockstep's leave_block (9) and the way to the
  * target as a branch at a block's end takes it. */
 #define BYTES_PER_SIDE_EXIT (9 + 15 * 9 + 49 + 9 + BYTES_PER_BRANCH)
 /* A link site (emit_guarded_link_site, the larger): alignment (3), the guard
- * (39), JMP (5), MOV RSI (10), JMP (8). */
-#define BYTES_LINK_SITE (3 + 39 + 5 + 10 + 8)
+ * (18), JMP (5), MOV RSI (10), JMP (8). */
+#define BYTES_LINK_SITE (3 + 18 + 5 + 10 + 8)
 /* The inline lookup of RIP (emit_body_lookup): 89. */
 #define BYTES_LOOKUP 96
 /* Around the body: the way out (the adjust, six pops, RET: 15); the chain
@@ -153,9 +156,9 @@ struct slow_path {
  * a link site when that lies in the block's own guest page — the same
  * physical page whatever maps it, so the link holds across TLB flushes until
  * a block of the page is dropped (the engine unlinks it then) — else a
- * guarded one, whose link holds for the RIP it was made at while the
- * lookup's generation for the target does (a page mapped at two addresses
- * may be followed by different pages, and a TLB flush may map another). */
+ * guarded one, whose link holds while the lookup's generation for the
+ * target does (a TLB flush may map another page there; the translation runs
+ * only at its own linear address, so the target's is fixed). */
 static bool in_block_page(const struct translate_env *env, int64_t target_off)
 {
 	int64_t in_page = (int64_t)env->page_offset + target_off;
@@ -171,7 +174,7 @@ static void emit_static_exit(struct emitter *e, const struct translate_env *env,
 		return;
 	}
 	if (!in_block_page(env, target_off)) {
-		if (!emit_guarded_link_site(e, x->link_stub, TRANSLATE_LINK_GUARDED, GS_OFF(rip)))
+		if (!emit_guarded_link_site(e, x->link_stub, TRANSLATE_LINK_GUARDED))
 			e->overflow = true;
 		return;
 	}
@@ -206,6 +209,27 @@ static void emit_body_lookup(struct emitter *e, const struct translate_env *env)
 	emit_op64_mem(e, 0xff, 4, H_RDX, (int32_t)offsetof(struct body_entry, body)); /* JMP [RDX + body] */
 	if (!emit_patch_rel8_here(e, miss_lin) || !emit_patch_rel8_here(e, miss_gen))
 		e->overflow = true;
+}
+
+/* RIP = the instruction off bytes from the block's first (translations are
+ * for one linear address: env->lin). tmp is clobbered when the value needs
+ * 64 bits. */
+static void emit_set_rip(struct emitter *e, const struct translate_env *env, int64_t off, enum host_reg tmp)
+{
+	uint64_t rip = env->lin + (uint64_t)off;
+
+	if ((int64_t)rip == (int32_t)rip) {
+		emit_gs_store64_imm32(e, GS_OFF(rip), (int32_t)rip);
+	} else {
+		emit_mov_imm64(e, tmp, rip);
+		emit_gs_store64(e, GS_OFF(rip), tmp);
+	}
+}
+
+/* Bits 63..47 all equal (SDM vol. 1, 3.3.7.1). */
+static bool canonical(uint64_t lin)
+{
+	return (uint64_t)(((int64_t)lin >> 47) + 1) <= 1;
 }
 
 static void emit_callout(struct emitter *e, const struct translate_env *env, const struct insn *in, const uint8_t *out)
@@ -393,15 +417,14 @@ static int32_t tlb_offset(unsigned set, unsigned kind)
 }
 
 /* a = the effective address [base + index << scale + disp] of u's memory
- * operand (or LEA's), 64-bit: RSP from the soft CPU, RIP-relative from the
- * run's first instruction (where RIP still is) to the instruction's end. */
-static void emit_address(struct emitter *e, const struct ident_use *u, uint32_t insn_end, enum host_reg a)
+ * operand (or LEA's), 64-bit: RSP from the soft CPU, RIP-relative from
+ * insn_end, the linear address of the instruction's end. */
+static void emit_address(struct emitter *e, const struct ident_use *u, uint64_t insn_end, enum host_reg a)
 {
 	int index = u->mem_index == NOREG ? H_NONE : u->mem_index;
 
 	if (u->mem_base == REG_RIP) {
-		emit_gs_load64(e, a, GS_OFF(rip));
-		emit_lea(e, a, a, H_NONE, 0, (int32_t)insn_end + u->mem_disp);
+		emit_mov_imm64(e, a, insn_end + (uint64_t)(int64_t)u->mem_disp);
 	} else if (u->mem_base == GPR_RSP) {
 		emit_gs_load64(e, a, GS_OFF(gpr[GPR_RSP]));
 		emit_lea(e, a, a, index, u->mem_scale, u->mem_disp);
@@ -417,7 +440,7 @@ static void emit_address(struct emitter *e, const struct ident_use *u, uint32_t 
  * entry's host_minus_linear instead (a probe group's leader). Clobbers sc's
  * registers and the flags. */
 static void emit_probe(struct emitter *e, const struct translate_env *env, const struct scratch *sc,
-		       const struct ident_use *u, uint32_t insn_end, struct slow_path *slow, int delta)
+		       const struct ident_use *u, uint64_t insn_end, struct slow_path *slow, int delta)
 {
 	const enum host_reg a = sc->r[0], idx = sc->r[1], last = sc->r[2];
 	int32_t tlb = tlb_offset((unsigned)env->tlb_set, u->mem_write ? ACC_WRITE : ACC_READ);
@@ -708,10 +731,10 @@ static void patch_here(struct emitter *e, uint8_t *rel)
  * the state as at it: RIP and the count moved to br first (registers and
  * flags are in the soft CPU already). */
 static void emit_core_runs_branch(struct emitter *e, const struct translate_env *env, const struct insn *br,
-				  uint32_t bytes, unsigned n, const uint8_t *out)
+				  uint32_t run_off, uint32_t bytes, unsigned n, const uint8_t *out)
 {
 	if (bytes)
-		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
+		emit_set_rip(e, env, (int64_t)run_off + bytes, H_RAX);
 	if (n > 1)
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
 	emit_callout(e, env, br, out);
@@ -733,39 +756,45 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	const struct scratch sc = { .r = { H_RAX, H_RCX, H_RDX } };
 	const enum host_reg a = sc.r[0], target = sc.r[1], tmp = sc.r[2];
 	unsigned n = run->last - run->first;
-	uint32_t end = bytes + br->len; /* the next instruction, from the run's first */
+	int64_t end = (int64_t)run->off + bytes + br->len; /* the next instruction, from the block's first */
+	uint64_t next = env->lin + (uint64_t)end;	   /* the return address */
 	struct slow_path p = { 0 };
-	uint8_t *noncanonical;
+	uint8_t *noncanonical = NULL;
 
 	emit_store_regs(e, run->regs_written);
 	if (run->flags_written)
 		emit_flags_out(e, host_valid);
-	emit_probe(e, env, &sc, u, end, &p, H_NONE);
+	if (u->call && !canonical(next + (uint64_t)(int64_t)u->rel)) {
+		/* The core's CALL raises the #GP, from the state as at it. */
+		emit_core_runs_branch(e, env, br, run->off, bytes, n, x->out);
+		emit_jmp(e, x->next);
+		return;
+	}
+	emit_probe(e, env, &sc, u, next, &p, H_NONE);
 	if (u->call) {
-		emit_gs_load64(e, target, GS_OFF(rip));
-		emit_lea(e, target, target, H_NONE, 0, (int32_t)end + u->rel);
+		emit_mov_imm64(e, tmp, next);
+		emit_store_mem(e, a, tmp);
 	} else {
 		emit_load_mem(e, target, a);
-	}
-	noncanonical = emit_jump_if_noncanonical(e, target, tmp);
-	if (u->call) {
-		emit_gs_load64(e, tmp, GS_OFF(rip));
-		emit_lea(e, tmp, tmp, H_NONE, 0, (int32_t)end);
-		emit_store_mem(e, a, tmp);
+		noncanonical = emit_jump_if_noncanonical(e, target, tmp);
 	}
 	emit_gs_load64(e, tmp, GS_OFF(gpr[GPR_RSP]));
 	emit_lea(e, tmp, tmp, H_NONE, 0, u->call ? -8 : 8 + u->ret_pop);
 	emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), tmp);
-	emit_gs_store64(e, GS_OFF(rip), target);
+	if (u->call)
+		emit_set_rip(e, env, end + u->rel, tmp);
+	else
+		emit_gs_store64(e, GS_OFF(rip), target);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 	if (u->call)
-		emit_static_exit(e, env, x, (int64_t)run->off + end + u->rel);
+		emit_static_exit(e, env, x, end + u->rel);
 	else
 		emit_jmp(e, x->next);
 	/* The core's CALL or RET, from the state as at it. */
 	patch_here(e, p.jump);
-	patch_here(e, noncanonical);
-	emit_core_runs_branch(e, env, br, bytes, n, x->out);
+	if (noncanonical)
+		patch_here(e, noncanonical);
+	emit_core_runs_branch(e, env, br, run->off, bytes, n, x->out);
 	emit_jmp(e, x->next);
 }
 
@@ -778,28 +807,19 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 static void emit_taken_exit(struct emitter *e, const struct translate_env *env, const struct insn *br, int32_t rel,
 			    uint32_t run_off, uint32_t bytes, unsigned n, const struct translate_exits *x)
 {
-	int64_t to_target = (int64_t)bytes + br->len + rel; /* from the run's first byte */
-	uint8_t *noncanonical;
+	int64_t target = (int64_t)run_off + bytes + br->len + rel; /* from the block's first byte */
 
 	if (env->one_block_per_entry && (br->flags & INSN_SIDE_EXIT))
 		emit_gs_mov8_imm(e, GS_OFF(leave_block), 1);
-	if (in_block_page(env, (int64_t)run_off + to_target)) {
-		/* A target in the page RIP is in is canonical as RIP is. */
-		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)to_target);
-		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-		emit_static_exit(e, env, x, (int64_t)run_off + to_target);
+	if (!canonical(env->lin + (uint64_t)target)) {
+		/* The core's branch raises the #GP, with the state as at the branch. */
+		emit_core_runs_branch(e, env, br, run_off, bytes, n, x->out);
+		emit_jmp(e, x->out);
 		return;
 	}
-	emit_gs_load64(e, H_RCX, GS_OFF(rip));
-	emit_lea(e, H_RCX, H_RCX, H_NONE, 0, (int32_t)to_target);
-	noncanonical = emit_jump_if_noncanonical(e, H_RCX, H_RDX);
-	emit_gs_store64(e, GS_OFF(rip), H_RCX);
+	emit_set_rip(e, env, target, H_RCX);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-	emit_static_exit(e, env, x, (int64_t)run_off + to_target);
-	/* The core's branch raises the #GP, with the state as at the branch. */
-	patch_here(e, noncanonical);
-	emit_core_runs_branch(e, env, br, bytes, n, x->out);
-	emit_jmp(e, x->out);
+	emit_static_exit(e, env, x, target);
 }
 
 /* A Jcc inside the block (INSN_SIDE_EXIT) whose run goes on after it: taken,
@@ -860,7 +880,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
 		if (run->flags_written)
 			emit_flags_merge_store_ax(e, host_valid);
-		emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)(bytes + br->len));
+		emit_set_rip(e, env, (int64_t)run->off + bytes + br->len, H_RCX);
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 		emit_static_exit(e, env, x, (int64_t)run->off + bytes + br->len);
 		patch_here(e, taken);
@@ -920,7 +940,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 {
 	const uint8_t *run_warm;
 	uint32_t bytes = 0;
-	uint16_t reserved = 0; /* the delta register of the probe group under way */
+	uint16_t reserved = 0;			      /* the delta register of the probe group under way */
+	const uint64_t run_lin = env->lin + run->off; /* RIP at the run's first instruction */
 	/* Which of the guest's arithmetic flags host RFLAGS holds, and which
 	 * cpu->saved_flags does; once the run has loaded or written a flag, the
 	 * two together hold all six (plan_run). */
@@ -986,9 +1007,9 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				span.mem_disp = g->min_disp;
 				span.mem_size = g->span;
 				span.mem_write = g->write;
-				emit_probe(e, env, &p->sc, &span, bytes + insns[i].len, p, g->delta);
+				emit_probe(e, env, &p->sc, &span, run_lin + bytes + insns[i].len, p, g->delta);
 			} else {
-				emit_probe(e, env, &p->sc, u, bytes + insns[i].len, p, H_NONE);
+				emit_probe(e, env, &p->sc, u, run_lin + bytes + insns[i].len, p, H_NONE);
 			}
 			host_valid = 0;
 			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
@@ -1036,7 +1057,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			const struct scratch sc = pick_scratch(run, i, u, 1, reserved);
 
 			emit_lend(e, &sc);
-			emit_address(e, u, bytes + insns[i].len, sc.r[0]);
+			emit_address(e, u, run_lin + bytes + insns[i].len, sc.r[0]);
 			emit_mov_rr_sized(e, (enum host_reg)u->lea_dst, sc.r[0], u->lea_bytes);
 			emit_give_back(e, &sc);
 		} else if (__builtin_expect(env->inject_bug, 0)) {
@@ -1052,8 +1073,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 	emit_store_regs(e, run->regs_written);
 	if (run->flags_written)
 		emit_flags_out(e, host_valid);
-	/* Last, as they clobber the flags: where the core's step leaves RIP and icount. */
-	emit_gs_add64_imm32(e, GS_OFF(rip), (int32_t)bytes);
+	/* Where the core's step leaves RIP and icount (the ADD clobbers the flags). */
+	emit_set_rip(e, env, (int64_t)run->off + bytes, H_RAX);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(run->last - run->first));
 }
 

@@ -80,6 +80,10 @@ struct translate_env {
 	 * exits take the lookup too. */
 	const uint8_t *(*link)(void *ctx, const uint8_t *rel_rx);
 	uint16_t page_offset;
+	/* The linear address of the first instruction: translations of 64-bit
+	 * code hold RIP values (where RIP goes, return addresses, RIP-relative
+	 * operands) as constants, and run only at that address. */
+	uint64_t lin;
 	/* Exits whose RIP only the run knows look RIP up here inline before they
 	 * call chain; NULL: they call chain straight away. */
 	const struct body_entry *bodies;

@@ -38,7 +38,8 @@ struct block {
 	 * It lives in the engine's translation cache, which is flushed only together
 	 * with every block (block_cache_drop_all). */
 	const uint8_t *host;
-	uint8_t host_key; /* what the host code assumed beyond the block's key (dbt: the TLB set) */
+	uint8_t host_key;  /* what the host code assumed beyond the block's key (dbt: the TLB set) */
+	uint64_t host_lin; /* and the linear address it runs at (dbt) */
 	struct insn insns[];
 };
 
