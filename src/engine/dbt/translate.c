@@ -184,14 +184,16 @@ static void emit_static_exit(struct emitter *e, const struct translate_env *env,
 
 /* The inline lookup of RIP in env->bodies: on a hit, straight into the body;
  * else on to what follows. RIP is in the soft CPU; RAX, RCX, RDX and the
- * flags are free (the exit stored the guest's). */
-static void emit_body_lookup(struct emitter *e, const struct translate_env *env)
+ * flags are free (the exit stored the guest's). x->next_rcx: the same, for
+ * an exit that has RIP in RCX too. */
+static void emit_body_lookup(struct emitter *e, const struct translate_env *env, struct translate_exits *x)
 {
 	uint8_t *miss_lin, *miss_gen;
 
 	_Static_assert(sizeof(struct body_entry) == 32 && BODY_TABLE_SIZE == 4096,
 		       "index = (lin ^ lin >> 12) & 4095 (body_table_index), times 32");
 	emit_gs_load64(e, H_RCX, GS_OFF(rip));
+	x->next_rcx = emit_here(e);
 	emit_mov_rr(e, H_RAX, H_RCX);
 	emit_shr_imm(e, H_RAX, 12);
 	emit_xor_rr(e, H_RAX, H_RCX);
@@ -427,7 +429,8 @@ static void emit_address(struct emitter *e, const struct ident_use *u, uint64_t 
 		emit_mov_imm64(e, a, insn_end + (uint64_t)(int64_t)u->mem_disp);
 	} else if (u->mem_base == GPR_RSP) {
 		emit_gs_load64(e, a, GS_OFF(gpr[GPR_RSP]));
-		emit_lea(e, a, a, index, u->mem_scale, u->mem_disp);
+		if (index != H_NONE || u->mem_disp)
+			emit_lea(e, a, a, index, u->mem_scale, u->mem_disp);
 	} else {
 		emit_lea(e, a, u->mem_base == NOREG ? H_NONE : u->mem_base, index, u->mem_scale, u->mem_disp);
 	}
@@ -778,9 +781,8 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 		emit_load_mem(e, target, a);
 		noncanonical = emit_jump_if_noncanonical(e, target, tmp);
 	}
-	emit_gs_load64(e, tmp, GS_OFF(gpr[GPR_RSP]));
-	emit_lea(e, tmp, tmp, H_NONE, 0, u->call ? -8 : 8 + u->ret_pop);
-	emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), tmp);
+	/* The flags are stored: ADD may clobber them. */
+	emit_gs_add64_imm32(e, GS_OFF(gpr[GPR_RSP]), u->call ? -8 : 8 + u->ret_pop);
 	if (u->call)
 		emit_set_rip(e, env, end + u->rel, tmp);
 	else
@@ -789,7 +791,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	if (u->call)
 		emit_static_exit(e, env, x, end + u->rel);
 	else
-		emit_jmp(e, x->next);
+		emit_jmp(e, target == H_RCX ? x->next_rcx : x->next);
 	/* The core's CALL or RET, from the state as at it. */
 	patch_here(e, p.jump);
 	if (noncanonical)
@@ -1145,11 +1147,11 @@ static void emit_exits(struct emitter *e, const struct translate_env *env, struc
 	emit_ret(e);
 	/* An exit whose RIP only the run knows asks where to go on; the answer is
 	 * a block body (past its prologue: this frame stays) or NULL, the way out. */
-	x->next = x->out;
+	x->next = x->next_rcx = x->out;
 	if (env->chain) {
-		x->next = emit_here(e);
+		x->next = x->next_rcx = emit_here(e);
 		if (env->bodies)
-			emit_body_lookup(e, env);
+			emit_body_lookup(e, env, x);
 		emit_ask_where_next(e, env->ctx, (uint64_t)(uintptr_t)env->chain, x->out);
 	}
 	/* An unlinked link site comes here with RSI = its rel32: env->link links

@@ -48,6 +48,7 @@ static inline unsigned body_table_index(uint64_t lin)
  * slow_path is what a probe's miss calls (translate.c). */
 struct translate_exits {
 	const uint8_t *out, *next, *link_stub, *slow_path;
+	const uint8_t *next_rcx; /* next for an exit that has RIP in RCX too */
 };
 
 struct translate_env {
