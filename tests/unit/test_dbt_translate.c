@@ -642,6 +642,46 @@ static void test_side_exits_leave_or_go_on_as_stepping_does(void **state)
 	icpu_free(b);
 }
 
+/* A side exit taken after a partial flag writer (INC leaves CF) in a run
+ * that writes every flag by its end (IMUL): the way out stores INC's flags
+ * with the CF the run began with, not whatever cpu->saved_flags held (the
+ * differential test's case seed 0xbc00fe50ecd3636b). */
+IH_ASM(partial_exit_run, "inc r15\n jnz .+6\n imul r12d, ecx\n");
+
+static void test_a_side_exit_after_a_partial_flag_write_keeps_the_rest(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(partial_exit_run, IH_LEN(partial_exit_run), &r);
+	r.insns[1].flags |= INSN_SIDE_EXIT;
+	entry = translate_ident(&cc, a, &r, partial_exit_run, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned cf = 0; cf < 2; cf++) {
+		for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+			(*p)->cpu->gpr[GPR_R15] = 0; /* INC: 1, not zero: the exit is taken */
+			(*p)->cpu->rip = 0x1000;
+			(*p)->cpu->icount = 0;
+			flags_set_arith((*p)->cpu, cf ? RFLAGS_CF : 0);
+		}
+		a->cpu->saved_flags = cf ? 0 : 0xffff; /* left over: the other CF */
+		translate_enter(entry);
+		step_block(b, &r);
+		assert_int_equal(a->cpu->rip, 0x1000 + 3 + 2 + 4);
+		assert_int_equal(flags_get(a->cpu) & RFLAGS_CF, cf ? RFLAGS_CF : 0); /* SDM: INC leaves CF */
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	}
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* Where decode_run ends a block around Jcc: not at one going elsewhere (a
  * side exit), at one back to the block's first instruction (a loop of one
  * block), and at the third of a row (two side exits at most). */
@@ -1155,6 +1195,7 @@ int main(void)
 		cmocka_unit_test(test_a_taken_branch_leaves_with_rip_at_its_target),
 		cmocka_unit_test(test_side_exits_leave_or_go_on_as_stepping_does),
 		cmocka_unit_test(test_blocks_go_on_past_jcc_but_end_at_a_loop),
+		cmocka_unit_test(test_a_side_exit_after_a_partial_flag_write_keeps_the_rest),
 		cmocka_unit_test(test_undefined_flags_are_the_host_cpus_not_leftovers),
 		cmocka_unit_test(test_push_and_pop_run_as_stepping_does),
 		cmocka_unit_test(test_call_and_ret_run_as_stepping_does),

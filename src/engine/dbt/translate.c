@@ -579,9 +579,10 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 	for (unsigned i = first; i < last; i++) {
 		const struct ident_use *u = &slot[i].use;
 
-		/* A memory instruction's slow path stores host RFLAGS whole once
-		 * the run has written a flag: all six must be the guest's then. */
-		if (u->mem && run->flags_written && run->flags_written != ARITH)
+		/* A memory instruction's slow path, and a side exit's way out,
+		 * store host RFLAGS whole once the run has written a flag: all six
+		 * must be the guest's then. */
+		if ((u->mem || (u->branch && i + 1 < last)) && run->flags_written && run->flags_written != ARITH)
 			partial = true;
 		live_in |= u->flags_read & ~run->flags_written;
 		run->flags_written |= u->flags_written;
