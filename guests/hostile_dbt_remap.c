@@ -6,9 +6,9 @@
  * processor fetches (SDM vol. 3A, 4.10.4: after INVLPG or MOV CR3 no stale
  * translation of the page is used; 11.6: a store to code is seen by later
  * fetches of it):
- *   1. a page mapped at two linear addresses at once, whose block ends with a
- *      JMP into the next page, which the two mappings map to different frames:
- *      the JMP goes to the next page of the address it runs at;
+ *   1. a page mapped at four linear addresses at once, whose block ends with
+ *      a JMP into the next page, which the four mappings map to different
+ *      frames: the JMP goes to the next page of the address it runs at;
  *   2. the page a linked JMP goes to remapped (PTE + INVLPG) between two
  *      frames, and the page holding the JMP remapped, 2000 times each;
  *   3. the same by MOV CR3 between two PML4s;
@@ -62,27 +62,34 @@ static void clear_frames(void)
 			frames[f][i] = 0xcc;
 }
 
-/* 1. Page 0 and page 2 of the window map frame 0: NOP; JMP to the start of
- * the next page. Page 1 maps frame 1 (returns 0x11), page 3 frame 2 (0x22). */
+/* 1. Pages 0, 2, 4 and 6 of the window map frame 0: NOP; JMP to the start
+ * of the next page. Pages 1, 3, 5 and 7 map frames 1, 2, 3 and 6, which
+ * return 0x11, 0x22, 0x33 and 0x66. Run at the four addresses in turn (more
+ * than dbt keeps translations of one block for). */
 static void alias(void)
 {
-	unsigned int bad1 = 0, bad3 = 0;
+	static const unsigned int next_frame[4] = { 1, 2, 3, 6 };
+	unsigned int bad1 = 0, bad_more = 0;
 
 	clear_frames();
 	frames[0][0] = 0x90;
 	put_jmp(&frames[0][1], WIN + 1, WIN + 4096);
-	put_ret_value(frames[1], 0x11);
-	put_ret_value(frames[2], 0x22);
-	map(0, frames[0]);
-	map(1, frames[1]);
-	map(2, frames[0]);
-	map(3, frames[2]);
-	for (unsigned int i = 0; i < 8; i++) {
-		bad1 += call_at(WIN) != 0x11;
-		bad3 += call_at(WIN + 2 * 4096) != 0x22;
+	for (unsigned int a = 0; a < 4; a++) {
+		put_ret_value(frames[next_frame[a]], 0x11 * next_frame[a]);
+		map(2 * a, frames[0]);
+		map(2 * a + 1, frames[next_frame[a]]);
 	}
-	expect_eq("1. one frame at two addresses, JMP to the next page: the next page of the first", bad1, 0);
-	expect_eq("1.   ... and of the second (its own next page, another frame)", bad3, 0);
+	for (unsigned int i = 0; i < 8; i++)
+		for (unsigned int a = 0; a < 4; a++) {
+			unsigned int got = (unsigned int)call_at(WIN + 2 * a * 4096);
+
+			if (a == 0)
+				bad1 += got != 0x11;
+			else
+				bad_more += got != 0x11 * next_frame[a];
+		}
+	expect_eq("1. one frame at four addresses, JMP to the next page: the next page of the first", bad1, 0);
+	expect_eq("1.   ... and of the others (each its own next page, another frame)", bad_more, 0);
 }
 
 /* 2. Page 0: NOP; JMP page 1. Page 1 alternates between frames 1 and 2;

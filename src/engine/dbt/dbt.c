@@ -91,6 +91,28 @@ static uint8_t tlb_set_now(const struct soft_cpu *cpu)
 
 static void translate_block(struct block_vcpu *bv, struct block *b);
 
+/* Whether b->host is, or was made current from host_other, the translation
+ * for the TLB set and linear address the CPU runs b at now. */
+static bool pick_translation(struct block *b, uint8_t set, uint64_t lin)
+{
+	if (b->host && b->host_key == set && b->host_lin == lin)
+		return true;
+	for (unsigned k = 0; k < sizeof(b->host_other) / sizeof(b->host_other[0]); k++) {
+		struct block_host *o = &b->host_other[k];
+
+		if (o->host && o->key == set && o->lin == lin) {
+			struct block_host was = { b->host, b->host_lin, b->host_key };
+
+			b->host = o->host;
+			b->host_lin = o->lin;
+			b->host_key = o->key;
+			*o = was;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Whether count more instructions' worst-case host code fits the cache. */
 static bool cache_fits(const struct engine_vcpu *v, unsigned count)
 {
@@ -122,7 +144,7 @@ static const uint8_t *chain_find(struct block_vcpu *bv, const uint32_t **generat
 		return NULL;
 	/* A block decoded but not translated for this set: translated here when
 	 * it fits (a flush must wait for the loop: this code is running). */
-	if (!b->host || b->host_key != set || b->host_lin != bv->cpu.rip) {
+	if (!pick_translation(b, set, bv->cpu.rip)) {
 		if (!cache_fits(v, b->count))
 			return NULL;
 		translate_block(bv, b);
@@ -370,10 +392,14 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 	uint64_t start;
 	size_t used = v->cc.used;
 
-	if (__builtin_expect(b->host && b->host_key == set && b->host_lin == bv->cpu.rip, 1))
+	if (__builtin_expect(pick_translation(b, set, bv->cpu.rip), 1))
 		return;
 	start = soft_clock_ns();
 	env = translate_env_for(bv, b, b->count);
+	if (b->host) { /* kept for when b runs there again */
+		memmove(&b->host_other[1], &b->host_other[0], sizeof(b->host_other) - sizeof(b->host_other[0]));
+		b->host_other[0] = (struct block_host){ b->host, b->host_lin, b->host_key };
+	}
 	b->host = translate_run(&v->cc, &env, b->insns, b->count, &ident);
 	v->translate_ns += soft_clock_ns() - start;
 	b->host_key = set;

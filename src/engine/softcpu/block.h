@@ -34,12 +34,21 @@ struct block {
 	 * make them forget. */
 	uint64_t entered_lin;
 	uint8_t entered;
-	/* dbt: the host code running insns[0..count) in order, NULL until translated.
-	 * It lives in the engine's translation cache, which is flushed only together
-	 * with every block (block_cache_drop_all). */
+	/* dbt: the host code running insns[0..count) in order, NULL until translated,
+	 * made for the TLB set host_key at the linear address host_lin. It lives in
+	 * the engine's translation cache, which is flushed only together with
+	 * every block (block_cache_drop_all). host_other keeps the translations
+	 * made before for other sets or addresses (a frame mapped at several
+	 * addresses: one library in several processes), which stay in the cache
+	 * for the links and lookups that lead to them. */
 	const uint8_t *host;
-	uint8_t host_key;  /* what the host code assumed beyond the block's key (dbt: the TLB set) */
-	uint64_t host_lin; /* and the linear address it runs at (dbt) */
+	uint8_t host_key;
+	uint64_t host_lin;
+	struct block_host {
+		const uint8_t *host;
+		uint64_t lin;
+		uint8_t key;
+	} host_other[2];
 	struct insn insns[];
 };
 
