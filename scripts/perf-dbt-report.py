@@ -5,7 +5,7 @@ translation cache named with the /tmp/perf-PID.map that `ringvisor run
 cache is a memfd (two views of one file, for W^X), so this joins them itself.
 
     perf record -o perf.data ringvisor run --engine dbt --perfmap ... KERNEL
-    scripts/perf-dbt-report.py perf.data /tmp/perf-PID.map [--top N]
+    scripts/perf-dbt-report.py perf.data /tmp/perf-PID.map [--top N] [--time 50%-100%]
 
 Prints the blocks with the most samples, then the share of samples by DSO."""
 import argparse
@@ -33,11 +33,13 @@ def main():
     ap.add_argument("perf_data")
     ap.add_argument("perf_map")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--time", help="only samples in this time range, as perf script's --time takes it "
+                    "(e.g. 50%%-100%%: the second half of the run, past a boot)")
     args = ap.parse_args()
     spans = load_map(args.perf_map)
     starts = [s for s, _, _ in spans]
-    out = subprocess.run(["perf", "script", "-i", args.perf_data, "-F", "ip,dso"], capture_output=True,
-                         text=True, check=True).stdout
+    argv = ["perf", "script", "-i", args.perf_data, "-F", "ip,dso"] + (["--time", args.time] if args.time else [])
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     blocks, dsos, total = collections.Counter(), collections.Counter(), 0
     for line in out.splitlines():
         parts = line.split(None, 1)

@@ -296,44 +296,68 @@ static void emit_flags_merge(struct emitter *e, uint16_t host_valid, enum host_r
 	emit_or_rr(e, H_RAX, tmp);
 }
 
-/* RAX is borrowed around a flags sequence unless it is free: the value goes
- * to cpu->spill and comes back (MOVs: no flag changes). */
-static void emit_borrow_rax(struct emitter *e, bool busy)
+/* Where RAX waits while a flags sequence uses AX, when it holds something:
+ * a host register that holds nothing the run needs there (none the run uses,
+ * not the probe's scratch, not in reserved: a probe group's delta), or
+ * cpu->spill when every one does. A register move, where a store and load
+ * put a store-to-load forwarding on RAX's dependency chain: in busybox's
+ * getc that reload was a fifth of the block's samples. */
+static int rax_keeper(const struct run_plan *run, const struct scratch *sc, uint16_t reserved)
 {
-	if (busy)
+	uint16_t taken = (uint16_t)(run->regs_used | reserved | (1u << H_RSP) | (1u << H_RAX));
+
+	for (unsigned k = 0; k < 3; k++)
+		taken |= (uint16_t)(1u << sc->r[k]);
+	for (int r = 15; r > 0; r--)
+		if (!(taken & (1u << r)))
+			return r;
+	return H_NONE;
+}
+
+/* RAX is borrowed around a flags sequence when busy (MOVs: no flag changes). */
+static void emit_borrow_rax(struct emitter *e, bool busy, int keeper)
+{
+	if (busy && keeper != H_NONE)
+		emit_mov_rr(e, (enum host_reg)keeper, H_RAX);
+	else if (busy)
 		emit_gs_store64(e, GS_OFF(spill), H_RAX);
 }
 
-static void emit_return_rax(struct emitter *e, bool busy)
+static void emit_return_rax(struct emitter *e, bool busy, int keeper)
 {
-	if (busy)
+	if (busy && keeper != H_NONE)
+		emit_mov_rr(e, H_RAX, (enum host_reg)keeper);
+	else if (busy)
 		emit_gs_load64(e, H_RAX, GS_OFF(spill));
 }
 
 /* Host RFLAGS into cpu->saved_flags, merged as emit_flags_merge does, before
  * a probe (the scratch registers are free). */
 static void emit_flags_save(struct emitter *e, const struct run_plan *run, const struct scratch *sc,
-			    uint16_t host_valid)
+			    uint16_t host_valid, uint16_t reserved)
 {
 	bool busy = run->regs_used & (1u << H_RAX);
+	int keeper = rax_keeper(run, sc, reserved);
 
-	emit_borrow_rax(e, busy);
+	emit_borrow_rax(e, busy, keeper);
 	emit_flags_to_ax(e);
 	emit_flags_merge(e, host_valid, sc->r[0] == H_RAX ? sc->r[1] : sc->r[0]);
 	emit_gs_store16_ax(e, GS_OFF(saved_flags));
-	emit_return_rax(e, busy);
+	emit_return_rax(e, busy, keeper);
 }
 
 /* Host RFLAGS from cpu->saved_flags after a probe, whose host address
  * (sc->r[0]) stays. */
-static void emit_flags_restore(struct emitter *e, const struct run_plan *run, const struct scratch *sc)
+static void emit_flags_restore(struct emitter *e, const struct run_plan *run, const struct scratch *sc,
+			       uint16_t reserved)
 {
 	bool busy = (run->regs_used & (1u << H_RAX)) || sc->r[0] == H_RAX;
+	int keeper = rax_keeper(run, sc, reserved);
 
-	emit_borrow_rax(e, busy);
+	emit_borrow_rax(e, busy, keeper);
 	emit_gs_load16_ax(e, GS_OFF(saved_flags));
 	emit_flags_from_ax(e);
-	emit_return_rax(e, busy);
+	emit_return_rax(e, busy, keeper);
 }
 
 /* A host image in AX, completed from cpu->saved_flags, becomes the soft
@@ -1000,7 +1024,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			 * them): they go to cpu->saved_flags first. The main line
 			 * takes them back only when it reads one before writing it. */
 			if (host_valid) {
-				emit_flags_save(e, run, &p->sc, host_valid);
+				emit_flags_save(e, run, &p->sc, host_valid, reserved);
 				saved_valid = ARITH;
 			}
 			p->flags_saved = saved_valid == ARITH;
@@ -1016,7 +1040,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			}
 			host_valid = 0;
 			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
-				emit_flags_restore(e, run, &p->sc);
+				emit_flags_restore(e, run, &p->sc, reserved);
 				host_valid = ARITH;
 			}
 			if (g) {
