@@ -1,5 +1,5 @@
-/* vm_run: start the vCPU threads, then serve host input and signals on the calling
- * thread until the VM stops. */
+/* vm_run: start the I/O thread and the vCPU threads, then serve host input and
+ * signals on the calling thread until the VM stops. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -104,6 +104,17 @@ static void serve(struct vm *vm, int sfd, struct input_state *in)
 	}
 }
 
+/* Started after the stop signals are blocked, so it inherits the mask. */
+static void start_io_thread(struct vm *vm)
+{
+	int err = event_loop_start(&vm->io_thread);
+
+	if (err) {
+		log_error("cannot start the I/O thread: %s", strerror(err));
+		vm_request_stop(vm, STATUS_INTERNAL);
+	}
+}
+
 int vm_run(struct vm *vm)
 {
 	struct input_state in = { .open = true };
@@ -122,6 +133,7 @@ int vm_run(struct vm *vm)
 	vm->start_ns = monotonic_ns();
 	if (platform_start(vm))
 		vm_request_stop(vm, STATUS_INTERNAL);
+	start_io_thread(vm);
 	for (int i = 0; i < vm->nvcpus; i++) {
 		int err = pthread_create(&vm->vcpus[i].thread, NULL, vm_vcpu_thread, &vm->vcpus[i]);
 
@@ -136,6 +148,8 @@ int vm_run(struct vm *vm)
 	for (int i = 0; i < vm->nvcpus; i++)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	/* After the vCPUs: none can hand the I/O thread work any more. */
+	event_loop_stop(&vm->io_thread);
 	platform_stop(vm);
 	terminal_restore();
 	if (sfd >= 0)

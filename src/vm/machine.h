@@ -11,6 +11,7 @@
 #include "devices/debug_exit.h"
 #include "devices/uart16550.h"
 #include "engine/engine.h"
+#include "host/event_loop.h"
 #include "vm/bus.h"
 #include "vm/config.h"
 #include "vm/exit_stats.h"
@@ -53,6 +54,9 @@ struct vm {
 	unsigned wake_seq; /* bumped (atomic) by platform_wake: a halted vCPU re-checks */
 	int nvcpus;
 	struct vcpu vcpus[VM_MAX_VCPUS];
+	/* The I/O thread: device back ends' work (docs/architecture.md, "Threads
+	 * and locks"). Started by vm_run, stopped once the vCPUs have ended. */
+	struct event_loop io_thread;
 
 	/* Stopping: the first request wins; stop_fd wakes the I/O thread. */
 	pthread_mutex_t stop_lock;

@@ -71,6 +71,10 @@ int vm_init_machine(struct vm *vm, const struct vm_config *cfg, const struct pla
 	io_bus_init(&vm->pio, "port");
 	io_bus_init(&vm->mmio, "mmio");
 	vm->console = stdio_console_chardev();
+	if (event_loop_init(&vm->io_thread)) {
+		snprintf(why, why_len, "cannot create the I/O thread's event loop: %s", strerror(errno));
+		return -1;
+	}
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0) {
 		snprintf(why, why_len, "eventfd: %s", strerror(errno));
@@ -107,6 +111,7 @@ void vm_destroy(struct vm *vm)
 			vm->ops->vcpu_destroy(vm->vcpus[i].ev);
 	if (vm->engine)
 		vm->ops->destroy(vm->engine);
+	event_loop_destroy(&vm->io_thread);
 	uart16550_destroy(&vm->com1);
 	platform_destroy(vm);
 	io_bus_destroy(&vm->pio);

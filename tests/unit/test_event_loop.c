@@ -1,0 +1,169 @@
+/* The I/O thread's event loop (src/host/event_loop.c) and the notifier that
+ * hands it work (src/host/notifier.c): a handler runs on the loop's own
+ * thread, signals coalesce, and after stop no handler runs. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "host/event_loop.h"
+#include "host/notifier.h"
+#include "unit_helpers.h"
+
+struct counter {
+	struct notifier n;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned calls;
+	pthread_t thread; /* the thread of the last call */
+};
+
+static void count_call(void *opaque)
+{
+	struct counter *c = opaque;
+
+	notifier_consume(&c->n);
+	pthread_mutex_lock(&c->lock);
+	c->calls++;
+	c->thread = pthread_self();
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Waits up to 5 s for at least `want` calls; returns the count. */
+static unsigned wait_calls(struct counter *c, unsigned want)
+{
+	struct timespec deadline;
+	unsigned n;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	pthread_mutex_lock(&c->lock);
+	while (c->calls < want && pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == 0)
+		;
+	n = c->calls;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static void counter_init(struct counter *c)
+{
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(notifier_init(&c->n), 0);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+}
+
+static void counter_destroy(struct counter *c)
+{
+	notifier_destroy(&c->n);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+}
+
+static void test_notifier_signals_coalesce_into_one_consume(void **state)
+{
+	struct notifier n;
+
+	(void)state;
+	assert_int_equal(notifier_init(&n), 0);
+	assert_false(notifier_consume(&n));
+	notifier_signal(&n);
+	notifier_signal(&n);
+	notifier_signal(&n);
+	assert_true(notifier_consume(&n));
+	assert_false(notifier_consume(&n));
+	notifier_destroy(&n);
+	assert_int_equal(n.fd, -1);
+}
+
+static void test_event_loop_runs_handler_on_its_own_thread(void **state)
+{
+	struct event_loop loop;
+	struct counter c;
+	struct event_source src;
+
+	(void)state;
+	counter_init(&c);
+	src = (struct event_source){ .fd = c.n.fd, .handler = count_call, .opaque = &c };
+	assert_int_equal(event_loop_init(&loop), 0);
+	assert_int_equal(event_loop_add(&loop, &src), 0);
+	assert_int_equal(event_loop_start(&loop), 0);
+	notifier_signal(&c.n);
+	assert_int_equal(wait_calls(&c, 1), 1);
+	assert_false(pthread_equal(c.thread, pthread_self()));
+	assert_true(pthread_equal(c.thread, loop.thread));
+	notifier_signal(&c.n);
+	assert_int_equal(wait_calls(&c, 2), 2);
+	event_loop_destroy(&loop);
+	counter_destroy(&c);
+}
+
+static void test_event_loop_runs_no_handler_after_stop(void **state)
+{
+	struct event_loop loop;
+	struct counter c;
+	struct event_source src;
+	unsigned before;
+
+	(void)state;
+	counter_init(&c);
+	src = (struct event_source){ .fd = c.n.fd, .handler = count_call, .opaque = &c };
+	assert_int_equal(event_loop_init(&loop), 0);
+	assert_int_equal(event_loop_add(&loop, &src), 0);
+	assert_int_equal(event_loop_start(&loop), 0);
+	event_loop_stop(&loop);
+	assert_false(loop.started);
+	before = c.calls;
+	notifier_signal(&c.n);
+	usleep(20000);
+	assert_int_equal(c.calls, before);
+	event_loop_destroy(&loop);
+	counter_destroy(&c);
+}
+
+static void test_event_loop_work_signalled_before_start_runs_once_started(void **state)
+{
+	struct event_loop loop;
+	struct counter c;
+	struct event_source src;
+
+	(void)state;
+	counter_init(&c);
+	src = (struct event_source){ .fd = c.n.fd, .handler = count_call, .opaque = &c };
+	assert_int_equal(event_loop_init(&loop), 0);
+	assert_int_equal(event_loop_add(&loop, &src), 0);
+	notifier_signal(&c.n);
+	assert_int_equal(event_loop_start(&loop), 0);
+	assert_int_equal(wait_calls(&c, 1), 1);
+	event_loop_destroy(&loop);
+	counter_destroy(&c);
+}
+
+static void test_event_loop_stop_and_destroy_without_start_are_harmless(void **state)
+{
+	struct event_loop loop;
+
+	(void)state;
+	assert_int_equal(event_loop_init(&loop), 0);
+	event_loop_stop(&loop);
+	event_loop_destroy(&loop);
+	assert_int_equal(loop.epfd, -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_notifier_signals_coalesce_into_one_consume),
+		cmocka_unit_test(test_event_loop_runs_handler_on_its_own_thread),
+		cmocka_unit_test(test_event_loop_runs_no_handler_after_stop),
+		cmocka_unit_test(test_event_loop_work_signalled_before_start_runs_once_started),
+		cmocka_unit_test(test_event_loop_stop_and_destroy_without_start_are_harmless),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
