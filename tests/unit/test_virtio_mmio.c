@@ -11,6 +11,7 @@
 
 #include "devices/virtio/virtio_mmio.h"
 #include "unit_helpers.h"
+#include "virtio_driver.h"
 #include "virtq_rings.h"
 #include "vm/bus.h"
 #include "vm/memory.h"
@@ -23,17 +24,6 @@
 #define USED 0x3000
 #define BUF 0x10000
 #define DEVICE_BIT3 (1u << 3) /* a device-specific feature the back end offers */
-
-/* Status bits (§2.1). */
-#define ACKNOWLEDGE 1u
-#define DRIVER 2u
-#define DRIVER_OK 4u
-#define FEATURES_OK 8u
-#define NEEDS_RESET 0x40u
-/* Feature bits (§6): EVENT_IDX 29, INDIRECT_DESC 28 in word 0; VERSION_1 is bit 0 of word 1. */
-#define F_INDIRECT (1u << 28)
-#define F_EVENT_IDX (1u << 29)
-#define F_VERSION_1_HI 1u
 
 struct fake_backend {
 	struct virtio_mmio *dev;
@@ -148,38 +138,22 @@ static int teardown(void **state)
 
 static uint32_t reg(struct harness *h, uint64_t offset)
 {
-	return (uint32_t)io_bus_read(&h->bus, BASE + offset, 4);
+	return vdrv_reg(&h->bus, BASE, offset);
 }
 
 static void set_reg(struct harness *h, uint64_t offset, uint32_t value)
 {
-	io_bus_write(&h->bus, BASE + offset, 4, value);
+	vdrv_set_reg(&h->bus, BASE, offset, value);
 }
 
-/* §3.1.1 steps 1-6: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK. */
 static void negotiate(struct harness *h, uint32_t lo, uint32_t hi)
 {
-	set_reg(h, 0x070, 0);
-	set_reg(h, 0x070, ACKNOWLEDGE);
-	set_reg(h, 0x070, ACKNOWLEDGE | DRIVER);
-	set_reg(h, 0x024, 0);
-	set_reg(h, 0x020, lo);
-	set_reg(h, 0x024, 1);
-	set_reg(h, 0x020, hi);
-	set_reg(h, 0x070, ACKNOWLEDGE | DRIVER | FEATURES_OK);
+	vdrv_negotiate(&h->bus, BASE, lo, hi);
 }
 
 static void setup_queue(struct harness *h, uint32_t q, uint32_t num, uint64_t desc, uint64_t avail, uint64_t used)
 {
-	set_reg(h, 0x030, q);
-	set_reg(h, 0x038, num);
-	set_reg(h, 0x080, (uint32_t)desc);
-	set_reg(h, 0x084, (uint32_t)(desc >> 32));
-	set_reg(h, 0x090, (uint32_t)avail);
-	set_reg(h, 0x094, (uint32_t)(avail >> 32));
-	set_reg(h, 0x0a0, (uint32_t)used);
-	set_reg(h, 0x0a4, (uint32_t)(used >> 32));
-	set_reg(h, 0x044, 1);
+	vdrv_setup_queue(&h->bus, BASE, q, num, desc, avail, used);
 }
 
 /* A running device with queue 0 of 8 entries (no EVENT_IDX). */

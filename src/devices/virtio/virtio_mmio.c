@@ -91,15 +91,20 @@ static void raise_interrupt(struct virtio_mmio *dev, uint32_t bits)
 
 /* §2.1.2: the device needs a reset; a running driver hears of it through the
  * configuration-change interrupt. Called with the lock held. */
-static void needs_reset(struct virtio_mmio *dev, unsigned q, int err)
+static void needs_reset_because(struct virtio_mmio *dev, unsigned q, const char *what)
 {
 	if (log_ratelimit_allow(&dev->log))
-		log_warn("virtio-mmio %s: queue %u: %s; device needs reset", dev->name, q, virtq_error_text(err));
+		log_warn("virtio-mmio %s: queue %u: %s; device needs reset", dev->name, q, what);
 	if (dev->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
 		return;
 	dev->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
 	if (dev->status & VIRTIO_STATUS_DRIVER_OK)
 		raise_interrupt(dev, VIRTIO_MMIO_INT_CONFIG);
+}
+
+static void needs_reset(struct virtio_mmio *dev, unsigned q, int err)
+{
+	needs_reset_because(dev, q, virtq_error_text(err));
 }
 
 static struct virtio_mmio_queue *selected_queue(struct virtio_mmio *dev)
@@ -427,6 +432,14 @@ int virtio_mmio_push(struct virtio_mmio *dev, unsigned q, uint16_t head, uint32_
 	}
 	pthread_mutex_unlock(&dev->lock);
 	return r;
+}
+
+void virtio_mmio_device_error(struct virtio_mmio *dev, unsigned q, const char *what)
+{
+	pthread_mutex_lock(&dev->lock);
+	if (queue_live(dev, q))
+		needs_reset_because(dev, q, what);
+	pthread_mutex_unlock(&dev->lock);
 }
 
 void virtio_mmio_notify_used(struct virtio_mmio *dev, unsigned q)

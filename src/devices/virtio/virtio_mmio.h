@@ -134,6 +134,10 @@ void virtio_mmio_destroy(struct virtio_mmio *dev);
 int virtio_mmio_pop(struct virtio_mmio *dev, unsigned q, struct virtq_chain *chain);
 int virtio_mmio_push(struct virtio_mmio *dev, unsigned q, uint16_t head, uint32_t written);
 void virtio_mmio_notify_used(struct virtio_mmio *dev, unsigned q);
+/* The back end found a chain of queue q that breaks its device type's rules
+ * (what: for the log line): the device needs reset, as for a malformed
+ * chain. Nothing happens unless q is live. */
+void virtio_mmio_device_error(struct virtio_mmio *dev, unsigned q, const char *what);
 /* Driver notification suppression of queue q (virtq_enable_notify). */
 void virtio_mmio_disable_notify(struct virtio_mmio *dev, unsigned q);
 bool virtio_mmio_enable_notify(struct virtio_mmio *dev, unsigned q);

@@ -1,0 +1,166 @@
+#include "devices/virtio/virtio_rng.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "devices/virtio/virtio.h"
+#include "log.h"
+
+#define REQUESTQ 0
+#define HOST_ERROR_LOG_LINES 4
+
+/* Fills len bytes from the host's entropy; the bytes filled (fewer only if
+ * the host refuses, which Linux does not once its pool is ready). */
+static size_t fill_random(struct virtio_rng *rng, uint8_t *p, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = getrandom(p + done, len - done, 0);
+
+		if (n > 0) {
+			done += (size_t)n;
+		} else if (n < 0 && errno != EINTR) {
+			if (log_ratelimit_allow(&rng->log))
+				log_warn("virtio-rng: getrandom: %s", strerror(errno));
+			break;
+		}
+	}
+	return done;
+}
+
+/* Writes random bytes into the chain's writable segments, up to the cap;
+ * returns how many. */
+static uint32_t fill_chain(struct virtio_rng *rng, const struct virtq_chain *chain)
+{
+	uint32_t left = chain->writable < VIRTIO_RNG_CHAIN_MAX_BYTES ? chain->writable : VIRTIO_RNG_CHAIN_MAX_BYTES;
+	uint32_t written = 0;
+
+	for (unsigned i = 0; i < chain->nsegs && left; i++) {
+		const struct virtq_seg *s = &chain->segs[i];
+		uint32_t take = s->len < left ? s->len : left;
+		size_t got;
+
+		if (!s->writable || !take)
+			continue;
+		got = fill_random(rng, s->host, take);
+		if (got)
+			guest_memory_written(rng->mem, s->gpa, got);
+		written += (uint32_t)got;
+		if (got < take)
+			break;
+		left -= take;
+	}
+	return written;
+}
+
+/* One chain: false if the device now needs reset. */
+static bool serve_chain(struct virtio_rng *rng, const struct virtq_chain *chain)
+{
+	uint32_t written;
+
+	/* Readable segments come first (virtq_pop keeps the order), and count
+	 * even when empty: the driver broke the rule all the same. */
+	if (chain->nsegs && !chain->segs[0].writable) {
+		virtio_mmio_device_error(&rng->mmio, REQUESTQ, "a device-readable buffer in the entropy requestq");
+		return false;
+	}
+	if (!chain->writable) {
+		virtio_mmio_device_error(&rng->mmio, REQUESTQ, "an entropy request with no device-writable byte");
+		return false;
+	}
+	written = fill_chain(rng, chain);
+	rng->bytes += written;
+	return virtio_mmio_push(&rng->mmio, REQUESTQ, chain->head, written) == 0;
+}
+
+/* The next chain: 1, or 0 when there is none (notifications are enabled
+ * again then, and chains that came meanwhile are taken), or negative when
+ * the device needs reset. */
+static int next_chain(struct virtio_rng *rng, struct virtq_chain *chain)
+{
+	int r = virtio_mmio_pop(&rng->mmio, REQUESTQ, chain);
+
+	if (r != 0)
+		return r;
+	/* §2.7.10: the driver may have added chains just before notifications
+	 * were enabled, without notifying; look once more. */
+	if (!virtio_mmio_enable_notify(&rng->mmio, REQUESTQ))
+		return 0;
+	virtio_mmio_disable_notify(&rng->mmio, REQUESTQ);
+	return virtio_mmio_pop(&rng->mmio, REQUESTQ, chain);
+}
+
+/* On the I/O thread, under the worker's lock. */
+static void rng_work(void *opaque)
+{
+	struct virtio_rng *rng = opaque;
+	struct virtq_chain chain = { .segs = rng->segs, .cap = sizeof(rng->segs) / sizeof(rng->segs[0]) };
+	unsigned served = 0;
+
+	virtio_mmio_disable_notify(&rng->mmio, REQUESTQ);
+	while (next_chain(rng, &chain) > 0) {
+		bool ok = serve_chain(rng, &chain);
+
+		served += ok;
+		if (!ok)
+			break;
+		if (served == VIRTIO_RNG_CHAINS_PER_RUN) {
+			/* More may wait: run again after the I/O thread's other work. */
+			virtio_worker_kick(&rng->worker);
+			break;
+		}
+	}
+	if (served)
+		virtio_mmio_notify_used(&rng->mmio, REQUESTQ);
+}
+
+/* A vCPU thread: hand the work to the I/O thread. */
+static void rng_queue_notify(void *opaque, unsigned q)
+{
+	struct virtio_rng *rng = opaque;
+
+	(void)q;
+	virtio_worker_kick(&rng->worker);
+}
+
+static void rng_reset(void *opaque)
+{
+	struct virtio_rng *rng = opaque;
+
+	virtio_worker_quiesce(&rng->worker);
+}
+
+static const struct virtio_device_ops rng_ops = {
+	.device_id = VIRTIO_ID_RNG,
+	.num_queues = 1,
+	.queue_num_max = VIRTIO_RNG_QUEUE_SIZE,
+	.config_size = 0,
+	.queue_notify = rng_queue_notify,
+	.reset = rng_reset,
+};
+
+int virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *mem, struct irq_line irq, char *why,
+		    size_t why_len)
+{
+	memset(rng, 0, sizeof(*rng));
+	rng->mem = mem;
+	rng->log = (struct log_ratelimit)LOG_RATELIMIT_INIT(HOST_ERROR_LOG_LINES);
+	if (virtio_worker_init(&rng->worker, rng_work, rng)) {
+		snprintf(why, why_len, "virtio-rng: eventfd: %s", strerror(errno));
+		return -1;
+	}
+	if (virtio_mmio_init(&rng->mmio, "rng", mem, &rng_ops, rng, 0, irq)) {
+		snprintf(why, why_len, "internal error: virtio-rng's queue limits");
+		return -1;
+	}
+	return 0;
+}
+
+void virtio_rng_destroy(struct virtio_rng *rng)
+{
+	virtio_worker_destroy(&rng->worker);
+	virtio_mmio_destroy(&rng->mmio);
+}
