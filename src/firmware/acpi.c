@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "firmware/aml.h"
+
 /* Identification in every header (ACPI 5.2.6): OEMID is 6 characters, OEM Table
  * ID 8, Creator ID 4; none is NUL-terminated in the table. */
 #define OEM_ID "RINGVI"
@@ -158,9 +160,14 @@
 static const uint8_t aml_s5[] = { 0x08, 0x5c, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x08,
 				  0x04, 0x0a, 0x00, 0x0a, 0x00, 0x00, 0x00 };
 
+/* The AML of the virtio-mmio devices, at most (each about 70 bytes). */
+#define AML_DEVICES_MAX 2048
+
 struct layout {
 	size_t rsdp, xsdt, rsdt, fadt, facs, dsdt, madt, end;
 	size_t xsdt_len, rsdt_len, dsdt_len, madt_len;
+	uint8_t devices[AML_DEVICES_MAX]; /* the DSDT's AML after \_S5 */
+	size_t devices_len;
 };
 
 static void say(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -249,7 +256,7 @@ static void plan(const struct acpi_config *cfg, uint64_t base_gpa, struct layout
 
 	l->xsdt_len = HDR_LEN + 8 * XSDT_ENTRIES;
 	l->rsdt_len = HDR_LEN + 4 * XSDT_ENTRIES;
-	l->dsdt_len = HDR_LEN + sizeof(aml_s5);
+	l->dsdt_len = HDR_LEN + sizeof(aml_s5) + l->devices_len;
 	l->madt_len =
 	    MADT_HDR_LEN + cfg->ncpus * MADT_LAPIC_LEN + MADT_IOAPIC_LEN + 2 * MADT_ISO_LEN + MADT_LAPIC_NMI_LEN;
 	l->rsdp = place(base_gpa, &off, RSDP_LEN, 16);
@@ -291,6 +298,20 @@ static bool config_ok(const struct acpi_config *cfg, uint64_t base_gpa, char *wh
 	if (cfg->s5_sleep_type > 7) {
 		say(why, why_len, "S5 sleep type %u does not fit SLP_TYP (3 bits)", cfg->s5_sleep_type);
 		return false;
+	}
+	if (cfg->nvirtio > ACPI_MAX_VIRTIO_MMIO) {
+		say(why, why_len, "%u virtio-mmio devices: the DSDT names at most %d", cfg->nvirtio,
+		    ACPI_MAX_VIRTIO_MMIO);
+		return false;
+	}
+	for (unsigned i = 0; i < cfg->nvirtio; i++) {
+		const struct acpi_virtio_mmio *v = &cfg->virtio[i];
+
+		if (!v->len || v->base >= ACPI_MAX_GPA || v->len > ACPI_MAX_GPA - v->base) {
+			say(why, why_len, "virtio-mmio window 0x%llx+0x%x: Memory32Fixed needs it below 4 GiB",
+			    (unsigned long long)v->base, v->len);
+			return false;
+		}
 	}
 	if (base_gpa % 16) {
 		say(why, why_len, "base 0x%llx: the RSDP must be 16-byte aligned", (unsigned long long)base_gpa);
@@ -377,6 +398,35 @@ static void write_facs(uint8_t *p)
 	p[FACS_VERSION] = 2;
 }
 
+/* Scope (\_SB) { Device (VIOn) { _HID, _UID, _CRS } ... }, or nothing
+ * without virtio devices. Returns the bytes, 0 if they do not fit. */
+static size_t virtio_devices_aml(const struct acpi_config *cfg, uint8_t *buf, size_t cap)
+{
+	struct aml a;
+	size_t scope;
+
+	if (!cfg->nvirtio)
+		return 0;
+	aml_init(&a, buf, cap);
+	scope = aml_scope_begin(&a, "\\_SB_");
+	for (unsigned i = 0; i < cfg->nvirtio; i++) {
+		const struct acpi_virtio_mmio *v = &cfg->virtio[i];
+		char name[4] = { 'V', 'I', 'O', "0123456789ABCDEF"[i] };
+		uint8_t crs[AML_MEMORY32_FIXED_LEN + AML_EXT_IRQ_LEN + AML_END_TAG_LEN];
+		size_t n, dev = aml_device_begin(&a, name);
+
+		aml_name_string(&a, "_HID", "LNRO0005");
+		aml_name_integer(&a, "_UID", i);
+		n = aml_res_memory32_fixed(crs, (uint32_t)v->base, v->len);
+		n += aml_res_ext_irq_level_high(crs + n, v->gsi);
+		n += aml_res_end_tag(crs + n);
+		aml_name_buffer(&a, "_CRS", crs, (uint8_t)n);
+		aml_end(&a, dev);
+	}
+	aml_end(&a, scope);
+	return a.overflow ? 0 : a.len;
+}
+
 static void write_dsdt(uint8_t *t, const struct acpi_config *cfg, const struct layout *l)
 {
 	uint8_t *aml = t + HDR_LEN;
@@ -385,6 +435,7 @@ static void write_dsdt(uint8_t *t, const struct acpi_config *cfg, const struct l
 	memcpy(aml, aml_s5, sizeof(aml_s5));
 	aml[AML_S5_TYPA] = cfg->s5_sleep_type;
 	aml[AML_S5_TYPB] = cfg->s5_sleep_type;
+	memcpy(aml + sizeof(aml_s5), l->devices, l->devices_len);
 	seal(t, l->dsdt_len);
 }
 
@@ -441,6 +492,12 @@ size_t acpi_build(const struct acpi_config *cfg, uint8_t *buf, size_t len, uint6
 
 	if (!config_ok(cfg, base_gpa, why, why_len))
 		return 0;
+	l.devices_len = virtio_devices_aml(cfg, l.devices, sizeof(l.devices));
+	if (cfg->nvirtio && !l.devices_len) {
+		say(why, why_len, "the AML of %u virtio-mmio devices does not fit %d bytes", cfg->nvirtio,
+		    AML_DEVICES_MAX);
+		return 0;
+	}
 	plan(cfg, base_gpa, &l);
 	if (l.end > len) {
 		say(why, why_len, "the ACPI tables need %zu bytes, the buffer has %zu", l.end, len);

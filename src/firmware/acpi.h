@@ -16,7 +16,11 @@
  *         (the machine is always in ACPI mode); reset register = port 0xcf9,
  *         value 0x06; IA-PC boot flags "legacy devices" and "8042";
  *   FACS  64 bytes; a full-hardware FADT must point at one (FIRMWARE_CTRL);
- *   DSDT  AML defining only \_S5 (see acpi.c);
+ *   DSDT  AML defining \_S5 (see acpi.c) and, in \_SB, one virtio-mmio device
+ *         per cfg->virtio entry: Device (VIOn) with _HID "LNRO0005" (the ID
+ *         Linux's virtio_mmio driver binds through ACPI), _UID n, and a _CRS of
+ *         a Memory32Fixed read/write window and an Extended Interrupt (consumer,
+ *         level-triggered, active high, exclusive) naming the GSI;
  *   MADT  one enabled Processor Local APIC per CPU, one I/O APIC (GSI base 0),
  *         ISA IRQ 0 -> GSI 2 and SCI -> GSI sci_irq (level, active high), and a
  *         Local APIC NMI on LINT1 for every processor.
@@ -39,6 +43,15 @@
  * local APIC address, the I/O APIC address) must reach the tables. */
 #define ACPI_MAX_GPA 0x100000000ull
 
+/* virtio-mmio devices the DSDT can list (names VIO0-VIOF). */
+#define ACPI_MAX_VIRTIO_MMIO 16
+
+struct acpi_virtio_mmio {
+	uint64_t base; /* the window; base + len must end at or below 4 GiB */
+	uint32_t len;
+	uint32_t gsi; /* an I/O APIC input (the MADT's I/O APIC has GSI base 0) */
+};
+
 struct acpi_config {
 	unsigned ncpus;	     /* APIC IDs 0..ncpus-1, processor UIDs the same; 1..ACPI_MAX_CPUS */
 	uint64_t lapic_addr; /* 0xfee00000; below 4 GiB */
@@ -49,6 +62,8 @@ struct acpi_config {
 	uint16_t pm1a_evt_port, pm1a_cnt_port, pm_tmr_port;
 	uint8_t sci_irq;       /* ISA IRQ 1-15 except 2 (the cascade; IRQ 0 is the timer) */
 	uint8_t s5_sleep_type; /* SLP_TYP value that means S5 (soft off); 0-7 */
+	unsigned nvirtio;      /* 0..ACPI_MAX_VIRTIO_MMIO */
+	struct acpi_virtio_mmio virtio[ACPI_MAX_VIRTIO_MMIO];
 };
 
 /* Writes the tables into buf (len bytes, guest-physical base_gpa, which must be

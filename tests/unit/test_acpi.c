@@ -60,6 +60,18 @@ static const struct acpi_config odd_config = {
 	.s5_sleep_type = 5,
 };
 
+/* pc_config with two virtio-mmio devices; windows, lengths and GSIs all
+ * different, so a value taken from the wrong device shows. */
+static struct acpi_config virtio_config(void)
+{
+	struct acpi_config c = pc_config;
+
+	c.nvirtio = 2;
+	c.virtio[0] = (struct acpi_virtio_mmio){ .base = 0xd0003000, .len = 0x200, .gsi = 19 };
+	c.virtio[1] = (struct acpi_virtio_mmio){ .base = 0xfe000000, .len = 0x1000, .gsi = 23 };
+	return c;
+}
+
 static uint16_t get_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -438,6 +450,132 @@ static void check_s5_aml(const struct built *b, unsigned s5)
 	assert_true(p == end);
 }
 
+static const uint8_t *dsdt_of(const struct built *b, const uint8_t **end)
+{
+	const uint8_t *f = xsdt_find(b, "FACP");
+	const uint8_t *d = table_at(b, get_le64(f + 140), "DSDT");
+
+	*end = d + get_le32(d + 4);
+	return d;
+}
+
+/* The bytes after the DSDT's \_S5 package (NameOp, 5-byte name, PackageOp,
+ * then PkgLength counts the rest of the package). */
+static const uint8_t *after_s5(const uint8_t *dsdt)
+{
+	const uint8_t *pkg = dsdt + 36 + 7;
+	size_t n;
+
+	return pkg + aml_pkglength(pkg, &n);
+}
+
+/* NameOp, the NameSeg, and the object's first byte. */
+static const uint8_t *expect_name(const uint8_t *p, const char *seg)
+{
+	assert_int_equal(p[0], 0x08);
+	assert_memory_equal(p + 1, seg, 4);
+	return p + 5;
+}
+
+/* One Device (VIOi) as acpi.h describes it, from its DeviceOp; returns the
+ * byte after it. */
+static const uint8_t *check_virtio_device(const uint8_t *p, unsigned i, const struct acpi_virtio_mmio *v)
+{
+	const uint8_t *end, *buf;
+	size_t n, len;
+	char name[5];
+
+	/* DefDevice := ExtOpPrefix DeviceOp PkgLength NameString TermList. */
+	assert_int_equal(p[0], 0x5b);
+	assert_int_equal(p[1], 0x82);
+	end = p + 2 + aml_pkglength(p + 2, &n);
+	p += 2 + n;
+	snprintf(name, sizeof(name), "VIO%X", i);
+	assert_memory_equal(p, name, 4);
+	p = expect_name(p + 4, "_HID");
+	/* String := StringPrefix AsciiCharList NullChar. */
+	assert_int_equal(p[0], 0x0d);
+	assert_memory_equal(p + 1, "LNRO0005", 9);
+	p = expect_name(p + 10, "_UID");
+	assert_int_equal(aml_integer(p, &n), i);
+	p = expect_name(p + n, "_CRS");
+	/* DefBuffer := BufferOp PkgLength BufferSize ByteList. */
+	assert_int_equal(p[0], 0x11);
+	buf = p + 1;
+	len = aml_pkglength(buf, &n);
+	p = buf + n;
+	assert_int_equal(aml_integer(p, &n), 12 + 9 + 2);
+	p += n;
+	/* Memory32Fixed (6.4.3.4): 0x86, length 9, bit 0 of byte 3 read/write,
+	 * base, length. */
+	assert_int_equal(p[0], 0x86);
+	assert_int_equal(get_le16(p + 1), 9);
+	assert_int_equal(p[3], 1);
+	assert_int_equal(get_le32(p + 4), v->base);
+	assert_int_equal(get_le32(p + 8), v->len);
+	p += 12;
+	/* Extended Interrupt (6.4.3.6): 0x89, length 6, flags (bit 0 consumer;
+	 * bits 1, 2, 3 clear: level, active high, exclusive), one interrupt. */
+	assert_int_equal(p[0], 0x89);
+	assert_int_equal(get_le16(p + 1), 6);
+	assert_int_equal(p[3], 0x01);
+	assert_int_equal(p[4], 1);
+	assert_int_equal(get_le32(p + 5), v->gsi);
+	p += 9;
+	/* End Tag (6.4.2.9). */
+	assert_int_equal(p[0], 0x79);
+	p += 2;
+	assert_true(p == buf + len);
+	assert_true(p == end);
+	return end;
+}
+
+static void test_acpi_dsdt_lists_virtio_mmio_devices_in_sb(void **state)
+{
+	struct acpi_config c = virtio_config();
+	struct built *b = build(&c, BIOS_AREA);
+	const uint8_t *end, *d = dsdt_of(b, &end), *p = after_s5(d), *scope_end;
+	size_t n;
+
+	(void)state;
+	/* DefScope := ScopeOp PkgLength NameString TermList; \_SB_ is RootChar
+	 * and one NameSeg. */
+	assert_int_equal(p[0], 0x10);
+	scope_end = p + 1 + aml_pkglength(p + 1, &n);
+	assert_true(scope_end == end);
+	p += 1 + n;
+	assert_memory_equal(p, "\\_SB_", 5);
+	p += 5;
+	for (unsigned i = 0; i < c.nvirtio; i++)
+		p = check_virtio_device(p, i, &c.virtio[i]);
+	assert_true(p == end);
+	free(b);
+}
+
+/* Sixteen devices: names VIO0-VIOF, and a scope longer than a two-byte
+ * PkgLength's one-byte form. */
+static void test_acpi_dsdt_holds_sixteen_virtio_devices(void **state)
+{
+	struct acpi_config c = pc_config;
+	struct built *b;
+	const uint8_t *end, *p;
+	size_t n;
+
+	(void)state;
+	c.nvirtio = ACPI_MAX_VIRTIO_MMIO;
+	for (unsigned i = 0; i < c.nvirtio; i++)
+		c.virtio[i] = (struct acpi_virtio_mmio){ .base = 0xd0000000 + 0x1000 * i, .len = 0x200, .gsi = 16 + i };
+	b = build(&c, BIOS_AREA);
+	p = after_s5(dsdt_of(b, &end));
+	assert_int_equal(p[1] >> 6, 1); /* one byte follows the lead byte */
+	assert_true(p + 1 + aml_pkglength(p + 1, &n) == end);
+	p += 1 + n + 5;
+	for (unsigned i = 0; i < c.nvirtio; i++)
+		p = check_virtio_device(p, i, &c.virtio[i]);
+	assert_true(p == end);
+	free(b);
+}
+
 static void test_acpi_dsdt_aml_is_s5_package_of_the_sleep_type(void **state)
 {
 	struct built *b = build(&pc_config, BIOS_AREA);
@@ -506,6 +644,14 @@ static void test_acpi_refuses_what_the_tables_cannot_describe(void **state)
 	expect_refused(&c, BIOS_AREA, "PM1 event block past the port space");
 	c = pc_config, c.ioapic_addr = 0x100000000ull;
 	expect_refused(&c, BIOS_AREA, "I/O APIC above 4 GiB");
+	c = virtio_config(), c.nvirtio = ACPI_MAX_VIRTIO_MMIO + 1;
+	expect_refused(&c, BIOS_AREA, "more virtio devices than names");
+	c = virtio_config(), c.virtio[1].base = 0x100000000ull;
+	expect_refused(&c, BIOS_AREA, "a virtio window above 4 GiB");
+	c = virtio_config(), c.virtio[1].base = 0xfffff000, c.virtio[1].len = 0x2000;
+	expect_refused(&c, BIOS_AREA, "a virtio window crossing 4 GiB");
+	c = virtio_config(), c.virtio[0].len = 0;
+	expect_refused(&c, BIOS_AREA, "an empty virtio window");
 	expect_refused(&pc_config, BIOS_AREA + 8, "an RSDP not 16-byte aligned");
 	expect_refused(&pc_config, 0xffffff00, "tables crossing 4 GiB"); /* 256 bytes left */
 	expect_refused(&pc_config, 0xfffffffffffff000ull, "tables at the top of the address space");
@@ -699,6 +845,47 @@ static void test_acpi_iasl_disassembles_every_table_without_complaint(void **sta
 	free(b);
 }
 
+/* ACPICA decodes the virtio devices as ASL with the spec's keywords for each
+ * field, and evaluates one's _CRS to the same bytes. */
+static void test_acpi_iasl_decodes_the_virtio_devices(void **state)
+{
+	const char *dir = *state;
+	struct acpi_config c = virtio_config();
+	struct built *b;
+	char out[16384], *dsl;
+
+	if (!have_tool("iasl")) {
+		print_message("SKIP: iasl not found (Debian package acpica-tools); DSDT not checked by ACPICA\n");
+		skip();
+	}
+	b = build(&c, BIOS_AREA);
+	dump_table(b, dir, get_le64(xsdt_find(b, "FACP") + 140), "vdsdt");
+	dsl = disassemble_cleanly(dir, "vdsdt");
+	assert_non_null(strstr(dsl, "Scope (\\_SB)"));
+	assert_non_null(strstr(dsl, "Device (VIO0)"));
+	assert_non_null(strstr(dsl, "Device (VIO1)"));
+	assert_non_null(strstr(dsl, "Name (_HID, \"LNRO0005\")"));
+	assert_non_null(strstr(dsl, "Name (_UID, One)"));
+	assert_non_null(strstr(dsl, "Memory32Fixed (ReadWrite,\n"
+				    "                    0xD0003000,         // Address Base\n"
+				    "                    0x00000200,         // Address Length"));
+	assert_non_null(strstr(dsl, "Memory32Fixed (ReadWrite,\n"
+				    "                    0xFE000000,         // Address Base\n"
+				    "                    0x00001000,         // Address Length"));
+	assert_non_null(strstr(dsl, "Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive, ,, )\n"
+				    "                {\n"
+				    "                    0x00000013,"));
+	assert_non_null(strstr(dsl, "0x00000017,"));
+	free(dsl);
+	if (have_tool("acpiexec")) {
+		assert_int_equal(run_in(dir, "acpiexec -b 'evaluate \\_SB.VIO1._CRS' vdsdt.dat", out, sizeof(out)), 0);
+		if (!strstr(out, "0000: 86 09 00 01 00 00 00 FE 00 10 00 00 89 06 00 01") ||
+		    !strstr(out, "0010: 01 17 00 00 00 79 00"))
+			fail_msg("acpiexec's \\_SB.VIO1._CRS is not the descriptors:\n%s", out);
+	}
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,10 +896,14 @@ int main(void)
 		cmocka_unit_test(test_acpi_madt_describes_cpus_ioapic_overrides_and_nmi),
 		cmocka_unit_test(test_acpi_madt_for_255_cpus),
 		cmocka_unit_test(test_acpi_dsdt_aml_is_s5_package_of_the_sleep_type),
+		cmocka_unit_test(test_acpi_dsdt_lists_virtio_mmio_devices_in_sb),
+		cmocka_unit_test(test_acpi_dsdt_holds_sixteen_virtio_devices),
 		cmocka_unit_test(test_acpi_too_small_buffer_gives_zero_and_a_reason),
 		cmocka_unit_test(test_acpi_refuses_what_the_tables_cannot_describe),
 		cmocka_unit_test_setup_teardown(test_acpi_iasl_disassembles_every_table_without_complaint,
 						tool_dir_setup, tool_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_acpi_iasl_decodes_the_virtio_devices, tool_dir_setup,
+						tool_dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);
