@@ -25,6 +25,8 @@ enum {
 	OPT_DBT_CACHE_SIZE,
 	OPT_LOCKSTEP,
 	OPT_PERFMAP,
+	OPT_RNG,
+	OPT_NO_RNG,
 	OPT_HELP,
 };
 
@@ -41,6 +43,8 @@ static const struct option run_options[] = {
 	{ "dbt-cache-size", required_argument, NULL, OPT_DBT_CACHE_SIZE },
 	{ "lockstep", required_argument, NULL, OPT_LOCKSTEP },
 	{ "perfmap", no_argument, NULL, OPT_PERFMAP },
+	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,6 +78,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem_size = DEFAULT_MEM_SIZE;
+	cfg->rng = true;
 	opterr = 0;
 	/* 0, not 1: glibc then starts afresh, forgetting where it was inside a
 	 * cluster of short options of an earlier parse (whose argv may be gone). */
@@ -132,12 +137,23 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 		case OPT_PERFMAP:
 			cfg->perfmap = true;
 			break;
+		case OPT_RNG:
+		case OPT_NO_RNG:
+			cfg->rng = opt == OPT_RNG; /* the last one given wins */
+			break;
 		case 'h':
 		case OPT_HELP:
 			*help = true;
 			return 0;
 		case ':':
 			return config_error("option '%s' needs a value", argv[optind - 1]);
+		case '?':
+			/* getopt_long sets optopt to a long option's value when it was
+			 * given "=VALUE" it does not take. */
+			if (optopt >= OPT_ENGINE)
+				return config_error("option '%.*s' takes no value", (int)strcspn(argv[optind - 1], "="),
+						    argv[optind - 1]);
+			return config_error("unknown option '%s' (see ringvisor run --help)", argv[optind - 1]);
 		default:
 			return config_error("unknown option '%s' (see ringvisor run --help)", argv[optind - 1]);
 		}

@@ -17,6 +17,7 @@
 #include "vm/exit_stats.h"
 #include "vm/memory.h"
 #include "vm/pc_platform.h"
+#include "vm/virtio_devices.h"
 
 #define VM_MAX_VCPUS 1
 
@@ -50,6 +51,7 @@ struct vm {
 	struct uart16550 com1;
 	struct debug_exit debug_exit;
 	struct pc_platform pc;
+	struct vm_virtio virtio;
 	int intr_asserted; /* the PIC's INTR line (atomic) */
 	unsigned wake_seq; /* bumped (atomic) by platform_wake: a halted vCPU re-checks */
 	int nvcpus;

@@ -139,11 +139,11 @@ static void acpi_poweroff(void *opaque)
 
 /* The ACPI tables (docs/acpi.md) in the BIOS area, where an OS looks for the
  * RSDP (ACPI 6.x, 5.2.5.1: on a 16-byte boundary in 0xe0000-0xfffff). */
-static int install_acpi_tables(struct vm *vm, char *why, size_t why_len)
+int platform_install_acpi(struct vm *vm, char *why, size_t why_len)
 {
 	const uint64_t len = 0x100000 - PLATFORM_FIRMWARE_BASE;
 	uint8_t *area = guest_memory_ptr(&vm->mem, PLATFORM_FIRMWARE_BASE, len);
-	const struct acpi_config cfg = {
+	struct acpi_config cfg = {
 		.ncpus = VM_MAX_VCPUS,
 		.lapic_addr = LAPIC_DEFAULT_BASE,
 		.ioapic_addr = IOAPIC_DEFAULT_BASE,
@@ -156,6 +156,10 @@ static int install_acpi_tables(struct vm *vm, char *why, size_t why_len)
 	};
 	char reason[160];
 
+	for (unsigned i = 0; i < vm->virtio.count && i < ACPI_MAX_VIRTIO_MMIO; i++)
+		cfg.virtio[cfg.nvirtio++] = (struct acpi_virtio_mmio){ .base = vm->virtio.slots[i].base,
+								       .len = VIRTIO_MMIO_WINDOW,
+								       .gsi = vm->virtio.slots[i].pin };
 	if (!area) {
 		snprintf(why, why_len, "internal error: cannot install the ACPI tables: no RAM at 0x%llx",
 			 (unsigned long long)PLATFORM_FIRMWARE_BASE);
@@ -229,7 +233,7 @@ int platform_init(struct vm *vm, const struct platform_clock *clock, char *why, 
 			return -1;
 		}
 	}
-	return install_acpi_tables(vm, why, why_len);
+	return 0;
 }
 
 static struct timespec to_timespec(uint64_t ns)

@@ -23,6 +23,9 @@ struct vm;
 /* Creates the devices and registers them on vm's buses; -1 with a reason. The
  * devices read clock, or the host's clocks if clock is NULL. */
 int platform_init(struct vm *vm, const struct platform_clock *clock, char *why, size_t why_len);
+/* Writes the ACPI tables into guest RAM, describing the platform and the
+ * VM's virtio devices (so after vm_virtio_create); -1 with a reason. */
+int platform_install_acpi(struct vm *vm, char *why, size_t why_len);
 /* Brings every timer up to now and raises what is due (what the timer thread
  * does each time it wakes); returns the clock time at which to call it again. */
 uint64_t platform_timers_update(struct vm *vm);

@@ -11,13 +11,15 @@
 #include "host/stdio_console.h"
 #include "log.h"
 #include "vm/hypercall.h"
+#include "vm/virtio_setup.h"
 
 static void debug_exit_stop(void *opaque, int status)
 {
 	vm_request_stop(opaque, status);
 }
 
-/* The fixed PC devices of this machine, each on its bus. */
+/* The fixed PC devices of this machine, each on its bus, the virtio devices
+ * the configuration asks for, then the ACPI tables that describe them all. */
 static int register_devices(struct vm *vm, const struct platform_clock *clock, char *why, size_t why_len)
 {
 	if (platform_init(vm, clock, why, why_len))
@@ -31,7 +33,9 @@ static int register_devices(struct vm *vm, const struct platform_clock *clock, c
 		snprintf(why, why_len, "internal error: overlapping device ranges");
 		return -1;
 	}
-	return 0;
+	if (vm_virtio_create(vm, why, why_len))
+		return -1;
+	return platform_install_acpi(vm, why, why_len);
 }
 
 static int create_vcpus(struct vm *vm, const struct vcpu_state *boot, char *why, size_t why_len)
@@ -112,6 +116,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->engine)
 		vm->ops->destroy(vm->engine);
 	event_loop_destroy(&vm->io_thread);
+	vm_virtio_destroy(vm);
 	uart16550_destroy(&vm->com1);
 	platform_destroy(vm);
 	io_bus_destroy(&vm->pio);

@@ -73,6 +73,9 @@ expect_config_error "lockstep without dbt" "--lockstep checks the dbt engine: gi
 expect_config_error "perfmap without dbt" "--perfmap names dbt's translated code: give --engine dbt \\(not interp\\)" run --engine interp --perfmap "$G/hello.elf"
 expect_config_error "unknown format" "unknown format 'pe'" run --format pe "$G/hello.elf"
 expect_config_error "load-addr not a number" "--load-addr: 'here'" run --load-addr here "$G/hello.elf"
+expect_config_error "flag given a value" "option '--stats' takes no value" run --stats=1 "$G/hello.elf"
+expect_config_error "--rng given a value" "option '--rng' takes no value" run --rng=on "$G/hello.elf"
+expect_config_error "--no-rng given a value" "option '--no-rng' takes no value" run --no-rng=yes "$G/hello.elf"
 long=$(head -c 3000 /dev/zero | tr '\0' a)
 expect_config_error "append too long" "longer than 2047 bytes" run --append "$long" "$G/hello.elf"
 
@@ -135,6 +138,19 @@ else
 		"${E[@]}" --initrd "$tmp/fifo" "$G/multiboot.elf"
 	expect_config_error "device as kernel" "/dev/zero: a device, not a regular file" "${E[@]}" /dev/zero
 	RUN=("$RV")
+	# The virtio-rng switches are accepted in any order (the last wins); the
+	# guest runs as without them. What the guest sees of the device is
+	# linux-boot.sh's and test_vm_virtio's to check.
+	for args in "--no-rng" "--rng" "--rng --no-rng" "--no-rng --rng"; do
+		# shellcheck disable=SC2086 # the switches are meant to split
+		out=$("$RV" "${E[@]}" $args "$G/hello.elf" </dev/null 2>"$tmp/err")
+		status=$?
+		if [ "$status" -eq 0 ] && [ "$out" = "Hello from a Ringvisor guest!" ] && [ ! -s "$tmp/err" ]; then
+			pass "run $args"
+		else
+			fail "run $args" "status $status, stdout '$out', stderr $(head -c 200 "$tmp/err")"
+		fi
+	done
 fi
 
 # --- Linux bzImage errors, against a synthetic bzImage ---------------------------

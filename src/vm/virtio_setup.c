@@ -1,0 +1,75 @@
+#include "vm/virtio_setup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/ioapic.h"
+#include "vm/machine.h"
+
+/* The next slot: its window on the MMIO bus, its worker on the I/O thread. */
+static int add_slot(struct vm *vm, struct virtio_mmio *mmio, struct virtio_worker *worker, const char *name, char *why,
+		    size_t why_len)
+{
+	struct vm_virtio *v = &vm->virtio;
+	struct vm_virtio_slot *s = &v->slots[v->count];
+
+	if (v->count == VM_VIRTIO_MAX) {
+		snprintf(why, why_len, "more than %d virtio devices", VM_VIRTIO_MAX);
+		return -1;
+	}
+	*s = (struct vm_virtio_slot){ .mmio = mmio,
+				      .worker = worker,
+				      .base = VM_VIRTIO_MMIO_BASE + v->count * VM_VIRTIO_MMIO_STRIDE,
+				      .pin = VM_VIRTIO_FIRST_PIN + v->count };
+	if (io_bus_register(&vm->mmio, s->base, VIRTIO_MMIO_WINDOW, name, &virtio_mmio_ops, mmio)) {
+		snprintf(why, why_len, "internal error: %s overlaps another device", name);
+		return -1;
+	}
+	if (event_loop_add(&vm->io_thread, &worker->source)) {
+		snprintf(why, why_len, "%s: cannot watch its eventfd: %s", name, strerror(errno));
+		return -1;
+	}
+	v->count++;
+	return 0;
+}
+
+/* The I/O APIC pin the next slot will have. */
+static struct irq_line next_pin(struct vm *vm)
+{
+	return ioapic_irq_line(&vm->pc.ioapic, VM_VIRTIO_FIRST_PIN + vm->virtio.count);
+}
+
+static int create_rng(struct vm *vm, char *why, size_t why_len)
+{
+	struct virtio_rng *rng = calloc(1, sizeof(*rng));
+
+	if (!rng) {
+		snprintf(why, why_len, "out of memory for virtio-rng");
+		return -1;
+	}
+	if (virtio_rng_init(rng, &vm->mem, next_pin(vm), why, why_len)) {
+		free(rng);
+		return -1;
+	}
+	vm->virtio.rng = rng;
+	return add_slot(vm, &rng->mmio, &rng->worker, "virtio-rng", why, why_len);
+}
+
+int vm_virtio_create(struct vm *vm, char *why, size_t why_len)
+{
+	if (vm->cfg.rng && create_rng(vm, why, why_len))
+		return -1;
+	return 0;
+}
+
+void vm_virtio_destroy(struct vm *vm)
+{
+	if (vm->virtio.rng) {
+		virtio_rng_destroy(vm->virtio.rng);
+		free(vm->virtio.rng);
+		vm->virtio.rng = NULL;
+	}
+	vm->virtio.count = 0;
+}

@@ -1,0 +1,17 @@
+/* Creates the virtio devices the configuration asks for, in slot order
+ * (vm/virtio_devices.h): each on the MMIO bus, on its I/O APIC pin, and its
+ * worker on the I/O thread's loop. The devices know no engine. */
+#ifndef RV_VM_VIRTIO_SETUP_H
+#define RV_VM_VIRTIO_SETUP_H
+
+#include <stddef.h>
+
+struct vm;
+
+/* 0, or -1 with a one-line reason. Call after the platform (the I/O APIC)
+ * and before the ACPI tables, which list the slots. */
+int vm_virtio_create(struct vm *vm, char *why, size_t why_len);
+/* After the I/O thread has stopped; safe after a failed or no create. */
+void vm_virtio_destroy(struct vm *vm);
+
+#endif

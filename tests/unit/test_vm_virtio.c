@@ -1,0 +1,171 @@
+/* The virtio devices of the whole machine as vm_create() builds it (the
+ * interp engine, a one-byte flat kernel; nothing runs the vCPU): with the
+ * default configuration a virtio-rng answers at the first virtio window, the
+ * DSDT names it, and its interrupt reaches I/O APIC pin 16 and no other
+ * input; with --no-rng (cfg.rng false) neither the window nor the DSDT entry
+ * exists. Values from the virtio spec (magic "virt", version 2, device ID 4)
+ * and from vm/virtio_devices.h's documented layout. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "unit_helpers.h"
+#include "virtio_driver.h"
+#include "virtq_rings.h"
+#include "vm/vm.h"
+
+#define WINDOW 0xd0000000ull /* slot 0 */
+#define PIN 16		     /* slot 0 */
+#define RSDP 0xe0000ull	     /* where platform.c puts the tables */
+#define DESC 0x100000
+#define AVAIL 0x101000
+#define USED 0x102000
+#define BUF 0x103000
+
+struct harness {
+	struct vm vm;
+	char kernel[128];
+};
+
+static int make_vm(void **state, bool rng)
+{
+	static const uint8_t hlt = 0xf4;
+	struct harness *h = calloc(1, sizeof(*h));
+	struct vm_config cfg = { .mem_size = 16ull << 20, .rng = rng };
+	char why[512];
+
+	if (!h || temp_file_write(h->kernel, sizeof(h->kernel), &hlt, 1)) {
+		free(h);
+		return -1;
+	}
+	cfg.engine = engine_find("interp");
+	cfg.boot = (struct load_request){ .kernel_path = h->kernel, .format = FORMAT_FLAT };
+	if (!cfg.engine || vm_create(&h->vm, &cfg, why, sizeof(why))) {
+		fprintf(stderr, "vm_create: %s\n", why);
+		vm_destroy(&h->vm);
+		unlink(h->kernel);
+		free(h);
+		return -1;
+	}
+	*state = h;
+	return 0;
+}
+
+static int setup_rng(void **state)
+{
+	return make_vm(state, true);
+}
+
+static int setup_no_rng(void **state)
+{
+	return make_vm(state, false);
+}
+
+static int teardown(void **state)
+{
+	struct harness *h = *state;
+
+	vm_destroy(&h->vm);
+	unlink(h->kernel);
+	free(h);
+	return 0;
+}
+
+/* The DSDT as the guest finds it: RSDP -> XSDT -> FADT -> X_DSDT. */
+static const uint8_t *guest_dsdt(struct harness *h, uint32_t *len)
+{
+	const uint8_t *rsdp = guest_memory_ptr(&h->vm.mem, RSDP, 36);
+	const uint8_t *xsdt, *fadt, *dsdt;
+
+	assert_memory_equal(rsdp, "RSD PTR ", 8);
+	xsdt = guest_memory_ptr(&h->vm.mem, get_le64(rsdp + 24), 52);
+	assert_memory_equal(xsdt, "XSDT", 4);
+	fadt = guest_memory_ptr(&h->vm.mem, get_le64(xsdt + 36), 148);
+	assert_memory_equal(fadt, "FACP", 4);
+	dsdt = guest_memory_ptr(&h->vm.mem, get_le64(fadt + 140), 36);
+	assert_memory_equal(dsdt, "DSDT", 4);
+	*len = get_le32(dsdt + 4);
+	return guest_memory_ptr(&h->vm.mem, get_le64(fadt + 140), *len);
+}
+
+static bool dsdt_holds(struct harness *h, const void *bytes, size_t n)
+{
+	uint32_t len;
+	const uint8_t *d = guest_dsdt(h, &len);
+
+	return memmem(d, len, bytes, n) != NULL;
+}
+
+static void test_default_vm_has_virtio_rng_at_the_first_window(void **state)
+{
+	struct harness *h = *state;
+
+	assert_int_equal(vdrv_reg(&h->vm.mmio, WINDOW, 0x000), 0x74726976);
+	assert_int_equal(vdrv_reg(&h->vm.mmio, WINDOW, 0x004), 2);
+	assert_int_equal(vdrv_reg(&h->vm.mmio, WINDOW, 0x008), 4);
+}
+
+static void test_default_vm_dsdt_names_the_window_and_pin(void **state)
+{
+	struct harness *h = *state;
+	/* Memory32Fixed (ReadWrite, WINDOW, 0x200); Extended Interrupt
+	 * (consumer, level, high, exclusive) {16}: ACPI 6.4 6.4.3.4 and 6.4.3.6. */
+	static const uint8_t mem32[] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xd0, 0x00, 0x02, 0x00, 0x00 };
+	static const uint8_t irq[] = { 0x89, 0x06, 0x00, 0x01, 0x01, PIN, 0x00, 0x00, 0x00 };
+
+	assert_true(dsdt_holds(h, "LNRO0005", 8));
+	assert_true(dsdt_holds(h, mem32, sizeof(mem32)));
+	assert_true(dsdt_holds(h, irq, sizeof(irq)));
+}
+
+/* A used buffer raises the device's line: I/O APIC pin 16, nothing else. */
+static void test_default_vm_rng_interrupt_is_ioapic_pin_16(void **state)
+{
+	struct harness *h = *state;
+	struct io_bus *bus = &h->vm.mmio;
+
+	vdrv_negotiate(bus, WINDOW, 0, F_VERSION_1_HI);
+	vdrv_setup_queue(bus, WINDOW, 0, 8, DESC, AVAIL, USED);
+	vdrv_set_reg(bus, WINDOW, 0x070, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
+	ring_put_desc(&h->vm.mem, DESC, 0, BUF, 64, 2 /* WRITE */, 0);
+	ring_put16(&h->vm.mem, AVAIL + 4, 0);
+	ring_put16(&h->vm.mem, AVAIL + 2, 1);
+	vdrv_set_reg(bus, WINDOW, 0x050, 0);
+	assert_int_equal(h->vm.pc.ioapic.pin_level, 0);
+	/* What the I/O thread does when it runs (vm_run is not called here). */
+	virtio_worker_run(&h->vm.virtio.rng->worker);
+	assert_int_equal(ring_get16(&h->vm.mem, USED + 2), 1);
+	assert_int_equal(h->vm.pc.ioapic.pin_level, 1u << PIN);
+	vdrv_set_reg(bus, WINDOW, 0x064, 1); /* InterruptACK */
+	assert_int_equal(h->vm.pc.ioapic.pin_level, 0);
+}
+
+static void test_no_rng_vm_has_no_window_and_no_dsdt_entry(void **state)
+{
+	struct harness *h = *state;
+	struct stderr_capture cap;
+	uint32_t magic;
+
+	assert_int_equal(stderr_capture_begin(&cap), 0);
+	magic = vdrv_reg(&h->vm.mmio, WINDOW, 0x000);
+	free(stderr_capture_end(&cap));
+	assert_int_equal(magic, 0xffffffffu);
+	assert_false(dsdt_holds(h, "LNRO0005", 8));
+	assert_null(h->vm.virtio.rng);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_default_vm_has_virtio_rng_at_the_first_window, setup_rng,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_default_vm_dsdt_names_the_window_and_pin, setup_rng, teardown),
+		cmocka_unit_test_setup_teardown(test_default_vm_rng_interrupt_is_ioapic_pin_16, setup_rng, teardown),
+		cmocka_unit_test_setup_teardown(test_no_rng_vm_has_no_window_and_no_dsdt_entry, setup_no_rng, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
