@@ -46,10 +46,36 @@ cat >"$root/init" <<'INIT'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-echo "RINGVISOR-INIT-MARKER"
 INIT
 if [ "$mode" = test ]; then
+	# The cloud kernel's virtio drivers are modules (CONFIG_VIRTIO_MMIO=m,
+	# CONFIG_HW_RANDOM_VIRTIO=m; rng-core is built in), loaded in dependency
+	# order; virtio_mmio then binds the DSDT's LNRO0005 devices. Only the test
+	# initramfs carries them: the bench initramfs stays as it was, so its
+	# timings compare across sessions.
+	mkdir -p "$root/lib/modules"
+	for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_mmio \
+		drivers/char/hw_random/virtio-rng; do
+		ko=$(find "$work/kernel/lib/modules" -path "*/kernel/$m.ko")
+		[ -n "$ko" ] || { echo "build-linux-guest.sh: $m.ko is not in $kernel_pkg" >&2; exit 1; }
+		cp "$ko" "$root/lib/modules/"
+	done
 	cat >>"$root/init" <<'INIT'
+read -r modules_start _ </proc/uptime
+for m in virtio_ring virtio virtio_mmio virtio-rng; do
+	insmod "/lib/modules/$m.ko" || echo "insmod $m failed"
+done
+read -r modules_end _ </proc/uptime
+INIT
+fi
+echo 'echo "RINGVISOR-INIT-MARKER"' >>"$root/init"
+if [ "$mode" = test ]; then
+	cat >>"$root/init" <<'INIT'
+echo "modules: $modules_start $modules_end"
+echo "virtio-device: $(cat /sys/bus/virtio/devices/*/device 2>/dev/null | tr '\n' ' ')"
+echo "virtio-features: $(cat /sys/bus/virtio/devices/*/features 2>/dev/null | tr '\n' ' ')"
+echo "hwrng-current: $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null || cat /sys/devices/virtual/misc/hw_random/rng_current 2>/dev/null)"
+echo "hwrng-bytes: $(head -c 64 /dev/hwrng 2>/dev/null | od -An -v -tx1 | tr -d ' \n')"
 echo "uname: $(uname -r)"
 echo "proc: $(ls /proc | tr '\n' ' ')"
 echo "sha256: $(head -c 4194304 /dev/zero | sha256sum | cut -d' ' -f1)"

@@ -3,7 +3,11 @@
 # tests/engines.sh (ENGINES overrides it) and checks every line the init prints
 # against the host: the kernel release, /proc, a SHA-256 of 4 MiB from
 # /dev/zero, the date (within 10 s); that Linux found the platform (the ACPI
-# tables, interrupts through the I/O APIC, kvmclock); and the poweroff through
+# tables, interrupts through the I/O APIC, kvmclock); that the virtio modules
+# the test initramfs loads bind the virtio-rng the DSDT lists (device 4,
+# hw_random's current source, 64 bytes from /dev/hwrng, its level-triggered
+# interrupt on I/O APIC pin 16), with the negotiated feature bits and the
+# modules' load time reported as INFO lines; and the poweroff through
 # ACPI S5 (exit status 0). An unmodified Linux needs its kernel mode run in
 # hardware on kvm: there kvm boots it only where `ringvisor engines` says
 # --engine auto would choose kvm. A skipped engine is one SKIP line.
@@ -23,7 +27,8 @@ if ! scripts/build-linux-guest.sh "$dir" test >"$dir.log" 2>&1; then
 	exit 0
 fi
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+err=$(mktemp)
+trap 'rm -f "$log" "$err"' EXIT
 
 line() { tr -d '\r' <"$log" | sed -n "s/^$1: //p" | head -1; }
 
@@ -37,7 +42,7 @@ check() { # check NAME DETAIL CONDITION...: PASS if the condition holds
 boot_checks() {
 	start=$(date +%s)
 	timeout 600 "$rv" run --engine "$engine" --mem 512M --append "console=ttyS0 quiet" \
-		--initrd "$dir/initrd-test.gz" "$dir/vmlinuz" </dev/null >"$log" 2>/dev/null
+		--initrd "$dir/initrd-test.gz" "$dir/vmlinuz" </dev/null >"$log" 2>"$err"
 	status=$?
 	end=$(date +%s)
 	check "powers off with status 0 ($((end - start)) s)" "status $status" [ "$status" -eq 0 ]
@@ -77,10 +82,60 @@ boot_checks() {
 	*" 4-edge ttyS0 "*) pass "COM1 interrupts come through I/O APIC pin 4" ;;
 	*) fail "COM1 through the I/O APIC" "got '$ioapic'" ;;
 	esac
+	virtio_checks
 	check "clocksource is kvm-clock" "got '$(line clocksource)'" [ "$(line clocksource)" = kvm-clock ]
 	# The kernel prints this (at KERN_EMERG, so even with quiet) when it powers off
 	# through ACPI; without a working S5 it halts ("System halted") instead.
 	check "poweroff goes through ACPI S5" "no 'reboot: Power down' line" grep -q "reboot: Power down" "$log"
+}
+
+# The feature bits a virtio features file sets: it is one character per bit,
+# bit 0 first (Linux's virtio features_show).
+feature_bits() {
+	local f=$1 i bits=""
+	for ((i = 0; i < ${#f}; i++)); do
+		[ "${f:i:1}" = 1 ] && bits="$bits $i"
+	done
+	echo "${bits# }"
+}
+
+# virtio_checks: what the init printed of the virtio-rng (virtio 1.x §5.4:
+# device ID 4) and of the modules that drive it.
+virtio_checks() {
+	local features bytes start end
+	check "virtio modules load" "$(grep 'insmod .* failed' "$log" | tr -d '\r' | tr '\n' ';')" \
+		[ -z "$(grep 'insmod .* failed' "$log")" ]
+	case " $(line virtio-device) " in
+	*" 0x0004 "*) pass "the guest sees a virtio device with ID 4 (entropy)" ;;
+	*) fail "virtio entropy device" "/sys/bus/virtio/devices/*/device: '$(line virtio-device)'" ;;
+	esac
+	case $(line hwrng-current) in
+	virtio_rng*) pass "hw_random's current source is virtio_rng ($(line hwrng-current))" ;;
+	*) fail "hw_random source" "rng_current: '$(line hwrng-current)'" ;;
+	esac
+	bytes=$(line hwrng-bytes)
+	if [ ${#bytes} -eq 128 ] && [ -n "${bytes//0/}" ]; then
+		pass "64 bytes from /dev/hwrng, not all zeros"
+	else
+		fail "/dev/hwrng" "read '$bytes'"
+	fi
+	# Linux names a level-triggered I/O APIC line "fasteoi", an edge one "edge".
+	case " $(line ioapic) " in
+	*" 16-fasteoi virtio0 "*) pass "virtio0 interrupts come through I/O APIC pin 16, level-triggered" ;;
+	*) fail "virtio0 on I/O APIC pin 16" "got '$(line ioapic)'" ;;
+	esac
+	features=$(line virtio-features)
+	features=${features%% *}
+	echo "INFO: linux $engine virtio-rng negotiated feature bits: $(feature_bits "$features") ($features)"
+	case $(feature_bits "$features") in
+	*32*) pass "VIRTIO_F_VERSION_1 (bit 32) negotiated" ;;
+	*) fail "VIRTIO_F_VERSION_1" "features '$features'" ;;
+	esac
+	check "no virtio device needed a reset" "$(grep 'needs reset' "$err" | head -n 1)" \
+		[ -z "$(grep 'needs reset' "$err")" ]
+	read -r start end <<<"$(line modules)"
+	echo "INFO: linux $engine virtio modules loaded in $(awk -v s="$start" -v e="$end" \
+		'BEGIN { printf "%d", (e - s) * 1000 }') ms (guest /proc/uptime, 10 ms steps)"
 }
 
 for engine in $ENGINES; do
