@@ -8,7 +8,10 @@
 # hw_random's current source, 64 bytes from /dev/hwrng, its level-triggered
 # interrupt on I/O APIC pin 16), with the negotiated feature bits and the
 # modules' load time reported as INFO lines; and the poweroff through
-# ACPI S5 (exit status 0). An unmodified Linux needs its kernel mode run in
+# ACPI S5 (exit status 0). Then, where QEMU is installed, the same kernel and
+# initramfs boot under QEMU's microvm with ACPI and a modern virtio-rng-device,
+# the reference peer: the feature bits the guest negotiated there must equal
+# those it negotiated with Ringvisor on each engine. An unmodified Linux needs its kernel mode run in
 # hardware on kvm: there kvm boots it only where `ringvisor engines` says
 # --engine auto would choose kvm. A skipped engine is one SKIP line.
 set -u
@@ -126,6 +129,7 @@ virtio_checks() {
 	esac
 	features=$(line virtio-features)
 	features=${features%% *}
+	negotiated[$engine]=$features
 	echo "INFO: linux $engine virtio-rng negotiated feature bits: $(feature_bits "$features") ($features)"
 	case $(feature_bits "$features") in
 	*32*) pass "VIRTIO_F_VERSION_1 (bit 32) negotiated" ;;
@@ -138,6 +142,38 @@ virtio_checks() {
 		'BEGIN { printf "%d", (e - s) * 1000 }') ms (guest /proc/uptime, 10 ms steps)"
 }
 
+declare -A negotiated
+
+# peer_checks: the guest under QEMU (TCG, so it runs on every host), its
+# negotiated virtio-rng features against each engine's.
+peer_checks() {
+	local qemu_features e
+	engine=qemu
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "SKIP: linux virtio features against QEMU: qemu-system-x86_64 not installed (Debian qemu-system-x86)"
+		skipped=$((skipped + 1))
+		return
+	fi
+	timeout 300 qemu-system-x86_64 -M microvm,acpi=on -global virtio-mmio.force-legacy=false \
+		-device virtio-rng-device -accel tcg -cpu max -m 512M -kernel "$dir/vmlinuz" \
+		-initrd "$dir/initrd-test.gz" -append "console=ttyS0 quiet" -nographic -no-reboot \
+		-serial stdio -monitor none -display none </dev/null >"$log" 2>"$err"
+	qemu_features=$(line virtio-features)
+	qemu_features=${qemu_features%% *}
+	echo "INFO: linux qemu-microvm virtio-rng negotiated feature bits: $(feature_bits "$qemu_features")"
+	if [ -z "$qemu_features" ]; then
+		fail "boots under QEMU microvm" "no virtio-features line; $(tail -n 1 "$err")"
+		return
+	fi
+	for e in "${!negotiated[@]}"; do
+		if [ "${negotiated[$e]}" = "$qemu_features" ]; then
+			pass "virtio-rng features negotiated on $e equal QEMU microvm's ($(feature_bits "$qemu_features"))"
+		else
+			fail "virtio-rng features on $e" "$(feature_bits "${negotiated[$e]}") vs QEMU's $(feature_bits "$qemu_features")"
+		fi
+	done
+}
+
 for engine in $ENGINES; do
 	why=$(engine_problem "$rv" "$engine")
 	[ -z "$why" ] && [ "$engine" = kvm ] && why=$(hw_kvm_problem "$rv")
@@ -148,5 +184,6 @@ for engine in $ENGINES; do
 		boot_checks
 	fi
 done
+[ ${#negotiated[@]} -gt 0 ] && peer_checks
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
