@@ -6,14 +6,15 @@
  *            1  port write      port, width, value
  *            2  MMIO read       window, offset, width
  *            3  MMIO write      window, offset, width, value
- *            4  time passes     nanoseconds; the timers run as the timer thread runs them
+ *            4  time passes     nanoseconds; the timers run as the timer thread runs them,
+ *                               and the virtio-rng's work as the I/O thread runs it
  *            5  the CPU takes an interrupt (LINT0 follows INTR; acknowledge if pending)
  *            6  host input      bytes for the UART
  *            7  an ISA line     irq, level
  *
  * Widths are 1, 2, 4 or 8 (the bus must cope with 8 on ports too). Ports are
- * picked near the devices' ports (or anywhere), MMIO offsets in the LAPIC or
- * I/O APIC window or just past it. Nothing may crash, hang or leak; a debug-exit
+ * picked near the devices' ports (or anywhere), MMIO offsets in the LAPIC,
+ * I/O APIC or virtio-rng window or just past it. Nothing may crash, hang or leak; a debug-exit
  * write or a reset request only marks the VM as stopping, and the operations
  * go on. */
 #include <stdint.h>
@@ -64,6 +65,9 @@ static uint64_t pick_mmio(struct input *in)
 	static const uint64_t windows[] = { LAPIC_DEFAULT_BASE, IOAPIC_DEFAULT_BASE, 0xfebff000ull, 0xfee01000ull };
 	uint8_t w = (uint8_t)take(in, 1);
 
+	/* One value in eight: the virtio-rng's window (and the page after it). */
+	if ((w & 7) == 7)
+		return VM_VIRTIO_MMIO_BASE + (take(in, 2) & 0x1fff);
 	return windows[w & 3] + (take(in, 2) & 0x1fff);
 }
 
@@ -123,6 +127,8 @@ static void run_ops(struct vm *vm, struct fake_clock *clock, struct input *in)
 			/* Up to about 4 s per step, in steps from 1 ns. */
 			clock->ns += take(in, 4);
 			(void)platform_timers_update(vm);
+			/* What the I/O thread would have done meanwhile, if kicked. */
+			virtio_worker_run(&vm->virtio.rng->worker);
 			break;
 		case 5:
 			platform_sync_lint0(vm);
@@ -167,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct vm vm;
 	struct fake_clock clock = { .ns = 1000000000ull };
 	const struct platform_clock pc_clock = { .now_ns = fake_now_ns, .wall_s = fake_wall_s, .opaque = &clock };
-	const struct vm_config cfg = { .mem_size = 2ull << 20 };
+	const struct vm_config cfg = { .mem_size = 2ull << 20, .rng = true };
 	struct input in = { data, size };
 	char why[256];
 
