@@ -153,6 +153,7 @@ int virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *mem, stru
 		return -1;
 	}
 	if (virtio_mmio_init(&rng->mmio, "rng", mem, &rng_ops, rng, 0, irq)) {
+		virtio_worker_destroy(&rng->worker);
 		snprintf(why, why_len, "internal error: virtio-rng's queue limits");
 		return -1;
 	}
