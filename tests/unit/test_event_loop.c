@@ -81,67 +81,71 @@ static void test_notifier_signals_coalesce_into_one_consume(void **state)
 	assert_int_equal(n.fd, -1);
 }
 
-static void test_event_loop_runs_handler_on_its_own_thread(void **state)
-{
+/* A loop watching one counter's notifier, not started yet. */
+struct fixture {
 	struct event_loop loop;
 	struct counter c;
 	struct event_source src;
+};
 
-	(void)state;
-	counter_init(&c);
-	src = (struct event_source){ .fd = c.n.fd, .handler = count_call, .opaque = &c };
-	assert_int_equal(event_loop_init(&loop), 0);
-	assert_int_equal(event_loop_add(&loop, &src), 0);
-	assert_int_equal(event_loop_start(&loop), 0);
-	notifier_signal(&c.n);
-	assert_int_equal(wait_calls(&c, 1), 1);
-	assert_false(pthread_equal(c.thread, pthread_self()));
-	assert_true(pthread_equal(c.thread, loop.thread));
-	notifier_signal(&c.n);
-	assert_int_equal(wait_calls(&c, 2), 2);
-	event_loop_destroy(&loop);
-	counter_destroy(&c);
+static int fixture_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	counter_init(&f->c);
+	f->src = (struct event_source){ .fd = f->c.n.fd, .handler = count_call, .opaque = &f->c };
+	if (event_loop_init(&f->loop) || event_loop_add(&f->loop, &f->src))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	event_loop_destroy(&f->loop);
+	counter_destroy(&f->c);
+	free(f);
+	return 0;
+}
+
+static void test_event_loop_runs_handler_on_its_own_thread(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(event_loop_start(&f->loop), 0);
+	notifier_signal(&f->c.n);
+	assert_int_equal(wait_calls(&f->c, 1), 1);
+	assert_false(pthread_equal(f->c.thread, pthread_self()));
+	assert_true(pthread_equal(f->c.thread, f->loop.thread));
+	notifier_signal(&f->c.n);
+	assert_int_equal(wait_calls(&f->c, 2), 2);
 }
 
 static void test_event_loop_runs_no_handler_after_stop(void **state)
 {
-	struct event_loop loop;
-	struct counter c;
-	struct event_source src;
+	struct fixture *f = *state;
 	unsigned before;
 
-	(void)state;
-	counter_init(&c);
-	src = (struct event_source){ .fd = c.n.fd, .handler = count_call, .opaque = &c };
-	assert_int_equal(event_loop_init(&loop), 0);
-	assert_int_equal(event_loop_add(&loop, &src), 0);
-	assert_int_equal(event_loop_start(&loop), 0);
-	event_loop_stop(&loop);
-	assert_false(loop.started);
-	before = c.calls;
-	notifier_signal(&c.n);
+	assert_int_equal(event_loop_start(&f->loop), 0);
+	event_loop_stop(&f->loop);
+	assert_false(f->loop.started);
+	before = f->c.calls;
+	notifier_signal(&f->c.n);
 	usleep(20000);
-	assert_int_equal(c.calls, before);
-	event_loop_destroy(&loop);
-	counter_destroy(&c);
+	assert_int_equal(f->c.calls, before);
 }
 
 static void test_event_loop_work_signalled_before_start_runs_once_started(void **state)
 {
-	struct event_loop loop;
-	struct counter c;
-	struct event_source src;
+	struct fixture *f = *state;
 
-	(void)state;
-	counter_init(&c);
-	src = (struct event_source){ .fd = c.n.fd, .handler = count_call, .opaque = &c };
-	assert_int_equal(event_loop_init(&loop), 0);
-	assert_int_equal(event_loop_add(&loop, &src), 0);
-	notifier_signal(&c.n);
-	assert_int_equal(event_loop_start(&loop), 0);
-	assert_int_equal(wait_calls(&c, 1), 1);
-	event_loop_destroy(&loop);
-	counter_destroy(&c);
+	notifier_signal(&f->c.n);
+	assert_int_equal(event_loop_start(&f->loop), 0);
+	assert_int_equal(wait_calls(&f->c, 1), 1);
 }
 
 static void test_event_loop_stop_and_destroy_without_start_are_harmless(void **state)
@@ -159,9 +163,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_notifier_signals_coalesce_into_one_consume),
-		cmocka_unit_test(test_event_loop_runs_handler_on_its_own_thread),
-		cmocka_unit_test(test_event_loop_runs_no_handler_after_stop),
-		cmocka_unit_test(test_event_loop_work_signalled_before_start_runs_once_started),
+		cmocka_unit_test_setup_teardown(test_event_loop_runs_handler_on_its_own_thread, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_event_loop_runs_no_handler_after_stop, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_event_loop_work_signalled_before_start_runs_once_started,
+						fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_event_loop_stop_and_destroy_without_start_are_harmless),
 	};
 

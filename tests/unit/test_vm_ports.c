@@ -14,45 +14,17 @@
 #include "devices/pc_misc.h"
 #include "engine/hypercall_abi.h"
 #include "unit_helpers.h"
+#include "vm_harness.h"
 #include "vm/vm.h"
-
-struct harness {
-	struct vm vm;
-	char kernel[128];
-};
 
 static int vm_setup(void **state)
 {
-	static const uint8_t hlt = 0xf4;
-	struct harness *h = calloc(1, sizeof(*h));
-	struct vm_config cfg = { .mem_size = 16ull << 20 };
-	char why[512];
-
-	if (!h || temp_file_write(h->kernel, sizeof(h->kernel), &hlt, 1)) {
-		free(h);
-		return -1;
-	}
-	cfg.engine = engine_find("interp");
-	cfg.boot = (struct load_request){ .kernel_path = h->kernel, .format = FORMAT_FLAT };
-	if (!cfg.engine || vm_create(&h->vm, &cfg, why, sizeof(why))) {
-		fprintf(stderr, "vm_create: %s\n", why);
-		vm_destroy(&h->vm);
-		unlink(h->kernel);
-		free(h);
-		return -1;
-	}
-	*state = h;
-	return 0;
+	return vm_harness_setup(state, true); /* the machine `ringvisor run` builds by default */
 }
 
 static int vm_teardown(void **state)
 {
-	struct harness *h = *state;
-
-	vm_destroy(&h->vm);
-	unlink(h->kernel);
-	free(h);
-	return 0;
+	return vm_harness_teardown(state);
 }
 
 /* Overwrites the stack below the caller's frame, where the frames of functions
@@ -65,14 +37,14 @@ static __attribute__((noinline)) void scribble_stack(void)
 		junk[i] = 0x5a;
 }
 
-static uint64_t port_in(struct harness *h, uint16_t port, unsigned size)
+static uint64_t port_in(struct vm_harness *h, uint16_t port, unsigned size)
 {
 	return io_bus_read(&h->vm.pio, port, size);
 }
 
 static void test_hypercall_port_in_reads_all_ones_after_vm_create_returned(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 
 	/* The port once pointed at an ops table on vm_create's stack. */
 	scribble_stack();
@@ -83,7 +55,7 @@ static void test_hypercall_port_in_reads_all_ones_after_vm_create_returned(void 
 
 static void test_hypercall_port_string_out_is_ignored_silently(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	struct stderr_capture cap;
 	char *log;
 
@@ -103,7 +75,7 @@ static void test_hypercall_port_string_out_is_ignored_silently(void **state)
 
 static void test_every_registered_range_has_ops_with_byte_access(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	const struct io_bus *buses[] = { &h->vm.pio, &h->vm.mmio };
 
 	for (size_t b = 0; b < 2; b++)
@@ -115,7 +87,7 @@ static void test_every_registered_range_has_ops_with_byte_access(void **state)
  * the bytes above come from the ports above, as on an ISA bus. */
 static void test_wide_in_from_port_92_reads_0xff_from_unclaimed_port_93(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	uint64_t b92 = port_in(h, PC_MISC_PORT92, 1);
 	struct stderr_capture cap;
 	uint64_t w, d;
@@ -132,7 +104,7 @@ static void test_wide_in_from_port_92_reads_0xff_from_unclaimed_port_93(void **s
 
 static void test_wide_in_from_i8042_data_reads_port_61_above_it(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	uint64_t p61, w;
 
 	/* Gate 2 and the speaker on, so that port 0x61 reads non-zero; its
@@ -147,7 +119,7 @@ static void test_wide_in_from_i8042_data_reads_port_61_above_it(void **state)
 
 static void test_wide_in_from_i8042_status_and_cf9_reads_0xff_above(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	struct stderr_capture cap;
 	uint64_t s, cf9;
 
@@ -162,7 +134,7 @@ static void test_wide_in_from_i8042_status_and_cf9_reads_0xff_above(void **state
 
 static void test_wide_out_to_port_92_writes_only_port_92(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	struct stderr_capture cap;
 
 	assert_int_equal(stderr_capture_begin(&cap), 0);
@@ -176,7 +148,7 @@ static void test_wide_out_to_port_92_writes_only_port_92(void **state)
 
 static void test_wide_in_below_a_device_reads_its_ports(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	struct stderr_capture cap;
 	uint64_t w;
 
@@ -187,7 +159,7 @@ static void test_wide_in_below_a_device_reads_its_ports(void **state)
 	assert_int_equal(w, 0x00ff);
 }
 
-static uint32_t ioapic_reg(struct harness *h, uint8_t reg)
+static uint32_t ioapic_reg(struct vm_harness *h, uint8_t reg)
 {
 	io_bus_write(&h->vm.mmio, IOAPIC_DEFAULT_BASE, 4, reg);
 	return (uint32_t)io_bus_read(&h->vm.mmio, IOAPIC_DEFAULT_BASE + 0x10, 4);
@@ -197,7 +169,7 @@ static uint32_t ioapic_reg(struct harness *h, uint8_t reg)
  * stores"; a qword is split into the two dwords. */
 static void test_qword_mmio_to_the_apics_is_two_dword_accesses(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	uint64_t version = io_bus_read(&h->vm.mmio, LAPIC_DEFAULT_BASE + 0x30, 4);
 
 	assert_int_equal(io_bus_read(&h->vm.mmio, LAPIC_DEFAULT_BASE + 0x30, 8), version);

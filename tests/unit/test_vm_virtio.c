@@ -15,6 +15,7 @@
 #include "unit_helpers.h"
 #include "virtio_driver.h"
 #include "virtq_rings.h"
+#include "vm_harness.h"
 #include "vm/vm.h"
 
 #define WINDOW 0xd0000000ull /* slot 0 */
@@ -25,57 +26,23 @@
 #define USED 0x102000
 #define BUF 0x103000
 
-struct harness {
-	struct vm vm;
-	char kernel[128];
-};
-
-static int make_vm(void **state, bool rng)
-{
-	static const uint8_t hlt = 0xf4;
-	struct harness *h = calloc(1, sizeof(*h));
-	struct vm_config cfg = { .mem_size = 16ull << 20, .rng = rng };
-	char why[512];
-
-	if (!h || temp_file_write(h->kernel, sizeof(h->kernel), &hlt, 1)) {
-		free(h);
-		return -1;
-	}
-	cfg.engine = engine_find("interp");
-	cfg.boot = (struct load_request){ .kernel_path = h->kernel, .format = FORMAT_FLAT };
-	if (!cfg.engine || vm_create(&h->vm, &cfg, why, sizeof(why))) {
-		fprintf(stderr, "vm_create: %s\n", why);
-		vm_destroy(&h->vm);
-		unlink(h->kernel);
-		free(h);
-		return -1;
-	}
-	*state = h;
-	return 0;
-}
-
 static int setup_rng(void **state)
 {
-	return make_vm(state, true);
+	return vm_harness_setup(state, true);
 }
 
 static int setup_no_rng(void **state)
 {
-	return make_vm(state, false);
+	return vm_harness_setup(state, false);
 }
 
 static int teardown(void **state)
 {
-	struct harness *h = *state;
-
-	vm_destroy(&h->vm);
-	unlink(h->kernel);
-	free(h);
-	return 0;
+	return vm_harness_teardown(state);
 }
 
 /* The DSDT as the guest finds it: RSDP -> XSDT -> FADT -> X_DSDT. */
-static const uint8_t *guest_dsdt(struct harness *h, uint32_t *len)
+static const uint8_t *guest_dsdt(struct vm_harness *h, uint32_t *len)
 {
 	const uint8_t *rsdp = guest_memory_ptr(&h->vm.mem, RSDP, 36);
 	const uint8_t *xsdt, *fadt, *dsdt;
@@ -91,7 +58,7 @@ static const uint8_t *guest_dsdt(struct harness *h, uint32_t *len)
 	return guest_memory_ptr(&h->vm.mem, get_le64(fadt + 140), *len);
 }
 
-static bool dsdt_holds(struct harness *h, const void *bytes, size_t n)
+static bool dsdt_holds(struct vm_harness *h, const void *bytes, size_t n)
 {
 	uint32_t len;
 	const uint8_t *d = guest_dsdt(h, &len);
@@ -101,7 +68,7 @@ static bool dsdt_holds(struct harness *h, const void *bytes, size_t n)
 
 static void test_default_vm_has_virtio_rng_at_the_first_window(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 
 	assert_int_equal(vdrv_reg(&h->vm.mmio, WINDOW, 0x000), 0x74726976);
 	assert_int_equal(vdrv_reg(&h->vm.mmio, WINDOW, 0x004), 2);
@@ -110,7 +77,7 @@ static void test_default_vm_has_virtio_rng_at_the_first_window(void **state)
 
 static void test_default_vm_dsdt_names_the_window_and_pin(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	/* Memory32Fixed (ReadWrite, WINDOW, 0x200); Extended Interrupt
 	 * (consumer, level, high, exclusive) {16}: ACPI 6.4 6.4.3.4 and 6.4.3.6. */
 	static const uint8_t mem32[] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xd0, 0x00, 0x02, 0x00, 0x00 };
@@ -124,7 +91,7 @@ static void test_default_vm_dsdt_names_the_window_and_pin(void **state)
 /* A used buffer raises the device's line: I/O APIC pin 16, nothing else. */
 static void test_default_vm_rng_interrupt_is_ioapic_pin_16(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	struct io_bus *bus = &h->vm.mmio;
 
 	vdrv_negotiate(bus, WINDOW, 0, F_VERSION_1_HI);
@@ -145,7 +112,7 @@ static void test_default_vm_rng_interrupt_is_ioapic_pin_16(void **state)
 
 static void test_no_rng_vm_has_no_window_and_no_dsdt_entry(void **state)
 {
-	struct harness *h = *state;
+	struct vm_harness *h = *state;
 	struct stderr_capture cap;
 	uint32_t magic;
 

@@ -1,0 +1,57 @@
+/* The whole machine as vm_create() builds it for the unit tests that reach
+ * its buses: the interp engine, 16 MiB of RAM and a one-byte flat kernel
+ * (HLT). Nothing runs the vCPU; a test reaches the buses as the vCPU loop
+ * does after an exit. */
+#ifndef RV_VM_HARNESS_H
+#define RV_VM_HARNESS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "unit_helpers.h"
+#include "vm/vm.h"
+
+struct vm_harness {
+	struct vm vm;
+	char kernel[128];
+};
+
+/* A cmocka setup's work: *state gets the harness; -1 if it cannot be made.
+ * rng: whether the machine has its virtio-rng (the command line's default). */
+static inline int vm_harness_setup(void **state, bool rng)
+{
+	static const uint8_t hlt = 0xf4;
+	struct vm_harness *h = calloc(1, sizeof(*h));
+	struct vm_config cfg = { .mem_size = 16ull << 20, .rng = rng };
+	char why[512];
+
+	if (!h || temp_file_write(h->kernel, sizeof(h->kernel), &hlt, 1)) {
+		free(h);
+		return -1;
+	}
+	cfg.engine = engine_find("interp");
+	cfg.boot = (struct load_request){ .kernel_path = h->kernel, .format = FORMAT_FLAT };
+	if (!cfg.engine || vm_create(&h->vm, &cfg, why, sizeof(why))) {
+		fprintf(stderr, "vm_create: %s\n", why);
+		vm_destroy(&h->vm);
+		unlink(h->kernel);
+		free(h);
+		return -1;
+	}
+	*state = h;
+	return 0;
+}
+
+static inline int vm_harness_teardown(void **state)
+{
+	struct vm_harness *h = *state;
+
+	vm_destroy(&h->vm);
+	unlink(h->kernel);
+	free(h);
+	return 0;
+}
+
+#endif
