@@ -6,6 +6,7 @@
  * NOT place device-readable buffers into the queue"; §2.1.2 DEVICE_NEEDS_RESET
  * for a device in an error state). */
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -352,6 +353,41 @@ static void test_rng_buffer_outside_ram_needs_reset(void **state)
 	expect_needs_reset_then_recover(h);
 }
 
+struct reset_call {
+	struct harness *h;
+	int done; /* atomic */
+};
+
+static void *write_status_zero(void *arg)
+{
+	struct reset_call *r = arg;
+
+	vdrv_set_reg(&r->h->bus, BASE, R_STATUS, 0);
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* virtio_mmio.h: a back end's reset returns only when it will push nothing
+ * more from before the reset. The driver's Status write of 0 must wait for
+ * work in progress on the I/O thread (here: the worker's lock held, as while
+ * a chain is being filled). */
+static void test_rng_reset_waits_for_work_in_progress(void **state)
+{
+	struct harness *h = *state;
+	struct reset_call r = { .h = h };
+	pthread_t t;
+
+	bring_up(h);
+	pthread_mutex_lock(&h->rng.worker.lock);
+	assert_int_equal(pthread_create(&t, NULL, write_status_zero, &r), 0);
+	usleep(50000);
+	assert_int_equal(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE), 0);
+	pthread_mutex_unlock(&h->rng.worker.lock);
+	pthread_join(t, NULL);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(reg(h, R_STATUS), 0);
+}
+
 /* The whole path on threads: the notify here, the work on the event loop's
  * thread, the interrupt from there. */
 static void test_rng_served_by_the_io_thread(void **state)
@@ -392,6 +428,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rng_no_writable_byte_needs_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rng_scribbled_ring_needs_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rng_buffer_outside_ram_needs_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rng_reset_waits_for_work_in_progress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rng_served_by_the_io_thread, setup, teardown),
 	};
 
