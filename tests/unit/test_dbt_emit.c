@@ -157,6 +157,30 @@ static void test_jumps_decode_to_their_target_with_an_aligned_rel32(void **state
 	}
 }
 
+/* MOVZX r32, WORD GS:[disp32] for every register (SDM vol. 2: 0F B7 /r, REX.R
+ * for R8-R15), the width of the 16-bit stores it reads back. */
+static void test_gs_load16_zx_decodes_for_every_register(void **state)
+{
+	uint8_t buf[16];
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	struct emitter e;
+
+	(void)state;
+	for (unsigned r = 0; r < 16; r++) {
+		emitter_init(&e, buf, buf, sizeof(buf));
+		emit_gs_load16_zx(&e, (enum host_reg)r, 0x33988);
+		decode(buf, e.pos, &in, ops);
+		assert_int_equal(in.length, e.pos);
+		assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_MOVZX);
+		assert_int_equal(ops[0].reg.value, ZYDIS_REGISTER_EAX + r);
+		assert_int_equal(ops[1].size, 16);
+		assert_int_equal(ops[1].mem.segment, ZYDIS_REGISTER_GS);
+		assert_int_equal(ops[1].mem.base, ZYDIS_REGISTER_NONE);
+		assert_int_equal(ops[1].mem.disp.value, 0x33988);
+	}
+}
+
 static void test_gs_jump_through_memory_decodes(void **state)
 {
 	uint8_t buf[16];
@@ -428,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_mov_imm64_and_call_decode_for_every_register),
 		cmocka_unit_test(test_jumps_decode_to_their_target_with_an_aligned_rel32),
 		cmocka_unit_test(test_gs_jump_through_memory_decodes),
+		cmocka_unit_test(test_gs_load16_zx_decodes_for_every_register),
 		cmocka_unit_test(test_emitter_overflow_writes_nothing_past_its_room),
 		cmocka_unit_test(test_emitted_code_runs_calls_c_and_follows_a_patched_jump),
 		cmocka_unit_test(test_link_site_goes_to_its_stub_unless_linked),

@@ -171,6 +171,22 @@ void emit_gs_load16_ax(struct emitter *e, int32_t disp)
 	emit_bytes(e, i.b, i.n);
 }
 
+void emit_gs_load16_zx(struct emitter *e, enum host_reg reg, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put(&i, 0x65);
+	if (reg >= 8)
+		put(&i, 0x44); /* REX.R */
+	put(&i, 0x0f);
+	put(&i, 0xb7); /* MOVZX r32, r/m16 */
+	put(&i, (uint8_t)(((reg & 7) << 3) | 4));
+	put(&i, 0x25);
+	memcpy(i.b + i.n, &disp, 4);
+	i.n += 4;
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_gs_store16_ax(struct emitter *e, int32_t disp)
 {
 	struct insn_bytes i = { .n = 0 };

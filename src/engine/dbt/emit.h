@@ -85,6 +85,9 @@ void emit_flags_from_ax(struct emitter *e);
 /* MOV AX, GS:[disp] and MOV GS:[disp], AX. */
 void emit_gs_load16_ax(struct emitter *e, int32_t disp);
 void emit_gs_store16_ax(struct emitter *e, int32_t disp);
+/* MOVZX reg32, WORD GS:[disp]: a 16-bit value stored by emit_gs_store16_ax read
+ * back at its own size, so the store forwards to the load. */
+void emit_gs_load16_zx(struct emitter *e, enum host_reg reg, int32_t disp);
 
 /* The vCPU's state is addressed through GS, whose base the engine points at it
  * on the vCPU's thread: gs:[disp32] with no base or index register, so that no

@@ -291,7 +291,9 @@ static void emit_flags_merge(struct emitter *e, uint16_t host_valid, enum host_r
 	if (host_valid == ARITH)
 		return;
 	emit_and_imm32(e, H_RAX, mask);
-	emit_gs_load64(e, tmp, GS_OFF(saved_flags));
+	/* As wide as the saved copy was stored: a wider load of a narrower
+	 * store does not forward (deflate's hash insert stalled on it). */
+	emit_gs_load16_zx(e, tmp, GS_OFF(saved_flags));
 	emit_and_imm32(e, tmp, (uint16_t)~mask);
 	emit_or_rr(e, H_RAX, tmp);
 }
