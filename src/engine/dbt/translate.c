@@ -88,9 +88,9 @@ struct slot {
 #define GROUP_SPAN_MAX 64 /* bytes from the lowest byte accessed to the end of the highest */
 
 struct probe_group {
-	unsigned leader, last; /* instructions */
-	unsigned slow;	       /* the leader's slow path */
-	enum host_reg delta;   /* holds host_minus_linear of the span's page */
+	unsigned last;	     /* the last member (the leader is the instruction whose slot names the group) */
+	unsigned slow;	     /* the leader's slow path */
+	enum host_reg delta; /* holds host_minus_linear of the span's page */
 	int32_t min_disp;
 	uint8_t span;
 	bool write;
@@ -228,10 +228,14 @@ static void emit_set_rip(struct emitter *e, const struct translate_env *env, int
 	}
 }
 
-/* Bits 63..47 all equal (SDM vol. 1, 3.3.7.1). */
-static bool canonical(uint64_t lin)
+/* The highest host register not in taken (RSP always is), or H_NONE: one
+ * that holds nothing the run needs where taken says what it needs. */
+static int unused_host_reg(uint16_t taken)
 {
-	return (uint64_t)(((int64_t)lin >> 47) + 1) <= 1;
+	for (int r = 15; r > 0; r--)
+		if (r != H_RSP && !(taken & (1u << r)))
+			return r;
+	return H_NONE;
 }
 
 static void emit_callout(struct emitter *e, const struct translate_env *env, const struct insn *in, const uint8_t *out)
@@ -306,14 +310,11 @@ static void emit_flags_merge(struct emitter *e, uint16_t host_valid, enum host_r
  * getc that reload was a fifth of the block's samples. */
 static int rax_keeper(const struct run_plan *run, const struct scratch *sc, uint16_t reserved)
 {
-	uint16_t taken = (uint16_t)(run->regs_used | reserved | (1u << H_RSP) | (1u << H_RAX));
+	uint16_t taken = (uint16_t)(run->regs_used | reserved | (1u << H_RAX));
 
 	for (unsigned k = 0; k < 3; k++)
 		taken |= (uint16_t)(1u << sc->r[k]);
-	for (int r = 15; r > 0; r--)
-		if (!(taken & (1u << r)))
-			return r;
-	return H_NONE;
+	return unused_host_reg(taken);
 }
 
 /* RAX is borrowed around a flags sequence when busy (MOVs: no flag changes). */
@@ -673,18 +674,15 @@ static bool groupable(const struct ident_use *u)
 static void plan_groups(const struct run_plan *run, struct slot *slot, const struct insn *insns,
 			struct probe_group *groups, unsigned *ngroups)
 {
-	int delta = H_NONE;
+	int delta = unused_host_reg(run->regs_used);
 	uint8_t probe[16];
 	unsigned free_from = run->first; /* past the last group */
 
-	for (unsigned r = 15; r > 0 && delta == H_NONE; r--)
-		if (r != H_RSP && !(run->regs_used & (1u << r)))
-			delta = (int)r;
 	if (delta == H_NONE)
 		return;
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
-		struct probe_group g = { .leader = i, .last = i, .delta = (enum host_reg)delta, .write = u->mem_write };
+		struct probe_group g = { .last = i, .delta = (enum host_reg)delta, .write = u->mem_write };
 		int64_t lo = u->mem_disp, hi = (int64_t)u->mem_disp + u->mem_size;
 		uint64_t members = 0; /* bit j - i */
 
@@ -794,7 +792,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	emit_store_regs(e, run->regs_written);
 	if (run->flags_written)
 		emit_flags_out(e, host_valid);
-	if (u->call && !canonical(next + (uint64_t)(int64_t)u->rel)) {
+	if (u->call && !is_canonical(next + (uint64_t)(int64_t)u->rel)) {
 		/* The core's CALL raises the #GP, from the state as at it. */
 		emit_core_runs_branch(e, env, br, run->off, bytes, n, x->out);
 		emit_jmp(e, x->next);
@@ -840,7 +838,7 @@ static void emit_taken_exit(struct emitter *e, const struct translate_env *env, 
 
 	if (env->one_block_per_entry && (br->flags & INSN_SIDE_EXIT))
 		emit_gs_mov8_imm(e, GS_OFF(leave_block), 1);
-	if (!canonical(env->lin + (uint64_t)target)) {
+	if (!is_canonical(env->lin + (uint64_t)target)) {
 		/* The core's branch raises the #GP, with the state as at the branch. */
 		emit_core_runs_branch(e, env, br, run_off, bytes, n, x->out);
 		emit_jmp(e, x->out);
@@ -897,9 +895,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	int keep_rax = H_NONE;
 
 	if (run->loops && (run->regs_loaded & (1u << H_RAX)) && (run->flags_written || run->flags_loaded))
-		for (unsigned r = 0; r < 16 && keep_rax == H_NONE; r++)
-			if (r != H_RSP && r != H_RCX && !(run->regs_used & (1u << r)))
-				keep_rax = (int)r;
+		keep_rax = unused_host_reg((uint16_t)(run->regs_used | (1u << H_RCX)));
 	emit_store_regs(e, run->regs_written);
 	if (keep_rax != H_NONE)
 		emit_mov_rr(e, (enum host_reg)keep_rax, H_RAX);
