@@ -49,7 +49,7 @@ GUEST_K32 := exceptions32 sysenter32 pvmgaps32
 # run on the 32-bit test kernel entered through Multiboot; the 16-bit ones
 # are flat real-mode binaries. tests/integration/run-guests.sh runs them as
 # its `hostile` group.
-GUEST_HOSTILE64 := hostile_smc hostile_evmmio hostile_irqmmio hostile_hcport hostile_isa hostile_ramedge hostile_insnlen hostile_wide hostile_nmi hostile_gates hostile_dbt_cpl hostile_dbt_remap hostile_dbt_irq hostile_dbt_compat hostile_dbt_flush hostile_align_check hostile_global_code hostile_cross_insn
+GUEST_HOSTILE64 := hostile_smc hostile_evmmio hostile_irqmmio hostile_hcport hostile_isa hostile_ramedge hostile_insnlen hostile_wide hostile_nmi hostile_gates hostile_dbt_cpl hostile_dbt_remap hostile_dbt_irq hostile_dbt_compat hostile_dbt_flush hostile_align_check hostile_global_code hostile_cross_insn hostile_dbt_trace
 GUEST_HOSTILE32 := hostile_cslimit
 GUEST_HOSTILE16 := hostile_realwrap
 GUEST_HOSTILE := $(GUEST_HOSTILE64) $(GUEST_HOSTILE32) $(GUEST_HOSTILE16)

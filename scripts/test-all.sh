@@ -42,7 +42,14 @@ step diff make -s diff-test
 step diff-asan make -s MODE=asan diff-test
 step guests tests/integration/run-guests.sh
 step cli tests/integration/run-cli.sh
-step guests-lockstep env ENGINES=dbt RUN_ARGS="--lockstep interp" tests/integration/run-guests.sh
+# Lockstep runs each block twice and translates it on every entry: smc
+# (a 2 MiB translation cache, flushed again and again) takes 50 s of CPU on
+# a Zen 3 share, close to the default 60 s watchdog.
+step guests-lockstep env ENGINES=dbt RUN_ARGS="--lockstep interp" TIMEOUT=180 HOSTILE_TIMEOUT=60 tests/integration/run-guests.sh
+# Every guest's CPL 0 code decoded as traces too (dbt's default is user code
+# only), on its own and against interp.
+step guests-traces env ENGINES=dbt RUN_ARGS="--dbt-traces all" tests/integration/run-guests.sh
+step guests-traces-lockstep env ENGINES=dbt RUN_ARGS="--lockstep interp --dbt-traces all" TIMEOUT=180 HOSTILE_TIMEOUT=60 tests/integration/run-guests.sh
 step console python3 tests/integration/console_pty.py build/ringvisor build/guests/echo.elf
 step linux tests/integration/linux-boot.sh
 step linux-shell python3 tests/integration/linux_shell.py build/ringvisor build/linux

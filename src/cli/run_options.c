@@ -25,6 +25,7 @@ enum {
 	OPT_DBT_CACHE_SIZE,
 	OPT_LOCKSTEP,
 	OPT_PERFMAP,
+	OPT_DBT_TRACES,
 	OPT_RNG,
 	OPT_NO_RNG,
 	OPT_HELP,
@@ -43,6 +44,7 @@ static const struct option run_options[] = {
 	{ "dbt-cache-size", required_argument, NULL, OPT_DBT_CACHE_SIZE },
 	{ "lockstep", required_argument, NULL, OPT_LOCKSTEP },
 	{ "perfmap", no_argument, NULL, OPT_PERFMAP },
+	{ "dbt-traces", required_argument, NULL, OPT_DBT_TRACES },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
 	{ NULL, 0, NULL, 0 },
@@ -79,6 +81,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem_size = DEFAULT_MEM_SIZE;
 	cfg->rng = true;
+	cfg->dbt_traces = -1;
 	opterr = 0;
 	/* 0, not 1: glibc then starts afresh, forgetting where it was inside a
 	 * cluster of short options of an earlier parse (whose argv may be gone). */
@@ -136,6 +139,16 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 			break;
 		case OPT_PERFMAP:
 			cfg->perfmap = true;
+			break;
+		case OPT_DBT_TRACES:
+			if (strcmp(optarg, "user") == 0)
+				cfg->dbt_traces = DBT_TRACES_USER;
+			else if (strcmp(optarg, "all") == 0)
+				cfg->dbt_traces = DBT_TRACES_ALL;
+			else if (strcmp(optarg, "off") == 0)
+				cfg->dbt_traces = DBT_TRACES_OFF;
+			else
+				return config_error("--dbt-traces: '%s' is not user, all or off", optarg);
 			break;
 		case OPT_RNG:
 		case OPT_NO_RNG:

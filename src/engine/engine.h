@@ -30,6 +30,8 @@ struct engine_env {
 	bool lockstep;
 	/* dbt: --perfmap, each translated block named in /tmp/perf-PID.map. */
 	bool perfmap;
+	/* dbt: which code it decodes as traces (--dbt-traces). */
+	enum dbt_traces { DBT_TRACES_USER, DBT_TRACES_ALL, DBT_TRACES_OFF } dbt_traces;
 };
 
 /* Counters for --stats. instructions is what every engine that can count them

@@ -21,6 +21,7 @@ struct vm_config {
 	unsigned dbt_cache_mib; /* --dbt-cache-size; 0: the engine's default */
 	bool lockstep;		/* --lockstep interp (dbt only) */
 	bool perfmap;		/* --perfmap: /tmp/perf-PID.map (dbt only) */
+	int dbt_traces;		/* --dbt-traces: enum dbt_traces (engine.h), -1 when not given */
 	bool rng;		/* a virtio-rng device (--rng, the default; --no-rng) */
 };
 

@@ -102,7 +102,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 				   .vcpu_count = 1,
 				   .code_cache_mib = cfg->dbt_cache_mib,
 				   .lockstep = cfg->lockstep,
-				   .perfmap = cfg->perfmap };
+				   .perfmap = cfg->perfmap,
+				   .dbt_traces =
+				       cfg->dbt_traces < 0 ? DBT_TRACES_USER : (enum dbt_traces)cfg->dbt_traces };
 	if (vm->ops->create(&env, &vm->engine, why, why_len))
 		return -1;
 	return create_vcpus(vm, &boot, why, why_len);

@@ -54,7 +54,7 @@ hostile_cases=(hostile_smc hostile_evmmio hostile_irqmmio hostile_hcport
 	hostile_isa hostile_ramedge hostile_insnlen hostile_wide hostile_nmi
 	hostile_cslimit hostile_realwrap hostile_gates hostile_dbt_cpl
 	hostile_dbt_remap hostile_dbt_irq hostile_dbt_compat hostile_dbt_flush
-	hostile_align_check hostile_global_code hostile_cross_insn
+	hostile_align_check hostile_global_code hostile_cross_insn hostile_dbt_trace
 	hostile_virtq)
 # Cases in order; tty-* run a guest under a pseudo-terminal.
 all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio

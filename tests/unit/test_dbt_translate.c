@@ -109,9 +109,9 @@ static const uint8_t *translate_ident_at(struct code_cache *cc, struct icpu *h, 
 	const struct translate_env env = {
 		.ctx = h->cpu,
 		.callout = callout_step,
-		.code = code,
+		.code = { { .lin = lin, .host = code } },
+		.ncode = 1,
 		.cpu = h->cpu,
-		.page_offset = (uint16_t)(lin & 0xfff),
 		.lin = lin,
 	};
 	const uint8_t *entry;
@@ -693,15 +693,16 @@ static void test_blocks_go_on_past_jcc_but_end_at_a_loop(void **state)
 	struct icpu *a = long_mode_cpu();
 	struct insn insns[8];
 	struct decoded_run run;
+	const struct decode_limits limits = { .max_insns = 8, .side_exits = 2 };
 
 	(void)state;
 	memcpy(icpu_ptr(a, 0x3000, IH_LEN(loop_with_exit)), loop_with_exit, IH_LEN(loop_with_exit));
-	decode_run(a->cpu, 0x3000, 0x3000, insns, 8, &run);
+	decode_run(a->cpu, 0x3000, 0x3000, insns, &limits, &run);
 	assert_int_equal(run.count, 4);
 	assert_true(insns[1].flags & INSN_SIDE_EXIT);
 	assert_false(insns[3].flags & INSN_SIDE_EXIT);
 	memcpy(icpu_ptr(a, 0x3000, IH_LEN(three_exits)), three_exits, IH_LEN(three_exits));
-	decode_run(a->cpu, 0x3000, 0x3000, insns, 8, &run);
+	decode_run(a->cpu, 0x3000, 0x3000, insns, &limits, &run);
 	assert_int_equal(run.count, 3);
 	assert_true((insns[0].flags & insns[1].flags) & INSN_SIDE_EXIT);
 	assert_false(insns[2].flags & INSN_SIDE_EXIT);

@@ -316,6 +316,11 @@ void emit_xor_rr(struct emitter *e, enum host_reg dst, enum host_reg src)
 	emit_alu_rr(e, 0x31, dst, src); /* XOR r/m64, r64 */
 }
 
+void emit_cmp_rr(struct emitter *e, enum host_reg a, enum host_reg b)
+{
+	emit_alu_rr(e, 0x39, a, b); /* CMP r/m64, r64 */
+}
+
 void emit_op64_mem(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, int32_t disp)
 {
 	emit_op_mem(e, false, opcode, reg, base, -1, 0, disp);

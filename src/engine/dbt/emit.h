@@ -109,6 +109,8 @@ void emit_mov_rr_sized(struct emitter *e, enum host_reg dst, enum host_reg src, 
 /* OR dst, src (64-bit). */
 void emit_or_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
 void emit_xor_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
+/* CMP a, b (64-bit). */
+void emit_cmp_rr(struct emitter *e, enum host_reg a, enum host_reg b);
 
 /* For the soft-TLB probe (engine/dbt/translate.c). All 64-bit. */
 /* LEA dst, [base + index << scale + disp]; base or index H_NONE when absent

@@ -269,49 +269,47 @@ static void compare(struct lockstep *ls, const struct block *b, uint64_t undefin
 
 /* ---- reporting ------------------------------------------------------------- */
 
-/* The guest bytes of b's instructions, or NULL. */
-static const uint8_t *block_bytes(const struct lockstep *ls, const struct block *b, size_t *len)
+/* The guest bytes of instruction i of b (entered at first_lin; the
+ * instruction at *lin, which moves on to the next), or NULL. */
+static const uint8_t *insn_bytes(const struct lockstep *ls, const struct block *b, unsigned i, uint64_t first_lin,
+				 uint64_t *lin)
 {
-	*len = 0;
-	for (unsigned i = 0; i < b->count; i++)
-		*len += b->insns[i].len;
-	return guest_memory_ptr(ls->pre.mem, b->gpa, *len);
+	const uint8_t *code = guest_memory_ptr(ls->pre.mem, block_gpa_of(b, first_lin, *lin), b->insns[i].len);
+
+	*lin = insn_next_lin(&b->insns[i], *lin);
+	return code;
 }
 
 /* The flags instructions [0, upto] of b leave undefined (Zydis's tables). */
 static uint64_t undefined_flags(const struct lockstep *ls, const struct block *b, unsigned upto)
 {
-	size_t len, off = 0;
-	const uint8_t *code = block_bytes(ls, b, &len);
-	uint64_t undefined = 0;
+	uint64_t undefined = 0, lin = ls->pre.rip;
 
-	for (unsigned i = 0; code && i <= upto && i < b->count; i++) {
+	for (unsigned i = 0; i <= upto && i < b->count; i++) {
 		ZydisDisassembledInstruction zi;
+		const uint8_t *code = insn_bytes(ls, b, i, ls->pre.rip, &lin);
 
-		if (decode_disassemble(b->mode, 0, code + off, b->insns[i].len, &zi) && zi.info.cpu_flags) {
+		if (code && decode_disassemble(b->mode, 0, code, b->insns[i].len, &zi) && zi.info.cpu_flags) {
 			const ZydisAccessedFlags *f = zi.info.cpu_flags;
 
 			undefined &= ~(uint64_t)(f->modified | f->set_0 | f->set_1);
 			undefined |= f->undefined;
 		}
-		off += b->insns[i].len;
 	}
 	return undefined;
 }
 
 static void print_block(const struct lockstep *ls, const struct block *b, int mark)
 {
-	size_t len, off = 0;
-	const uint8_t *code = block_bytes(ls, b, &len);
-	uint64_t rip = ls->pre.rip;
+	uint64_t lin = ls->pre.rip;
 
-	for (unsigned i = 0; code && i < b->count; i++) {
+	for (unsigned i = 0; i < b->count; i++) {
 		ZydisDisassembledInstruction zi;
+		uint64_t rip = lin;
+		const uint8_t *code = insn_bytes(ls, b, i, ls->pre.rip, &lin);
 
 		fprintf(stderr, "lockstep: %s %#" PRIx64 "  %s\n", (int)i == mark ? ">" : " ", rip,
-			decode_disassemble(b->mode, rip, code + off, b->insns[i].len, &zi) ? zi.text : "?");
-		off += b->insns[i].len;
-		rip += b->insns[i].len;
+			code && decode_disassemble(b->mode, rip, code, b->insns[i].len, &zi) ? zi.text : "?");
 	}
 }
 
@@ -378,7 +376,7 @@ static void report(struct lockstep *ls, const struct block *b, int at)
 		uint64_t rip = ls->pre.rip;
 
 		for (int i = 0; i < at; i++)
-			rip += b->insns[i].len;
+			rip = insn_next_lin(&b->insns[i], rip);
 		fprintf(stderr, "lockstep: first divergent instruction: #%d at rip %#" PRIx64 "; its results:\n", at,
 			rip);
 	} else {

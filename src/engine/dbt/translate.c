@@ -36,6 +36,11 @@
  * each), the flags out (49), lockstep's leave_block (9) and the way to the
  * target as a branch at a block's end takes it. */
 #define BYTES_PER_SIDE_EXIT (9 + 15 * 9 + 49 + 9 + BYTES_PER_BRANCH)
+/* A followed CALL's return address (MOV imm64 10), a RET's compare (load 4,
+ * MOV imm64 10, CMP 3, JNE with alignment 9) and its way elsewhere (the
+ * canonical check 20, RIP 9, three given back 27, 15 stores 135, the flags
+ * 19, RSP and the count 26, lockstep's leave_block 9, JMP 8). */
+#define BYTES_PER_FOLLOWED (32 + 253)
 /* A link site (emit_guarded_link_site, the larger): alignment (3), the guard
  * (18), JMP (5), MOV RSI (10), JMP (8). */
 #define BYTES_LINK_SITE (3 + 18 + 5 + 10 + 8)
@@ -65,8 +70,15 @@ _Static_assert(sizeof(struct tlb_entry) == 32 && TLB_WAYS == 2, "the probe scale
 struct slot {
 	struct ident_use use;
 	struct ident_mem_request mem; /* an explicit memory operand's, to re-encode */
-	size_t code_off;	      /* of its first byte, from the run's */
+	uint64_t lin;		      /* its linear address (RIP) */
+	uint64_t next;		      /* RIP after it, where the block goes on (a followed branch's target) */
+	const uint8_t *code;	      /* its bytes, or NULL (no ident) */
 	bool ident;
+	/* A followed branch (INSN_FOLLOWED) run inline: a JMP is nothing, a
+	 * CALL the push of its return address, a RET the pop of one, compared
+	 * with the predicted (a mismatch goes to its slow path: the core's RET
+	 * leaves the block). */
+	bool followed;
 	uint8_t group_role; /* GROUP_*: in a probe group (plan_groups) */
 	uint8_t group;	    /* which, in the translation's groups */
 };
@@ -100,7 +112,7 @@ struct probe_group {
  * paths, emitted after the block's main line. */
 struct run_plan {
 	unsigned first, last;
-	uint32_t off; /* of the first instruction's first byte, from the block's */
+	uint64_t lin; /* RIP at the first instruction */
 	uint16_t regs_used, regs_written;
 	uint16_t regs_loaded; /* read before the run writes them: loaded at its start */
 	uint16_t flags_written;
@@ -130,7 +142,8 @@ struct scratch {
 struct slow_record {
 	const struct insn *insn;
 	const uint8_t *resume;	 /* where the main line goes on after it */
-	uint32_t prefix_bytes;	 /* bytes of the run before it */
+	uint64_t rip;		 /* its linear address */
+	uint64_t run_rip;	 /* the run's first instruction's: where RIP is while the run runs */
 	uint16_t written_before; /* registers the run wrote before it */
 	uint16_t reload;	 /* registers the main line holds after it */
 	uint8_t index;		 /* of the instruction in its run */
@@ -145,40 +158,39 @@ struct slow_path {
 	unsigned count; /* instructions the core runs from it on a miss */
 	const struct run_plan *run;
 	uint8_t *jump;	       /* the probe's JNE rel32 to patch (writable view) */
+	const uint8_t *code;   /* where it is emitted (emit_slow_path) */
 	const uint8_t *resume; /* where the main line goes on after the instruction */
 	bool flags_saved;      /* the guest's flags as before the instruction are in cpu->saved_flags */
 	struct scratch sc;     /* the probe's: borrowed ones are given back first */
-	uint32_t prefix_bytes; /* bytes of the run before the instruction */
+	uint64_t rip;	       /* of the instruction */
 };
 
 /* An exit to the instruction at a RIP the translation knows (a branch's
- * target, the block's fall-through), target_off bytes from the block's first:
- * a link site when that lies in the block's own guest page — the same
+ * target, the block's fall-through), target: a link site when that lies in
+ * the linear page of the block's first instruction, so in its guest page — the same
  * physical page whatever maps it, so the link holds across TLB flushes until
  * a block of the page is dropped (the engine unlinks it then) — else a
  * guarded one, whose link holds while the lookup's generation for the
  * target does (a TLB flush may map another page there; the translation runs
  * only at its own linear address, so the target's is fixed). */
-static bool in_block_page(const struct translate_env *env, int64_t target_off)
+static bool in_block_page(const struct translate_env *env, uint64_t target)
 {
-	int64_t in_page = (int64_t)env->page_offset + target_off;
-
-	return in_page >= 0 && in_page < 4096;
+	return ((target ^ env->lin) & ~0xfffull) == 0;
 }
 
 static void emit_static_exit(struct emitter *e, const struct translate_env *env, const struct translate_exits *x,
-			     int64_t target_off)
+			     uint64_t target)
 {
 	if (!x->link_stub) {
 		emit_jmp(e, x->next);
 		return;
 	}
-	if (!in_block_page(env, target_off)) {
+	if (!in_block_page(env, target)) {
 		if (!emit_guarded_link_site(e, x->link_stub, TRANSLATE_LINK_GUARDED))
 			e->overflow = true;
 		return;
 	}
-	if (!emit_link_site(e, x->link_stub, target_off > 0 ? TRANSLATE_LINK_FORWARD : 0))
+	if (!emit_link_site(e, x->link_stub, target > env->lin ? TRANSLATE_LINK_FORWARD : 0))
 		e->overflow = true;
 }
 
@@ -213,13 +225,10 @@ static void emit_body_lookup(struct emitter *e, const struct translate_env *env,
 		e->overflow = true;
 }
 
-/* RIP = the instruction off bytes from the block's first (translations are
- * for one linear address: env->lin). tmp is clobbered when the value needs
- * 64 bits. */
-static void emit_set_rip(struct emitter *e, const struct translate_env *env, int64_t off, enum host_reg tmp)
+/* RIP = rip (translations are for one linear address, env->lin: every RIP
+ * in them is a constant). tmp is clobbered when the value needs 64 bits. */
+static void emit_set_rip(struct emitter *e, uint64_t rip, enum host_reg tmp)
 {
-	uint64_t rip = env->lin + (uint64_t)off;
-
 	if ((int64_t)rip == (int32_t)rip) {
 		emit_gs_store64_imm32(e, GS_OFF(rip), (int32_t)rip);
 	} else {
@@ -507,13 +516,14 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 
 /* The slow path of a memory instruction: a CALL of the shared one
  * (emit_slow_stub) and the record it reads. */
-static void emit_slow_path(struct emitter *e, const struct slot *slot, const struct slow_path *p,
-			   const struct insn *insns, const struct translate_exits *x)
+static void emit_slow_path(struct emitter *e, const struct slot *slot, struct slow_path *p, const struct insn *insns,
+			   const struct translate_exits *x)
 {
 	const struct run_plan *run = p->run;
 	struct slow_record r = { .insn = &insns[p->insn],
 				 .resume = p->resume,
-				 .prefix_bytes = p->prefix_bytes,
+				 .rip = p->rip,
+				 .run_rip = run->lin,
 				 .reload = run->regs_used,
 				 .index = (uint8_t)(p->insn - run->first),
 				 .count = (uint8_t)p->count,
@@ -526,6 +536,7 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, const str
 		r.scratch[k] = (uint8_t)p->sc.r[k];
 	if (!emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
 		e->overflow = true;
+	p->code = emit_here(e);
 	emit_call(e, x->slow_path);
 	emit_bytes(e, &r, sizeof(r));
 }
@@ -538,7 +549,6 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, const str
 static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, struct soft_cpu *cpu)
 {
 	struct slow_record r;
-	uint32_t bytes = 0;
 
 	memcpy(&r, record, sizeof(r));
 	/* The guest's values of borrowed registers, before any is stored. */
@@ -552,15 +562,14 @@ static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, 
 		cpu->lf.res = (uint16_t)cpu->saved_flags;
 		cpu->lf.op = LF_HOST;
 	}
-	cpu->rip += r.prefix_bytes;
+	cpu->rip = r.rip;
 	cpu->icount += r.index;
-	for (unsigned k = 0; k < r.count; k++) {
+	for (unsigned k = 0; k < r.count; k++)
 		if (!callout(ctx, &r.insn[k]))
 			return false;
-		bytes += r.insn[k].len;
-	}
-	/* The main line adds the whole run's RIP and count at its end. */
-	cpu->rip -= r.prefix_bytes + bytes;
+	/* The main line adds the whole run's count at its end, and RIP is at
+	 * its first instruction while it runs (a loop leaves from there). */
+	cpu->rip = r.run_rip;
 	cpu->icount -= r.index + (uint64_t)r.count;
 	/* The flags go back to host RFLAGS (the stub loads the image): the
 	 * main line takes them from there wherever the run holds any. */
@@ -602,7 +611,7 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 	uint16_t live_in = 0;
 	bool partial = false;
 
-	*run = (struct run_plan){ .first = first, .last = last, .off = (uint32_t)slot[first].code_off };
+	*run = (struct run_plan){ .first = first, .last = last, .lin = slot[first].lin };
 	for (unsigned i = first; i < last; i++) {
 		const struct ident_use *u = &slot[i].use;
 
@@ -651,10 +660,10 @@ static void plan_loop(struct run_plan *run, const struct translate_env *env, con
 		      const struct insn *insns)
 {
 	const struct ident_use *u = &slot[run->last - 1].use;
-	int64_t end = (int64_t)(slot[run->last - 1].code_off + insns[run->last - 1].len) - (int64_t)run->off;
+	uint64_t end = slot[run->last - 1].lin + insns[run->last - 1].len;
 
-	if (env->one_block_per_entry || !u->branch || u->call || u->ret || end + u->rel != 0 ||
-	    (insns[run->last - 1].flags & INSN_SIDE_EXIT))
+	if (env->one_block_per_entry || !u->branch || u->call || u->ret ||
+	    end + (uint64_t)(int64_t)u->rel != run->lin || (insns[run->last - 1].flags & INSN_SIDE_EXIT))
 		return;
 	run->loops = true;
 	for (unsigned k = 0; k <= run->last - run->first; k++)
@@ -755,14 +764,13 @@ static void patch_here(struct emitter *e, uint8_t *rel)
 		e->overflow = true;
 }
 
-/* The core runs br, the last of a run's n instructions (bytes into it), from
+/* The core runs br (at br_lin), the last of a run's n instructions, from
  * the state as at it: RIP and the count moved to br first (registers and
  * flags are in the soft CPU already). */
 static void emit_core_runs_branch(struct emitter *e, const struct translate_env *env, const struct insn *br,
-				  uint32_t run_off, uint32_t bytes, unsigned n, const uint8_t *out)
+				  uint64_t br_lin, unsigned n, const uint8_t *out)
 {
-	if (bytes)
-		emit_set_rip(e, env, (int64_t)run_off + bytes, H_RAX);
+	emit_set_rip(e, br_lin, H_RAX);
 	if (n > 1)
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
 	emit_callout(e, env, br, out);
@@ -776,16 +784,17 @@ static void emit_core_runs_branch(struct emitter *e, const struct translate_env 
  * anything else (a miss, a fault, a non-canonical target) is the core's
  * CALL or RET, with the state as at it. */
 static void emit_call_ret_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
-			      const struct run_plan *run, const struct ident_use *u, uint32_t bytes,
-			      const struct translate_exits *x, uint16_t host_valid)
+			      const struct slot *slot, const struct run_plan *run, const struct translate_exits *x,
+			      uint16_t host_valid)
 {
 	const struct insn *br = &insns[run->last - 1];
+	const struct ident_use *u = &slot[run->last - 1].use;
+	const uint64_t br_lin = slot[run->last - 1].lin;
 	/* Every guest value is in the soft CPU by the probe: any register will do. */
 	const struct scratch sc = { .r = { H_RAX, H_RCX, H_RDX } };
 	const enum host_reg a = sc.r[0], target = sc.r[1], tmp = sc.r[2];
 	unsigned n = run->last - run->first;
-	int64_t end = (int64_t)run->off + bytes + br->len; /* the next instruction, from the block's first */
-	uint64_t next = env->lin + (uint64_t)end;	   /* the return address */
+	uint64_t next = br_lin + br->len; /* the return address */
 	struct slow_path p = { 0 };
 	uint8_t *noncanonical = NULL;
 
@@ -794,7 +803,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 		emit_flags_out(e, host_valid);
 	if (u->call && !is_canonical(next + (uint64_t)(int64_t)u->rel)) {
 		/* The core's CALL raises the #GP, from the state as at it. */
-		emit_core_runs_branch(e, env, br, run->off, bytes, n, x->out);
+		emit_core_runs_branch(e, env, br, br_lin, n, x->out);
 		emit_jmp(e, x->next);
 		return;
 	}
@@ -809,42 +818,42 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	/* The flags are stored: ADD may clobber them. */
 	emit_gs_add64_imm32(e, GS_OFF(gpr[GPR_RSP]), u->call ? -8 : 8 + u->ret_pop);
 	if (u->call)
-		emit_set_rip(e, env, end + u->rel, tmp);
+		emit_set_rip(e, next + (uint64_t)(int64_t)u->rel, tmp);
 	else
 		emit_gs_store64(e, GS_OFF(rip), target);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 	if (u->call)
-		emit_static_exit(e, env, x, end + u->rel);
+		emit_static_exit(e, env, x, next + (uint64_t)(int64_t)u->rel);
 	else
 		emit_jmp(e, target == H_RCX ? x->next_rcx : x->next);
 	/* The core's CALL or RET, from the state as at it. */
 	patch_here(e, p.jump);
 	if (noncanonical)
 		patch_here(e, noncanonical);
-	emit_core_runs_branch(e, env, br, run->off, bytes, n, x->out);
+	emit_core_runs_branch(e, env, br, br_lin, n, x->out);
 	emit_jmp(e, x->next);
 }
 
-/* The way out of a taken JMP or Jcc br, the n-th instruction of its run
- * (bytes into it; the run starts run_off bytes into the block), once the
+/* The way out of a taken JMP or Jcc br (at br_lin), the n-th instruction of
+ * its run, once the
  * registers and flags are in the soft CPU: RIP and the count moved to the
  * target, on to the block there; a target that is not canonical raises #GP
  * in the core (SDM vol. 2, Jcc). Lockstep (one block per entry) also says the
  * block was left, as the core's branch does for a side exit. */
 static void emit_taken_exit(struct emitter *e, const struct translate_env *env, const struct insn *br, int32_t rel,
-			    uint32_t run_off, uint32_t bytes, unsigned n, const struct translate_exits *x)
+			    uint64_t br_lin, unsigned n, const struct translate_exits *x)
 {
-	int64_t target = (int64_t)run_off + bytes + br->len + rel; /* from the block's first byte */
+	uint64_t target = br_lin + br->len + (uint64_t)(int64_t)rel;
 
 	if (env->one_block_per_entry && (br->flags & INSN_SIDE_EXIT))
 		emit_gs_mov8_imm(e, GS_OFF(leave_block), 1);
-	if (!is_canonical(env->lin + (uint64_t)target)) {
+	if (!is_canonical(target)) {
 		/* The core's branch raises the #GP, with the state as at the branch. */
-		emit_core_runs_branch(e, env, br, run_off, bytes, n, x->out);
+		emit_core_runs_branch(e, env, br, br_lin, n, x->out);
 		emit_jmp(e, x->out);
 		return;
 	}
-	emit_set_rip(e, env, target, H_RCX);
+	emit_set_rip(e, target, H_RCX);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
 	emit_static_exit(e, env, x, target);
 }
@@ -856,25 +865,64 @@ struct side_exit {
 	unsigned insn;
 	const struct run_plan *run;
 	uint8_t *jump;		/* the Jcc rel32 to patch (writable view) */
-	uint32_t bytes;		/* of the run before the Jcc */
 	uint16_t host_valid;	/* flags host RFLAGS holds at the Jcc */
 	uint16_t flags_written; /* by the run before the Jcc */
+	/* Not a Jcc: a followed RET that pops another return address than the
+	 * predicted, into sc.r[1] (emit_ret_elsewhere); its probe's scratch,
+	 * and its slow path. */
+	bool ret;
+	struct scratch sc;
+	unsigned slow;
 };
 
+/* A followed RET whose popped address (in p->sc.r[1]) is not the predicted
+ * one (a retpoline's is never): the RET goes on through the lookup, as one
+ * that ends a block does, the state as after it; a target that is not
+ * canonical is the core's RET (its slow path), which raises the #GP. */
+static void emit_ret_elsewhere(struct emitter *e, const struct translate_env *env, const struct slot *slot,
+			       const struct side_exit *p, const struct slow_path *slow, const struct translate_exits *x)
+{
+	const struct run_plan *run = p->run;
+	uint16_t written = 0;
+	uint8_t *noncanonical;
+
+	for (unsigned i = run->first; i < p->insn; i++)
+		written |= slot[i].use.gpr_written;
+	patch_here(e, p->jump);
+	noncanonical = emit_jump_if_noncanonical(e, p->sc.r[1], p->sc.r[2]);
+	if (!emit_patch_rel32(noncanonical, e->rx + (noncanonical - e->buf), slow[p->slow].code))
+		e->overflow = true;
+	emit_gs_store64(e, GS_OFF(rip), p->sc.r[1]);
+	emit_give_back(e, &p->sc);
+	emit_store_regs(e, written);
+	/* The probe saved the flags the run wrote; the soft CPU has the rest. */
+	if (p->flags_written)
+		emit_flags_out(e, 0);
+	emit_gs_add64_imm32(e, GS_OFF(gpr[GPR_RSP]), 8);
+	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(p->insn - run->first + 1));
+	if (env->one_block_per_entry)
+		emit_gs_mov8_imm(e, GS_OFF(leave_block), 1);
+	emit_jmp(e, x->next);
+}
+
 static void emit_side_exit(struct emitter *e, const struct translate_env *env, const struct slot *slot,
-			   const struct side_exit *p, const struct insn *insns, const struct translate_exits *x)
+			   const struct side_exit *p, const struct insn *insns, const struct slow_path *slow,
+			   const struct translate_exits *x)
 {
 	const struct run_plan *run = p->run;
 	uint16_t written = 0;
 
+	if (p->ret) {
+		emit_ret_elsewhere(e, env, slot, p, slow, x);
+		return;
+	}
 	for (unsigned i = run->first; i < p->insn; i++)
 		written |= slot[i].use.gpr_written;
 	patch_here(e, p->jump);
 	emit_store_regs(e, written);
 	if (p->flags_written)
 		emit_flags_out(e, p->host_valid);
-	emit_taken_exit(e, env, &insns[p->insn], slot[p->insn].use.rel, run->off, p->bytes, p->insn - run->first + 1,
-			x);
+	emit_taken_exit(e, env, &insns[p->insn], slot[p->insn].use.rel, slot[p->insn].lin, p->insn - run->first + 1, x);
 }
 
 /* The end of a run whose last instruction is a JMP or Jcc: the flags, RIP and
@@ -883,10 +931,12 @@ static void emit_side_exit(struct emitter *e, const struct translate_env *env, c
  * loops inside the host code (after a look at kicked: the only event that can
  * arrive while translated code runs), anything else leaves for the loop. */
 static void emit_branch_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
-			    const struct run_plan *run, const struct ident_use *u, uint32_t bytes,
-			    const uint8_t *run_warm, const struct translate_exits *x, uint16_t host_valid)
+			    const struct slot *slot, const struct run_plan *run, const uint8_t *run_warm,
+			    const struct translate_exits *x, uint16_t host_valid)
 {
 	const struct insn *br = &insns[run->last - 1];
+	const struct ident_use *u = &slot[run->last - 1].use;
+	const uint64_t br_lin = slot[run->last - 1].lin;
 	unsigned n = run->last - run->first;
 	uint8_t *taken = NULL;
 	/* A loop keeps RAX, which the flags go through, in a register the run
@@ -905,9 +955,9 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
 		if (run->flags_written)
 			emit_flags_merge_store_ax(e, host_valid);
-		emit_set_rip(e, env, (int64_t)run->off + bytes + br->len, H_RCX);
+		emit_set_rip(e, br_lin + br->len, H_RCX);
 		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-		emit_static_exit(e, env, x, (int64_t)run->off + bytes + br->len);
+		emit_static_exit(e, env, x, br_lin + br->len);
 		patch_here(e, taken);
 	}
 	if (run->flags_written)
@@ -938,7 +988,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		emit_jmp(e, run_warm);
 		return;
 	}
-	emit_taken_exit(e, env, br, u->rel, run->off, bytes, n, x);
+	emit_taken_exit(e, env, br, u->rel, br_lin, n, x);
 }
 
 /* The lockstep test's deliberate bug (translate_env.inject_bug): ADC r/m,
@@ -964,9 +1014,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			   const struct translate_exits *x)
 {
 	const uint8_t *run_warm;
-	uint32_t bytes = 0;
-	uint16_t reserved = 0;			      /* the delta register of the probe group under way */
-	const uint64_t run_lin = env->lin + run->off; /* RIP at the run's first instruction */
+	uint16_t reserved = 0; /* the delta register of the probe group under way */
 	/* Which of the guest's arithmetic flags host RFLAGS holds, and which
 	 * cpu->saved_flags does; once the run has loaded or written a flag, the
 	 * two together hold all six (plan_run). */
@@ -978,22 +1026,21 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 	run_warm = emit_here(e);
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
-		const uint8_t *code = env->code + slot[i].code_off;
+		const uint8_t *code = slot[i].code;
+		const uint64_t insn_end = slot[i].lin + insns[i].len; /* what RIP-relative operands add to */
 
 		if (u->branch && (insns[i].flags & INSN_SIDE_EXIT)) {
 			struct side_exit *p = &side[(*nside)++];
 
-			*p = (struct side_exit){ .insn = i,
-						 .run = run,
-						 .bytes = bytes,
-						 .host_valid = host_valid,
-						 .flags_written = flags_written };
+			*p = (struct side_exit){
+				.insn = i, .run = run, .host_valid = host_valid, .flags_written = flags_written
+			};
 			p->jump = emit_jcc(e, (enum host_cc)u->cc, emit_here(e)); /* patched to the side exit */
 		} else if (u->call || u->ret) {
-			emit_call_ret_end(e, env, insns, run, u, bytes, x, host_valid);
+			emit_call_ret_end(e, env, insns, slot, run, x, host_valid);
 			return;
 		} else if (u->branch) {
-			emit_branch_end(e, env, insns, run, u, bytes, run_warm, x, host_valid);
+			emit_branch_end(e, env, insns, slot, run, run_warm, x, host_valid);
 			return;
 		} else if (u->mem && slot[i].group_role == GROUP_MEMBER) {
 			struct probe_group *g = &groups[slot[i].group];
@@ -1009,7 +1056,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			uint8_t rewritten[16];
 			unsigned n;
 
-			*p = (struct slow_path){ .insn = i, .count = 1, .run = run, .prefix_bytes = bytes };
+			*p = (struct slow_path){ .insn = i, .count = 1, .run = run, .rip = slot[i].lin };
 			if (g) {
 				reserved = (uint16_t)(1u << g->delta);
 				p->count = g->last - i + 1;
@@ -1032,9 +1079,24 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				span.mem_disp = g->min_disp;
 				span.mem_size = g->span;
 				span.mem_write = g->write;
-				emit_probe(e, env, &p->sc, &span, run_lin + bytes + insns[i].len, p, g->delta);
+				emit_probe(e, env, &p->sc, &span, insn_end, p, g->delta);
 			} else {
-				emit_probe(e, env, &p->sc, u, run_lin + bytes + insns[i].len, p, H_NONE);
+				emit_probe(e, env, &p->sc, u, insn_end, p, H_NONE);
+			}
+			if (slot[i].followed && u->stack < 0) {
+				/* Before the flags come back: CMP clobbers them. */
+				emit_load_mem(e, p->sc.r[1], p->sc.r[0]);
+				struct side_exit *m = &side[(*nside)++];
+
+				emit_mov_imm64(e, p->sc.r[2], slot[i].next);
+				emit_cmp_rr(e, p->sc.r[1], p->sc.r[2]);
+				*m = (struct side_exit){ .insn = i,
+							 .run = run,
+							 .flags_written = flags_written,
+							 .ret = true,
+							 .sc = p->sc,
+							 .slow = (unsigned)(p - slow) };
+				m->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to emit_ret_elsewhere */
 			}
 			host_valid = 0;
 			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
@@ -1044,11 +1106,17 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			if (g) {
 				emit_group_member(e, &slot[i], g); /* resumes after the last member */
 			} else if (u->stack) {
-				/* PUSH / POP as a store or load, then RSP moves (LEA: no flags). */
-				if (u->stack > 0)
+				/* PUSH / POP as a store or load (a followed CALL pushes
+				 * its return address; a followed RET's pop is compared
+				 * above), then RSP moves (LEA: no flags). */
+				if (slot[i].followed && u->stack > 0) {
+					emit_mov_imm64(e, p->sc.r[1], insn_end);
+					emit_store_mem(e, p->sc.r[0], p->sc.r[1]);
+				} else if (u->stack > 0) {
 					emit_store_mem(e, p->sc.r[0], (enum host_reg)u->stack_reg);
-				else
+				} else if (!slot[i].followed) {
 					emit_load_mem(e, (enum host_reg)u->stack_reg, p->sc.r[0]);
+				}
 				emit_gs_load64(e, p->sc.r[1], GS_OFF(gpr[GPR_RSP]));
 				emit_lea(e, p->sc.r[1], p->sc.r[1], H_NONE, 0, u->stack > 0 ? -8 : 8);
 				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), p->sc.r[1]);
@@ -1082,9 +1150,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			const struct scratch sc = pick_scratch(run, i, u, 1, reserved);
 
 			emit_lend(e, &sc);
-			emit_address(e, u, run_lin + bytes + insns[i].len, sc.r[0]);
+			emit_address(e, u, insn_end, sc.r[0]);
 			emit_mov_rr_sized(e, (enum host_reg)u->lea_dst, sc.r[0], u->lea_bytes);
 			emit_give_back(e, &sc);
+		} else if (slot[i].followed) {
+			/* A followed JMP: the block goes on at its target. */
 		} else if (__builtin_expect(env->inject_bug, 0)) {
 			emit_with_injected_bug(e, code, insns[i].len);
 		} else {
@@ -1093,13 +1163,12 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		host_valid |= u->flags_written;
 		saved_valid &= (uint16_t)~u->flags_written;
 		flags_written |= u->flags_written;
-		bytes += insns[i].len;
 	}
 	emit_store_regs(e, run->regs_written);
 	if (run->flags_written)
 		emit_flags_out(e, host_valid);
 	/* Where the core's step leaves RIP and icount (the ADD clobbers the flags). */
-	emit_set_rip(e, env, (int64_t)run->off + bytes, H_RAX);
+	emit_set_rip(e, slot[run->last - 1].next, H_RAX);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(run->last - run->first));
 }
 
@@ -1111,38 +1180,58 @@ size_t translate_max_bytes(unsigned count)
 	       (size_t)count * (BYTES_PER_IDENT + BYTES_PER_IDENT_RUN + BYTES_PER_PROBE + BYTES_PER_SLOW_PATH);
 }
 
-/* Decides ident for each instruction: the allowlist, and for a memory operand
- * a probe that can run here (a TLB set without alignment checks), a
- * displacement that fits, and an encoding against a host base register. */
+/* Where the bytes of the instruction at lin are (translate_env.code), or
+ * NULL. */
+static const uint8_t *code_at(const struct translate_env *env, uint64_t lin)
+{
+	for (unsigned k = 0; k < env->ncode; k++)
+		if (((lin ^ env->code[k].lin) & ~0xfffull) == 0 && lin >= env->code[k].lin)
+			return env->code[k].host + (lin - env->code[k].lin);
+	return NULL;
+}
+
+/* A followed branch (translate_run runs it inline, struct slot): what
+ * ident_branch says of it, as a plain instruction that goes on after it, a
+ * CALL's and a RET's stack operand kept. */
+static bool classify_followed(const struct insn *in, const uint8_t *code, struct ident_use *use)
+{
+	if (!ident_branch(in, code, use) || use->ret_pop || use->cc != 0xff)
+		return false;
+	use->branch = use->call = use->ret = false;
+	return true;
+}
+
+/* Each instruction's RIP and bytes, and ident for each: the allowlist, and
+ * for a memory operand a probe that can run here (a TLB set without
+ * alignment checks) and an encoding against a host base register. */
 static void classify(const struct translate_env *env, const struct insn *insns, unsigned count, struct slot *slot)
 {
-	size_t off = 0;
+	uint64_t lin = env->lin;
 
 	for (unsigned i = 0; i < count; i++) {
 		struct slot *s = &slot[i];
 
-		s->code_off = off;
+		s->lin = lin;
+		s->next = lin = insn_next_lin(&insns[i], lin);
+		s->code = code_at(env, s->lin);
 		s->group_role = GROUP_NONE;
-		off += insns[i].len;
 		/* A branch ends a block (the last instruction) or is a side exit. */
-		s->ident = env->code && (((i + 1 == count || (insns[i].flags & INSN_SIDE_EXIT)) &&
-					  ident_branch(&insns[i], env->code + s->code_off, &s->use)) ||
-					 ident_classify_mem(&insns[i], env->code + s->code_off, &s->use, &s->mem));
+		s->followed =
+		    s->code && (insns[i].flags & INSN_FOLLOWED) && classify_followed(&insns[i], s->code, &s->use);
+		s->ident = s->followed || (s->code && !(insns[i].flags & INSN_FOLLOWED) &&
+					   (((i + 1 == count || (insns[i].flags & INSN_SIDE_EXIT)) &&
+					     ident_branch(&insns[i], s->code, &s->use)) ||
+					    ident_classify_mem(&insns[i], s->code, &s->use, &s->mem)));
 		if (s->ident && s->use.rsp_reg) {
 			uint8_t probe[16];
 
-			if (!ident_rewrite_rsp(env->code + s->code_off, insns[i].len, H_R11, probe))
+			if (!ident_rewrite_rsp(s->code, insns[i].len, H_R11, probe))
 				s->ident = false;
 		}
-		if (s->ident && s->use.lea_base && s->use.mem_base == REG_RIP &&
-		    (int64_t)off + s->use.mem_disp != (int32_t)((int64_t)off + s->use.mem_disp))
-			s->ident = false;
 		if (s->ident && s->use.mem) {
 			uint8_t probe[16];
-			int64_t rip_disp = (int64_t)off + s->use.mem_disp;
 
 			if (env->tlb_set < 0 || env->tlb_set == TLB_SET_ALIGN_CHECK ||
-			    (s->use.mem_base == REG_RIP && rip_disp != (int32_t)rip_disp) ||
 			    (!s->use.stack && !ident_encode_mem(&s->mem, H_R11, probe)))
 				s->ident = false;
 		}
@@ -1253,6 +1342,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 			nident++;
 			room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0) +
 				(slot[k].use.branch ? BYTES_PER_BRANCH : 0) +
+				(slot[k].followed ? BYTES_PER_FOLLOWED : 0) +
 				((insns[k].flags & INSN_SIDE_EXIT) ? BYTES_PER_SIDE_EXIT : 0);
 		}
 		i = j;
@@ -1295,13 +1385,13 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	 * branched, or left RIP where it was (a REP string instruction stopping
 	 * to let events in). */
 	if (count && slot[count - 1].ident)
-		emit_static_exit(&e, env, &x, (int64_t)(slot[count - 1].code_off + insns[count - 1].len));
+		emit_static_exit(&e, env, &x, slot[count - 1].next);
 	else
 		emit_jmp(&e, x.next);
 	for (unsigned p = 0; p < nslow; p++)
 		emit_slow_path(&e, slot, &slow[p], insns, &x);
 	for (unsigned p = 0; p < nside; p++)
-		emit_side_exit(&e, env, slot, &side[p], insns, &x);
+		emit_side_exit(&e, env, slot, &side[p], insns, slow, &x);
 	if (e.overflow) {
 		buf = NULL; /* cannot happen: room is counted above */
 		goto done;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "engine/dbt/code_cache.h"
+#include "engine/softcpu/decode.h"
 #include "engine/softcpu/insn.h"
 
 /* Runs one instruction for the translated code: returns false to leave the run
@@ -54,10 +55,16 @@ struct translate_exits {
 struct translate_env {
 	void *ctx; /* the callouts' first argument */
 	callout_fn callout;
-	/* For ident: the guest bytes of the instructions (64-bit code in one page
-	 * of RAM) and the soft CPU, which the code finds at the GS base (the
-	 * engine points GS at it on the vCPU's thread). code NULL: no ident. */
-	const uint8_t *code;
+	/* For ident: the guest bytes of the instructions (64-bit code in RAM),
+	 * per linear page of the block: code[k].host holds the byte at linear
+	 * code[k].lin, and the rest of the block's code in that page after it.
+	 * ncode 0: no ident. And the soft CPU, which the code finds at the GS
+	 * base (the engine points GS at it on the vCPU's thread). */
+	struct translate_code {
+		uint64_t lin;
+		const uint8_t *host;
+	} code[DECODE_MAX_PAGES];
+	unsigned ncode;
 	struct soft_cpu *cpu;
 	/* The soft-TLB set the block's data accesses use (tlb_set(): 0 at CPL
 	 * 0-2, the CPU's user_data_set at CPL 3), which the code may run with
@@ -68,8 +75,8 @@ struct translate_env {
 	 * code to continue in (a translated block's body, entered past its
 	 * prologue: TRANSLATE_BODY_OFFSET) or NULL to leave. NULL: always leave. */
 	const uint8_t *(*chain)(void *ctx);
-	/* Exits to a RIP the translation knows in the block's own guest page
-	 * (page_offset: where the block starts in it) are link sites (emit.h):
+	/* Exits to a RIP the translation knows in the linear page of the block's
+	 * first instruction (the same guest page) are link sites (emit.h):
 	 * the first time one runs it calls link(ctx, its rel32), which links it
 	 * to the next block's body (past its prologue; past its kick check too
 	 * when rel_rx has TRANSLATE_LINK_FORWARD set: the target starts after
@@ -80,7 +87,6 @@ struct translate_env {
 	 * holds the target in, and called again once it moves on. NULL: those
 	 * exits take the lookup too. */
 	const uint8_t *(*link)(void *ctx, const uint8_t *rel_rx);
-	uint16_t page_offset;
 	/* The linear address of the first instruction: translations of 64-bit
 	 * code hold RIP values (where RIP goes, return addresses, RIP-relative
 	 * operands) as constants, and run only at that address. */

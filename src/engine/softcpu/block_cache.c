@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/softcpu/decode.h"
 #include "engine/softcpu/mem.h"
 #include "vm/memory.h"
 
@@ -58,8 +59,12 @@ void block_cache_reap(struct block_cache *c)
 	c->dead = NULL;
 }
 
-static void forget_translations(struct block_cache *c, bool keep_global)
+static void forget_translations(struct block_vcpu *v, bool keep_global)
 {
+	struct block_cache *c = v->cache;
+
+	if (v->lookups_forgotten)
+		v->lookups_forgotten(v);
 	/* O(1): a new generation leaves every entry stale. */
 	++c->generation;
 	if (!keep_global)
@@ -88,7 +93,7 @@ static void forget_block(struct block_vcpu *v, struct block *b)
 	if (v->page_dropped)
 		v->page_dropped(v, b->gpa & ~0xfffull);
 	if (b->entered > 1) {
-		forget_translations(c, false);
+		forget_translations(v, false);
 	} else if (b->entered) {
 		struct jump_entry *j = jump_entry_of(c, b->entered_lin);
 
@@ -108,7 +113,7 @@ void block_cache_drop_all(struct block_vcpu *v)
 {
 	struct block_cache *c = v->cache;
 
-	forget_translations(c, false);
+	forget_translations(v, false);
 	for (unsigned i = 0; i < HASH_BUCKETS; i++) {
 		for (struct block *b = c->hash[i], *n; b; b = n) {
 			n = b->hash_next;
@@ -148,27 +153,18 @@ static void unlink_block(struct block_vcpu *v, struct block *b)
 	forget_block(v, b);
 }
 
-/* A block on page gpa_page's list: the first page's, or (a crossing block
- * whose next page is another one) gpa_last's, where its code is chunk 0. */
-static bool first_page_of(const struct block *b, uint64_t gpa_page)
+/* The page of b whose list gpa_page's is: the listed one with that gpa. */
+static struct block_page *page_of(struct block *b, uint64_t gpa_page)
 {
-	return (b->gpa & ~0xfffull) == gpa_page;
+	for (unsigned k = 0; k < b->npages; k++)
+		if (b->pages[k].listed && b->pages[k].gpa == gpa_page)
+			return &b->pages[k];
+	return &b->pages[0]; /* cannot happen: b is on gpa_page's list */
 }
 
 static struct block **page_link(struct block *b, uint64_t gpa_page)
 {
-	return first_page_of(b, gpa_page) ? &b->page_next : &b->page2_next;
-}
-
-static uint64_t chunks_on(const struct block *b, uint64_t gpa_page)
-{
-	return first_page_of(b, gpa_page) ? b->code_mask : 1;
-}
-
-/* Whether b is on a second page's list too. */
-static bool on_two_pages(const struct block *b)
-{
-	return b->crosses && b->gpa_last != (b->gpa & ~0xfffull);
+	return &page_of(b, gpa_page)->next;
 }
 
 /* b off the list of page gpa_page (its chunks stay in the page's code_mask
@@ -190,10 +186,9 @@ static void unlist(struct block_vcpu *v, struct block *b, uint64_t gpa_page)
  * caller took it from; ~0 for none), out of the hash, forgotten. */
 static void drop_block(struct block_vcpu *v, struct block *b, uint64_t listed_off)
 {
-	if ((b->gpa & ~0xfffull) != listed_off)
-		unlist(v, b, b->gpa & ~0xfffull);
-	if (on_two_pages(b) && b->gpa_last != listed_off)
-		unlist(v, b, b->gpa_last);
+	for (unsigned k = 0; k < b->npages; k++)
+		if (b->pages[k].listed && b->pages[k].gpa != listed_off)
+			unlist(v, b, b->pages[k].gpa);
 	if (v->resume_block == b)
 		v->resume_block = NULL;
 	unlink_block(v, b);
@@ -208,14 +203,14 @@ static void code_written(struct soft_cpu *cpu, struct code_page *p, uint64_t hit
 	p->code_mask = 0;
 	for (struct block **bp = (struct block **)&p->translations; *bp;) {
 		struct block *b = *bp;
-		uint64_t mine = chunks_on(b, p->gpa_page);
+		struct block_page *mine = page_of(b, p->gpa_page);
 
-		if (mine & hit) {
-			*bp = *page_link(b, p->gpa_page);
+		if (mine->code_mask & hit) {
+			*bp = mine->next;
 			drop_block(v, b, p->gpa_page);
 		} else {
-			p->code_mask |= mine;
-			bp = page_link(b, p->gpa_page);
+			p->code_mask |= mine->code_mask;
+			bp = &mine->next;
 		}
 	}
 }
@@ -225,7 +220,7 @@ static void translations_flushed(struct soft_cpu *cpu, bool keep_global)
 	struct block_vcpu *v = block_vcpu_of(cpu);
 
 	if (v->cache)
-		forget_translations(v->cache, keep_global);
+		forget_translations(v, keep_global);
 }
 
 const struct softcpu_hooks block_cache_hooks = {
@@ -240,42 +235,47 @@ void block_cache_flush(struct block_vcpu *v)
 	v->cpu.leave_block = true;
 }
 
-/* Keeps b; false if its page cannot be tracked (out of memory): a block whose
- * code writes would go unnoticed must not be kept. */
+/* Keeps b; false if one of its pages cannot be tracked (out of memory): a
+ * block whose code writes would go unnoticed must not be kept. */
 static bool register_block(struct block_vcpu *v, struct block *b)
 {
 	struct block_cache *c = v->cache;
-	/* A page that holds code already has no write entries (none is made for
-	 * it while it does): only a page's first block needs the flush below. */
-	bool two = on_two_pages(b);
-	bool had_code = code_pages_has_code(&v->cpu.code, b->gpa & ~0xfffull);
-	bool had_code2 = two && code_pages_has_code(&v->cpu.code, b->gpa_last);
-	struct code_page *p = code_pages_get(&v->cpu.code, b->gpa & ~0xfffull, true);
-	struct code_page *p2 = two ? code_pages_get(&v->cpu.code, b->gpa_last, true) : NULL;
+	struct code_page *p[DECODE_MAX_PAGES];
+	bool had_code[DECODE_MAX_PAGES];
 	unsigned h = block_hash(b->gpa, b->mode);
 
-	if (!p || (two && !p2))
-		return false;
-	/* A crossing instruction's next page mapped to the same physical page:
-	 * its last bytes are that page's chunk 0. */
-	if (b->crosses && !two)
-		b->code_mask |= 1;
-	if (p2) {
-		b->page2_next = p2->translations;
-		p2->translations = b;
-		p2->code_mask |= 1;
-		if (!had_code2)
-			tlb_flush_gpa_writes(&v->cpu, b->gpa_last);
+	/* A page that is an earlier one again (a crossing instruction's next
+	 * linear page mapped to its first) is that page's list entry. */
+	for (unsigned k = 0; k < b->npages; k++) {
+		struct block_page *bp = &b->pages[k];
+
+		bp->listed = true;
+		for (unsigned j = 0; j < k; j++)
+			if (b->pages[j].gpa == bp->gpa) {
+				b->pages[j].code_mask |= bp->code_mask;
+				bp->listed = false;
+			}
+		/* A page that holds code already has no write entries (none is
+		 * made for it while it does): only its first block needs the
+		 * flush below. */
+		had_code[k] = bp->listed && code_pages_has_code(&v->cpu.code, bp->gpa);
+		p[k] = bp->listed ? code_pages_get(&v->cpu.code, bp->gpa, true) : NULL;
+		if (bp->listed && !p[k])
+			return false;
 	}
 	b->hash_next = c->hash[h];
 	c->hash[h] = b;
 	c->nblocks++;
-	b->page_next = p->translations;
-	p->translations = b;
-	p->code_mask |= b->code_mask;
-	/* Writes to the page now take the slow path, which reports them. */
-	if (!had_code)
-		tlb_flush_gpa_writes(&v->cpu, b->gpa & ~0xfffull);
+	for (unsigned k = 0; k < b->npages; k++) {
+		if (!p[k])
+			continue;
+		b->pages[k].next = p[k]->translations;
+		p[k]->translations = b;
+		p[k]->code_mask |= b->pages[k].code_mask;
+		/* Writes to the page now take the slow path, which reports them. */
+		if (!had_code[k])
+			tlb_flush_gpa_writes(&v->cpu, b->pages[k].gpa);
+	}
 	return true;
 }
 
@@ -284,12 +284,43 @@ static uint64_t linear_rip(const struct soft_cpu *cpu)
 	return cpu->mode == MODE_LONG64 ? cpu->rip : (cpu->seg[SREG_CS].base + cpu->rip) & 0xffffffffull;
 }
 
-/* The page after lin's, in the CPU's address size. */
-static uint64_t next_page_lin(const struct soft_cpu *cpu, uint64_t lin)
+/* The linear address of b's page bp when b is entered at lin, in the CPU's
+ * address size. */
+static uint64_t page_lin(const struct soft_cpu *cpu, uint64_t lin, const struct block_page *bp)
 {
-	uint64_t next = (lin | 0xfff) + 1;
+	uint64_t at = (lin & ~0xfffull) + bp->lin_off;
 
-	return cpu->mode == MODE_LONG64 ? next : next & 0xffffffffull;
+	return cpu->mode == MODE_LONG64 ? at : at & 0xffffffffull;
+}
+
+/* Whether b's pages after the first still map where they did, entered at
+ * lin, as far as the soft TLB knows them. */
+static bool pages_in_tlb(struct soft_cpu *cpu, const struct block *b, uint64_t lin)
+{
+	uint64_t gpa;
+
+	for (unsigned k = 1; k < b->npages; k++)
+		if (!tlb_fetch_gpa(cpu, page_lin(cpu, lin, &b->pages[k]), &gpa) || (gpa & ~0xfffull) != b->pages[k].gpa)
+			return false;
+	return true;
+}
+
+/* The same through the page tables, for the lookup: a crossing instruction
+ * faults fetching its next page as decoding it again would; a trace's pages
+ * are fetched ahead, without a fault. */
+static bool pages_still_map(struct soft_cpu *cpu, const struct block *b, uint64_t lin)
+{
+	for (unsigned k = 1; k < b->npages; k++) {
+		uint64_t at = page_lin(cpu, lin, &b->pages[k]), gpa;
+
+		if (b->crosses)
+			gpa = mmu_translate_fetch(cpu, at);
+		else if (!mmu_translate_fetch_try(cpu, at, &gpa))
+			return false;
+		if ((gpa & ~0xfffull) != b->pages[k].gpa)
+			return false;
+	}
+	return true;
 }
 
 /* The generation an entry for a page global or not holds in. */
@@ -320,9 +351,9 @@ static struct jump_entry jump_entry_for(struct block_vcpu *v, uint64_t lin, stru
 		b->entered_lin = lin;
 	}
 
-	/* A crossing block holds while both pages' translations do. */
-	if (global && b->crosses) {
-		e = tlb_find(cpu, next_page_lin(cpu, lin), ACC_EXEC);
+	/* A block on several pages holds while each page's translation does. */
+	for (unsigned k = 1; global && k < b->npages; k++) {
+		e = tlb_find(cpu, page_lin(cpu, lin, &b->pages[k]), ACC_EXEC);
 		global = e && tlb_entry_global(cpu, e);
 	}
 
@@ -351,9 +382,7 @@ struct block *block_cache_find(struct block_vcpu *v, const uint32_t **generation
 		if (cpu->mode != MODE_LONG64 || !tlb_fetch_gpa(cpu, lin, &gpa) ||
 		    !(b = hashed_block(c, gpa, cpu->mode)))
 			return NULL;
-		/* A crossing block: only while its next page maps where it did. */
-		if (b->crosses &&
-		    !(tlb_fetch_gpa(cpu, next_page_lin(cpu, lin), &gpa) && (gpa & ~0xfffull) == b->gpa_last))
+		if (!pages_in_tlb(cpu, b, lin))
 			return NULL;
 		*j = jump_entry_for(v, lin, b);
 	}
@@ -380,9 +409,8 @@ struct block *block_cache_lookup(struct block_vcpu *v)
 	gpa = mmu_translate_fetch(cpu, lin);
 	j->generation = 0; /* until a block is found */
 	if ((b = hashed_block(c, gpa, cpu->mode))) {
-		/* A crossing block whose next page now maps elsewhere goes (the
-		 * fetch faults as decoding it again would). */
-		if (!b->crosses || (mmu_translate_fetch(cpu, next_page_lin(cpu, lin)) & ~0xfffull) == b->gpa_last) {
+		/* A block whose other pages now map elsewhere goes. */
+		if (pages_still_map(cpu, b, lin)) {
 			c->hits++;
 			*j = jump_entry_for(v, lin, b);
 			return b;
@@ -395,7 +423,7 @@ struct block *block_cache_lookup(struct block_vcpu *v)
 	b = decode_block(v, lin, gpa);
 	/* An instruction crossing into a page outside RAM is decoded for this one
 	 * execution and not kept: nothing reports writes there. */
-	if ((b->crosses && !guest_memory_ptr(cpu->mem, b->gpa_last, 1)) || !register_block(v, b)) {
+	if ((b->crosses && !guest_memory_ptr(cpu->mem, b->pages[1].gpa, 1)) || !register_block(v, b)) {
 		b->valid = false;
 		b->dead_next = c->dead;
 		c->dead = b;

@@ -20,7 +20,10 @@ struct insn;
 struct block_vcpu {
 	struct soft_cpu cpu; /* first: the core's hooks get &cpu and find the vCPU */
 	struct block_cache *cache;
-	struct block *decode_scratch;  /* block.c decodes here, then copies out */
+	struct block *decode_scratch; /* block.c decodes here, then copies out */
+	/* Which blocks follow branches (decode_limits.follow): none, those
+	 * decoded at CPL 3, or all. */
+	enum { DECODE_TRACES_NONE, DECODE_TRACES_USER, DECODE_TRACES_ALL } decode_traces;
 	const struct block *cur_block; /* executing now */
 	const struct insn *cur_insn;
 	const struct block *resume_block; /* re-run resume_insn after an exit */
@@ -31,6 +34,11 @@ struct block_vcpu {
 	/* A block starting in guest-physical page gpa_page was dropped: what
 	 * the engine linked to the page's blocks must be unlinked. NULL: none. */
 	void (*page_dropped)(struct block_vcpu *v, uint64_t gpa_page);
+	/* The lookups forgot every block (a TLB flush, or every block went):
+	 * what the engine linked to blocks on more than one page, which hold
+	 * only while their other pages map where they did, must be unlinked.
+	 * NULL: none. */
+	void (*lookups_forgotten)(struct block_vcpu *v);
 	struct vmm_writes vmm_writes;		   /* posted by ram_listener, any thread */
 	struct guest_memory_listener ram_listener; /* on cpu.mem while the vCPU exists */
 };

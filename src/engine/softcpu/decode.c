@@ -320,43 +320,146 @@ bool decode_is_jcc(uint16_t mnemonic)
  * the straight line after it is where it goes when not taken, and a block
  * ends at every other branch: a run of blocks each ending at a Jcc cost one
  * block exit and entry per Jcc, taken or not. Not a Jcc back to the block's
- * first instruction, next_off bytes before the end of in, which ends the block
- * as before: a loop of one block runs inside translated code. */
-/* At most two per block: the code after a side exit is often also a block
- * of its own (a jump lands there), decoded and translated twice. In a boot,
- * two gave most of the gain with a third of the growth of no limit: the
- * translation cache held 35 MB before side exits, 39 MB with two, 43 MB with
- * no limit, and peak memory grew by 12 and 24 MB. */
-#define DECODE_MAX_SIDE_EXITS 2
-
-static bool goes_on_after(struct insn *in, uint64_t next_off)
+ * first instruction (first_lin; the Jcc ends at next_lin), which ends the
+ * block as before: a loop of one block runs inside translated code. */
+static bool goes_on_after(struct insn *in, uint64_t next_lin, uint64_t first_lin)
 {
 	uint64_t mask = in->opsize == 8 ? ~0ull : size_mask(in->opsize);
 
 	if (!decode_is_jcc(in->mnemonic) || in->op[0].kind != OK_IMM || in->fn == h_ud || in->fn == h_gp0 ||
-	    ((next_off + in->op[0].imm) & mask) == 0)
+	    ((next_lin + in->op[0].imm) & mask) == (first_lin & mask))
 		return false;
 	in->flags |= INSN_SIDE_EXIT;
 	return true;
 }
 
-void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *insns, unsigned max,
-		struct decoded_run *out)
+/* A trace's calls not yet returned from, as decode_run follows them: a
+ * block holds a followed CALL only with its RET, and a callee only when it
+ * returns within CALLEE_MAX instructions. Bigger callees would be copied
+ * into every trace that calls them: following every call, a boot
+ * translated three times the instructions, in a cache half again as full,
+ * and took twice as long. */
+#define FOLLOW_DEPTH 4
+#define CALLEE_MAX 24
+
+struct follow_state {
+	uint64_t returns[FOLLOW_DEPTH];
+	/* The run as it was after each CALL, to go back to when its callee
+	 * does not return in the block. */
+	struct {
+		unsigned count, npages;
+		uint64_t masks[DECODE_MAX_PAGES];
+	} at_call[FOLLOW_DEPTH];
+	unsigned depth;
+};
+
+static void remember_call(struct follow_state *f, const struct decoded_run *out)
+{
+	f->at_call[f->depth].count = out->count;
+	f->at_call[f->depth].npages = out->npages;
+	for (unsigned k = 0; k < out->npages; k++)
+		f->at_call[f->depth].masks[k] = out->pages[k].code_mask;
+}
+
+/* The run back to where it was after its outermost CALL still without its
+ * RET, which now ends it. */
+static void unfollow_calls(struct follow_state *f, struct insn *insns, struct decoded_run *out)
+{
+	out->count = f->at_call[0].count;
+	out->npages = f->at_call[0].npages;
+	for (unsigned k = 0; k < out->npages; k++)
+		out->pages[k].code_mask = f->at_call[0].masks[k];
+	insns[out->count - 1].flags &= (uint8_t)~INSN_FOLLOWED;
+	f->depth = 0;
+}
+
+/* Where a followable branch `in` at lin goes on (decode_limits.follow), or
+ * false: a direct JMP or CALL with a 64-bit operand size, a RET without
+ * imm16 with a call to return to. */
+static bool follow_target(const struct insn *in, uint64_t lin, const struct follow_state *f, uint64_t *target)
+{
+	uint64_t next = lin + in->len;
+
+	if (in->fn == h_ud || in->fn == h_gp0 || in->opsize != 8 || (in->flags & INSN_FAR))
+		return false;
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_JMP:
+	case ZYDIS_MNEMONIC_CALL:
+		if (in->op[0].kind != OK_IMM)
+			return false;
+		*target = next + in->op[0].imm;
+		return is_canonical(*target);
+	case ZYDIS_MNEMONIC_RET:
+		if (in->nops || !f->depth)
+			return false;
+		*target = f->returns[f->depth - 1];
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The page of out holding linear lin (first_lin's page at pages[0]), added
+ * when it is new and a run may use one more: its guest-physical page must be
+ * RAM, found without a fault, and no other of the run's pages. -1: none. */
+static int follow_page(struct soft_cpu *cpu, struct decoded_run *out, uint64_t first_lin, uint64_t lin)
+{
+	uint64_t lin_off = (lin & ~0xfffull) - (first_lin & ~0xfffull), gpa;
+	unsigned k;
+
+	for (k = 0; k < out->npages; k++)
+		if (out->pages[k].lin_off == lin_off)
+			return (int)k;
+	if (out->npages == DECODE_MAX_PAGES || !mmu_translate_fetch_try(cpu, lin, &gpa) ||
+	    !guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096))
+		return -1;
+	for (k = 0; k < out->npages; k++)
+		if (out->pages[k].gpa == (gpa & ~0xfffull))
+			return -1;
+	out->pages[out->npages] = (struct decoded_page){ .gpa = gpa & ~0xfffull, .lin_off = lin_off };
+	return (int)out->npages++;
+}
+
+static bool already_in(const uint64_t *lins, unsigned n, uint64_t lin)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (lins[k] == lin)
+			return true;
+	return false;
+}
+
+/* An instruction that raises #UD where it is run: code outside RAM (the bus
+ * reads all ones, FF FF is #UD). */
+static void decode_ud(struct insn *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->fn = h_ud;
+	in->len = 1;
+}
+
+void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *insns,
+		const struct decode_limits *limits, struct decoded_run *out)
 {
 	const uint8_t *page = guest_memory_ptr(cpu->mem, gpa & ~0xfffull, 4096);
-	unsigned off = (unsigned)(gpa & 0xfff), side_exits = 0;
+	unsigned off = (unsigned)(gpa & 0xfff), side_exits = 0, pg = 0;
+	uint64_t at = lin; /* the linear address of the next instruction */
+	uint64_t lins[DECODE_MAX_TRACE];
+	struct follow_state f = { .depth = 0 };
+	bool follow = limits->follow && cpu->mode == MODE_LONG64;
 
-	*out = (struct decoded_run){ .gpa_last = gpa & ~0xfffull };
-	while (out->count < max) {
+	*out = (struct decoded_run){ .npages = 1, .pages[0] = { .gpa = gpa & ~0xfffull } };
+	while (out->count < limits->max_insns) {
 		struct insn *in = &insns[out->count];
 		uint8_t buf[DECODE_MAX_INSN_LEN];
 		enum decode_status st;
+		uint64_t target;
 		bool ends;
+		int to;
 
-		if (!page) { /* executing outside RAM: the bus reads all ones, FF FF is #UD */
-			memset(in, 0, sizeof(*in));
-			in->fn = h_ud;
-			in->len = 1;
+		if (f.depth && out->count - f.at_call[f.depth - 1].count >= CALLEE_MAX)
+			break;
+		if (!page) {
+			decode_ud(in);
 			out->count++;
 			break;
 		}
@@ -367,31 +470,57 @@ void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *i
 			if (out->count) /* decode it as the first instruction of its own block */
 				break;
 			if (!decode_fetch_across(cpu, lin, gpa, buf, &next)) {
-				memset(in, 0, sizeof(*in));
-				in->fn = h_ud; /* cannot happen: the first page is RAM */
-				in->len = 1;
+				decode_ud(in); /* cannot happen: the first page is RAM */
 				out->count++;
 				break;
 			}
 			st = decode_insn(cpu->mode, buf, sizeof(buf), in, &ends);
-			out->gpa_last = next;
+			out->pages[1] = (struct decoded_page){ .gpa = next, .lin_off = 4096, .code_mask = 1 };
+			out->npages = 2;
 			out->crosses = true;
 			if (st == DECODE_TRUNCATED) { /* cannot happen: 15 bytes end any instruction */
-				memset(in, 0, sizeof(*in));
-				in->fn = h_ud;
-				in->len = 1;
+				decode_ud(in);
 				st = DECODE_INVALID;
 			}
 		}
-		out->code_mask |= chunks(off, in->len);
+		out->pages[pg].code_mask |= chunks(off, in->len);
+		if (out->count < DECODE_MAX_TRACE)
+			lins[out->count] = at;
 		out->count++;
 		off += in->len;
-		if (ends && st == DECODE_INSN && !out->crosses && side_exits < DECODE_MAX_SIDE_EXITS &&
-		    goes_on_after(in, off - (gpa & 0xfff))) {
-			ends = false;
-			side_exits++;
-		}
-		if (st == DECODE_INVALID || ends || off >= 4096)
+		at += in->len;
+		if (st != DECODE_INSN || out->crosses)
 			break;
+		if (ends && side_exits < limits->side_exits && goes_on_after(in, at, lin)) {
+			side_exits++;
+			ends = false;
+		}
+		if (!ends) {
+			if (off >= 4096)
+				break;
+			continue;
+		}
+		/* A branch: followed only to code not in the run yet (a loop back to
+		 * the first instruction stays a loop of one block), with room for
+		 * more. */
+		if (!follow || out->count >= limits->max_insns || out->count >= DECODE_MAX_TRACE ||
+		    !follow_target(in, at - in->len, &f, &target) ||
+		    (in->mnemonic == ZYDIS_MNEMONIC_CALL && f.depth == FOLLOW_DEPTH) ||
+		    already_in(lins, out->count, target) || (to = follow_page(cpu, out, lin, target)) < 0)
+			break;
+		if (in->mnemonic == ZYDIS_MNEMONIC_CALL) {
+			remember_call(&f, out);
+			f.returns[f.depth++] = at;
+		} else if (in->mnemonic == ZYDIS_MNEMONIC_RET) {
+			f.depth--;
+		}
+		in->op[1].imm = target - at;
+		in->flags |= INSN_FOLLOWED;
+		pg = (unsigned)to;
+		page = guest_memory_ptr(cpu->mem, out->pages[pg].gpa, 4096);
+		off = (unsigned)(target & 0xfff);
+		at = target;
 	}
+	if (f.depth)
+		unfollow_calls(&f, insns, out);
 }

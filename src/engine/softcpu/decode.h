@@ -31,25 +31,49 @@ enum decode_status decode_insn(uint8_t mode, const uint8_t *bytes, size_t avail,
  * bytes filled (0 if gpa is not RAM). */
 size_t decode_fetch_across(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, uint8_t *buf, uint64_t *gpa_next);
 
-/* A run of straight-line code, as decode_run found it. */
-struct decoded_run {
-	unsigned count;	    /* instructions, at least 1 */
-	uint64_t code_mask; /* 64-byte chunks of the first page the run covers */
-	uint64_t gpa_last;  /* page of the last byte: the next page only for a lone
-			     * instruction that crosses into it */
-	bool crosses;	    /* that lone instruction: its bytes lie on two linear pages
-			     * (gpa_last may still be the first page, mapped twice) */
+/* The most guest pages a run's code lies on. */
+#define DECODE_MAX_PAGES 4
+/* The most instructions a run that follows branches holds. */
+#define DECODE_MAX_TRACE 64
+
+/* One page a run's code lies on: the first holds its first byte. */
+struct decoded_page {
+	uint64_t gpa;	    /* the guest-physical page */
+	uint64_t lin_off;   /* its linear page minus the first page's (wrapping) */
+	uint64_t code_mask; /* 64-byte chunks of it the run covers */
 };
 
-/* Decodes straight-line code at linear lin (guest-physical gpa) in the CPU's
- * mode into insns[0..max): it ends after an instruction that may change control
- * flow or the mode (but goes on past up to two Jcc, side exits: INSN_SIDE_EXIT),
- * after an invalid one (which raises #UD or #GP(0) when run), at
- * the end of the page, or before an instruction that crosses into the next page,
- * which is decoded alone as the first of its own run. Code outside RAM is one
- * instruction raising #UD. May raise #PF fetching the next page. */
-void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *insns, unsigned max,
-		struct decoded_run *out);
+/* A run of code, as decode_run found it. */
+struct decoded_run {
+	unsigned count; /* instructions, at least 1 */
+	unsigned npages;
+	struct decoded_page pages[DECODE_MAX_PAGES];
+	/* A lone instruction that crosses into the next linear page (pages[1],
+	 * whose gpa may be the first page's again: mapped twice). */
+	bool crosses;
+};
+
+/* What decode_run may do beyond straight-line code. */
+struct decode_limits {
+	unsigned max_insns;
+	unsigned side_exits; /* Jcc it goes on past (INSN_SIDE_EXIT) */
+	/* 64-bit code: go on at the target of a direct JMP or CALL, and at a
+	 * RET's predicted return address (INSN_FOLLOWED), where the soft TLB or
+	 * a walk that would not fault finds the page in RAM and a run may use
+	 * one more page. */
+	bool follow;
+};
+
+/* Decodes code at linear lin (guest-physical gpa) in the CPU's mode into
+ * insns[0..limits->max_insns): it ends after an instruction that may change
+ * control flow or the mode (but goes on past Jcc and followed branches as
+ * limits allows), after an invalid one (which raises #UD or #GP(0) when run),
+ * at the end of a page, or before an instruction that crosses into the next
+ * page, which is decoded alone as the first of its own run. Code outside RAM
+ * is one instruction raising #UD. May raise #PF fetching the next page for
+ * that crossing instruction. */
+void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *insns,
+		const struct decode_limits *limits, struct decoded_run *out);
 
 /* One of the 16 conditional jumps (Jcc; not JCXZ or LOOP, which test RCX). */
 bool decode_is_jcc(uint16_t mnemonic);

@@ -154,6 +154,8 @@ static void h_ret(struct soft_cpu *cpu, const struct insn *in)
 		target &= size_mask(in->opsize);
 	jump_near(cpu, target);
 	stack_set_sp(cpu, cpu->gpr[GPR_RSP] + in->opsize + (in->nops ? in->op[0].imm : 0));
+	if ((in->flags & INSN_FOLLOWED) && target != insn_next_lin(in, cpu->rip))
+		cpu->leave_block = true;
 }
 
 /* INT n, INT3, INTO: software interrupts delivered through the IDT with the

@@ -41,6 +41,13 @@ struct operand {
 /* A Jcc inside a block (decode_run): the block goes on after it, and taken it
  * leaves the block (the core's handler sets leave_block). */
 #define INSN_SIDE_EXIT 0x40
+/* A direct JMP or CALL (rel, 64-bit operand size), or a RET (no imm16),
+ * whose block goes on where it goes (decode_run followed it: a trace): the
+ * next instruction of the block is the target, as a delta from the
+ * instruction's end in op[1].imm. A RET's is a prediction, the return
+ * address of a CALL earlier in the block: taken elsewhere, it leaves the
+ * block (the core's handler sets leave_block), as a taken side exit does. */
+#define INSN_FOLLOWED 0x80
 
 struct insn {
 	insn_fn fn;
@@ -55,6 +62,13 @@ struct insn {
 	uint8_t index; /* in its block (block.h: block_of_insn) */
 	struct operand op[3];
 };
+
+/* Where a block goes on after `in` at linear lin: a followed branch's
+ * target (INSN_FOLLOWED), else the next byte. */
+static inline uint64_t insn_next_lin(const struct insn *in, uint64_t lin)
+{
+	return lin + in->len + ((in->flags & INSN_FOLLOWED) ? in->op[1].imm : 0);
+}
 
 /* Effective address (offset within the segment) of a memory operand. */
 static inline uint64_t insn_ea(const struct soft_cpu *cpu, const struct insn *in, const struct operand *o)

@@ -215,7 +215,9 @@ struct translation {
 	bool global;
 };
 
-static void translate(struct soft_cpu *cpu, uint64_t lin, unsigned acc, struct translation *t)
+/* lin's translation for acc, walking the page tables; a fault is raised, or
+ * with may_fault false makes it return false with nothing changed. */
+static bool translate_walk(struct soft_cpu *cpu, uint64_t lin, unsigned acc, struct translation *t, bool may_fault)
 {
 	struct walk w;
 
@@ -223,16 +225,24 @@ static void translate(struct soft_cpu *cpu, uint64_t lin, unsigned acc, struct t
 		t->gpa = cpu->mode == MODE_LONG64 ? lin : lin & 0xffffffffull;
 		t->span_mask = ~0xfffull;
 		t->global = false;
-		return;
+		return true;
 	}
 	walk(cpu, lin, acc, &w, true);
 	if (w.fault) {
+		if (!may_fault)
+			return false;
 		cpu->cr2 = lin;
 		cpu_raise(cpu, EXC_PF, true, w.error);
 	}
 	t->gpa = w.gpa;
 	t->span_mask = w.span_mask;
 	t->global = w.global;
+	return true;
+}
+
+static void translate(struct soft_cpu *cpu, uint64_t lin, unsigned acc, struct translation *t)
+{
+	translate_walk(cpu, lin, acc, t, true);
 }
 
 bool mmu_probe(struct soft_cpu *cpu, uint64_t lin, unsigned acc, uint64_t *gpa)
@@ -258,19 +268,33 @@ uint64_t mmu_translate(struct soft_cpu *cpu, uint64_t lin, unsigned acc)
 
 static void tlb_install(struct soft_cpu *cpu, uint64_t lin, const struct translation *t, unsigned acc, uint8_t *host);
 
-uint64_t mmu_translate_fetch(struct soft_cpu *cpu, uint64_t lin)
+static bool translate_fetch(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa, bool may_fault)
 {
 	struct translation t;
-	uint64_t gpa;
 	uint8_t *host;
 
-	if (tlb_fetch_gpa(cpu, lin, &gpa))
-		return gpa;
-	translate(cpu, lin, ACC_EXEC, &t);
+	if (tlb_fetch_gpa(cpu, lin, gpa))
+		return true;
+	if (!translate_walk(cpu, lin, ACC_EXEC, &t, may_fault))
+		return false;
 	host = guest_memory_ptr(cpu->mem, t.gpa & ~0xfffull, 4096);
 	if (host)
 		tlb_install(cpu, lin, &t, ACC_EXEC, host);
-	return t.gpa;
+	*gpa = t.gpa;
+	return true;
+}
+
+uint64_t mmu_translate_fetch(struct soft_cpu *cpu, uint64_t lin)
+{
+	uint64_t gpa;
+
+	translate_fetch(cpu, lin, &gpa, true);
+	return gpa;
+}
+
+bool mmu_translate_fetch_try(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa)
+{
+	return translate_fetch(cpu, lin, gpa, false);
 }
 
 /* ---- the soft TLB ------------------------------------------------------------ */

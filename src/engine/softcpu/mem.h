@@ -33,6 +33,10 @@ uint64_t mmu_translate(struct soft_cpu *cpu, uint64_t lin, unsigned acc);
 /* mmu_translate for an instruction fetch, through the soft TLB's execute
  * entries (filled here, for RAM; flushed with the rest of the TLB). */
 uint64_t mmu_translate_fetch(struct soft_cpu *cpu, uint64_t lin);
+/* mmu_translate_fetch that does not fault: false where the fetch would
+ * (then nothing changes). Used to decode ahead, as a processor fetches ahead
+ * of execution: its walk sets accessed bits and fills the soft TLB. */
+bool mmu_translate_fetch_try(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa);
 /* The same translation without side effects (no A/D bits, no fault): for
  * looking at guest memory from outside an instruction. */
 bool mmu_probe(struct soft_cpu *cpu, uint64_t lin, unsigned acc, uint64_t *gpa);
