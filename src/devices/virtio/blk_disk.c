@@ -64,7 +64,9 @@ int blk_disk_open(struct blk_disk *d, const char *path, bool ro, char *why, size
 {
 	memset(d, 0, sizeof(*d));
 	d->ro = ro;
-	d->fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO opened read-only would wait for a writer; a regular
+	 * file, the only kind taken, ignores it. */
+	d->fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
 	if (d->fd < 0) {
 		snprintf(why, why_len, "--disk %s: %s", path, strerror(errno));
 		return -1;

@@ -68,8 +68,7 @@ static void log_outcome(struct virtio_blk *blk, const struct blk_outcome *out)
 	if (!log_ratelimit_allow(&blk->log))
 		return;
 	if (out->malformed)
-		log_warn("virtio-blk %s: request type %u refused (IOERR): %s", blk->mmio.name, out->type,
-			 out->malformed);
+		log_warn("virtio-blk %s: a request refused (IOERR): %s", blk->mmio.name, out->malformed);
 	else
 		log_warn("virtio-blk %s: request type %u failed on the host: %s", blk->mmio.name, out->type,
 			 strerror(out->host_errno));
