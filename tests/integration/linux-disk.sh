@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Boots the Debian cloud kernel with the test initramfs and two virtio-blk
+# disks on every engine of tests/engines.sh (ENGINES overrides it): vda a 4 MiB
+# read-write image of numbered sectors, vdb a 128 KiB read-only one. The init
+# (scripts/build-linux-guest.sh, mode test) reports what the guest sees and
+# writes; every expected value comes from the images made here, read on the
+# host: the size in sectors, the serial (the file name), the first bytes and
+# the SHA-256 of each whole disk; then, after the guest powered off, that the
+# sector it wrote (with fsync: a FLUSH) and the 1 MiB it discarded are in the
+# file and nothing else changed, and that the read-only image refused its
+# write and is unchanged. A skipped engine is one SKIP line.
+set -u
+rv=${RINGVISOR:-build/ringvisor}
+dir=${LINUX_DIR:-build/linux}
+# shellcheck source=tests/engines.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../engines.sh"
+passed=0 failed=0 skipped=0
+engine=""
+pass() { echo "PASS: linux-disk $engine $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: linux-disk $engine $1: $2"; failed=$((failed + 1)); }
+
+if ! scripts/build-linux-guest.sh "$dir" test >"$dir.log" 2>&1; then
+	echo "SKIP: linux disk: cannot build the guest from Debian packages: $(tail -1 "$dir.log")"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+log=$tmp/log
+err=$tmp/err
+
+line() { tr -d '\r' <"$log" | sed -n "s/^$1: //p" | head -1; }
+
+check() { # check NAME DETAIL CONDITION...: PASS if the condition holds
+	local name=$1 detail=$2
+	shift 2
+	if "$@"; then pass "$name"; else fail "$name" "$detail"; fi
+}
+
+# make_image FILE SECTORS TAG: sector i holds "TAG-sector-%08d;" repeated.
+make_image() {
+	python3 -c '
+import sys
+path, n, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(path, "wb") as f:
+    for i in range(n):
+        f.write((f"{tag}-sector-{i:08d};" * 40)[:512].encode())
+' "$1" "$2" "$3"
+}
+
+# What vda must hold after the guest's write and discard, made with host tools.
+expected_vda() {
+	cp "$tmp/vda.img" "$tmp/vda.expect"
+	printf 'written by the guest' | dd of="$tmp/vda.expect" bs=512 seek=1 count=1 conv=sync,notrunc 2>/dev/null
+	dd if=/dev/zero of="$tmp/vda.expect" bs=1M seek=1 count=1 conv=notrunc 2>/dev/null
+}
+
+disk_checks() {
+	local a=$tmp/vda.img b=$tmp/vdb.img a_sha b_sha start end status vdb_write
+	make_image "$a" 8192 rv
+	make_image "$b" 256 ro
+	a_sha=$(sha256sum <"$a" | cut -d' ' -f1)
+	b_sha=$(sha256sum <"$b" | cut -d' ' -f1)
+	expected_vda
+	start=$(date +%s)
+	timeout 600 "$rv" run --engine "$engine" --mem 512M --append "console=ttyS0 quiet" \
+		--initrd "$dir/initrd-test.gz" --disk "$a" --disk "$b,ro" "$dir/vmlinuz" </dev/null >"$log" 2>"$err"
+	status=$?
+	end=$(date +%s)
+	check "powers off with status 0 ($((end - start)) s)" "status $status" [ "$status" -eq 0 ]
+	check "virtio_blk loads" "$(grep 'insmod .* failed' "$log" | tr -d '\r' | tr '\n' ';')" \
+		[ -z "$(grep 'insmod .* failed' "$log")" ]
+	case " $(line virtio-device) " in
+	*" 0x0002 0x0002 "*) pass "the guest sees two virtio devices with ID 2 (block)" ;;
+	*) fail "virtio block devices" "/sys/bus/virtio/devices/*/device: '$(line virtio-device)'" ;;
+	esac
+	check "vda has 8192 sectors" "got '$(line vda-size)'" [ "$(line vda-size)" = 8192 ]
+	check "vda's serial is the image's file name" "got '$(line vda-serial)'" [ "$(line vda-serial)" = vda.img ]
+	check "vda is writable" "ro '$(line vda-ro)'" [ "$(line vda-ro)" = 0 ]
+	check "vda offers discard" "discard_max_bytes '$(line vda-discard-max)'" [ "$(line vda-discard-max)" -gt 0 ]
+	check "vda starts with the image's first bytes" "got '$(line vda-head)'" \
+		[ "$(line vda-head)" = "$(head -c 24 "$a")" ]
+	check "SHA-256 of all of vda equals the image's" "guest '$(line vda-sha256)', host '$a_sha'" \
+		[ "$(line vda-sha256)" = "$a_sha" ]
+	check "the guest's write to vda succeeds" "dd status '$(line vda-write)'" [ "$(line vda-write)" = 0 ]
+	check "the guest's discard on vda succeeds" "blkdiscard status '$(line vda-discard)'" \
+		[ "$(line vda-discard)" = 0 ]
+	check "the image holds the written sector and the zeroed 1 MiB, nothing else changed" \
+		"$(cmp "$a" "$tmp/vda.expect" 2>&1 | head -1)" cmp -s "$a" "$tmp/vda.expect"
+	check "vdb is read-only" "ro '$(line vdb-ro)'" [ "$(line vdb-ro)" = 1 ]
+	check "SHA-256 of all of vdb equals the image's" "guest '$(line vdb-sha256)', host '$b_sha'" \
+		[ "$(line vdb-sha256)" = "$b_sha" ]
+	vdb_write=$(line vdb-write)
+	check "the guest's write to vdb fails" "dd status '$vdb_write'" [ "${vdb_write:-0}" != 0 ]
+	check "the read-only image is unchanged" "sha256 now $(sha256sum <"$b" | cut -d' ' -f1)" \
+		[ "$(sha256sum <"$b" | cut -d' ' -f1)" = "$b_sha" ]
+	case " $(line ioapic) " in
+	*" 17-fasteoi virtio1 18-fasteoi virtio2 "*) pass "vda and vdb interrupt on I/O APIC pins 17 and 18" ;;
+	*) fail "disk interrupts" "got '$(line ioapic)'" ;;
+	esac
+	check "no request was refused and no device needed a reset" "$(grep -E 'refused|needs reset' "$err" | head -1)" \
+		[ -z "$(grep -E 'refused|needs reset' "$err")" ]
+}
+
+for engine in $ENGINES; do
+	why=$(engine_problem "$rv" "$engine")
+	[ -z "$why" ] && [ "$engine" = kvm ] && why=$(hw_kvm_problem "$rv")
+	if [ -n "$why" ]; then
+		echo "SKIP: linux-disk $engine boot: $why"
+		skipped=$((skipped + 1))
+	else
+		disk_checks
+	fi
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
