@@ -83,6 +83,7 @@ done
 if [ -n "$newroot" ]; then
 	mkdir -p /newroot
 	mount -t ext4 -o "$rootmode" "$newroot" /newroot || echo "RINGVISOR-ROOT-MOUNT-FAILED $newroot"
+	echo "root-debian-version: $(cat /newroot/etc/debian_version 2>/dev/null)"
 	umount /proc /sys
 	mount --move /dev /newroot/dev
 	exec switch_root /newroot "$newinit" "$@"
