@@ -10,32 +10,14 @@
 # file and nothing else changed, and that the read-only image refused its
 # write and is unchanged. A skipped engine is one SKIP line.
 set -u
-rv=${RINGVISOR:-build/ringvisor}
-dir=${LINUX_DIR:-build/linux}
-# shellcheck source=tests/engines.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../engines.sh"
-passed=0 failed=0 skipped=0
-engine=""
-pass() { echo "PASS: linux-disk $engine $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: linux-disk $engine $1: $2"; failed=$((failed + 1)); }
-
-if ! scripts/build-linux-guest.sh "$dir" test >"$dir.log" 2>&1; then
-	echo "SKIP: linux disk: cannot build the guest from Debian packages: $(tail -1 "$dir.log")"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
+suite=linux-disk
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 log=$tmp/log
 err=$tmp/err
-
-line() { tr -d '\r' <"$log" | sed -n "s/^$1: //p" | head -1; }
-
-check() { # check NAME DETAIL CONDITION...: PASS if the condition holds
-	local name=$1 detail=$2
-	shift 2
-	if "$@"; then pass "$name"; else fail "$name" "$detail"; fi
-}
+# shellcheck source=tests/integration/linux_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/linux_lib.sh"
+linux_guest_or_exit
 
 # make_image FILE SECTORS TAG: sector i holds "TAG-sector-%08d;" repeated.
 make_image() {
@@ -102,15 +84,5 @@ disk_checks() {
 		[ -z "$(grep -E 'refused|needs reset' "$err")" ]
 }
 
-for engine in $ENGINES; do
-	why=$(engine_problem "$rv" "$engine")
-	[ -z "$why" ] && [ "$engine" = kvm ] && why=$(hw_kvm_problem "$rv")
-	if [ -n "$why" ]; then
-		echo "SKIP: linux-disk $engine boot: $why"
-		skipped=$((skipped + 1))
-	else
-		disk_checks
-	fi
-done
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+each_linux_engine disk_checks
+summary

@@ -18,22 +18,13 @@
 # level is lower than required"): while the CPU model lacks MMX (issue 16)
 # those two checks are a SKIP line naming that, not a pass.
 set -u
-rv=${RINGVISOR:-build/ringvisor}
-dir=${LINUX_DIR:-build/linux}
+suite=linux-rootfs
 rootfs=${ROOTFS_DIR:-build/rootfs}
-# shellcheck source=tests/engines.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../engines.sh"
-passed=0 failed=0 skipped=0
-engine=""
-pass() { echo "PASS: linux-rootfs $engine $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: linux-rootfs $engine $1: $2"; failed=$((failed + 1)); }
-skip() { echo "SKIP: linux-rootfs $engine $1: $2"; skipped=$((skipped + 1)); }
-
-if ! scripts/build-linux-guest.sh "$dir" test >"$dir.log" 2>&1; then
-	echo "SKIP: linux rootfs: cannot build the guest from Debian packages: $(tail -1 "$dir.log")"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# shellcheck source=tests/integration/linux_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/linux_lib.sh"
+linux_guest_or_exit
 if [ ! -f "$rootfs/rootfs.img" ] || [ ! -f "$rootfs/rootfs.expect" ] ||
 	[ "$rootfs/rootfs.img" -ot scripts/build-rootfs.sh ]; then
 	mkdir -p "$rootfs"
@@ -45,8 +36,6 @@ if [ ! -f "$rootfs/rootfs.img" ] || [ ! -f "$rootfs/rootfs.expect" ] ||
 fi
 want_debian=$(sed -n 's/^debian_version: //p' "$rootfs/rootfs.expect")
 want_apt=$(sed -n 's/^apt_version: //p' "$rootfs/rootfs.expect")
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 
 rootfs_checks() {
 	local start end status
@@ -84,15 +73,5 @@ rootfs_checks() {
 	fi
 }
 
-for engine in $ENGINES; do
-	why=$(engine_problem "$rv" "$engine")
-	[ -z "$why" ] && [ "$engine" = kvm ] && why=$(hw_kvm_problem "$rv")
-	if [ -n "$why" ]; then
-		echo "SKIP: linux-rootfs $engine boot: $why"
-		skipped=$((skipped + 1))
-	else
-		rootfs_checks
-	fi
-done
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+each_linux_engine rootfs_checks
+summary
