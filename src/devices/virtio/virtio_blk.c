@@ -6,7 +6,6 @@
 
 #include "devices/virtio/blk_request.h"
 #include "devices/virtio/virtio.h"
-#include "devices/virtio/virtio_serve.h"
 #include "log.h"
 
 #define REQUESTQ 0
@@ -103,21 +102,6 @@ static bool serve_chain(void *opaque, const struct virtq_chain *chain)
 	return virtio_mmio_push(&blk->mmio, REQUESTQ, chain->head, out.used) == 0;
 }
 
-/* On the I/O thread, under the worker's lock. */
-static void blk_work(void *opaque)
-{
-	struct virtio_blk *blk = opaque;
-	struct virtq_chain chain = { .segs = blk->segs, .cap = VIRTIO_BLK_CHAIN_SEGS };
-	const struct virtio_serve serve = { .mmio = &blk->mmio,
-					    .queue = REQUESTQ,
-					    .worker = &blk->worker,
-					    .max_per_run = VIRTIO_BLK_REQUESTS_PER_RUN,
-					    .serve = serve_chain,
-					    .opaque = blk };
-
-	virtio_serve_queue(&serve, &chain);
-}
-
 /* A vCPU thread: hand the work to the I/O thread. */
 static void blk_queue_notify(void *opaque, unsigned q)
 {
@@ -154,7 +138,15 @@ int virtio_blk_init(struct virtio_blk *blk, const struct guest_memory *mem, stru
 	if (blk_disk_open(&blk->disk, path, ro, why, why_len))
 		return -1;
 	build_config(blk);
-	if (virtio_worker_init(&blk->worker, blk_work, blk)) {
+	blk->serve = (struct virtio_serve){ .mmio = &blk->mmio,
+					    .queue = REQUESTQ,
+					    .worker = &blk->worker,
+					    .max_per_run = VIRTIO_BLK_REQUESTS_PER_RUN,
+					    .serve = serve_chain,
+					    .opaque = blk,
+					    .segs = blk->segs,
+					    .cap = VIRTIO_BLK_CHAIN_SEGS };
+	if (virtio_worker_init(&blk->worker, virtio_serve_run, &blk->serve)) {
 		snprintf(why, why_len, "virtio-blk: eventfd: %s", strerror(errno));
 		blk_disk_close(&blk->disk);
 		return -1;

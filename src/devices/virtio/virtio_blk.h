@@ -26,6 +26,7 @@
 #include "devices/irq.h"
 #include "devices/virtio/blk_disk.h"
 #include "devices/virtio/virtio_mmio.h"
+#include "devices/virtio/virtio_serve.h"
 #include "devices/virtio/virtio_worker.h"
 #include "vm/memory.h"
 
@@ -52,6 +53,7 @@
 struct virtio_blk {
 	struct virtio_mmio mmio; /* register its window on the MMIO bus */
 	struct virtio_worker worker;
+	struct virtio_serve serve; /* the worker's work: the requestq */
 	const struct guest_memory *mem;
 	struct blk_disk disk;
 	uint8_t config[VIRTIO_BLK_CONFIG_SIZE];

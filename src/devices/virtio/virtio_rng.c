@@ -6,7 +6,6 @@
 #include <sys/random.h>
 
 #include "devices/virtio/virtio.h"
-#include "devices/virtio/virtio_serve.h"
 #include "log.h"
 
 #define REQUESTQ 0
@@ -78,21 +77,6 @@ static bool serve_chain(void *opaque, const struct virtq_chain *chain)
 	return virtio_mmio_push(&rng->mmio, REQUESTQ, chain->head, written) == 0;
 }
 
-/* On the I/O thread, under the worker's lock. */
-static void rng_work(void *opaque)
-{
-	struct virtio_rng *rng = opaque;
-	struct virtq_chain chain = { .segs = rng->segs, .cap = sizeof(rng->segs) / sizeof(rng->segs[0]) };
-	const struct virtio_serve serve = { .mmio = &rng->mmio,
-					    .queue = REQUESTQ,
-					    .worker = &rng->worker,
-					    .max_per_run = VIRTIO_RNG_CHAINS_PER_RUN,
-					    .serve = serve_chain,
-					    .opaque = rng };
-
-	virtio_serve_queue(&serve, &chain);
-}
-
 /* A vCPU thread: hand the work to the I/O thread. */
 static void rng_queue_notify(void *opaque, unsigned q)
 {
@@ -124,7 +108,15 @@ int virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *mem, stru
 	memset(rng, 0, sizeof(*rng));
 	rng->mem = mem;
 	rng->log = (struct log_ratelimit)LOG_RATELIMIT_INIT(HOST_ERROR_LOG_LINES);
-	if (virtio_worker_init(&rng->worker, rng_work, rng)) {
+	rng->serve = (struct virtio_serve){ .mmio = &rng->mmio,
+					    .queue = REQUESTQ,
+					    .worker = &rng->worker,
+					    .max_per_run = VIRTIO_RNG_CHAINS_PER_RUN,
+					    .serve = serve_chain,
+					    .opaque = rng,
+					    .segs = rng->segs,
+					    .cap = sizeof(rng->segs) / sizeof(rng->segs[0]) };
+	if (virtio_worker_init(&rng->worker, virtio_serve_run, &rng->serve)) {
 		snprintf(why, why_len, "virtio-rng: eventfd: %s", strerror(errno));
 		return -1;
 	}

@@ -15,13 +15,15 @@ static int next_chain(const struct virtio_serve *s, struct virtq_chain *chain)
 	return virtio_mmio_pop(s->mmio, s->queue, chain);
 }
 
-void virtio_serve_queue(const struct virtio_serve *s, struct virtq_chain *chain)
+void virtio_serve_run(void *serve)
 {
+	const struct virtio_serve *s = serve;
+	struct virtq_chain chain = { .segs = s->segs, .cap = s->cap };
 	unsigned served = 0;
 
 	virtio_mmio_disable_notify(s->mmio, s->queue);
-	while (next_chain(s, chain) > 0) {
-		bool ok = s->serve(s->opaque, chain);
+	while (next_chain(s, &chain) > 0) {
+		bool ok = s->serve(s->opaque, &chain);
 
 		served += ok;
 		if (!ok)

@@ -13,8 +13,10 @@
 #include "devices/virtio/virtio_mmio.h"
 #include "devices/virtio/virtio_worker.h"
 
-/* What serving a queue needs. serve() handles one popped chain and pushes it;
- * false ends the run (the device needs reset, or the push failed). */
+/* What serving a queue needs, kept in the back end (its worker's work is
+ * virtio_serve_run with this as opaque). serve() handles one popped chain and
+ * pushes it; false ends the run (the device needs reset, or the push
+ * failed). segs: the back end's segment array for one chain, cap entries. */
 struct virtio_serve {
 	struct virtio_mmio *mmio;
 	unsigned queue;
@@ -22,9 +24,12 @@ struct virtio_serve {
 	unsigned max_per_run;
 	bool (*serve)(void *opaque, const struct virtq_chain *chain);
 	void *opaque;
+	struct virtq_seg *segs;
+	unsigned cap;
 };
 
-/* Serves what is available, with chain's segs and cap set by the caller. */
-void virtio_serve_queue(const struct virtio_serve *s, struct virtq_chain *chain);
+/* A worker's work (virtio_worker_init): serves what is available. On the I/O
+ * thread, under the worker's lock. */
+void virtio_serve_run(void *serve);
 
 #endif
