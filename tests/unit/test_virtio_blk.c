@@ -389,6 +389,22 @@ static void test_blk_discard_zeroes_the_range(void **state)
 	assert_true(image_size_is(h, SECTORS * 512));
 }
 
+/* Where the file system cannot punch holes, the range is written with zeros
+ * (blk_disk's fallback, forced here): the guest sees the same. */
+static void test_blk_discard_writes_zeros_without_hole_punching(void **state)
+{
+	struct harness *h = *state;
+
+	bring_up(h);
+	h->blk.disk.zero_fallback = true;
+	put_discard_seg(h, 0, 40, 3, 0);
+	assert_int_equal(request(h, T_DISCARD, 0, 16, false), S_OK);
+	assert_true(image_all(h, 40, 3, 0));
+	assert_true(image_is_pattern(h, 39, 1));
+	assert_true(image_is_pattern(h, 43, 1));
+	assert_true(image_size_is(h, SECTORS * 512));
+}
+
 /* §5.2.6.2: UNSUPP for a discard with the unmap flag or an unknown flag; a
  * segment outside the image is an IOERR; either way nothing is discarded,
  * not even the good segment before the bad one. */
@@ -564,6 +580,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blk_flush_succeeds, setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_blk_get_id_is_the_image_name, setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_blk_discard_zeroes_the_range, setup_rw, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_discard_writes_zeros_without_hole_punching, setup_rw,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_blk_discard_refusals_discard_nothing, setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_blk_read_beyond_the_end_is_ioerr, setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_blk_write_beyond_the_end_writes_nothing, setup_rw, teardown),
