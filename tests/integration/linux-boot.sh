@@ -74,16 +74,6 @@ boot_checks() {
 	check "poweroff goes through ACPI S5" "no 'reboot: Power down' line" grep -q "reboot: Power down" "$log"
 }
 
-# The feature bits a virtio features file sets: it is one character per bit,
-# bit 0 first (Linux's virtio features_show).
-feature_bits() {
-	local f=$1 i bits=""
-	for ((i = 0; i < ${#f}; i++)); do
-		[ "${f:i:1}" = 1 ] && bits="$bits $i"
-	done
-	echo "${bits# }"
-}
-
 # virtio_checks: what the init printed of the virtio-rng (virtio 1.x §5.4:
 # device ID 4) and of the modules that drive it.
 virtio_checks() {

@@ -24,6 +24,16 @@ check() { # check NAME DETAIL CONDITION...: PASS if the condition holds
 	if "$@"; then pass "$name"; else fail "$name" "$detail"; fi
 }
 
+# The feature bits a virtio features file sets: it is one character per bit,
+# bit 0 first (Linux's virtio features_show).
+feature_bits() {
+	local f=$1 i bits=""
+	for ((i = 0; i < ${#f}; i++)); do
+		[ "${f:i:1}" = 1 ] && bits="$bits $i"
+	done
+	echo "${bits# }"
+}
+
 # The test kernel and initramfs in $dir, or one SKIP line and the summary,
 # and the script ends.
 linux_guest_or_exit() {
