@@ -79,6 +79,13 @@ format:
 check-format:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
+# A Debian 12 minbase root file system as an ext4 image, for --disk and
+# root=/dev/vda (scripts/build-rootfs.sh; needs root and a Debian mirror).
+.PHONY: rootfs
+rootfs: $(O)/rootfs/rootfs.img
+$(O)/rootfs/rootfs.img: scripts/build-rootfs.sh
+	scripts/build-rootfs.sh $(O)/rootfs
+
 clean:
 	rm -rf $(O)
 

@@ -35,14 +35,11 @@
 #include <string.h>
 
 #include "devices/virtio/virtqueue.h"
-#include "support/guarded_ram.h"
+#include "support/virtio_ram.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define LOW_SIZE 0x10000ull
-#define HIGH_GPA 0x100000000ull
-#define HIGH_SIZE 0x1000ull
 #define HEADER 16
 #define FLAG_EVENT_IDX 0x01
 #define FLAG_INDIRECT 0x02
@@ -69,11 +66,9 @@ static void finding(const char *what)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const struct guarded_region regions[] = { { 0, LOW_SIZE }, { HIGH_GPA, HIGH_SIZE } };
-
 	(void)argc;
 	(void)argv;
-	guarded_ram_init(&ram, regions, 2);
+	virtio_fuzz_ram_init(&ram);
 	trace = getenv("FUZZ_VIRTQ_TRACE") != NULL;
 	return 0;
 }
@@ -258,8 +253,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < HEADER)
 		return 0;
-	memset(ram.mem.region[0].hva, 0, LOW_SIZE);
-	memset(ram.mem.region[1].hva, 0, HIGH_SIZE);
 	l = layout_of(data);
 	cap = data[1] & FLAG_SHORT_SEGS ? data[2] % 8 + 1 : VIRTQ_CHAIN_MAX_SEGS;
 	nops = data[3];
@@ -267,7 +260,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((size - HEADER) / 3 < nops)
 		nops = (unsigned)((size - HEADER) / 3);
 	image = size - HEADER - 3 * nops;
-	memcpy(ram.mem.region[0].hva, data + HEADER + 3 * nops, image < LOW_SIZE ? image : LOW_SIZE);
+	virtio_fuzz_ram_load(&ram, data + HEADER + 3 * nops, image);
 
 	virtq_init(&vq, &ram.mem);
 	start_queue(&l, start);

@@ -24,7 +24,7 @@ GUEST_LDFLAGS := -nostdlib -static --build-id=none -z noexecstack \
 	-z max-page-size=0x1000 -z noseparate-code --no-warn-rwx-segments
 
 # C guests, by how they are entered.
-GUEST_C64 := hypercall pio exit16 exit32 mmio triplefault spin hammer echo hostile_virtq
+GUEST_C64 := hypercall pio exit16 exit32 mmio triplefault spin hammer echo hostile_virtq hostile_virtio_blk
 GUEST_C32 := hello32
 GUEST_MB := multiboot
 # Multiboot guests linked at 0x8000 (lib/mblow.ld).

@@ -49,23 +49,45 @@ mount -t devtmpfs dev /dev
 INIT
 if [ "$mode" = test ]; then
 	# The cloud kernel's virtio drivers are modules (CONFIG_VIRTIO_MMIO=m,
-	# CONFIG_HW_RANDOM_VIRTIO=m; rng-core is built in), loaded in dependency
-	# order; virtio_mmio then binds the DSDT's LNRO0005 devices. Only the test
-	# initramfs carries them: the bench initramfs stays as it was, so its
-	# timings compare across sessions.
+	# CONFIG_HW_RANDOM_VIRTIO=m, CONFIG_VIRTIO_BLK=m; rng-core, the block
+	# layer and ext4 are built in), loaded in dependency order (virtio_blk
+	# needs only virtio and virtio_ring); virtio_mmio then binds the DSDT's
+	# LNRO0005 devices. Only the test initramfs carries them: the bench
+	# initramfs stays as it was, so its timings compare across sessions.
 	mkdir -p "$root/lib/modules"
 	for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_mmio \
-		drivers/char/hw_random/virtio-rng; do
+		drivers/char/hw_random/virtio-rng drivers/block/virtio_blk; do
 		ko=$(find "$work/kernel/lib/modules" -path "*/kernel/$m.ko")
 		[ -n "$ko" ] || { echo "build-linux-guest.sh: $m.ko is not in $kernel_pkg" >&2; exit 1; }
 		cp "$ko" "$root/lib/modules/"
 	done
 	cat >>"$root/init" <<'INIT'
 read -r modules_start _ </proc/uptime
-for m in virtio_ring virtio virtio_mmio virtio-rng; do
+for m in virtio_ring virtio virtio_mmio virtio-rng virtio_blk; do
 	insmod "/lib/modules/$m.ko" || echo "insmod $m failed"
 done
 read -r modules_end _ </proc/uptime
+INIT
+	# root=/dev/vdX on the kernel command line: mount it and hand over to its
+	# init (init=, default /sbin/init) with the arguments the kernel gave
+	# after "--", as a distribution's initramfs does. Read-only unless "rw".
+	cat >>"$root/init" <<'INIT'
+newroot= newinit=/sbin/init rootmode=ro
+for a in $(cat /proc/cmdline); do
+	case $a in
+	root=/dev/*) newroot=${a#root=} ;;
+	init=/*) newinit=${a#init=} ;;
+	rw) rootmode=rw ;;
+	esac
+done
+if [ -n "$newroot" ]; then
+	mkdir -p /newroot
+	mount -t ext4 -o "$rootmode" "$newroot" /newroot || echo "RINGVISOR-ROOT-MOUNT-FAILED $newroot"
+	echo "root-debian-version: $(cat /newroot/etc/debian_version 2>/dev/null)"
+	umount /proc /sys
+	mount --move /dev /newroot/dev
+	exec switch_root /newroot "$newinit" "$@"
+fi
 INIT
 fi
 echo 'echo "RINGVISOR-INIT-MARKER"' >>"$root/init"
@@ -83,6 +105,27 @@ echo "date: $(date +%s)"
 echo "acpi: $(ls /sys/firmware/acpi/tables | tr '\n' ' ')"
 echo "ioapic: $(grep IO-APIC /proc/interrupts | sed 's/.*IO-APIC *//' | tr -s ' \n' '  ')"
 echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# With --disk (tests/integration/linux-disk.sh): vda read-write, vdb
+# read-only. What the guest sees of each, then one sector written to vda
+# (fsync: a FLUSH request) and one refused on vdb.
+if [ -e /sys/block/vda ]; then
+	echo "vda-size: $(cat /sys/block/vda/size)"
+	echo "vda-serial: $(cat /sys/block/vda/serial)"
+	echo "vda-ro: $(cat /sys/block/vda/ro)"
+	echo "vda-discard-max: $(cat /sys/block/vda/queue/discard_max_bytes)"
+	echo "vda-head: $(head -c 24 /dev/vda)"
+	echo "vda-sha256: $(sha256sum </dev/vda | cut -d' ' -f1)"
+	printf 'written by the guest' | dd of=/dev/vda bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null
+	echo "vda-write: $?"
+	blkdiscard -o 1048576 -l 1048576 /dev/vda
+	echo "vda-discard: $?"
+fi
+if [ -e /sys/block/vdb ]; then
+	echo "vdb-ro: $(cat /sys/block/vdb/ro)"
+	echo "vdb-sha256: $(sha256sum </dev/vdb | cut -d' ' -f1)"
+	dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null
+	echo "vdb-write: $?"
+fi
 poweroff -f
 INIT
 elif [ "$mode" = bench ]; then

@@ -13,6 +13,7 @@ packages=(
 	cpio                          # packs the Linux guest's initramfs
 	qemu-system-x86               # the reference the Multiboot guests are checked against
 	acpica-tools                  # iasl/acpiexec check the ACPI tables independently
+	mmdebstrap e2fsprogs          # scripts/build-rootfs.sh: a Debian root file system as an ext4 image
 )
 missing=()
 for p in "${packages[@]}"; do

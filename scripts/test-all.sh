@@ -52,6 +52,8 @@ step guests-traces env ENGINES=dbt RUN_ARGS="--dbt-traces all" tests/integration
 step guests-traces-lockstep env ENGINES=dbt RUN_ARGS="--lockstep interp --dbt-traces all" TIMEOUT=180 HOSTILE_TIMEOUT=60 tests/integration/run-guests.sh
 step console python3 tests/integration/console_pty.py build/ringvisor build/guests/echo.elf
 step linux tests/integration/linux-boot.sh
+step linux-disk tests/integration/linux-disk.sh
+step linux-rootfs tests/integration/linux-rootfs.sh
 step linux-shell python3 tests/integration/linux_shell.py build/ringvisor build/linux
 step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh

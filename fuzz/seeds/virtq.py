@@ -6,9 +6,9 @@ about to wrap, a buffer in the high region, a full ring.
 
   fuzz/seeds/virtq.py DIR      (the seed corpus is fuzz/corpus/virtq)
 """
-import os
 import struct
-import sys
+
+from seed_dir import write_seeds
 
 AVAIL, USED, DESC, TABLE, BUF = 0x000, 0x040, 0x100, 0x200, 0x300
 HIGH = 0x100000000
@@ -51,13 +51,5 @@ def seeds():
     yield "short-segs", seed(3, 0x20, [(POP, 0, 0)], ram_with(two, [0]), cap=0)
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "fuzz/corpus/virtq"
-    os.makedirs(out, exist_ok=True)
-    for name, data in seeds():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
-
-
 if __name__ == "__main__":
-    main()
+    write_seeds(seeds(), "fuzz/corpus/virtq")

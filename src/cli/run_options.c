@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/disk_option.h"
 #include "cli/size.h"
 #include "engine/dbt/code_cache.h"
 #include "engine/engine.h"
@@ -28,6 +29,7 @@ enum {
 	OPT_DBT_TRACES,
 	OPT_RNG,
 	OPT_NO_RNG,
+	OPT_DISK,
 	OPT_HELP,
 };
 
@@ -47,6 +49,7 @@ static const struct option run_options[] = {
 	{ "dbt-traces", required_argument, NULL, OPT_DBT_TRACES },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -153,6 +156,11 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 		case OPT_RNG:
 		case OPT_NO_RNG:
 			cfg->rng = opt == OPT_RNG; /* the last one given wins */
+			break;
+		case OPT_DISK:
+			status = disk_option_parse(optarg, cfg);
+			if (status)
+				return status;
 			break;
 		case 'h':
 		case OPT_HELP:

@@ -10,6 +10,14 @@
 struct engine_ops;
 
 #define DEFAULT_MEM_SIZE (256ull << 20)
+/* --disk at most this often: vda..vdh, one virtio slot each. */
+#define VM_MAX_DISKS 8
+
+/* One --disk FILE[,ro]: a raw image, checked when the VM opens it. */
+struct disk_config {
+	const char *path;
+	bool ro;
+};
 
 struct vm_config {
 	const struct engine_ops *engine;
@@ -23,6 +31,8 @@ struct vm_config {
 	bool perfmap;		/* --perfmap: /tmp/perf-PID.map (dbt only) */
 	int dbt_traces;		/* --dbt-traces: enum dbt_traces (engine.h), -1 when not given */
 	bool rng;		/* a virtio-rng device (--rng, the default; --no-rng) */
+	unsigned ndisks;	/* --disk, in the order given: vda, vdb, ... */
+	struct disk_config disks[VM_MAX_DISKS];
 };
 
 #endif

@@ -6,6 +6,9 @@
  *   IRQ:  slot n on I/O APIC pin VM_VIRTIO_FIRST_PIN + n, level-triggered,
  *         active high. Pins 16-23 have no ISA IRQ and no 8259A input, so they
  *         collide with nothing, and each device has its own pin.
+ * Slot order: the virtio-rng first (unless --no-rng), then one virtio-blk per
+ * --disk in the order given, so that Linux, which probes in DSDT order, names
+ * them vda, vdb, ...
  * The ACPI DSDT lists each slot as an LNRO0005 device with that window and
  * pin (firmware/acpi.c), which is how Linux's virtio_mmio finds them. */
 #ifndef RV_VM_VIRTIO_DEVICES_H
@@ -13,7 +16,9 @@
 
 #include <stdint.h>
 
+#include "devices/virtio/virtio_blk.h"
 #include "devices/virtio/virtio_rng.h"
+#include "vm/config.h"
 
 #define VM_VIRTIO_MMIO_BASE 0xd0000000ull
 #define VM_VIRTIO_MMIO_STRIDE 0x1000ull
@@ -31,6 +36,8 @@ struct vm_virtio {
 	unsigned count;
 	struct vm_virtio_slot slots[VM_VIRTIO_MAX];
 	struct virtio_rng *rng; /* NULL without --rng */
+	unsigned nblks;		/* one per --disk, in slot order after the rng */
+	struct virtio_blk *blks[VM_MAX_DISKS];
 };
 
 #endif

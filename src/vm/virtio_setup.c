@@ -57,10 +57,32 @@ static int create_rng(struct vm *vm, char *why, size_t why_len)
 	return add_slot(vm, &rng->mmio, &rng->worker, "virtio-rng", why, why_len);
 }
 
+static int create_disk(struct vm *vm, const struct disk_config *d, char *why, size_t why_len)
+{
+	struct vm_virtio *v = &vm->virtio;
+	struct virtio_blk *blk = calloc(1, sizeof(*blk));
+	char name[8];
+
+	if (!blk) {
+		snprintf(why, why_len, "out of memory for virtio-blk");
+		return -1;
+	}
+	snprintf(name, sizeof(name), "vd%c", 'a' + v->nblks);
+	if (virtio_blk_init(blk, &vm->mem, next_pin(vm), name, d->path, d->ro, why, why_len)) {
+		free(blk);
+		return -1;
+	}
+	v->blks[v->nblks++] = blk;
+	return add_slot(vm, &blk->mmio, &blk->worker, "virtio-blk", why, why_len);
+}
+
 int vm_virtio_create(struct vm *vm, char *why, size_t why_len)
 {
 	if (vm->cfg.rng && create_rng(vm, why, why_len))
 		return -1;
+	for (unsigned i = 0; i < vm->cfg.ndisks; i++)
+		if (create_disk(vm, &vm->cfg.disks[i], why, why_len))
+			return -1;
 	return 0;
 }
 
@@ -71,5 +93,10 @@ void vm_virtio_destroy(struct vm *vm)
 		free(vm->virtio.rng);
 		vm->virtio.rng = NULL;
 	}
+	for (unsigned i = 0; i < vm->virtio.nblks; i++) {
+		virtio_blk_destroy(vm->virtio.blks[i]);
+		free(vm->virtio.blks[i]);
+	}
+	vm->virtio.nblks = 0;
 	vm->virtio.count = 0;
 }

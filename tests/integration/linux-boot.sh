@@ -15,31 +15,13 @@
 # hardware on kvm: there kvm boots it only where `ringvisor engines` says
 # --engine auto would choose kvm. A skipped engine is one SKIP line.
 set -u
-rv=${RINGVISOR:-build/ringvisor}
-dir=${LINUX_DIR:-build/linux}
-# shellcheck source=tests/engines.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../engines.sh"
-passed=0 failed=0 skipped=0
-engine=""
-pass() { echo "PASS: linux $engine $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: linux $engine $1: $2"; failed=$((failed + 1)); }
-
-if ! scripts/build-linux-guest.sh "$dir" test >"$dir.log" 2>&1; then
-	echo "SKIP: linux boot: cannot build the guest from Debian packages: $(tail -1 "$dir.log")"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
+suite=linux
 log=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$log" "$err"' EXIT
-
-line() { tr -d '\r' <"$log" | sed -n "s/^$1: //p" | head -1; }
-
-check() { # check NAME DETAIL CONDITION...: PASS if the condition holds
-	local name=$1 detail=$2
-	shift 2
-	if "$@"; then pass "$name"; else fail "$name" "$detail"; fi
-}
+# shellcheck source=tests/integration/linux_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/linux_lib.sh"
+linux_guest_or_exit
 
 # boot_checks: boots on $engine and checks what the init printed.
 boot_checks() {
@@ -90,16 +72,6 @@ boot_checks() {
 	# The kernel prints this (at KERN_EMERG, so even with quiet) when it powers off
 	# through ACPI; without a working S5 it halts ("System halted") instead.
 	check "poweroff goes through ACPI S5" "no 'reboot: Power down' line" grep -q "reboot: Power down" "$log"
-}
-
-# The feature bits a virtio features file sets: it is one character per bit,
-# bit 0 first (Linux's virtio features_show).
-feature_bits() {
-	local f=$1 i bits=""
-	for ((i = 0; i < ${#f}; i++)); do
-		[ "${f:i:1}" = 1 ] && bits="$bits $i"
-	done
-	echo "${bits# }"
 }
 
 # virtio_checks: what the init printed of the virtio-rng (virtio 1.x §5.4:
@@ -178,16 +150,6 @@ peer_checks() {
 	done
 }
 
-for engine in $ENGINES; do
-	why=$(engine_problem "$rv" "$engine")
-	[ -z "$why" ] && [ "$engine" = kvm ] && why=$(hw_kvm_problem "$rv")
-	if [ -n "$why" ]; then
-		echo "SKIP: linux $engine boot: $why"
-		skipped=$((skipped + 1))
-	else
-		boot_checks
-	fi
-done
+each_linux_engine boot_checks
 [ ${#negotiated[@]} -gt 0 ] && peer_checks
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+summary

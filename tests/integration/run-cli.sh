@@ -137,6 +137,25 @@ else
 	expect_config_error "FIFO as Multiboot module" "--initrd $tmp/fifo: a FIFO, not a regular file" \
 		"${E[@]}" --initrd "$tmp/fifo" "$G/multiboot.elf"
 	expect_config_error "device as kernel" "/dev/zero: a device, not a regular file" "${E[@]}" /dev/zero
+	# --disk FILE[,ro]: the image is opened and checked before the VM starts.
+	head -c 4096 /dev/zero >"$tmp/disk.img"
+	head -c 1000 /dev/zero >"$tmp/odd.img"
+	expect_config_error "missing disk image" "--disk $tmp/nodisk.img: No such file or directory" \
+		"${E[@]}" --disk "$tmp/nodisk.img" "$G/hello.elf"
+	expect_config_error "disk is a directory" "--disk $tmp: not a regular file" "${E[@]}" --disk "$tmp,ro" \
+		"$G/hello.elf"
+	expect_config_error "disk not whole sectors" "--disk $tmp/odd.img: size 1000 is not a multiple of 512" \
+		"${E[@]}" --disk "$tmp/odd.img" "$G/hello.elf"
+	expect_config_error "disk FIFO" "--disk $tmp/fifo: not a regular file" "${E[@]}" --disk "$tmp/fifo,ro" \
+		"$G/hello.elf"
+	expect_config_error "disk unknown suboption" "--disk: unknown suboption 'cache=none'" \
+		"${E[@]}" --disk "$tmp/disk.img,cache=none" "$G/hello.elf"
+	expect_config_error "disk without a file name" "--disk: no file name" "${E[@]}" --disk ",ro" "$G/hello.elf"
+	expect_config_error "same disk twice" "--disk $tmp/disk.img: in use by another process" \
+		"${E[@]}" --disk "$tmp/disk.img" --disk "$tmp/disk.img" "$G/hello.elf"
+	nine=()
+	for _ in 1 2 3 4 5 6 7 8 9; do nine+=(--disk "$tmp/disk.img,ro"); done
+	expect_config_error "nine disks" "--disk: more than 8 disks" "${E[@]}" "${nine[@]}" "$G/hello.elf"
 	RUN=("$RV")
 	# The virtio-rng switches are accepted in any order (the last wins); the
 	# guest runs as without them. What the guest sees of the device is

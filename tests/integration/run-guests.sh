@@ -48,14 +48,15 @@ guest_dir=${GUESTS_DIR:-build/guests}
 expect_dir=tests/guests
 
 # The hostile guests, one or more per class of attack (GUEST_HOSTILE in
-# guests/guests.mk; hostile_virtq, which drives Ringvisor's own virtio-rng,
-# is an ELF64 guest of GUEST_C64, since QEMU has no device at its address).
+# guests/guests.mk; hostile_virtq and hostile_virtio_blk, which drive
+# Ringvisor's own virtio-rng and virtio-blk, are ELF64 guests of GUEST_C64,
+# since QEMU has no device at their address).
 hostile_cases=(hostile_smc hostile_evmmio hostile_irqmmio hostile_hcport
 	hostile_isa hostile_ramedge hostile_insnlen hostile_wide hostile_nmi
 	hostile_cslimit hostile_realwrap hostile_gates hostile_dbt_cpl
 	hostile_dbt_remap hostile_dbt_irq hostile_dbt_compat hostile_dbt_flush
 	hostile_align_check hostile_global_code hostile_cross_insn hostile_dbt_trace
-	hostile_virtq)
+	hostile_virtq hostile_virtio_blk)
 # Cases in order; tty-* run a guest under a pseudo-terminal.
 all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
 	triplefault spin hammer multiboot mbaout qemuplat echo timer tty-spin
@@ -72,7 +73,7 @@ needs_hw_kvm=(pvmgaps pvmgaps32 singlestep debugregs amdmsrs "${hostile_cases[@]
 # Cases whose guest polls RAM a device writes from the I/O thread: under
 # --lockstep the two runs of a block may read it before and after the
 # device's write, which lockstep would call a divergence of dbt.
-device_dma=(hostile_virtq)
+device_dma=(hostile_virtq hostile_virtio_blk)
 lockstep_reason="polls RAM the I/O thread writes, so the two runs of a lockstep block may see different bytes"
 
 passed=0

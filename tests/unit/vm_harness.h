@@ -19,13 +19,17 @@ struct vm_harness {
 };
 
 /* A cmocka setup's work: *state gets the harness; -1 if it cannot be made.
- * rng: whether the machine has its virtio-rng (the command line's default). */
-static inline int vm_harness_setup(void **state, bool rng)
+ * rng: whether the machine has its virtio-rng (the command line's default);
+ * disks: --disk images (ndisks of them, may be 0). */
+static inline int vm_harness_setup_disks(void **state, bool rng, const struct disk_config *disks, unsigned ndisks)
 {
 	static const uint8_t hlt = 0xf4;
 	struct vm_harness *h = calloc(1, sizeof(*h));
-	struct vm_config cfg = { .mem_size = 16ull << 20, .rng = rng };
+	struct vm_config cfg = { .mem_size = 16ull << 20, .rng = rng, .ndisks = ndisks };
 	char why[512];
+
+	for (unsigned i = 0; i < ndisks; i++)
+		cfg.disks[i] = disks[i];
 
 	if (!h || temp_file_write(h->kernel, sizeof(h->kernel), &hlt, 1)) {
 		free(h);
@@ -42,6 +46,11 @@ static inline int vm_harness_setup(void **state, bool rng)
 	}
 	*state = h;
 	return 0;
+}
+
+static inline int vm_harness_setup(void **state, bool rng)
+{
+	return vm_harness_setup_disks(state, rng, NULL, 0);
 }
 
 static inline int vm_harness_teardown(void **state)

@@ -57,8 +57,9 @@ static uint32_t fill_chain(struct virtio_rng *rng, const struct virtq_chain *cha
 }
 
 /* One chain: false if the device now needs reset. */
-static bool serve_chain(struct virtio_rng *rng, const struct virtq_chain *chain)
+static bool serve_chain(void *opaque, const struct virtq_chain *chain)
 {
+	struct virtio_rng *rng = opaque;
 	uint32_t written;
 
 	/* Readable segments come first (virtq_pop keeps the order), and count
@@ -74,47 +75,6 @@ static bool serve_chain(struct virtio_rng *rng, const struct virtq_chain *chain)
 	written = fill_chain(rng, chain);
 	rng->bytes += written;
 	return virtio_mmio_push(&rng->mmio, REQUESTQ, chain->head, written) == 0;
-}
-
-/* The next chain: 1, or 0 when there is none (notifications are enabled
- * again then, and chains that came meanwhile are taken), or negative when
- * the device needs reset. */
-static int next_chain(struct virtio_rng *rng, struct virtq_chain *chain)
-{
-	int r = virtio_mmio_pop(&rng->mmio, REQUESTQ, chain);
-
-	if (r != 0)
-		return r;
-	/* §2.7.10: the driver may have added chains just before notifications
-	 * were enabled, without notifying; look once more. */
-	if (!virtio_mmio_enable_notify(&rng->mmio, REQUESTQ))
-		return 0;
-	virtio_mmio_disable_notify(&rng->mmio, REQUESTQ);
-	return virtio_mmio_pop(&rng->mmio, REQUESTQ, chain);
-}
-
-/* On the I/O thread, under the worker's lock. */
-static void rng_work(void *opaque)
-{
-	struct virtio_rng *rng = opaque;
-	struct virtq_chain chain = { .segs = rng->segs, .cap = sizeof(rng->segs) / sizeof(rng->segs[0]) };
-	unsigned served = 0;
-
-	virtio_mmio_disable_notify(&rng->mmio, REQUESTQ);
-	while (next_chain(rng, &chain) > 0) {
-		bool ok = serve_chain(rng, &chain);
-
-		served += ok;
-		if (!ok)
-			break;
-		if (served == VIRTIO_RNG_CHAINS_PER_RUN) {
-			/* More may wait: run again after the I/O thread's other work. */
-			virtio_worker_kick(&rng->worker);
-			break;
-		}
-	}
-	if (served)
-		virtio_mmio_notify_used(&rng->mmio, REQUESTQ);
 }
 
 /* A vCPU thread: hand the work to the I/O thread. */
@@ -148,7 +108,15 @@ int virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *mem, stru
 	memset(rng, 0, sizeof(*rng));
 	rng->mem = mem;
 	rng->log = (struct log_ratelimit)LOG_RATELIMIT_INIT(HOST_ERROR_LOG_LINES);
-	if (virtio_worker_init(&rng->worker, rng_work, rng)) {
+	rng->serve = (struct virtio_serve){ .mmio = &rng->mmio,
+					    .queue = REQUESTQ,
+					    .worker = &rng->worker,
+					    .max_per_run = VIRTIO_RNG_CHAINS_PER_RUN,
+					    .serve = serve_chain,
+					    .opaque = rng,
+					    .segs = rng->segs,
+					    .cap = sizeof(rng->segs) / sizeof(rng->segs[0]) };
+	if (virtio_worker_init(&rng->worker, virtio_serve_run, &rng->serve)) {
 		snprintf(why, why_len, "virtio-rng: eventfd: %s", strerror(errno));
 		return -1;
 	}

@@ -25,6 +25,7 @@
 
 #include "devices/irq.h"
 #include "devices/virtio/virtio_mmio.h"
+#include "devices/virtio/virtio_serve.h"
 #include "devices/virtio/virtio_worker.h"
 #include "vm/memory.h"
 
@@ -37,6 +38,7 @@
 struct virtio_rng {
 	struct virtio_mmio mmio; /* register its window on the MMIO bus */
 	struct virtio_worker worker;
+	struct virtio_serve serve; /* the worker's work: the requestq */
 	const struct guest_memory *mem;
 	struct log_ratelimit log;
 	/* The I/O thread's own (the worker's lock): the chain being served. */

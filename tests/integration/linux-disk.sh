@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Boots the Debian cloud kernel with the test initramfs and two virtio-blk
+# disks on every engine of tests/engines.sh (ENGINES overrides it): vda a 4 MiB
+# read-write image of numbered sectors, vdb a 128 KiB read-only one. The init
+# (scripts/build-linux-guest.sh, mode test) reports what the guest sees and
+# writes; every expected value comes from the images made here, read on the
+# host: the size in sectors, the serial (the file name), the first bytes and
+# the SHA-256 of each whole disk; then, after the guest powered off, that the
+# sector it wrote (with fsync: a FLUSH) and the 1 MiB it discarded are in the
+# file and nothing else changed, and that the read-only image refused its
+# write and is unchanged. A skipped engine is one SKIP line.
+set -u
+suite=linux-disk
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+log=$tmp/log
+err=$tmp/err
+# shellcheck source=tests/integration/linux_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/linux_lib.sh"
+linux_guest_or_exit
+
+# make_image FILE SECTORS TAG: sector i holds "TAG-sector-%08d;" repeated.
+make_image() {
+	python3 -c '
+import sys
+path, n, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(path, "wb") as f:
+    for i in range(n):
+        f.write((f"{tag}-sector-{i:08d};" * 40)[:512].encode())
+' "$1" "$2" "$3"
+}
+
+# What vda must hold after the guest's write and discard, made with host tools.
+expected_vda() {
+	cp "$tmp/vda.img" "$tmp/vda.expect"
+	printf 'written by the guest' | dd of="$tmp/vda.expect" bs=512 seek=1 count=1 conv=sync,notrunc 2>/dev/null
+	dd if=/dev/zero of="$tmp/vda.expect" bs=1M seek=1 count=1 conv=notrunc 2>/dev/null
+}
+
+# boot_ringvisor A B: the test guest on $engine, A read-write, B read-only.
+boot_ringvisor() {
+	timeout 600 "$rv" run --engine "$engine" --mem 512M --append "console=ttyS0 quiet" \
+		--initrd "$dir/initrd-test.gz" --disk "$1" --disk "$2,ro" "$dir/vmlinuz" </dev/null >"$log" 2>"$err"
+}
+
+# boot_qemu A B: the same guest and images under QEMU's microvm (TCG), the
+# reference peer, with the serials Ringvisor gives (the file names) and
+# discard passed to the file; tsc_early_khz as in linux-boot.sh.
+boot_qemu() {
+	timeout 300 qemu-system-x86_64 -M microvm,acpi=on -global virtio-mmio.force-legacy=false \
+		-accel tcg -cpu max -m 512M -kernel "$dir/vmlinuz" -initrd "$dir/initrd-test.gz" \
+		-append "console=ttyS0 quiet tsc_early_khz=2000000" -nographic -no-reboot -serial stdio \
+		-monitor none -display none \
+		-drive "file=$1,format=raw,if=none,id=d0,discard=unmap" -device virtio-blk-device,drive=d0,serial=vda.img \
+		-drive "file=$2,format=raw,if=none,id=d1,readonly=on" -device virtio-blk-device,drive=d1,serial=vdb.img \
+		</dev/null >"$log" 2>"$err"
+}
+
+# disk_checks BOOT: fresh images, BOOT runs the guest on them, then what it
+# printed and what the files hold afterwards.
+disk_checks() {
+	local boot=$1 a=$tmp/vda.img b=$tmp/vdb.img a_sha b_sha start end status vdb_write features
+	make_image "$a" 8192 rv
+	make_image "$b" 256 ro
+	a_sha=$(sha256sum <"$a" | cut -d' ' -f1)
+	b_sha=$(sha256sum <"$b" | cut -d' ' -f1)
+	expected_vda
+	start=$(date +%s)
+	"$boot" "$a" "$b"
+	status=$?
+	end=$(date +%s)
+	check "powers off with status 0 ($((end - start)) s)" "status $status" [ "$status" -eq 0 ]
+	check "virtio_blk loads" "$(grep 'insmod .* failed' "$log" | tr -d '\r' | tr '\n' ';')" \
+		[ -z "$(grep 'insmod .* failed' "$log")" ]
+	case " $(line virtio-device) " in
+	*" 0x0002 0x0002 "*) pass "the guest sees two virtio devices with ID 2 (block)" ;;
+	*) fail "virtio block devices" "/sys/bus/virtio/devices/*/device: '$(line virtio-device)'" ;;
+	esac
+	check "vda has 8192 sectors" "got '$(line vda-size)'" [ "$(line vda-size)" = 8192 ]
+	check "vda's serial is the image's file name" "got '$(line vda-serial)'" [ "$(line vda-serial)" = vda.img ]
+	check "vda is writable" "ro '$(line vda-ro)'" [ "$(line vda-ro)" = 0 ]
+	check "vda offers discard" "discard_max_bytes '$(line vda-discard-max)'" [ "$(line vda-discard-max)" -gt 0 ]
+	check "vda starts with the image's first bytes" "got '$(line vda-head)'" \
+		[ "$(line vda-head)" = "$(head -c 24 "$a")" ]
+	check "SHA-256 of all of vda equals the image's" "guest '$(line vda-sha256)', host '$a_sha'" \
+		[ "$(line vda-sha256)" = "$a_sha" ]
+	check "the guest's write to vda succeeds" "dd status '$(line vda-write)'" [ "$(line vda-write)" = 0 ]
+	check "the guest's discard on vda succeeds" "blkdiscard status '$(line vda-discard)'" \
+		[ "$(line vda-discard)" = 0 ]
+	check "the image holds the written sector and the zeroed 1 MiB, nothing else changed" \
+		"$(cmp "$a" "$tmp/vda.expect" 2>&1 | head -1)" cmp -s "$a" "$tmp/vda.expect"
+	check "vdb is read-only" "ro '$(line vdb-ro)'" [ "$(line vdb-ro)" = 1 ]
+	check "SHA-256 of all of vdb equals the image's" "guest '$(line vdb-sha256)', host '$b_sha'" \
+		[ "$(line vdb-sha256)" = "$b_sha" ]
+	vdb_write=$(line vdb-write)
+	check "the guest's write to vdb fails" "dd status '$vdb_write'" [ "${vdb_write:-0}" != 0 ]
+	check "the read-only image is unchanged" "sha256 now $(sha256sum <"$b" | cut -d' ' -f1)" \
+		[ "$(sha256sum <"$b" | cut -d' ' -f1)" = "$b_sha" ]
+	[ "$boot" = boot_ringvisor ] || return 0
+	case " $(line ioapic) " in
+	*" 17-fasteoi virtio1 18-fasteoi virtio2 "*) pass "vda and vdb interrupt on I/O APIC pins 17 and 18" ;;
+	*) fail "disk interrupts" "got '$(line ioapic)'" ;;
+	esac
+	check "no request was refused and no device needed a reset" "$(grep -E 'refused|needs reset' "$err" | head -1)" \
+		[ -z "$(grep -E 'refused|needs reset' "$err")" ]
+	features=$(line virtio-features)
+	echo "INFO: linux-disk $engine negotiated feature bits: vda $(feature_bits "$(cut -d' ' -f2 <<<"$features")"), vdb $(feature_bits "$(cut -d' ' -f3 <<<"$features")")"
+}
+
+ringvisor_checks() {
+	disk_checks boot_ringvisor
+}
+
+each_linux_engine ringvisor_checks
+# The same checks against QEMU: the expected values hold for a reference
+# implementation too, so a failure above is Ringvisor's, not the test's.
+engine=qemu
+if command -v qemu-system-x86_64 >/dev/null; then
+	disk_checks boot_qemu
+	features=$(line virtio-features)
+	echo "INFO: linux-disk qemu-microvm negotiated feature bits: vda $(feature_bits "$(cut -d' ' -f1 <<<"$features")"), vdb $(feature_bits "$(cut -d' ' -f2 <<<"$features")")"
+else
+	skip "the same checks against QEMU microvm" "qemu-system-x86_64 not installed (Debian qemu-system-x86)"
+fi
+summary
