@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/net_option.h"
 #include "cli/size.h"
 #include "engine/dbt/code_cache.h"
 #include "engine/engine.h"
@@ -27,6 +28,9 @@ enum {
 	OPT_PERFMAP,
 	OPT_RNG,
 	OPT_NO_RNG,
+	OPT_NET,
+	OPT_VIRTIO_CONSOLE,
+	OPT_NO_VIRTIO_CONSOLE,
 	OPT_HELP,
 };
 
@@ -45,6 +49,9 @@ static const struct option run_options[] = {
 	{ "perfmap", no_argument, NULL, OPT_PERFMAP },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE },
+	{ "no-virtio-console", no_argument, NULL, OPT_NO_VIRTIO_CONSOLE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -140,6 +147,16 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 		case OPT_RNG:
 		case OPT_NO_RNG:
 			cfg->rng = opt == OPT_RNG; /* the last one given wins */
+			break;
+		case OPT_NET:
+			/* One network device: the last --net given wins, as for --rng. */
+			status = net_option_parse(optarg, &cfg->net);
+			if (status)
+				return status;
+			break;
+		case OPT_VIRTIO_CONSOLE:
+		case OPT_NO_VIRTIO_CONSOLE:
+			cfg->virtio_console = opt == OPT_VIRTIO_CONSOLE;
 			break;
 		case 'h':
 		case OPT_HELP:

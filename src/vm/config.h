@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "loader/loader.h"
+#include "vm/net_config.h"
 
 struct engine_ops;
 
@@ -22,6 +23,8 @@ struct vm_config {
 	bool lockstep;		/* --lockstep interp (dbt only) */
 	bool perfmap;		/* --perfmap: /tmp/perf-PID.map (dbt only) */
 	bool rng;		/* a virtio-rng device (--rng, the default; --no-rng) */
+	struct net_config net;	/* --net: a virtio-net device when user */
+	bool virtio_console;	/* --virtio-console: hvc0, and host input goes there */
 };
 
 #endif

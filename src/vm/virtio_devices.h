@@ -13,7 +13,10 @@
 
 #include <stdint.h>
 
+#include "devices/virtio/virtio_console.h"
+#include "devices/virtio/virtio_net.h"
 #include "devices/virtio/virtio_rng.h"
+#include "host/net_slirp.h"
 
 #define VM_VIRTIO_MMIO_BASE 0xd0000000ull
 #define VM_VIRTIO_MMIO_STRIDE 0x1000ull
@@ -30,7 +33,10 @@ struct vm_virtio_slot {
 struct vm_virtio {
 	unsigned count;
 	struct vm_virtio_slot slots[VM_VIRTIO_MAX];
-	struct virtio_rng *rng; /* NULL without --rng */
+	struct virtio_rng *rng;		/* NULL without --rng */
+	struct virtio_net *net;		/* NULL with --net none */
+	struct net_slirp *net_user;	/* net's back end with --net user */
+	struct virtio_console *console; /* NULL without --virtio-console */
 };
 
 #endif
