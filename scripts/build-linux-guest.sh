@@ -103,10 +103,11 @@ udhcpc -i eth0 -n -q -t 10 -T 2 -s /udhcpc.sh >/dev/null 2>&1 || echo "udhcpc fa
 echo "eth0-ip: $(ip -4 -o addr show dev eth0 | awk '{ print $4 }')"
 echo "eth0-gateway: $(ip route | awk '/^default/ { print $3 }')"
 echo "eth0-dns: $(awk '/^nameserver/ { print $2; exit }' /etc/resolv.conf 2>/dev/null)"
+# busybox 1.35's wget crashes when given -T, so timeout(1) bounds it.
 if [ -n "$rv_http_port" ]; then
-	echo "net-wget: $(wget -q -T 30 -O - "http://10.0.2.2:$rv_http_port/small")"
+	echo "net-wget: $(timeout 60 wget -q -O - "http://10.0.2.2:$rv_http_port/small")"
 	read -r s _ </proc/uptime
-	wget -q -T 60 -O /tmp/big "http://10.0.2.2:$rv_http_port/big"
+	timeout 120 wget -q -O /tmp/big "http://10.0.2.2:$rv_http_port/big"
 	read -r e _ </proc/uptime
 	echo "net-wget-big: $(wc -c </tmp/big) $s $e $(sha256sum </tmp/big | cut -d' ' -f1)"
 	rm -f /tmp/big
