@@ -75,8 +75,8 @@ static int parse_param(const char *param, struct net_config *cfg)
 	if (cfg->nfwd == NET_MAX_HOSTFWD)
 		return config_error("--net user: more than %d hostfwd rules", NET_MAX_HOSTFWD);
 	if (parse_rule(rule, &cfg->fwd[cfg->nfwd]))
-		return config_error("--net user: hostfwd '%s' is not [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT",
-				    rule);
+		return config_error(
+		    "--net user: hostfwd '%s' is not [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT", rule);
 	cfg->nfwd++;
 	return 0;
 }

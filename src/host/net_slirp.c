@@ -228,12 +228,11 @@ static int add_forwards(struct net_slirp *ns, const struct net_config *cfg, char
 		char host[INET_ADDRSTRLEN];
 
 		errno = 0;
-		if (slirp_add_hostfwd(ns->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr, f->guest_port) ==
-		    0)
+		if (slirp_add_hostfwd(ns->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr, f->guest_port) == 0)
 			continue;
 		inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
-		snprintf(why, why_len, "--net: hostfwd %s:%s:%u: cannot listen there%s%s", f->udp ? "udp" : "tcp",
-			 host, f->host_port, errno ? ": " : " (port in use?)", errno ? strerror(errno) : "");
+		snprintf(why, why_len, "--net: hostfwd %s:%s:%u: cannot listen there%s%s", f->udp ? "udp" : "tcp", host,
+			 f->host_port, errno ? ": " : " (port in use?)", errno ? strerror(errno) : "");
 		return -1;
 	}
 	return 0;

@@ -39,7 +39,7 @@ struct net_slirp_timer {
 
 struct net_slirp {
 	struct Slirp *slirp;
-	struct net_receiver guest; /* where frames for the guest go */
+	struct net_receiver guest;  /* where frames for the guest go */
 	struct event_poller poller; /* register on the I/O thread's loop */
 	struct event_loop *loop;    /* the loop being prepared or dispatched */
 	struct net_slirp_timer timers[NET_SLIRP_TIMERS];

@@ -19,8 +19,9 @@ struct vm_harness {
 };
 
 /* A cmocka setup's work: *state gets the harness; -1 if it cannot be made.
- * rng: whether the machine has its virtio-rng (the command line's default). */
-static inline int vm_harness_setup(void **state, bool rng)
+ * edit, if given, changes the configuration (the command line's defaults
+ * but for the virtio-rng, which rng says) before the machine is built. */
+static inline int vm_harness_setup_edit(void **state, bool rng, void (*edit)(struct vm_config *cfg))
 {
 	static const uint8_t hlt = 0xf4;
 	struct vm_harness *h = calloc(1, sizeof(*h));
@@ -33,6 +34,8 @@ static inline int vm_harness_setup(void **state, bool rng)
 	}
 	cfg.engine = engine_find("interp");
 	cfg.boot = (struct load_request){ .kernel_path = h->kernel, .format = FORMAT_FLAT };
+	if (edit)
+		edit(&cfg);
 	if (!cfg.engine || vm_create(&h->vm, &cfg, why, sizeof(why))) {
 		fprintf(stderr, "vm_create: %s\n", why);
 		vm_destroy(&h->vm);
@@ -42,6 +45,12 @@ static inline int vm_harness_setup(void **state, bool rng)
 	}
 	*state = h;
 	return 0;
+}
+
+/* rng: whether the machine has its virtio-rng (the command line's default). */
+static inline int vm_harness_setup(void **state, bool rng)
+{
+	return vm_harness_setup_edit(state, rng, NULL);
 }
 
 static inline int vm_harness_teardown(void **state)

@@ -20,7 +20,7 @@
 static void log_drop(struct virtio_net *net, const char *what, size_t len)
 {
 	if (log_ratelimit_allow(&net->log))
-		log_warn("virtio-net: %s of %zu bytes dropped", what, len);
+		log_warn("virtio-net: dropped %s (%zu bytes)", what, len);
 }
 
 /* The transmitq's rules: only device-readable buffers, the header first. */
@@ -253,8 +253,8 @@ static const struct virtio_device_ops net_ops = {
 	.reset = net_reset,
 };
 
-int virtio_net_init(struct virtio_net *net, const struct guest_memory *mem, struct irq_line irq,
-		    const uint8_t mac[6], struct netdev backend, char *why, size_t why_len)
+int virtio_net_init(struct virtio_net *net, const struct guest_memory *mem, struct irq_line irq, const uint8_t mac[6],
+		    struct netdev backend, char *why, size_t why_len)
 {
 	memset(net, 0, sizeof(*net));
 	net->mem = mem;

@@ -85,8 +85,8 @@ struct virtio_net {
 };
 
 /* 0, or -1 with a reason in why. backend: where the guest's frames go. */
-int virtio_net_init(struct virtio_net *net, const struct guest_memory *mem, struct irq_line irq,
-		    const uint8_t mac[6], struct netdev backend, char *why, size_t why_len);
+int virtio_net_init(struct virtio_net *net, const struct guest_memory *mem, struct irq_line irq, const uint8_t mac[6],
+		    struct netdev backend, char *why, size_t why_len);
 /* The back end has a frame for the guest (I/O thread): queued for the work. */
 void virtio_net_receive(struct virtio_net *net, const uint8_t *frame, size_t len);
 /* A struct net_receiver that hands frames to virtio_net_receive. */
