@@ -45,6 +45,7 @@ step cli tests/integration/run-cli.sh
 step guests-lockstep env ENGINES=dbt RUN_ARGS="--lockstep interp" tests/integration/run-guests.sh
 step console python3 tests/integration/console_pty.py build/ringvisor build/guests/echo.elf
 step linux tests/integration/linux-boot.sh
+step linux-net tests/integration/linux-net.sh
 step linux-shell python3 tests/integration/linux_shell.py build/ringvisor build/linux
 step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh
