@@ -94,6 +94,13 @@ INIT
 	cat >"$root/net-checks.sh" <<'CHECKS'
 if [ -e /dev/hvc0 ] && [ -n "$rv_token" ]; then
 	echo "HVC0 $rv_token" >/dev/hvc0
+	# With console=hvc0 on the command line too, the kernel's own messages
+	# reach both consoles once virtio_console has registered hvc0.
+	echo "<2>KMSG-$rv_token" >/dev/kmsg
+	if [ -n "$rv_hvc_input" ]; then
+		echo "hvc0-waiting: yes"
+		echo "hvc0-read: $(timeout 60 head -n 1 </dev/hvc0)"
+	fi
 fi
 [ -d /sys/class/net/eth0 ] || exit 0
 echo "eth0-mac: $(cat /sys/class/net/eth0/address)"

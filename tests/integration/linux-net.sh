@@ -10,7 +10,9 @@
 #   1 MiB of random bytes, checked by SHA-256 (the time is an INFO line);
 # - the host connects to a forwarded port (hostfwd=tcp:127.0.0.1:H-:G) and
 #   reads a random token from a listener in the guest (busybox nc -l);
-# - a line the guest writes to /dev/hvc0 reaches the host's stdout;
+# - a line the guest writes to /dev/hvc0 reaches the host's stdout, a line
+#   typed on the host's stdin reaches the guest's /dev/hvc0, and with
+#   console=hvc0 beside console=ttyS0 a kernel message reaches both;
 # - no virtio device needed a reset, and the guest powers off with status 0.
 # Ports are picked free at run time. A skipped engine is one SKIP line.
 set -u
@@ -94,27 +96,42 @@ sys.exit(1)
 PY
 }
 
+# wait_for PATTERN PID: until the guest's output has a line matching PATTERN
+# (status 0), or the VM has ended or 10 minutes have passed (status 1).
+wait_for() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		grep -q "$1" "$log" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
+}
+
 # net_boot: boots on $engine, answers the guest's listener, then checks.
 net_boot() {
-	local token fwd_port guest_port start end status got i id
+	local token fwd_port guest_port start end status got i id typed
+	typed="HOST-TYPES-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+	rm -f "$tmp/in"
+	mkfifo "$tmp/in"
+	# Read-write, so that neither side's open waits for the other and the
+	# guest sees no end of input while the test has not typed yet.
+	exec 3<>"$tmp/in"
 	token=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	fwd_port=$(free_port)
 	guest_port=$((2000 + RANDOM % 6000))
 	start=$(date +%s)
 	timeout 600 "$rv" run --engine "$engine" --mem 512M \
 		--net "user,hostfwd=tcp:127.0.0.1:$fwd_port-:$guest_port" --virtio-console \
-		--append "console=ttyS0 quiet rv_token=$token rv_http_port=$http_port rv_listen_port=$guest_port" \
-		--initrd "$dir/initrd-test.gz" "$dir/vmlinuz" </dev/null >"$log" 2>"$err" &
+		--append "console=ttyS0 console=hvc0 quiet rv_token=$token rv_http_port=$http_port rv_listen_port=$guest_port rv_hvc_input=1" \
+		--initrd "$dir/initrd-test.gz" "$dir/vmlinuz" <"$tmp/in" >"$log" 2>"$err" &
 	local vm=$!
 	got=""
-	for ((i = 0; i < 1200; i++)); do
-		grep -q "^net-listening: " "$log" 2>/dev/null && break
-		kill -0 "$vm" 2>/dev/null || break
-		sleep 0.5
-	done
-	grep -q "^net-listening: " "$log" && got=$(reach_guest "$fwd_port")
+	wait_for "^hvc0-waiting: " "$vm" && echo "$typed" >&3
+	wait_for "^net-listening: " "$vm" && got=$(reach_guest "$fwd_port")
 	wait "$vm"
 	status=$?
+	exec 3>&-
 	end=$(date +%s)
 	check "powers off with status 0 ($((end - start)) s)" "status $status; $(tail -n 2 "$err" | tr '\n' ' ')" \
 		[ "$status" -eq 0 ]
@@ -141,6 +158,10 @@ net_boot() {
 	check "the host reads the guest's listener through hostfwd" "got '$got'" [ "$got" = "GUEST-SAYS $token" ]
 	check "the guest's line on /dev/hvc0 reaches stdout" "no 'HVC0 $token' line" \
 		grep -q "^HVC0 $token" "$log"
+	check "a line typed on the host reaches the guest's /dev/hvc0" "got '$(line hvc0-read)'" \
+		[ "$(line hvc0-read)" = "$typed" ]
+	check "console=hvc0: a kernel message reaches both consoles" \
+		"$(grep -c "KMSG-$token" "$log") lines hold it" [ "$(grep -c "KMSG-$token" "$log")" -ge 2 ]
 	check "no virtio device needed a reset" "$(grep 'needs reset' "$err" | head -n 1)" \
 		[ -z "$(grep 'needs reset' "$err")" ]
 }
