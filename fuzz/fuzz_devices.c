@@ -14,9 +14,9 @@
  *
  * Widths are 1, 2, 4 or 8 (the bus must cope with 8 on ports too). Ports are
  * picked near the devices' ports (or anywhere), MMIO offsets in the LAPIC,
- * I/O APIC or virtio windows (the virtio-rng's, the virtio console's) or just past them. Nothing may crash, hang or leak; a debug-exit
- * write or a reset request only marks the VM as stopping, and the operations
- * go on. */
+ * I/O APIC or virtio windows (the virtio-rng's, the virtio console's) or
+ * just past them. Nothing may crash, hang or leak; a debug-exit write or a
+ * reset request only marks the VM as stopping, and the operations go on. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,35 +11,15 @@
 # ACPI S5 (exit status 0). Then, where QEMU is installed, the same kernel and
 # initramfs boot under QEMU's microvm with ACPI and a modern virtio-rng-device,
 # the reference peer: the feature bits the guest negotiated there must equal
-# those it negotiated with Ringvisor on each engine. An unmodified Linux needs its kernel mode run in
-# hardware on kvm: there kvm boots it only where `ringvisor engines` says
-# --engine auto would choose kvm. A skipped engine is one SKIP line.
+# those it negotiated with Ringvisor on each engine. Which engines boot Linux:
+# linux-lib.sh. A skipped engine is one SKIP line.
 set -u
-rv=${RINGVISOR:-build/ringvisor}
-dir=${LINUX_DIR:-build/linux}
-# shellcheck source=tests/engines.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../engines.sh"
-passed=0 failed=0 skipped=0
-engine=""
-pass() { echo "PASS: linux $engine $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: linux $engine $1: $2"; failed=$((failed + 1)); }
-
-if ! scripts/build-linux-guest.sh "$dir" test >"$dir.log" 2>&1; then
-	echo "SKIP: linux boot: cannot build the guest from Debian packages: $(tail -1 "$dir.log")"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
+SUITE=linux
+# shellcheck source=tests/integration/linux-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/linux-lib.sh"
 log=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$log" "$err"' EXIT
-
-line() { tr -d '\r' <"$log" | sed -n "s/^$1: //p" | head -1; }
-
-check() { # check NAME DETAIL CONDITION...: PASS if the condition holds
-	local name=$1 detail=$2
-	shift 2
-	if "$@"; then pass "$name"; else fail "$name" "$detail"; fi
-}
 
 # boot_checks: boots on $engine and checks what the init printed.
 boot_checks() {
@@ -178,16 +158,7 @@ peer_checks() {
 	done
 }
 
-for engine in $ENGINES; do
-	why=$(engine_problem "$rv" "$engine")
-	[ -z "$why" ] && [ "$engine" = kvm ] && why=$(hw_kvm_problem "$rv")
-	if [ -n "$why" ]; then
-		echo "SKIP: linux $engine boot: $why"
-		skipped=$((skipped + 1))
-	else
-		boot_checks
-	fi
-done
+for_each_engine boot_checks
 [ ${#negotiated[@]} -gt 0 ] && peer_checks
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

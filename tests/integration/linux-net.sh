@@ -14,22 +14,12 @@
 #   typed on the host's stdin reaches the guest's /dev/hvc0, and with
 #   console=hvc0 beside console=ttyS0 a kernel message reaches both;
 # - no virtio device needed a reset, and the guest powers off with status 0.
-# Ports are picked free at run time. A skipped engine is one SKIP line.
+# Ports are picked free at run time. Which engines boot Linux: linux-lib.sh.
+# A skipped engine is one SKIP line.
 set -u
-rv=${RINGVISOR:-build/ringvisor}
-dir=${LINUX_DIR:-build/linux}
-# shellcheck source=tests/engines.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../engines.sh"
-passed=0 failed=0 skipped=0
-engine=""
-pass() { echo "PASS: linux-net $engine $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: linux-net $engine $1: $2"; failed=$((failed + 1)); }
-
-if ! scripts/build-linux-guest.sh "$dir" test >"$dir.log" 2>&1; then
-	echo "SKIP: linux-net: cannot build the guest from Debian packages: $(tail -1 "$dir.log")"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
+SUITE=linux-net
+# shellcheck source=tests/integration/linux-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/linux-lib.sh"
 tmp=$(mktemp -d)
 server=""
 cleanup() {
@@ -39,14 +29,6 @@ cleanup() {
 trap cleanup EXIT
 log=$tmp/log
 err=$tmp/err
-
-line() { tr -d '\r' <"$log" | sed -n "s/^$1: //p" | head -1; }
-
-check() { # check NAME DETAIL CONDITION...: PASS if the condition holds
-	local name=$1 detail=$2
-	shift 2
-	if "$@"; then pass "$name"; else fail "$name" "$detail"; fi
-}
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() {
@@ -166,15 +148,6 @@ net_boot() {
 		[ -z "$(grep 'needs reset' "$err")" ]
 }
 
-for engine in $ENGINES; do
-	why=$(engine_problem "$rv" "$engine")
-	[ -z "$why" ] && [ "$engine" = kvm ] && why=$(hw_kvm_problem "$rv")
-	if [ -n "$why" ]; then
-		echo "SKIP: linux-net $engine boot: $why"
-		skipped=$((skipped + 1))
-	else
-		net_boot
-	fi
-done
+for_each_engine net_boot
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

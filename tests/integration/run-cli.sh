@@ -39,6 +39,20 @@ expect_config_error() {
 	fi
 }
 
+# expect_hello_with ARGS: the hello guest, run with the switches ARGS (split
+# on spaces), prints its line alone and ends with status 0, nothing on stderr.
+expect_hello_with() {
+	local out status
+	# shellcheck disable=SC2086 # the switches are meant to split
+	out=$("$RV" "${E[@]}" $1 "$G/hello.elf" </dev/null 2>"$tmp/err")
+	status=$?
+	if [ "$status" -eq 0 ] && [ "$out" = "Hello from a Ringvisor guest!" ] && [ ! -s "$tmp/err" ]; then
+		pass "run $1"
+	else
+		fail "run $1" "status $status, stdout '$out', stderr $(head -c 200 "$tmp/err")"
+	fi
+}
+
 # --- no engine needed ---------------------------------------------------------
 if "$RV" --version >"$tmp/out" 2>&1 && grep -qE '^ringvisor [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out"; then
 	pass "--version"
@@ -142,14 +156,7 @@ else
 	# guest runs as without them. What the guest sees of the device is
 	# linux-boot.sh's and test_vm_virtio's to check.
 	for args in "--no-rng" "--rng" "--rng --no-rng" "--no-rng --rng"; do
-		# shellcheck disable=SC2086 # the switches are meant to split
-		out=$("$RV" "${E[@]}" $args "$G/hello.elf" </dev/null 2>"$tmp/err")
-		status=$?
-		if [ "$status" -eq 0 ] && [ "$out" = "Hello from a Ringvisor guest!" ] && [ ! -s "$tmp/err" ]; then
-			pass "run $args"
-		else
-			fail "run $args" "status $status, stdout '$out', stderr $(head -c 200 "$tmp/err")"
-		fi
+		expect_hello_with "$args"
 	done
 	# --net and --virtio-console: QEMU's spelling of user networking; a bad
 	# one, or a forwarded host port someone else holds, is a configuration
@@ -177,14 +184,7 @@ time.sleep(30)" >"$tmp/held" &
 	wait "$holder" 2>/dev/null
 	for args in "--net none" "--net user" "--net user,hostfwd=udp:127.0.0.1:$held-:53,hostfwd=:127.0.0.1:$held-10.0.2.15:22" \
 		"--virtio-console" "--virtio-console --no-virtio-console" "--net user --net none"; do
-		# shellcheck disable=SC2086 # the switches are meant to split
-		out=$("$RV" "${E[@]}" $args "$G/hello.elf" </dev/null 2>"$tmp/err")
-		status=$?
-		if [ "$status" -eq 0 ] && [ "$out" = "Hello from a Ringvisor guest!" ] && [ ! -s "$tmp/err" ]; then
-			pass "run $args"
-		else
-			fail "run $args" "status $status, stdout '$out', stderr $(head -c 200 "$tmp/err")"
-		fi
+		expect_hello_with "$args"
 	done
 fi
 

@@ -6,22 +6,6 @@
 
 #include "devices/virtio/virtio.h"
 
-/* The next chain of queue q: 1, or 0 when there is none (notifications are
- * on again then, and chains that came meanwhile are taken), or negative when
- * the device needs reset. */
-static int next_chain(struct virtio_console *con, unsigned q, struct virtq_chain *chain)
-{
-	int r = virtio_mmio_pop(&con->mmio, q, chain);
-
-	if (r != 0)
-		return r;
-	/* §2.7.10: chains added just before notifications came back on. */
-	if (!virtio_mmio_enable_notify(&con->mmio, q))
-		return 0;
-	virtio_mmio_disable_notify(&con->mmio, q);
-	return virtio_mmio_pop(&con->mmio, q, chain);
-}
-
 static struct virtq_chain chain_for(struct virtio_console *con)
 {
 	return (struct virtq_chain){ .segs = con->segs, .cap = sizeof(con->segs) / sizeof(con->segs[0]) };
@@ -52,7 +36,7 @@ static void transmit(struct virtio_console *con)
 	unsigned served = 0;
 
 	virtio_mmio_disable_notify(&con->mmio, VIRTIO_CONSOLE_TXQ);
-	while (next_chain(con, VIRTIO_CONSOLE_TXQ, &chain) > 0) {
+	while (virtio_mmio_pop_next(&con->mmio, VIRTIO_CONSOLE_TXQ, &chain) > 0) {
 		if (!transmit_chain(con, &chain))
 			break;
 		if (++served == VIRTIO_CONSOLE_BURST) {
@@ -102,7 +86,7 @@ static void receive(struct virtio_console *con)
 	struct virtq_chain chain = chain_for(con);
 	unsigned served = 0;
 
-	while (input_waiting(con) && next_chain(con, VIRTIO_CONSOLE_RXQ, &chain) > 0) {
+	while (input_waiting(con) && virtio_mmio_pop_next(&con->mmio, VIRTIO_CONSOLE_RXQ, &chain) > 0) {
 		uint32_t n;
 
 		if (chain.readable || (chain.nsegs && !chain.segs[0].writable)) {

@@ -57,23 +57,6 @@ static bool transmit_chain(struct virtio_net *net, const struct virtq_chain *cha
 	return virtio_mmio_push(&net->mmio, VIRTIO_NET_TXQ, chain->head, 0) == 0;
 }
 
-/* The next chain of queue q: 1, or 0 when there is none (notifications are
- * on again then, and chains that came meanwhile are taken), or negative when
- * the device needs reset. */
-static int next_chain(struct virtio_net *net, unsigned q, struct virtq_chain *chain)
-{
-	int r = virtio_mmio_pop(&net->mmio, q, chain);
-
-	if (r != 0)
-		return r;
-	/* §2.7.10: chains added just before notifications came back on were
-	 * not notified; look once more. */
-	if (!virtio_mmio_enable_notify(&net->mmio, q))
-		return 0;
-	virtio_mmio_disable_notify(&net->mmio, q);
-	return virtio_mmio_pop(&net->mmio, q, chain);
-}
-
 static struct virtq_chain chain_for(struct virtio_net *net)
 {
 	return (struct virtq_chain){ .segs = net->segs, .cap = sizeof(net->segs) / sizeof(net->segs[0]) };
@@ -87,7 +70,7 @@ static bool transmit(struct virtio_net *net)
 	bool more = false;
 
 	virtio_mmio_disable_notify(&net->mmio, VIRTIO_NET_TXQ);
-	while (next_chain(net, VIRTIO_NET_TXQ, &chain) > 0) {
+	while (virtio_mmio_pop_next(&net->mmio, VIRTIO_NET_TXQ, &chain) > 0) {
 		if (!transmit_chain(net, &chain))
 			break;
 		if (++served == VIRTIO_NET_BURST) {

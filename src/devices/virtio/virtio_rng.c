@@ -76,23 +76,6 @@ static bool serve_chain(struct virtio_rng *rng, const struct virtq_chain *chain)
 	return virtio_mmio_push(&rng->mmio, REQUESTQ, chain->head, written) == 0;
 }
 
-/* The next chain: 1, or 0 when there is none (notifications are enabled
- * again then, and chains that came meanwhile are taken), or negative when
- * the device needs reset. */
-static int next_chain(struct virtio_rng *rng, struct virtq_chain *chain)
-{
-	int r = virtio_mmio_pop(&rng->mmio, REQUESTQ, chain);
-
-	if (r != 0)
-		return r;
-	/* §2.7.10: the driver may have added chains just before notifications
-	 * were enabled, without notifying; look once more. */
-	if (!virtio_mmio_enable_notify(&rng->mmio, REQUESTQ))
-		return 0;
-	virtio_mmio_disable_notify(&rng->mmio, REQUESTQ);
-	return virtio_mmio_pop(&rng->mmio, REQUESTQ, chain);
-}
-
 /* On the I/O thread, under the worker's lock. */
 static void rng_work(void *opaque)
 {
@@ -101,7 +84,7 @@ static void rng_work(void *opaque)
 	unsigned served = 0;
 
 	virtio_mmio_disable_notify(&rng->mmio, REQUESTQ);
-	while (next_chain(rng, &chain) > 0) {
+	while (virtio_mmio_pop_next(&rng->mmio, REQUESTQ, &chain) > 0) {
 		bool ok = serve_chain(rng, &chain);
 
 		served += ok;
