@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "log.h"
+#include "vm/virtio_setup.h"
 #include "vm/vm.h"
 
 static void run_usage(void)
@@ -73,6 +74,7 @@ int cmd_run(int argc, char **argv)
 		}
 		exit_stats_print(stderr, &total, monotonic_ns() - vm.start_ns);
 		engine_stats_print(stderr, &es, total.guest_ns);
+		vm_virtio_stats_print(stderr, &vm);
 	}
 	vm_destroy(&vm);
 	return status;

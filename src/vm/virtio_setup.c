@@ -140,3 +140,13 @@ void vm_virtio_destroy(struct vm *vm)
 	}
 	vm->virtio.count = 0;
 }
+
+void vm_virtio_stats_print(FILE *f, const struct vm *vm)
+{
+	const struct virtio_net *net = vm->virtio.net;
+
+	if (net)
+		fprintf(f, "virtio-net frames   tx %llu (%llu dropped), rx %llu (%llu dropped)\n",
+			(unsigned long long)net->stats.tx_frames, (unsigned long long)net->stats.tx_dropped,
+			(unsigned long long)net->stats.rx_frames, (unsigned long long)net->stats.rx_dropped);
+}
