@@ -18,11 +18,14 @@ else
 $(error MODE must be release or asan)
 endif
 
+# User networking (host/net_slirp.c): libslirp, located by pkg-config.
+SLIRP_CFLAGS := $(shell pkg-config --cflags slirp)
+SLIRP_LIBS := $(shell pkg-config --libs slirp)
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wundef -Wvla -Wpointer-arith -Wcast-qual -Wwrite-strings -Wnull-dereference
-CFLAGS := -std=gnu11 $(OPTFLAGS) $(WARNINGS) -D_GNU_SOURCE -Isrc -MMD -MP
+CFLAGS := -std=gnu11 $(OPTFLAGS) $(WARNINGS) -D_GNU_SOURCE -Isrc $(SLIRP_CFLAGS) -MMD -MP
 LDFLAGS := $(OPTFLAGS)
-LDLIBS := -lpthread -lZydis
+LDLIBS := -lpthread -lZydis $(SLIRP_LIBS)
 
 SRCS := $(sort $(shell find src -name '*.c'))
 OBJS := $(SRCS:%.c=$(OUT)/obj/%.o)

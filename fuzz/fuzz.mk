@@ -1,5 +1,5 @@
 # Fuzzing with clang's libFuzzer under ASan+UBSan (fuzz/README.md). Included by
-# the top-level Makefile, which provides O, SRCS, WARNINGS.
+# the top-level Makefile, which provides O, SRCS, WARNINGS, SLIRP_CFLAGS, LDLIBS.
 #
 # Every fuzz/fuzz_NAME.c is one fuzzer, build/fuzz/fuzz_NAME, linked with the
 # project's objects (all of src/ but main()) compiled by clang into their own
@@ -22,7 +22,7 @@ FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 # clang-only: exec_x87.c ORs two calls on purpose, both must run.
 FUZZ_WARNINGS := $(WARNINGS) -Wno-bitwise-instead-of-logical
-FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) $(FUZZ_WARNINGS) -D_GNU_SOURCE -Isrc -MMD -MP
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) $(FUZZ_WARNINGS) -D_GNU_SOURCE -Isrc $(SLIRP_CFLAGS) -MMD -MP
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(filter-out src/cli/main.c,$(SRCS)))
 FUZZ_SUPPORT_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(sort $(wildcard fuzz/support/*.c)))
 
@@ -31,7 +31,7 @@ $(FUZZ_OUT)/obj/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Ifuzz -c -o $@ $<
 
 $(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/fuzz/fuzz_%.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lpthread -lZydis
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 .PHONY: fuzz-bins fuzz-ci fuzz
 fuzz-bins: $(FUZZ_BINS)

@@ -7,16 +7,16 @@
  *            2  MMIO read       window, offset, width
  *            3  MMIO write      window, offset, width, value
  *            4  time passes     nanoseconds; the timers run as the timer thread runs them,
- *                               and the virtio-rng's work as the I/O thread runs it
+ *                               and the virtio back ends' work as the I/O thread runs it
  *            5  the CPU takes an interrupt (LINT0 follows INTR; acknowledge if pending)
- *            6  host input      bytes for the UART
+ *            6  host input      bytes for the UART and the virtio console
  *            7  an ISA line     irq, level
  *
  * Widths are 1, 2, 4 or 8 (the bus must cope with 8 on ports too). Ports are
  * picked near the devices' ports (or anywhere), MMIO offsets in the LAPIC,
- * I/O APIC or virtio-rng window or just past it. Nothing may crash, hang or leak; a debug-exit
- * write or a reset request only marks the VM as stopping, and the operations
- * go on. */
+ * I/O APIC or virtio windows (the virtio-rng's, the virtio console's) or
+ * just past them. Nothing may crash, hang or leak; a debug-exit write or a
+ * reset request only marks the VM as stopping, and the operations go on. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +65,7 @@ static uint64_t pick_mmio(struct input *in)
 	static const uint64_t windows[] = { LAPIC_DEFAULT_BASE, IOAPIC_DEFAULT_BASE, 0xfebff000ull, 0xfee01000ull };
 	uint8_t w = (uint8_t)take(in, 1);
 
-	/* One value in eight: the virtio-rng's window (and the page after it). */
+	/* One value in eight: the virtio windows (rng, console). */
 	if ((w & 7) == 7)
 		return VM_VIRTIO_MMIO_BASE + (take(in, 2) & 0x1fff);
 	return windows[w & 3] + (take(in, 2) & 0x1fff);
@@ -129,6 +129,7 @@ static void run_ops(struct vm *vm, struct fake_clock *clock, struct input *in)
 			(void)platform_timers_update(vm);
 			/* What the I/O thread would have done meanwhile, if kicked. */
 			virtio_worker_run(&vm->virtio.rng->worker);
+			virtio_worker_run(&vm->virtio.console->worker);
 			break;
 		case 5:
 			platform_sync_lint0(vm);
@@ -142,6 +143,7 @@ static void run_ops(struct vm *vm, struct fake_clock *clock, struct input *in)
 			for (i = 0; i < n && in->left; i++)
 				bytes[i] = (uint8_t)take(in, 1);
 			(void)uart16550_receive(&vm->com1, bytes, i);
+			(void)virtio_console_receive(vm->virtio.console, bytes, i);
 			break;
 		}
 		default: {
@@ -173,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct vm vm;
 	struct fake_clock clock = { .ns = 1000000000ull };
 	const struct platform_clock pc_clock = { .now_ns = fake_now_ns, .wall_s = fake_wall_s, .opaque = &clock };
-	const struct vm_config cfg = { .mem_size = 2ull << 20, .rng = true };
+	const struct vm_config cfg = { .mem_size = 2ull << 20, .rng = true, .virtio_console = true };
 	struct input in = { data, size };
 	char why[256];
 

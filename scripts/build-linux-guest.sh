@@ -51,19 +51,22 @@ if [ "$mode" = test ]; then
 	# The cloud kernel's virtio drivers are modules (CONFIG_VIRTIO_MMIO=m,
 	# CONFIG_HW_RANDOM_VIRTIO=m, CONFIG_VIRTIO_BLK=m; rng-core, the block
 	# layer and ext4 are built in), loaded in dependency order (virtio_blk
-	# needs only virtio and virtio_ring); virtio_mmio then binds the DSDT's
-	# LNRO0005 devices. Only the test initramfs carries them: the bench
-	# initramfs stays as it was, so its timings compare across sessions.
+	# needs only virtio and virtio_ring; virtio_net needs net_failover, which
+	# needs failover; AF_PACKET, udhcpc's raw socket, is built in);
+	# virtio_mmio then binds the DSDT's LNRO0005 devices. Only the test
+	# initramfs carries them: the bench initramfs stays as it was, so its
+	# timings compare across sessions.
 	mkdir -p "$root/lib/modules"
 	for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_mmio \
-		drivers/char/hw_random/virtio-rng drivers/block/virtio_blk; do
+		drivers/char/hw_random/virtio-rng drivers/block/virtio_blk net/core/failover drivers/net/net_failover \
+		drivers/net/virtio_net drivers/char/virtio_console; do
 		ko=$(find "$work/kernel/lib/modules" -path "*/kernel/$m.ko")
 		[ -n "$ko" ] || { echo "build-linux-guest.sh: $m.ko is not in $kernel_pkg" >&2; exit 1; }
 		cp "$ko" "$root/lib/modules/"
 	done
 	cat >>"$root/init" <<'INIT'
 read -r modules_start _ </proc/uptime
-for m in virtio_ring virtio virtio_mmio virtio-rng virtio_blk; do
+for m in virtio_ring virtio virtio_mmio virtio-rng virtio_blk failover net_failover virtio_net virtio_console; do
 	insmod "/lib/modules/$m.ko" || echo "insmod $m failed"
 done
 read -r modules_end _ </proc/uptime
@@ -126,8 +129,63 @@ if [ -e /sys/block/vdb ]; then
 	dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null
 	echo "vdb-write: $?"
 fi
+sh /net-checks.sh
 poweroff -f
 INIT
+	# What tests/integration/linux-net.sh checks, from rv_* values on the
+	# kernel command line (the kernel hands name=value parameters it does not
+	# know to init's environment); without them, only what the devices are.
+	cat >"$root/net-checks.sh" <<'CHECKS'
+if [ -e /dev/hvc0 ] && [ -n "$rv_token" ]; then
+	echo "HVC0 $rv_token" >/dev/hvc0
+	# With console=hvc0 on the command line too, the kernel's own messages
+	# reach both consoles once virtio_console has registered hvc0.
+	echo "<2>KMSG-$rv_token" >/dev/kmsg
+	if [ -n "$rv_hvc_input" ]; then
+		echo "hvc0-waiting: yes"
+		echo "hvc0-read: $(timeout 60 head -n 1 </dev/hvc0)"
+	fi
+fi
+[ -d /sys/class/net/eth0 ] || exit 0
+echo "eth0-mac: $(cat /sys/class/net/eth0/address)"
+ip link set lo up
+ip link set eth0 up
+udhcpc -i eth0 -n -q -t 10 -T 2 -s /udhcpc.sh >/dev/null 2>&1 || echo "udhcpc failed"
+echo "eth0-ip: $(ip -4 -o addr show dev eth0 | awk '{ print $4 }')"
+echo "eth0-gateway: $(ip route | awk '/^default/ { print $3 }')"
+echo "eth0-dns: $(awk '/^nameserver/ { print $2; exit }' /etc/resolv.conf 2>/dev/null)"
+# busybox 1.35's wget crashes when given -T, so timeout(1) bounds it.
+if [ -n "$rv_http_port" ]; then
+	echo "net-wget: $(timeout 60 wget -q -O - "http://10.0.2.2:$rv_http_port/small")"
+	read -r s _ </proc/uptime
+	timeout 120 wget -q -O /tmp/big "http://10.0.2.2:$rv_http_port/big"
+	read -r e _ </proc/uptime
+	echo "net-wget-big: $(wc -c </tmp/big) $s $e $(sha256sum </tmp/big | cut -d' ' -f1)"
+	rm -f /tmp/big
+fi
+if [ -n "$rv_listen_port" ]; then
+	timeout 120 nc -l -p "$rv_listen_port" -e /net-reply.sh &
+	echo "net-listening: $rv_listen_port"
+	wait $!
+	echo "net-served: $?"
+fi
+CHECKS
+	cat >"$root/net-reply.sh" <<'REPLY'
+#!/bin/busybox sh
+echo "GUEST-SAYS $rv_token"
+REPLY
+	# udhcpc's hook: it passes the lease in the environment.
+	cat >"$root/udhcpc.sh" <<'DHCP'
+#!/bin/busybox sh
+[ "$1" = bound ] || [ "$1" = renew ] || exit 0
+ip addr flush dev "$interface"
+ip addr add "$ip/${mask:-24}" dev "$interface"
+[ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
+: >/etc/resolv.conf
+for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done
+DHCP
+	mkdir -p "$root/etc"
+	chmod +x "$root/net-reply.sh" "$root/udhcpc.sh"
 elif [ "$mode" = bench ]; then
 	# One line per workload: "BENCH-WORK NAME BYTES START END RESULT", START and
 	# END read from /proc/uptime (CLOCK_BOOTTIME, printed in 10 ms steps) around

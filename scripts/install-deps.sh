@@ -5,6 +5,8 @@ packages=(
 	gcc make binutils libc6-dev   # the VMM and the freestanding test guests
 	libcmocka-dev                 # unit tests
 	libzydis-dev                  # x86 decoding for the interp engine
+	libslirp-dev libglib2.0-dev   # user networking (--net user); slirp.pc requires glib-2.0.pc
+	pkg-config                    # finds libslirp's flags
 	clang-format                  # the tree stays formatted
 	clang libclang-rt-14-dev      # fuzzers: clang 14 and its libFuzzer (only recommended by clang)
 	shellcheck                    # the test and build scripts stay clean

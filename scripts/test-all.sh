@@ -54,6 +54,7 @@ step console python3 tests/integration/console_pty.py build/ringvisor build/gues
 step linux tests/integration/linux-boot.sh
 step linux-disk tests/integration/linux-disk.sh
 step linux-rootfs tests/integration/linux-rootfs.sh
+step linux-net tests/integration/linux-net.sh
 step linux-shell python3 tests/integration/linux_shell.py build/ringvisor build/linux
 step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "log.h"
+#include "vm/virtio_setup.h"
 #include "vm/vm.h"
 
 static void run_usage(void)
@@ -28,7 +29,14 @@ static void run_usage(void)
 	       "                    address in /tmp/perf-PID.map, for perf report\n"
 	       "  --rng, --no-rng   a virtio-rng device fed by the host's getrandom (default: on)\n"
 	       "  --disk FILE[,ro]  a virtio-blk disk on the raw image FILE (whole 512-byte sectors);\n"
-	       "                    ro: read-only. Repeatable: vda, vdb, ... in the order given\n\n"
+	       "                    ro: read-only. Repeatable: vda, vdb, ... in the order given\n"
+	       "  --net user[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...\n"
+	       "                    virtio-net on QEMU's user network (libslirp): DHCP gives\n"
+	       "                    10.0.2.15, the host is 10.0.2.2, DNS 10.0.2.3\n"
+	       "  --net none        no network device (default)\n"
+	       "  --virtio-console, --no-virtio-console\n"
+	       "                    a virtio console (hvc0) beside COM1: both write to stdout,\n"
+	       "                    host input goes to hvc0 (default: off)\n\n"
 	       "Exit status: the guest's (debug-exit port: (v << 1) | 1; exit hypercall),\n"
 	       "0 when it halts for good, 2 configuration error, 4 triple fault,\n"
 	       "6 engine internal error, 128+N on signal N. See docs/guest-abi.md.\n"
@@ -72,6 +80,7 @@ int cmd_run(int argc, char **argv)
 		}
 		exit_stats_print(stderr, &total, monotonic_ns() - vm.start_ns);
 		engine_stats_print(stderr, &es, total.guest_ns);
+		vm_virtio_stats_print(stderr, &vm);
 	}
 	vm_destroy(&vm);
 	return status;

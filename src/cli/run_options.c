@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/disk_option.h"
+#include "cli/net_option.h"
 #include "cli/size.h"
 #include "engine/dbt/code_cache.h"
 #include "engine/engine.h"
@@ -30,6 +31,9 @@ enum {
 	OPT_RNG,
 	OPT_NO_RNG,
 	OPT_DISK,
+	OPT_NET,
+	OPT_VIRTIO_CONSOLE,
+	OPT_NO_VIRTIO_CONSOLE,
 	OPT_HELP,
 };
 
@@ -50,6 +54,9 @@ static const struct option run_options[] = {
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE },
+	{ "no-virtio-console", no_argument, NULL, OPT_NO_VIRTIO_CONSOLE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -161,6 +168,16 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 			status = disk_option_parse(optarg, cfg);
 			if (status)
 				return status;
+			break;
+		case OPT_NET:
+			/* One network device: the last --net given wins, as for --rng. */
+			status = net_option_parse(optarg, &cfg->net);
+			if (status)
+				return status;
+			break;
+		case OPT_VIRTIO_CONSOLE:
+		case OPT_NO_VIRTIO_CONSOLE:
+			cfg->virtio_console = opt == OPT_VIRTIO_CONSOLE;
 			break;
 		case 'h':
 		case OPT_HELP:

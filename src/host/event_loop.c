@@ -38,26 +38,79 @@ int event_loop_add(struct event_loop *loop, struct event_source *src)
 	return epoll_ctl(loop->epfd, EPOLL_CTL_ADD, src->fd, &ev);
 }
 
+int event_loop_add_poller(struct event_loop *loop, struct event_poller *p)
+{
+	if (loop->npollers == EVENT_LOOP_MAX_POLLERS)
+		return -1;
+	loop->pollers[loop->npollers++] = p;
+	return 0;
+}
+
+int event_loop_poll_add(struct event_loop *loop, int fd, short events)
+{
+	if (loop->npollfds == EVENT_LOOP_MAX_POLLFDS)
+		return -1;
+	loop->pollfds[loop->npollfds] = (struct pollfd){ .fd = fd, .events = events };
+	return (int)loop->npollfds++;
+}
+
+short event_loop_poll_revents(const struct event_loop *loop, int idx)
+{
+	return idx > 0 && (unsigned)idx < loop->npollfds ? loop->pollfds[idx].revents : 0;
+}
+
+/* Runs the handlers of the sources that are readable; false if epoll failed,
+ * which only a programming error makes it do. */
+static bool run_sources(struct event_loop *loop, int timeout_ms)
+{
+	struct epoll_event ev[EVENTS_PER_WAIT];
+	int n = epoll_wait(loop->epfd, ev, EVENTS_PER_WAIT, timeout_ms);
+
+	if (n < 0 && errno != EINTR) {
+		log_error("event loop: epoll_wait: %s", strerror(errno));
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		struct event_source *src = ev[i].data.ptr;
+
+		src->handler(src->opaque);
+	}
+	return true;
+}
+
+/* One wait with pollers: the epoll descriptor beside their descriptors. */
+static bool run_with_pollers(struct event_loop *loop)
+{
+	int timeout = -1;
+
+	loop->pollfds[0] = (struct pollfd){ .fd = loop->epfd, .events = POLLIN };
+	loop->npollfds = 1;
+	for (unsigned i = 0; i < loop->npollers; i++)
+		loop->pollers[i]->prepare(loop->pollers[i]->opaque, loop, &timeout);
+	if (poll(loop->pollfds, loop->npollfds, timeout) < 0) {
+		if (errno != EINTR) {
+			log_error("event loop: poll: %s", strerror(errno));
+			return false;
+		}
+		for (unsigned i = 0; i < loop->npollfds; i++)
+			loop->pollfds[i].revents = 0;
+	}
+	if ((loop->pollfds[0].revents & POLLIN) && !run_sources(loop, 0))
+		return false;
+	for (unsigned i = 0; i < loop->npollers && !loop->stopping; i++)
+		loop->pollers[i]->dispatch(loop->pollers[i]->opaque, loop);
+	return true;
+}
+
 static void *loop_thread(void *arg)
 {
 	struct event_loop *loop = arg;
 
 	fatal_signals_thread_init();
 	while (!loop->stopping) {
-		struct epoll_event ev[EVENTS_PER_WAIT];
-		int n = epoll_wait(loop->epfd, ev, EVENTS_PER_WAIT, -1);
-
-		if (n < 0 && errno != EINTR) {
-			/* Only a programming error makes epoll_wait fail: say so and
-			 * stop serving rather than spin. */
-			log_error("event loop: epoll_wait: %s", strerror(errno));
+		/* Stop serving rather than spin when the wait itself fails. */
+		if (!(loop->npollers ? run_with_pollers(loop) : run_sources(loop, -1)))
 			break;
-		}
-		for (int i = 0; i < n; i++) {
-			struct event_source *src = ev[i].data.ptr;
-
-			src->handler(src->opaque);
-		}
 	}
 	return NULL;
 }

@@ -4,13 +4,23 @@
  * their work there (docs/architecture.md, "Threads and locks"); other threads
  * hand it work through a notifier (host/notifier.h) registered as a source.
  *
- * Threads: init, add and start from the thread that owns the loop; add may
- * also be called while the loop runs (epoll_ctl is thread-safe). stop from
- * any thread but the loop's own; it returns when the loop's thread has ended,
- * so no handler runs after it. */
+ * A library that keeps its own descriptor set and timers and wants to be
+ * asked before each wait (libslirp's slirp_pollfds_fill/_poll) is a poller:
+ * before each wait its prepare adds descriptors for this one wait
+ * (event_loop_poll_add) and may shorten the wait; after it, its dispatch
+ * reads what came (event_loop_poll_revents) and runs its timers. With a
+ * poller the loop waits in poll(2) on the epoll descriptor and the pollers'
+ * descriptors together, else in epoll_wait alone.
+ *
+ * Threads: init, add, add_poller and start from the thread that owns the
+ * loop; add may also be called while the loop runs (epoll_ctl is
+ * thread-safe). poll_add and poll_revents only from a poller's callbacks, on
+ * the loop's thread. stop from any thread but the loop's own; it returns when
+ * the loop's thread has ended, so no handler runs after it. */
 #ifndef RV_HOST_EVENT_LOOP_H
 #define RV_HOST_EVENT_LOOP_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -24,8 +34,27 @@ struct event_source {
 	void *opaque;
 };
 
+/* Descriptors all pollers may add for one wait; beyond it poll_add refuses. */
+#define EVENT_LOOP_MAX_POLLFDS 512
+#define EVENT_LOOP_MAX_POLLERS 4
+
+struct event_loop;
+
+struct event_poller {
+	/* Before each wait: event_loop_poll_add what to watch; lower
+	 * *timeout_ms (-1: no limit) to be called back in time. */
+	void (*prepare)(void *opaque, struct event_loop *loop, int *timeout_ms);
+	/* After each wait, whatever came: event_loop_poll_revents. */
+	void (*dispatch)(void *opaque, struct event_loop *loop);
+	void *opaque;
+};
+
 struct event_loop {
 	int epfd;
+	struct event_poller *pollers[EVENT_LOOP_MAX_POLLERS];
+	unsigned npollers;
+	struct pollfd pollfds[EVENT_LOOP_MAX_POLLFDS]; /* [0]: epfd; the loop's thread only */
+	unsigned npollfds;
 	struct notifier stop;
 	struct event_source stop_source;
 	bool stopping; /* the loop's thread only */
@@ -38,6 +67,15 @@ int event_loop_init(struct event_loop *loop);
 /* Watches src->fd; src must stay valid until event_loop_stop returns.
  * 0, or -1 with errno set. */
 int event_loop_add(struct event_loop *loop, struct event_source *src);
+/* Calls p's prepare and dispatch around every wait from now on; p must stay
+ * valid until event_loop_stop returns. 0, or -1 if there are too many. */
+int event_loop_add_poller(struct event_loop *loop, struct event_poller *p);
+/* From prepare: watches fd for events (POLLIN, POLLOUT...) in this wait; an
+ * index for event_loop_poll_revents, or -1 when the set is full (the fd is
+ * then not watched this time). */
+int event_loop_poll_add(struct event_loop *loop, int fd, short events);
+/* From dispatch: what poll(2) reported for index idx (0 for -1). */
+short event_loop_poll_revents(const struct event_loop *loop, int idx);
 /* Starts the loop's thread; 0, or an errno value. */
 int event_loop_start(struct event_loop *loop);
 /* Ends the loop after the handler running now, if any, and joins its

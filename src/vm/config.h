@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "loader/loader.h"
+#include "vm/net_config.h"
 
 struct engine_ops;
 
@@ -33,6 +34,8 @@ struct vm_config {
 	bool rng;		/* a virtio-rng device (--rng, the default; --no-rng) */
 	unsigned ndisks;	/* --disk, in the order given: vda, vdb, ... */
 	struct disk_config disks[VM_MAX_DISKS];
+	struct net_config net; /* --net: a virtio-net device when user */
+	bool virtio_console;   /* --virtio-console: hvc0, and host input goes there */
 };
 
 #endif

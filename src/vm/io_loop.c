@@ -24,10 +24,18 @@ struct input_state {
 	bool open;
 };
 
+/* Host input goes to hvc0 when there is a virtio console (the user asked for
+ * it as the console), else to COM1. */
+static size_t deliver_input(struct vm *vm, const uint8_t *buf, size_t len)
+{
+	if (vm->virtio.console)
+		return virtio_console_receive(vm->virtio.console, buf, len);
+	return uart16550_receive(&vm->com1, buf, len);
+}
+
 static void push_pending(struct vm *vm, struct input_state *in)
 {
-	in->pending_off +=
-	    uart16550_receive(&vm->com1, in->pending + in->pending_off, in->pending_len - in->pending_off);
+	in->pending_off += deliver_input(vm, in->pending + in->pending_off, in->pending_len - in->pending_off);
 	if (in->pending_off == in->pending_len)
 		in->pending_len = in->pending_off = 0;
 }

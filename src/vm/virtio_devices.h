@@ -17,7 +17,10 @@
 #include <stdint.h>
 
 #include "devices/virtio/virtio_blk.h"
+#include "devices/virtio/virtio_console.h"
+#include "devices/virtio/virtio_net.h"
 #include "devices/virtio/virtio_rng.h"
+#include "host/net_slirp.h"
 #include "vm/config.h"
 
 #define VM_VIRTIO_MMIO_BASE 0xd0000000ull
@@ -35,8 +38,11 @@ struct vm_virtio_slot {
 struct vm_virtio {
 	unsigned count;
 	struct vm_virtio_slot slots[VM_VIRTIO_MAX];
-	struct virtio_rng *rng; /* NULL without --rng */
-	unsigned nblks;		/* one per --disk, in slot order after the rng */
+	struct virtio_rng *rng;		/* NULL without --rng */
+	struct virtio_net *net;		/* NULL with --net none */
+	struct net_slirp *net_user;	/* net's back end with --net user */
+	struct virtio_console *console; /* NULL without --virtio-console */
+	unsigned nblks;			/* one per --disk, in slot order after the others */
 	struct virtio_blk *blks[VM_MAX_DISKS];
 };
 

@@ -76,6 +76,54 @@ static int create_disk(struct vm *vm, const struct disk_config *d, char *why, si
 	return add_slot(vm, &blk->mmio, &blk->worker, "virtio-blk", why, why_len);
 }
 
+/* QEMU's first user-network MAC, locally administered: what users expect. */
+static const uint8_t net_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+static int create_net(struct vm *vm, char *why, size_t why_len)
+{
+	struct virtio_net *net = calloc(1, sizeof(*net));
+	struct net_slirp *user = calloc(1, sizeof(*user));
+
+	if (!net || !user) {
+		free(net);
+		free(user);
+		snprintf(why, why_len, "out of memory for virtio-net");
+		return -1;
+	}
+	if (virtio_net_init(net, &vm->mem, next_pin(vm), net_mac, net_slirp_netdev(user), why, why_len)) {
+		free(net);
+		free(user);
+		return -1;
+	}
+	vm->virtio.net = net;
+	if (net_slirp_init(user, &vm->cfg.net, virtio_net_receiver(net), why, why_len)) {
+		free(user);
+		return -1;
+	}
+	vm->virtio.net_user = user;
+	if (event_loop_add_poller(&vm->io_thread, &user->poller)) {
+		snprintf(why, why_len, "internal error: the I/O thread has no room for user networking");
+		return -1;
+	}
+	return add_slot(vm, &net->mmio, &net->worker, "virtio-net", why, why_len);
+}
+
+static int create_console(struct vm *vm, char *why, size_t why_len)
+{
+	struct virtio_console *con = calloc(1, sizeof(*con));
+
+	if (!con) {
+		snprintf(why, why_len, "out of memory for virtio-console");
+		return -1;
+	}
+	if (virtio_console_init(con, &vm->mem, next_pin(vm), vm->console, why, why_len)) {
+		free(con);
+		return -1;
+	}
+	vm->virtio.console = con;
+	return add_slot(vm, &con->mmio, &con->worker, "virtio-console", why, why_len);
+}
+
 int vm_virtio_create(struct vm *vm, char *why, size_t why_len)
 {
 	if (vm->cfg.rng && create_rng(vm, why, why_len))
@@ -83,6 +131,10 @@ int vm_virtio_create(struct vm *vm, char *why, size_t why_len)
 	for (unsigned i = 0; i < vm->cfg.ndisks; i++)
 		if (create_disk(vm, &vm->cfg.disks[i], why, why_len))
 			return -1;
+	if (vm->cfg.net.user && create_net(vm, why, why_len))
+		return -1;
+	if (vm->cfg.virtio_console && create_console(vm, why, why_len))
+		return -1;
 	return 0;
 }
 
@@ -98,5 +150,30 @@ void vm_virtio_destroy(struct vm *vm)
 		free(vm->virtio.blks[i]);
 	}
 	vm->virtio.nblks = 0;
+	if (vm->virtio.net_user) {
+		net_slirp_destroy(vm->virtio.net_user);
+		free(vm->virtio.net_user);
+		vm->virtio.net_user = NULL;
+	}
+	if (vm->virtio.net) {
+		virtio_net_destroy(vm->virtio.net);
+		free(vm->virtio.net);
+		vm->virtio.net = NULL;
+	}
+	if (vm->virtio.console) {
+		virtio_console_destroy(vm->virtio.console);
+		free(vm->virtio.console);
+		vm->virtio.console = NULL;
+	}
 	vm->virtio.count = 0;
+}
+
+void vm_virtio_stats_print(FILE *f, const struct vm *vm)
+{
+	const struct virtio_net *net = vm->virtio.net;
+
+	if (net)
+		fprintf(f, "virtio-net frames   tx %llu (%llu dropped), rx %llu (%llu dropped)\n",
+			(unsigned long long)net->stats.tx_frames, (unsigned long long)net->stats.tx_dropped,
+			(unsigned long long)net->stats.rx_frames, (unsigned long long)net->stats.rx_dropped);
 }

@@ -5,6 +5,7 @@
 #define RV_VM_VIRTIO_SETUP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct vm;
 
@@ -13,5 +14,8 @@ struct vm;
 int vm_virtio_create(struct vm *vm, char *why, size_t why_len);
 /* After the I/O thread has stopped; safe after a failed or no create. */
 void vm_virtio_destroy(struct vm *vm);
+/* --stats: what the virtio devices moved (nothing when there is nothing to
+ * say). After the I/O thread has stopped. */
+void vm_virtio_stats_print(FILE *f, const struct vm *vm);
 
 #endif

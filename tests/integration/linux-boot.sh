@@ -11,9 +11,8 @@
 # ACPI S5 (exit status 0). Then, where QEMU is installed, the same kernel and
 # initramfs boot under QEMU's microvm with ACPI and a modern virtio-rng-device,
 # the reference peer: the feature bits the guest negotiated there must equal
-# those it negotiated with Ringvisor on each engine. An unmodified Linux needs its kernel mode run in
-# hardware on kvm: there kvm boots it only where `ringvisor engines` says
-# --engine auto would choose kvm. A skipped engine is one SKIP line.
+# those it negotiated with Ringvisor on each engine. Which engines boot Linux:
+# linux_lib.sh. A skipped engine is one SKIP line.
 set -u
 suite=linux
 log=$(mktemp)

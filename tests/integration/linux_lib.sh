@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # What the Linux boot tests share (linux-boot.sh, linux-disk.sh,
-# linux-rootfs.sh): PASS/FAIL/SKIP lines and their counts, the test guest
+# linux-rootfs.sh, linux-net.sh): PASS/FAIL/SKIP lines and their counts, the test guest
 # built from Debian packages, the init's "NAME: value" lines, and the loop over
 # the engines of tests/engines.sh that can boot Linux here. Sourced after
 # setting suite (the word the lines start with) and log (the guest's output).
@@ -45,8 +45,9 @@ linux_guest_or_exit() {
 }
 
 # each_linux_engine FUNC: FUNC with $engine set, for each engine that can run
-# Linux here (kvm only where it runs guest kernels in hardware); one SKIP line
-# for each other.
+# Linux here; one SKIP line for each other. An unmodified Linux needs its
+# kernel mode run in hardware on kvm: kvm boots it only where `ringvisor
+# engines` says --engine auto would choose kvm.
 each_linux_engine() {
 	local why
 	for engine in $ENGINES; do

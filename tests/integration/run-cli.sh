@@ -39,6 +39,20 @@ expect_config_error() {
 	fi
 }
 
+# expect_hello_with ARGS: the hello guest, run with the switches ARGS (split
+# on spaces), prints its line alone and ends with status 0, nothing on stderr.
+expect_hello_with() {
+	local out status
+	# shellcheck disable=SC2086 # the switches are meant to split
+	out=$("$RV" "${E[@]}" $1 "$G/hello.elf" </dev/null 2>"$tmp/err")
+	status=$?
+	if [ "$status" -eq 0 ] && [ "$out" = "Hello from a Ringvisor guest!" ] && [ ! -s "$tmp/err" ]; then
+		pass "run $1"
+	else
+		fail "run $1" "status $status, stdout '$out', stderr $(head -c 200 "$tmp/err")"
+	fi
+}
+
 # --- no engine needed ---------------------------------------------------------
 if "$RV" --version >"$tmp/out" 2>&1 && grep -qE '^ringvisor [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out"; then
 	pass "--version"
@@ -161,14 +175,35 @@ else
 	# guest runs as without them. What the guest sees of the device is
 	# linux-boot.sh's and test_vm_virtio's to check.
 	for args in "--no-rng" "--rng" "--rng --no-rng" "--no-rng --rng"; do
-		# shellcheck disable=SC2086 # the switches are meant to split
-		out=$("$RV" "${E[@]}" $args "$G/hello.elf" </dev/null 2>"$tmp/err")
-		status=$?
-		if [ "$status" -eq 0 ] && [ "$out" = "Hello from a Ringvisor guest!" ] && [ ! -s "$tmp/err" ]; then
-			pass "run $args"
-		else
-			fail "run $args" "status $status, stdout '$out', stderr $(head -c 200 "$tmp/err")"
-		fi
+		expect_hello_with "$args"
+	done
+	# --net and --virtio-console: QEMU's spelling of user networking; a bad
+	# one, or a forwarded host port someone else holds, is a configuration
+	# error before the guest runs. The guest and what it does with the
+	# devices are linux-net.sh's to check.
+	expect_config_error "--net bogus" "--net: 'bogus' is not a network" "${E[@]}" --net bogus "$G/hello.elf"
+	expect_config_error "--net user,foo=1" "--net user: unknown parameter 'foo=1'" "${E[@]}" --net user,foo=1 \
+		"$G/hello.elf"
+	for rule in "tcp::0-:22" "icmp::5-:22" "tcp:1.2.3:5-:22" "tcp::5-:70000" "tcp::5" "tcp:5-:22"; do
+		expect_config_error "--net user,hostfwd=$rule" "hostfwd '$rule' is not" "${E[@]}" \
+			--net "user,hostfwd=$rule" "$G/hello.elf"
+	done
+	python3 -c "import socket, time
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+time.sleep(30)" >"$tmp/held" &
+	holder=$!
+	for _ in $(seq 50); do [ -s "$tmp/held" ] && break; sleep 0.1; done
+	held=$(cat "$tmp/held")
+	expect_config_error "--net hostfwd to a host port in use" "hostfwd tcp:127.0.0.1:$held: cannot listen there" \
+		"${E[@]}" --net "user,hostfwd=tcp:127.0.0.1:$held-:22" "$G/hello.elf"
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	for args in "--net none" "--net user" "--net user,hostfwd=udp:127.0.0.1:$held-:53,hostfwd=:127.0.0.1:$held-10.0.2.15:22" \
+		"--virtio-console" "--virtio-console --no-virtio-console" "--net user --net none"; do
+		expect_hello_with "$args"
 	done
 fi
 

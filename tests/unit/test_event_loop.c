@@ -159,6 +159,88 @@ static void test_event_loop_stop_and_destroy_without_start_are_harmless(void **s
 	assert_int_equal(loop.epfd, -1);
 }
 
+/* A poller in the manner of libslirp: it hands over a descriptor before each
+ * wait, may ask to be called back within a time, and is told after each wait
+ * what came. */
+struct test_poller {
+	struct event_poller p;
+	struct counter c; /* its descriptor: c.n; c.calls counts what it saw */
+	int idx;
+	int timeout_ms;
+	unsigned dispatches; /* atomic */
+};
+
+static void tp_prepare(void *opaque, struct event_loop *loop, int *timeout_ms)
+{
+	struct test_poller *t = opaque;
+
+	t->idx = event_loop_poll_add(loop, t->c.n.fd, POLLIN);
+	if (t->timeout_ms >= 0 && (*timeout_ms < 0 || t->timeout_ms < *timeout_ms))
+		*timeout_ms = t->timeout_ms;
+}
+
+static void tp_dispatch(void *opaque, struct event_loop *loop)
+{
+	struct test_poller *t = opaque;
+
+	__atomic_add_fetch(&t->dispatches, 1, __ATOMIC_RELAXED);
+	if (event_loop_poll_revents(loop, t->idx) & POLLIN)
+		count_call(&t->c);
+}
+
+static void poller_init(struct test_poller *t, int timeout_ms)
+{
+	memset(t, 0, sizeof(*t));
+	counter_init(&t->c);
+	t->timeout_ms = timeout_ms;
+	t->p = (struct event_poller){ .prepare = tp_prepare, .dispatch = tp_dispatch, .opaque = t };
+}
+
+static void test_event_loop_poller_sees_its_descriptor_beside_the_sources(void **state)
+{
+	struct fixture *f = *state;
+	struct test_poller t;
+
+	poller_init(&t, -1);
+	assert_int_equal(event_loop_add_poller(&f->loop, &t.p), 0);
+	assert_int_equal(event_loop_start(&f->loop), 0);
+	notifier_signal(&t.c.n);
+	assert_int_equal(wait_calls(&t.c, 1), 1);
+	assert_true(pthread_equal(t.c.thread, f->loop.thread));
+	/* The epoll sources still run while a poller is there. */
+	notifier_signal(&f->c.n);
+	assert_int_equal(wait_calls(&f->c, 1), 1);
+	event_loop_stop(&f->loop);
+	counter_destroy(&t.c);
+}
+
+static void test_event_loop_poller_timeout_calls_it_back_without_events(void **state)
+{
+	struct fixture *f = *state;
+	struct test_poller t;
+
+	poller_init(&t, 2);
+	assert_int_equal(event_loop_add_poller(&f->loop, &t.p), 0);
+	assert_int_equal(event_loop_start(&f->loop), 0);
+	usleep(100000);
+	event_loop_stop(&f->loop);
+	/* About 50 in 100 ms; a loaded host gives fewer, never none. */
+	assert_true(__atomic_load_n(&t.dispatches, __ATOMIC_RELAXED) >= 3);
+	assert_int_equal(t.c.calls, 0);
+	counter_destroy(&t.c);
+}
+
+static void test_event_loop_poll_set_refuses_past_its_size(void **state)
+{
+	struct fixture *f = *state;
+
+	f->loop.npollfds = 1;
+	for (unsigned i = 1; i < EVENT_LOOP_MAX_POLLFDS; i++)
+		assert_int_equal(event_loop_poll_add(&f->loop, 0, POLLIN), (int)i);
+	assert_int_equal(event_loop_poll_add(&f->loop, 0, POLLIN), -1);
+	assert_int_equal(event_loop_poll_revents(&f->loop, -1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +252,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_event_loop_work_signalled_before_start_runs_once_started,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_event_loop_stop_and_destroy_without_start_are_harmless),
+		cmocka_unit_test_setup_teardown(test_event_loop_poller_sees_its_descriptor_beside_the_sources,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_event_loop_poller_timeout_calls_it_back_without_events,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_event_loop_poll_set_refuses_past_its_size, fixture_setup,
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,6 +157,41 @@ static void test_vmm_write_from_another_thread_reaches_a_running_guest(void **st
 	ih_free(h);
 }
 
+/* The mailbox itself: a frame's header and body written side by side, and a
+ * used ring's element then its index, are held as one range each; writes
+ * apart from each other stay apart. */
+static void test_touching_vmm_writes_are_held_as_one_range(void **state)
+{
+	struct vmm_writes w;
+	struct vmm_writes_taken t;
+
+	(void)state;
+	vmm_writes_init(&w);
+	vmm_writes_post(&w, 0x10000, 12);	/* header */
+	vmm_writes_post(&w, 0x1000c, 1514);	/* frame right after it */
+	vmm_writes_post(&w, 0x20004, 8);	/* used element 0 */
+	vmm_writes_post(&w, 0x20002, 2);	/* used index, just before it */
+	vmm_writes_post(&w, 0x30000, 100);	/* another buffer */
+	vmm_writes_post(&w, 0x2000c, 8);	/* used element 1 */
+	vmm_writes_post(&w, 0x10000 + 4096, 1); /* a page away: apart */
+	vmm_writes_take(&w, &t);
+	assert_false(t.everything);
+	assert_int_equal(t.count, 4);
+	assert_int_equal(t.range[0].gpa, 0x10000);
+	assert_int_equal(t.range[0].len, 12 + 1514);
+	assert_int_equal(t.range[1].gpa, 0x20002);
+	assert_int_equal(t.range[1].len, 0x20014 - 0x20002);
+	assert_int_equal(t.range[2].gpa, 0x30000);
+	assert_int_equal(t.range[3].gpa, 0x11000);
+	/* Merging stops at the size one range may have. */
+	vmm_writes_post(&w, 0, VMM_WRITES_RANGE_MAX);
+	vmm_writes_post(&w, VMM_WRITES_RANGE_MAX, 1);
+	vmm_writes_take(&w, &t);
+	assert_false(t.everything);
+	assert_int_equal(t.count, 2);
+	vmm_writes_fini(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_many_vmm_writes_between_runs_are_all_fetched),
 		cmocka_unit_test(test_vmm_write_after_the_exiting_instruction_is_fetched),
 		cmocka_unit_test(test_vmm_write_from_another_thread_reaches_a_running_guest),
+		cmocka_unit_test(test_touching_vmm_writes_are_held_as_one_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,6 +36,18 @@ static int setup_no_rng(void **state)
 	return vm_harness_setup(state, false);
 }
 
+/* --net user --virtio-console beside the default virtio-rng. */
+static void add_net_and_console(struct vm_config *cfg)
+{
+	cfg->net.user = true;
+	cfg->virtio_console = true;
+}
+
+static int setup_all(void **state)
+{
+	return vm_harness_setup_edit(state, true, add_net_and_console);
+}
+
 static int teardown(void **state)
 {
 	return vm_harness_teardown(state);
@@ -124,6 +136,26 @@ static void test_no_rng_vm_has_no_window_and_no_dsdt_entry(void **state)
 	assert_null(h->vm.virtio.rng);
 }
 
+/* Slots in the order vm/virtio_setup.c makes them: rng, net, console, each
+ * window a page above the last and each on the next I/O APIC pin (the DSDT
+ * entry of the last one names window 0xd0002000 and pin 18). */
+static void test_net_and_console_take_the_next_slots(void **state)
+{
+	struct vm_harness *h = *state;
+	static const uint32_t ids[] = { 4, 1, 3 };
+	static const uint8_t mem32[] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x20, 0x00, 0xd0, 0x00, 0x02, 0x00, 0x00 };
+	static const uint8_t irq[] = { 0x89, 0x06, 0x00, 0x01, 0x01, 18, 0x00, 0x00, 0x00 };
+
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(vdrv_reg(&h->vm.mmio, WINDOW + 0x1000 * i, 0x000), 0x74726976);
+		assert_int_equal(vdrv_reg(&h->vm.mmio, WINDOW + 0x1000 * i, 0x008), ids[i]);
+	}
+	assert_int_equal(vdrv_reg(&h->vm.mmio, WINDOW + 0x3000, 0x000), 0xffffffffu);
+	assert_true(dsdt_holds(h, mem32, sizeof(mem32)));
+	assert_true(dsdt_holds(h, irq, sizeof(irq)));
+	assert_non_null(h->vm.virtio.net_user);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +164,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_vm_dsdt_names_the_window_and_pin, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_default_vm_rng_interrupt_is_ioapic_pin_16, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_no_rng_vm_has_no_window_and_no_dsdt_entry, setup_no_rng, teardown),
+		cmocka_unit_test_setup_teardown(test_net_and_console_take_the_next_slots, setup_all, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

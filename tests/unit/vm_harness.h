@@ -20,8 +20,11 @@ struct vm_harness {
 
 /* A cmocka setup's work: *state gets the harness; -1 if it cannot be made.
  * rng: whether the machine has its virtio-rng (the command line's default);
- * disks: --disk images (ndisks of them, may be 0). */
-static inline int vm_harness_setup_disks(void **state, bool rng, const struct disk_config *disks, unsigned ndisks)
+ * disks: --disk images (ndisks of them, may be 0); edit, if given, changes
+ * the configuration (the command line's defaults otherwise) before the
+ * machine is built. */
+static inline int vm_harness_setup_with(void **state, bool rng, const struct disk_config *disks, unsigned ndisks,
+					void (*edit)(struct vm_config *cfg))
 {
 	static const uint8_t hlt = 0xf4;
 	struct vm_harness *h = calloc(1, sizeof(*h));
@@ -37,6 +40,8 @@ static inline int vm_harness_setup_disks(void **state, bool rng, const struct di
 	}
 	cfg.engine = engine_find("interp");
 	cfg.boot = (struct load_request){ .kernel_path = h->kernel, .format = FORMAT_FLAT };
+	if (edit)
+		edit(&cfg);
 	if (!cfg.engine || vm_create(&h->vm, &cfg, why, sizeof(why))) {
 		fprintf(stderr, "vm_create: %s\n", why);
 		vm_destroy(&h->vm);
@@ -48,9 +53,19 @@ static inline int vm_harness_setup_disks(void **state, bool rng, const struct di
 	return 0;
 }
 
+static inline int vm_harness_setup_disks(void **state, bool rng, const struct disk_config *disks, unsigned ndisks)
+{
+	return vm_harness_setup_with(state, rng, disks, ndisks, NULL);
+}
+
+static inline int vm_harness_setup_edit(void **state, bool rng, void (*edit)(struct vm_config *cfg))
+{
+	return vm_harness_setup_with(state, rng, NULL, 0, edit);
+}
+
 static inline int vm_harness_setup(void **state, bool rng)
 {
-	return vm_harness_setup_disks(state, rng, NULL, 0);
+	return vm_harness_setup_with(state, rng, NULL, 0, NULL);
 }
 
 static inline int vm_harness_teardown(void **state)

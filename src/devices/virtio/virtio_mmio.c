@@ -469,6 +469,16 @@ bool virtio_mmio_enable_notify(struct virtio_mmio *dev, unsigned q)
 	return pending;
 }
 
+int virtio_mmio_pop_next(struct virtio_mmio *dev, unsigned q, struct virtq_chain *chain)
+{
+	int r = virtio_mmio_pop(dev, q, chain);
+
+	if (r != 0 || !virtio_mmio_enable_notify(dev, q))
+		return r;
+	virtio_mmio_disable_notify(dev, q);
+	return virtio_mmio_pop(dev, q, chain);
+}
+
 void virtio_mmio_config_changed(struct virtio_mmio *dev)
 {
 	pthread_mutex_lock(&dev->lock);

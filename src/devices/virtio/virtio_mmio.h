@@ -138,6 +138,12 @@ void virtio_mmio_notify_used(struct virtio_mmio *dev, unsigned q);
  * (what: for the log line): the device needs reset, as for a malformed
  * chain. Nothing happens unless q is live. */
 void virtio_mmio_device_error(struct virtio_mmio *dev, unsigned q, const char *what);
+/* The next chain of queue q, for a back end that drains the queue with
+ * driver notifications off: pop; when there is none, notifications are
+ * turned back on and the queue is looked at once more (§2.7.10: the driver
+ * may have added chains just before, without notifying), and if a chain is
+ * there they are off again. Returns as pop does. */
+int virtio_mmio_pop_next(struct virtio_mmio *dev, unsigned q, struct virtq_chain *chain);
 /* Driver notification suppression of queue q (virtq_enable_notify). */
 void virtio_mmio_disable_notify(struct virtio_mmio *dev, unsigned q);
 bool virtio_mmio_enable_notify(struct virtio_mmio *dev, unsigned q);

@@ -27,9 +27,15 @@
 #include <stdint.h>
 
 /* Ranges held before the next take; more, or one longer than
- * VMM_WRITES_RANGE_MAX, and the vCPU drops every block instead. */
-#define VMM_WRITES_RANGES 16
+ * VMM_WRITES_RANGE_MAX, and the vCPU drops every block instead (dbt then
+ * translates everything again). A post that overlaps or touches one of the
+ * last VMM_WRITES_MERGE_RECENT ranges extends that range instead: a device
+ * writes a frame's header and body side by side and a queue's used elements
+ * one after another, so a burst of 64 received frames is about 64 ranges,
+ * not 256 (which, at 16 ranges, flushed dbt's cache at every burst). */
+#define VMM_WRITES_RANGES 128
 #define VMM_WRITES_RANGE_MAX (16ull << 20)
+#define VMM_WRITES_MERGE_RECENT 4
 
 struct vmm_write_range {
 	uint64_t gpa, len;
