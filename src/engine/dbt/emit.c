@@ -321,6 +321,12 @@ void emit_cmp_rr(struct emitter *e, enum host_reg a, enum host_reg b)
 	emit_alu_rr(e, 0x39, a, b); /* CMP r/m64, r64 */
 }
 
+void emit_op64_mem_bi(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, enum host_reg index,
+		      int32_t disp)
+{
+	emit_op_mem(e, false, opcode, reg, base, index, 0, disp);
+}
+
 void emit_op64_mem(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, int32_t disp)
 {
 	emit_op_mem(e, false, opcode, reg, base, -1, 0, disp);

@@ -120,6 +120,9 @@ void emit_lea(struct emitter *e, enum host_reg dst, int base, int index, unsigne
 /* opcode (REX.W) with ModRM.reg = reg and [base + disp]: CMP reg, [m] (3B),
  * MOV reg, [m] (8B), JMP [m] (FF, reg 4), ... */
 void emit_op64_mem(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, int32_t disp);
+/* The same against [base + index + disp] (index never RSP). */
+void emit_op64_mem_bi(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, enum host_reg index,
+		      int32_t disp);
 /* MOV reg32, [base] (zero-extended into reg). */
 void emit_load32_mem(struct emitter *e, enum host_reg reg, enum host_reg base);
 /* MOV [base], reg / MOV reg, [base] (64-bit). */

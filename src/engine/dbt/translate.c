@@ -98,9 +98,25 @@ struct slot {
 #define GROUP_LEADER 1
 #define GROUP_MEMBER 2
 #define GROUP_SPAN_MAX 64 /* bytes from the lowest byte accessed to the end of the highest */
+/* Stack accesses off RSP group the same way, with a delta register of their
+ * own: PUSH and POP of a register, a followed CALL's push and explicit
+ * [RSP + disp] operands, RSP moved only by those and followed RETs (their
+ * pops are not members: the compare needs its own flags handling) until the
+ * last member. A callee's PUSHes and POPs, a caller's locals and the calls
+ * between them are then one probe. */
 
 struct probe_group {
-	unsigned last;	     /* the last member (the leader is the instruction whose slot names the group) */
+	unsigned last; /* the last member (the leader is the instruction whose slot names the group) */
+	/* The last instruction the leader's slow path runs: last, or further
+	 * when the leader of another group lies before it (then that group's
+	 * delta would not be loaded after it: groups of the two kinds may
+	 * overlap, and the core runs both). The main line resumes after it. */
+	unsigned slow_last;
+	unsigned leader;
+	/* A stack group (plan_stack_groups): members off RSP, which moves by
+	 * constants between them; each reads RSP from the soft CPU and runs
+	 * against [RSP + delta + disp]. */
+	bool stack;
 	unsigned slow;	     /* the leader's slow path */
 	enum host_reg delta; /* holds host_minus_linear of the span's page */
 	int32_t min_disp;
@@ -120,7 +136,8 @@ struct run_plan {
 	/* The run ends with a branch back to its first instruction, which stays
 	 * in host code (plan_loop): the registers it loads stay held throughout. */
 	bool loops;
-	uint16_t live[65]; /* arithmetic flags live before instruction first + k (k <= 64) */
+	unsigned group_first, group_end; /* its probe groups in the translation's */
+	uint16_t live[65];		 /* arithmetic flags live before instruction first + k (k <= 64) */
 	/* Registers whose host copy matters before instruction first + k: read
 	 * from there on before a whole write, or written before k (the slow
 	 * paths and the end store them). The others make free scratch there. */
@@ -691,7 +708,7 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 		return;
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
-		struct probe_group g = { .last = i, .delta = (enum host_reg)delta, .write = u->mem_write };
+		struct probe_group g = { .leader = i, .last = i, .delta = (enum host_reg)delta, .write = u->mem_write };
 		int64_t lo = u->mem_disp, hi = (int64_t)u->mem_disp + u->mem_size;
 		uint64_t members = 0; /* bit j - i */
 
@@ -733,6 +750,116 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 	}
 }
 
+/* A stack access that can be a stack group's member: *disp is its offset
+ * from RSP as it is before it. */
+static bool stack_member(const struct slot *s, int32_t *disp)
+{
+	const struct ident_use *u = &s->use;
+	uint8_t probe[16];
+
+	if (!u->mem || u->mem_base != GPR_RSP || u->mem_index != NOREG || u->mem_seg == SREG_FS ||
+	    u->mem_seg == SREG_GS || u->branch || (u->stack < 0 && s->followed))
+		return false;
+	if (u->stack) {
+		*disp = u->stack > 0 ? -8 : 0;
+		return true;
+	}
+	*disp = u->mem_disp;
+	return ident_encode_mem_at(&s->mem, H_R11, H_R10, u->mem_disp, probe) != 0;
+}
+
+/* How much an instruction the stack groups may span moves RSP; false if it
+ * moves it otherwise (RSP as a register operand). */
+static bool stack_moves(const struct slot *s, int64_t *by)
+{
+	const struct ident_use *u = &s->use;
+
+	if (u->rsp_reg && u->rsp_written)
+		return false;
+	*by = u->stack > 0 ? -8 : u->stack < 0 ? 8 + (int64_t)u->ret_pop : 0;
+	return true;
+}
+
+/* The run's stack groups (after plan_groups, whose groups they may
+ * overlap: another delta register). */
+static void plan_stack_groups(const struct run_plan *run, struct slot *slot, const struct insn *insns,
+			      struct probe_group *groups, unsigned *ngroups, uint16_t taken)
+{
+	int delta = unused_host_reg(taken);
+
+	if (delta == H_NONE || delta == H_RAX)
+		return;
+	for (unsigned i = run->first; i < run->last; i++) {
+		struct probe_group g = { .leader = i, .last = i, .delta = (enum host_reg)delta, .stack = true };
+		int64_t lo, hi, rsp = 0, by;
+		int32_t disp;
+		uint64_t members = 0;
+
+		if (slot[i].group_role != GROUP_NONE || !stack_member(&slot[i], &disp))
+			continue;
+		lo = disp;
+		hi = (int64_t)disp + slot[i].use.mem_size;
+		g.write = slot[i].use.mem_write;
+		if (!stack_moves(&slot[i], &by))
+			continue;
+		rsp += by;
+		for (unsigned j = i + 1; j < run->last && j - i < 64; j++) {
+			const struct slot *v = &slot[j];
+			int64_t vlo, vhi;
+
+			if (v->use.branch && !(insns[j].flags & INSN_SIDE_EXIT))
+				break;
+			if (v->group_role == GROUP_NONE && stack_member(v, &disp)) {
+				vlo = rsp + disp;
+				vhi = vlo + v->use.mem_size;
+				if ((vhi > hi ? vhi : hi) - (vlo < lo ? vlo : lo) <= GROUP_SPAN_MAX) {
+					members |= 1ull << (j - i);
+					lo = vlo < lo ? vlo : lo;
+					hi = vhi > hi ? vhi : hi;
+					g.write |= v->use.mem_write;
+					g.last = j;
+				}
+			}
+			if (!stack_moves(v, &by))
+				break;
+			rsp += by;
+		}
+		if (!members)
+			continue;
+		g.min_disp = (int32_t)lo;
+		g.span = (uint8_t)(hi - lo);
+		slot[i].group_role = GROUP_LEADER;
+		slot[i].group = (uint8_t)*ngroups;
+		for (unsigned j = i + 1; j <= g.last; j++)
+			if (members & (1ull << (j - i))) {
+				slot[j].group_role = GROUP_MEMBER;
+				slot[j].group = (uint8_t)*ngroups;
+			}
+		groups[(*ngroups)++] = g;
+		i = g.last;
+	}
+}
+
+/* Each group's slow_last: its last member, or the slow_last of a group
+ * whose leader lies within its reach, whichever is later. */
+static void plan_slow_reach(struct probe_group *groups, unsigned first, unsigned n)
+{
+	for (unsigned k = first; k < n; k++)
+		groups[k].slow_last = groups[k].last;
+	for (bool moved = true; moved;) {
+		moved = false;
+		for (unsigned k = first; k < n; k++)
+			for (unsigned h = first; h < n; h++) {
+				if (h == k || groups[h].leader <= groups[k].leader ||
+				    groups[h].leader > groups[k].slow_last ||
+				    groups[h].slow_last <= groups[k].slow_last)
+					continue;
+				groups[k].slow_last = groups[h].slow_last;
+				moved = true;
+			}
+	}
+}
+
 /* A member of a probe group (or its leader, once probed) against [base +
  * delta + disp]. */
 static void emit_group_member(struct emitter *e, const struct slot *slot, const struct probe_group *g)
@@ -743,6 +870,40 @@ static void emit_group_member(struct emitter *e, const struct slot *slot, const 
 	if (!n)
 		e->overflow = true; /* checked by plan_groups: cannot happen */
 	emit_bytes(e, rewritten, n);
+}
+
+/* A member of a stack group (or its leader, once probed), with t and t2
+ * free: RSP from the soft CPU into t, the access against [t + delta +
+ * disp], RSP moved after a PUSH or POP (LEA: no flags). A followed CALL
+ * pushes its return address, insn_end. */
+static void emit_stack_member(struct emitter *e, const struct slot *slot, const struct probe_group *g,
+			      uint64_t insn_end, enum host_reg t, enum host_reg t2)
+{
+	const struct ident_use *u = &slot->use;
+	uint8_t rewritten[16];
+	unsigned n;
+
+	emit_gs_load64(e, t, GS_OFF(gpr[GPR_RSP]));
+	if (!u->stack) {
+		n = ident_encode_mem_at(&slot->mem, t, g->delta, u->mem_disp, rewritten);
+		if (!n)
+			e->overflow = true; /* checked by plan_stack_groups: cannot happen */
+		emit_bytes(e, rewritten, n);
+		return;
+	}
+	if (u->stack > 0) {
+		enum host_reg v = (enum host_reg)u->stack_reg;
+
+		if (slot->followed) {
+			emit_mov_imm64(e, t2, insn_end);
+			v = t2;
+		}
+		emit_op64_mem_bi(e, 0x89, v, t, g->delta, -8); /* MOV [t + delta - 8], v */
+	} else {
+		emit_op64_mem_bi(e, 0x8b, (enum host_reg)u->stack_reg, t, g->delta, 0); /* MOV reg, [t + delta] */
+	}
+	emit_lea(e, t, t, H_NONE, 0, u->stack > 0 ? -8 : 8);
+	emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), t);
 }
 
 /* A jump (JA rel32, to patch) taken when the address in reg is not
@@ -1014,7 +1175,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			   const struct translate_exits *x)
 {
 	const uint8_t *run_warm;
-	uint16_t reserved = 0; /* the delta register of the probe group under way */
+	uint16_t reserved = 0; /* the delta registers of the probe groups under way */
 	/* Which of the guest's arithmetic flags host RFLAGS holds, and which
 	 * cpu->saved_flags does; once the run has loaded or written a flag, the
 	 * two together hold all six (plan_run). */
@@ -1045,11 +1206,17 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		} else if (u->mem && slot[i].group_role == GROUP_MEMBER) {
 			struct probe_group *g = &groups[slot[i].group];
 
-			emit_group_member(e, &slot[i], g);
-			if (i == g->last) {
-				slow[g->slow].resume = emit_here(e);
-				reserved = 0;
+			if (g->stack) {
+				const struct scratch sc = pick_scratch(run, i, u, 2, reserved);
+
+				emit_lend(e, &sc);
+				emit_stack_member(e, &slot[i], g, insn_end, sc.r[0], sc.r[1]);
+				emit_give_back(e, &sc);
+			} else {
+				emit_group_member(e, &slot[i], g);
 			}
+			if (i == g->last)
+				reserved &= (uint16_t) ~(1u << g->delta);
 		} else if (u->mem) {
 			struct slow_path *p = &slow[(*nslow)++];
 			struct probe_group *g = slot[i].group_role == GROUP_LEADER ? &groups[slot[i].group] : NULL;
@@ -1058,8 +1225,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 
 			*p = (struct slow_path){ .insn = i, .count = 1, .run = run, .rip = slot[i].lin };
 			if (g) {
-				reserved = (uint16_t)(1u << g->delta);
-				p->count = g->last - i + 1;
+				reserved |= (uint16_t)(1u << g->delta);
+				p->count = g->slow_last - i + 1;
 				g->slow = (unsigned)(p - slow);
 			}
 			p->sc = pick_scratch(run, i, u, 3, reserved);
@@ -1103,7 +1270,9 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_flags_restore(e, run, &p->sc, reserved);
 				host_valid = ARITH;
 			}
-			if (g) {
+			if (g && g->stack) {
+				emit_stack_member(e, &slot[i], g, insn_end, p->sc.r[0], p->sc.r[1]);
+			} else if (g) {
 				emit_group_member(e, &slot[i], g); /* resumes after the last member */
 			} else if (u->stack) {
 				/* PUSH / POP as a store or load (a followed CALL pushes
@@ -1163,6 +1332,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		host_valid |= u->flags_written;
 		saved_valid &= (uint16_t)~u->flags_written;
 		flags_written |= u->flags_written;
+		/* A group leader's slow path resumes after the last instruction it
+		 * runs. */
+		for (unsigned k = run->group_first; k < run->group_end; k++)
+			if (groups[k].slow_last == i)
+				slow[groups[k].slow].resume = emit_here(e);
 	}
 	emit_store_regs(e, run->regs_written);
 	if (run->flags_written)
@@ -1336,7 +1510,14 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 			j++;
 		plan_run(&runs[nruns], slot, i, j);
 		plan_loop(&runs[nruns], env, slot, insns);
-		plan_groups(&runs[nruns++], slot, insns, groups, &ngroups);
+		runs[nruns].group_first = ngroups;
+		plan_groups(&runs[nruns], slot, insns, groups, &ngroups);
+		plan_stack_groups(
+		    &runs[nruns], slot, insns, groups, &ngroups,
+		    (uint16_t)(runs[nruns].regs_used |
+			       (ngroups > runs[nruns].group_first ? 1u << groups[runs[nruns].group_first].delta : 0)));
+		plan_slow_reach(groups, runs[nruns].group_first, ngroups);
+		runs[nruns++].group_end = ngroups;
 		room += BYTES_PER_IDENT_RUN;
 		for (unsigned k = i; k < j; k++) {
 			nident++;
