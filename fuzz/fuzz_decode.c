@@ -244,19 +244,26 @@ static void check_insn(const struct insn *in, const uint8_t *bytes, size_t avail
 	report_unimplemented(&zi, mode, advertised(&zi, zops, mode));
 }
 
+/* The page of a block's last byte: the next one only for a lone
+ * instruction that crosses into it (the fuzzer's blocks are no traces). */
+static uint64_t last_page(const struct block *b)
+{
+	return b->crosses ? b->pages[1].gpa : b->gpa & ~0xfffull;
+}
+
 static void check_block(const struct block *b, uint64_t gpa, const uint8_t *page, enum next_page next, unsigned mode)
 {
 	bool next_is_ram = next == NEXT_RAM;
 	uint64_t next_gpa = next == NEXT_MMIO ? MMIO_GPA : NEXT;
 	unsigned off = (unsigned)(gpa & 0xfff);
-	bool crosses = b->gpa_last != (gpa & ~0xfffull);
+	bool crosses = last_page(b) != (gpa & ~0xfffull);
 	uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
 
 	if (b->count == 0)
 		finding("an empty block: the vCPU would spin at one RIP", mode, gpa);
 	if (b->gpa != gpa || b->mode != mode || !b->valid)
 		finding("a block that does not describe its address and mode", mode, gpa);
-	if (crosses && (b->count != 1 || b->gpa_last != next_gpa))
+	if (crosses && (b->count != 1 || last_page(b) != next_gpa))
 		finding("a page-crossing block that is not one instruction", mode, gpa);
 	for (unsigned i = 0; i < b->count; i++) {
 		const struct insn *in = &b->insns[i];
@@ -342,7 +349,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_block(b, gpa, page, next, mode);
 		for (unsigned i = 0; i < b->count; i++)
 			used += b->insns[i].len;
-		if (b->gpa_last != CODE)
+		if (last_page(b) != CODE)
 			gpa = end; /* the next instruction is on the next page */
 		gpa += used;
 		free(b);

@@ -52,20 +52,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FLAG_INDIRECT 0x02
 #define FLAG_RO 0x04
 #define FLAG_CONFIG 0x08
-/* virtio-mmio registers (§4.2.2) and status bits (§2.1) the driver uses. */
-#define R_DEVICE_FEATURES 0x010
-#define R_DEVICE_FEATURES_SEL 0x014
-#define R_DRIVER_FEATURES 0x020
-#define R_DRIVER_FEATURES_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_STATUS 0x070
-#define R_QUEUE_DESC 0x080
-#define R_QUEUE_DRIVER 0x090
-#define R_QUEUE_DEVICE 0x0a0
-#define R_CONFIG 0x100
 
 struct disk {
 	int memfd;

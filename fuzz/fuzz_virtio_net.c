@@ -33,6 +33,7 @@
 #include "devices/virtio/virtio_net.h"
 #include "log.h"
 #include "support/guarded_ram.h"
+#include "support/virtio_ram.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,18 +47,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define DESC(q) (0x2000ull * (q))
 #define AVAIL(q) (DESC(q) + 0x1000)
 #define USED(q) (DESC(q) + 0x1400)
-/* Registers (virtio 1.x §4.2.2), written out here. */
-#define R_DRIVER_FEATURES 0x020
-#define R_DRIVER_FEATURES_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_STATUS 0x070
-#define R_QUEUE_DESC 0x080
-#define R_QUEUE_DRIVER 0x090
-#define R_QUEUE_DEVICE 0x0a0
-#define R_CONFIG 0x100
 
 static struct guarded_ram ram;
 static struct virtio_net net;

@@ -687,6 +687,26 @@ static void plan_loop(struct run_plan *run, const struct translate_env *env, con
 		run->regs_held[k] |= run->regs_loaded;
 }
 
+/* Group g, led by instruction g->leader with the members in `members` (bit
+ * j: the instruction j after the leader), spanning [lo, hi) from its base,
+ * appended to groups[*ngroups] and named in their slots. */
+static void add_group(struct slot *slot, struct probe_group *g, uint64_t members, int64_t lo, int64_t hi,
+		      struct probe_group *groups, unsigned *ngroups)
+{
+	unsigned i = g->leader;
+
+	g->min_disp = (int32_t)lo;
+	g->span = (uint8_t)(hi - lo);
+	slot[i].group_role = GROUP_LEADER;
+	slot[i].group = (uint8_t)*ngroups;
+	for (unsigned j = i + 1; j <= g->last; j++)
+		if (members & (1ull << (j - i))) {
+			slot[j].group_role = GROUP_MEMBER;
+			slot[j].group = (uint8_t)*ngroups;
+		}
+	groups[(*ngroups)++] = *g;
+}
+
 static bool groupable(const struct ident_use *u)
 {
 	return u->mem && !u->stack && !u->branch && u->mem_base < 16 && u->mem_base != GPR_RSP &&
@@ -736,16 +756,7 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 		}
 		if (!members)
 			continue;
-		g.min_disp = (int32_t)lo;
-		g.span = (uint8_t)(hi - lo);
-		slot[i].group_role = GROUP_LEADER;
-		slot[i].group = (uint8_t)*ngroups;
-		for (unsigned j = i + 1; j <= g.last; j++)
-			if (members & (1ull << (j - i))) {
-				slot[j].group_role = GROUP_MEMBER;
-				slot[j].group = (uint8_t)*ngroups;
-			}
-		groups[(*ngroups)++] = g;
+		add_group(slot, &g, members, lo, hi, groups, ngroups);
 		free_from = g.last + 1;
 	}
 }
@@ -826,16 +837,7 @@ static void plan_stack_groups(const struct run_plan *run, struct slot *slot, con
 		}
 		if (!members)
 			continue;
-		g.min_disp = (int32_t)lo;
-		g.span = (uint8_t)(hi - lo);
-		slot[i].group_role = GROUP_LEADER;
-		slot[i].group = (uint8_t)*ngroups;
-		for (unsigned j = i + 1; j <= g.last; j++)
-			if (members & (1ull << (j - i))) {
-				slot[j].group_role = GROUP_MEMBER;
-				slot[j].group = (uint8_t)*ngroups;
-			}
-		groups[(*ngroups)++] = g;
+		add_group(slot, &g, members, lo, hi, groups, ngroups);
 		i = g.last;
 	}
 }
