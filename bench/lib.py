@@ -72,7 +72,8 @@ def linux_subjects(ctx, initrd, append, ringvisor_args=(), qemu_args=(), qemu_ap
         out.append((f"ringvisor {e}", argv, "" if e in ctx.linux_engines else ctx.engine_notes.get(e, "skipped")))
     if ctx.qemu:
         out.append(("qemu tcg", [ctx.qemu, "-accel", "tcg", "-m", LINUX_MEM, "-nographic", "-no-reboot", *qemu_args,
-                                 "-kernel", kernel, "-initrd", initrd, "-append", f"{append} {qemu_append}".strip()], ""))
+                                 "-kernel", kernel, "-initrd", initrd,
+                                 "-append", f"{append} {qemu_append}".strip()], ""))
     else:
         out.append(("qemu tcg", None, "skipped: no qemu-system-x86_64"))
     return out
