@@ -59,10 +59,11 @@ def build_linux_guest(ctx, mode):
     return None if r.returncode == 0 else (r.stderr.strip().splitlines() or ["failed"])[-1]
 
 
-def linux_subjects(ctx, initrd, append, ringvisor_args=(), qemu_args=()):
+def linux_subjects(ctx, initrd, append, ringvisor_args=(), qemu_args=(), qemu_append=""):
     """[(subject, argv, note)] booting the kernel of ctx.linux_dir with this
     initramfs: each ringvisor engine (the note says why one does not run Linux at
-    speed here; "" when it does), then QEMU TCG (argv None when there is none)."""
+    speed here; "" when it does), then QEMU TCG (argv None when there is none),
+    whose command line is append plus qemu_append."""
     kernel = os.path.join(ctx.linux_dir, "vmlinuz")
     out = []
     for e in ctx.engines:
@@ -71,7 +72,8 @@ def linux_subjects(ctx, initrd, append, ringvisor_args=(), qemu_args=()):
         out.append((f"ringvisor {e}", argv, "" if e in ctx.linux_engines else ctx.engine_notes.get(e, "skipped")))
     if ctx.qemu:
         out.append(("qemu tcg", [ctx.qemu, "-accel", "tcg", "-m", LINUX_MEM, "-nographic", "-no-reboot", *qemu_args,
-                                 "-kernel", kernel, "-initrd", initrd, "-append", append], ""))
+                                 "-kernel", kernel, "-initrd", initrd,
+                                 "-append", f"{append} {qemu_append}".strip()], ""))
     else:
         out.append(("qemu tcg", None, "skipped: no qemu-system-x86_64"))
     return out

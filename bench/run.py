@@ -6,7 +6,7 @@ same sitting (docs/benchmarks.md explains each row).
 Usage: run.py [--smoke] [--repeat N] [--only MODULE,...] [--report FILE]
 Environment: RINGVISOR, GUESTS_DIR, BENCH_DIR, LINUX_DIR, QEMU."""
 import argparse
-import importlib
+import importlib.util
 import os
 import re
 import shutil
@@ -18,8 +18,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402
 
 # Explicit registration, in report order.
-MODULES = ["boot", "guest_work", "exit_cost", "mips"]  # boot also gives memory and the boot MIPS
+MODULES = ["boot", "guest_work", "io", "exit_cost", "mips"]  # boot also gives memory and the boot MIPS
 SMOKE_MODULES = ["exit_cost"]
+
+
+def load(name):
+    """bench/NAME.py as a module of its own name-space: by path, since a
+    benchmark's name may be a standard module's too ("io", which Python has
+    imported before this script runs, so importlib.import_module would
+    return it)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", os.path.join(os.path.dirname(__file__),
+                                                                               f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def detect_engines(rv, guests_dir):
@@ -64,7 +76,7 @@ def main():
     start = time.monotonic()
     for name in names:
         ctx.log(f"{name} ...")
-        results += importlib.import_module(name).run(ctx)
+        results += load(name).run(ctx)
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {lib.machine()}; {ctx.repeat} runs each, "
              f"in {time.monotonic() - start:.0f} s.", ""] + lib.table(results)
     print("\n".join(lines))

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Builds the default Linux guest from Debian packages: the cloud kernel
 # (linux-image-cloud-amd64) and busybox-static packed into an initramfs.
-#   scripts/build-linux-guest.sh OUTDIR [test|shell|bench]
+#   scripts/build-linux-guest.sh OUTDIR [test|shell|bench|io]
 # OUTDIR/vmlinuz and OUTDIR/initrd-MODE.gz; packages are cached in OUTDIR/debs.
 # "test" runs the checks of tests/integration/linux-boot.sh and powers off;
 # "shell" gives an interactive busybox shell on the console;
 # "bench" runs the CPU-bound workloads of bench/guest_work.py once each and
 # powers off. It also leaves the packed busybox and workload script as
 # OUTDIR/busybox and OUTDIR/bench-work.sh, so that the host can run the very
-# same binary on the very same script for the native reference.
+# same binary on the very same script for the native reference;
+# "io" loads the virtio modules as "test" does and runs the disk and network
+# workloads of bench/io.py (bench-io.sh, with bench/guests/randread.c built
+# static by the host's cc), from rv_* values on the kernel command line, then
+# powers off.
 set -eu
-out=${1:?usage: build-linux-guest.sh OUTDIR [test|shell|bench]}
+out=${1:?usage: build-linux-guest.sh OUTDIR [test|shell|bench|io]}
 mode=${2:-shell}
 mkdir -p "$out/debs"
 out=$(cd "$out" && pwd)
@@ -38,6 +42,64 @@ cp "$work/kernel/boot/vmlinuz-"* "$out/vmlinuz"
 echo "${kernel_pkg#linux-image-}" >"$out/kernel-release"
 
 root=$work/root
+
+# io_script: the io initramfs's workloads, one line each, "BENCH-IO NAME
+# AMOUNT START END RESULT", START and END read from /proc/uptime around it
+# (CLOCK_BOOTTIME, printed in 10 ms steps). What runs, and how much, comes
+# from rv_* values on the kernel command line (the kernel hands name=value
+# parameters it does not know to init's environment), all optional:
+#   rv_io_mib=N    N MiB read from vda then written to vdb, dd with O_DIRECT
+#                  in 1 MiB requests (the write ends with an fsync: a FLUSH);
+#   rv_io_reads=N  N reads of 4 KiB at random offsets of vda, one at a time,
+#                  O_DIRECT (randread; RESULT: the reads that were wrong);
+#   rv_http_port=P with rv_net_mib=N: N MiB by wget from port P of the slirp
+#                  gateway 10.0.2.2 into /tmp (RESULT: the file's SHA-256,
+#                  taken after the timing);
+#   rv_pings=N     N echo requests to 10.0.2.2, each sent when the previous
+#                  answer came (ping -A; RESULT: the average round trip in ms).
+io_script() {
+	cat >"$root/bench-io.sh" <<'IO'
+if [ -n "$rv_io_mib" ] && [ -e /dev/vda ]; then
+	read -r s _ </proc/uptime
+	dd if=/dev/vda of=/dev/null bs=1M count="$rv_io_mib" iflag=direct 2>/dev/null
+	r=$?
+	read -r e _ </proc/uptime
+	echo "BENCH-IO seq-read $rv_io_mib $s $e $r"
+fi
+if [ -n "$rv_io_reads" ] && [ -e /dev/vda ]; then
+	read -r s _ </proc/uptime
+	r=$(randread /dev/vda "$rv_io_reads" 12345)
+	read -r e _ </proc/uptime
+	echo "BENCH-IO rand-read $rv_io_reads $s $e ${r##* }"
+fi
+if [ -n "$rv_io_mib" ] && [ -e /dev/vdb ]; then
+	read -r s _ </proc/uptime
+	dd if=/dev/zero of=/dev/vdb bs=1M count="$rv_io_mib" oflag=direct conv=fsync 2>/dev/null
+	r=$?
+	read -r e _ </proc/uptime
+	echo "BENCH-IO seq-write $rv_io_mib $s $e $r"
+fi
+if { [ -n "$rv_http_port" ] || [ -n "$rv_pings" ]; } && [ -d /sys/class/net/eth0 ]; then
+	ip link set lo up
+	ip link set eth0 up
+	ip addr add 10.0.2.15/24 dev eth0
+	ip route add default via 10.0.2.2
+fi
+if [ -n "$rv_pings" ] && [ -d /sys/class/net/eth0 ]; then
+	read -r s _ </proc/uptime
+	r=$(timeout 60 ping -A -q -c "$rv_pings" 10.0.2.2 | sed -n 's|.*min/avg/max = [^/]*/\([^/]*\)/.*|\1|p')
+	read -r e _ </proc/uptime
+	echo "BENCH-IO ping $rv_pings $s $e ${r:-none}"
+fi
+if [ -n "$rv_http_port" ] && [ -n "$rv_net_mib" ] && [ -d /sys/class/net/eth0 ]; then
+	read -r s _ </proc/uptime
+	timeout 600 wget -q -O /tmp/big "http://10.0.2.2:$rv_http_port/big"
+	read -r e _ </proc/uptime
+	echo "BENCH-IO wget $rv_net_mib $s $e $(sha256sum </tmp/big | cut -d' ' -f1)"
+	rm -f /tmp/big
+fi
+IO
+}
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 cp "$work/busybox/bin/busybox" "$root/bin/busybox"
 cat >"$root/init" <<'INIT'
@@ -47,14 +109,14 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 INIT
-if [ "$mode" = test ]; then
+if [ "$mode" = test ] || [ "$mode" = io ]; then
 	# The cloud kernel's virtio drivers are modules (CONFIG_VIRTIO_MMIO=m,
 	# CONFIG_HW_RANDOM_VIRTIO=m, CONFIG_VIRTIO_BLK=m; rng-core, the block
 	# layer and ext4 are built in), loaded in dependency order (virtio_blk
 	# needs only virtio and virtio_ring; virtio_net needs net_failover, which
 	# needs failover; AF_PACKET, udhcpc's raw socket, is built in);
 	# virtio_mmio then binds the DSDT's LNRO0005 devices. Only the test
-	# initramfs carries them: the bench initramfs stays as it was, so its
+	# and io initramfs carry them: the bench initramfs stays as it was, so its
 	# timings compare across sessions.
 	mkdir -p "$root/lib/modules"
 	for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_mmio \
@@ -71,6 +133,8 @@ for m in virtio_ring virtio virtio_mmio virtio-rng virtio_blk failover net_failo
 done
 read -r modules_end _ </proc/uptime
 INIT
+fi
+if [ "$mode" = test ]; then
 	# root=/dev/vdX on the kernel command line: mount it and hand over to its
 	# init (init=, default /sbin/init) with the arguments the kernel gave
 	# after "--", as a distribution's initramfs does. Read-only unless "rw".
@@ -207,6 +271,14 @@ WORK
 	cp "$root/bin/busybox" "$out/busybox"
 	cat >>"$root/init" <<'INIT'
 sh /bench-work.sh
+poweroff -f
+INIT
+elif [ "$mode" = io ]; then
+	"${CC:-cc}" -static -O2 -Wall -Wextra -Werror -o "$root/bin/randread" \
+		"$(dirname "$0")/../bench/guests/randread.c"
+	io_script
+	cat >>"$root/init" <<'INIT'
+sh /bench-io.sh
 poweroff -f
 INIT
 else
