@@ -179,7 +179,6 @@ struct slow_path {
 	const uint8_t *resume; /* where the main line goes on after the instruction */
 	bool flags_saved;      /* the guest's flags as before the instruction are in cpu->saved_flags */
 	struct scratch sc;     /* the probe's: borrowed ones are given back first */
-	uint64_t rip;	       /* of the instruction */
 };
 
 /* An exit to the instruction at a RIP the translation knows (a branch's
@@ -531,6 +530,16 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 		emit_gs_add_based(e, a, idx, tlb + (int32_t)offsetof(struct tlb_entry, host_minus_linear));
 }
 
+/* The registers the run wrote before its instruction insn. */
+static uint16_t written_before(const struct slot *slot, const struct run_plan *run, unsigned insn)
+{
+	uint16_t written = 0;
+
+	for (unsigned i = run->first; i < insn; i++)
+		written |= slot[i].use.gpr_written;
+	return written;
+}
+
 /* The slow path of a memory instruction: a CALL of the shared one
  * (emit_slow_stub) and the record it reads. */
 static void emit_slow_path(struct emitter *e, const struct slot *slot, struct slow_path *p, const struct insn *insns,
@@ -539,16 +548,15 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 	const struct run_plan *run = p->run;
 	struct slow_record r = { .insn = &insns[p->insn],
 				 .resume = p->resume,
-				 .rip = p->rip,
+				 .rip = slot[p->insn].lin,
 				 .run_rip = run->lin,
 				 .reload = run->regs_used,
 				 .index = (uint8_t)(p->insn - run->first),
 				 .count = (uint8_t)p->count,
 				 .borrowed = p->sc.borrowed,
+				 .written_before = written_before(slot, run, p->insn),
 				 .flags_saved = p->flags_saved };
 
-	for (unsigned i = run->first; i < p->insn; i++)
-		r.written_before |= slot[i].use.gpr_written;
 	for (unsigned k = 0; k < 3; k++)
 		r.scratch[k] = (uint8_t)p->sc.r[k];
 	if (!emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
@@ -1046,18 +1054,15 @@ static void emit_ret_elsewhere(struct emitter *e, const struct translate_env *en
 			       const struct side_exit *p, const struct slow_path *slow, const struct translate_exits *x)
 {
 	const struct run_plan *run = p->run;
-	uint16_t written = 0;
 	uint8_t *noncanonical;
 
-	for (unsigned i = run->first; i < p->insn; i++)
-		written |= slot[i].use.gpr_written;
 	patch_here(e, p->jump);
 	noncanonical = emit_jump_if_noncanonical(e, p->sc.r[1], p->sc.r[2]);
 	if (!emit_patch_rel32(noncanonical, e->rx + (noncanonical - e->buf), slow[p->slow].code))
 		e->overflow = true;
 	emit_gs_store64(e, GS_OFF(rip), p->sc.r[1]);
 	emit_give_back(e, &p->sc);
-	emit_store_regs(e, written);
+	emit_store_regs(e, written_before(slot, run, p->insn));
 	/* The probe saved the flags the run wrote; the soft CPU has the rest. */
 	if (p->flags_written)
 		emit_flags_out(e, 0);
@@ -1073,16 +1078,13 @@ static void emit_side_exit(struct emitter *e, const struct translate_env *env, c
 			   const struct translate_exits *x)
 {
 	const struct run_plan *run = p->run;
-	uint16_t written = 0;
 
 	if (p->ret) {
 		emit_ret_elsewhere(e, env, slot, p, slow, x);
 		return;
 	}
-	for (unsigned i = run->first; i < p->insn; i++)
-		written |= slot[i].use.gpr_written;
 	patch_here(e, p->jump);
-	emit_store_regs(e, written);
+	emit_store_regs(e, written_before(slot, run, p->insn));
 	if (p->flags_written)
 		emit_flags_out(e, p->host_valid);
 	emit_taken_exit(e, env, &insns[p->insn], slot[p->insn].use.rel, slot[p->insn].lin, p->insn - run->first + 1, x);
@@ -1225,7 +1227,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			uint8_t rewritten[16];
 			unsigned n;
 
-			*p = (struct slow_path){ .insn = i, .count = 1, .run = run, .rip = slot[i].lin };
+			*p = (struct slow_path){ .insn = i, .count = 1, .run = run };
 			if (g) {
 				reserved |= (uint16_t)(1u << g->delta);
 				p->count = g->slow_last - i + 1;
