@@ -682,13 +682,13 @@ static void test_a_side_exit_after_a_partial_flag_write_keeps_the_rest(void **st
 	icpu_free(b);
 }
 
-/* Where decode_run ends a block around Jcc: not at one going elsewhere (a
- * side exit), at one back to the block's first instruction (a loop of one
- * block), and at the third of a row (two side exits at most). */
-IH_ASM(loop_with_exit, "cmp rax, 1\n jz .+0x10\n inc rax\n jnz .-9\n nop");
+/* Where decode_run ends a block around Jcc: not at one going elsewhere nor at
+ * one back to the block's first instruction (side exits both), and at the
+ * third of a row (two side exits at most). */
+IH_ASM(loop_with_exit, "cmp rax, 1\n jz .+0x10\n inc rax\n jnz .-9\n nop\n jmp .-0x10");
 IH_ASM(three_exits, "jz .+0x10\n jc .+0x10\n jo .+0x10\n nop");
 
-static void test_blocks_go_on_past_jcc_but_end_at_a_loop(void **state)
+static void test_blocks_go_on_past_jcc_but_end_at_a_jmp(void **state)
 {
 	struct icpu *a = long_mode_cpu();
 	struct insn insns[8];
@@ -698,15 +698,110 @@ static void test_blocks_go_on_past_jcc_but_end_at_a_loop(void **state)
 	(void)state;
 	memcpy(icpu_ptr(a, 0x3000, IH_LEN(loop_with_exit)), loop_with_exit, IH_LEN(loop_with_exit));
 	decode_run(a->cpu, 0x3000, 0x3000, insns, &limits, &run);
-	assert_int_equal(run.count, 4);
+	assert_int_equal(run.count, 6);
 	assert_true(insns[1].flags & INSN_SIDE_EXIT);
-	assert_false(insns[3].flags & INSN_SIDE_EXIT);
+	assert_true(insns[3].flags & INSN_SIDE_EXIT);
+	assert_false(insns[5].flags & INSN_SIDE_EXIT);
 	memcpy(icpu_ptr(a, 0x3000, IH_LEN(three_exits)), three_exits, IH_LEN(three_exits));
 	decode_run(a->cpu, 0x3000, 0x3000, insns, &limits, &run);
 	assert_int_equal(run.count, 3);
 	assert_true((insns[0].flags & insns[1].flags) & INSN_SIDE_EXIT);
 	assert_false(insns[2].flags & INSN_SIDE_EXIT);
 	icpu_free(a);
+}
+
+/* Loops whose way back is a Jcc the block goes on past (decode_run makes it
+ * a side exit), run in host code without storing their registers each round:
+ * one with code after its last way back that writes registers the loop does
+ * not use (the way out must not store them before they are written) and
+ * reads memory with every other register busy; one with two ways back and a
+ * way out between them. Each from several starting RCX values, against the
+ * core stepping the same instructions wherever RIP goes; then kicked, which
+ * leaves after one round with RIP at the loop's start. */
+IH_ASM(loop_then_tail, "1: add rax, rdx\n mov [rbx + rcx * 8], rax\n dec rcx\n jnz 1b\n mov r8, [rbx + 8]\n"
+		       " add r9, r8\n mov r10, 7\n add r11, r12\n add r13, r14\n add r15, rsi\n"
+		       " mov [rbx + 16], r10\n add rdi, rbp\n nop");
+IH_ASM(loop_two_ways, "1: add rax, rdx\n mov [rbx + rcx * 8], rax\n dec rcx\n jz 2f\n test al, 1\n jnz 1b\n"
+		      " add rsi, rax\n mov [rbx + 8], rsi\n jmp 1b\n 2: nop");
+
+/* Steps b through the instructions of r (at 0x1000 on) wherever RIP goes,
+ * until it leaves them, or (one_round) comes back to the first. */
+static void step_while_inside(struct icpu *b, const struct run *r, bool one_round)
+{
+	for (unsigned steps = 0; steps < 1000 && !(one_round && steps && b->cpu->rip == 0x1000); steps++) {
+		uint64_t at = 0x1000;
+		unsigned i = 0;
+
+		while (i < r->count && at != b->cpu->rip)
+			at += r->insns[i++].len;
+		if (i == r->count)
+			return;
+		softcpu_step(b->cpu, &r->insns[i]);
+		b->cpu->leave_block = false;
+	}
+}
+
+/* One entry into the loop's translation on a, the core stepping b the same,
+ * from RCX = rcx; kicked: one round. */
+static void enter_loop_both(struct icpu *a, struct icpu *b, const uint8_t *entry, const struct run *r, uint64_t rcx,
+			    bool kicked)
+{
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		set_registers(*p);
+		(*p)->cpu->gpr[GPR_RAX] = 3;
+		(*p)->cpu->gpr[GPR_RDX] = 5;
+		(*p)->cpu->gpr[GPR_RBX] = 0x200200;
+		(*p)->cpu->gpr[GPR_RCX] = rcx;
+		(*p)->cpu->rip = 0x1000;
+		(*p)->cpu->icount = 0;
+		flags_set_arith((*p)->cpu, RFLAGS_CF);
+		memset(icpu_ptr(*p, 0x200200, 64), 0xee, 64);
+	}
+	a->cpu->kicked = kicked;
+	translate_enter(entry);
+	a->cpu->kicked = false;
+	/* Kicked: one round (RCX is not 1: the loop goes round). */
+	step_while_inside(b, r, kicked);
+	assert_int_equal(a->cpu->rip, b->cpu->rip);
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	assert_int_equal(a->cpu->icount, b->cpu->icount);
+	assert_memory_equal(icpu_ptr(a, 0x200200, 64), icpu_ptr(b, 0x200200, 64), 64);
+}
+
+static void check_loop_way_back_inside(const uint8_t *code, size_t len, unsigned back)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(code, len, &r);
+	r.insns[back].flags |= INSN_SIDE_EXIT;
+	if (code == loop_two_ways) {
+		r.insns[3].flags |= INSN_SIDE_EXIT;
+		r.count--; /* the NOP the way out goes to is not the block's */
+	}
+	entry = translate_ident(&cc, a, &r, code, &ident);
+	assert_int_equal(ident, r.count);
+	for (uint64_t rcx = 1; rcx < 6; rcx++)
+		enter_loop_both(a, b, entry, &r, rcx, false);
+	/* The soft TLB has the page now: no slow path reloads the registers
+	 * before the kick is seen. */
+	enter_loop_both(a, b, entry, &r, 3, true);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+static void test_loops_with_a_way_back_inside_run_as_stepping_does(void **state)
+{
+	(void)state;
+	check_loop_way_back_inside(loop_then_tail, IH_LEN(loop_then_tail), 3);
+	check_loop_way_back_inside(loop_two_ways, IH_LEN(loop_two_ways), 5);
 }
 
 /* PUSH and POP of registers through the probe; the second round hits the TLB. */
@@ -1195,7 +1290,8 @@ int main(void)
 		cmocka_unit_test(test_a_block_looping_to_itself_runs_as_stepping_does),
 		cmocka_unit_test(test_a_taken_branch_leaves_with_rip_at_its_target),
 		cmocka_unit_test(test_side_exits_leave_or_go_on_as_stepping_does),
-		cmocka_unit_test(test_blocks_go_on_past_jcc_but_end_at_a_loop),
+		cmocka_unit_test(test_blocks_go_on_past_jcc_but_end_at_a_jmp),
+		cmocka_unit_test(test_loops_with_a_way_back_inside_run_as_stepping_does),
 		cmocka_unit_test(test_a_side_exit_after_a_partial_flag_write_keeps_the_rest),
 		cmocka_unit_test(test_undefined_flags_are_the_host_cpus_not_leftovers),
 		cmocka_unit_test(test_push_and_pop_run_as_stepping_does),

@@ -133,9 +133,14 @@ struct run_plan {
 	uint16_t regs_loaded; /* read before the run writes them: loaded at its start */
 	uint16_t flags_written;
 	bool flags_loaded; /* the guest's flags are loaded into host RFLAGS at the start */
-	/* The run ends with a branch back to its first instruction, which stays
-	 * in host code (plan_loop): the registers it loads stay held throughout. */
+	/* A branch in the run goes back to its first instruction, staying in
+	 * host code (plan_loop); the last such is before instruction loop_end.
+	 * The registers the loop, [first, loop_end), uses stay held there; those
+	 * it writes (loop_written) are loaded at the start too, as every way out
+	 * stores them. */
 	bool loops;
+	unsigned loop_end;
+	uint16_t loop_written;
 	unsigned group_first, group_end; /* its probe groups in the translation's */
 	uint16_t live[65];		 /* arithmetic flags live before instruction first + k (k <= 64) */
 	/* Registers whose host copy matters before instruction first + k: read
@@ -535,7 +540,13 @@ static uint16_t written_before(const struct slot *slot, const struct run_plan *r
 {
 	uint16_t written = 0;
 
-	for (unsigned i = run->first; i < insn; i++)
+	unsigned from = run->first;
+
+	if (run->loops) { /* the loop's, in an earlier round: none is stored on the way back */
+		written = run->loop_written;
+		from = insn > run->loop_end ? run->loop_end : insn;
+	}
+	for (unsigned i = from; i < insn; i++)
 		written |= slot[i].use.gpr_written;
 	return written;
 }
@@ -676,23 +687,41 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 	}
 }
 
-/* A run whose branch goes back to its own first instruction loops in host
- * code (emit_branch_end) without loading its registers again: the ones it
- * loads must then hold their guest values all the way round, never lent as
- * free scratch after their last read. Not for lockstep, which runs each
- * instruction once per entry. */
+/* Whether the branch in slot s (instruction in) goes back to the first
+ * instruction of its run. */
+static bool branches_to_run_start(const struct run_plan *run, const struct slot *s, const struct insn *in)
+{
+	return s->use.branch && !s->use.call && !s->use.ret && !s->followed &&
+	       s->lin + in->len + (uint64_t)(int64_t)s->use.rel == run->lin;
+}
+
+/* A run with a branch back to its own first instruction — its last, or a Jcc
+ * the block goes on past — loops in host code (emit_loop_back): the way back
+ * stores no register, so every register the run writes or loads holds its
+ * guest value all the way round (loaded at the start, never lent as free
+ * scratch), and every way out stores all it writes. Not for lockstep, which
+ * runs each instruction once per entry. */
 static void plan_loop(struct run_plan *run, const struct translate_env *env, const struct slot *slot,
 		      const struct insn *insns)
 {
-	const struct ident_use *u = &slot[run->last - 1].use;
-	uint64_t end = slot[run->last - 1].lin + insns[run->last - 1].len;
+	uint16_t used = 0;
 
-	if (env->one_block_per_entry || !u->branch || u->call || u->ret ||
-	    end + (uint64_t)(int64_t)u->rel != run->lin || (insns[run->last - 1].flags & INSN_SIDE_EXIT))
+	if (env->one_block_per_entry)
 		return;
-	run->loops = true;
-	for (unsigned k = 0; k <= run->last - run->first; k++)
-		run->regs_held[k] |= run->regs_loaded;
+	for (unsigned i = run->first; i < run->last; i++)
+		if (branches_to_run_start(run, &slot[i], &insns[i])) {
+			run->loops = true;
+			run->loop_end = i + 1;
+		}
+	if (!run->loops)
+		return;
+	for (unsigned i = run->first; i < run->loop_end; i++) {
+		used |= slot[i].use.gpr_read | slot[i].use.gpr_written;
+		run->loop_written |= slot[i].use.gpr_written;
+	}
+	run->regs_loaded |= run->loop_written;
+	for (unsigned k = 0; k <= run->loop_end - run->first; k++)
+		run->regs_held[k] |= used;
 }
 
 /* Group g, led by instruction g->leader with the members in `members` (bit
@@ -1044,6 +1073,7 @@ struct side_exit {
 	bool ret;
 	struct scratch sc;
 	unsigned slow;
+	const uint8_t *warm; /* the run's code after its loads: where a branch back to its start goes */
 };
 
 /* A followed RET whose popped address (in p->sc.r[1]) is not the predicted
@@ -1073,6 +1103,55 @@ static void emit_ret_elsewhere(struct emitter *e, const struct translate_env *en
 	emit_jmp(e, x->next);
 }
 
+/* A branch back to the first instruction of a run that loops (plan_loop),
+ * taken after n of its instructions, host RFLAGS holding the flags in
+ * host_valid: what comes before the run in the block does not run again, RIP
+ * is still at the run's start, and the registers stay where they are; only
+ * the flags go to the soft CPU (a slow path of the next round may want them),
+ * through RAX and, to merge, RCX, kept meanwhile in a register the run does
+ * not use or in their soft-CPU slots. A kick (the only event that can arrive
+ * while translated code runs) leaves with every register stored. */
+static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16_t host_valid, unsigned n,
+			   const uint8_t *warm, const struct translate_exits *x)
+{
+	uint16_t through = 0; /* the run's registers the flags go through */
+	int keep_rax = H_NONE;
+	uint8_t *kicked;
+
+	if (run->flags_written)
+		through = (uint16_t)(1u << H_RAX | (host_valid != ARITH ? 1u << H_RCX : 0));
+	else if (run->flags_loaded)
+		through = 1u << H_RAX;
+	through &= run->regs_loaded;
+	if (through & (1u << H_RAX))
+		keep_rax = unused_host_reg((uint16_t)(run->regs_used | 1u << H_RCX));
+	if (keep_rax != H_NONE)
+		emit_mov_rr(e, (enum host_reg)keep_rax, H_RAX);
+	emit_store_regs(e, (uint16_t)(keep_rax != H_NONE ? through & ~(1u << H_RAX) : through));
+	if (run->flags_written) {
+		emit_flags_to_ax(e);
+		emit_flags_merge_store_ax(e, host_valid);
+	}
+	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+	emit_gs_cmp8_imm(e, GS_OFF(kicked), 0);
+	kicked = emit_jcc(e, CC_NE, emit_here(e));
+	if (run->flags_loaded) {
+		/* The soft CPU's flags are a host image here (stored above, or
+		 * loaded at the run's start and kept so by the slow paths). */
+		emit_gs_load16_ax(e, GS_OFF(lf.res));
+		emit_flags_from_ax(e);
+	}
+	if (keep_rax != H_NONE)
+		emit_mov_rr(e, H_RAX, (enum host_reg)keep_rax);
+	emit_load_regs(e, (uint16_t)(keep_rax != H_NONE ? through & ~(1u << H_RAX) : through));
+	emit_jmp(e, warm);
+	patch_here(e, kicked);
+	if (keep_rax != H_NONE)
+		emit_gs_store64(e, GS_OFF(gpr[GPR_RAX]), (enum host_reg)keep_rax);
+	emit_store_regs(e, run->loop_written & (uint16_t)~through);
+	emit_jmp(e, x->out);
+}
+
 static void emit_side_exit(struct emitter *e, const struct translate_env *env, const struct slot *slot,
 			   const struct side_exit *p, const struct insn *insns, const struct slow_path *slow,
 			   const struct translate_exits *x)
@@ -1084,6 +1163,10 @@ static void emit_side_exit(struct emitter *e, const struct translate_env *env, c
 		return;
 	}
 	patch_here(e, p->jump);
+	if (run->loops && branches_to_run_start(run, &slot[p->insn], &insns[p->insn])) {
+		emit_loop_back(e, run, p->host_valid, p->insn - run->first + 1, p->warm, x);
+		return;
+	}
 	emit_store_regs(e, written_before(slot, run, p->insn));
 	if (p->flags_written)
 		emit_flags_out(e, p->host_valid);
@@ -1092,9 +1175,9 @@ static void emit_side_exit(struct emitter *e, const struct translate_env *env, c
 
 /* The end of a run whose last instruction is a JMP or Jcc: the flags, RIP and
  * count stored on each way out; a target that is not canonical raises #GP in
- * the core (SDM vol. 2, Jcc); a branch back to the block's first instruction
- * loops inside the host code (after a look at kicked: the only event that can
- * arrive while translated code runs), anything else leaves for the loop. */
+ * the core (SDM vol. 2, Jcc); a branch back to the run's first instruction
+ * loops inside the host code (emit_loop_back), anything else leaves for the
+ * loop. */
 static void emit_branch_end(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			    const struct slot *slot, const struct run_plan *run, const uint8_t *run_warm,
 			    const struct translate_exits *x, uint16_t host_valid)
@@ -1104,16 +1187,22 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	const uint64_t br_lin = slot[run->last - 1].lin;
 	unsigned n = run->last - run->first;
 	uint8_t *taken = NULL;
-	/* A loop keeps RAX, which the flags go through, in a register the run
-	 * does not use (a move, where a store and load would add to every
-	 * round of a dependency chain through RAX), when there is one. */
-	int keep_rax = H_NONE;
 
-	if (run->loops && (run->regs_loaded & (1u << H_RAX)) && (run->flags_written || run->flags_loaded))
-		keep_rax = unused_host_reg((uint16_t)(run->regs_used | (1u << H_RCX)));
+	if (run->loops && branches_to_run_start(run, &slot[run->last - 1], br)) {
+		if (u->cc != 0xff) {
+			taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
+			emit_store_regs(e, run->regs_written);
+			if (run->flags_written)
+				emit_flags_out(e, host_valid);
+			emit_set_rip(e, br_lin + br->len, H_RCX);
+			emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+			emit_static_exit(e, env, x, br_lin + br->len);
+			patch_here(e, taken);
+		}
+		emit_loop_back(e, run, host_valid, n, run_warm, x);
+		return;
+	}
 	emit_store_regs(e, run->regs_written);
-	if (keep_rax != H_NONE)
-		emit_mov_rr(e, (enum host_reg)keep_rax, H_RAX);
 	if (run->flags_written)
 		emit_flags_to_ax(e); /* the flags stay for the Jcc */
 	if (u->cc != 0xff) {
@@ -1127,32 +1216,6 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	}
 	if (run->flags_written)
 		emit_flags_merge_store_ax(e, host_valid);
-	if (run->loops) {
-		/* Back to this run's first instruction, where RIP still is: no need
-		 * to leave (what came before the run in the block does not run
-		 * again), and past its loads: the registers it loads are held
-		 * (plan_loop), but for what the flags' way out took. */
-		uint16_t clobbered = 0;
-
-		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-		emit_gs_cmp8_imm(e, GS_OFF(kicked), 0);
-		emit_jcc(e, CC_NE, x->out);
-		if (run->flags_loaded) {
-			/* The soft CPU's flags are a host image here (stored above, or
-			 * loaded at the run's start and kept so by the slow paths). */
-			emit_gs_load16_ax(e, GS_OFF(lf.res));
-			emit_flags_from_ax(e);
-		}
-		if (keep_rax != H_NONE)
-			emit_mov_rr(e, H_RAX, (enum host_reg)keep_rax);
-		else if (run->flags_written || run->flags_loaded)
-			clobbered |= 1u << H_RAX;
-		if (run->flags_written && host_valid != ARITH)
-			clobbered |= 1u << H_RCX; /* emit_flags_merge_store_ax */
-		emit_load_regs(e, run->regs_loaded & clobbered);
-		emit_jmp(e, run_warm);
-		return;
-	}
 	emit_taken_exit(e, env, br, u->rel, br_lin, n, x);
 }
 
@@ -1197,9 +1260,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		if (u->branch && (insns[i].flags & INSN_SIDE_EXIT)) {
 			struct side_exit *p = &side[(*nside)++];
 
-			*p = (struct side_exit){
-				.insn = i, .run = run, .host_valid = host_valid, .flags_written = flags_written
-			};
+			*p = (struct side_exit){ .insn = i,
+						 .run = run,
+						 .host_valid = host_valid,
+						 .flags_written = flags_written,
+						 .warm = run_warm };
 			p->jump = emit_jcc(e, (enum host_cc)u->cc, emit_here(e)); /* patched to the side exit */
 		} else if (u->call || u->ret) {
 			emit_call_ret_end(e, env, insns, slot, run, x, host_valid);

@@ -319,15 +319,13 @@ bool decode_is_jcc(uint16_t mnemonic)
 /* A block goes on past a Jcc (it becomes a side exit: INSN_SIDE_EXIT), as
  * the straight line after it is where it goes when not taken, and a block
  * ends at every other branch: a run of blocks each ending at a Jcc cost one
- * block exit and entry per Jcc, taken or not. Not a Jcc back to the block's
- * first instruction (first_lin; the Jcc ends at next_lin), which ends the
- * block as before: a loop of one block runs inside translated code. */
-static bool goes_on_after(struct insn *in, uint64_t next_lin, uint64_t first_lin)
+ * block exit and entry per Jcc, taken or not. A Jcc back to the block's first
+ * instruction too: a loop whose other way round goes on past it (busybox's
+ * head: a byte loop with two ways back) stays in one block, and the
+ * translator loops in host code from either. */
+static bool goes_on_after(struct insn *in)
 {
-	uint64_t mask = in->opsize == 8 ? ~0ull : size_mask(in->opsize);
-
-	if (!decode_is_jcc(in->mnemonic) || in->op[0].kind != OK_IMM || in->fn == h_ud || in->fn == h_gp0 ||
-	    ((next_lin + in->op[0].imm) & mask) == (first_lin & mask))
+	if (!decode_is_jcc(in->mnemonic) || in->op[0].kind != OK_IMM || in->fn == h_ud || in->fn == h_gp0)
 		return false;
 	in->flags |= INSN_SIDE_EXIT;
 	return true;
@@ -491,7 +489,7 @@ void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *i
 		at += in->len;
 		if (st != DECODE_INSN || out->crosses)
 			break;
-		if (ends && side_exits < limits->side_exits && goes_on_after(in, at, lin)) {
+		if (ends && side_exits < limits->side_exits && goes_on_after(in)) {
 			side_exits++;
 			ends = false;
 		}
