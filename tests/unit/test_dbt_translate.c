@@ -921,6 +921,52 @@ static void test_probe_groups_run_as_stepping_does(void **state)
 	icpu_free(b);
 }
 
+/* An array walk: RDX moves by ADD, LEA, INC and SUB of constants between
+ * the accesses off it, which still make one group (offsets 0 to 0x30 from
+ * RDX at the first). */
+IH_ASM(walk_run, "mov eax, [rdx + 0x38]\n mov ecx, [rdx + 4]\n add rdx, 4\n add eax, [rdx - 4]\n"
+		 " lea rdx, [rdx + 8]\n add eax, [rdx + 0x10]\n inc rdx\n mov [rdx + 0x1f], eax\n sub rdx, 13\n");
+
+static void test_a_probe_group_follows_its_moving_base(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(walk_run, IH_LEN(walk_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		for (uint32_t k = 0; k < 16; k++)
+			icpu_set(*p, 0x200100 + 4 * k, k * 3 + 1, 4);
+		(*p)->cpu->gpr[GPR_RDX] = 0x200100;
+	}
+	entry = translate_ident(&cc, a, &r, walk_run, &ident);
+	assert_int_equal(ident, r.count);
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x200100, 64 } }, 1);
+	/* By the SDM, from dwords 3k + 1 at k: ECX = dword 1 = 4; the second
+	 * round's EAX = dword 14 (43) + dword 0 (1) + dword 7 (22), stored at
+	 * dword 11 (the first round stored 66 there too). */
+	assert_int_equal(a->cpu->gpr[GPR_RCX], 4);
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 66);
+	assert_int_equal(icpu_get(a, 0x200100 + 44, 4), 66);
+	assert_int_equal(a->cpu->gpr[GPR_RDX], 0x200100);
+	/* One probe, for writing: with the read entry of the page pointed at
+	 * another frame (zeros), the loads still read the array. */
+	tlb_misdirect(a, 0x200000, ACC_READ, 0x280000);
+	a->cpu->rip = b->cpu->rip = 0x1000;
+	translate_enter(entry);
+	for (unsigned i = 0; i < r.count; i++)
+		assert_true(softcpu_step(b->cpu, &r.insns[i]));
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* A group whose span crosses into a read-only page, and one inside it: the
  * probe misses, and the core runs the group one instruction at a time, so
  * the load happens and the store faults (#PF, present and write: error 3)
@@ -1300,6 +1346,7 @@ int main(void)
 		cmocka_unit_test(test_rsp_as_a_register_runs_as_stepping_does),
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 		cmocka_unit_test(test_probe_groups_run_as_stepping_does),
+		cmocka_unit_test(test_a_probe_group_follows_its_moving_base),
 		cmocka_unit_test(test_a_probe_group_faults_at_its_member),
 	};
 

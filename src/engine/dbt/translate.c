@@ -750,6 +750,38 @@ static bool groupable(const struct ident_use *u)
 	       u->mem_index == NOREG && u->mem_seg != SREG_FS && u->mem_seg != SREG_GS;
 }
 
+/* Whether instruction in (slot s) leaves GPR base alone or only moves it by
+ * a constant (*by): ADD or SUB of an immediate, INC, DEC, LEA of base plus a
+ * displacement, all 64-bit. An array walk's pointer moves so between the
+ * accesses off it, which then still share one probe. */
+static bool base_moves(const struct insn *in, const struct slot *s, unsigned base, int64_t *by)
+{
+	const struct operand *dst = &in->op[0], *src = &in->op[1];
+
+	*by = 0;
+	if (!(s->use.gpr_written & (1u << base)))
+		return true;
+	if (in->opsize != 8 || dst->kind != OK_REG || dst->reg != base || (in->flags & INSN_LOCK))
+		return false;
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_ADD:
+	case ZYDIS_MNEMONIC_SUB:
+		if (in->nops != 2 || src->kind != OK_IMM)
+			return false;
+		*by = in->mnemonic == ZYDIS_MNEMONIC_ADD ? (int64_t)src->imm : -(int64_t)src->imm;
+		return true;
+	case ZYDIS_MNEMONIC_INC:
+	case ZYDIS_MNEMONIC_DEC:
+		*by = in->mnemonic == ZYDIS_MNEMONIC_INC ? 1 : -1;
+		return in->nops == 1;
+	case ZYDIS_MNEMONIC_LEA:
+		*by = src->disp;
+		return in->addrsize == 8 && src->kind == OK_MEM && src->base == base && src->index == NOREG;
+	default:
+		return false;
+	}
+}
+
 /* Finds the run's probe groups (struct probe_group), appending them to
  * groups[*ngroups]. They share one delta register, which the run leaves
  * alone (not RAX either, which the flags' ways in and out use when the run
@@ -767,20 +799,26 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 		const struct ident_use *u = &slot[i].use;
 		struct probe_group g = { .leader = i, .last = i, .delta = (enum host_reg)delta, .write = u->mem_write };
 		int64_t lo = u->mem_disp, hi = (int64_t)u->mem_disp + u->mem_size;
-		uint64_t members = 0; /* bit j - i */
+		int64_t moved = 0, by; /* the base since the leader */
+		uint64_t members = 0;  /* bit j - i */
 
 		if (i < free_from || !groupable(u) ||
 		    !ident_encode_mem_at(&slot[i].mem, u->mem_base, (unsigned)delta, u->mem_disp, probe))
 			continue;
-		for (unsigned j = i + 1; j < run->last; j++) {
+		for (unsigned j = i + 1; j < run->last && j - i < 64; j++) {
 			const struct ident_use *v = &slot[j].use;
-			int64_t vlo = v->mem_disp, vhi = (int64_t)v->mem_disp + v->mem_size;
+			int64_t vlo, vhi;
 
 			/* A side exit taken in the group leaves the block (its
 			 * slow path too: the core's Jcc says to leave). */
-			if ((slot[j - 1].use.gpr_written & (1u << u->mem_base)) ||
+			if (!base_moves(&insns[j - 1], &slot[j - 1], u->mem_base, &by) ||
 			    (v->branch && !(insns[j].flags & INSN_SIDE_EXIT)))
 				break;
+			moved += by;
+			if (moved > GROUP_SPAN_MAX || moved < -GROUP_SPAN_MAX)
+				break;
+			vlo = moved + v->mem_disp;
+			vhi = vlo + v->mem_size;
 			if (!groupable(v) || v->mem_base != u->mem_base ||
 			    (vhi > hi ? vhi : hi) - (vlo < lo ? vlo : lo) > GROUP_SPAN_MAX ||
 			    !ident_encode_mem_at(&slot[j].mem, v->mem_base, (unsigned)delta, v->mem_disp, probe))
