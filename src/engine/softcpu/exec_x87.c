@@ -2,6 +2,8 @@
  * FNSTENV/FLDENV, FXSAVE/FXRSTOR), EMMS, and the arithmetic a kernel and a C
  * library use.
  *
+ * (EMMS and the MMX view of the registers are in mmx.h and exec_mmx.c.)
+ *
  * The register stack lives in cpu->fpu in the FXSAVE order of struct x86_fpu:
  * st[i] is ST(i), TOP is in FSW, and ftw is the abridged tag word, one bit per
  * physical register (R(TOP+i) holds ST(i)). Pushes and pops rotate st[] so that
@@ -1181,21 +1183,6 @@ static void h_fwait(struct soft_cpu *cpu, const struct insn *in)
 		cpu_raise(cpu, EXC_MF, false, 0);
 }
 
-/* EMMS: every register empty and TOP 0. It is an MMX instruction: #UD with
- * CR0.EM. */
-static void h_emms(struct soft_cpu *cpu, const struct insn *in)
-{
-	(void)in;
-	if (cpu->cr0 & CR0_EM)
-		cpu_raise_ud(cpu);
-	if (cpu->cr0 & CR0_TS)
-		cpu_raise(cpu, EXC_NM, false, 0);
-	if ((cpu->fpu.fsw & FSW_ES) && (cpu->cr0 & CR0_NE))
-		cpu_raise(cpu, EXC_MF, false, 0);
-	cpu->fpu.ftw = 0;
-	x87_load_fsw(cpu, cpu->fpu.fsw & ~0x3800u);
-}
-
 /* ---- environment and state images ---------------------------------------------- */
 
 static void put16(uint8_t *p, uint16_t v)
@@ -1512,7 +1499,6 @@ const struct dispatch_entry exec_x87_table[] = {
 	{ ZYDIS_MNEMONIC_FXSAVE64, h_fxsave64, 0 },
 	{ ZYDIS_MNEMONIC_FXRSTOR, h_fxrstor, 0 },
 	{ ZYDIS_MNEMONIC_FXRSTOR64, h_fxrstor64, 0 },
-	{ ZYDIS_MNEMONIC_EMMS, h_emms, 0 },
 	{ ZYDIS_MNEMONIC_FNOP, h_fnop, 0 },
 	/* loads and stores */
 	{ ZYDIS_MNEMONIC_FLD, h_fld, 0 },
