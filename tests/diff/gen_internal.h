@@ -1,5 +1,5 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
- * registers, items, memory operands), gen_arith.c, gen_data.c and gen_control.c
+ * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c and gen_mmx.c
  * (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
@@ -43,6 +43,7 @@ struct gen {
 	struct rng r;
 	struct seq *s;
 	bool faulting;	     /* the unit being made has a memory operand meant to fault */
+	bool no_faults;	     /* the unit being made aims no memory operand to fault (gen_mmx.c) */
 	uint64_t popf_value; /* the unit being made is a POPF of this value */
 	uint8_t prefix[4];   /* raw prefixes for the next item appended */
 	unsigned nprefix;
@@ -134,5 +135,9 @@ bool fam_long_nop(struct gen *g);
 bool fam_branch(struct gen *g);
 bool fam_faulting(struct gen *g);
 bool fam_system_read(struct gen *g);
+bool fam_mmx_arith(struct gen *g);
+bool fam_mmx_move(struct gen *g);
+bool fam_mmx_xmm(struct gen *g);
+bool fam_mmx_x87(struct gen *g);
 
 #endif

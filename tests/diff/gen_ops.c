@@ -349,7 +349,7 @@ bool gen_mem(struct gen *g, unsigned size, unsigned avoid, ZydisEncoderOperand *
 	op->mem.size = (ZyanU16)size;
 	*used = 0;
 	*prefixes |= rand_segment(g);
-	if (rng_chance(&g->r, 1, 24)) {
+	if (!g->no_faults && rng_chance(&g->r, 1, 24)) {
 		*prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS |
 							   ZYDIS_ATTRIB_HAS_SEGMENT_DS | ZYDIS_ATTRIB_HAS_SEGMENT_ES);
 		return gen_wild_mem(g, size, avoid, op, used);
