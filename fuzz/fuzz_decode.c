@@ -143,7 +143,7 @@ static void set_mode(unsigned mode, bool paging, uint64_t cr3)
 		finding("the harness did not reach the mode it asked for", mode, 0);
 }
 
-static bool advertised(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops, unsigned mode)
+static bool advertised(const ZydisDecodedInstruction *zi, unsigned mode)
 {
 	if (zi->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
 		return false; /* VEX, EVEX, XOP, 3DNow!, MVEX */
@@ -239,7 +239,7 @@ static void check_insn(const struct insn *in, const uint8_t *bytes, size_t avail
 	d = dispatch_find_decoded(&zi, zops);
 	if (d && d->fn == h_ud)
 		return; /* dispatched to #UD on purpose */
-	report_unimplemented(&zi, mode, advertised(&zi, zops, mode));
+	report_unimplemented(&zi, mode, advertised(&zi, mode));
 }
 
 /* The page of a block's last byte: the next one only for a lone
