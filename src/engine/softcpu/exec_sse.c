@@ -911,14 +911,16 @@ static void h_cvttsd2si(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- conversions with an MMX register ------------------------------------------ */
 
-/* CVTPI2PS and CVTPI2PD: two doublewords of an MMX register or of memory. The
- * SDM has CVTPI2PS enter the MMX state whatever its source, and CVTPI2PD only
- * from a register (from memory it leaves the x87 state alone and takes no x87
- * exception); CVTPI2PS keeps the destination's high quadword. */
+/* CVTPI2PS and CVTPI2PD: two doublewords of an MMX register or of memory;
+ * CVTPI2PS keeps the destination's high quadword. From memory neither enters
+ * the MMX state nor takes a pending x87 exception: the SDM says so for
+ * CVTPI2PD, and the AMD host does the same for CVTPI2PS (the SDM's text for
+ * CVTPI2PS has it enter the MMX state whatever its source; the differential
+ * test against the host showed otherwise). */
 static void from_mmx(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, bool keep_high)
 {
 	const struct operand *s = &in->op[1];
-	bool mmx_state = keep_high || s->kind == OK_MM;
+	bool mmx_state = s->kind == OK_MM;
 	xmm_t d, r, v = { .q = { 0, 0 } };
 	uint32_t csr;
 
