@@ -281,34 +281,31 @@ static bool mmx_x87_unit(struct gen *g)
 	}
 }
 
-bool fam_mmx_arith(struct gen *g)
+/* One joined unit that aims no memory operand to fault. */
+static bool joined_unit(struct gen *g, bool (*unit)(struct gen *g))
 {
 	unsigned start = g->s->n;
 
 	g->no_faults = true;
-	return whole_unit(g, start, mmx_arith_unit(g));
+	return whole_unit(g, start, unit(g));
+}
+
+bool fam_mmx_arith(struct gen *g)
+{
+	return joined_unit(g, mmx_arith_unit);
 }
 
 bool fam_mmx_move(struct gen *g)
 {
-	unsigned start = g->s->n;
-
-	g->no_faults = true;
-	return whole_unit(g, start, mmx_move_unit(g));
+	return joined_unit(g, mmx_move_unit);
 }
 
 bool fam_mmx_xmm(struct gen *g)
 {
-	unsigned start = g->s->n;
-
-	g->no_faults = true;
-	return whole_unit(g, start, mmx_xmm_unit(g));
+	return joined_unit(g, mmx_xmm_unit);
 }
 
 bool fam_mmx_x87(struct gen *g)
 {
-	unsigned start = g->s->n;
-
-	g->no_faults = true;
-	return whole_unit(g, start, mmx_x87_unit(g));
+	return joined_unit(g, mmx_x87_unit);
 }

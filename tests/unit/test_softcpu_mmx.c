@@ -153,10 +153,7 @@ static void test_mmx_read_aliases_physical_register_and_sets_top0_all_valid(void
 	aliasing_state(h);
 	before = h->state;
 	memcpy(&want, phys(&before, 3, 5), 8);
-	ih_load(h, read_mm3, IH_LEN(read_mm3));
-	ih_start(h);
-	ih_run(h);
-	s = ih_expect_end(h);
+	s = ih_exec(h, read_mm3, IH_LEN(read_mm3));
 	assert_int_equal(s->gpr[GPR_RAX], want);
 	assert_int_equal(s->fpu.fsw, 0x4100); /* TOP 0, C3 and C0 kept */
 	assert_int_equal(s->fpu.ftw, 0xff);
@@ -178,10 +175,7 @@ static void test_mmx_write_sets_exponent_and_sign_to_ones(void **state)
 	aliasing_state(h);
 	h->state.gpr[GPR_RAX] = 0x0123456789abcdefull;
 	before = h->state;
-	ih_load(h, write_mm6, IH_LEN(write_mm6));
-	ih_start(h);
-	ih_run(h);
-	s = ih_expect_end(h);
+	s = ih_exec(h, write_mm6, IH_LEN(write_mm6));
 	assert_memory_equal(phys(s, 6, 0), want, 10);
 	for (unsigned n = 0; n < 8; n++)
 		if (n != 6)
@@ -204,10 +198,7 @@ static void test_mmx_emms_empties_every_tag_and_sets_top0(void **state)
 	aliasing_state(h);
 	h->state.fpu.ftw = 0xa5;
 	before = h->state;
-	ih_load(h, emms_only, IH_LEN(emms_only));
-	ih_start(h);
-	ih_run(h);
-	s = ih_expect_end(h);
+	s = ih_exec(h, emms_only, IH_LEN(emms_only));
 	assert_int_equal(s->fpu.ftw, 0);
 	assert_int_equal(s->fpu.fsw, 0x4100);
 	for (unsigned n = 0; n < 8; n++)
@@ -227,10 +218,7 @@ static void test_mmx_after_x87_pushes_uses_physical_registers(void **state)
 	(void)state;
 	h->state = h->entry;
 	h->state.gpr[GPR_RAX] = 0x1122334455667788ull;
-	ih_load(h, fld1_then_mmx, IH_LEN(fld1_then_mmx));
-	ih_start(h);
-	ih_run(h);
-	s = ih_expect_end(h);
+	s = ih_exec(h, fld1_then_mmx, IH_LEN(fld1_then_mmx));
 	assert_int_equal(s->gpr[GPR_RAX] & 0x3800, 0); /* TOP 0 after the MMX write */
 	/* R7 holds the first 1.0 (significand 0x8000000000000000). */
 	assert_int_equal(s->gpr[GPR_RBX], 0x8000000000000000ull);

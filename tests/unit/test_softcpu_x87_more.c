@@ -81,14 +81,21 @@ static void compare_on_values(struct ih *h, const struct x87_body *b)
 	}
 }
 
-static void test_x87_split_and_bcd_instructions_match_host(void **state)
+static void compare_bodies(const struct x87_body *b, unsigned n)
 {
 	struct ih *h = ih_new();
 
-	(void)state;
-	for (unsigned i = 0; i < sizeof(value_bodies) / sizeof(value_bodies[0]); i++)
-		compare_on_values(h, &value_bodies[i]);
+	for (unsigned i = 0; i < n; i++)
+		compare_on_values(h, &b[i]);
 	ih_free(h);
+}
+
+#define COMPARE_BODIES(list) compare_bodies((list), sizeof(list) / sizeof((list)[0]))
+
+static void test_x87_split_and_bcd_instructions_match_host(void **state)
+{
+	(void)state;
+	COMPARE_BODIES(value_bodies);
 }
 
 /* A push onto a full stack (masked overflow), and an empty ST(0) (masked
@@ -115,12 +122,8 @@ static const struct x87_body stack_bodies[] = {
 
 static void test_x87_split_and_bcd_stack_faults_match_host(void **state)
 {
-	struct ih *h = ih_new();
-
 	(void)state;
-	for (unsigned i = 0; i < sizeof(stack_bodies) / sizeof(stack_bodies[0]); i++)
-		compare_on_values(h, &stack_bodies[i]);
-	ih_free(h);
+	COMPARE_BODIES(stack_bodies);
 }
 
 /* Unmasked: IM (and ZM) clear. FXTRACT of zero raises ZE, of an SNaN IE; an
@@ -137,12 +140,8 @@ static const struct x87_body unmasked_bodies[] = { BODY(x87_fxtract_unmasked), B
 
 static void test_x87_split_and_bcd_unmasked_exceptions_match_host(void **state)
 {
-	struct ih *h = ih_new();
-
 	(void)state;
-	for (unsigned i = 0; i < sizeof(unmasked_bodies) / sizeof(unmasked_bodies[0]); i++)
-		compare_on_values(h, &unmasked_bodies[i]);
-	ih_free(h);
+	COMPARE_BODIES(unmasked_bodies);
 }
 
 /* FFREEP ST(1) frees ST(1) and pops; FSTPNCE (D9 D8+i) is FSTP ST(i); FNENI,
@@ -155,12 +154,10 @@ IH_ASM(x87_ffreep_fstpnce_nops,
 
 static void test_x87_ffreep_fstpnce_and_legacy_nops_match_host(void **state)
 {
-	static const struct x87_body b = BODY(x87_ffreep_fstpnce_nops);
-	struct ih *h = ih_new();
+	static const struct x87_body b[] = { BODY(x87_ffreep_fstpnce_nops) };
 
 	(void)state;
-	compare_on_values(h, &b);
-	ih_free(h);
+	COMPARE_BODIES(b);
 }
 
 int main(void)
