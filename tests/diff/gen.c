@@ -45,6 +45,7 @@ static const struct family families[] = {
 	{ "mmx move", 3, fam_mmx_move },
 	{ "mmx/xmm", 2, fam_mmx_xmm },
 	{ "mmx/x87", 2, fam_mmx_x87 },
+	{ "x87 bcd/split", 2, fam_x87_bcd_split },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true;

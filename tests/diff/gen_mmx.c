@@ -23,16 +23,6 @@ static ZydisRegister xmm_reg(unsigned n)
 	return (ZydisRegister)(ZYDIS_REGISTER_XMM0 + n);
 }
 
-/* A unit reads only registers it loaded itself: no branch lands inside it
- * (seq.c). */
-static bool whole_unit(struct gen *g, unsigned start, bool ok)
-{
-	g->no_faults = false;
-	for (unsigned i = start; ok && i + 1 < g->s->n; i++)
-		g->s->it[i].joined = 1;
-	return ok;
-}
-
 static bool emit_two(struct gen *g, ZydisMnemonic m, ZydisRegister a, ZydisRegister b)
 {
 	ZydisEncoderRequest q;
@@ -281,31 +271,22 @@ static bool mmx_x87_unit(struct gen *g)
 	}
 }
 
-/* One joined unit that aims no memory operand to fault. */
-static bool joined_unit(struct gen *g, bool (*unit)(struct gen *g))
-{
-	unsigned start = g->s->n;
-
-	g->no_faults = true;
-	return whole_unit(g, start, unit(g));
-}
-
 bool fam_mmx_arith(struct gen *g)
 {
-	return joined_unit(g, mmx_arith_unit);
+	return gen_joined_unit(g, mmx_arith_unit);
 }
 
 bool fam_mmx_move(struct gen *g)
 {
-	return joined_unit(g, mmx_move_unit);
+	return gen_joined_unit(g, mmx_move_unit);
 }
 
 bool fam_mmx_xmm(struct gen *g)
 {
-	return joined_unit(g, mmx_xmm_unit);
+	return gen_joined_unit(g, mmx_xmm_unit);
 }
 
 bool fam_mmx_x87(struct gen *g)
 {
-	return joined_unit(g, mmx_x87_unit);
+	return gen_joined_unit(g, mmx_x87_unit);
 }

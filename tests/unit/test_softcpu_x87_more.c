@@ -115,9 +115,24 @@ IH_ASM(x87_fsincos_empty, "fninit\n fsincos\n fnstsw ax\n fstp tbyte ptr [rdi + 
 IH_ASM(x87_fbld_full, FILL8 "fbld tbyte ptr [rdi]\n fnstsw ax\n" STORE8);
 IH_ASM(x87_fbstp_empty, "fninit\n fbstp tbyte ptr [rdi + 16]\n fnstsw ax");
 
+/* The same overflows with C3, C2 and C0 set before (FLDENV of a status word
+ * with them and a tag word of all valid registers): what the condition codes
+ * become. The environment's bytes are cleared afterwards (FNSTENV's pointers
+ * differ from the host's). */
+#define CC_SET_FULL                                                                                                    \
+	"fninit\n fnstenv [rdi + 160]\n mov word ptr [rdi + 164], 0x4500\n mov word ptr [rdi + 168], 0\n"              \
+	"fldenv [rdi + 160]\n"
+#define CLEAR_ENV                                                                                                      \
+	"mov qword ptr [rdi + 160], 0\n mov qword ptr [rdi + 168], 0\n mov qword ptr [rdi + 176], 0\n"                 \
+	"mov dword ptr [rdi + 184], 0\n fninit"
+IH_ASM(x87_fptan_full_cc, CC_SET_FULL "fptan\n fnstsw ax\n" CLEAR_ENV);
+IH_ASM(x87_fsincos_full_cc, CC_SET_FULL "fsincos\n fnstsw ax\n" CLEAR_ENV);
+IH_ASM(x87_fxtract_full_cc, CC_SET_FULL "fxtract\n fnstsw ax\n" CLEAR_ENV);
+
 static const struct x87_body stack_bodies[] = {
-	BODY(x87_fxtract_full),	 BODY(x87_fptan_full), BODY(x87_fsincos_full), BODY(x87_fxtract_empty),
-	BODY(x87_fsincos_empty), BODY(x87_fbld_full),  BODY(x87_fbstp_empty),
+	BODY(x87_fptan_full_cc), BODY(x87_fsincos_full_cc), BODY(x87_fxtract_full_cc), BODY(x87_fxtract_full),
+	BODY(x87_fptan_full),	 BODY(x87_fsincos_full),    BODY(x87_fxtract_empty),   BODY(x87_fsincos_empty),
+	BODY(x87_fbld_full),	 BODY(x87_fbstp_empty),
 };
 
 static void test_x87_split_and_bcd_stack_faults_match_host(void **state)

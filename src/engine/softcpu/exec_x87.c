@@ -897,6 +897,10 @@ static void split(struct soft_cpu *cpu, split_fn fn, bool range_checked)
 
 	x87_check(cpu);
 	if (!st_empty(cpu, 7)) {
+		/* FPTAN and FSINCOS clear C2 (the operand was not found out of
+		 * range), C0 and C3 stay: so the AMD host does. */
+		if (range_checked)
+			cpu->fpu.fsw &= (uint16_t)~FSW_C2;
 		if (x87_stack_fault(cpu, true)) {
 			st_set(cpu, 0, &f80_indefinite);
 			x87_push(cpu, &f80_indefinite);
