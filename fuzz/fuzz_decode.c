@@ -143,12 +143,8 @@ static void set_mode(unsigned mode, bool paging, uint64_t cr3)
 		finding("the harness did not reach the mode it asked for", mode, 0);
 }
 
-static bool advertised(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops, unsigned mode)
+static bool advertised(const ZydisDecodedInstruction *zi, unsigned mode)
 {
-	for (unsigned i = 0; i < zi->operand_count; i++)
-		if (zops[i].type == ZYDIS_OPERAND_TYPE_REGISTER && zops[i].reg.value >= ZYDIS_REGISTER_MM0 &&
-		    zops[i].reg.value <= ZYDIS_REGISTER_MM7)
-			return false; /* MMX is not in the model */
 	if (zi->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
 		return false; /* VEX, EVEX, XOP, 3DNow!, MVEX */
 	switch (zi->meta.isa_set) {
@@ -168,6 +164,8 @@ static bool advertised(const ZydisDecodedInstruction *zi, const ZydisDecodedOper
 	case ZYDIS_ISA_SET_FXSAVE64:
 	case ZYDIS_ISA_SET_SSE:
 	case ZYDIS_ISA_SET_SSE2:
+	case ZYDIS_ISA_SET_PENTIUMMMX:
+	case ZYDIS_ISA_SET_SSE2MMX:
 	case ZYDIS_ISA_SET_SSEMXCSR:
 	case ZYDIS_ISA_SET_SSE_PREFETCH:
 	case ZYDIS_ISA_SET_CLFSH:
@@ -238,10 +236,10 @@ static void check_insn(const struct insn *in, const uint8_t *bytes, size_t avail
 	}
 	if ((zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) && !(zi.attributes & ZYDIS_ATTRIB_ACCEPTS_LOCK))
 		return; /* LOCK where it is not allowed: #UD is right */
-	d = dispatch_find_decoded(&zi);
+	d = dispatch_find_decoded(&zi, zops);
 	if (d && d->fn == h_ud)
 		return; /* dispatched to #UD on purpose */
-	report_unimplemented(&zi, mode, advertised(&zi, zops, mode));
+	report_unimplemented(&zi, mode, advertised(&zi, mode));
 }
 
 /* The page of a block's last byte: the next one only for a lone

@@ -22,6 +22,7 @@ enum {
 	F1D_CMOV = 1u << 15,
 	F1D_PAT = 1u << 16,
 	F1D_CLFSH = 1u << 19,
+	F1D_MMX = 1u << 23,
 	F1D_FXSR = 1u << 24,
 	F1D_SSE = 1u << 25,
 	F1D_SSE2 = 1u << 26,
@@ -41,7 +42,7 @@ enum {
  * machine-check MSRs of x86/msr_model.h, with no errors to report. */
 #define MODEL_F1_EDX                                                                                                   \
 	(F1D_FPU | F1D_DE | F1D_PSE | F1D_TSC | F1D_MSR | F1D_PAE | F1D_MCE | F1D_CX8 | F1D_APIC | F1D_SEP |           \
-	 F1D_MTRR | F1D_PGE | F1D_MCA | F1D_CMOV | F1D_PAT | F1D_CLFSH | F1D_FXSR | F1D_SSE | F1D_SSE2)
+	 F1D_MTRR | F1D_PGE | F1D_MCA | F1D_CMOV | F1D_PAT | F1D_CLFSH | F1D_MMX | F1D_FXSR | F1D_SSE | F1D_SSE2)
 
 /* Family 15, model 6, stepping 1: an AMD family with no model-specific quirks that
  * Linux would act on. AMD because out-of-range leaves then read as zero, which is

@@ -41,6 +41,11 @@ static const struct family families[] = {
 	{ "enter", 1, fam_enter },
 	{ "faulting", 1, fam_faulting },
 	{ "system read", 1, fam_system_read },
+	{ "mmx arith", 4, fam_mmx_arith },
+	{ "mmx move", 3, fam_mmx_move },
+	{ "mmx/xmm", 2, fam_mmx_xmm },
+	{ "mmx/x87", 2, fam_mmx_x87 },
+	{ "x87 bcd/split", 2, fam_x87_bcd_split },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true;
@@ -83,6 +88,7 @@ static void gen_unit(struct gen *g)
 		unsigned start = g->s->n;
 
 		g->faulting = false;
+		g->no_faults = false;
 		g->popf_value = 0;
 		if (pick_family(g)->gen(g) && seq_flags_ok(g->s))
 			return;

@@ -1,5 +1,5 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
- * registers, items, memory operands), gen_arith.c, gen_data.c and gen_control.c
+ * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c and gen_x87.c
  * (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
@@ -43,6 +43,7 @@ struct gen {
 	struct rng r;
 	struct seq *s;
 	bool faulting;	     /* the unit being made has a memory operand meant to fault */
+	bool no_faults;	     /* the unit being made aims no memory operand to fault (gen_mmx.c) */
 	uint64_t popf_value; /* the unit being made is a POPF of this value */
 	uint8_t prefix[4];   /* raw prefixes for the next item appended */
 	unsigned nprefix;
@@ -87,6 +88,9 @@ bool gen_emit_plain(struct gen *g, ZydisMnemonic m, uint16_t rd, uint16_t def, u
 /* `mov r64, value` loading a register for the next instruction. */
 bool gen_emit_setup(struct gen *g, unsigned n, int64_t value);
 bool gen_emit_raw(struct gen *g, const uint8_t *bytes, unsigned len);
+/* unit() made joined (gen_mmx.c, gen_x87.c): no branch lands inside it, no
+ * memory operand in it is aimed to fault. */
+bool gen_joined_unit(struct gen *g, bool (*unit)(struct gen *g));
 
 /* ---- operands (gen_ops.c) ---- */
 /* A memory operand of `size` bytes inside the data page (or the stack page), now
@@ -134,5 +138,10 @@ bool fam_long_nop(struct gen *g);
 bool fam_branch(struct gen *g);
 bool fam_faulting(struct gen *g);
 bool fam_system_read(struct gen *g);
+bool fam_mmx_arith(struct gen *g);
+bool fam_mmx_move(struct gen *g);
+bool fam_mmx_xmm(struct gen *g);
+bool fam_mmx_x87(struct gen *g);
+bool fam_x87_bcd_split(struct gen *g);
 
 #endif

@@ -255,6 +255,21 @@ bool gen_emit_plain(struct gen *g, ZydisMnemonic m, uint16_t rd, uint16_t def, u
 }
 
 /* `mov r64, value` loading a register for the next instruction. */
+/* The unit reads only registers it loaded itself: no branch lands inside it
+ * (seq.c), and no memory operand is aimed to fault. */
+bool gen_joined_unit(struct gen *g, bool (*unit)(struct gen *g))
+{
+	unsigned start = g->s->n;
+	bool ok;
+
+	g->no_faults = true;
+	ok = unit(g);
+	g->no_faults = false;
+	for (unsigned i = start; ok && i + 1 < g->s->n; i++)
+		g->s->it[i].joined = 1;
+	return ok;
+}
+
 bool gen_emit_setup(struct gen *g, unsigned n, int64_t value)
 {
 	ZydisEncoderRequest q;
@@ -349,7 +364,7 @@ bool gen_mem(struct gen *g, unsigned size, unsigned avoid, ZydisEncoderOperand *
 	op->mem.size = (ZyanU16)size;
 	*used = 0;
 	*prefixes |= rand_segment(g);
-	if (rng_chance(&g->r, 1, 24)) {
+	if (!g->no_faults && rng_chance(&g->r, 1, 24)) {
 		*prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS |
 							   ZYDIS_ATTRIB_HAS_SEGMENT_DS | ZYDIS_ATTRIB_HAS_SEGMENT_ES);
 		return gen_wild_mem(g, size, avoid, op, used);

@@ -9,6 +9,10 @@
  * the signal frame at diff_native_landing with the saved RSP, so that sigreturn
  * lands there: it restores the FS base and returns from diff_native_enter.
  *
+ * The x87 status and tags start as FNINIT leaves them, as in the guest's
+ * initial state (an earlier test may have left the MMX state: every tag
+ * valid); the registers' contents are not reset, so tests load what they read.
+ *
  * diff_native_on_signal clears AC before any C runs: the test may have set it
  * with POPF, Linux runs with CR0.AM = 1 and does not clear AC for a handler. */
 #include <asm/prctl.h>
@@ -31,6 +35,7 @@ diff_native_enter:
 	mov $__NR_arch_prctl, %eax
 	syscall
 	mov %r12, %rdi
+	fninit
 	push 128(%rdi)
 	popfq
 	mov 0(%rdi), %rax
@@ -59,6 +64,7 @@ diff_native_landing:
 	mov diff_native_host_fs(%rip), %rsi
 	mov $__NR_arch_prctl, %eax
 	syscall
+	fninit
 	mov diff_native_saved_rsp(%rip), %rsp
 	pop %r15
 	pop %r14

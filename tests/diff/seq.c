@@ -24,14 +24,15 @@ static int encode_at(const struct item *it, uint64_t addr, uint64_t target, uint
 }
 
 /* A branch skips `skip` items, and then the rest of a unit it would land in:
- * never between a setup `mov` and the instruction it loads registers for. */
+ * never between a setup `mov` and the instruction it loads registers for, nor
+ * inside a joined unit. */
 static unsigned branch_target(const struct seq *s, unsigned i)
 {
 	unsigned t = i + 1 + s->it[i].skip;
 
 	if (t > s->n)
 		t = s->n;
-	while (t < s->n && s->it[t - 1].setup)
+	while (t < s->n && (s->it[t - 1].setup || s->it[t - 1].joined))
 		t++;
 	return t;
 }

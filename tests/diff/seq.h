@@ -46,6 +46,7 @@ struct item {
 	uint8_t skip;	    /* ITEM_BRANCH: instructions jumped over (fewer if the sequence ends) */
 	uint8_t fallthru;   /* ITEM_BRANCH: can continue with the next instruction */
 	uint8_t setup;	    /* loads registers for the instruction after it: no branch lands after it */
+	uint8_t joined;	    /* its unit goes on after it (gen_mmx.c): no branch lands after it either */
 	uint8_t host_state; /* its result shows the CPU's system state (SGDT, RDPMC...): only an engine
 			     * reference, whose guest system state is the test's, can run it */
 	uint16_t fl_read;   /* flags the instruction reads */

@@ -14,9 +14,9 @@
 # Checks, against rootfs.expect (read from the tree the image was made of):
 # the initramfs reads /etc/debian_version off the ext4 root before handing
 # over; the root's own shell prints it again and apt-get prints its version.
-# Debian 12's dynamic loader refuses to start on a CPU without MMX ("CPU ISA
-# level is lower than required"): while the CPU model lacks MMX (issue 16)
-# those two checks are a SKIP line naming that, not a pass.
+# Those need the CPU model's MMX: Debian 12's dynamic loader refuses to start
+# a program on a CPU without it ("CPU ISA level is lower than required"),
+# which fails them, naming that line.
 set -u
 suite=linux-rootfs
 rootfs=${ROOTFS_DIR:-build/rootfs}
@@ -57,8 +57,7 @@ rootfs_checks() {
 		fail "root mount" "$(grep -E 'root-debian-version|ROOT-MOUNT' "$log" | head -1)"
 	fi
 	if grep -q "CPU ISA level is lower than required" "$log"; then
-		skip "the root's /bin/sh and apt-get" \
-			"Debian 12's ld.so refuses the guest CPU model, which lacks MMX (issue 16): 'CPU ISA level is lower than required'"
+		fail "the root's /bin/sh and apt-get" "Debian 12's ld.so refuses the guest CPU model: 'CPU ISA level is lower than required'"
 		return
 	fi
 	if grep -qx "$want_debian" "$log"; then

@@ -87,9 +87,9 @@ static void test_cpuid_leaf_1_edx_has_x86_64_baseline(void **state)
 		unsigned bit;
 		const char *name;
 	} required[] = {
-		{ 0, "FPU" },	{ 4, "TSC" },  { 5, "MSR" },   { 6, "PAE" },   { 8, "CX8" },
-		{ 9, "APIC" },	{ 11, "SEP" }, { 13, "PGE" },  { 15, "CMOV" }, { 16, "PAT" },
-		{ 24, "FXSR" }, { 25, "SSE" }, { 26, "SSE2" },
+		{ 0, "FPU" },  { 4, "TSC" },   { 5, "MSR" },  { 6, "PAE" },   { 8, "CX8" },
+		{ 9, "APIC" }, { 11, "SEP" },  { 13, "PGE" }, { 15, "CMOV" }, { 16, "PAT" },
+		{ 23, "MMX" }, { 24, "FXSR" }, { 25, "SSE" }, { 26, "SSE2" },
 	};
 	struct cpuid_result r = cpuid(1, 0);
 

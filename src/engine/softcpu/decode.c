@@ -83,6 +83,11 @@ static bool map_register(ZydisRegister r, uint8_t *kind, uint8_t *num)
 		*num = (uint8_t)(r - ZYDIS_REGISTER_XMM0);
 		return true;
 	}
+	if (r >= ZYDIS_REGISTER_MM0 && r <= ZYDIS_REGISTER_MM7) {
+		*kind = OK_MM;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_MM0);
+		return true;
+	}
 	if (r >= ZYDIS_REGISTER_ST0 && r <= ZYDIS_REGISTER_ST7) {
 		*kind = OK_ST;
 		*num = (uint8_t)(r - ZYDIS_REGISTER_ST0);
@@ -153,7 +158,7 @@ static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecode
 /* Fills in one instruction; returns its handler flags. */
 static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops, struct insn *in)
 {
-	const struct dispatch_entry *d = dispatch_find_decoded(zi);
+	const struct dispatch_entry *d = dispatch_find_decoded(zi, zops);
 
 	memset(in, 0, sizeof(*in));
 	in->len = zi->length;

@@ -3,8 +3,8 @@
 #include <pthread.h>
 
 static const struct dispatch_entry *const tables[] = {
-	exec_int_table, exec_muldiv_table, exec_flow_table, exec_string_table,
-	exec_sys_table, exec_int2_table,   exec_sse_table,  exec_x87_table,
+	exec_int_table,	 exec_muldiv_table, exec_flow_table, exec_string_table, exec_sys_table,
+	exec_int2_table, exec_sse_table,    exec_x87_table,  exec_mmx_table,
 };
 
 static const struct dispatch_entry *by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
@@ -23,15 +23,36 @@ const struct dispatch_entry *dispatch_find(ZydisMnemonic m)
 	return (unsigned)m <= ZYDIS_MNEMONIC_MAX_VALUE ? by_mnemonic[m] : NULL;
 }
 
-/* Zydis names the string instructions MOVSD and CMPSD like the SSE2 scalar-double
- * ones; the SSE2 forms are looked up in their own table. */
-const struct dispatch_entry *dispatch_find_decoded(const ZydisDecodedInstruction *zi)
+static const struct dispatch_entry *find_in(const struct dispatch_entry *table, ZydisMnemonic m)
 {
+	for (const struct dispatch_entry *e = table; e->fn; e++)
+		if (e->mnemonic == m)
+			return e;
+	return NULL;
+}
+
+static bool has_mmx_register(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops)
+{
+	for (unsigned i = 0; i < zi->operand_count_visible; i++)
+		if (zops[i].type == ZYDIS_OPERAND_TYPE_REGISTER && zops[i].reg.value >= ZYDIS_REGISTER_MM0 &&
+		    zops[i].reg.value <= ZYDIS_REGISTER_MM7)
+			return true;
+	return false;
+}
+
+/* Zydis names the string instructions MOVSD and CMPSD like the SSE2 scalar-double
+ * ones, and the MMX forms of MOVD, MOVQ, PINSRW, PEXTRW and PMOVMSKB like the
+ * SSE2 ones: those forms are looked up in their own tables. (The packed integer
+ * operations' handlers take either kind of register.) */
+const struct dispatch_entry *dispatch_find_decoded(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops)
+{
+	const struct dispatch_entry *e = NULL;
+
 	if (zi->meta.isa_ext == ZYDIS_ISA_EXT_SSE2)
-		for (const struct dispatch_entry *e = exec_sse_string_alias_table; e->fn; e++)
-			if (e->mnemonic == zi->mnemonic)
-				return e;
-	return dispatch_find(zi->mnemonic);
+		e = find_in(exec_sse_string_alias_table, zi->mnemonic);
+	if (!e && has_mmx_register(zi, zops))
+		e = find_in(exec_mmx_form_table, zi->mnemonic);
+	return e ? e : dispatch_find(zi->mnemonic);
 }
 
 void h_ud(struct soft_cpu *cpu, const struct insn *in)

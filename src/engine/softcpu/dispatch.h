@@ -11,8 +11,9 @@
 const struct dispatch_entry *dispatch_find(ZydisMnemonic m);
 
 /* The same for a decoded instruction: also tells apart mnemonics Zydis gives to two
- * different instructions (MOVSD, CMPSD: string or SSE2). */
-const struct dispatch_entry *dispatch_find_decoded(const ZydisDecodedInstruction *zi);
+ * different instructions (MOVSD, CMPSD: string or SSE2; MOVD, PEXTRW, ...: on
+ * an MMX register or not). */
+const struct dispatch_entry *dispatch_find_decoded(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops);
 
 /* Raises #UD: invalid encodings and instructions not implemented. */
 void h_ud(struct soft_cpu *cpu, const struct insn *in);

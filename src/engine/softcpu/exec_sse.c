@@ -1,5 +1,7 @@
-/* SSE and SSE2 (no MMX forms: the CPU model has no MMX), as compilers emit them for
- * the x86-64 baseline and as C libraries' string routines use them.
+/* SSE and SSE2, as compilers emit them for the x86-64 baseline and as C
+ * libraries' string routines use them, with the MMX forms of the packed integer
+ * operations (on 64 bits, mmx.h) and the conversions to and from MMX registers;
+ * the other MMX instructions are in exec_mmx.c.
  *
  * Integer and bitwise operations are computed with host SSE2 intrinsics, which do
  * exactly what the guest instruction does. Floating-point operations run the very
@@ -19,6 +21,7 @@
 #include "engine/softcpu/handlers.h"
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/mem.h"
+#include "engine/softcpu/mmx.h"
 #include "x86/arch.h"
 
 /* MXCSR: flags in bits 0-5, DAZ in 6, masks in 7-12, rounding in 13-14, FZ in 15.
@@ -224,21 +227,30 @@ static void h_movnti(struct soft_cpu *cpu, const struct insn *in)
 	op_write(cpu, in, &in->op[0], op_read(cpu, in, &in->op[1]));
 }
 
-/* MASKMOVDQU: the bytes of the source whose mask byte has its top bit set go to
- * DS:rDI (segment override allowed), and no other byte is touched (it may be
- * MMIO). The 16 bytes are checked as a whole first. */
+/* MASKMOVDQU (and MASKMOVQ, exec_mmx.c): the bytes of the source whose mask
+ * byte has its top bit set go to DS:rDI (segment override allowed), and no
+ * other byte is touched (it may be MMIO). The n bytes are checked as a whole
+ * first. */
+void simd_masked_store(struct soft_cpu *cpu, const struct insn *in, const uint8_t *v, const uint8_t *mask, unsigned n)
+{
+	uint64_t lin = mem_block_writable(cpu, in->seg, cpu->gpr[GPR_RDI] & size_mask(in->addrsize), n, 0);
+
+	/* MASKMOVQ is one 8-byte access for alignment checking (the AMD host
+	 * raises #AC for it; so does the APM), though bytes are written one by one. */
+	mem_check_alignment(cpu, lin, n, ACC_WRITE);
+	for (unsigned i = 0; i < n; i++)
+		if (mask[i] & 0x80)
+			mem_write_lin(cpu, mem_lin_add(cpu, lin, i), 1, v[i], ACC_WRITE);
+}
+
 static void h_maskmovdqu(struct soft_cpu *cpu, const struct insn *in)
 {
-	uint64_t lin;
 	xmm_t v, mask;
 
 	sse_check(cpu);
 	v = xmm_get(cpu, in->op[0].reg);
 	mask = xmm_get(cpu, in->op[1].reg);
-	lin = mem_block_writable(cpu, in->seg, cpu->gpr[GPR_RDI] & size_mask(in->addrsize), 16, 0);
-	for (unsigned i = 0; i < 16; i++)
-		if (mask.b[i] & 0x80)
-			mem_write_lin(cpu, mem_lin_add(cpu, lin, i), 1, v.b[i], ACC_WRITE);
+	simd_masked_store(cpu, in, v.b, mask.b, 16);
 }
 
 static void h_movmskps(struct soft_cpu *cpu, const struct insn *in)
@@ -261,14 +273,17 @@ static void h_pmovmskb(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- integer and bitwise operations -------------------------------------------- */
 
-typedef __m128i (*int_fn)(__m128i a, __m128i b);
-
 /* dst = fn(dst, src). A shift count may be an immediate: zero-extended, it is
- * the same count as in the low quadword of a register. */
-static void int_binop(struct soft_cpu *cpu, const struct insn *in, int_fn fn)
+ * the same count as in the low quadword of a register. The MMX forms share the
+ * handler (mmx.h). */
+static void int_binop(struct soft_cpu *cpu, const struct insn *in, simd_int_fn fn, enum mmx_form form)
 {
 	xmm_t a, b;
 
+	if (in->op[0].kind == OK_MM) {
+		mmx_int_binop(cpu, in, fn, form);
+		return;
+	}
 	sse_check(cpu);
 	a = xmm_get(cpu, in->op[0].reg);
 	b = sse_src(cpu, in, &in->op[1], false);
@@ -276,15 +291,16 @@ static void int_binop(struct soft_cpu *cpu, const struct insn *in, int_fn fn)
 	xmm_set(cpu, in->op[0].reg, &a);
 }
 
-#define INT_OP(name, expr)                                                                                             \
+#define INT_OP_FORM(name, expr, form)                                                                                  \
 	static __m128i name##_fn(__m128i a, __m128i b)                                                                 \
 	{                                                                                                              \
 		return (expr);                                                                                         \
 	}                                                                                                              \
 	static void name(struct soft_cpu *cpu, const struct insn *in)                                                  \
 	{                                                                                                              \
-		int_binop(cpu, in, name##_fn);                                                                         \
+		int_binop(cpu, in, name##_fn, form);                                                                   \
 	}
+#define INT_OP(name, expr) INT_OP_FORM(name, expr, MMX_LANES)
 
 INT_OP(h_pand, _mm_and_si128(a, b))
 INT_OP(h_pandn, _mm_andnot_si128(a, b))
@@ -324,16 +340,16 @@ INT_OP(h_pmulhw, _mm_mulhi_epi16(a, b))
 INT_OP(h_pmulhuw, _mm_mulhi_epu16(a, b))
 INT_OP(h_pmuludq, _mm_mul_epu32(a, b))
 INT_OP(h_pmaddwd, _mm_madd_epi16(a, b))
-INT_OP(h_packuswb, _mm_packus_epi16(a, b))
-INT_OP(h_packsswb, _mm_packs_epi16(a, b))
-INT_OP(h_packssdw, _mm_packs_epi32(a, b))
+INT_OP_FORM(h_packuswb, _mm_packus_epi16(a, b), MMX_PACK)
+INT_OP_FORM(h_packsswb, _mm_packs_epi16(a, b), MMX_PACK)
+INT_OP_FORM(h_packssdw, _mm_packs_epi32(a, b), MMX_PACK)
 INT_OP(h_punpcklbw, _mm_unpacklo_epi8(a, b))
 INT_OP(h_punpcklwd, _mm_unpacklo_epi16(a, b))
 INT_OP(h_punpckldq, _mm_unpacklo_epi32(a, b))
 INT_OP(h_punpcklqdq, _mm_unpacklo_epi64(a, b))
-INT_OP(h_punpckhbw, _mm_unpackhi_epi8(a, b))
-INT_OP(h_punpckhwd, _mm_unpackhi_epi16(a, b))
-INT_OP(h_punpckhdq, _mm_unpackhi_epi32(a, b))
+INT_OP_FORM(h_punpckhbw, _mm_unpackhi_epi8(a, b), MMX_HIGH_HALF)
+INT_OP_FORM(h_punpckhwd, _mm_unpackhi_epi16(a, b), MMX_HIGH_HALF)
+INT_OP_FORM(h_punpckhdq, _mm_unpackhi_epi32(a, b), MMX_HIGH_HALF)
 INT_OP(h_punpckhqdq, _mm_unpackhi_epi64(a, b))
 INT_OP(h_psllw, _mm_sll_epi16(a, b))
 INT_OP(h_pslld, _mm_sll_epi32(a, b))
@@ -893,6 +909,85 @@ static void h_cvttsd2si(struct soft_cpu *cpu, const struct insn *in)
 	to_gpr(cpu, in, host_cvttsd2si32, host_cvttsd2si64);
 }
 
+/* ---- conversions with an MMX register ------------------------------------------ */
+
+/* CVTPI2PS and CVTPI2PD: two doublewords of an MMX register or of memory;
+ * CVTPI2PS keeps the destination's high quadword. From memory neither enters
+ * the MMX state nor takes a pending x87 exception: the SDM says so for
+ * CVTPI2PD, and the AMD host does the same for CVTPI2PS (the SDM's text for
+ * CVTPI2PS has it enter the MMX state whatever its source; the differential
+ * test against the host showed otherwise). */
+static void from_mmx(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, bool keep_high)
+{
+	const struct operand *s = &in->op[1];
+	bool mmx_state = s->kind == OK_MM;
+	xmm_t d, r, v = { .q = { 0, 0 } };
+	uint32_t csr;
+
+	if (mmx_state)
+		mmx_sse_check(cpu);
+	else
+		sse_check(cpu);
+	v.q[0] = mmx_src(cpu, in, s);
+	r = d = xmm_get(cpu, in->op[0].reg);
+	csr = guest_csr(cpu);
+	fn(&r, &v, &csr);
+	fp_commit(cpu, csr);
+	if (keep_high)
+		r.q[1] = d.q[1];
+	if (mmx_state)
+		mmx_enter(cpu);
+	xmm_set(cpu, in->op[0].reg, &r);
+}
+
+static void h_cvtpi2ps(struct soft_cpu *cpu, const struct insn *in)
+{
+	from_mmx(cpu, in, host_cvtdq2ps, true);
+}
+
+static void h_cvtpi2pd(struct soft_cpu *cpu, const struct insn *in)
+{
+	from_mmx(cpu, in, host_cvtdq2pd, false);
+}
+
+/* CVT(T)PS2PI: the low two floats of an XMM register or m64; CVT(T)PD2PI: two
+ * doubles of an XMM register or an aligned m128. Lanes beyond those are zero,
+ * which converts without raising anything. */
+static void to_mmx(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, bool two_floats)
+{
+	xmm_t s, r = { .q = { 0, 0 } };
+	uint32_t csr;
+
+	mmx_sse_check(cpu);
+	s = sse_src(cpu, in, &in->op[1], false);
+	if (two_floats)
+		s.q[1] = 0;
+	csr = guest_csr(cpu);
+	fn(&r, &s, &csr);
+	fp_commit(cpu, csr);
+	mmx_write(cpu, in->op[0].reg, r.q[0]);
+}
+
+static void h_cvtps2pi(struct soft_cpu *cpu, const struct insn *in)
+{
+	to_mmx(cpu, in, host_cvtps2dq, true);
+}
+
+static void h_cvttps2pi(struct soft_cpu *cpu, const struct insn *in)
+{
+	to_mmx(cpu, in, host_cvttps2dq, true);
+}
+
+static void h_cvtpd2pi(struct soft_cpu *cpu, const struct insn *in)
+{
+	to_mmx(cpu, in, host_cvtpd2dq, false);
+}
+
+static void h_cvttpd2pi(struct soft_cpu *cpu, const struct insn *in)
+{
+	to_mmx(cpu, in, host_cvttpd2dq, false);
+}
+
 /* ---- MXCSR --------------------------------------------------------------------- */
 
 static void h_ldmxcsr(struct soft_cpu *cpu, const struct insn *in)
@@ -1068,6 +1163,12 @@ const struct dispatch_entry exec_sse_table[] = {
 	{ ZYDIS_MNEMONIC_CVTTPS2DQ, h_cvttps2dq, 0 },
 	{ ZYDIS_MNEMONIC_CVTPD2DQ, h_cvtpd2dq, 0 },
 	{ ZYDIS_MNEMONIC_CVTTPD2DQ, h_cvttpd2dq, 0 },
+	{ ZYDIS_MNEMONIC_CVTPI2PS, h_cvtpi2ps, 0 },
+	{ ZYDIS_MNEMONIC_CVTPI2PD, h_cvtpi2pd, 0 },
+	{ ZYDIS_MNEMONIC_CVTPS2PI, h_cvtps2pi, 0 },
+	{ ZYDIS_MNEMONIC_CVTTPS2PI, h_cvttps2pi, 0 },
+	{ ZYDIS_MNEMONIC_CVTPD2PI, h_cvtpd2pi, 0 },
+	{ ZYDIS_MNEMONIC_CVTTPD2PI, h_cvttpd2pi, 0 },
 	{ ZYDIS_MNEMONIC_CVTSI2SS, h_cvtsi2ss, 0 },
 	{ ZYDIS_MNEMONIC_CVTSI2SD, h_cvtsi2sd, 0 },
 	{ ZYDIS_MNEMONIC_CVTSS2SI, h_cvtss2si, 0 },

@@ -2,6 +2,8 @@
  * FNSTENV/FLDENV, FXSAVE/FXRSTOR), EMMS, and the arithmetic a kernel and a C
  * library use.
  *
+ * (EMMS and the MMX view of the registers are in mmx.h and exec_mmx.c.)
+ *
  * The register stack lives in cpu->fpu in the FXSAVE order of struct x86_fpu:
  * st[i] is ST(i), TOP is in FSW, and ftw is the abridged tag word, one bit per
  * physical register (R(TOP+i) holds ST(i)). Pushes and pops rotate st[] so that
@@ -19,7 +21,7 @@
  * Not modelled: the last instruction and data pointers and opcode (FIP, FDP,
  * FOP) are kept as loaded by FRSTOR/FXRSTOR and cleared by FNINIT, not updated
  * (AMD processors do not save them either unless an exception is pending);
- * FBLD/FBSTP, FPTAN, FSINCOS, FXTRACT and FISTTP (SSE3) raise #UD. */
+ * FISTTP (SSE3) raises #UD. */
 #include <string.h>
 
 #include "engine/softcpu/handlers.h"
@@ -309,6 +311,28 @@ HOST_X87_UNARY(host_f2xm1, "f2xm1")
 HOST_X87_UNARY(host_fchs, "fchs")
 HOST_X87_UNARY(host_fabs, "fabs")
 
+/* One value in, two out (FXTRACT, FPTAN, FSINCOS): *r0 is the new ST(0), *r1
+ * the new ST(1); env with n = 1. With C2 set (FPTAN, FSINCOS: out of range)
+ * the host pushed nothing and *r0 is the operand unchanged. */
+#define HOST_X87_SPLIT(name, insn)                                                                                     \
+	static unsigned name(const struct x87_env *env, const struct f80 *a, struct f80 *r0, struct f80 *r1)           \
+	{                                                                                                              \
+		struct x87_env saved;                                                                                  \
+		uint16_t sw;                                                                                           \
+		__asm__ volatile(X87_ENTER "fldt %[a]\n\t" X87_GUEST insn "\n\t" X87_STATUS                            \
+					   "fstpt %[r0]\n\tfstpt %[r1]\n\t" X87_LEAVE                                  \
+				 : [r0] "=m"(*r0), [r1] "=m"(*r1), [sw] "=m"(sw), [saved] "=m"(saved)                  \
+				 : [a] "m"(*a), [env] "m"(*env)                                                        \
+				 : X87_CLOBBERS);                                                                      \
+		return sw;                                                                                             \
+	}
+
+typedef unsigned (*split_fn)(const struct x87_env *env, const struct f80 *a, struct f80 *r0, struct f80 *r1);
+
+HOST_X87_SPLIT(host_fxtract, "fxtract")
+HOST_X87_SPLIT(host_fptan, "fptan")
+HOST_X87_SPLIT(host_fsincos, "fsincos")
+
 /* Status word of comparing a (ST0) with b; env with n = 2. */
 #define HOST_X87_COMPARE(name, insn)                                                                                   \
 	static unsigned name(const struct x87_env *env, const struct f80 *a, const struct f80 *b)                      \
@@ -402,8 +426,8 @@ HOST_X87_CONST(host_fldl2e, "fldl2e")
 HOST_X87_CONST(host_fldlg2, "fldlg2")
 HOST_X87_CONST(host_fldln2, "fldln2")
 
-/* Memory formats: m16/m32/m64 integers, m32/m64/m80 reals. */
-enum mem_format { MF_INT16, MF_INT32, MF_INT64, MF_REAL32, MF_REAL64, MF_REAL80, MF_COUNT };
+/* Memory formats: m16/m32/m64 integers, m32/m64/m80 reals, m80 packed BCD. */
+enum mem_format { MF_INT16, MF_INT32, MF_INT64, MF_REAL32, MF_REAL64, MF_REAL80, MF_BCD, MF_COUNT };
 
 /* r = the memory value m in 80 bits (FLD/FILD); env with n = 0. */
 #define HOST_X87_LOAD(name, insn, type)                                                                                \
@@ -426,9 +450,11 @@ HOST_X87_LOAD(host_fildll, "fildll", uint64_t)
 HOST_X87_LOAD(host_flds, "flds", uint32_t)
 HOST_X87_LOAD(host_fldl, "fldl", uint64_t)
 HOST_X87_LOAD(host_fldt, "fldt", struct f80)
+HOST_X87_LOAD(host_fbld, "fbld", struct f80)
 
 typedef unsigned (*load_fn)(const struct x87_env *env, const void *v, struct f80 *r);
-static const load_fn host_load[MF_COUNT] = { host_filds, host_fildl, host_fildll, host_flds, host_fldl, host_fldt };
+static const load_fn host_load[MF_COUNT] = { host_filds, host_fildl, host_fildll, host_flds,
+					     host_fldl,	 host_fldt,  host_fbld };
 
 /* *v = a in a memory format (FST/FIST, popping the host's copy); env with n = 1. */
 #define HOST_X87_STORE(name, insn, type)                                                                               \
@@ -451,10 +477,13 @@ HOST_X87_STORE(host_fistpll, "fistpll", uint64_t)
 HOST_X87_STORE(host_fstps, "fstps", uint32_t)
 HOST_X87_STORE(host_fstpl, "fstpl", uint64_t)
 HOST_X87_STORE(host_fstpt, "fstpt", struct f80)
+/* Packed BCD: the host's own rounding, its invalid operation for a value beyond
+ * 18 digits, a NaN or an infinity, and its packed BCD indefinite for it. */
+HOST_X87_STORE(host_fbstp, "fbstp", struct f80)
 
 typedef unsigned (*store_fn)(const struct x87_env *env, const struct f80 *a, void *v);
-static const store_fn host_store[MF_COUNT] = { host_fistps, host_fistpl, host_fistpll,
-					       host_fstps,  host_fstpl,	 host_fstpt };
+static const store_fn host_store[MF_COUNT] = { host_fistps, host_fistpl, host_fistpll, host_fstps,
+					       host_fstpl,  host_fstpt,	 host_fbstp };
 
 /* r = a op m, the memory operand in its own format (FADD m32, FIADD m16...); env
  * with n = 1. */
@@ -537,9 +566,13 @@ static const mem_compare_fn host_mem_compare[MF_COUNT] = {
 
 /* ---- operands ------------------------------------------------------------------ */
 
-static enum mem_format mem_format(const struct operand *o, bool integer)
+static bool is_integer_form(const struct insn *in);
+
+static enum mem_format mem_format(const struct insn *in, const struct operand *o)
 {
-	if (integer)
+	if (in->mnemonic == ZYDIS_MNEMONIC_FBLD || in->mnemonic == ZYDIS_MNEMONIC_FBSTP)
+		return MF_BCD;
+	if (is_integer_form(in))
 		return o->size == 2 ? MF_INT16 : o->size == 4 ? MF_INT32 : MF_INT64;
 	return o->size == 4 ? MF_REAL32 : o->size == 8 ? MF_REAL64 : MF_REAL80;
 }
@@ -605,7 +638,7 @@ static void push_converted(struct soft_cpu *cpu, load_fn fn, const void *src)
 		x87_push(cpu, &v);
 }
 
-/* FLD/FILD: a register, or memory in any format. */
+/* FLD/FILD/FBLD: a register, or memory in any format. */
 static void h_fld(struct soft_cpu *cpu, const struct insn *in)
 {
 	const struct operand *o = &in->op[0];
@@ -623,7 +656,7 @@ static void h_fld(struct soft_cpu *cpu, const struct insn *in)
 		}
 		memcpy(buf, cpu->fpu.st[o->reg], 10);
 	} else {
-		fmt = mem_format(o, is_integer_form(in));
+		fmt = mem_format(in, o);
 		mem_read_block(cpu, o->seg, insn_ea(cpu, in, o), buf, o->size, 0);
 	}
 	push_converted(cpu, host_load[fmt], buf);
@@ -684,12 +717,12 @@ static unsigned tiny_store(const struct soft_cpu *cpu, enum mem_format fmt, cons
 	return 0;
 }
 
-/* FST/FSTP/FIST/FISTP: ST(0) to a register or to memory in any format. The
+/* FST/FSTP/FIST/FISTP/FBSTP: ST(0) to a register or to memory in any format. The
  * memory write comes before the FPU state changes, so a fault leaves it whole. */
 static void store(struct soft_cpu *cpu, const struct insn *in, bool pop)
 {
 	const struct operand *o = &in->op[0];
-	enum mem_format fmt = o->kind == OK_ST ? MF_REAL80 : mem_format(o, is_integer_form(in));
+	enum mem_format fmt = o->kind == OK_ST ? MF_REAL80 : mem_format(in, o);
 	struct x87_env env;
 	struct f80 a;
 	uint8_t buf[10];
@@ -800,7 +833,7 @@ static void h_farith(struct soft_cpu *cpu, const struct insn *in)
 		sw = register_arith[op](&env, &d, &s, &r);
 	} else {
 		env = host_env(cpu, 1);
-		sw = host_mem_op[mem_format(&in->op[0], is_integer_form(in))][op](&env, &d, m, &r);
+		sw = host_mem_op[mem_format(in, &in->op[0])][op](&env, &d, m, &r);
 	}
 	if (underflow) {
 		sw = underflow_status(sw);
@@ -850,6 +883,53 @@ UNARY_HANDLER(h_fcos, host_fcos)
 UNARY_HANDLER(h_f2xm1, host_f2xm1)
 UNARY_HANDLER(h_fchs, host_fchs)
 UNARY_HANDLER(h_fabs, host_fabs)
+
+/* ST(0) in, ST(0) replaced by one result and the other pushed (FXTRACT:
+ * exponent and significand; FPTAN: tangent and 1; FSINCOS: sine and cosine).
+ * FPTAN and FSINCOS out of range set C2 and change nothing else (FXTRACT
+ * leaves C2 undefined: the host's). */
+static void split(struct soft_cpu *cpu, split_fn fn, bool range_checked)
+{
+	struct x87_env env;
+	struct f80 a, r0, r1;
+	unsigned sw;
+	bool underflow;
+
+	x87_check(cpu);
+	if (!st_empty(cpu, 7)) {
+		/* FPTAN and FSINCOS clear C2 (the operand was not found out of
+		 * range), C0 and C3 stay: so the AMD host does. */
+		if (range_checked)
+			cpu->fpu.fsw &= (uint16_t)~FSW_C2;
+		if (x87_stack_fault(cpu, true)) {
+			st_set(cpu, 0, &f80_indefinite);
+			x87_push(cpu, &f80_indefinite);
+		}
+		return;
+	}
+	env = host_env(cpu, 1);
+	underflow = st_operand(cpu, 0, &a);
+	sw = fn(&env, &a, &r0, &r1);
+	if (underflow) {
+		sw = underflow_status(sw);
+		r0 = r1 = f80_indefinite;
+	}
+	if (!x87_complete(cpu, sw, TO_REGISTER) || (range_checked && (sw & FSW_C2)))
+		return;
+	st_set(cpu, 0, &r1);
+	x87_push(cpu, &r0);
+}
+
+#define SPLIT_HANDLER(name, fn, range_checked)                                                                         \
+	static void name(struct soft_cpu *cpu, const struct insn *in)                                                  \
+	{                                                                                                              \
+		(void)in;                                                                                              \
+		split(cpu, fn, range_checked);                                                                         \
+	}
+
+SPLIT_HANDLER(h_fxtract, host_fxtract, false)
+SPLIT_HANDLER(h_fptan, host_fptan, true)
+SPLIT_HANDLER(h_fsincos, host_fsincos, true)
 
 /* ST(0) and ST(1) in; the result replaces ST(0), or (pop) ST(1) before a pop. */
 static void binary(struct soft_cpu *cpu, binary_fn fn, bool pop)
@@ -927,7 +1007,7 @@ static bool compare(struct soft_cpu *cpu, const struct insn *in, unsigned *cc)
 		sw = host_ftst(&env, &a);
 	} else if (memory) {
 		env = host_env(cpu, 1);
-		sw = host_mem_compare[mem_format(o, is_integer_form(in))](&env, &a, m);
+		sw = host_mem_compare[mem_format(in, o)](&env, &a, m);
 	} else {
 		underflow |= st_operand(cpu, o ? o->reg : 1, &b);
 		env = host_env(cpu, 2);
@@ -1056,6 +1136,21 @@ static void h_ffree(struct soft_cpu *cpu, const struct insn *in)
 	cpu->fpu.ftw &= (uint8_t) ~(1u << x87_phys(cpu, in->op[0].reg));
 }
 
+/* FFREEP (D F C0+i): FFREE ST(i), then a pop. */
+static void h_ffreep(struct soft_cpu *cpu, const struct insn *in)
+{
+	h_ffree(cpu, in);
+	x87_pop(cpu);
+}
+
+/* FNENI, FNDISI, FNSETPM: 8087 and 80287 controls that every processor since
+ * the 80387 executes as no-ops; being x87 instructions, they still take #NM. */
+static void h_x87_legacy_nop(struct soft_cpu *cpu, const struct insn *in)
+{
+	(void)in;
+	x87_check_nowait(cpu);
+}
+
 static void h_fincstp(struct soft_cpu *cpu, const struct insn *in)
 {
 	(void)in;
@@ -1179,21 +1274,6 @@ static void h_fwait(struct soft_cpu *cpu, const struct insn *in)
 		cpu_raise(cpu, EXC_NM, false, 0);
 	if ((cpu->fpu.fsw & FSW_ES) && (cpu->cr0 & CR0_NE))
 		cpu_raise(cpu, EXC_MF, false, 0);
-}
-
-/* EMMS: every register empty and TOP 0. It is an MMX instruction: #UD with
- * CR0.EM. */
-static void h_emms(struct soft_cpu *cpu, const struct insn *in)
-{
-	(void)in;
-	if (cpu->cr0 & CR0_EM)
-		cpu_raise_ud(cpu);
-	if (cpu->cr0 & CR0_TS)
-		cpu_raise(cpu, EXC_NM, false, 0);
-	if ((cpu->fpu.fsw & FSW_ES) && (cpu->cr0 & CR0_NE))
-		cpu_raise(cpu, EXC_MF, false, 0);
-	cpu->fpu.ftw = 0;
-	x87_load_fsw(cpu, cpu->fpu.fsw & ~0x3800u);
 }
 
 /* ---- environment and state images ---------------------------------------------- */
@@ -1512,8 +1592,10 @@ const struct dispatch_entry exec_x87_table[] = {
 	{ ZYDIS_MNEMONIC_FXSAVE64, h_fxsave64, 0 },
 	{ ZYDIS_MNEMONIC_FXRSTOR, h_fxrstor, 0 },
 	{ ZYDIS_MNEMONIC_FXRSTOR64, h_fxrstor64, 0 },
-	{ ZYDIS_MNEMONIC_EMMS, h_emms, 0 },
 	{ ZYDIS_MNEMONIC_FNOP, h_fnop, 0 },
+	{ ZYDIS_MNEMONIC_FENI8087_NOP, h_x87_legacy_nop, 0 },
+	{ ZYDIS_MNEMONIC_FDISI8087_NOP, h_x87_legacy_nop, 0 },
+	{ ZYDIS_MNEMONIC_FSETPM287_NOP, h_x87_legacy_nop, 0 },
 	/* loads and stores */
 	{ ZYDIS_MNEMONIC_FLD, h_fld, 0 },
 	{ ZYDIS_MNEMONIC_FILD, h_fld, 0 },
@@ -1528,8 +1610,12 @@ const struct dispatch_entry exec_x87_table[] = {
 	{ ZYDIS_MNEMONIC_FSTP, h_fstp, 0 },
 	{ ZYDIS_MNEMONIC_FIST, h_fst, 0 },
 	{ ZYDIS_MNEMONIC_FISTP, h_fstp, 0 },
+	{ ZYDIS_MNEMONIC_FSTPNCE, h_fstp, 0 },
+	{ ZYDIS_MNEMONIC_FBLD, h_fld, 0 },
+	{ ZYDIS_MNEMONIC_FBSTP, h_fstp, 0 },
 	{ ZYDIS_MNEMONIC_FXCH, h_fxch, 0 },
 	{ ZYDIS_MNEMONIC_FFREE, h_ffree, 0 },
+	{ ZYDIS_MNEMONIC_FFREEP, h_ffreep, 0 },
 	{ ZYDIS_MNEMONIC_FINCSTP, h_fincstp, 0 },
 	{ ZYDIS_MNEMONIC_FDECSTP, h_fdecstp, 0 },
 	{ ZYDIS_MNEMONIC_FCMOVB, h_fcmov, 0 },
@@ -1563,6 +1649,9 @@ const struct dispatch_entry exec_x87_table[] = {
 	{ ZYDIS_MNEMONIC_FRNDINT, h_frndint, 0 },
 	{ ZYDIS_MNEMONIC_FSIN, h_fsin, 0 },
 	{ ZYDIS_MNEMONIC_FCOS, h_fcos, 0 },
+	{ ZYDIS_MNEMONIC_FPTAN, h_fptan, 0 },
+	{ ZYDIS_MNEMONIC_FSINCOS, h_fsincos, 0 },
+	{ ZYDIS_MNEMONIC_FXTRACT, h_fxtract, 0 },
 	{ ZYDIS_MNEMONIC_F2XM1, h_f2xm1, 0 },
 	{ ZYDIS_MNEMONIC_FPREM, h_fprem, 0 },
 	{ ZYDIS_MNEMONIC_FPREM1, h_fprem1, 0 },

@@ -12,7 +12,7 @@
 struct insn;
 typedef void (*insn_fn)(struct soft_cpu *cpu, const struct insn *in);
 
-enum operand_kind { OK_NONE, OK_REG, OK_MEM, OK_IMM, OK_SREG, OK_CR, OK_DR, OK_FAR, OK_XMM, OK_ST };
+enum operand_kind { OK_NONE, OK_REG, OK_MEM, OK_IMM, OK_SREG, OK_CR, OK_DR, OK_FAR, OK_XMM, OK_ST, OK_MM };
 
 #define NOREG 0xff
 #define REG_RIP 16 /* as a memory base: RIP-relative */
@@ -21,7 +21,7 @@ struct operand {
 	uint8_t kind; /* enum operand_kind */
 	uint8_t size; /* bytes */
 	uint8_t reg;  /* OK_REG: GPR number (16-19 = AH..BH for size 1); OK_SREG/CR/DR/XMM: number;
-		       * OK_ST: i of ST(i) */
+		       * OK_ST: i of ST(i); OK_MM: n of MMn */
 	uint8_t seg;  /* OK_MEM */
 	uint8_t base; /* OK_MEM: GPR, REG_RIP or NOREG */
 	uint8_t index;

@@ -402,7 +402,7 @@ static bool crosses_page(uint64_t lin, unsigned size)
 
 /* Alignment checking (CR0.AM, RFLAGS.AC, CPL 3): a misaligned data access raises
  * #AC(0), before paging is consulted (SDM Vol. 3, 6.15, interrupt 17). */
-static void check_alignment(struct soft_cpu *cpu, uint64_t lin, unsigned size, unsigned acc)
+void mem_check_alignment(struct soft_cpu *cpu, uint64_t lin, unsigned size, unsigned acc)
 {
 	if (tlb_set(cpu, acc) == TLB_SET_ALIGN_CHECK && !(acc & ACC_NO_ALIGN) && size > 1 && size <= 8 &&
 	    (lin & (size - 1)))
@@ -416,7 +416,7 @@ uint64_t mem_read_slow(struct soft_cpu *cpu, uint64_t lin, unsigned size, unsign
 	uint8_t *host;
 
 	cpu->tlb.misses++;
-	check_alignment(cpu, lin, size, acc);
+	mem_check_alignment(cpu, lin, size, acc);
 	if (__builtin_expect(cpu->dbg.write_bps, 0) && !(acc & ACC_SYSTEM))
 		debug_data_access(cpu, lin, size, ACC_KIND(acc));
 	if (crosses_page(lin, size)) {
@@ -442,7 +442,7 @@ void mem_write_slow(struct soft_cpu *cpu, uint64_t lin, unsigned size, uint64_t 
 	uint8_t *host;
 
 	cpu->tlb.misses++;
-	check_alignment(cpu, lin, size, acc);
+	mem_check_alignment(cpu, lin, size, acc);
 	if (__builtin_expect(cpu->dbg.write_bps, 0) && !(acc & ACC_SYSTEM))
 		debug_data_access(cpu, lin, size, ACC_KIND(acc));
 	if (crosses_page(lin, size)) {

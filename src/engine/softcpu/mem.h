@@ -153,6 +153,10 @@ void mem_write_block(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, const voi
  * and every page of the operand accepting the write. Returns the linear address. */
 uint64_t mem_block_writable(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned len, unsigned align);
 
+/* #AC(0) for a misaligned access of size 2 to 8 while alignment checking is on
+ * (CR0.AM, RFLAGS.AC, CPL 3): for accesses made in smaller pieces (MASKMOVQ). */
+void mem_check_alignment(struct soft_cpu *cpu, uint64_t lin, unsigned size, unsigned acc);
+
 /* lin + n as the linear address wraps: at 2^64 in 64-bit mode, else at 2^32. */
 static inline uint64_t mem_lin_add(const struct soft_cpu *cpu, uint64_t lin, uint64_t n)
 {
