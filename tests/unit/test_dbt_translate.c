@@ -967,6 +967,62 @@ static void test_a_probe_group_follows_its_moving_base(void **state)
 	icpu_free(b);
 }
 
+/* A probe group in a run that uses every register: its delta goes in one the
+ * run writes only later (R15 here). A load off another base between its
+ * members misses the soft TLB on a fresh page each round: that slow path must
+ * leave the delta alone (not reload R15's guest value) for the member after
+ * it. */
+IH_ASM(crowded_group_run, "mov eax, [rdx]\n mov ecx, [rsi]\n add eax, [rdx + 8]\n mov [rdx + 16], eax\n"
+			  " mov rbx, 1\n mov rbp, 2\n mov rdi, 3\n mov r8, 4\n mov r9, 5\n mov r10, 6\n"
+			  " mov r11, 7\n mov r12, 8\n mov r13, 9\n mov r14, 10\n mov r15, 11\n");
+
+static void test_a_group_delta_in_a_crowded_run_survives_a_slow_path(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(crowded_group_run, IH_LEN(crowded_group_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		set_registers(*p);
+		(*p)->cpu->gpr[GPR_RDX] = 0x200000;
+		icpu_set(*p, 0x200000, 5, 4);
+		icpu_set(*p, 0x200008, 37, 4);
+		for (unsigned k = 0; k < 4; k++)
+			icpu_set(*p, 0x210000 + 0x1000 * k, 100 + k, 4);
+	}
+	entry = translate_ident(&cc, a, &r, crowded_group_run, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned round = 0; round < 4; round++) {
+		uint64_t misses = a->cpu->tlb.misses;
+
+		for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+			(*p)->cpu->rip = 0x1000;
+			(*p)->cpu->gpr[GPR_RSI] = 0x210000 + 0x1000 * round;
+			(*p)->cpu->gpr[GPR_R15] = 0x7777000000000000ull; /* no address */
+		}
+		translate_enter(entry);
+		for (unsigned i = 0; i < r.count; i++)
+			assert_true(softcpu_step(b->cpu, &r.insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+		assert_int_equal(icpu_get(a, 0x200010, 4), icpu_get(b, 0x200010, 4));
+		if (round)
+			assert_int_equal(a->cpu->tlb.misses, misses + 1); /* RSI's page only */
+	}
+	/* By the SDM: 5 + 37 stored; RCX from the last page. */
+	assert_int_equal(icpu_get(a, 0x200010, 4), 42);
+	assert_int_equal(a->cpu->gpr[GPR_RCX], 103);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* A group whose span crosses into a read-only page, and one inside it: the
  * probe misses, and the core runs the group one instruction at a time, so
  * the load happens and the store faults (#PF, present and write: error 3)
@@ -1347,6 +1403,7 @@ int main(void)
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 		cmocka_unit_test(test_probe_groups_run_as_stepping_does),
 		cmocka_unit_test(test_a_probe_group_follows_its_moving_base),
+		cmocka_unit_test(test_a_group_delta_in_a_crowded_run_survives_a_slow_path),
 		cmocka_unit_test(test_a_probe_group_faults_at_its_member),
 	};
 

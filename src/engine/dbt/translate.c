@@ -554,19 +554,25 @@ static uint16_t written_before(const struct slot *slot, const struct run_plan *r
 /* The slow path of a memory instruction: a CALL of the shared one
  * (emit_slow_stub) and the record it reads. */
 static void emit_slow_path(struct emitter *e, const struct slot *slot, struct slow_path *p, const struct insn *insns,
-			   const struct translate_exits *x)
+			   const struct probe_group *groups, const struct translate_exits *x)
 {
 	const struct run_plan *run = p->run;
-	struct slow_record r = { .insn = &insns[p->insn],
-				 .resume = p->resume,
-				 .rip = slot[p->insn].lin,
-				 .run_rip = run->lin,
-				 .reload = run->regs_used,
-				 .index = (uint8_t)(p->insn - run->first),
-				 .count = (uint8_t)p->count,
-				 .borrowed = p->sc.borrowed,
-				 .written_before = written_before(slot, run, p->insn),
-				 .flags_saved = p->flags_saved };
+	uint16_t in_flight = 0; /* deltas of groups the main line goes on with after it */
+	struct slow_record r;
+
+	for (unsigned k = run->group_first; k < run->group_end; k++)
+		if (groups[k].leader < p->insn && groups[k].last >= p->insn + p->count)
+			in_flight |= (uint16_t)(1u << groups[k].delta);
+	r = (struct slow_record){ .insn = &insns[p->insn],
+				  .resume = p->resume,
+				  .rip = slot[p->insn].lin,
+				  .run_rip = run->lin,
+				  .reload = run->regs_used & (uint16_t)~in_flight,
+				  .index = (uint8_t)(p->insn - run->first),
+				  .count = (uint8_t)p->count,
+				  .borrowed = p->sc.borrowed,
+				  .written_before = written_before(slot, run, p->insn),
+				  .flags_saved = p->flags_saved };
 
 	for (unsigned k = 0; k < 3; k++)
 		r.scratch[k] = (uint8_t)p->sc.r[k];
@@ -782,28 +788,52 @@ static bool base_moves(const struct insn *in, const struct slot *s, unsigned bas
 	}
 }
 
+/* What instruction k of the run keeps from being a probe group's delta
+ * register: what the run holds there, what k uses. */
+static uint16_t busy_at(const struct run_plan *run, const struct slot *slot, unsigned k)
+{
+	return (uint16_t)(run->regs_held[k - run->first] | slot[k].use.gpr_read | slot[k].use.gpr_written);
+}
+
+/* A delta register none of busy: not RAX either, which the flags' ways in
+ * and out use; H_NONE when there is none. */
+static int delta_reg(uint16_t busy)
+{
+	return unused_host_reg((uint16_t)(busy | 1u << H_RAX));
+}
+
+/* Whether every member of g (leader included) encodes against its delta. */
+static bool group_encodes(const struct slot *slot, const struct probe_group *g, uint64_t members)
+{
+	uint8_t probe[16];
+
+	for (unsigned j = g->leader; j <= g->last; j++)
+		if ((j == g->leader || (members & (1ull << (j - g->leader)))) &&
+		    !ident_encode_mem_at(&slot[j].mem, slot[j].use.mem_base, g->delta, slot[j].use.mem_disp, probe))
+			return false;
+	return true;
+}
+
 /* Finds the run's probe groups (struct probe_group), appending them to
- * groups[*ngroups]. They share one delta register, which the run leaves
- * alone (not RAX either, which the flags' ways in and out use when the run
- * does not), so one ends before the next begins. */
+ * groups[*ngroups]. Each keeps its delta in a register free from its
+ * leader to its last member (delta_reg of what they keep busy): one the
+ * run does not use, or a guest register it does not hold there (its value
+ * not loaded yet, or no longer read); one group ends before the next
+ * begins. */
 static void plan_groups(const struct run_plan *run, struct slot *slot, const struct insn *insns,
 			struct probe_group *groups, unsigned *ngroups)
 {
-	int delta = unused_host_reg(run->regs_used);
-	uint8_t probe[16];
 	unsigned free_from = run->first; /* past the last group */
 
-	if (delta == H_NONE)
-		return;
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
-		struct probe_group g = { .leader = i, .last = i, .delta = (enum host_reg)delta, .write = u->mem_write };
+		struct probe_group g = { .leader = i, .last = i, .write = u->mem_write };
 		int64_t lo = u->mem_disp, hi = (int64_t)u->mem_disp + u->mem_size;
 		int64_t moved = 0, by; /* the base since the leader */
 		uint64_t members = 0;  /* bit j - i */
+		uint16_t busy = busy_at(run, slot, i), busy_to_last = busy;
 
-		if (i < free_from || !groupable(u) ||
-		    !ident_encode_mem_at(&slot[i].mem, u->mem_base, (unsigned)delta, u->mem_disp, probe))
+		if (i < free_from || !groupable(u) || delta_reg(busy) == H_NONE)
 			continue;
 		for (unsigned j = i + 1; j < run->last && j - i < 64; j++) {
 			const struct ident_use *v = &slot[j].use;
@@ -814,22 +844,26 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 			if (!base_moves(&insns[j - 1], &slot[j - 1], u->mem_base, &by) ||
 			    (v->branch && !(insns[j].flags & INSN_SIDE_EXIT)))
 				break;
+			busy |= busy_at(run, slot, j);
 			moved += by;
-			if (moved > GROUP_SPAN_MAX || moved < -GROUP_SPAN_MAX)
+			if (moved > GROUP_SPAN_MAX || moved < -GROUP_SPAN_MAX || delta_reg(busy) == H_NONE)
 				break;
 			vlo = moved + v->mem_disp;
 			vhi = vlo + v->mem_size;
 			if (!groupable(v) || v->mem_base != u->mem_base ||
-			    (vhi > hi ? vhi : hi) - (vlo < lo ? vlo : lo) > GROUP_SPAN_MAX ||
-			    !ident_encode_mem_at(&slot[j].mem, v->mem_base, (unsigned)delta, v->mem_disp, probe))
+			    (vhi > hi ? vhi : hi) - (vlo < lo ? vlo : lo) > GROUP_SPAN_MAX)
 				continue;
 			members |= 1ull << (j - i);
 			lo = vlo < lo ? vlo : lo;
 			hi = vhi > hi ? vhi : hi;
 			g.write |= v->mem_write;
 			g.last = j;
+			busy_to_last = busy;
 		}
 		if (!members)
+			continue;
+		g.delta = (enum host_reg)delta_reg(busy_to_last);
+		if (!group_encodes(slot, &g, members))
 			continue;
 		add_group(slot, &g, members, lo, hi, groups, ngroups);
 		free_from = g.last + 1;
@@ -869,19 +903,20 @@ static bool stack_moves(const struct slot *s, int64_t *by)
 /* The run's stack groups (after plan_groups, whose groups they may
  * overlap: another delta register). */
 static void plan_stack_groups(const struct run_plan *run, struct slot *slot, const struct insn *insns,
-			      struct probe_group *groups, unsigned *ngroups, uint16_t taken)
+			      struct probe_group *groups, unsigned *ngroups)
 {
-	int delta = unused_host_reg(taken);
+	uint16_t others = 0; /* the deltas of plan_groups' groups, which these may overlap */
 
-	if (delta == H_NONE || delta == H_RAX)
-		return;
+	for (unsigned k = run->group_first; k < *ngroups; k++)
+		others |= (uint16_t)(1u << groups[k].delta);
 	for (unsigned i = run->first; i < run->last; i++) {
-		struct probe_group g = { .leader = i, .last = i, .delta = (enum host_reg)delta, .stack = true };
+		struct probe_group g = { .leader = i, .last = i, .stack = true };
 		int64_t lo, hi, rsp = 0, by;
 		int32_t disp;
 		uint64_t members = 0;
+		uint16_t busy = (uint16_t)(others | busy_at(run, slot, i)), busy_to_last = busy;
 
-		if (slot[i].group_role != GROUP_NONE || !stack_member(&slot[i], &disp))
+		if (slot[i].group_role != GROUP_NONE || !stack_member(&slot[i], &disp) || delta_reg(busy) == H_NONE)
 			continue;
 		lo = disp;
 		hi = (int64_t)disp + slot[i].use.mem_size;
@@ -895,6 +930,9 @@ static void plan_stack_groups(const struct run_plan *run, struct slot *slot, con
 
 			if (v->use.branch && !(insns[j].flags & INSN_SIDE_EXIT))
 				break;
+			busy |= busy_at(run, slot, j);
+			if (delta_reg(busy) == H_NONE)
+				break;
 			if (v->group_role == GROUP_NONE && stack_member(v, &disp)) {
 				vlo = rsp + disp;
 				vhi = vlo + v->use.mem_size;
@@ -904,6 +942,7 @@ static void plan_stack_groups(const struct run_plan *run, struct slot *slot, con
 					hi = vhi > hi ? vhi : hi;
 					g.write |= v->use.mem_write;
 					g.last = j;
+					busy_to_last = busy;
 				}
 			}
 			if (!stack_moves(v, &by))
@@ -912,6 +951,7 @@ static void plan_stack_groups(const struct run_plan *run, struct slot *slot, con
 		}
 		if (!members)
 			continue;
+		g.delta = (enum host_reg)delta_reg(busy_to_last);
 		add_group(slot, &g, members, lo, hi, groups, ngroups);
 		i = g.last;
 	}
@@ -1619,10 +1659,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		plan_loop(&runs[nruns], env, slot, insns);
 		runs[nruns].group_first = ngroups;
 		plan_groups(&runs[nruns], slot, insns, groups, &ngroups);
-		plan_stack_groups(
-		    &runs[nruns], slot, insns, groups, &ngroups,
-		    (uint16_t)(runs[nruns].regs_used |
-			       (ngroups > runs[nruns].group_first ? 1u << groups[runs[nruns].group_first].delta : 0)));
+		plan_stack_groups(&runs[nruns], slot, insns, groups, &ngroups);
 		plan_slow_reach(groups, runs[nruns].group_first, ngroups);
 		runs[nruns++].group_end = ngroups;
 		room += BYTES_PER_IDENT_RUN;
@@ -1677,7 +1714,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	else
 		emit_jmp(&e, x.next);
 	for (unsigned p = 0; p < nslow; p++)
-		emit_slow_path(&e, slot, &slow[p], insns, &x);
+		emit_slow_path(&e, slot, &slow[p], insns, groups, &x);
 	for (unsigned p = 0; p < nside; p++)
 		emit_side_exit(&e, env, slot, &side[p], insns, slow, &x);
 	if (e.overflow) {
