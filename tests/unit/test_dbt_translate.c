@@ -1023,6 +1023,63 @@ static void test_a_group_delta_in_a_crowded_run_survives_a_slow_path(void **stat
 	icpu_free(b);
 }
 
+/* Memory operands at addresses the translation knows: RIP-relative (the first,
+ * 7 bytes at 0x1000, reads 0x200010) and absolute, one of them crossing into
+ * the next page (always the slow path). */
+IH_ASM(known_address_run, "mov rax, [rip + 0x1ff009]\n mov rcx, qword ptr [0x200100]\n"
+			  " add qword ptr [0x200108], rcx\n mov rdx, qword ptr [0x200ffc]\n");
+
+static void test_known_addresses_probe_as_stepping_does(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(known_address_run, IH_LEN(known_address_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		icpu_set(*p, 0x200010, 0x1111, 8);
+		icpu_set(*p, 0x200100, 0x2222, 8);
+		icpu_set(*p, 0x200108, 0x3333, 8);
+		icpu_set(*p, 0x200ffc, 0x44444444, 4);
+		icpu_set(*p, 0x201000, 0x55555555, 4);
+	}
+	entry = translate_ident(&cc, a, &r, known_address_run, &ident);
+	assert_int_equal(ident, r.count);
+	/* (Not run_twice_as_stepping: the core counts a TLB miss for each
+	 * access that crosses a page.) */
+	for (unsigned round = 0; round < 2; round++) {
+		a->cpu->rip = b->cpu->rip = 0x1000;
+		translate_enter(entry);
+		for (unsigned i = 0; i < r.count; i++)
+			assert_true(softcpu_step(b->cpu, &r.insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+		assert_memory_equal(icpu_ptr(a, 0x200000, 0x1010), icpu_ptr(b, 0x200000, 0x1010), 0x1010);
+	}
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 0x1111);
+	assert_int_equal(icpu_get(a, 0x200108, 8), 0x3333 + 2 * 0x2222);
+	assert_int_equal(a->cpu->gpr[GPR_RDX], 0x5555555544444444ull);
+	/* The loads in the page take the soft TLB's entry inline: with the
+	 * page's read entry pointed at a frame of zeros, they read zeros; the
+	 * crossing one goes through the core, which splits it at the page
+	 * boundary: its first four bytes through that entry (zeros), the rest
+	 * from the next page. Taken inline, all eight would be zeros. */
+	tlb_misdirect(a, 0x200000, ACC_READ, 0x280000);
+	a->cpu->rip = 0x1000;
+	translate_enter(entry);
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 0);
+	assert_int_equal(a->cpu->gpr[GPR_RCX], 0);
+	assert_int_equal(a->cpu->gpr[GPR_RDX], 0x5555555500000000ull);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* A group whose span crosses into a read-only page, and one inside it: the
  * probe misses, and the core runs the group one instruction at a time, so
  * the load happens and the store faults (#PF, present and write: error 3)
@@ -1403,6 +1460,7 @@ int main(void)
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 		cmocka_unit_test(test_probe_groups_run_as_stepping_does),
 		cmocka_unit_test(test_a_probe_group_follows_its_moving_base),
+		cmocka_unit_test(test_known_addresses_probe_as_stepping_does),
 		cmocka_unit_test(test_a_group_delta_in_a_crowded_run_survives_a_slow_path),
 		cmocka_unit_test(test_a_probe_group_faults_at_its_member),
 	};

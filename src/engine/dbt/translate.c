@@ -493,6 +493,17 @@ static void emit_address(struct emitter *e, const struct ident_use *u, uint64_t 
 	}
 }
 
+/* Whether the memory operand's linear address is a constant (*at): RIP-relative
+ * or absolute, without an index, and not FS- or GS-relative. */
+static bool address_known(const struct ident_use *u, uint64_t insn_end, uint64_t *at)
+{
+	if (u->mem_index != NOREG || u->mem_seg == SREG_FS || u->mem_seg == SREG_GS ||
+	    (u->mem_base != REG_RIP && u->mem_base != NOREG))
+		return false;
+	*at = (u->mem_base == REG_RIP ? insn_end : 0) + (uint64_t)(int64_t)u->mem_disp;
+	return true;
+}
+
 /* r[0] of sc = the host address of the memory operand of insn, or a jump to
  * the slow path (recorded in *slow) when the soft TLB has no entry for it that
  * holds the whole access (SDM-exact by construction: the core filled the
@@ -506,20 +517,29 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 	int32_t tlb = tlb_offset((unsigned)env->tlb_set, u->mem_write ? ACC_WRITE : ACC_READ);
 	uint8_t *way0;
 
+	uint64_t at;
+
 	emit_address(e, u, insn_end, a);
-	/* In 64-bit mode only FS and GS have a base (SDM vol. 3, 3.4.4). */
-	if (u->mem_seg == SREG_FS || u->mem_seg == SREG_GS)
-		emit_gs_add(e, a, GS_OFF(seg[u->mem_seg].base));
 	/* The entry of the first byte's page must be the last byte's page: that
 	 * also rules out an access crossing into the next page (its entry index
 	 * differs by one) and a non-canonical address (no entry has one).
-	 * idx = ((a >> 12) & (TLB_SIZE - 1)) * 64 (two ways of 32 bytes). */
+	 * idx = ((a >> 12) & (TLB_SIZE - 1)) * 64 (two ways of 32 bytes). An
+	 * address the translation knows (RIP-relative, absolute) has both as
+	 * constants. */
 	_Static_assert(TLB_SIZE == 256, "the index mask");
-	emit_mov_rr(e, idx, a);
-	emit_shr_imm(e, idx, 6);
-	emit_and_imm32(e, idx, (TLB_SIZE - 1) << 6);
-	emit_lea(e, last, a, H_NONE, 0, u->mem_size - 1);
-	emit_and_imm32(e, last, -4096);
+	if (address_known(u, insn_end, &at)) {
+		emit_mov_imm64(e, idx, ((at >> 12) & (TLB_SIZE - 1)) << 6);
+		emit_mov_imm64(e, last, (at + u->mem_size - 1) & ~0xfffull);
+	} else {
+		/* In 64-bit mode only FS and GS have a base (SDM vol. 3, 3.4.4). */
+		if (u->mem_seg == SREG_FS || u->mem_seg == SREG_GS)
+			emit_gs_add(e, a, GS_OFF(seg[u->mem_seg].base));
+		emit_mov_rr(e, idx, a);
+		emit_shr_imm(e, idx, 6);
+		emit_and_imm32(e, idx, (TLB_SIZE - 1) << 6);
+		emit_lea(e, last, a, H_NONE, 0, u->mem_size - 1);
+		emit_and_imm32(e, last, -4096);
+	}
 	/* Way 0, then way 1 (idx moved onto it). */
 	emit_gs_cmp_based(e, last, idx, tlb + (int32_t)offsetof(struct tlb_entry, tag));
 	way0 = emit_jcc8(e, CC_E);
