@@ -1130,6 +1130,75 @@ static void test_a_probe_group_faults_at_its_member(void **state)
 	icpu_free(b);
 }
 
+/* A group leader's slow path runs every instruction up to its last member in
+ * the core, so the probes of memory operands off other bases in between do
+ * not run: the flags they would have saved must still reach what follows.
+ * CMP sets CF, the leader's probe saves CMP's flags, INC rewrites all but CF,
+ * the load in between (its own probe, the flags dead after it) keeps the
+ * merged copy only in cpu->saved_flags, and the run's end and the last load
+ * read them from there: INC's flags with CMP's CF, on a miss (the first
+ * round) as on a hit. A stack group (PUSH ... POP) and a group off RBX. */
+IH_ASM(stack_group_flags_run, "cmp rax, rbx\n push rax\n inc rdi\n mov rdx, [rsi]\n pop rcx\n mov r8, [r9]");
+IH_ASM(group_flags_run, "cmp rax, rbx\n mov rdx, [rbx]\n inc rdi\n mov r10, [rsi]\n mov [rbx + 8], rdx\n"
+			" mov r8, [r9]");
+
+static void check_group_flags(const uint8_t *code, size_t len)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(code, len, &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RAX] = 1;
+		(*p)->cpu->gpr[GPR_RBX] = 0x200000; /* 1 - 0x200000 borrows: CF */
+		(*p)->cpu->gpr[GPR_RSI] = 0x210000;
+		(*p)->cpu->gpr[GPR_R9] = 0x220000;
+		(*p)->cpu->gpr[GPR_RSP] = 0x300000;
+	}
+	entry = translate_ident(&cc, a, &r, code, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned round = 0; round < 2; round++) {
+		a->cpu->gpr[GPR_RDI] = b->cpu->gpr[GPR_RDI] = 0x7fffffffffffffffull; /* INC: OF, SF */
+		a->cpu->gpr[GPR_RSP] = b->cpu->gpr[GPR_RSP] = 0x300000;
+		a->cpu->rip = b->cpu->rip = 0x1000;
+		translate_enter(entry);
+		for (unsigned i = 0; i < r.count; i++)
+			assert_true(softcpu_step(b->cpu, &r.insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		/* By the SDM: CF from CMP; INC of 0x7fff...f: OF, SF, AF, PF. */
+		assert_int_equal(flags_get(a->cpu) & RFLAGS_ARITH_MASK,
+				 RFLAGS_CF | RFLAGS_OF | RFLAGS_SF | RFLAGS_AF | RFLAGS_PF);
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	}
+	/* The last load faults (#GP: not canonical) after a miss of the leader:
+	 * its slow path finds the same flags. */
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		tlb_flush((*p)->cpu, false);
+		(*p)->cpu->gpr[GPR_RDI] = 0x7fffffffffffffffull;
+		(*p)->cpu->gpr[GPR_RSP] = 0x300000;
+		(*p)->cpu->gpr[GPR_R9] = 0x8000000000000000ull;
+		(*p)->cpu->rip = 0x1000;
+	}
+	both_fault_alike(a, b, entry, &r, EXC_GP);
+	assert_int_equal(flags_get(a->cpu) & RFLAGS_ARITH_MASK,
+			 RFLAGS_CF | RFLAGS_OF | RFLAGS_SF | RFLAGS_AF | RFLAGS_PF);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+static void test_flags_saved_between_a_group_leader_and_its_last_member_survive_its_slow_path(void **state)
+{
+	(void)state;
+	check_group_flags(stack_group_flags_run, IH_LEN(stack_group_flags_run));
+	check_group_flags(group_flags_run, IH_LEN(group_flags_run));
+}
+
 /* LEA from RSP and RIP at every operand size: computed, never accessed. */
 IH_ASM(lea_run, "lea rax, [rsp + rbx * 2 + 8]\n lea ecx, [rip + 0x100]\n lea dx, [rsp - 4]\n lea r9, [rip - 7]");
 
@@ -1463,6 +1532,7 @@ int main(void)
 		cmocka_unit_test(test_known_addresses_probe_as_stepping_does),
 		cmocka_unit_test(test_a_group_delta_in_a_crowded_run_survives_a_slow_path),
 		cmocka_unit_test(test_a_probe_group_faults_at_its_member),
+		cmocka_unit_test(test_flags_saved_between_a_group_leader_and_its_last_member_survive_its_slow_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -633,10 +633,18 @@ static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, 
 	 * its first instruction while it runs (a loop leaves from there). */
 	cpu->rip = r.run_rip;
 	cpu->icount -= r.index + (uint64_t)r.count;
-	/* The flags go back to host RFLAGS (the stub loads the image): the
-	 * main line takes them from there wherever the run holds any. */
+	/* The flags go back to host RFLAGS (the stub loads the image), and to
+	 * cpu->saved_flags as well: the main line resumes believing the flags
+	 * are split between the two as its own code left them (host_valid,
+	 * saved_valid in emit_ident_run), and a probe group's slow path runs
+	 * past instructions whose probes, skipped here, would have saved the
+	 * flags (a PUSH's group over an INC and a load off another base: the
+	 * run's end then took the copy saved at the leader, before INC). Both
+	 * holding the guest's flags whole satisfies whatever split it expects:
+	 * what it keeps in saved_flags it has not written since. */
 	if (cpu->lf.op != LF_HOST)
 		flags_to_host_image(cpu);
+	cpu->saved_flags = cpu->lf.res;
 	for (unsigned n = 0; n < 16; n++)
 		if (r.reload & (1u << n))
 			cpu->host_regs[n] = cpu->gpr[n];
