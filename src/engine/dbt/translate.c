@@ -596,7 +596,7 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 
 	for (unsigned k = 0; k < 3; k++)
 		r.scratch[k] = (uint8_t)p->sc.r[k];
-	if (!emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
+	if (p->jump && !emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
 		e->overflow = true;
 	p->code = emit_here(e);
 	emit_call(e, x->slow_path);
@@ -906,7 +906,7 @@ static bool stack_member(const struct slot *s, int32_t *disp)
 	uint8_t probe[16];
 
 	if (!u->mem || u->mem_base != GPR_RSP || u->mem_index != NOREG || u->mem_seg == SREG_FS ||
-	    u->mem_seg == SREG_GS || u->branch || (u->stack < 0 && s->followed))
+	    u->mem_seg == SREG_GS || (u->branch && !(u->stack < 0 && s->followed)))
 		return false;
 	if (u->stack) {
 		*disp = u->stack > 0 ? -8 : 0;
@@ -944,7 +944,10 @@ static void plan_stack_groups(const struct run_plan *run, struct slot *slot, con
 		uint64_t members = 0;
 		uint16_t busy = (uint16_t)(others | busy_at(run, slot, i)), busy_to_last = busy;
 
-		if (slot[i].group_role != GROUP_NONE || !stack_member(&slot[i], &disp) || delta_reg(busy) == H_NONE)
+		/* Not led by a followed RET, whose compare wants the popped value
+		 * where a leader's probe leaves the delta. */
+		if (slot[i].group_role != GROUP_NONE || (slot[i].followed && slot[i].use.stack < 0) ||
+		    !stack_member(&slot[i], &disp) || delta_reg(busy) == H_NONE)
 			continue;
 		lo = disp;
 		hi = (int64_t)disp + slot[i].use.mem_size;
@@ -1381,7 +1384,44 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		} else if (u->mem && slot[i].group_role == GROUP_MEMBER) {
 			struct probe_group *g = &groups[slot[i].group];
 
-			if (g->stack) {
+			if (g->stack && slot[i].followed && u->stack < 0) {
+				/* A followed RET: its pop compared with the prediction
+				 * as a probed one's is (the flags saved first: CMP
+				 * clobbers them), a slow path of its own for the core's
+				 * #GP when the popped address is not canonical. */
+				struct slow_path *p = &slow[(*nslow)++];
+				struct side_exit *m = &side[(*nside)++];
+
+				*p = (struct slow_path){ .insn = i, .count = 1, .run = run };
+				p->sc = pick_scratch(run, i, u, 3, reserved);
+				emit_lend(e, &p->sc);
+				if (host_valid) {
+					emit_flags_save(e, run, &p->sc, host_valid, reserved);
+					saved_valid = ARITH;
+				}
+				p->flags_saved = saved_valid == ARITH;
+				emit_gs_load64(e, p->sc.r[0], GS_OFF(gpr[GPR_RSP]));
+				emit_op64_mem_bi(e, 0x8b, p->sc.r[1], p->sc.r[0], g->delta,
+						 0); /* MOV r1, [rsp + delta] */
+				emit_mov_imm64(e, p->sc.r[2], slot[i].next);
+				emit_cmp_rr(e, p->sc.r[1], p->sc.r[2]);
+				*m = (struct side_exit){ .insn = i,
+							 .run = run,
+							 .flags_written = flags_written,
+							 .ret = true,
+							 .sc = p->sc,
+							 .slow = (unsigned)(p - slow) };
+				m->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to emit_ret_elsewhere */
+				emit_lea(e, p->sc.r[0], p->sc.r[0], H_NONE, 0, 8);
+				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), p->sc.r[0]);
+				host_valid = 0;
+				if ((run->live[i + 1 - run->first]) && p->flags_saved) {
+					emit_flags_restore(e, run, &p->sc, reserved);
+					host_valid = ARITH;
+				}
+				p->resume = emit_here(e);
+				emit_give_back(e, &p->sc);
+			} else if (g->stack) {
 				const struct scratch sc = pick_scratch(run, i, u, 2, reserved);
 
 				emit_lend(e, &sc);
