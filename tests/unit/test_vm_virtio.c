@@ -115,7 +115,7 @@ static void test_default_vm_rng_interrupt_is_ioapic_pin_16(void **state)
 	vdrv_set_reg(bus, WINDOW, 0x050, 0);
 	assert_int_equal(h->vm.pc.ioapic.pin_level, 0);
 	/* What the I/O thread does when it runs (vm_run is not called here). */
-	virtio_worker_run(&h->vm.virtio.rng->worker);
+	virtio_worker_run(&h->vm.virtio.rng->mmio.worker);
 	assert_int_equal(ring_get16(&h->vm.mem, USED + 2), 1);
 	assert_int_equal(h->vm.pc.ioapic.pin_level, 1u << PIN);
 	vdrv_set_reg(bus, WINDOW, 0x064, 1); /* InterruptACK */

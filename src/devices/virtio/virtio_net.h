@@ -38,7 +38,6 @@
 #include "devices/irq.h"
 #include "devices/netdev.h"
 #include "devices/virtio/virtio_mmio.h"
-#include "devices/virtio/virtio_worker.h"
 #include "vm/memory.h"
 
 #define VIRTIO_NET_QUEUE_SIZE 256
@@ -70,7 +69,6 @@ struct virtio_net_stats {
 
 struct virtio_net {
 	struct virtio_mmio mmio; /* register its window on the MMIO bus */
-	struct virtio_worker worker;
 	const struct guest_memory *mem;
 	struct netdev backend; /* where transmitted frames go */
 	uint8_t mac[6];

@@ -1,16 +1,16 @@
 /* Where a virtio back end's work runs: on the I/O thread (host/event_loop.h),
- * never on the vCPU thread that notified. The transport's queue_notify
- * callback kicks the worker (one eventfd write); the I/O thread then calls
- * work() under the worker's lock. A reset (vCPU thread) calls
- * virtio_worker_quiesce, which returns once no work() is running: a chain
- * popped before the reset is then pushed, or its push has failed, and nothing
- * more is written into it (virtio_mmio.h: "reset must return only when it
- * will push nothing more from before the reset").
+ * never on the vCPU thread that notified. Each virtio-mmio transport owns one
+ * (virtio_mmio.h) and kicks it on a queue notification (one eventfd write);
+ * the I/O thread then calls work() under the worker's lock. A reset (vCPU
+ * thread) calls virtio_worker_quiesce, which returns once no work() is
+ * running: a chain popped before the reset is then pushed, or its push has
+ * failed, and nothing more is written into it (virtio_mmio.h: once the
+ * driver's Status write completes, nothing from before the reset is pushed).
  *
  * Lock order: worker lock -> the transport's device lock -> the interrupt
  * controllers (vm/platform.h). work() runs with the worker lock held and
  * takes the device lock only inside the transport's calls; quiesce is called
- * with no lock held (the transport calls ops->reset without its lock). */
+ * with no lock held (the transport drops its lock first). */
 #ifndef RV_VIRTIO_WORKER_H
 #define RV_VIRTIO_WORKER_H
 
