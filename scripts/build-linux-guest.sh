@@ -173,19 +173,27 @@ echo "acpi: $(ls /sys/firmware/acpi/tables | tr '\n' ' ')"
 echo "ioapic: $(grep IO-APIC /proc/interrupts | sed 's/.*IO-APIC *//' | tr -s ' \n' '  ')"
 echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 # With --disk (tests/integration/linux-disk.sh): vda read-write, vdb
-# read-only. What the guest sees of each, then one sector written to vda
-# (fsync: a FLUSH request) and one refused on vdb.
+# read-only. What the guest sees of each (the first bytes in hex: the image
+# is random), the SHA-256 of all of vda by busybox's sha256sum with the
+# uptime before and after it, then one sector written to vda (fsync: a FLUSH
+# request), a discard, and `seq 1 1500` written at sector 81923 through the
+# page cache and made durable by sync(1); one write refused on vdb.
 if [ -e /sys/block/vda ]; then
 	echo "vda-size: $(cat /sys/block/vda/size)"
 	echo "vda-serial: $(cat /sys/block/vda/serial)"
 	echo "vda-ro: $(cat /sys/block/vda/ro)"
 	echo "vda-discard-max: $(cat /sys/block/vda/queue/discard_max_bytes)"
-	echo "vda-head: $(head -c 24 /dev/vda)"
-	echo "vda-sha256: $(sha256sum </dev/vda | cut -d' ' -f1)"
+	echo "vda-head: $(head -c 24 /dev/vda | od -An -v -tx1 | tr -d ' \n')"
+	s=$(cut -d' ' -f1 /proc/uptime)
+	h=$(sha256sum /dev/vda | cut -d' ' -f1)
+	echo "vda-sha256: $h"
+	echo "vda-sha256-uptime: $s $(cut -d' ' -f1 /proc/uptime)"
 	printf 'written by the guest' | dd of=/dev/vda bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null
 	echo "vda-write: $?"
 	blkdiscard -o 1048576 -l 1048576 /dev/vda
 	echo "vda-discard: $?"
+	seq 1 1500 | dd of=/dev/vda bs=512 seek=81923 conv=notrunc 2>/dev/null && sync
+	echo "vda-write-sync: $?"
 fi
 if [ -e /sys/block/vdb ]; then
 	echo "vdb-ro: $(cat /sys/block/vdb/ro)"

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Boots the Debian cloud kernel with the test initramfs and two virtio-blk
-# disks on every engine of tests/engines.sh (ENGINES overrides it): vda a 4 MiB
-# read-write image of numbered sectors, vdb a 128 KiB read-only one. The init
-# (scripts/build-linux-guest.sh, mode test) reports what the guest sees and
-# writes; every expected value comes from the images made here, read on the
-# host: the size in sectors, the serial (the file name), the first bytes and
-# the SHA-256 of each whole disk; then, after the guest powered off, that the
-# sector it wrote (with fsync: a FLUSH) and the 1 MiB it discarded are in the
-# file and nothing else changed, and that the read-only image refused its
-# write and is unchanged. A skipped engine is one SKIP line.
+# disks on every engine of tests/engines.sh (ENGINES overrides it): vda a
+# 64 MiB read-write image of pseudo-random bytes (Python's random.Random,
+# seed 14: the same file every run), vdb a 128 KiB read-only one of numbered
+# sectors. The init (scripts/build-linux-guest.sh, mode test) reports what
+# the guest sees and writes; every expected value comes from the images made
+# here, read on the host: the size in sectors, the serial (the file name), the
+# first bytes, and the SHA-256 of each whole disk (busybox's sha256sum of all
+# 64 MiB of vda in the guest against coreutils' of the file); then, after the
+# guest powered off, that the sector it wrote (with fsync: a FLUSH), the 1 MiB
+# it discarded and the `seq 1 1500` it wrote at sector 81923 and made durable
+# with sync(1) are in the file, read back from the host, and nothing else
+# changed, and that the read-only image refused its write and is unchanged.
+# A skipped engine is one SKIP line. Time: the INFO line gives the seconds
+# the guest's sha256sum of vda took (uptime before and after it).
 set -u
 suite=linux-disk
 tmp=$(mktemp -d)
@@ -18,6 +23,26 @@ err=$tmp/err
 # shellcheck source=tests/integration/linux_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/linux_lib.sh"
 linux_guest_or_exit
+
+# Where the guest writes `seq 1 1500` (vda-write-sync), in 512-byte sectors:
+# about 40 MiB in, not on a page boundary, ending in mid-sector.
+pattern_sector=81923
+seq 1 1500 >"$tmp/pattern"
+
+# make_random_image FILE MIB: MIB MiB of pseudo-random bytes, seed 14.
+make_random_image() {
+	python3 -c '
+import random, sys
+path, mib = sys.argv[1], int(sys.argv[2])
+with open(path, "wb") as f:
+    f.write(random.Random(14).randbytes(mib << 20))
+' "$1" "$2"
+}
+
+# The LEN bytes of FILE from byte OFFSET on.
+bytes_at() {
+	tail -c +$(($2 + 1)) "$1" | head -c "$3"
+}
 
 # make_image FILE SECTORS TAG: sector i holds "TAG-sector-%08d;" repeated.
 make_image() {
@@ -30,11 +55,12 @@ with open(path, "wb") as f:
 ' "$1" "$2" "$3"
 }
 
-# What vda must hold after the guest's write and discard, made with host tools.
+# What vda must hold after the guest's writes and discard, made with host tools.
 expected_vda() {
 	cp "$tmp/vda.img" "$tmp/vda.expect"
 	printf 'written by the guest' | dd of="$tmp/vda.expect" bs=512 seek=1 count=1 conv=sync,notrunc 2>/dev/null
 	dd if=/dev/zero of="$tmp/vda.expect" bs=1M seek=1 count=1 conv=notrunc 2>/dev/null
+	dd if="$tmp/pattern" of="$tmp/vda.expect" bs=512 seek="$pattern_sector" conv=notrunc 2>/dev/null
 }
 
 # boot_ringvisor A B: the test guest on $engine, A read-write, B read-only.
@@ -59,10 +85,12 @@ boot_qemu() {
 # disk_checks BOOT: fresh images, BOOT runs the guest on them, then what it
 # printed and what the files hold afterwards.
 disk_checks() {
-	local boot=$1 a=$tmp/vda.img b=$tmp/vdb.img a_sha b_sha start end status vdb_write features
-	make_image "$a" 8192 rv
+	local boot=$1 a=$tmp/vda.img b=$tmp/vdb.img a_sha b_sha a_head start end status vdb_write features
+	local pattern_len
+	make_random_image "$a" 64
 	make_image "$b" 256 ro
 	a_sha=$(sha256sum <"$a" | cut -d' ' -f1)
+	a_head=$(head -c 24 "$a" | od -An -v -tx1 | tr -d ' \n')
 	b_sha=$(sha256sum <"$b" | cut -d' ' -f1)
 	expected_vda
 	start=$(date +%s)
@@ -76,17 +104,24 @@ disk_checks() {
 	*" 0x0002 0x0002 "*) pass "the guest sees two virtio devices with ID 2 (block)" ;;
 	*) fail "virtio block devices" "/sys/bus/virtio/devices/*/device: '$(line virtio-device)'" ;;
 	esac
-	check "vda has 8192 sectors" "got '$(line vda-size)'" [ "$(line vda-size)" = 8192 ]
+	check "vda has 131072 sectors (64 MiB)" "got '$(line vda-size)'" [ "$(line vda-size)" = 131072 ]
 	check "vda's serial is the image's file name" "got '$(line vda-serial)'" [ "$(line vda-serial)" = vda.img ]
 	check "vda is writable" "ro '$(line vda-ro)'" [ "$(line vda-ro)" = 0 ]
 	check "vda offers discard" "discard_max_bytes '$(line vda-discard-max)'" [ "$(line vda-discard-max)" -gt 0 ]
-	check "vda starts with the image's first bytes" "got '$(line vda-head)'" \
-		[ "$(line vda-head)" = "$(head -c 24 "$a")" ]
-	check "SHA-256 of all of vda equals the image's" "guest '$(line vda-sha256)', host '$a_sha'" \
-		[ "$(line vda-sha256)" = "$a_sha" ]
+	check "vda starts with the image's first bytes" "got '$(line vda-head)', file '$a_head'" \
+		[ "$(line vda-head)" = "$a_head" ]
+	check "SHA-256 of all 64 MiB of vda in the guest equals the host's of the image" \
+		"guest '$(line vda-sha256)', host '$a_sha'" [ "$(line vda-sha256)" = "$a_sha" ]
+	echo "INFO: $suite $engine sha256sum of vda in the guest: $(awk '{ printf "%.2f s", $2 - $1 }' <<<"$(line vda-sha256-uptime)")"
 	check "the guest's write to vda succeeds" "dd status '$(line vda-write)'" [ "$(line vda-write)" = 0 ]
 	check "the guest's discard on vda succeeds" "blkdiscard status '$(line vda-discard)'" \
 		[ "$(line vda-discard)" = 0 ]
+	check "the guest's write at sector $pattern_sector and sync succeed" "status '$(line vda-write-sync)'" \
+		[ "$(line vda-write-sync)" = 0 ]
+	pattern_len=$(wc -c <"$tmp/pattern")
+	check "the image holds the guest's $pattern_len bytes at sector $pattern_sector after power-off" \
+		"read back: '$(bytes_at "$a" $((pattern_sector * 512)) 24 | od -An -c | tr -s ' ')...'" \
+		cmp -s <(bytes_at "$a" $((pattern_sector * 512)) "$pattern_len") "$tmp/pattern"
 	check "the image holds the written sector and the zeroed 1 MiB, nothing else changed" \
 		"$(cmp "$a" "$tmp/vda.expect" 2>&1 | head -1)" cmp -s "$a" "$tmp/vda.expect"
 	check "vdb is read-only" "ro '$(line vdb-ro)'" [ "$(line vdb-ro)" = 1 ]
