@@ -13,6 +13,8 @@
 # - a line the guest writes to /dev/hvc0 reaches the host's stdout, a line
 #   typed on the host's stdin reaches the guest's /dev/hvc0, and with
 #   console=hvc0 beside console=ttyS0 a kernel message reaches both;
+# - the feature bits the guest negotiated (/sys/bus/virtio/devices/*/features)
+#   for each device, derived below from the spec and Linux's drivers;
 # - no virtio device needed a reset, and the guest powers off with status 0.
 # Ports are picked free at run time. Which engines boot Linux: linux_lib.sh.
 # A skipped engine is one SKIP line.
@@ -91,6 +93,18 @@ wait_for() {
 	return 1
 }
 
+# What the guest must negotiate. A driver accepts only bits the device offers
+# (virtio 1.x §2.2.1, §3.1.1), and must accept VERSION_1 (§6.1), so each set
+# is what the device offers (its header; docs/architecture.md, virtio) that Linux
+# 6.1's drivers know. Both devices get the transport's INDIRECT_DESC (28),
+# EVENT_IDX (29) and VERSION_1 (32), which Linux's virtio_ring keeps.
+# virtio-net offers MAC (5) and STATUS (16), both in virtio_net's feature
+# table, and nothing else (no offloads, no MRG_RXBUF, no control queue).
+# virtio-console offers no device bit (§5.3.3: no SIZE, MULTIPORT or
+# EMERG_WRITE), so one port on receiveq 0 and transmitq 1 (§5.3.2).
+expected_net_features="5 16 28 29 32"
+expected_console_features="28 29 32"
+
 # net_boot: boots on $engine, answers the guest's listener, then checks.
 net_boot() {
 	local token fwd_port guest_port start end status got i id typed
@@ -129,6 +143,12 @@ net_boot() {
 		*) fail "virtio device $id" "/sys/bus/virtio/devices/*/device: '$(line virtio-device)'" ;;
 		esac
 	done
+	check "virtio-net's negotiated features are bits $expected_net_features" \
+		"got '$(feature_bits "$(features_of_device 0x0001)")'" \
+		[ "$(feature_bits "$(features_of_device 0x0001)")" = "$expected_net_features" ]
+	check "virtio-console's negotiated features are bits $expected_console_features" \
+		"got '$(feature_bits "$(features_of_device 0x0003)")'" \
+		[ "$(feature_bits "$(features_of_device 0x0003)")" = "$expected_console_features" ]
 	check "eth0's MAC is 52:54:00:12:34:56" "got '$(line eth0-mac)'" [ "$(line eth0-mac)" = 52:54:00:12:34:56 ]
 	check "DHCP gives 10.0.2.15/24" "got '$(line eth0-ip)'" [ "$(line eth0-ip)" = 10.0.2.15/24 ]
 	check "DHCP gives the gateway 10.0.2.2" "got '$(line eth0-gateway)'" [ "$(line eth0-gateway)" = 10.0.2.2 ]
@@ -152,5 +172,26 @@ net_boot() {
 		[ -z "$(grep 'needs reset' "$err")" ]
 }
 
+# The reference peer: the same kernel and initramfs under QEMU's microvm
+# (TCG) with a virtio-net on user networking and a virtconsole, its
+# negotiated feature bits as INFO lines beside Ringvisor's above; the
+# differences are explained in docs/architecture.md (virtio).
+qemu_features() {
+	engine=qemu
+	timeout 300 qemu-system-x86_64 -M microvm,acpi=on -global virtio-mmio.force-legacy=false \
+		-accel tcg -cpu max -m 512M -kernel "$dir/vmlinuz" -initrd "$dir/initrd-test.gz" \
+		-append "console=ttyS0 quiet tsc_early_khz=2000000" -nographic -no-reboot -serial stdio \
+		-monitor none -display none -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
+		-device virtio-serial-device -chardev null,id=c0 -device virtconsole,chardev=c0 \
+		</dev/null >"$log" 2>"$err"
+	echo "INFO: linux-net qemu-microvm negotiated feature bits:" \
+		"net $(feature_bits "$(features_of_device 0x0001)"), console $(feature_bits "$(features_of_device 0x0003)")"
+}
+
 each_linux_engine net_boot
+if command -v qemu-system-x86_64 >/dev/null; then
+	qemu_features
+else
+	echo "INFO: linux-net: no qemu-system-x86_64, so no peer's feature bits (Debian qemu-system-x86)"
+fi
 summary
