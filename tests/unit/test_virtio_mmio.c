@@ -2,6 +2,7 @@
  * bus, as a driver sees it. Offsets and values are the virtio 1.x spec's
  * (§4.2.2, Table 4.1; status bits §2.1; feature bits §6), written out here
  * rather than taken from the code under test. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +31,7 @@ struct fake_backend {
 	struct virtio_mmio *dev;
 	unsigned works;
 	unsigned resets;
+	bool reset_excluded_work; /* the worker's lock was held during reset */
 	uint8_t config[8];
 	unsigned config_reads;
 	unsigned config_writes;
@@ -84,6 +86,7 @@ static void fake_reset(void *opaque)
 	struct fake_backend *be = opaque;
 
 	be->resets++;
+	be->reset_excluded_work = pthread_mutex_trylock(&be->dev->worker.lock) != 0;
 }
 
 static const struct virtio_device_ops fake_ops = {
@@ -439,6 +442,7 @@ static void test_mmio_status_zero_resets_everything(void **state)
 	assert_int_equal(reg(h, 0x044), 0);
 	assert_int_equal(virtio_mmio_features(&h->dev), 0);
 	assert_int_equal(h->be.resets, resets + 1);
+	assert_true(h->be.reset_excluded_work);
 	/* A completion of before the reset lands nowhere. */
 	assert_true(virtio_mmio_push(&h->dev, 0, 0, 0) < 0);
 	assert_int_equal(reg(h, 0x070), 0);

@@ -392,12 +392,11 @@ static bool any_queue_live(const struct virtio_mmio *dev)
 
 /* Status 0 (vCPU thread, no lock held): a work that popped before the reset
  * pushes nothing more once it is over (the queues are gone), so waiting for
- * it is enough; then what the back end keeps beyond its queues. */
+ * it is enough; then what the back end keeps beyond its queues, before a new
+ * work may start. */
 static void reset_back_end(struct virtio_mmio *dev)
 {
-	virtio_worker_quiesce(&dev->worker);
-	if (dev->ops->reset)
-		dev->ops->reset(dev->opaque);
+	virtio_worker_quiesce(&dev->worker, dev->ops->reset, dev->opaque);
 }
 
 static void mmio_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)

@@ -29,8 +29,8 @@
  *
  * Status (§2.1, §3.1.1): bits only accumulate until the driver writes 0, which
  * resets the device (registers, interrupt status, every queue, then the
- * wait for the work, then ops->reset). Setting FEATURES_OK succeeds only if the driver accepted
- * VIRTIO_F_VERSION_1 and nothing that was not offered; otherwise the bit
+ * wait for the work, then ops->reset). Setting FEATURES_OK succeeds only if
+ * the driver accepted VIRTIO_F_VERSION_1 and nothing that was not offered; otherwise the bit
  * stays clear and the driver, reading it back, sees the refusal. Setting
  * DRIVER_OK kicks the work if any queue is ready, so buffers made available
  * before are seen. QueueReady = 1 checks the queue's layout (virtq_enable) and the
@@ -49,8 +49,8 @@
  * queue) only kicks the worker, one eventfd write, so a vCPU never does a
  * back end's work; the I/O thread then runs ops->work under the worker's
  * lock. A reset (Status 0) resets the registers and queues, then waits for
- * a work in progress to end (virtio_worker_quiesce), then calls ops->reset
- * if the back end has one: once the driver's Status write completes,
+ * a work in progress to end and calls ops->reset, if the back end has one,
+ * before a new work may start (virtio_worker_quiesce): once the driver's Status write completes,
  * nothing from before the reset is pushed or written into guest memory.
  *
  * Locks: the device's mutex guards all of struct virtio_mmio but the worker,
@@ -100,7 +100,8 @@ struct virtio_device_ops {
 	 * several queues, and for the back end's own virtio_mmio_kick). */
 	void (*work)(void *opaque);
 	/* Optional, for what a back end keeps beyond its queues: called on the
-	 * resetting vCPU thread once the transport is reset and no work runs. */
+	 * resetting vCPU thread once the transport is reset, under the worker's
+	 * lock (no work runs meanwhile; the device lock is not held). */
 	void (*reset)(void *opaque);
 };
 

@@ -28,7 +28,7 @@
  * work (transmit, then the backlog into receive buffers) runs under the
  * worker's lock; virtio_net_receive (the back end, I/O thread) only queues a
  * frame and kicks the worker, so every push happens in the work and a reset
- * waits for it (virtio_worker_quiesce). The backlog and the transmit buffer
+ * waits for it (virtio_mmio.h). The backlog and the transmit buffer
  * are the I/O thread's own. */
 #ifndef RV_VIRTIO_NET_H
 #define RV_VIRTIO_NET_H
