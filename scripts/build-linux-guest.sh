@@ -201,6 +201,18 @@ if [ -e /sys/block/vdb ]; then
 	dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null
 	echo "vdb-write: $?"
 fi
+# A third disk, vdc, holds an ext4 file system the host made: the guest
+# reads the host's file, writes one of its own and unmounts, and the host
+# then reads that file out of the image.
+if [ -e /sys/block/vdc ]; then
+	mkdir -p /mnt
+	mount -t ext4 /dev/vdc /mnt
+	echo "vdc-mount: $?"
+	echo "vdc-from-host: $(cat /mnt/from-host)"
+	seq 1 20000 >/mnt/from-guest
+	umount /mnt
+	echo "vdc-umount: $?"
+fi
 sh /net-checks.sh
 poweroff -f
 INIT
