@@ -27,14 +27,15 @@
  * configuration access must be naturally aligned and inside ops->config_size,
  * else it reads 0 and writes are ignored.
  *
- * Status (§2.1, §3.1.1): bits only accumulate until the driver writes 0, which
- * resets the device (registers, interrupt status, every queue, then the
- * wait for the work, then ops->reset). Setting FEATURES_OK succeeds only if
- * the driver accepted VIRTIO_F_VERSION_1 and nothing that was not offered; otherwise the bit
- * stays clear and the driver, reading it back, sees the refusal. Setting
- * DRIVER_OK kicks the work if any queue is ready, so buffers made available
- * before are seen. QueueReady = 1 checks the queue's layout (virtq_enable) and the
- * size against QueueNumMax; queue registers of a ready queue ignore writes.
+ * Status (§2.1, §3.1.1): bits only accumulate until the driver writes 0,
+ * which resets the device (registers, interrupt status, every queue, then
+ * the wait for the work, then ops->reset). Setting FEATURES_OK succeeds only
+ * if the driver accepted VIRTIO_F_VERSION_1 and nothing that was not
+ * offered; otherwise the bit stays clear and the driver, reading it back,
+ * sees the refusal. Setting DRIVER_OK kicks the work if any queue is ready,
+ * so buffers made available before are seen. QueueReady = 1 checks the
+ * queue's layout (virtq_enable) and the size against QueueNumMax; queue
+ * registers of a ready queue ignore writes.
  *
  * A guest violation (a malformed chain, a bad queue layout) sets
  * DEVICE_NEEDS_RESET, logs one rate-limited line, and, if DRIVER_OK is set,
@@ -50,8 +51,9 @@
  * back end's work; the I/O thread then runs ops->work under the worker's
  * lock. A reset (Status 0) resets the registers and queues, then waits for
  * a work in progress to end and calls ops->reset, if the back end has one,
- * before a new work may start (virtio_worker_quiesce): once the driver's Status write completes,
- * nothing from before the reset is pushed or written into guest memory.
+ * before a new work may start (virtio_worker_quiesce): once the driver's
+ * Status write completes, nothing from before the reset is pushed or
+ * written into guest memory.
  *
  * Locks: the device's mutex guards all of struct virtio_mmio but the worker,
  * queues included; the worker's mutex is held while ops->work runs and
