@@ -257,6 +257,8 @@ CHECKS
 	cat >"$root/net-reply.sh" <<'REPLY'
 #!/bin/busybox sh
 echo "GUEST-SAYS $rv_token"
+# With rv_send_lines=N, `seq 1 N` follows: bulk data through the transmitq.
+[ -z "$rv_send_lines" ] || seq 1 "$rv_send_lines"
 REPLY
 	# udhcpc's hook: it passes the lease in the environment.
 	cat >"$root/udhcpc.sh" <<'DHCP'

@@ -9,7 +9,9 @@
 #   10.0.2.2 (python3 -m http.server; busybox wget): a short random string, and
 #   4 MiB of random bytes, checked by SHA-256 (the time is an INFO line);
 # - the host connects to a forwarded port (hostfwd=tcp:127.0.0.1:H-:G) and
-#   reads a random token from a listener in the guest (busybox nc -l);
+#   reads a random token from a listener in the guest (busybox nc -l), then
+#   `seq 1 300000` (about 2 MB, sent through virtio-net's transmitq), checked
+#   by SHA-256 against the host's seq (the time is an INFO line);
 # - a line the guest writes to /dev/hvc0 reaches the host's stdout, a line
 #   typed on the host's stdin reaches the guest's /dev/hvc0, and with
 #   console=hvc0 beside console=ttyS0 a kernel message reaches both;
@@ -55,24 +57,35 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-# reach_guest HOSTPORT: the first line the guest's listener sends through the
-# forward, retried while the guest is not listening yet (slirp then closes
-# the host side at once); at most 60 s.
+# reach_guest HOSTPORT FILE: the first line the guest's listener sends
+# through the forward, retried while the guest is not listening yet (slirp
+# then closes the host side at once); at most 60 s. What follows the line, to
+# the end of the connection, goes to FILE, and FILE.seconds holds how long
+# that took.
 reach_guest() {
-	python3 - "$1" <<'PY'
+	python3 - "$1" "$2" <<'PY'
 import socket, sys, time
 deadline = time.time() + 60
 while time.time() < deadline:
     try:
         with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
             data = b""
-            while not data.endswith(b"\n"):
-                chunk = s.recv(256)
+            while b"\n" not in data:
+                chunk = s.recv(65536)
                 if not chunk:
                     break
                 data += chunk
             if data:
-                print(data.decode(errors="replace").strip())
+                line, _, rest = data.partition(b"\n")
+                start = time.time()
+                with open(sys.argv[2], "wb") as f:
+                    f.write(rest)
+                    while chunk:
+                        chunk = s.recv(65536)
+                        f.write(chunk)
+                with open(sys.argv[2] + ".seconds", "w") as f:
+                    f.write("%.2f\n" % (time.time() - start))
+                print(line.decode(errors="replace").strip())
                 sys.exit(0)
     except OSError:
         pass
@@ -80,6 +93,11 @@ while time.time() < deadline:
 sys.exit(1)
 PY
 }
+
+# What the guest's listener sends after its line (rv_send_lines).
+send_lines=300000
+seq 1 "$send_lines" >"$tmp/guest-lines.expect"
+guest_lines_sha=$(sha256sum <"$tmp/guest-lines.expect" | cut -d' ' -f1)
 
 # wait_for PATTERN PID: until the guest's output has a line matching PATTERN
 # (status 0), or the VM has ended or 10 minutes have passed (status 1).
@@ -123,12 +141,13 @@ net_boot() {
 	start=$(date +%s)
 	timeout 600 "$rv" run --engine "$engine" --mem 512M \
 		--net "user,hostfwd=tcp:127.0.0.1:$fwd_port-:$guest_port" --virtio-console \
-		--append "console=ttyS0 console=hvc0 quiet rv_token=$token rv_http_port=$http_port rv_listen_port=$guest_port rv_hvc_input=1" \
+		--append "console=ttyS0 console=hvc0 quiet rv_token=$token rv_http_port=$http_port rv_listen_port=$guest_port rv_send_lines=$send_lines rv_hvc_input=1" \
 		--initrd "$dir/initrd-test.gz" "$dir/vmlinuz" <"$tmp/in" >"$log" 2>"$err" &
 	local vm=$!
 	got=""
 	wait_for "^hvc0-waiting: " "$vm" && echo "$typed" >&3
-	wait_for "^net-listening: " "$vm" && got=$(reach_guest "$fwd_port")
+	rm -f "$tmp/guest-lines" "$tmp/guest-lines.seconds"
+	wait_for "^net-listening: " "$vm" && got=$(reach_guest "$fwd_port" "$tmp/guest-lines")
 	wait "$vm"
 	status=$?
 	exec 3>&-
@@ -162,6 +181,11 @@ net_boot() {
 	[ -n "${e:-}" ] && echo "INFO: linux-net $engine 4 MiB by wget in $(awk -v s="$s" -v e="$e" \
 		'BEGIN { t = e - s; r = t > 0 ? 4 / t : 0; printf "%.2f s (%.1f MiB/s)", t, r }') (guest /proc/uptime, 10 ms steps)"
 	check "the host reads the guest's listener through hostfwd" "got '$got'" [ "$got" = "GUEST-SAYS $token" ]
+	sha=$(sha256sum <"$tmp/guest-lines" 2>/dev/null | cut -d' ' -f1)
+	check "then seq 1 $send_lines from the guest, with the host's seq's SHA-256" \
+		"got $(wc -c <"$tmp/guest-lines" 2>/dev/null) bytes, sha '$sha'" [ "$sha" = "$guest_lines_sha" ]
+	[ -f "$tmp/guest-lines.seconds" ] && echo "INFO: linux-net $engine $(wc -c <"$tmp/guest-lines") bytes" \
+		"from the guest through hostfwd in $(cat "$tmp/guest-lines.seconds") s (host clock)"
 	check "the guest's line on /dev/hvc0 reaches stdout" "no 'HVC0 $token' line" \
 		grep -q "^HVC0 $token" "$log"
 	check "a line typed on the host reaches the guest's /dev/hvc0" "got '$(line hvc0-read)'" \
