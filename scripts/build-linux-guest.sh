@@ -102,6 +102,9 @@ IO
 }
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 cp "$work/busybox/bin/busybox" "$root/bin/busybox"
+# The host's copy of the guest's busybox, in every mode: bench runs it
+# natively, linux-net.sh compares what the guest sends of it.
+cp "$root/bin/busybox" "$out/busybox"
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -257,8 +260,9 @@ CHECKS
 	cat >"$root/net-reply.sh" <<'REPLY'
 #!/bin/busybox sh
 echo "GUEST-SAYS $rv_token"
-# With rv_send_lines=N, `seq 1 N` follows: bulk data through the transmitq.
-[ -z "$rv_send_lines" ] || seq 1 "$rv_send_lines"
+# With rv_send_file=PATH, that file follows: bulk data through the
+# transmitq, cat(1) costing the guest little CPU even on interp.
+[ -z "$rv_send_file" ] || cat "$rv_send_file"
 REPLY
 	# udhcpc's hook: it passes the lease in the environment.
 	cat >"$root/udhcpc.sh" <<'DHCP'
@@ -290,7 +294,6 @@ read -r e _ </proc/uptime
 echo "BENCH-WORK gzip-1 $n $s $e $r"
 WORK
 	cp "$root/bench-work.sh" "$out/bench-work.sh"
-	cp "$root/bin/busybox" "$out/busybox"
 	cat >>"$root/init" <<'INIT'
 sh /bench-work.sh
 poweroff -f

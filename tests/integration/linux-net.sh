@@ -10,8 +10,9 @@
 #   4 MiB of random bytes, checked by SHA-256 (the time is an INFO line);
 # - the host connects to a forwarded port (hostfwd=tcp:127.0.0.1:H-:G) and
 #   reads a random token from a listener in the guest (busybox nc -l), then
-#   `seq 1 300000` (about 2 MB, sent through virtio-net's transmitq), checked
-#   by SHA-256 against the host's seq (the time is an INFO line);
+#   the guest's /bin/busybox (about 2 MB through virtio-net's transmitq),
+#   checked by SHA-256 against the host's copy (build-linux-guest.sh leaves it
+#   in $dir; the time is an INFO line);
 # - a line the guest writes to /dev/hvc0 reaches the host's stdout, a line
 #   typed on the host's stdin reaches the guest's /dev/hvc0, and with
 #   console=hvc0 beside console=ttyS0 a kernel message reaches both;
@@ -94,10 +95,9 @@ sys.exit(1)
 PY
 }
 
-# What the guest's listener sends after its line (rv_send_lines).
-send_lines=300000
-seq 1 "$send_lines" >"$tmp/guest-lines.expect"
-guest_lines_sha=$(sha256sum <"$tmp/guest-lines.expect" | cut -d' ' -f1)
+# What the guest's listener sends after its line (rv_send_file): the
+# guest's busybox, of which the host has the very same file.
+guest_file_sha=$(sha256sum <"$dir/busybox" | cut -d' ' -f1)
 
 # wait_for PATTERN PID: until the guest's output has a line matching PATTERN
 # (status 0), or the VM has ended or 10 minutes have passed (status 1).
@@ -141,13 +141,13 @@ net_boot() {
 	start=$(date +%s)
 	timeout 600 "$rv" run --engine "$engine" --mem 512M \
 		--net "user,hostfwd=tcp:127.0.0.1:$fwd_port-:$guest_port" --virtio-console \
-		--append "console=ttyS0 console=hvc0 quiet rv_token=$token rv_http_port=$http_port rv_listen_port=$guest_port rv_send_lines=$send_lines rv_hvc_input=1" \
+		--append "console=ttyS0 console=hvc0 quiet rv_token=$token rv_http_port=$http_port rv_listen_port=$guest_port rv_send_file=/bin/busybox rv_hvc_input=1" \
 		--initrd "$dir/initrd-test.gz" "$dir/vmlinuz" <"$tmp/in" >"$log" 2>"$err" &
 	local vm=$!
 	got=""
 	wait_for "^hvc0-waiting: " "$vm" && echo "$typed" >&3
-	rm -f "$tmp/guest-lines" "$tmp/guest-lines.seconds"
-	wait_for "^net-listening: " "$vm" && got=$(reach_guest "$fwd_port" "$tmp/guest-lines")
+	rm -f "$tmp/guest-file" "$tmp/guest-file.seconds"
+	wait_for "^net-listening: " "$vm" && got=$(reach_guest "$fwd_port" "$tmp/guest-file")
 	wait "$vm"
 	status=$?
 	exec 3>&-
@@ -181,11 +181,11 @@ net_boot() {
 	[ -n "${e:-}" ] && echo "INFO: linux-net $engine 4 MiB by wget in $(awk -v s="$s" -v e="$e" \
 		'BEGIN { t = e - s; r = t > 0 ? 4 / t : 0; printf "%.2f s (%.1f MiB/s)", t, r }') (guest /proc/uptime, 10 ms steps)"
 	check "the host reads the guest's listener through hostfwd" "got '$got'" [ "$got" = "GUEST-SAYS $token" ]
-	sha=$(sha256sum <"$tmp/guest-lines" 2>/dev/null | cut -d' ' -f1)
-	check "then seq 1 $send_lines from the guest, with the host's seq's SHA-256" \
-		"got $(wc -c <"$tmp/guest-lines" 2>/dev/null) bytes, sha '$sha'" [ "$sha" = "$guest_lines_sha" ]
-	[ -f "$tmp/guest-lines.seconds" ] && echo "INFO: linux-net $engine $(wc -c <"$tmp/guest-lines") bytes" \
-		"from the guest through hostfwd in $(cat "$tmp/guest-lines.seconds") s (host clock)"
+	sha=$(sha256sum <"$tmp/guest-file" 2>/dev/null | cut -d' ' -f1)
+	check "then the guest's /bin/busybox, with the host copy's SHA-256" \
+		"got $(wc -c <"$tmp/guest-file" 2>/dev/null) bytes, sha '$sha'" [ "$sha" = "$guest_file_sha" ]
+	[ -f "$tmp/guest-file.seconds" ] && echo "INFO: linux-net $engine $(wc -c <"$tmp/guest-file") bytes" \
+		"from the guest through hostfwd in $(cat "$tmp/guest-file.seconds") s (host clock)"
 	check "the guest's line on /dev/hvc0 reaches stdout" "no 'HVC0 $token' line" \
 		grep -q "^HVC0 $token" "$log"
 	check "a line typed on the host reaches the guest's /dev/hvc0" "got '$(line hvc0-read)'" \
