@@ -128,8 +128,8 @@ static void run_ops(struct vm *vm, struct fake_clock *clock, struct input *in)
 			clock->ns += take(in, 4);
 			(void)platform_timers_update(vm);
 			/* What the I/O thread would have done meanwhile, if kicked. */
-			virtio_worker_run(&vm->virtio.rng->worker);
-			virtio_worker_run(&vm->virtio.console->worker);
+			virtio_worker_run(&vm->virtio.rng->mmio.worker);
+			virtio_worker_run(&vm->virtio.console->mmio.worker);
 			break;
 		case 5:
 			platform_sync_lint0(vm);

@@ -153,7 +153,7 @@ static void bring_up(struct disk *d, const uint8_t *h)
 	set_reg(d, R_QUEUE_DEVICE, USED);
 	set_reg(d, R_QUEUE_READY, 1);
 	set_reg(d, R_STATUS, 15);
-	virtio_worker_run(&d->blk.worker);
+	virtio_worker_run(&d->blk.mmio.worker);
 }
 
 static void read_config(struct disk *d)
@@ -173,7 +173,7 @@ static void driver_offers(struct disk *d, uint16_t idx)
 	/* The work yields after a bounded number of requests and kicks itself:
 	 * run it as long as it asks, as the I/O thread would. */
 	for (unsigned i = 0; i < 64; i++)
-		virtio_worker_run(&d->blk.worker);
+		virtio_worker_run(&d->blk.mmio.worker);
 }
 
 static void check_images(void)

@@ -127,8 +127,8 @@ static void bring_up(const uint8_t *header)
 
 static void run_work(void)
 {
-	virtio_worker_kick(&net.worker);
-	virtio_worker_run(&net.worker);
+	virtio_worker_kick(&net.mmio.worker);
+	virtio_worker_run(&net.mmio.worker);
 }
 
 static void move_avail(unsigned q, uint8_t by)

@@ -102,6 +102,9 @@ IO
 }
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 cp "$work/busybox/bin/busybox" "$root/bin/busybox"
+# The host's copy of the guest's busybox, in every mode: bench runs it
+# natively, linux-net.sh compares what the guest sends of it.
+cp "$root/bin/busybox" "$out/busybox"
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -173,25 +176,45 @@ echo "acpi: $(ls /sys/firmware/acpi/tables | tr '\n' ' ')"
 echo "ioapic: $(grep IO-APIC /proc/interrupts | sed 's/.*IO-APIC *//' | tr -s ' \n' '  ')"
 echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 # With --disk (tests/integration/linux-disk.sh): vda read-write, vdb
-# read-only. What the guest sees of each, then one sector written to vda
-# (fsync: a FLUSH request) and one refused on vdb.
+# read-only. What the guest sees of each (the first bytes in hex: the image
+# is random), the SHA-256 of all of vda by busybox's sha256sum with the
+# uptime before and after it, then one sector written to vda (fsync: a FLUSH
+# request), a discard, and `seq 1 1500` written at sector 81923 through the
+# page cache and made durable by sync(1); one write refused on vdb.
 if [ -e /sys/block/vda ]; then
 	echo "vda-size: $(cat /sys/block/vda/size)"
 	echo "vda-serial: $(cat /sys/block/vda/serial)"
 	echo "vda-ro: $(cat /sys/block/vda/ro)"
 	echo "vda-discard-max: $(cat /sys/block/vda/queue/discard_max_bytes)"
-	echo "vda-head: $(head -c 24 /dev/vda)"
-	echo "vda-sha256: $(sha256sum </dev/vda | cut -d' ' -f1)"
+	echo "vda-head: $(head -c 24 /dev/vda | od -An -v -tx1 | tr -d ' \n')"
+	s=$(cut -d' ' -f1 /proc/uptime)
+	h=$(sha256sum /dev/vda | cut -d' ' -f1)
+	echo "vda-sha256: $h"
+	echo "vda-sha256-uptime: $s $(cut -d' ' -f1 /proc/uptime)"
 	printf 'written by the guest' | dd of=/dev/vda bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null
 	echo "vda-write: $?"
 	blkdiscard -o 1048576 -l 1048576 /dev/vda
 	echo "vda-discard: $?"
+	seq 1 1500 | dd of=/dev/vda bs=512 seek=81923 conv=notrunc 2>/dev/null && sync
+	echo "vda-write-sync: $?"
 fi
 if [ -e /sys/block/vdb ]; then
 	echo "vdb-ro: $(cat /sys/block/vdb/ro)"
 	echo "vdb-sha256: $(sha256sum </dev/vdb | cut -d' ' -f1)"
 	dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null
 	echo "vdb-write: $?"
+fi
+# A third disk, vdc, holds an ext4 file system the host made: the guest
+# reads the host's file, writes one of its own and unmounts, and the host
+# then reads that file out of the image.
+if [ -e /sys/block/vdc ]; then
+	mkdir -p /mnt
+	mount -t ext4 /dev/vdc /mnt
+	echo "vdc-mount: $?"
+	echo "vdc-from-host: $(cat /mnt/from-host)"
+	seq 1 20000 >/mnt/from-guest
+	umount /mnt
+	echo "vdc-umount: $?"
 fi
 sh /net-checks.sh
 poweroff -f
@@ -237,6 +260,9 @@ CHECKS
 	cat >"$root/net-reply.sh" <<'REPLY'
 #!/bin/busybox sh
 echo "GUEST-SAYS $rv_token"
+# With rv_send_file=PATH, that file follows: bulk data through the
+# transmitq, cat(1) costing the guest little CPU even on interp.
+[ -z "$rv_send_file" ] || cat "$rv_send_file"
 REPLY
 	# udhcpc's hook: it passes the lease in the environment.
 	cat >"$root/udhcpc.sh" <<'DHCP'
@@ -268,7 +294,6 @@ read -r e _ </proc/uptime
 echo "BENCH-WORK gzip-1 $n $s $e $r"
 WORK
 	cp "$root/bench-work.sh" "$out/bench-work.sh"
-	cp "$root/bin/busybox" "$out/busybox"
 	cat >>"$root/init" <<'INIT'
 sh /bench-work.sh
 poweroff -f

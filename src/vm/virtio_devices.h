@@ -30,7 +30,6 @@
 
 struct vm_virtio_slot {
 	struct virtio_mmio *mmio;
-	struct virtio_worker *worker;
 	uint64_t base;
 	unsigned pin;
 };

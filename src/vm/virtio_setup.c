@@ -9,8 +9,7 @@
 #include "vm/machine.h"
 
 /* The next slot: its window on the MMIO bus, its worker on the I/O thread. */
-static int add_slot(struct vm *vm, struct virtio_mmio *mmio, struct virtio_worker *worker, const char *name, char *why,
-		    size_t why_len)
+static int add_slot(struct vm *vm, struct virtio_mmio *mmio, const char *name, char *why, size_t why_len)
 {
 	struct vm_virtio *v = &vm->virtio;
 	struct vm_virtio_slot *s = &v->slots[v->count];
@@ -20,14 +19,13 @@ static int add_slot(struct vm *vm, struct virtio_mmio *mmio, struct virtio_worke
 		return -1;
 	}
 	*s = (struct vm_virtio_slot){ .mmio = mmio,
-				      .worker = worker,
 				      .base = VM_VIRTIO_MMIO_BASE + v->count * VM_VIRTIO_MMIO_STRIDE,
 				      .pin = VM_VIRTIO_FIRST_PIN + v->count };
 	if (io_bus_register(&vm->mmio, s->base, VIRTIO_MMIO_WINDOW, name, &virtio_mmio_ops, mmio)) {
 		snprintf(why, why_len, "internal error: %s overlaps another device", name);
 		return -1;
 	}
-	if (event_loop_add(&vm->io_thread, &worker->source)) {
+	if (event_loop_add(&vm->io_thread, &mmio->worker.source)) {
 		snprintf(why, why_len, "%s: cannot watch its eventfd: %s", name, strerror(errno));
 		return -1;
 	}
@@ -54,7 +52,7 @@ static int create_rng(struct vm *vm, char *why, size_t why_len)
 		return -1;
 	}
 	vm->virtio.rng = rng;
-	return add_slot(vm, &rng->mmio, &rng->worker, "virtio-rng", why, why_len);
+	return add_slot(vm, &rng->mmio, "virtio-rng", why, why_len);
 }
 
 static int create_disk(struct vm *vm, const struct disk_config *d, char *why, size_t why_len)
@@ -73,7 +71,7 @@ static int create_disk(struct vm *vm, const struct disk_config *d, char *why, si
 		return -1;
 	}
 	v->blks[v->nblks++] = blk;
-	return add_slot(vm, &blk->mmio, &blk->worker, "virtio-blk", why, why_len);
+	return add_slot(vm, &blk->mmio, "virtio-blk", why, why_len);
 }
 
 /* QEMU's first user-network MAC, locally administered: what users expect. */
@@ -105,7 +103,7 @@ static int create_net(struct vm *vm, char *why, size_t why_len)
 		snprintf(why, why_len, "internal error: the I/O thread has no room for user networking");
 		return -1;
 	}
-	return add_slot(vm, &net->mmio, &net->worker, "virtio-net", why, why_len);
+	return add_slot(vm, &net->mmio, "virtio-net", why, why_len);
 }
 
 static int create_console(struct vm *vm, char *why, size_t why_len)
@@ -121,7 +119,7 @@ static int create_console(struct vm *vm, char *why, size_t why_len)
 		return -1;
 	}
 	vm->virtio.console = con;
-	return add_slot(vm, &con->mmio, &con->worker, "virtio-console", why, why_len);
+	return add_slot(vm, &con->mmio, "virtio-console", why, why_len);
 }
 
 int vm_virtio_create(struct vm *vm, char *why, size_t why_len)

@@ -34,6 +34,21 @@ feature_bits() {
 	echo "${bits# }"
 }
 
+# The features file of the first virtio device with ID $1 (e.g. 0x0001):
+# the init prints /sys/bus/virtio/devices/*/device and .../features in the
+# same (glob) order, so the Nth word of one belongs to the Nth of the other.
+features_of_device() {
+	local ids features i
+	read -r -a ids <<<"$(line virtio-device)"
+	read -r -a features <<<"$(line virtio-features)"
+	for ((i = 0; i < ${#ids[@]}; i++)); do
+		if [ "${ids[i]}" = "$1" ]; then
+			echo "${features[i]:-}"
+			return
+		fi
+	done
+}
+
 # The test kernel and initramfs in $dir, or one SKIP line and the summary,
 # and the script ends.
 linux_guest_or_exit() {

@@ -150,7 +150,7 @@ static void bring_up(struct harness *h)
 	vdrv_setup_queue(&h->bus, BASE, 0, QSIZE, DESC, AVAIL, USED);
 	vdrv_set_reg(&h->bus, BASE, R_STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
 	h->avail_idx = 0;
-	virtio_worker_run(&h->blk.worker);
+	virtio_worker_run(&h->blk.mmio.worker);
 }
 
 static void put_header(struct harness *h, uint32_t type, uint64_t sector)
@@ -170,7 +170,7 @@ static void offer_and_serve(struct harness *h)
 	h->avail_idx++;
 	ring_put16(&h->mem, AVAIL + 2, h->avail_idx);
 	vdrv_set_reg(&h->bus, BASE, R_QUEUE_NOTIFY, 0);
-	virtio_worker_run(&h->blk.worker);
+	virtio_worker_run(&h->blk.mmio.worker);
 }
 
 static uint16_t used_idx(struct harness *h)
@@ -527,7 +527,7 @@ static void test_blk_request_without_status_byte_needs_reset(void **state)
 static void test_blk_notify_only_kicks_the_io_thread(void **state)
 {
 	struct harness *h = *state;
-	struct pollfd p = { .fd = h->blk.worker.kick.fd, .events = POLLIN };
+	struct pollfd p = { .fd = h->blk.mmio.worker.kick.fd, .events = POLLIN };
 
 	bring_up(h);
 	put_header(h, T_IN, 0);
@@ -541,7 +541,7 @@ static void test_blk_notify_only_kicks_the_io_thread(void **state)
 	assert_int_equal(poll(&p, 1, 0), 1);
 	assert_int_equal(used_idx(h), 0);
 	assert_int_equal(*(uint8_t *)guest_memory_ptr(&h->mem, BUF, 1), GUARD);
-	virtio_worker_run(&h->blk.worker);
+	virtio_worker_run(&h->blk.mmio.worker);
 	assert_int_equal(used_idx(h), 1);
 	assert_true(guest_is_pattern(h, BUF, 0, 1));
 }

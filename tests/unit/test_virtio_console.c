@@ -44,7 +44,7 @@ static int setup(void **state)
 		return -1;
 	if (virtio_console_init(&h->con, &h->vh->mem, vh_irq_line(h->vh),
 				(struct chardev){ .write = record, .opaque = &h->rec }, why, sizeof(why)) ||
-	    vh_attach(h->vh, &h->con.mmio, &h->con.worker))
+	    vh_attach(h->vh, &h->con.mmio))
 		return -1;
 	*state = h;
 	return 0;
@@ -88,7 +88,7 @@ static void test_console_output_goes_to_the_chardev_in_order(void **state)
 	vh_put_desc(h->vh, TXQ, 2, VH_BUF + 0x200, 4, 0, 0);
 	vh_offer(h->vh, TXQ, 2);
 	assert_int_equal(h->rec.len, 0); /* nothing on the vCPU's thread */
-	virtio_worker_run(&h->con.worker);
+	virtio_worker_run(&h->con.mmio.worker);
 	assert_int_equal(h->rec.len, 16);
 	assert_memory_equal(h->rec.out, "hello, hvc0\nbye\n", 16);
 	assert_int_equal(vh_used_idx(h->vh, TXQ), 2);
@@ -103,7 +103,7 @@ static void test_console_writable_buffer_in_transmitq_needs_reset(void **state)
 	vh_bring_up(h->vh, 0);
 	vh_put_desc(h->vh, TXQ, 0, VH_BUF, 8, VH_F_WRITE, 0);
 	vh_offer(h->vh, TXQ, 0);
-	virtio_worker_run(&h->con.worker);
+	virtio_worker_run(&h->con.mmio.worker);
 	assert_int_equal(h->rec.len, 0);
 	assert_true(vh_needs_reset(h->vh));
 }
@@ -117,12 +117,12 @@ static void test_console_input_reaches_a_receive_buffer(void **state)
 	vh_bring_up(h->vh, 0);
 	assert_int_equal(virtio_console_receive(&h->con, (const uint8_t *)"ls\n", 3), 3);
 	assert_true(vh_kicked(h->vh));
-	virtio_worker_run(&h->con.worker);
+	virtio_worker_run(&h->con.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 0);
 	memset(guest_memory_ptr(&h->vh->mem, VH_BUF, 64), 0, 64);
 	vh_put_desc(h->vh, RXQ, 0, VH_BUF, 64, VH_F_WRITE, 0);
 	vh_offer(h->vh, RXQ, 0);
-	virtio_worker_run(&h->con.worker);
+	virtio_worker_run(&h->con.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 1);
 	assert_int_equal(vh_used_len(h->vh, RXQ, 0), 3);
 	assert_memory_equal(guest_memory_ptr(&h->vh->mem, VH_BUF, 3), "ls\n", 3);
@@ -139,7 +139,7 @@ static void test_console_input_spans_buffers(void **state)
 	vh_offer(h->vh, RXQ, 0);
 	vh_offer(h->vh, RXQ, 1);
 	virtio_console_receive(&h->con, (const uint8_t *)"abcdef", 6);
-	virtio_worker_run(&h->con.worker);
+	virtio_worker_run(&h->con.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 2);
 	assert_int_equal(vh_used_len(h->vh, RXQ, 0), 4);
 	assert_int_equal(vh_used_len(h->vh, RXQ, 1), 2);
@@ -164,7 +164,7 @@ static void test_console_readable_buffer_in_receiveq_needs_reset(void **state)
 	vh_put_desc(h->vh, RXQ, 0, VH_BUF, 8, 0, 0);
 	vh_offer(h->vh, RXQ, 0);
 	virtio_console_receive(&h->con, (const uint8_t *)"x", 1);
-	virtio_worker_run(&h->con.worker);
+	virtio_worker_run(&h->con.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 0);
 	assert_true(vh_needs_reset(h->vh));
 }

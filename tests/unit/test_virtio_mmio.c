@@ -2,10 +2,12 @@
  * bus, as a driver sees it. Offsets and values are the virtio 1.x spec's
  * (§4.2.2, Table 4.1; status bits §2.1; feature bits §6), written out here
  * rather than taken from the code under test. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -27,8 +29,9 @@
 
 struct fake_backend {
 	struct virtio_mmio *dev;
-	unsigned notifies[2];
+	unsigned works;
 	unsigned resets;
+	bool reset_excluded_work; /* the worker's lock was held during reset */
 	uint8_t config[8];
 	unsigned config_reads;
 	unsigned config_writes;
@@ -71,11 +74,11 @@ static void fake_config_write(void *opaque, uint32_t offset, unsigned size, uint
 	be->write_value = value;
 }
 
-static void fake_notify(void *opaque, unsigned q)
+static void fake_work(void *opaque)
 {
 	struct fake_backend *be = opaque;
 
-	be->notifies[q]++;
+	be->works++;
 }
 
 static void fake_reset(void *opaque)
@@ -83,6 +86,7 @@ static void fake_reset(void *opaque)
 	struct fake_backend *be = opaque;
 
 	be->resets++;
+	be->reset_excluded_work = pthread_mutex_trylock(&be->dev->worker.lock) != 0;
 }
 
 static const struct virtio_device_ops fake_ops = {
@@ -92,7 +96,7 @@ static const struct virtio_device_ops fake_ops = {
 	.config_size = 8,
 	.config_read = fake_config_read,
 	.config_write = fake_config_write,
-	.queue_notify = fake_notify,
+	.work = fake_work,
 	.reset = fake_reset,
 };
 
@@ -116,7 +120,8 @@ static int setup(void **state)
 	}
 	io_bus_init(&h->bus, "mmio");
 	if (virtio_mmio_init(&h->dev, "test", &h->mem, &fake_ops, &h->be, DEVICE_BIT3,
-			     (struct irq_line){ .set = record_irq, .controller = &h->irq, .pin = 5 }) ||
+			     (struct irq_line){ .set = record_irq, .controller = &h->irq, .pin = 5 }, why,
+			     sizeof(why)) ||
 	    io_bus_register(&h->bus, BASE, VIRTIO_MMIO_WINDOW, "virtio", &virtio_mmio_ops, &h->dev))
 		return -1;
 	h->be.dev = &h->dev;
@@ -156,13 +161,23 @@ static void setup_queue(struct harness *h, uint32_t q, uint32_t num, uint64_t de
 	vdrv_setup_queue(&h->bus, BASE, q, num, desc, avail, used);
 }
 
+/* Whether the device kicked its work since the last look: what the I/O
+ * thread would do, run here. */
+static bool work_was_kicked(struct harness *h)
+{
+	unsigned before = h->be.works;
+
+	virtio_worker_run(&h->dev.worker);
+	return h->be.works != before;
+}
+
 /* A running device with queue 0 of 8 entries (no EVENT_IDX). */
 static void bring_up(struct harness *h)
 {
 	negotiate(h, F_INDIRECT, F_VERSION_1_HI);
 	setup_queue(h, 0, 8, DESC, AVAIL, USED);
 	set_reg(h, 0x070, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
-	h->be.notifies[0] = 0; /* DRIVER_OK's own notification of the ready queue */
+	assert_true(work_was_kicked(h)); /* DRIVER_OK's own look at the ready queue */
 }
 
 /* Descriptor 0 = one writable buffer of len bytes (or an out-of-RAM one),
@@ -331,7 +346,7 @@ static void test_mmio_notify_pop_push_interrupt_and_ack(void **state)
 	bring_up(h);
 	offer_desc0(h, BUF, 16, 1);
 	set_reg(h, 0x050, 0);
-	assert_int_equal(h->be.notifies[0], 1);
+	assert_true(work_was_kicked(h));
 	assert_int_equal(pop(h, 0), 1);
 	assert_int_equal(virtio_mmio_push(&h->dev, 0, 0, 16), 0);
 	virtio_mmio_notify_used(&h->dev, 0);
@@ -349,25 +364,34 @@ static void test_mmio_notify_ignored_for_absent_or_idle_queues(void **state)
 	negotiate(h, 0, F_VERSION_1_HI);
 	setup_queue(h, 0, 8, DESC, AVAIL, USED);
 	set_reg(h, 0x050, 0); /* before DRIVER_OK */
+	assert_false(work_was_kicked(h));
 	set_reg(h, 0x070, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
-	h->be.notifies[0] = h->be.notifies[1] = 0;
+	assert_true(work_was_kicked(h));
 	set_reg(h, 0x050, 1); /* exists, not ready */
 	set_reg(h, 0x050, 2); /* does not exist */
 	set_reg(h, 0x050, 0xffffffff);
-	assert_int_equal(h->be.notifies[0] + h->be.notifies[1], 0);
+	assert_false(work_was_kicked(h));
 }
 
-static void test_mmio_driver_ok_notifies_each_ready_queue_once(void **state)
+static void test_mmio_driver_ok_kicks_the_work_once_if_a_queue_is_ready(void **state)
 {
 	struct harness *h = *state;
 
 	negotiate(h, 0, F_VERSION_1_HI);
 	setup_queue(h, 1, 8, DESC, AVAIL, USED);
 	set_reg(h, 0x070, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
-	assert_int_equal(h->be.notifies[0], 0);
-	assert_int_equal(h->be.notifies[1], 1);
+	assert_true(work_was_kicked(h));
 	set_reg(h, 0x070, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
-	assert_int_equal(h->be.notifies[1], 1);
+	assert_false(work_was_kicked(h));
+}
+
+static void test_mmio_driver_ok_without_a_ready_queue_kicks_nothing(void **state)
+{
+	struct harness *h = *state;
+
+	negotiate(h, 0, F_VERSION_1_HI);
+	set_reg(h, 0x070, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
+	assert_false(work_was_kicked(h));
 }
 
 static void test_mmio_malformed_chain_needs_reset_and_raises_config_interrupt(void **state)
@@ -389,7 +413,7 @@ static void test_mmio_malformed_chain_needs_reset_and_raises_config_interrupt(vo
 	/* Nothing more is taken from the guest until it resets the device. */
 	assert_int_equal(pop(h, 0), 0);
 	set_reg(h, 0x050, 0);
-	assert_int_equal(h->be.notifies[0], 0);
+	assert_false(work_was_kicked(h));
 }
 
 static void test_mmio_driver_cannot_set_needs_reset(void **state)
@@ -418,6 +442,7 @@ static void test_mmio_status_zero_resets_everything(void **state)
 	assert_int_equal(reg(h, 0x044), 0);
 	assert_int_equal(virtio_mmio_features(&h->dev), 0);
 	assert_int_equal(h->be.resets, resets + 1);
+	assert_true(h->be.reset_excluded_work);
 	/* A completion of before the reset lands nowhere. */
 	assert_true(virtio_mmio_push(&h->dev, 0, 0, 0) < 0);
 	assert_int_equal(reg(h, 0x070), 0);
@@ -561,15 +586,24 @@ static void test_mmio_init_refuses_invalid_back_end(void **state)
 	struct harness *h = *state;
 	struct virtio_mmio dev;
 	struct virtio_device_ops ops = fake_ops;
+	char why[128];
 
 	ops.num_queues = VIRTIO_MMIO_MAX_QUEUES + 1;
-	assert_int_equal(virtio_mmio_init(&dev, "x", &h->mem, &ops, NULL, 0, (struct irq_line){ 0 }), -1);
+	assert_int_equal(virtio_mmio_init(&dev, "x", &h->mem, &ops, NULL, 0, (struct irq_line){ 0 }, why, sizeof(why)),
+			 -1);
 	ops = fake_ops;
 	ops.queue_num_max = 24;
-	assert_int_equal(virtio_mmio_init(&dev, "x", &h->mem, &ops, NULL, 0, (struct irq_line){ 0 }), -1);
+	assert_int_equal(virtio_mmio_init(&dev, "x", &h->mem, &ops, NULL, 0, (struct irq_line){ 0 }, why, sizeof(why)),
+			 -1);
 	ops = fake_ops;
 	ops.config_size = VIRTIO_MMIO_CONFIG_MAX + 1;
-	assert_int_equal(virtio_mmio_init(&dev, "x", &h->mem, &ops, NULL, 0, (struct irq_line){ 0 }), -1);
+	assert_int_equal(virtio_mmio_init(&dev, "x", &h->mem, &ops, NULL, 0, (struct irq_line){ 0 }, why, sizeof(why)),
+			 -1);
+	ops = fake_ops;
+	ops.work = NULL;
+	assert_int_equal(virtio_mmio_init(&dev, "x", &h->mem, &ops, NULL, 0, (struct irq_line){ 0 }, why, sizeof(why)),
+			 -1);
+	assert_non_null(strstr(why, "internal error"));
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -592,7 +626,8 @@ int main(void)
 		T(test_mmio_queue_size_above_max_needs_reset),
 		T(test_mmio_notify_pop_push_interrupt_and_ack),
 		T(test_mmio_notify_ignored_for_absent_or_idle_queues),
-		T(test_mmio_driver_ok_notifies_each_ready_queue_once),
+		T(test_mmio_driver_ok_kicks_the_work_once_if_a_queue_is_ready),
+		T(test_mmio_driver_ok_without_a_ready_queue_kicks_nothing),
 		T(test_mmio_malformed_chain_needs_reset_and_raises_config_interrupt),
 		T(test_mmio_driver_cannot_set_needs_reset),
 		T(test_mmio_status_zero_resets_everything),

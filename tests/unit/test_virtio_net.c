@@ -53,7 +53,7 @@ static int setup(void **state)
 		return -1;
 	if (virtio_net_init(&h->net, &h->vh->mem, vh_irq_line(h->vh), mac,
 			    (struct netdev){ .send = fake_send, .opaque = &h->link }, why, sizeof(why)) ||
-	    vh_attach(h->vh, &h->net.mmio, &h->net.worker))
+	    vh_attach(h->vh, &h->net.mmio))
 		return -1;
 	*state = h;
 	return 0;
@@ -132,7 +132,7 @@ static void test_net_transmits_a_frame_to_the_back_end(void **state)
 	vh_offer(h->vh, TXQ, 0);
 	assert_true(vh_kicked(h->vh));
 	assert_int_equal(h->link.frames, 0); /* nothing on the vCPU's thread */
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(h->link.frames, 1);
 	assert_int_equal(h->link.len, sizeof(frame));
 	assert_memory_equal(h->link.frame, frame, sizeof(frame));
@@ -155,14 +155,14 @@ static void test_net_transmits_header_and_frame_in_one_buffer(void **state)
 	vh_fill(h->vh, VH_BUF, buf, sizeof(buf));
 	vh_put_desc(h->vh, TXQ, 2, VH_BUF, sizeof(buf), 0, 0);
 	vh_offer(h->vh, TXQ, 2);
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(h->link.len, 100);
 	assert_memory_equal(h->link.frame, buf + HDR, 100);
 }
 
 static void expect_tx_needs_reset(struct net_harness *h)
 {
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(h->link.frames, 0);
 	assert_int_equal(vh_used_idx(h->vh, TXQ), 0);
 	assert_true(vh_needs_reset(h->vh));
@@ -199,7 +199,7 @@ static void test_net_runt_and_giant_frames_are_dropped_not_sent(void **state)
 	vh_put_desc(h->vh, TXQ, 1, 0x40000, HDR + VIRTIO_NET_MAX_FRAME + 1, 0, 0);
 	vh_offer(h->vh, TXQ, 0);
 	vh_offer(h->vh, TXQ, 1);
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(h->link.frames, 0);
 	assert_int_equal(vh_used_idx(h->vh, TXQ), 2);
 	assert_int_equal(h->net.stats.tx_dropped, 2);
@@ -226,12 +226,12 @@ static void test_net_receives_a_frame_after_its_header(void **state)
 	memset(guest_memory_ptr(&h->vh->mem, VH_BUF, 0x800), VH_GUARD, 0x800);
 	vh_put_desc(h->vh, RXQ, 0, VH_BUF, 1526, VH_F_WRITE, 0);
 	vh_offer(h->vh, RXQ, 0);
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 0); /* no frame yet: the buffer waits */
 	make_frame(frame, sizeof(frame), 3);
 	virtio_net_receive(&h->net, frame, sizeof(frame));
 	assert_true(vh_kicked(h->vh));
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 1);
 	assert_int_equal(vh_used_len(h->vh, RXQ, 0), HDR + sizeof(frame));
 	want_hdr[10] = 1;
@@ -252,13 +252,13 @@ static void test_net_frames_wait_for_receive_buffers(void **state)
 		make_frame(frame, sizeof(frame), (uint8_t)(i * 50));
 		virtio_net_receive(&h->net, frame, sizeof(frame));
 	}
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(h->net.backlog_len, 3);
 	for (uint16_t i = 0; i < 3; i++) {
 		vh_put_desc(h->vh, RXQ, i, VH_BUF + 0x100 * i, 0x100, VH_F_WRITE, 0);
 		vh_offer(h->vh, RXQ, i);
 	}
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 3);
 	for (uint16_t i = 0; i < 3; i++) {
 		make_frame(frame, sizeof(frame), (uint8_t)(i * 50));
@@ -290,7 +290,7 @@ static void test_net_receive_buffer_too_short_drops_the_frame(void **state)
 	vh_put_desc(h->vh, RXQ, 0, VH_BUF, HDR + sizeof(frame) - 1, VH_F_WRITE, 0);
 	vh_offer(h->vh, RXQ, 0);
 	virtio_net_receive(&h->net, frame, sizeof(frame));
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 1);
 	assert_int_equal(vh_used_len(h->vh, RXQ, 0), 0);
 	assert_int_equal(*(uint8_t *)guest_memory_ptr(&h->vh->mem, VH_BUF, 1), VH_GUARD);
@@ -307,7 +307,7 @@ static void test_net_readable_buffer_in_receiveq_needs_reset(void **state)
 	vh_put_desc(h->vh, RXQ, 0, VH_BUF, 0x800, 0, 0);
 	vh_offer(h->vh, RXQ, 0);
 	virtio_net_receive(&h->net, frame, sizeof(frame));
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 0);
 	assert_true(vh_needs_reset(h->vh));
 }
@@ -325,7 +325,7 @@ static void test_net_reset_then_frames_still_flow(void **state)
 	bring_up(h);
 	vh_put_desc(h->vh, RXQ, 0, VH_BUF, 0x800, VH_F_WRITE, 0);
 	vh_offer(h->vh, RXQ, 0);
-	virtio_worker_run(&h->net.worker);
+	virtio_worker_run(&h->net.mmio.worker);
 	assert_int_equal(vh_used_idx(h->vh, RXQ), 1);
 	assert_memory_equal(guest_memory_ptr(&h->vh->mem, VH_BUF + HDR, sizeof(frame)), frame, sizeof(frame));
 }

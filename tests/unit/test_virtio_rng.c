@@ -108,7 +108,7 @@ static void bring_up(struct harness *h)
 	vdrv_set_reg(&h->bus, BASE, R_STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
 	h->avail_idx = 0;
 	/* DRIVER_OK looks at the ready queue once; nothing is there yet. */
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 }
 
 /* Offers the chain starting at descriptor head and notifies. */
@@ -163,7 +163,7 @@ static uint32_t used_len(struct harness *h, unsigned i)
 
 static bool kicked(struct harness *h)
 {
-	struct pollfd p = { .fd = h->rng.worker.kick.fd, .events = POLLIN };
+	struct pollfd p = { .fd = h->rng.mmio.worker.kick.fd, .events = POLLIN };
 
 	return poll(&p, 1, 0) == 1;
 }
@@ -197,7 +197,7 @@ static void test_rng_notify_only_kicks_the_io_thread(void **state)
 	assert_int_equal(used_idx(h), 0);
 	assert_true(all_bytes(h, BUF, 64, GUARD));
 	assert_int_equal(h->irq.level, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	assert_int_equal(used_idx(h), 1);
 }
 
@@ -209,7 +209,7 @@ static void test_rng_fills_a_writable_buffer_and_interrupts(void **state)
 	fill_guard(h, BUF - 16, 64 + 32);
 	ring_put_desc(&h->mem, DESC, 3, BUF, 64, F_WRITE, 0);
 	offer(h, 3);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	assert_int_equal(used_idx(h), 1);
 	assert_int_equal(used_id(h, 0), 3);
 	assert_int_equal(used_len(h, 0), 64);
@@ -230,7 +230,7 @@ static void test_rng_two_requests_get_different_bytes(void **state)
 	ring_put_desc(&h->mem, DESC, 1, BUF + 0x100, 32, F_WRITE, 0);
 	offer(h, 0);
 	offer(h, 1);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	assert_int_equal(used_idx(h), 2);
 	assert_memory_not_equal(guest_memory_ptr(&h->mem, BUF, 32), guest_memory_ptr(&h->mem, BUF + 0x100, 32), 32);
 }
@@ -244,7 +244,7 @@ static void test_rng_fills_every_segment_of_a_chain(void **state)
 	ring_put_desc(&h->mem, DESC, 0, BUF, 24, F_WRITE | F_NEXT, 1);
 	ring_put_desc(&h->mem, DESC, 1, BUF + 0x100, 40, F_WRITE, 0);
 	offer(h, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	assert_int_equal(used_len(h, 0), 64);
 	assert_true(looks_random(h, BUF, 24));
 	assert_true(looks_random(h, BUF + 0x100, 40));
@@ -264,7 +264,7 @@ static void test_rng_large_buffer_gets_what_the_used_length_says(void **state)
 	fill_guard(h, 0x100000, len);
 	ring_put_desc(&h->mem, DESC, 0, 0x100000, len, F_WRITE, 0);
 	offer(h, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	assert_int_equal(used_idx(h), 1);
 	got = used_len(h, 0);
 	assert_true(got >= 1 && got <= len);
@@ -281,14 +281,14 @@ static void expect_needs_reset_then_recover(struct harness *h)
 	assert_int_equal(reg(h, R_INTERRUPT_STATUS) & 2, 2);
 	/* Nothing more is served until the reset, however often notified. */
 	offer(h, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	assert_int_equal(used_idx(h), 0);
 
 	bring_up(h);
 	assert_int_equal(reg(h, R_STATUS) & NEEDS_RESET, 0);
 	ring_put_desc(&h->mem, DESC, 0, BUF, 16, F_WRITE, 0);
 	offer(h, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	assert_int_equal(used_idx(h), 1);
 	assert_int_equal(used_len(h, 0), 16);
 }
@@ -301,7 +301,7 @@ static void test_rng_readable_buffer_needs_reset(void **state)
 	fill_guard(h, BUF, 64);
 	ring_put_desc(&h->mem, DESC, 0, BUF, 32, 0, 0);
 	offer(h, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	assert_true(all_bytes(h, BUF, 64, GUARD));
 	expect_needs_reset_then_recover(h);
 }
@@ -315,7 +315,7 @@ static void test_rng_empty_readable_before_writable_needs_reset(void **state)
 	ring_put_desc(&h->mem, DESC, 0, BUF + 0x100, 0, F_NEXT, 1);
 	ring_put_desc(&h->mem, DESC, 1, BUF, 32, F_WRITE, 0);
 	offer(h, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	assert_true(all_bytes(h, BUF, 64, GUARD));
 	expect_needs_reset_then_recover(h);
 }
@@ -327,7 +327,7 @@ static void test_rng_no_writable_byte_needs_reset(void **state)
 	bring_up(h);
 	ring_put_desc(&h->mem, DESC, 0, BUF, 0, F_WRITE, 0);
 	offer(h, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	expect_needs_reset_then_recover(h);
 }
 
@@ -338,7 +338,7 @@ static void test_rng_scribbled_ring_needs_reset(void **state)
 	bring_up(h);
 	ring_put_desc(&h->mem, DESC, 0, BUF, 32, F_WRITE | F_NEXT, 0); /* a loop onto itself */
 	offer(h, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	expect_needs_reset_then_recover(h);
 }
 
@@ -349,7 +349,7 @@ static void test_rng_buffer_outside_ram_needs_reset(void **state)
 	bring_up(h);
 	ring_put_desc(&h->mem, DESC, 0, RAM_SIZE - 16, 32, F_WRITE, 0);
 	offer(h, 0);
-	virtio_worker_run(&h->rng.worker);
+	virtio_worker_run(&h->rng.mmio.worker);
 	expect_needs_reset_then_recover(h);
 }
 
@@ -378,11 +378,11 @@ static void test_rng_reset_waits_for_work_in_progress(void **state)
 	pthread_t t;
 
 	bring_up(h);
-	pthread_mutex_lock(&h->rng.worker.lock);
+	pthread_mutex_lock(&h->rng.mmio.worker.lock);
 	assert_int_equal(pthread_create(&t, NULL, write_status_zero, &r), 0);
 	usleep(50000);
 	assert_int_equal(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE), 0);
-	pthread_mutex_unlock(&h->rng.worker.lock);
+	pthread_mutex_unlock(&h->rng.mmio.worker.lock);
 	pthread_join(t, NULL);
 	assert_int_equal(r.done, 1);
 	assert_int_equal(reg(h, R_STATUS), 0);
@@ -397,7 +397,7 @@ static void test_rng_served_by_the_io_thread(void **state)
 	int waited_ms = 0;
 
 	assert_int_equal(event_loop_init(&loop), 0);
-	assert_int_equal(event_loop_add(&loop, &h->rng.worker.source), 0);
+	assert_int_equal(event_loop_add(&loop, &h->rng.mmio.worker.source), 0);
 	assert_int_equal(event_loop_start(&loop), 0);
 	vdrv_negotiate(&h->bus, BASE, 0, F_VERSION_1_HI);
 	vdrv_setup_queue(&h->bus, BASE, 0, QSIZE, DESC, AVAIL, USED);

@@ -25,6 +25,12 @@
 #define AVAIL 0x101000
 #define USED 0x102000
 #define BUF 0x103000
+/* The console's receiveq in the tests with several devices. */
+#define CON_DESC 0x110000
+#define CON_AVAIL 0x111000
+#define CON_USED 0x112000
+#define CON_BUF 0x113000
+#define LAPIC_PAGE 0xfee00000ull /* MMIO, never RAM */
 
 static int setup_rng(void **state)
 {
@@ -115,7 +121,7 @@ static void test_default_vm_rng_interrupt_is_ioapic_pin_16(void **state)
 	vdrv_set_reg(bus, WINDOW, 0x050, 0);
 	assert_int_equal(h->vm.pc.ioapic.pin_level, 0);
 	/* What the I/O thread does when it runs (vm_run is not called here). */
-	virtio_worker_run(&h->vm.virtio.rng->worker);
+	virtio_worker_run(&h->vm.virtio.rng->mmio.worker);
 	assert_int_equal(ring_get16(&h->vm.mem, USED + 2), 1);
 	assert_int_equal(h->vm.pc.ioapic.pin_level, 1u << PIN);
 	vdrv_set_reg(bus, WINDOW, 0x064, 1); /* InterruptACK */
@@ -156,6 +162,48 @@ static void test_net_and_console_take_the_next_slots(void **state)
 	assert_non_null(h->vm.virtio.net_user);
 }
 
+/* A driver's rings and DRIVER_OK for queue 0 of the device at base, with
+ * one descriptor (addr, len, flags) made available and notified. */
+static void offer_one(struct vm_harness *h, uint64_t base, uint64_t desc, uint64_t avail, uint64_t used, uint64_t addr,
+		      uint32_t len, uint16_t flags)
+{
+	struct io_bus *bus = &h->vm.mmio;
+
+	vdrv_negotiate(bus, base, 0, F_VERSION_1_HI);
+	vdrv_setup_queue(bus, base, 0, 8, desc, avail, used);
+	vdrv_set_reg(bus, base, 0x070, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
+	ring_put_desc(&h->vm.mem, desc, 0, addr, len, flags, 0);
+	ring_put16(&h->vm.mem, avail + 4, 0);
+	ring_put16(&h->vm.mem, avail + 2, 1);
+	vdrv_set_reg(bus, base, 0x050, 0);
+}
+
+/* A guest that breaks one device's ring breaks that device only (issue 14,
+ * "Bad input"): the virtio-rng whose buffer lies in the local APIC's page
+ * needs reset (§2.1.2), and the virtio-console two slots on still hands host
+ * input to the guest. */
+static void test_broken_rng_ring_leaves_the_console_working(void **state)
+{
+	struct vm_harness *h = *state;
+	uint64_t console = WINDOW + 0x2000;
+	struct stderr_capture cap;
+
+	offer_one(h, WINDOW, DESC, AVAIL, USED, LAPIC_PAGE, 64, 2 /* WRITE */);
+	assert_int_equal(stderr_capture_begin(&cap), 0);
+	virtio_worker_run(&h->vm.virtio.rng->mmio.worker);
+	free(stderr_capture_end(&cap));
+	assert_true(vdrv_reg(&h->vm.mmio, WINDOW, 0x070) & NEEDS_RESET);
+	assert_int_equal(ring_get16(&h->vm.mem, USED + 2), 0);
+
+	offer_one(h, console, CON_DESC, CON_AVAIL, CON_USED, CON_BUF, 16, 2 /* WRITE */);
+	assert_int_equal(virtio_console_receive(h->vm.virtio.console, (const uint8_t *)"hi", 2), 2);
+	virtio_worker_run(&h->vm.virtio.console->mmio.worker);
+	assert_int_equal(ring_get16(&h->vm.mem, CON_USED + 2), 1);
+	assert_int_equal(ring_get32(&h->vm.mem, CON_USED + 4 + 4), 2); /* used len */
+	assert_memory_equal(guest_memory_ptr(&h->vm.mem, CON_BUF, 2), "hi", 2);
+	assert_false(vdrv_reg(&h->vm.mmio, console, 0x070) & NEEDS_RESET);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +213,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_vm_rng_interrupt_is_ioapic_pin_16, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_no_rng_vm_has_no_window_and_no_dsdt_entry, setup_no_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_net_and_console_take_the_next_slots, setup_all, teardown),
+		cmocka_unit_test_setup_teardown(test_broken_rng_ring_leaves_the_console_working, setup_all, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

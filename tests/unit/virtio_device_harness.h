@@ -92,9 +92,9 @@ static inline struct vh *vh_new(void)
 	return h;
 }
 
-static inline int vh_attach(struct vh *h, struct virtio_mmio *mmio, struct virtio_worker *worker)
+static inline int vh_attach(struct vh *h, struct virtio_mmio *mmio)
 {
-	h->worker = worker;
+	h->worker = &mmio->worker;
 	return io_bus_register(&h->bus, VH_BASE, VIRTIO_MMIO_WINDOW, "virtio", &virtio_mmio_ops, mmio);
 }
 

@@ -6,6 +6,7 @@
 
 #include "devices/virtio/blk_request.h"
 #include "devices/virtio/virtio.h"
+#include "devices/virtio/virtio_serve.h"
 #include "log.h"
 
 #define REQUESTQ 0
@@ -102,20 +103,16 @@ static bool serve_chain(void *opaque, const struct virtq_chain *chain)
 	return virtio_mmio_push(&blk->mmio, REQUESTQ, chain->head, out.used) == 0;
 }
 
-/* A vCPU thread: hand the work to the I/O thread. */
-static void blk_queue_notify(void *opaque, unsigned q)
+static const struct virtio_serve requestq = { .queue = REQUESTQ,
+					      .max_per_run = VIRTIO_BLK_REQUESTS_PER_RUN,
+					      .serve = serve_chain };
+
+/* On the I/O thread, under the worker's lock. */
+static void blk_work(void *opaque)
 {
 	struct virtio_blk *blk = opaque;
 
-	(void)q;
-	virtio_worker_kick(&blk->worker);
-}
-
-static void blk_reset(void *opaque)
-{
-	struct virtio_blk *blk = opaque;
-
-	virtio_worker_quiesce(&blk->worker);
+	virtio_serve_run(&blk->mmio, &requestq, blk->segs, VIRTIO_BLK_CHAIN_SEGS);
 }
 
 static const struct virtio_device_ops blk_ops = {
@@ -124,8 +121,7 @@ static const struct virtio_device_ops blk_ops = {
 	.queue_num_max = VIRTIO_BLK_QUEUE_SIZE,
 	.config_size = VIRTIO_BLK_CONFIG_SIZE,
 	.config_read = blk_config_read,
-	.queue_notify = blk_queue_notify,
-	.reset = blk_reset,
+	.work = blk_work,
 };
 
 int virtio_blk_init(struct virtio_blk *blk, const struct guest_memory *mem, struct irq_line irq, const char *name,
@@ -138,23 +134,8 @@ int virtio_blk_init(struct virtio_blk *blk, const struct guest_memory *mem, stru
 	if (blk_disk_open(&blk->disk, path, ro, why, why_len))
 		return -1;
 	build_config(blk);
-	blk->serve = (struct virtio_serve){ .mmio = &blk->mmio,
-					    .queue = REQUESTQ,
-					    .worker = &blk->worker,
-					    .max_per_run = VIRTIO_BLK_REQUESTS_PER_RUN,
-					    .serve = serve_chain,
-					    .opaque = blk,
-					    .segs = blk->segs,
-					    .cap = VIRTIO_BLK_CHAIN_SEGS };
-	if (virtio_worker_init(&blk->worker, virtio_serve_run, &blk->serve)) {
-		snprintf(why, why_len, "virtio-blk: eventfd: %s", strerror(errno));
+	if (virtio_mmio_init(&blk->mmio, blk->name, mem, &blk_ops, blk, features_of(&blk->disk), irq, why, why_len)) {
 		blk_disk_close(&blk->disk);
-		return -1;
-	}
-	if (virtio_mmio_init(&blk->mmio, blk->name, mem, &blk_ops, blk, features_of(&blk->disk), irq)) {
-		virtio_worker_destroy(&blk->worker);
-		blk_disk_close(&blk->disk);
-		snprintf(why, why_len, "internal error: virtio-blk's queue limits");
 		return -1;
 	}
 	return 0;
@@ -162,7 +143,6 @@ int virtio_blk_init(struct virtio_blk *blk, const struct guest_memory *mem, stru
 
 void virtio_blk_destroy(struct virtio_blk *blk)
 {
-	virtio_worker_destroy(&blk->worker);
 	virtio_mmio_destroy(&blk->mmio);
 	blk_disk_close(&blk->disk);
 }

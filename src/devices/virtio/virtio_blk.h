@@ -11,8 +11,8 @@
  * and read-only (§5.2.4 layout, 60 bytes through write_zeroes_may_unmap).
  *
  * Threads: the transport's registers on vCPU threads; the work (pop, the
- * image's pread/pwrite/fdatasync/fallocate, push) on the I/O thread only,
- * through a struct virtio_worker, so a vCPU never waits for the host's disk.
+ * image's pread/pwrite/fdatasync/fallocate, push) on the I/O thread only, in
+ * the transport's worker, so a vCPU never waits for the host's disk.
  * The worker's lock guards segs, iov, the counters and the disk's
  * zero_fallback; the disk's other fields and config are written at creation
  * only. */
@@ -26,8 +26,6 @@
 #include "devices/irq.h"
 #include "devices/virtio/blk_disk.h"
 #include "devices/virtio/virtio_mmio.h"
-#include "devices/virtio/virtio_serve.h"
-#include "devices/virtio/virtio_worker.h"
 #include "vm/memory.h"
 
 /* Feature bits of the block device (§5.2.3). */
@@ -52,8 +50,6 @@
 
 struct virtio_blk {
 	struct virtio_mmio mmio; /* register its window on the MMIO bus */
-	struct virtio_worker worker;
-	struct virtio_serve serve; /* the worker's work: the requestq */
 	const struct guest_memory *mem;
 	struct blk_disk disk;
 	uint8_t config[VIRTIO_BLK_CONFIG_SIZE];

@@ -1,19 +1,14 @@
 #include "devices/virtio/virtio_console.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "devices/virtio/virtio.h"
-
-static struct virtq_chain chain_for(struct virtio_console *con)
-{
-	return (struct virtq_chain){ .segs = con->segs, .cap = sizeof(con->segs) / sizeof(con->segs[0]) };
-}
+#include "devices/virtio/virtio_serve.h"
 
 /* One transmit chain out to the chardev; false if the device needs reset. */
-static bool transmit_chain(struct virtio_console *con, const struct virtq_chain *chain)
+static bool transmit_chain(void *opaque, const struct virtq_chain *chain)
 {
+	struct virtio_console *con = opaque;
 	uint32_t left = VIRTIO_CONSOLE_CHAIN_MAX;
 
 	if (chain->writable || (chain->nsegs && chain->segs[chain->nsegs - 1].writable)) {
@@ -30,23 +25,9 @@ static bool transmit_chain(struct virtio_console *con, const struct virtq_chain 
 	return virtio_mmio_push(&con->mmio, VIRTIO_CONSOLE_TXQ, chain->head, 0) == 0;
 }
 
-static void transmit(struct virtio_console *con)
-{
-	struct virtq_chain chain = chain_for(con);
-	unsigned served = 0;
-
-	virtio_mmio_disable_notify(&con->mmio, VIRTIO_CONSOLE_TXQ);
-	while (virtio_mmio_pop_next(&con->mmio, VIRTIO_CONSOLE_TXQ, &chain) > 0) {
-		if (!transmit_chain(con, &chain))
-			break;
-		if (++served == VIRTIO_CONSOLE_BURST) {
-			virtio_worker_kick(&con->worker);
-			break;
-		}
-	}
-	if (served)
-		virtio_mmio_notify_used(&con->mmio, VIRTIO_CONSOLE_TXQ);
-}
+static const struct virtio_serve transmitq = { .queue = VIRTIO_CONSOLE_TXQ,
+					       .max_per_run = VIRTIO_CONSOLE_BURST,
+					       .serve = transmit_chain };
 
 /* Moves waiting input into the chain's writable bytes; how many. */
 static uint32_t take_input(struct virtio_console *con, const struct virtq_chain *chain)
@@ -83,7 +64,7 @@ static bool input_waiting(struct virtio_console *con)
 /* Waiting input into receive buffers, a chain at a time. */
 static void receive(struct virtio_console *con)
 {
-	struct virtq_chain chain = chain_for(con);
+	struct virtq_chain chain = { .segs = con->segs, .cap = sizeof(con->segs) / sizeof(con->segs[0]) };
 	unsigned served = 0;
 
 	while (input_waiting(con) && virtio_mmio_pop_next(&con->mmio, VIRTIO_CONSOLE_RXQ, &chain) > 0) {
@@ -109,7 +90,7 @@ static void console_work(void *opaque)
 {
 	struct virtio_console *con = opaque;
 
-	transmit(con);
+	virtio_serve_run(&con->mmio, &transmitq, con->segs, sizeof(con->segs) / sizeof(con->segs[0]));
 	receive(con);
 }
 
@@ -124,24 +105,8 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf, si
 	}
 	pthread_mutex_unlock(&con->input_lock);
 	if (taken)
-		virtio_worker_kick(&con->worker);
+		virtio_mmio_kick(&con->mmio);
 	return taken;
-}
-
-/* A vCPU thread: hand the work to the I/O thread. */
-static void console_queue_notify(void *opaque, unsigned q)
-{
-	struct virtio_console *con = opaque;
-
-	(void)q;
-	virtio_worker_kick(&con->worker);
-}
-
-static void console_reset(void *opaque)
-{
-	struct virtio_console *con = opaque;
-
-	virtio_worker_quiesce(&con->worker);
 }
 
 static const struct virtio_device_ops console_ops = {
@@ -149,8 +114,7 @@ static const struct virtio_device_ops console_ops = {
 	.num_queues = 2,
 	.queue_num_max = VIRTIO_CONSOLE_QUEUE_SIZE,
 	.config_size = 0,
-	.queue_notify = console_queue_notify,
-	.reset = console_reset,
+	.work = console_work,
 };
 
 int virtio_console_init(struct virtio_console *con, const struct guest_memory *mem, struct irq_line irq,
@@ -159,22 +123,14 @@ int virtio_console_init(struct virtio_console *con, const struct guest_memory *m
 	memset(con, 0, sizeof(*con));
 	con->mem = mem;
 	con->out = out;
-	if (virtio_worker_init(&con->worker, console_work, con)) {
-		snprintf(why, why_len, "virtio-console: eventfd: %s", strerror(errno));
+	if (virtio_mmio_init(&con->mmio, "console", mem, &console_ops, con, 0, irq, why, why_len))
 		return -1;
-	}
-	if (virtio_mmio_init(&con->mmio, "console", mem, &console_ops, con, 0, irq)) {
-		virtio_worker_destroy(&con->worker);
-		snprintf(why, why_len, "internal error: virtio-console's queue limits");
-		return -1;
-	}
 	pthread_mutex_init(&con->input_lock, NULL);
 	return 0;
 }
 
 void virtio_console_destroy(struct virtio_console *con)
 {
-	virtio_worker_destroy(&con->worker);
 	virtio_mmio_destroy(&con->mmio);
 	pthread_mutex_destroy(&con->input_lock);
 }

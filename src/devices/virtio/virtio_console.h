@@ -15,9 +15,9 @@
  * (DEVICE_NEEDS_RESET, §2.1.2).
  *
  * Threads: registers on vCPU threads; pops and pushes on the I/O thread in
- * the work, under the worker's lock (virtio_worker.h). The input buffer has
- * its own leaf lock (input_lock), taken by the thread that reads the host's
- * console and by the work. */
+ * the work, under the transport's worker lock (virtio_mmio.h). The input
+ * buffer has its own leaf lock (input_lock), taken by the thread that reads
+ * the host's console and by the work. */
 #ifndef RV_VIRTIO_CONSOLE_H
 #define RV_VIRTIO_CONSOLE_H
 
@@ -27,7 +27,6 @@
 #include "devices/chardev.h"
 #include "devices/irq.h"
 #include "devices/virtio/virtio_mmio.h"
-#include "devices/virtio/virtio_worker.h"
 #include "vm/memory.h"
 
 #define VIRTIO_CONSOLE_QUEUE_SIZE 64
@@ -42,7 +41,6 @@
 
 struct virtio_console {
 	struct virtio_mmio mmio; /* register its window on the MMIO bus */
-	struct virtio_worker worker;
 	const struct guest_memory *mem;
 	struct chardev out;
 	pthread_mutex_t input_lock;

@@ -1,5 +1,7 @@
 #include "devices/virtio/virtio_mmio.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "devices/virtio/virtio.h"
@@ -46,15 +48,23 @@ static bool ops_valid(const struct virtio_device_ops *ops)
 
 	return ops->num_queues >= 1 && ops->num_queues <= VIRTIO_MMIO_MAX_QUEUES && max && !(max & (max - 1)) &&
 	       max <= VIRTQ_MAX_SIZE && ops->config_size <= VIRTIO_MMIO_CONFIG_MAX &&
-	       (!ops->config_size || ops->config_read) && ops->queue_notify && ops->reset;
+	       (!ops->config_size || ops->config_read) && ops->work;
 }
 
 int virtio_mmio_init(struct virtio_mmio *dev, const char *name, const struct guest_memory *mem,
-		     const struct virtio_device_ops *ops, void *opaque, uint64_t device_features, struct irq_line irq)
+		     const struct virtio_device_ops *ops, void *opaque, uint64_t device_features, struct irq_line irq,
+		     char *why, size_t why_len)
 {
 	memset(dev, 0, sizeof(*dev));
-	if (!ops_valid(ops))
+	if (!ops_valid(ops)) {
+		snprintf(why, why_len,
+			 "internal error: virtio-mmio %s: the back end's ops break the transport's limits", name);
 		return -1;
+	}
+	if (virtio_worker_init(&dev->worker, ops->work, opaque)) {
+		snprintf(why, why_len, "virtio-mmio %s: eventfd: %s", name, strerror(errno));
+		return -1;
+	}
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->name = name;
 	dev->ops = ops;
@@ -69,7 +79,13 @@ int virtio_mmio_init(struct virtio_mmio *dev, const char *name, const struct gue
 
 void virtio_mmio_destroy(struct virtio_mmio *dev)
 {
+	virtio_worker_destroy(&dev->worker);
 	pthread_mutex_destroy(&dev->lock);
+}
+
+void virtio_mmio_kick(struct virtio_mmio *dev)
+{
+	virtio_worker_kick(&dev->worker);
 }
 
 /* The line follows InterruptStatus; called with the lock held. */
@@ -282,12 +298,12 @@ static bool queue_live(const struct virtio_mmio *dev, unsigned q)
 /* What a register write leaves for the caller to do without the lock. */
 struct write_effect {
 	enum status_effect status;
-	int notify; /* a queue to notify, or -1 */
+	bool kick; /* the work has something to look at */
 };
 
 static struct write_effect register_write(struct virtio_mmio *dev, uint64_t offset, uint32_t value)
 {
-	struct write_effect e = { .status = STATUS_NOTHING, .notify = -1 };
+	struct write_effect e = { .status = STATUS_NOTHING, .kick = false };
 	struct virtio_mmio_queue *vq = selected_queue(dev);
 
 	switch (offset) {
@@ -309,8 +325,7 @@ static struct write_effect register_write(struct virtio_mmio *dev, uint64_t offs
 			queue_ready_write(dev, vq, value);
 		break;
 	case REG_QUEUE_NOTIFY:
-		if (queue_live(dev, value))
-			e.notify = (int)value;
+		e.kick = queue_live(dev, value);
 		break;
 	case REG_INTERRUPT_ACK:
 		dev->interrupt_status &= ~value;
@@ -364,19 +379,24 @@ static uint64_t mmio_read(void *opaque, uint64_t offset, unsigned size)
 	return v;
 }
 
-/* DRIVER_OK: every ready queue is looked at once, since the driver may have
- * made buffers available (and notified) before the device would take them. */
-static void notify_ready_queues(struct virtio_mmio *dev)
+/* DRIVER_OK: the work looks at the ready queues once, since the driver may
+ * have made buffers available (and notified) before the device would take
+ * them. Called with the lock held. */
+static bool any_queue_live(const struct virtio_mmio *dev)
 {
-	for (unsigned q = 0; q < dev->ops->num_queues; q++) {
-		bool live;
+	for (unsigned q = 0; q < dev->ops->num_queues; q++)
+		if (queue_live(dev, q))
+			return true;
+	return false;
+}
 
-		pthread_mutex_lock(&dev->lock);
-		live = queue_live(dev, q);
-		pthread_mutex_unlock(&dev->lock);
-		if (live)
-			dev->ops->queue_notify(dev->opaque, q);
-	}
+/* Status 0 (vCPU thread, no lock held): a work that popped before the reset
+ * pushes nothing more once it is over (the queues are gone), so waiting for
+ * it is enough; then what the back end keeps beyond its queues, before a new
+ * work may start. */
+static void reset_back_end(struct virtio_mmio *dev)
+{
+	virtio_worker_quiesce(&dev->worker, dev->ops->reset, dev->opaque);
 }
 
 static void mmio_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
@@ -395,13 +415,13 @@ static void mmio_write(void *opaque, uint64_t offset, unsigned size, uint64_t va
 	}
 	pthread_mutex_lock(&dev->lock);
 	e = register_write(dev, offset, (uint32_t)value);
+	if (e.status == STATUS_DRIVER_OK && any_queue_live(dev))
+		e.kick = true;
 	pthread_mutex_unlock(&dev->lock);
 	if (e.status == STATUS_RESET)
-		dev->ops->reset(dev->opaque);
-	else if (e.status == STATUS_DRIVER_OK)
-		notify_ready_queues(dev);
-	if (e.notify >= 0)
-		dev->ops->queue_notify(dev->opaque, (unsigned)e.notify);
+		reset_back_end(dev);
+	if (e.kick)
+		virtio_worker_kick(&dev->worker);
 }
 
 const struct io_device_ops virtio_mmio_ops = { .read = mmio_read, .write = mmio_write, .sizes = IO_SIZES_UP_TO_4 };

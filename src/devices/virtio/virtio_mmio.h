@@ -27,14 +27,15 @@
  * configuration access must be naturally aligned and inside ops->config_size,
  * else it reads 0 and writes are ignored.
  *
- * Status (§2.1, §3.1.1): bits only accumulate until the driver writes 0, which
- * resets the device (registers, interrupt status, every queue, then
- * ops->reset). Setting FEATURES_OK succeeds only if the driver accepted
- * VIRTIO_F_VERSION_1 and nothing that was not offered; otherwise the bit
- * stays clear and the driver, reading it back, sees the refusal. Setting
- * DRIVER_OK notifies every ready queue once, so buffers made available before
- * are seen. QueueReady = 1 checks the queue's layout (virtq_enable) and the
- * size against QueueNumMax; queue registers of a ready queue ignore writes.
+ * Status (§2.1, §3.1.1): bits only accumulate until the driver writes 0,
+ * which resets the device (registers, interrupt status, every queue, then
+ * the wait for the work, then ops->reset). Setting FEATURES_OK succeeds only
+ * if the driver accepted VIRTIO_F_VERSION_1 and nothing that was not
+ * offered; otherwise the bit stays clear and the driver, reading it back,
+ * sees the refusal. Setting DRIVER_OK kicks the work if any queue is ready,
+ * so buffers made available before are seen. QueueReady = 1 checks the
+ * queue's layout (virtq_enable) and the size against QueueNumMax; queue
+ * registers of a ready queue ignore writes.
  *
  * A guest violation (a malformed chain, a bad queue layout) sets
  * DEVICE_NEEDS_RESET, logs one rate-limited line, and, if DRIVER_OK is set,
@@ -43,20 +44,33 @@
  *
  * The interrupt is a level: the line is high while InterruptStatus is not 0.
  *
- * Threads: vCPU threads access the registers, a back end's thread pops and
- * pushes. The device's mutex guards all of struct virtio_mmio, its queues
- * included. Back-end ops are called without it held (so they may call back
- * in); irq.set is called with it held. Lock order: this device, then the
- * interrupt controller's locks (vm/platform.h). A back end's reset must
- * return only when it will push nothing more from before the reset. */
+ * Threads: vCPU threads access the registers; the back end's work runs on
+ * the I/O thread (host/event_loop.h), in the transport's struct
+ * virtio_worker. A notification of a live queue (and DRIVER_OK with a ready
+ * queue) only kicks the worker, one eventfd write, so a vCPU never does a
+ * back end's work; the I/O thread then runs ops->work under the worker's
+ * lock. A reset (Status 0) resets the registers and queues, then waits for
+ * a work in progress to end and calls ops->reset, if the back end has one,
+ * before a new work may start (virtio_worker_quiesce): once the driver's
+ * Status write completes, nothing from before the reset is pushed or
+ * written into guest memory.
+ *
+ * Locks: the device's mutex guards all of struct virtio_mmio but the worker,
+ * queues included; the worker's mutex is held while ops->work runs and
+ * guards the back end's own state (what each back end's header says). Back-
+ * end ops are called without the device mutex (so they may call back in);
+ * irq.set is called with it held. Lock order: worker, then this device, then
+ * the interrupt controller's locks (vm/platform.h). */
 #ifndef RV_VIRTIO_MMIO_H
 #define RV_VIRTIO_MMIO_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "devices/irq.h"
+#include "devices/virtio/virtio_worker.h"
 #include "devices/virtio/virtqueue.h"
 #include "log.h"
 #include "vm/bus.h"
@@ -72,7 +86,8 @@
 #define VIRTIO_MMIO_INT_CONFIG 2u
 
 /* What a back end gives the transport. Offsets and sizes of config accesses
- * are already checked (offset + size <= config_size, naturally aligned). */
+ * are already checked (offset + size <= config_size, naturally aligned).
+ * Every op gets the opaque given to virtio_mmio_init. */
 struct virtio_device_ops {
 	uint32_t device_id;	/* VIRTIO_ID_* */
 	unsigned num_queues;	/* 1..VIRTIO_MMIO_MAX_QUEUES */
@@ -82,9 +97,13 @@ struct virtio_device_ops {
 	uint64_t (*config_read)(void *opaque, uint32_t offset, unsigned size);
 	/* Optional: NULL ignores configuration writes. */
 	void (*config_write)(void *opaque, uint32_t offset, unsigned size, uint64_t value);
-	/* The driver notified queue q (or DRIVER_OK was set with q ready). */
-	void (*queue_notify)(void *opaque, unsigned q);
-	/* The driver reset the device; the transport's state is reset already. */
+	/* The back end's work, on the I/O thread under the worker's lock: serve
+	 * what every queue holds (one kick may stand for notifications of
+	 * several queues, and for the back end's own virtio_mmio_kick). */
+	void (*work)(void *opaque);
+	/* Optional, for what a back end keeps beyond its queues: called on the
+	 * resetting vCPU thread once the transport is reset, under the worker's
+	 * lock (no work runs meanwhile; the device lock is not held). */
 	void (*reset)(void *opaque);
 };
 
@@ -112,17 +131,21 @@ struct virtio_mmio {
 	struct irq_line irq;
 	struct log_ratelimit log;
 	struct virtio_mmio_queue queues[VIRTIO_MMIO_MAX_QUEUES];
+	/* Runs ops->work; its event source goes on the I/O thread's loop. */
+	struct virtio_worker worker;
 };
 
 /* The MMIO window's ops: register VIRTIO_MMIO_WINDOW bytes with opaque the
  * struct virtio_mmio. */
 extern const struct io_device_ops virtio_mmio_ops;
 
-/* 0, or -1 if ops break the limits above (a programming error of the back
- * end, found at start-up). device_features: the back end's feature bits; the
- * transport adds VERSION_1, EVENT_IDX and INDIRECT_DESC. */
+/* 0, or -1 with a one-line reason in why: ops break the limits above (a
+ * programming error of the back end, found at start-up), or no eventfd for
+ * the worker. device_features: the back end's feature bits; the transport
+ * adds VERSION_1, EVENT_IDX and INDIRECT_DESC. */
 int virtio_mmio_init(struct virtio_mmio *dev, const char *name, const struct guest_memory *mem,
-		     const struct virtio_device_ops *ops, void *opaque, uint64_t device_features, struct irq_line irq);
+		     const struct virtio_device_ops *ops, void *opaque, uint64_t device_features, struct irq_line irq,
+		     char *why, size_t why_len);
 void virtio_mmio_destroy(struct virtio_mmio *dev);
 
 /* The back end's side, any thread. Pop: 1 a chain, 0 nothing (queue not
@@ -150,6 +173,10 @@ bool virtio_mmio_enable_notify(struct virtio_mmio *dev, unsigned q);
 /* The back end changed its configuration: new generation, and the
  * configuration-change interrupt once the driver is running. */
 void virtio_mmio_config_changed(struct virtio_mmio *dev);
+/* Any thread: ops->work will run (again) on the I/O thread, e.g. when host
+ * input came for the guest, or a work stopped with more to do so that other
+ * back ends get their turn. */
+void virtio_mmio_kick(struct virtio_mmio *dev);
 /* The features the driver accepted (0 until FEATURES_OK). */
 uint64_t virtio_mmio_features(struct virtio_mmio *dev);
 

@@ -1,11 +1,10 @@
 #include "devices/virtio/virtio_net.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "devices/virtio/virtio.h"
+#include "devices/virtio/virtio_serve.h"
 #include "log.h"
 
 #define DROP_LOG_LINES 8
@@ -39,8 +38,9 @@ static bool tx_chain_valid(struct virtio_net *net, const struct virtq_chain *cha
 
 /* One transmit chain: its frame to the back end (or dropped); false if the
  * device now needs reset. */
-static bool transmit_chain(struct virtio_net *net, const struct virtq_chain *chain)
+static bool transmit_chain(void *opaque, const struct virtq_chain *chain)
 {
+	struct virtio_net *net = opaque;
 	uint32_t len;
 
 	if (!tx_chain_valid(net, chain))
@@ -62,26 +62,9 @@ static struct virtq_chain chain_for(struct virtio_net *net)
 	return (struct virtq_chain){ .segs = net->segs, .cap = sizeof(net->segs) / sizeof(net->segs[0]) };
 }
 
-/* Returns true if the burst ran out with more possibly waiting. */
-static bool transmit(struct virtio_net *net)
-{
-	struct virtq_chain chain = chain_for(net);
-	unsigned served = 0;
-	bool more = false;
-
-	virtio_mmio_disable_notify(&net->mmio, VIRTIO_NET_TXQ);
-	while (virtio_mmio_pop_next(&net->mmio, VIRTIO_NET_TXQ, &chain) > 0) {
-		if (!transmit_chain(net, &chain))
-			break;
-		if (++served == VIRTIO_NET_BURST) {
-			more = true;
-			break;
-		}
-	}
-	if (served)
-		virtio_mmio_notify_used(&net->mmio, VIRTIO_NET_TXQ);
-	return more;
-}
+static const struct virtio_serve transmitq = { .queue = VIRTIO_NET_TXQ,
+					       .max_per_run = VIRTIO_NET_BURST,
+					       .serve = transmit_chain };
 
 static void backlog_drop_head(struct virtio_net *net)
 {
@@ -156,12 +139,11 @@ static bool receive(struct virtio_net *net)
 static void net_work(void *opaque)
 {
 	struct virtio_net *net = opaque;
-	bool more = transmit(net);
 
+	virtio_serve_run(&net->mmio, &transmitq, net->segs, sizeof(net->segs) / sizeof(net->segs[0]));
 	/* After transmit: what the back end answered at once goes in this run. */
-	more |= receive(net);
-	if (more)
-		virtio_worker_kick(&net->worker);
+	if (receive(net))
+		virtio_mmio_kick(&net->mmio);
 }
 
 void virtio_net_receive(struct virtio_net *net, const uint8_t *frame, size_t len)
@@ -181,7 +163,7 @@ void virtio_net_receive(struct virtio_net *net, const uint8_t *frame, size_t len
 	memcpy(f->data, frame, len);
 	f->len = (uint32_t)len;
 	net->backlog_len++;
-	virtio_worker_kick(&net->worker);
+	virtio_mmio_kick(&net->mmio);
 }
 
 static void receiver_cb(void *opaque, const uint8_t *frame, size_t len)
@@ -209,31 +191,13 @@ static uint64_t net_config_read(void *opaque, uint32_t offset, unsigned size)
 	return v;
 }
 
-/* A vCPU thread: hand the work to the I/O thread. Either queue: new
- * transmit chains, or receive buffers a waiting frame can go into. */
-static void net_queue_notify(void *opaque, unsigned q)
-{
-	struct virtio_net *net = opaque;
-
-	(void)q;
-	virtio_worker_kick(&net->worker);
-}
-
-static void net_reset(void *opaque)
-{
-	struct virtio_net *net = opaque;
-
-	virtio_worker_quiesce(&net->worker);
-}
-
 static const struct virtio_device_ops net_ops = {
 	.device_id = VIRTIO_ID_NET,
 	.num_queues = 2,
 	.queue_num_max = VIRTIO_NET_QUEUE_SIZE,
 	.config_size = VIRTIO_NET_CONFIG_SIZE,
 	.config_read = net_config_read,
-	.queue_notify = net_queue_notify,
-	.reset = net_reset,
+	.work = net_work,
 };
 
 int virtio_net_init(struct virtio_net *net, const struct guest_memory *mem, struct irq_line irq, const uint8_t mac[6],
@@ -244,22 +208,13 @@ int virtio_net_init(struct virtio_net *net, const struct guest_memory *mem, stru
 	net->backend = backend;
 	memcpy(net->mac, mac, sizeof(net->mac));
 	net->log = (struct log_ratelimit)LOG_RATELIMIT_INIT(DROP_LOG_LINES);
-	if (virtio_worker_init(&net->worker, net_work, net)) {
-		snprintf(why, why_len, "virtio-net: eventfd: %s", strerror(errno));
-		return -1;
-	}
-	if (virtio_mmio_init(&net->mmio, "net", mem, &net_ops, net, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS, irq)) {
-		virtio_worker_destroy(&net->worker);
-		snprintf(why, why_len, "internal error: virtio-net's queue limits");
-		return -1;
-	}
-	return 0;
+	return virtio_mmio_init(&net->mmio, "net", mem, &net_ops, net, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS, irq, why,
+				why_len);
 }
 
 void virtio_net_destroy(struct virtio_net *net)
 {
 	while (net->backlog_len)
 		backlog_drop_head(net);
-	virtio_worker_destroy(&net->worker);
 	virtio_mmio_destroy(&net->mmio);
 }

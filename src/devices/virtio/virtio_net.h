@@ -28,7 +28,7 @@
  * work (transmit, then the backlog into receive buffers) runs under the
  * worker's lock; virtio_net_receive (the back end, I/O thread) only queues a
  * frame and kicks the worker, so every push happens in the work and a reset
- * waits for it (virtio_worker_quiesce). The backlog and the transmit buffer
+ * waits for it (virtio_mmio.h). The backlog and the transmit buffer
  * are the I/O thread's own. */
 #ifndef RV_VIRTIO_NET_H
 #define RV_VIRTIO_NET_H
@@ -38,7 +38,6 @@
 #include "devices/irq.h"
 #include "devices/netdev.h"
 #include "devices/virtio/virtio_mmio.h"
-#include "devices/virtio/virtio_worker.h"
 #include "vm/memory.h"
 
 #define VIRTIO_NET_QUEUE_SIZE 256
@@ -70,7 +69,6 @@ struct virtio_net_stats {
 
 struct virtio_net {
 	struct virtio_mmio mmio; /* register its window on the MMIO bus */
-	struct virtio_worker worker;
 	const struct guest_memory *mem;
 	struct netdev backend; /* where transmitted frames go */
 	uint8_t mac[6];

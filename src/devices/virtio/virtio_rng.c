@@ -1,11 +1,11 @@
 #include "devices/virtio/virtio_rng.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "devices/virtio/virtio.h"
+#include "devices/virtio/virtio_serve.h"
 #include "log.h"
 
 #define REQUESTQ 0
@@ -77,20 +77,16 @@ static bool serve_chain(void *opaque, const struct virtq_chain *chain)
 	return virtio_mmio_push(&rng->mmio, REQUESTQ, chain->head, written) == 0;
 }
 
-/* A vCPU thread: hand the work to the I/O thread. */
-static void rng_queue_notify(void *opaque, unsigned q)
+static const struct virtio_serve requestq = { .queue = REQUESTQ,
+					      .max_per_run = VIRTIO_RNG_CHAINS_PER_RUN,
+					      .serve = serve_chain };
+
+/* On the I/O thread, under the worker's lock. */
+static void rng_work(void *opaque)
 {
 	struct virtio_rng *rng = opaque;
 
-	(void)q;
-	virtio_worker_kick(&rng->worker);
-}
-
-static void rng_reset(void *opaque)
-{
-	struct virtio_rng *rng = opaque;
-
-	virtio_worker_quiesce(&rng->worker);
+	virtio_serve_run(&rng->mmio, &requestq, rng->segs, sizeof(rng->segs) / sizeof(rng->segs[0]));
 }
 
 static const struct virtio_device_ops rng_ops = {
@@ -98,8 +94,7 @@ static const struct virtio_device_ops rng_ops = {
 	.num_queues = 1,
 	.queue_num_max = VIRTIO_RNG_QUEUE_SIZE,
 	.config_size = 0,
-	.queue_notify = rng_queue_notify,
-	.reset = rng_reset,
+	.work = rng_work,
 };
 
 int virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *mem, struct irq_line irq, char *why,
@@ -108,28 +103,10 @@ int virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *mem, stru
 	memset(rng, 0, sizeof(*rng));
 	rng->mem = mem;
 	rng->log = (struct log_ratelimit)LOG_RATELIMIT_INIT(HOST_ERROR_LOG_LINES);
-	rng->serve = (struct virtio_serve){ .mmio = &rng->mmio,
-					    .queue = REQUESTQ,
-					    .worker = &rng->worker,
-					    .max_per_run = VIRTIO_RNG_CHAINS_PER_RUN,
-					    .serve = serve_chain,
-					    .opaque = rng,
-					    .segs = rng->segs,
-					    .cap = sizeof(rng->segs) / sizeof(rng->segs[0]) };
-	if (virtio_worker_init(&rng->worker, virtio_serve_run, &rng->serve)) {
-		snprintf(why, why_len, "virtio-rng: eventfd: %s", strerror(errno));
-		return -1;
-	}
-	if (virtio_mmio_init(&rng->mmio, "rng", mem, &rng_ops, rng, 0, irq)) {
-		virtio_worker_destroy(&rng->worker);
-		snprintf(why, why_len, "internal error: virtio-rng's queue limits");
-		return -1;
-	}
-	return 0;
+	return virtio_mmio_init(&rng->mmio, "rng", mem, &rng_ops, rng, 0, irq, why, why_len);
 }
 
 void virtio_rng_destroy(struct virtio_rng *rng)
 {
-	virtio_worker_destroy(&rng->worker);
 	virtio_mmio_destroy(&rng->mmio);
 }

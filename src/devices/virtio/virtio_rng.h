@@ -15,9 +15,9 @@
  *   and sets DEVICE_NEEDS_RESET (§2.1.2), as for a malformed chain.
  *
  * Threads: the transport's registers on vCPU threads; the work (pop, fill,
- * push) on the I/O thread only, through a struct virtio_worker whose source
- * the creator registers on the I/O thread's event loop
- * (virtio_worker.h for the locks). */
+ * push) on the I/O thread only, in the transport's worker, whose source the
+ * creator registers on the I/O thread's event loop (virtio_mmio.h for the
+ * locks). */
 #ifndef RV_VIRTIO_RNG_H
 #define RV_VIRTIO_RNG_H
 
@@ -25,8 +25,6 @@
 
 #include "devices/irq.h"
 #include "devices/virtio/virtio_mmio.h"
-#include "devices/virtio/virtio_serve.h"
-#include "devices/virtio/virtio_worker.h"
 #include "vm/memory.h"
 
 #define VIRTIO_RNG_QUEUE_SIZE 64
@@ -37,8 +35,6 @@
 
 struct virtio_rng {
 	struct virtio_mmio mmio; /* register its window on the MMIO bus */
-	struct virtio_worker worker;
-	struct virtio_serve serve; /* the worker's work: the requestq */
 	const struct guest_memory *mem;
 	struct log_ratelimit log;
 	/* The I/O thread's own (the worker's lock): the chain being served. */

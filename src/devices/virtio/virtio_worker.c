@@ -21,9 +21,11 @@ void virtio_worker_kick(struct virtio_worker *w)
 	notifier_signal(&w->kick);
 }
 
-void virtio_worker_quiesce(struct virtio_worker *w)
+void virtio_worker_quiesce(struct virtio_worker *w, void (*then)(void *opaque), void *opaque)
 {
 	pthread_mutex_lock(&w->lock);
+	if (then)
+		then(opaque);
 	pthread_mutex_unlock(&w->lock);
 }
 
