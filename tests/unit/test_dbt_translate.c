@@ -867,6 +867,20 @@ static void tlb_misdirect(struct icpu *a, uint64_t lin, unsigned kind, uint64_t 
 			e[w].host_minus_linear = (uintptr_t)icpu_ptr(a, to, 4096) - lin;
 }
 
+/* Runs entry on a with the read entry of page 0x200000 in its soft TLB
+ * pointed at a frame of zeros, and r stepped on b: the same registers show
+ * that a's loads there went through a write probe (a group's, for writing
+ * when a member writes). */
+static void run_misdirected_as_stepping(struct icpu *a, struct icpu *b, const uint8_t *entry, const struct run *r)
+{
+	tlb_misdirect(a, 0x200000, ACC_READ, 0x280000);
+	a->cpu->rip = b->cpu->rip = 0x1000;
+	translate_enter(entry);
+	for (unsigned i = 0; i < r->count; i++)
+		assert_true(softcpu_step(b->cpu, &r->insns[i]));
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+}
+
 static void test_probe_groups_run_as_stepping_does(void **state)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
@@ -910,12 +924,7 @@ static void test_probe_groups_run_as_stepping_does(void **state)
 	/* The group's loads go through its one probe for writing: with the read
 	 * entry of the fields' page pointed at another frame (0x280000, zeros),
 	 * they still read the fields. Accesses probed one by one read zeros. */
-	tlb_misdirect(a, 0x200000, ACC_READ, 0x280000);
-	a->cpu->rip = b->cpu->rip = 0x1000;
-	translate_enter(entry);
-	for (unsigned i = 0; i < r.count; i++)
-		assert_true(softcpu_step(b->cpu, &r.insns[i]));
-	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	run_misdirected_as_stepping(a, b, entry, &r);
 	code_cache_destroy(&cc);
 	icpu_free(a);
 	icpu_free(b);
@@ -956,12 +965,7 @@ static void test_a_probe_group_follows_its_moving_base(void **state)
 	assert_int_equal(a->cpu->gpr[GPR_RDX], 0x200100);
 	/* One probe, for writing: with the read entry of the page pointed at
 	 * another frame (zeros), the loads still read the array. */
-	tlb_misdirect(a, 0x200000, ACC_READ, 0x280000);
-	a->cpu->rip = b->cpu->rip = 0x1000;
-	translate_enter(entry);
-	for (unsigned i = 0; i < r.count; i++)
-		assert_true(softcpu_step(b->cpu, &r.insns[i]));
-	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	run_misdirected_as_stepping(a, b, entry, &r);
 	code_cache_destroy(&cc);
 	icpu_free(a);
 	icpu_free(b);

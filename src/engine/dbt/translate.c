@@ -1143,6 +1143,17 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	emit_jmp(e, x->next);
 }
 
+/* The way out to rip, known here, after n instructions of the run (the
+ * registers and flags stored): RIP and the count, then on as a block's end
+ * goes. */
+static void emit_leave_to(struct emitter *e, const struct translate_env *env, const struct translate_exits *x,
+			  uint64_t rip, unsigned n)
+{
+	emit_set_rip(e, rip, H_RCX);
+	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+	emit_static_exit(e, env, x, rip);
+}
+
 /* The way out of a taken JMP or Jcc br (at br_lin), the n-th instruction of
  * its run, once the
  * registers and flags are in the soft CPU: RIP and the count moved to the
@@ -1162,9 +1173,7 @@ static void emit_taken_exit(struct emitter *e, const struct translate_env *env, 
 		emit_jmp(e, x->out);
 		return;
 	}
-	emit_set_rip(e, target, H_RCX);
-	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-	emit_static_exit(e, env, x, target);
+	emit_leave_to(e, env, x, target, n);
 }
 
 /* A Jcc inside the block (INSN_SIDE_EXIT) whose run goes on after it: taken,
@@ -1303,9 +1312,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 			emit_store_regs(e, run->regs_written);
 			if (run->flags_written)
 				emit_flags_out(e, host_valid);
-			emit_set_rip(e, br_lin + br->len, H_RCX);
-			emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-			emit_static_exit(e, env, x, br_lin + br->len);
+			emit_leave_to(e, env, x, br_lin + br->len, n);
 			patch_here(e, taken);
 		}
 		emit_loop_back(e, run, host_valid, n, run_warm, x);
@@ -1318,9 +1325,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
 		if (run->flags_written)
 			emit_flags_merge_store_ax(e, host_valid);
-		emit_set_rip(e, br_lin + br->len, H_RCX);
-		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
-		emit_static_exit(e, env, x, br_lin + br->len);
+		emit_leave_to(e, env, x, br_lin + br->len, n);
 		patch_here(e, taken);
 	}
 	if (run->flags_written)
@@ -1341,6 +1346,42 @@ static void emit_with_injected_bug(struct emitter *e, const uint8_t *code, unsig
 	if (op + 2 < len && bytes[op] == 0x83 && (bytes[op + 1] & 0xf8) == 0xd0)
 		bytes[op + 1] &= 0xc7;
 	emit_bytes(e, bytes, len);
+}
+
+/* Where a probe (or a followed RET's compare) with slow path p begins: its
+ * borrowed scratch lent. It clobbers host RFLAGS, and the slow path needs
+ * the guest's flags as before the instruction (a fault saves them): they go
+ * to cpu->saved_flags first where host RFLAGS holds any (the main line
+ * takes them back only when it reads one before writing it). Returns which
+ * flags cpu->saved_flags holds then. */
+static uint16_t emit_slow_path_start(struct emitter *e, const struct run_plan *run, struct slow_path *p,
+				     uint16_t host_valid, uint16_t saved_valid, uint16_t reserved)
+{
+	emit_lend(e, &p->sc);
+	if (host_valid) {
+		emit_flags_save(e, run, &p->sc, host_valid, reserved);
+		saved_valid = ARITH;
+	}
+	p->flags_saved = saved_valid == ARITH;
+	return saved_valid;
+}
+
+/* A followed RET's popped address (in p->sc.r[1]) against its prediction:
+ * another goes to emit_ret_elsewhere through side exit m. CMP clobbers the
+ * flags. */
+static void emit_ret_check(struct emitter *e, const struct slot *s, const struct run_plan *run,
+			   const struct slow_path *p, const struct slow_path *slow, struct side_exit *m,
+			   uint16_t flags_written)
+{
+	emit_mov_imm64(e, p->sc.r[2], s->next);
+	emit_cmp_rr(e, p->sc.r[1], p->sc.r[2]);
+	*m = (struct side_exit){ .insn = p->insn,
+				 .run = run,
+				 .flags_written = flags_written,
+				 .ret = true,
+				 .sc = p->sc,
+				 .slow = (unsigned)(p - slow) };
+	m->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to emit_ret_elsewhere */
 }
 
 /* Emits the main line of a planned run; its memory instructions' slow paths
@@ -1394,24 +1435,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 
 				*p = (struct slow_path){ .insn = i, .count = 1, .run = run };
 				p->sc = pick_scratch(run, i, u, 3, reserved);
-				emit_lend(e, &p->sc);
-				if (host_valid) {
-					emit_flags_save(e, run, &p->sc, host_valid, reserved);
-					saved_valid = ARITH;
-				}
-				p->flags_saved = saved_valid == ARITH;
+				saved_valid = emit_slow_path_start(e, run, p, host_valid, saved_valid, reserved);
 				emit_gs_load64(e, p->sc.r[0], GS_OFF(gpr[GPR_RSP]));
 				emit_op64_mem_bi(e, 0x8b, p->sc.r[1], p->sc.r[0], g->delta,
 						 0); /* MOV r1, [rsp + delta] */
-				emit_mov_imm64(e, p->sc.r[2], slot[i].next);
-				emit_cmp_rr(e, p->sc.r[1], p->sc.r[2]);
-				*m = (struct side_exit){ .insn = i,
-							 .run = run,
-							 .flags_written = flags_written,
-							 .ret = true,
-							 .sc = p->sc,
-							 .slow = (unsigned)(p - slow) };
-				m->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to emit_ret_elsewhere */
+				emit_ret_check(e, &slot[i], run, p, slow, m, flags_written);
 				emit_lea(e, p->sc.r[0], p->sc.r[0], H_NONE, 0, 8);
 				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), p->sc.r[0]);
 				host_valid = 0;
@@ -1445,16 +1473,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				g->slow = (unsigned)(p - slow);
 			}
 			p->sc = pick_scratch(run, i, u, 3, reserved);
-			emit_lend(e, &p->sc);
-			/* The probe clobbers host RFLAGS; the slow path needs the
-			 * guest's flags as before the instruction (a fault saves
-			 * them): they go to cpu->saved_flags first. The main line
-			 * takes them back only when it reads one before writing it. */
-			if (host_valid) {
-				emit_flags_save(e, run, &p->sc, host_valid, reserved);
-				saved_valid = ARITH;
-			}
-			p->flags_saved = saved_valid == ARITH;
+			saved_valid = emit_slow_path_start(e, run, p, host_valid, saved_valid, reserved);
 			if (g) {
 				struct ident_use span = *u;
 
@@ -1468,17 +1487,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			if (slot[i].followed && u->stack < 0) {
 				/* Before the flags come back: CMP clobbers them. */
 				emit_load_mem(e, p->sc.r[1], p->sc.r[0]);
-				struct side_exit *m = &side[(*nside)++];
-
-				emit_mov_imm64(e, p->sc.r[2], slot[i].next);
-				emit_cmp_rr(e, p->sc.r[1], p->sc.r[2]);
-				*m = (struct side_exit){ .insn = i,
-							 .run = run,
-							 .flags_written = flags_written,
-							 .ret = true,
-							 .sc = p->sc,
-							 .slow = (unsigned)(p - slow) };
-				m->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to emit_ret_elsewhere */
+				emit_ret_check(e, &slot[i], run, p, slow, &side[(*nside)++], flags_written);
 			}
 			host_valid = 0;
 			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
