@@ -162,6 +162,26 @@ else
 		"${E[@]}" --disk "$tmp/odd.img" "$G/hello.elf"
 	expect_config_error "disk FIFO" "--disk $tmp/fifo: not a regular file" "${E[@]}" --disk "$tmp/fifo,ro" \
 		"$G/hello.elf"
+	# An image the user may not read: root reads anything, so as root the
+	# check runs as nobody (setpriv), from a directory nobody may enter.
+	pub=$(mktemp -d)
+	chmod 755 "$pub"
+	head -c 4096 /dev/zero >"$pub/unreadable.img"
+	chmod 000 "$pub/unreadable.img"
+	if [ "$(id -u)" -ne 0 ]; then
+		expect_config_error "unreadable disk" "--disk $pub/unreadable.img: Permission denied" \
+			"${E[@]}" --disk "$pub/unreadable.img" "$G/hello.elf"
+	elif command -v setpriv >/dev/null; then
+		cp "$RV" "$pub/rv" && cp "$G/hello.elf" "$pub/hello.elf"
+		RUN=(setpriv --reuid=65534 --regid=65534 --clear-groups "$pub/rv")
+		# interp: nobody may not open /dev/kvm.
+		expect_config_error "unreadable disk (as nobody)" "--disk $pub/unreadable.img: Permission denied" \
+			run --engine interp --disk "$pub/unreadable.img" "$pub/hello.elf"
+		RUN=("$RV")
+	else
+		skip "unreadable disk" "running as root without setpriv (util-linux): root reads any file"
+	fi
+	rm -rf "$pub"
 	expect_config_error "disk unknown suboption" "--disk: unknown suboption 'cache=none'" \
 		"${E[@]}" --disk "$tmp/disk.img,cache=none" "$G/hello.elf"
 	expect_config_error "disk without a file name" "--disk: no file name" "${E[@]}" --disk ",ro" "$G/hello.elf"
