@@ -76,6 +76,31 @@ static void lapic_timer_changed(void *opaque)
 	bump_and_broadcast(vm, &vm->pc.timer_seq);
 }
 
+/* The 8254 behind the bus, with one thing added: a write may program a
+ * counter, so the timer thread recomputes its deadline now rather than after
+ * its longest sleep (10 ms late, a guest that waits for the first tick of a
+ * 1 kHz counter in a loop bounded by its count may give up first). */
+static uint64_t platform_pit_read(void *opaque, uint64_t offset, unsigned size)
+{
+	struct vm *vm = opaque;
+
+	return pit8254_ops.read(&vm->pc.pit, offset, size);
+}
+
+static void platform_pit_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct vm *vm = opaque;
+
+	pit8254_ops.write(&vm->pc.pit, offset, size, value);
+	bump_and_broadcast(vm, &vm->pc.timer_seq);
+}
+
+static const struct io_device_ops platform_pit_ops = {
+	.read = platform_pit_read,
+	.write = platform_pit_write,
+	.sizes = IO_SIZES_ALL,
+};
+
 /* The LAPIC has something new for the CPU (LAPIC lock held). */
 static void lapic_changed(void *opaque)
 {
@@ -191,7 +216,7 @@ int platform_init(struct vm *vm, const struct platform_clock *clock, char *why, 
 		{ &vm->pio, PIC_MASTER_BASE, PIC_PORT_COUNT, "pic-master", &pic8259_ops, pic8259_master(&pc->pic) },
 		{ &vm->pio, PIC_SLAVE_BASE, PIC_PORT_COUNT, "pic-slave", &pic8259_ops, pic8259_slave(&pc->pic) },
 		{ &vm->pio, PIC_ELCR_BASE, PIC_ELCR_PORT_COUNT, "pic-elcr", &pic8259_elcr_ops, &pc->pic },
-		{ &vm->pio, PIT8254_BASE, PIT8254_LEN, "pit", &pit8254_ops, &pc->pit },
+		{ &vm->pio, PIT8254_BASE, PIT8254_LEN, "pit", &platform_pit_ops, vm },
 		{ &vm->pio, PIT8254_PORT61, PIT8254_PORT61_LEN, "port61", &pit8254_port61_ops, &pc->pit },
 		{ &vm->pio, RTC_CMOS_PORT, RTC_CMOS_LEN, "rtc", &rtc_cmos_ops, &pc->rtc },
 		{ &vm->pio, PC_MISC_POST_PORT, PC_MISC_PORT_LEN, "post", &pc_misc_post_ops, &pc->misc },
