@@ -237,10 +237,13 @@ fi
 echo "eth0-mac: $(cat /sys/class/net/eth0/address)"
 ip link set lo up
 ip link set eth0 up
-udhcpc -i eth0 -n -q -t 10 -T 2 -s /udhcpc.sh >/dev/null 2>&1 || echo "udhcpc failed"
+udhcpc -i eth0 -n -q -t 10 -T 2 -s /udhcpc.sh >/tmp/udhcpc.log 2>&1 || echo "udhcpc failed"
 echo "eth0-ip: $(ip -4 -o addr show dev eth0 | awk '{ print $4 }')"
 echo "eth0-gateway: $(ip route | awk '/^default/ { print $3 }')"
 echo "eth0-dns: $(awk '/^nameserver/ { print $2; exit }' /etc/resolv.conf 2>/dev/null)"
+# What udhcpc said and what its hook was given and did, one line, for a
+# failed check to show (rarely the DNS server was missing, the address not).
+echo "eth0-dhcp: $(cat /tmp/udhcpc.log /tmp/udhcpc-hook.log 2>/dev/null | tr '\n' ';')"
 # busybox 1.35's wget crashes when given -T, so timeout(1) bounds it.
 if [ -n "$rv_http_port" ]; then
 	echo "net-wget: $(timeout 60 wget -q -O - "http://10.0.2.2:$rv_http_port/small")"
@@ -264,15 +267,19 @@ echo "GUEST-SAYS $rv_token"
 # transmitq, cat(1) costing the guest little CPU even on interp.
 [ -z "$rv_send_file" ] || cat "$rv_send_file"
 REPLY
-	# udhcpc's hook: it passes the lease in the environment.
+	# udhcpc's hook: it passes the lease in the environment. Each event, what
+	# it carried and whether the hook got to its end go to a log the init
+	# prints (eth0-dhcp).
 	cat >"$root/udhcpc.sh" <<'DHCP'
 #!/bin/busybox sh
+echo "hook $1 ip=$ip mask=$mask router=$router dns=$dns lease=$lease" >>/tmp/udhcpc-hook.log
 [ "$1" = bound ] || [ "$1" = renew ] || exit 0
 ip addr flush dev "$interface"
 ip addr add "$ip/${mask:-24}" dev "$interface"
 [ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
 : >/etc/resolv.conf
 for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done
+echo "hook $1 done: $(wc -l </etc/resolv.conf) nameserver lines" >>/tmp/udhcpc-hook.log
 DHCP
 	mkdir -p "$root/etc"
 	chmod +x "$root/net-reply.sh" "$root/udhcpc.sh"

@@ -171,7 +171,8 @@ net_boot() {
 	check "eth0's MAC is 52:54:00:12:34:56" "got '$(line eth0-mac)'" [ "$(line eth0-mac)" = 52:54:00:12:34:56 ]
 	check "DHCP gives 10.0.2.15/24" "got '$(line eth0-ip)'" [ "$(line eth0-ip)" = 10.0.2.15/24 ]
 	check "DHCP gives the gateway 10.0.2.2" "got '$(line eth0-gateway)'" [ "$(line eth0-gateway)" = 10.0.2.2 ]
-	check "DHCP gives the DNS server 10.0.2.3" "got '$(line eth0-dns)'" [ "$(line eth0-dns)" = 10.0.2.3 ]
+	check "DHCP gives the DNS server 10.0.2.3" "got '$(line eth0-dns)'; udhcpc and its hook: $(line eth0-dhcp)" \
+		[ "$(line eth0-dns)" = 10.0.2.3 ]
 	check "wget from the host's loopback through 10.0.2.2" "got '$(line net-wget)', want '$small'" \
 		[ "$(line net-wget)" = "$small" ]
 	local bytes s e sha
