@@ -418,6 +418,8 @@ static void pit_write(void *opaque, uint64_t offset, unsigned size, uint64_t val
 		pit_write_port(p, now, (unsigned)(offset + i), (uint8_t)(value >> (8 * i)));
 	update_irq(p, now);
 	pthread_mutex_unlock(&p->lock);
+	if (p->programmed)
+		p->programmed(p->programmed_opaque);
 }
 
 const struct io_device_ops pit8254_ops = { .read = pit_read, .write = pit_write, .sizes = IO_SIZES_ALL };

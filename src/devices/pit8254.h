@@ -75,6 +75,11 @@ struct pit8254 {
 	struct irq_line irq;
 	uint64_t (*now_ns)(void *opaque);
 	void *clock_opaque;
+	/* Called after each guest write to the counters' ports, outside the
+	 * lock, when set: the write may have programmed counter 0, so the time
+	 * pit8254_next_event_ns gives may have moved. */
+	void (*programmed)(void *opaque);
+	void *programmed_opaque;
 };
 
 extern const struct io_device_ops pit8254_ops;	      /* at PIT8254_BASE, PIT8254_LEN ports */

@@ -67,39 +67,16 @@ void platform_sync_lint0(struct vm *vm)
 	}
 }
 
-/* The guest (re)programmed the LAPIC timer (LAPIC lock held): the timer thread
- * recomputes its deadline now rather than after its longest sleep. */
-static void lapic_timer_changed(void *opaque)
+/* The guest (re)programmed the LAPIC timer (LAPIC lock held) or wrote to the
+ * 8254: the timer thread recomputes its deadline now rather than after its
+ * longest sleep (10 ms late, a guest that waits for the first tick of a 1 kHz
+ * counter in a loop bounded by its count may give up first). */
+static void timer_programmed(void *opaque)
 {
 	struct vm *vm = opaque;
 
 	bump_and_broadcast(vm, &vm->pc.timer_seq);
 }
-
-/* The 8254 behind the bus, with one thing added: a write may program a
- * counter, so the timer thread recomputes its deadline now rather than after
- * its longest sleep (10 ms late, a guest that waits for the first tick of a
- * 1 kHz counter in a loop bounded by its count may give up first). */
-static uint64_t platform_pit_read(void *opaque, uint64_t offset, unsigned size)
-{
-	struct vm *vm = opaque;
-
-	return pit8254_ops.read(&vm->pc.pit, offset, size);
-}
-
-static void platform_pit_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
-{
-	struct vm *vm = opaque;
-
-	pit8254_ops.write(&vm->pc.pit, offset, size, value);
-	bump_and_broadcast(vm, &vm->pc.timer_seq);
-}
-
-static const struct io_device_ops platform_pit_ops = {
-	.read = platform_pit_read,
-	.write = platform_pit_write,
-	.sizes = IO_SIZES_ALL,
-};
 
 /* The LAPIC has something new for the CPU (LAPIC lock held). */
 static void lapic_changed(void *opaque)
@@ -216,7 +193,7 @@ int platform_init(struct vm *vm, const struct platform_clock *clock, char *why, 
 		{ &vm->pio, PIC_MASTER_BASE, PIC_PORT_COUNT, "pic-master", &pic8259_ops, pic8259_master(&pc->pic) },
 		{ &vm->pio, PIC_SLAVE_BASE, PIC_PORT_COUNT, "pic-slave", &pic8259_ops, pic8259_slave(&pc->pic) },
 		{ &vm->pio, PIC_ELCR_BASE, PIC_ELCR_PORT_COUNT, "pic-elcr", &pic8259_elcr_ops, &pc->pic },
-		{ &vm->pio, PIT8254_BASE, PIT8254_LEN, "pit", &platform_pit_ops, vm },
+		{ &vm->pio, PIT8254_BASE, PIT8254_LEN, "pit", &pit8254_ops, &pc->pit },
 		{ &vm->pio, PIT8254_PORT61, PIT8254_PORT61_LEN, "port61", &pit8254_port61_ops, &pc->pit },
 		{ &vm->pio, RTC_CMOS_PORT, RTC_CMOS_LEN, "rtc", &rtc_cmos_ops, &pc->rtc },
 		{ &vm->pio, PC_MISC_POST_PORT, PC_MISC_PORT_LEN, "post", &pc_misc_post_ops, &pc->misc },
@@ -237,6 +214,8 @@ int platform_init(struct vm *vm, const struct platform_clock *clock, char *why, 
 	pc->pic.intr_changed = intr_changed;
 	pc->pic.intr_opaque = vm;
 	pit8254_init(&pc->pit, platform_irq(vm, PIT8254_IRQ), pc->clock.now_ns, pc->clock.opaque);
+	pc->pit.programmed = timer_programmed;
+	pc->pit.programmed_opaque = vm;
 	rtc_cmos_init(
 	    &pc->rtc, platform_irq(vm, RTC_CMOS_IRQ),
 	    (struct rtc_clock){ .now_s = pc->clock.wall_s, .now_ns = pc->clock.now_ns, .opaque = pc->clock.opaque });
@@ -249,7 +228,7 @@ int platform_init(struct vm *vm, const struct platform_clock *clock, char *why, 
 					.changed = lapic_changed,
 					.extint_acknowledge = lapic_extint_acknowledge,
 					.eoi_broadcast = lapic_eoi_broadcast,
-					.timer_changed = lapic_timer_changed,
+					.timer_changed = timer_programmed,
 					.opaque = vm });
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		if (io_bus_register(ranges[i].bus, ranges[i].base, ranges[i].len, ranges[i].name, ranges[i].ops,

@@ -516,7 +516,6 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 	const enum host_reg a = sc->r[0], idx = sc->r[1], last = sc->r[2];
 	int32_t tlb = tlb_offset((unsigned)env->tlb_set, u->mem_write ? ACC_WRITE : ACC_READ);
 	uint8_t *way0;
-
 	uint64_t at;
 
 	emit_address(e, u, insn_end, a);
@@ -559,7 +558,6 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 static uint16_t written_before(const struct slot *slot, const struct run_plan *run, unsigned insn)
 {
 	uint16_t written = 0;
-
 	unsigned from = run->first;
 
 	if (run->loops) { /* the loop's, in an earlier round: none is stored on the way back */
@@ -725,7 +723,7 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
  * instruction of its run. */
 static bool branches_to_run_start(const struct run_plan *run, const struct slot *s, const struct insn *in)
 {
-	return s->use.branch && !s->use.call && !s->use.ret && !s->followed &&
+	return s->use.branch && !s->use.call && !s->use.ret &&
 	       s->lin + in->len + (uint64_t)(int64_t)s->use.rel == run->lin;
 }
 
@@ -906,7 +904,7 @@ static bool stack_member(const struct slot *s, int32_t *disp)
 	uint8_t probe[16];
 
 	if (!u->mem || u->mem_base != GPR_RSP || u->mem_index != NOREG || u->mem_seg == SREG_FS ||
-	    u->mem_seg == SREG_GS || (u->branch && !(u->stack < 0 && s->followed)))
+	    u->mem_seg == SREG_GS || u->branch)
 		return false;
 	if (u->stack) {
 		*disp = u->stack > 0 ? -8 : 0;
@@ -1233,6 +1231,7 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 			   const uint8_t *warm, const struct translate_exits *x)
 {
 	uint16_t through = 0; /* the run's registers the flags go through */
+	uint16_t parked;      /* those of them waiting in their soft-CPU slots */
 	int keep_rax = H_NONE;
 	uint8_t *kicked;
 
@@ -1243,9 +1242,10 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 	through &= run->regs_loaded;
 	if (through & (1u << H_RAX))
 		keep_rax = unused_host_reg((uint16_t)(run->regs_used | 1u << H_RCX));
+	parked = keep_rax != H_NONE ? (uint16_t)(through & ~(1u << H_RAX)) : through;
 	if (keep_rax != H_NONE)
 		emit_mov_rr(e, (enum host_reg)keep_rax, H_RAX);
-	emit_store_regs(e, (uint16_t)(keep_rax != H_NONE ? through & ~(1u << H_RAX) : through));
+	emit_store_regs(e, parked);
 	if (run->flags_written) {
 		emit_flags_to_ax(e);
 		emit_flags_merge_store_ax(e, host_valid);
@@ -1261,7 +1261,7 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 	}
 	if (keep_rax != H_NONE)
 		emit_mov_rr(e, H_RAX, (enum host_reg)keep_rax);
-	emit_load_regs(e, (uint16_t)(keep_rax != H_NONE ? through & ~(1u << H_RAX) : through));
+	emit_load_regs(e, parked);
 	emit_jmp(e, warm);
 	patch_here(e, kicked);
 	if (keep_rax != H_NONE)
@@ -1443,7 +1443,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_lea(e, p->sc.r[0], p->sc.r[0], H_NONE, 0, 8);
 				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), p->sc.r[0]);
 				host_valid = 0;
-				if ((run->live[i + 1 - run->first]) && p->flags_saved) {
+				if (run->live[i + 1 - run->first] && p->flags_saved) {
 					emit_flags_restore(e, run, &p->sc, reserved);
 					host_valid = ARITH;
 				}
