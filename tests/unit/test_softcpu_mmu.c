@@ -625,6 +625,35 @@ static void test_tlb_flush_drops_non_global_translations(void **state)
 	icpu_free(p.h);
 }
 
+/* A CR3 load drops every non-global translation however many pages were
+ * used since the last (the flush empties the rows it listed as filled, and
+ * scans when they were too many to list), and again after the next. */
+static void test_tlb_flush_drops_translations_of_many_pages(void **state)
+{
+	static const unsigned counts[] = { 3, TLB_LISTED_MAX, TLB_LISTED_MAX + 40, 5 };
+	struct paging p = paging_new(PT_4LEVEL, true);
+	uint64_t pte[TLB_LISTED_MAX + 40];
+
+	(void)state;
+	icpu_set(p.h, FRAME1, 0x11111111, 4);
+	icpu_set(p.h, FRAME2, 0x22222222, 4);
+	for (unsigned n = 0; n < TLB_LISTED_MAX + 40; n++)
+		pte[n] = map(&p, LIN64 + n * 4096ull, FRAME1, 1, PTE_PWU);
+	for (unsigned round = 0; round < sizeof(counts) / sizeof(counts[0]); round++) {
+		uint64_t to = round % 2 ? FRAME1 : FRAME2;
+		uint32_t expect = round % 2 ? 0x11111111 : 0x22222222;
+
+		for (unsigned n = 0; n < counts[round]; n++)
+			assert_int_equal(read_u32(&p, LIN64 + n * 4096ull), expect ^ 0x33333333);
+		for (unsigned n = 0; n < TLB_LISTED_MAX + 40; n++)
+			set(&p, pte[n], to | PTE_PWU);
+		tlb_flush(p.h->cpu, true);
+		for (unsigned n = 0; n < counts[round]; n++)
+			assert_int_equal(read_u32(&p, LIN64 + n * 4096ull), expect);
+	}
+	icpu_free(p.h);
+}
+
 /* With CR4.PGE, global translations survive a CR3 load (4.10.2.4) but not a full
  * flush (a CR4.PGE toggle). */
 static void test_tlb_global_translation_survives_flush_keeping_globals(void **state)
@@ -874,6 +903,7 @@ int main(void)
 		cmocka_unit_test(test_mmu_32bit_fetch_fault_has_no_id_bit_even_with_nxe),
 		cmocka_unit_test(test_tlb_keeps_old_translation_until_flush_page),
 		cmocka_unit_test(test_tlb_flush_drops_non_global_translations),
+		cmocka_unit_test(test_tlb_flush_drops_translations_of_many_pages),
 		cmocka_unit_test(test_tlb_global_translation_survives_flush_keeping_globals),
 		cmocka_unit_test(test_tlb_supervisor_translation_does_not_serve_user_access),
 		cmocka_unit_test(test_tlb_read_entry_does_not_cover_writes),

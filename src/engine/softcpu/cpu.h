@@ -99,11 +99,22 @@ enum { ACC_READ, ACC_WRITE, ACC_EXEC, ACC_KINDS };
  * randomization, so that one boot in four or five ran its user programs at
  * half speed. */
 #define TLB_WAYS 2
+#define TLB_ROWS (3 * ACC_KINDS * TLB_SIZE) /* a row: one index's ways, of one set and kind */
+/* Rows listed as holding a non-global entry, for the flush of a CR3 write,
+ * which looked at all 3,072 entries of sets 0 and 1, most of them empty, on
+ * every switch between the two processes of a pipe (2% of the time there). */
+#define TLB_LISTED_MAX 128
 struct tlb {
 	struct tlb_entry e[3][ACC_KINDS][TLB_SIZE][TLB_WAYS];
 	bool global[3][ACC_KINDS][TLB_SIZE][TLB_WAYS]; /* entry came from a global page */
 	uint64_t hits, misses;
 	bool has_large; /* some entry came from a large page: INVLPG must scan */
+	/* Every row with a non-global entry is in listed[0, nlisted) (once:
+	 * is_listed), unless too many were (overflow: the flush scans). */
+	uint16_t listed[TLB_LISTED_MAX];
+	unsigned nlisted;
+	bool overflow;
+	uint64_t is_listed[TLB_ROWS / 64];
 };
 
 /* An access the VMM must perform (port I/O, MMIO), logged so that the instruction

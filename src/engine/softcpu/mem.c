@@ -311,11 +311,32 @@ static void translations_flushed(struct soft_cpu *cpu, bool keep_global)
 		cpu->hooks->translations_flushed(cpu, keep_global);
 }
 
+/* The non-global ways of row (tlb_install's numbering) emptied. */
+static void tlb_empty_row(struct soft_cpu *cpu, unsigned row)
+{
+	struct tlb_entry *e = &cpu->tlb.e[0][0][0][0] + (size_t)row * TLB_WAYS;
+	const bool *global = &cpu->tlb.global[0][0][0][0] + (size_t)row * TLB_WAYS;
+
+	for (unsigned w = 0; w < TLB_WAYS; w++)
+		if (!global[w])
+			e[w].tag = TLB_INVALID;
+}
+
 void tlb_flush(struct soft_cpu *cpu, bool keep_global)
 {
+	struct tlb *t = &cpu->tlb;
+
 	translations_flushed(cpu, keep_global);
+	if (keep_global && !t->overflow) {
+		for (unsigned k = 0; k < t->nlisted; k++) {
+			tlb_empty_row(cpu, t->listed[k]);
+			t->is_listed[t->listed[k] / 64] &= ~(1ull << (t->listed[k] % 64));
+		}
+		t->nlisted = 0;
+		return;
+	}
 	if (!keep_global)
-		cpu->tlb.has_large = false;
+		t->has_large = false;
 	/* Set 2 never gets an entry (tlb_install), but it starts as zeroes, which
 	 * would claim linear page 0 at host address 0: a full flush (reset and
 	 * state loads are) empties it too. */
@@ -323,8 +344,11 @@ void tlb_flush(struct soft_cpu *cpu, bool keep_global)
 		for (unsigned k = 0; k < ACC_KINDS; k++)
 			for (unsigned i = 0; i < TLB_SIZE; i++)
 				for (unsigned w = 0; w < TLB_WAYS; w++)
-					if (!keep_global || !cpu->tlb.global[s][k][i][w])
-						cpu->tlb.e[s][k][i][w].tag = TLB_INVALID;
+					if (!keep_global || !t->global[s][k][i][w])
+						t->e[s][k][i][w].tag = TLB_INVALID;
+	t->nlisted = 0;
+	t->overflow = false;
+	memset(t->is_listed, 0, sizeof(t->is_listed));
 }
 
 void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
@@ -362,12 +386,26 @@ void tlb_flush_gpa_writes(struct soft_cpu *cpu, uint64_t gpa_page)
 					cpu->tlb.e[s][ACC_WRITE][i][w].tag = TLB_INVALID;
 }
 
+/* Row (of tlb.e, as a flat array of rows) now holds a non-global entry. */
+static void tlb_list_row(struct tlb *t, unsigned row)
+{
+	if (t->is_listed[row / 64] & (1ull << (row % 64)))
+		return;
+	if (t->nlisted == TLB_LISTED_MAX) {
+		t->overflow = true;
+		return;
+	}
+	t->is_listed[row / 64] |= 1ull << (row % 64);
+	t->listed[t->nlisted++] = (uint16_t)row;
+}
+
 /* The new entry goes to way 0; what was there moves to way 1, unless way 1
  * holds the same page (stale: refilled after a fault or a flush of way 0). */
 static void tlb_install(struct soft_cpu *cpu, uint64_t lin, const struct translation *t, unsigned acc, uint8_t *host)
 {
 	struct tlb_entry *e = tlb_slot(cpu, lin, acc);
-	bool *global = cpu->tlb.global[tlb_set(cpu, acc)][ACC_KIND(acc)][(lin >> 12) & (TLB_SIZE - 1)];
+	unsigned row = (tlb_set(cpu, acc) * ACC_KINDS + ACC_KIND(acc)) * TLB_SIZE + ((lin >> 12) & (TLB_SIZE - 1));
+	bool *global = &cpu->tlb.global[0][0][0][0] + (size_t)row * TLB_WAYS;
 	uint64_t page = lin & ~0xfffull;
 
 	if (tlb_set(cpu, acc) == TLB_SET_ALIGN_CHECK)
@@ -391,6 +429,8 @@ static void tlb_install(struct soft_cpu *cpu, uint64_t lin, const struct transla
 	if (t->span_mask != ~0xfffull)
 		cpu->tlb.has_large = true;
 	global[0] = t->global;
+	if (!t->global)
+		tlb_list_row(&cpu->tlb, row);
 }
 
 /* ---- slow paths ------------------------------------------------------------ */
