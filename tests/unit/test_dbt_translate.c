@@ -1280,6 +1280,67 @@ static void test_rsp_as_a_register_runs_as_stepping_does(void **state)
 	icpu_free(b);
 }
 
+/* RSP held in a host register through a run (translate.c, plan_rsp): PUSHes
+ * and POPs, an explicit [RSP + 8], RSP as a register operand, LEA from it; a
+ * load off another base between them. The first round misses: the stack
+ * group's slow path runs its members in the core, which moves RSP, and the
+ * main line goes on from there (SUB RSP). The same with every other register
+ * in use, where RSP stays in the soft CPU. */
+IH_ASM(rsp_held_run, "push rax\n push rbx\n mov rcx, [rdx]\n add rcx, 1\n mov [rsp + 8], rcx\n pop rsi\n"
+		     " sub rsp, 24\n push rcx\n mov rdi, rsp\n lea r8, [rsp + 8]\n mov r9, [rsp + 8]\n mov r10d, esp");
+IH_ASM(rsp_crowded_run,
+       "add r11, r12\n add r13, r14\n add r15, rbp\n add r8, r9\n add r10, rbx\n add rsi, rdi\n"
+       "push rax\n push rbx\n mov rcx, [rdx]\n add rcx, 1\n mov [rsp + 8], rcx\n pop rsi\n"
+       " sub rsp, 24\n push rcx\n mov rdi, rsp\n lea r8, [rsp + 8]\n mov r9, [rsp + 8]\n mov r10d, esp");
+
+static void check_rsp_held(const uint8_t *code, size_t len)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(code, len, &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RAX] = 0x1111;
+		(*p)->cpu->gpr[GPR_RBX] = 0x2222;
+		(*p)->cpu->gpr[GPR_RDX] = 0x310000;
+		icpu_set(*p, 0x310000, 0x4440, 8);
+	}
+	entry = translate_ident(&cc, a, &r, code, &ident);
+	assert_int_equal(ident, r.count);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++)
+		(*p)->cpu->gpr[GPR_RSP] = 0x300000;
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x300000 - 128, 128 } }, 1);
+	/* By the SDM, each round moves RSP by -8 -8 +8 -24 -8: 40 down. */
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x300000 - 2 * 40);
+	assert_int_equal(a->cpu->gpr[GPR_RDI], 0x300000 - 2 * 40);
+	assert_int_equal(a->cpu->gpr[GPR_R8], 0x300000 - 2 * 40 + 8);
+	assert_int_equal(a->cpu->gpr[GPR_R10], 0x300000 - 2 * 40);
+	/* A fault on the load off RDX, with the stack's page in the soft TLB:
+	 * the CPU as at the load, RSP 16 below where the round began. */
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RSP] = 0x300000;
+		(*p)->cpu->gpr[GPR_RDX] = 0x0000800000000000ull;
+		(*p)->cpu->rip = 0x1000;
+	}
+	both_fault_alike(a, b, entry, &r, EXC_GP);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x300000 - 16);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+static void test_rsp_held_in_a_host_register_survives_slow_paths_and_faults(void **state)
+{
+	(void)state;
+	check_rsp_held(rsp_held_run, IH_LEN(rsp_held_run));
+	check_rsp_held(rsp_crowded_run, IH_LEN(rsp_crowded_run));
+}
+
 /* CALL rel32 and RET run inline on a TLB hit (translate.c, emit_call_ret_end). */
 IH_ASM(call_run, "inc rax\n call .+0x40");
 IH_ASM(ret_run, "add rbx, 1\n ret 16");
@@ -1530,6 +1591,7 @@ int main(void)
 		cmocka_unit_test(test_call_and_ret_run_as_stepping_does),
 		cmocka_unit_test(test_lea_from_rsp_and_rip_runs_as_stepping_does),
 		cmocka_unit_test(test_rsp_as_a_register_runs_as_stepping_does),
+		cmocka_unit_test(test_rsp_held_in_a_host_register_survives_slow_paths_and_faults),
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 		cmocka_unit_test(test_probe_groups_run_as_stepping_does),
 		cmocka_unit_test(test_a_probe_group_follows_its_moving_base),

@@ -13,9 +13,10 @@
 #define BYTES_PER_CALLOUT 48
 /* An ident instruction is at most 15 bytes. Around each run of them: flags in
  * (convert 33, load 12), up to 15 register loads and stores (9 each), flags
- * out (LAHF/SETO 4, merge 26, store 19), RIP and icount (26). */
+ * out (LAHF/SETO 4, merge 26, store 19), RIP and icount (26); RSP held in a
+ * host register, loaded and stored (18). */
 #define BYTES_PER_IDENT (16 + 18 + 18) /* and RSP loaded and stored around it, a scratch lent */
-#define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + BYTES_SET_RIP_MORE)
+#define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + 18 + BYTES_SET_RIP_MORE)
 /* A memory operand adds the probe (flags saved around it: RAX borrowed 18,
  * LAHF/SETO 4, merge 26, store 9; restored: RAX borrowed 18, load 9, ADD and
  * SAHF 3; EA 18, FS/GS base 9, index 17, last byte 15, compare and branch
@@ -27,20 +28,22 @@
 /* A branch ending the block: flags to AX (4), the Jcc (9), two ways out with
  * the flags stored (2 * 45), RIP and count (2 * 26), the target and its
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
- * non-canonical way (26 + 48 + 8), jumps (4 * 8). */
-#define BYTES_PER_BRANCH (4 + 9 + 90 + 52 + 41 + 18 + 82 + 32 + 2 * BYTES_LINK_SITE + 2 * 26 + 3 * BYTES_SET_RIP_MORE)
+ * non-canonical way (26 + 48 + 8), jumps (4 * 8), RSP stored on two ways
+ * (18). */
+#define BYTES_PER_BRANCH                                                                                               \
+	(4 + 9 + 90 + 52 + 41 + 18 + 82 + 32 + 18 + 2 * BYTES_LINK_SITE + 2 * 26 + 3 * BYTES_SET_RIP_MORE)
 /* What RIP set to a 64-bit value (emit_set_rip: MOV imm64, store: 19) takes
  * beyond an ADD of an imm32 (13), counted where the sums above count an ADD. */
 #define BYTES_SET_RIP_MORE 6
-/* A side exit: its Jcc (9), then out of line up to 15 register stores (9
- * each), the flags out (49), lockstep's leave_block (9) and the way to the
- * target as a branch at a block's end takes it. */
-#define BYTES_PER_SIDE_EXIT (9 + 15 * 9 + 49 + 9 + BYTES_PER_BRANCH)
+/* A side exit: its Jcc (9), then out of line up to 15 register stores and
+ * RSP's (9 each), the flags out (49), lockstep's leave_block (9) and the way
+ * to the target as a branch at a block's end takes it. */
+#define BYTES_PER_SIDE_EXIT (9 + 16 * 9 + 49 + 9 + BYTES_PER_BRANCH)
 /* A followed CALL's return address (MOV imm64 10), a RET's compare (load 4,
  * MOV imm64 10, CMP 3, JNE with alignment 9) and its way elsewhere (the
- * canonical check 20, RIP 9, three given back 27, 15 stores 135, the flags
+ * canonical check 20, RIP 9, three given back 27, 16 stores 144, the flags
  * 19, RSP and the count 26, lockstep's leave_block 9, JMP 8). */
-#define BYTES_PER_FOLLOWED (32 + 253)
+#define BYTES_PER_FOLLOWED (32 + 262)
 /* A link site (emit_guarded_link_site, the larger): alignment (3), the guard
  * (18), JMP (5), MOV RSI (10), JMP (8). */
 #define BYTES_LINK_SITE (3 + 18 + 5 + 10 + 8)
@@ -133,6 +136,11 @@ struct run_plan {
 	uint16_t regs_loaded; /* read before the run writes them: loaded at its start */
 	uint16_t flags_written;
 	bool flags_loaded; /* the guest's flags are loaded into host RFLAGS at the start */
+	/* RSP in a host register through the run (plan_rsp), or H_NONE: in the
+	 * soft CPU, where every stack access loaded it from and stored it to. */
+	int rsp_host;
+	bool rsp_written;
+	uint16_t pinned; /* rsp_host's bit: no scratch, delta or keeper */
 	/* A branch in the run goes back to its first instruction, staying in
 	 * host code (plan_loop); the last such is before instruction loop_end.
 	 * The registers the loop, [first, loop_end), uses stay held there; those
@@ -172,6 +180,7 @@ struct slow_record {
 	uint8_t count;		 /* instructions the core runs from it: 1, or a probe group's */
 	uint8_t borrowed;	 /* bit k: scratch[k] holds a lent register */
 	uint8_t scratch[3];
+	uint8_t rsp_host; /* the run's, or H_NONE */
 	bool flags_saved; /* the guest's flags as before it are in cpu->saved_flags */
 };
 
@@ -340,7 +349,7 @@ static void emit_flags_merge(struct emitter *e, uint16_t host_valid, enum host_r
  * getc that reload was a fifth of the block's samples. */
 static int rax_keeper(const struct run_plan *run, const struct scratch *sc, uint16_t reserved)
 {
-	uint16_t taken = (uint16_t)(run->regs_used | reserved | (1u << H_RAX));
+	uint16_t taken = (uint16_t)(run->regs_used | run->pinned | reserved | (1u << H_RAX));
 
 	for (unsigned k = 0; k < 3; k++)
 		taken |= (uint16_t)(1u << sc->r[k]);
@@ -429,13 +438,41 @@ static void emit_store_regs(struct emitter *e, uint16_t regs)
 			emit_gs_store64(e, GS_OFF(gpr[r]), (enum host_reg)r);
 }
 
+/* What a way out of the run stores: regs, and RSP when a host register holds
+ * it and the run moves it. */
+static void emit_store_run_regs(struct emitter *e, const struct run_plan *run, uint16_t regs)
+{
+	emit_store_regs(e, regs);
+	if (run->rsp_host != H_NONE && run->rsp_written)
+		emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), (enum host_reg)run->rsp_host);
+}
+
+/* The register that holds RSP for an access of the run: rsp_host, or tmp
+ * loaded from the soft CPU. */
+static enum host_reg rsp_in(struct emitter *e, const struct run_plan *run, enum host_reg tmp)
+{
+	if (run->rsp_host != H_NONE)
+		return (enum host_reg)run->rsp_host;
+	emit_gs_load64(e, tmp, GS_OFF(gpr[GPR_RSP]));
+	return tmp;
+}
+
+/* RSP, in reg (rsp_in), moved by `by` (LEA: no flags), and stored back
+ * unless the run holds it. */
+static void emit_rsp_move(struct emitter *e, const struct run_plan *run, enum host_reg reg, int32_t by)
+{
+	emit_lea(e, reg, reg, H_NONE, 0, by);
+	if ((int)reg != run->rsp_host)
+		emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), reg);
+}
+
 /* want scratch registers for instruction i (u) of the run: none u reads or
  * writes, nor RSP, nor those in reserved (a probe group's); free ones
  * (regs_held) first, then borrowed ones. */
 static struct scratch pick_scratch(const struct run_plan *run, unsigned i, const struct ident_use *u, unsigned want,
 				   uint16_t reserved)
 {
-	uint16_t avoid = (uint16_t)(u->gpr_read | u->gpr_written | (1u << GPR_RSP) | reserved);
+	uint16_t avoid = (uint16_t)(u->gpr_read | u->gpr_written | (1u << GPR_RSP) | run->pinned | reserved);
 	uint16_t held_mask = run->regs_held[i - run->first];
 	struct scratch sc = { .borrowed = 0 };
 	unsigned n = 0;
@@ -476,14 +513,17 @@ static int32_t tlb_offset(unsigned set, unsigned kind)
 }
 
 /* a = the effective address [base + index << scale + disp] of u's memory
- * operand (or LEA's), 64-bit: RSP from the soft CPU, RIP-relative from
- * insn_end, the linear address of the instruction's end. */
-static void emit_address(struct emitter *e, const struct ident_use *u, uint64_t insn_end, enum host_reg a)
+ * operand (or LEA's), 64-bit: RSP from host register rsp, or from the soft
+ * CPU (rsp H_NONE), RIP-relative from insn_end, the linear address of the
+ * instruction's end. */
+static void emit_address(struct emitter *e, const struct ident_use *u, uint64_t insn_end, enum host_reg a, int rsp)
 {
 	int index = u->mem_index == NOREG ? H_NONE : u->mem_index;
 
 	if (u->mem_base == REG_RIP) {
 		emit_mov_imm64(e, a, insn_end + (uint64_t)(int64_t)u->mem_disp);
+	} else if (u->mem_base == GPR_RSP && rsp != H_NONE) {
+		emit_lea(e, a, (enum host_reg)rsp, index, u->mem_scale, u->mem_disp);
 	} else if (u->mem_base == GPR_RSP) {
 		emit_gs_load64(e, a, GS_OFF(gpr[GPR_RSP]));
 		if (index != H_NONE || u->mem_disp)
@@ -508,17 +548,18 @@ static bool address_known(const struct ident_use *u, uint64_t insn_end, uint64_t
  * the slow path (recorded in *slow) when the soft TLB has no entry for it that
  * holds the whole access (SDM-exact by construction: the core filled the
  * entry after its own walk and checks). With delta not H_NONE, delta = the
- * entry's host_minus_linear instead (a probe group's leader). Clobbers sc's
- * registers and the flags. */
+ * entry's host_minus_linear instead (a probe group's leader). RSP is in
+ * host register rsp, or in the soft CPU (H_NONE). Clobbers sc's registers
+ * and the flags. */
 static void emit_probe(struct emitter *e, const struct translate_env *env, const struct scratch *sc,
-		       const struct ident_use *u, uint64_t insn_end, struct slow_path *slow, int delta)
+		       const struct ident_use *u, uint64_t insn_end, struct slow_path *slow, int delta, int rsp)
 {
 	const enum host_reg a = sc->r[0], idx = sc->r[1], last = sc->r[2];
 	int32_t tlb = tlb_offset((unsigned)env->tlb_set, u->mem_write ? ACC_WRITE : ACC_READ);
 	uint8_t *way0;
 	uint64_t at;
 
-	emit_address(e, u, insn_end, a);
+	emit_address(e, u, insn_end, a, rsp);
 	/* The entry of the first byte's page must be the last byte's page: that
 	 * also rules out an access crossing into the next page (its entry index
 	 * differs by one) and a non-canonical address (no entry has one).
@@ -589,6 +630,7 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 				  .index = (uint8_t)(p->insn - run->first),
 				  .count = (uint8_t)p->count,
 				  .borrowed = p->sc.borrowed,
+				  .rsp_host = (uint8_t)run->rsp_host,
 				  .written_before = written_before(slot, run, p->insn),
 				  .flags_saved = p->flags_saved };
 
@@ -618,6 +660,8 @@ static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, 
 	for (unsigned n = 0; n < 16; n++)
 		if (r.written_before & (1u << n))
 			cpu->gpr[n] = cpu->host_regs[n];
+	if (r.rsp_host != (uint8_t)H_NONE)
+		cpu->gpr[GPR_RSP] = cpu->host_regs[r.rsp_host];
 	if (r.flags_saved) {
 		cpu->lf.res = (uint16_t)cpu->saved_flags;
 		cpu->lf.op = LF_HOST;
@@ -646,6 +690,8 @@ static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, 
 	for (unsigned n = 0; n < 16; n++)
 		if (r.reload & (1u << n))
 			cpu->host_regs[n] = cpu->gpr[n];
+	if (r.rsp_host != (uint8_t)H_NONE)
+		cpu->host_regs[r.rsp_host] = cpu->gpr[GPR_RSP];
 	cpu->slow_resume = r.resume;
 	return true;
 }
@@ -673,6 +719,39 @@ static void emit_slow_stub(struct emitter *e, const struct translate_env *env, c
 	emit_gs_jmp_mem(e, GS_OFF(slow_resume));
 }
 
+/* RSP in a host register for the run's stack accesses (emit_rsp_move,
+ * rsp_in): loaded at its start, stored on the ways out when the run moves it,
+ * and handed to the core and back by the slow paths. In the soft CPU each
+ * access loaded it just after the last stored it, and waited for the store
+ * to forward: in busybox head's byte loop that was the hottest instruction
+ * after a probe's. Taken only from registers the run leaves alone (not RAX or
+ * RCX either, which the flags' ways in and out use), when five more of them
+ * are left: a probe's three scratch, a group's delta and a keeper for RAX
+ * never borrow then. With two left, gzip's longest_match lent RAX around
+ * each probe and its blocks ran 7% more host instructions. */
+static void plan_rsp(struct run_plan *run, const struct slot *slot)
+{
+	uint16_t spare = (uint16_t) ~(run->regs_used | 1u << H_RAX | 1u << H_RCX | 1u << H_RSP);
+	bool used = false;
+
+	run->rsp_host = H_NONE;
+	run->pinned = 0;
+	for (unsigned i = run->first; i < run->last; i++) {
+		const struct ident_use *u = &slot[i].use;
+
+		/* A CALL or RET that ends the block moves RSP in the soft CPU
+		 * (emit_call_ret_end), after the run's registers are stored. */
+		if (u->branch)
+			continue;
+		used |= ((u->mem || u->lea_base) && u->mem_base == GPR_RSP) || u->rsp_reg;
+		run->rsp_written |= u->stack != 0 || (u->rsp_reg && u->rsp_written);
+	}
+	if (!used || __builtin_popcount(spare) < 6)
+		return;
+	run->rsp_host = unused_host_reg((uint16_t)~spare);
+	run->pinned = (uint16_t)(1u << run->rsp_host);
+}
+
 /* Plans insns[first, last): registers, scratch, where the flags are live. */
 static void plan_run(struct run_plan *run, const struct slot *slot, unsigned first, unsigned last)
 {
@@ -698,6 +777,7 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 	}
 	/* Flags the run does not write but stores back must be the guest's too. */
 	run->flags_loaded = live_in || partial || (run->flags_written && run->flags_written != ARITH);
+	plan_rsp(run, slot);
 	/* Live: read later by the main line before written again (the slow paths
 	 * and the run's end take what host RFLAGS lacks from cpu->saved_flags). */
 	run->live[last - first] = 0;
@@ -818,7 +898,8 @@ static bool base_moves(const struct insn *in, const struct slot *s, unsigned bas
  * register: what the run holds there, what k uses. */
 static uint16_t busy_at(const struct run_plan *run, const struct slot *slot, unsigned k)
 {
-	return (uint16_t)(run->regs_held[k - run->first] | slot[k].use.gpr_read | slot[k].use.gpr_written);
+	return (uint16_t)(run->regs_held[k - run->first] | run->pinned | slot[k].use.gpr_read |
+			  slot[k].use.gpr_written);
 }
 
 /* A delta register none of busy: not RAX either, which the flags' ways in
@@ -1018,20 +1099,20 @@ static void emit_group_member(struct emitter *e, const struct slot *slot, const 
 	emit_bytes(e, rewritten, n);
 }
 
-/* A member of a stack group (or its leader, once probed), with t and t2
- * free: RSP from the soft CPU into t, the access against [t + delta +
+/* A member of a stack group (or its leader, once probed) of run, with t and
+ * t2 free: RSP (rsp_in, through t), the access against [RSP + delta +
  * disp], RSP moved after a PUSH or POP (LEA: no flags). A followed CALL
- * pushes its return address, insn_end. */
-static void emit_stack_member(struct emitter *e, const struct slot *slot, const struct probe_group *g,
-			      uint64_t insn_end, enum host_reg t, enum host_reg t2)
+ * pushes its return address, insn_end, through t2. */
+static void emit_stack_member(struct emitter *e, const struct run_plan *run, const struct slot *slot,
+			      const struct probe_group *g, uint64_t insn_end, enum host_reg t, enum host_reg t2)
 {
 	const struct ident_use *u = &slot->use;
+	const enum host_reg rsp = rsp_in(e, run, t);
 	uint8_t rewritten[16];
 	unsigned n;
 
-	emit_gs_load64(e, t, GS_OFF(gpr[GPR_RSP]));
 	if (!u->stack) {
-		n = ident_encode_mem_at(&slot->mem, t, g->delta, u->mem_disp, rewritten);
+		n = ident_encode_mem_at(&slot->mem, rsp, g->delta, u->mem_disp, rewritten);
 		if (!n)
 			e->overflow = true; /* checked by plan_stack_groups: cannot happen */
 		emit_bytes(e, rewritten, n);
@@ -1044,12 +1125,11 @@ static void emit_stack_member(struct emitter *e, const struct slot *slot, const 
 			emit_mov_imm64(e, t2, insn_end);
 			v = t2;
 		}
-		emit_op64_mem_bi(e, 0x89, v, t, g->delta, -8); /* MOV [t + delta - 8], v */
+		emit_op64_mem_bi(e, 0x89, v, rsp, g->delta, -8); /* MOV [rsp + delta - 8], v */
 	} else {
-		emit_op64_mem_bi(e, 0x8b, (enum host_reg)u->stack_reg, t, g->delta, 0); /* MOV reg, [t + delta] */
+		emit_op64_mem_bi(e, 0x8b, (enum host_reg)u->stack_reg, rsp, g->delta, 0); /* MOV reg, [rsp + delta] */
 	}
-	emit_lea(e, t, t, H_NONE, 0, u->stack > 0 ? -8 : 8);
-	emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), t);
+	emit_rsp_move(e, run, rsp, u->stack > 0 ? -8 : 8);
 }
 
 /* A jump (JA rel32, to patch) taken when the address in reg is not
@@ -1105,7 +1185,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 	struct slow_path p = { 0 };
 	uint8_t *noncanonical = NULL;
 
-	emit_store_regs(e, run->regs_written);
+	emit_store_run_regs(e, run, run->regs_written);
 	if (run->flags_written)
 		emit_flags_out(e, host_valid);
 	if (u->call && !is_canonical(next + (uint64_t)(int64_t)u->rel)) {
@@ -1114,7 +1194,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 		emit_jmp(e, x->next);
 		return;
 	}
-	emit_probe(e, env, &sc, u, next, &p, H_NONE);
+	emit_probe(e, env, &sc, u, next, &p, H_NONE, H_NONE); /* RSP is stored */
 	if (u->call) {
 		emit_mov_imm64(e, tmp, next);
 		emit_store_mem(e, a, tmp);
@@ -1208,7 +1288,7 @@ static void emit_ret_elsewhere(struct emitter *e, const struct translate_env *en
 		e->overflow = true;
 	emit_gs_store64(e, GS_OFF(rip), p->sc.r[1]);
 	emit_give_back(e, &p->sc);
-	emit_store_regs(e, written_before(slot, run, p->insn));
+	emit_store_run_regs(e, run, written_before(slot, run, p->insn));
 	/* The probe saved the flags the run wrote; the soft CPU has the rest. */
 	if (p->flags_written)
 		emit_flags_out(e, 0);
@@ -1241,7 +1321,7 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 		through = 1u << H_RAX;
 	through &= run->regs_loaded;
 	if (through & (1u << H_RAX))
-		keep_rax = unused_host_reg((uint16_t)(run->regs_used | 1u << H_RCX));
+		keep_rax = unused_host_reg((uint16_t)(run->regs_used | run->pinned | 1u << H_RCX));
 	parked = keep_rax != H_NONE ? (uint16_t)(through & ~(1u << H_RAX)) : through;
 	if (keep_rax != H_NONE)
 		emit_mov_rr(e, (enum host_reg)keep_rax, H_RAX);
@@ -1254,9 +1334,13 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 	emit_gs_cmp8_imm(e, GS_OFF(kicked), 0);
 	kicked = emit_jcc(e, CC_NE, emit_here(e));
 	if (run->flags_loaded) {
-		/* The soft CPU's flags are a host image here (stored above, or
-		 * loaded at the run's start and kept so by the slow paths). */
-		emit_gs_load16_ax(e, GS_OFF(lf.res));
+		/* The soft CPU's flags are a host image here: stored above, and
+		 * still in AX (loading what was just stored waited for the store
+		 * to forward, on the way round's critical path: the ADD after that
+		 * load drew the fourth most samples in head's byte loop), or loaded
+		 * at the run's start and kept so by the slow paths. */
+		if (!run->flags_written)
+			emit_gs_load16_ax(e, GS_OFF(lf.res));
 		emit_flags_from_ax(e);
 	}
 	if (keep_rax != H_NONE)
@@ -1266,7 +1350,7 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 	patch_here(e, kicked);
 	if (keep_rax != H_NONE)
 		emit_gs_store64(e, GS_OFF(gpr[GPR_RAX]), (enum host_reg)keep_rax);
-	emit_store_regs(e, run->loop_written & (uint16_t)~through);
+	emit_store_run_regs(e, run, run->loop_written & (uint16_t)~through);
 	emit_jmp(e, x->out);
 }
 
@@ -1285,7 +1369,7 @@ static void emit_side_exit(struct emitter *e, const struct translate_env *env, c
 		emit_loop_back(e, run, p->host_valid, p->insn - run->first + 1, p->warm, x);
 		return;
 	}
-	emit_store_regs(e, written_before(slot, run, p->insn));
+	emit_store_run_regs(e, run, written_before(slot, run, p->insn));
 	if (p->flags_written)
 		emit_flags_out(e, p->host_valid);
 	emit_taken_exit(e, env, &insns[p->insn], slot[p->insn].use.rel, slot[p->insn].lin, p->insn - run->first + 1, x);
@@ -1309,7 +1393,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 	if (run->loops && branches_to_run_start(run, &slot[run->last - 1], br)) {
 		if (u->cc != 0xff) {
 			taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
-			emit_store_regs(e, run->regs_written);
+			emit_store_run_regs(e, run, run->regs_written);
 			if (run->flags_written)
 				emit_flags_out(e, host_valid);
 			emit_leave_to(e, env, x, br_lin + br->len, n);
@@ -1318,7 +1402,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		emit_loop_back(e, run, host_valid, n, run_warm, x);
 		return;
 	}
-	emit_store_regs(e, run->regs_written);
+	emit_store_run_regs(e, run, run->regs_written);
 	if (run->flags_written)
 		emit_flags_to_ax(e); /* the flags stay for the Jcc */
 	if (u->cc != 0xff) {
@@ -1384,6 +1468,38 @@ static void emit_ret_check(struct emitter *e, const struct slot *s, const struct
 	m->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to emit_ret_elsewhere */
 }
 
+/* Instruction i (u, its bytes code) with RSP as a register operand: on the
+ * run's host register for RSP itself when it has one, else on a scratch
+ * register RSP moves through (from and back to the host register or the
+ * soft CPU). */
+static void emit_rsp_operand(struct emitter *e, const struct run_plan *run, unsigned i, const struct ident_use *u,
+			     const uint8_t *code, unsigned len, uint16_t reserved)
+{
+	uint8_t rewritten[16];
+	struct scratch sc;
+	unsigned n;
+
+	if (run->rsp_host != H_NONE && (n = ident_rewrite_rsp(code, len, (unsigned)run->rsp_host, rewritten))) {
+		emit_bytes(e, rewritten, n);
+		return;
+	}
+	sc = pick_scratch(run, i, u, 1, reserved);
+	n = ident_rewrite_rsp(code, len, sc.r[0], rewritten);
+	if (!n)
+		e->overflow = true; /* checked when the slot was made: cannot happen */
+	emit_lend(e, &sc);
+	if (u->rsp_read && run->rsp_host != H_NONE)
+		emit_mov_rr(e, sc.r[0], (enum host_reg)run->rsp_host);
+	else if (u->rsp_read)
+		emit_gs_load64(e, sc.r[0], GS_OFF(gpr[GPR_RSP]));
+	emit_bytes(e, rewritten, n);
+	if (u->rsp_written && run->rsp_host != H_NONE)
+		emit_mov_rr(e, (enum host_reg)run->rsp_host, sc.r[0]);
+	else if (u->rsp_written)
+		emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), sc.r[0]);
+	emit_give_back(e, &sc);
+}
+
 /* Emits the main line of a planned run; its memory instructions' slow paths
  * are appended to slow[*nslow], its side exits to side[*nside]. */
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
@@ -1401,6 +1517,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 	if (run->flags_loaded)
 		emit_flags_in(e, env);
 	emit_load_regs(e, run->regs_loaded);
+	if (run->rsp_host != H_NONE)
+		emit_gs_load64(e, (enum host_reg)run->rsp_host, GS_OFF(gpr[GPR_RSP]));
 	run_warm = emit_here(e);
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
@@ -1436,12 +1554,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				*p = (struct slow_path){ .insn = i, .count = 1, .run = run };
 				p->sc = pick_scratch(run, i, u, 3, reserved);
 				saved_valid = emit_slow_path_start(e, run, p, host_valid, saved_valid, reserved);
-				emit_gs_load64(e, p->sc.r[0], GS_OFF(gpr[GPR_RSP]));
-				emit_op64_mem_bi(e, 0x8b, p->sc.r[1], p->sc.r[0], g->delta,
-						 0); /* MOV r1, [rsp + delta] */
+				const enum host_reg rsp = rsp_in(e, run, p->sc.r[0]);
+
+				emit_op64_mem_bi(e, 0x8b, p->sc.r[1], rsp, g->delta, 0); /* MOV r1, [rsp + delta] */
 				emit_ret_check(e, &slot[i], run, p, slow, m, flags_written);
-				emit_lea(e, p->sc.r[0], p->sc.r[0], H_NONE, 0, 8);
-				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), p->sc.r[0]);
+				emit_rsp_move(e, run, rsp, 8);
 				host_valid = 0;
 				if (run->live[i + 1 - run->first] && p->flags_saved) {
 					emit_flags_restore(e, run, &p->sc, reserved);
@@ -1450,10 +1567,14 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				p->resume = emit_here(e);
 				emit_give_back(e, &p->sc);
 			} else if (g->stack) {
-				const struct scratch sc = pick_scratch(run, i, u, 2, reserved);
+				/* RSP through the first unless held; a followed CALL's
+				 * return address through the other. */
+				const bool held = run->rsp_host != H_NONE;
+				const struct scratch sc =
+				    pick_scratch(run, i, u, (held ? 0u : 1u) + (slot[i].followed ? 1u : 0u), reserved);
 
 				emit_lend(e, &sc);
-				emit_stack_member(e, &slot[i], g, insn_end, sc.r[0], sc.r[1]);
+				emit_stack_member(e, run, &slot[i], g, insn_end, sc.r[0], held ? sc.r[0] : sc.r[1]);
 				emit_give_back(e, &sc);
 			} else {
 				emit_group_member(e, &slot[i], g);
@@ -1480,9 +1601,9 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				span.mem_disp = g->min_disp;
 				span.mem_size = g->span;
 				span.mem_write = g->write;
-				emit_probe(e, env, &p->sc, &span, insn_end, p, g->delta);
+				emit_probe(e, env, &p->sc, &span, insn_end, p, g->delta, run->rsp_host);
 			} else {
-				emit_probe(e, env, &p->sc, u, insn_end, p, H_NONE);
+				emit_probe(e, env, &p->sc, u, insn_end, p, H_NONE, run->rsp_host);
 			}
 			if (slot[i].followed && u->stack < 0) {
 				/* Before the flags come back: CMP clobbers them. */
@@ -1495,7 +1616,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				host_valid = ARITH;
 			}
 			if (g && g->stack) {
-				emit_stack_member(e, &slot[i], g, insn_end, p->sc.r[0], p->sc.r[1]);
+				emit_stack_member(e, run, &slot[i], g, insn_end, p->sc.r[0], p->sc.r[1]);
 			} else if (g) {
 				emit_group_member(e, &slot[i], g); /* resumes after the last member */
 			} else if (u->stack) {
@@ -1510,9 +1631,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				} else if (!slot[i].followed) {
 					emit_load_mem(e, (enum host_reg)u->stack_reg, p->sc.r[0]);
 				}
-				emit_gs_load64(e, p->sc.r[1], GS_OFF(gpr[GPR_RSP]));
-				emit_lea(e, p->sc.r[1], p->sc.r[1], H_NONE, 0, u->stack > 0 ? -8 : 8);
-				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), p->sc.r[1]);
+				emit_rsp_move(e, run, rsp_in(e, run, p->sc.r[1]), u->stack > 0 ? -8 : 8);
 			} else {
 				n = ident_encode_mem(&slot[i].mem, p->sc.r[0], rewritten);
 				if (!n)
@@ -1523,19 +1642,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				p->resume = emit_here(e);
 			emit_give_back(e, &p->sc);
 		} else if (u->rsp_reg) {
-			const struct scratch sc = pick_scratch(run, i, u, 1, reserved);
-			uint8_t rewritten[16];
-			unsigned n = ident_rewrite_rsp(code, insns[i].len, sc.r[0], rewritten);
-
-			if (!n)
-				e->overflow = true; /* checked when the slot was made: cannot happen */
-			emit_lend(e, &sc);
-			if (u->rsp_read)
-				emit_gs_load64(e, sc.r[0], GS_OFF(gpr[GPR_RSP]));
-			emit_bytes(e, rewritten, n);
-			if (u->rsp_written)
-				emit_gs_store64(e, GS_OFF(gpr[GPR_RSP]), sc.r[0]);
-			emit_give_back(e, &sc);
+			emit_rsp_operand(e, run, i, u, code, insns[i].len, reserved);
+		} else if (u->lea_base && u->lea_bytes == 8 && (u->mem_base == REG_RIP || run->rsp_host != H_NONE)) {
+			/* LEA from RIP, or from RSP held: one instruction, into the
+			 * destination. No flags change. */
+			emit_address(e, u, insn_end, (enum host_reg)u->lea_dst, run->rsp_host);
 		} else if (u->lea_base) {
 			/* LEA from RSP or RIP: the address, then LEA's operand size
 			 * (a 32-bit MOV zero-extends as LEA does, a 16-bit one keeps
@@ -1543,7 +1654,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			const struct scratch sc = pick_scratch(run, i, u, 1, reserved);
 
 			emit_lend(e, &sc);
-			emit_address(e, u, insn_end, sc.r[0]);
+			emit_address(e, u, insn_end, sc.r[0], run->rsp_host);
 			emit_mov_rr_sized(e, (enum host_reg)u->lea_dst, sc.r[0], u->lea_bytes);
 			emit_give_back(e, &sc);
 		} else if (slot[i].followed) {
@@ -1562,7 +1673,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			if (groups[k].slow_last == i)
 				slow[groups[k].slow].resume = emit_here(e);
 	}
-	emit_store_regs(e, run->regs_written);
+	emit_store_run_regs(e, run, run->regs_written);
 	if (run->flags_written)
 		emit_flags_out(e, host_valid);
 	/* Where the core's step leaves RIP and icount (the ADD clobbers the flags). */
