@@ -26,7 +26,7 @@
 
 /* MXCSR: flags in bits 0-5, DAZ in 6, masks in 7-12, rounding in 13-14, FZ in 15.
  * Every bit of the low word is writable (DAZ included), as FXSAVE's MXCSR_MASK
- * says (exec_x87.c). */
+ * says (exec_x87_state.c). */
 #define MXCSR_FLAGS 0x3fu
 #define MXCSR_PRECOMPUTATION 0x07u /* invalid, denormal, divide-by-zero */
 #define MXCSR_ALL_MASKED 0x1f80u
