@@ -1,10 +1,12 @@
 /* x87 loads and stores: FLD/FILD/FBLD, the constants, FST/FIST/FBSTP and
- * their popping forms (x87.h has the machinery). */
+ * their popping forms, and SSE3's FISTTP (x87.h has the machinery). */
 #include <string.h>
 
 #include "engine/softcpu/handlers.h"
 #include "engine/softcpu/mem.h"
 #include "engine/softcpu/x87.h"
+
+#define FCW_RC_CHOP 0x0c00u /* rounding control: toward zero */
 
 /* Constants (those other than 0 and 1 round as RC says), shaped like the loads
  * below with nothing to load; env with n = 0. */
@@ -185,7 +187,7 @@ static unsigned tiny_store(const struct soft_cpu *cpu, enum mem_format fmt, cons
 	return 0;
 }
 
-/* FST/FSTP/FIST/FISTP/FBSTP: ST(0) to a register or to memory in any format. The
+/* FST/FSTP/FIST/FISTP/FISTTP/FBSTP: ST(0) to a register or to memory in any format. The
  * memory write comes before the FPU state changes, so a fault leaves it whole. */
 static void store(struct soft_cpu *cpu, const struct insn *in, bool pop)
 {
@@ -200,6 +202,10 @@ static void store(struct soft_cpu *cpu, const struct insn *in, bool pop)
 
 	x87_check(cpu);
 	env = host_env(cpu, 1);
+	/* FISTTP (SSE3) is FISTP rounding toward zero whatever RC says: the host's
+	 * FISTP with RC = chop gives its result, exceptions and C1. */
+	if (in->mnemonic == ZYDIS_MNEMONIC_FISTTP)
+		env.fcw |= FCW_RC_CHOP;
 	underflow = st_operand(cpu, 0, &a);
 	sw = host_store[fmt](&env, &a, buf) | tiny_store(cpu, fmt, buf);
 	if (underflow)
@@ -241,6 +247,7 @@ const struct dispatch_entry exec_x87_ldst_table[] = {
 	{ ZYDIS_MNEMONIC_FSTP, h_fstp, 0 },
 	{ ZYDIS_MNEMONIC_FIST, h_fst, 0 },
 	{ ZYDIS_MNEMONIC_FISTP, h_fstp, 0 },
+	{ ZYDIS_MNEMONIC_FISTTP, h_fstp, 0 },
 	{ ZYDIS_MNEMONIC_FSTPNCE, h_fstp, 0 },
 	{ ZYDIS_MNEMONIC_FBLD, h_fld, 0 },
 	{ ZYDIS_MNEMONIC_FBSTP, h_fstp, 0 },

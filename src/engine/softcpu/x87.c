@@ -186,6 +186,7 @@ static bool is_integer_form(const struct insn *in)
 	case ZYDIS_MNEMONIC_FILD:
 	case ZYDIS_MNEMONIC_FIST:
 	case ZYDIS_MNEMONIC_FISTP:
+	case ZYDIS_MNEMONIC_FISTTP:
 	case ZYDIS_MNEMONIC_FIADD:
 	case ZYDIS_MNEMONIC_FIMUL:
 	case ZYDIS_MNEMONIC_FISUB:
