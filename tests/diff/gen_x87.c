@@ -58,3 +58,19 @@ bool fam_x87_bcd_split(struct gen *g)
 {
 	return gen_joined_unit(g, bcd_split_unit);
 }
+
+/* FISTTP (SSE3) m16, m32 or m64 of a value loaded from the data page (a
+ * double or an extended value of random bytes: NaNs, infinities and values
+ * beyond the integer's range included), and the status word (IE, PE, C1). */
+static bool fisttp_unit(struct gen *g)
+{
+	static const unsigned sizes[] = { 2, 4, 8 };
+
+	return emit_mem(g, ZYDIS_MNEMONIC_FLD, rng_chance(&g->r, 1, 2) ? 8 : 10) &&
+	       emit_mem(g, ZYDIS_MNEMONIC_FISTTP, sizes[rng_below(&g->r, 3)]) && status_to_ax(g);
+}
+
+bool fam_x87_fisttp(struct gen *g)
+{
+	return gen_joined_unit(g, fisttp_unit);
+}
