@@ -1,4 +1,4 @@
-/* The x86-64-v2 additions of SSE3, SSSE3 and POPCNT (and FISTTP, LAHF/SAHF in
+/* The x86-64-v2 additions of SSE3, SSSE3 and POPCNT (and FISTTP, CMPXCHG16B, LAHF/SAHF in
  * 64-bit mode) on the software engines (RINGVISOR_ENGINE picks one; `make
  * unit-test` runs this file on each). Results, MXCSR and x87 status are
  * compared with the host CPU running the same bytes; the faults, which a
@@ -101,6 +101,8 @@ IH_ASM(popcnt64, "popcnt rax, rbx\n popcnt r9, [rdi]");
 IH_ASM(popcnt32, "popcnt ecx, edx\n popcnt r10d, [rdi + 8]");
 IH_ASM(popcnt16, "popcnt si, r8w\n popcnt r11w, [rdi + 16]");
 IH_ASM(popcnt_zero_source, "popcnt rax, rbx");
+/* CMPXCHG16B (also x86-64-v2), equal and not. */
+IH_ASM(cmpxchg16b_body, "lock cmpxchg16b [rdi + 96]");
 /* LAHF and SAHF in 64-bit mode. */
 IH_ASM(sahf_lahf, "sahf\n lahf\n mov rcx, rax\n mov ah, dl\n sahf");
 /* FISTTP m16/m32/m64 under the control word at [rdi + 128] (masked), then one
@@ -114,7 +116,7 @@ IH_ASM(fisttp_any_control, "fninit\n fld qword ptr [rdi]\n fnclex\n fldcw [rdi +
 
 static const struct body integer_bodies[] = {
 	BODY(popcnt64),	 BODY(popcnt32),      BODY(popcnt16),		BODY(popcnt_zero_source),
-	BODY(sahf_lahf), BODY(fisttp_masked), BODY(fisttp_any_control),
+	BODY(sahf_lahf), BODY(fisttp_masked), BODY(fisttp_any_control), BODY(cmpxchg16b_body),
 };
 
 /* Floats and doubles near the edges: zeros, denormals, infinities, quiet and
@@ -190,6 +192,10 @@ static void run_against_host(const struct body *b, unsigned n, unsigned iteratio
 				c.regs.gpr[r] = r == GPR_RDI ? 0 : value(&seed);
 			if (b[k].code == popcnt_zero_source && (i & 1))
 				c.regs.gpr[GPR_RBX] = 0;
+			if (b[k].code == cmpxchg16b_body && (i & 1)) {
+				c.regs.gpr[GPR_RAX] = v[12];
+				c.regs.gpr[GPR_RDX] = v[13];
+			}
 			c.regs.rflags = ih_random(&seed);
 			ih_compare(h, &c, b[k].code, (size_t)(b[k].end - b[k].code), RFLAGS_ARITH_MASK, b[k].name);
 		}
@@ -209,7 +215,7 @@ static void test_ssse3_mmx_and_xmm_forms_match_host(void **state)
 	run_against_host(ssse3_bodies, sizeof(ssse3_bodies) / sizeof(ssse3_bodies[0]), 256, int_value);
 }
 
-static void test_popcnt_lahf_sahf_fisttp_match_host(void **state)
+static void test_popcnt_lahf_sahf_fisttp_cmpxchg16b_match_host(void **state)
 {
 	(void)state;
 	run_against_host(integer_bodies, sizeof(integer_bodies) / sizeof(integer_bodies[0]), 256, fp_value);
@@ -364,7 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sse3_float_operations_and_mxcsr_match_host),
 		cmocka_unit_test(test_ssse3_mmx_and_xmm_forms_match_host),
-		cmocka_unit_test(test_popcnt_lahf_sahf_fisttp_match_host),
+		cmocka_unit_test(test_popcnt_lahf_sahf_fisttp_cmpxchg16b_match_host),
 		cmocka_unit_test(test_ssse3_and_sse3_misaligned_m128_raise_gp_but_lddqu_loads),
 		cmocka_unit_test(test_ssse3_mmx_form_checks_before_entering_mmx_state),
 		cmocka_unit_test(test_ssse3_mmx_form_enters_mmx_state),
