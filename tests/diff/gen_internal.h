@@ -88,6 +88,8 @@ bool gen_emit_plain(struct gen *g, ZydisMnemonic m, uint16_t rd, uint16_t def, u
 /* `mov r64, value` loading a register for the next instruction. */
 bool gen_emit_setup(struct gen *g, unsigned n, int64_t value);
 bool gen_emit_raw(struct gen *g, const uint8_t *bytes, unsigned len);
+/* `m [mem]` with a memory operand of size bytes (gen_x87.c). */
+bool gen_emit_mem(struct gen *g, ZydisMnemonic m, unsigned size);
 /* unit() made joined (gen_mmx.c, gen_x87.c): no branch lands inside it, no
  * memory operand in it is aimed to fault. */
 bool gen_joined_unit(struct gen *g, bool (*unit)(struct gen *g));

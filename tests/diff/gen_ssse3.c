@@ -107,20 +107,6 @@ static bool xmm_source(struct gen *g, unsigned dst, unsigned size, bool unaligne
 	return true;
 }
 
-/* `op [m32]` with a fresh memory operand. */
-static bool emit_m32(struct gen *g, ZydisMnemonic op)
-{
-	ZydisEncoderOperand m;
-	ZydisEncoderRequest q;
-	unsigned used;
-
-	gen_req_init(&q, op);
-	if (!gen_mem(g, 4, 0, &m, &used, &q.prefixes))
-		return false;
-	gen_add_op(&q, &m);
-	return gen_emit_accessing(g, &q, 0, 0, 0, true);
-}
-
 /* MXCSR = v, through a dword of the data page: MOV m32, imm32 and LDMXCSR of
  * the same operand, appended without the raw segment prefix gen_emit may put
  * in front of one of them. */
@@ -158,7 +144,7 @@ static bool sse3_fp(struct gen *g)
 	gen_add_reg(&q, gen_xmm_reg(d));
 	if (!xmm_source(g, d, 16, false, false, true, &q) || !gen_emit_accessing(g, &q, 0, 0, 0, true))
 		return false;
-	return emit_m32(g, ZYDIS_MNEMONIC_STMXCSR) && gen_show_xmm(g, d) && set_mxcsr(g, 0x1f80u);
+	return gen_emit_mem(g, ZYDIS_MNEMONIC_STMXCSR, 4) && gen_show_xmm(g, d) && set_mxcsr(g, 0x1f80u);
 }
 
 /* MOVSHDUP, MOVSLDUP (aligned m128), MOVDDUP (m64), LDDQU (any m128). */

@@ -641,12 +641,6 @@ void fp_binop(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, enum fp_sha
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
-#define FP_HANDLER(name, fn, shape)                                                                                    \
-	static void name(struct soft_cpu *cpu, const struct insn *in)                                                  \
-	{                                                                                                              \
-		fp_binop(cpu, in, fn, shape);                                                                          \
-	}
-
 FP_HANDLER(h_addss, host_addss, FP_SS)
 FP_HANDLER(h_addsd, host_addsd, FP_SD)
 FP_HANDLER(h_addps, host_addps, FP_PS)

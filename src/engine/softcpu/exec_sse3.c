@@ -85,35 +85,12 @@ static void hsubpd_fn(xmm_t *d, const xmm_t *s, uint32_t *csr)
 	horizontal_pd(d, s, csr, host_subpd);
 }
 
-static void h_addsubps(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_binop(cpu, in, addsubps_fn, FP_PS);
-}
-
-static void h_addsubpd(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_binop(cpu, in, addsubpd_fn, FP_PD);
-}
-
-static void h_haddps(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_binop(cpu, in, haddps_fn, FP_PS);
-}
-
-static void h_hsubps(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_binop(cpu, in, hsubps_fn, FP_PS);
-}
-
-static void h_haddpd(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_binop(cpu, in, haddpd_fn, FP_PD);
-}
-
-static void h_hsubpd(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_binop(cpu, in, hsubpd_fn, FP_PD);
-}
+FP_HANDLER(h_addsubps, addsubps_fn, FP_PS)
+FP_HANDLER(h_addsubpd, addsubpd_fn, FP_PD)
+FP_HANDLER(h_haddps, haddps_fn, FP_PS)
+FP_HANDLER(h_hsubps, hsubps_fn, FP_PS)
+FP_HANDLER(h_haddpd, haddpd_fn, FP_PD)
+FP_HANDLER(h_hsubpd, hsubpd_fn, FP_PD)
 
 /* ---- moves --------------------------------------------------------------------- */
 

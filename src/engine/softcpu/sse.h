@@ -71,4 +71,11 @@ typedef void (*fp_fn)(xmm_t *d, const xmm_t *s, uint32_t *csr);
  * source, under the guest's MXCSR. */
 void fp_binop(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, enum fp_shape shape);
 
+/* A handler that is fp_binop of fn. */
+#define FP_HANDLER(name, fn, shape)                                                                                    \
+	static void name(struct soft_cpu *cpu, const struct insn *in)                                                  \
+	{                                                                                                              \
+		fp_binop(cpu, in, fn, shape);                                                                          \
+	}
+
 #endif
