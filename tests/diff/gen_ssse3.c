@@ -7,9 +7,12 @@
  * 16-byte aligned: it is, but for one in 16 that is not, to see #GP(0), and
  * only where no kvm reference runs (on the nested development host that
  * reference reports #UD for a #GP of an SSE instruction with a memory operand,
- * README.md). A unit that changes MXCSR sets it back to 0x1f80 before it ends,
- * and makes no such fault, so that the native child's MXCSR is the guest's at
- * the start of the next sequence. */
+ * README.md). A unit that changes MXCSR sets it back to 0x1f80 right after
+ * the operation, and every access between is aligned, so that no #AC (with
+ * RFLAGS.AC set) ends the sequence before: the kvm reference on the nested
+ * development host was seen to keep the MXCSR a sequence left for the next
+ * one, whatever the state loaded (the native child loads 0x1f80 before each,
+ * native_entry.S). */
 #include "gen_internal.h"
 
 #include <string.h>
@@ -55,12 +58,13 @@ static bool load_xmm_random(struct gen *g, unsigned n, bool fp)
 	return load_xmm_values(g, n, fp ? fp_bits(g) : gen_value(&g->r), fp ? fp_bits(g) : gen_value(&g->r));
 }
 
-/* A 16-byte memory operand at a 16-byte aligned address in the data page, or
+/* A memory operand of size bytes (16 or less) at a 16-byte aligned address in
+ * the data page, or
  * (misaligned) at one that is not, nor 8 past one: with RFLAGS.AC set at CPL 3
  * the AMD host raises #AC for LDDQU there, and the software engines, which
  * check a 16-byte unaligned load as two 8-byte ones, do not (the difference
  * docs/cpu-model.md gives for MOVDQU). */
-static bool m128(struct gen *g, bool misaligned, ZydisEncoderOperand *op)
+static bool aligned_mem(struct gen *g, unsigned size, bool misaligned, ZydisEncoderOperand *op)
 {
 	unsigned base = gen_reg(g, 8, true);
 	uint64_t at = (uint64_t)rng_range(&g->r, ADDR_LO, ADDR_HI) & ~15ull, off = 1 + rng_below(&g->r, 14);
@@ -71,7 +75,7 @@ static bool m128(struct gen *g, bool misaligned, ZydisEncoderOperand *op)
 		return false;
 	memset(op, 0, sizeof(*op));
 	op->type = ZYDIS_OPERAND_TYPE_MEMORY;
-	op->mem.size = 16;
+	op->mem.size = (ZyanU16)size;
 	op->mem.base = gen_gpr(8, base);
 	op->mem.displacement = 16 * rng_range(&g->r, -8, 8);
 	return true;
@@ -98,7 +102,7 @@ static bool xmm_source(struct gen *g, unsigned dst, unsigned size, bool unaligne
 		return true;
 	}
 	if (size == 16 && !unaligned_ok) {
-		if (!m128(g, may_fault && misalign(g), &m))
+		if (!aligned_mem(g, 16, may_fault && misalign(g), &m))
 			return false;
 	} else if (!gen_mem(g, size, 0, &m, &used, &q->prefixes)) {
 		return false;
@@ -107,18 +111,29 @@ static bool xmm_source(struct gen *g, unsigned dst, unsigned size, bool unaligne
 	return true;
 }
 
-/* MXCSR = v, through a dword of the data page: MOV m32, imm32 and LDMXCSR of
- * the same operand, appended without the raw segment prefix gen_emit may put
- * in front of one of them. */
+/* `op m32` at an aligned address: no #AC, whatever RFLAGS.AC is. */
+static bool emit_aligned_m32(struct gen *g, ZydisMnemonic op)
+{
+	ZydisEncoderOperand m;
+	ZydisEncoderRequest q;
+
+	if (!aligned_mem(g, 4, false, &m))
+		return false;
+	gen_req_init(&q, op);
+	gen_add_op(&q, &m);
+	return gen_encodable(&q) && gen_append(g, &q, 0, 0, 0);
+}
+
+/* MXCSR = v, through an aligned dword of the data page: MOV m32, imm32 and
+ * LDMXCSR of the same operand. */
 static bool set_mxcsr(struct gen *g, uint32_t v)
 {
 	ZydisEncoderOperand m;
 	ZydisEncoderRequest q;
-	unsigned used;
 
-	gen_req_init(&q, ZYDIS_MNEMONIC_MOV);
-	if (!gen_mem(g, 4, 0, &m, &used, &q.prefixes))
+	if (!aligned_mem(g, 4, false, &m))
 		return false;
+	gen_req_init(&q, ZYDIS_MNEMONIC_MOV);
 	gen_add_op(&q, &m);
 	gen_add_imm(&q, v);
 	if (!gen_encodable(&q) || !gen_append(g, &q, 0, 0, 0))
@@ -144,7 +159,7 @@ static bool sse3_fp(struct gen *g)
 	gen_add_reg(&q, gen_xmm_reg(d));
 	if (!xmm_source(g, d, 16, false, false, true, &q) || !gen_emit_accessing(g, &q, 0, 0, 0, true))
 		return false;
-	return gen_emit_mem(g, ZYDIS_MNEMONIC_STMXCSR, 4) && gen_show_xmm(g, d) && set_mxcsr(g, 0x1f80u);
+	return emit_aligned_m32(g, ZYDIS_MNEMONIC_STMXCSR) && set_mxcsr(g, 0x1f80u) && gen_show_xmm(g, d);
 }
 
 /* MOVSHDUP, MOVSLDUP (aligned m128), MOVDDUP (m64), LDDQU (any m128). */
@@ -163,7 +178,7 @@ static bool sse3_move(struct gen *g)
 	gen_req_init(&q, m);
 	gen_add_reg(&q, gen_xmm_reg(d));
 	if (m == ZYDIS_MNEMONIC_LDDQU) { /* memory only, aligned or not */
-		if (!m128(g, rng_chance(&g->r, 1, 2), &mem))
+		if (!aligned_mem(g, 16, rng_chance(&g->r, 1, 2), &mem))
 			return false;
 		gen_add_op(&q, &mem);
 	} else if (!xmm_source(g, d, m == ZYDIS_MNEMONIC_MOVDDUP ? 8 : 16, false, true, false, &q)) {
