@@ -9,10 +9,10 @@
  * reference reports #UD for a #GP of an SSE instruction with a memory operand,
  * README.md). A unit that changes MXCSR sets it back to 0x1f80 right after
  * the operation, and every access between is aligned, so that no #AC (with
- * RFLAGS.AC set) ends the sequence before: the kvm reference on the nested
- * development host was seen to keep the MXCSR a sequence left for the next
- * one, whatever the state loaded (the native child loads 0x1f80 before each,
- * native_entry.S). */
+ * RFLAGS.AC set) ends the sequence before: on the nested development host
+ * the kvm reference seemed to keep the MXCSR a sequence left for the next one
+ * (a CVTPI2PS rounded otherwise only after such a sequence), whatever the
+ * state loaded; the native child loads 0x1f80 before each (native_entry.S). */
 #include "gen_internal.h"
 
 #include <string.h>
