@@ -46,6 +46,10 @@ static const struct family families[] = {
 	{ "mmx/xmm", 2, fam_mmx_xmm },
 	{ "mmx/x87", 2, fam_mmx_x87 },
 	{ "x87 bcd/split", 2, fam_x87_bcd_split },
+	{ "x87 fisttp", 1, fam_x87_fisttp },
+	{ "sse3", 3, fam_sse3 },
+	{ "ssse3", 4, fam_ssse3 },
+	{ "popcnt", 2, fam_popcnt },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true;

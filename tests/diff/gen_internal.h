@@ -1,5 +1,5 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
- * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c and gen_x87.c
+ * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c, gen_x87.c and gen_ssse3.c
  * (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
@@ -88,9 +88,24 @@ bool gen_emit_plain(struct gen *g, ZydisMnemonic m, uint16_t rd, uint16_t def, u
 /* `mov r64, value` loading a register for the next instruction. */
 bool gen_emit_setup(struct gen *g, unsigned n, int64_t value);
 bool gen_emit_raw(struct gen *g, const uint8_t *bytes, unsigned len);
+/* `m [mem]` with a memory operand of size bytes (gen_x87.c). */
+bool gen_emit_mem(struct gen *g, ZydisMnemonic m, unsigned size);
 /* unit() made joined (gen_mmx.c, gen_x87.c): no branch lands inside it, no
  * memory operand in it is aimed to fault. */
 bool gen_joined_unit(struct gen *g, bool (*unit)(struct gen *g));
+
+/* ---- MMX and XMM registers (gen_mmx.c): registers are not compared, so a
+ * unit loads those it reads from GPRs and shows its results in a GPR or
+ * memory ---- */
+ZydisRegister gen_mm_reg(unsigned n);
+ZydisRegister gen_xmm_reg(unsigned n);
+bool gen_emit_two(struct gen *g, ZydisMnemonic m, ZydisRegister a, ZydisRegister b);
+bool gen_load_mm(struct gen *g, unsigned n);	 /* MOVQ mmN from a GPR */
+bool gen_load_xmm(struct gen *g, unsigned n);	 /* MOVQ xmmN from a GPR: the high quadword zero */
+bool gen_show(struct gen *g, ZydisRegister reg); /* an MMX register or an XMM register's low quadword */
+bool gen_show_xmm(struct gen *g, unsigned n);	 /* both quadwords, one at a time; clobbers the register */
+/* An MMX source for q: another register (loaded) or size bytes of memory. */
+bool gen_mm_source(struct gen *g, unsigned dst, unsigned size, ZydisEncoderRequest *q);
 
 /* ---- operands (gen_ops.c) ---- */
 /* A memory operand of `size` bytes inside the data page (or the stack page), now
@@ -143,5 +158,9 @@ bool fam_mmx_move(struct gen *g);
 bool fam_mmx_xmm(struct gen *g);
 bool fam_mmx_x87(struct gen *g);
 bool fam_x87_bcd_split(struct gen *g);
+bool fam_x87_fisttp(struct gen *g);
+bool fam_sse3(struct gen *g);
+bool fam_ssse3(struct gen *g);
+bool fam_popcnt(struct gen *g);
 
 #endif

@@ -13,17 +13,17 @@
  * a memory operand (README.md). */
 #include "gen_internal.h"
 
-static ZydisRegister mm_reg(unsigned n)
+ZydisRegister gen_mm_reg(unsigned n)
 {
 	return (ZydisRegister)(ZYDIS_REGISTER_MM0 + n);
 }
 
-static ZydisRegister xmm_reg(unsigned n)
+ZydisRegister gen_xmm_reg(unsigned n)
 {
 	return (ZydisRegister)(ZYDIS_REGISTER_XMM0 + n);
 }
 
-static bool emit_two(struct gen *g, ZydisMnemonic m, ZydisRegister a, ZydisRegister b)
+bool gen_emit_two(struct gen *g, ZydisMnemonic m, ZydisRegister a, ZydisRegister b)
 {
 	ZydisEncoderRequest q;
 
@@ -34,26 +34,26 @@ static bool emit_two(struct gen *g, ZydisMnemonic m, ZydisRegister a, ZydisRegis
 }
 
 /* MOVQ mmN or xmmN from a GPR: a value known on every reference. */
-static bool load_mm(struct gen *g, unsigned n)
+bool gen_load_mm(struct gen *g, unsigned n)
 {
-	return emit_two(g, ZYDIS_MNEMONIC_MOVQ, mm_reg(n), gen_gpr(8, gen_reg(g, 8, false)));
+	return gen_emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_mm_reg(n), gen_gpr(8, gen_reg(g, 8, false)));
 }
 
-static bool load_xmm(struct gen *g, unsigned n)
+bool gen_load_xmm(struct gen *g, unsigned n)
 {
-	return emit_two(g, ZYDIS_MNEMONIC_MOVQ, xmm_reg(n), gen_gpr(8, gen_reg(g, 8, false)));
+	return gen_emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_xmm_reg(n), gen_gpr(8, gen_reg(g, 8, false)));
 }
 
 /* reg (an MMX register, or an XMM register's low quadword) to a GPR or to
  * memory. */
-static bool show(struct gen *g, ZydisRegister reg)
+bool gen_show(struct gen *g, ZydisRegister reg)
 {
 	ZydisEncoderOperand m;
 	ZydisEncoderRequest q;
 	unsigned used;
 
 	if (rng_chance(&g->r, 1, 2))
-		return emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_gpr(8, gen_reg(g, 8, true)), reg);
+		return gen_emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_gpr(8, gen_reg(g, 8, true)), reg);
 	gen_req_init(&q, ZYDIS_MNEMONIC_MOVQ);
 	if (!gen_mem(g, 8, 0, &m, &used, &q.prefixes))
 		return false;
@@ -65,22 +65,23 @@ static bool show(struct gen *g, ZydisRegister reg)
 /* Both quadwords of an XMM register, one at a time: a 16-byte store would
  * meet an #AC difference of the SSE core's (MOVDQU at CPL 3 with AC set, 8-
  * but not 16-byte aligned: #AC on the AMD host, none on the software engines). */
-static bool show_xmm(struct gen *g, unsigned n)
+bool gen_show_xmm(struct gen *g, unsigned n)
 {
-	return show(g, xmm_reg(n)) && emit_two(g, ZYDIS_MNEMONIC_PUNPCKHQDQ, xmm_reg(n), xmm_reg(n)) &&
-	       show(g, xmm_reg(n));
+	return gen_show(g, gen_xmm_reg(n)) &&
+	       gen_emit_two(g, ZYDIS_MNEMONIC_PUNPCKHQDQ, gen_xmm_reg(n), gen_xmm_reg(n)) &&
+	       gen_show(g, gen_xmm_reg(n));
 }
 
 /* An MMX source: another register (loaded) or `size` bytes of memory. */
-static bool mm_source(struct gen *g, unsigned dst, unsigned size, ZydisEncoderRequest *q)
+bool gen_mm_source(struct gen *g, unsigned dst, unsigned size, ZydisEncoderRequest *q)
 {
 	ZydisEncoderOperand m;
 	unsigned used, s = rng_below(&g->r, 8);
 
 	if (rng_chance(&g->r, 2, 3)) {
-		if (s != dst && !load_mm(g, s))
+		if (s != dst && !gen_load_mm(g, s))
 			return false;
-		gen_add_reg(q, mm_reg(s));
+		gen_add_reg(q, gen_mm_reg(s));
 		return true;
 	}
 	if (!gen_mem(g, size, 0, &m, &used, &q->prefixes))
@@ -124,15 +125,15 @@ static bool mmx_arith_unit(struct gen *g)
 	unsigned d = rng_below(&g->r, 8);
 	ZydisEncoderRequest q;
 
-	if (!load_mm(g, d))
+	if (!gen_load_mm(g, d))
 		return false;
 	gen_req_init(&q, m);
-	gen_add_reg(&q, mm_reg(d));
+	gen_add_reg(&q, gen_mm_reg(d));
 	if (is_shift(m) && rng_chance(&g->r, 1, 3))
 		gen_add_imm(&q, rng_chance(&g->r, 3, 4) ? rng_below(&g->r, 66) : rng_below(&g->r, 256));
-	else if (!mm_source(g, d, source_size(m), &q))
+	else if (!gen_mm_source(g, d, source_size(m), &q))
 		return false;
-	return gen_emit_accessing(g, &q, 0, 0, 0, true) && show(g, mm_reg(d));
+	return gen_emit_accessing(g, &q, 0, 0, 0, true) && gen_show(g, gen_mm_reg(d));
 }
 
 /* MOVD/MOVQ with GPRs and memory, MOVNTQ, the word operations, MASKMOVQ. */
@@ -147,49 +148,49 @@ static bool mmx_move(struct gen *g, unsigned form)
 	switch (form) {
 	case 0: /* into an MMX register */
 		gen_req_init(&q, mov);
-		gen_add_reg(&q, mm_reg(n));
+		gen_add_reg(&q, gen_mm_reg(n));
 		if (!gen_rm(g, size, false, mem, 0, &rm, &q.prefixes))
 			return false;
 		gen_add_op(&q, &rm);
-		return gen_emit_accessing(g, &q, 0, 0, 0, mem) && show(g, mm_reg(n));
+		return gen_emit_accessing(g, &q, 0, 0, 0, mem) && gen_show(g, gen_mm_reg(n));
 	case 1: /* out of one */
 		gen_req_init(&q, mem && rng_chance(&g->r, 1, 3) ? ZYDIS_MNEMONIC_MOVNTQ : mov);
 		if (q.mnemonic == ZYDIS_MNEMONIC_MOVNTQ)
 			size = 8;
-		if (!load_mm(g, n) || !gen_rm(g, size, true, mem, 0, &rm, &q.prefixes))
+		if (!gen_load_mm(g, n) || !gen_rm(g, size, true, mem, 0, &rm, &q.prefixes))
 			return false;
 		gen_add_op(&q, &rm);
-		gen_add_reg(&q, mm_reg(n));
+		gen_add_reg(&q, gen_mm_reg(n));
 		return gen_emit_accessing(g, &q, 0, 0, 0, mem);
 	case 2: /* PSHUFW */
 		gen_req_init(&q, ZYDIS_MNEMONIC_PSHUFW);
-		gen_add_reg(&q, mm_reg(n));
-		if (!mm_source(g, 8, 8, &q))
+		gen_add_reg(&q, gen_mm_reg(n));
+		if (!gen_mm_source(g, 8, 8, &q))
 			return false;
 		gen_add_imm(&q, rng_below(&g->r, 256));
-		return gen_emit_accessing(g, &q, 0, 0, 0, true) && show(g, mm_reg(n));
+		return gen_emit_accessing(g, &q, 0, 0, 0, true) && gen_show(g, gen_mm_reg(n));
 	case 3: /* PINSRW */
 		gen_req_init(&q, ZYDIS_MNEMONIC_PINSRW);
-		gen_add_reg(&q, mm_reg(n));
-		if (!load_mm(g, n) || !gen_rm(g, mem ? 2 : 4, false, mem, 0, &rm, &q.prefixes))
+		gen_add_reg(&q, gen_mm_reg(n));
+		if (!gen_load_mm(g, n) || !gen_rm(g, mem ? 2 : 4, false, mem, 0, &rm, &q.prefixes))
 			return false;
 		gen_add_op(&q, &rm);
 		gen_add_imm(&q, rng_below(&g->r, 256));
-		return gen_emit_accessing(g, &q, 0, 0, 0, mem) && show(g, mm_reg(n));
+		return gen_emit_accessing(g, &q, 0, 0, 0, mem) && gen_show(g, gen_mm_reg(n));
 	case 4: /* PEXTRW, PMOVMSKB */
 		gen_req_init(&q, rng_chance(&g->r, 1, 2) ? ZYDIS_MNEMONIC_PEXTRW : ZYDIS_MNEMONIC_PMOVMSKB);
-		if (!load_mm(g, n))
+		if (!gen_load_mm(g, n))
 			return false;
 		gen_add_reg(&q, gen_gpr(size, gen_reg(g, size, true)));
-		gen_add_reg(&q, mm_reg(n));
+		gen_add_reg(&q, gen_mm_reg(n));
 		if (q.mnemonic == ZYDIS_MNEMONIC_PEXTRW)
 			gen_add_imm(&q, rng_below(&g->r, 256));
 		return gen_emit(g, &q, 0, 0, 0);
 	default: /* MASKMOVQ to DS:RDI */
-		if (!load_mm(g, n) || !load_mm(g, (n + 1) & 7) ||
+		if (!gen_load_mm(g, n) || !gen_load_mm(g, (n + 1) & 7) ||
 		    !gen_emit_setup(g, RDI_N, rng_range(&g->r, ADDR_LO, ADDR_HI)))
 			return false;
-		return emit_two(g, ZYDIS_MNEMONIC_MASKMOVQ, mm_reg(n), mm_reg((n + 1) & 7));
+		return gen_emit_two(g, ZYDIS_MNEMONIC_MASKMOVQ, gen_mm_reg(n), gen_mm_reg((n + 1) & 7));
 	}
 }
 
@@ -214,32 +215,32 @@ static bool mmx_xmm_unit(struct gen *g)
 
 	if (rng_chance(&g->r, 1, 2)) {
 		gen_req_init(&q, PICK(g, to_mm));
-		gen_add_reg(&q, mm_reg(n));
+		gen_add_reg(&q, gen_mm_reg(n));
 		if (mem && (q.mnemonic == ZYDIS_MNEMONIC_CVTPS2PI || q.mnemonic == ZYDIS_MNEMONIC_CVTTPS2PI)) {
 			if (!gen_mem(g, 8, 0, &m, &used, &q.prefixes))
 				return false;
 			gen_add_op(&q, &m);
 		} else {
-			if (!load_xmm(g, x))
+			if (!gen_load_xmm(g, x))
 				return false;
-			gen_add_reg(&q, xmm_reg(x));
+			gen_add_reg(&q, gen_xmm_reg(x));
 		}
-		return gen_emit_accessing(g, &q, 0, 0, 0, true) && show(g, mm_reg(n));
+		return gen_emit_accessing(g, &q, 0, 0, 0, true) && gen_show(g, gen_mm_reg(n));
 	}
 	gen_req_init(&q, PICK(g, to_xmm));
-	if (!load_xmm(g, x))
+	if (!gen_load_xmm(g, x))
 		return false;
-	gen_add_reg(&q, xmm_reg(x));
+	gen_add_reg(&q, gen_xmm_reg(x));
 	if (mem && q.mnemonic != ZYDIS_MNEMONIC_MOVQ2DQ) {
 		if (!gen_mem(g, 8, 0, &m, &used, &q.prefixes))
 			return false;
 		gen_add_op(&q, &m);
 	} else {
-		if (!load_mm(g, n))
+		if (!gen_load_mm(g, n))
 			return false;
-		gen_add_reg(&q, mm_reg(n));
+		gen_add_reg(&q, gen_mm_reg(n));
 	}
-	return gen_emit_accessing(g, &q, 0, 0, 0, true) && show_xmm(g, x);
+	return gen_emit_accessing(g, &q, 0, 0, 0, true) && gen_show_xmm(g, x);
 }
 
 /* What MMX does to the x87 state, seen through the x87: EMMS, a push (an
@@ -261,7 +262,7 @@ static bool mmx_x87_unit(struct gen *g)
 		gen_add_reg(&q, ZYDIS_REGISTER_AX);
 		return gen_emit(g, &q, 0, 0, 0);
 	default:
-		if (!load_mm(g, 0))
+		if (!gen_load_mm(g, 0))
 			return false;
 		gen_req_init(&q, ZYDIS_MNEMONIC_FSTP);
 		if (!gen_mem(g, 10, 0, &m, &used, &q.prefixes))

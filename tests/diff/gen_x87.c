@@ -9,8 +9,7 @@
  * the push overflows the same way everywhere. */
 #include "gen_internal.h"
 
-/* `m [mem]` with a memory operand of size bytes. */
-static bool emit_mem(struct gen *g, ZydisMnemonic m, unsigned size)
+bool gen_emit_mem(struct gen *g, ZydisMnemonic m, unsigned size)
 {
 	ZydisEncoderOperand op;
 	ZydisEncoderRequest q;
@@ -43,18 +42,35 @@ static bool bcd_split_unit(struct gen *g)
 	ZydisMnemonic m;
 
 	if (kind == 0) /* FBLD of ten random bytes, digits above 9 included */
-		return emit_mem(g, ZYDIS_MNEMONIC_FBLD, 10) && status_to_ax(g) && emit_mem(g, ZYDIS_MNEMONIC_FSTP, 10);
-	if (!emit_mem(g, ZYDIS_MNEMONIC_FLD, rng_chance(&g->r, 1, 2) ? 8 : 10))
+		return gen_emit_mem(g, ZYDIS_MNEMONIC_FBLD, 10) && status_to_ax(g) &&
+		       gen_emit_mem(g, ZYDIS_MNEMONIC_FSTP, 10);
+	if (!gen_emit_mem(g, ZYDIS_MNEMONIC_FLD, rng_chance(&g->r, 1, 2) ? 8 : 10))
 		return false;
 	if (kind == 1)
-		return emit_mem(g, ZYDIS_MNEMONIC_FBSTP, 10) && status_to_ax(g);
+		return gen_emit_mem(g, ZYDIS_MNEMONIC_FBSTP, 10) && status_to_ax(g);
 	m = PICK(g, split);
-	if (!gen_emit_plain(g, m, 0, 0, 0) || !status_to_ax(g) || !emit_mem(g, ZYDIS_MNEMONIC_FSTP, 10))
+	if (!gen_emit_plain(g, m, 0, 0, 0) || !status_to_ax(g) || !gen_emit_mem(g, ZYDIS_MNEMONIC_FSTP, 10))
 		return false;
-	return m != ZYDIS_MNEMONIC_FXTRACT || emit_mem(g, ZYDIS_MNEMONIC_FSTP, 10);
+	return m != ZYDIS_MNEMONIC_FXTRACT || gen_emit_mem(g, ZYDIS_MNEMONIC_FSTP, 10);
 }
 
 bool fam_x87_bcd_split(struct gen *g)
 {
 	return gen_joined_unit(g, bcd_split_unit);
+}
+
+/* FISTTP (SSE3) m16, m32 or m64 of a value loaded from the data page (a
+ * double or an extended value of random bytes: NaNs, infinities and values
+ * beyond the integer's range included), and the status word (IE, PE, C1). */
+static bool fisttp_unit(struct gen *g)
+{
+	static const unsigned sizes[] = { 2, 4, 8 };
+
+	return gen_emit_mem(g, ZYDIS_MNEMONIC_FLD, rng_chance(&g->r, 1, 2) ? 8 : 10) &&
+	       gen_emit_mem(g, ZYDIS_MNEMONIC_FISTTP, sizes[rng_below(&g->r, 3)]) && status_to_ax(g);
+}
+
+bool fam_x87_fisttp(struct gen *g)
+{
+	return gen_joined_unit(g, fisttp_unit);
 }

@@ -321,7 +321,8 @@ struct ih_case {
 
 struct ih_result {
 	struct ih_regs regs; /* pointer registers converted back to offsets */
-	uint8_t data[IH_CMP_DATA];
+	/* 16-byte aligned as IH_DATA is, for the SSE operands that must be. */
+	uint8_t data[IH_CMP_DATA] __attribute__((aligned(16)));
 };
 
 static inline void ih_case_on_host(const struct ih_case *c, const uint8_t *body, size_t len, struct ih_result *out)

@@ -2,10 +2,24 @@
 
 #include <pthread.h>
 
+/* One line each, so that a new file's table is a one-line change. */
+/* clang-format off */
 static const struct dispatch_entry *const tables[] = {
-	exec_int_table,	 exec_muldiv_table, exec_flow_table, exec_string_table, exec_sys_table,
-	exec_int2_table, exec_sse_table,    exec_x87_table,  exec_mmx_table,
+	exec_int_table,
+	exec_muldiv_table,
+	exec_flow_table,
+	exec_string_table,
+	exec_sys_table,
+	exec_int2_table,
+	exec_sse_table,
+	exec_x87_ldst_table,
+	exec_x87_arith_table,
+	exec_x87_state_table,
+	exec_mmx_table,
+	exec_sse3_table,
+	exec_ssse3_table,
 };
+/* clang-format on */
 
 static const struct dispatch_entry *by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -385,6 +385,17 @@ static void h_bsr(struct soft_cpu *cpu, const struct insn *in)
 	do_bitscan(cpu, in, true);
 }
 
+/* POPCNT: the number of set bits; ZF says whether the source is zero, CF OF
+ * SF AF PF are cleared. */
+static void h_popcnt(struct soft_cpu *cpu, const struct insn *in)
+{
+	unsigned size = in->op[0].size;
+	uint64_t v = op_read(cpu, in, &in->op[1]) & size_mask(size);
+
+	reg_write(cpu, in->op[0].reg, size, (uint64_t)__builtin_popcountll(v));
+	flags_set_arith(cpu, v ? 0 : RFLAGS_ZF);
+}
+
 static void h_bswap(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size;
@@ -420,6 +431,7 @@ const struct dispatch_entry exec_muldiv_table[] = {
 	 * prefix is ignored), as on processors that lack the features. */
 	{ ZYDIS_MNEMONIC_LZCNT, h_bsr, 0 },
 	{ ZYDIS_MNEMONIC_TZCNT, h_bsf, 0 },
+	{ ZYDIS_MNEMONIC_POPCNT, h_popcnt, 0 },
 	{ ZYDIS_MNEMONIC_BSWAP, h_bswap, 0 },
 	{ 0, NULL, 0 },
 };

@@ -22,31 +22,13 @@
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/mem.h"
 #include "engine/softcpu/mmx.h"
+#include "engine/softcpu/sse.h"
 #include "x86/arch.h"
-
-/* MXCSR: flags in bits 0-5, DAZ in 6, masks in 7-12, rounding in 13-14, FZ in 15.
- * Every bit of the low word is writable (DAZ included), as FXSAVE's MXCSR_MASK
- * says (exec_x87.c). */
-#define MXCSR_FLAGS 0x3fu
-#define MXCSR_PRECOMPUTATION 0x07u /* invalid, denormal, divide-by-zero */
-#define MXCSR_ALL_MASKED 0x1f80u
-
-typedef union {
-	uint8_t b[16];
-	int8_t sb[16];
-	uint16_t w[8];
-	int16_t sw[8];
-	uint32_t d[4];
-	uint64_t q[2];
-	__m128i i;
-	__m128 ps;
-	__m128d pd;
-} xmm_t;
 
 /* ---- state and operands -------------------------------------------------------- */
 
 /* #UD without CR4.OSFXSR or with CR0.EM, then #NM with CR0.TS. */
-static void sse_check(struct soft_cpu *cpu)
+void sse_check(struct soft_cpu *cpu)
 {
 	if ((cpu->cr0 & CR0_EM) || !(cpu->cr4 & CR4_OSFXSR))
 		cpu_raise_ud(cpu);
@@ -54,7 +36,7 @@ static void sse_check(struct soft_cpu *cpu)
 		cpu_raise(cpu, EXC_NM, false, 0);
 }
 
-static xmm_t xmm_get(const struct soft_cpu *cpu, unsigned n)
+xmm_t xmm_get(const struct soft_cpu *cpu, unsigned n)
 {
 	xmm_t x;
 
@@ -62,7 +44,7 @@ static xmm_t xmm_get(const struct soft_cpu *cpu, unsigned n)
 	return x;
 }
 
-static void xmm_set(struct soft_cpu *cpu, unsigned n, const xmm_t *x)
+void xmm_set(struct soft_cpu *cpu, unsigned n, const xmm_t *x)
 {
 	memcpy(cpu->fpu.xmm[n], x, sizeof(*x));
 }
@@ -76,7 +58,7 @@ static unsigned mem_align(const struct operand *o, bool unaligned)
 
 /* A source operand: a whole XMM register, or a GPR, an immediate or o->size bytes
  * of memory, zero-extended to 128 bits. */
-static xmm_t sse_src(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, bool unaligned)
+xmm_t sse_src(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, bool unaligned)
 {
 	xmm_t x = { .q = { 0, 0 } };
 
@@ -508,7 +490,7 @@ static void h_pextrw(struct soft_cpu *cpu, const struct insn *in)
 /* The MXCSR a guest operation runs with on the host: the guest's rounding, FZ and
  * DAZ, every exception masked, no flags. FZ applies only to masked underflows:
  * with UM clear a tiny result must come out as it is, to be seen below. */
-static uint32_t guest_csr(const struct soft_cpu *cpu)
+uint32_t guest_csr(const struct soft_cpu *cpu)
 {
 	uint32_t csr = cpu->fpu.mxcsr & 0xffc0u;
 
@@ -517,13 +499,10 @@ static uint32_t guest_csr(const struct soft_cpu *cpu)
 	return csr | MXCSR_ALL_MASKED;
 }
 
-/* The floating-point results an operation writes, for the underflow check. */
-enum fp_shape { FP_NONE, FP_SS, FP_SD, FP_PS, FP_PD, FP_PS2 /* low two floats */ };
-
 /* An unmasked underflow is raised for every tiny result, exact or not, where a
  * masked one needs it inexact too: with UM clear, a denormal result lane is an
  * underflow the masked host run did not report. */
-static uint32_t tiny_results(const struct soft_cpu *cpu, const xmm_t *r, enum fp_shape shape)
+uint32_t tiny_results(const struct soft_cpu *cpu, const xmm_t *r, enum fp_shape shape)
 {
 	unsigned lanes = shape == FP_PS ? 4 : shape == FP_PD || shape == FP_PS2 ? 2 : 1;
 	bool wide = shape == FP_SD || shape == FP_PD;
@@ -547,7 +526,7 @@ static uint32_t tiny_results(const struct soft_cpu *cpu, const xmm_t *r, enum fp
  * looked for. Not exact: with an unmasked overflow or underflow, hardware reports
  * precision only if the result rounded with an unbounded exponent is inexact;
  * here it is reported as the masked computation found it. */
-static void fp_commit(struct soft_cpu *cpu, uint32_t csr)
+void fp_commit(struct soft_cpu *cpu, uint32_t csr)
 {
 	uint32_t raised = csr & MXCSR_FLAGS, unmasked = raised & ~(cpu->fpu.mxcsr >> 7) & MXCSR_FLAGS;
 
@@ -559,19 +538,6 @@ static void fp_commit(struct soft_cpu *cpu, uint32_t csr)
 	}
 	cpu->fpu.mxcsr |= raised;
 }
-
-/* `insn src, dst` on the host under *csr, which receives the flags raised. */
-typedef void (*fp_fn)(xmm_t *d, const xmm_t *s, uint32_t *csr);
-
-#define HOST_SSE_OP(name, insn)                                                                                        \
-	static void name(xmm_t *d, const xmm_t *s, uint32_t *csr)                                                      \
-	{                                                                                                              \
-		uint32_t saved;                                                                                        \
-		__asm__ volatile("stmxcsr %[saved]\n\tldmxcsr %[csr]\n\t" insn " %[src], %[dst]\n\t"                   \
-				 "stmxcsr %[csr]\n\tldmxcsr %[saved]"                                                  \
-				 : [dst] "+x"(d->i), [csr] "+m"(*csr), [saved] "=m"(saved)                             \
-				 : [src] "x"(s->i));                                                                   \
-	}
 
 HOST_SSE_OP(host_addss, "addss")
 HOST_SSE_OP(host_addsd, "addsd")
@@ -661,7 +627,7 @@ static const fp_fn cmpsd_fn[8] = { host_cmpsd0, host_cmpsd1, host_cmpsd2, host_c
 
 /* dst = fn(dst, src): a scalar source from memory is read at its own width, so
  * only the bytes the instruction reads can fault. */
-static void fp_binop(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, enum fp_shape shape)
+void fp_binop(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, enum fp_shape shape)
 {
 	xmm_t d, s;
 	uint32_t csr;
@@ -674,12 +640,6 @@ static void fp_binop(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, enum
 	fp_commit(cpu, csr | tiny_results(cpu, &d, shape));
 	xmm_set(cpu, in->op[0].reg, &d);
 }
-
-#define FP_HANDLER(name, fn, shape)                                                                                    \
-	static void name(struct soft_cpu *cpu, const struct insn *in)                                                  \
-	{                                                                                                              \
-		fp_binop(cpu, in, fn, shape);                                                                          \
-	}
 
 FP_HANDLER(h_addss, host_addss, FP_SS)
 FP_HANDLER(h_addsd, host_addsd, FP_SD)

@@ -23,8 +23,12 @@ extern const struct dispatch_entry exec_sys_table[];
 extern const struct dispatch_entry exec_int2_table[];
 extern const struct dispatch_entry exec_sse_table[];
 extern const struct dispatch_entry exec_sse_string_alias_table[]; /* SSE2 MOVSD, CMPSD */
-extern const struct dispatch_entry exec_x87_table[];
+extern const struct dispatch_entry exec_x87_ldst_table[];
+extern const struct dispatch_entry exec_x87_arith_table[];
+extern const struct dispatch_entry exec_x87_state_table[];
 extern const struct dispatch_entry exec_mmx_table[];
+extern const struct dispatch_entry exec_sse3_table[];
+extern const struct dispatch_entry exec_ssse3_table[];
 extern const struct dispatch_entry exec_mmx_form_table[]; /* MMX forms of MOVD, MOVQ, PEXTRW, ... */
 
 /* MOV to or from a control or debug register (exec_sys.c). */

@@ -29,7 +29,7 @@ void mmx_sse_check(struct soft_cpu *cpu)
 	mmx_check(cpu);
 }
 
-/* cpu->fpu.st[] holds ST(i) (exec_x87.c), so Rn is st[(n - TOP) & 7]. */
+/* cpu->fpu.st[] holds ST(i) (x87.h), so Rn is st[(n - TOP) & 7]. */
 uint64_t mmx_read(const struct soft_cpu *cpu, unsigned n)
 {
 	uint64_t v;
