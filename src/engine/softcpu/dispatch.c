@@ -3,8 +3,8 @@
 #include <pthread.h>
 
 static const struct dispatch_entry *const tables[] = {
-	exec_int_table,	 exec_muldiv_table, exec_flow_table, exec_string_table, exec_sys_table,
-	exec_int2_table, exec_sse_table,    exec_x87_table,  exec_mmx_table,
+	exec_int_table, exec_muldiv_table, exec_flow_table, exec_string_table, exec_sys_table,	 exec_int2_table,
+	exec_sse_table, exec_x87_table,	   exec_mmx_table,  exec_sse41_table,  exec_sse42_table,
 };
 
 static const struct dispatch_entry *by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];

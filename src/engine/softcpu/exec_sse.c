@@ -22,6 +22,7 @@
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/mem.h"
 #include "engine/softcpu/mmx.h"
+#include "engine/softcpu/sse.h"
 #include "x86/arch.h"
 
 /* MXCSR: flags in bits 0-5, DAZ in 6, masks in 7-12, rounding in 13-14, FZ in 15.
@@ -31,22 +32,10 @@
 #define MXCSR_PRECOMPUTATION 0x07u /* invalid, denormal, divide-by-zero */
 #define MXCSR_ALL_MASKED 0x1f80u
 
-typedef union {
-	uint8_t b[16];
-	int8_t sb[16];
-	uint16_t w[8];
-	int16_t sw[8];
-	uint32_t d[4];
-	uint64_t q[2];
-	__m128i i;
-	__m128 ps;
-	__m128d pd;
-} xmm_t;
-
 /* ---- state and operands -------------------------------------------------------- */
 
 /* #UD without CR4.OSFXSR or with CR0.EM, then #NM with CR0.TS. */
-static void sse_check(struct soft_cpu *cpu)
+void sse_check(struct soft_cpu *cpu)
 {
 	if ((cpu->cr0 & CR0_EM) || !(cpu->cr4 & CR4_OSFXSR))
 		cpu_raise_ud(cpu);
@@ -54,7 +43,7 @@ static void sse_check(struct soft_cpu *cpu)
 		cpu_raise(cpu, EXC_NM, false, 0);
 }
 
-static xmm_t xmm_get(const struct soft_cpu *cpu, unsigned n)
+xmm_t xmm_get(const struct soft_cpu *cpu, unsigned n)
 {
 	xmm_t x;
 
@@ -62,7 +51,7 @@ static xmm_t xmm_get(const struct soft_cpu *cpu, unsigned n)
 	return x;
 }
 
-static void xmm_set(struct soft_cpu *cpu, unsigned n, const xmm_t *x)
+void xmm_set(struct soft_cpu *cpu, unsigned n, const xmm_t *x)
 {
 	memcpy(cpu->fpu.xmm[n], x, sizeof(*x));
 }
@@ -76,7 +65,7 @@ static unsigned mem_align(const struct operand *o, bool unaligned)
 
 /* A source operand: a whole XMM register, or a GPR, an immediate or o->size bytes
  * of memory, zero-extended to 128 bits. */
-static xmm_t sse_src(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, bool unaligned)
+xmm_t sse_src(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, bool unaligned)
 {
 	xmm_t x = { .q = { 0, 0 } };
 
@@ -92,8 +81,7 @@ static xmm_t sse_src(struct soft_cpu *cpu, const struct insn *in, const struct o
 	}
 }
 
-static void sse_store(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, const xmm_t *x,
-		      bool unaligned)
+void sse_store(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, const xmm_t *x, bool unaligned)
 {
 	mem_write_block(cpu, o->seg, insn_ea(cpu, in, o), x, o->size, mem_align(o, unaligned));
 }
@@ -480,7 +468,7 @@ static void h_shufpd(struct soft_cpu *cpu, const struct insn *in)
 	shuffle(cpu, in, shufpd_fn);
 }
 
-/* PINSRW xmm, r32/m16, imm8 and PEXTRW r32, xmm, imm8. */
+/* PINSRW xmm, r32/m16, imm8 and PEXTRW r32/m16, xmm, imm8. */
 static void h_pinsrw(struct soft_cpu *cpu, const struct insn *in)
 {
 	xmm_t d;
@@ -493,10 +481,11 @@ static void h_pinsrw(struct soft_cpu *cpu, const struct insn *in)
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
+/* PEXTRW's SSE4.1 form (66 0F 3A 15) may store to m16. */
 static void h_pextrw(struct soft_cpu *cpu, const struct insn *in)
 {
 	sse_check(cpu);
-	reg_write(cpu, in->op[0].reg, in->op[0].size, xmm_get(cpu, in->op[1].reg).w[in->op[2].imm & 7]);
+	op_write(cpu, in, &in->op[0], xmm_get(cpu, in->op[1].reg).w[in->op[2].imm & 7]);
 }
 
 /* ---- floating point on the host's SSE unit ------------------------------------- */
@@ -508,7 +497,7 @@ static void h_pextrw(struct soft_cpu *cpu, const struct insn *in)
 /* The MXCSR a guest operation runs with on the host: the guest's rounding, FZ and
  * DAZ, every exception masked, no flags. FZ applies only to masked underflows:
  * with UM clear a tiny result must come out as it is, to be seen below. */
-static uint32_t guest_csr(const struct soft_cpu *cpu)
+uint32_t guest_csr(const struct soft_cpu *cpu)
 {
 	uint32_t csr = cpu->fpu.mxcsr & 0xffc0u;
 
@@ -517,13 +506,10 @@ static uint32_t guest_csr(const struct soft_cpu *cpu)
 	return csr | MXCSR_ALL_MASKED;
 }
 
-/* The floating-point results an operation writes, for the underflow check. */
-enum fp_shape { FP_NONE, FP_SS, FP_SD, FP_PS, FP_PD, FP_PS2 /* low two floats */ };
-
 /* An unmasked underflow is raised for every tiny result, exact or not, where a
  * masked one needs it inexact too: with UM clear, a denormal result lane is an
  * underflow the masked host run did not report. */
-static uint32_t tiny_results(const struct soft_cpu *cpu, const xmm_t *r, enum fp_shape shape)
+uint32_t tiny_results(const struct soft_cpu *cpu, const xmm_t *r, enum fp_shape shape)
 {
 	unsigned lanes = shape == FP_PS ? 4 : shape == FP_PD || shape == FP_PS2 ? 2 : 1;
 	bool wide = shape == FP_SD || shape == FP_PD;
@@ -547,7 +533,7 @@ static uint32_t tiny_results(const struct soft_cpu *cpu, const xmm_t *r, enum fp
  * looked for. Not exact: with an unmasked overflow or underflow, hardware reports
  * precision only if the result rounded with an unbounded exponent is inexact;
  * here it is reported as the masked computation found it. */
-static void fp_commit(struct soft_cpu *cpu, uint32_t csr)
+void fp_commit(struct soft_cpu *cpu, uint32_t csr)
 {
 	uint32_t raised = csr & MXCSR_FLAGS, unmasked = raised & ~(cpu->fpu.mxcsr >> 7) & MXCSR_FLAGS;
 
@@ -559,9 +545,6 @@ static void fp_commit(struct soft_cpu *cpu, uint32_t csr)
 	}
 	cpu->fpu.mxcsr |= raised;
 }
-
-/* `insn src, dst` on the host under *csr, which receives the flags raised. */
-typedef void (*fp_fn)(xmm_t *d, const xmm_t *s, uint32_t *csr);
 
 #define HOST_SSE_OP(name, insn)                                                                                        \
 	static void name(xmm_t *d, const xmm_t *s, uint32_t *csr)                                                      \

@@ -26,6 +26,8 @@ extern const struct dispatch_entry exec_sse_string_alias_table[]; /* SSE2 MOVSD,
 extern const struct dispatch_entry exec_x87_table[];
 extern const struct dispatch_entry exec_mmx_table[];
 extern const struct dispatch_entry exec_mmx_form_table[]; /* MMX forms of MOVD, MOVQ, PEXTRW, ... */
+extern const struct dispatch_entry exec_sse41_table[];
+extern const struct dispatch_entry exec_sse42_table[];
 
 /* MOV to or from a control or debug register (exec_sys.c). */
 void h_mov_special(struct soft_cpu *cpu, const struct insn *in);
