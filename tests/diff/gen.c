@@ -46,6 +46,10 @@ static const struct family families[] = {
 	{ "mmx/xmm", 2, fam_mmx_xmm },
 	{ "mmx/x87", 2, fam_mmx_x87 },
 	{ "x87 bcd/split", 2, fam_x87_bcd_split },
+	{ "sse4.1 integer", 4, fam_sse41_int },
+	{ "sse4.1 fp", 3, fam_sse41_fp },
+	{ "sse4.2 string", 4, fam_sse42_string },
+	{ "sse4.2 crc32/pcmpgtq", 2, fam_sse42_crc32 },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true;

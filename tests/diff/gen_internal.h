@@ -1,5 +1,5 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
- * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c and gen_x87.c
+ * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c, gen_x87.c and gen_sse4.c
  * (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
@@ -109,6 +109,13 @@ ZydisMnemonic gen_pick(struct gen *g, const ZydisMnemonic *list, unsigned n);
 void gen_maybe_lock(struct gen *g, ZydisEncoderRequest *q);	       /* LOCK, now and then, on a memory destination */
 extern const ZydisMnemonic gen_setcc[16], gen_cmovcc[16], gen_jcc[16]; /* by condition code */
 
+/* ---- XMM registers (gen_mmx.c): registers do not carry over between
+ * sequences alike on every reference, so a unit loads what it reads and
+ * shows what it computed ---- */
+ZydisRegister gen_xmm_reg(unsigned n);
+bool gen_load_xmm(struct gen *g, unsigned n); /* MOVQ xmmN, r64: the high quadword cleared */
+bool gen_show_xmm(struct gen *g, unsigned n); /* both quadwords to GPRs or memory; xmmN changes */
+
 /* ---- the families: each appends one instruction with its setup; false when the
  * combination drawn cannot be made (the caller draws again) ---- */
 bool fam_alu(struct gen *g);
@@ -143,5 +150,9 @@ bool fam_mmx_move(struct gen *g);
 bool fam_mmx_xmm(struct gen *g);
 bool fam_mmx_x87(struct gen *g);
 bool fam_x87_bcd_split(struct gen *g);
+bool fam_sse41_int(struct gen *g);
+bool fam_sse41_fp(struct gen *g);
+bool fam_sse42_string(struct gen *g);
+bool fam_sse42_crc32(struct gen *g);
 
 #endif

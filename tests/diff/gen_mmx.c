@@ -18,7 +18,7 @@ static ZydisRegister mm_reg(unsigned n)
 	return (ZydisRegister)(ZYDIS_REGISTER_MM0 + n);
 }
 
-static ZydisRegister xmm_reg(unsigned n)
+ZydisRegister gen_xmm_reg(unsigned n)
 {
 	return (ZydisRegister)(ZYDIS_REGISTER_XMM0 + n);
 }
@@ -39,9 +39,9 @@ static bool load_mm(struct gen *g, unsigned n)
 	return emit_two(g, ZYDIS_MNEMONIC_MOVQ, mm_reg(n), gen_gpr(8, gen_reg(g, 8, false)));
 }
 
-static bool load_xmm(struct gen *g, unsigned n)
+bool gen_load_xmm(struct gen *g, unsigned n)
 {
-	return emit_two(g, ZYDIS_MNEMONIC_MOVQ, xmm_reg(n), gen_gpr(8, gen_reg(g, 8, false)));
+	return emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_xmm_reg(n), gen_gpr(8, gen_reg(g, 8, false)));
 }
 
 /* reg (an MMX register, or an XMM register's low quadword) to a GPR or to
@@ -65,10 +65,10 @@ static bool show(struct gen *g, ZydisRegister reg)
 /* Both quadwords of an XMM register, one at a time: a 16-byte store would
  * meet an #AC difference of the SSE core's (MOVDQU at CPL 3 with AC set, 8-
  * but not 16-byte aligned: #AC on the AMD host, none on the software engines). */
-static bool show_xmm(struct gen *g, unsigned n)
+bool gen_show_xmm(struct gen *g, unsigned n)
 {
-	return show(g, xmm_reg(n)) && emit_two(g, ZYDIS_MNEMONIC_PUNPCKHQDQ, xmm_reg(n), xmm_reg(n)) &&
-	       show(g, xmm_reg(n));
+	return show(g, gen_xmm_reg(n)) && emit_two(g, ZYDIS_MNEMONIC_PUNPCKHQDQ, gen_xmm_reg(n), gen_xmm_reg(n)) &&
+	       show(g, gen_xmm_reg(n));
 }
 
 /* An MMX source: another register (loaded) or `size` bytes of memory. */
@@ -220,16 +220,16 @@ static bool mmx_xmm_unit(struct gen *g)
 				return false;
 			gen_add_op(&q, &m);
 		} else {
-			if (!load_xmm(g, x))
+			if (!gen_load_xmm(g, x))
 				return false;
-			gen_add_reg(&q, xmm_reg(x));
+			gen_add_reg(&q, gen_xmm_reg(x));
 		}
 		return gen_emit_accessing(g, &q, 0, 0, 0, true) && show(g, mm_reg(n));
 	}
 	gen_req_init(&q, PICK(g, to_xmm));
-	if (!load_xmm(g, x))
+	if (!gen_load_xmm(g, x))
 		return false;
-	gen_add_reg(&q, xmm_reg(x));
+	gen_add_reg(&q, gen_xmm_reg(x));
 	if (mem && q.mnemonic != ZYDIS_MNEMONIC_MOVQ2DQ) {
 		if (!gen_mem(g, 8, 0, &m, &used, &q.prefixes))
 			return false;
@@ -239,7 +239,7 @@ static bool mmx_xmm_unit(struct gen *g)
 			return false;
 		gen_add_reg(&q, mm_reg(n));
 	}
-	return gen_emit_accessing(g, &q, 0, 0, 0, true) && show_xmm(g, x);
+	return gen_emit_accessing(g, &q, 0, 0, 0, true) && gen_show_xmm(g, x);
 }
 
 /* What MMX does to the x87 state, seen through the x87: EMMS, a push (an

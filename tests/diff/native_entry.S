@@ -9,9 +9,10 @@
  * the signal frame at diff_native_landing with the saved RSP, so that sigreturn
  * lands there: it restores the FS base and returns from diff_native_enter.
  *
- * The x87 status and tags start as FNINIT leaves them, as in the guest's
- * initial state (an earlier test may have left the MMX state: every tag
- * valid); the registers' contents are not reset, so tests load what they read.
+ * The x87 status and tags start as FNINIT leaves them, and MXCSR as 0x1f80
+ * (every exception masked, no flags), as in the guest's initial state (an
+ * earlier test may have left the MMX state, every tag valid, or its own
+ * MXCSR); the registers' contents are not reset, so tests load what they read.
  *
  * diff_native_on_signal clears AC before any C runs: the test may have set it
  * with POPF, Linux runs with CR0.AM = 1 and does not clear AC for a handler. */
@@ -36,6 +37,7 @@ diff_native_enter:
 	syscall
 	mov %r12, %rdi
 	fninit
+	ldmxcsr diff_native_mxcsr(%rip)
 	push 128(%rdi)
 	popfq
 	mov 0(%rdi), %rax
@@ -65,6 +67,7 @@ diff_native_landing:
 	mov $__NR_arch_prctl, %eax
 	syscall
 	fninit
+	ldmxcsr diff_native_mxcsr(%rip)
 	mov diff_native_saved_rsp(%rip), %rsp
 	pop %r15
 	pop %r14
@@ -83,5 +86,10 @@ diff_native_on_signal:
 	popfq
 	jmp diff_native_record
 	.size diff_native_on_signal, . - diff_native_on_signal
+
+	.section .rodata
+	.balign 4
+diff_native_mxcsr:
+	.long 0x1f80
 
 	.section .note.GNU-stack, "", @progbits
