@@ -223,35 +223,19 @@ static void blend_var(struct soft_cpu *cpu, const struct insn *in, unsigned size
 	blend(cpu, in, size, sel);
 }
 
-static void h_blendps(struct soft_cpu *cpu, const struct insn *in)
-{
-	blend_imm(cpu, in, 4);
-}
+/* A handler that calls helper(cpu, in, size). */
+#define SIZED_HANDLER(name, helper, size)                                                                              \
+	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
+	{                                                                                                              \
+		helper(cpu, in, size);                                                                                 \
+	}
 
-static void h_blendpd(struct soft_cpu *cpu, const struct insn *in)
-{
-	blend_imm(cpu, in, 8);
-}
-
-static void h_pblendw(struct soft_cpu *cpu, const struct insn *in)
-{
-	blend_imm(cpu, in, 2);
-}
-
-static void h_pblendvb(struct soft_cpu *cpu, const struct insn *in)
-{
-	blend_var(cpu, in, 1);
-}
-
-static void h_blendvps(struct soft_cpu *cpu, const struct insn *in)
-{
-	blend_var(cpu, in, 4);
-}
-
-static void h_blendvpd(struct soft_cpu *cpu, const struct insn *in)
-{
-	blend_var(cpu, in, 8);
-}
+SIZED_HANDLER(blendps, blend_imm, 4)
+SIZED_HANDLER(blendpd, blend_imm, 8)
+SIZED_HANDLER(pblendw, blend_imm, 2)
+SIZED_HANDLER(pblendvb, blend_var, 1)
+SIZED_HANDLER(blendvps, blend_var, 4)
+SIZED_HANDLER(blendvpd, blend_var, 8)
 
 /* ---- PTEST and MOVNTDQA ----------------------------------------------------------- */
 
@@ -310,35 +294,12 @@ static void insert(struct soft_cpu *cpu, const struct insn *in, unsigned size)
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
-static void h_pextrb(struct soft_cpu *cpu, const struct insn *in)
-{
-	extract(cpu, in, 1);
-}
-
-static void h_pextrd(struct soft_cpu *cpu, const struct insn *in)
-{
-	extract(cpu, in, 4);
-}
-
-static void h_pextrq(struct soft_cpu *cpu, const struct insn *in)
-{
-	extract(cpu, in, 8);
-}
-
-static void h_pinsrb(struct soft_cpu *cpu, const struct insn *in)
-{
-	insert(cpu, in, 1);
-}
-
-static void h_pinsrd(struct soft_cpu *cpu, const struct insn *in)
-{
-	insert(cpu, in, 4);
-}
-
-static void h_pinsrq(struct soft_cpu *cpu, const struct insn *in)
-{
-	insert(cpu, in, 8);
-}
+SIZED_HANDLER(pextrb, extract, 1)
+SIZED_HANDLER(pextrd, extract, 4)
+SIZED_HANDLER(pextrq, extract, 8)
+SIZED_HANDLER(pinsrb, insert, 1)
+SIZED_HANDLER(pinsrd, insert, 4)
+SIZED_HANDLER(pinsrq, insert, 8)
 
 /* INSERTPS: a float (element imm[7:6] of a register, or m32) into element
  * imm[5:4], then the elements of the zero mask imm[3:0] cleared. */
@@ -437,36 +398,19 @@ static void fp_imm_op(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn,
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
+#define FP_IMM_HANDLER(name, shape)                                                                                    \
+	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
+	{                                                                                                              \
+		fp_imm_op(cpu, in, host_##name, shape);                                                                \
+	}
+
 /* Rounding to an integer never makes a denormal: no underflow to look for. */
-static void h_roundps(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_imm_op(cpu, in, host_roundps, FP_NONE);
-}
-
-static void h_roundpd(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_imm_op(cpu, in, host_roundpd, FP_NONE);
-}
-
-static void h_roundss(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_imm_op(cpu, in, host_roundss, FP_NONE);
-}
-
-static void h_roundsd(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_imm_op(cpu, in, host_roundsd, FP_NONE);
-}
-
-static void h_dpps(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_imm_op(cpu, in, host_dpps, FP_PS);
-}
-
-static void h_dppd(struct soft_cpu *cpu, const struct insn *in)
-{
-	fp_imm_op(cpu, in, host_dppd, FP_PD);
-}
+FP_IMM_HANDLER(roundps, FP_NONE)
+FP_IMM_HANDLER(roundpd, FP_NONE)
+FP_IMM_HANDLER(roundss, FP_NONE)
+FP_IMM_HANDLER(roundsd, FP_NONE)
+FP_IMM_HANDLER(dpps, FP_PS)
+FP_IMM_HANDLER(dppd, FP_PD)
 
 const struct dispatch_entry exec_sse41_table[] = {
 	{ ZYDIS_MNEMONIC_PMOVSXBW, h_pmovsxbw, 0 },
