@@ -14,10 +14,12 @@
 #define CSR_DEFAULT 36
 
 /* RBX: 16 aligned bytes of scratch under RSP (in the red zone natively), for
- * the memory forms that need an aligned m128; cleared again at the end (it
- * differs between host and engine) without touching the flags. */
+ * the memory forms that need an aligned m128. RBX and the flags of the AND
+ * depend on RSP, which differs between host and engine: XOR clears both at
+ * the end, or MOV only RBX after an instruction that sets every flag. */
 #define SCRATCH "lea rbx, [rsp - 64]\n and rbx, -16\n"
-#define SCRATCH_END "\n mov ebx, 0"
+#define SCRATCH_END "\n xor ebx, ebx"
+#define SCRATCH_END_KEEP_FLAGS "\n mov ebx, 0"
 
 static uint64_t edge_value(uint64_t *seed)
 {
@@ -222,7 +224,7 @@ IH_ASM(s41_blends, SCRATCH "movdqu xmm1, [rdi + 16]\n movdqa [rbx], xmm1\n movdq
 IH_ASM(s41_ptest_reg, "movdqu xmm0, [rdi]\n movdqu xmm1, [rdi + 16]\n ptest xmm0, xmm1");
 IH_ASM(s41_ptest_self, "movdqu xmm1, [rdi + 16]\n ptest xmm1, xmm1");
 IH_ASM(s41_ptest_mem, SCRATCH "movdqu xmm0, [rdi]\n movdqu xmm1, [rdi + 16]\n movdqa [rbx], xmm1\n"
-			      "ptest xmm0, [rbx]" SCRATCH_END);
+			      "ptest xmm0, [rbx]" SCRATCH_END_KEEP_FLAGS);
 
 static const struct body data_bodies[] = {
 	BODY(s41_extend),    BODY(s41_insert_extract), BODY(s41_blends),
@@ -498,14 +500,18 @@ static void set_xmm_floats(struct vcpu_state *s, unsigned n, uint32_t v)
 		memcpy(s->fpu.xmm[n] + 4 * i, &v, 4);
 }
 
+static uint32_t xmm_dword(const struct vcpu_state *s, unsigned n, unsigned i)
+{
+	uint32_t v;
+
+	memcpy(&v, s->fpu.xmm[n] + 4 * i, 4);
+	return v;
+}
+
 static void expect_xmm_floats(const struct vcpu_state *s, unsigned n, uint32_t want)
 {
-	for (unsigned i = 0; i < 4; i++) {
-		uint32_t v;
-
-		memcpy(&v, s->fpu.xmm[n] + 4 * i, 4);
-		assert_int_equal(v, want);
-	}
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(xmm_dword(s, n, i), want);
 }
 
 static struct ih *start_with(const uint8_t *code, size_t len, uint32_t mxcsr, uint32_t in1, uint32_t in0)
@@ -608,6 +614,57 @@ static void test_sse41_dpps_overflow_and_sum(void **state)
 	ih_free(h);
 }
 
+IH_ASM(dpps_sum_order, "dpps xmm0, xmm1, 0xf1");
+
+/* DPPS adds the products pairwise, each sum rounded to single precision (SDM
+ * DPPS operation: (p0 + p1) + (p2 + p3)). Products 2^24, 1, 1 and -2^24:
+ * 2^24 + 1 rounds to 2^24 (a tie, to even), 1 - 2^24 is exact, the total 1.0;
+ * an exact sum would be 2.0, a left-to-right one 0.0. Only lane 0 is written. */
+static void test_sse41_dpps_rounds_each_pairwise_sum(void **state)
+{
+	static const uint32_t a[4] = { 0x4b800000, 0x3f800000, 0x3f800000, 0xcb800000 }; /* 2^24, 1, 1, -2^24 */
+	static const uint32_t ones[4] = { 0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000 };
+	struct ih *h = sse_harness();
+	struct vcpu_state *s;
+
+	(void)state;
+	h->state = h->entry;
+	memcpy(h->state.fpu.xmm[0], a, 16);
+	memcpy(h->state.fpu.xmm[1], ones, 16);
+	ih_load(h, dpps_sum_order, IH_LEN(dpps_sum_order));
+	ih_start(h);
+	ih_run(h);
+	s = ih_expect_end(h);
+	assert_int_equal(xmm_dword(s, 0, 0), 0x3f800000);
+	for (unsigned i = 1; i < 4; i++)
+		assert_int_equal(xmm_dword(s, 0, i), 0);
+	assert_int_equal(s->fpu.mxcsr & 0x3f, 0x20); /* the tie was inexact */
+	ih_free(h);
+}
+
+IH_ASM(roundss_up, "roundss xmm0, xmm1, 2");
+
+/* ROUNDSS toward +inf of the smallest denormal is 1.0, inexact; with DAZ the
+ * input is +0 and so is the result, exact. No denormal flag either way (the
+ * SDM lists invalid and precision only). */
+static void test_sse41_round_denormal_with_and_without_daz(void **state)
+{
+	struct ih *h;
+	struct vcpu_state *s;
+
+	(void)state;
+	h = start_with(roundss_up, IH_LEN(roundss_up), 0x1f80, 0x00000001, 0);
+	s = ih_expect_end(h);
+	assert_int_equal(xmm_dword(s, 0, 0), 0x3f800000);
+	assert_int_equal(s->fpu.mxcsr & 0x3f, 0x20);
+	ih_free(h);
+	h = start_with(roundss_up, IH_LEN(roundss_up), 0x1fc0, 0x00000001, 0);
+	s = ih_expect_end(h);
+	assert_int_equal(xmm_dword(s, 0, 0), 0);
+	assert_int_equal(s->fpu.mxcsr & 0x3f, 0);
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +682,8 @@ int main(void)
 		cmocka_unit_test(test_sse41_round_precision_unmasked_and_suppressed),
 		cmocka_unit_test(test_sse41_round_snan_invalid),
 		cmocka_unit_test(test_sse41_dpps_overflow_and_sum),
+		cmocka_unit_test(test_sse41_dpps_rounds_each_pairwise_sum),
+		cmocka_unit_test(test_sse41_round_denormal_with_and_without_daz),
 	};
 
 	printf("engine: %s\n", ih_engine_name());
