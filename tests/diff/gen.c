@@ -52,11 +52,16 @@ static const struct family families[] = {
 	{ "sse4.2 crc32/pcmpgtq", 2, fam_sse42_crc32 },
 };
 
-bool gen_host_state_allowed = true, gen_noncanonical_allowed = true;
+bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;
 
 void gen_allow_host_state(bool allow)
 {
 	gen_host_state_allowed = allow;
+}
+
+void gen_allow_unmasked_simd(bool allow)
+{
+	gen_unmasked_simd_allowed = allow;
 }
 
 void gen_allow_noncanonical(bool allow)

@@ -54,8 +54,8 @@ struct flag_effect {
 	uint16_t rd, def, undef;
 };
 
-/* gen_allow_host_state(), gen_allow_noncanonical() */
-extern bool gen_host_state_allowed, gen_noncanonical_allowed;
+/* gen_allow_host_state(), gen_allow_noncanonical(), gen_allow_unmasked_simd() */
+extern bool gen_host_state_allowed, gen_noncanonical_allowed, gen_unmasked_simd_allowed;
 
 /* ---- values and registers (gen_ops.c) ---- */
 uint64_t gen_value(struct rng *r);	       /* edge values, small ones, random widths */

@@ -7,7 +7,8 @@
  * two quadwords through XMM15, which no unit uses otherwise) and shows what
  * it computed in GPRs or memory; flags and GPR results are compared as they
  * are. A unit that changes MXCSR sets it first and puts back 0x1f80, the
- * value every reference starts from, at its end; it aims nothing to fault.
+ * value every reference starts from, at its end; it aims nothing to fault,
+ * but with exceptions unmasked (native reference only) it may end in #XM.
  *
  * Faulting cases: a memory operand now and then lies in, or runs into, the
  * unmapped page after the data page (#PF, a write that crosses into it
@@ -403,8 +404,9 @@ static bool store_dword(struct gen *g, uint64_t addr, uint32_t v)
 	return gen_emit_accessing(g, &q, 0, 0, 0, false);
 }
 
-/* Every exception masked (an unmasked one would be #XM on the references),
- * any rounding, DAZ and FZ now and then, no flags. */
+/* Any rounding, DAZ and FZ now and then, no flags; every exception masked,
+ * or where only the native reference runs, now and then some unmasked
+ * (gen_allow_unmasked_simd). */
 static uint32_t random_csr(struct gen *g)
 {
 	uint32_t csr = 0x1f80u | rng_below(&g->r, 4) << 13;
@@ -412,7 +414,9 @@ static uint32_t random_csr(struct gen *g)
 	if (rng_chance(&g->r, 1, 3))
 		csr |= 0x40u; /* DAZ */
 	if (rng_chance(&g->r, 1, 3))
-		csr |= 0x8000u; /* FZ */
+		csr |= 0x8000u;					  /* FZ */
+	if (gen_unmasked_simd_allowed && rng_chance(&g->r, 1, 4)) /* unmask some: #XM */
+		csr &= ~(rng_below(&g->r, 64) << 7);
 	return csr;
 }
 

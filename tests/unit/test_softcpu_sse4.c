@@ -642,6 +642,46 @@ static void test_sse41_dpps_rounds_each_pairwise_sum(void **state)
 	ih_free(h);
 }
 
+IH_ASM(dppd_tiny_product, "dppd xmm0, xmm1, 0x31");
+
+/* 0.5 times a normal double just above the smallest, with an even
+ * significand, is a denormal, exactly: with UM clear that underflow is #XM
+ * (SDM Vol. 1, 11.5.2.4: an unmasked underflow is raised for any tiny
+ * result) with UE alone, though only the sum it flows into (with a zero
+ * product) would be stored. Masked, the exact tiny product raises no
+ * underflow; the addition that reads it sets DE (the AMD host does so, and
+ * the SDM lists the denormal exception for DPPD). */
+static void test_sse41_dppd_exact_tiny_product_underflows_when_unmasked(void **state)
+{
+	static const uint64_t a[2] = { 0x3fe0000000000000ull, 0x3fe0000000000000ull }; /* 0.5, 0.5 */
+	static const uint64_t b[2] = { 0x0010000000000002ull, 0 };
+	struct ih *h;
+	struct vcpu_state *s;
+	uint64_t r;
+
+	(void)state;
+	for (int unmasked = 0; unmasked < 2; unmasked++) {
+		h = sse_harness();
+		h->state = h->entry;
+		h->state.fpu.mxcsr = unmasked ? 0x1f80 & ~0x0800u : 0x1f80;
+		memcpy(h->state.fpu.xmm[0], a, 16);
+		memcpy(h->state.fpu.xmm[1], b, 16);
+		ih_load(h, dppd_tiny_product, IH_LEN(dppd_tiny_product));
+		ih_start(h);
+		ih_run(h);
+		if (unmasked) {
+			s = ih_expect_exception(h, 19);
+			assert_int_equal(s->fpu.mxcsr & 0x3f, 0x10);
+		} else {
+			s = ih_expect_end(h);
+			memcpy(&r, s->fpu.xmm[0], 8);
+			assert_int_equal(r, 0x0008000000000001ull);
+			assert_int_equal(s->fpu.mxcsr & 0x3f, 0x02);
+		}
+		ih_free(h);
+	}
+}
+
 IH_ASM(roundss_up, "roundss xmm0, xmm1, 2");
 
 /* ROUNDSS toward +inf of the smallest denormal is 1.0, inexact; with DAZ the
@@ -684,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_sse41_dpps_overflow_and_sum),
 		cmocka_unit_test(test_sse41_dpps_rounds_each_pairwise_sum),
 		cmocka_unit_test(test_sse41_round_denormal_with_and_without_daz),
+		cmocka_unit_test(test_sse41_dppd_exact_tiny_product_underflows_when_unmasked),
 	};
 
 	printf("engine: %s\n", ih_engine_name());

@@ -409,8 +409,61 @@ FP_IMM_HANDLER(roundps, FP_NONE)
 FP_IMM_HANDLER(roundpd, FP_NONE)
 FP_IMM_HANDLER(roundss, FP_NONE)
 FP_IMM_HANDLER(roundsd, FP_NONE)
-FP_IMM_HANDLER(dpps, FP_PS)
-FP_IMM_HANDLER(dppd, FP_PD)
+
+#define MXCSR_UNDERFLOW_MASK 0x800u /* UM, bit 11 */
+
+/* With underflow unmasked a tiny product is #XM even when exact, but the
+ * host's masked run reports an underflow only when inexact, and
+ * tiny_results sees the final sums only: the products of the lanes imm8
+ * selects are computed again (MULPS/MULPD under the same MXCSR, the other
+ * lanes zero). A denormal one is an unmasked underflow of the multiplication
+ * step, which ends the instruction there: the flags are that step's (the AMD
+ * host shows no denormal-operand flag from the additions then). Returns
+ * those flags with UE, or 0. An exact tiny pairwise sum of DPPS is still not
+ * seen. */
+static uint32_t tiny_products(const struct soft_cpu *cpu, xmm_t d, xmm_t s, unsigned imm, bool single)
+{
+	unsigned lanes = single ? 4 : 2, size = single ? 4 : 8;
+	uint32_t csr = guest_csr(cpu), tiny;
+
+	if (cpu->fpu.mxcsr & MXCSR_UNDERFLOW_MASK)
+		return 0;
+	for (unsigned i = 0; i < lanes; i++) {
+		if (!(imm & (0x10u << i))) {
+			memset(d.b + i * size, 0, size);
+			memset(s.b + i * size, 0, size);
+		}
+	}
+	sse_host_mul(&d, &s, &csr, single);
+	tiny = tiny_results(cpu, &d, single ? FP_PS : FP_PD);
+	return tiny ? (csr & 0x3fu) | tiny : 0;
+}
+
+static void dot_product(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn, bool single)
+{
+	unsigned imm = (unsigned)in->op[2].imm;
+	xmm_t d, s;
+	uint32_t csr, at_products;
+
+	sse_check(cpu);
+	s = sse_src(cpu, in, &in->op[1], false);
+	d = xmm_get(cpu, in->op[0].reg);
+	at_products = tiny_products(cpu, d, s, imm, single);
+	csr = guest_csr(cpu);
+	fn(&d, &s, &csr, imm);
+	fp_commit(cpu, at_products ? at_products : csr | tiny_results(cpu, &d, single ? FP_PS : FP_PD));
+	xmm_set(cpu, in->op[0].reg, &d);
+}
+
+static void h_dpps(struct soft_cpu *cpu, const struct insn *in)
+{
+	dot_product(cpu, in, host_dpps, true);
+}
+
+static void h_dppd(struct soft_cpu *cpu, const struct insn *in)
+{
+	dot_product(cpu, in, host_dppd, false);
+}
 
 const struct dispatch_entry exec_sse41_table[] = {
 	{ ZYDIS_MNEMONIC_PMOVSXBW, h_pmovsxbw, 0 },

@@ -58,4 +58,8 @@ void fp_commit(struct soft_cpu *cpu, uint32_t csr);
 /* `insn src, dst` on the host under *csr, which receives the flags raised. */
 typedef void (*fp_fn)(xmm_t *d, const xmm_t *s, uint32_t *csr);
 
+/* MULPS (single) or MULPD on the host under *csr (DPPS and DPPD look at
+ * their products with it). */
+void sse_host_mul(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single);
+
 #endif
