@@ -682,6 +682,43 @@ static void test_sse41_dppd_exact_tiny_product_underflows_when_unmasked(void **s
 	}
 }
 
+/* DPPS of (2^100, 2^100) and (2^100, -2^100): the products overflow to
+ * +inf and -inf (OE, PE), their sum is invalid (IE). Masked: the default NaN
+ * and all three flags. With PM clear the products' step ends it: #XM with OE
+ * and PE only; with IM clear the sum's: #XM with all three (the AMD host
+ * does exactly this). */
+static void test_sse41_dpps_unmasked_exception_stops_at_its_step(void **state)
+{
+	static const uint32_t a[4] = { 0x71800000, 0x71800000, 0, 0 }, b[4] = { 0x71800000, 0xf1800000, 0, 0 };
+	static const struct {
+		uint32_t mxcsr, flags;
+		int vector;
+	} cases[] = { { 0x1f80, 0x29, -1 }, { 0x1f80 & ~0x1000u, 0x28, 19 }, { 0x1f80 & ~0x0080u, 0x29, 19 } };
+
+	(void)state;
+	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct ih *h = sse_harness();
+		struct vcpu_state *s;
+
+		h->state = h->entry;
+		h->state.fpu.mxcsr = cases[k].mxcsr;
+		memcpy(h->state.fpu.xmm[0], a, 16);
+		memcpy(h->state.fpu.xmm[1], b, 16);
+		ih_load(h, dpps_all, IH_LEN(dpps_all));
+		ih_start(h);
+		ih_run(h);
+		if (cases[k].vector < 0) {
+			s = ih_expect_end(h);
+			expect_xmm_floats(s, 0, 0xffc00000);
+		} else {
+			s = ih_expect_exception(h, (uint8_t)cases[k].vector);
+			assert_memory_equal(s->fpu.xmm[0], a, 16); /* unchanged */
+		}
+		assert_int_equal(s->fpu.mxcsr & 0x3f, cases[k].flags);
+		ih_free(h);
+	}
+}
+
 IH_ASM(roundss_up, "roundss xmm0, xmm1, 2");
 
 /* ROUNDSS toward +inf of the smallest denormal is 1.0, inexact; with DAZ the
@@ -725,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_sse41_dpps_rounds_each_pairwise_sum),
 		cmocka_unit_test(test_sse41_round_denormal_with_and_without_daz),
 		cmocka_unit_test(test_sse41_dppd_exact_tiny_product_underflows_when_unmasked),
+		cmocka_unit_test(test_sse41_dpps_unmasked_exception_stops_at_its_step),
 	};
 
 	printf("engine: %s\n", ih_engine_name());

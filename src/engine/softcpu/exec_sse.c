@@ -604,6 +604,11 @@ void sse_host_mul(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single)
 	(single ? host_mulps : host_mulpd)(d, s, csr);
 }
 
+void sse_host_add(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single)
+{
+	(single ? host_addps : host_addpd)(d, s, csr);
+}
+
 /* CMPPS/CMPPD/CMPSS/CMPSD: predicates 0-7 (EQ LT LE UNORD NEQ NLT NLE ORD). */
 HOST_SSE_OP(host_cmpps0, "cmpps $0,")
 HOST_SSE_OP(host_cmpps1, "cmpps $1,")

@@ -410,24 +410,29 @@ FP_IMM_HANDLER(roundpd, FP_NONE)
 FP_IMM_HANDLER(roundss, FP_NONE)
 FP_IMM_HANDLER(roundsd, FP_NONE)
 
-#define MXCSR_UNDERFLOW_MASK 0x800u /* UM, bit 11 */
+#define MXCSR_FLAG_BITS 0x3fu
 
-/* With underflow unmasked a tiny product is #XM even when exact, but the
- * host's masked run reports an underflow only when inexact, and
- * tiny_results sees the final sums only: the products of the lanes imm8
- * selects are computed again (MULPS/MULPD under the same MXCSR, the other
- * lanes zero). A denormal one is an unmasked underflow of the multiplication
- * step, which ends the instruction there: the flags are that step's (the AMD
- * host shows no denormal-operand flag from the additions then). Returns
- * those flags with UE, or 0. An exact tiny pairwise sum of DPPS is still not
- * seen. */
-static uint32_t tiny_products(const struct soft_cpu *cpu, xmm_t d, xmm_t s, unsigned imm, bool single)
+/* DPPS and DPPD are steps (SDM: the products, for DPPS the two pairwise
+ * sums, the final sum), and a step that signals an exception the guest
+ * unmasked ends the instruction with #XM, the flags of the steps before it
+ * set as they came, its own as fp_commit has them (an unmasked invalid
+ * operation: that flag alone). The AMD host shows this: an unmasked
+ * precision exception of the products stops before the invalid one their
+ * sum (inf - inf) would add, and an unmasked invalid one in the sum leaves
+ * the products' overflow and precision flags set. The host's DPPS runs all
+ * steps masked, so with an exception unmasked the steps before the last are
+ * taken again one by one (MULPS/ADDPS or MULPD under the same MXCSR,
+ * unselected lanes +0.0), committed one after the other; a denormal
+ * intermediate counts as an underflow with UM clear, exact or not. An
+ * underflow of the final sum is tiny_results' to find. */
+static void dp_steps_before_last(struct soft_cpu *cpu, xmm_t d, xmm_t s, unsigned imm, bool single)
 {
 	unsigned lanes = single ? 4 : 2, size = single ? 4 : 8;
-	uint32_t csr = guest_csr(cpu), tiny;
+	uint32_t csr = guest_csr(cpu);
+	xmm_t x = { .q = { 0, 0 } }, y = { .q = { 0, 0 } };
 
-	if (cpu->fpu.mxcsr & MXCSR_UNDERFLOW_MASK)
-		return 0;
+	if (!(~(cpu->fpu.mxcsr >> 7) & MXCSR_FLAG_BITS))
+		return; /* all masked: the host's run says it all */
 	for (unsigned i = 0; i < lanes; i++) {
 		if (!(imm & (0x10u << i))) {
 			memset(d.b + i * size, 0, size);
@@ -435,23 +440,31 @@ static uint32_t tiny_products(const struct soft_cpu *cpu, xmm_t d, xmm_t s, unsi
 		}
 	}
 	sse_host_mul(&d, &s, &csr, single);
-	tiny = tiny_results(cpu, &d, single ? FP_PS : FP_PD);
-	return tiny ? (csr & 0x3fu) | tiny : 0;
+	fp_commit(cpu, csr | tiny_results(cpu, &d, single ? FP_PS : FP_PD));
+	if (!single)
+		return;
+	x.d[0] = d.d[0];
+	x.d[1] = d.d[2];
+	y.d[0] = d.d[1];
+	y.d[1] = d.d[3];
+	csr = guest_csr(cpu);
+	sse_host_add(&x, &y, &csr, true);
+	fp_commit(cpu, csr | tiny_results(cpu, &x, FP_PS2));
 }
 
 static void dot_product(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn, bool single)
 {
 	unsigned imm = (unsigned)in->op[2].imm;
 	xmm_t d, s;
-	uint32_t csr, at_products;
+	uint32_t csr;
 
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
 	d = xmm_get(cpu, in->op[0].reg);
-	at_products = tiny_products(cpu, d, s, imm, single);
+	dp_steps_before_last(cpu, d, s, imm, single);
 	csr = guest_csr(cpu);
 	fn(&d, &s, &csr, imm);
-	fp_commit(cpu, at_products ? at_products : csr | tiny_results(cpu, &d, single ? FP_PS : FP_PD));
+	fp_commit(cpu, csr | tiny_results(cpu, &d, single ? FP_PS : FP_PD));
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 

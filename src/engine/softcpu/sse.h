@@ -58,8 +58,10 @@ void fp_commit(struct soft_cpu *cpu, uint32_t csr);
 /* `insn src, dst` on the host under *csr, which receives the flags raised. */
 typedef void (*fp_fn)(xmm_t *d, const xmm_t *s, uint32_t *csr);
 
-/* MULPS (single) or MULPD on the host under *csr (DPPS and DPPD look at
- * their products with it). */
+/* MULPS/ADDPS (single) or MULPD/ADDPD on the host under *csr: DPPS and DPPD
+ * take their steps one by one with them when the guest unmasked an
+ * exception. */
 void sse_host_mul(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single);
+void sse_host_add(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single);
 
 #endif
