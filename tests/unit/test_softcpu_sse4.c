@@ -529,19 +529,74 @@ static struct ih *start_with(const uint8_t *code, size_t len, uint32_t mxcsr, ui
 	return h;
 }
 
-/* A misaligned m128 is #GP(0) for PTEST (a legacy SSE instruction) but not
- * for PCMPISTRI, whose memory operand need not be aligned. */
+IH_ASM(movntdqa_misaligned, "movntdqa xmm0, [rdi + 8]");
+IH_ASM(roundps_misaligned, "roundps xmm0, [rdi + 4], 0");
+IH_ASM(pmovsxbw_misaligned, "pmovsxbw xmm0, qword ptr [rdi + 1]");
+
+/* A misaligned m128 is #GP(0) for PTEST, MOVNTDQA and ROUNDPS (legacy SSE
+ * instructions) but not for PCMPISTRI, whose memory operand need not be
+ * aligned; PMOVSXBW's m64 has no alignment rule. */
 static void test_sse4_misaligned_m128_faults_except_string_compares(void **state)
 {
-	struct ih *h;
+	static const struct {
+		const uint8_t *code, *end;
+		int vector;
+	} cases[] = {
+		{ ptest_misaligned, ptest_misaligned_end, 13 },
+		{ movntdqa_misaligned, movntdqa_misaligned_end, 13 },
+		{ roundps_misaligned, roundps_misaligned_end, 13 },
+		{ istri_misaligned, istri_misaligned_end, -1 },
+		{ pmovsxbw_misaligned, pmovsxbw_misaligned_end, -1 },
+	};
 
 	(void)state;
-	h = start_with(ptest_misaligned, IH_LEN(ptest_misaligned), 0x1f80, 0, 0);
-	ih_expect_exception(h, 13);
-	ih_free(h);
-	h = start_with(istri_misaligned, IH_LEN(istri_misaligned), 0x1f80, 0, 0);
-	ih_expect_end(h);
-	ih_free(h);
+	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct ih *h = start_with(cases[k].code, (size_t)(cases[k].end - cases[k].code), 0x1f80, 0, 0);
+
+		if (cases[k].vector < 0) {
+			ih_expect_end(h);
+		} else {
+			ih_expect_exception(h, (uint8_t)cases[k].vector);
+			assert_int_equal(ih_frame(h, 0), 0); /* error code 0 */
+		}
+		ih_free(h);
+	}
+}
+
+IH_ASM(crc32_only, "crc32 eax, ebx");
+IH_ASM(pcmpistri_only, "pcmpistri xmm0, xmm1, 0");
+
+/* The SSE4 instructions on XMM registers are #UD without CR4.OSFXSR and #NM
+ * with CR0.TS, as every SSE instruction; CRC32 works on GPRs and checks
+ * neither (SDM: its only #UD causes are CPUID and LOCK). */
+static void test_sse4_osfxsr_and_ts_checks_spare_crc32(void **state)
+{
+	static const struct {
+		const uint8_t *code, *end;
+		uint64_t cr0_set, cr4_clear;
+		int vector;
+	} cases[] = {
+		{ pcmpistri_only, pcmpistri_only_end, 0, CR4_OSFXSR, 6 },
+		{ pcmpistri_only, pcmpistri_only_end, CR0_TS, 0, 7 },
+		{ crc32_only, crc32_only_end, CR0_TS, CR4_OSFXSR, -1 },
+	};
+
+	(void)state;
+	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct ih *h = sse_harness();
+
+		h->state = h->entry;
+		h->state.cr0 |= cases[k].cr0_set;
+		h->state.cr4 &= ~cases[k].cr4_clear;
+		ih_load(h, cases[k].code, (size_t)(cases[k].end - cases[k].code));
+		ih_start(h);
+		ih_run(h);
+		if (cases[k].vector < 0)
+			ih_expect_end(h);
+		else
+			ih_expect_exception(h, (uint8_t)cases[k].vector);
+		ih_free(h);
+	}
 }
 
 /* ROUNDPS of 1.5 to nearest is inexact: PE unmasked, #XM (19) with the
@@ -756,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_sse42_pcmpestri_length_width_follows_rex_w),
 		cmocka_unit_test(test_sse42_pcmpistrm_ranges_byte_mask),
 		cmocka_unit_test(test_sse4_misaligned_m128_faults_except_string_compares),
+		cmocka_unit_test(test_sse4_osfxsr_and_ts_checks_spare_crc32),
 		cmocka_unit_test(test_sse41_round_precision_unmasked_and_suppressed),
 		cmocka_unit_test(test_sse41_round_snan_invalid),
 		cmocka_unit_test(test_sse41_dpps_overflow_and_sum),
