@@ -383,33 +383,6 @@ static void host_dppd(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
 	}
 }
 
-/* dst = fn(dst, src, imm8) under the guest's MXCSR. */
-static void fp_imm_op(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn, enum fp_shape shape)
-{
-	xmm_t d, s;
-	uint32_t csr;
-
-	sse_check(cpu);
-	s = sse_src(cpu, in, &in->op[1], false);
-	d = xmm_get(cpu, in->op[0].reg);
-	csr = guest_csr(cpu);
-	fn(&d, &s, &csr, (unsigned)in->op[2].imm);
-	fp_commit(cpu, csr | tiny_results(cpu, &d, shape));
-	xmm_set(cpu, in->op[0].reg, &d);
-}
-
-#define FP_IMM_HANDLER(name, shape)                                                                                    \
-	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
-	{                                                                                                              \
-		fp_imm_op(cpu, in, host_##name, shape);                                                                \
-	}
-
-/* Rounding to an integer never makes a denormal: no underflow to look for. */
-FP_IMM_HANDLER(roundps, FP_NONE)
-FP_IMM_HANDLER(roundpd, FP_NONE)
-FP_IMM_HANDLER(roundss, FP_NONE)
-FP_IMM_HANDLER(roundsd, FP_NONE)
-
 #define MXCSR_FLAG_BITS 0x3fu
 
 /* DPPS and DPPD are steps (SDM: the products, for DPPS the two pairwise
@@ -452,7 +425,9 @@ static void dp_steps_before_last(struct soft_cpu *cpu, xmm_t d, xmm_t s, unsigne
 	fp_commit(cpu, csr | tiny_results(cpu, &x, FP_PS2));
 }
 
-static void dot_product(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn, bool single)
+/* dst = fn(dst, src, imm8) under the guest's MXCSR; for DPPS and DPPD
+ * (dot) the steps before the last first. */
+static void fp_imm_op(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn, enum fp_shape shape, bool dot)
 {
 	unsigned imm = (unsigned)in->op[2].imm;
 	xmm_t d, s;
@@ -461,22 +436,27 @@ static void dot_product(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn f
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
 	d = xmm_get(cpu, in->op[0].reg);
-	dp_steps_before_last(cpu, d, s, imm, single);
+	if (dot)
+		dp_steps_before_last(cpu, d, s, imm, shape == FP_PS);
 	csr = guest_csr(cpu);
 	fn(&d, &s, &csr, imm);
-	fp_commit(cpu, csr | tiny_results(cpu, &d, single ? FP_PS : FP_PD));
+	fp_commit(cpu, csr | tiny_results(cpu, &d, shape));
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
-static void h_dpps(struct soft_cpu *cpu, const struct insn *in)
-{
-	dot_product(cpu, in, host_dpps, true);
-}
+#define FP_IMM_HANDLER(name, shape, dot)                                                                               \
+	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
+	{                                                                                                              \
+		fp_imm_op(cpu, in, host_##name, shape, dot);                                                           \
+	}
 
-static void h_dppd(struct soft_cpu *cpu, const struct insn *in)
-{
-	dot_product(cpu, in, host_dppd, false);
-}
+/* Rounding to an integer never makes a denormal: no underflow to look for. */
+FP_IMM_HANDLER(roundps, FP_NONE, false)
+FP_IMM_HANDLER(roundpd, FP_NONE, false)
+FP_IMM_HANDLER(roundss, FP_NONE, false)
+FP_IMM_HANDLER(roundsd, FP_NONE, false)
+FP_IMM_HANDLER(dpps, FP_PS, true)
+FP_IMM_HANDLER(dppd, FP_PD, true)
 
 const struct dispatch_entry exec_sse41_table[] = {
 	{ ZYDIS_MNEMONIC_PMOVSXBW, h_pmovsxbw, 0 },
