@@ -50,13 +50,22 @@ static const struct family families[] = {
 	{ "sse3", 3, fam_sse3 },
 	{ "ssse3", 4, fam_ssse3 },
 	{ "popcnt", 2, fam_popcnt },
+	{ "sse4.1 integer", 4, fam_sse41_int },
+	{ "sse4.1 fp", 3, fam_sse41_fp },
+	{ "sse4.2 string", 4, fam_sse42_string },
+	{ "sse4.2 crc32/pcmpgtq", 2, fam_sse42_crc32 },
 };
 
-bool gen_host_state_allowed = true, gen_noncanonical_allowed = true;
+bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;
 
 void gen_allow_host_state(bool allow)
 {
 	gen_host_state_allowed = allow;
+}
+
+void gen_allow_unmasked_simd(bool allow)
+{
+	gen_unmasked_simd_allowed = allow;
 }
 
 void gen_allow_noncanonical(bool allow)

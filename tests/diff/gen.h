@@ -37,6 +37,13 @@ void gen_allow_host_state(bool allow);
  * a host with 5-level paging, where they are canonical. Default: yes. */
 void gen_allow_noncanonical(bool allow);
 
+/* Whether SSE units may unmask MXCSR exceptions (and end in #XM): only where
+ * the native reference alone runs. The kvm reference on the nested development
+ * host keeps a guest MXCSR from one run to the next now and then, though
+ * set_state writes it (README.md); a unit that ends in #XM leaves its MXCSR
+ * there. Default: no. */
+void gen_allow_unmasked_simd(bool allow);
+
 /* The seed of case `index` of a run with `seed`. */
 uint64_t gen_case_seed(uint64_t seed, uint64_t index);
 

@@ -1,5 +1,6 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
- * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c, gen_x87.c and gen_ssse3.c
+ * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c, gen_x87.c, gen_ssse3.c
+ * and gen_sse4.c
  * (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
@@ -54,8 +55,8 @@ struct flag_effect {
 	uint16_t rd, def, undef;
 };
 
-/* gen_allow_host_state(), gen_allow_noncanonical() */
-extern bool gen_host_state_allowed, gen_noncanonical_allowed;
+/* gen_allow_host_state(), gen_allow_noncanonical(), gen_allow_unmasked_simd() */
+extern bool gen_host_state_allowed, gen_noncanonical_allowed, gen_unmasked_simd_allowed;
 
 /* ---- values and registers (gen_ops.c) ---- */
 uint64_t gen_value(struct rng *r);	       /* edge values, small ones, random widths */
@@ -100,8 +101,10 @@ bool gen_joined_unit(struct gen *g, bool (*unit)(struct gen *g));
 ZydisRegister gen_mm_reg(unsigned n);
 ZydisRegister gen_xmm_reg(unsigned n);
 bool gen_emit_two(struct gen *g, ZydisMnemonic m, ZydisRegister a, ZydisRegister b);
-bool gen_load_mm(struct gen *g, unsigned n);	 /* MOVQ mmN from a GPR */
-bool gen_load_xmm(struct gen *g, unsigned n);	 /* MOVQ xmmN from a GPR: the high quadword zero */
+bool gen_load_mm(struct gen *g, unsigned n);  /* MOVQ mmN from a GPR */
+bool gen_load_xmm(struct gen *g, unsigned n); /* MOVQ xmmN from a GPR: the high quadword zero */
+/* xmmN = (lo, hi) through a GPR; xmm `tmp` is clobbered. */
+bool gen_load_xmm_value(struct gen *g, unsigned n, uint64_t lo, uint64_t hi, unsigned tmp);
 bool gen_show(struct gen *g, ZydisRegister reg); /* an MMX register or an XMM register's low quadword */
 bool gen_show_xmm(struct gen *g, unsigned n);	 /* both quadwords, one at a time; clobbers the register */
 /* An MMX source for q: another register (loaded) or size bytes of memory. */
@@ -162,5 +165,9 @@ bool fam_x87_fisttp(struct gen *g);
 bool fam_sse3(struct gen *g);
 bool fam_ssse3(struct gen *g);
 bool fam_popcnt(struct gen *g);
+bool fam_sse41_int(struct gen *g);
+bool fam_sse41_fp(struct gen *g);
+bool fam_sse42_string(struct gen *g);
+bool fam_sse42_crc32(struct gen *g);
 
 #endif

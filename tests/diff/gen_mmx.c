@@ -44,6 +44,17 @@ bool gen_load_xmm(struct gen *g, unsigned n)
 	return gen_emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_xmm_reg(n), gen_gpr(8, gen_reg(g, 8, false)));
 }
 
+bool gen_load_xmm_value(struct gen *g, unsigned n, uint64_t lo, uint64_t hi, unsigned tmp)
+{
+	unsigned r = gen_reg(g, 8, true);
+
+	return gen_emit_setup(g, r, (int64_t)lo) &&
+	       gen_emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_xmm_reg(n), gen_gpr(8, r)) &&
+	       gen_emit_setup(g, r, (int64_t)hi) &&
+	       gen_emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_xmm_reg(tmp), gen_gpr(8, r)) &&
+	       gen_emit_two(g, ZYDIS_MNEMONIC_PUNPCKLQDQ, gen_xmm_reg(n), gen_xmm_reg(tmp));
+}
+
 /* reg (an MMX register, or an XMM register's low quadword) to a GPR or to
  * memory. */
 bool gen_show(struct gen *g, ZydisRegister reg)

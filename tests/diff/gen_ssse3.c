@@ -41,21 +41,11 @@ static uint64_t fp_bits(struct gen *g)
 	}
 }
 
-/* xmmN = (lo, hi), through a GPR (xmm((N + 1) & 15) is clobbered). */
-static bool load_xmm_values(struct gen *g, unsigned n, uint64_t lo, uint64_t hi)
-{
-	unsigned r = gen_reg(g, 8, true), t = (n + 1) & 15;
-
-	return gen_emit_setup(g, r, (int64_t)lo) &&
-	       gen_emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_xmm_reg(n), gen_gpr(8, r)) &&
-	       gen_emit_setup(g, r, (int64_t)hi) &&
-	       gen_emit_two(g, ZYDIS_MNEMONIC_MOVQ, gen_xmm_reg(t), gen_gpr(8, r)) &&
-	       gen_emit_two(g, ZYDIS_MNEMONIC_PUNPCKLQDQ, gen_xmm_reg(n), gen_xmm_reg(t));
-}
-
 static bool load_xmm_random(struct gen *g, unsigned n, bool fp)
 {
-	return load_xmm_values(g, n, fp ? fp_bits(g) : gen_value(&g->r), fp ? fp_bits(g) : gen_value(&g->r));
+	/* xmm((N + 1) & 15) is clobbered. */
+	return gen_load_xmm_value(g, n, fp ? fp_bits(g) : gen_value(&g->r), fp ? fp_bits(g) : gen_value(&g->r),
+				  (n + 1) & 15);
 }
 
 /* A memory operand of size bytes (16 or less) at a 16-byte aligned address in

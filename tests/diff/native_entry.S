@@ -12,8 +12,9 @@
  * The x87 status and tags start as FNINIT leaves them, and MXCSR as 0x1f80
  * (every exception masked, round to nearest, no flags), as in the guest's
  * initial state (an earlier test may have left the MMX state, every tag
- * valid, or stopped in a unit that loads MXCSR before it set it back); the
- * registers' contents are not reset, so tests load what they read.
+ * valid, or stopped in a unit that loads MXCSR before it set it back, or in
+ * an #XM under its own MXCSR); the registers' contents are not reset, so
+ * tests load what they read.
  *
  * diff_native_on_signal clears AC before any C runs: the test may have set it
  * with POPF, Linux runs with CR0.AM = 1 and does not clear AC for a handler. */

@@ -49,6 +49,17 @@
 
 #define IH_LEN(name) ((size_t)(name##_end - name))
 
+/* An IH_ASM body by name, for tables of bodies run alike. */
+struct ih_body {
+	const char *name;
+	const uint8_t *code, *end;
+};
+
+#define IH_BODY(n)                                                                                                     \
+	{                                                                                                              \
+#n, n, n##_end                                                                                         \
+	}
+
 /* ---- the host oracle ------------------------------------------------------------ */
 
 /* Registers in encoding order (GPR_RAX..GPR_R15) and RFLAGS. RSP is not loaded:

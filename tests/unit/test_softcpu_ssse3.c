@@ -9,16 +9,6 @@
 
 /* ---- results against the host -------------------------------------------------- */
 
-struct body {
-	const char *name;
-	const uint8_t *code, *end;
-};
-
-#define BODY(n)                                                                                                        \
-	{                                                                                                              \
-#n, n, n##_end                                                                                         \
-	}
-
 /* An XMM operation with a register and with an aligned memory source under the
  * MXCSR at [rdi + 128]; the results and the MXCSR it leaves go to memory, and
  * the host's MXCSR is put back. */
@@ -46,9 +36,9 @@ IH_ASM(sse3_unaligned_loads, "movdqu xmm0, [rdi]\n movddup xmm1, xmm0\n movddup 
 			     "lddqu xmm3, [rdi + 17]\n movdqu [rdi + 32], xmm1\n movdqu [rdi + 48], xmm2\n"
 			     "movdqu [rdi + 80], xmm3");
 
-static const struct body sse3_bodies[] = {
-	BODY(addsubps), BODY(addsubpd), BODY(haddps),	BODY(haddpd),
-	BODY(hsubps),	BODY(hsubpd),	BODY(movshdup), BODY(movsldup),
+static const struct ih_body sse3_bodies[] = {
+	IH_BODY(addsubps), IH_BODY(addsubpd), IH_BODY(haddps),	 IH_BODY(haddpd),
+	IH_BODY(hsubps),   IH_BODY(hsubpd),   IH_BODY(movshdup), IH_BODY(movsldup),
 };
 
 BOTH_FORMS(pshufb, "pshufb");
@@ -75,24 +65,24 @@ IH_ASM(palignr, "movq mm0, [rdi]\n movq mm1, [rdi + 8]\n movq mm2, mm0\n movq mm
 		"palignr xmm4, xmm1, 200\n movdqu [rdi + 32], xmm0\n movdqu [rdi + 48], xmm2\n"
 		"movdqu [rdi + 112], xmm3\n movdqu [rdi + 144], xmm4");
 
-static const struct body ssse3_bodies[] = {
-	BODY(pshufb),
-	BODY(phaddw),
-	BODY(phaddd),
-	BODY(phaddsw),
-	BODY(phsubw),
-	BODY(phsubd),
-	BODY(phsubsw),
-	BODY(pmaddubsw),
-	BODY(pmulhrsw),
-	BODY(psignb),
-	BODY(psignw),
-	BODY(psignd),
-	BODY(pabsb),
-	BODY(pabsw),
-	BODY(pabsd),
-	BODY(palignr),
-	BODY(sse3_unaligned_loads),
+static const struct ih_body ssse3_bodies[] = {
+	IH_BODY(pshufb),
+	IH_BODY(phaddw),
+	IH_BODY(phaddd),
+	IH_BODY(phaddsw),
+	IH_BODY(phsubw),
+	IH_BODY(phsubd),
+	IH_BODY(phsubsw),
+	IH_BODY(pmaddubsw),
+	IH_BODY(pmulhrsw),
+	IH_BODY(psignb),
+	IH_BODY(psignw),
+	IH_BODY(psignd),
+	IH_BODY(pabsb),
+	IH_BODY(pabsw),
+	IH_BODY(pabsd),
+	IH_BODY(palignr),
+	IH_BODY(sse3_unaligned_loads),
 };
 
 /* POPCNT at every size from registers and memory; the flags are those of the
@@ -114,9 +104,9 @@ IH_ASM(fisttp_masked, "fninit\n fldcw [rdi + 128]\n fld qword ptr [rdi]\n fisttp
 IH_ASM(fisttp_any_control, "fninit\n fld qword ptr [rdi]\n fnclex\n fldcw [rdi + 130]\n fisttp dword ptr [rdi + 40]\n"
 			   "fnstsw ax\n mov ebx, [rdi + 40]\n fninit");
 
-static const struct body integer_bodies[] = {
-	BODY(popcnt64),	 BODY(popcnt32),      BODY(popcnt16),		BODY(popcnt_zero_source),
-	BODY(sahf_lahf), BODY(fisttp_masked), BODY(fisttp_any_control), BODY(cmpxchg16b_body),
+static const struct ih_body integer_bodies[] = {
+	IH_BODY(popcnt64),  IH_BODY(popcnt32),	    IH_BODY(popcnt16),		 IH_BODY(popcnt_zero_source),
+	IH_BODY(sahf_lahf), IH_BODY(fisttp_masked), IH_BODY(fisttp_any_control), IH_BODY(cmpxchg16b_body),
 };
 
 /* Floats and doubles near the edges: zeros, denormals, infinities, quiet and
@@ -163,7 +153,7 @@ static uint64_t int_value(uint64_t *seed)
 	return (r & 3) == 0 ? edges[(r >> 8) & 7] : ih_random(seed);
 }
 
-static void run_against_host(const struct body *b, unsigned n, unsigned iterations, uint64_t (*value)(uint64_t *))
+static void run_against_host(const struct ih_body *b, unsigned n, unsigned iterations, uint64_t (*value)(uint64_t *))
 {
 	struct ih *h = ih_new();
 	uint64_t seed = 0x55533533u;

@@ -18,6 +18,8 @@ static const struct dispatch_entry *const tables[] = {
 	exec_mmx_table,
 	exec_sse3_table,
 	exec_ssse3_table,
+	exec_sse41_table,
+	exec_sse42_table,
 };
 /* clang-format on */
 

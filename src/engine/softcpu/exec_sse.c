@@ -74,8 +74,7 @@ xmm_t sse_src(struct soft_cpu *cpu, const struct insn *in, const struct operand 
 	}
 }
 
-static void sse_store(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, const xmm_t *x,
-		      bool unaligned)
+void sse_store(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, const xmm_t *x, bool unaligned)
 {
 	mem_write_block(cpu, o->seg, insn_ea(cpu, in, o), x, o->size, mem_align(o, unaligned));
 }
@@ -462,7 +461,7 @@ static void h_shufpd(struct soft_cpu *cpu, const struct insn *in)
 	shuffle(cpu, in, shufpd_fn);
 }
 
-/* PINSRW xmm, r32/m16, imm8 and PEXTRW r32, xmm, imm8. */
+/* PINSRW xmm, r32/m16, imm8 and PEXTRW r32/m16, xmm, imm8. */
 static void h_pinsrw(struct soft_cpu *cpu, const struct insn *in)
 {
 	xmm_t d;
@@ -475,10 +474,11 @@ static void h_pinsrw(struct soft_cpu *cpu, const struct insn *in)
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
+/* PEXTRW's SSE4.1 form (66 0F 3A 15) may store to m16. */
 static void h_pextrw(struct soft_cpu *cpu, const struct insn *in)
 {
 	sse_check(cpu);
-	reg_write(cpu, in->op[0].reg, in->op[0].size, xmm_get(cpu, in->op[1].reg).w[in->op[2].imm & 7]);
+	op_write(cpu, in, &in->op[0], xmm_get(cpu, in->op[1].reg).w[in->op[2].imm & 7]);
 }
 
 /* ---- floating point on the host's SSE unit ------------------------------------- */
@@ -581,6 +581,16 @@ HOST_SSE_OP(host_cvtps2dq, "cvtps2dq")
 HOST_SSE_OP(host_cvttps2dq, "cvttps2dq")
 HOST_SSE_OP(host_cvtpd2dq, "cvtpd2dq")
 HOST_SSE_OP(host_cvttpd2dq, "cvttpd2dq")
+
+void sse_host_mul(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single)
+{
+	(single ? host_mulps : host_mulpd)(d, s, csr);
+}
+
+void sse_host_add(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single)
+{
+	(single ? host_addps : host_addpd)(d, s, csr);
+}
 
 /* CMPPS/CMPPD/CMPSS/CMPSD: predicates 0-7 (EQ LT LE UNORD NEQ NLT NLE ORD). */
 HOST_SSE_OP(host_cmpps0, "cmpps $0,")

@@ -1,7 +1,10 @@
-/* What the SSE-family handlers share (exec_sse.c has the machinery, and the
- * SSE and SSE2 instructions; exec_sse3.c and exec_ssse3.c use it): the XMM
- * register view, the checks every SSE instruction makes, operands, and the
- * floating-point runs on the host's SSE unit under the guest's MXCSR. */
+/* What the SSE-family handler files share (exec_sse.c defines it, with the
+ * SSE and SSE2 instructions; exec_sse3.c, exec_ssse3.c, exec_sse41.c and
+ * exec_sse42.c use it): the XMM register as lanes, the checks every SSE
+ * instruction makes, its operands, and the machinery that runs a
+ * floating-point operation on the host's SSE unit under the guest's MXCSR and
+ * folds the flags it raised back into the guest's (exec_sse.c's header comment
+ * says how). */
 #ifndef RV_SOFTCPU_SSE_H
 #define RV_SOFTCPU_SSE_H
 
@@ -26,6 +29,7 @@ typedef union {
 	uint32_t d[4];
 	int32_t sd[4];
 	uint64_t q[2];
+	int64_t sq[2];
 	__m128i i;
 	__m128 ps;
 	__m128d pd;
@@ -39,19 +43,24 @@ void xmm_set(struct soft_cpu *cpu, unsigned n, const xmm_t *x);
 
 /* A source operand: a whole XMM register, or a GPR, an immediate or o->size
  * bytes of memory, zero-extended to 128 bits. A 16-byte memory operand must be
- * 16-byte aligned (#GP(0)) unless unaligned. */
+ * 16-byte aligned (#GP(0)) unless `unaligned`. */
 xmm_t sse_src(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, bool unaligned);
+void sse_store(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, const xmm_t *x, bool unaligned);
 
 /* The floating-point results an operation writes, for the underflow check. */
 enum fp_shape { FP_NONE, FP_SS, FP_SD, FP_PS, FP_PD, FP_PS2 /* low two floats */ };
 
-/* The MXCSR a guest operation runs with on the host: the guest's rounding, FZ
- * and DAZ, every exception masked, no flags. */
+/* The MXCSR a guest operation runs with on the host: the guest's rounding,
+ * DAZ and FZ, every exception masked, no flags. */
 uint32_t guest_csr(const struct soft_cpu *cpu);
-/* MXCSR_UE when the guest has underflow unmasked and a result of r is tiny. */
+
+/* MXCSR_UE when the guest unmasked underflow and a result lane of r is
+ * denormal (the masked host run reports only inexact tiny results). */
 uint32_t tiny_results(const struct soft_cpu *cpu, const xmm_t *r, enum fp_shape shape);
-/* Folds the flags in csr into the guest MXCSR; an unmasked one raises #XM (#UD
- * without CR4.OSXMMEXCPT) and nothing is written. */
+
+/* Folds the flags in csr into the guest MXCSR; raises #XM (#UD without
+ * CR4.OSXMMEXCPT) for one the guest left unmasked, before any result is
+ * written. */
 void fp_commit(struct soft_cpu *cpu, uint32_t csr);
 
 /* `insn src, dst` on the host under *csr, which receives the flags raised. */
@@ -77,5 +86,11 @@ void fp_binop(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, enum fp_sha
 	{                                                                                                              \
 		fp_binop(cpu, in, fn, shape);                                                                          \
 	}
+
+/* MULPS/ADDPS (single) or MULPD/ADDPD on the host under *csr: DPPS and DPPD
+ * take their steps one by one with them when the guest unmasked an
+ * exception. */
+void sse_host_mul(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single);
+void sse_host_add(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single);
 
 #endif

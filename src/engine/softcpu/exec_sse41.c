@@ -1,0 +1,509 @@
+/* SSE4.1 (Intel SDM Vol. 2, chapters 3-5; AMD APM Vol. 4), the part of
+ * x86-64-v2 after SSSE3: packed integer extensions, blends, the dot products,
+ * rounding, PTEST, MPSADBW and the element inserts and extracts.
+ *
+ * Integer work is done lane by lane in C. The floating-point instructions
+ * (ROUNDPS/PD/SS/SD, DPPS, DPPD) run the host's own instruction under the
+ * guest's MXCSR, as exec_sse.c does for SSE and SSE2 (sse.h): rounding (the
+ * imm8's or MXCSR.RC), the precision-suppress bit, DAZ and FZ, SNaN quieting,
+ * the order of DPPS's multiplications and additions with the rounding of each
+ * intermediate sum, and the flags raised are then the hardware's. The imm8 is
+ * an immediate of the host instruction, so each takes a switch over the
+ * values it can have. */
+#include <string.h>
+
+#include "engine/softcpu/flags.h"
+#include "engine/softcpu/handlers.h"
+#include "engine/softcpu/sse.h"
+
+/* ---- lanes --------------------------------------------------------------------- */
+
+/* Element i of `size` bytes, zero-extended. */
+static uint64_t lane(const xmm_t *x, unsigned size, unsigned i)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, x->b + i * size, size);
+	return v;
+}
+
+static void set_lane(xmm_t *x, unsigned size, unsigned i, uint64_t v)
+{
+	memcpy(x->b + i * size, &v, size);
+}
+
+/* ---- two-operand integer operations: dst = fn(dst, src) ------------------------ */
+
+typedef void (*xmm_binop_fn)(xmm_t *d, const xmm_t *s);
+
+static void xmm_binop(struct soft_cpu *cpu, const struct insn *in, xmm_binop_fn fn)
+{
+	xmm_t d, s;
+
+	sse_check(cpu);
+	s = sse_src(cpu, in, &in->op[1], false);
+	d = xmm_get(cpu, in->op[0].reg);
+	fn(&d, &s);
+	xmm_set(cpu, in->op[0].reg, &d);
+}
+
+#define XMM_BINOP(name)                                                                                                \
+	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
+	{                                                                                                              \
+		xmm_binop(cpu, in, name##_fn);                                                                         \
+	}
+
+/* PMULDQ: the signed doublewords 0 and 2 multiplied into two quadwords. */
+static void pmuldq_fn(xmm_t *d, const xmm_t *s)
+{
+	for (unsigned i = 0; i < 2; i++)
+		d->sq[i] = (int64_t)d->sd[2 * i] * s->sd[2 * i];
+}
+
+/* PMULLD: the low 32 bits of each product. */
+static void pmulld_fn(xmm_t *d, const xmm_t *s)
+{
+	for (unsigned i = 0; i < 4; i++)
+		d->d[i] = (uint32_t)((uint64_t)d->d[i] * s->d[i]);
+}
+
+static void pcmpeqq_fn(xmm_t *d, const xmm_t *s)
+{
+	for (unsigned i = 0; i < 2; i++)
+		d->q[i] = d->q[i] == s->q[i] ? ~0ull : 0;
+}
+
+static uint16_t saturate_u16(int32_t v)
+{
+	return v < 0 ? 0 : v > 0xffff ? 0xffff : (uint16_t)v;
+}
+
+/* PACKUSDW: the destination's signed doublewords into the low four words, the
+ * source's into the high four, saturated to unsigned words. */
+static void packusdw_fn(xmm_t *d, const xmm_t *s)
+{
+	xmm_t r;
+
+	for (unsigned i = 0; i < 4; i++) {
+		r.w[i] = saturate_u16(d->sd[i]);
+		r.w[4 + i] = saturate_u16(s->sd[i]);
+	}
+	*d = r;
+}
+
+#define MIN_MAX(name, field, lanes, op)                                                                                \
+	static void name##_fn(xmm_t *d, const xmm_t *s)                                                                \
+	{                                                                                                              \
+		for (unsigned i = 0; i < (lanes); i++)                                                                 \
+			if (s->field[i] op d->field[i])                                                                \
+				d->field[i] = s->field[i];                                                             \
+	}                                                                                                              \
+	XMM_BINOP(name)
+
+MIN_MAX(pminsb, sb, 16, <)
+MIN_MAX(pminsd, sd, 4, <)
+MIN_MAX(pminuw, w, 8, <)
+MIN_MAX(pminud, d, 4, <)
+MIN_MAX(pmaxsb, sb, 16, >)
+MIN_MAX(pmaxsd, sd, 4, >)
+MIN_MAX(pmaxuw, w, 8, >)
+MIN_MAX(pmaxud, d, 4, >)
+XMM_BINOP(pmuldq)
+XMM_BINOP(pmulld)
+XMM_BINOP(pcmpeqq)
+XMM_BINOP(packusdw)
+
+/* PHMINPOSUW: the smallest unsigned word in word 0, the index of its first
+ * occurrence in bits 18:16, zeros above. */
+static void phminposuw_fn(xmm_t *d, const xmm_t *s)
+{
+	unsigned at = 0;
+
+	for (unsigned i = 1; i < 8; i++)
+		if (s->w[i] < s->w[at])
+			at = i;
+	d->q[0] = s->w[at] | ((uint64_t)at << 16);
+	d->q[1] = 0;
+}
+XMM_BINOP(phminposuw)
+
+/* MPSADBW: eight sums of absolute differences between four source bytes
+ * (at 4 * imm[1:0]) and the destination bytes from 4 * imm[2] + i on. */
+static void h_mpsadbw(struct soft_cpu *cpu, const struct insn *in)
+{
+	unsigned imm = (unsigned)in->op[2].imm, from_s = (imm & 3) * 4, from_d = ((imm >> 2) & 1) * 4;
+	xmm_t d, s, r;
+
+	sse_check(cpu);
+	s = sse_src(cpu, in, &in->op[1], false);
+	d = xmm_get(cpu, in->op[0].reg);
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned sum = 0;
+
+		for (unsigned j = 0; j < 4; j++) {
+			int diff = d.b[from_d + i + j] - s.b[from_s + j];
+
+			sum += (unsigned)(diff < 0 ? -diff : diff);
+		}
+		r.w[i] = (uint16_t)sum;
+	}
+	xmm_set(cpu, in->op[0].reg, &r);
+}
+
+/* ---- PMOVSX / PMOVZX ------------------------------------------------------------ */
+
+/* The low elements of `from` bytes of the source (a register, or just the
+ * bytes needed from memory: no alignment) extended to `to` bytes each. */
+static void extend(struct soft_cpu *cpu, const struct insn *in, unsigned from, unsigned to, bool is_signed)
+{
+	xmm_t s, r;
+
+	sse_check(cpu);
+	s = sse_src(cpu, in, &in->op[1], false);
+	for (unsigned i = 0; i < 16 / to; i++) {
+		uint64_t v = lane(&s, from, i);
+
+		set_lane(&r, to, i, is_signed ? sign_extend(v, from) : v);
+	}
+	xmm_set(cpu, in->op[0].reg, &r);
+}
+
+#define EXTEND(name, from, to, is_signed)                                                                              \
+	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
+	{                                                                                                              \
+		extend(cpu, in, from, to, is_signed);                                                                  \
+	}
+
+EXTEND(pmovsxbw, 1, 2, true)
+EXTEND(pmovsxbd, 1, 4, true)
+EXTEND(pmovsxbq, 1, 8, true)
+EXTEND(pmovsxwd, 2, 4, true)
+EXTEND(pmovsxwq, 2, 8, true)
+EXTEND(pmovsxdq, 4, 8, true)
+EXTEND(pmovzxbw, 1, 2, false)
+EXTEND(pmovzxbd, 1, 4, false)
+EXTEND(pmovzxbq, 1, 8, false)
+EXTEND(pmovzxwd, 2, 4, false)
+EXTEND(pmovzxwq, 2, 8, false)
+EXTEND(pmovzxdq, 4, 8, false)
+
+/* ---- blends --------------------------------------------------------------------- */
+
+/* Lane i of `size` bytes comes from the source where bit i of sel is set. */
+static void blend(struct soft_cpu *cpu, const struct insn *in, unsigned size, uint32_t sel)
+{
+	xmm_t d, s;
+
+	s = sse_src(cpu, in, &in->op[1], false);
+	d = xmm_get(cpu, in->op[0].reg);
+	for (unsigned i = 0; i < 16 / size; i++)
+		if (sel & (1u << i))
+			set_lane(&d, size, i, lane(&s, size, i));
+	xmm_set(cpu, in->op[0].reg, &d);
+}
+
+/* BLENDPS, BLENDPD, PBLENDW: the selection is imm8. */
+static void blend_imm(struct soft_cpu *cpu, const struct insn *in, unsigned size)
+{
+	sse_check(cpu);
+	blend(cpu, in, size, (uint32_t)in->op[2].imm);
+}
+
+/* PBLENDVB, BLENDVPS, BLENDVPD: the top bit of each lane of the implicit XMM0. */
+static void blend_var(struct soft_cpu *cpu, const struct insn *in, unsigned size)
+{
+	xmm_t mask;
+	uint32_t sel = 0;
+
+	sse_check(cpu);
+	mask = xmm_get(cpu, 0);
+	for (unsigned i = 0; i < 16 / size; i++)
+		if (mask.b[i * size + size - 1] & 0x80)
+			sel |= 1u << i;
+	blend(cpu, in, size, sel);
+}
+
+/* A handler that calls helper(cpu, in, size). */
+#define SIZED_HANDLER(name, helper, size)                                                                              \
+	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
+	{                                                                                                              \
+		helper(cpu, in, size);                                                                                 \
+	}
+
+SIZED_HANDLER(blendps, blend_imm, 4)
+SIZED_HANDLER(blendpd, blend_imm, 8)
+SIZED_HANDLER(pblendw, blend_imm, 2)
+SIZED_HANDLER(pblendvb, blend_var, 1)
+SIZED_HANDLER(blendvps, blend_var, 4)
+SIZED_HANDLER(blendvpd, blend_var, 8)
+
+/* ---- PTEST and MOVNTDQA ----------------------------------------------------------- */
+
+/* ZF: dst AND src is zero; CF: src AND NOT dst is zero; AF OF PF SF cleared. */
+static void h_ptest(struct soft_cpu *cpu, const struct insn *in)
+{
+	xmm_t d, s;
+	uint64_t f = 0;
+
+	sse_check(cpu);
+	s = sse_src(cpu, in, &in->op[1], false);
+	d = xmm_get(cpu, in->op[0].reg);
+	if (!((d.q[0] & s.q[0]) | (d.q[1] & s.q[1])))
+		f |= RFLAGS_ZF;
+	if (!((~d.q[0] & s.q[0]) | (~d.q[1] & s.q[1])))
+		f |= RFLAGS_CF;
+	flags_set_arith(cpu, f);
+}
+
+/* MOVNTDQA: a load with a non-temporal hint; its m128 must be aligned. */
+static void h_movntdqa(struct soft_cpu *cpu, const struct insn *in)
+{
+	xmm_t v;
+
+	sse_check(cpu);
+	v = sse_src(cpu, in, &in->op[1], false);
+	xmm_set(cpu, in->op[0].reg, &v);
+}
+
+/* ---- inserts and extracts --------------------------------------------------------- */
+
+/* PEXTRB, PEXTRD, PEXTRQ, EXTRACTPS: element imm8 (modulo the count) of
+ * `size` bytes to a GPR, zero-extended, or to memory. */
+static void extract(struct soft_cpu *cpu, const struct insn *in, unsigned size)
+{
+	unsigned i = (unsigned)in->op[2].imm & (16 / size - 1);
+	xmm_t s;
+
+	sse_check(cpu);
+	s = xmm_get(cpu, in->op[1].reg);
+	op_write(cpu, in, &in->op[0], lane(&s, size, i));
+}
+
+/* PINSRB, PINSRD, PINSRQ: the low `size` bytes of a GPR or `size` bytes of
+ * memory into element imm8 (modulo the count). */
+static void insert(struct soft_cpu *cpu, const struct insn *in, unsigned size)
+{
+	unsigned i = (unsigned)in->op[2].imm & (16 / size - 1);
+	uint64_t v;
+	xmm_t d;
+
+	sse_check(cpu);
+	v = op_read(cpu, in, &in->op[1]);
+	d = xmm_get(cpu, in->op[0].reg);
+	set_lane(&d, size, i, v);
+	xmm_set(cpu, in->op[0].reg, &d);
+}
+
+SIZED_HANDLER(pextrb, extract, 1)
+SIZED_HANDLER(pextrd, extract, 4)
+SIZED_HANDLER(pextrq, extract, 8)
+SIZED_HANDLER(pinsrb, insert, 1)
+SIZED_HANDLER(pinsrd, insert, 4)
+SIZED_HANDLER(pinsrq, insert, 8)
+
+/* INSERTPS: a float (element imm[7:6] of a register, or m32) into element
+ * imm[5:4], then the elements of the zero mask imm[3:0] cleared. */
+static void h_insertps(struct soft_cpu *cpu, const struct insn *in)
+{
+	unsigned imm = (unsigned)in->op[2].imm;
+	xmm_t d, s;
+
+	sse_check(cpu);
+	s = sse_src(cpu, in, &in->op[1], false);
+	d = xmm_get(cpu, in->op[0].reg);
+	d.d[(imm >> 4) & 3] = s.d[in->op[1].kind == OK_XMM ? (imm >> 6) & 3 : 0];
+	for (unsigned i = 0; i < 4; i++)
+		if (imm & (1u << i))
+			d.d[i] = 0;
+	xmm_set(cpu, in->op[0].reg, &d);
+}
+
+/* ---- floating point with an immediate, on the host --------------------------------- */
+
+typedef void (*fp_imm_fn)(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm);
+
+/* One case of a switch over imm: `insn $imm, src, dst` under *csr. */
+#define HOST_IMM_CASE(insn, n)                                                                                         \
+	case (n):                                                                                                      \
+		__asm__ volatile("stmxcsr %[saved]\n\tldmxcsr %[csr]\n\t" insn " %[imm], %[src], %[dst]\n\t"           \
+				 "stmxcsr %[csr]\n\tldmxcsr %[saved]"                                                  \
+				 : [dst] "+x"(d->i), [csr] "+m"(*csr), [saved] "=m"(saved)                             \
+				 : [src] "x"(s->i), [imm] "i"(n));                                                     \
+		break;
+#define HOST_IMM_CASES4(insn, n)                                                                                       \
+	HOST_IMM_CASE(insn, n)                                                                                         \
+	HOST_IMM_CASE(insn, (n) + 1) HOST_IMM_CASE(insn, (n) + 2) HOST_IMM_CASE(insn, (n) + 3)
+#define HOST_IMM_CASES16(insn, n)                                                                                      \
+	HOST_IMM_CASES4(insn, n)                                                                                       \
+	HOST_IMM_CASES4(insn, (n) + 4) HOST_IMM_CASES4(insn, (n) + 8) HOST_IMM_CASES4(insn, (n) + 12)
+#define HOST_IMM_CASES64(insn, n)                                                                                      \
+	HOST_IMM_CASES16(insn, n)                                                                                      \
+	HOST_IMM_CASES16(insn, (n) + 16) HOST_IMM_CASES16(insn, (n) + 32) HOST_IMM_CASES16(insn, (n) + 48)
+
+/* ROUND*: imm[3:0] (bit 3 suppresses precision, bit 2 picks MXCSR.RC over
+ * imm[1:0]); bits 7:4 are reserved and ignored. */
+#define HOST_ROUND(name, insn)                                                                                         \
+	static void name(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)                                        \
+	{                                                                                                              \
+		uint32_t saved;                                                                                        \
+		switch (imm & 0xf) {                                                                                   \
+			HOST_IMM_CASES16(insn, 0)                                                                      \
+		}                                                                                                      \
+	}
+
+HOST_ROUND(host_roundps, "roundps")
+HOST_ROUND(host_roundpd, "roundpd")
+HOST_ROUND(host_roundss, "roundss")
+HOST_ROUND(host_roundsd, "roundsd")
+
+/* DPPS: every bit of imm8 counts (products in 7:4, broadcast in 3:0). */
+static void host_dpps(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
+{
+	uint32_t saved;
+
+	switch (imm & 0xff) {
+		HOST_IMM_CASES64("dpps", 0)
+		HOST_IMM_CASES64("dpps", 64)
+		HOST_IMM_CASES64("dpps", 128)
+		HOST_IMM_CASES64("dpps", 192)
+	}
+}
+
+/* DPPD: imm[5:4] picks the products, imm[1:0] where the sum goes; the other
+ * bits are ignored. */
+static void host_dppd(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
+{
+	uint32_t saved;
+
+	switch (imm & 0x33) {
+		HOST_IMM_CASES4("dppd", 0x00)
+		HOST_IMM_CASES4("dppd", 0x10)
+		HOST_IMM_CASES4("dppd", 0x20)
+		HOST_IMM_CASES4("dppd", 0x30)
+	}
+}
+
+/* DPPS and DPPD are steps (SDM: the products, for DPPS the two pairwise
+ * sums, the final sum), and a step that signals an exception the guest
+ * unmasked ends the instruction with #XM, the flags of the steps before it
+ * set as they came, its own as fp_commit has them (an unmasked invalid
+ * operation: that flag alone). The AMD host shows this: an unmasked
+ * precision exception of the products stops before the invalid one their
+ * sum (inf - inf) would add, and an unmasked invalid one in the sum leaves
+ * the products' overflow and precision flags set. The host's DPPS runs all
+ * steps masked, so with an exception unmasked the steps before the last are
+ * taken again one by one (MULPS/ADDPS or MULPD under the same MXCSR,
+ * unselected lanes +0.0), committed one after the other; a denormal
+ * intermediate counts as an underflow with UM clear, exact or not. An
+ * underflow of the final sum is tiny_results' to find. */
+static void dp_steps_before_last(struct soft_cpu *cpu, xmm_t d, xmm_t s, unsigned imm, bool single)
+{
+	unsigned lanes = single ? 4 : 2, size = single ? 4 : 8;
+	uint32_t csr = guest_csr(cpu);
+	xmm_t x = { .q = { 0, 0 } }, y = { .q = { 0, 0 } };
+
+	if (!(~(cpu->fpu.mxcsr >> 7) & MXCSR_FLAGS))
+		return; /* all masked: the host's run says it all */
+	for (unsigned i = 0; i < lanes; i++) {
+		if (!(imm & (0x10u << i))) {
+			memset(d.b + i * size, 0, size);
+			memset(s.b + i * size, 0, size);
+		}
+	}
+	sse_host_mul(&d, &s, &csr, single);
+	fp_commit(cpu, csr | tiny_results(cpu, &d, single ? FP_PS : FP_PD));
+	if (!single)
+		return;
+	x.d[0] = d.d[0];
+	x.d[1] = d.d[2];
+	y.d[0] = d.d[1];
+	y.d[1] = d.d[3];
+	csr = guest_csr(cpu);
+	sse_host_add(&x, &y, &csr, true);
+	fp_commit(cpu, csr | tiny_results(cpu, &x, FP_PS2));
+}
+
+/* dst = fn(dst, src, imm8) under the guest's MXCSR; for DPPS and DPPD
+ * (dot) the steps before the last first. */
+static void fp_imm_op(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn, enum fp_shape shape, bool dot)
+{
+	unsigned imm = (unsigned)in->op[2].imm;
+	xmm_t d, s;
+	uint32_t csr;
+
+	sse_check(cpu);
+	s = sse_src(cpu, in, &in->op[1], false);
+	d = xmm_get(cpu, in->op[0].reg);
+	if (dot)
+		dp_steps_before_last(cpu, d, s, imm, shape == FP_PS);
+	csr = guest_csr(cpu);
+	fn(&d, &s, &csr, imm);
+	fp_commit(cpu, csr | tiny_results(cpu, &d, shape));
+	xmm_set(cpu, in->op[0].reg, &d);
+}
+
+#define FP_IMM_HANDLER(name, shape, dot)                                                                               \
+	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
+	{                                                                                                              \
+		fp_imm_op(cpu, in, host_##name, shape, dot);                                                           \
+	}
+
+/* Rounding to an integer never makes a denormal: no underflow to look for. */
+FP_IMM_HANDLER(roundps, FP_NONE, false)
+FP_IMM_HANDLER(roundpd, FP_NONE, false)
+FP_IMM_HANDLER(roundss, FP_NONE, false)
+FP_IMM_HANDLER(roundsd, FP_NONE, false)
+FP_IMM_HANDLER(dpps, FP_PS, true)
+FP_IMM_HANDLER(dppd, FP_PD, true)
+
+const struct dispatch_entry exec_sse41_table[] = {
+	{ ZYDIS_MNEMONIC_PMOVSXBW, h_pmovsxbw, 0 },
+	{ ZYDIS_MNEMONIC_PMOVSXBD, h_pmovsxbd, 0 },
+	{ ZYDIS_MNEMONIC_PMOVSXBQ, h_pmovsxbq, 0 },
+	{ ZYDIS_MNEMONIC_PMOVSXWD, h_pmovsxwd, 0 },
+	{ ZYDIS_MNEMONIC_PMOVSXWQ, h_pmovsxwq, 0 },
+	{ ZYDIS_MNEMONIC_PMOVSXDQ, h_pmovsxdq, 0 },
+	{ ZYDIS_MNEMONIC_PMOVZXBW, h_pmovzxbw, 0 },
+	{ ZYDIS_MNEMONIC_PMOVZXBD, h_pmovzxbd, 0 },
+	{ ZYDIS_MNEMONIC_PMOVZXBQ, h_pmovzxbq, 0 },
+	{ ZYDIS_MNEMONIC_PMOVZXWD, h_pmovzxwd, 0 },
+	{ ZYDIS_MNEMONIC_PMOVZXWQ, h_pmovzxwq, 0 },
+	{ ZYDIS_MNEMONIC_PMOVZXDQ, h_pmovzxdq, 0 },
+	{ ZYDIS_MNEMONIC_PMULDQ, h_pmuldq, 0 },
+	{ ZYDIS_MNEMONIC_PMULLD, h_pmulld, 0 },
+	{ ZYDIS_MNEMONIC_PCMPEQQ, h_pcmpeqq, 0 },
+	{ ZYDIS_MNEMONIC_PACKUSDW, h_packusdw, 0 },
+	{ ZYDIS_MNEMONIC_MOVNTDQA, h_movntdqa, 0 },
+	{ ZYDIS_MNEMONIC_PMINSB, h_pminsb, 0 },
+	{ ZYDIS_MNEMONIC_PMINSD, h_pminsd, 0 },
+	{ ZYDIS_MNEMONIC_PMINUW, h_pminuw, 0 },
+	{ ZYDIS_MNEMONIC_PMINUD, h_pminud, 0 },
+	{ ZYDIS_MNEMONIC_PMAXSB, h_pmaxsb, 0 },
+	{ ZYDIS_MNEMONIC_PMAXSD, h_pmaxsd, 0 },
+	{ ZYDIS_MNEMONIC_PMAXUW, h_pmaxuw, 0 },
+	{ ZYDIS_MNEMONIC_PMAXUD, h_pmaxud, 0 },
+	{ ZYDIS_MNEMONIC_PHMINPOSUW, h_phminposuw, 0 },
+	{ ZYDIS_MNEMONIC_PTEST, h_ptest, 0 },
+	{ ZYDIS_MNEMONIC_PBLENDVB, h_pblendvb, 0 },
+	{ ZYDIS_MNEMONIC_BLENDVPS, h_blendvps, 0 },
+	{ ZYDIS_MNEMONIC_BLENDVPD, h_blendvpd, 0 },
+	{ ZYDIS_MNEMONIC_BLENDPS, h_blendps, 0 },
+	{ ZYDIS_MNEMONIC_BLENDPD, h_blendpd, 0 },
+	{ ZYDIS_MNEMONIC_PBLENDW, h_pblendw, 0 },
+	{ ZYDIS_MNEMONIC_ROUNDPS, h_roundps, 0 },
+	{ ZYDIS_MNEMONIC_ROUNDPD, h_roundpd, 0 },
+	{ ZYDIS_MNEMONIC_ROUNDSS, h_roundss, 0 },
+	{ ZYDIS_MNEMONIC_ROUNDSD, h_roundsd, 0 },
+	{ ZYDIS_MNEMONIC_DPPS, h_dpps, 0 },
+	{ ZYDIS_MNEMONIC_DPPD, h_dppd, 0 },
+	{ ZYDIS_MNEMONIC_MPSADBW, h_mpsadbw, 0 },
+	{ ZYDIS_MNEMONIC_PEXTRB, h_pextrb, 0 },
+	{ ZYDIS_MNEMONIC_PEXTRD, h_pextrd, 0 },
+	{ ZYDIS_MNEMONIC_PEXTRQ, h_pextrq, 0 },
+	{ ZYDIS_MNEMONIC_EXTRACTPS, h_pextrd, 0 },
+	{ ZYDIS_MNEMONIC_PINSRB, h_pinsrb, 0 },
+	{ ZYDIS_MNEMONIC_PINSRD, h_pinsrd, 0 },
+	{ ZYDIS_MNEMONIC_PINSRQ, h_pinsrq, 0 },
+	{ ZYDIS_MNEMONIC_INSERTPS, h_insertps, 0 },
+	{ 0, NULL, 0 },
+};
