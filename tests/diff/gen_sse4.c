@@ -424,7 +424,10 @@ static bool sse41_fp_unit(struct gen *g)
 		return false;
 	gen_req_init(&q, ops[k].m);
 	gen_add_reg(&q, gen_xmm_reg(d));
-	if (!xmm_source(g, &q, ops[k].size, ops[k].size == 16, false, fp_value, &mem))
+	/* Aligned whatever the size: an #AC (AC set by a POPF) before MXCSR is
+	 * set back would leave the kvm reference's MXCSR to the next sequence
+	 * (README.md). */
+	if (!xmm_source(g, &q, ops[k].size, true, false, fp_value, &mem))
 		return false;
 	if (ops[k].imm) /* BLENDV*'s XMM0 is implicit */
 		gen_add_imm(&q, rng_below(&g->r, 256));
