@@ -181,6 +181,36 @@ static void test_gs_load16_zx_decodes_for_every_register(void **state)
 	}
 }
 
+/* MOV QWORD [base + index + disp], imm32 (C7 /0) and CMP QWORD [...], imm32
+ * (81 /7) for every base and index (SDM vol. 2: REX.B and REX.X for
+ * R8-R15, a SIB for an index or a base of RSP or R12), the immediate
+ * sign-extended to 64 bits. */
+static void test_mov_and_cmp_memory_imm32_decode_for_every_register(void **state)
+{
+	uint8_t buf[16];
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	struct emitter e;
+
+	(void)state;
+	for (unsigned b = 0; b < 16; b++)
+		for (int x = -1; x < 16; x++) {
+			if (x == H_RSP)
+				continue;
+			emitter_init(&e, buf, buf, sizeof(buf));
+			emit_op64_mem_bi_imm32(&e, b % 2 ? 0x81 : 0xc7, b % 2 ? 7 : 0, (enum host_reg)b, x, -8,
+					       (int32_t)0x8055b302);
+			decode(buf, e.pos, &in, ops);
+			assert_int_equal(in.length, e.pos);
+			assert_int_equal(in.mnemonic, b % 2 ? ZYDIS_MNEMONIC_CMP : ZYDIS_MNEMONIC_MOV);
+			assert_int_equal(ops[0].size, 64);
+			assert_int_equal(ops[0].mem.base, ZYDIS_REGISTER_RAX + b);
+			assert_int_equal(ops[0].mem.index, x < 0 ? ZYDIS_REGISTER_NONE : ZYDIS_REGISTER_RAX + x);
+			assert_int_equal(ops[0].mem.disp.value, -8);
+			assert_int_equal(ops[1].imm.value.s, (int64_t)(int32_t)0x8055b302);
+		}
+}
+
 static void test_gs_jump_through_memory_decodes(void **state)
 {
 	uint8_t buf[16];
@@ -451,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_cache_allocates_aligned_until_full_then_resets),
 		cmocka_unit_test(test_mov_imm64_and_call_decode_for_every_register),
 		cmocka_unit_test(test_jumps_decode_to_their_target_with_an_aligned_rel32),
+		cmocka_unit_test(test_mov_and_cmp_memory_imm32_decode_for_every_register),
 		cmocka_unit_test(test_gs_jump_through_memory_decodes),
 		cmocka_unit_test(test_gs_load16_zx_decodes_for_every_register),
 		cmocka_unit_test(test_emitter_overflow_writes_nothing_past_its_room),

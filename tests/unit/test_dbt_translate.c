@@ -1341,6 +1341,82 @@ static void test_rsp_held_in_a_host_register_survives_slow_paths_and_faults(void
 	check_rsp_held(rsp_crowded_run, IH_LEN(rsp_crowded_run));
 }
 
+/* A CALL and its RET followed inline (decode_run's INSN_FOLLOWED), the
+ * callee adding RBX to its return address: 0 returns where the CALL was
+ * predicted to, 4 past the ADD after it, elsewhere (emit_ret_elsewhere). */
+static const uint8_t followed_code[] = {
+	0xe8, 0x10, 0x00, 0x00, 0x00,			      // 0x1000 call 0x1015
+	0x48, 0x83, 0xc0, 0x07,				      // 0x1005 add rax, 7
+	0x48, 0xff, 0xc1,				      // 0x1009 inc rcx
+	0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, // 0x100c
+	0x48, 0x01, 0x1c, 0x24,				      // 0x1015 add [rsp], rbx
+	0xc3,						      // 0x1019 ret
+};
+
+/* The trace decode_run makes of followed_code: CALL, the callee, RET, then
+ * the two instructions after the CALL. */
+static void decode_followed(struct run *r)
+{
+	static const unsigned at[] = { 0x00, 0x15, 0x19, 0x05, 0x09 };
+
+	r->count = 0;
+	for (unsigned k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		bool ends;
+
+		assert_int_equal(decode_insn(MODE_LONG64, followed_code + at[k], sizeof(followed_code) - at[k],
+					     &r->insns[r->count], &ends),
+				 DECODE_INSN);
+		r->count++;
+	}
+	r->insns[0].flags |= INSN_FOLLOWED;
+	r->insns[0].op[1].imm = 0x1015 - 0x1005;
+	r->insns[2].flags |= INSN_FOLLOWED;
+	r->insns[2].op[1].imm = (uint64_t)0x1005 - 0x101a;
+}
+
+static void test_a_followed_ret_goes_on_or_elsewhere_as_stepping_does(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_followed(&r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RSP] = 0x300000;
+		(*p)->cpu->gpr[GPR_RBX] = 0;
+	}
+	entry = translate_ident(&cc, a, &r, followed_code, &ident);
+	assert_int_equal(ident, r.count);
+	/* Returning where predicted: the whole trace, a miss then a hit. */
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x300000 - 64, 64 } }, 1);
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 14);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x300000);
+	/* Elsewhere (the TLB warm): RIP where the stack said, RSP past the
+	 * return address, nothing after the RET run. */
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		(*p)->cpu->gpr[GPR_RBX] = 4;
+		(*p)->cpu->rip = 0x1000;
+	}
+	translate_enter(entry);
+	assert_true(softcpu_step(b->cpu, &r.insns[0]));
+	assert_true(softcpu_step(b->cpu, &r.insns[1]));
+	assert_false(softcpu_step(b->cpu, &r.insns[2])); /* the core's RET leaves: not where predicted */
+	assert_int_equal(a->cpu->rip, 0x1009);
+	assert_int_equal(b->cpu->rip, 0x1009);
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 14);
+	assert_int_equal(a->cpu->gpr[GPR_RSP], 0x300000);
+	assert_int_equal(a->cpu->icount, b->cpu->icount);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* CALL rel32 and RET run inline on a TLB hit (translate.c, emit_call_ret_end). */
 IH_ASM(call_run, "inc rax\n call .+0x40");
 IH_ASM(ret_run, "add rbx, 1\n ret 16");
@@ -1592,6 +1668,7 @@ int main(void)
 		cmocka_unit_test(test_lea_from_rsp_and_rip_runs_as_stepping_does),
 		cmocka_unit_test(test_rsp_as_a_register_runs_as_stepping_does),
 		cmocka_unit_test(test_rsp_held_in_a_host_register_survives_slow_paths_and_faults),
+		cmocka_unit_test(test_a_followed_ret_goes_on_or_elsewhere_as_stepping_does),
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 		cmocka_unit_test(test_probe_groups_run_as_stepping_does),
 		cmocka_unit_test(test_a_probe_group_follows_its_moving_base),

@@ -332,6 +332,19 @@ void emit_op64_mem(struct emitter *e, uint8_t opcode, unsigned reg, enum host_re
 	emit_op_mem(e, false, opcode, reg, base, -1, 0, disp);
 }
 
+void emit_op64_mem_bi_imm32(struct emitter *e, uint8_t opcode, unsigned ext, enum host_reg base, int index,
+			    int32_t disp, int32_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_rex_w(&i, (int)ext, index, base);
+	put(&i, opcode);
+	put_mem(&i, ext, base, index, 0, disp);
+	memcpy(i.b + i.n, &imm, 4);
+	i.n += 4;
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_load32_mem(struct emitter *e, enum host_reg reg, enum host_reg base)
 {
 	struct insn_bytes i = { .n = 0 };

@@ -123,6 +123,11 @@ void emit_op64_mem(struct emitter *e, uint8_t opcode, unsigned reg, enum host_re
 /* The same against [base + index + disp] (index never RSP). */
 void emit_op64_mem_bi(struct emitter *e, uint8_t opcode, unsigned reg, enum host_reg base, enum host_reg index,
 		      int32_t disp);
+/* opcode (REX.W) with ModRM.reg = ext against [base + index + disp] (index
+ * H_NONE or never RSP), then imm32: MOV [m], imm32 (C7 /0) and CMP [m],
+ * imm32 (81 /7), the immediate sign-extended to 64 bits. */
+void emit_op64_mem_bi_imm32(struct emitter *e, uint8_t opcode, unsigned ext, enum host_reg base, int index,
+			    int32_t disp, int32_t imm);
 /* MOV reg32, [base] (zero-extended into reg). */
 void emit_load32_mem(struct emitter *e, enum host_reg reg, enum host_reg base);
 /* MOV [base], reg / MOV reg, [base] (64-bit). */

@@ -39,11 +39,11 @@
  * RSP's (9 each), the flags out (49), lockstep's leave_block (9) and the way
  * to the target as a branch at a block's end takes it. */
 #define BYTES_PER_SIDE_EXIT (9 + 16 * 9 + 49 + 9 + BYTES_PER_BRANCH)
-/* A followed CALL's return address (MOV imm64 10), a RET's compare (load 4,
+/* A followed CALL's return address (MOV imm64 10), a RET's compare (load 8,
  * MOV imm64 10, CMP 3, JNE with alignment 9) and its way elsewhere (the
- * canonical check 20, RIP 9, three given back 27, 16 stores 144, the flags
- * 19, RSP and the count 26, lockstep's leave_block 9, JMP 8). */
-#define BYTES_PER_FOLLOWED (32 + 262)
+ * load 8, the canonical check 20, RIP 9, three given back 27, 16 stores 144,
+ * the flags 19, RSP and the count 26, lockstep's leave_block 9, JMP 8). */
+#define BYTES_PER_FOLLOWED (36 + 270)
 /* A link site (emit_guarded_link_site, the larger): alignment (3), the guard
  * (18), JMP (5), MOV RSI (10), JMP (8). */
 #define BYTES_LINK_SITE (3 + 18 + 5 + 10 + 8)
@@ -206,6 +206,13 @@ struct slow_path {
 static bool in_block_page(const struct translate_env *env, uint64_t target)
 {
 	return ((target ^ env->lin) & ~0xfffull) == 0;
+}
+
+/* Whether a 64-bit value is an imm32 sign-extended: an address in the low or
+ * the high 2 GiB, where user programs and the kernel's text lie. */
+static bool fits_imm32(uint64_t v)
+{
+	return (uint64_t)(int64_t)(int32_t)v == v;
 }
 
 static void emit_static_exit(struct emitter *e, const struct translate_env *env, const struct translate_exits *x,
@@ -1102,7 +1109,7 @@ static void emit_group_member(struct emitter *e, const struct slot *slot, const 
 /* A member of a stack group (or its leader, once probed) of run, with t and
  * t2 free: RSP (rsp_in, through t), the access against [RSP + delta +
  * disp], RSP moved after a PUSH or POP (LEA: no flags). A followed CALL
- * pushes its return address, insn_end, through t2. */
+ * pushes its return address, insn_end, as an imm32 or through t2. */
 static void emit_stack_member(struct emitter *e, const struct run_plan *run, const struct slot *slot,
 			      const struct probe_group *g, uint64_t insn_end, enum host_reg t, enum host_reg t2)
 {
@@ -1118,7 +1125,9 @@ static void emit_stack_member(struct emitter *e, const struct run_plan *run, con
 		emit_bytes(e, rewritten, n);
 		return;
 	}
-	if (u->stack > 0) {
+	if (u->stack > 0 && slot->followed && fits_imm32(insn_end)) {
+		emit_op64_mem_bi_imm32(e, 0xc7, 0, rsp, g->delta, -8, (int32_t)insn_end); /* MOV [..], imm32 */
+	} else if (u->stack > 0) {
 		enum host_reg v = (enum host_reg)u->stack_reg;
 
 		if (slot->followed) {
@@ -1269,6 +1278,9 @@ struct side_exit {
 	bool ret;
 	struct scratch sc;
 	unsigned slow;
+	/* The RET's compare read the return address from [ret_base + ret_index]
+	 * (H_NONE: none) itself, without bringing it into sc.r[1]. */
+	int ret_base, ret_index;
 	const uint8_t *warm; /* the run's code after its loads: where a branch back to its start goes */
 };
 
@@ -1283,6 +1295,8 @@ static void emit_ret_elsewhere(struct emitter *e, const struct translate_env *en
 	uint8_t *noncanonical;
 
 	patch_here(e, p->jump);
+	if (p->ret_base != H_NONE)
+		emit_op64_mem_bi(e, 0x8b, p->sc.r[1], (enum host_reg)p->ret_base, (enum host_reg)p->ret_index, 0);
 	noncanonical = emit_jump_if_noncanonical(e, p->sc.r[1], p->sc.r[2]);
 	if (!emit_patch_rel32(noncanonical, e->rx + (noncanonical - e->buf), slow[p->slow].code))
 		e->overflow = true;
@@ -1450,21 +1464,32 @@ static uint16_t emit_slow_path_start(struct emitter *e, const struct run_plan *r
 	return saved_valid;
 }
 
-/* A followed RET's popped address (in p->sc.r[1]) against its prediction:
- * another goes to emit_ret_elsewhere through side exit m. CMP clobbers the
- * flags. */
+/* A followed RET's return address, at [base + index] (index H_NONE: none),
+ * against its prediction: another goes to emit_ret_elsewhere through side
+ * exit m, with the address in p->sc.r[1]. CMP clobbers the flags. */
 static void emit_ret_check(struct emitter *e, const struct slot *s, const struct run_plan *run,
 			   const struct slow_path *p, const struct slow_path *slow, struct side_exit *m,
-			   uint16_t flags_written)
+			   uint16_t flags_written, enum host_reg base, int index)
 {
-	emit_mov_imm64(e, p->sc.r[2], s->next);
-	emit_cmp_rr(e, p->sc.r[1], p->sc.r[2]);
 	*m = (struct side_exit){ .insn = p->insn,
 				 .run = run,
 				 .flags_written = flags_written,
 				 .ret = true,
 				 .sc = p->sc,
-				 .slow = (unsigned)(p - slow) };
+				 .slow = (unsigned)(p - slow),
+				 .ret_base = H_NONE,
+				 .ret_index = H_NONE };
+	if (fits_imm32(s->next)) {
+		/* CMP QWORD [base + index], imm32: the popped address is loaded
+		 * only on the way elsewhere. */
+		emit_op64_mem_bi_imm32(e, 0x81, 7, base, index, 0, (int32_t)s->next);
+		m->ret_base = base;
+		m->ret_index = index;
+	} else {
+		emit_op64_mem_bi(e, 0x8b, p->sc.r[1], base, index, 0); /* MOV r1, [base + index] */
+		emit_mov_imm64(e, p->sc.r[2], s->next);
+		emit_cmp_rr(e, p->sc.r[1], p->sc.r[2]);
+	}
 	m->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to emit_ret_elsewhere */
 }
 
@@ -1556,8 +1581,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				saved_valid = emit_slow_path_start(e, run, p, host_valid, saved_valid, reserved);
 				const enum host_reg rsp = rsp_in(e, run, p->sc.r[0]);
 
-				emit_op64_mem_bi(e, 0x8b, p->sc.r[1], rsp, g->delta, 0); /* MOV r1, [rsp + delta] */
-				emit_ret_check(e, &slot[i], run, p, slow, m, flags_written);
+				emit_ret_check(e, &slot[i], run, p, slow, m, flags_written, rsp, g->delta);
 				emit_rsp_move(e, run, rsp, 8);
 				host_valid = 0;
 				if (run->live[i + 1 - run->first] && p->flags_saved) {
@@ -1568,10 +1592,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_give_back(e, &p->sc);
 			} else if (g->stack) {
 				/* RSP through the first unless held; a followed CALL's
-				 * return address through the other. */
+				 * return address beyond an imm32 through the other. */
 				const bool held = run->rsp_host != H_NONE;
+				const bool wide = slot[i].followed && u->stack > 0 && !fits_imm32(insn_end);
 				const struct scratch sc =
-				    pick_scratch(run, i, u, (held ? 0u : 1u) + (slot[i].followed ? 1u : 0u), reserved);
+				    pick_scratch(run, i, u, (held ? 0u : 1u) + (wide ? 1u : 0u), reserved);
 
 				emit_lend(e, &sc);
 				emit_stack_member(e, run, &slot[i], g, insn_end, sc.r[0], held ? sc.r[0] : sc.r[1]);
@@ -1607,8 +1632,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			}
 			if (slot[i].followed && u->stack < 0) {
 				/* Before the flags come back: CMP clobbers them. */
-				emit_load_mem(e, p->sc.r[1], p->sc.r[0]);
-				emit_ret_check(e, &slot[i], run, p, slow, &side[(*nside)++], flags_written);
+				emit_ret_check(e, &slot[i], run, p, slow, &side[(*nside)++], flags_written, p->sc.r[0],
+					       H_NONE);
 			}
 			host_valid = 0;
 			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
@@ -1623,7 +1648,9 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				/* PUSH / POP as a store or load (a followed CALL pushes
 				 * its return address; a followed RET's pop is compared
 				 * above), then RSP moves (LEA: no flags). */
-				if (slot[i].followed && u->stack > 0) {
+				if (slot[i].followed && u->stack > 0 && fits_imm32(insn_end)) {
+					emit_op64_mem_bi_imm32(e, 0xc7, 0, p->sc.r[0], H_NONE, 0, (int32_t)insn_end);
+				} else if (slot[i].followed && u->stack > 0) {
 					emit_mov_imm64(e, p->sc.r[1], insn_end);
 					emit_store_mem(e, p->sc.r[0], p->sc.r[1]);
 				} else if (u->stack > 0) {
