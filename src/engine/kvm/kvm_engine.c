@@ -29,7 +29,7 @@ static const struct {
 };
 
 /* Opens /dev/kvm and checks it has what the engine uses. Returns the fd or -1. */
-static int open_kvm(char *why, size_t why_len)
+int kvm_open(char *why, size_t why_len)
 {
 	int fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
 	int version;
@@ -61,7 +61,7 @@ fail:
 
 static int kvm_probe(char *why, size_t why_len)
 {
-	int fd = open_kvm(why, why_len);
+	int fd = kvm_open(why, why_len);
 
 	if (fd < 0)
 		return -1;
@@ -126,6 +126,7 @@ static int map_memory(struct engine *e, char *why, size_t why_len)
 
 static void kvm_destroy(struct engine *e)
 {
+	free(e->supported);
 	if (e->vm_fd >= 0)
 		close(e->vm_fd);
 	if (e->kvm_fd >= 0)
@@ -148,9 +149,18 @@ static int kvm_create(const struct engine_env *env, struct engine **out, char *w
 		return -1;
 	}
 	e->vm_fd = -1;
+	e->kvm_fd = -1;
 	e->mem = env->mem;
-	e->kvm_fd = open_kvm(why, why_len);
+	e->model = env->cpu_model;
+	if (!e->model) {
+		snprintf(why, why_len, "kvm: no CPU model given");
+		goto fail;
+	}
+	e->kvm_fd = kvm_open(why, why_len);
 	if (e->kvm_fd < 0)
+		goto fail;
+	e->supported = kvm_supported_cpuid(e->kvm_fd, why, why_len);
+	if (!e->supported)
 		goto fail;
 	e->run_size = ioctl(e->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	e->sync_sregs = (ioctl(e->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_SREGS) != 0;
@@ -183,6 +193,7 @@ const struct engine_ops kvm_engine_ops = {
 	.description = "hardware-assisted virtualization through /dev/kvm (VT-x / AMD-V)",
 	.probe = kvm_probe,
 	.auto_choice = kvm_auto_choice,
+	.provides_model = kvm_provides_model,
 	.create = kvm_create,
 	.destroy = kvm_destroy,
 	.vcpu_create = kvm_vcpu_create,

@@ -140,6 +140,8 @@ struct debug_state {
 /* Why the inner loop unwound with longjmp. */
 enum unwind_reason { UNWIND_NONE, UNWIND_EXCEPTION, UNWIND_EXIT };
 
+struct cpu_model;
+
 struct soft_cpu {
 	/* Hot state first. */
 	uint64_t gpr[GPR_COUNT];
@@ -202,6 +204,9 @@ struct soft_cpu {
 
 	struct guest_memory *mem;
 	int index;
+	/* The guest CPU model (x86/cpu_model.h): CPUID answers from it, and the
+	 * decoder refuses what it does not advertise. Fixed for the VM's life. */
+	const struct cpu_model *model;
 	uint64_t icount;
 	uint64_t tsc_offset;
 	/* kvmclock (x86/pvclock.h): the MSR values the guest wrote; clock_base_ns is
