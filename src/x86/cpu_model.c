@@ -56,13 +56,14 @@ enum {
 
 /* x86-64-v2 over the baseline (the psABI's table of levels): CMPXCHG16B,
  * LAHF-SAHF, POPCNT, SSE3, SSE4_1, SSE4_2, SSSE3. */
-#define V2_1_ECX (BIT(CPUID_F_SSE3) | BIT(CPUID_F_SSSE3) | BIT(CPUID_F_CX16) | BIT(CPUID_F_SSE41) | \
-		  BIT(CPUID_F_SSE42) | BIT(CPUID_F_POPCNT))
+#define V2_1_ECX                                                                                                       \
+	(BIT(CPUID_F_SSE3) | BIT(CPUID_F_SSSE3) | BIT(CPUID_F_CX16) | BIT(CPUID_F_SSE41) | BIT(CPUID_F_SSE42) |        \
+	 BIT(CPUID_F_POPCNT))
 #define V2_81_ECX BIT(CPUID_F_LAHF_LM)
 /* x86-64-v3 over v2: AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT, MOVBE, and XSAVE
  * (OSXSAVE, which the psABI names, is CR4.OSXSAVE reflected, not a model bit). */
-#define V3_1_ECX (V2_1_ECX | BIT(CPUID_F_FMA) | BIT(CPUID_F_MOVBE) | BIT(CPUID_F_XSAVE) | BIT(CPUID_F_AVX) | \
-		  BIT(CPUID_F_F16C))
+#define V3_1_ECX                                                                                                       \
+	(V2_1_ECX | BIT(CPUID_F_FMA) | BIT(CPUID_F_MOVBE) | BIT(CPUID_F_XSAVE) | BIT(CPUID_F_AVX) | BIT(CPUID_F_F16C))
 #define V3_7_EBX (BIT(CPUID_F_BMI1) | BIT(CPUID_F_AVX2) | BIT(CPUID_F_BMI2))
 #define V3_81_ECX (V2_81_ECX | BIT(CPUID_F_LZCNT))
 
@@ -148,20 +149,23 @@ static const struct {
 	cpuid_feature f;
 	const char *name;
 } feature_names[] = {
-	{ CPUID_F_SSE3, "SSE3" },   { CPUID_F_SSSE3, "SSSE3" },	  { CPUID_F_FMA, "FMA" },
-	{ CPUID_F_CX16, "CMPXCHG16B" }, { CPUID_F_SSE41, "SSE4.1" },	  { CPUID_F_SSE42, "SSE4.2" },
-	{ CPUID_F_MOVBE, "MOVBE" }, { CPUID_F_POPCNT, "POPCNT" },	  { CPUID_F_XSAVE, "XSAVE" },
-	{ CPUID_F_AVX, "AVX" },	    { CPUID_F_F16C, "F16C" },	  { CPUID_F_BMI1, "BMI1" },
-	{ CPUID_F_AVX2, "AVX2" },   { CPUID_F_BMI2, "BMI2" },	  { CPUID_F_LAHF_LM, "LAHF/SAHF in 64-bit mode" },
+	{ CPUID_F_SSE3, "SSE3" },	{ CPUID_F_SSSE3, "SSSE3" },   { CPUID_F_FMA, "FMA" },
+	{ CPUID_F_CX16, "CMPXCHG16B" }, { CPUID_F_SSE41, "SSE4.1" },  { CPUID_F_SSE42, "SSE4.2" },
+	{ CPUID_F_MOVBE, "MOVBE" },	{ CPUID_F_POPCNT, "POPCNT" }, { CPUID_F_XSAVE, "XSAVE" },
+	{ CPUID_F_AVX, "AVX" },		{ CPUID_F_F16C, "F16C" },     { CPUID_F_BMI1, "BMI1" },
+	{ CPUID_F_AVX2, "AVX2" },	{ CPUID_F_BMI2, "BMI2" },     { CPUID_F_LAHF_LM, "LAHF/SAHF in 64-bit mode" },
 	{ CPUID_F_LZCNT, "LZCNT" },
 };
 
 void cpu_model_feature_name(cpuid_feature f, char *buf, size_t len)
 {
 	static const char *const words[CPUID_WORDS] = {
-		[CPUID_1_ECX] = "1:ECX",	       [CPUID_1_EDX] = "1:EDX",
-		[CPUID_7_EBX] = "7:EBX",	       [CPUID_7_ECX] = "7:ECX",
-		[CPUID_80000001_ECX] = "80000001h:ECX", [CPUID_80000001_EDX] = "80000001h:EDX",
+		[CPUID_1_ECX] = "1:ECX",
+		[CPUID_1_EDX] = "1:EDX",
+		[CPUID_7_EBX] = "7:EBX",
+		[CPUID_7_ECX] = "7:ECX",
+		[CPUID_80000001_ECX] = "80000001h:ECX",
+		[CPUID_80000001_EDX] = "80000001h:EDX",
 	};
 
 	for (size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++) {

@@ -39,7 +39,7 @@ enum cpuid_word {
 /* Where a feature's flag is: its register (enum cpuid_word) times 32 plus its
  * bit, a constant usable in tables. */
 typedef unsigned cpuid_feature;
-#define CPUID_FEATURE(word, bit) ((cpuid_feature)(word) * 32u + (bit))
+#define CPUID_FEATURE(word, bit) ((cpuid_feature)(word)*32u + (bit))
 #define CPUID_FEATURE_WORD(f) ((f) / 32u)
 #define CPUID_FEATURE_MASK(f) (1u << ((f) % 32u))
 

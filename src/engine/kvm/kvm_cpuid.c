@@ -143,7 +143,8 @@ static uint32_t host_leaves(const struct kvm_cpuid2 *supported, uint32_t apic_id
 		struct cpuid_result r;
 
 		cpu_model_hypervisor_leaf(f, &r);
-		out[n++] = (struct kvm_cpuid_entry2){ .function = f, .eax = r.eax, .ebx = r.ebx, .ecx = r.ecx, .edx = r.edx };
+		out[n++] =
+		    (struct kvm_cpuid_entry2){ .function = f, .eax = r.eax, .ebx = r.ebx, .ecx = r.ecx, .edx = r.edx };
 	}
 	return n;
 }
