@@ -5,7 +5,6 @@
  * same device models serve every engine. */
 #include <errno.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,49 +14,8 @@
 #include "engine/kvm/kvm_internal.h"
 #include "vm/memory.h"
 
-#define KVM_DEVICE "/dev/kvm"
 /* Three pages for the real-mode TSS that VT-x needs, in the 3-4 GiB hole. */
 #define KVM_TSS_ADDR 0xfffbd000
-
-static const struct {
-	int cap;
-	const char *name;
-} required_caps[] = {
-	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },	  { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
-	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" }, { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
-	{ KVM_CAP_SYNC_REGS, "KVM_CAP_SYNC_REGS" },
-};
-
-/* Opens /dev/kvm and checks it has what the engine uses. Returns the fd or -1. */
-int kvm_open(char *why, size_t why_len)
-{
-	int fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
-	int version;
-
-	if (fd < 0) {
-		snprintf(why, why_len, "%s: %s", KVM_DEVICE, strerror(errno));
-		return -1;
-	}
-	version = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (version != KVM_API_VERSION) {
-		snprintf(why, why_len, "%s: KVM API version %d, need %d", KVM_DEVICE, version, KVM_API_VERSION);
-		goto fail;
-	}
-	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
-		if (ioctl(fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
-			snprintf(why, why_len, "%s: host KVM lacks %s", KVM_DEVICE, required_caps[i].name);
-			goto fail;
-		}
-	}
-	if (!(ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS)) {
-		snprintf(why, why_len, "%s: host KVM cannot sync general registers (KVM_SYNC_X86_REGS)", KVM_DEVICE);
-		goto fail;
-	}
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
 
 static int kvm_probe(char *why, size_t why_len)
 {
