@@ -204,9 +204,6 @@ struct soft_cpu {
 
 	struct guest_memory *mem;
 	int index;
-	/* The guest CPU model (x86/cpu_model.h): CPUID answers from it, and the
-	 * decoder refuses what it does not advertise. Fixed for the VM's life. */
-	const struct cpu_model *model;
 	uint64_t icount;
 	uint64_t tsc_offset;
 	/* kvmclock (x86/pvclock.h): the MSR values the guest wrote; clock_base_ns is
@@ -234,6 +231,11 @@ struct soft_cpu {
 	 * path runs the instruction in the core, and where it goes on after. */
 	uint64_t host_regs[16];
 	const void *slow_resume;
+
+	/* The guest CPU model (x86/cpu_model.h): CPUID answers from it, and the
+	 * decoder refuses what it does not advertise. Fixed for the VM's life.
+	 * Last, so that the fields above keep the offsets dbt's code uses. */
+	const struct cpu_model *model;
 };
 
 enum cpu_mode { MODE_REAL, MODE_PROT16, MODE_PROT32, MODE_LONG_COMPAT16, MODE_LONG_COMPAT32, MODE_LONG64, MODE_COUNT };
