@@ -10,6 +10,7 @@
 #ifndef RV_ENGINE_H
 #define RV_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
