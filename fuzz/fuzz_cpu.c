@@ -43,6 +43,7 @@
 #include "engine/engine.h"
 #include "support/cpu_world.h"
 #include "x86/arch.h"
+#include "x86/cpu_model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -89,7 +90,7 @@ static void on_slice_end(int sig)
 
 static void setup(void)
 {
-	struct engine_env env = { .mem = &world.ram.mem, .vcpu_count = 1 };
+	struct engine_env env = { .mem = &world.ram.mem, .vcpu_count = 1, .cpu_model = cpu_model_find("v2") };
 	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN + 5 };
 	struct sigaction sa = { .sa_handler = on_slice_end, .sa_flags = SA_RESTART };
 	struct itimerspec every = { .it_interval = { 0, SLICE_NS }, .it_value = { 0, SLICE_NS } };

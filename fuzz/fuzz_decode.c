@@ -40,6 +40,7 @@
 #include "engine/softcpu/mem.h"
 #include "support/guarded_ram.h"
 #include "x86/arch.h"
+#include "x86/cpu_model.h"
 #include "x86/descriptor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -89,6 +90,8 @@ static void setup(void)
 	if (!vcpu)
 		abort();
 	cpu = &vcpu->cpu;
+	/* The baseline: what advertised() below lists. */
+	cpu->model = cpu_model_find("baseline");
 	vcpu->decode_scratch = decode_scratch_new();
 	for (int m = 0; m < MODE_COUNT; m++)
 		ZydisDecoderInit(&zydis[m], modes[m].machine, modes[m].stack);

@@ -7,12 +7,25 @@
 #include "log.h"
 #include "vm/virtio_setup.h"
 #include "vm/vm.h"
+#include "x86/cpu_model.h"
+
+static void print_cpu_models(void)
+{
+	size_t n;
+	const struct cpu_model *m = cpu_model_list(&n);
+
+	for (size_t i = 0; i < n; i++)
+		printf("      %-9s %s\n", m[i].name, m[i].summary);
+}
 
 static void run_usage(void)
 {
 	printf("usage: ringvisor run [OPTIONS] KERNEL\n\n"
 	       "  --engine NAME     kvm, interp, dbt or auto (default: auto, the fastest this host runs)\n"
-	       "  --mem SIZE        guest RAM, e.g. 512M or 2G; a bare number is MiB (default 256M)\n"
+	       "  --cpu MODEL       the guest CPU (default: the highest level every engine\n"
+	       "                    available here provides; `ringvisor engines` lists them):\n");
+	print_cpu_models();
+	printf("  --mem SIZE        guest RAM, e.g. 512M or 2G; a bare number is MiB (default 256M)\n"
 	       "  --append STRING   kernel command line\n"
 	       "  --initrd FILE     initial ramdisk (Multiboot: module 0)\n"
 	       "  --format FORMAT   linux, elf, multiboot or flat (default: detected from the file)\n"

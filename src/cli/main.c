@@ -11,7 +11,8 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "run a guest kernel (ringvisor run --help)" },
-	{ "engines", cmd_engines, "list the CPU engines and whether this host can run each" },
+	{ "engines", cmd_engines,
+	  "list the CPU engines, whether this host can run each, and the CPU models (--cpu) each provides" },
 };
 
 static void usage(FILE *out)

@@ -11,12 +11,14 @@
 #include "cli/size.h"
 #include "engine/dbt/code_cache.h"
 #include "engine/engine.h"
+#include "x86/cpu_model.h"
 
 /* Linux's COMMAND_LINE_SIZE on x86 is 2048; no boot protocol here takes more. */
 #define APPEND_MAX 2047
 
 enum {
 	OPT_ENGINE = 256,
+	OPT_CPU,
 	OPT_MEM,
 	OPT_APPEND,
 	OPT_INITRD,
@@ -39,6 +41,7 @@ enum {
 
 static const struct option run_options[] = {
 	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -83,9 +86,23 @@ static int choose_engine(const char *name, struct vm_config *cfg, char *auto_ski
 	return 0;
 }
 
+/* The --cpu model (NULL: not given, the default), which must be one the engine
+ * provides here. Decided before anything is loaded. */
+static int choose_cpu_model(const struct cpu_model *given, struct vm_config *cfg)
+{
+	char why[256];
+
+	cfg->cpu_model = given ? given : engine_default_model();
+	if (cfg->engine->provides_model(cfg->cpu_model, why, sizeof(why)))
+		return config_error("--cpu %s: the %s engine cannot provide it: %s", cfg->cpu_model->name,
+				    cfg->engine->name, why);
+	return 0;
+}
+
 int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, char *auto_skipped, size_t skipped_len)
 {
 	const char *engine = "auto";
+	const struct cpu_model *cpu = NULL;
 	int opt, status;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -100,6 +117,11 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 		switch (opt) {
 		case OPT_ENGINE:
 			engine = optarg;
+			break;
+		case OPT_CPU:
+			cpu = cpu_model_find(optarg);
+			if (!cpu)
+				return config_error("--cpu: unknown CPU model '%s' (%s)", optarg, cpu_model_names());
 			break;
 		case OPT_MEM:
 			if (parse_size(optarg, &cfg->mem_size))
@@ -202,6 +224,9 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 		return config_error("unexpected argument '%s' after the kernel", argv[optind + 1]);
 	cfg->boot.kernel_path = argv[optind];
 	status = choose_engine(engine, cfg, auto_skipped, skipped_len);
+	if (status)
+		return status;
+	status = choose_cpu_model(cpu, cfg);
 	if (status)
 		return status;
 	if (cfg->lockstep && strcmp(cfg->engine->name, "dbt") != 0)

@@ -10,6 +10,7 @@
 #ifndef RV_ENGINE_H
 #define RV_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@
 #include "engine/vm_exit.h"
 
 struct guest_memory;
+struct cpu_model;
 struct engine;	    /* one per VM, engine-private */
 struct engine_vcpu; /* one per vCPU, engine-private */
 
@@ -24,6 +26,9 @@ struct engine_vcpu; /* one per vCPU, engine-private */
 struct engine_env {
 	struct guest_memory *mem;
 	int vcpu_count;
+	/* The guest CPU model (x86/cpu_model.h), which provides_model accepted;
+	 * fixed for the VM's life. Mandatory. */
+	const struct cpu_model *cpu_model;
 	/* dbt: the translation cache in MiB (--dbt-cache-size); 0: its default. */
 	unsigned code_cache_mib;
 	/* dbt: --lockstep interp, each block checked against the decoded run. */
@@ -58,6 +63,9 @@ struct engine_ops {
 	/* Mandatory. */
 	/* 0 if this host can run the engine; else -1 and a reason in why. Cheap. */
 	int (*probe)(char *why, size_t why_len);
+	/* 0 if the engine can give a guest this CPU model on this host; else -1
+	 * and a reason in why. Called only where probe succeeds. */
+	int (*provides_model)(const struct cpu_model *model, char *why, size_t why_len);
 	/* On failure returns -1 with a one-line reason in why (a configuration error). */
 	int (*create)(const struct engine_env *env, struct engine **out, char *why, size_t why_len);
 	void (*destroy)(struct engine *engine);
@@ -101,5 +109,12 @@ const struct engine_ops *engine_find(const char *name);
  * and suits --engine auto; NULL if none. *skipped lists the engines passed over
  * and why ("kvm: ...; dbt: ..."), "" if none. */
 const struct engine_ops *engine_auto(char *skipped, size_t skipped_len);
+/* The engines that are implemented and can run here (what `ringvisor engines`
+ * calls available). */
+bool engine_available(const struct engine_ops *e);
+/* The CPU model of the highest psABI level that every available engine
+ * provides: what a VM gets without --cpu, so that it sees the same CPU on
+ * whichever engine runs it. The baseline if no level suits them all. */
+const struct cpu_model *engine_default_model(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "x86/cpu_model.h"
 
 extern const struct engine_ops kvm_engine_ops;
 extern const struct engine_ops interp_engine_ops;
@@ -56,4 +57,34 @@ const struct engine_ops *engine_auto(char *skipped, size_t skipped_len)
 			used += (size_t)n;
 	}
 	return NULL;
+}
+
+bool engine_available(const struct engine_ops *e)
+{
+	char why[256];
+
+	return e->create && e->probe(why, sizeof(why)) == 0;
+}
+
+static bool every_available_engine_provides(const struct cpu_model *m)
+{
+	for (const struct engine_ops *const *e = engines; *e; e++) {
+		char why[256];
+
+		if (engine_available(*e) && (*e)->provides_model(m, why, sizeof(why)))
+			return false;
+	}
+	return true;
+}
+
+const struct cpu_model *engine_default_model(void)
+{
+	const struct cpu_model *best = cpu_model_find("baseline");
+	size_t n;
+	const struct cpu_model *m = cpu_model_list(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (m[i].level > best->level && every_available_engine_provides(&m[i]))
+			best = &m[i];
+	return best;
 }

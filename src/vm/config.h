@@ -9,6 +9,7 @@
 #include "vm/net_config.h"
 
 struct engine_ops;
+struct cpu_model;
 
 #define DEFAULT_MEM_SIZE (256ull << 20)
 /* --disk at most this often: vda..vdh, one virtio slot each. */
@@ -23,6 +24,8 @@ struct disk_config {
 struct vm_config {
 	const struct engine_ops *engine;
 	bool engine_chosen_automatically;
+	/* --cpu, or the default (engine_default_model): one the engine provides. */
+	const struct cpu_model *cpu_model;
 	uint64_t mem_size;
 	struct load_request boot; /* kernel, initrd, command line, format */
 	bool stats;

@@ -100,6 +100,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		return -1;
 	env = (struct engine_env){ .mem = &vm->mem,
 				   .vcpu_count = 1,
+				   .cpu_model = cfg->cpu_model,
 				   .code_cache_mib = cfg->dbt_cache_mib,
 				   .lockstep = cfg->lockstep,
 				   .perfmap = cfg->perfmap,

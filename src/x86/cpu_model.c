@@ -1,5 +1,6 @@
 #include "x86/cpu_model.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "x86/pvclock.h"
@@ -46,17 +47,141 @@ enum {
 
 /* Family 15, model 6, stepping 1: an AMD family with no model-specific quirks that
  * Linux would act on. AMD because out-of-range leaves then read as zero, which is
- * the simplest rule for every engine to follow. */
+ * the simplest rule for every engine to follow. Every level keeps it, so that a
+ * guest's idea of the processor does not change with the level. */
 
-#define MODEL_MAX_BASIC 0x1u
 #define MODEL_MAX_EXTENDED 0x80000008u
-#define MODEL_MAX_HYPERVISOR 0x40000001u
+
+#define BIT(f) CPUID_FEATURE_MASK(f)
+
+/* x86-64-v2 over the baseline (the psABI's table of levels): CMPXCHG16B,
+ * LAHF-SAHF, POPCNT, SSE3, SSE4_1, SSE4_2, SSSE3. */
+#define V2_1_ECX                                                                                                       \
+	(BIT(CPUID_F_SSE3) | BIT(CPUID_F_SSSE3) | BIT(CPUID_F_CX16) | BIT(CPUID_F_SSE41) | BIT(CPUID_F_SSE42) |        \
+	 BIT(CPUID_F_POPCNT))
+#define V2_81_ECX BIT(CPUID_F_LAHF_LM)
+/* x86-64-v3 over v2: AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT, MOVBE, and XSAVE
+ * (OSXSAVE, which the psABI names, is CR4.OSXSAVE reflected, not a model bit). */
+#define V3_1_ECX                                                                                                       \
+	(V2_1_ECX | BIT(CPUID_F_FMA) | BIT(CPUID_F_MOVBE) | BIT(CPUID_F_XSAVE) | BIT(CPUID_F_AVX) | BIT(CPUID_F_F16C))
+#define V3_7_EBX (BIT(CPUID_F_BMI1) | BIT(CPUID_F_AVX2) | BIT(CPUID_F_BMI2))
+#define V3_81_ECX (V2_81_ECX | BIT(CPUID_F_LZCNT))
+
+#define BASE_81_EDX ((MODEL_F1_EDX & F81D_MIRROR_MASK) | F81D_SYSCALL | F81D_NX | F81D_LM)
+
+static const struct cpu_model models[] = {
+	{
+	    .name = "baseline",
+	    .summary = "x86-64-v1: x87, MMX, SSE, SSE2, CMPXCHG8B, CMOV, SYSCALL",
+	    .soft_cpu_implements = true,
+	    .kvm_implements = true,
+	    .level = 1,
+	    .max_basic_leaf = 1,
+	    .features = { [CPUID_1_ECX] = F1C_HYPERVISOR,
+			  [CPUID_1_EDX] = MODEL_F1_EDX,
+			  [CPUID_80000001_EDX] = BASE_81_EDX },
+	},
+	{
+	    .name = "v2",
+	    .summary = "x86-64-v2: baseline + SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT, CMPXCHG16B, LAHF/SAHF",
+	    /* Not yet: SSE3 to SSE4.2 and POPCNT have no handlers in the soft CPU. */
+	    .soft_cpu_implements = false,
+	    .kvm_implements = true,
+	    .level = 2,
+	    .max_basic_leaf = 1,
+	    .features = { [CPUID_1_ECX] = F1C_HYPERVISOR | V2_1_ECX,
+			  [CPUID_1_EDX] = MODEL_F1_EDX,
+			  [CPUID_80000001_ECX] = V2_81_ECX,
+			  [CPUID_80000001_EDX] = BASE_81_EDX },
+	},
+	{
+	    .name = "v3",
+	    .summary = "x86-64-v3: v2 + AVX, AVX2, FMA, F16C, BMI1, BMI2, LZCNT, MOVBE, XSAVE (not implemented yet)",
+	    /* No engine yet: VEX, the XSAVE state of leaf 0xD and XCR0 are to come
+	     * (issue 16); leaf 0xD is defined with them. */
+	    .soft_cpu_implements = false,
+	    .kvm_implements = false,
+	    .level = 3,
+	    .max_basic_leaf = 7,
+	    .features = { [CPUID_1_ECX] = F1C_HYPERVISOR | V3_1_ECX,
+			  [CPUID_1_EDX] = MODEL_F1_EDX,
+			  [CPUID_7_EBX] = V3_7_EBX,
+			  [CPUID_80000001_ECX] = V3_81_ECX,
+			  [CPUID_80000001_EDX] = BASE_81_EDX },
+	},
+	{
+	    .name = "host",
+	    .summary = "the host CPU as KVM passes it through (kvm only)",
+	    .kvm_implements = true,
+	    .host_passthrough = true,
+	    .level = -1,
+	},
+};
+
+#define NMODELS (sizeof(models) / sizeof(models[0]))
 
 static const char vendor[12] = "AuthenticAMD";
 /* KVM's signature, so that Linux's KVM guest code (kvmclock) applies on every
  * engine; the features leaf offers only what every engine implements. */
 static const char hypervisor_signature[12] = "KVMKVMKVM\0\0\0";
 static const char brand[48] = "Ringvisor virtual CPU";
+
+const struct cpu_model *cpu_model_list(size_t *count)
+{
+	*count = NMODELS;
+	return models;
+}
+
+const struct cpu_model *cpu_model_find(const char *name)
+{
+	for (size_t i = 0; i < NMODELS; i++)
+		if (strcmp(models[i].name, name) == 0)
+			return &models[i];
+	return NULL;
+}
+
+const char *cpu_model_names(void)
+{
+	return "baseline, v2, v3 or host";
+}
+
+static const struct {
+	cpuid_feature f;
+	const char *name;
+} feature_names[] = {
+	{ CPUID_F_SSE3, "SSE3" },	{ CPUID_F_SSSE3, "SSSE3" },   { CPUID_F_FMA, "FMA" },
+	{ CPUID_F_CX16, "CMPXCHG16B" }, { CPUID_F_SSE41, "SSE4.1" },  { CPUID_F_SSE42, "SSE4.2" },
+	{ CPUID_F_MOVBE, "MOVBE" },	{ CPUID_F_POPCNT, "POPCNT" }, { CPUID_F_XSAVE, "XSAVE" },
+	{ CPUID_F_AVX, "AVX" },		{ CPUID_F_F16C, "F16C" },     { CPUID_F_BMI1, "BMI1" },
+	{ CPUID_F_AVX2, "AVX2" },	{ CPUID_F_BMI2, "BMI2" },     { CPUID_F_LAHF_LM, "LAHF/SAHF in 64-bit mode" },
+	{ CPUID_F_LZCNT, "LZCNT" },
+};
+
+void cpu_model_feature_name(cpuid_feature f, char *buf, size_t len)
+{
+	static const char *const words[CPUID_WORDS] = {
+		[CPUID_1_ECX] = "1:ECX",
+		[CPUID_1_EDX] = "1:EDX",
+		[CPUID_7_EBX] = "7:EBX",
+		[CPUID_7_ECX] = "7:ECX",
+		[CPUID_80000001_ECX] = "80000001h:ECX",
+		[CPUID_80000001_EDX] = "80000001h:EDX",
+	};
+
+	for (size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++) {
+		if (feature_names[i].f == f) {
+			snprintf(buf, len, "%s", feature_names[i].name);
+			return;
+		}
+	}
+	snprintf(buf, len, "CPUID.%s[%u]", CPUID_FEATURE_WORD(f) < CPUID_WORDS ? words[CPUID_FEATURE_WORD(f)] : "?",
+		 f % 32u);
+}
+
+bool cpu_model_has(const struct cpu_model *m, cpuid_feature f)
+{
+	return CPUID_FEATURE_WORD(f) < CPUID_WORDS && (m->features[CPUID_FEATURE_WORD(f)] & CPUID_FEATURE_MASK(f));
+}
 
 static void put_string12(const char s[12], uint32_t *ebx, uint32_t *edx, uint32_t *ecx)
 {
@@ -65,31 +190,48 @@ static void put_string12(const char s[12], uint32_t *ebx, uint32_t *edx, uint32_
 	memcpy(ecx, s + 8, 4);
 }
 
-void cpu_model_cpuid(uint32_t function, uint32_t index, uint32_t apic_id, struct cpuid_result *r)
+void cpu_model_hypervisor_leaf(uint32_t function, struct cpuid_result *r)
 {
-	(void)index; /* no leaf of the model has sub-leaves yet */
 	memset(r, 0, sizeof(*r));
+	if (function == 0x40000000) {
+		r->eax = CPU_MODEL_HYPERVISOR_LAST;
+		/* The hypervisor leaves spell the signature in EBX, ECX, EDX order. */
+		memcpy(&r->ebx, hypervisor_signature, 4);
+		memcpy(&r->ecx, hypervisor_signature + 4, 4);
+		memcpy(&r->edx, hypervisor_signature + 8, 4);
+	} else if (function == 0x40000001) {
+		r->eax = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
+	}
+}
+
+void cpu_model_cpuid(const struct cpu_model *m, uint32_t function, uint32_t index, uint32_t apic_id,
+		     struct cpuid_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (function <= 0x3fffffff && function > m->max_basic_leaf)
+		return;
 	switch (function) {
 	case 0:
-		r->eax = MODEL_MAX_BASIC;
+		r->eax = m->max_basic_leaf;
 		put_string12(vendor, &r->ebx, &r->edx, &r->ecx);
 		break;
 	case 1:
 		r->eax = CPU_MODEL_SIGNATURE;
 		/* APIC ID, one logical processor per package, CLFLUSH line of 8 quadwords. */
 		r->ebx = (apic_id << 24) | (1u << 16) | (8u << 8);
-		r->ecx = F1C_HYPERVISOR;
-		r->edx = MODEL_F1_EDX;
+		r->ecx = m->features[CPUID_1_ECX];
+		r->edx = m->features[CPUID_1_EDX];
+		break;
+	case 7:
+		/* Sub-leaf 0: EAX the highest sub-leaf (0); the others read zero. */
+		if (index == 0) {
+			r->ebx = m->features[CPUID_7_EBX];
+			r->ecx = m->features[CPUID_7_ECX];
+		}
 		break;
 	case 0x40000000:
-		r->eax = MODEL_MAX_HYPERVISOR;
-		/* The hypervisor leaves spell the signature in EBX, ECX, EDX order. */
-		memcpy(&r->ebx, hypervisor_signature, 4);
-		memcpy(&r->ecx, hypervisor_signature + 4, 4);
-		memcpy(&r->edx, hypervisor_signature + 8, 4);
-		break;
 	case 0x40000001:
-		r->eax = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
+		cpu_model_hypervisor_leaf(function, r);
 		break;
 	case 0x80000000:
 		r->eax = MODEL_MAX_EXTENDED;
@@ -97,7 +239,8 @@ void cpu_model_cpuid(uint32_t function, uint32_t index, uint32_t apic_id, struct
 		break;
 	case 0x80000001:
 		r->eax = CPU_MODEL_SIGNATURE;
-		r->edx = (MODEL_F1_EDX & F81D_MIRROR_MASK) | F81D_SYSCALL | F81D_NX | F81D_LM;
+		r->ecx = m->features[CPUID_80000001_ECX];
+		r->edx = m->features[CPUID_80000001_EDX];
 		break;
 	case 0x80000002:
 	case 0x80000003:
@@ -112,11 +255,11 @@ void cpu_model_cpuid(uint32_t function, uint32_t index, uint32_t apic_id, struct
 	}
 }
 
-size_t cpu_model_leaves(uint32_t apic_id, struct cpuid_leaf *out, size_t max)
+size_t cpu_model_leaves(const struct cpu_model *m, uint32_t apic_id, struct cpuid_leaf *out, size_t max)
 {
-	static const uint32_t ranges[][2] = {
-		{ 0, MODEL_MAX_BASIC },
-		{ 0x40000000, MODEL_MAX_HYPERVISOR },
+	const uint32_t ranges[][2] = {
+		{ 0, m->max_basic_leaf },
+		{ CPU_MODEL_HYPERVISOR_FIRST, CPU_MODEL_HYPERVISOR_LAST },
 		{ 0x80000000, MODEL_MAX_EXTENDED },
 	};
 	size_t n = 0;
@@ -125,8 +268,9 @@ size_t cpu_model_leaves(uint32_t apic_id, struct cpuid_leaf *out, size_t max)
 		for (uint32_t f = ranges[i][0]; f <= ranges[i][1] && n < max; f++) {
 			out[n].function = f;
 			out[n].index = 0;
-			out[n].indexed = 0;
-			cpu_model_cpuid(f, 0, apic_id, &out[n].r);
+			/* Leaf 7 has sub-leaves: KVM must match ECX. */
+			out[n].indexed = f == 7;
+			cpu_model_cpuid(m, f, 0, apic_id, &out[n].r);
 			n++;
 		}
 	}

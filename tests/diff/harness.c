@@ -9,6 +9,7 @@
 #include "guest_image.h"
 #include "native.h"
 #include "x86/arch.h"
+#include "x86/cpu_model.h"
 
 #define WATCHDOG_NS 2000000000ll /* no sequence runs for anything like this long */
 #define ARITH_AND_DF 0xcd5ull	 /* CF PF AF ZF SF DF OF */
@@ -93,7 +94,9 @@ int box_open(struct engine_box *b, const char *engine_name, char *why, size_t wh
 		snprintf(why, why_len, "cannot write the guest tables");
 		goto fail;
 	}
-	env = (struct engine_env){ .mem = &b->mem, .vcpu_count = 1 };
+	/* v2: the sequences include its CMPXCHG16B and LAHF/SAHF, which the host
+	 * CPU (the native reference) runs. */
+	env = (struct engine_env){ .mem = &b->mem, .vcpu_count = 1, .cpu_model = cpu_model_find("v2") };
 	if (b->ops->create(&env, &b->engine, why, why_len))
 		goto fail;
 	if (b->ops->vcpu_create(b->engine, 0, &b->vcpu)) {

@@ -85,6 +85,14 @@ expect_config_error "dbt cache size not a number" "--dbt-cache-size: 'lots'" run
 expect_config_error "lockstep against kvm" "--lockstep: 'kvm' is not a reference engine \\(interp\\)" run --engine dbt --lockstep kvm "$G/hello.elf"
 expect_config_error "lockstep without dbt" "--lockstep checks the dbt engine: give --engine dbt \\(not interp\\)" run --engine interp --lockstep interp "$G/hello.elf"
 expect_config_error "perfmap without dbt" "--perfmap names dbt's translated code: give --engine dbt \\(not interp\\)" run --engine interp --perfmap "$G/hello.elf"
+expect_config_error "unknown cpu model" "--cpu: unknown CPU model 'bogus' \\(baseline, v2, v3 or host\\)" run --cpu bogus "$G/hello.elf"
+# The software engines run every model but host's pass-through by KVM; a model
+# an engine cannot provide is refused before the kernel is looked at (the kernel
+# named here does not exist).
+expect_config_error "cpu host on interp" "--cpu host: the interp engine cannot provide it: " \
+	run --cpu host --engine interp "$tmp/nope.elf"
+expect_config_error "cpu host on dbt" "--cpu host: the dbt engine cannot provide it: " \
+	run --cpu host --engine dbt "$tmp/nope.elf"
 expect_config_error "unknown format" "unknown format 'pe'" run --format pe "$G/hello.elf"
 expect_config_error "load-addr not a number" "--load-addr: 'here'" run --load-addr here "$G/hello.elf"
 expect_config_error "flag given a value" "option '--stats' takes no value" run --stats=1 "$G/hello.elf"
@@ -106,6 +114,42 @@ else
 	expect_config_error "kvm permission denied" \
 		"engine kvm cannot run on this host: /dev/kvm: Permission denied" run --engine kvm "$tmp/hello.elf"
 	RUN=("$RV")
+fi
+
+# --- CPU models per engine, as `ringvisor engines` lists them -------------------
+# "cpu ENGINE: MODEL... (not MODEL: WHY; ...)" for each available engine: each
+# model listed must run the hello guest there, each other one must be refused
+# with the reason given; "cpu default: MODEL" must be one every available
+# engine lists (the highest level they share).
+"$RV" engines >"$tmp/engines" 2>&1
+default_model=$(sed -n 's/^cpu default: //p' "$tmp/engines")
+for engine in $ENGINES; do
+	line=$(grep -m 1 "^cpu $engine: " "$tmp/engines")
+	if [ -z "$line" ]; then
+		skip "cpu models on $engine" "$(engine_problem "$RV" "$engine")"
+		continue
+	fi
+	provided=$(sed -e "s/^cpu $engine: //" -e 's/ (.*//' <<<"$line")
+	case " $provided " in
+	*" $default_model "*) pass "cpu default $default_model is provided by $engine" ;;
+	*) fail "cpu default $default_model is provided by $engine" "$line" ;;
+	esac
+	for model in baseline v2 v3 host; do
+		case " $provided " in
+		*" $model "*)
+			E=(run)
+			expect_hello_with "--engine $engine --cpu $model"
+			;;
+		*)
+			why=$(sed -n "s/.*not $model: \([^;)]*\).*/\1/p" <<<"$line" | sed 's/[][\.*^$()+?{}|]/\\&/g')
+			expect_config_error "cpu $model refused on $engine" "--cpu $model: the $engine engine cannot provide it: $why\$" \
+				run --engine "$engine" --cpu "$model" "$G/hello.elf"
+			;;
+		esac
+	done
+done
+if [ "$default_model" != baseline ] && [ "$default_model" != v2 ] && [ "$default_model" != v3 ]; then
+	fail "cpu default is a level" "'$default_model'"
 fi
 
 # --- kernel and size errors: found while building the VM, after an engine is chosen

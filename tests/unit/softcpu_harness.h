@@ -37,6 +37,7 @@
 #include "unit_helpers.h"
 #include "vm/memory.h"
 #include "x86/arch.h"
+#include "x86/cpu_model.h"
 #include "x86/descriptor.h"
 
 /* ---- machine code from the assembler ------------------------------------------ */
@@ -202,7 +203,13 @@ static inline const char *ih_engine_name(void)
 	return name && *name ? name : "interp";
 }
 
-static inline struct ih *ih_new(void)
+/* The CPU model of ih_new: v2, so that the instruction tests reach v2's
+ * instructions (CMPXCHG16B, LAHF in 64-bit mode, and the SSE3 to SSE4.2 and
+ * POPCNT handlers as they land) whether or not the software engines claim the
+ * whole level yet. ih_new_model gives another, to test the #UD gating. */
+#define IH_MODEL "v2"
+
+static inline struct ih *ih_new_model(const char *model)
 {
 	struct ih *h = calloc(1, sizeof(*h));
 	struct engine_env env;
@@ -213,7 +220,8 @@ static inline struct ih *ih_new(void)
 	assert_int_equal(boot_write_tables(&h->mem), 0);
 	h->ops = engine_find(ih_engine_name());
 	assert_non_null(h->ops);
-	env = (struct engine_env){ .mem = &h->mem, .vcpu_count = 1 };
+	env = (struct engine_env){ .mem = &h->mem, .vcpu_count = 1, .cpu_model = cpu_model_find(model) };
+	assert_non_null(env.cpu_model);
 	assert_int_equal(h->ops->create(&env, &h->engine, why, sizeof(why)), 0);
 	assert_int_equal(h->ops->vcpu_create(h->engine, 0, &h->vcpu), 0);
 	boot_state_long64(&h->entry, IH_CODE);
@@ -223,6 +231,11 @@ static inline struct ih *ih_new(void)
 	ih_install_idt(h);
 	h->state = h->entry;
 	return h;
+}
+
+static inline struct ih *ih_new(void)
+{
+	return ih_new_model(IH_MODEL);
 }
 
 static inline void ih_free(struct ih *h)
@@ -439,7 +452,7 @@ static inline struct icpu *icpu_new(void)
 	assert_non_null(h->cpu);
 	/* The core alone, with no engine's hooks; it flushes the TLB (a zeroed one
 	 * would claim linear page 0). */
-	assert_int_equal(softcpu_init(h->cpu, &h->mem, 0, NULL), 0);
+	assert_int_equal(softcpu_init(h->cpu, &h->mem, cpu_model_find(IH_MODEL), 0, NULL), 0);
 	h->next_table = ICPU_TABLES;
 	return h;
 }

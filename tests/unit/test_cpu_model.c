@@ -14,13 +14,28 @@
 
 #define BIT(n) (1u << (n))
 
-static struct cpuid_result cpuid(uint32_t function, uint32_t apic_id)
+static const struct cpu_model *model(const char *name)
+{
+	const struct cpu_model *m = cpu_model_find(name);
+
+	if (!m)
+		fail_msg("no CPU model '%s'", name);
+	return m;
+}
+
+static struct cpuid_result model_cpuid(const char *name, uint32_t function, uint32_t index, uint32_t apic_id)
 {
 	struct cpuid_result r;
 
 	memset(&r, 0xa5, sizeof(r)); /* every register must be written */
-	cpu_model_cpuid(function, 0, apic_id, &r);
+	cpu_model_cpuid(model(name), function, index, apic_id, &r);
 	return r;
+}
+
+/* The baseline model's answer (most tests below are about it). */
+static struct cpuid_result cpuid(uint32_t function, uint32_t apic_id)
+{
+	return model_cpuid("baseline", function, 0, apic_id);
 }
 
 /* The 12-byte vendor string of leaves 0 and 0x80000000: EBX, EDX, ECX in that order. */
@@ -257,7 +272,7 @@ static void test_cpu_model_leaves_lists_each_leaf_once_and_agrees_with_cpuid(voi
 	struct cpuid_leaf leaves[128];
 	const uint32_t apic = 3;
 	const uint32_t max_basic = cpuid(0, apic).eax, max_ext = cpuid(0x80000000, apic).eax;
-	size_t n = cpu_model_leaves(apic, leaves, 128);
+	size_t n = cpu_model_leaves(model("baseline"), apic, leaves, 128);
 	int seen0 = 0, seen1 = 0, seen80 = 0, seen81 = 0, seen88 = 0;
 
 	(void)state;
@@ -293,11 +308,161 @@ static void test_cpu_model_leaves_writes_at_most_max(void **state)
 
 	(void)state;
 	memset(leaves, 0x5a, sizeof(leaves));
-	assert_int_equal(cpu_model_leaves(0, leaves, 3), 3);
+	assert_int_equal(cpu_model_leaves(model("baseline"), 0, leaves, 3), 3);
 	/* The fourth slot is untouched. */
 	for (size_t i = 0; i < sizeof(leaves[3]); i++)
 		assert_int_equal(((const uint8_t *)&leaves[3])[i], 0x5a);
-	assert_int_equal(cpu_model_leaves(0, leaves, 0), 0);
+	assert_int_equal(cpu_model_leaves(model("baseline"), 0, leaves, 0), 0);
+}
+
+/* ---- the models ----------------------------------------------------------------------
+ * Levels from the x86-64 psABI ("Micro-Architecture Levels"): v2 adds CMPXCHG16B,
+ * LAHF-SAHF, POPCNT, SSE3, SSE4_1, SSE4_2, SSSE3; v3 adds AVX, AVX2, BMI1, BMI2,
+ * F16C, FMA, LZCNT, MOVBE, OSXSAVE. Bits: SDM Vol. 2A, CPUID, table 3-10 (leaf 1
+ * ECX: SSE3 0, SSSE3 9, FMA 12, CMPXCHG16B 13, SSE4.1 19, SSE4.2 20, MOVBE 22,
+ * POPCNT 23, XSAVE 26, OSXSAVE 27, AVX 28, F16C 29), leaf 07H EBX (BMI1 3, AVX2 5,
+ * BMI2 8); APM Vol. 3, E.4.2 (Fn8000_0001 ECX: LahfSahf 0, ABM (LZCNT) 5). */
+
+static void test_models_are_baseline_v2_v3_and_host_in_level_order(void **state)
+{
+	static const char *const names[] = { "baseline", "v2", "v3", "host" };
+	size_t n;
+	const struct cpu_model *m = cpu_model_list(&n);
+
+	(void)state;
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(m[i].name, names[i]);
+		assert_ptr_equal(cpu_model_find(names[i]), &m[i]);
+		assert_non_null(m[i].summary);
+	}
+	assert_int_equal(m[0].level, 1);
+	assert_int_equal(m[1].level, 2);
+	assert_int_equal(m[2].level, 3);
+	assert_true(m[3].host_passthrough);
+	assert_false(m[0].host_passthrough || m[1].host_passthrough || m[2].host_passthrough);
+}
+
+static void test_cpu_model_find_refuses_unknown_names(void **state)
+{
+	(void)state;
+	assert_null(cpu_model_find("bogus"));
+	assert_null(cpu_model_find(""));
+	assert_null(cpu_model_find("V2"));
+	assert_null(cpu_model_find("x86-64-v2"));
+}
+
+static void test_v2_adds_exactly_the_psabi_v2_flags(void **state)
+{
+	const uint32_t v2_1_ecx = BIT(0) | BIT(9) | BIT(13) | BIT(19) | BIT(20) | BIT(23);
+	struct cpuid_result b1 = cpuid(1, 0), b81 = cpuid(0x80000001, 0);
+	struct cpuid_result v1 = model_cpuid("v2", 1, 0, 0), v81 = model_cpuid("v2", 0x80000001, 0, 0);
+
+	(void)state;
+	assert_int_equal(v1.ecx, b1.ecx | v2_1_ecx);
+	assert_int_equal(b1.ecx & v2_1_ecx, 0);
+	assert_int_equal(v1.edx, b1.edx);
+	assert_int_equal(v1.eax, b1.eax);
+	assert_int_equal(v81.ecx, b81.ecx | BIT(0));
+	assert_int_equal(b81.ecx & BIT(0), 0);
+	assert_int_equal(v81.edx, b81.edx);
+	/* Nothing of v3: no leaf 7 (max basic leaf 1), no LZCNT. */
+	assert_int_equal(model_cpuid("v2", 0, 0, 0).eax, 1);
+	assert_int_equal(model_cpuid("v2", 7, 0, 0).ebx, 0);
+	assert_int_equal(v81.ecx & BIT(5), 0);
+}
+
+static void test_v3_adds_the_psabi_v3_flags_over_v2(void **state)
+{
+	const uint32_t v3_1_ecx = BIT(12) | BIT(22) | BIT(26) | BIT(28) | BIT(29);
+	struct cpuid_result v2 = model_cpuid("v2", 1, 0, 0), v3 = model_cpuid("v3", 1, 0, 0);
+	struct cpuid_result l7 = model_cpuid("v3", 7, 0, 0);
+
+	(void)state;
+	assert_int_equal(v3.ecx, v2.ecx | v3_1_ecx);
+	/* OSXSAVE mirrors CR4.OSXSAVE: never set by the model itself. */
+	assert_int_equal(v3.ecx & BIT(27), 0);
+	assert_true(model_cpuid("v3", 0, 0, 0).eax >= 7);
+	assert_int_equal(l7.eax, 0); /* sub-leaf 0 is the only one */
+	assert_int_equal(l7.ebx, BIT(3) | BIT(5) | BIT(8));
+	assert_int_equal(model_cpuid("v3", 7, 1, 0).ebx, 0);
+	assert_int_equal(model_cpuid("v3", 0x80000001, 0, 0).ecx, BIT(0) | BIT(5));
+}
+
+static void test_cpu_model_has_reads_the_advertised_bits(void **state)
+{
+	(void)state;
+	assert_false(cpu_model_has(model("baseline"), CPUID_F_SSE3));
+	assert_false(cpu_model_has(model("baseline"), CPUID_F_LAHF_LM));
+	assert_true(cpu_model_has(model("v2"), CPUID_F_SSE3));
+	assert_true(cpu_model_has(model("v2"), CPUID_F_CX16));
+	assert_true(cpu_model_has(model("v2"), CPUID_F_LAHF_LM));
+	assert_false(cpu_model_has(model("v2"), CPUID_F_AVX));
+	assert_true(cpu_model_has(model("v3"), CPUID_F_AVX2));
+	assert_true(cpu_model_has(model("v3"), CPUID_F_LZCNT));
+	/* SSE2 is CPUID.1:EDX bit 26 in every level. */
+	assert_true(cpu_model_has(model("baseline"), CPUID_FEATURE(CPUID_1_EDX, 26)));
+}
+
+/* Who implements what: v3 has no engine yet, host is kvm's alone, the baseline
+ * is everyone's. */
+static void test_models_say_which_engines_implement_them(void **state)
+{
+	(void)state;
+	assert_true(model("baseline")->soft_cpu_implements && model("baseline")->kvm_implements);
+	assert_true(model("v2")->kvm_implements);
+	assert_false(model("v3")->soft_cpu_implements || model("v3")->kvm_implements);
+	assert_true(model("host")->kvm_implements);
+	assert_false(model("host")->soft_cpu_implements);
+}
+
+static void test_each_models_leaves_agree_with_its_cpuid(void **state)
+{
+	static const char *const names[] = { "baseline", "v2", "v3" };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		struct cpuid_leaf leaves[128];
+		size_t n = cpu_model_leaves(model(names[k]), 2, leaves, 128);
+		uint32_t max_basic = model_cpuid(names[k], 0, 0, 2).eax;
+		size_t basic = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			struct cpuid_result r = model_cpuid(names[k], leaves[i].function, leaves[i].index, 2);
+
+			assert_memory_equal(&leaves[i].r, &r, sizeof(r));
+			/* Leaf 7 has sub-leaves, so KVM must match its index. */
+			assert_int_equal(leaves[i].indexed, leaves[i].function == 7);
+			basic += leaves[i].function <= max_basic;
+		}
+		assert_int_equal(basic, max_basic + 1);
+	}
+}
+
+static void test_hypervisor_leaves_are_the_same_in_every_model(void **state)
+{
+	(void)state;
+	for (uint32_t f = 0x40000000; f <= 0x40000001; f++) {
+		struct cpuid_result h;
+
+		cpu_model_hypervisor_leaf(f, &h);
+		assert_memory_equal(&h, (struct cpuid_result[]){ model_cpuid("v2", f, 0, 0) }, sizeof(h));
+		assert_memory_equal(&h, (struct cpuid_result[]){ model_cpuid("v3", f, 0, 0) }, sizeof(h));
+		assert_memory_equal(&h, (struct cpuid_result[]){ cpuid(f, 0) }, sizeof(h));
+	}
+}
+
+static void test_feature_names_name_the_level_flags_and_place_the_rest(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	cpu_model_feature_name(CPUID_F_SSE42, buf, sizeof(buf));
+	assert_string_equal(buf, "SSE4.2");
+	cpu_model_feature_name(CPUID_F_CX16, buf, sizeof(buf));
+	assert_string_equal(buf, "CMPXCHG16B");
+	cpu_model_feature_name(CPUID_FEATURE(CPUID_1_EDX, 9), buf, sizeof(buf));
+	assert_string_equal(buf, "CPUID.1:EDX[9]");
 }
 
 int main(void)
@@ -321,6 +486,15 @@ int main(void)
 		cmocka_unit_test(test_cpu_model_leaves_lists_each_leaf_once_and_agrees_with_cpuid),
 		cmocka_unit_test(test_cpu_model_leaves_writes_at_most_max),
 		cmocka_unit_test(test_cpuid_hypervisor_leaves_offer_kvmclock_only),
+		cmocka_unit_test(test_models_are_baseline_v2_v3_and_host_in_level_order),
+		cmocka_unit_test(test_cpu_model_find_refuses_unknown_names),
+		cmocka_unit_test(test_v2_adds_exactly_the_psabi_v2_flags),
+		cmocka_unit_test(test_v3_adds_the_psabi_v3_flags_over_v2),
+		cmocka_unit_test(test_cpu_model_has_reads_the_advertised_bits),
+		cmocka_unit_test(test_models_say_which_engines_implement_them),
+		cmocka_unit_test(test_each_models_leaves_agree_with_its_cpuid),
+		cmocka_unit_test(test_hypervisor_leaves_are_the_same_in_every_model),
+		cmocka_unit_test(test_feature_names_name_the_level_flags_and_place_the_rest),
 	};
 
 	return cmocka_run_group_tests_name("cpu_model", tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include "engine/dbt/host_flags.h"
 #include "engine/dbt/ident.h"
 #include "engine/softcpu/decode.h"
+#include "x86/cpu_model.h"
 
 #define R(n) (1u << GPR_##n)
 #define CF 0x001
@@ -242,7 +243,8 @@ static void test_branches_the_host_takes_itself(void **state)
 		struct insn in;
 		bool ends, got;
 
-		if (decode_insn(MODE_LONG64, b[i].code, (size_t)(b[i].end - b[i].code), &in, &ends) != DECODE_INSN)
+		if (decode_insn(cpu_model_find("baseline"), MODE_LONG64, b[i].code, (size_t)(b[i].end - b[i].code), &in,
+				&ends) != DECODE_INSN)
 			fail_msg("%s: does not decode", b[i].what);
 		got = ident_branch(&in, b[i].code, &use);
 		if (got != b[i].ok)
@@ -262,7 +264,8 @@ static void test_ident_classification_follows_the_sdm(void **state)
 		uint16_t want_read;
 		bool ends, got;
 
-		if (decode_insn(MODE_LONG64, c->code, (size_t)(c->end - c->code), &in, &ends) != DECODE_INSN)
+		if (decode_insn(cpu_model_find("baseline"), MODE_LONG64, c->code, (size_t)(c->end - c->code), &in,
+				&ends) != DECODE_INSN)
 			fail_msg("%s: does not decode", c->what);
 		got = ident_classify(&in, c->code, &use);
 		if (got != c->ident)

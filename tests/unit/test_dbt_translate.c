@@ -12,6 +12,7 @@
 #include "engine/dbt/code_cache.h"
 #include "engine/dbt/translate.h"
 #include "engine/softcpu/decode.h"
+#include "x86/cpu_model.h"
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/step.h"
 
@@ -65,7 +66,8 @@ static void decode_all(const uint8_t *code, size_t len, struct run *r)
 		bool ends;
 
 		assert_true(r->count < sizeof(r->insns) / sizeof(r->insns[0]));
-		assert_int_equal(decode_insn(MODE_LONG64, code + off, len - off, &r->insns[r->count], &ends),
+		assert_int_equal(decode_insn(cpu_model_find("baseline"), MODE_LONG64, code + off, len - off,
+					     &r->insns[r->count], &ends),
 				 DECODE_INSN);
 		off += r->insns[r->count++].len;
 	}
@@ -202,7 +204,8 @@ static void test_ident_reads_lazy_flags_and_a_zero_shift_keeps_them(void **state
 
 	(void)state;
 	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
-	assert_int_equal(decode_insn(MODE_LONG64, cmp_insn, IH_LEN(cmp_insn), &cmp, &ends), DECODE_INSN);
+	assert_int_equal(decode_insn(cpu_model_find("baseline"), MODE_LONG64, cmp_insn, IH_LEN(cmp_insn), &cmp, &ends),
+			 DECODE_INSN);
 	decode_all(lazy_run, IH_LEN(lazy_run), &r);
 	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
 		(*p)->cpu->gpr[GPR_RAX] = 0xffffffffffffffffull;
@@ -1363,8 +1366,8 @@ static void decode_followed(struct run *r)
 	for (unsigned k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
 		bool ends;
 
-		assert_int_equal(decode_insn(MODE_LONG64, followed_code + at[k], sizeof(followed_code) - at[k],
-					     &r->insns[r->count], &ends),
+		assert_int_equal(decode_insn(cpu_model_find("baseline"), MODE_LONG64, followed_code + at[k],
+					     sizeof(followed_code) - at[k], &r->insns[r->count], &ends),
 				 DECODE_INSN);
 		r->count++;
 	}

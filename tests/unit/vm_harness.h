@@ -12,6 +12,7 @@
 
 #include "unit_helpers.h"
 #include "vm/vm.h"
+#include "x86/cpu_model.h"
 
 struct vm_harness {
 	struct vm vm;
@@ -39,6 +40,7 @@ static inline int vm_harness_setup_with(void **state, bool rng, const struct dis
 		return -1;
 	}
 	cfg.engine = engine_find("interp");
+	cfg.cpu_model = cpu_model_find("baseline");
 	cfg.boot = (struct load_request){ .kernel_path = h->kernel, .format = FORMAT_FLAT };
 	if (edit)
 		edit(&cfg);

@@ -30,6 +30,7 @@
 
 struct engine {
 	struct guest_memory *mem;
+	const struct cpu_model *model;
 	unsigned cache_mib;
 	bool lockstep;
 	bool inject_bug; /* test-only: translate_env.inject_bug */
@@ -561,13 +562,17 @@ static int open_perfmap(struct engine *e, char *why, size_t why_len)
 
 static int dbt_create(const struct engine_env *env, struct engine **out, char *why, size_t why_len)
 {
-	struct engine *e = calloc(1, sizeof(*e));
+	struct engine *e;
 
+	if (block_engine_check_env(env, "dbt", why, why_len))
+		return -1;
+	e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(why, why_len, "dbt: out of memory");
 		return -1;
 	}
 	e->mem = env->mem;
+	e->model = env->cpu_model;
 	e->cache_mib = env->code_cache_mib ? env->code_cache_mib : CODE_CACHE_DEFAULT_MIB;
 	e->traces = env->dbt_traces == DBT_TRACES_ALL	? DECODE_TRACES_ALL
 		    : env->dbt_traces == DBT_TRACES_OFF ? DECODE_TRACES_NONE
@@ -626,7 +631,7 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 	v->callouts = calloc(ZYDIS_MNEMONIC_MAX_VALUE + 1, sizeof(*v->callouts));
 	if (v->bodies)
 		clear_bodies(v);
-	if (!v->bodies || !v->callouts || block_engine_vcpu_init(&v->b, e->mem, index) ||
+	if (!v->bodies || !v->callouts || block_engine_vcpu_init(&v->b, e->mem, e->model, index) ||
 	    (e->lockstep && !(v->lockstep = lockstep_new(&lockstep_engine)))) {
 		dbt_vcpu_destroy(v);
 		return -1;
@@ -706,6 +711,7 @@ const struct engine_ops dbt_engine_ops = {
 	.name = "dbt",
 	.description = "dynamic binary translation of guest basic blocks into host code",
 	.probe = dbt_probe,
+	.provides_model = block_engine_provides_model,
 	.create = dbt_create,
 	.destroy = dbt_destroy,
 	.vcpu_create = dbt_vcpu_create,

@@ -12,6 +12,7 @@
 
 struct engine {
 	struct guest_memory *mem;
+	const struct cpu_model *model;
 };
 
 struct engine_vcpu {
@@ -32,13 +33,17 @@ static int interp_run(struct engine_vcpu *v, struct vm_exit *exit)
 
 static int interp_create(const struct engine_env *env, struct engine **out, char *why, size_t why_len)
 {
-	struct engine *e = calloc(1, sizeof(*e));
+	struct engine *e;
 
+	if (block_engine_check_env(env, "interp", why, why_len))
+		return -1;
+	e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(why, why_len, "interp: out of memory");
 		return -1;
 	}
 	e->mem = env->mem;
+	e->model = env->cpu_model;
 	*out = e;
 	return 0;
 }
@@ -60,7 +65,7 @@ static int interp_vcpu_create(struct engine *e, int index, struct engine_vcpu **
 
 	if (!v)
 		return -1;
-	if (block_engine_vcpu_init(&v->b, e->mem, index)) {
+	if (block_engine_vcpu_init(&v->b, e->mem, e->model, index)) {
 		interp_vcpu_destroy(v);
 		return -1;
 	}
@@ -72,6 +77,7 @@ const struct engine_ops interp_engine_ops = {
 	.name = "interp",
 	.description = "x86-64 interpreter with a software MMU (trap-and-emulate in software)",
 	.probe = block_engine_probe,
+	.provides_model = block_engine_provides_model,
 	.create = interp_create,
 	.destroy = interp_destroy,
 	.vcpu_create = interp_vcpu_create,

@@ -5,7 +5,6 @@
  * same device models serve every engine. */
 #include <errno.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,53 +14,12 @@
 #include "engine/kvm/kvm_internal.h"
 #include "vm/memory.h"
 
-#define KVM_DEVICE "/dev/kvm"
 /* Three pages for the real-mode TSS that VT-x needs, in the 3-4 GiB hole. */
 #define KVM_TSS_ADDR 0xfffbd000
 
-static const struct {
-	int cap;
-	const char *name;
-} required_caps[] = {
-	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },	  { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
-	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" }, { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
-	{ KVM_CAP_SYNC_REGS, "KVM_CAP_SYNC_REGS" },
-};
-
-/* Opens /dev/kvm and checks it has what the engine uses. Returns the fd or -1. */
-static int open_kvm(char *why, size_t why_len)
-{
-	int fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
-	int version;
-
-	if (fd < 0) {
-		snprintf(why, why_len, "%s: %s", KVM_DEVICE, strerror(errno));
-		return -1;
-	}
-	version = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (version != KVM_API_VERSION) {
-		snprintf(why, why_len, "%s: KVM API version %d, need %d", KVM_DEVICE, version, KVM_API_VERSION);
-		goto fail;
-	}
-	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
-		if (ioctl(fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
-			snprintf(why, why_len, "%s: host KVM lacks %s", KVM_DEVICE, required_caps[i].name);
-			goto fail;
-		}
-	}
-	if (!(ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS)) {
-		snprintf(why, why_len, "%s: host KVM cannot sync general registers (KVM_SYNC_X86_REGS)", KVM_DEVICE);
-		goto fail;
-	}
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
 static int kvm_probe(char *why, size_t why_len)
 {
-	int fd = open_kvm(why, why_len);
+	int fd = kvm_open(why, why_len);
 
 	if (fd < 0)
 		return -1;
@@ -126,6 +84,7 @@ static int map_memory(struct engine *e, char *why, size_t why_len)
 
 static void kvm_destroy(struct engine *e)
 {
+	free(e->supported);
 	if (e->vm_fd >= 0)
 		close(e->vm_fd);
 	if (e->kvm_fd >= 0)
@@ -148,9 +107,18 @@ static int kvm_create(const struct engine_env *env, struct engine **out, char *w
 		return -1;
 	}
 	e->vm_fd = -1;
+	e->kvm_fd = -1;
 	e->mem = env->mem;
-	e->kvm_fd = open_kvm(why, why_len);
+	e->model = env->cpu_model;
+	if (!e->model) {
+		snprintf(why, why_len, "kvm: no CPU model given");
+		goto fail;
+	}
+	e->kvm_fd = kvm_open(why, why_len);
 	if (e->kvm_fd < 0)
+		goto fail;
+	e->supported = kvm_supported_cpuid(e->kvm_fd, why, why_len);
+	if (!e->supported)
 		goto fail;
 	e->run_size = ioctl(e->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	e->sync_sregs = (ioctl(e->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_SREGS) != 0;
@@ -183,6 +151,7 @@ const struct engine_ops kvm_engine_ops = {
 	.description = "hardware-assisted virtualization through /dev/kvm (VT-x / AMD-V)",
 	.probe = kvm_probe,
 	.auto_choice = kvm_auto_choice,
+	.provides_model = kvm_provides_model,
 	.create = kvm_create,
 	.destroy = kvm_destroy,
 	.vcpu_create = kvm_vcpu_create,

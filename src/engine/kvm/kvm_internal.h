@@ -15,6 +15,9 @@ struct engine {
 	int run_size;
 	bool sync_sregs; /* KVM_CAP_SYNC_REGS offers KVM_SYNC_X86_SREGS */
 	struct guest_memory *mem;
+	const struct cpu_model *model;
+	/* KVM_GET_SUPPORTED_CPUID, read at create: the host model's leaves. */
+	struct kvm_cpuid2 *supported;
 };
 
 struct engine_vcpu {
@@ -36,6 +39,18 @@ int kvm_inject_interrupt(struct engine_vcpu *v, uint8_t vector);
 int kvm_inject_nmi(struct engine_vcpu *v);
 void kvm_request_interrupt_window(struct engine_vcpu *v, int on);
 int kvm_get_state(struct engine_vcpu *v, struct vcpu_state *s);
+
+/* Opens /dev/kvm and checks it has what the engine uses. Returns the fd, or -1
+ * with the reason in why. */
+int kvm_open(char *why, size_t why_len);
+
+/* kvm_cpuid.c: the CPU model on KVM. */
+/* KVM_GET_SUPPORTED_CPUID of the /dev/kvm fd (malloc'd), or NULL with why. */
+struct kvm_cpuid2 *kvm_supported_cpuid(int kvm_fd, char *why, size_t why_len);
+/* engine_ops.provides_model. */
+int kvm_provides_model(const struct cpu_model *model, char *why, size_t why_len);
+/* KVM_SET_CPUID2 on the vCPU: its engine's model, with its APIC ID. */
+int kvm_vcpu_set_cpuid(struct engine_vcpu *v);
 int kvm_set_state(struct engine_vcpu *v, const struct vcpu_state *s);
 
 #endif

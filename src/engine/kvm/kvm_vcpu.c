@@ -1,4 +1,4 @@
-/* A kvm vCPU: CPUID from the guest CPU model, KVM_RUN, and the mapping of KVM's
+/* A kvm vCPU: CPUID from the guest CPU model (kvm_cpuid.c), KVM_RUN, and the mapping of KVM's
  * exits onto struct vm_exit. */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,36 +10,7 @@
 #include "engine/hypercall_abi.h"
 #include "engine/kvm/kvm_internal.h"
 #include "x86/arch.h"
-#include "x86/cpu_model.h"
 #include "x86/msr_model.h"
-
-#define MAX_CPUID_LEAVES 64
-
-static int set_cpuid(struct engine_vcpu *v)
-{
-	struct cpuid_leaf leaves[MAX_CPUID_LEAVES];
-	size_t n = cpu_model_leaves((uint32_t)v->index, leaves, MAX_CPUID_LEAVES);
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));
-	int rc;
-
-	if (!c)
-		return -1;
-	c->nent = (uint32_t)n;
-	for (size_t i = 0; i < n; i++) {
-		c->entries[i] = (struct kvm_cpuid_entry2){
-			.function = leaves[i].function,
-			.index = leaves[i].index,
-			.flags = leaves[i].indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
-			.eax = leaves[i].r.eax,
-			.ebx = leaves[i].r.ebx,
-			.ecx = leaves[i].r.ecx,
-			.edx = leaves[i].r.edx,
-		};
-	}
-	rc = ioctl(v->fd, KVM_SET_CPUID2, c);
-	free(c);
-	return rc;
-}
 
 /* The machine-check banks of the model (x86/msr_model.h) instead of KVM's default
  * of 32 banks without MCG_CTL, so that MCG_CAP reads the same on every engine.
@@ -72,7 +43,7 @@ int kvm_vcpu_create(struct engine *e, int index, struct engine_vcpu **out)
 	/* After every exit KVM leaves the general registers in run->s.regs, so I/O and
 	 * hypercall exits need no KVM_GET_REGS. */
 	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
-	if (set_cpuid(v))
+	if (kvm_vcpu_set_cpuid(v))
 		goto fail;
 	setup_mce(v);
 	*out = v;

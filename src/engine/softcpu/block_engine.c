@@ -1,5 +1,6 @@
 #include "engine/softcpu/block_engine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "engine/softcpu/block_cache.h"
@@ -10,6 +11,7 @@
 #include "engine/softcpu/vmm_writes.h"
 #include "log.h"
 #include "vm/memory.h"
+#include "x86/cpu_model.h"
 
 /* The engine's vCPU begins with its block_vcpu (asserted where it is defined). */
 static struct block_vcpu *bv(struct engine_vcpu *v)
@@ -27,11 +29,11 @@ static void ram_written(void *opaque, uint64_t gpa, uint64_t len)
 		events_kick(&v->cpu);
 }
 
-int block_engine_vcpu_init(struct block_vcpu *v, struct guest_memory *mem, int index)
+int block_engine_vcpu_init(struct block_vcpu *v, struct guest_memory *mem, const struct cpu_model *model, int index)
 {
 	v->cache = block_cache_create();
 	v->decode_scratch = decode_scratch_new();
-	if (!v->cache || softcpu_init(&v->cpu, mem, index, &block_cache_hooks))
+	if (!v->cache || softcpu_init(&v->cpu, mem, model, index, &block_cache_hooks))
 		return -1;
 	vmm_writes_init(&v->vmm_writes);
 	v->ram_listener = (struct guest_memory_listener){ .written = ram_written, .opaque = v };
@@ -152,6 +154,26 @@ int block_engine_probe(char *why, size_t why_len)
 	(void)why;
 	(void)why_len;
 	return 0; /* runs wherever ringvisor runs */
+}
+
+int block_engine_provides_model(const struct cpu_model *model, char *why, size_t why_len)
+{
+	if (model->soft_cpu_implements)
+		return 0;
+	if (model->host_passthrough)
+		snprintf(why, why_len, "the host's CPU is passed through by KVM only");
+	else
+		snprintf(why, why_len, "the software CPU does not implement all of %s's instructions yet", model->name);
+	return -1;
+}
+
+int block_engine_check_env(const struct engine_env *env, const char *engine, char *why, size_t why_len)
+{
+	if (!env->cpu_model) {
+		snprintf(why, why_len, "%s: no CPU model given", engine);
+		return -1;
+	}
+	return 0;
 }
 
 int block_engine_get_state(struct engine_vcpu *v, struct vcpu_state *s)

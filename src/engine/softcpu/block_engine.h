@@ -10,7 +10,7 @@
 #include "engine/softcpu/block_vcpu.h"
 
 /* Sets up v (zeroed); -1 when out of memory (call block_engine_vcpu_fini then). */
-int block_engine_vcpu_init(struct block_vcpu *v, struct guest_memory *mem, int index);
+int block_engine_vcpu_init(struct block_vcpu *v, struct guest_memory *mem, const struct cpu_model *model, int index);
 void block_engine_vcpu_fini(struct block_vcpu *v);
 
 /* The engine's run(): completes the last exit, then execute(v) runs guest code
@@ -18,6 +18,10 @@ void block_engine_vcpu_fini(struct block_vcpu *v);
 int block_engine_run(struct block_vcpu *v, struct vm_exit *exit, void (*execute)(struct block_vcpu *v));
 
 int block_engine_probe(char *why, size_t why_len);
+/* The models whose cpu_model.soft_cpu_implements is set. */
+int block_engine_provides_model(const struct cpu_model *model, char *why, size_t why_len);
+/* The checks of create() that every block engine makes (a CPU model given). */
+int block_engine_check_env(const struct engine_env *env, const char *engine, char *why, size_t why_len);
 int block_engine_get_state(struct engine_vcpu *v, struct vcpu_state *s);
 int block_engine_set_state(struct engine_vcpu *v, const struct vcpu_state *s);
 void block_engine_kick(struct engine_vcpu *v);

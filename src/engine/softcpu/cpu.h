@@ -151,6 +151,8 @@ struct debug_state {
 /* Why the inner loop unwound with longjmp. */
 enum unwind_reason { UNWIND_NONE, UNWIND_EXCEPTION, UNWIND_EXIT };
 
+struct cpu_model;
+
 struct soft_cpu {
 	/* Hot state first. */
 	uint64_t gpr[GPR_COUNT];
@@ -240,6 +242,11 @@ struct soft_cpu {
 	 * path runs the instruction in the core, and where it goes on after. */
 	uint64_t host_regs[16];
 	const void *slow_resume;
+
+	/* The guest CPU model (x86/cpu_model.h): CPUID answers from it, and the
+	 * decoder refuses what it does not advertise. Fixed for the VM's life.
+	 * Last, so that the fields above keep the offsets dbt's code uses. */
+	const struct cpu_model *model;
 };
 
 enum cpu_mode { MODE_REAL, MODE_PROT16, MODE_PROT32, MODE_LONG_COMPAT16, MODE_LONG_COMPAT32, MODE_LONG64, MODE_COUNT };

@@ -9,6 +9,7 @@
 #include <Zydis/Zydis.h>
 
 #include "engine/softcpu/dispatch.h"
+#include "engine/softcpu/isa_gate.h"
 #include "engine/softcpu/mem.h"
 #include "log.h"
 #include "vm/memory.h"
@@ -156,7 +157,8 @@ static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecode
 }
 
 /* Fills in one instruction; returns its handler flags. */
-static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zops, struct insn *in)
+static uint8_t convert(const struct cpu_model *model, uint8_t mode, const ZydisDecodedInstruction *zi,
+		       const ZydisDecodedOperand *zops, struct insn *in)
 {
 	const struct dispatch_entry *d = dispatch_find_decoded(zi, zops);
 
@@ -203,6 +205,12 @@ static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOper
 		in->fn = h_ud;
 		return INSN_END_BLOCK;
 	}
+	/* An extension the CPU model does not advertise: #UD, as on a processor
+	 * without it, whether or not the soft CPU has its handler. */
+	if (isa_gate_refuses(model, mode, zi)) {
+		in->fn = h_ud;
+		return INSN_END_BLOCK;
+	}
 	if (!d) {
 		if (log_ratelimit_allow(&unimplemented_log))
 			log_warn("guest CPU: %s is not implemented (raising #UD)",
@@ -214,7 +222,8 @@ static uint8_t convert(const ZydisDecodedInstruction *zi, const ZydisDecodedOper
 	return d->flags;
 }
 
-enum decode_status decode_insn(uint8_t mode, const uint8_t *bytes, size_t avail, struct insn *in, bool *ends_block)
+enum decode_status decode_insn(const struct cpu_model *model, uint8_t mode, const uint8_t *bytes, size_t avail,
+			       struct insn *in, bool *ends_block)
 {
 	ZydisDecodedInstruction zi;
 	ZydisDecodedOperand zops[ZYDIS_MAX_OPERAND_COUNT];
@@ -233,7 +242,7 @@ enum decode_status decode_insn(uint8_t mode, const uint8_t *bytes, size_t avail,
 		*ends_block = true;
 		return DECODE_INVALID;
 	}
-	*ends_block = (convert(&zi, zops, in) & INSN_END_BLOCK) != 0;
+	*ends_block = (convert(model, mode, &zi, zops, in) & INSN_END_BLOCK) != 0;
 	return DECODE_INSN;
 }
 
@@ -466,7 +475,7 @@ void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *i
 			out->count++;
 			break;
 		}
-		st = decode_insn(cpu->mode, page + off, 4096 - off, in, &ends);
+		st = decode_insn(cpu->model, cpu->mode, page + off, 4096 - off, in, &ends);
 		if (st == DECODE_TRUNCATED) {
 			uint64_t next;
 
@@ -477,7 +486,7 @@ void decode_run(struct soft_cpu *cpu, uint64_t lin, uint64_t gpa, struct insn *i
 				out->count++;
 				break;
 			}
-			st = decode_insn(cpu->mode, buf, sizeof(buf), in, &ends);
+			st = decode_insn(cpu->model, cpu->mode, buf, sizeof(buf), in, &ends);
 			out->pages[1] = (struct decoded_page){ .gpa = next, .lin_off = 4096, .code_mask = 1 };
 			out->npages = 2;
 			out->crosses = true;

@@ -20,10 +20,15 @@ enum decode_status {
 	DECODE_TRUNCATED, /* the bytes end before the instruction does: fetch more */
 };
 
-/* Decodes the instruction at bytes[0..avail) in mode (enum cpu_mode). *ends_block:
- * it may change control flow or the mode, so straight-line code ends after it. An
- * instruction the CPU model does not implement decodes to a handler raising #UD. */
-enum decode_status decode_insn(uint8_t mode, const uint8_t *bytes, size_t avail, struct insn *in, bool *ends_block);
+struct cpu_model;
+
+/* Decodes the instruction at bytes[0..avail) in mode (enum cpu_mode) for a vCPU
+ * of that CPU model. *ends_block: it may change control flow or the mode, so
+ * straight-line code ends after it. An instruction the soft CPU does not
+ * implement, or of an extension the model does not advertise (isa_gate.h),
+ * decodes to a handler raising #UD. */
+enum decode_status decode_insn(const struct cpu_model *model, uint8_t mode, const uint8_t *bytes, size_t avail,
+			       struct insn *in, bool *ends_block);
 
 /* The DECODE_MAX_INSN_LEN bytes of an instruction at lin (guest-physical gpa, RAM) that crosses
  * into the next page, translated for execution (may raise #PF). Bytes beyond RAM

@@ -85,7 +85,7 @@ static void h_cpuid(struct soft_cpu *cpu, const struct insn *in)
 	struct cpuid_result r;
 
 	(void)in;
-	cpu_model_cpuid((uint32_t)cpu->gpr[GPR_RAX], (uint32_t)cpu->gpr[GPR_RCX], (uint32_t)cpu->index, &r);
+	cpu_model_cpuid(cpu->model, (uint32_t)cpu->gpr[GPR_RAX], (uint32_t)cpu->gpr[GPR_RCX], (uint32_t)cpu->index, &r);
 	reg_write(cpu, GPR_RAX, 4, r.eax);
 	reg_write(cpu, GPR_RBX, 4, r.ebx);
 	reg_write(cpu, GPR_RCX, 4, r.ecx);

@@ -17,9 +17,11 @@ static uint64_t max_gpa(const struct guest_memory *mem)
 	return last->gpa + last->size;
 }
 
-int softcpu_init(struct soft_cpu *cpu, struct guest_memory *mem, int index, const struct softcpu_hooks *hooks)
+int softcpu_init(struct soft_cpu *cpu, struct guest_memory *mem, const struct cpu_model *model, int index,
+		 const struct softcpu_hooks *hooks)
 {
 	cpu->mem = mem;
+	cpu->model = model;
 	cpu->index = index;
 	cpu->hooks = hooks;
 	cpu->pending_irq = -1;

@@ -8,7 +8,8 @@
 
 /* A vCPU at RESET over guest memory mem, reporting to hooks (which may be NULL).
  * 0, or -1 when out of memory. */
-int softcpu_init(struct soft_cpu *cpu, struct guest_memory *mem, int index, const struct softcpu_hooks *hooks);
+int softcpu_init(struct soft_cpu *cpu, struct guest_memory *mem, const struct cpu_model *model, int index,
+		 const struct softcpu_hooks *hooks);
 void softcpu_fini(struct soft_cpu *cpu);
 
 void softcpu_get_state(struct soft_cpu *cpu, struct vcpu_state *s);
