@@ -84,8 +84,7 @@ static const struct cpu_model models[] = {
 	{
 	    .name = "v2",
 	    .summary = "x86-64-v2: baseline + SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT, CMPXCHG16B, LAHF/SAHF",
-	    /* Not yet: SSE3 to SSE4.2 and POPCNT have no handlers in the soft CPU. */
-	    .soft_cpu_implements = false,
+	    .soft_cpu_implements = true,
 	    .kvm_implements = true,
 	    .level = 2,
 	    .max_basic_leaf = 1,
