@@ -1420,6 +1420,75 @@ static void test_a_followed_ret_goes_on_or_elsewhere_as_stepping_does(void **sta
 	icpu_free(b);
 }
 
+/* A loop whose stack accesses sit at the same offsets from RSP every round
+ * (translate.c, plan_hoisted_stack): probed once as the run starts. Where
+ * that probe misses — the soft TLB cold, or the accesses across two pages
+ * (RSP at 0x300000: 8 below it to 24 above) — the run's cold copy probes
+ * every round; else each round runs inline, or one when kicked. */
+IH_ASM(loop_stack, "1: push rcx\n mov rax, [rsp + 16]\n add rax, rcx\n pop rdx\n mov [rsp + 8], rax\n"
+		   " mov [rbx + rcx * 8], rdx\n dec rcx\n jnz 1b");
+
+static void enter_stack_loop_both(struct icpu *a, struct icpu *b, const uint8_t *entry, const struct run *r,
+				  uint64_t rsp, bool kicked)
+{
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		set_registers(*p);
+		(*p)->cpu->gpr[GPR_RSP] = rsp;
+		(*p)->cpu->gpr[GPR_RBX] = 0x200200;
+		(*p)->cpu->gpr[GPR_RCX] = 5;
+		(*p)->cpu->rip = 0x1000;
+		(*p)->cpu->icount = 0;
+		memset(icpu_ptr(*p, rsp - 64, 128), 0x11, 128);
+		memset(icpu_ptr(*p, 0x200200, 64), 0xee, 64);
+	}
+	a->cpu->kicked = kicked;
+	translate_enter(entry);
+	a->cpu->kicked = false;
+	step_while_inside(b, r, kicked);
+	assert_int_equal(a->cpu->rip, b->cpu->rip);
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	assert_int_equal(a->cpu->icount, b->cpu->icount);
+	assert_memory_equal(icpu_ptr(a, rsp - 64, 128), icpu_ptr(b, rsp - 64, 128), 128);
+	assert_memory_equal(icpu_ptr(a, 0x200200, 64), icpu_ptr(b, 0x200200, 64), 64);
+	if (!kicked) {
+		assert_int_equal(a->cpu->rip, 0x1000 + IH_LEN(loop_stack));
+		assert_int_equal(a->cpu->gpr[GPR_RSP], rsp);
+		assert_int_equal(a->cpu->icount, 5 * r->count);
+		/* By the SDM: RDX is RCX pushed and popped, stored at RBX + RCX * 8. */
+		assert_int_equal(icpu_get(a, 0x200200 + 8, 8), 1);
+	}
+}
+
+static void test_a_loop_probes_its_stack_once(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(loop_stack, IH_LEN(loop_stack), &r);
+	entry = translate_ident(&cc, a, &r, loop_stack, &ident);
+	assert_int_equal(ident, r.count);
+	enter_stack_loop_both(a, b, entry, &r, 0x300000, false); /* across two pages: the cold copy */
+	enter_stack_loop_both(a, b, entry, &r, 0x300800, false); /* warm: once */
+	enter_stack_loop_both(a, b, entry, &r, 0x300800, true);
+	tlb_flush(a->cpu, false);
+	enter_stack_loop_both(a, b, entry, &r, 0x300800, false); /* cold: the cold copy */
+	enter_stack_loop_both(a, b, entry, &r, 0x300800, false);
+	/* The stack's page in the soft TLB, the array's not: a slow path in
+	 * the loop, the delta held across it. */
+	tlb_flush_page(a->cpu, 0x200000);
+	enter_stack_loop_both(a, b, entry, &r, 0x300800, false);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* CALL rel32 and RET run inline on a TLB hit (translate.c, emit_call_ret_end). */
 IH_ASM(call_run, "inc rax\n call .+0x40");
 IH_ASM(ret_run, "add rbx, 1\n ret 16");
@@ -1672,6 +1741,7 @@ int main(void)
 		cmocka_unit_test(test_rsp_as_a_register_runs_as_stepping_does),
 		cmocka_unit_test(test_rsp_held_in_a_host_register_survives_slow_paths_and_faults),
 		cmocka_unit_test(test_a_followed_ret_goes_on_or_elsewhere_as_stepping_does),
+		cmocka_unit_test(test_a_loop_probes_its_stack_once),
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 		cmocka_unit_test(test_probe_groups_run_as_stepping_does),
 		cmocka_unit_test(test_a_probe_group_follows_its_moving_base),

@@ -14,9 +14,11 @@
 /* An ident instruction is at most 15 bytes. Around each run of them: flags in
  * (convert 33, load 12), up to 15 register loads and stores (9 each), flags
  * out (LAHF/SETO 4, merge 26, store 19), RIP and icount (26); RSP held in a
- * host register, loaded and stored (18). */
+ * host register, loaded and stored (18); a hoisted stack group's probe. */
 #define BYTES_PER_IDENT (16 + 18 + 18) /* and RSP loaded and stored around it, a scratch lent */
-#define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + 18 + BYTES_SET_RIP_MORE)
+#define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + 18 + BYTES_HOISTED_PROBE + BYTES_SET_RIP_MORE)
+/* A hoisted stack group's probe (its miss goes to the run's cold copy). */
+#define BYTES_HOISTED_PROBE 87
 /* A memory operand adds the probe (flags saved around it: RAX borrowed 18,
  * LAHF/SETO 4, merge 26, store 9; restored: RAX borrowed 18, load 9, ADD and
  * SAHF 3; EA 18, FS/GS base 9, index 17, last byte 15, compare and branch
@@ -120,6 +122,9 @@ struct probe_group {
 	 * constants between them; each reads RSP from the soft CPU and runs
 	 * against [RSP + delta + disp]. */
 	bool stack;
+	/* A stack group of a loop (plan_hoisted_stack): probed once at the
+	 * run's start, its delta held round the loop; no leader, no slow path. */
+	bool hoisted;
 	unsigned slow;	     /* the leader's slow path */
 	enum host_reg delta; /* holds host_minus_linear of the span's page */
 	int32_t min_disp;
@@ -141,6 +146,10 @@ struct run_plan {
 	int rsp_host;
 	bool rsp_written;
 	uint16_t pinned; /* rsp_host's bit: no scratch, delta or keeper */
+	/* A hoisted stack group (its index, or -1), whose delta's bit in
+	 * loop_pinned keeps it from scratch, deltas and keepers before loop_end. */
+	int hoisted;
+	uint16_t loop_pinned;
 	/* A branch in the run goes back to its first instruction, staying in
 	 * host code (plan_loop); the last such is before instruction loop_end.
 	 * The registers the loop, [first, loop_end), uses stay held there; those
@@ -303,12 +312,13 @@ static void flags_to_host_image(struct soft_cpu *cpu)
 }
 
 /* The guest's arithmetic flags into host RFLAGS, through RAX: the core's
- * converted first unless translated code left them (a C call: before any
- * guest register is loaded). Host TF, DF and AC stay 0 (a host TF traps, AC
- * faults, C code needs DF clear); the guest's live in the soft CPU, and no
- * ident instruction reads them. SAHF, not POPFQ: POPFQ was most of the time
- * of short blocks. */
-static void emit_flags_in(struct emitter *e, const struct translate_env *env)
+ * converted to a host image first unless translated code left them
+ * (emit_flags_image, a C call: before any guest register is loaded), then
+ * loaded (emit_gs_load16_ax, emit_flags_from_ax). Host TF, DF and AC stay 0
+ * (a host TF traps, AC faults, C code needs DF clear); the guest's live in
+ * the soft CPU, and no ident instruction reads them. SAHF, not POPFQ:
+ * POPFQ was most of the time of short blocks. */
+static void emit_flags_image(struct emitter *e, const struct translate_env *env)
 {
 	uint8_t *skip;
 
@@ -319,8 +329,6 @@ static void emit_flags_in(struct emitter *e, const struct translate_env *env)
 	emit_call_reg(e, H_RAX);
 	if (!emit_patch_rel8_here(e, skip))
 		e->overflow = true;
-	emit_gs_load16_ax(e, GS_OFF(lf.res));
-	emit_flags_from_ax(e);
 }
 
 /* A host image in AX (emit_flags_to_ax) becomes the soft CPU's flags. */
@@ -479,7 +487,8 @@ static void emit_rsp_move(struct emitter *e, const struct run_plan *run, enum ho
 static struct scratch pick_scratch(const struct run_plan *run, unsigned i, const struct ident_use *u, unsigned want,
 				   uint16_t reserved)
 {
-	uint16_t avoid = (uint16_t)(u->gpr_read | u->gpr_written | (1u << GPR_RSP) | run->pinned | reserved);
+	uint16_t avoid = (uint16_t)(u->gpr_read | u->gpr_written | (1u << GPR_RSP) | run->pinned |
+				    (i < run->loop_end ? run->loop_pinned : 0) | reserved);
 	uint16_t held_mask = run->regs_held[i - run->first];
 	struct scratch sc = { .borrowed = 0 };
 	unsigned n = 0;
@@ -627,7 +636,8 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 	struct slow_record r;
 
 	for (unsigned k = run->group_first; k < run->group_end; k++)
-		if (groups[k].leader < p->insn && groups[k].last >= p->insn + p->count)
+		if (groups[k].hoisted ? p->insn < run->loop_end
+				      : groups[k].leader < p->insn && groups[k].last >= p->insn + p->count)
 			in_flight |= (uint16_t)(1u << groups[k].delta);
 	r = (struct slow_record){ .insn = &insns[p->insn],
 				  .resume = p->resume,
@@ -743,6 +753,8 @@ static void plan_rsp(struct run_plan *run, const struct slot *slot)
 
 	run->rsp_host = H_NONE;
 	run->pinned = 0;
+	run->hoisted = -1;
+	run->loop_pinned = 0;
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
 
@@ -905,8 +917,8 @@ static bool base_moves(const struct insn *in, const struct slot *s, unsigned bas
  * register: what the run holds there, what k uses. */
 static uint16_t busy_at(const struct run_plan *run, const struct slot *slot, unsigned k)
 {
-	return (uint16_t)(run->regs_held[k - run->first] | run->pinned | slot[k].use.gpr_read |
-			  slot[k].use.gpr_written);
+	return (uint16_t)(run->regs_held[k - run->first] | run->pinned | (k < run->loop_end ? run->loop_pinned : 0) |
+			  slot[k].use.gpr_read | slot[k].use.gpr_written);
 }
 
 /* A delta register none of busy: not RAX either, which the flags' ways in
@@ -1074,6 +1086,59 @@ static void plan_stack_groups(const struct run_plan *run, struct slot *slot, con
 	}
 }
 
+/* A loop whose stack accesses all sit at the same offsets from RSP every
+ * round — RSP moved only by PUSH, POP, followed CALLs and RETs, and back
+ * where it started at each way back — has them all in one stack group
+ * probed at the run's start (emit_hoisted_probe) instead of every round:
+ * a round's probes were a third of busybox head's byte loop, which calls
+ * putc and getc. Its delta, a register free all round the loop, is held
+ * there. Only with RSP in a host register (plan_rsp), so that nothing else
+ * moves it. Where the probe misses, the run's cold copy (plan_cold_copy)
+ * runs instead, probing every round as before. */
+static void plan_hoisted_stack(struct run_plan *run, struct slot *slot, const struct insn *insns,
+			       struct probe_group *groups, unsigned *ngroups)
+{
+	struct probe_group g = { .stack = true, .hoisted = true, .leader = run->loop_end };
+	int64_t rsp = 0, lo = 0, hi = 0, by;
+	uint64_t members = 0; /* bit j: instruction first + j */
+	uint16_t busy = 0;
+	int32_t disp;
+	int delta;
+
+	if (!run->loops || run->rsp_host == H_NONE || run->loop_end - run->first > 64)
+		return;
+	for (unsigned i = run->first; i < run->loop_end; i++) {
+		const struct slot *v = &slot[i];
+
+		busy |= busy_at(run, slot, i);
+		if (stack_member(v, &disp)) {
+			if (!members || rsp + disp < lo)
+				lo = rsp + disp;
+			if (!members || rsp + disp + v->use.mem_size > hi)
+				hi = rsp + disp + v->use.mem_size;
+			g.write |= v->use.mem_write;
+			g.leader = g.leader < i ? g.leader : i;
+			g.last = i;
+			members |= 1ull << (i - run->first);
+		} else if (v->use.mem && v->use.mem_base == GPR_RSP) {
+			return; /* one that cannot be a member (an index): its own probe */
+		}
+		if (!stack_moves(v, &by))
+			return;
+		rsp += by;
+		if (branches_to_run_start(run, v, &insns[i]) && rsp != 0)
+			return;
+	}
+	delta = delta_reg(busy);
+	if (!members || hi - lo > GROUP_SPAN_MAX || delta == H_NONE)
+		return;
+	g.delta = (enum host_reg)delta;
+	run->hoisted = (int)*ngroups;
+	run->loop_pinned = (uint16_t)(1u << delta);
+	add_group(slot, &g, members >> (g.leader - run->first), lo, hi, groups, ngroups);
+	slot[g.leader].group_role = GROUP_MEMBER; /* no leader: the run's start probes */
+}
+
 /* Each group's slow_last: its last member, or the slow_last of a group
  * whose leader lies within its reach, whichever is later. */
 static void plan_slow_reach(struct probe_group *groups, unsigned first, unsigned n)
@@ -1084,8 +1149,8 @@ static void plan_slow_reach(struct probe_group *groups, unsigned first, unsigned
 		moved = false;
 		for (unsigned k = first; k < n; k++)
 			for (unsigned h = first; h < n; h++) {
-				if (h == k || groups[h].leader <= groups[k].leader ||
-				    groups[h].leader > groups[k].slow_last ||
+				if (h == k || groups[h].hoisted || groups[k].hoisted ||
+				    groups[h].leader <= groups[k].leader || groups[h].leader > groups[k].slow_last ||
 				    groups[h].slow_last <= groups[k].slow_last)
 					continue;
 				groups[k].slow_last = groups[h].slow_last;
@@ -1335,7 +1400,7 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 		through = 1u << H_RAX;
 	through &= run->regs_loaded;
 	if (through & (1u << H_RAX))
-		keep_rax = unused_host_reg((uint16_t)(run->regs_used | run->pinned | 1u << H_RCX));
+		keep_rax = unused_host_reg((uint16_t)(run->regs_used | run->pinned | run->loop_pinned | 1u << H_RCX));
 	parked = keep_rax != H_NONE ? (uint16_t)(through & ~(1u << H_RAX)) : through;
 	if (keep_rax != H_NONE)
 		emit_mov_rr(e, (enum host_reg)keep_rax, H_RAX);
@@ -1525,25 +1590,59 @@ static void emit_rsp_operand(struct emitter *e, const struct run_plan *run, unsi
 	emit_give_back(e, &sc);
 }
 
+/* The probe of a hoisted stack group g (plan_hoisted_stack), before the
+ * run's guest registers and flags are loaded: g->delta for the page of its
+ * span from RSP (in run->rsp_host) as the run starts. Returns the JNE of a
+ * miss (a page not in the soft TLB, or a span across two pages, which never
+ * hits), for translate_run to point at the same run translated without the
+ * hoisting (its cold copy), nothing of the run having run. */
+static uint8_t *emit_hoisted_probe(struct emitter *e, const struct translate_env *env, const struct run_plan *run,
+				   const struct probe_group *g)
+{
+	const struct ident_use span = { .mem = true,
+					.mem_write = g->write,
+					.mem_size = g->span,
+					.mem_seg = SREG_SS,
+					.mem_base = GPR_RSP,
+					.mem_index = NOREG,
+					.mem_disp = g->min_disp };
+	struct scratch sc = { .borrowed = 0 };
+	struct slow_path miss = { 0 };
+
+	/* No guest register is loaded yet: any three but the delta and RSP's. */
+	for (unsigned r = H_RAX, n = 0; n < 3; r++)
+		if ((int)r != run->rsp_host && r != (unsigned)g->delta && r != H_RSP)
+			sc.r[n++] = (enum host_reg)r;
+	emit_probe(e, env, &sc, &span, 0, &miss, g->delta, run->rsp_host);
+	return miss.jump;
+}
+
 /* Emits the main line of a planned run; its memory instructions' slow paths
- * are appended to slow[*nslow], its side exits to side[*nside]. */
+ * are appended to slow[*nslow], its side exits to side[*nside]. A run with a
+ * hoisted stack group sets *cold_jump to its probe's way to the cold copy. */
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			   const struct slot *slot, const struct run_plan *run, struct probe_group *groups,
 			   struct slow_path *slow, unsigned *nslow, struct side_exit *side, unsigned *nside,
-			   const struct translate_exits *x)
+			   const struct translate_exits *x, uint8_t **cold_jump)
 {
 	const uint8_t *run_warm;
-	uint16_t reserved = 0; /* the delta registers of the probe groups under way */
+	uint16_t reserved = run->loop_pinned; /* the delta registers of the probe groups under way */
 	/* Which of the guest's arithmetic flags host RFLAGS holds, and which
 	 * cpu->saved_flags does; once the run has loaded or written a flag, the
 	 * two together hold all six (plan_run). */
 	uint16_t host_valid = run->flags_loaded ? ARITH : 0, saved_valid = 0, flags_written = 0;
 
 	if (run->flags_loaded)
-		emit_flags_in(e, env);
-	emit_load_regs(e, run->regs_loaded);
+		emit_flags_image(e, env);
 	if (run->rsp_host != H_NONE)
 		emit_gs_load64(e, (enum host_reg)run->rsp_host, GS_OFF(gpr[GPR_RSP]));
+	if (run->hoisted >= 0)
+		*cold_jump = emit_hoisted_probe(e, env, run, &groups[run->hoisted]);
+	if (run->flags_loaded) {
+		emit_gs_load16_ax(e, GS_OFF(lf.res));
+		emit_flags_from_ax(e);
+	}
+	emit_load_regs(e, run->regs_loaded);
 	run_warm = emit_here(e);
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
@@ -1604,7 +1703,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			} else {
 				emit_group_member(e, &slot[i], g);
 			}
-			if (i == g->last)
+			if (i == g->last && !g->hoisted)
 				reserved &= (uint16_t) ~(1u << g->delta);
 		} else if (u->mem) {
 			struct slow_path *p = &slow[(*nslow)++];
@@ -1694,10 +1793,12 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		host_valid |= u->flags_written;
 		saved_valid &= (uint16_t)~u->flags_written;
 		flags_written |= u->flags_written;
+		if (i + 1 == run->loop_end)
+			reserved &= (uint16_t)~run->loop_pinned;
 		/* A group leader's slow path resumes after the last instruction it
 		 * runs. */
 		for (unsigned k = run->group_first; k < run->group_end; k++)
-			if (groups[k].slow_last == i)
+			if (groups[k].slow_last == i && !groups[k].hoisted)
 				slow[groups[k].slow].resume = emit_here(e);
 	}
 	emit_store_run_regs(e, run, run->regs_written);
@@ -1833,22 +1934,61 @@ bool translate_emit_exits(struct code_cache *cc, const struct translate_env *env
 	return true;
 }
 
+/* Bytes of host code a run of insns[first, last) may take. */
+static size_t run_room(const struct slot *slot, const struct insn *insns, unsigned first, unsigned last)
+{
+	size_t room = BYTES_PER_IDENT_RUN + 8; /* a cold copy's jump back */
+
+	for (unsigned k = first; k < last; k++)
+		room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0) +
+			(slot[k].use.branch ? BYTES_PER_BRANCH : 0) + (slot[k].followed ? BYTES_PER_FOLLOWED : 0) +
+			((insns[k].flags & INSN_SIDE_EXIT) ? BYTES_PER_SIDE_EXIT : 0);
+	return room;
+}
+
+/* The run of insns[first, last) planned again in cold_slot, the same but
+ * without a hoisted stack group: its probes every round, as where the hoisted
+ * probe misses. */
+static void plan_cold_copy(struct run_plan *cold, const struct translate_env *env, const struct slot *slot,
+			   struct slot *cold_slot, const struct insn *insns, unsigned first, unsigned last,
+			   struct probe_group *groups, unsigned *ngroups)
+{
+	memcpy(&cold_slot[first], &slot[first], (last - first) * sizeof(*slot));
+	for (unsigned k = first; k < last; k++)
+		cold_slot[k].group_role = GROUP_NONE;
+	plan_run(cold, cold_slot, first, last);
+	plan_loop(cold, env, cold_slot, insns);
+	cold->group_first = *ngroups;
+	plan_groups(cold, cold_slot, insns, groups, ngroups);
+	plan_stack_groups(cold, cold_slot, insns, groups, ngroups);
+	plan_slow_reach(groups, cold->group_first, *ngroups);
+	cold->group_end = *ngroups;
+}
+
 const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *env, const struct insn *insns,
 			     unsigned count, unsigned *ident)
 {
 	/* Blocks hold at most 64 instructions: the plan lives on the stack then
-	 * (a malloc per translation was 1% of the boot). */
-	struct slot local_slot[64];
-	struct run_plan local_runs[64];
-	struct slow_path local_slow[64];
-	struct side_exit local_side[64];
-	struct probe_group local_groups[64];
+	 * (a malloc per translation was 1% of the boot). Twice over: a run with a
+	 * hoisted stack group has a cold copy planned and emitted without it,
+	 * whose slots and plan follow the first count. */
+	struct slot local_slot[2 * 64];
+	struct run_plan local_runs[2 * 64];
+	struct slow_path local_slow[2 * 64];
+	struct side_exit local_side[2 * 64];
+	struct probe_group local_groups[2 * 64];
+	uint8_t *local_cold_jump[64];
+	const uint8_t *local_after[64];
 	bool big = count > 64;
-	struct slot *slot = big ? malloc(count * sizeof(*slot)) : local_slot;
-	struct run_plan *runs = big ? malloc(count * sizeof(*runs)) : local_runs;
-	struct slow_path *slow = big ? malloc(count * sizeof(*slow)) : local_slow;
-	struct side_exit *side = big ? malloc(count * sizeof(*side)) : local_side;
-	struct probe_group *groups = big ? malloc(count * sizeof(*groups)) : local_groups;
+	struct slot *slot = big ? malloc(2 * count * sizeof(*slot)) : local_slot;
+	struct run_plan *runs = big ? malloc(2 * count * sizeof(*runs)) : local_runs;
+	struct slow_path *slow = big ? malloc(2 * count * sizeof(*slow)) : local_slow;
+	struct side_exit *side = big ? malloc(2 * count * sizeof(*side)) : local_side;
+	struct probe_group *groups = big ? malloc(2 * count * sizeof(*groups)) : local_groups;
+	uint8_t **cold_jump = big ? malloc(count * sizeof(*cold_jump)) : local_cold_jump;
+	const uint8_t **after = big ? malloc(count * sizeof(*after)) : local_after;
+	struct slot *cold_slot = slot + count;
+	struct run_plan *cold_runs = runs + count;
 	size_t room = BYTES_FRAME - (env->exits ? BYTES_EXITS : 0);
 	const uint8_t *entry = NULL;
 	struct translate_exits x = { 0 };
@@ -1856,7 +1996,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	struct emitter e;
 	uint8_t *buf = NULL;
 
-	if (!slot || !runs || !slow || !side || !groups)
+	if (!slot || !runs || !slow || !side || !groups || !cold_jump || !after)
 		abort(); /* out of host memory */
 	classify(env, insns, count, slot);
 	/* Runs: maximal, split where a memory operand would find no scratch. */
@@ -1873,18 +2013,16 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		plan_run(&runs[nruns], slot, i, j);
 		plan_loop(&runs[nruns], env, slot, insns);
 		runs[nruns].group_first = ngroups;
+		plan_hoisted_stack(&runs[nruns], slot, insns, groups, &ngroups);
 		plan_groups(&runs[nruns], slot, insns, groups, &ngroups);
 		plan_stack_groups(&runs[nruns], slot, insns, groups, &ngroups);
 		plan_slow_reach(groups, runs[nruns].group_first, ngroups);
-		runs[nruns++].group_end = ngroups;
-		room += BYTES_PER_IDENT_RUN;
-		for (unsigned k = i; k < j; k++) {
-			nident++;
-			room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0) +
-				(slot[k].use.branch ? BYTES_PER_BRANCH : 0) +
-				(slot[k].followed ? BYTES_PER_FOLLOWED : 0) +
-				((insns[k].flags & INSN_SIDE_EXIT) ? BYTES_PER_SIDE_EXIT : 0);
-		}
+		runs[nruns].group_end = ngroups;
+		if (runs[nruns].hoisted >= 0)
+			plan_cold_copy(&cold_runs[nruns], env, slot, cold_slot, insns, i, j, groups, &ngroups);
+		room += (runs[nruns].hoisted >= 0 ? 2 : 1) * run_room(slot, insns, i, j);
+		nident += j - i;
+		nruns++;
 		i = j;
 	}
 	buf = code_cache_alloc(cc, room, 16);
@@ -1914,7 +2052,9 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	}
 	for (unsigned i = 0, r = 0; i < count;) {
 		if (slot[i].ident) {
-			emit_ident_run(&e, env, insns, slot, &runs[r], groups, slow, &nslow, side, &nside, &x);
+			emit_ident_run(&e, env, insns, slot, &runs[r], groups, slow, &nslow, side, &nside, &x,
+				       &cold_jump[r]);
+			after[r] = emit_here(&e);
 			i = runs[r++].last;
 		} else {
 			emit_callout(&e, env, &insns[i], x.out);
@@ -1928,6 +2068,19 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		emit_static_exit(&e, env, &x, slot[count - 1].next);
 	else
 		emit_jmp(&e, x.next);
+	/* The cold copies, where their runs' hoisted probes miss, going on after
+	 * the runs. */
+	for (unsigned r = 0; r < nruns; r++) {
+		uint8_t *none = NULL;
+
+		if (runs[r].hoisted < 0)
+			continue;
+		patch_here(&e, cold_jump[r]);
+		emit_ident_run(&e, env, insns, cold_slot, &cold_runs[r], groups, slow, &nslow, side, &nside, &x, &none);
+		emit_jmp(&e, after[r]);
+	}
+	/* Slow paths and side exits read of their slots what the cold copies'
+	 * share. */
 	for (unsigned p = 0; p < nslow; p++)
 		emit_slow_path(&e, slot, &slow[p], insns, groups, &x);
 	for (unsigned p = 0; p < nside; p++)
@@ -1947,6 +2100,8 @@ done:
 		free(slow);
 		free(side);
 		free(groups);
+		free(cold_jump);
+		free(after);
 	}
 	return buf ? entry : NULL;
 }
