@@ -141,6 +141,8 @@ for engine in $ENGINES; do
 			expect_hello_with "--engine $engine --cpu $model"
 			;;
 		*)
+			# The second sed's $ is a character to escape, not an expansion.
+			# shellcheck disable=SC2016
 			why=$(sed -n "s/.*not $model: \([^;)]*\).*/\1/p" <<<"$line" | sed 's/[][\.*^$()+?{}|]/\\&/g')
 			expect_config_error "cpu $model refused on $engine" "--cpu $model: the $engine engine cannot provide it: $why\$" \
 				run --engine "$engine" --cpu "$model" "$G/hello.elf"
