@@ -162,6 +162,11 @@ INIT
 fi
 echo 'echo "RINGVISOR-INIT-MARKER"' >>"$root/init"
 if [ "$mode" = test ]; then
+	# The x86-64-v2 program (tests/linux/level_v2.c), static, in the guest and
+	# beside it for linux-boot.sh to run on the host.
+	"${CC:-cc}" -static -O2 -march=x86-64-v2 -Wall -Wextra -Werror -o "$root/bin/level-v2" \
+		"$(dirname "$0")/../tests/linux/level_v2.c"
+	cp "$root/bin/level-v2" "$out/level-v2"
 	cat >>"$root/init" <<'INIT'
 echo "modules: $modules_start $modules_end"
 echo "virtio-device: $(cat /sys/bus/virtio/devices/*/device 2>/dev/null | tr '\n' ' ')"
@@ -175,6 +180,9 @@ echo "date: $(date +%s)"
 echo "acpi: $(ls /sys/firmware/acpi/tables | tr '\n' ' ')"
 echo "ioapic: $(grep IO-APIC /proc/interrupts | sed 's/.*IO-APIC *//' | tr -s ' \n' '  ')"
 echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+echo "cpuflags: $(sed -n 's/^flags[^:]*: //p' /proc/cpuinfo | head -1)"
+echo "level-v2: $(/bin/level-v2 2>&1 | tr '\n' ';')"
+echo "level-v2-status: $(/bin/level-v2 >/dev/null 2>&1; echo $?)"
 # With --disk (tests/integration/linux-disk.sh): vda read-write, vdb
 # read-only. What the guest sees of each (the first bytes in hex: the image
 # is random), the SHA-256 of all of vda by busybox's sha256sum with the

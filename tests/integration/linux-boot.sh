@@ -24,8 +24,13 @@ linux_guest_or_exit
 
 # boot_checks: boots on $engine and checks what the init printed.
 boot_checks() {
+	# The highest psABI level the engine gives here (`ringvisor engines`).
+	model=baseline
+	case " $("$rv" engines | sed -n "s/^cpu $engine: \([^(]*\).*/\1/p") " in
+	*" v2 "*) model=v2 ;;
+	esac
 	start=$(date +%s)
-	timeout 600 "$rv" run --engine "$engine" --mem 512M --append "console=ttyS0 quiet" \
+	timeout 600 "$rv" run --engine "$engine" --cpu "$model" --mem 512M --append "console=ttyS0 quiet" \
 		--initrd "$dir/initrd-test.gz" "$dir/vmlinuz" </dev/null >"$log" 2>"$err"
 	status=$?
 	end=$(date +%s)
@@ -68,9 +73,44 @@ boot_checks() {
 	esac
 	virtio_checks
 	check "clocksource is kvm-clock" "got '$(line clocksource)'" [ "$(line clocksource)" = kvm-clock ]
+	level_checks
 	# The kernel prints this (at KERN_EMERG, so even with quiet) when it powers off
 	# through ACPI; without a working S5 it halts ("System halted") instead.
 	check "poweroff goes through ACPI S5" "no 'reboot: Power down' line" grep -q "reboot: Power down" "$log"
+}
+
+# level_checks: the CPU model $model as Linux sees it: /proc/cpuinfo lists
+# x86-64-v2's flags (Linux's names: pni is SSE3, lahf_lm LAHF/SAHF in 64-bit
+# mode) exactly when the model has them, and tests/linux/level_v2.c, built
+# for x86-64-v2, prints in the guest what it prints on the host, or (baseline)
+# dies of SIGILL (status 128 + 4) before its first line: #UD.
+level_checks() {
+	local flags host guest f
+	flags=" $(line cpuflags) "
+	for f in pni ssse3 cx16 sse4_1 sse4_2 popcnt lahf_lm; do
+		case "$model:$flags" in
+		v2:*" $f "* | baseline:*) ;;
+		*) fail "--cpu $model: /proc/cpuinfo lists $f" "got '$flags'" ;;
+		esac
+		case "$model:$flags" in
+		baseline:*" $f "*) fail "--cpu $model: /proc/cpuinfo does not list $f" "got '$flags'" ;;
+		esac
+	done
+	pass "--cpu $model: /proc/cpuinfo lists x86-64-v2's flags exactly when the model has them"
+	guest=$(line level-v2)
+	if [ "$model" = baseline ]; then
+		check "--cpu baseline: the x86-64-v2 program dies of SIGILL before its first line" \
+			"printed '$guest', status $(line level-v2-status)" \
+			[ "$guest|$(line level-v2-status)" = "|132" ]
+		return
+	fi
+	if ! host=$("$dir/level-v2" 2>&1 | tr '\n' ';'); then
+		skip "x86-64-v2 program" "it does not run on this host: $host"
+		return
+	fi
+	check "--cpu v2: the x86-64-v2 program prints what it prints on the host" \
+		"guest '$guest' (status $(line level-v2-status)), host '$host'" \
+		[ "$guest|$(line level-v2-status)" = "$host|0" ]
 }
 
 # virtio_checks: what the init printed of the virtio-rng (virtio 1.x §5.4:
