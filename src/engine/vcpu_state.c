@@ -28,6 +28,7 @@ void vcpu_state_reset(struct vcpu_state *s)
 	msr_model_reset(&s->msr.stored);
 	s->fpu.fcw = 0x37f; /* as FNINIT leaves it */
 	s->fpu.mxcsr = 0x1f80;
+	s->xcr0 = XCR0_X87; /* SDM Vol. 1, 13.3: 1 after RESET */
 	/* EDX holds the processor signature after reset. */
 	s->gpr[GPR_RDX] = CPU_MODEL_SIGNATURE;
 }

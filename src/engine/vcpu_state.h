@@ -44,6 +44,9 @@ struct x86_fpu {
 	uint32_t mxcsr;
 	uint8_t st[8][16]; /* 80-bit values in the low 10 bytes */
 	uint8_t xmm[16][16];
+	/* Bits 128-255 of YMM0-15 (the XSAVE AVX component, SDM Vol. 1, 13.5.3):
+	 * a VEX.128 write zeroes them, a legacy SSE write leaves them. */
+	uint8_t ymm_hi[16][16];
 };
 
 enum x86_event_type {
@@ -96,6 +99,7 @@ struct vcpu_state {
 	struct x86_dtable idtr;
 
 	uint64_t cr0, cr2, cr3, cr4, cr8;
+	uint64_t xcr0; /* XFEATURE_ENABLED_MASK (XSETBV); bit 0 (x87) always set */
 	uint64_t efer;
 	uint64_t apic_base;
 	uint64_t dr[8]; /* DR4/DR5 unused */

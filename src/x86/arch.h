@@ -20,6 +20,13 @@
 #define CR4_PGE (1ull << 7)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_FSGSBASE (1ull << 16)
+#define CR4_OSXSAVE (1ull << 18)
+
+/* XCR0's state components (SDM Vol. 1, 13.1): x87, SSE, AVX (YMM upper halves). */
+#define XCR0_X87 (1ull << 0)
+#define XCR0_SSE (1ull << 1)
+#define XCR0_AVX (1ull << 2)
 
 #define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)

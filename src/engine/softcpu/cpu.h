@@ -171,6 +171,7 @@ struct soft_cpu {
 	struct debug_state dbg;
 	struct x86_msrs msr;
 	struct x86_fpu fpu;
+	uint64_t xcr0; /* XCR0 (vcpu_state.xcr0) */
 	uint8_t cpl;
 	uint8_t mode;	       /* enum cpu_mode, derived from CR0/EFER/CS */
 	uint64_t ip_mask;      /* RIP wraps at 16, 32 or 64 bits */

@@ -84,6 +84,12 @@ static bool map_register(ZydisRegister r, uint8_t *kind, uint8_t *num)
 		*num = (uint8_t)(r - ZYDIS_REGISTER_XMM0);
 		return true;
 	}
+	/* YMMn is XMMn with its upper half (x86_fpu.ymm_hi): OK_XMM of size 32. */
+	if (r >= ZYDIS_REGISTER_YMM0 && r <= ZYDIS_REGISTER_YMM15) {
+		*kind = OK_XMM;
+		*num = (uint8_t)(r - ZYDIS_REGISTER_YMM0);
+		return true;
+	}
 	if (r >= ZYDIS_REGISTER_MM0 && r <= ZYDIS_REGISTER_MM7) {
 		*kind = OK_MM;
 		*num = (uint8_t)(r - ZYDIS_REGISTER_MM0);
@@ -175,7 +181,7 @@ static uint8_t convert(const struct cpu_model *model, uint8_t mode, const ZydisD
 		in->flags |= INSN_REPNE;
 	if (zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
 		in->flags |= INSN_FAR;
-	in->nops = zi->operand_count_visible > 3 ? 3 : zi->operand_count_visible;
+	in->nops = zi->operand_count_visible > 4 ? 4 : zi->operand_count_visible;
 	if (zi->operand_count && zops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
 	    (zops[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) && (zops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
 		in->flags |= INSN_RMW;

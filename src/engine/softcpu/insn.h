@@ -60,7 +60,9 @@ struct insn {
 	uint8_t seg; /* string instructions: the source segment (DS or an override) */
 	uint16_t mnemonic;
 	uint8_t index; /* in its block (block.h: block_of_insn) */
-	struct operand op[3];
+	/* VEX forms have up to four: dst, VEX.vvvv, r/m, and an imm8 or an
+	 * is4 register (VBLENDVPS, VINSERTF128, VSHUFPS...). */
+	struct operand op[4];
 };
 
 /* Where a block goes on after `in` at linear lin: a followed branch's

@@ -64,6 +64,7 @@ void softcpu_get_state(struct soft_cpu *cpu, struct vcpu_state *s)
 	s->msr.kvm_system_time = cpu->kvm_system_time;
 	s->msr.kvm_wall_clock = cpu->kvm_wall_clock;
 	s->fpu = cpu->fpu;
+	s->xcr0 = cpu->xcr0;
 	s->interrupt_shadow = cpu->interrupt_shadow;
 	s->nmi_masked = cpu->nmi_masked;
 	s->nmi_pending = cpu->nmi_pending;
@@ -103,6 +104,7 @@ void softcpu_set_state(struct soft_cpu *cpu, const struct vcpu_state *s)
 	cpu->kvm_wall_clock = s->msr.kvm_wall_clock;
 	kvmclock_msr_write(cpu, MSR_KVM_SYSTEM_TIME_NEW, s->msr.kvm_system_time);
 	cpu->fpu = s->fpu;
+	cpu->xcr0 = s->xcr0;
 	cpu->interrupt_shadow = s->interrupt_shadow;
 	cpu->nmi_masked = s->nmi_masked;
 	cpu->nmi_pending = s->nmi_pending;
