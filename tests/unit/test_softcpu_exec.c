@@ -825,6 +825,7 @@ IH_ASM(rep_movsw, "rep movsw");
 IH_ASM(rep_movsq, "rep movsq");
 IH_ASM(rep_stosq, "rep stosq");
 IH_ASM(rep_stosd, "rep stosd");
+IH_ASM(rep_stosw, "rep stosw");
 IH_ASM(repe_cmpsb, "repe cmpsb");
 IH_ASM(repne_scasb, "repne scasb");
 IH_ASM(repe_scasw, "repe scasw");
@@ -851,6 +852,10 @@ static void test_exec_string_instructions_match_host(void **state)
 		{ "rep movsq", rep_movsq, IH_LEN(rep_movsq), 8, 136, 12, 0, false },
 		{ "rep stosq", rep_stosq, IH_LEN(rep_stosq), 0, 16, 16, 0x0123456789abcdefull, false },
 		{ "rep stosd backward", rep_stosd, IH_LEN(rep_stosd), 0, 252, 20, 0xfeedface, true },
+		/* One byte repeated (a memset in bulk) and nearly so (not). */
+		{ "rep stosq of zeros", rep_stosq, IH_LEN(rep_stosq), 0, 8, 20, 0, false },
+		{ "rep stosw of one byte", rep_stosw, IH_LEN(rep_stosw), 0, 2, 60, 0x1234ffff5a5aull, false },
+		{ "rep stosd of nearly one byte", rep_stosd, IH_LEN(rep_stosd), 0, 4, 40, 0x5a5a005aull, false },
 		{ "repe cmpsb stops at the difference", repe_cmpsb, IH_LEN(repe_cmpsb), 0, 128, 64, 0, false },
 		{ "repe cmpsb backward", repe_cmpsb, IH_LEN(repe_cmpsb), 63, 191, 64, 0, true },
 		{ "repne scasb finds the byte", repne_scasb, IH_LEN(repne_scasb), 0, 10, 200, 0x5a, false },
@@ -907,6 +912,51 @@ static void test_exec_long_rep_stosb_completes(void **state)
 		assert_int_equal(buf[i], 0xab);
 	assert_int_equal(buf[10001], 0);
 	ih_free(h);
+}
+
+/* REP STOSW/D/Q over pages in bulk: a value of one byte repeated is a
+ * memset, any other is stored element by element; what lands is the value,
+ * little-endian, every element, and nothing beyond. */
+static void test_exec_long_rep_stos_of_wide_values(void **state)
+{
+	const struct {
+		const uint8_t *code;
+		size_t len;
+		unsigned size;
+		uint64_t rax;
+	} cases[] = {
+		{ rep_stosq, IH_LEN(rep_stosq), 8, 0 },
+		{ rep_stosw, IH_LEN(rep_stosw), 2, 0x1234ffff5a5aull },
+		{ rep_stosd, IH_LEN(rep_stosd), 4, 0x5a5a005aull },
+		{ rep_stosq, IH_LEN(rep_stosq), 8, 0x0123456789abcdefull },
+	};
+	uint8_t buf[10000];
+
+	(void)state;
+	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct ih *h = ih_new();
+		const unsigned n = 9000 / cases[k].size;
+		struct vcpu_state *s;
+
+		memset(buf, 0xee, sizeof(buf));
+		ih_write(h, IH_DATA, buf, sizeof(buf));
+		h->state.gpr[GPR_RAX] = cases[k].rax;
+		h->state.gpr[GPR_RCX] = n;
+		h->state.gpr[GPR_RDI] = IH_DATA + 8;
+		s = ih_exec(h, cases[k].code, cases[k].len);
+		assert_int_equal(s->gpr[GPR_RCX], 0);
+		assert_int_equal(s->gpr[GPR_RDI], IH_DATA + 8 + n * cases[k].size);
+		assert_int_equal(guest_memory_read(&h->mem, IH_DATA, buf, sizeof(buf)), 0);
+		for (unsigned i = 0; i < sizeof(buf); i++) {
+			unsigned at = i - 8;
+			uint8_t want = i < 8 || at >= n * cases[k].size
+					   ? 0xee
+					   : (uint8_t)(cases[k].rax >> (at % cases[k].size * 8));
+
+			assert_int_equal(buf[i], want);
+		}
+		ih_free(h);
+	}
 }
 
 /* XCHG in its forms; 87 C0 (XCHG EAX, EAX) zero-extends RAX, 90 (NOP) does not,
@@ -1959,6 +2009,7 @@ int main(void)
 		cmocka_unit_test(test_exec_leave_restores_rsp_from_rbp_and_pops_rbp),
 		cmocka_unit_test(test_exec_string_instructions_match_host),
 		cmocka_unit_test(test_exec_long_rep_stosb_completes),
+		cmocka_unit_test(test_exec_long_rep_stos_of_wide_values),
 		cmocka_unit_test(test_exec_xchg_forms_match_host),
 		cmocka_unit_test(test_exec_movsx_movzx_match_host),
 		cmocka_unit_test(test_state_carries_a_pending_nmi),

@@ -57,6 +57,14 @@ static uint8_t *tlb_host_page(struct soft_cpu *cpu, uint64_t lin, unsigned kind)
 	return (uint8_t *)(uintptr_t)((lin & ~0xfffull) + e->host_minus_linear);
 }
 
+/* Whether the low size bytes of v are one byte repeated. */
+static bool rax_bytes_alike(uint64_t v, unsigned size)
+{
+	uint64_t mask = size_mask(size);
+
+	return (v & mask) == ((v & 0xff) * 0x0101010101010101ull & mask);
+}
+
 /* REP MOVS / REP STOS going up in 64-bit code, as many whole elements as lie
  * in the current page of the destination (and source) at once, by host
  * copies, where the soft TLB holds those pages: the result is the element-by-
@@ -89,8 +97,10 @@ static uint64_t string_bulk(struct soft_cpu *cpu, enum string_op op, unsigned si
 		}
 		memmove(dst, src, n * size);
 		cpu->gpr[GPR_RSI] = si + n * size;
-	} else if (size == 1) {
-		memset(dst, (int)(cpu->gpr[GPR_RAX] & 0xff), n);
+	} else if (size == 1 || rax_bytes_alike(cpu->gpr[GPR_RAX], size)) {
+		/* STOSB, and STOSW/D/Q of one byte repeated (the kernel's
+		 * clear_user stores zeros with REP STOSQ): one memset. */
+		memset(dst, (int)(cpu->gpr[GPR_RAX] & 0xff), n * size);
 	} else {
 		for (uint64_t i = 0; i < n; i++)
 			memcpy(dst + i * size, &cpu->gpr[GPR_RAX], size);
