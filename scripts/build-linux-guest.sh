@@ -167,6 +167,10 @@ if [ "$mode" = test ]; then
 	"${CC:-cc}" -static -O2 -march=x86-64-v2 -Wall -Wextra -Werror -o "$root/bin/level-v2" \
 		"$(dirname "$0")/../tests/linux/level_v2.c"
 	cp "$root/bin/level-v2" "$out/level-v2"
+	# And the x86-64-v3 one (tests/linux/level_v3.c).
+	"${CC:-cc}" -static -O2 -march=x86-64-v3 -Wall -Wextra -Werror -o "$root/bin/level-v3" \
+		"$(dirname "$0")/../tests/linux/level_v3.c"
+	cp "$root/bin/level-v3" "$out/level-v3"
 	cat >>"$root/init" <<'INIT'
 echo "modules: $modules_start $modules_end"
 echo "virtio-device: $(cat /sys/bus/virtio/devices/*/device 2>/dev/null | tr '\n' ' ')"
@@ -183,6 +187,8 @@ echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_cl
 echo "cpuflags: $(sed -n 's/^flags[^:]*: //p' /proc/cpuinfo | head -1)"
 echo "level-v2: $(/bin/level-v2 2>&1 | tr '\n' ';')"
 echo "level-v2-status: $(/bin/level-v2 >/dev/null 2>&1; echo $?)"
+echo "level-v3: $(/bin/level-v3 2>&1 | tr '\n' ';')"
+echo "level-v3-status: $(/bin/level-v3 >/dev/null 2>&1; echo $?)"
 # With --disk (tests/integration/linux-disk.sh): vda read-write, vdb
 # read-only. What the guest sees of each (the first bytes in hex: the image
 # is random), the SHA-256 of all of vda by busybox's sha256sum with the

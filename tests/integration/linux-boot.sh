@@ -27,6 +27,7 @@ boot_checks() {
 	# The highest psABI level the engine gives here (`ringvisor engines`).
 	model=baseline
 	case " $("$rv" engines | sed -n "s/^cpu $engine: \([^(]*\).*/\1/p") " in
+	*" v3 "*) model=v3 ;;
 	*" v2 "*) model=v2 ;;
 	esac
 	start=$(date +%s)
@@ -80,37 +81,55 @@ boot_checks() {
 }
 
 # level_checks: the CPU model $model as Linux sees it: /proc/cpuinfo lists
-# x86-64-v2's flags (Linux's names: pni is SSE3, lahf_lm LAHF/SAHF in 64-bit
-# mode) exactly when the model has them, and tests/linux/level_v2.c, built
-# for x86-64-v2, prints in the guest what it prints on the host, or (baseline)
-# dies of SIGILL (status 128 + 4) before its first line: #UD.
+# each level's flags (Linux's names: pni is SSE3, lahf_lm LAHF/SAHF in 64-bit
+# mode, abm LZCNT on AMD) exactly when the model has the level, and the
+# programs built for x86-64-v2 and -v3 (tests/linux/level_v2.c, level_v3.c)
+# print in the guest what they print on the host, or, on a model below their
+# level, die of SIGILL (status 128 + 4) before their first line: #UD.
 level_checks() {
-	local flags host guest f
+	local flags f level have
 	flags=" $(line cpuflags) "
-	for f in pni ssse3 cx16 sse4_1 sse4_2 popcnt lahf_lm; do
-		case "$model:$flags" in
-		v2:*" $f "* | baseline:*) ;;
-		*) fail "--cpu $model: /proc/cpuinfo lists $f" "got '$flags'" ;;
+	for level in 2 3; do
+		have=no
+		case "$model" in
+		v2) [ "$level" -le 2 ] && have=yes ;;
+		v3) have=yes ;;
 		esac
-		case "$model:$flags" in
-		baseline:*" $f "*) fail "--cpu $model: /proc/cpuinfo does not list $f" "got '$flags'" ;;
+		case $level in
+		2) set -- pni ssse3 cx16 sse4_1 sse4_2 popcnt lahf_lm ;;
+		3) set -- avx avx2 fma f16c bmi1 bmi2 abm movbe xsave ;;
 		esac
+		for f in "$@"; do
+			case "$have:$flags" in
+			yes:*" $f "* | no:*) ;;
+			*) fail "--cpu $model: /proc/cpuinfo lists $f" "got '$flags'" ;;
+			esac
+			case "$have:$flags" in
+			no:*" $f "*) fail "--cpu $model: /proc/cpuinfo does not list $f" "got '$flags'" ;;
+			esac
+		done
+		pass "--cpu $model: /proc/cpuinfo lists x86-64-v$level's flags exactly when the model has them"
+		level_program "$level" "$have"
 	done
-	pass "--cpu $model: /proc/cpuinfo lists x86-64-v2's flags exactly when the model has them"
-	guest=$(line level-v2)
-	if [ "$model" = baseline ]; then
-		check "--cpu baseline: the x86-64-v2 program dies of SIGILL before its first line" \
-			"printed '$guest', status $(line level-v2-status)" \
-			[ "$guest|$(line level-v2-status)" = "|132" ]
+}
+
+# level_program LEVEL HAVE: the x86-64-vLEVEL program's line from the guest
+# against the host's (HAVE yes) or SIGILL before its first line (HAVE no).
+level_program() {
+	local guest status host
+	guest=$(line "level-v$1")
+	status=$(line "level-v$1-status")
+	if [ "$2" = no ]; then
+		check "--cpu $model: the x86-64-v$1 program dies of SIGILL before its first line" \
+			"printed '$guest', status $status" [ "$guest|$status" = "|132" ]
 		return
 	fi
-	if ! host=$("$dir/level-v2" 2>&1 | tr '\n' ';'); then
-		skip "x86-64-v2 program" "it does not run on this host: $host"
+	if ! host=$("$dir/level-v$1" 2>&1 | tr '\n' ';'); then
+		skip "x86-64-v$1 program" "it does not run on this host: $host"
 		return
 	fi
-	check "--cpu v2: the x86-64-v2 program prints what it prints on the host" \
-		"guest '$guest' (status $(line level-v2-status)), host '$host'" \
-		[ "$guest|$(line level-v2-status)" = "$host|0" ]
+	check "--cpu $model: the x86-64-v$1 program prints what it prints on the host" \
+		"guest '$guest' (status $status), host '$host'" [ "$guest|$status" = "$host|0" ]
 }
 
 # virtio_checks: what the init printed of the virtio-rng (virtio 1.x §5.4:
