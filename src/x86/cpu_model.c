@@ -231,8 +231,8 @@ static void xsave_leaf(uint32_t index, uint64_t xcr0, struct cpuid_result *r)
 	}
 }
 
-void cpu_model_cpuid_runtime(const struct cpu_model *m, uint32_t function, uint32_t index, bool osxsave,
-			     uint64_t xcr0, struct cpuid_result *r)
+void cpu_model_cpuid_runtime(const struct cpu_model *m, uint32_t function, uint32_t index, bool osxsave, uint64_t xcr0,
+			     struct cpuid_result *r)
 {
 	if (function > m->max_basic_leaf || !cpu_model_has(m, CPUID_F_XSAVE))
 		return;

@@ -106,8 +106,8 @@ void cpu_model_cpuid(const struct cpu_model *m, uint32_t function, uint32_t inde
  * to the table it is given): CPUID.1:ECX.OSXSAVE is CR4.OSXSAVE, and leaf 0xD
  * sub-leaves 0 and 1 give in EBX the XSAVE area's size for the XCR0 enabled
  * (SDM Vol. 2A, CPUID). cpu_model_cpuid answers as for XCR0 = 1, CR4 = 0. */
-void cpu_model_cpuid_runtime(const struct cpu_model *m, uint32_t function, uint32_t index, bool osxsave,
-			     uint64_t xcr0, struct cpuid_result *r);
+void cpu_model_cpuid_runtime(const struct cpu_model *m, uint32_t function, uint32_t index, bool osxsave, uint64_t xcr0,
+			     struct cpuid_result *r);
 
 /* Every leaf the model defines, for engines that upload a table (KVM_SET_CPUID2).
  * Returns the number written, at most max. Not for host. */

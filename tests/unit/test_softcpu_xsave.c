@@ -38,7 +38,7 @@ static struct ih *xsave_ih(const char *model)
  * restore with R8 as its bitmap; RSI: the area to save into with EDX:EAX. */
 #define SAVE_BODY(name, save)                                                                                          \
 	IH_ASM(name, "mov r9, rax\n mov r10, rdx\n mov eax, 7\n xor edx, edx\n xrstor64 [rbx]\n"                       \
-		     "mov eax, r8d\n xrstor64 [rdi]\n"                                                                \
+		     "mov eax, r8d\n xrstor64 [rdi]\n"                                                                 \
 		     "mov rax, r9\n mov rdx, r10\n " save " [rsi]\n"                                                   \
 		     "mov eax, 7\n xor edx, edx\n xrstor64 [rbx]\n xor eax, eax\n xor edx, edx\n xor r9d, r9d\n"       \
 		     "xor r10d, r10d");
@@ -50,7 +50,7 @@ SAVE_BODY(save_xsavec64, "xsavec64")
 SAVE_BODY(save_xsavec, "xsavec")
 
 static const struct ih_body save_bodies[] = {
-	IH_BODY(save_xsave64), IH_BODY(save_xsave), IH_BODY(save_xsaveopt64),
+	IH_BODY(save_xsave64),	IH_BODY(save_xsave),  IH_BODY(save_xsaveopt64),
 	IH_BODY(save_xsavec64), IH_BODY(save_xsavec),
 };
 
