@@ -124,6 +124,16 @@ static void random_image(uint8_t *img, uint64_t *seed, bool compacted)
 		put64(img + 520, XSAVE_COMPACTED | XSAVE_MODEL_XCR0);
 }
 
+static bool all_zero_bytes(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 static void clean_image(uint8_t *img)
 {
 	memset(img, 0, AREA);
@@ -499,6 +509,33 @@ static void test_vzeroupper_and_vzeroall(void **state)
 	ih_free(h);
 }
 
+/* The state carries the YMM upper halves and XCR0 through set_state and
+ * get_state (on kvm too: KVM_SET/GET_XSAVE and _XCRS; RINGVISOR_ENGINE=kvm runs
+ * this test where the host KVM takes the model). */
+static void test_state_carries_ymm_upper_halves_and_xcr0(void **state)
+{
+	struct ih *h = xsave_ih("v3");
+	struct vcpu_state out;
+
+	(void)state;
+	h->state = h->entry;
+	for (unsigned i = 0; i < 16; i++)
+		for (unsigned j = 0; j < 16; j++)
+			h->state.fpu.ymm_hi[i][j] = (uint8_t)(16 * i + j + 1);
+	h->state.xcr0 = XCR0_X87 | XCR0_SSE | XCR0_AVX;
+	ih_start(h);
+	assert_int_equal(h->ops->get_state(h->vcpu, &out), 0);
+	assert_memory_equal(out.fpu.ymm_hi, h->state.fpu.ymm_hi, sizeof(out.fpu.ymm_hi));
+	assert_int_equal(out.xcr0, 7);
+	h->state.xcr0 = XCR0_X87 | XCR0_SSE;
+	memset(h->state.fpu.ymm_hi, 0, sizeof(h->state.fpu.ymm_hi));
+	ih_start(h);
+	assert_int_equal(h->ops->get_state(h->vcpu, &out), 0);
+	assert_true(all_zero_bytes(out.fpu.ymm_hi, sizeof(out.fpu.ymm_hi)));
+	assert_int_equal(out.xcr0, 3);
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_xgetbv_and_xsetbv),
 		cmocka_unit_test(test_cr4_osxsave_and_cpuid_leaf_0xd),
 		cmocka_unit_test(test_vzeroupper_and_vzeroall),
+		cmocka_unit_test(test_state_carries_ymm_upper_halves_and_xcr0),
 	};
 
 	return cmocka_run_group_tests_name(ih_engine_name(), tests, NULL, NULL);
