@@ -110,13 +110,6 @@ static uint64_t xsave_family_check(struct soft_cpu *cpu)
 	return ((cpu->gpr[GPR_RDX] << 32) | (uint32_t)cpu->gpr[GPR_RAX]) & cpu->xcr0;
 }
 
-/* Bytes of the area an XSAVE or XRSTOR of rfbm covers (the AVX component sits
- * at 576 in both formats, being the only one past the header). */
-static unsigned area_size(uint64_t rfbm)
-{
-	return xsave_area_size(rfbm);
-}
-
 static void put_bytes(struct soft_cpu *cpu, const struct insn *in, unsigned at, const void *src, unsigned len)
 {
 	const struct operand *o = &in->op[0];
@@ -158,8 +151,9 @@ static void xsave(struct soft_cpu *cpu, const struct insn *in, enum save_kind ki
 	uint64_t rfbm = xsave_family_check(cpu), inuse = xinuse(cpu), save, hdr[2];
 	bool mxcsr;
 
-	/* Alignment (#GP), segment and every page of the area, before any write. */
-	(void)mem_block_writable(cpu, o->seg, insn_ea(cpu, in, o), area_size(rfbm), XSAVE_ALIGN);
+	/* Alignment (#GP), segment and every page of the area the requested
+	 * components reach (AVX at 576 in both formats), before any write. */
+	(void)mem_block_writable(cpu, o->seg, insn_ea(cpu, in, o), xsave_area_size(rfbm), XSAVE_ALIGN);
 	switch (kind) {
 	case SAVE_STANDARD:
 		save = rfbm;
