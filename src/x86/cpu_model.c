@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "x86/pvclock.h"
+#include "x86/xsave_area.h"
 
 /* CPUID.1:EDX feature bits (Intel SDM Vol. 2A, table 3-11). */
 enum {
@@ -28,6 +29,7 @@ enum {
 	F1D_SSE = 1u << 25,
 	F1D_SSE2 = 1u << 26,
 };
+#define F1C_OSXSAVE (1u << 27)
 #define F1C_HYPERVISOR (1u << 31)
 
 /* CPUID.80000001h:EDX (AMD APM Vol. 3, E.4.2). */
@@ -101,7 +103,7 @@ static const struct cpu_model models[] = {
 	    .soft_cpu_implements = false,
 	    .kvm_implements = false,
 	    .level = 3,
-	    .max_basic_leaf = 7,
+	    .max_basic_leaf = 0xd, /* leaf 0xD: the XSAVE state; leaves 8-0xC read as zero */
 	    .features = { [CPUID_1_ECX] = F1C_HYPERVISOR | V3_1_ECX,
 			  [CPUID_1_EDX] = MODEL_F1_EDX,
 			  [CPUID_7_EBX] = V3_7_EBX,
@@ -203,6 +205,43 @@ void cpu_model_hypervisor_leaf(uint32_t function, struct cpuid_result *r)
 	}
 }
 
+/* CPUID leaf 0xD (SDM Vol. 2A, CPUID, and Vol. 1, 13.2) for the components of
+ * XSAVE_MODEL_XCR0, with XCR0 as given. */
+static void xsave_leaf(uint32_t index, uint64_t xcr0, struct cpuid_result *r)
+{
+	switch (index) {
+	case 0:
+		r->eax = (uint32_t)XSAVE_MODEL_XCR0; /* EDX: XCR0 bits 32-63, none */
+		r->ebx = xsave_area_size(xcr0);
+		r->ecx = xsave_area_size(XSAVE_MODEL_XCR0);
+		break;
+	case 1:
+		/* XSAVEOPT (bit 0) and XSAVEC (bit 1); not XGETBV with ECX = 1 (bit 2)
+		 * nor XSAVES (bit 3). EBX: the size for XCR0 | IA32_XSS, and the model
+		 * has no IA32_XSS. */
+		r->eax = 3;
+		r->ebx = xsave_area_size(xcr0);
+		break;
+	case 2:
+		r->eax = XSAVE_AVX_SIZE;
+		r->ebx = XSAVE_AVX_OFFSET;
+		break;
+	default:
+		break;
+	}
+}
+
+void cpu_model_cpuid_runtime(const struct cpu_model *m, uint32_t function, uint32_t index, bool osxsave, uint64_t xcr0,
+			     struct cpuid_result *r)
+{
+	if (function > m->max_basic_leaf || !cpu_model_has(m, CPUID_F_XSAVE))
+		return;
+	if (function == 1)
+		r->ecx = (r->ecx & ~F1C_OSXSAVE) | (osxsave ? F1C_OSXSAVE : 0);
+	else if (function == 0xd && index <= 1)
+		r->ebx = xsave_area_size(xcr0);
+}
+
 void cpu_model_cpuid(const struct cpu_model *m, uint32_t function, uint32_t index, uint32_t apic_id,
 		     struct cpuid_result *r)
 {
@@ -227,6 +266,10 @@ void cpu_model_cpuid(const struct cpu_model *m, uint32_t function, uint32_t inde
 			r->ebx = m->features[CPUID_7_EBX];
 			r->ecx = m->features[CPUID_7_ECX];
 		}
+		break;
+	case 0xd:
+		if (cpu_model_has(m, CPUID_F_XSAVE))
+			xsave_leaf(index, XCR0_X87, r);
 		break;
 	case 0x40000000:
 	case 0x40000001:
@@ -267,11 +310,18 @@ size_t cpu_model_leaves(const struct cpu_model *m, uint32_t apic_id, struct cpui
 		for (uint32_t f = ranges[i][0]; f <= ranges[i][1] && n < max; f++) {
 			out[n].function = f;
 			out[n].index = 0;
-			/* Leaf 7 has sub-leaves: KVM must match ECX. */
-			out[n].indexed = f == 7;
+			/* Leaves 7 and 0xD have sub-leaves: KVM must match ECX. */
+			out[n].indexed = f == 7 || f == 0xd;
 			cpu_model_cpuid(m, f, 0, apic_id, &out[n].r);
 			n++;
 		}
+	}
+	/* Leaf 0xD's sub-leaves 1 (XSAVEOPT, XSAVEC) and 2 (AVX); KVM works out
+	 * the sizes in EBX from XCR0 itself. */
+	for (uint32_t index = 1; index <= 2 && cpu_model_has(m, CPUID_F_XSAVE) && n < max; index++) {
+		out[n] = (struct cpuid_leaf){ .function = 0xd, .index = index, .indexed = 1 };
+		cpu_model_cpuid(m, 0xd, index, apic_id, &out[n].r);
+		n++;
 	}
 	return n;
 }

@@ -101,6 +101,14 @@ bool cpu_model_has(const struct cpu_model *m, cpuid_feature f);
 void cpu_model_cpuid(const struct cpu_model *m, uint32_t function, uint32_t index, uint32_t apic_id,
 		     struct cpuid_result *out);
 
+/* The parts of a CPUID answer that follow the vCPU's state, applied to
+ * cpu_model_cpuid's by an engine that answers CPUID itself (KVM does the same
+ * to the table it is given): CPUID.1:ECX.OSXSAVE is CR4.OSXSAVE, and leaf 0xD
+ * sub-leaves 0 and 1 give in EBX the XSAVE area's size for the XCR0 enabled
+ * (SDM Vol. 2A, CPUID). cpu_model_cpuid answers as for XCR0 = 1, CR4 = 0. */
+void cpu_model_cpuid_runtime(const struct cpu_model *m, uint32_t function, uint32_t index, bool osxsave, uint64_t xcr0,
+			     struct cpuid_result *r);
+
 /* Every leaf the model defines, for engines that upload a table (KVM_SET_CPUID2).
  * Returns the number written, at most max. Not for host. */
 size_t cpu_model_leaves(const struct cpu_model *m, uint32_t apic_id, struct cpuid_leaf *out, size_t max);

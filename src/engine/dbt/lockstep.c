@@ -205,6 +205,8 @@ static void cmp_fpu(struct diff_report *r, const struct x86_fpu *a, const struct
 		cmp_bytes(r, "st register", a->st[i], b->st[i], 10);
 	for (unsigned i = 0; i < 16; i++)
 		cmp_bytes(r, "xmm register", a->xmm[i], b->xmm[i], 16);
+	for (unsigned i = 0; i < 16; i++)
+		cmp_bytes(r, "ymm upper half", a->ymm_hi[i], b->ymm_hi[i], 16);
 }
 
 /* Everything either run can change. undefined: flags not compared. */
@@ -244,6 +246,7 @@ static void compare(struct lockstep *ls, const struct block *b, uint64_t undefin
 	cmp_u64(r, "cr3", i->cr3, d->cr3);
 	cmp_u64(r, "cr4", i->cr4, d->cr4);
 	cmp_u64(r, "cr8", i->cr8, d->cr8);
+	cmp_u64(r, "xcr0", i->xcr0, d->xcr0);
 	cmp_u64(r, "efer", i->efer, d->efer);
 	for (unsigned n = 0; n < 8; n++)
 		cmp_u64(r, "debug register", i->dr[n], d->dr[n]);

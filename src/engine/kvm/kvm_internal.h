@@ -18,6 +18,8 @@ struct engine {
 	const struct cpu_model *model;
 	/* KVM_GET_SUPPORTED_CPUID, read at create: the host model's leaves. */
 	struct kvm_cpuid2 *supported;
+	/* KVM_CAP_XSAVE and KVM_CAP_XCRS, asked on first use (kvm_xstate.c). */
+	bool xstate_probed, has_xsave, has_xcrs;
 };
 
 struct engine_vcpu {
@@ -52,5 +54,8 @@ int kvm_provides_model(const struct cpu_model *model, char *why, size_t why_len)
 /* KVM_SET_CPUID2 on the vCPU: its engine's model, with its APIC ID. */
 int kvm_vcpu_set_cpuid(struct engine_vcpu *v);
 int kvm_set_state(struct engine_vcpu *v, const struct vcpu_state *s);
+/* kvm_xstate.c: the YMM upper halves and XCR0 of the state, after the FPU. */
+int kvm_xstate_get(struct engine_vcpu *v, struct vcpu_state *s);
+int kvm_xstate_set(struct engine_vcpu *v, const struct vcpu_state *s);
 
 #endif

@@ -264,6 +264,8 @@ int kvm_get_state(struct engine_vcpu *v, struct vcpu_state *s)
 	    ioctl(v->fd, KVM_GET_DEBUGREGS, &dr) || ioctl(v->fd, KVM_GET_MP_STATE, &mp) ||
 	    ioctl(v->fd, KVM_GET_MSRS, msrs) != (int)NMSRS)
 		goto out;
+	if (kvm_xstate_get(v, s))
+		goto out;
 	regs_from_kvm(s, &regs);
 	sregs_from_kvm(s, &sregs);
 	fpu_from_kvm(&s->fpu, &fpu);
@@ -309,7 +311,7 @@ int kvm_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) || ioctl(v->fd, KVM_SET_REGS, &regs) ||
 	    ioctl(v->fd, KVM_SET_FPU, &fpu) || ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) ||
 	    ioctl(v->fd, KVM_SET_DEBUGREGS, &dr) || ioctl(v->fd, KVM_SET_MP_STATE, &mp) ||
-	    ioctl(v->fd, KVM_SET_MSRS, msrs) != (int)NMSRS)
+	    ioctl(v->fd, KVM_SET_MSRS, msrs) != (int)NMSRS || kvm_xstate_set(v, s))
 		goto out;
 	/* The registers just written replace whatever a pending completion held. */
 	v->run->kvm_dirty_regs = 0;

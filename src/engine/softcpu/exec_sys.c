@@ -82,10 +82,12 @@ static void h_out(struct soft_cpu *cpu, const struct insn *in)
 
 static void h_cpuid(struct soft_cpu *cpu, const struct insn *in)
 {
+	uint32_t function = (uint32_t)cpu->gpr[GPR_RAX], index = (uint32_t)cpu->gpr[GPR_RCX];
 	struct cpuid_result r;
 
 	(void)in;
-	cpu_model_cpuid(cpu->model, (uint32_t)cpu->gpr[GPR_RAX], (uint32_t)cpu->gpr[GPR_RCX], (uint32_t)cpu->index, &r);
+	cpu_model_cpuid(cpu->model, function, index, (uint32_t)cpu->index, &r);
+	cpu_model_cpuid_runtime(cpu->model, function, index, (cpu->cr4 & CR4_OSXSAVE) != 0, cpu->xcr0, &r);
 	reg_write(cpu, GPR_RAX, 4, r.eax);
 	reg_write(cpu, GPR_RBX, 4, r.ebx);
 	reg_write(cpu, GPR_RCX, 4, r.ecx);
@@ -300,6 +302,9 @@ static void write_cr4(struct soft_cpu *cpu, uint64_t v)
 
 	/* MCE: machine-check exceptions enabled; the model never raises one. */
 	allowed |= CR4_MCE;
+	/* OSXSAVE where the model has XSAVE; otherwise reserved (SDM Vol. 3A, 2.5). */
+	if (cpu_model_has(cpu->model, CPUID_F_XSAVE))
+		allowed |= CR4_OSXSAVE;
 	if (v & ~allowed)
 		cpu_raise(cpu, EXC_GP, true, 0);
 	if ((cpu->efer & EFER_LMA) && !(v & CR4_PAE))

@@ -1,10 +1,11 @@
 /* x87 control and state: FNINIT, FNCLEX, the control and status words, WAIT,
  * the register moves (FXCH, FFREE, FINCSTP, FDECSTP, FCMOVcc), and the state
  * images FNSTENV/FLDENV, FNSAVE/FRSTOR and FXSAVE/FXRSTOR (x87.h has the
- * machinery). */
+ * machinery), whose legacy region XSAVE shares (legacy_region.h). */
 #include <string.h>
 
 #include "engine/softcpu/handlers.h"
+#include "engine/softcpu/legacy_region.h"
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/mem.h"
 #include "engine/softcpu/x87.h"
@@ -425,7 +426,7 @@ static void h_frstor(struct soft_cpu *cpu, const struct insn *in)
  * and selectors. XMM8-15 only in 64-bit mode; XMM registers and MXCSR only with
  * CR4.OSFXSR. Bytes the processor does not define are left alone. */
 #define FXSAVE_SIZE 512
-#define FXSAVE_XMM 160
+#define FXSAVE_XMM LEGACY_XMM_OFFSET
 
 static unsigned fxsave_xmm_count(const struct soft_cpu *cpu)
 {
@@ -434,16 +435,10 @@ static unsigned fxsave_xmm_count(const struct soft_cpu *cpu)
 	return cpu->mode == MODE_LONG64 ? 16 : 8;
 }
 
-static void fxsave(struct soft_cpu *cpu, const struct insn *in, bool wide)
+void legacy_x87_store(const struct soft_cpu *cpu, uint8_t *img, bool wide)
 {
-	const struct operand *o = &in->op[0];
-	uint8_t img[FXSAVE_SIZE];
-	unsigned nxmm = fxsave_xmm_count(cpu);
-
-	x87_check_nowait(cpu);
-	/* The segment checks cover the whole image, written or not. */
-	(void)seg_linear(cpu, o->seg, insn_ea(cpu, in, o), FXSAVE_SIZE, ACC_WRITE);
-	memset(img, 0, sizeof(img));
+	memset(img, 0, LEGACY_MXCSR_OFFSET);
+	memset(img + 32, 0, 128);
 	put16(img + 0, cpu->fpu.fcw);
 	put16(img + 2, cpu->fpu.fsw);
 	img[4] = cpu->fpu.ftw;
@@ -457,26 +452,12 @@ static void fxsave(struct soft_cpu *cpu, const struct insn *in, bool wide)
 		put32(img + 16, (uint32_t)cpu->fpu.fdp);
 		put16(img + 20, (uint16_t)(cpu->fpu.fdp >> 32));
 	}
-	if (nxmm) {
-		put32(img + 24, cpu->fpu.mxcsr);
-		put32(img + 28, MXCSR_MASK);
-	}
 	for (unsigned i = 0; i < 8; i++)
 		memcpy(img + 32 + 16 * i, cpu->fpu.st[i], 10);
-	memcpy(img + FXSAVE_XMM, cpu->fpu.xmm, 16 * nxmm);
-	mem_write_block(cpu, o->seg, insn_ea(cpu, in, o), img, FXSAVE_XMM + 16 * nxmm, 16);
 }
 
-static void fxrstor(struct soft_cpu *cpu, const struct insn *in, bool wide)
+void legacy_x87_load(struct soft_cpu *cpu, const uint8_t *img, bool wide)
 {
-	const struct operand *o = &in->op[0];
-	uint8_t img[FXSAVE_SIZE];
-	unsigned nxmm = fxsave_xmm_count(cpu);
-
-	x87_check_nowait(cpu);
-	mem_read_block(cpu, o->seg, insn_ea(cpu, in, o), img, FXSAVE_SIZE, 16);
-	if (nxmm && (get32(img + 24) & ~MXCSR_MASK))
-		cpu_raise_gp0(cpu);
 	cpu->fpu.fcw = (uint16_t)((get16(img + 0) & FCW_WRITABLE) | FCW_ONES);
 	cpu->fpu.fsw = get16(img + 2);
 	cpu->fpu.ftw = img[4];
@@ -492,11 +473,72 @@ static void fxrstor(struct soft_cpu *cpu, const struct insn *in, bool wide)
 		memcpy(cpu->fpu.st[i], img + 32 + 16 * i, 10);
 		memset(cpu->fpu.st[i] + 10, 0, 6);
 	}
+	x87_update_es(cpu);
+}
+
+void legacy_x87_init(struct soft_cpu *cpu)
+{
+	x87_init(cpu);
+	memset(cpu->fpu.st, 0, sizeof(cpu->fpu.st));
+	x87_update_es(cpu);
+}
+
+bool legacy_x87_is_init(const struct soft_cpu *cpu)
+{
+	static const uint8_t zero[sizeof(cpu->fpu.st)];
+
+	return cpu->fpu.fcw == FCW_INIT && cpu->fpu.fsw == 0 && cpu->fpu.ftw == 0 && cpu->fpu.fop == 0 &&
+	       cpu->fpu.fip == 0 && cpu->fpu.fdp == 0 && memcmp(cpu->fpu.st, zero, sizeof(zero)) == 0;
+}
+
+void legacy_mxcsr_store(const struct soft_cpu *cpu, uint8_t *img)
+{
+	put32(img + LEGACY_MXCSR_OFFSET, cpu->fpu.mxcsr);
+	put32(img + LEGACY_MXCSR_OFFSET + 4, MXCSR_MASK);
+}
+
+uint32_t legacy_mxcsr(const uint8_t *img)
+{
+	return get32(img + LEGACY_MXCSR_OFFSET);
+}
+
+bool legacy_mxcsr_reserved(uint32_t mxcsr)
+{
+	return (mxcsr & ~MXCSR_MASK) != 0;
+}
+
+static void fxsave(struct soft_cpu *cpu, const struct insn *in, bool wide)
+{
+	const struct operand *o = &in->op[0];
+	uint8_t img[FXSAVE_SIZE];
+	unsigned nxmm = fxsave_xmm_count(cpu);
+
+	x87_check_nowait(cpu);
+	/* The segment checks cover the whole image, written or not. */
+	(void)seg_linear(cpu, o->seg, insn_ea(cpu, in, o), FXSAVE_SIZE, ACC_WRITE);
+	memset(img, 0, sizeof(img));
+	legacy_x87_store(cpu, img, wide);
+	if (nxmm)
+		legacy_mxcsr_store(cpu, img);
+	memcpy(img + FXSAVE_XMM, cpu->fpu.xmm, 16 * nxmm);
+	mem_write_block(cpu, o->seg, insn_ea(cpu, in, o), img, FXSAVE_XMM + 16 * nxmm, 16);
+}
+
+static void fxrstor(struct soft_cpu *cpu, const struct insn *in, bool wide)
+{
+	const struct operand *o = &in->op[0];
+	uint8_t img[FXSAVE_SIZE];
+	unsigned nxmm = fxsave_xmm_count(cpu);
+
+	x87_check_nowait(cpu);
+	mem_read_block(cpu, o->seg, insn_ea(cpu, in, o), img, FXSAVE_SIZE, 16);
+	if (nxmm && legacy_mxcsr_reserved(legacy_mxcsr(img)))
+		cpu_raise_gp0(cpu);
+	legacy_x87_load(cpu, img, wide);
 	if (nxmm) {
-		cpu->fpu.mxcsr = get32(img + 24);
+		cpu->fpu.mxcsr = legacy_mxcsr(img);
 		memcpy(cpu->fpu.xmm, img + FXSAVE_XMM, 16 * nxmm);
 	}
-	x87_update_es(cpu);
 }
 
 static void h_fxsave(struct soft_cpu *cpu, const struct insn *in)
