@@ -20,6 +20,7 @@ static const struct dispatch_entry *const tables[] = {
 	exec_ssse3_table,
 	exec_sse41_table,
 	exec_sse42_table,
+	exec_bmi_table,
 };
 /* clang-format on */
 

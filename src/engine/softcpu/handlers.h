@@ -31,9 +31,15 @@ extern const struct dispatch_entry exec_sse3_table[];
 extern const struct dispatch_entry exec_ssse3_table[];
 extern const struct dispatch_entry exec_sse41_table[];
 extern const struct dispatch_entry exec_sse42_table[];
+extern const struct dispatch_entry exec_bmi_table[];
 extern const struct dispatch_entry exec_mmx_form_table[]; /* MMX forms of MOVD, MOVQ, PEXTRW, ... */
 
 /* MOV to or from a control or debug register (exec_sys.c). */
 void h_mov_special(struct soft_cpu *cpu, const struct insn *in);
+
+/* BSF and BSR (exec_muldiv.c), which TZCNT and LZCNT are where the model
+ * lacks BMI1 or LZCNT (exec_bmi.c). */
+void h_bsf(struct soft_cpu *cpu, const struct insn *in);
+void h_bsr(struct soft_cpu *cpu, const struct insn *in);
 
 #endif

@@ -58,7 +58,7 @@ bool isa_gate_refuses(const struct cpu_model *model, uint8_t mode, const ZydisDe
 		return mode == MODE_LONG64;
 	/* F3 0F BC and F3 0F BD are TZCNT and LZCNT where the flag is set, and
 	 * BSF and BSR with an ignored prefix where it is not (SDM Vol. 2, TZCNT and
-	 * LZCNT); the dispatch table runs them as BSF and BSR. */
+	 * LZCNT); their handlers (exec_bmi.c) run them as BSF and BSR there. */
 	if (zi->mnemonic == ZYDIS_MNEMONIC_TZCNT || zi->mnemonic == ZYDIS_MNEMONIC_LZCNT)
 		return false;
 	return true;
