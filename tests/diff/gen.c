@@ -57,6 +57,10 @@ static const struct family families[] = {
 	{ "bmi1/lzcnt", 3, fam_bmi1 },
 	{ "bmi2", 3, fam_bmi2 },
 	{ "movbe", 1, fam_movbe },
+	{ "adx", 2, fam_adx },
+	{ "aes", 3, fam_aes },
+	{ "pclmulqdq", 2, fam_pclmul },
+	{ "sha", 3, fam_sha },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;
