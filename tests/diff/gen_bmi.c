@@ -68,59 +68,55 @@ static bool emit_shape(struct gen *g, ZydisMnemonic m, unsigned size, const char
 	return gen_emit_fx(g, &q, fx);
 }
 
-static unsigned size_32_64(struct gen *g)
+/* One instruction form: its operands (emit_shape), whether it has a 16-bit
+ * form, and the flags it defines and leaves undefined (SDM Vol. 2, "Flags
+ * Affected"): ANDN, BLS*, BZHI define SF ZF CF OF; BEXTR ZF CF OF; TZCNT and
+ * LZCNT CF ZF; the other BMI2 instructions leave the flags alone. MULX's two
+ * destinations may be one register. */
+struct bmi_form {
+	ZydisMnemonic m;
+	const char *shape;
+	bool has16;
+	uint16_t def, undef;
+};
+
+static const struct bmi_form bmi1_forms[] = {
+	{ ZYDIS_MNEMONIC_ANDN, "drm", false, F_SF | F_ZF | F_CF | F_OF, F_AF | F_PF },
+	{ ZYDIS_MNEMONIC_BEXTR, "dmc", false, F_ZF | F_CF | F_OF, F_AF | F_SF | F_PF },
+	{ ZYDIS_MNEMONIC_BLSI, "dm", false, F_SF | F_ZF | F_CF | F_OF, F_AF | F_PF },
+	{ ZYDIS_MNEMONIC_BLSMSK, "dm", false, F_SF | F_ZF | F_CF | F_OF, F_AF | F_PF },
+	{ ZYDIS_MNEMONIC_BLSR, "dm", false, F_SF | F_ZF | F_CF | F_OF, F_AF | F_PF },
+	{ ZYDIS_MNEMONIC_TZCNT, "dm", true, F_CF | F_ZF, F_OF | F_SF | F_AF | F_PF },
+	{ ZYDIS_MNEMONIC_LZCNT, "dm", true, F_CF | F_ZF, F_OF | F_SF | F_AF | F_PF },
+};
+
+static const struct bmi_form bmi2_forms[] = {
+	{ ZYDIS_MNEMONIC_BZHI, "dmc", false, F_SF | F_ZF | F_CF | F_OF, F_AF | F_PF },
+	{ ZYDIS_MNEMONIC_MULX, "ddm", false, 0, 0 },
+	{ ZYDIS_MNEMONIC_PDEP, "drm", false, 0, 0 },
+	{ ZYDIS_MNEMONIC_PEXT, "drm", false, 0, 0 },
+	{ ZYDIS_MNEMONIC_RORX, "dmi", false, 0, 0 },
+	{ ZYDIS_MNEMONIC_SARX, "dmc", false, 0, 0 },
+	{ ZYDIS_MNEMONIC_SHLX, "dmc", false, 0, 0 },
+	{ ZYDIS_MNEMONIC_SHRX, "dmc", false, 0, 0 },
+};
+
+static bool emit_form(struct gen *g, const struct bmi_form *f)
 {
-	return rng_chance(&g->r, 1, 2) ? 4 : 8;
+	unsigned size = f->has16 ? gen_size_no8(g) : rng_chance(&g->r, 1, 2) ? 4 : 8;
+
+	g->no_faults = gen_host_state_allowed; /* as POPCNT's (gen_ssse3.c) */
+	return emit_shape(g, f->m, size, f->shape, (struct flag_effect){ 0, f->def, f->undef });
 }
 
 bool fam_bmi1(struct gen *g)
 {
-	/* ANDN, BLS*: SF ZF (CF) defined, AF PF undefined; BEXTR: ZF, with AF SF
-	 * PF undefined; TZCNT, LZCNT: CF ZF, the rest undefined (SDM Vol. 2). */
-	static const struct flag_effect logic = { 0, F_SF | F_ZF | F_CF | F_OF, F_AF | F_PF };
-	static const struct flag_effect bextr = { 0, F_ZF | F_CF | F_OF, F_AF | F_SF | F_PF };
-	static const struct flag_effect count = { 0, F_CF | F_ZF, F_OF | F_SF | F_AF | F_PF };
-
-	g->no_faults = gen_host_state_allowed; /* as POPCNT's (gen_ssse3.c) */
-	switch (rng_below(&g->r, 7)) {
-	case 0:
-		return emit_shape(g, ZYDIS_MNEMONIC_ANDN, size_32_64(g), "drm", logic);
-	case 1:
-		return emit_shape(g, ZYDIS_MNEMONIC_BEXTR, size_32_64(g), "dmc", bextr);
-	case 2:
-		return emit_shape(g, ZYDIS_MNEMONIC_BLSI, size_32_64(g), "dm", logic);
-	case 3:
-		return emit_shape(g, ZYDIS_MNEMONIC_BLSMSK, size_32_64(g), "dm", logic);
-	case 4:
-		return emit_shape(g, ZYDIS_MNEMONIC_BLSR, size_32_64(g), "dm", logic);
-	case 5:
-		return emit_shape(g, ZYDIS_MNEMONIC_TZCNT, gen_size_no8(g), "dm", count);
-	default:
-		return emit_shape(g, ZYDIS_MNEMONIC_LZCNT, gen_size_no8(g), "dm", count);
-	}
+	return emit_form(g, &bmi1_forms[rng_below(&g->r, ARRAY_LEN(bmi1_forms))]);
 }
 
 bool fam_bmi2(struct gen *g)
 {
-	static const struct flag_effect bzhi = { 0, F_SF | F_ZF | F_CF | F_OF, F_AF | F_PF };
-	static const struct flag_effect none = { 0, 0, 0 };
-	static const ZydisMnemonic shifts[] = { ZYDIS_MNEMONIC_SARX, ZYDIS_MNEMONIC_SHLX, ZYDIS_MNEMONIC_SHRX };
-
-	g->no_faults = gen_host_state_allowed;
-	switch (rng_below(&g->r, 6)) {
-	case 0:
-		return emit_shape(g, ZYDIS_MNEMONIC_BZHI, size_32_64(g), "dmc", bzhi);
-	case 1: /* MULX hi, lo, r/m (RDX implicit); hi and lo may be one register */
-		return emit_shape(g, ZYDIS_MNEMONIC_MULX, size_32_64(g), "ddm", none);
-	case 2:
-		return emit_shape(g, ZYDIS_MNEMONIC_PDEP, size_32_64(g), "drm", none);
-	case 3:
-		return emit_shape(g, ZYDIS_MNEMONIC_PEXT, size_32_64(g), "drm", none);
-	case 4:
-		return emit_shape(g, ZYDIS_MNEMONIC_RORX, size_32_64(g), "dmi", none);
-	default:
-		return emit_shape(g, PICK(g, shifts), size_32_64(g), "dmc", none);
-	}
+	return emit_form(g, &bmi2_forms[rng_below(&g->r, ARRAY_LEN(bmi2_forms))]);
 }
 
 /* MOVBE r, m or m, r at 16, 32 and 64 bits. */

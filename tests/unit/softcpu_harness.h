@@ -437,6 +437,29 @@ static inline uint64_t ih_random(uint64_t *seed)
 	return *seed * 0x2545f4914f6cdd1dull;
 }
 
+/* Runs each body `iterations` times on host and engine (ih_compare, every
+ * arithmetic flag compared) from fresh registers, flags and data: the GPRs
+ * and the data's quadwords from value(&seed), RDI pointing at the data. */
+static inline void ih_compare_bodies(struct ih *h, const struct ih_body *b, unsigned n, unsigned iterations,
+				     uint64_t (*value)(uint64_t *seed), uint64_t seed)
+{
+	for (unsigned k = 0; k < n; k++) {
+		for (unsigned i = 0; i < iterations; i++) {
+			struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
+
+			for (unsigned q = 0; q < IH_CMP_DATA / 8; q++) {
+				uint64_t v = value(&seed);
+
+				memcpy(c.data + 8 * q, &v, 8);
+			}
+			for (unsigned r = 0; r < GPR_COUNT; r++)
+				c.regs.gpr[r] = r == GPR_RDI ? 0 : value(&seed);
+			c.regs.rflags = ih_random(&seed);
+			ih_compare(h, &c, b[k].code, (size_t)(b[k].end - b[k].code), RFLAGS_ARITH_MASK, b[k].name);
+		}
+	}
+}
+
 /* ---- a bare vCPU for the internals ---------------------------------------------- */
 
 struct icpu {

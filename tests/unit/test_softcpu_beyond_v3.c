@@ -51,27 +51,12 @@ static uint64_t any_value(uint64_t *seed)
 	}
 }
 
-/* Each body `iterations` times from fresh values; RDI points at the data. */
+/* Each body `iterations` times from fresh values, host against engine. */
 static void run_bodies(const struct ih_body *b, unsigned n, unsigned iterations)
 {
 	struct ih *h = max_harness();
-	uint64_t seed = 0x62657964u;
 
-	for (unsigned k = 0; k < n; k++) {
-		for (unsigned i = 0; i < iterations; i++) {
-			struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
-
-			for (unsigned q = 0; q < IH_CMP_DATA / 8; q++) {
-				uint64_t v = any_value(&seed);
-
-				memcpy(c.data + 8 * q, &v, 8);
-			}
-			for (unsigned r = 0; r < GPR_COUNT; r++)
-				c.regs.gpr[r] = r == GPR_RDI ? 0 : any_value(&seed);
-			c.regs.rflags = ih_random(&seed);
-			ih_compare(h, &c, b[k].code, (size_t)(b[k].end - b[k].code), RFLAGS_ARITH_MASK, b[k].name);
-		}
-	}
+	ih_compare_bodies(h, b, n, iterations, any_value, 0x62657964u);
 	ih_free(h);
 }
 

@@ -27,32 +27,11 @@ static uint64_t bmi_value(uint64_t *seed)
 	}
 }
 
-static void run_bodies_on(struct ih *h, const struct ih_body *b, unsigned n, unsigned iterations)
-{
-	uint64_t seed = 0x424d4932u;
-
-	for (unsigned k = 0; k < n; k++) {
-		for (unsigned i = 0; i < iterations; i++) {
-			struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
-
-			for (unsigned q = 0; q < IH_CMP_DATA / 8; q++) {
-				uint64_t v = bmi_value(&seed);
-
-				memcpy(c.data + 8 * q, &v, 8);
-			}
-			for (unsigned r = 0; r < GPR_COUNT; r++)
-				c.regs.gpr[r] = r == GPR_RDI ? 0 : bmi_value(&seed);
-			c.regs.rflags = ih_random(&seed);
-			ih_compare(h, &c, b[k].code, (size_t)(b[k].end - b[k].code), RFLAGS_ARITH_MASK, b[k].name);
-		}
-	}
-}
-
 static void run_bodies(const struct ih_body *b, unsigned n, unsigned iterations)
 {
 	struct ih *h = ih_new_model("v3");
 
-	run_bodies_on(h, b, n, iterations);
+	ih_compare_bodies(h, b, n, iterations, bmi_value, 0x424d4932u);
 	ih_free(h);
 }
 
