@@ -185,6 +185,24 @@ static void test_bmi_needs_no_osxsave_and_ignores_ts(void **state)
 	ih_free(h);
 }
 
+/* In 32-bit code VEX.W is ignored: C4 E2 F0 F2 C3 is ANDN EAX, ECX, EBX
+ * there, not a 64-bit ANDN (SDM Vol. 2A, 2.3.5: W "ignored" outside 64-bit
+ * mode for these). */
+static void test_vex_w_is_ignored_in_32_bit_code(void **state)
+{
+	static const uint8_t andn_w1[] = { 0xc4, 0xe2, 0xf0, 0xf2, 0xc3 };
+	struct ih *h = ih_new_model("v3");
+	struct vcpu_state *s;
+
+	(void)state;
+	boot_state_prot32(&h->state, (uint32_t)IH_CODE);
+	h->state.gpr[GPR_RCX] = 0xf0;
+	h->state.gpr[GPR_RBX] = 0xffffffff000000ffull;
+	s = ih_exec(h, andn_w1, sizeof(andn_w1));
+	assert_int_equal(s->gpr[GPR_RAX], 0x0f); /* 64 bits would give 0xffffffff0000000f */
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_movbe_loads_and_stores_match_host),
 		cmocka_unit_test(test_v2_refuses_bmi_and_runs_tzcnt_lzcnt_as_bsf_bsr),
 		cmocka_unit_test(test_bmi_needs_no_osxsave_and_ignores_ts),
+		cmocka_unit_test(test_vex_w_is_ignored_in_32_bit_code),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
