@@ -79,6 +79,7 @@ struct x86_msrs {
 	uint64_t tsc;
 	uint64_t pat;
 	uint64_t misc_enable;
+	uint64_t tsc_aux;	  /* IA32_TSC_AUX, which RDTSCP and RDPID read (bits 31:0) */
 	uint64_t kvm_system_time; /* kvmclock (x86/pvclock.h) */
 	uint64_t kvm_wall_clock;
 	/* The model's plain registers (x86/msr_model.h): MTRRs, performance

@@ -68,6 +68,7 @@
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103 /* with RDTSCP or RDPID */
 
 /* Default xAPIC base with the BSP flag and the global enable bit. */
 #define APIC_BASE_DEFAULT 0xfee00900ull

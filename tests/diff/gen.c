@@ -55,6 +55,13 @@ static const struct family families[] = {
 	{ "sse4.2 string", 4, fam_sse42_string },
 	{ "sse4.2 crc32/pcmpgtq", 2, fam_sse42_crc32 },
 	{ "xsave", 2, fam_xsave },
+	{ "bmi1/lzcnt", 3, fam_bmi1 },
+	{ "bmi2", 3, fam_bmi2 },
+	{ "movbe", 1, fam_movbe },
+	{ "adx", 2, fam_adx },
+	{ "aes", 3, fam_aes },
+	{ "pclmulqdq", 2, fam_pclmul },
+	{ "sha", 3, fam_sha },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;

@@ -1,6 +1,6 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
  * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c, gen_x87.c, gen_ssse3.c
- * gen_sse4.c and gen_xsave.c
+ * gen_sse4.c, gen_xsave.c, gen_bmi.c and gen_crypto.c
  * (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
@@ -170,5 +170,12 @@ bool fam_sse41_fp(struct gen *g);
 bool fam_sse42_string(struct gen *g);
 bool fam_sse42_crc32(struct gen *g);
 bool fam_xsave(struct gen *g);
+bool fam_bmi1(struct gen *g);
+bool fam_bmi2(struct gen *g);
+bool fam_movbe(struct gen *g);
+bool fam_adx(struct gen *g);
+bool fam_aes(struct gen *g);
+bool fam_pclmul(struct gen *g);
+bool fam_sha(struct gen *g);
 
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diff_model.h"
 #include "guest_image.h"
 #include "native.h"
 #include "x86/arch.h"
@@ -94,9 +95,10 @@ int box_open(struct engine_box *b, const char *engine_name, char *why, size_t wh
 		snprintf(why, why_len, "cannot write the guest tables");
 		goto fail;
 	}
-	/* v3: the sequences include v2's CMPXCHG16B and LAHF/SAHF and v3's VEX
-	 * instructions, which the host CPU (the native reference) runs. */
-	env = (struct engine_env){ .mem = &b->mem, .vcpu_count = 1, .cpu_model = cpu_model_find("v3") };
+	/* v3 and more (diff_model.h): the sequences include its instructions
+	 * (and v2's CMPXCHG16B and LAHF/SAHF), which the host CPU (the native
+	 * reference) runs. */
+	env = (struct engine_env){ .mem = &b->mem, .vcpu_count = 1, .cpu_model = diff_model() };
 	if (b->ops->create(&env, &b->engine, why, why_len))
 		goto fail;
 	if (b->ops->vcpu_create(b->engine, 0, &b->vcpu)) {
@@ -140,9 +142,6 @@ static int load(struct engine_box *b, const struct test_input *in)
 	    guest_memory_write(&b->mem, GI_STACK, in->stack, PAGE))
 		return -1;
 	guest_image_user_state(&s);
-	/* AVX enabled, as Linux leaves it for the native reference. */
-	s.cr4 |= CR4_OSXSAVE;
-	s.xcr0 = XCR0_X87 | XCR0_SSE | XCR0_AVX;
 	memcpy(s.gpr, in->gpr, sizeof(s.gpr));
 	s.rflags |= in->rflags & ARITH_AND_DF;
 	return b->ops->set_state(b->vcpu, &s);

@@ -19,6 +19,7 @@ static const uint32_t state_msrs[] = {
 	MSR_TSC,
 	MSR_PAT,
 	MSR_MISC_ENABLE,
+	MSR_TSC_AUX, /* host-initiated accesses work whatever the guest's CPUID says */
 	MSR_KVM_SYSTEM_TIME_NEW,
 	MSR_KVM_WALL_CLOCK_NEW,
 };
@@ -47,6 +48,8 @@ static uint64_t *msr_field(struct x86_msrs *m, uint32_t index)
 		return &m->tsc;
 	case MSR_PAT:
 		return &m->pat;
+	case MSR_TSC_AUX:
+		return &m->tsc_aux;
 	case MSR_KVM_SYSTEM_TIME_NEW:
 		return &m->kvm_system_time;
 	case MSR_KVM_WALL_CLOCK_NEW:

@@ -21,6 +21,13 @@ static const struct dispatch_entry *const tables[] = {
 	exec_sse41_table,
 	exec_sse42_table,
 	exec_xsave_table,
+	exec_bmi_table,
+	exec_adx_table,
+	exec_rand_table,
+	exec_fsgsbase_table,
+	exec_aes_table,
+	exec_clmul_table,
+	exec_sha_table,
 };
 /* clang-format on */
 

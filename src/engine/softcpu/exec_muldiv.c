@@ -376,11 +376,11 @@ static void do_bitscan(struct soft_cpu *cpu, const struct insn *in, bool reverse
 	flags_set_arith(cpu, 0);
 }
 
-static void h_bsf(struct soft_cpu *cpu, const struct insn *in)
+void h_bsf(struct soft_cpu *cpu, const struct insn *in)
 {
 	do_bitscan(cpu, in, false);
 }
-static void h_bsr(struct soft_cpu *cpu, const struct insn *in)
+void h_bsr(struct soft_cpu *cpu, const struct insn *in)
 {
 	do_bitscan(cpu, in, true);
 }
@@ -427,10 +427,8 @@ const struct dispatch_entry exec_muldiv_table[] = {
 	{ ZYDIS_MNEMONIC_BTC, h_btc, 0 },
 	{ ZYDIS_MNEMONIC_BSF, h_bsf, 0 },
 	{ ZYDIS_MNEMONIC_BSR, h_bsr, 0 },
-	/* Without ABM/BMI1 in the CPU model these encodings execute as BSR/BSF (the F3
-	 * prefix is ignored), as on processors that lack the features. */
-	{ ZYDIS_MNEMONIC_LZCNT, h_bsr, 0 },
-	{ ZYDIS_MNEMONIC_TZCNT, h_bsf, 0 },
+	/* LZCNT and TZCNT are exec_bmi.c's, which runs them as BSR and BSF where
+	 * the CPU model lacks LZCNT or BMI1 (the F3 prefix is then ignored). */
 	{ ZYDIS_MNEMONIC_POPCNT, h_popcnt, 0 },
 	{ ZYDIS_MNEMONIC_BSWAP, h_bswap, 0 },
 	{ 0, NULL, 0 },

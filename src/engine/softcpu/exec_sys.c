@@ -106,6 +106,26 @@ static void h_rdtsc(struct soft_cpu *cpu, const struct insn *in)
 	reg_write(cpu, GPR_RDX, 4, t >> 32);
 }
 
+/* RDTSCP: RDTSC's answer, and IA32_TSC_AUX[31:0] in ECX (RCX's upper half
+ * cleared); RDPID: IA32_TSC_AUX in a register, with no CR4.TSD check (SDM
+ * Vol. 2, RDTSCP and RDPID). */
+static void h_rdtscp(struct soft_cpu *cpu, const struct insn *in)
+{
+	h_rdtsc(cpu, in);
+	reg_write(cpu, GPR_RCX, 4, cpu->msr.tsc_aux & 0xffffffff);
+}
+
+static void h_rdpid(struct soft_cpu *cpu, const struct insn *in)
+{
+	reg_write(cpu, in->op[0].reg, in->op[0].size, cpu->msr.tsc_aux & 0xffffffff);
+}
+
+/* IA32_TSC_AUX is there where RDTSCP or RDPID is (SDM Vol. 4, table 2-2). */
+static bool has_tsc_aux(const struct soft_cpu *cpu)
+{
+	return cpu_model_has(cpu->model, CPUID_F_RDTSCP) || cpu_model_has(cpu->model, CPUID_F_RDPID);
+}
+
 /* ---- MSRs -------------------------------------------------------------------------- */
 
 static bool msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
@@ -159,6 +179,9 @@ static bool msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
 	case MSR_APIC_BASE:
 		*v = cpu->apic_base;
 		return true;
+	case MSR_TSC_AUX:
+		*v = cpu->msr.tsc_aux;
+		return has_tsc_aux(cpu);
 	default:
 		/* The model's plain registers, or #GP (x86/msr_model.h). */
 		return msr_model_read(&cpu->msr.stored, index, v);
@@ -237,6 +260,13 @@ static bool msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v)
 	case MSR_APIC_BASE:
 		cpu->apic_base = v;
 		return true;
+	case MSR_TSC_AUX:
+		/* Bits 63:32 are reserved (#GP) on Intel; AMD processors ignore
+		 * them and read them as zero, as the modelled one does. */
+		if (!has_tsc_aux(cpu))
+			return false;
+		cpu->msr.tsc_aux = v & 0xffffffff;
+		return true;
 	default:
 		return msr_model_write(&cpu->msr.stored, index, v);
 	}
@@ -305,6 +335,9 @@ static void write_cr4(struct soft_cpu *cpu, uint64_t v)
 	/* OSXSAVE where the model has XSAVE; otherwise reserved (SDM Vol. 3A, 2.5). */
 	if (cpu_model_has(cpu->model, CPUID_F_XSAVE))
 		allowed |= CR4_OSXSAVE;
+	/* FSGSBASE: RDFSBASE and the rest (exec_fsgsbase.c), where the model has them. */
+	if (cpu_model_has(cpu->model, CPUID_F_FSGSBASE))
+		allowed |= CR4_FSGSBASE;
 	if (v & ~allowed)
 		cpu_raise(cpu, EXC_GP, true, 0);
 	if ((cpu->efer & EFER_LMA) && !(v & CR4_PAE))
@@ -844,6 +877,8 @@ const struct dispatch_entry exec_sys_table[] = {
 	{ ZYDIS_MNEMONIC_OUT, h_out, 0 },
 	{ ZYDIS_MNEMONIC_CPUID, h_cpuid, 0 },
 	{ ZYDIS_MNEMONIC_RDTSC, h_rdtsc, 0 },
+	{ ZYDIS_MNEMONIC_RDTSCP, h_rdtscp, 0 },
+	{ ZYDIS_MNEMONIC_RDPID, h_rdpid, 0 },
 	{ ZYDIS_MNEMONIC_RDMSR, h_rdmsr, 0 },
 	{ ZYDIS_MNEMONIC_WRMSR, h_wrmsr, INSN_END_BLOCK },
 	{ ZYDIS_MNEMONIC_CLTS, h_clts, 0 },

@@ -32,9 +32,25 @@ extern const struct dispatch_entry exec_ssse3_table[];
 extern const struct dispatch_entry exec_sse41_table[];
 extern const struct dispatch_entry exec_sse42_table[];
 extern const struct dispatch_entry exec_xsave_table[];
+extern const struct dispatch_entry exec_bmi_table[];
+extern const struct dispatch_entry exec_adx_table[];
+extern const struct dispatch_entry exec_rand_table[];
+extern const struct dispatch_entry exec_fsgsbase_table[];
+extern const struct dispatch_entry exec_aes_table[];
+extern const struct dispatch_entry exec_clmul_table[];
+extern const struct dispatch_entry exec_sha_table[];
 extern const struct dispatch_entry exec_mmx_form_table[]; /* MMX forms of MOVD, MOVQ, PEXTRW, ... */
 
 /* MOV to or from a control or debug register (exec_sys.c). */
 void h_mov_special(struct soft_cpu *cpu, const struct insn *in);
+
+/* BSF and BSR (exec_muldiv.c), which TZCNT and LZCNT are where the model
+ * lacks BMI1 or LZCNT (exec_bmi.c). */
+void h_bsf(struct soft_cpu *cpu, const struct insn *in);
+void h_bsr(struct soft_cpu *cpu, const struct insn *in);
+
+/* Tests only: RDRAND and RDSEED fail (CF = 0) as if the host had no
+ * randomness to give (exec_rand.c). */
+void exec_rand_fail_for_tests(bool fail);
 
 #endif

@@ -43,12 +43,24 @@ static const uint16_t needs[ZYDIS_ISA_SET_MAX_VALUE + 1] = {
 	[ZYDIS_ISA_SET_RDPID] = NEEDS(CPUID_FEATURE(CPUID_7_ECX, 22)),
 	[ZYDIS_ISA_SET_SSE4A] = NEEDS(CPUID_FEATURE(CPUID_80000001_ECX, 6)),
 	[ZYDIS_ISA_SET_RDTSCP] = NEEDS(CPUID_FEATURE(CPUID_80000001_EDX, 27)),
+	/* The VEX.128 forms of AES (and AVX, below); the VEX.256 forms of AES
+	 * and PCLMULQDQ, which the soft CPU does not implement. */
+	[ZYDIS_ISA_SET_AVXAES] = NEEDS(CPUID_F_AES),
+	[ZYDIS_ISA_SET_VAES] = NEEDS(CPUID_F_VAES),
+	[ZYDIS_ISA_SET_VPCLMULQDQ] = NEEDS(CPUID_F_VPCLMULQDQ),
 };
 
 bool isa_gate_refuses(const struct cpu_model *model, uint8_t mode, const ZydisDecodedInstruction *zi)
 {
 	unsigned need = (unsigned)zi->meta.isa_set <= ZYDIS_ISA_SET_MAX_VALUE ? needs[zi->meta.isa_set] : 0;
 
+	/* VAES* (xmm) and VPCLMULQDQ (xmm) need two flags: AES or PCLMULQDQ,
+	 * and AVX (SDM Vol. 2, their CPUID Feature Flag columns). Zydis files
+	 * the first under AVXAES, the second under AVX. */
+	if (zi->meta.isa_set == ZYDIS_ISA_SET_AVXAES && !cpu_model_has(model, CPUID_F_AVX))
+		return true;
+	if (zi->mnemonic == ZYDIS_MNEMONIC_VPCLMULQDQ && !cpu_model_has(model, CPUID_F_PCLMULQDQ))
+		return true;
 	if (!need || cpu_model_has(model, need - 1))
 		return false;
 	/* LAHF and SAHF are in every processor outside 64-bit mode; the flag says
@@ -58,7 +70,7 @@ bool isa_gate_refuses(const struct cpu_model *model, uint8_t mode, const ZydisDe
 		return mode == MODE_LONG64;
 	/* F3 0F BC and F3 0F BD are TZCNT and LZCNT where the flag is set, and
 	 * BSF and BSR with an ignored prefix where it is not (SDM Vol. 2, TZCNT and
-	 * LZCNT); the dispatch table runs them as BSF and BSR. */
+	 * LZCNT); their handlers (exec_bmi.c) run them as BSF and BSR there. */
 	if (zi->mnemonic == ZYDIS_MNEMONIC_TZCNT || zi->mnemonic == ZYDIS_MNEMONIC_LZCNT)
 		return false;
 	return true;
