@@ -20,6 +20,9 @@ static const struct dispatch_entry *const tables[] = {
 	exec_ssse3_table,
 	exec_sse41_table,
 	exec_sse42_table,
+	exec_avx_fp_table,
+	exec_avx_move_table,
+	exec_avx_perm_table,
 };
 /* clang-format on */
 
