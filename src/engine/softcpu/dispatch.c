@@ -23,6 +23,7 @@ static const struct dispatch_entry *const tables[] = {
 	exec_avx_fp_table,
 	exec_avx_move_table,
 	exec_avx_perm_table,
+	exec_fma_table,
 };
 /* clang-format on */
 
