@@ -255,6 +255,28 @@ static const struct ih_body data_bodies[] = {
 	IH_BODY(moves),	      IH_BODY(dups),	   IH_BODY(broadcasts), IH_BODY(maskmov),    IH_BODY(vtest),
 };
 
+/* ---- F16C ------------------------------------------------------------------------------ */
+
+OP2(cvtph2ps_y, "vcvtph2ps", Y, X, M128);
+OP2(cvtph2ps_x, "vcvtph2ps", X, X, M64);
+/* VCVTPS2PH with each rounding imm8 (bit 2: MXCSR.RC), register and memory
+ * destinations. */
+#define PS2PH(name, imm)                                                                                               \
+	IH_ASM(name, LOAD RUN("vcvtps2ph xmm0, ymm1, " imm) "stmxcsr [rdi + 104]\n" RUN(                               \
+			 "vcvtps2ph qword ptr [rdi + 160], xmm2, " imm) "stmxcsr [rdi + 108]\n" STORE(0, 128) END)
+PS2PH(cvtps2ph_0, "0");
+PS2PH(cvtps2ph_1, "1");
+PS2PH(cvtps2ph_2, "2");
+PS2PH(cvtps2ph_3, "3");
+PS2PH(cvtps2ph_4, "4");
+PS2PH(cvtps2ph_f9, "0xf9");
+IH_ASM(cvtps2ph_m128, LOAD RUN("vcvtps2ph xmmword ptr [rdi + 128], ymm2, 4") "stmxcsr [rdi + 104]\n" END);
+
+static const struct ih_body f16c_bodies[] = {
+	IH_BODY(cvtph2ps_y), IH_BODY(cvtph2ps_x), IH_BODY(cvtps2ph_0),	IH_BODY(cvtps2ph_1),	IH_BODY(cvtps2ph_2),
+	IH_BODY(cvtps2ph_3), IH_BODY(cvtps2ph_4), IH_BODY(cvtps2ph_f9), IH_BODY(cvtps2ph_m128),
+};
+
 /* ---- running them -------------------------------------------------------------------- */
 
 /* Floats and doubles around the rounding cases and the special values, and
@@ -262,9 +284,34 @@ static const struct ih_body data_bodies[] = {
 static uint64_t fp_value(uint64_t *seed)
 {
 	static const uint32_t floats[] = {
-		0x00000000, 0x80000000, 0x3f000000, 0x3fc00000, 0x40200000, 0xc0200000, 0xbf000000,
-		0x00000001, 0x807fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xff812345,
-		0x4b000001, 0x4affffff, 0x7f7fffff, 0x00800000, 0x3f7fffff, 0xcf000000,
+		0x00000000,
+		0x80000000,
+		0x3f000000,
+		0x3fc00000,
+		0x40200000,
+		0xc0200000,
+		0xbf000000,
+		0x00000001,
+		0x807fffff,
+		0x7f800000,
+		0xff800000,
+		0x7fc00000,
+		0x7f800001,
+		0xff812345,
+		0x4b000001,
+		0x4affffff,
+		0x7f7fffff,
+		0x00800000,
+		0x3f7fffff,
+		0xcf000000,
+		/* half precision's edges: its smallest denormal, just below its
+		 * smallest normal, its largest, past it */
+		0x33800000,
+		0xb3000000,
+		0x387fc000,
+		0x38800000,
+		0x477fe000,
+		0xc77ff000,
 	};
 	static const uint64_t doubles[] = {
 		0,
@@ -286,7 +333,7 @@ static uint64_t fp_value(uint64_t *seed)
 
 	switch (r & 3) {
 	case 0:
-		return floats[(r >> 8) % 20] | ((uint64_t)floats[(r >> 16) % 20] << 32);
+		return floats[(r >> 8) % 26] | ((uint64_t)floats[(r >> 16) % 26] << 32);
 	case 1:
 		return doubles[(r >> 8) % 14];
 	default:
@@ -365,6 +412,12 @@ static void test_avx_moves_logic_shuffles_and_permutes_match_host(void **state)
 	RUN_ALL(data_bodies, 48);
 }
 
+static void test_f16c_conversions_match_host(void **state)
+{
+	(void)state;
+	RUN_ALL(f16c_bodies, 256);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_avx_conversions_match_host),
 		cmocka_unit_test(test_avx_compares_round_and_dot_products_match_host),
 		cmocka_unit_test(test_avx_moves_logic_shuffles_and_permutes_match_host),
+		cmocka_unit_test(test_f16c_conversions_match_host),
 	};
 
 	printf("engine: %s\n", ih_engine_name());

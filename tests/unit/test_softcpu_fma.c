@@ -1,5 +1,5 @@
 /* FMA3 on the software engines, and the software fused multiply-add under
- * it (soft_fma.c) against the host's own VFMADD (an AMD Zen 3): results and
+ * it (soft_fp.c) against the host's own VFMADD (an AMD Zen 3): results and
  * MXCSR flags for edge values (zeros, denormals, infinities, NaNs, values
  * whose product cancels the addend, overflow and underflow) under every
  * rounding mode with DAZ and FZ, then the instructions themselves, every
@@ -9,7 +9,7 @@
 
 #include "softcpu_harness.h"
 
-#include "engine/softcpu/soft_fma.h"
+#include "engine/softcpu/soft_fp.h"
 
 /* ---- values ----------------------------------------------------------------------- */
 

@@ -24,6 +24,7 @@ static const struct dispatch_entry *const tables[] = {
 	exec_avx_move_table,
 	exec_avx_perm_table,
 	exec_fma_table,
+	exec_f16c_table,
 };
 /* clang-format on */
 

@@ -5,7 +5,7 @@
  * The operand order names which operands multiply: with dst (also the first
  * source), src2 (VEX.vvvv) and src3 (r/m), 132 is dst * src3 + src2, 213 is
  * src2 * dst + src3 and 231 is src2 * src3 + dst. Each element is one fused
- * multiply-add rounded once, computed in software (soft_fma.c) so that the
+ * multiply-add rounded once, computed in software (soft_fp.c) so that the
  * VMM needs no FMA on the host and DAZ, FZ and the flags are the guest
  * MXCSR's on any host; glibc's fma() would do the arithmetic but not the
  * MXCSR's DAZ, FZ, denormal flag or x86's NaN rules. The flags of every
@@ -14,7 +14,7 @@
  * zeroes bits 128-255, as every VEX.128 instruction does. */
 #include "engine/softcpu/avx.h"
 #include "engine/softcpu/handlers.h"
-#include "engine/softcpu/soft_fma.h"
+#include "engine/softcpu/soft_fp.h"
 
 enum fma_order { ORDER_132 = 132, ORDER_213 = 213, ORDER_231 = 231 };
 
@@ -23,7 +23,7 @@ static uint64_t element(const ymm_t *v, unsigned i, bool single)
 	return single ? v->d[i] : v->q[i];
 }
 
-/* neg_even and neg_odd: the negations (soft_fma.h) of the even and odd
+/* neg_even and neg_odd: the negations (soft_fp.h) of the even and odd
  * elements: VFMADDSUB subtracts c in the even ones and adds in the odd
  * ones, VFMSUBADD the other way round. */
 static void fused(struct soft_cpu *cpu, const struct insn *in, enum fma_order order, unsigned neg_even,

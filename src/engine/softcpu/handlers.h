@@ -35,6 +35,7 @@ extern const struct dispatch_entry exec_avx_fp_table[];
 extern const struct dispatch_entry exec_avx_move_table[];
 extern const struct dispatch_entry exec_avx_perm_table[];
 extern const struct dispatch_entry exec_fma_table[];
+extern const struct dispatch_entry exec_f16c_table[];
 extern const struct dispatch_entry exec_mmx_form_table[]; /* MMX forms of MOVD, MOVQ, PEXTRW, ... */
 
 /* MOV to or from a control or debug register (exec_sys.c). */

@@ -1,4 +1,4 @@
-/* Fused multiply-add in software (soft_fma.h), exact integer arithmetic:
+/* Floating point in software (soft_fp.h). The fused multiply-add uses exact integer arithmetic:
  * the product of the significands is exact in 128 bits, the addend is
  * aligned to it with the bits shifted out kept as a sticky bit, and the sum
  * is rounded once. What the x86 FMA instructions add to IEEE 754's fusedMultiplyAdd
@@ -15,7 +15,7 @@
  *   underflow and precision raised, exact or not; with underflow or overflow unmasked
  *   precision is reported only if the result rounded with an unbounded
  *   exponent is inexact. */
-#include "engine/softcpu/soft_fma.h"
+#include "engine/softcpu/soft_fp.h"
 
 #define F_IE 0x01u
 #define F_DE 0x02u
@@ -39,6 +39,7 @@ struct format {
 
 static const struct format binary32 = { 24, 8, 127 };
 static const struct format binary64 = { 53, 11, 1023 };
+static const struct format binary16 = { 11, 5, 15 };
 
 enum kind { K_ZERO, K_FINITE, K_INF, K_NAN };
 
@@ -259,4 +260,42 @@ uint64_t soft_fma(uint64_t a, uint64_t b, uint64_t c, bool single, unsigned neg,
 	if (z.kind == K_ZERO)
 		return round_pack(f, (u128)x.m * y.m, x.e + y.e, sp, mxcsr, flags);
 	return add_round(f, (u128)x.m * y.m, x.e + y.e, sp, z.m, z.e, sc, mxcsr, flags);
+}
+
+uint32_t soft_half_to_single(uint16_t h, uint32_t *flags)
+{
+	struct num n = unpack(&binary16, h, false);
+	uint32_t sign = (uint32_t)n.sign << 31;
+
+	switch (n.kind) {
+	case K_NAN:
+		*flags |= n.snan ? F_IE : 0;
+		return sign | 0x7fc00000u | (uint32_t)(h & 0x3ff) << 13;
+	case K_INF:
+		return sign | 0x7f800000u;
+	case K_ZERO:
+		return sign;
+	default: /* exact: 11 bits into 24 */
+		return (uint32_t)round_pack(&binary32, n.m, n.e, n.sign, 0x1f80, flags);
+	}
+}
+
+uint16_t soft_single_to_half(uint32_t x, unsigned rc, uint32_t mxcsr, uint32_t *flags)
+{
+	struct num n = unpack(&binary32, x, mxcsr & CSR_DAZ);
+	uint16_t sign = (uint16_t)(n.sign << 15);
+
+	switch (n.kind) {
+	case K_NAN:
+		*flags |= n.snan ? F_IE : 0;
+		return sign | 0x7e00u | (uint16_t)((x >> 13) & 0x3ff);
+	case K_INF:
+		return sign | 0x7c00u;
+	case K_ZERO:
+		return sign;
+	default:
+		*flags |= n.denormal ? F_DE : 0;
+		return (uint16_t)round_pack(&binary16, n.m, n.e, n.sign, (mxcsr & ~(CSR_FZ | 0x6000u)) | rc << 13,
+					    flags);
+	}
 }
