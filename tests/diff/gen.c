@@ -54,6 +54,9 @@ static const struct family families[] = {
 	{ "sse4.1 fp", 3, fam_sse41_fp },
 	{ "sse4.2 string", 4, fam_sse42_string },
 	{ "sse4.2 crc32/pcmpgtq", 2, fam_sse42_crc32 },
+	{ "avx fp arith", 4, fam_avx_fp_arith },
+	{ "avx fp data", 4, fam_avx_fp_data },
+	{ "fma", 3, fam_avx_fma },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;

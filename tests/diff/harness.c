@@ -94,9 +94,9 @@ int box_open(struct engine_box *b, const char *engine_name, char *why, size_t wh
 		snprintf(why, why_len, "cannot write the guest tables");
 		goto fail;
 	}
-	/* v2: the sequences include its CMPXCHG16B and LAHF/SAHF, which the host
-	 * CPU (the native reference) runs. */
-	env = (struct engine_env){ .mem = &b->mem, .vcpu_count = 1, .cpu_model = cpu_model_find("v2") };
+	/* v3: the sequences include v2's CMPXCHG16B and LAHF/SAHF and v3's AVX,
+	 * which the host CPU (the native reference) runs. */
+	env = (struct engine_env){ .mem = &b->mem, .vcpu_count = 1, .cpu_model = cpu_model_find("v3") };
 	if (b->ops->create(&env, &b->engine, why, why_len))
 		goto fail;
 	if (b->ops->vcpu_create(b->engine, 0, &b->vcpu)) {
@@ -140,6 +140,8 @@ static int load(struct engine_box *b, const struct test_input *in)
 	    guest_memory_write(&b->mem, GI_STACK, in->stack, PAGE))
 		return -1;
 	guest_image_user_state(&s);
+	s.cr4 |= CR4_OSXSAVE; /* with XCR0's AVX state: VEX instructions run, as natively */
+	s.xcr0 = XCR0_X87 | XCR0_SSE | XCR0_AVX;
 	memcpy(s.gpr, in->gpr, sizeof(s.gpr));
 	s.rflags |= in->rflags & ARITH_AND_DF;
 	return b->ops->set_state(b->vcpu, &s);
