@@ -58,8 +58,8 @@ static void move_scalar(struct soft_cpu *cpu, const struct insn *in, unsigned si
 	v = avx_src(cpu, in, &in->op[1]);
 	if (in->op[0].kind == OK_XMM)
 		ymm_set(cpu, in->op[0].reg, &v, 16);
-	else
-		avx_dst(cpu, in, &in->op[0], &v, 0);
+	else /* one access: #AC before #PF, as the host has it */
+		op_write(cpu, in, &in->op[0], v.q[0]);
 }
 
 static void h_vmovss(struct soft_cpu *cpu, const struct insn *in)
