@@ -13,38 +13,19 @@
  * before anything is written (fp_commit); a 128-bit result zeroes bits
  * 128-255 of its register (ymm_set). The host needs nothing beyond SSE4.1. */
 #include "engine/softcpu/avx.h"
-#include "engine/softcpu/flags.h"
 #include "engine/softcpu/handlers.h"
 #include "engine/softcpu/sse_ops.h"
 
 /* ---- lane by lane --------------------------------------------------------------- */
 
-/* An operation on one 128-bit lane: fn, or imm_fn with imm. */
-struct lane_op {
-	fp_fn fn;
-	fp_imm_fn imm_fn;
-	unsigned imm;
-	enum fp_shape shape; /* the results' shape, for the underflow check */
-};
-
-/* a = op(a, b) on the first `bytes` / 16 lanes under the guest's MXCSR;
- * the flags are committed (#XM before anything is written). */
-static void run_lanes(struct soft_cpu *cpu, const struct lane_op *op, ymm_t *a, const ymm_t *b, unsigned bytes)
+/* a = op(a, b) on the first `bytes` / 16 lanes (fp_run_lanes). */
+static void run_lanes(struct soft_cpu *cpu, const struct fp_lane_op *op, ymm_t *a, const ymm_t *b, unsigned bytes)
 {
-	uint32_t csr = guest_csr(cpu), tiny = 0;
-
-	for (unsigned l = 0; l < bytes / 16; l++) {
-		if (op->fn)
-			op->fn(&a->lane[l], &b->lane[l], &csr);
-		else
-			op->imm_fn(&a->lane[l], &b->lane[l], &csr, op->imm);
-		tiny |= tiny_results(cpu, &a->lane[l], op->shape);
-	}
-	fp_commit(cpu, csr | tiny);
+	fp_run_lanes(cpu, op, a->lane, b->lane, bytes / 16);
 }
 
 /* dst = op(src1, src2): VADDPS ymm1, ymm2, ymm3/m256 and the scalar forms. */
-static void vex_three(struct soft_cpu *cpu, const struct insn *in, const struct lane_op *op)
+static void vex_three(struct soft_cpu *cpu, const struct insn *in, const struct fp_lane_op *op)
 {
 	ymm_t a, b;
 
@@ -57,7 +38,7 @@ static void vex_three(struct soft_cpu *cpu, const struct insn *in, const struct 
 
 /* dst = op(src): VSQRTPS ymm1, ymm2/m256 and the like (the host instruction
  * reads only its source). */
-static void vex_two(struct soft_cpu *cpu, const struct insn *in, const struct lane_op *op)
+static void vex_two(struct soft_cpu *cpu, const struct insn *in, const struct fp_lane_op *op)
 {
 	ymm_t a;
 
@@ -70,13 +51,13 @@ static void vex_two(struct soft_cpu *cpu, const struct insn *in, const struct la
 #define VEX_THREE(name, host, shape)                                                                                   \
 	static void name(struct soft_cpu *cpu, const struct insn *in)                                                  \
 	{                                                                                                              \
-		const struct lane_op op = { host, NULL, 0, shape };                                                    \
+		const struct fp_lane_op op = { host, NULL, 0, shape };                                                 \
 		vex_three(cpu, in, &op);                                                                               \
 	}
 #define VEX_TWO(name, host, shape)                                                                                     \
 	static void name(struct soft_cpu *cpu, const struct insn *in)                                                  \
 	{                                                                                                              \
-		const struct lane_op op = { host, NULL, 0, shape };                                                    \
+		const struct fp_lane_op op = { host, NULL, 0, shape };                                                 \
 		vex_two(cpu, in, &op);                                                                                 \
 	}
 
@@ -131,7 +112,7 @@ VEX_TWO(h_vcvttps2dq, host_cvttps2dq, FP_NONE)
 /* VROUNDPS/PD ymm1, ymm2/m256, imm8. */
 static void vex_two_imm(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn)
 {
-	const struct lane_op op = { NULL, fn, (unsigned)in->op[2].imm & 0xff, FP_NONE };
+	const struct fp_lane_op op = { NULL, fn, (unsigned)in->op[2].imm & 0xff, FP_NONE };
 
 	vex_two(cpu, in, &op);
 }
@@ -141,7 +122,7 @@ static void vex_two_imm(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn f
  * unmasked an exception (exec_sse41.c), both lanes' at once. */
 static void vex_three_imm(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn, enum fp_shape shape, bool dot)
 {
-	const struct lane_op op = { NULL, fn, (unsigned)in->op[3].imm & 0xff, shape };
+	const struct fp_lane_op op = { NULL, fn, (unsigned)in->op[3].imm & 0xff, shape };
 	ymm_t a, b;
 
 	avx_check(cpu);
@@ -259,14 +240,11 @@ static void from_gpr(struct soft_cpu *cpu, const struct insn *in, from_gpr_fn fn
 	const struct operand *s = &in->op[2];
 	uint64_t v;
 	ymm_t d;
-	uint32_t csr;
 
 	avx_check(cpu);
 	v = op_read(cpu, in, s);
 	d = avx_src(cpu, in, &in->op[1]);
-	csr = guest_csr(cpu);
-	(s->size == 8 ? fn64 : fn32)(&d.lane[0], v, &csr);
-	fp_commit(cpu, csr);
+	sse_from_gpr(cpu, &d.lane[0], v, s->size, fn32, fn64);
 	avx_dst(cpu, in, &in->op[0], &d, 0);
 }
 
@@ -283,17 +261,11 @@ static void h_vcvtsi2sd(struct soft_cpu *cpu, const struct insn *in)
 /* VCVT(T)SS2SI/VCVT(T)SD2SI r32/r64, xmm1/m. */
 static void to_gpr(struct soft_cpu *cpu, const struct insn *in, to_gpr_fn fn32, to_gpr_fn fn64)
 {
-	const struct operand *d = &in->op[0];
 	ymm_t s;
-	uint32_t csr;
-	uint64_t r;
 
 	avx_check(cpu);
 	s = avx_src(cpu, in, &in->op[1]);
-	csr = guest_csr(cpu);
-	r = (d->size == 8 ? fn64 : fn32)(&s.lane[0], &csr);
-	fp_commit(cpu, csr);
-	reg_write(cpu, d->reg, d->size, r);
+	sse_to_gpr(cpu, &in->op[0], &s.lane[0], fn32, fn64);
 }
 
 static void h_vcvtss2si(struct soft_cpu *cpu, const struct insn *in)
@@ -429,16 +401,11 @@ static void h_vcmpsd(struct soft_cpu *cpu, const struct insn *in)
 static void compare_into_flags(struct soft_cpu *cpu, const struct insn *in, fp_compare_fn fn)
 {
 	ymm_t a, b;
-	uint32_t csr;
-	uint64_t f;
 
 	avx_check(cpu);
 	b = avx_src(cpu, in, &in->op[1]);
 	a = avx_src(cpu, in, &in->op[0]);
-	csr = guest_csr(cpu);
-	f = fn(&a.lane[0], &b.lane[0], &csr);
-	fp_commit(cpu, csr);
-	flags_set_arith(cpu, f);
+	sse_compare_into_flags(cpu, &a.lane[0], &b.lane[0], fn);
 }
 
 static void h_vcomiss(struct soft_cpu *cpu, const struct insn *in)

@@ -80,43 +80,44 @@ static void h_vperm2f128(struct soft_cpu *cpu, const struct insn *in)
 	avx_dst(cpu, in, &in->op[0], &r, 0);
 }
 
-/* VPERMILPS: each doubleword from its own lane, chosen by two bits: of the
- * imm8 (ymm1, ymm2/m256, imm8; the same bits for both lanes) or of the
- * control doubleword in the same position (ymm1, ymm2, ymm3/m256). */
-static void h_vpermilps(struct soft_cpu *cpu, const struct insn *in)
+/* VPERMILPS/PD: each element from its own lane, chosen by the imm8 (ymm1,
+ * ymm2/m256, imm8: for VPERMILPS two bits per element, the same for both
+ * lanes; for VPERMILPD bit i for element i) or by the control element in the
+ * same position (ymm1, ymm2, ymm3/m256: its bits 1:0, or bit 1 for PD). */
+static void permute_in_lanes(struct soft_cpu *cpu, const struct insn *in, bool single)
 {
 	bool by_imm = in->op[2].kind == OK_IMM;
+	unsigned per_lane = single ? 4 : 2;
 	ymm_t s, c, r;
 
 	avx_check(cpu);
 	s = avx_src(cpu, in, &in->op[1]);
 	if (!by_imm)
 		c = avx_src(cpu, in, &in->op[2]);
-	for (unsigned i = 0; i < 8; i++) {
-		unsigned sel = by_imm ? (unsigned)(in->op[2].imm >> (2 * (i & 3))) : c.d[i];
+	for (unsigned i = 0; i < 2 * per_lane; i++) {
+		unsigned base = i & ~(per_lane - 1), sel;
 
-		r.d[i] = s.d[(i & 4) + (sel & 3)];
+		if (by_imm)
+			sel = single ? (unsigned)(in->op[2].imm >> (2 * (i & 3))) : (unsigned)(in->op[2].imm >> i);
+		else
+			sel = single ? c.d[i] : (unsigned)(c.q[i] >> 1);
+		sel &= per_lane - 1;
+		if (single)
+			r.d[i] = s.d[base + sel];
+		else
+			r.q[i] = s.q[base + sel];
 	}
 	avx_dst(cpu, in, &in->op[0], &r, 0);
 }
 
-/* VPERMILPD: each quadword from its own lane, chosen by imm8 bit i or by
- * bit 1 of control quadword i. */
+static void h_vpermilps(struct soft_cpu *cpu, const struct insn *in)
+{
+	permute_in_lanes(cpu, in, true);
+}
+
 static void h_vpermilpd(struct soft_cpu *cpu, const struct insn *in)
 {
-	bool by_imm = in->op[2].kind == OK_IMM;
-	ymm_t s, c, r;
-
-	avx_check(cpu);
-	s = avx_src(cpu, in, &in->op[1]);
-	if (!by_imm)
-		c = avx_src(cpu, in, &in->op[2]);
-	for (unsigned i = 0; i < 4; i++) {
-		unsigned sel = by_imm ? (unsigned)(in->op[2].imm >> i) & 1 : (unsigned)(c.q[i] >> 1) & 1;
-
-		r.q[i] = s.q[(i & 2) + sel];
-	}
-	avx_dst(cpu, in, &in->op[0], &r, 0);
+	permute_in_lanes(cpu, in, false);
 }
 
 /* VPERMPS ymm1, ymm2, ymm3/m256 (AVX2): doubleword i of ymm3 at index ymm2[i]

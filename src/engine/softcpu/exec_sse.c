@@ -612,19 +612,31 @@ const fp_fn cmpss_fn[8] = { host_cmpss0, host_cmpss1, host_cmpss2, host_cmpss3,
 const fp_fn cmpsd_fn[8] = { host_cmpsd0, host_cmpsd1, host_cmpsd2, host_cmpsd3,
 			    host_cmpsd4, host_cmpsd5, host_cmpsd6, host_cmpsd7 };
 
+void fp_run_lanes(struct soft_cpu *cpu, const struct fp_lane_op *op, xmm_t *d, const xmm_t *s, unsigned lanes)
+{
+	uint32_t csr = guest_csr(cpu), tiny = 0;
+
+	for (unsigned l = 0; l < lanes; l++) {
+		if (op->fn)
+			op->fn(&d[l], &s[l], &csr);
+		else
+			op->imm_fn(&d[l], &s[l], &csr, op->imm);
+		tiny |= tiny_results(cpu, &d[l], op->shape);
+	}
+	fp_commit(cpu, csr | tiny);
+}
+
 /* dst = fn(dst, src): a scalar source from memory is read at its own width, so
  * only the bytes the instruction reads can fault. */
 void fp_binop(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, enum fp_shape shape)
 {
+	const struct fp_lane_op op = { fn, NULL, 0, shape };
 	xmm_t d, s;
-	uint32_t csr;
 
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
 	d = xmm_get(cpu, in->op[0].reg);
-	csr = guest_csr(cpu);
-	fn(&d, &s, &csr);
-	fp_commit(cpu, csr | tiny_results(cpu, &d, shape));
+	fp_run_lanes(cpu, &op, &d, &s, 1);
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
@@ -711,19 +723,23 @@ HOST_SSE_COMPARE(host_comisd, "comisd")
 HOST_SSE_COMPARE(host_ucomiss, "ucomiss")
 HOST_SSE_COMPARE(host_ucomisd, "ucomisd")
 
+void sse_compare_into_flags(struct soft_cpu *cpu, const xmm_t *a, const xmm_t *b, fp_compare_fn fn)
+{
+	uint32_t csr = guest_csr(cpu);
+	uint64_t f = fn(a, b, &csr);
+
+	fp_commit(cpu, csr);
+	flags_set_arith(cpu, f);
+}
+
 static void fp_compare(struct soft_cpu *cpu, const struct insn *in, fp_compare_fn fn)
 {
 	xmm_t a, b;
-	uint32_t csr;
-	uint64_t f;
 
 	sse_check(cpu);
 	b = sse_src(cpu, in, &in->op[1], false);
 	a = xmm_get(cpu, in->op[0].reg);
-	csr = guest_csr(cpu);
-	f = fn(&a, &b, &csr);
-	fp_commit(cpu, csr);
-	flags_set_arith(cpu, f);
+	sse_compare_into_flags(cpu, &a, &b, fn);
 }
 
 static void h_comiss(struct soft_cpu *cpu, const struct insn *in)
@@ -764,19 +780,24 @@ HOST_SSE_FROM_GPR(host_cvtsi2ss64, "cvtsi2ssq", uint64_t)
 HOST_SSE_FROM_GPR(host_cvtsi2sd32, "cvtsi2sdl", uint32_t)
 HOST_SSE_FROM_GPR(host_cvtsi2sd64, "cvtsi2sdq", uint64_t)
 
+void sse_from_gpr(struct soft_cpu *cpu, xmm_t *d, uint64_t v, unsigned size, from_gpr_fn fn32, from_gpr_fn fn64)
+{
+	uint32_t csr = guest_csr(cpu);
+
+	(size == 8 ? fn64 : fn32)(d, v, &csr);
+	fp_commit(cpu, csr);
+}
+
 static void from_gpr(struct soft_cpu *cpu, const struct insn *in, from_gpr_fn fn32, from_gpr_fn fn64)
 {
 	const struct operand *s = &in->op[1];
 	uint64_t v;
 	xmm_t d;
-	uint32_t csr;
 
 	sse_check(cpu);
 	v = op_read(cpu, in, s);
 	d = xmm_get(cpu, in->op[0].reg);
-	csr = guest_csr(cpu);
-	(s->size == 8 ? fn64 : fn32)(&d, v, &csr);
-	fp_commit(cpu, csr);
+	sse_from_gpr(cpu, &d, v, s->size, fn32, fn64);
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
@@ -811,19 +832,22 @@ HOST_SSE_TO_GPR(host_cvtsd2si64, "cvtsd2si", uint64_t)
 HOST_SSE_TO_GPR(host_cvttsd2si32, "cvttsd2si", uint32_t)
 HOST_SSE_TO_GPR(host_cvttsd2si64, "cvttsd2si", uint64_t)
 
+void sse_to_gpr(struct soft_cpu *cpu, const struct operand *d, const xmm_t *s, to_gpr_fn fn32, to_gpr_fn fn64)
+{
+	uint32_t csr = guest_csr(cpu);
+	uint64_t r = (d->size == 8 ? fn64 : fn32)(s, &csr);
+
+	fp_commit(cpu, csr);
+	reg_write(cpu, d->reg, d->size, r);
+}
+
 static void to_gpr(struct soft_cpu *cpu, const struct insn *in, to_gpr_fn fn32, to_gpr_fn fn64)
 {
-	const struct operand *d = &in->op[0];
 	xmm_t s;
-	uint32_t csr;
-	uint64_t r;
 
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
-	csr = guest_csr(cpu);
-	r = (d->size == 8 ? fn64 : fn32)(&s, &csr);
-	fp_commit(cpu, csr);
-	reg_write(cpu, d->reg, d->size, r);
+	sse_to_gpr(cpu, &in->op[0], &s, fn32, fn64);
 }
 
 static void h_cvtss2si(struct soft_cpu *cpu, const struct insn *in)

@@ -435,18 +435,15 @@ void dp_steps_before_last(struct soft_cpu *cpu, const xmm_t *d, const xmm_t *s, 
  * (dot) the steps before the last first. */
 static void fp_imm_op(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn, enum fp_shape shape, bool dot)
 {
-	unsigned imm = (unsigned)in->op[2].imm;
+	const struct fp_lane_op op = { NULL, fn, (unsigned)in->op[2].imm, shape };
 	xmm_t d, s;
-	uint32_t csr;
 
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
 	d = xmm_get(cpu, in->op[0].reg);
 	if (dot)
-		dp_steps_before_last(cpu, &d, &s, 1, imm, shape == FP_PS);
-	csr = guest_csr(cpu);
-	fn(&d, &s, &csr, imm);
-	fp_commit(cpu, csr | tiny_results(cpu, &d, shape));
+		dp_steps_before_last(cpu, &d, &s, 1, op.imm, shape == FP_PS);
+	fp_run_lanes(cpu, &op, &d, &s, 1);
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 

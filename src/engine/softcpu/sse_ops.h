@@ -60,6 +60,9 @@ extern const fp_fn cmpsd_fn[8];
 
 /* ZF, PF, CF from (U)COMISS/(U)COMISD a, b; OF, SF and AF are cleared. */
 typedef uint64_t (*fp_compare_fn)(const xmm_t *a, const xmm_t *b, uint32_t *csr);
+/* (V)(U)COMISS/SD once the operands are read: fn under the guest MXCSR, the
+ * flags committed, RFLAGS set. */
+void sse_compare_into_flags(struct soft_cpu *cpu, const xmm_t *a, const xmm_t *b, fp_compare_fn fn);
 uint64_t host_comiss(const xmm_t *a, const xmm_t *b, uint32_t *csr);
 uint64_t host_comisd(const xmm_t *a, const xmm_t *b, uint32_t *csr);
 uint64_t host_ucomiss(const xmm_t *a, const xmm_t *b, uint32_t *csr);
@@ -71,6 +74,8 @@ void host_cvtsi2ss32(xmm_t *d, uint64_t v, uint32_t *csr);
 void host_cvtsi2ss64(xmm_t *d, uint64_t v, uint32_t *csr);
 void host_cvtsi2sd32(xmm_t *d, uint64_t v, uint32_t *csr);
 void host_cvtsi2sd64(xmm_t *d, uint64_t v, uint32_t *csr);
+/* (V)CVTSI2SS/SD once the operands are read: v of size bytes into *d. */
+void sse_from_gpr(struct soft_cpu *cpu, xmm_t *d, uint64_t v, unsigned size, from_gpr_fn fn32, from_gpr_fn fn64);
 
 /* CVT(T)SS2SI/CVT(T)SD2SI: the low element to a 32- or 64-bit integer (the
  * "integer indefinite" on overflow, as the host produces it). */
@@ -83,6 +88,8 @@ uint64_t host_cvtsd2si32(const xmm_t *s, uint32_t *csr);
 uint64_t host_cvtsd2si64(const xmm_t *s, uint32_t *csr);
 uint64_t host_cvttsd2si32(const xmm_t *s, uint32_t *csr);
 uint64_t host_cvttsd2si64(const xmm_t *s, uint32_t *csr);
+/* (V)CVT(T)SS2SI/SD2SI once the source is read: into the GPR d. */
+void sse_to_gpr(struct soft_cpu *cpu, const struct operand *d, const xmm_t *s, to_gpr_fn fn32, to_gpr_fn fn64);
 
 /* exec_sse3.c: ADDSUBPS/PD, HADDPS/PD, HSUBPS/PD (fp_fn). */
 void sse3_addsubps(xmm_t *d, const xmm_t *s, uint32_t *csr);
@@ -100,6 +107,20 @@ void host_roundss(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm);
 void host_roundsd(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm);
 void host_dpps(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm);
 void host_dppd(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm);
+
+/* One operation on 128-bit lanes: fn, or imm_fn with imm; shape is its
+ * results' (the underflow check, tiny_results). */
+struct fp_lane_op {
+	fp_fn fn;
+	fp_imm_fn imm_fn;
+	unsigned imm;
+	enum fp_shape shape;
+};
+
+/* d[l] = op(d[l], s[l]) for `lanes` lanes (1, or 2 for a YMM operation)
+ * under the guest's MXCSR, their flags committed together (fp_commit: #XM
+ * before anything is written). exec_sse.c. */
+void fp_run_lanes(struct soft_cpu *cpu, const struct fp_lane_op *op, xmm_t *d, const xmm_t *s, unsigned lanes);
 
 /* DPPS/DPPD with an exception unmasked: the steps before the last, taken one
  * by one and committed (fp_commit), over `lanes` 128-bit lanes of d and s
