@@ -7,7 +7,7 @@
  * aligned moves' #GP, #UD without CR4.OSXSAVE or XCR0.AVX, #NM with CR0.TS,
  * #XM for an unmasked exception with nothing written, masked-off VMASKMOV
  * elements not faulting. */
-#include "softcpu_harness.h"
+#include "simd_values.h"
 
 /* The case's data: inputs a at 0, b at 32, c (the destination's old value,
  * or a mask) at 64, the MXCSR to run with at 96, 0x1f80 at 100; the MXCSR
@@ -279,106 +279,25 @@ static const struct ih_body f16c_bodies[] = {
 
 /* ---- running them -------------------------------------------------------------------- */
 
-/* Floats and doubles around the rounding cases and the special values, and
- * random bits. */
-static uint64_t fp_value(uint64_t *seed)
-{
-	static const uint32_t floats[] = {
-		0x00000000,
-		0x80000000,
-		0x3f000000,
-		0x3fc00000,
-		0x40200000,
-		0xc0200000,
-		0xbf000000,
-		0x00000001,
-		0x807fffff,
-		0x7f800000,
-		0xff800000,
-		0x7fc00000,
-		0x7f800001,
-		0xff812345,
-		0x4b000001,
-		0x4affffff,
-		0x7f7fffff,
-		0x00800000,
-		0x3f7fffff,
-		0xcf000000,
-		/* half precision's edges: its smallest denormal, just below its
-		 * smallest normal, its largest, past it */
-		0x33800000,
-		0xb3000000,
-		0x387fc000,
-		0x38800000,
-		0x477fe000,
-		0xc77ff000,
-	};
-	static const uint64_t doubles[] = {
-		0,
-		0x8000000000000000ull,
-		0x3fe0000000000000ull,
-		0x3ff8000000000000ull,
-		0x4004000000000000ull,
-		0xc004000000000000ull,
-		0x0000000000000001ull,
-		0x7ff0000000000000ull,
-		0x7ff8000000000000ull,
-		0x7ff0000000000001ull,
-		0x4330000000000001ull,
-		0x7fefffffffffffffull,
-		0x0010000000000000ull,
-		0xc3e0000000000000ull,
-	};
-	uint64_t r = ih_random(seed);
-
-	switch (r & 3) {
-	case 0:
-		return floats[(r >> 8) % 26] | ((uint64_t)floats[(r >> 16) % 26] << 32);
-	case 1:
-		return doubles[(r >> 8) % 14];
-	default:
-		return ih_random(seed);
-	}
-}
-
-/* Every exception masked; any rounding, DAZ and FZ now and then. */
-static uint32_t csr_value(uint64_t *seed)
-{
-	uint64_t r = ih_random(seed);
-
-	return 0x1f80u | ((uint32_t)(r & 3) << 13) | ((r & 4) ? 0x40u : 0) | ((r & 8) ? 0x8000u : 0);
-}
-
-/* The v3 model with CR4.OSXSAVE and XCR0 = x87 | SSE | AVX. */
-static struct ih *avx_harness(void)
-{
-	struct ih *h = ih_new_model("v3");
-
-	h->entry.cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
-	h->entry.xcr0 = 7;
-	h->entry.fpu.mxcsr = 0x1f80;
-	return h;
-}
-
 static void run_bodies(const struct ih_body *b, unsigned n, unsigned iterations)
 {
-	struct ih *h = avx_harness();
+	struct ih *h = ih_new_avx("v3");
 	uint64_t seed = 0x41565846u;
 
 	for (unsigned k = 0; k < n; k++) {
 		for (unsigned i = 0; i < iterations; i++) {
 			struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
-			uint32_t csr = csr_value(&seed), dflt = 0x1f80;
+			uint32_t csr = simd_csr_value(&seed), dflt = 0x1f80;
 
 			for (unsigned q = 0; q < IH_CMP_DATA / 8; q++) {
-				uint64_t v = fp_value(&seed);
+				uint64_t v = simd_fp_value(&seed);
 
 				memcpy(c.data + 8 * q, &v, 8);
 			}
 			memcpy(c.data + 96, &csr, 4);
 			memcpy(c.data + 100, &dflt, 4);
 			for (unsigned r = 0; r < GPR_COUNT; r++)
-				c.regs.gpr[r] = r == GPR_RDI ? 0 : fp_value(&seed);
+				c.regs.gpr[r] = r == GPR_RDI ? 0 : simd_fp_value(&seed);
 			c.regs.rflags = ih_random(&seed);
 			ih_compare(h, &c, b[k].code, (size_t)(b[k].end - b[k].code), RFLAGS_ARITH_MASK, b[k].name);
 		}

@@ -7,23 +7,14 @@
  * operation raises #XM with nothing written; masked-off VMASKMOV elements are
  * never accessed (the host does not fault for them either, even at a
  * non-canonical address). */
-#include "softcpu_harness.h"
-
-static struct ih *avx_harness_model(const char *model)
-{
-	struct ih *h = ih_new_model(model);
-
-	h->entry.cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
-	h->entry.xcr0 = 7;
-	h->entry.fpu.mxcsr = 0x1f80;
-	h->entry.gpr[GPR_RDI] = IH_DATA;
-	return h;
-}
+#include "simd_values.h"
 
 /* Runs code from the entry state changed by edit (may be NULL). */
 static struct ih *run_code(const char *model, const uint8_t *code, size_t len, void (*edit)(struct vcpu_state *s))
 {
-	struct ih *h = avx_harness_model(model);
+	struct ih *h = ih_new_avx(model);
+
+	h->entry.gpr[GPR_RDI] = IH_DATA;
 
 	h->state = h->entry;
 	if (edit)

@@ -7,7 +7,7 @@
  * exceptions are checked on the engine alone (the host would signal). */
 #include <emmintrin.h>
 
-#include "softcpu_harness.h"
+#include "simd_values.h"
 
 #include "engine/softcpu/soft_fp.h"
 
@@ -73,14 +73,6 @@ static uint64_t double_value(uint64_t *seed)
 	default:
 		return ih_random(seed);
 	}
-}
-
-/* Every exception masked; any rounding, DAZ and FZ. */
-static uint32_t csr_value(uint64_t *seed)
-{
-	uint64_t r = ih_random(seed);
-
-	return 0x1f80u | ((uint32_t)(r & 3) << 13) | ((r & 4) ? 0x40u : 0) | ((r & 8) ? 0x8000u : 0);
 }
 
 /* ---- the software FMA against the host's --------------------------------------------- */
@@ -159,7 +151,7 @@ static void test_soft_fma_matches_host_fma(void **state)
 			uint64_t y = f->single ? float_value(&seed) : double_value(&seed);
 			uint64_t z = f->single ? float_value(&seed) : double_value(&seed);
 
-			check_soft_fma(f, x, y, z, csr_value(&seed));
+			check_soft_fma(f, x, y, z, simd_csr_value(&seed));
 		}
 	}
 }
@@ -209,26 +201,16 @@ static const struct ih_body fma_bodies[] = {
 	SCALAR_BODIES(fnmadd),	 SCALAR_BODIES(fnmsub),
 };
 
-static struct ih *avx_harness(void)
-{
-	struct ih *h = ih_new_model("v3");
-
-	h->entry.cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
-	h->entry.xcr0 = 7;
-	h->entry.fpu.mxcsr = 0x1f80;
-	return h;
-}
-
 static void test_fma_instructions_match_host(void **state)
 {
-	struct ih *h = avx_harness();
+	struct ih *h = ih_new_avx("v3");
 	uint64_t seed = 0x464d4134u;
 
 	(void)state;
 	for (unsigned k = 0; k < sizeof(fma_bodies) / sizeof(fma_bodies[0]); k++) {
 		for (unsigned i = 0; i < 48; i++) {
 			struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
-			uint32_t csr = csr_value(&seed), dflt = 0x1f80;
+			uint32_t csr = simd_csr_value(&seed), dflt = 0x1f80;
 			const char *t = fma_bodies[k].name + strlen(fma_bodies[k].name) - 2;
 			bool single = t[1] == 's';
 
@@ -255,7 +237,7 @@ IH_ASM(fma_invalid, "vfmadd231ps xmm0, xmm1, xmm2");
 
 static void test_fma_unmasked_invalid_raises_xm_and_writes_nothing(void **state)
 {
-	struct ih *h = avx_harness();
+	struct ih *h = ih_new_avx("v3");
 	struct vcpu_state *s;
 
 	(void)state;

@@ -11,6 +11,7 @@
 #include "engine/softcpu/avx.h"
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/handlers.h"
+#include "engine/softcpu/sse_ops.h"
 
 /* ---- moves ------------------------------------------------------------------------- */
 
@@ -421,19 +422,14 @@ static void h_vtestpd(struct soft_cpu *cpu, const struct insn *in)
 
 static void h_vldmxcsr(struct soft_cpu *cpu, const struct insn *in)
 {
-	uint64_t v;
-
 	avx_check(cpu);
-	v = op_read(cpu, in, &in->op[0]);
-	if (v & ~0xffffull) /* reserved bits: #GP(0) */
-		cpu_raise_gp0(cpu);
-	cpu->fpu.mxcsr = (uint32_t)v;
+	mxcsr_load(cpu, in);
 }
 
 static void h_vstmxcsr(struct soft_cpu *cpu, const struct insn *in)
 {
 	avx_check(cpu);
-	op_write(cpu, in, &in->op[0], cpu->fpu.mxcsr);
+	mxcsr_store(cpu, in);
 }
 
 const struct dispatch_entry exec_avx_move_table[] = {

@@ -951,21 +951,30 @@ static void h_cvttpd2pi(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- MXCSR --------------------------------------------------------------------- */
 
-static void h_ldmxcsr(struct soft_cpu *cpu, const struct insn *in)
+void mxcsr_load(struct soft_cpu *cpu, const struct insn *in)
 {
-	uint64_t v;
+	uint64_t v = op_read(cpu, in, &in->op[0]);
 
-	sse_check(cpu);
-	v = op_read(cpu, in, &in->op[0]);
 	if (v & ~0xffffull) /* reserved bits: #GP(0) */
 		cpu_raise_gp0(cpu);
 	cpu->fpu.mxcsr = (uint32_t)v;
 }
 
+void mxcsr_store(struct soft_cpu *cpu, const struct insn *in)
+{
+	op_write(cpu, in, &in->op[0], cpu->fpu.mxcsr);
+}
+
+static void h_ldmxcsr(struct soft_cpu *cpu, const struct insn *in)
+{
+	sse_check(cpu);
+	mxcsr_load(cpu, in);
+}
+
 static void h_stmxcsr(struct soft_cpu *cpu, const struct insn *in)
 {
 	sse_check(cpu);
-	op_write(cpu, in, &in->op[0], cpu->fpu.mxcsr);
+	mxcsr_store(cpu, in);
 }
 
 const struct dispatch_entry exec_sse_table[] = {

@@ -91,6 +91,11 @@ uint64_t host_cvttsd2si64(const xmm_t *s, uint32_t *csr);
 /* (V)CVT(T)SS2SI/SD2SI once the source is read: into the GPR d. */
 void sse_to_gpr(struct soft_cpu *cpu, const struct operand *d, const xmm_t *s, to_gpr_fn fn32, to_gpr_fn fn64);
 
+/* (V)LDMXCSR and (V)STMXCSR m32 after their checks: reserved bits set are
+ * #GP(0). */
+void mxcsr_load(struct soft_cpu *cpu, const struct insn *in);
+void mxcsr_store(struct soft_cpu *cpu, const struct insn *in);
+
 /* exec_sse3.c: ADDSUBPS/PD, HADDPS/PD, HSUBPS/PD (fp_fn). */
 void sse3_addsubps(xmm_t *d, const xmm_t *s, uint32_t *csr);
 void sse3_addsubpd(xmm_t *d, const xmm_t *s, uint32_t *csr);
