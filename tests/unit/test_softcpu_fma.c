@@ -6,6 +6,9 @@
  * form, on the engine and the host from the same registers. Unmasked
  * exceptions are checked on the engine alone (the host would signal). */
 #include <emmintrin.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <ucontext.h>
 
 #include "simd_values.h"
 
@@ -273,6 +276,82 @@ static void test_soft_fma_exact_tiny_result_underflows_only_when_unmasked(void *
 	(void)r;
 }
 
+/* ---- unmasked exceptions: the host's MXCSR at its #XM -------------------------------- */
+
+static sigjmp_buf xm_jump;
+static volatile uint32_t xm_mxcsr;
+
+static void on_sigfpe(int sig, siginfo_t *info, void *context)
+{
+	const ucontext_t *uc = context;
+
+	(void)sig;
+	(void)info;
+	xm_mxcsr = uc->uc_mcontext.fpregs->mxcsr;
+	siglongjmp(xm_jump, 1);
+}
+
+/* Runs the form on the host under *csr; true if it trapped, *csr then the
+ * MXCSR of the trap's signal frame. */
+static bool host_traps(const struct fma_form *f, uint64_t x, uint64_t y, uint64_t z, uint32_t *csr)
+{
+	if (sigsetjmp(xm_jump, 1)) {
+		*csr = xm_mxcsr;
+		return true;
+	}
+	(void)f->host(x, y, z, csr);
+	return false;
+}
+
+/* The guest MXCSR's flags after the instruction (fp_commit's rule: an
+ * unmasked pre-computation exception records only those). */
+static uint32_t flags_after(uint32_t flags, uint32_t csr, bool *trapped)
+{
+	uint32_t unmasked = flags & ~(csr >> 7) & 0x3fu;
+
+	*trapped = unmasked != 0;
+	return unmasked & 0x07u ? flags & 0x07u : flags;
+}
+
+/* With some exceptions unmasked, the host either completes (same result and
+ * flags as soft_fma) or traps (#XM as SIGFPE) with MXCSR's flags as the
+ * guest must see them: which ones, and precision with an unmasked overflow
+ * or underflow only if the unbounded result is inexact. */
+static void test_soft_fma_unmasked_flags_match_host_traps(void **state)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigfpe, .sa_flags = SA_SIGINFO | SA_NODEFER }, old;
+	uint64_t seed = 0x464d4135u;
+	unsigned traps = 0;
+
+	(void)state;
+	assert_int_equal(sigaction(SIGFPE, &sa, &old), 0);
+	for (unsigned k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+		for (unsigned i = 0; i < 20000; i++) {
+			const struct fma_form *f = &forms[k];
+			uint64_t x = f->single ? float_value(&seed) : double_value(&seed);
+			uint64_t y = f->single ? float_value(&seed) : double_value(&seed);
+			uint64_t z = f->single ? float_value(&seed) : double_value(&seed);
+			uint32_t csr = simd_csr_value(&seed) & ~((uint32_t)(ih_random(&seed) & 0x3f) << 7);
+			uint64_t a = f->order == 132 ? x : y, b = f->order == 213 ? x : z;
+			uint64_t c = f->order == 132 ? y : f->order == 213 ? z : x;
+			uint32_t flags = 0, want, host_csr = csr;
+			bool trapped, host_trapped;
+
+			(void)soft_fma(a, b, c, f->single, f->neg, csr, &flags);
+			want = flags_after(flags, csr, &trapped);
+			host_trapped = host_traps(f, x, y, z, &host_csr);
+			if (host_trapped != trapped || (host_csr & 0x3f) != want)
+				fail_msg("%s 0x%llx 0x%llx 0x%llx mxcsr 0x%x: the host %s with flags 0x%x, soft_fma "
+					 "has 0x%x (trap: %d)",
+					 f->name, (unsigned long long)x, (unsigned long long)y, (unsigned long long)z,
+					 csr, host_trapped ? "trapped" : "completed", host_csr & 0x3f, want, trapped);
+			traps += host_trapped;
+		}
+	}
+	assert_int_equal(sigaction(SIGFPE, &old, NULL), 0);
+	assert_true(traps > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_fma_instructions_match_host),
 		cmocka_unit_test(test_fma_unmasked_invalid_raises_xm_and_writes_nothing),
 		cmocka_unit_test(test_soft_fma_exact_tiny_result_underflows_only_when_unmasked),
+		cmocka_unit_test(test_soft_fma_unmasked_flags_match_host_traps),
 	};
 
 	printf("engine: %s\n", ih_engine_name());
