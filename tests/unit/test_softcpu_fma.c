@@ -1,10 +1,12 @@
-/* FMA3 on the software engines, and the software fused multiply-add under
- * it (soft_fp.c) against the host's own VFMADD (an AMD Zen 3): results and
- * MXCSR flags for edge values (zeros, denormals, infinities, NaNs, values
- * whose product cancels the addend, overflow and underflow) under every
- * rounding mode with DAZ and FZ, then the instructions themselves, every
- * form, on the engine and the host from the same registers. Unmasked
- * exceptions are checked on the engine alone (the host would signal). */
+/* FMA3 on the software engines, and the software floating point under FMA3
+ * and F16C (soft_fp.c) against the host's own VFMADD, VCVTPS2PH and
+ * VCVTPH2PS (an AMD Zen 3): results and MXCSR flags for edge values (zeros,
+ * denormals, infinities, NaNs, values whose product cancels the addend,
+ * overflow and underflow) under every rounding mode with DAZ and FZ, with
+ * exceptions masked and unmasked (the host's #XM arrives as SIGFPE, whose
+ * frame holds its MXCSR); then the FMA instructions themselves, every form,
+ * on the engine and the host from the same registers, and #XM on the
+ * engine. */
 #include <emmintrin.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -352,6 +354,67 @@ static void test_soft_fma_unmasked_flags_match_host_traps(void **state)
 	assert_true(traps > 1000);
 }
 
+/* VCVTPS2PH (rounding by MXCSR.RC, imm8 4) or VCVTPH2PS of one element on
+ * the host under *csr. */
+static __attribute__((noinline)) uint64_t host_half(uint32_t x, bool to_half, uint32_t *csr)
+{
+	__m128i v = _mm_cvtsi32_si128((int)x), r = _mm_setzero_si128();
+	uint32_t saved;
+
+	if (to_half)
+		__asm__ volatile("stmxcsr %[saved]\n ldmxcsr %[csr]\n vcvtps2ph $4, %[v], %[r]\n stmxcsr %[csr]\n"
+				 " ldmxcsr %[saved]"
+				 : [r] "+x"(r), [csr] "+m"(*csr), [saved] "=m"(saved)
+				 : [v] "x"(v));
+	else
+		__asm__ volatile("stmxcsr %[saved]\n ldmxcsr %[csr]\n vcvtph2ps %[v], %[r]\n stmxcsr %[csr]\n"
+				 " ldmxcsr %[saved]"
+				 : [r] "+x"(r), [csr] "+m"(*csr), [saved] "=m"(saved)
+				 : [v] "x"(v));
+	return (uint64_t)(uint32_t)_mm_cvtsi128_si32(r);
+}
+
+/* host_half; true if it trapped (*csr: the frame's MXCSR). */
+static bool host_half_traps(uint32_t x, bool to_half, uint64_t *result, uint32_t *csr)
+{
+	if (sigsetjmp(xm_jump, 1)) {
+		*csr = xm_mxcsr;
+		return true;
+	}
+	*result = host_half(x, to_half, csr);
+	return false;
+}
+
+/* The half-precision conversions, masked or not, against the host. */
+static void test_soft_half_conversions_match_host(void **state)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigfpe, .sa_flags = SA_SIGINFO | SA_NODEFER }, old;
+	uint64_t seed = 0x46313643u;
+
+	(void)state;
+	assert_int_equal(sigaction(SIGFPE, &sa, &old), 0);
+	for (unsigned i = 0; i < 200000; i++) {
+		bool to_half = i & 1, trapped, host_trapped;
+		uint32_t x = to_half ? float_value(&seed) : (uint32_t)(ih_random(&seed) & 0xffff);
+		uint32_t csr = simd_csr_value(&seed), flags = 0, host_csr, want;
+		uint64_t got, host = 0;
+
+		if (ih_random(&seed) & 1)
+			csr &= ~((uint32_t)(ih_random(&seed) & 0x3f) << 7);
+		host_csr = csr;
+		got = to_half ? soft_single_to_half(x, (csr >> 13) & 3, csr, &flags)
+			      : soft_half_to_single((uint16_t)x, &flags);
+		want = flags_after(flags, csr, &trapped);
+		host_trapped = host_half_traps(x, to_half, &host, &host_csr);
+		if (host_trapped != trapped || (host_csr & 0x3f) != want || (!trapped && host != got))
+			fail_msg(
+			    "%s 0x%x mxcsr 0x%x: the host %s with 0x%llx flags 0x%x, soft_fp has 0x%llx flags 0x%x",
+			    to_half ? "vcvtps2ph" : "vcvtph2ps", x, csr, host_trapped ? "trapped" : "completed",
+			    (unsigned long long)host, host_csr & 0x3f, (unsigned long long)got, want);
+	}
+	assert_int_equal(sigaction(SIGFPE, &old, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_fma_unmasked_invalid_raises_xm_and_writes_nothing),
 		cmocka_unit_test(test_soft_fma_exact_tiny_result_underflows_only_when_unmasked),
 		cmocka_unit_test(test_soft_fma_unmasked_flags_match_host_traps),
+		cmocka_unit_test(test_soft_half_conversions_match_host),
 	};
 
 	printf("engine: %s\n", ih_engine_name());
