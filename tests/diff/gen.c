@@ -62,6 +62,9 @@ static const struct family families[] = {
 	{ "aes", 3, fam_aes },
 	{ "pclmulqdq", 2, fam_pclmul },
 	{ "sha", 3, fam_sha },
+	{ "avx fp arith", 4, fam_avx_fp_arith },
+	{ "avx fp data", 4, fam_avx_fp_data },
+	{ "fma", 3, fam_avx_fma },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;

@@ -1,6 +1,6 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
- * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c, gen_x87.c, gen_ssse3.c
- * gen_sse4.c, gen_xsave.c, gen_bmi.c and gen_crypto.c
+ * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c, gen_x87.c, gen_ssse3.c,
+ * gen_sse4.c, gen_xsave.c, gen_bmi.c, gen_crypto.c and gen_avx_fp.c
  * (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
@@ -127,6 +127,26 @@ ZydisMnemonic gen_pick(struct gen *g, const ZydisMnemonic *list, unsigned n);
 void gen_maybe_lock(struct gen *g, ZydisEncoderRequest *q);	       /* LOCK, now and then, on a memory destination */
 extern const ZydisMnemonic gen_setcc[16], gen_cmovcc[16], gen_jcc[16]; /* by condition code */
 
+/* ---- SSE and AVX units (gen_sse4.c) ---- */
+/* Scratch dwords for MXCSR, below every address the other families use. */
+#define CSR_SET (GI_DATA + 0x40)
+#define CSR_SEEN (GI_DATA + 0x44)
+#define CSR_DEFAULT (GI_DATA + 0x48)
+/* Floats (two to a quadword) or a double around rounding ties, signed zeros,
+ * denormals, infinities, NaNs and overflow. */
+uint64_t gen_fp_value(struct gen *g);
+/* Any rounding, DAZ and FZ; exceptions masked, or some unmasked where only
+ * the native reference runs. */
+uint32_t gen_random_csr(struct gen *g);
+/* MOV dword [addr], v; LDMXCSR or STMXCSR (m) of addr. */
+bool gen_store_dword(struct gen *g, uint64_t addr, uint32_t v);
+bool gen_csr_op(struct gen *g, ZydisMnemonic m, uint64_t addr);
+/* `size` bytes in the data page through a loaded base register, 16-aligned
+ * when `aligned`; with `may_fault` one in 12 in or into the unmapped page
+ * after it. */
+bool gen_sse_mem(struct gen *g, unsigned size, bool aligned, bool may_fault, unsigned avoid, ZydisEncoderOperand *op,
+		 ZydisInstructionAttributes *prefixes);
+
 /* ---- the families: each appends one instruction with its setup; false when the
  * combination drawn cannot be made (the caller draws again) ---- */
 bool fam_alu(struct gen *g);
@@ -177,5 +197,8 @@ bool fam_adx(struct gen *g);
 bool fam_aes(struct gen *g);
 bool fam_pclmul(struct gen *g);
 bool fam_sha(struct gen *g);
+bool fam_avx_fp_arith(struct gen *g);
+bool fam_avx_fp_data(struct gen *g);
+bool fam_avx_fma(struct gen *g);
 
 #endif

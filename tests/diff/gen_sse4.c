@@ -24,11 +24,6 @@
 #define XMM_TEMP 15
 #define XMM_USED 15 /* units use XMM0-XMM14 */
 
-/* Scratch dwords for MXCSR, below every address the other families use. */
-#define CSR_SET (GI_DATA + 0x40)
-#define CSR_SEEN (GI_DATA + 0x44)
-#define CSR_DEFAULT (GI_DATA + 0x48)
-
 /* ---- values ------------------------------------------------------------------- */
 
 static uint64_t int_value(struct gen *g)
@@ -38,7 +33,7 @@ static uint64_t int_value(struct gen *g)
 
 /* Floats (two to a quadword) or a double around rounding ties, signed zeros,
  * denormals, infinities, NaNs (quiet and signalling) and overflow. */
-static uint64_t fp_value(struct gen *g)
+uint64_t gen_fp_value(struct gen *g)
 {
 	static const uint32_t floats[] = {
 		0x00000000, 0x80000000, 0x3f000000, 0x3fc00000, 0x40200000, 0xc0200000, 0xbf400000,
@@ -114,7 +109,7 @@ static bool load_xmm_from_data(struct gen *g, unsigned n)
 	m.type = ZYDIS_OPERAND_TYPE_MEMORY;
 	m.mem.size = 16;
 	m.mem.base = ZYDIS_REGISTER_NONE;
-	m.mem.displacement = rng_range(&g->r, ADDR_LO, ADDR_HI) & ~15ll; /* no #AC (sse_mem) */
+	m.mem.displacement = rng_range(&g->r, ADDR_LO, ADDR_HI) & ~15ll; /* no #AC (gen_sse_mem) */
 	gen_req_init(&q, ZYDIS_MNEMONIC_MOVDQU);
 	gen_add_reg(&q, gen_xmm_reg(n));
 	gen_add_op(&q, &m);
@@ -138,8 +133,8 @@ static bool load_xmm_with(struct gen *g, unsigned n, uint64_t (*value)(struct ge
 /* `size` bytes in the data page through a loaded base register: 16-aligned
  * when `aligned`; with `may_fault`, one in 12 in the unmapped page after it
  * (aligned) or crossing into it. Registers in `avoid` are not used. */
-static bool sse_mem(struct gen *g, unsigned size, bool aligned, bool may_fault, unsigned avoid, ZydisEncoderOperand *op,
-		    ZydisInstructionAttributes *prefixes)
+bool gen_sse_mem(struct gen *g, unsigned size, bool aligned, bool may_fault, unsigned avoid, ZydisEncoderOperand *op,
+		 ZydisInstructionAttributes *prefixes)
 {
 	unsigned base = gen_reg_avoid(g, 8, true, avoid);
 	int64_t addr, disp = 0;
@@ -190,7 +185,7 @@ static bool xmm_source(struct gen *g, ZydisEncoderRequest *q, unsigned size, boo
 		gen_add_reg(q, gen_xmm_reg(s));
 		return true;
 	}
-	if (!sse_mem(g, size, aligned, may_fault, 0, &m, &q->prefixes))
+	if (!gen_sse_mem(g, size, aligned, may_fault, 0, &m, &q->prefixes))
 		return false;
 	gen_add_op(q, &m);
 	return true;
@@ -272,7 +267,7 @@ static bool int_extract(struct gen *g)
 		return false;
 	gen_req_init(&q, ops[k].m);
 	if (mem) {
-		if (!sse_mem(g, ops[k].size, false, true, 0, &m, &q.prefixes))
+		if (!gen_sse_mem(g, ops[k].size, false, true, 0, &m, &q.prefixes))
 			return false;
 		gen_add_op(&q, &m);
 	} else {
@@ -308,7 +303,7 @@ static bool int_insert(struct gen *g)
 		if (!xmm_source(g, &q, 4, false, true, int_value, &mem))
 			return false;
 	} else if ((mem = rng_chance(&g->r, 1, 3))) {
-		if (!sse_mem(g, ops[k].size, false, true, 0, &m, &q.prefixes))
+		if (!gen_sse_mem(g, ops[k].size, false, true, 0, &m, &q.prefixes))
 			return false;
 		gen_add_op(&q, &m);
 	} else {
@@ -326,7 +321,7 @@ static bool movntdqa(struct gen *g)
 
 	gen_req_init(&q, ZYDIS_MNEMONIC_MOVNTDQA);
 	gen_add_reg(&q, gen_xmm_reg(d));
-	if (!sse_mem(g, 16, true, true, 0, &m, &q.prefixes))
+	if (!gen_sse_mem(g, 16, true, true, 0, &m, &q.prefixes))
 		return false;
 	gen_add_op(&q, &m);
 	return gen_emit_accessing(g, &q, 0, 0, 0, true) && gen_show_xmm(g, d);
@@ -363,7 +358,7 @@ static ZydisEncoderOperand abs_mem(uint64_t addr, unsigned size)
 }
 
 /* MOV dword [addr], v; then LDMXCSR or STMXCSR of addr. */
-static bool csr_op(struct gen *g, ZydisMnemonic m, uint64_t addr)
+bool gen_csr_op(struct gen *g, ZydisMnemonic m, uint64_t addr)
 {
 	ZydisEncoderOperand op = abs_mem(addr, 4);
 	ZydisEncoderRequest q;
@@ -373,7 +368,7 @@ static bool csr_op(struct gen *g, ZydisMnemonic m, uint64_t addr)
 	return gen_emit_accessing(g, &q, 0, 0, 0, false); /* no segment prefix: the address is fixed */
 }
 
-static bool store_dword(struct gen *g, uint64_t addr, uint32_t v)
+bool gen_store_dword(struct gen *g, uint64_t addr, uint32_t v)
 {
 	ZydisEncoderOperand op = abs_mem(addr, 4);
 	ZydisEncoderRequest q;
@@ -387,7 +382,7 @@ static bool store_dword(struct gen *g, uint64_t addr, uint32_t v)
 /* Any rounding, DAZ and FZ now and then, no flags; every exception masked,
  * or where only the native reference runs, now and then some unmasked
  * (gen_allow_unmasked_simd). */
-static uint32_t random_csr(struct gen *g)
+uint32_t gen_random_csr(struct gen *g)
 {
 	uint32_t csr = 0x1f80u | rng_below(&g->r, 4) << 13;
 
@@ -416,23 +411,23 @@ static bool sse41_fp_unit(struct gen *g)
 	ZydisEncoderRequest q;
 	bool mem;
 
-	if (!store_dword(g, CSR_SET, random_csr(g)) || !csr_op(g, ZYDIS_MNEMONIC_LDMXCSR, CSR_SET))
+	if (!gen_store_dword(g, CSR_SET, gen_random_csr(g)) || !gen_csr_op(g, ZYDIS_MNEMONIC_LDMXCSR, CSR_SET))
 		return false;
-	if (!ops[k].imm && !load_xmm_with(g, 0, fp_value))
+	if (!ops[k].imm && !load_xmm_with(g, 0, gen_fp_value))
 		return false;
-	if (!load_xmm_with(g, d, fp_value))
+	if (!load_xmm_with(g, d, gen_fp_value))
 		return false;
 	gen_req_init(&q, ops[k].m);
 	gen_add_reg(&q, gen_xmm_reg(d));
 	/* Aligned whatever the size: an #AC (AC set by a POPF) before MXCSR is
 	 * set back would leave the kvm reference's MXCSR to the next sequence
 	 * (README.md). */
-	if (!xmm_source(g, &q, ops[k].size, true, false, fp_value, &mem))
+	if (!xmm_source(g, &q, ops[k].size, true, false, gen_fp_value, &mem))
 		return false;
 	if (ops[k].imm) /* BLENDV*'s XMM0 is implicit */
 		gen_add_imm(&q, rng_below(&g->r, 256));
-	return gen_emit_accessing(g, &q, 0, 0, 0, mem) && csr_op(g, ZYDIS_MNEMONIC_STMXCSR, CSR_SEEN) &&
-	       store_dword(g, CSR_DEFAULT, 0x1f80) && csr_op(g, ZYDIS_MNEMONIC_LDMXCSR, CSR_DEFAULT) &&
+	return gen_emit_accessing(g, &q, 0, 0, 0, mem) && gen_csr_op(g, ZYDIS_MNEMONIC_STMXCSR, CSR_SEEN) &&
+	       gen_store_dword(g, CSR_DEFAULT, 0x1f80) && gen_csr_op(g, ZYDIS_MNEMONIC_LDMXCSR, CSR_DEFAULT) &&
 	       gen_show_xmm(g, d);
 }
 
@@ -487,7 +482,7 @@ static bool sse42_string_unit(struct gen *g)
 	gen_add_reg(&q, gen_xmm_reg(a));
 	if (mem) {
 		/* The lengths live in RAX and RDX: the base register is another. */
-		if (!sse_mem(g, 16, false, true, (1u << RAX_N) | (1u << RDX_N), &mop, &q.prefixes))
+		if (!gen_sse_mem(g, 16, false, true, (1u << RAX_N) | (1u << RDX_N), &mop, &q.prefixes))
 			return false;
 		gen_add_op(&q, &mop);
 	} else {
@@ -533,7 +528,7 @@ static bool sse42_crc32_unit(struct gen *g)
 	gen_req_init(&q, ZYDIS_MNEMONIC_CRC32);
 	gen_add_reg(&q, gen_gpr(dsize, gen_reg(g, dsize, true)));
 	if (mem) {
-		if (!sse_mem(g, s, false, true, 0, &src, &q.prefixes))
+		if (!gen_sse_mem(g, s, false, true, 0, &src, &q.prefixes))
 			return false;
 	} else if (!gen_rm(g, s, false, false, 0, &src, &q.prefixes)) {
 		return false;

@@ -4,7 +4,7 @@
  * memory; the rest are hand-checked corners whose expected values come from
  * the Intel SDM's definitions (Vol. 2, the instructions' pages and section
  * 4.1 for the string compares) or from published check values. */
-#include "softcpu_harness.h"
+#include "simd_values.h"
 
 /* Offsets into the case's data: inputs at 0 (a), 16 (b) and 48 (the blend
  * mask, XMM0), the MXCSR to run with at 32 and 0x1f80 at 36; results from 64. */
@@ -47,50 +47,6 @@ static uint64_t edge_value(uint64_t *seed)
 	}
 }
 
-/* Floats and doubles around the rounding cases and the special values. */
-static uint64_t fp_value(uint64_t *seed)
-{
-	static const uint32_t floats[] = {
-		0x00000000, 0x80000000, 0x3f000000, 0x3fc00000, 0x40200000, 0xc0200000, 0xbf000000,
-		0x00000001, 0x807fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xff812345,
-		0x4b000001, 0x4affffff, 0x7f7fffff, 0x00800000, 0x3f7fffff, 0xcb7fffff,
-	};
-	static const uint64_t doubles[] = {
-		0,
-		0x8000000000000000ull,
-		0x3fe0000000000000ull,
-		0x3ff8000000000000ull,
-		0x4004000000000000ull,
-		0xc004000000000000ull,
-		0x0000000000000001ull,
-		0x7ff0000000000000ull,
-		0x7ff8000000000000ull,
-		0x7ff0000000000001ull,
-		0x4330000000000001ull,
-		0x7fefffffffffffffull,
-		0x0010000000000000ull,
-		0xc32fffffffffffffull,
-	};
-	uint64_t r = ih_random(seed);
-
-	switch (r & 3) {
-	case 0:
-		return floats[(r >> 8) % 20] | ((uint64_t)floats[(r >> 16) % 20] << 32);
-	case 1:
-		return doubles[(r >> 8) % 14];
-	default:
-		return ih_random(seed);
-	}
-}
-
-/* Every masked exception, any rounding, DAZ and FZ now and then. */
-static uint32_t csr_value(uint64_t *seed)
-{
-	uint64_t r = ih_random(seed);
-
-	return 0x1f80u | ((uint32_t)(r & 3) << 13) | ((r & 4) ? 0x40u : 0) | ((r & 8) ? 0x8000u : 0);
-}
-
 static struct ih *sse_harness(void)
 {
 	struct ih *h = ih_new();
@@ -109,10 +65,10 @@ static void run_bodies(const struct ih_body *b, unsigned n, unsigned iterations,
 	for (unsigned k = 0; k < n; k++) {
 		for (unsigned i = 0; i < iterations; i++) {
 			struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
-			uint32_t csr = csr_value(&seed), dflt = 0x1f80;
+			uint32_t csr = simd_csr_value(&seed), dflt = 0x1f80;
 
 			for (unsigned q = 0; q < IH_CMP_DATA / 8; q++) {
-				uint64_t v = fp ? fp_value(&seed) : edge_value(&seed);
+				uint64_t v = fp ? simd_fp_value(&seed) : edge_value(&seed);
 
 				memcpy(c.data + 8 * q, &v, 8);
 			}

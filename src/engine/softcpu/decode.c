@@ -122,6 +122,10 @@ static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecode
 	o->size = (uint8_t)(zo->size / 8);
 	switch (zo->type) {
 	case ZYDIS_OPERAND_TYPE_REGISTER:
+		/* Zydis sizes a YMM source by what is read of it (VEXTRACTF128's:
+		 * 128 bits); the operand is the whole register. */
+		if (zo->reg.value >= ZYDIS_REGISTER_YMM0 && zo->reg.value <= ZYDIS_REGISTER_YMM15)
+			o->size = 32;
 		return map_register(zo->reg.value, &o->kind, &o->reg);
 	case ZYDIS_OPERAND_TYPE_MEMORY:
 		o->kind = OK_MEM;

@@ -28,6 +28,11 @@ static const struct dispatch_entry *const tables[] = {
 	exec_aes_table,
 	exec_clmul_table,
 	exec_sha_table,
+	exec_avx_fp_table,
+	exec_avx_move_table,
+	exec_avx_perm_table,
+	exec_fma_table,
+	exec_f16c_table,
 };
 /* clang-format on */
 

@@ -23,6 +23,7 @@
 #include "engine/softcpu/mem.h"
 #include "engine/softcpu/mmx.h"
 #include "engine/softcpu/sse.h"
+#include "engine/softcpu/sse_ops.h"
 #include "x86/arch.h"
 
 /* ---- state and operands -------------------------------------------------------- */
@@ -582,72 +583,60 @@ HOST_SSE_OP(host_cvttps2dq, "cvttps2dq")
 HOST_SSE_OP(host_cvtpd2dq, "cvtpd2dq")
 HOST_SSE_OP(host_cvttpd2dq, "cvttpd2dq")
 
-void sse_host_mul(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single)
-{
-	(single ? host_mulps : host_mulpd)(d, s, csr);
-}
-
-void sse_host_add(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single)
-{
-	(single ? host_addps : host_addpd)(d, s, csr);
-}
-
 /* CMPPS/CMPPD/CMPSS/CMPSD: predicates 0-7 (EQ LT LE UNORD NEQ NLT NLE ORD). */
-HOST_SSE_OP(host_cmpps0, "cmpps $0,")
-HOST_SSE_OP(host_cmpps1, "cmpps $1,")
-HOST_SSE_OP(host_cmpps2, "cmpps $2,")
-HOST_SSE_OP(host_cmpps3, "cmpps $3,")
-HOST_SSE_OP(host_cmpps4, "cmpps $4,")
-HOST_SSE_OP(host_cmpps5, "cmpps $5,")
-HOST_SSE_OP(host_cmpps6, "cmpps $6,")
-HOST_SSE_OP(host_cmpps7, "cmpps $7,")
-HOST_SSE_OP(host_cmppd0, "cmppd $0,")
-HOST_SSE_OP(host_cmppd1, "cmppd $1,")
-HOST_SSE_OP(host_cmppd2, "cmppd $2,")
-HOST_SSE_OP(host_cmppd3, "cmppd $3,")
-HOST_SSE_OP(host_cmppd4, "cmppd $4,")
-HOST_SSE_OP(host_cmppd5, "cmppd $5,")
-HOST_SSE_OP(host_cmppd6, "cmppd $6,")
-HOST_SSE_OP(host_cmppd7, "cmppd $7,")
-HOST_SSE_OP(host_cmpss0, "cmpss $0,")
-HOST_SSE_OP(host_cmpss1, "cmpss $1,")
-HOST_SSE_OP(host_cmpss2, "cmpss $2,")
-HOST_SSE_OP(host_cmpss3, "cmpss $3,")
-HOST_SSE_OP(host_cmpss4, "cmpss $4,")
-HOST_SSE_OP(host_cmpss5, "cmpss $5,")
-HOST_SSE_OP(host_cmpss6, "cmpss $6,")
-HOST_SSE_OP(host_cmpss7, "cmpss $7,")
-HOST_SSE_OP(host_cmpsd0, "cmpsd $0,")
-HOST_SSE_OP(host_cmpsd1, "cmpsd $1,")
-HOST_SSE_OP(host_cmpsd2, "cmpsd $2,")
-HOST_SSE_OP(host_cmpsd3, "cmpsd $3,")
-HOST_SSE_OP(host_cmpsd4, "cmpsd $4,")
-HOST_SSE_OP(host_cmpsd5, "cmpsd $5,")
-HOST_SSE_OP(host_cmpsd6, "cmpsd $6,")
-HOST_SSE_OP(host_cmpsd7, "cmpsd $7,")
+static HOST_SSE_OP(host_cmpps0, "cmpps $0,") static HOST_SSE_OP(host_cmpps1, "cmpps $1,") static HOST_SSE_OP(host_cmpps2, "cmpps $2,") static HOST_SSE_OP(host_cmpps3, "cmpps $3,") static HOST_SSE_OP(
+    host_cmpps4, "cmpps $4,") static HOST_SSE_OP(host_cmpps5,
+						 "cmpps $5,") static HOST_SSE_OP(host_cmpps6,
+										 "cmpps $6,") static HOST_SSE_OP(host_cmpps7, "cmpps $7,") static HOST_SSE_OP(host_cmppd0,
+																			      "cmppd $0,") static HOST_SSE_OP(host_cmppd1, "cmppd $1,") static HOST_SSE_OP(host_cmppd2, "cmppd $2,") static HOST_SSE_OP(host_cmppd3, "cmppd $3,") static HOST_SSE_OP(host_cmppd4,
+																																								     "cmppd $4,") static HOST_SSE_OP(host_cmppd5, "cmppd $5,") static HOST_SSE_OP(host_cmppd6,
+																																																		  "cmppd $6,") static HOST_SSE_OP(host_cmppd7,
+																																																						  "cmppd $7,") static HOST_SSE_OP(host_cmpss0,
+																																																										  "cmpss $0,") static HOST_SSE_OP(host_cmpss1,
+																																																														  "cmpss $1,") static HOST_SSE_OP(host_cmpss2,
+																																																																		  "cmpss $2,") static HOST_SSE_OP(host_cmpss3,
+																																																																						  "cmpss $3,") static HOST_SSE_OP(host_cmpss4,
+																																																																										  "cmpss $4,") static HOST_SSE_OP(host_cmpss5, "cmpss $5,") static HOST_SSE_OP(host_cmpss6,
+																																																																																			       "cmpss $6,") static HOST_SSE_OP(host_cmpss7,
+																																																																																							       "cmpss $7,") static HOST_SSE_OP(host_cmpsd0, "cmpsd $0,") static HOST_SSE_OP(host_cmpsd1, "cmpsd $1,") static HOST_SSE_OP(host_cmpsd2, "cmpsd $2,") static HOST_SSE_OP(host_cmpsd3, "cmpsd $3,") static HOST_SSE_OP(host_cmpsd4, "cmpsd $4,") static HOST_SSE_OP(host_cmpsd5,
+																																																																																																																								"cmpsd $5,") static HOST_SSE_OP(host_cmpsd6,
+																																																																																																																												"cmpsd $6,") static HOST_SSE_OP(host_cmpsd7,
+																																																																																																																																"cmpsd $7,")
 
-static const fp_fn cmpps_fn[8] = { host_cmpps0, host_cmpps1, host_cmpps2, host_cmpps3,
-				   host_cmpps4, host_cmpps5, host_cmpps6, host_cmpps7 };
-static const fp_fn cmppd_fn[8] = { host_cmppd0, host_cmppd1, host_cmppd2, host_cmppd3,
-				   host_cmppd4, host_cmppd5, host_cmppd6, host_cmppd7 };
-static const fp_fn cmpss_fn[8] = { host_cmpss0, host_cmpss1, host_cmpss2, host_cmpss3,
-				   host_cmpss4, host_cmpss5, host_cmpss6, host_cmpss7 };
-static const fp_fn cmpsd_fn[8] = { host_cmpsd0, host_cmpsd1, host_cmpsd2, host_cmpsd3,
-				   host_cmpsd4, host_cmpsd5, host_cmpsd6, host_cmpsd7 };
+    const fp_fn cmpps_fn[8] = { host_cmpps0, host_cmpps1, host_cmpps2, host_cmpps3,
+				host_cmpps4, host_cmpps5, host_cmpps6, host_cmpps7 };
+const fp_fn cmppd_fn[8] = { host_cmppd0, host_cmppd1, host_cmppd2, host_cmppd3,
+			    host_cmppd4, host_cmppd5, host_cmppd6, host_cmppd7 };
+const fp_fn cmpss_fn[8] = { host_cmpss0, host_cmpss1, host_cmpss2, host_cmpss3,
+			    host_cmpss4, host_cmpss5, host_cmpss6, host_cmpss7 };
+const fp_fn cmpsd_fn[8] = { host_cmpsd0, host_cmpsd1, host_cmpsd2, host_cmpsd3,
+			    host_cmpsd4, host_cmpsd5, host_cmpsd6, host_cmpsd7 };
+
+void fp_run_lanes(struct soft_cpu *cpu, const struct fp_lane_op *op, xmm_t *d, const xmm_t *s, unsigned lanes)
+{
+	uint32_t csr = guest_csr(cpu), tiny = 0;
+
+	for (unsigned l = 0; l < lanes; l++) {
+		if (op->fn)
+			op->fn(&d[l], &s[l], &csr);
+		else
+			op->imm_fn(&d[l], &s[l], &csr, op->imm);
+		tiny |= tiny_results(cpu, &d[l], op->shape);
+	}
+	fp_commit(cpu, csr | tiny);
+}
 
 /* dst = fn(dst, src): a scalar source from memory is read at its own width, so
  * only the bytes the instruction reads can fault. */
 void fp_binop(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, enum fp_shape shape)
 {
+	const struct fp_lane_op op = { fn, NULL, 0, shape };
 	xmm_t d, s;
-	uint32_t csr;
 
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
 	d = xmm_get(cpu, in->op[0].reg);
-	csr = guest_csr(cpu);
-	fn(&d, &s, &csr);
-	fp_commit(cpu, csr | tiny_results(cpu, &d, shape));
+	fp_run_lanes(cpu, &op, &d, &s, 1);
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
@@ -716,11 +705,8 @@ static void h_cmpsd_sse(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- comparisons into RFLAGS --------------------------------------------------- */
 
-/* ZF, PF, CF from (U)COMISS/(U)COMISD a, b; OF, SF and AF are cleared. */
-typedef uint64_t (*fp_compare_fn)(const xmm_t *a, const xmm_t *b, uint32_t *csr);
-
 #define HOST_SSE_COMPARE(name, insn)                                                                                   \
-	static uint64_t name(const xmm_t *a, const xmm_t *b, uint32_t *csr)                                            \
+	uint64_t name(const xmm_t *a, const xmm_t *b, uint32_t *csr)                                                   \
 	{                                                                                                              \
 		uint32_t saved;                                                                                        \
 		uint8_t z, p, c;                                                                                       \
@@ -737,19 +723,23 @@ HOST_SSE_COMPARE(host_comisd, "comisd")
 HOST_SSE_COMPARE(host_ucomiss, "ucomiss")
 HOST_SSE_COMPARE(host_ucomisd, "ucomisd")
 
+void sse_compare_into_flags(struct soft_cpu *cpu, const xmm_t *a, const xmm_t *b, fp_compare_fn fn)
+{
+	uint32_t csr = guest_csr(cpu);
+	uint64_t f = fn(a, b, &csr);
+
+	fp_commit(cpu, csr);
+	flags_set_arith(cpu, f);
+}
+
 static void fp_compare(struct soft_cpu *cpu, const struct insn *in, fp_compare_fn fn)
 {
 	xmm_t a, b;
-	uint32_t csr;
-	uint64_t f;
 
 	sse_check(cpu);
 	b = sse_src(cpu, in, &in->op[1], false);
 	a = xmm_get(cpu, in->op[0].reg);
-	csr = guest_csr(cpu);
-	f = fn(&a, &b, &csr);
-	fp_commit(cpu, csr);
-	flags_set_arith(cpu, f);
+	sse_compare_into_flags(cpu, &a, &b, fn);
 }
 
 static void h_comiss(struct soft_cpu *cpu, const struct insn *in)
@@ -774,11 +764,8 @@ static void h_ucomisd(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- conversions with a general-purpose register ------------------------------- */
 
-/* CVTSI2SS/CVTSI2SD: from a 32- or 64-bit integer into the low element. */
-typedef void (*from_gpr_fn)(xmm_t *d, uint64_t v, uint32_t *csr);
-
 #define HOST_SSE_FROM_GPR(name, insn, type)                                                                            \
-	static void name(xmm_t *d, uint64_t v, uint32_t *csr)                                                          \
+	void name(xmm_t *d, uint64_t v, uint32_t *csr)                                                                 \
 	{                                                                                                              \
 		uint32_t saved;                                                                                        \
 		type s = (type)v;                                                                                      \
@@ -793,19 +780,24 @@ HOST_SSE_FROM_GPR(host_cvtsi2ss64, "cvtsi2ssq", uint64_t)
 HOST_SSE_FROM_GPR(host_cvtsi2sd32, "cvtsi2sdl", uint32_t)
 HOST_SSE_FROM_GPR(host_cvtsi2sd64, "cvtsi2sdq", uint64_t)
 
+void sse_from_gpr(struct soft_cpu *cpu, xmm_t *d, uint64_t v, unsigned size, from_gpr_fn fn32, from_gpr_fn fn64)
+{
+	uint32_t csr = guest_csr(cpu);
+
+	(size == 8 ? fn64 : fn32)(d, v, &csr);
+	fp_commit(cpu, csr);
+}
+
 static void from_gpr(struct soft_cpu *cpu, const struct insn *in, from_gpr_fn fn32, from_gpr_fn fn64)
 {
 	const struct operand *s = &in->op[1];
 	uint64_t v;
 	xmm_t d;
-	uint32_t csr;
 
 	sse_check(cpu);
 	v = op_read(cpu, in, s);
 	d = xmm_get(cpu, in->op[0].reg);
-	csr = guest_csr(cpu);
-	(s->size == 8 ? fn64 : fn32)(&d, v, &csr);
-	fp_commit(cpu, csr);
+	sse_from_gpr(cpu, &d, v, s->size, fn32, fn64);
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
@@ -819,12 +811,8 @@ static void h_cvtsi2sd(struct soft_cpu *cpu, const struct insn *in)
 	from_gpr(cpu, in, host_cvtsi2sd32, host_cvtsi2sd64);
 }
 
-/* CVT(T)SS2SI/CVT(T)SD2SI: the low element to a 32- or 64-bit integer (the
- * "integer indefinite" on overflow, as the host produces it). */
-typedef uint64_t (*to_gpr_fn)(const xmm_t *s, uint32_t *csr);
-
 #define HOST_SSE_TO_GPR(name, insn, type)                                                                              \
-	static uint64_t name(const xmm_t *s, uint32_t *csr)                                                            \
+	uint64_t name(const xmm_t *s, uint32_t *csr)                                                                   \
 	{                                                                                                              \
 		uint32_t saved;                                                                                        \
 		type r;                                                                                                \
@@ -844,19 +832,22 @@ HOST_SSE_TO_GPR(host_cvtsd2si64, "cvtsd2si", uint64_t)
 HOST_SSE_TO_GPR(host_cvttsd2si32, "cvttsd2si", uint32_t)
 HOST_SSE_TO_GPR(host_cvttsd2si64, "cvttsd2si", uint64_t)
 
+void sse_to_gpr(struct soft_cpu *cpu, const struct operand *d, const xmm_t *s, to_gpr_fn fn32, to_gpr_fn fn64)
+{
+	uint32_t csr = guest_csr(cpu);
+	uint64_t r = (d->size == 8 ? fn64 : fn32)(s, &csr);
+
+	fp_commit(cpu, csr);
+	reg_write(cpu, d->reg, d->size, r);
+}
+
 static void to_gpr(struct soft_cpu *cpu, const struct insn *in, to_gpr_fn fn32, to_gpr_fn fn64)
 {
-	const struct operand *d = &in->op[0];
 	xmm_t s;
-	uint32_t csr;
-	uint64_t r;
 
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
-	csr = guest_csr(cpu);
-	r = (d->size == 8 ? fn64 : fn32)(&s, &csr);
-	fp_commit(cpu, csr);
-	reg_write(cpu, d->reg, d->size, r);
+	sse_to_gpr(cpu, &in->op[0], &s, fn32, fn64);
 }
 
 static void h_cvtss2si(struct soft_cpu *cpu, const struct insn *in)
@@ -960,21 +951,30 @@ static void h_cvttpd2pi(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- MXCSR --------------------------------------------------------------------- */
 
-static void h_ldmxcsr(struct soft_cpu *cpu, const struct insn *in)
+void mxcsr_load(struct soft_cpu *cpu, const struct insn *in)
 {
-	uint64_t v;
+	uint64_t v = op_read(cpu, in, &in->op[0]);
 
-	sse_check(cpu);
-	v = op_read(cpu, in, &in->op[0]);
 	if (v & ~0xffffull) /* reserved bits: #GP(0) */
 		cpu_raise_gp0(cpu);
 	cpu->fpu.mxcsr = (uint32_t)v;
 }
 
+void mxcsr_store(struct soft_cpu *cpu, const struct insn *in)
+{
+	op_write(cpu, in, &in->op[0], cpu->fpu.mxcsr);
+}
+
+static void h_ldmxcsr(struct soft_cpu *cpu, const struct insn *in)
+{
+	sse_check(cpu);
+	mxcsr_load(cpu, in);
+}
+
 static void h_stmxcsr(struct soft_cpu *cpu, const struct insn *in)
 {
 	sse_check(cpu);
-	op_write(cpu, in, &in->op[0], cpu->fpu.mxcsr);
+	mxcsr_store(cpu, in);
 }
 
 const struct dispatch_entry exec_sse_table[] = {

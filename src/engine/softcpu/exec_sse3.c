@@ -12,14 +12,10 @@
  * and the host needs no SSE3 of its own. */
 #include "engine/softcpu/handlers.h"
 #include "engine/softcpu/sse.h"
-
-HOST_SSE_OP(host_addps, "addps")
-HOST_SSE_OP(host_subps, "subps")
-HOST_SSE_OP(host_addpd, "addpd")
-HOST_SSE_OP(host_subpd, "subpd")
+#include "engine/softcpu/sse_ops.h"
 
 /* ADDSUBPS: even elements d - s, odd ones d + s. */
-static void addsubps_fn(xmm_t *d, const xmm_t *s, uint32_t *csr)
+void sse3_addsubps(xmm_t *d, const xmm_t *s, uint32_t *csr)
 {
 	xmm_t de = *d, se = *s, dodd = *d, sodd = *s;
 
@@ -34,7 +30,7 @@ static void addsubps_fn(xmm_t *d, const xmm_t *s, uint32_t *csr)
 }
 
 /* ADDSUBPD: the low element d - s, the high one d + s. */
-static void addsubpd_fn(xmm_t *d, const xmm_t *s, uint32_t *csr)
+void sse3_addsubpd(xmm_t *d, const xmm_t *s, uint32_t *csr)
 {
 	xmm_t lo_d = { .q = { d->q[0], 0 } }, lo_s = { .q = { s->q[0], 0 } };
 	xmm_t hi_d = { .q = { 0, d->q[1] } }, hi_s = { .q = { 0, s->q[1] } };
@@ -65,32 +61,32 @@ static void horizontal_pd(xmm_t *d, const xmm_t *s, uint32_t *csr, fp_fn op)
 	*d = even;
 }
 
-static void haddps_fn(xmm_t *d, const xmm_t *s, uint32_t *csr)
+void sse3_haddps(xmm_t *d, const xmm_t *s, uint32_t *csr)
 {
 	horizontal_ps(d, s, csr, host_addps);
 }
 
-static void hsubps_fn(xmm_t *d, const xmm_t *s, uint32_t *csr)
+void sse3_hsubps(xmm_t *d, const xmm_t *s, uint32_t *csr)
 {
 	horizontal_ps(d, s, csr, host_subps);
 }
 
-static void haddpd_fn(xmm_t *d, const xmm_t *s, uint32_t *csr)
+void sse3_haddpd(xmm_t *d, const xmm_t *s, uint32_t *csr)
 {
 	horizontal_pd(d, s, csr, host_addpd);
 }
 
-static void hsubpd_fn(xmm_t *d, const xmm_t *s, uint32_t *csr)
+void sse3_hsubpd(xmm_t *d, const xmm_t *s, uint32_t *csr)
 {
 	horizontal_pd(d, s, csr, host_subpd);
 }
 
-FP_HANDLER(h_addsubps, addsubps_fn, FP_PS)
-FP_HANDLER(h_addsubpd, addsubpd_fn, FP_PD)
-FP_HANDLER(h_haddps, haddps_fn, FP_PS)
-FP_HANDLER(h_hsubps, hsubps_fn, FP_PS)
-FP_HANDLER(h_haddpd, haddpd_fn, FP_PD)
-FP_HANDLER(h_hsubpd, hsubpd_fn, FP_PD)
+FP_HANDLER(h_addsubps, sse3_addsubps, FP_PS)
+FP_HANDLER(h_addsubpd, sse3_addsubpd, FP_PD)
+FP_HANDLER(h_haddps, sse3_haddps, FP_PS)
+FP_HANDLER(h_hsubps, sse3_hsubps, FP_PS)
+FP_HANDLER(h_haddpd, sse3_haddpd, FP_PD)
+FP_HANDLER(h_hsubpd, sse3_hsubpd, FP_PD)
 
 /* ---- moves --------------------------------------------------------------------- */
 

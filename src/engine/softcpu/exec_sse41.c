@@ -15,6 +15,7 @@
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/handlers.h"
 #include "engine/softcpu/sse.h"
+#include "engine/softcpu/sse_ops.h"
 
 /* ---- lanes --------------------------------------------------------------------- */
 
@@ -320,8 +321,6 @@ static void h_insertps(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- floating point with an immediate, on the host --------------------------------- */
 
-typedef void (*fp_imm_fn)(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm);
-
 /* One case of a switch over imm: `insn $imm, src, dst` under *csr. */
 #define HOST_IMM_CASE(insn, n)                                                                                         \
 	case (n):                                                                                                      \
@@ -343,7 +342,7 @@ typedef void (*fp_imm_fn)(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
 /* ROUND*: imm[3:0] (bit 3 suppresses precision, bit 2 picks MXCSR.RC over
  * imm[1:0]); bits 7:4 are reserved and ignored. */
 #define HOST_ROUND(name, insn)                                                                                         \
-	static void name(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)                                        \
+	void name(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)                                               \
 	{                                                                                                              \
 		uint32_t saved;                                                                                        \
 		switch (imm & 0xf) {                                                                                   \
@@ -357,7 +356,7 @@ HOST_ROUND(host_roundss, "roundss")
 HOST_ROUND(host_roundsd, "roundsd")
 
 /* DPPS: every bit of imm8 counts (products in 7:4, broadcast in 3:0). */
-static void host_dpps(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
+void host_dpps(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
 {
 	uint32_t saved;
 
@@ -371,7 +370,7 @@ static void host_dpps(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
 
 /* DPPD: imm[5:4] picks the products, imm[1:0] where the sum goes; the other
  * bits are ignored. */
-static void host_dppd(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
+void host_dppd(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
 {
 	uint32_t saved;
 
@@ -396,49 +395,55 @@ static void host_dppd(xmm_t *d, const xmm_t *s, uint32_t *csr, unsigned imm)
  * unselected lanes +0.0), committed one after the other; a denormal
  * intermediate counts as an underflow with UM clear, exact or not. An
  * underflow of the final sum is tiny_results' to find. */
-static void dp_steps_before_last(struct soft_cpu *cpu, xmm_t d, xmm_t s, unsigned imm, bool single)
+void dp_steps_before_last(struct soft_cpu *cpu, const xmm_t *d, const xmm_t *s, unsigned lanes, unsigned imm,
+			  bool single)
 {
-	unsigned lanes = single ? 4 : 2, size = single ? 4 : 8;
-	uint32_t csr = guest_csr(cpu);
-	xmm_t x = { .q = { 0, 0 } }, y = { .q = { 0, 0 } };
+	unsigned elems = single ? 4 : 2, size = single ? 4 : 8;
+	uint32_t csr = guest_csr(cpu), tiny = 0;
+	xmm_t p[2], x[2], y[2];
 
 	if (!(~(cpu->fpu.mxcsr >> 7) & MXCSR_FLAGS))
 		return; /* all masked: the host's run says it all */
-	for (unsigned i = 0; i < lanes; i++) {
-		if (!(imm & (0x10u << i))) {
-			memset(d.b + i * size, 0, size);
-			memset(s.b + i * size, 0, size);
+	for (unsigned l = 0; l < lanes; l++) {
+		xmm_t sl = s[l];
+
+		p[l] = d[l];
+		for (unsigned i = 0; i < elems; i++) {
+			if (!(imm & (0x10u << i))) {
+				memset(p[l].b + i * size, 0, size);
+				memset(sl.b + i * size, 0, size);
+			}
 		}
+		(single ? host_mulps : host_mulpd)(&p[l], &sl, &csr);
+		tiny |= tiny_results(cpu, &p[l], single ? FP_PS : FP_PD);
 	}
-	sse_host_mul(&d, &s, &csr, single);
-	fp_commit(cpu, csr | tiny_results(cpu, &d, single ? FP_PS : FP_PD));
+	fp_commit(cpu, csr | tiny);
 	if (!single)
 		return;
-	x.d[0] = d.d[0];
-	x.d[1] = d.d[2];
-	y.d[0] = d.d[1];
-	y.d[1] = d.d[3];
 	csr = guest_csr(cpu);
-	sse_host_add(&x, &y, &csr, true);
-	fp_commit(cpu, csr | tiny_results(cpu, &x, FP_PS2));
+	tiny = 0;
+	for (unsigned l = 0; l < lanes; l++) {
+		x[l] = (xmm_t){ .d = { p[l].d[0], p[l].d[2], 0, 0 } };
+		y[l] = (xmm_t){ .d = { p[l].d[1], p[l].d[3], 0, 0 } };
+		host_addps(&x[l], &y[l], &csr);
+		tiny |= tiny_results(cpu, &x[l], FP_PS2);
+	}
+	fp_commit(cpu, csr | tiny);
 }
 
 /* dst = fn(dst, src, imm8) under the guest's MXCSR; for DPPS and DPPD
  * (dot) the steps before the last first. */
 static void fp_imm_op(struct soft_cpu *cpu, const struct insn *in, fp_imm_fn fn, enum fp_shape shape, bool dot)
 {
-	unsigned imm = (unsigned)in->op[2].imm;
+	const struct fp_lane_op op = { NULL, fn, (unsigned)in->op[2].imm, shape };
 	xmm_t d, s;
-	uint32_t csr;
 
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
 	d = xmm_get(cpu, in->op[0].reg);
 	if (dot)
-		dp_steps_before_last(cpu, d, s, imm, shape == FP_PS);
-	csr = guest_csr(cpu);
-	fn(&d, &s, &csr, imm);
-	fp_commit(cpu, csr | tiny_results(cpu, &d, shape));
+		dp_steps_before_last(cpu, &d, &s, 1, op.imm, shape == FP_PS);
+	fp_run_lanes(cpu, &op, &d, &s, 1);
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 

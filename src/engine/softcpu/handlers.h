@@ -39,6 +39,11 @@ extern const struct dispatch_entry exec_fsgsbase_table[];
 extern const struct dispatch_entry exec_aes_table[];
 extern const struct dispatch_entry exec_clmul_table[];
 extern const struct dispatch_entry exec_sha_table[];
+extern const struct dispatch_entry exec_avx_fp_table[];
+extern const struct dispatch_entry exec_avx_move_table[];
+extern const struct dispatch_entry exec_avx_perm_table[];
+extern const struct dispatch_entry exec_fma_table[];
+extern const struct dispatch_entry exec_f16c_table[];
 extern const struct dispatch_entry exec_mmx_form_table[]; /* MMX forms of MOVD, MOVQ, PEXTRW, ... */
 
 /* MOV to or from a control or debug register (exec_sys.c). */

@@ -63,11 +63,12 @@ uint32_t tiny_results(const struct soft_cpu *cpu, const xmm_t *r, enum fp_shape 
  * written. */
 void fp_commit(struct soft_cpu *cpu, uint32_t csr);
 
-/* `insn src, dst` on the host under *csr, which receives the flags raised. */
+/* `insn src, dst` on the host under *csr, which receives the flags raised
+ * (sse_ops.h lists the ones the SSE and AVX handler files share). */
 typedef void (*fp_fn)(xmm_t *d, const xmm_t *s, uint32_t *csr);
 
 #define HOST_SSE_OP(name, insn)                                                                                        \
-	static void name(xmm_t *d, const xmm_t *s, uint32_t *csr)                                                      \
+	void name(xmm_t *d, const xmm_t *s, uint32_t *csr)                                                             \
 	{                                                                                                              \
 		uint32_t saved;                                                                                        \
 		__asm__ volatile("stmxcsr %[saved]\n\tldmxcsr %[csr]\n\t" insn " %[src], %[dst]\n\t"                   \
@@ -86,11 +87,5 @@ void fp_binop(struct soft_cpu *cpu, const struct insn *in, fp_fn fn, enum fp_sha
 	{                                                                                                              \
 		fp_binop(cpu, in, fn, shape);                                                                          \
 	}
-
-/* MULPS/ADDPS (single) or MULPD/ADDPD on the host under *csr: DPPS and DPPD
- * take their steps one by one with them when the guest unmasked an
- * exception. */
-void sse_host_mul(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single);
-void sse_host_add(xmm_t *d, const xmm_t *s, uint32_t *csr, bool single);
 
 #endif
