@@ -20,6 +20,10 @@ static const struct dispatch_entry *const tables[] = {
 	exec_ssse3_table,
 	exec_sse41_table,
 	exec_sse42_table,
+	exec_avx_int_table,
+	exec_avx_move_table,
+	exec_avx2_table,
+	exec_gather_table,
 };
 /* clang-format on */
 
