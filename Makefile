@@ -64,7 +64,7 @@ SOFT_ENGINES ?= interp dbt
 unit-test: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \
 		case $$t in \
-		*/test_softcpu_exec|*/test_softcpu_isa_gate|*/test_softcpu_mmx|*/test_softcpu_ssse3|*/test_softcpu_sse4|*/test_softcpu_x87_more|*/test_softcpu_prefix64|*/test_softcpu_vmm_writes) \
+		*/test_softcpu_exec|*/test_softcpu_isa_gate|*/test_softcpu_mmx|*/test_softcpu_ssse3|*/test_softcpu_sse4|*/test_softcpu_avx_int|*/test_softcpu_x87_more|*/test_softcpu_prefix64|*/test_softcpu_vmm_writes) \
 			for e in $(SOFT_ENGINES); do echo "== $$t ($$e)"; RINGVISOR_ENGINE=$$e $$t; done;; \
 		*) echo "== $$t"; $$t;; \
 		esac; \
