@@ -54,6 +54,7 @@ static const struct family families[] = {
 	{ "sse4.1 fp", 3, fam_sse41_fp },
 	{ "sse4.2 string", 4, fam_sse42_string },
 	{ "sse4.2 crc32/pcmpgtq", 2, fam_sse42_crc32 },
+	{ "avx/avx2 integer", 6, fam_avx_int },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;

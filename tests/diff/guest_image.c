@@ -144,7 +144,8 @@ void guest_image_user_state(struct vcpu_state *s)
 	s->idtr = (struct x86_dtable){ .base = GI_IDT, .limit = GI_VECTORS * 16 - 1 };
 	s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
 	s->cr3 = GI_PML4;
-	s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
+	s->xcr0 = 7; /* x87, SSE, AVX: as the host runs the native reference */
 	s->efer = EFER_LME | EFER_LMA;
 	s->rip = GI_CODE;
 	s->rflags = RFLAGS_FIXED | RFLAGS_IF;

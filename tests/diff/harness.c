@@ -96,7 +96,7 @@ int box_open(struct engine_box *b, const char *engine_name, char *why, size_t wh
 	}
 	/* v2: the sequences include its CMPXCHG16B and LAHF/SAHF, which the host
 	 * CPU (the native reference) runs. */
-	env = (struct engine_env){ .mem = &b->mem, .vcpu_count = 1, .cpu_model = cpu_model_find("v2") };
+	env = (struct engine_env){ .mem = &b->mem, .vcpu_count = 1, .cpu_model = cpu_model_find("v3") };
 	if (b->ops->create(&env, &b->engine, why, why_len))
 		goto fail;
 	if (b->ops->vcpu_create(b->engine, 0, &b->vcpu)) {
