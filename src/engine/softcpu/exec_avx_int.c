@@ -224,24 +224,13 @@ static void extend(struct soft_cpu *cpu, const struct insn *in, unsigned from, u
 	avx_dst(cpu, in, &in->op[0], &r, 0);
 }
 
-#define EXTEND(name, from, to, is_signed)                                                                              \
-	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
+#define VEX_EXTEND_HANDLER(name, NAME, from, to, is_signed)                                                            \
+	static void h_v##name(struct soft_cpu *cpu, const struct insn *in)                                             \
 	{                                                                                                              \
 		extend(cpu, in, from, to, is_signed);                                                                  \
 	}
 
-EXTEND(vpmovsxbw, 1, 2, true)
-EXTEND(vpmovsxbd, 1, 4, true)
-EXTEND(vpmovsxbq, 1, 8, true)
-EXTEND(vpmovsxwd, 2, 4, true)
-EXTEND(vpmovsxwq, 2, 8, true)
-EXTEND(vpmovsxdq, 4, 8, true)
-EXTEND(vpmovzxbw, 1, 2, false)
-EXTEND(vpmovzxbd, 1, 4, false)
-EXTEND(vpmovzxbq, 1, 8, false)
-EXTEND(vpmovzxwd, 2, 4, false)
-EXTEND(vpmovzxwq, 2, 8, false)
-EXTEND(vpmovzxdq, 4, 8, false)
+SSE41_EXTEND_OPS(VEX_EXTEND_HANDLER)
 
 /* VPTEST x/ymm1, x/ymm2/m: flags over the whole width. */
 static void h_vptest(struct soft_cpu *cpu, const struct insn *in)
@@ -347,6 +336,7 @@ const struct dispatch_entry exec_avx_int_table[] = {
 	SSSE3_LANE_OPS(VEX_ENTRY)
 	SSSE3_UNARY_OPS(VEX_ENTRY)
 	SSE41_LANE_OPS(VEX_ENTRY)
+	SSE41_EXTEND_OPS(VEX_ENTRY)
 	/* clang-format on */
 	{ ZYDIS_MNEMONIC_VPALIGNR, h_vpalignr, 0 },
 	{ ZYDIS_MNEMONIC_VPSLLDQ, h_vpslldq, 0 },
@@ -357,18 +347,6 @@ const struct dispatch_entry exec_avx_int_table[] = {
 	{ ZYDIS_MNEMONIC_VMPSADBW, h_vmpsadbw, 0 },
 	{ ZYDIS_MNEMONIC_VPBLENDW, h_vpblendw, 0 },
 	{ ZYDIS_MNEMONIC_VPBLENDVB, h_vpblendvb, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVSXBW, h_vpmovsxbw, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVSXBD, h_vpmovsxbd, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVSXBQ, h_vpmovsxbq, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVSXWD, h_vpmovsxwd, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVSXWQ, h_vpmovsxwq, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVSXDQ, h_vpmovsxdq, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVZXBW, h_vpmovzxbw, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVZXBD, h_vpmovzxbd, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVZXBQ, h_vpmovzxbq, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVZXWD, h_vpmovzxwd, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVZXWQ, h_vpmovzxwq, 0 },
-	{ ZYDIS_MNEMONIC_VPMOVZXDQ, h_vpmovzxdq, 0 },
 	{ ZYDIS_MNEMONIC_VPTEST, h_vptest, 0 },
 	{ ZYDIS_MNEMONIC_VPHMINPOSUW, h_vphminposuw, 0 },
 	{ ZYDIS_MNEMONIC_VPMOVMSKB, h_vpmovmskb, 0 },

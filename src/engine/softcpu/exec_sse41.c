@@ -185,24 +185,13 @@ static void extend(struct soft_cpu *cpu, const struct insn *in, unsigned from, u
 	xmm_set(cpu, in->op[0].reg, &r);
 }
 
-#define EXTEND(name, from, to, is_signed)                                                                              \
+#define EXTEND(name, NAME, from, to, is_signed)                                                                        \
 	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
 	{                                                                                                              \
 		extend(cpu, in, from, to, is_signed);                                                                  \
 	}
 
-EXTEND(pmovsxbw, 1, 2, true)
-EXTEND(pmovsxbd, 1, 4, true)
-EXTEND(pmovsxbq, 1, 8, true)
-EXTEND(pmovsxwd, 2, 4, true)
-EXTEND(pmovsxwq, 2, 8, true)
-EXTEND(pmovsxdq, 4, 8, true)
-EXTEND(pmovzxbw, 1, 2, false)
-EXTEND(pmovzxbd, 1, 4, false)
-EXTEND(pmovzxbq, 1, 8, false)
-EXTEND(pmovzxwd, 2, 4, false)
-EXTEND(pmovzxwq, 2, 8, false)
-EXTEND(pmovzxdq, 4, 8, false)
+SSE41_EXTEND_OPS(EXTEND)
 
 /* ---- blends --------------------------------------------------------------------- */
 
@@ -507,18 +496,10 @@ FP_IMM_HANDLER(dpps, FP_PS, true)
 FP_IMM_HANDLER(dppd, FP_PD, true)
 
 const struct dispatch_entry exec_sse41_table[] = {
-	{ ZYDIS_MNEMONIC_PMOVSXBW, h_pmovsxbw, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXBD, h_pmovsxbd, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXBQ, h_pmovsxbq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXWD, h_pmovsxwd, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXWQ, h_pmovsxwq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXDQ, h_pmovsxdq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXBW, h_pmovzxbw, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXBD, h_pmovzxbd, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXBQ, h_pmovzxbq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXWD, h_pmovzxwd, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXWQ, h_pmovzxwq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXDQ, h_pmovzxdq, 0 },
+#define EXTEND_ENTRY(name, NAME, ...) { ZYDIS_MNEMONIC_##NAME, h_##name, 0 },
+	/* clang-format off */
+	SSE41_EXTEND_OPS(EXTEND_ENTRY)
+	/* clang-format on */
 	{ ZYDIS_MNEMONIC_PMULDQ, h_pmuldq, 0 },
 	{ ZYDIS_MNEMONIC_PMULLD, h_pmulld, 0 },
 	{ ZYDIS_MNEMONIC_PCMPEQQ, h_pcmpeqq, 0 },

@@ -155,6 +155,20 @@ void simd_phminposuw(xmm_t *d, const xmm_t *s);
 
 /* MPSADBW on one lane, imm[2:0]. */
 xmm_t simd_mpsadbw(const xmm_t *d, const xmm_t *s, unsigned imm);
+/* PMOVSX/PMOVZX: (operation, mnemonic, element bytes from, to, signed). */
+#define SSE41_EXTEND_OPS(X)                                                                                            \
+	X(pmovsxbw, PMOVSXBW, 1, 2, true)                                                                              \
+	X(pmovsxbd, PMOVSXBD, 1, 4, true)                                                                              \
+	X(pmovsxbq, PMOVSXBQ, 1, 8, true)                                                                              \
+	X(pmovsxwd, PMOVSXWD, 2, 4, true)                                                                              \
+	X(pmovsxwq, PMOVSXWQ, 2, 8, true)                                                                              \
+	X(pmovsxdq, PMOVSXDQ, 4, 8, true)                                                                              \
+	X(pmovzxbw, PMOVZXBW, 1, 2, false)                                                                             \
+	X(pmovzxbd, PMOVZXBD, 1, 4, false)                                                                             \
+	X(pmovzxbq, PMOVZXBQ, 1, 8, false)                                                                             \
+	X(pmovzxwd, PMOVZXWD, 2, 4, false)                                                                             \
+	X(pmovzxwq, PMOVZXWQ, 2, 8, false)                                                                             \
+	X(pmovzxdq, PMOVZXDQ, 4, 8, false)
 /* PMOVSX/PMOVZX: the low count elements of `from` bytes of s, extended to
  * `to` bytes into r. */
 void simd_extend(uint8_t *r, const uint8_t *s, unsigned count, unsigned from, unsigned to, bool is_signed);
