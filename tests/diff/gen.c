@@ -55,6 +55,7 @@ static const struct family families[] = {
 	{ "sse4.2 string", 4, fam_sse42_string },
 	{ "sse4.2 crc32/pcmpgtq", 2, fam_sse42_crc32 },
 	{ "avx/avx2 integer", 6, fam_avx_int },
+	{ "avx/avx2 moves, masks, gathers", 5, fam_avx_data },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;

@@ -169,6 +169,7 @@ bool fam_sse41_int(struct gen *g);
 bool fam_sse41_fp(struct gen *g);
 bool fam_sse42_string(struct gen *g);
 bool fam_sse42_crc32(struct gen *g);
-bool fam_avx_int(struct gen *g); /* gen_avx_int.c */
+bool fam_avx_int(struct gen *g);  /* gen_avx_int.c */
+bool fam_avx_data(struct gen *g); /* gen_avx_int.c */
 
 #endif
