@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/softcpu/avx.h"
+#include "engine/softcpu/avx2_mem.h"
 #include "engine/softcpu/handlers.h"
 #include "engine/softcpu/simd_ops.h"
 
@@ -174,11 +175,16 @@ SHIFT_VARIABLE(vpsravd, 4, VSHIFT_ARITH)
 
 /* ---- masked moves ------------------------------------------------------------------------- */
 
+uint64_t avx2_element_read(struct soft_cpu *cpu, unsigned seg, uint64_t ea, unsigned size)
+{
+	return mem_read_lin(cpu, seg_lin(cpu, seg, ea, size, ACC_READ), size, ACC_READ | ACC_NO_ALIGN);
+}
+
 /* VPMASKMOVD/Q x/ymm1, x/ymm2, m (load): the elements whose mask element
  * (x/ymm2) has its top bit set are read, the others are zero and never
  * accessed. VPMASKMOVD/Q m, x/ymm1 (mask), x/ymm2 (store): only the selected
  * elements are written, every one of them checked before the first is, so a
- * fault writes nothing. */
+ * fault writes nothing. No element is alignment-checked (avx2_mem.h). */
 static void masked_move(struct soft_cpu *cpu, const struct insn *in, unsigned size)
 {
 	bool store = in->op[0].kind == OK_MEM;
@@ -194,10 +200,14 @@ static void masked_move(struct soft_cpu *cpu, const struct insn *in, unsigned si
 	ea = insn_ea(cpu, in, m);
 	if (!store) {
 		memset(&v, 0, sizeof(v));
-		for (unsigned i = 0; i < count; i++)
-			if (sel & (1u << i))
-				mem_read_block(cpu, m->seg, (ea + i * size) & size_mask(in->addrsize), v.b + i * size,
-					       size, 0);
+		for (unsigned i = 0; i < count; i++) {
+			uint64_t x;
+
+			if (!(sel & (1u << i)))
+				continue;
+			x = avx2_element_read(cpu, m->seg, (ea + i * size) & size_mask(in->addrsize), size);
+			memcpy(v.b + i * size, &x, size);
+		}
 		avx_dst(cpu, in, &in->op[0], &v, 0);
 		return;
 	}
@@ -210,7 +220,7 @@ static void masked_move(struct soft_cpu *cpu, const struct insn *in, unsigned si
 
 		memcpy(&x, v.b + i * size, size);
 		if (sel & (1u << i))
-			mem_write_lin(cpu, lin[i], size, x, ACC_WRITE);
+			mem_write_lin(cpu, lin[i], size, x, ACC_WRITE | ACC_NO_ALIGN);
 	}
 }
 

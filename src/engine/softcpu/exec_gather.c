@@ -12,12 +12,11 @@
  * cleared in the destination once every element is in. Any two of the
  * destination, index and mask registers being the same is #UD. Reading
  * a floating-point element raises no SIMD exception: these are plain moves.
- * Element loads are not alignment-checked: the AMD host raises no #AC for a
- * misaligned element with CR0.AM and RFLAGS.AC set at CPL 3 (found by the
- * differential test; the SDM's gather pages list no #AC either). */
+ * Element loads are not alignment-checked (avx2_mem.h). */
 #include <string.h>
 
 #include "engine/softcpu/avx.h"
+#include "engine/softcpu/avx2_mem.h"
 #include "engine/softcpu/handlers.h"
 
 static uint64_t element(const ymm_t *v, unsigned size, unsigned j)
@@ -68,8 +67,7 @@ static void gather(struct soft_cpu *cpu, const struct insn *in, unsigned index_s
 
 		if (!element(&mask, size, j))
 			continue;
-		set_element(&dst, size, j,
-			    mem_read_lin(cpu, seg_lin(cpu, m->seg, ea, size, ACC_READ), size, ACC_READ | ACC_NO_ALIGN));
+		set_element(&dst, size, j, avx2_element_read(cpu, m->seg, ea, size));
 		set_element(&mask, size, j, 0);
 		ymm_set(cpu, d->reg, &dst, 32);
 		ymm_set(cpu, k->reg, &mask, 32);
