@@ -215,14 +215,15 @@ static void h_movnti(struct soft_cpu *cpu, const struct insn *in)
  * first. */
 void simd_masked_store(struct soft_cpu *cpu, const struct insn *in, const uint8_t *v, const uint8_t *mask, unsigned n)
 {
-	uint64_t lin = mem_block_writable(cpu, in->seg, cpu->gpr[GPR_RDI] & size_mask(in->addrsize), n, 0);
+	uint64_t ea = cpu->gpr[GPR_RDI] & size_mask(in->addrsize), lin;
 
 	/* For alignment checking MASKMOVQ is one 8-byte access (the AMD host
 	 * raises #AC for it; so does the APM), and so are MASKMOVDQU and
 	 * VMASKMOVDQU: the AMD host raises #AC for them unless rDI is 8-byte
-	 * aligned, whatever the mask (found by the differential test). Bytes
-	 * are written one by one. */
-	mem_check_alignment(cpu, lin, n < 8 ? n : 8, ACC_WRITE);
+	 * aligned, whatever the mask, and before a #PF of the operand (found
+	 * by the differential test). Bytes are written one by one. */
+	mem_check_alignment(cpu, seg_linear(cpu, in->seg, ea, n, ACC_WRITE), n < 8 ? n : 8, ACC_WRITE);
+	lin = mem_block_writable(cpu, in->seg, ea, n, 0);
 	for (unsigned i = 0; i < n; i++)
 		if (mask[i] & 0x80)
 			mem_write_lin(cpu, mem_lin_add(cpu, lin, i), 1, v[i], ACC_WRITE);
