@@ -110,6 +110,14 @@ bool gen_show_xmm(struct gen *g, unsigned n);	 /* both quadwords, one at a time;
 /* An MMX source for q: another register (loaded) or size bytes of memory. */
 bool gen_mm_source(struct gen *g, unsigned dst, unsigned size, ZydisEncoderRequest *q);
 
+/* ---- YMM registers (gen_avx_int.c): units use YMM0-YMM13; XMM14 and XMM15
+ * are their temporaries ---- */
+#define YMM_USED 14
+#define TEMP_LO 14
+#define TEMP_HI 15
+ZydisRegister gen_vreg(unsigned n, unsigned bytes); /* XMMn (16) or YMMn (32) */
+bool gen_load_ymm(struct gen *g, unsigned n);	    /* all 256 bits from edge values */
+bool gen_show_ymm(struct gen *g, unsigned n);	    /* the high half by VEXTRACTI128 into XMM15, then both */
 /* ---- operands (gen_ops.c) ---- */
 /* A memory operand of `size` bytes inside the data page (or the stack page), now
  * and then one meant to fault; appends the `mov`s its registers need, chosen
@@ -170,6 +178,6 @@ bool fam_sse41_fp(struct gen *g);
 bool fam_sse42_string(struct gen *g);
 bool fam_sse42_crc32(struct gen *g);
 bool fam_avx_int(struct gen *g);  /* gen_avx_int.c */
-bool fam_avx_data(struct gen *g); /* gen_avx_int.c */
+bool fam_avx_data(struct gen *g); /* gen_avx_data.c */
 
 #endif
