@@ -233,21 +233,13 @@ static bool masked_unit(struct gen *g)
 static bool load_indexes(struct gen *g, unsigned n, bool qwords)
 {
 	uint64_t v[4];
-	ZydisEncoderRequest q;
 
 	for (unsigned i = 0; i < 4; i++) {
 		int64_t a = rng_range(&g->r, -64, 63), b = rng_range(&g->r, -64, 63);
 
 		v[i] = qwords ? (uint64_t)a : ((uint64_t)(uint32_t)a | (uint64_t)(uint32_t)b << 32);
 	}
-	if (!gen_load_xmm_value(g, TEMP_HI, v[2], v[3], TEMP_LO) || !gen_load_xmm_value(g, n, v[0], v[1], TEMP_LO))
-		return false;
-	gen_req_init(&q, ZYDIS_MNEMONIC_VINSERTI128);
-	gen_add_reg(&q, gen_vreg(n, 32));
-	gen_add_reg(&q, gen_vreg(n, 32));
-	gen_add_reg(&q, gen_vreg(TEMP_HI, 16));
-	gen_add_imm(&q, 1);
-	return gen_emit(g, &q, 0, 0, 0);
+	return gen_load_ymm_value(g, n, v);
 }
 
 /* Every gather at both widths: a base in the data page (now and then at its

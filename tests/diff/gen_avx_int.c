@@ -98,19 +98,27 @@ ZydisRegister gen_vreg(unsigned n, unsigned bytes)
 	return (ZydisRegister)((bytes == 32 ? ZYDIS_REGISTER_YMM0 : ZYDIS_REGISTER_XMM0) + n);
 }
 
+bool gen_load_ymm_value(struct gen *g, unsigned n, const uint64_t q[4])
+{
+	ZydisEncoderRequest r;
+
+	if (!gen_load_xmm_value(g, TEMP_HI, q[2], q[3], TEMP_LO) || !gen_load_xmm_value(g, n, q[0], q[1], TEMP_LO))
+		return false;
+	gen_req_init(&r, ZYDIS_MNEMONIC_VINSERTI128);
+	gen_add_reg(&r, gen_vreg(n, 32));
+	gen_add_reg(&r, gen_vreg(n, 32));
+	gen_add_reg(&r, gen_vreg(TEMP_HI, 16));
+	gen_add_imm(&r, 1);
+	return gen_emit(g, &r, 0, 0, 0);
+}
+
 bool gen_load_ymm(struct gen *g, unsigned n)
 {
-	ZydisEncoderRequest q;
+	uint64_t q[4];
 
-	if (!gen_load_xmm_value(g, TEMP_HI, gen_value(&g->r), gen_value(&g->r), TEMP_LO) ||
-	    !gen_load_xmm_value(g, n, gen_value(&g->r), gen_value(&g->r), TEMP_LO))
-		return false;
-	gen_req_init(&q, ZYDIS_MNEMONIC_VINSERTI128);
-	gen_add_reg(&q, gen_vreg(n, 32));
-	gen_add_reg(&q, gen_vreg(n, 32));
-	gen_add_reg(&q, gen_vreg(TEMP_HI, 16));
-	gen_add_imm(&q, 1);
-	return gen_emit(g, &q, 0, 0, 0);
+	for (unsigned i = 0; i < 4; i++)
+		q[i] = gen_value(&g->r);
+	return gen_load_ymm_value(g, n, q);
 }
 
 bool gen_show_ymm(struct gen *g, unsigned n)

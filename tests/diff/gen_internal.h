@@ -115,9 +115,10 @@ bool gen_mm_source(struct gen *g, unsigned dst, unsigned size, ZydisEncoderReque
 #define YMM_USED 14
 #define TEMP_LO 14
 #define TEMP_HI 15
-ZydisRegister gen_vreg(unsigned n, unsigned bytes); /* XMMn (16) or YMMn (32) */
-bool gen_load_ymm(struct gen *g, unsigned n);	    /* all 256 bits from edge values */
-bool gen_show_ymm(struct gen *g, unsigned n);	    /* the high half by VEXTRACTI128 into XMM15, then both */
+ZydisRegister gen_vreg(unsigned n, unsigned bytes);			 /* XMMn (16) or YMMn (32) */
+bool gen_load_ymm(struct gen *g, unsigned n);				 /* all 256 bits from edge values */
+bool gen_load_ymm_value(struct gen *g, unsigned n, const uint64_t q[4]); /* quadwords 0-3 */
+bool gen_show_ymm(struct gen *g, unsigned n); /* the high half by VEXTRACTI128 into XMM15, then both */
 /* ---- operands (gen_ops.c) ---- */
 /* A memory operand of `size` bytes inside the data page (or the stack page), now
  * and then one meant to fault; appends the `mov`s its registers need, chosen
