@@ -448,10 +448,14 @@ static unsigned check_insn(struct checker *c, uint64_t gpa, size_t avail, const 
 	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
 	struct ctx x = { c, gpa, c->code + (gpa - CODE_GPA), &zi, zo, in };
 	const struct dispatch_entry *d;
+	ZyanStatus st;
 
 	c->insns++;
-	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&c->dec, x.bytes, avail, &zi, zo))) {
-		if (in->fn != h_ud || in->len != 1)
+	st = ZydisDecoderDecodeFull(&c->dec, x.bytes, avail, &zi, zo);
+	if (!ZYAN_SUCCESS(st)) {
+		/* Longer than 15 bytes is #GP(0), anything else invalid #UD (SDM
+		 * Vol. 2, 2.3.11; decode.c). */
+		if (in->fn != (st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? h_gp0 : h_ud) || in->len != 1)
 			disagree(c, gpa, "invalid encoding decoded as length %u", in->len);
 		return 0;
 	}
