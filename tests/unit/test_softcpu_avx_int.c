@@ -331,17 +331,25 @@ static void test_avx2_masked_off_elements_never_fault(void **state)
 	ih_free(h);
 }
 
-/* VPGATHERQQ with element 1 at a non-canonical address: #GP(0), element 0
- * loaded and its mask element cleared, element 1's mask still set. */
-IH_ASM(gather_fault, "mov eax, 0x10\n vmovq xmm1, rax\n mov rax, 0x8000000000000000\n vpinsrq xmm1, xmm1, rax, 1\n"
-		     "vpcmpeqd xmm2, xmm2, xmm2\n vpxor xmm0, xmm0, xmm0\n vpgatherqq xmm0, [rdi + xmm1], xmm2");
+/* VPGATHERQQ (VEX.256) with element 1 at a non-canonical address: #GP(0),
+ * element 0 loaded and its mask element cleared, the mask elements from 1 on
+ * as they were (not made all ones or zeros), the destination's other
+ * elements kept: as the AMD host leaves them (its signal frame after the
+ * same fault). */
+IH_ASM(gather_fault, "vpcmpeqd ymm0, ymm0, ymm0\n vpcmpeqd ymm2, ymm2, ymm2\n"
+		     "mov rax, 0x7fffffffffffffff\n vmovq xmm3, rax\n mov rax, 0x8000000000000005\n"
+		     "vpinsrq xmm3, xmm3, rax, 1\n vinserti128 ymm2, ymm2, xmm3, 1\n"
+		     "mov rax, 0x8000000000000001\n vpxor xmm4, xmm4, xmm4\n vpinsrq xmm4, xmm4, rax, 1\n"
+		     "vpblendd ymm2, ymm2, ymm4, 0x0c\n"
+		     "mov eax, 0x10\n vmovq xmm1, rax\n mov rax, 0x8000000000000000\n vpinsrq xmm1, xmm1, rax, 1\n"
+		     "vpgatherqq ymm0, [rdi + ymm1], ymm2");
 IH_ASM(gather_same_registers, ".byte 0xc4, 0xe2, 0x79, 0x90, 0x04, 0x8f"); /* vpgatherdd xmm0, [rdi + xmm1 * 4], xmm0 */
 
 static void test_avx2_gather_fault_leaves_partial_state_and_same_registers_are_ud(void **state)
 {
 	struct ih *h;
 	struct vcpu_state *s;
-	uint64_t mask[2], dst[2];
+	uint64_t mask[4], dst[4];
 
 	(void)state;
 	h = avx_harness();
@@ -353,11 +361,17 @@ static void test_avx2_gather_fault_leaves_partial_state_and_same_registers_are_u
 	ih_run(h);
 	s = ih_expect_exception(h, 13);
 	memcpy(mask, s->fpu.xmm[2], 16);
+	memcpy(mask + 2, s->fpu.ymm_hi[2], 16);
 	memcpy(dst, s->fpu.xmm[0], 16);
+	memcpy(dst + 2, s->fpu.ymm_hi[0], 16);
 	assert_int_equal(mask[0], 0);
-	assert_int_equal(mask[1], ~0ull);
+	assert_int_equal(mask[1], 0x8000000000000001ull);
+	assert_int_equal(mask[2], 0x7fffffffffffffffull);
+	assert_int_equal(mask[3], 0x8000000000000005ull);
 	assert_int_equal(dst[0], 0x1122334455667788ull);
-	assert_int_equal(dst[1], 0);
+	assert_int_equal(dst[1], ~0ull);
+	assert_int_equal(dst[2], ~0ull);
+	assert_int_equal(dst[3], ~0ull);
 	ih_free(h);
 	h = start_with(gather_same_registers, IH_LEN(gather_same_registers), 0, 0, 7);
 	ih_expect_exception(h, 6);

@@ -4,14 +4,18 @@
  * (index element j, sign-extended) * scale where the top bit of mask element
  * j is set, in element order.
  *
- * As the SDM's operation says: the mask is first made all ones or all zeros
- * per element (and zero above the elements used), then each element loaded
- * clears its mask element, so that a fault on element j leaves the elements
+ * Elements are taken in order, each (loaded or not) clearing its mask
+ * element as it is done, so that a fault on element j leaves the elements
  * before it loaded and their mask elements clear, and restarting the
- * instruction gathers only the rest. Bits above the elements used are
- * cleared in the destination once every element is in. Any two of the
- * destination, index and mask registers being the same is #UD. Reading
- * a floating-point element raises no SIMD exception: these are plain moves.
+ * instruction gathers only the rest. Once every element is in, the whole
+ * mask register is zero and the destination's bits above the elements used
+ * are cleared. Until then nothing else changes: the AMD host leaves the mask
+ * elements from the faulting one on as they were (not made all ones or all
+ * zeros first, as the SDM's operation writes it) and both registers' upper
+ * halves in place, checked on the host with a fault's signal frame. Any two
+ * of the destination, index and mask registers being the same is #UD.
+ * Reading a floating-point element raises no SIMD exception: these are
+ * plain moves.
  * Element loads are not alignment-checked (avx2_mem.h). */
 #include <string.h>
 
@@ -58,20 +62,19 @@ static void gather(struct soft_cpu *cpu, const struct insn *in, unsigned index_s
 	dst = ymm_get(cpu, d->reg);
 	idx = ymm_get(cpu, m->vsib);
 	mask = ymm_get(cpu, k->reg);
-	for (unsigned j = 0; j < 32 / size; j++)
-		set_element(&mask, size, j, j < count && (element(&mask, size, j) >> (8 * size - 1)) ? ~0ull : 0);
-	ymm_set(cpu, k->reg, &mask, 32);
 	base = insn_ea(cpu, in, m);
 	for (unsigned j = 0; j < count; j++) {
 		uint64_t ea = (base + index_offset(&idx, index_size, j, m->scale)) & size_mask(in->addrsize);
 
-		if (!element(&mask, size, j))
-			continue;
-		set_element(&dst, size, j, avx2_element_read(cpu, m->seg, ea, size));
+		if (element(&mask, size, j) >> (8 * size - 1)) {
+			set_element(&dst, size, j, avx2_element_read(cpu, m->seg, ea, size));
+			ymm_set(cpu, d->reg, &dst, 32);
+		}
 		set_element(&mask, size, j, 0);
-		ymm_set(cpu, d->reg, &dst, 32);
 		ymm_set(cpu, k->reg, &mask, 32);
 	}
+	memset(&mask, 0, sizeof(mask));
+	ymm_set(cpu, k->reg, &mask, 32);
 	memset(dst.b + d->size, 0, 32 - d->size);
 	ymm_set(cpu, d->reg, &dst, 32);
 }
