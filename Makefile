@@ -60,11 +60,28 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
 # The software engines, the one list every suite of the soft-CPU core runs on
 # (dbt joins by one edit): the engine-level unit tests run once per engine.
 SOFT_ENGINES ?= interp dbt
+# The unit suites that drive an engine (RINGVISOR_ENGINE): run on each of them.
+ENGINE_SUITES := \
+	test_softcpu_exec \
+	test_softcpu_isa_gate \
+	test_softcpu_mmx \
+	test_softcpu_ssse3 \
+	test_softcpu_sse4 \
+	test_softcpu_x87_more \
+	test_softcpu_prefix64 \
+	test_softcpu_vmm_writes \
+	test_softcpu_xsave \
+	test_softcpu_bmi \
+	test_softcpu_beyond_v3 \
+	test_softcpu_avx_fp \
+	test_softcpu_avx_fp_faults \
+	test_softcpu_fma \
+	test_softcpu_avx_int
 
 unit-test: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \
 		case $$t in \
-		*/test_softcpu_exec|*/test_softcpu_isa_gate|*/test_softcpu_mmx|*/test_softcpu_ssse3|*/test_softcpu_sse4|*/test_softcpu_bmi|*/test_softcpu_beyond_v3|*/test_softcpu_x87_more|*/test_softcpu_prefix64|*/test_softcpu_vmm_writes|*/test_softcpu_xsave) \
+		$(ENGINE_SUITES:%=*/%|)*/none) \
 			for e in $(SOFT_ENGINES); do echo "== $$t ($$e)"; RINGVISOR_ENGINE=$$e $$t; done;; \
 		*) echo "== $$t"; $$t;; \
 		esac; \

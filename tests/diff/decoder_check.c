@@ -453,7 +453,8 @@ static unsigned check_insn(struct checker *c, uint64_t gpa, size_t avail, const 
 	c->insns++;
 	st = ZydisDecoderDecodeFull(&c->dec, x.bytes, avail, &zi, zo);
 	if (!ZYAN_SUCCESS(st)) {
-		/* #UD, or #GP(0) for more than 15 bytes (SDM Vol. 2, 2.3.11) */
+		/* Longer than 15 bytes is #GP(0), anything else invalid #UD (SDM
+		 * Vol. 2, 2.3.11; decode.c). */
 		if (in->fn != (st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? h_gp0 : h_ud) || in->len != 1)
 			disagree(c, gpa, "invalid encoding decoded as length %u", in->len);
 		return 0;

@@ -65,6 +65,8 @@ static const struct family families[] = {
 	{ "avx fp arith", 4, fam_avx_fp_arith },
 	{ "avx fp data", 4, fam_avx_fp_data },
 	{ "fma", 3, fam_avx_fma },
+	{ "avx/avx2 integer", 6, fam_avx_int },
+	{ "avx/avx2 moves, masks, gathers", 5, fam_avx_data },
 };
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;

@@ -1,6 +1,6 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
  * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c, gen_x87.c, gen_ssse3.c,
- * gen_sse4.c, gen_xsave.c, gen_bmi.c, gen_crypto.c and gen_avx_fp.c
+ * gen_sse4.c, gen_xsave.c, gen_bmi.c, gen_crypto.c, gen_avx_fp.c, gen_avx_int.c and gen_avx_data.c
  * (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
@@ -110,6 +110,15 @@ bool gen_show_xmm(struct gen *g, unsigned n);	 /* both quadwords, one at a time;
 /* An MMX source for q: another register (loaded) or size bytes of memory. */
 bool gen_mm_source(struct gen *g, unsigned dst, unsigned size, ZydisEncoderRequest *q);
 
+/* ---- YMM registers (gen_avx_int.c): units use YMM0-YMM13; XMM14 and XMM15
+ * are their temporaries ---- */
+#define YMM_USED 14
+#define TEMP_LO 14
+#define TEMP_HI 15
+ZydisRegister gen_vreg(unsigned n, unsigned bytes);			 /* XMMn (16) or YMMn (32) */
+bool gen_load_ymm(struct gen *g, unsigned n);				 /* all 256 bits from edge values */
+bool gen_load_ymm_value(struct gen *g, unsigned n, const uint64_t q[4]); /* quadwords 0-3 */
+bool gen_show_ymm(struct gen *g, unsigned n); /* the high half by VEXTRACTI128 into XMM15, then both */
 /* ---- operands (gen_ops.c) ---- */
 /* A memory operand of `size` bytes inside the data page (or the stack page), now
  * and then one meant to fault; appends the `mov`s its registers need, chosen
@@ -200,5 +209,7 @@ bool fam_sha(struct gen *g);
 bool fam_avx_fp_arith(struct gen *g);
 bool fam_avx_fp_data(struct gen *g);
 bool fam_avx_fma(struct gen *g);
+bool fam_avx_int(struct gen *g);  /* gen_avx_int.c */
+bool fam_avx_data(struct gen *g); /* gen_avx_data.c */
 
 #endif

@@ -460,6 +460,34 @@ static inline void ih_compare_bodies(struct ih *h, const struct ih_body *b, unsi
 	}
 }
 
+/* Edge values (zero, all ones, sign bits, saturation boundaries) a quarter
+ * of the time, small ones (often equal) a quarter, random ones the rest. */
+static inline uint64_t ih_edge_value(uint64_t *seed)
+{
+	static const uint64_t edges[] = {
+		0,
+		~0ull,
+		0x8000000080000000ull,
+		0x7fffffff7fffffffull,
+		0x8080808080808080ull,
+		0x7f7f7f7f7f7f7f7full,
+		0x8000800080008000ull,
+		0x00ff00ff0000ffffull,
+		0x0000000100000001ull,
+		0xffffffff00000000ull,
+	};
+	uint64_t r = ih_random(seed);
+
+	switch (r & 3) {
+	case 0:
+		return edges[(r >> 8) % (sizeof(edges) / sizeof(edges[0]))];
+	case 1:
+		return ih_random(seed) & 0x0303030303030303ull;
+	default:
+		return ih_random(seed);
+	}
+}
+
 /* ---- a bare vCPU for the internals ---------------------------------------------- */
 
 struct icpu {

@@ -21,32 +21,6 @@
 #define SCRATCH_END "\n xor ebx, ebx"
 #define SCRATCH_END_KEEP_FLAGS "\n mov ebx, 0"
 
-static uint64_t edge_value(uint64_t *seed)
-{
-	static const uint64_t edges[] = {
-		0,
-		~0ull,
-		0x8000000080000000ull,
-		0x7fffffff7fffffffull,
-		0x8080808080808080ull,
-		0x7f7f7f7f7f7f7f7full,
-		0x8000800080008000ull,
-		0x00ff00ff0000ffffull,
-		0x0000000100000001ull,
-		0xffffffff00000000ull,
-	};
-	uint64_t r = ih_random(seed);
-
-	switch (r & 3) {
-	case 0:
-		return edges[(r >> 8) % (sizeof(edges) / sizeof(edges[0]))];
-	case 1:
-		return ih_random(seed) & 0x0303030303030303ull; /* small, often equal */
-	default:
-		return ih_random(seed);
-	}
-}
-
 static struct ih *sse_harness(void)
 {
 	struct ih *h = ih_new();
@@ -68,14 +42,14 @@ static void run_bodies(const struct ih_body *b, unsigned n, unsigned iterations,
 			uint32_t csr = simd_csr_value(&seed), dflt = 0x1f80;
 
 			for (unsigned q = 0; q < IH_CMP_DATA / 8; q++) {
-				uint64_t v = fp ? simd_fp_value(&seed) : edge_value(&seed);
+				uint64_t v = fp ? simd_fp_value(&seed) : ih_edge_value(&seed);
 
 				memcpy(c.data + 8 * q, &v, 8);
 			}
 			memcpy(c.data + CSR, &csr, 4);
 			memcpy(c.data + CSR_DEFAULT, &dflt, 4);
 			for (unsigned r = 0; r < GPR_COUNT; r++)
-				c.regs.gpr[r] = r == GPR_RDI ? 0 : edge_value(&seed);
+				c.regs.gpr[r] = r == GPR_RDI ? 0 : ih_edge_value(&seed);
 			c.regs.rflags = ih_random(&seed);
 			ih_compare(h, &c, b[k].code, (size_t)(b[k].end - b[k].code), RFLAGS_ARITH_MASK, b[k].name);
 		}

@@ -116,6 +116,17 @@ static uint8_t gpr_of(ZydisRegister r)
 	return num;
 }
 
+/* VSIB (SDM Vol. 2A, 2.3.12): the index of a gather's memory operand is an
+ * XMM or YMM register. */
+static uint8_t vector_index_of(ZydisRegister r)
+{
+	uint8_t kind, num;
+
+	if (r == ZYDIS_REGISTER_NONE || !map_register(r, &kind, &num) || kind != OK_XMM)
+		return NOREG;
+	return num;
+}
+
 static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo, struct operand *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -132,6 +143,7 @@ static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecode
 		o->seg = (uint8_t)(zo->mem.segment - ZYDIS_REGISTER_ES);
 		o->base = gpr_of(zo->mem.base);
 		o->index = gpr_of(zo->mem.index);
+		o->vsib = vector_index_of(zo->mem.index);
 		o->scale = (uint8_t)(zo->mem.scale == 8 ? 3 : zo->mem.scale == 4 ? 2 : zo->mem.scale == 2 ? 1 : 0);
 		o->disp = zo->mem.disp.has_displacement ? zo->mem.disp.value : 0;
 		/* In 64-bit mode CS, DS, ES and SS overrides are ignored (SDM Vol. 1 3.3.7.1,

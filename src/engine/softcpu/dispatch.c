@@ -33,6 +33,10 @@ static const struct dispatch_entry *const tables[] = {
 	exec_avx_perm_table,
 	exec_fma_table,
 	exec_f16c_table,
+	exec_avx_int_table,
+	exec_avx_int_move_table,
+	exec_avx2_table,
+	exec_gather_table,
 };
 /* clang-format on */
 

@@ -22,6 +22,7 @@
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/mem.h"
 #include "engine/softcpu/mmx.h"
+#include "engine/softcpu/simd_ops.h"
 #include "engine/softcpu/sse.h"
 #include "engine/softcpu/sse_ops.h"
 #include "x86/arch.h"
@@ -215,11 +216,15 @@ static void h_movnti(struct soft_cpu *cpu, const struct insn *in)
  * first. */
 void simd_masked_store(struct soft_cpu *cpu, const struct insn *in, const uint8_t *v, const uint8_t *mask, unsigned n)
 {
-	uint64_t lin = mem_block_writable(cpu, in->seg, cpu->gpr[GPR_RDI] & size_mask(in->addrsize), n, 0);
+	uint64_t ea = cpu->gpr[GPR_RDI] & size_mask(in->addrsize), lin;
 
-	/* MASKMOVQ is one 8-byte access for alignment checking (the AMD host
-	 * raises #AC for it; so does the APM), though bytes are written one by one. */
-	mem_check_alignment(cpu, lin, n, ACC_WRITE);
+	/* For alignment checking MASKMOVQ is one 8-byte access (the AMD host
+	 * raises #AC for it; so does the APM), and so are MASKMOVDQU and
+	 * VMASKMOVDQU: the AMD host raises #AC for them unless rDI is 8-byte
+	 * aligned, whatever the mask, and before a #PF of the operand (found
+	 * by the differential test). Bytes are written one by one. */
+	mem_check_alignment(cpu, seg_linear(cpu, in->seg, ea, n, ACC_WRITE), n < 8 ? n : 8, ACC_WRITE);
+	lin = mem_block_writable(cpu, in->seg, ea, n, 0);
 	for (unsigned i = 0; i < n; i++)
 		if (mask[i] & 0x80)
 			mem_write_lin(cpu, mem_lin_add(cpu, lin, i), 1, v[i], ACC_WRITE);
@@ -273,90 +278,99 @@ static void int_binop(struct soft_cpu *cpu, const struct insn *in, simd_int_fn f
 	xmm_set(cpu, in->op[0].reg, &a);
 }
 
+/* simd_<name> is the operation on one 128-bit lane (simd_ops.h: the VEX
+ * forms run it too), h_<name> the legacy handler. */
 #define INT_OP_FORM(name, expr, form)                                                                                  \
-	static __m128i name##_fn(__m128i a, __m128i b)                                                                 \
+	__m128i simd_##name(__m128i a, __m128i b)                                                                      \
 	{                                                                                                              \
 		return (expr);                                                                                         \
 	}                                                                                                              \
-	static void name(struct soft_cpu *cpu, const struct insn *in)                                                  \
+	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
 	{                                                                                                              \
-		int_binop(cpu, in, name##_fn, form);                                                                   \
+		int_binop(cpu, in, simd_##name, form);                                                                 \
 	}
 #define INT_OP(name, expr) INT_OP_FORM(name, expr, MMX_LANES)
 
-INT_OP(h_pand, _mm_and_si128(a, b))
-INT_OP(h_pandn, _mm_andnot_si128(a, b))
-INT_OP(h_por, _mm_or_si128(a, b))
-INT_OP(h_pxor, _mm_xor_si128(a, b))
-INT_OP(h_paddb, _mm_add_epi8(a, b))
-INT_OP(h_paddw, _mm_add_epi16(a, b))
-INT_OP(h_paddd, _mm_add_epi32(a, b))
-INT_OP(h_paddq, _mm_add_epi64(a, b))
-INT_OP(h_psubb, _mm_sub_epi8(a, b))
-INT_OP(h_psubw, _mm_sub_epi16(a, b))
-INT_OP(h_psubd, _mm_sub_epi32(a, b))
-INT_OP(h_psubq, _mm_sub_epi64(a, b))
-INT_OP(h_paddsb, _mm_adds_epi8(a, b))
-INT_OP(h_paddsw, _mm_adds_epi16(a, b))
-INT_OP(h_psubsb, _mm_subs_epi8(a, b))
-INT_OP(h_psubsw, _mm_subs_epi16(a, b))
-INT_OP(h_paddusb, _mm_adds_epu8(a, b))
-INT_OP(h_paddusw, _mm_adds_epu16(a, b))
-INT_OP(h_psubusb, _mm_subs_epu8(a, b))
-INT_OP(h_psubusw, _mm_subs_epu16(a, b))
-INT_OP(h_pcmpeqb, _mm_cmpeq_epi8(a, b))
-INT_OP(h_pcmpeqw, _mm_cmpeq_epi16(a, b))
-INT_OP(h_pcmpeqd, _mm_cmpeq_epi32(a, b))
-INT_OP(h_pcmpgtb, _mm_cmpgt_epi8(a, b))
-INT_OP(h_pcmpgtw, _mm_cmpgt_epi16(a, b))
-INT_OP(h_pcmpgtd, _mm_cmpgt_epi32(a, b))
-INT_OP(h_pminub, _mm_min_epu8(a, b))
-INT_OP(h_pmaxub, _mm_max_epu8(a, b))
-INT_OP(h_pminsw, _mm_min_epi16(a, b))
-INT_OP(h_pmaxsw, _mm_max_epi16(a, b))
-INT_OP(h_pavgb, _mm_avg_epu8(a, b))
-INT_OP(h_pavgw, _mm_avg_epu16(a, b))
-INT_OP(h_psadbw, _mm_sad_epu8(a, b))
-INT_OP(h_pmullw, _mm_mullo_epi16(a, b))
-INT_OP(h_pmulhw, _mm_mulhi_epi16(a, b))
-INT_OP(h_pmulhuw, _mm_mulhi_epu16(a, b))
-INT_OP(h_pmuludq, _mm_mul_epu32(a, b))
-INT_OP(h_pmaddwd, _mm_madd_epi16(a, b))
-INT_OP_FORM(h_packuswb, _mm_packus_epi16(a, b), MMX_PACK)
-INT_OP_FORM(h_packsswb, _mm_packs_epi16(a, b), MMX_PACK)
-INT_OP_FORM(h_packssdw, _mm_packs_epi32(a, b), MMX_PACK)
-INT_OP(h_punpcklbw, _mm_unpacklo_epi8(a, b))
-INT_OP(h_punpcklwd, _mm_unpacklo_epi16(a, b))
-INT_OP(h_punpckldq, _mm_unpacklo_epi32(a, b))
-INT_OP(h_punpcklqdq, _mm_unpacklo_epi64(a, b))
-INT_OP_FORM(h_punpckhbw, _mm_unpackhi_epi8(a, b), MMX_HIGH_HALF)
-INT_OP_FORM(h_punpckhwd, _mm_unpackhi_epi16(a, b), MMX_HIGH_HALF)
-INT_OP_FORM(h_punpckhdq, _mm_unpackhi_epi32(a, b), MMX_HIGH_HALF)
-INT_OP(h_punpckhqdq, _mm_unpackhi_epi64(a, b))
-INT_OP(h_psllw, _mm_sll_epi16(a, b))
-INT_OP(h_pslld, _mm_sll_epi32(a, b))
-INT_OP(h_psllq, _mm_sll_epi64(a, b))
-INT_OP(h_psrlw, _mm_srl_epi16(a, b))
-INT_OP(h_psrld, _mm_srl_epi32(a, b))
-INT_OP(h_psrlq, _mm_srl_epi64(a, b))
-INT_OP(h_psraw, _mm_sra_epi16(a, b))
-INT_OP(h_psrad, _mm_sra_epi32(a, b))
+INT_OP(pand, _mm_and_si128(a, b))
+INT_OP(pandn, _mm_andnot_si128(a, b))
+INT_OP(por, _mm_or_si128(a, b))
+INT_OP(pxor, _mm_xor_si128(a, b))
+INT_OP(paddb, _mm_add_epi8(a, b))
+INT_OP(paddw, _mm_add_epi16(a, b))
+INT_OP(paddd, _mm_add_epi32(a, b))
+INT_OP(paddq, _mm_add_epi64(a, b))
+INT_OP(psubb, _mm_sub_epi8(a, b))
+INT_OP(psubw, _mm_sub_epi16(a, b))
+INT_OP(psubd, _mm_sub_epi32(a, b))
+INT_OP(psubq, _mm_sub_epi64(a, b))
+INT_OP(paddsb, _mm_adds_epi8(a, b))
+INT_OP(paddsw, _mm_adds_epi16(a, b))
+INT_OP(psubsb, _mm_subs_epi8(a, b))
+INT_OP(psubsw, _mm_subs_epi16(a, b))
+INT_OP(paddusb, _mm_adds_epu8(a, b))
+INT_OP(paddusw, _mm_adds_epu16(a, b))
+INT_OP(psubusb, _mm_subs_epu8(a, b))
+INT_OP(psubusw, _mm_subs_epu16(a, b))
+INT_OP(pcmpeqb, _mm_cmpeq_epi8(a, b))
+INT_OP(pcmpeqw, _mm_cmpeq_epi16(a, b))
+INT_OP(pcmpeqd, _mm_cmpeq_epi32(a, b))
+INT_OP(pcmpgtb, _mm_cmpgt_epi8(a, b))
+INT_OP(pcmpgtw, _mm_cmpgt_epi16(a, b))
+INT_OP(pcmpgtd, _mm_cmpgt_epi32(a, b))
+INT_OP(pminub, _mm_min_epu8(a, b))
+INT_OP(pmaxub, _mm_max_epu8(a, b))
+INT_OP(pminsw, _mm_min_epi16(a, b))
+INT_OP(pmaxsw, _mm_max_epi16(a, b))
+INT_OP(pavgb, _mm_avg_epu8(a, b))
+INT_OP(pavgw, _mm_avg_epu16(a, b))
+INT_OP(psadbw, _mm_sad_epu8(a, b))
+INT_OP(pmullw, _mm_mullo_epi16(a, b))
+INT_OP(pmulhw, _mm_mulhi_epi16(a, b))
+INT_OP(pmulhuw, _mm_mulhi_epu16(a, b))
+INT_OP(pmuludq, _mm_mul_epu32(a, b))
+INT_OP(pmaddwd, _mm_madd_epi16(a, b))
+INT_OP_FORM(packuswb, _mm_packus_epi16(a, b), MMX_PACK)
+INT_OP_FORM(packsswb, _mm_packs_epi16(a, b), MMX_PACK)
+INT_OP_FORM(packssdw, _mm_packs_epi32(a, b), MMX_PACK)
+INT_OP(punpcklbw, _mm_unpacklo_epi8(a, b))
+INT_OP(punpcklwd, _mm_unpacklo_epi16(a, b))
+INT_OP(punpckldq, _mm_unpacklo_epi32(a, b))
+INT_OP(punpcklqdq, _mm_unpacklo_epi64(a, b))
+INT_OP_FORM(punpckhbw, _mm_unpackhi_epi8(a, b), MMX_HIGH_HALF)
+INT_OP_FORM(punpckhwd, _mm_unpackhi_epi16(a, b), MMX_HIGH_HALF)
+INT_OP_FORM(punpckhdq, _mm_unpackhi_epi32(a, b), MMX_HIGH_HALF)
+INT_OP(punpckhqdq, _mm_unpackhi_epi64(a, b))
+INT_OP(psllw, _mm_sll_epi16(a, b))
+INT_OP(pslld, _mm_sll_epi32(a, b))
+INT_OP(psllq, _mm_sll_epi64(a, b))
+INT_OP(psrlw, _mm_srl_epi16(a, b))
+INT_OP(psrld, _mm_srl_epi32(a, b))
+INT_OP(psrlq, _mm_srl_epi64(a, b))
+INT_OP(psraw, _mm_sra_epi16(a, b))
+INT_OP(psrad, _mm_sra_epi32(a, b))
 
-/* PSLLDQ/PSRLDQ: whole-register byte shifts by an immediate; 16 or more clears. */
+/* PSLLDQ/PSRLDQ: a 128-bit lane shifted by n bytes; 16 or more clears. */
+xmm_t simd_byte_shift(const xmm_t *a, unsigned n, bool left)
+{
+	xmm_t r = { .q = { 0, 0 } };
+
+	for (unsigned i = n; i < 16; i++) {
+		if (left)
+			r.b[i] = a->b[i - n];
+		else
+			r.b[i - n] = a->b[i];
+	}
+	return r;
+}
+
 static void byte_shift(struct soft_cpu *cpu, const struct insn *in, bool left)
 {
-	unsigned n = (unsigned)(in->op[1].imm & 0xff);
-	xmm_t a, r = { .q = { 0, 0 } };
+	xmm_t a;
 
 	sse_check(cpu);
 	a = xmm_get(cpu, in->op[0].reg);
-	for (unsigned i = n; i < 16; i++) {
-		if (left)
-			r.b[i] = a.b[i - n];
-		else
-			r.b[i - n] = a.b[i];
-	}
-	xmm_set(cpu, in->op[0].reg, &r);
+	a = simd_byte_shift(&a, (unsigned)(in->op[1].imm & 0xff), left);
+	xmm_set(cpu, in->op[0].reg, &a);
 }
 
 static void h_pslldq(struct soft_cpu *cpu, const struct insn *in)
@@ -385,7 +399,7 @@ static void shuffle(struct soft_cpu *cpu, const struct insn *in, shuffle_fn fn)
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
-static xmm_t pshufd_fn(const xmm_t *d, const xmm_t *s, unsigned imm)
+xmm_t simd_pshufd(const xmm_t *d, const xmm_t *s, unsigned imm)
 {
 	xmm_t r;
 
@@ -395,7 +409,7 @@ static xmm_t pshufd_fn(const xmm_t *d, const xmm_t *s, unsigned imm)
 	return r;
 }
 
-static xmm_t pshuflw_fn(const xmm_t *d, const xmm_t *s, unsigned imm)
+xmm_t simd_pshuflw(const xmm_t *d, const xmm_t *s, unsigned imm)
 {
 	xmm_t r = *s;
 
@@ -405,7 +419,7 @@ static xmm_t pshuflw_fn(const xmm_t *d, const xmm_t *s, unsigned imm)
 	return r;
 }
 
-static xmm_t pshufhw_fn(const xmm_t *d, const xmm_t *s, unsigned imm)
+xmm_t simd_pshufhw(const xmm_t *d, const xmm_t *s, unsigned imm)
 {
 	xmm_t r = *s;
 
@@ -439,17 +453,17 @@ static xmm_t shufpd_fn(const xmm_t *d, const xmm_t *s, unsigned imm)
 
 static void h_pshufd(struct soft_cpu *cpu, const struct insn *in)
 {
-	shuffle(cpu, in, pshufd_fn);
+	shuffle(cpu, in, simd_pshufd);
 }
 
 static void h_pshuflw(struct soft_cpu *cpu, const struct insn *in)
 {
-	shuffle(cpu, in, pshuflw_fn);
+	shuffle(cpu, in, simd_pshuflw);
 }
 
 static void h_pshufhw(struct soft_cpu *cpu, const struct insn *in)
 {
-	shuffle(cpu, in, pshufhw_fn);
+	shuffle(cpu, in, simd_pshufhw);
 }
 
 static void h_shufps(struct soft_cpu *cpu, const struct insn *in)

@@ -14,6 +14,7 @@
 
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/handlers.h"
+#include "engine/softcpu/simd_ops.h"
 #include "engine/softcpu/sse.h"
 #include "engine/softcpu/sse_ops.h"
 
@@ -35,8 +36,6 @@ static void set_lane(xmm_t *x, unsigned size, unsigned i, uint64_t v)
 
 /* ---- two-operand integer operations: dst = fn(dst, src) ------------------------ */
 
-typedef void (*xmm_binop_fn)(xmm_t *d, const xmm_t *s);
-
 static void xmm_binop(struct soft_cpu *cpu, const struct insn *in, xmm_binop_fn fn)
 {
 	xmm_t d, s;
@@ -51,24 +50,24 @@ static void xmm_binop(struct soft_cpu *cpu, const struct insn *in, xmm_binop_fn 
 #define XMM_BINOP(name)                                                                                                \
 	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
 	{                                                                                                              \
-		xmm_binop(cpu, in, name##_fn);                                                                         \
+		xmm_binop(cpu, in, simd_##name);                                                                       \
 	}
 
 /* PMULDQ: the signed doublewords 0 and 2 multiplied into two quadwords. */
-static void pmuldq_fn(xmm_t *d, const xmm_t *s)
+void simd_pmuldq(xmm_t *d, const xmm_t *s)
 {
 	for (unsigned i = 0; i < 2; i++)
 		d->sq[i] = (int64_t)d->sd[2 * i] * s->sd[2 * i];
 }
 
 /* PMULLD: the low 32 bits of each product. */
-static void pmulld_fn(xmm_t *d, const xmm_t *s)
+void simd_pmulld(xmm_t *d, const xmm_t *s)
 {
 	for (unsigned i = 0; i < 4; i++)
 		d->d[i] = (uint32_t)((uint64_t)d->d[i] * s->d[i]);
 }
 
-static void pcmpeqq_fn(xmm_t *d, const xmm_t *s)
+void simd_pcmpeqq(xmm_t *d, const xmm_t *s)
 {
 	for (unsigned i = 0; i < 2; i++)
 		d->q[i] = d->q[i] == s->q[i] ? ~0ull : 0;
@@ -81,7 +80,7 @@ static uint16_t saturate_u16(int32_t v)
 
 /* PACKUSDW: the destination's signed doublewords into the low four words, the
  * source's into the high four, saturated to unsigned words. */
-static void packusdw_fn(xmm_t *d, const xmm_t *s)
+void simd_packusdw(xmm_t *d, const xmm_t *s)
 {
 	xmm_t r;
 
@@ -93,7 +92,7 @@ static void packusdw_fn(xmm_t *d, const xmm_t *s)
 }
 
 #define MIN_MAX(name, field, lanes, op)                                                                                \
-	static void name##_fn(xmm_t *d, const xmm_t *s)                                                                \
+	void simd_##name(xmm_t *d, const xmm_t *s)                                                                     \
 	{                                                                                                              \
 		for (unsigned i = 0; i < (lanes); i++)                                                                 \
 			if (s->field[i] op d->field[i])                                                                \
@@ -116,7 +115,7 @@ XMM_BINOP(packusdw)
 
 /* PHMINPOSUW: the smallest unsigned word in word 0, the index of its first
  * occurrence in bits 18:16, zeros above. */
-static void phminposuw_fn(xmm_t *d, const xmm_t *s)
+void simd_phminposuw(xmm_t *d, const xmm_t *s)
 {
 	unsigned at = 0;
 
@@ -128,78 +127,102 @@ static void phminposuw_fn(xmm_t *d, const xmm_t *s)
 }
 XMM_BINOP(phminposuw)
 
-/* MPSADBW: eight sums of absolute differences between four source bytes
- * (at 4 * imm[1:0]) and the destination bytes from 4 * imm[2] + i on. */
-static void h_mpsadbw(struct soft_cpu *cpu, const struct insn *in)
+/* MPSADBW on one 128-bit lane: eight sums of absolute differences between
+ * four bytes of s (at 4 * imm[1:0]) and the bytes of d from 4 * imm[2] + i on. */
+xmm_t simd_mpsadbw(const xmm_t *d, const xmm_t *s, unsigned imm)
 {
-	unsigned imm = (unsigned)in->op[2].imm, from_s = (imm & 3) * 4, from_d = ((imm >> 2) & 1) * 4;
-	xmm_t d, s, r;
+	unsigned from_s = (imm & 3) * 4, from_d = ((imm >> 2) & 1) * 4;
+	xmm_t r;
 
-	sse_check(cpu);
-	s = sse_src(cpu, in, &in->op[1], false);
-	d = xmm_get(cpu, in->op[0].reg);
 	for (unsigned i = 0; i < 8; i++) {
 		unsigned sum = 0;
 
 		for (unsigned j = 0; j < 4; j++) {
-			int diff = d.b[from_d + i + j] - s.b[from_s + j];
+			int diff = d->b[from_d + i + j] - s->b[from_s + j];
 
 			sum += (unsigned)(diff < 0 ? -diff : diff);
 		}
 		r.w[i] = (uint16_t)sum;
 	}
-	xmm_set(cpu, in->op[0].reg, &r);
+	return r;
+}
+
+static void h_mpsadbw(struct soft_cpu *cpu, const struct insn *in)
+{
+	xmm_t d, s;
+
+	sse_check(cpu);
+	s = sse_src(cpu, in, &in->op[1], false);
+	d = xmm_get(cpu, in->op[0].reg);
+	d = simd_mpsadbw(&d, &s, (unsigned)in->op[2].imm);
+	xmm_set(cpu, in->op[0].reg, &d);
 }
 
 /* ---- PMOVSX / PMOVZX ------------------------------------------------------------ */
 
-/* The low elements of `from` bytes of the source (a register, or just the
- * bytes needed from memory: no alignment) extended to `to` bytes each. */
+/* The low `count` elements of `from` bytes of s extended to `to` bytes each
+ * into r. */
+void simd_extend(uint8_t *r, const uint8_t *s, unsigned count, unsigned from, unsigned to, bool is_signed)
+{
+	for (unsigned i = 0; i < count; i++) {
+		uint64_t v = 0;
+
+		memcpy(&v, s + i * from, from);
+		if (is_signed)
+			v = sign_extend(v, from);
+		memcpy(r + i * to, &v, to);
+	}
+}
+
+/* The source is a register, or just the bytes needed from memory: no
+ * alignment. */
 static void extend(struct soft_cpu *cpu, const struct insn *in, unsigned from, unsigned to, bool is_signed)
 {
 	xmm_t s, r;
 
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
-	for (unsigned i = 0; i < 16 / to; i++) {
-		uint64_t v = lane(&s, from, i);
-
-		set_lane(&r, to, i, is_signed ? sign_extend(v, from) : v);
-	}
+	simd_extend(r.b, s.b, 16 / to, from, to, is_signed);
 	xmm_set(cpu, in->op[0].reg, &r);
 }
 
-#define EXTEND(name, from, to, is_signed)                                                                              \
+#define EXTEND(name, NAME, from, to, is_signed)                                                                        \
 	static void h_##name(struct soft_cpu *cpu, const struct insn *in)                                              \
 	{                                                                                                              \
 		extend(cpu, in, from, to, is_signed);                                                                  \
 	}
 
-EXTEND(pmovsxbw, 1, 2, true)
-EXTEND(pmovsxbd, 1, 4, true)
-EXTEND(pmovsxbq, 1, 8, true)
-EXTEND(pmovsxwd, 2, 4, true)
-EXTEND(pmovsxwq, 2, 8, true)
-EXTEND(pmovsxdq, 4, 8, true)
-EXTEND(pmovzxbw, 1, 2, false)
-EXTEND(pmovzxbd, 1, 4, false)
-EXTEND(pmovzxbq, 1, 8, false)
-EXTEND(pmovzxwd, 2, 4, false)
-EXTEND(pmovzxwq, 2, 8, false)
-EXTEND(pmovzxdq, 4, 8, false)
+SSE41_EXTEND_OPS(EXTEND)
 
 /* ---- blends --------------------------------------------------------------------- */
 
-/* Lane i of `size` bytes comes from the source where bit i of sel is set. */
+/* Element i of `size` bytes of d is replaced by s's where bit i of sel is
+ * set, for `count` elements. */
+void simd_blend(uint8_t *d, const uint8_t *s, unsigned size, unsigned count, uint32_t sel)
+{
+	for (unsigned i = 0; i < count; i++)
+		if (sel & (1u << i))
+			memcpy(d + i * size, s + i * size, size);
+}
+
+/* The top bit of each element of `size` bytes of mask, as simd_blend's sel. */
+uint32_t simd_blend_select(const uint8_t *mask, unsigned size, unsigned count)
+{
+	uint32_t sel = 0;
+
+	for (unsigned i = 0; i < count; i++)
+		if (mask[i * size + size - 1] & 0x80)
+			sel |= 1u << i;
+	return sel;
+}
+
 static void blend(struct soft_cpu *cpu, const struct insn *in, unsigned size, uint32_t sel)
 {
 	xmm_t d, s;
 
 	s = sse_src(cpu, in, &in->op[1], false);
 	d = xmm_get(cpu, in->op[0].reg);
-	for (unsigned i = 0; i < 16 / size; i++)
-		if (sel & (1u << i))
-			set_lane(&d, size, i, lane(&s, size, i));
+	simd_blend(d.b, s.b, size, 16 / size, sel);
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
@@ -214,14 +237,10 @@ static void blend_imm(struct soft_cpu *cpu, const struct insn *in, unsigned size
 static void blend_var(struct soft_cpu *cpu, const struct insn *in, unsigned size)
 {
 	xmm_t mask;
-	uint32_t sel = 0;
 
 	sse_check(cpu);
 	mask = xmm_get(cpu, 0);
-	for (unsigned i = 0; i < 16 / size; i++)
-		if (mask.b[i * size + size - 1] & 0x80)
-			sel |= 1u << i;
-	blend(cpu, in, size, sel);
+	blend(cpu, in, size, simd_blend_select(mask.b, size, 16 / size));
 }
 
 /* A handler that calls helper(cpu, in, size). */
@@ -240,20 +259,31 @@ SIZED_HANDLER(blendvpd, blend_var, 8)
 
 /* ---- PTEST and MOVNTDQA ----------------------------------------------------------- */
 
-/* ZF: dst AND src is zero; CF: src AND NOT dst is zero; AF OF PF SF cleared. */
+/* PTEST's flags over `quads` quadwords: ZF when d AND s is zero, CF when s
+ * AND NOT d is zero; AF OF PF SF cleared. */
+uint64_t simd_ptest_flags(const uint64_t *d, const uint64_t *s, unsigned quads)
+{
+	uint64_t and = 0, andn = 0, f = 0;
+
+	for (unsigned i = 0; i < quads; i++) {
+		and |= d[i] & s[i];
+		andn |= ~d[i] & s[i];
+	}
+	if (!and)
+		f |= RFLAGS_ZF;
+	if (!andn)
+		f |= RFLAGS_CF;
+	return f;
+}
+
 static void h_ptest(struct soft_cpu *cpu, const struct insn *in)
 {
 	xmm_t d, s;
-	uint64_t f = 0;
 
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
 	d = xmm_get(cpu, in->op[0].reg);
-	if (!((d.q[0] & s.q[0]) | (d.q[1] & s.q[1])))
-		f |= RFLAGS_ZF;
-	if (!((~d.q[0] & s.q[0]) | (~d.q[1] & s.q[1])))
-		f |= RFLAGS_CF;
-	flags_set_arith(cpu, f);
+	flags_set_arith(cpu, simd_ptest_flags(d.q, s.q, 2));
 }
 
 /* MOVNTDQA: a load with a non-temporal hint; its m128 must be aligned. */
@@ -269,29 +299,38 @@ static void h_movntdqa(struct soft_cpu *cpu, const struct insn *in)
 /* ---- inserts and extracts --------------------------------------------------------- */
 
 /* PEXTRB, PEXTRD, PEXTRQ, EXTRACTPS: element imm8 (modulo the count) of
- * `size` bytes to a GPR, zero-extended, or to memory. */
-static void extract(struct soft_cpu *cpu, const struct insn *in, unsigned size)
+ * `size` bytes of the XMM source to a GPR, zero-extended, or to memory. The
+ * VEX forms have the same operands. */
+void simd_extract(struct soft_cpu *cpu, const struct insn *in, unsigned size)
 {
 	unsigned i = (unsigned)in->op[2].imm & (16 / size - 1);
-	xmm_t s;
+	xmm_t s = xmm_get(cpu, in->op[1].reg);
 
-	sse_check(cpu);
-	s = xmm_get(cpu, in->op[1].reg);
 	op_write(cpu, in, &in->op[0], lane(&s, size, i));
 }
 
-/* PINSRB, PINSRD, PINSRQ: the low `size` bytes of a GPR or `size` bytes of
- * memory into element imm8 (modulo the count). */
+static void extract(struct soft_cpu *cpu, const struct insn *in, unsigned size)
+{
+	sse_check(cpu);
+	simd_extract(cpu, in, size);
+}
+
+/* PINSRB, PINSRD, PINSRQ: the low `size` bytes of v (a GPR or `size` bytes of
+ * memory) into element imm8 (modulo the count) of d. */
+void simd_insert(xmm_t *d, unsigned size, unsigned imm, uint64_t v)
+{
+	set_lane(d, size, imm & (16 / size - 1), v);
+}
+
 static void insert(struct soft_cpu *cpu, const struct insn *in, unsigned size)
 {
-	unsigned i = (unsigned)in->op[2].imm & (16 / size - 1);
 	uint64_t v;
 	xmm_t d;
 
 	sse_check(cpu);
 	v = op_read(cpu, in, &in->op[1]);
 	d = xmm_get(cpu, in->op[0].reg);
-	set_lane(&d, size, i, v);
+	simd_insert(&d, size, (unsigned)in->op[2].imm, v);
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
@@ -462,18 +501,10 @@ FP_IMM_HANDLER(dpps, FP_PS, true)
 FP_IMM_HANDLER(dppd, FP_PD, true)
 
 const struct dispatch_entry exec_sse41_table[] = {
-	{ ZYDIS_MNEMONIC_PMOVSXBW, h_pmovsxbw, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXBD, h_pmovsxbd, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXBQ, h_pmovsxbq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXWD, h_pmovsxwd, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXWQ, h_pmovsxwq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVSXDQ, h_pmovsxdq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXBW, h_pmovzxbw, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXBD, h_pmovzxbd, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXBQ, h_pmovzxbq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXWD, h_pmovzxwd, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXWQ, h_pmovzxwq, 0 },
-	{ ZYDIS_MNEMONIC_PMOVZXDQ, h_pmovzxdq, 0 },
+#define EXTEND_ENTRY(name, NAME, ...) { ZYDIS_MNEMONIC_##NAME, h_##name, 0 },
+	/* clang-format off */
+	SSE41_EXTEND_OPS(EXTEND_ENTRY)
+	/* clang-format on */
 	{ ZYDIS_MNEMONIC_PMULDQ, h_pmuldq, 0 },
 	{ ZYDIS_MNEMONIC_PMULLD, h_pmulld, 0 },
 	{ ZYDIS_MNEMONIC_PCMPEQQ, h_pcmpeqq, 0 },

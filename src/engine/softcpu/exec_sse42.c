@@ -6,9 +6,17 @@
 
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/handlers.h"
+#include "engine/softcpu/avx.h"
+#include "engine/softcpu/simd_ops.h"
 #include "engine/softcpu/sse.h"
 
 /* ---- PCMPGTQ -------------------------------------------------------------------- */
+
+void simd_pcmpgtq(xmm_t *d, const xmm_t *s)
+{
+	for (unsigned i = 0; i < 2; i++)
+		d->q[i] = d->sq[i] > s->sq[i] ? ~0ull : 0;
+}
 
 static void h_pcmpgtq(struct soft_cpu *cpu, const struct insn *in)
 {
@@ -17,8 +25,7 @@ static void h_pcmpgtq(struct soft_cpu *cpu, const struct insn *in)
 	sse_check(cpu);
 	s = sse_src(cpu, in, &in->op[1], false);
 	d = xmm_get(cpu, in->op[0].reg);
-	for (unsigned i = 0; i < 2; i++)
-		d.q[i] = d.sq[i] > s.sq[i] ? ~0ull : 0;
+	simd_pcmpgtq(&d, &s);
 	xmm_set(cpu, in->op[0].reg, &d);
 }
 
@@ -190,7 +197,7 @@ static void elements(const xmm_t *x, unsigned imm, int32_t *e)
 /* Runs the compare; sets CF (result not zero), ZF (b shorter than the
  * register), SF (a shorter), OF (result bit 0), clears AF and PF. Returns
  * IntRes2; *n gets the element count. */
-static uint32_t pcmpstr(struct soft_cpu *cpu, const struct insn *in, bool explicit_len, unsigned *n)
+static uint32_t pcmpstr(struct soft_cpu *cpu, const struct insn *in, bool explicit_len, bool vex, unsigned *n)
 {
 	unsigned imm = (unsigned)in->op[2].imm;
 	struct str_operands o;
@@ -198,7 +205,10 @@ static uint32_t pcmpstr(struct soft_cpu *cpu, const struct insn *in, bool explic
 	uint64_t f = 0;
 	xmm_t a, b;
 
-	sse_check(cpu);
+	if (vex)
+		avx_check(cpu);
+	else
+		sse_check(cpu);
 	b = sse_src(cpu, in, &in->op[1], true); /* the memory operand need not be aligned */
 	a = xmm_get(cpu, in->op[0].reg);
 	o.n = (imm & STR_WORDS) ? 8 : 16;
@@ -227,10 +237,10 @@ static uint32_t pcmpstr(struct soft_cpu *cpu, const struct insn *in, bool explic
 
 /* xSTRI: ECX gets the index of the least (or, with imm[6], the most)
  * significant set bit of the result, or the element count if none is. */
-static void str_index(struct soft_cpu *cpu, const struct insn *in, bool explicit_len)
+void simd_str_index(struct soft_cpu *cpu, const struct insn *in, bool explicit_len, bool vex)
 {
 	unsigned n, index;
-	uint32_t r = pcmpstr(cpu, in, explicit_len, &n);
+	uint32_t r = pcmpstr(cpu, in, explicit_len, vex, &n);
 
 	if (!r)
 		index = n;
@@ -242,13 +252,14 @@ static void str_index(struct soft_cpu *cpu, const struct insn *in, bool explicit
 }
 
 /* xSTRM: XMM0 gets the result as a bit mask, zero-extended, or with imm[6]
- * as a mask of whole elements. */
-static void str_mask(struct soft_cpu *cpu, const struct insn *in, bool explicit_len)
+ * as a mask of whole elements (the VEX form zeroes bits 128-255 of YMM0). */
+void simd_str_mask(struct soft_cpu *cpu, const struct insn *in, bool explicit_len, bool vex)
 {
 	unsigned n;
-	uint32_t r = pcmpstr(cpu, in, explicit_len, &n);
-	xmm_t m = { .q = { 0, 0 } };
+	uint32_t r = pcmpstr(cpu, in, explicit_len, vex, &n);
+	ymm_t m;
 
+	memset(&m, 0, sizeof(m));
 	if (in->op[2].imm & STR_MOST_OR_MASK) {
 		for (unsigned i = 0; i < n; i++)
 			if (r & (1u << i))
@@ -256,27 +267,30 @@ static void str_mask(struct soft_cpu *cpu, const struct insn *in, bool explicit_
 	} else {
 		m.w[0] = (uint16_t)r;
 	}
-	xmm_set(cpu, 0, &m);
+	if (vex)
+		ymm_set(cpu, 0, &m, 16);
+	else
+		xmm_set(cpu, 0, &m.lane[0]);
 }
 
 static void h_pcmpestri(struct soft_cpu *cpu, const struct insn *in)
 {
-	str_index(cpu, in, true);
+	simd_str_index(cpu, in, true, false);
 }
 
 static void h_pcmpistri(struct soft_cpu *cpu, const struct insn *in)
 {
-	str_index(cpu, in, false);
+	simd_str_index(cpu, in, false, false);
 }
 
 static void h_pcmpestrm(struct soft_cpu *cpu, const struct insn *in)
 {
-	str_mask(cpu, in, true);
+	simd_str_mask(cpu, in, true, false);
 }
 
 static void h_pcmpistrm(struct soft_cpu *cpu, const struct insn *in)
 {
-	str_mask(cpu, in, false);
+	simd_str_mask(cpu, in, false, false);
 }
 
 const struct dispatch_entry exec_sse42_table[] = {

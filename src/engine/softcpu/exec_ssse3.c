@@ -13,13 +13,12 @@
 
 #include "engine/softcpu/handlers.h"
 #include "engine/softcpu/mmx.h"
+#include "engine/softcpu/simd_ops.h"
 #include "engine/softcpu/sse.h"
 
-/* r = op(a (the destination), b (the source)) on n bytes; p is the
+/* The operations (simd_ops.h: ssse3_fn) are computed on n bytes; p is the
  * instruction's imm8 (PALIGNR) or the handler's parameter (the horizontal
  * operations' enum hop). */
-typedef void (*ssse3_fn)(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p);
-
 static void ssse3_op(struct soft_cpu *cpu, const struct insn *in, ssse3_fn fn, unsigned param)
 {
 	const struct operand *d = &in->op[0];
@@ -49,7 +48,7 @@ static int16_t saturate16(int32_t v)
 /* ---- shuffles ------------------------------------------------------------------ */
 
 /* PSHUFB: byte i is a's byte b[i] mod n, or zero when b[i] has bit 7 set. */
-static void pshufb_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_pshufb(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	(void)p;
 	for (unsigned i = 0; i < n; i++)
@@ -58,7 +57,7 @@ static void pshufb_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsi
 
 /* PALIGNR: a:b (a the high half) shifted right by imm bytes, the low n bytes
  * kept; bytes beyond the pair are zero. */
-static void palignr_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned imm)
+void simd_palignr(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned imm)
 {
 	uint8_t pair[32];
 
@@ -74,7 +73,6 @@ static void palignr_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, uns
 
 /* The pairs of a's words give the low half of the result, b's the high half:
  * r[i] = x[2i] op x[2i + 1]. */
-enum hop { HOP_ADD, HOP_SUB, HOP_ADD_SATURATE, HOP_SUB_SATURATE };
 
 static int32_t hop_words(enum hop op, int16_t x, int16_t y)
 {
@@ -90,7 +88,7 @@ static int32_t hop_words(enum hop op, int16_t x, int16_t y)
 	}
 }
 
-static void horizontal_words(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_horizontal_words(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	unsigned half = n / 4; /* result words from each operand */
 
@@ -101,7 +99,7 @@ static void horizontal_words(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned 
 }
 
 /* PHADDD/PHSUBD: p is HOP_ADD or HOP_SUB (no saturating forms). */
-static void horizontal_dwords(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_horizontal_dwords(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	unsigned half = n / 8;
 
@@ -115,7 +113,7 @@ static void horizontal_dwords(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned
 
 /* PMADDUBSW: a's unsigned bytes times b's signed bytes, adjacent products
  * added into a signed word with saturation. */
-static void pmaddubsw_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_pmaddubsw(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	(void)p;
 	for (unsigned i = 0; i < n / 2; i++)
@@ -124,7 +122,7 @@ static void pmaddubsw_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, u
 
 /* PMULHRSW: the 32-bit product of signed words, shifted right by 14, plus one,
  * shifted right by one more: bits 16:1 of (product >> 14) + 1. */
-static void pmulhrsw_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_pmulhrsw(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	(void)p;
 	for (unsigned i = 0; i < n / 2; i++)
@@ -135,21 +133,21 @@ static void pmulhrsw_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, un
 
 /* PSIGNB/W/D: a's element negated where b's is negative, zeroed where b's is
  * zero, kept where it is positive (the most negative value negates to itself). */
-static void psignb_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_psignb(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	(void)p;
 	for (unsigned i = 0; i < n; i++)
 		r->b[i] = b->sb[i] < 0 ? (uint8_t)-a->b[i] : b->sb[i] ? a->b[i] : 0;
 }
 
-static void psignw_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_psignw(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	(void)p;
 	for (unsigned i = 0; i < n / 2; i++)
 		r->w[i] = b->sw[i] < 0 ? (uint16_t)-a->w[i] : b->sw[i] ? a->w[i] : 0;
 }
 
-static void psignd_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_psignd(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	(void)p;
 	for (unsigned i = 0; i < n / 4; i++)
@@ -158,7 +156,7 @@ static void psignd_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsi
 
 /* PABSB/W/D: the unsigned absolute value of each element of the source (the
  * destination's old value is not read; the most negative value gives 2^(w-1)). */
-static void pabsb_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_pabsb(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	(void)a;
 	(void)p;
@@ -166,7 +164,7 @@ static void pabsb_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsig
 		r->b[i] = b->sb[i] < 0 ? (uint8_t)-b->b[i] : b->b[i];
 }
 
-static void pabsw_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_pabsw(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	(void)a;
 	(void)p;
@@ -174,7 +172,7 @@ static void pabsw_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsig
 		r->w[i] = b->sw[i] < 0 ? (uint16_t)-b->w[i] : b->w[i];
 }
 
-static void pabsd_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
+void simd_pabsd(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsigned p)
 {
 	(void)a;
 	(void)p;
@@ -188,22 +186,22 @@ static void pabsd_fn(xmm_t *r, const xmm_t *a, const xmm_t *b, unsigned n, unsig
 		ssse3_op(cpu, in, fn, param);                                                                          \
 	}
 
-SSSE3_HANDLER(h_pshufb, pshufb_fn, 0)
-SSSE3_HANDLER(h_palignr, palignr_fn, 0)
-SSSE3_HANDLER(h_phaddw, horizontal_words, HOP_ADD)
-SSSE3_HANDLER(h_phaddd, horizontal_dwords, HOP_ADD)
-SSSE3_HANDLER(h_phaddsw, horizontal_words, HOP_ADD_SATURATE)
-SSSE3_HANDLER(h_phsubw, horizontal_words, HOP_SUB)
-SSSE3_HANDLER(h_phsubd, horizontal_dwords, HOP_SUB)
-SSSE3_HANDLER(h_phsubsw, horizontal_words, HOP_SUB_SATURATE)
-SSSE3_HANDLER(h_pmaddubsw, pmaddubsw_fn, 0)
-SSSE3_HANDLER(h_pmulhrsw, pmulhrsw_fn, 0)
-SSSE3_HANDLER(h_psignb, psignb_fn, 0)
-SSSE3_HANDLER(h_psignw, psignw_fn, 0)
-SSSE3_HANDLER(h_psignd, psignd_fn, 0)
-SSSE3_HANDLER(h_pabsb, pabsb_fn, 0)
-SSSE3_HANDLER(h_pabsw, pabsw_fn, 0)
-SSSE3_HANDLER(h_pabsd, pabsd_fn, 0)
+SSSE3_HANDLER(h_pshufb, simd_pshufb, 0)
+SSSE3_HANDLER(h_palignr, simd_palignr, 0)
+SSSE3_HANDLER(h_phaddw, simd_horizontal_words, HOP_ADD)
+SSSE3_HANDLER(h_phaddd, simd_horizontal_dwords, HOP_ADD)
+SSSE3_HANDLER(h_phaddsw, simd_horizontal_words, HOP_ADD_SATURATE)
+SSSE3_HANDLER(h_phsubw, simd_horizontal_words, HOP_SUB)
+SSSE3_HANDLER(h_phsubd, simd_horizontal_dwords, HOP_SUB)
+SSSE3_HANDLER(h_phsubsw, simd_horizontal_words, HOP_SUB_SATURATE)
+SSSE3_HANDLER(h_pmaddubsw, simd_pmaddubsw, 0)
+SSSE3_HANDLER(h_pmulhrsw, simd_pmulhrsw, 0)
+SSSE3_HANDLER(h_psignb, simd_psignb, 0)
+SSSE3_HANDLER(h_psignw, simd_psignw, 0)
+SSSE3_HANDLER(h_psignd, simd_psignd, 0)
+SSSE3_HANDLER(h_pabsb, simd_pabsb, 0)
+SSSE3_HANDLER(h_pabsw, simd_pabsw, 0)
+SSSE3_HANDLER(h_pabsd, simd_pabsd, 0)
 
 /* Zydis names the MMX and XMM forms alike; ssse3_op tells them apart. */
 const struct dispatch_entry exec_ssse3_table[] = {

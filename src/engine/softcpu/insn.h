@@ -26,6 +26,7 @@ struct operand {
 	uint8_t base; /* OK_MEM: GPR, REG_RIP or NOREG */
 	uint8_t index;
 	uint8_t scale; /* shift count: 0-3 */
+	uint8_t vsib;  /* OK_MEM: a gather's VSIB index (XMM number; insn_ea leaves it out), else NOREG */
 	int64_t disp;  /* OK_MEM */
 	uint64_t imm;  /* OK_IMM: masked to size; OK_FAR: offset; relative branches: target delta */
 	uint16_t sel;  /* OK_FAR: selector */
