@@ -69,6 +69,13 @@ enum {
 #define V3_7_EBX (BIT(CPUID_F_BMI1) | BIT(CPUID_F_AVX2) | BIT(CPUID_F_BMI2))
 #define V3_81_ECX (V2_81_ECX | BIT(CPUID_F_LZCNT))
 
+/* max over v3: what the software engines implement beyond the psABI levels
+ * (docs/cpu-model.md). */
+#define MAX_1_ECX (BIT(CPUID_F_PCLMULQDQ) | BIT(CPUID_F_AES) | BIT(CPUID_F_RDRAND))
+#define MAX_7_EBX (BIT(CPUID_F_FSGSBASE) | BIT(CPUID_F_RDSEED) | BIT(CPUID_F_ADX) | BIT(CPUID_F_SHA))
+#define MAX_7_ECX BIT(CPUID_F_RDPID)
+#define MAX_81_EDX BIT(CPUID_F_RDTSCP)
+
 #define BASE_81_EDX ((MODEL_F1_EDX & F81D_MIRROR_MASK) | F81D_SYSCALL | F81D_NX | F81D_LM)
 
 static const struct cpu_model models[] = {
@@ -97,11 +104,9 @@ static const struct cpu_model models[] = {
 	},
 	{
 	    .name = "v3",
-	    .summary = "x86-64-v3: v2 + AVX, AVX2, FMA, F16C, BMI1, BMI2, LZCNT, MOVBE, XSAVE (not implemented yet)",
-	    /* No engine yet: VEX, the XSAVE state of leaf 0xD and XCR0 are to come
-	     * (issue 16); leaf 0xD is defined with them. */
-	    .soft_cpu_implements = false,
-	    .kvm_implements = false,
+	    .summary = "x86-64-v3: v2 + AVX, AVX2, FMA, F16C, BMI1, BMI2, LZCNT, MOVBE, XSAVE",
+	    .soft_cpu_implements = true,
+	    .kvm_implements = true,
 	    .level = 3,
 	    .max_basic_leaf = 0xd, /* leaf 0xD: the XSAVE state; leaves 8-0xC read as zero */
 	    .features = { [CPUID_1_ECX] = F1C_HYPERVISOR | V3_1_ECX,
@@ -109,6 +114,22 @@ static const struct cpu_model models[] = {
 			  [CPUID_7_EBX] = V3_7_EBX,
 			  [CPUID_80000001_ECX] = V3_81_ECX,
 			  [CPUID_80000001_EDX] = BASE_81_EDX },
+	},
+	{
+	    .name = "max",
+	    .summary = "v3 + AES-NI, PCLMULQDQ, SHA, ADX, FSGSBASE, RDRAND, RDSEED, RDTSCP, RDPID",
+	    .soft_cpu_implements = true,
+	    .kvm_implements = true,
+	    /* Not a psABI level: never the default, which a VM moved to another
+	     * host should find there too; asked for by name. */
+	    .level = 0,
+	    .max_basic_leaf = 0xd,
+	    .features = { [CPUID_1_ECX] = F1C_HYPERVISOR | V3_1_ECX | MAX_1_ECX,
+			  [CPUID_1_EDX] = MODEL_F1_EDX,
+			  [CPUID_7_EBX] = V3_7_EBX | MAX_7_EBX,
+			  [CPUID_7_ECX] = MAX_7_ECX,
+			  [CPUID_80000001_ECX] = V3_81_ECX,
+			  [CPUID_80000001_EDX] = BASE_81_EDX | MAX_81_EDX },
 	},
 	{
 	    .name = "host",
@@ -143,19 +164,38 @@ const struct cpu_model *cpu_model_find(const char *name)
 
 const char *cpu_model_names(void)
 {
-	return "baseline, v2, v3 or host";
+	return "baseline, v2, v3, max or host";
 }
 
 static const struct {
 	cpuid_feature f;
 	const char *name;
 } feature_names[] = {
-	{ CPUID_F_SSE3, "SSE3" },	{ CPUID_F_SSSE3, "SSSE3" },   { CPUID_F_FMA, "FMA" },
-	{ CPUID_F_CX16, "CMPXCHG16B" }, { CPUID_F_SSE41, "SSE4.1" },  { CPUID_F_SSE42, "SSE4.2" },
-	{ CPUID_F_MOVBE, "MOVBE" },	{ CPUID_F_POPCNT, "POPCNT" }, { CPUID_F_XSAVE, "XSAVE" },
-	{ CPUID_F_AVX, "AVX" },		{ CPUID_F_F16C, "F16C" },     { CPUID_F_BMI1, "BMI1" },
-	{ CPUID_F_AVX2, "AVX2" },	{ CPUID_F_BMI2, "BMI2" },     { CPUID_F_LAHF_LM, "LAHF/SAHF in 64-bit mode" },
+	{ CPUID_F_SSE3, "SSE3" },
+	{ CPUID_F_SSSE3, "SSSE3" },
+	{ CPUID_F_FMA, "FMA" },
+	{ CPUID_F_CX16, "CMPXCHG16B" },
+	{ CPUID_F_SSE41, "SSE4.1" },
+	{ CPUID_F_SSE42, "SSE4.2" },
+	{ CPUID_F_MOVBE, "MOVBE" },
+	{ CPUID_F_POPCNT, "POPCNT" },
+	{ CPUID_F_XSAVE, "XSAVE" },
+	{ CPUID_F_AVX, "AVX" },
+	{ CPUID_F_F16C, "F16C" },
+	{ CPUID_F_BMI1, "BMI1" },
+	{ CPUID_F_AVX2, "AVX2" },
+	{ CPUID_F_BMI2, "BMI2" },
+	{ CPUID_F_LAHF_LM, "LAHF/SAHF in 64-bit mode" },
 	{ CPUID_F_LZCNT, "LZCNT" },
+	{ CPUID_F_AES, "AES-NI" },
+	{ CPUID_F_PCLMULQDQ, "PCLMULQDQ" },
+	{ CPUID_F_RDRAND, "RDRAND" },
+	{ CPUID_F_FSGSBASE, "FSGSBASE" },
+	{ CPUID_F_RDSEED, "RDSEED" },
+	{ CPUID_F_ADX, "ADX" },
+	{ CPUID_F_SHA, "SHA" },
+	{ CPUID_F_RDPID, "RDPID" },
+	{ CPUID_F_RDTSCP, "RDTSCP" },
 };
 
 void cpu_model_feature_name(cpuid_feature f, char *buf, size_t len)

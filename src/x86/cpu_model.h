@@ -3,8 +3,9 @@
  * A model is chosen per VM (--cpu) and fixed for its life. Each advertises only
  * what every engine that runs it implements, so a guest sees the same CPU on
  * interp, dbt and kvm and can move between them. The levels are the x86-64
- * psABI's: baseline (x86-64-v1), v2, v3; `host` is the host's CPU as KVM gives
- * it, for the kvm engine only. */
+ * psABI's: baseline (x86-64-v1), v2, v3; `max` is v3 and every extension
+ * beyond it that the software engines implement; `host` is the host's CPU as
+ * KVM gives it, for the kvm engine only. */
 #ifndef RV_X86_CPU_MODEL_H
 #define RV_X86_CPU_MODEL_H
 
@@ -90,17 +91,18 @@ struct cpu_model {
 	 * below (which are then unused). */
 	bool host_passthrough;
 	/* A level of the psABI, ordered: the default is the highest one every
-	 * available engine implements. -1 for host. */
+	 * available engine implements. 0 for max, -1 for host: never the default. */
 	int level;
 	uint32_t max_basic_leaf;
 	uint32_t features[CPUID_WORDS];
 };
 
-/* The models, in order of level, `host` last; *count gets how many. */
+/* The models: the levels in order, then `max`, `host` last; *count gets how
+ * many. */
 const struct cpu_model *cpu_model_list(size_t *count);
 /* The model of that name, or NULL. */
 const struct cpu_model *cpu_model_find(const char *name);
-/* "baseline, v2, v3 or host", for messages. */
+/* "baseline, v2, v3, max or host", for messages. */
 const char *cpu_model_names(void);
 
 /* The feature's name ("SSE4.2"), or where it is ("CPUID.1:EDX[9]"), in buf. */

@@ -1,5 +1,5 @@
-/* The extensions beyond x86-64-v3 that compute (diff_model.c's model has
- * them): ADX (ADCX, ADOX at 32 and 64 bits, register and memory sources),
+/* The extensions beyond x86-64-v3 that compute (model max has them, which
+ * the engines under test run): ADX (ADCX, ADOX at 32 and 64 bits, register and memory sources),
  * and AES-NI, PCLMULQDQ and SHA in their legacy forms and, for AES and
  * PCLMULQDQ, their VEX.128 forms, on random 128-bit operands (imm8 random
  * where there is one). RDRAND, RDSEED, RDTSCP and RDPID give values no two

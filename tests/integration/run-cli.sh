@@ -85,7 +85,7 @@ expect_config_error "dbt cache size not a number" "--dbt-cache-size: 'lots'" run
 expect_config_error "lockstep against kvm" "--lockstep: 'kvm' is not a reference engine \\(interp\\)" run --engine dbt --lockstep kvm "$G/hello.elf"
 expect_config_error "lockstep without dbt" "--lockstep checks the dbt engine: give --engine dbt \\(not interp\\)" run --engine interp --lockstep interp "$G/hello.elf"
 expect_config_error "perfmap without dbt" "--perfmap names dbt's translated code: give --engine dbt \\(not interp\\)" run --engine interp --perfmap "$G/hello.elf"
-expect_config_error "unknown cpu model" "--cpu: unknown CPU model 'bogus' \\(baseline, v2, v3 or host\\)" run --cpu bogus "$G/hello.elf"
+expect_config_error "unknown cpu model" "--cpu: unknown CPU model 'bogus' \\(baseline, v2, v3, max or host\\)" run --cpu bogus "$G/hello.elf"
 # The software engines run every model but host's pass-through by KVM; a model
 # an engine cannot provide is refused before the kernel is looked at (the kernel
 # named here does not exist).
@@ -134,7 +134,7 @@ for engine in $ENGINES; do
 	*" $default_model "*) pass "cpu default $default_model is provided by $engine" ;;
 	*) fail "cpu default $default_model is provided by $engine" "$line" ;;
 	esac
-	for model in baseline v2 v3 host; do
+	for model in baseline v2 v3 max host; do
 		case " $provided " in
 		*" $model "*)
 			E=(run)

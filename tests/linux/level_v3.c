@@ -134,13 +134,14 @@ static void movbe(void)
  * vector register: only RAX, RCX and R11 change), then ymm7 back. */
 static __m256i yield_holding_ymm7(__m256i v)
 {
+	long nr = 24; /* __NR_sched_yield; RAX comes back with its result */
 	__m256i out;
 
-	__asm__ volatile("vmovdqu %1, %%ymm7\n\t"
+	__asm__ volatile("vmovdqu %2, %%ymm7\n\t"
 			 "syscall\n\t"
 			 "vmovdqu %%ymm7, %0"
-			 : "=m"(out)
-			 : "m"(v), "a"(24L) /* __NR_sched_yield */
+			 : "=m"(out), "+a"(nr)
+			 : "m"(v)
 			 : "rcx", "r11", "xmm7", "memory");
 	return out;
 }

@@ -323,14 +323,14 @@ static void test_cpu_model_leaves_writes_at_most_max(void **state)
  * POPCNT 23, XSAVE 26, OSXSAVE 27, AVX 28, F16C 29), leaf 07H EBX (BMI1 3, AVX2 5,
  * BMI2 8); APM Vol. 3, E.4.2 (Fn8000_0001 ECX: LahfSahf 0, ABM (LZCNT) 5). */
 
-static void test_models_are_baseline_v2_v3_and_host_in_level_order(void **state)
+static void test_models_are_baseline_v2_v3_max_and_host_in_level_order(void **state)
 {
-	static const char *const names[] = { "baseline", "v2", "v3", "host" };
+	static const char *const names[] = { "baseline", "v2", "v3", "max", "host" };
 	size_t n;
 	const struct cpu_model *m = cpu_model_list(&n);
 
 	(void)state;
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(m[i].name, names[i]);
 		assert_ptr_equal(cpu_model_find(names[i]), &m[i]);
@@ -339,8 +339,10 @@ static void test_models_are_baseline_v2_v3_and_host_in_level_order(void **state)
 	assert_int_equal(m[0].level, 1);
 	assert_int_equal(m[1].level, 2);
 	assert_int_equal(m[2].level, 3);
-	assert_true(m[3].host_passthrough);
-	assert_false(m[0].host_passthrough || m[1].host_passthrough || m[2].host_passthrough);
+	/* max and host are never the default: below every level. */
+	assert_true(m[3].level < 1 && m[4].level < 1);
+	assert_true(m[4].host_passthrough);
+	assert_false(m[0].host_passthrough || m[1].host_passthrough || m[2].host_passthrough || m[3].host_passthrough);
 }
 
 static void test_cpu_model_find_refuses_unknown_names(void **state)
@@ -404,21 +406,40 @@ static void test_cpu_model_has_reads_the_advertised_bits(void **state)
 	assert_true(cpu_model_has(model("baseline"), CPUID_FEATURE(CPUID_1_EDX, 26)));
 }
 
-/* Who implements what: v3 has no engine yet, host is kvm's alone, the baseline
- * is everyone's. */
+/* Who implements what: the software engines every level and max, kvm each
+ * where the host's KVM has its flags (it checks), host is kvm's alone. */
 static void test_models_say_which_engines_implement_them(void **state)
 {
+	static const char *const names[] = { "baseline", "v2", "v3", "max" };
+
 	(void)state;
-	assert_true(model("baseline")->soft_cpu_implements && model("baseline")->kvm_implements);
-	assert_true(model("v2")->kvm_implements);
-	assert_false(model("v3")->soft_cpu_implements || model("v3")->kvm_implements);
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		assert_true(model(names[k])->soft_cpu_implements && model(names[k])->kvm_implements);
 	assert_true(model("host")->kvm_implements);
 	assert_false(model("host")->soft_cpu_implements);
 }
 
+/* max over v3 (SDM Vol. 2A, CPUID: leaf 1 ECX PCLMULQDQ 1, AES 25, RDRAND 30;
+ * leaf 07H EBX FSGSBASE 0, RDSEED 18, ADX 19, SHA 29; ECX RDPID 22; APM Vol.
+ * 3, E.4.2: Fn8000_0001 EDX RDTSCP 27), nothing else. */
+static void test_max_adds_the_extensions_beyond_v3(void **state)
+{
+	struct cpuid_result v3 = model_cpuid("v3", 1, 0, 0), mx = model_cpuid("max", 1, 0, 0);
+
+	(void)state;
+	assert_int_equal(mx.ecx, v3.ecx | BIT(1) | BIT(25) | BIT(30));
+	assert_int_equal(mx.edx, v3.edx);
+	assert_int_equal(model_cpuid("max", 7, 0, 0).ebx,
+			 model_cpuid("v3", 7, 0, 0).ebx | BIT(0) | BIT(18) | BIT(19) | BIT(29));
+	assert_int_equal(model_cpuid("max", 7, 0, 0).ecx, BIT(22));
+	assert_int_equal(model_cpuid("max", 0x80000001, 0, 0).edx, model_cpuid("v3", 0x80000001, 0, 0).edx | BIT(27));
+	assert_int_equal(model_cpuid("max", 0x80000001, 0, 0).ecx, model_cpuid("v3", 0x80000001, 0, 0).ecx);
+	assert_int_equal(model_cpuid("max", 0, 0, 0).eax, model_cpuid("v3", 0, 0, 0).eax);
+}
+
 static void test_each_models_leaves_agree_with_its_cpuid(void **state)
 {
-	static const char *const names[] = { "baseline", "v2", "v3" };
+	static const char *const names[] = { "baseline", "v2", "v3", "max" };
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -486,12 +507,13 @@ int main(void)
 		cmocka_unit_test(test_cpu_model_leaves_lists_each_leaf_once_and_agrees_with_cpuid),
 		cmocka_unit_test(test_cpu_model_leaves_writes_at_most_max),
 		cmocka_unit_test(test_cpuid_hypervisor_leaves_offer_kvmclock_only),
-		cmocka_unit_test(test_models_are_baseline_v2_v3_and_host_in_level_order),
+		cmocka_unit_test(test_models_are_baseline_v2_v3_max_and_host_in_level_order),
 		cmocka_unit_test(test_cpu_model_find_refuses_unknown_names),
 		cmocka_unit_test(test_v2_adds_exactly_the_psabi_v2_flags),
 		cmocka_unit_test(test_v3_adds_the_psabi_v3_flags_over_v2),
 		cmocka_unit_test(test_cpu_model_has_reads_the_advertised_bits),
 		cmocka_unit_test(test_models_say_which_engines_implement_them),
+		cmocka_unit_test(test_max_adds_the_extensions_beyond_v3),
 		cmocka_unit_test(test_each_models_leaves_agree_with_its_cpuid),
 		cmocka_unit_test(test_hypervisor_leaves_are_the_same_in_every_model),
 		cmocka_unit_test(test_feature_names_name_the_level_flags_and_place_the_rest),
