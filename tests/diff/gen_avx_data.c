@@ -180,12 +180,14 @@ static bool string_unit(struct gen *g)
 	return !mask || gen_show_ymm(g, 0);
 }
 
-/* VPMASKMOVD/Q loads and stores and VMASKMOVDQU with random masks; the
- * operand may run into the unmapped page, which faults only where an element
- * there is selected. */
+/* VPMASKMOVD/Q and VMASKMOVPS/PD (the same operations) loads and stores and
+ * VMASKMOVDQU with random masks, at any doubleword (no element is
+ * alignment-checked, avx.h); the operand may run into the unmapped page,
+ * which faults only where an element there is selected. */
 static bool masked_unit(struct gen *g)
 {
 	static const ZydisMnemonic ops[] = { ZYDIS_MNEMONIC_VPMASKMOVD, ZYDIS_MNEMONIC_VPMASKMOVQ,
+					     ZYDIS_MNEMONIC_VMASKMOVPS, ZYDIS_MNEMONIC_VMASKMOVPD,
 					     ZYDIS_MNEMONIC_VMASKMOVDQU };
 	ZydisMnemonic m = PICK(g, ops);
 	unsigned bytes = m == ZYDIS_MNEMONIC_VMASKMOVDQU ? 16 : rng_chance(&g->r, 1, 2) ? 32 : 16;

@@ -24,21 +24,10 @@
 
 #include "guest_image.h"
 
-#define YMM_TEMP 15
-#define YMM_USED 15 /* units use YMM0-YMM14 */
-
-static ZydisRegister ymm_reg(unsigned n)
-{
-	return (ZydisRegister)(ZYDIS_REGISTER_YMM0 + n);
-}
-
-/* The register of width bytes (16 or 32). */
-static ZydisRegister vreg(unsigned n, unsigned width)
-{
-	return width == 32 ? ymm_reg(n) : gen_xmm_reg(n);
-}
-
 /* ---- loading and showing YMM registers ------------------------------------------- */
+
+/* As gen_internal.h has them for every YMM family: units use YMM0 to
+ * YMM_USED - 1; XMM15 (TEMP_HI) is the temporary. */
 
 /* xmmN = v:v through a GPR (legacy SSE: bits 128-255 kept). */
 static bool load_lane(struct gen *g, unsigned n, uint64_t v)
@@ -55,8 +44,8 @@ static bool vinsert_upper(struct gen *g, unsigned n, unsigned from)
 	ZydisEncoderRequest q;
 
 	gen_req_init(&q, ZYDIS_MNEMONIC_VINSERTF128);
-	gen_add_reg(&q, ymm_reg(n));
-	gen_add_reg(&q, ymm_reg(n));
+	gen_add_reg(&q, gen_vreg(n, 32));
+	gen_add_reg(&q, gen_vreg(n, 32));
 	gen_add_reg(&q, gen_xmm_reg(from));
 	gen_add_imm(&q, 1);
 	return gen_emit(g, &q, 0, 0, 0);
@@ -65,7 +54,7 @@ static bool vinsert_upper(struct gen *g, unsigned n, unsigned from)
 /* YMMn, all 256 bits, from value(); the two lanes differ. */
 static bool load_ymm(struct gen *g, unsigned n, uint64_t (*value)(struct gen *g))
 {
-	return load_lane(g, YMM_TEMP, value(g)) && load_lane(g, n, value(g)) && vinsert_upper(g, n, YMM_TEMP);
+	return load_lane(g, TEMP_HI, value(g)) && load_lane(g, n, value(g)) && vinsert_upper(g, n, TEMP_HI);
 }
 
 /* The whole of YMMn: the upper lane first (VEXTRACTF128 into XMM15), then
@@ -75,10 +64,10 @@ static bool show_ymm(struct gen *g, unsigned n)
 	ZydisEncoderRequest q;
 
 	gen_req_init(&q, ZYDIS_MNEMONIC_VEXTRACTF128);
-	gen_add_reg(&q, gen_xmm_reg(YMM_TEMP));
-	gen_add_reg(&q, ymm_reg(n));
+	gen_add_reg(&q, gen_xmm_reg(TEMP_HI));
+	gen_add_reg(&q, gen_vreg(n, 32));
 	gen_add_imm(&q, 1);
-	return gen_emit(g, &q, 0, 0, 0) && gen_show_xmm(g, n) && gen_show_xmm(g, YMM_TEMP);
+	return gen_emit(g, &q, 0, 0, 0) && gen_show_xmm(g, n) && gen_show_xmm(g, TEMP_HI);
 }
 
 static uint64_t bits_value(struct gen *g)
@@ -109,7 +98,7 @@ static bool vsource(struct gen *g, ZydisEncoderRequest *q, unsigned width, unsig
 	if (!*mem) {
 		if (!load_ymm(g, s, value))
 			return false;
-		gen_add_reg(q, vreg(s, width));
+		gen_add_reg(q, gen_vreg(s, width));
 		return true;
 	}
 	if (!vmem(g, mem_size, csr, &m, &q->prefixes))
@@ -228,13 +217,13 @@ static bool fp_instruction(struct gen *g, const struct fp_op *op, int *shown)
 	case P3:
 		if (!load_ymm(g, s1, gen_fp_value))
 			return false;
-		gen_add_reg(&q, vreg(d, width));
-		gen_add_reg(&q, vreg(s1, width));
+		gen_add_reg(&q, gen_vreg(d, width));
+		gen_add_reg(&q, gen_vreg(s1, width));
 		if (!vsource(g, &q, width, width, true, gen_fp_value, &mem))
 			return false;
 		break;
 	case P2:
-		gen_add_reg(&q, vreg(d, width));
+		gen_add_reg(&q, gen_vreg(d, width));
 		if (!vsource(g, &q, width, width, true, gen_fp_value, &mem))
 			return false;
 		break;
@@ -247,7 +236,7 @@ static bool fp_instruction(struct gen *g, const struct fp_op *op, int *shown)
 			return false;
 		break;
 	case WIDEN:
-		gen_add_reg(&q, vreg(d, width));
+		gen_add_reg(&q, gen_vreg(d, width));
 		if (!vsource(g, &q, 16, width / 2, true, op->elem == 2 ? bits_value : gen_fp_value, &mem))
 			return false;
 		break;
@@ -268,7 +257,7 @@ static bool fp_instruction(struct gen *g, const struct fp_op *op, int *shown)
 		} else {
 			gen_add_reg(&q, gen_xmm_reg(d));
 		}
-		gen_add_reg(&q, vreg(s1, width));
+		gen_add_reg(&q, gen_vreg(s1, width));
 		break;
 	case TO_GPR:
 		*shown = -1;
@@ -362,8 +351,8 @@ static bool fma_instruction(struct gen *g, const void *opp, int *shown)
 	if (!load_ymm(g, s2, gen_fp_value) || !load_ymm(g, d, gen_fp_value))
 		return false;
 	gen_req_init(&q, m);
-	gen_add_reg(&q, vreg(d, width));
-	gen_add_reg(&q, vreg(s2, width));
+	gen_add_reg(&q, gen_vreg(d, width));
+	gen_add_reg(&q, gen_vreg(s2, width));
 	return vsource(g, &q, width, scalar ? elem : width, true, gen_fp_value, &mem) &&
 	       gen_emit_accessing(g, &q, 0, 0, 0, mem);
 }
@@ -428,12 +417,12 @@ static bool data3_unit(struct gen *g)
 		if (!load_ymm(g, s3, bits_value) || !vmem(g, width, false, &mo, &q.prefixes))
 			return false;
 		gen_add_op(&q, &mo);
-		gen_add_reg(&q, vreg(s1, width));
-		gen_add_reg(&q, vreg(s3, width));
+		gen_add_reg(&q, gen_vreg(s1, width));
+		gen_add_reg(&q, gen_vreg(s3, width));
 		return gen_emit_accessing(g, &q, 0, 0, 0, true);
 	}
-	gen_add_reg(&q, vreg(d, width));
-	gen_add_reg(&q, vreg(s1, width));
+	gen_add_reg(&q, gen_vreg(d, width));
+	gen_add_reg(&q, gen_vreg(s1, width));
 	if (masked) {
 		if (!vmem(g, width, false, &mo, &q.prefixes))
 			return false;
@@ -445,7 +434,7 @@ static bool data3_unit(struct gen *g)
 	if (m == ZYDIS_MNEMONIC_VBLENDVPS || m == ZYDIS_MNEMONIC_VBLENDVPD) {
 		if (!load_ymm(g, s3, bits_value))
 			return false;
-		gen_add_reg(&q, vreg(s3, width));
+		gen_add_reg(&q, gen_vreg(s3, width));
 	}
 	if (data3_ops[k].imm)
 		gen_add_imm(&q, rng_below(&g->r, 256));
@@ -465,7 +454,7 @@ static bool data2_unit(struct gen *g)
 	if (data2_ops[k].mem128)
 		mem_size = m == ZYDIS_MNEMONIC_VMOVDDUP && width == 32 ? 32 : data2_ops[k].mem128;
 	gen_req_init(&q, m);
-	gen_add_reg(&q, vreg(d, width));
+	gen_add_reg(&q, gen_vreg(d, width));
 	if (m == ZYDIS_MNEMONIC_VMOVAPD && width == 32 && gen_unmasked_simd_allowed && rng_chance(&g->r, 1, 4)) {
 		/* 16-aligned: #GP(0) when not 32-aligned */
 		if (!gen_sse_mem(g, 32, true, false, 0, &mo, &q.prefixes))
@@ -478,7 +467,7 @@ static bool data2_unit(struct gen *g)
 
 		if (!load_ymm(g, s, bits_value))
 			return false;
-		gen_add_reg(&q, vreg(s, m == ZYDIS_MNEMONIC_VMOVAPD ? 32 : 16));
+		gen_add_reg(&q, gen_vreg(s, m == ZYDIS_MNEMONIC_VMOVAPD ? 32 : 16));
 		mem = false;
 	} else if (!vsource(g, &q, width, mem_size, false, bits_value, &mem)) {
 		return false;
@@ -511,14 +500,14 @@ static bool data_out_unit(struct gen *g)
 	case ZYDIS_MNEMONIC_VMOVMSKPS:
 	case ZYDIS_MNEMONIC_VMOVMSKPD:
 		gen_add_reg(&q, gen_gpr(rng_chance(&g->r, 1, 2) ? 8 : 4, gen_reg(g, 8, true)));
-		gen_add_reg(&q, vreg(s, width));
+		gen_add_reg(&q, gen_vreg(s, width));
 		return gen_emit(g, &q, 0, 0, 0);
 	case ZYDIS_MNEMONIC_VTESTPS:
 	case ZYDIS_MNEMONIC_VTESTPD:
 		if (!load_ymm(g, t, bits_value))
 			return false;
-		gen_add_reg(&q, vreg(t, width));
-		gen_add_reg(&q, vreg(s, width));
+		gen_add_reg(&q, gen_vreg(t, width));
+		gen_add_reg(&q, gen_vreg(s, width));
 		return gen_emit(g, &q, 0, F_ALL, 0);
 	case ZYDIS_MNEMONIC_VEXTRACTPS:
 		if (rng_chance(&g->r, 1, 2)) {
@@ -550,7 +539,7 @@ static bool data_out_unit(struct gen *g)
 	if (!vmem(g, size, false, &mo, &q.prefixes))
 		return false;
 	gen_add_op(&q, &mo);
-	gen_add_reg(&q, vreg(s, size < 16 ? 16 : width));
+	gen_add_reg(&q, gen_vreg(s, size < 16 ? 16 : width));
 	if (m == ZYDIS_MNEMONIC_VEXTRACTF128 || m == ZYDIS_MNEMONIC_VEXTRACTPS)
 		gen_add_imm(&q, rng_below(&g->r, 256));
 	return gen_emit_accessing(g, &q, 0, 0, 0, true);

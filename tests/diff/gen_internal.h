@@ -110,8 +110,9 @@ bool gen_show_xmm(struct gen *g, unsigned n);	 /* both quadwords, one at a time;
 /* An MMX source for q: another register (loaded) or size bytes of memory. */
 bool gen_mm_source(struct gen *g, unsigned dst, unsigned size, ZydisEncoderRequest *q);
 
-/* ---- YMM registers (gen_avx_int.c): units use YMM0-YMM13; XMM14 and XMM15
- * are their temporaries ---- */
+/* ---- YMM registers (gen_avx_int.c): the units of every YMM family
+ * (gen_avx_int.c, gen_avx_data.c, gen_avx_fp.c) use YMM0-YMM13; XMM14 and
+ * XMM15 are their temporaries ---- */
 #define YMM_USED 14
 #define TEMP_LO 14
 #define TEMP_HI 15

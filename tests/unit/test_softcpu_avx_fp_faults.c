@@ -6,8 +6,12 @@
  * #NM with CR0.TS; an unmasked exception in either lane of a 256-bit
  * operation raises #XM with nothing written; masked-off VMASKMOV elements are
  * never accessed (the host does not fault for them either, even at a
- * non-canonical address). */
+ * non-canonical address), and no element of VMASKMOVPS/PD or VPMASKMOVD/Q
+ * (one handler for both) is alignment-checked, as on the host. */
 #include "simd_values.h"
+
+#include "engine/softcpu/decode.h"
+#include "engine/softcpu/step.h"
 
 /* Runs code from the entry state changed by edit (may be NULL). */
 static struct ih *run_code(const char *model, const uint8_t *code, size_t len, void (*edit)(struct vcpu_state *s))
@@ -173,6 +177,131 @@ static void test_avx_maskmov_masked_off_elements_never_fault(void **state)
 	ih_free(h);
 }
 
+/* ---- alignment checking ------------------------------------------------------------ */
+
+#define AC_DATA 0x200000ull /* where RAX points */
+
+/* The core alone (no engine: no TSS or user pages to build), at CPL 3 in
+ * 64-bit mode without paging, with CR0.AM and RFLAGS.AC set. */
+static struct icpu *user_cpu_checking_alignment(void)
+{
+	struct icpu *h = icpu_new();
+	struct soft_cpu *cpu = h->cpu;
+
+	cpu->cr0 = CR0_PE | CR0_ET | CR0_AM;
+	cpu->cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
+	cpu->xcr0 = 7;
+	cpu->efer = EFER_LME | EFER_LMA;
+	cpu->seg[SREG_CS].l = 1;
+	cpu->seg[SREG_CS].dpl = 3;
+	cpu->seg[SREG_SS].dpl = 3;
+	cpu->rflags = RFLAGS_FIXED | RFLAGS_AC;
+	cpu_update_mode(cpu);
+	assert_int_equal(cpu->mode, MODE_LONG64);
+	assert_int_equal(cpu->cpl, 3);
+	assert_int_equal(cpu->user_data_set, TLB_SET_ALIGN_CHECK);
+	cpu->rip = 0x1000;
+	cpu->leave_block = false;
+	return h;
+}
+
+static void step_decoded(struct soft_cpu *cpu, void *in)
+{
+	softcpu_step(cpu, in);
+}
+
+/* Runs the one instruction of code[0..len) on h's CPU. */
+static struct ih_fault run_one(struct icpu *h, const uint8_t *code, size_t len)
+{
+	struct insn in;
+	bool ends;
+
+	assert_int_equal(decode_insn(cpu_model_find("v3"), MODE_LONG64, code, len, &in, &ends), DECODE_INSN);
+	assert_int_equal(in.len, len);
+	return icpu_call(h->cpu, step_decoded, &in);
+}
+
+/* Every element selected (YMM1 all ones), every element misaligned. */
+IH_ASM(ac_mov, "mov eax, [rax + 1]");
+IH_ASM(ac_vmaskmovps_load, "vmaskmovps ymm0, ymm1, [rax + 1]");
+IH_ASM(ac_vmaskmovpd_load, "vmaskmovpd ymm0, ymm1, [rax + 1]");
+IH_ASM(ac_vpmaskmovd_load, "vpmaskmovd ymm0, ymm1, [rax + 1]");
+IH_ASM(ac_vpmaskmovq_load, "vpmaskmovq ymm0, ymm1, [rax + 1]");
+IH_ASM(ac_vmaskmovps_store, "vmaskmovps [rax + 1], ymm1, ymm2");
+IH_ASM(ac_vmaskmovpd_store, "vmaskmovpd [rax + 1], ymm1, ymm2");
+IH_ASM(ac_vpmaskmovd_store, "vpmaskmovd [rax + 1], ymm1, ymm2");
+IH_ASM(ac_vpmaskmovq_store, "vpmaskmovq [rax + 1], ymm1, ymm2");
+
+static const uint8_t *ac_pattern(void)
+{
+	static uint8_t p[32];
+
+	for (unsigned i = 0; i < 32; i++)
+		p[i] = (uint8_t)(0x11 * i + 3);
+	return p;
+}
+
+/* h's CPU with every element of YMM1 selected, YMM2 holding the pattern, and
+ * at AC_DATA + 1 the pattern (a load's source) or zeros (a store's target). */
+static struct icpu *masked_move_cpu(bool load)
+{
+	struct icpu *h = user_cpu_checking_alignment();
+	struct soft_cpu *cpu = h->cpu;
+
+	cpu->gpr[GPR_RAX] = AC_DATA;
+	memset(cpu->fpu.xmm[1], 0xff, 16);
+	memset(cpu->fpu.ymm_hi[1], 0xff, 16);
+	memcpy(cpu->fpu.xmm[2], ac_pattern(), 16);
+	memcpy(cpu->fpu.ymm_hi[2], ac_pattern() + 16, 16);
+	if (load)
+		memcpy(icpu_ptr(h, AC_DATA + 1, 32), ac_pattern(), 32);
+	else
+		memset(icpu_ptr(h, AC_DATA + 1, 32), 0, 32);
+	return h;
+}
+
+/* A misaligned MOV raises #AC(0); no element of VMASKMOVPS/PD or
+ * VPMASKMOVD/Q does, load or store, and the data moves: as on the AMD host,
+ * where the same instructions with RFLAGS.AC set at CPL 3 raise no SIGBUS
+ * and the MOV does. */
+static void test_avx_masked_moves_never_alignment_check_an_element(void **state)
+{
+	static const struct ih_body loads[] = {
+		IH_BODY(ac_vmaskmovps_load),
+		IH_BODY(ac_vmaskmovpd_load),
+		IH_BODY(ac_vpmaskmovd_load),
+		IH_BODY(ac_vpmaskmovq_load),
+	};
+	static const struct ih_body stores[] = {
+		IH_BODY(ac_vmaskmovps_store),
+		IH_BODY(ac_vmaskmovpd_store),
+		IH_BODY(ac_vpmaskmovd_store),
+		IH_BODY(ac_vpmaskmovq_store),
+	};
+	struct icpu *h;
+	uint8_t got[32];
+
+	(void)state;
+	h = masked_move_cpu(true);
+	ih_expect_fault(run_one(h, ac_mov, IH_LEN(ac_mov)), EXC_AC, 0, "mov eax, [rax + 1]");
+	icpu_free(h);
+	for (unsigned k = 0; k < sizeof(loads) / sizeof(loads[0]); k++) {
+		h = masked_move_cpu(true);
+		ih_expect_no_fault(run_one(h, loads[k].code, (size_t)(loads[k].end - loads[k].code)), loads[k].name);
+		memcpy(got, h->cpu->fpu.xmm[0], 16);
+		memcpy(got + 16, h->cpu->fpu.ymm_hi[0], 16);
+		assert_memory_equal(got, ac_pattern(), 32);
+		icpu_free(h);
+	}
+	for (unsigned k = 0; k < sizeof(stores) / sizeof(stores[0]); k++) {
+		h = masked_move_cpu(false);
+		ih_expect_no_fault(run_one(h, stores[k].code, (size_t)(stores[k].end - stores[k].code)),
+				   stores[k].name);
+		assert_memory_equal(icpu_ptr(h, AC_DATA + 1, 32), ac_pattern(), 32);
+		icpu_free(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_avx_ud_and_nm_rules),
 		cmocka_unit_test(test_avx_unmasked_exception_in_upper_lane_writes_nothing),
 		cmocka_unit_test(test_avx_maskmov_masked_off_elements_never_fault),
+		cmocka_unit_test(test_avx_masked_moves_never_alignment_check_an_element),
 	};
 
 	printf("engine: %s\n", ih_engine_name());

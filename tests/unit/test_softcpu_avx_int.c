@@ -109,7 +109,8 @@ IH_ASM(avx_shuffles,
 IH_ASM(avx_mpsadbw, LOAD "vmpsadbw ymm0, ymm1, ymm2, 0x2d\n vmpsadbw xmm3, xmm1, [rdi + 1], 0x3e\n"
 			 "vmpsadbw ymm4, ymm2, [rdi + 9], 0x13" STORE);
 IH_ASM(avx_blends, LOAD "vpblendw ymm0, ymm1, ymm2, 0xa6\n vpblendvb xmm3, xmm1, [rdi + 1], xmm4\n"
-			"vpblendvb ymm4, ymm1, ymm2, ymm4\n vpblendd ymm2, ymm2, [rdi + 5], 0x5c" STORE);
+			"vpblendvb ymm4, ymm1, ymm2, ymm4\n vpblendd ymm2, ymm2, [rdi + 5], 0x5c" STORE
+			"\n vpblendd xmm0, xmm1, xmm2, 0x0b\n vpblendd xmm3, xmm1, [rdi + 7], 0xf6" STORE);
 IH_ASM(avx_extend_signed,
        LOAD "vpmovsxbw ymm0, xmm1\n vpmovsxbd xmm3, [rdi + 3]\n vpmovsxbq ymm4, [rdi + 5]\n"
 	    "vpmovsxwd ymm2, [rdi + 9]" STORE "\n vpmovsxwq ymm0, xmm1\n vpmovsxdq ymm3, [rdi + 11]\n"

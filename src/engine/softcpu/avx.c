@@ -60,3 +60,33 @@ void avx_dst(struct soft_cpu *cpu, const struct insn *in, const struct operand *
 	else
 		op_write(cpu, in, o, v->q[0]);
 }
+
+static void move(struct soft_cpu *cpu, const struct insn *in, unsigned align)
+{
+	const struct operand *s = &in->op[1];
+	ymm_t v;
+
+	avx_check(cpu);
+	if (s->kind == OK_MEM) {
+		memset(&v, 0, sizeof(v));
+		mem_read_block(cpu, s->seg, insn_ea(cpu, in, s), &v, s->size, align);
+	} else {
+		v = avx_src(cpu, in, s);
+	}
+	avx_dst(cpu, in, &in->op[0], &v, align);
+}
+
+void avx_move_aligned(struct soft_cpu *cpu, const struct insn *in)
+{
+	move(cpu, in, in->op[0].size);
+}
+
+void avx_move_unaligned(struct soft_cpu *cpu, const struct insn *in)
+{
+	move(cpu, in, 0);
+}
+
+uint64_t avx_element_read(struct soft_cpu *cpu, unsigned seg, uint64_t ea, unsigned size)
+{
+	return mem_read_lin(cpu, seg_lin(cpu, seg, ea, size, ACC_READ), size, ACC_READ | ACC_NO_ALIGN);
+}

@@ -36,4 +36,19 @@ ymm_t avx_src(struct soft_cpu *cpu, const struct insn *in, const struct operand 
  * o->size bytes; align is 0 or the alignment that raises #GP(0). */
 void avx_dst(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, const ymm_t *v, unsigned align);
 
+/* The full-width moves, handlers of both the floating-point
+ * (exec_avx_move.c) and the integer (exec_avx_int_move.c) mnemonics: dst =
+ * src, 16 or 32 bytes; the aligned one raises #GP(0) for a memory operand not
+ * aligned to its size. */
+void avx_move_aligned(struct soft_cpu *cpu, const struct insn *in);
+void avx_move_unaligned(struct soft_cpu *cpu, const struct insn *in);
+
+/* One element of a masked move (exec_avx_perm.c) or of a gather
+ * (exec_gather.c): `size` bytes at seg:ea (ea already reduced to the address
+ * size), an access of its own. No element is alignment-checked: with CR0.AM
+ * and RFLAGS.AC set at CPL 3 the AMD host raises no #AC for a misaligned
+ * element of VMASKMOVPS/PD, VPMASKMOVD/Q or a gather (found by the
+ * differential test), and the SDM's pages for them list none. */
+uint64_t avx_element_read(struct soft_cpu *cpu, unsigned seg, uint64_t ea, unsigned size);
+
 #endif

@@ -3,39 +3,11 @@
  * for VMOVNTDQA's 256-bit form. Every write to a register zeroes what lies
  * above the operand, up to bit 255. Only VMOVDQA and the non-temporal moves
  * need their memory operand aligned to its size (#GP(0), SDM Vol. 2A, table
- * 2-18). */
-#include <string.h>
-
+ * 2-18); the full-width moves are avx.c's, shared with the floating-point
+ * ones. */
 #include "engine/softcpu/avx.h"
 #include "engine/softcpu/handlers.h"
 #include "engine/softcpu/mmx.h"
-
-/* dst = src, align being 0 or the operand's size. */
-static void move(struct soft_cpu *cpu, const struct insn *in, bool aligned)
-{
-	const struct operand *s = &in->op[1];
-	unsigned align = aligned ? in->op[0].size : 0;
-	ymm_t v;
-
-	avx_check(cpu);
-	if (s->kind == OK_MEM) {
-		memset(&v, 0, sizeof(v));
-		mem_read_block(cpu, s->seg, insn_ea(cpu, in, s), &v, s->size, align);
-	} else {
-		v = avx_src(cpu, in, s);
-	}
-	avx_dst(cpu, in, &in->op[0], &v, align);
-}
-
-static void h_vmove_aligned(struct soft_cpu *cpu, const struct insn *in)
-{
-	move(cpu, in, true);
-}
-
-static void h_vmove_unaligned(struct soft_cpu *cpu, const struct insn *in)
-{
-	move(cpu, in, false);
-}
 
 /* VMOVD/VMOVQ: into an XMM register zero-extended to 256 bits (VMOVQ xmm,
  * xmm takes the low quadword only); out of one, the low 32 or 64 bits to a
@@ -69,11 +41,11 @@ static void h_vmaskmovdqu(struct soft_cpu *cpu, const struct insn *in)
 }
 
 const struct dispatch_entry exec_avx_int_move_table[] = {
-	{ ZYDIS_MNEMONIC_VMOVDQA, h_vmove_aligned, 0 },
-	{ ZYDIS_MNEMONIC_VMOVNTDQ, h_vmove_aligned, 0 },
-	{ ZYDIS_MNEMONIC_VMOVNTDQA, h_vmove_aligned, 0 },
-	{ ZYDIS_MNEMONIC_VMOVDQU, h_vmove_unaligned, 0 },
-	{ ZYDIS_MNEMONIC_VLDDQU, h_vmove_unaligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVDQA, avx_move_aligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVNTDQ, avx_move_aligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVNTDQA, avx_move_aligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVDQU, avx_move_unaligned, 0 },
+	{ ZYDIS_MNEMONIC_VLDDQU, avx_move_unaligned, 0 },
 	{ ZYDIS_MNEMONIC_VMOVD, h_vmovd_vmovq, 0 },
 	{ ZYDIS_MNEMONIC_VMOVQ, h_vmovd_vmovq, 0 },
 	{ ZYDIS_MNEMONIC_VMASKMOVDQU, h_vmaskmovdqu, 0 },

@@ -5,7 +5,8 @@
  * lane of a 256-bit operand as the 128-bit form does it (SDM Vol. 1, 14.1).
  * A VEX.128 destination register has bits 128-255 zeroed (ymm_set). Only
  * VMOVAPS/VMOVAPD and VMOVNTPS/PD need an aligned memory operand (#GP(0),
- * SDM Vol. 2, 2.5, table 2-4). */
+ * SDM Vol. 2, 2.5, table 2-4); the full-width moves are avx.c's, shared with
+ * the integer ones. */
 #include <string.h>
 
 #include "engine/softcpu/avx.h"
@@ -14,31 +15,6 @@
 #include "engine/softcpu/sse_ops.h"
 
 /* ---- moves ------------------------------------------------------------------------- */
-
-/* VMOVAPS/VMOVAPD/VMOVNTPS/VMOVNTPD (aligned) and VMOVUPS/VMOVUPD. */
-static void move_full(struct soft_cpu *cpu, const struct insn *in, bool aligned)
-{
-	const struct operand *s = &in->op[1];
-	unsigned align = aligned ? s->size : 0;
-	ymm_t v;
-
-	avx_check(cpu);
-	if (s->kind == OK_MEM)
-		mem_read_block(cpu, s->seg, insn_ea(cpu, in, s), &v, s->size, align);
-	else
-		v = avx_src(cpu, in, s);
-	avx_dst(cpu, in, &in->op[0], &v, aligned ? in->op[0].size : 0);
-}
-
-static void h_vmove_aligned(struct soft_cpu *cpu, const struct insn *in)
-{
-	move_full(cpu, in, true);
-}
-
-static void h_vmove_unaligned(struct soft_cpu *cpu, const struct insn *in)
-{
-	move_full(cpu, in, false);
-}
 
 /* VMOVSS/VMOVSD: xmm1, xmm2, xmm3 takes the low element of xmm3 and the rest
  * of xmm2; a load zeroes the rest of the register; a store writes the low
@@ -301,8 +277,9 @@ static xmm_t shufpd(const xmm_t *a, const xmm_t *b, unsigned imm, unsigned lane)
 	return (xmm_t){ .q = { a->q[imm & 1], b->q[(imm >> 1) & 1] } };
 }
 
-/* VBLENDPS/PD (imm8: a bit per element over the whole register) and
- * VBLENDVPS/PD (the mask register's sign bits): element from src2 where set. */
+/* VBLENDPS/PD (imm8: a bit per element over the whole register; AVX2's
+ * VPBLENDD is VBLENDPS) and VBLENDVPS/PD (the mask register's sign bits):
+ * element from src2 where set. */
 static xmm_t blendps(const xmm_t *a, const xmm_t *b, unsigned imm, unsigned lane)
 {
 	xmm_t r = *a;
@@ -433,12 +410,12 @@ static void h_vstmxcsr(struct soft_cpu *cpu, const struct insn *in)
 }
 
 const struct dispatch_entry exec_avx_move_table[] = {
-	{ ZYDIS_MNEMONIC_VMOVAPS, h_vmove_aligned, 0 },
-	{ ZYDIS_MNEMONIC_VMOVAPD, h_vmove_aligned, 0 },
-	{ ZYDIS_MNEMONIC_VMOVNTPS, h_vmove_aligned, 0 },
-	{ ZYDIS_MNEMONIC_VMOVNTPD, h_vmove_aligned, 0 },
-	{ ZYDIS_MNEMONIC_VMOVUPS, h_vmove_unaligned, 0 },
-	{ ZYDIS_MNEMONIC_VMOVUPD, h_vmove_unaligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVAPS, avx_move_aligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVAPD, avx_move_aligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVNTPS, avx_move_aligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVNTPD, avx_move_aligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVUPS, avx_move_unaligned, 0 },
+	{ ZYDIS_MNEMONIC_VMOVUPD, avx_move_unaligned, 0 },
 	{ ZYDIS_MNEMONIC_VMOVSS, h_vmovss, 0 },
 	{ ZYDIS_MNEMONIC_VMOVSD, h_vmovsd, 0 },
 	{ ZYDIS_MNEMONIC_VMOVLPS, h_vmove_low, 0 },
@@ -467,6 +444,7 @@ const struct dispatch_entry exec_avx_move_table[] = {
 	{ ZYDIS_MNEMONIC_VSHUFPS, h_vshufps, 0 },
 	{ ZYDIS_MNEMONIC_VSHUFPD, h_vshufpd, 0 },
 	{ ZYDIS_MNEMONIC_VBLENDPS, h_vblendps, 0 },
+	{ ZYDIS_MNEMONIC_VPBLENDD, h_vblendps, 0 }, /* AVX2: the same operation on doublewords */
 	{ ZYDIS_MNEMONIC_VBLENDPD, h_vblendpd, 0 },
 	{ ZYDIS_MNEMONIC_VBLENDVPS, h_vblendvps, 0 },
 	{ ZYDIS_MNEMONIC_VBLENDVPD, h_vblendvpd, 0 },

@@ -1,14 +1,21 @@
-/* The AVX and AVX2 floating-point data movement that has no SSE form (Intel
- * SDM Vol. 2): VBROADCASTSS/SD/F128, VINSERTF128, VEXTRACTF128, VPERM2F128,
- * VPERMILPS/PD, VPERMPS, VPERMPD and VMASKMOVPS/PD. No floating-point
+/* The AVX and AVX2 data movement that has no SSE ancestor (Intel SDM Vol. 2,
+ * each instruction's page): broadcasts, 128-bit inserts and extracts, lane
+ * and element permutes, and the masked moves. Moving bits is the same
+ * whether they are floats or integers, so each operation has one handler
+ * here, registered under both its floating-point and its integer mnemonic
+ * (VPERMPS and VPERMD, VMASKMOVPS and VPMASKMOVD, ...). No floating-point
  * arithmetic: done in C, raising no SIMD exception. */
-#include "engine/softcpu/avx.h"
-#include "engine/softcpu/handlers.h"
-
 #include <string.h>
 
-/* VBROADCASTSS/SD: an element of m32/m64 (AVX) or the low one of an XMM
- * register (AVX2) into every element; VBROADCASTF128: m128 into both lanes. */
+#include "engine/softcpu/avx.h"
+#include "engine/softcpu/handlers.h"
+#include "engine/softcpu/simd_ops.h"
+
+/* ---- broadcasts ------------------------------------------------------------------- */
+
+/* The low element of `size` bytes of the source in every element: an XMM
+ * register's low element (AVX2) or an element in memory (VBROADCASTSS/SD
+ * also in AVX); VBROADCASTF128/I128 (size 16) m128 into both lanes. */
 static void broadcast(struct soft_cpu *cpu, const struct insn *in, unsigned size)
 {
 	const struct operand *d = &in->op[0];
@@ -21,23 +28,41 @@ static void broadcast(struct soft_cpu *cpu, const struct insn *in, unsigned size
 	avx_dst(cpu, in, d, &r, 0);
 }
 
-static void h_vbroadcastss(struct soft_cpu *cpu, const struct insn *in)
+/* VPBROADCASTB */
+static void h_broadcast_byte(struct soft_cpu *cpu, const struct insn *in)
+{
+	broadcast(cpu, in, 1);
+}
+
+/* VPBROADCASTW */
+static void h_broadcast_word(struct soft_cpu *cpu, const struct insn *in)
+{
+	broadcast(cpu, in, 2);
+}
+
+/* VBROADCASTSS, VPBROADCASTD */
+static void h_broadcast_dword(struct soft_cpu *cpu, const struct insn *in)
 {
 	broadcast(cpu, in, 4);
 }
 
-static void h_vbroadcastsd(struct soft_cpu *cpu, const struct insn *in)
+/* VBROADCASTSD, VPBROADCASTQ */
+static void h_broadcast_qword(struct soft_cpu *cpu, const struct insn *in)
 {
 	broadcast(cpu, in, 8);
 }
 
-static void h_vbroadcastf128(struct soft_cpu *cpu, const struct insn *in)
+/* VBROADCASTF128, VBROADCASTI128 */
+static void h_broadcast_lane(struct soft_cpu *cpu, const struct insn *in)
 {
 	broadcast(cpu, in, 16);
 }
 
-/* VINSERTF128 ymm1, ymm2, xmm3/m128, imm8: ymm2 with lane imm[0] replaced. */
-static void h_vinsertf128(struct soft_cpu *cpu, const struct insn *in)
+/* ---- 128-bit lanes -------------------------------------------------------------------- */
+
+/* VINSERTF128/I128 ymm1, ymm2, xmm3/m128, imm8: ymm2 with lane imm[0]
+ * replaced. */
+static void h_insert_lane(struct soft_cpu *cpu, const struct insn *in)
 {
 	ymm_t a, b;
 
@@ -48,37 +73,47 @@ static void h_vinsertf128(struct soft_cpu *cpu, const struct insn *in)
 	avx_dst(cpu, in, &in->op[0], &a, 0);
 }
 
-/* VEXTRACTF128 xmm1/m128, ymm2, imm8: lane imm[0]. */
-static void h_vextractf128(struct soft_cpu *cpu, const struct insn *in)
+/* VEXTRACTF128/I128 xmm1/m128, ymm2, imm8: lane imm[0]; an XMM destination
+ * has its upper half zeroed. */
+static void h_extract_lane(struct soft_cpu *cpu, const struct insn *in)
 {
-	ymm_t s, r = { .q = { 0, 0, 0, 0 } };
+	ymm_t s, r;
 
 	avx_check(cpu);
 	s = avx_src(cpu, in, &in->op[1]);
+	memset(&r, 0, sizeof(r));
 	r.lane[0] = s.lane[in->op[2].imm & 1];
 	avx_dst(cpu, in, &in->op[0], &r, 0);
 }
 
-/* VPERM2F128 ymm1, ymm2, ymm3/m256, imm8: each lane one of the four source
- * lanes (imm[1:0], imm[5:4]) or zero (imm[3], imm[7]). */
-static void h_vperm2f128(struct soft_cpu *cpu, const struct insn *in)
+/* VPERM2F128/I128 ymm1, ymm2, ymm3/m256, imm8: each result lane is the lane
+ * imm[1:0] (imm[5:4] for the high one) of ymm2:ymm3, zero with imm[3]
+ * (imm[7]). */
+static void h_permute_lanes(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned imm = (unsigned)in->op[3].imm;
-	ymm_t src[2], r;
+	xmm_t from[4];
+	ymm_t a, b, r;
 
 	avx_check(cpu);
-	src[0] = avx_src(cpu, in, &in->op[1]);
-	src[1] = avx_src(cpu, in, &in->op[2]);
-	for (unsigned l = 0; l < 2; l++) {
-		unsigned sel = imm >> (4 * l);
+	a = avx_src(cpu, in, &in->op[1]);
+	b = avx_src(cpu, in, &in->op[2]);
+	from[0] = a.lane[0];
+	from[1] = a.lane[1];
+	from[2] = b.lane[0];
+	from[3] = b.lane[1];
+	for (unsigned i = 0; i < 2; i++) {
+		unsigned sel = imm >> (4 * i);
 
 		if (sel & 8)
-			memset(&r.lane[l], 0, 16);
+			memset(&r.lane[i], 0, 16);
 		else
-			r.lane[l] = src[(sel >> 1) & 1].lane[sel & 1];
+			r.lane[i] = from[sel & 3];
 	}
 	avx_dst(cpu, in, &in->op[0], &r, 0);
 }
+
+/* ---- element permutes ----------------------------------------------------------------- */
 
 /* VPERMILPS/PD: each element from its own lane, chosen by the imm8 (ymm1,
  * ymm2/m256, imm8: for VPERMILPS two bits per element, the same for both
@@ -120,9 +155,9 @@ static void h_vpermilpd(struct soft_cpu *cpu, const struct insn *in)
 	permute_in_lanes(cpu, in, false);
 }
 
-/* VPERMPS ymm1, ymm2, ymm3/m256 (AVX2): doubleword i of ymm3 at index ymm2[i]
- * mod 8, across lanes. */
-static void h_vpermps(struct soft_cpu *cpu, const struct insn *in)
+/* VPERMPS/VPERMD ymm1, ymm2, ymm3/m256: doubleword i of ymm3 at index
+ * ymm2[i] mod 8, across lanes. */
+static void h_permute_dwords(struct soft_cpu *cpu, const struct insn *in)
 {
 	ymm_t idx, s, r;
 
@@ -134,8 +169,8 @@ static void h_vpermps(struct soft_cpu *cpu, const struct insn *in)
 	avx_dst(cpu, in, &in->op[0], &r, 0);
 }
 
-/* VPERMPD ymm1, ymm2/m256, imm8 (AVX2): quadword i from imm[2i+1:2i]. */
-static void h_vpermpd(struct soft_cpu *cpu, const struct insn *in)
+/* VPERMPD/VPERMQ ymm1, ymm2/m256, imm8: quadword i from imm[2i+1:2i]. */
+static void h_permute_qwords(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned imm = (unsigned)in->op[2].imm;
 	ymm_t s, r;
@@ -147,59 +182,89 @@ static void h_vpermpd(struct soft_cpu *cpu, const struct insn *in)
 	avx_dst(cpu, in, &in->op[0], &r, 0);
 }
 
-/* VMASKMOVPS/PD: the elements whose mask element has its sign set are loaded
- * (the others zero) or stored (the others untouched); a masked-off element
- * is not accessed, so it cannot fault (SDM Vol. 2, VMASKMOV). A store checks
- * every selected element before it writes any. */
+/* ---- masked moves ------------------------------------------------------------------------- */
+
+/* VMASKMOVPS/PD and VPMASKMOVD/Q x/ymm1, x/ymm2, m (load): the elements
+ * whose mask element (x/ymm2) has its top bit set are read, the others are
+ * zero and never accessed. m, x/ymm1 (mask), x/ymm2 (store): only the
+ * selected elements are written, every one of them checked before the first
+ * is, so a fault writes nothing. A masked-off element cannot fault (SDM Vol.
+ * 2, VMASKMOV, VPMASKMOV); no element is alignment-checked (avx.h). */
 static void masked_move(struct soft_cpu *cpu, const struct insn *in, unsigned size)
 {
-	bool load = in->op[0].kind == OK_XMM;
-	const struct operand *m = load ? &in->op[2] : &in->op[0];
-	unsigned bytes = load ? in->op[0].size : in->op[2].size;
-	uint64_t ea, mask_addr = size_mask(in->addrsize);
-	ymm_t mask, v, r = { .q = { 0, 0, 0, 0 } };
+	bool store = in->op[0].kind == OK_MEM;
+	const struct operand *m = &in->op[store ? 0 : 2];
+	unsigned bytes = in->op[1].size, count = bytes / size;
+	uint64_t ea, lin[8];
+	uint32_t sel;
+	ymm_t mask, v;
 
 	avx_check(cpu);
 	mask = avx_src(cpu, in, &in->op[1]);
+	sel = simd_blend_select(mask.b, size, count);
 	ea = insn_ea(cpu, in, m);
-	if (load) {
-		for (unsigned i = 0; i < bytes; i += size)
-			if (mask.b[i + size - 1] & 0x80)
-				mem_read_block(cpu, m->seg, (ea + i) & mask_addr, r.b + i, size, 0);
-		avx_dst(cpu, in, &in->op[0], &r, 0);
+	if (!store) {
+		memset(&v, 0, sizeof(v));
+		for (unsigned i = 0; i < count; i++) {
+			uint64_t x;
+
+			if (!(sel & (1u << i)))
+				continue;
+			x = avx_element_read(cpu, m->seg, (ea + i * size) & size_mask(in->addrsize), size);
+			memcpy(v.b + i * size, &x, size);
+		}
+		avx_dst(cpu, in, &in->op[0], &v, 0);
 		return;
 	}
 	v = avx_src(cpu, in, &in->op[2]);
-	for (unsigned i = 0; i < bytes; i += size)
-		if (mask.b[i + size - 1] & 0x80)
-			mem_block_writable(cpu, m->seg, (ea + i) & mask_addr, size, 0);
-	for (unsigned i = 0; i < bytes; i += size)
-		if (mask.b[i + size - 1] & 0x80)
-			mem_write_block(cpu, m->seg, (ea + i) & mask_addr, v.b + i, size, 0);
+	for (unsigned i = 0; i < count; i++)
+		if (sel & (1u << i))
+			lin[i] = mem_block_writable(cpu, m->seg, (ea + i * size) & size_mask(in->addrsize), size, 0);
+	for (unsigned i = 0; i < count; i++) {
+		uint64_t x = 0;
+
+		memcpy(&x, v.b + i * size, size);
+		if (sel & (1u << i))
+			mem_write_lin(cpu, lin[i], size, x, ACC_WRITE | ACC_NO_ALIGN);
+	}
 }
 
-static void h_vmaskmovps(struct soft_cpu *cpu, const struct insn *in)
+/* VMASKMOVPS, VPMASKMOVD */
+static void h_masked_move_dwords(struct soft_cpu *cpu, const struct insn *in)
 {
 	masked_move(cpu, in, 4);
 }
 
-static void h_vmaskmovpd(struct soft_cpu *cpu, const struct insn *in)
+/* VMASKMOVPD, VPMASKMOVQ */
+static void h_masked_move_qwords(struct soft_cpu *cpu, const struct insn *in)
 {
 	masked_move(cpu, in, 8);
 }
 
 const struct dispatch_entry exec_avx_perm_table[] = {
-	{ ZYDIS_MNEMONIC_VBROADCASTSS, h_vbroadcastss, 0 },
-	{ ZYDIS_MNEMONIC_VBROADCASTSD, h_vbroadcastsd, 0 },
-	{ ZYDIS_MNEMONIC_VBROADCASTF128, h_vbroadcastf128, 0 },
-	{ ZYDIS_MNEMONIC_VINSERTF128, h_vinsertf128, 0 },
-	{ ZYDIS_MNEMONIC_VEXTRACTF128, h_vextractf128, 0 },
-	{ ZYDIS_MNEMONIC_VPERM2F128, h_vperm2f128, 0 },
+	{ ZYDIS_MNEMONIC_VPBROADCASTB, h_broadcast_byte, 0 },
+	{ ZYDIS_MNEMONIC_VPBROADCASTW, h_broadcast_word, 0 },
+	{ ZYDIS_MNEMONIC_VBROADCASTSS, h_broadcast_dword, 0 },
+	{ ZYDIS_MNEMONIC_VPBROADCASTD, h_broadcast_dword, 0 },
+	{ ZYDIS_MNEMONIC_VBROADCASTSD, h_broadcast_qword, 0 },
+	{ ZYDIS_MNEMONIC_VPBROADCASTQ, h_broadcast_qword, 0 },
+	{ ZYDIS_MNEMONIC_VBROADCASTF128, h_broadcast_lane, 0 },
+	{ ZYDIS_MNEMONIC_VBROADCASTI128, h_broadcast_lane, 0 },
+	{ ZYDIS_MNEMONIC_VINSERTF128, h_insert_lane, 0 },
+	{ ZYDIS_MNEMONIC_VINSERTI128, h_insert_lane, 0 },
+	{ ZYDIS_MNEMONIC_VEXTRACTF128, h_extract_lane, 0 },
+	{ ZYDIS_MNEMONIC_VEXTRACTI128, h_extract_lane, 0 },
+	{ ZYDIS_MNEMONIC_VPERM2F128, h_permute_lanes, 0 },
+	{ ZYDIS_MNEMONIC_VPERM2I128, h_permute_lanes, 0 },
 	{ ZYDIS_MNEMONIC_VPERMILPS, h_vpermilps, 0 },
 	{ ZYDIS_MNEMONIC_VPERMILPD, h_vpermilpd, 0 },
-	{ ZYDIS_MNEMONIC_VPERMPS, h_vpermps, 0 },
-	{ ZYDIS_MNEMONIC_VPERMPD, h_vpermpd, 0 },
-	{ ZYDIS_MNEMONIC_VMASKMOVPS, h_vmaskmovps, 0 },
-	{ ZYDIS_MNEMONIC_VMASKMOVPD, h_vmaskmovpd, 0 },
+	{ ZYDIS_MNEMONIC_VPERMPS, h_permute_dwords, 0 },
+	{ ZYDIS_MNEMONIC_VPERMD, h_permute_dwords, 0 },
+	{ ZYDIS_MNEMONIC_VPERMPD, h_permute_qwords, 0 },
+	{ ZYDIS_MNEMONIC_VPERMQ, h_permute_qwords, 0 },
+	{ ZYDIS_MNEMONIC_VMASKMOVPS, h_masked_move_dwords, 0 },
+	{ ZYDIS_MNEMONIC_VPMASKMOVD, h_masked_move_dwords, 0 },
+	{ ZYDIS_MNEMONIC_VMASKMOVPD, h_masked_move_qwords, 0 },
+	{ ZYDIS_MNEMONIC_VPMASKMOVQ, h_masked_move_qwords, 0 },
 	{ 0, NULL, 0 },
 };

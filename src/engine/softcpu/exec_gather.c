@@ -16,11 +16,10 @@
  * of the destination, index and mask registers being the same is #UD.
  * Reading a floating-point element raises no SIMD exception: these are
  * plain moves.
- * Element loads are not alignment-checked (avx2_mem.h). */
+ * Element loads are not alignment-checked (avx_element_read, avx.h). */
 #include <string.h>
 
 #include "engine/softcpu/avx.h"
-#include "engine/softcpu/avx2_mem.h"
 #include "engine/softcpu/handlers.h"
 
 static uint64_t element(const ymm_t *v, unsigned size, unsigned j)
@@ -67,7 +66,7 @@ static void gather(struct soft_cpu *cpu, const struct insn *in, unsigned index_s
 		uint64_t ea = (base + index_offset(&idx, index_size, j, m->scale)) & size_mask(in->addrsize);
 
 		if (element(&mask, size, j) >> (8 * size - 1)) {
-			set_element(&dst, size, j, avx2_element_read(cpu, m->seg, ea, size));
+			set_element(&dst, size, j, avx_element_read(cpu, m->seg, ea, size));
 			ymm_set(cpu, d->reg, &dst, 32);
 		}
 		set_element(&mask, size, j, 0);

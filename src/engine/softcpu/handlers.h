@@ -41,12 +41,12 @@ extern const struct dispatch_entry exec_clmul_table[];
 extern const struct dispatch_entry exec_sha_table[];
 extern const struct dispatch_entry exec_avx_fp_table[];
 extern const struct dispatch_entry exec_avx_move_table[];
-extern const struct dispatch_entry exec_avx_perm_table[];
+extern const struct dispatch_entry exec_avx_perm_table[]; /* AVX/AVX2 data movement, FP and integer mnemonics */
 extern const struct dispatch_entry exec_fma_table[];
 extern const struct dispatch_entry exec_f16c_table[];
 extern const struct dispatch_entry exec_avx_int_table[];      /* VEX forms of the SSE integer instructions */
 extern const struct dispatch_entry exec_avx_int_move_table[]; /* VEX integer moves */
-extern const struct dispatch_entry exec_avx2_table[];	      /* AVX2's own: broadcasts, permutes, variable shifts */
+extern const struct dispatch_entry exec_avx2_table[];	      /* AVX2's integer-only: variable shifts */
 extern const struct dispatch_entry exec_gather_table[];	      /* AVX2 gathers */
 extern const struct dispatch_entry exec_mmx_form_table[];     /* MMX forms of MOVD, MOVQ, PEXTRW, ... */
 
