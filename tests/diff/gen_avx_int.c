@@ -171,13 +171,23 @@ static bool vex_source(struct gen *g, ZydisEncoderRequest *q, unsigned bytes, bo
 	return true;
 }
 
+/* A narrowing source's size; a broadcast's is its element's (Zydis's
+ * mnemonics are in alphabetical order: VPBROADCASTMB2Q lies between D and
+ * Q, so they cannot be indexed from B). */
 static unsigned half_source_size(const struct vex_op *o, unsigned bytes)
 {
-	static const unsigned broadcast[] = { 1, 2, 4, 8 };
-
 	if (o->ratio)
 		return bytes / o->ratio;
-	return broadcast[o->m - ZYDIS_MNEMONIC_VPBROADCASTB];
+	switch (o->m) {
+	case ZYDIS_MNEMONIC_VPBROADCASTB:
+		return 1;
+	case ZYDIS_MNEMONIC_VPBROADCASTW:
+		return 2;
+	case ZYDIS_MNEMONIC_VPBROADCASTD:
+		return 4;
+	default: /* VPBROADCASTQ */
+		return 8;
+	}
 }
 
 static bool avx_int_unit(struct gen *g)
