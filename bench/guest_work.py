@@ -82,10 +82,30 @@ def zeros_sha256(nbytes):
     return h.hexdigest()
 
 
+def provides(ctx, engine, model):
+    """Whether `ringvisor engines` lists model for engine ("cpu ENGINE: MODELS (not ...)")."""
+    out = subprocess.run([ctx.rv, "engines"], capture_output=True, text=True).stdout
+    m = re.search(rf"^cpu {re.escape(engine)}: ([^(\n]*)", out, re.M)
+    return bool(m) and model in m.group(1).split()
+
+
 def subjects(ctx, nbytes):
-    """[(name, argv or None for native, note)]: native first, so that its results check the others."""
+    """[(name, argv or None for native, note)]: native first, so that its results check the others.
+    Then the same on dbt and QEMU TCG with an x86-64-v3 CPU, where glibc in the
+    guest picks its AVX2 string and memory functions (QEMU 7.2's TCG has AVX2:
+    `-cpu max`)."""
     initrd = os.path.join(ctx.linux_dir, "initrd-bench.gz")
-    return [("native", None, "")] + lib.linux_subjects(ctx, initrd, f"{lib.LINUX_APPEND} bench_bytes={nbytes}")
+    append = f"{lib.LINUX_APPEND} bench_bytes={nbytes}"
+    out = [("native", None, "")] + lib.linux_subjects(ctx, initrd, append)
+    v3 = [("ringvisor dbt --cpu v3" if name.startswith("ringvisor") else "qemu tcg -cpu max", argv, note)
+          for name, argv, note in lib.linux_subjects(ctx, initrd, append, ringvisor_args=("--cpu", "v3"),
+                                                      qemu_args=("-cpu", "max"))
+          if name in ("ringvisor dbt", "qemu tcg")]
+    for name, argv, note in v3:
+        if name.startswith("ringvisor") and not note and not provides(ctx, "dbt", "v3"):
+            note = "skipped: dbt does not provide --cpu v3 here"
+        out.append((name, argv, note))
+    return out
 
 
 def run(ctx):

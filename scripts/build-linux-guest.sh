@@ -187,6 +187,7 @@ echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_cl
 echo "cpuflags: $(sed -n 's/^flags[^:]*: //p' /proc/cpuinfo | head -1)"
 echo "level-v2: $(/bin/level-v2 2>&1 | tr '\n' ';')"
 echo "level-v2-status: $(/bin/level-v2 >/dev/null 2>&1; echo $?)"
+echo "xstate: $(dmesg | grep -o 'Enabled xstate features 0x[0-9a-f]*, context size is [0-9]* bytes' | head -1)"
 echo "level-v3: $(/bin/level-v3 2>&1 | tr '\n' ';')"
 echo "level-v3-status: $(/bin/level-v3 >/dev/null 2>&1; echo $?)"
 # With --disk (tests/integration/linux-disk.sh): vda read-write, vdb

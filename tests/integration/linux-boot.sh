@@ -111,6 +111,14 @@ level_checks() {
 		pass "--cpu $model: /proc/cpuinfo lists x86-64-v$level's flags exactly when the model has them"
 		level_program "$level" "$have"
 	done
+	# XSAVE (v3): Linux enables x87, SSE and AVX state, 832 bytes a task (SDM
+	# Vol. 1, 13.4: the legacy region, the header, YMM_Hi128 at 576). Without
+	# it Linux uses FXSAVE and prints no such line.
+	case "$model" in
+	v3) want="Enabled xstate features 0x7, context size is 832 bytes" ;;
+	*) want="" ;;
+	esac
+	check "--cpu $model: Linux's xstate line is '$want'" "got '$(line xstate)'" [ "$(line xstate)" = "$want" ]
 }
 
 # level_program LEVEL HAVE: the x86-64-vLEVEL program's line from the guest
