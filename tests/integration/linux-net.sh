@@ -152,7 +152,8 @@ net_boot() {
 	status=$?
 	exec 3>&-
 	end=$(date +%s)
-	check "powers off with status 0 ($((end - start)) s)" "status $status; $(tail -n 2 "$err" | tr '\n' ' ')" \
+	check "powers off with status 0 ($((end - start)) s)" \
+		"status $status; $(tail -n 2 "$err" | tr '\n' ' '); the guest's last lines: $(tail -n 3 "$log" | tr -d '\r' | tr '\n' '|')" \
 		[ "$status" -eq 0 ]
 	check "the modules load" "$(grep 'insmod .* failed' "$log" | tr -d '\r' | tr '\n' ';')" \
 		[ -z "$(grep 'insmod .* failed' "$log")" ]
