@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint8_t bytes[4096];
-static int32_t ints[1024], other[1024];
-static float floats[1024];
+#include "level_data.h"
 
 /* A 32-bit mix of a 128-bit vector, to print. */
 static uint32_t mix(__m128i v)
@@ -113,17 +111,7 @@ static void loops(void)
 
 int main(void)
 {
-	uint32_t s = 12345;
-
-	for (unsigned i = 0; i < sizeof(bytes); i++) {
-		s = s * 1103515245u + 12345u;
-		bytes[i] = (uint8_t)(s >> 16);
-	}
-	for (unsigned i = 0; i < 1024; i++) {
-		ints[i] = (int32_t)((bytes[i] << 8 | bytes[i + 1]) - 30000);
-		other[i] = (int32_t)(bytes[i + 2] * 97 - 12000);
-		floats[i] = (float)ints[i] / 7.0f;
-	}
+	level_data_init();
 	popcnt_cx16();
 	sse3();
 	ssse3();

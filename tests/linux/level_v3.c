@@ -20,9 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static uint8_t bytes[4096];
-static int32_t ints[1024], other[1024];
-static float floats[1024];
+#include "level_data.h"
+
 static double doubles[512];
 
 /* A 32-bit mix of a vector, to print: a sign flipped in every lane changes it
@@ -195,17 +194,7 @@ static void loops(void)
 
 int main(void)
 {
-	uint32_t s = 12345;
-
-	for (unsigned i = 0; i < sizeof(bytes); i++) {
-		s = s * 1103515245u + 12345u;
-		bytes[i] = (uint8_t)(s >> 16);
-	}
-	for (unsigned i = 0; i < 1024; i++) {
-		ints[i] = (int32_t)((bytes[i] << 8 | bytes[i + 1]) - 30000);
-		other[i] = (int32_t)(bytes[i + 2] * 97 - 12000);
-		floats[i] = (float)ints[i] / 7.0f;
-	}
+	level_data_init();
 	for (unsigned i = 0; i < 512; i++)
 		doubles[i] = (double)ints[i] / 3.0 + (double)other[i] * 1e-3;
 	/* Unbuffered: a SIGILL loses no line printed before it. */
