@@ -25,4 +25,26 @@ static void level_data_init(void)
 	}
 }
 
+/* The integer and float loops both programs print ("loops ..."), which
+ * the compiler vectorises for each program's level. */
+struct level_loops {
+	int64_t dot;
+	int32_t lo;
+	float sum;
+};
+
+static struct level_loops level_loops_run(void)
+{
+	struct level_loops r = { 0, INT32_MAX, 0 };
+
+	for (unsigned i = 0; i < 1024; i++)
+		other[i] = ints[i] * (int32_t)(i + 7);
+	for (unsigned i = 0; i < 1024; i++) {
+		r.dot += (int64_t)ints[i] * bytes[i];
+		r.lo = other[i] < r.lo ? other[i] : r.lo;
+		r.sum += floats[i] * 0.5f;
+	}
+	return r;
+}
+
 #endif

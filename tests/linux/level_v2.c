@@ -95,18 +95,9 @@ static void popcnt_cx16(void)
  * PMOVSX, BLENDV). */
 static void loops(void)
 {
-	int64_t dot = 0;
-	int32_t lo = INT32_MAX;
-	float sum = 0;
+	struct level_loops r = level_loops_run();
 
-	for (unsigned i = 0; i < 1024; i++)
-		other[i] = ints[i] * (int32_t)(i + 7);
-	for (unsigned i = 0; i < 1024; i++) {
-		dot += (int64_t)ints[i] * bytes[i];
-		lo = other[i] < lo ? other[i] : lo;
-		sum += floats[i] * 0.5f;
-	}
-	printf("loops %lld %d %a\n", (long long)dot, lo, (double)sum);
+	printf("loops %lld %d %a\n", (long long)r.dot, r.lo, (double)r.sum);
 }
 
 int main(void)

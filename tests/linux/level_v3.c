@@ -175,21 +175,12 @@ static void xsave(void)
 /* Loops -O2 -march=x86-64-v3 vectorises with AVX2 and FMA. */
 static void loops(void)
 {
-	int64_t dot = 0;
-	int32_t lo = INT32_MAX;
-	float sum = 0;
+	struct level_loops r = level_loops_run();
 	double fsum = 0;
 
-	for (unsigned i = 0; i < 1024; i++)
-		other[i] = ints[i] * (int32_t)(i + 7);
-	for (unsigned i = 0; i < 1024; i++) {
-		dot += (int64_t)ints[i] * bytes[i];
-		lo = other[i] < lo ? other[i] : lo;
-		sum += floats[i] * 0.5f;
-	}
 	for (unsigned i = 0; i < 512; i++)
 		fsum += doubles[i] * doubles[(i * 7) % 512] + 1.5;
-	printf("loops %lld %d %a %a\n", (long long)dot, lo, (double)sum, fsum);
+	printf("loops %lld %d %a %a\n", (long long)r.dot, r.lo, (double)r.sum, fsum);
 }
 
 int main(void)
