@@ -5,6 +5,7 @@ packages=(
 	gcc make binutils libc6-dev   # the VMM and the freestanding test guests
 	libcmocka-dev                 # unit tests
 	libzydis-dev                  # x86 decoding for the interp engine
+	zlib1g-dev                    # CRC-32 of saved VM state (src/state)
 	libslirp-dev libglib2.0-dev   # user networking (--net user); slirp.pc requires glib-2.0.pc
 	pkg-config                    # finds libslirp's flags
 	clang-format                  # the tree stays formatted
