@@ -14,6 +14,7 @@
 #include "host/event_loop.h"
 #include "vm/bus.h"
 #include "vm/config.h"
+#include "vm/device_registry.h"
 #include "vm/exit_stats.h"
 #include "vm/memory.h"
 #include "vm/pc_platform.h"
@@ -52,6 +53,8 @@ struct vm {
 	struct debug_exit debug_exit;
 	struct pc_platform pc;
 	struct vm_virtio virtio;
+	/* Every device and vCPU whose state is saved, restored and reset. */
+	struct device_registry devices;
 	int intr_asserted; /* the PIC's INTR line (atomic) */
 	unsigned wake_seq; /* bumped (atomic) by platform_wake: a halted vCPU re-checks */
 	int nvcpus;
