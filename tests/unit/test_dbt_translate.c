@@ -726,6 +726,9 @@ IH_ASM(loop_then_tail, "1: add rax, rdx\n mov [rbx + rcx * 8], rax\n dec rcx\n j
 		       " mov [rbx + 16], r10\n add rdi, rbp\n nop");
 IH_ASM(loop_two_ways, "1: add rax, rdx\n mov [rbx + rcx * 8], rax\n dec rcx\n jz 2f\n test al, 1\n jnz 1b\n"
 		      " add rsi, rax\n mov [rbx + 8], rsi\n jmp 1b\n 2: nop");
+/* A loop with its way out first, before any flag is written in the round:
+ * taken, it leaves with the flags the round before left in host RFLAGS. */
+IH_ASM(loop_exit_first, "1: jz 2f\n dec rcx\n jmp 1b\n 2:");
 
 /* Steps b through the instructions of r (at 0x1000 on) wherever RIP goes,
  * until it leaves them, or (one_round) comes back to the first. */
@@ -799,6 +802,8 @@ static void check_loop_way_back_inside(const uint8_t *code, size_t len, unsigned
 	decode_all(code, len, &r);
 	if (back != ~0u)
 		r.insns[back].flags |= INSN_SIDE_EXIT;
+	if (code == loop_exit_first)
+		r.insns[0].flags |= INSN_SIDE_EXIT;
 	if (code == loop_two_ways) {
 		r.insns[3].flags |= INSN_SIDE_EXIT;
 		r.count--; /* the NOP the way out goes to is not the block's */
@@ -841,10 +846,9 @@ static void test_loops_ending_with_all_flags_in_host_rflags_go_round_without_the
 		size_t len;
 		unsigned back;
 	} loops[] = {
-		{ loop_cmp_back, IH_LEN(loop_cmp_back), ~0u },
-		{ loop_cmp_carry, IH_LEN(loop_cmp_carry), ~0u },
-		{ loop_probe_first, IH_LEN(loop_probe_first), ~0u },
-		{ loop_cmp_inside, IH_LEN(loop_cmp_inside), 4 },
+		{ loop_cmp_back, IH_LEN(loop_cmp_back), ~0u },	     { loop_cmp_carry, IH_LEN(loop_cmp_carry), ~0u },
+		{ loop_probe_first, IH_LEN(loop_probe_first), ~0u }, { loop_cmp_inside, IH_LEN(loop_cmp_inside), 4 },
+		{ loop_exit_first, IH_LEN(loop_exit_first), ~0u },
 	};
 
 	(void)state;
@@ -859,6 +863,8 @@ static void test_loops_ending_with_all_flags_in_host_rflags_go_round_without_the
 		decode_all(loops[k].code, loops[k].len, &r);
 		if (loops[k].back != ~0u)
 			r.insns[loops[k].back].flags |= INSN_SIDE_EXIT;
+		if (loops[k].code == loop_exit_first)
+			r.insns[0].flags |= INSN_SIDE_EXIT;
 		assert_true(has_flag_free_way_back(translate_ident(&cc, a, &r, loops[k].code, &ident)));
 		code_cache_destroy(&cc);
 		icpu_free(a);

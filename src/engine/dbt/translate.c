@@ -1400,6 +1400,18 @@ struct side_exit {
 	const uint8_t *warm; /* the run's code after its loads: where a branch back to its start goes */
 };
 
+/* Whether the soft CPU's flags may be older than the guest's at a way out
+ * before the run has written any flag: a loop's flag-free way back
+ * (plan_way_back) leaves the round's flags in host RFLAGS only, so a way
+ * out of a later round that stores none would leave with those the run
+ * began with. Such a run loads the flags at its start or writes all six
+ * before its first way out, so host RFLAGS and cpu->saved_flags hold them
+ * whole at every way out. */
+static bool soft_cpu_flags_stale(const struct run_plan *run)
+{
+	return run->way_temp != H_NONE;
+}
+
 /* A followed RET whose popped address (in p->sc.r[1]) is not the predicted
  * one (a retpoline's is never): the RET goes on through the lookup, as one
  * that ends a block does, the state as after it; a target that is not
@@ -1419,8 +1431,9 @@ static void emit_ret_elsewhere(struct emitter *e, const struct translate_env *en
 	emit_gs_store64(e, GS_OFF(rip), p->sc.r[1]);
 	emit_give_back(e, &p->sc);
 	emit_store_run_regs(e, run, written_before(slot, run, p->insn));
-	/* The probe saved the flags the run wrote; the soft CPU has the rest. */
-	if (p->flags_written)
+	/* The probe saved the flags the run wrote; the soft CPU has the rest,
+	 * unless a flag-free way back went round (soft_cpu_flags_stale). */
+	if (p->flags_written || soft_cpu_flags_stale(run))
 		emit_flags_out(e, 0);
 	emit_gs_add64_imm32(e, GS_OFF(gpr[GPR_RSP]), 8);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(p->insn - run->first + 1));
@@ -1511,7 +1524,7 @@ static void emit_side_exit(struct emitter *e, const struct translate_env *env, c
 		return;
 	}
 	emit_store_run_regs(e, run, written_before(slot, run, p->insn));
-	if (p->flags_written)
+	if (p->flags_written || soft_cpu_flags_stale(run))
 		emit_flags_out(e, p->host_valid);
 	emit_taken_exit(e, env, &insns[p->insn], slot[p->insn].use.rel, slot[p->insn].lin, p->insn - run->first + 1, x);
 }
