@@ -726,6 +726,9 @@ IH_ASM(loop_then_tail, "1: add rax, rdx\n mov [rbx + rcx * 8], rax\n dec rcx\n j
 		       " mov [rbx + 16], r10\n add rdi, rbp\n nop");
 IH_ASM(loop_two_ways, "1: add rax, rdx\n mov [rbx + rcx * 8], rax\n dec rcx\n jz 2f\n test al, 1\n jnz 1b\n"
 		      " add rsi, rax\n mov [rbx + 8], rsi\n jmp 1b\n 2: nop");
+/* A loop with its way out first, before any flag is written in the round:
+ * taken, it leaves with the flags the round before left in host RFLAGS. */
+IH_ASM(loop_exit_first, "1: jz 2f\n dec rcx\n jmp 1b\n 2:");
 
 /* Steps b through the instructions of r (at 0x1000 on) wherever RIP goes,
  * until it leaves them, or (one_round) comes back to the first. */
@@ -772,6 +775,20 @@ static void enter_loop_both(struct icpu *a, struct icpu *b, const uint8_t *entry
 	assert_memory_equal(icpu_ptr(a, 0x200200, 64), icpu_ptr(b, 0x200200, 64), 64);
 }
 
+/* Whether the translation at entry has a loop's flag-free way back (its JMP
+ * through GS:[index * 8 + loop_way]: 65, REX.W, FF /4 with a SIB and no
+ * base) within its first bytes. */
+static bool has_flag_free_way_back(const uint8_t *entry)
+{
+	for (unsigned k = 0; k < 4096; k++)
+		if (entry[k] == 0x65 && (entry[k + 1] & 0xfd) == 0x48 && entry[k + 2] == 0xff && entry[k + 3] == 0x24 &&
+		    (entry[k + 4] & 0xc7) == 0xc5)
+			return true;
+	return false;
+}
+
+/* back: the way back, a Jcc the block goes on past, or ~0u where it is the
+ * block's last instruction. */
 static void check_loop_way_back_inside(const uint8_t *code, size_t len, unsigned back)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
@@ -783,7 +800,10 @@ static void check_loop_way_back_inside(const uint8_t *code, size_t len, unsigned
 
 	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
 	decode_all(code, len, &r);
-	r.insns[back].flags |= INSN_SIDE_EXIT;
+	if (back != ~0u)
+		r.insns[back].flags |= INSN_SIDE_EXIT;
+	if (code == loop_exit_first)
+		r.insns[0].flags |= INSN_SIDE_EXIT;
 	if (code == loop_two_ways) {
 		r.insns[3].flags |= INSN_SIDE_EXIT;
 		r.count--; /* the NOP the way out goes to is not the block's */
@@ -805,6 +825,107 @@ static void test_loops_with_a_way_back_inside_run_as_stepping_does(void **state)
 	(void)state;
 	check_loop_way_back_inside(loop_then_tail, IH_LEN(loop_then_tail), 3);
 	check_loop_way_back_inside(loop_two_ways, IH_LEN(loop_two_ways), 5);
+}
+
+/* Loops whose way back leaves the flags in host RFLAGS (plan_way_back): a
+ * CMP before it sets all six. One writes them all before anything reads
+ * them; one carries CF in (the flags loaded at its start); one probes
+ * memory first, before any flag is written (the flags loaded at its start,
+ * that probe saving them each round); one goes round through a Jcc the
+ * block goes on past. Each from several RCX values and kicked, against the
+ * core stepping the same, and each translated with the flag-free way back. */
+IH_ASM(loop_cmp_back, "1: add rax, rdx\n mov [rbx + rcx * 8], rax\n inc rcx\n cmp rcx, 6\n jne 1b");
+IH_ASM(loop_cmp_carry, "1: adc rax, rdx\n mov [rbx + rcx * 8], rax\n inc rcx\n cmp rcx, 6\n jne 1b");
+IH_ASM(loop_probe_first, "1: mov r8, [rbx + rcx * 8]\n add rax, r8\n inc rcx\n cmp rcx, 6\n jne 1b");
+IH_ASM(loop_cmp_inside, "1: add rax, rdx\n mov [rbx + rcx * 8], rax\n inc rcx\n cmp rcx, 6\n jne 1b\n add rax, 1");
+
+static void test_loops_ending_with_all_flags_in_host_rflags_go_round_without_them(void **state)
+{
+	const struct {
+		const uint8_t *code;
+		size_t len;
+		unsigned back;
+	} loops[] = {
+		{ loop_cmp_back, IH_LEN(loop_cmp_back), ~0u },	     { loop_cmp_carry, IH_LEN(loop_cmp_carry), ~0u },
+		{ loop_probe_first, IH_LEN(loop_probe_first), ~0u }, { loop_cmp_inside, IH_LEN(loop_cmp_inside), 4 },
+		{ loop_exit_first, IH_LEN(loop_exit_first), ~0u },
+	};
+
+	(void)state;
+	for (unsigned k = 0; k < sizeof(loops) / sizeof(loops[0]); k++) {
+		struct icpu *a = long_mode_cpu();
+		struct code_cache cc;
+		unsigned ident = 0;
+		struct run r;
+		char why[128];
+
+		assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+		decode_all(loops[k].code, loops[k].len, &r);
+		if (loops[k].back != ~0u)
+			r.insns[loops[k].back].flags |= INSN_SIDE_EXIT;
+		if (loops[k].code == loop_exit_first)
+			r.insns[0].flags |= INSN_SIDE_EXIT;
+		assert_true(has_flag_free_way_back(translate_ident(&cc, a, &r, loops[k].code, &ident)));
+		code_cache_destroy(&cc);
+		icpu_free(a);
+		check_loop_way_back_inside(loops[k].code, loops[k].len, loops[k].back);
+	}
+}
+
+/* A loop following a chain of pointers, its first instruction a load off
+ * the last one read (the one probe before the flags are all written): the
+ * third round's pointer is not canonical, and the #GP there finds the
+ * flags the second round's CMP left, which only host RFLAGS carried round
+ * and that probe saved. */
+IH_ASM(loop_chase, "1: mov r8, [rdi]\n mov rdi, r8\n add rax, r8\n cmp rax, rdx\n jne 1b");
+
+static void test_a_fault_at_a_later_rounds_first_probe_finds_the_flags_carried_round(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(loop_chase, IH_LEN(loop_chase), &r);
+	entry = translate_ident(&cc, a, &r, loop_chase, &ident);
+	assert_true(has_flag_free_way_back(entry));
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		set_registers(*p);
+		(*p)->cpu->rip = 0x1000;
+		(*p)->cpu->gpr[GPR_RDI] = 0x200000;
+		(*p)->cpu->gpr[GPR_RAX] = 0;
+		(*p)->cpu->gpr[GPR_RDX] = 1;
+		*(uint64_t *)icpu_ptr(*p, 0x200000, 8) = 0x200100;
+		*(uint64_t *)icpu_ptr(*p, 0x200100, 8) = 0x8000000000000000ull;
+		flags_set_arith((*p)->cpu, RFLAGS_ZF | RFLAGS_AF);
+	}
+	if (setjmp(a->cpu->unwind) == 0) {
+		translate_enter(entry);
+		fail_msg("the translation did not fault");
+	}
+	if (setjmp(b->cpu->unwind) == 0) {
+		step_while_inside(b, &r, false);
+		fail_msg("stepping did not fault");
+	}
+	assert_int_equal(a->cpu->exc_vector, EXC_GP);
+	assert_int_equal(b->cpu->exc_vector, EXC_GP);
+	assert_int_equal(a->cpu->rip, 0x1000);
+	assert_int_equal(b->cpu->rip, 0x1000);
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	/* The second round's CMP (SDM Vol. 1, appendix A): 0x8000000000200100
+	 * less 1 is 0x80000000002000ff: negative (SF), no borrow out (CF clear)
+	 * nor signed overflow, a borrow from bit 4 (AF), eight ones in the low
+	 * byte (PF). */
+	assert_int_equal(flags_get(b->cpu) & RFLAGS_ARITH_MASK, RFLAGS_SF | RFLAGS_PF | RFLAGS_AF);
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	assert_int_equal(a->cpu->icount, b->cpu->icount);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
 }
 
 /* PUSH and POP of registers through the probe; the second round hits the TLB. */
@@ -1733,6 +1854,8 @@ int main(void)
 		cmocka_unit_test(test_side_exits_leave_or_go_on_as_stepping_does),
 		cmocka_unit_test(test_blocks_go_on_past_jcc_but_end_at_a_jmp),
 		cmocka_unit_test(test_loops_with_a_way_back_inside_run_as_stepping_does),
+		cmocka_unit_test(test_loops_ending_with_all_flags_in_host_rflags_go_round_without_them),
+		cmocka_unit_test(test_a_fault_at_a_later_rounds_first_probe_finds_the_flags_carried_round),
 		cmocka_unit_test(test_a_side_exit_after_a_partial_flag_write_keeps_the_rest),
 		cmocka_unit_test(test_undefined_flags_are_the_host_cpus_not_leftovers),
 		cmocka_unit_test(test_push_and_pop_run_as_stepping_does),

@@ -532,6 +532,18 @@ void emit_gs_jmp_mem(struct emitter *e, int32_t disp)
 	emit_bytes(e, i.b, i.n);
 }
 
+void emit_gs_jmp_indexed(struct emitter *e, enum host_reg index, int32_t disp)
+{
+	emit_op_mem(e, true, 0xff, 4, -1, index, 3, disp); /* FF /4 (REX.W: no effect) */
+}
+
+uint8_t *emit_lea_rip(struct emitter *e, enum host_reg dst)
+{
+	const uint8_t op[] = { (uint8_t)(0x48 | (dst >= H_R8 ? 4 : 0)), 0x8d, (uint8_t)(((dst & 7) << 3) | 5) };
+
+	return emit_rel32_aligned(e, op, sizeof(op), emit_here(e), false); /* patched by the caller */
+}
+
 uint8_t *emit_jcc(struct emitter *e, enum host_cc cc, const uint8_t *target)
 {
 	const uint8_t op[] = { 0x0f, (uint8_t)(0x80 | cc) };

@@ -166,6 +166,10 @@ uint8_t *emit_jcc_unaligned(struct emitter *e, enum host_cc cc, const uint8_t *t
 uint8_t *emit_call(struct emitter *e, const uint8_t *target);
 /* JMP QWORD GS:[disp]. */
 void emit_gs_jmp_mem(struct emitter *e, int32_t disp);
+/* JMP through the quadword at GS:[index * 8 + disp]. */
+void emit_gs_jmp_indexed(struct emitter *e, enum host_reg index, int32_t disp);
+/* LEA dst, [RIP + rel32]: the rel32 to patch with emit_patch_rel32. */
+uint8_t *emit_lea_rip(struct emitter *e, enum host_reg dst);
 
 /* Points the rel32 field at rel (writable view; it runs at rel_rx) to target:
  * one aligned 4-byte store, so code running through it sees the old or the new

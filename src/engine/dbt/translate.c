@@ -17,6 +17,10 @@
  * host register, loaded and stored (18); a hoisted stack group's probe. */
 #define BYTES_PER_IDENT (16 + 18 + 18) /* and RSP loaded and stored around it, a scratch lent */
 #define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + 18 + BYTES_HOISTED_PROBE + BYTES_SET_RIP_MORE)
+/* A loop's way setup (emit_way_setup): the JMP over (8 with alignment), the
+ * way out when kicked (16 register stores and RSP's, 9 each; the flags 49;
+ * JMP 8), two LEA and store pairs (32). */
+#define BYTES_WAY_SETUP (8 + 17 * 9 + 49 + 8 + 32)
 /* A hoisted stack group's probe (its miss goes to the run's cold copy). */
 #define BYTES_HOISTED_PROBE 87
 /* A memory operand adds the probe (flags saved around it: RAX borrowed 18,
@@ -158,6 +162,9 @@ struct run_plan {
 	bool loops;
 	unsigned loop_end;
 	uint16_t loop_written;
+	/* A register the loop leaves alone, for its ways back that need no
+	 * flags (plan_way_back), or H_NONE. */
+	int way_temp;
 	unsigned group_first, group_end; /* its probe groups in the translation's */
 	uint16_t live[65];		 /* arithmetic flags live before instruction first + k (k <= 64) */
 	/* Registers whose host copy matters before instruction first + k: read
@@ -777,7 +784,7 @@ static void plan_run(struct run_plan *run, const struct slot *slot, unsigned fir
 	uint16_t live_in = 0;
 	bool partial = false;
 
-	*run = (struct run_plan){ .first = first, .last = last, .lin = slot[first].lin };
+	*run = (struct run_plan){ .first = first, .last = last, .lin = slot[first].lin, .way_temp = H_NONE };
 	for (unsigned i = first; i < last; i++) {
 		const struct ident_use *u = &slot[i].use;
 
@@ -1159,6 +1166,50 @@ static void plan_slow_reach(struct probe_group *groups, unsigned first, unsigned
 	}
 }
 
+/* A loop's way back without touching the flags (emit_loop_back): the count
+ * added by MOV, LEA and MOV, then a JMP through cpu->loop_way indexed by
+ * `kicked`, set as the run starts (emit_way_setup). The flags the round
+ * ends with stay in host RFLAGS for the next: a way back where host RFLAGS
+ * holds all six takes it. That suits the code after the loop's start if it
+ * loads the flags there (flags_loaded), or if it writes all six before
+ * anything would read them from the soft CPU (a memory instruction's slow
+ * path, a way out); with one probe before that, the flags are loaded at the
+ * start instead (that probe then saves them, three instructions where the
+ * old way back spent seven storing and reloading them each round). The
+ * register: one the loop leaves alone and the run does not load at its
+ * start (code after the loop may use it), not the hoisted stack group's
+ * delta (a probe group's may be: the way back leaves its span). In busybox's
+ * head and sha256 loops the way back was twelve host instructions of 64 to
+ * 120 a round. */
+static void plan_way_back(struct run_plan *run, const struct slot *slot)
+{
+	uint16_t written = 0, taken = (uint16_t)(run->regs_loaded | run->pinned | run->loop_pinned);
+	unsigned probes = 0; /* memory instructions with a slow path before all six are written */
+	int t;
+
+	if (!run->loops)
+		return;
+	for (unsigned i = run->first; i < run->loop_end; i++)
+		taken |= (uint16_t)(slot[i].use.gpr_read | slot[i].use.gpr_written);
+	t = unused_host_reg(taken);
+	if (t == H_NONE)
+		return;
+	for (unsigned i = run->first; !run->flags_loaded && i < run->loop_end && written != ARITH; i++) {
+		const struct ident_use *u = &slot[i].use;
+
+		if (u->branch)
+			return; /* a way out before: the soft CPU's flags must be the round's */
+		if (u->mem && slot[i].group_role != GROUP_MEMBER)
+			probes++;
+		written |= u->flags_written;
+	}
+	if (!run->flags_loaded && (written != ARITH || probes > 1))
+		return;
+	if (probes)
+		run->flags_loaded = true;
+	run->way_temp = t;
+}
+
 /* A member of a probe group (or its leader, once probed) against [base +
  * delta + disp]. */
 static void emit_group_member(struct emitter *e, const struct slot *slot, const struct probe_group *g)
@@ -1349,6 +1400,18 @@ struct side_exit {
 	const uint8_t *warm; /* the run's code after its loads: where a branch back to its start goes */
 };
 
+/* Whether the soft CPU's flags may be older than the guest's at a way out
+ * before the run has written any flag: a loop's flag-free way back
+ * (plan_way_back) leaves the round's flags in host RFLAGS only, so a way
+ * out of a later round that stores none would leave with those the run
+ * began with. Such a run loads the flags at its start or writes all six
+ * before its first way out, so host RFLAGS and cpu->saved_flags hold them
+ * whole at every way out. */
+static bool soft_cpu_flags_stale(const struct run_plan *run)
+{
+	return run->way_temp != H_NONE;
+}
+
 /* A followed RET whose popped address (in p->sc.r[1]) is not the predicted
  * one (a retpoline's is never): the RET goes on through the lookup, as one
  * that ends a block does, the state as after it; a target that is not
@@ -1368,8 +1431,9 @@ static void emit_ret_elsewhere(struct emitter *e, const struct translate_env *en
 	emit_gs_store64(e, GS_OFF(rip), p->sc.r[1]);
 	emit_give_back(e, &p->sc);
 	emit_store_run_regs(e, run, written_before(slot, run, p->insn));
-	/* The probe saved the flags the run wrote; the soft CPU has the rest. */
-	if (p->flags_written)
+	/* The probe saved the flags the run wrote; the soft CPU has the rest,
+	 * unless a flag-free way back went round (soft_cpu_flags_stale). */
+	if (p->flags_written || soft_cpu_flags_stale(run))
 		emit_flags_out(e, 0);
 	emit_gs_add64_imm32(e, GS_OFF(gpr[GPR_RSP]), 8);
 	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(p->insn - run->first + 1));
@@ -1394,6 +1458,17 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 	int keep_rax = H_NONE;
 	uint8_t *kicked;
 
+	if (run->way_temp != H_NONE && host_valid == ARITH) {
+		const enum host_reg t = (enum host_reg)run->way_temp;
+
+		emit_gs_load64(e, t, GS_OFF(icount));
+		emit_lea(e, t, t, H_NONE, 0, (int32_t)n);
+		emit_gs_store64(e, GS_OFF(icount), t);
+		_Static_assert(sizeof(((struct soft_cpu *)0)->kicked) >= 2, "read as a word, 0 or 1");
+		emit_gs_load16_zx(e, t, GS_OFF(kicked));
+		emit_gs_jmp_indexed(e, t, GS_OFF(loop_way));
+		return;
+	}
 	if (run->flags_written)
 		through = (uint16_t)(1u << H_RAX | (host_valid != ARITH ? 1u << H_RCX : 0));
 	else if (run->flags_loaded)
@@ -1449,7 +1524,7 @@ static void emit_side_exit(struct emitter *e, const struct translate_env *env, c
 		return;
 	}
 	emit_store_run_regs(e, run, written_before(slot, run, p->insn));
-	if (p->flags_written)
+	if (p->flags_written || soft_cpu_flags_stale(run))
 		emit_flags_out(e, p->host_valid);
 	emit_taken_exit(e, env, &insns[p->insn], slot[p->insn].use.rel, slot[p->insn].lin, p->insn - run->first + 1, x);
 }
@@ -1596,6 +1671,31 @@ static void emit_rsp_operand(struct emitter *e, const struct run_plan *run, unsi
  * miss (a page not in the soft TLB, or a span across two pages, which never
  * hits), for translate_run to point at the same run translated without the
  * hoisting (its cold copy), nothing of the run having run. */
+/* cpu->loop_way for the run's loop (plan_way_back), just before its warm
+ * start, which the first entry goes on into: [0] that start, [1] the way
+ * out when kicked (jumped over here), which stores what the loop wrote and
+ * the flags, all six in host RFLAGS there, and leaves with RIP at the
+ * loop's start. */
+static void emit_way_setup(struct emitter *e, const struct run_plan *run, const struct translate_exits *x)
+{
+	const enum host_reg t = (enum host_reg)run->way_temp;
+	uint8_t *over = emit_jmp(e, emit_here(e)), *rel;
+	const uint8_t *kicked = emit_here(e);
+
+	emit_store_run_regs(e, run, run->loop_written);
+	if (run->flags_written)
+		emit_flags_out(e, ARITH);
+	emit_jmp(e, x->out);
+	patch_here(e, over);
+	rel = emit_lea_rip(e, t);
+	if (!emit_patch_rel32(rel, e->rx + (rel - e->buf), kicked))
+		e->overflow = true;
+	emit_gs_store64(e, GS_OFF(loop_way[1]), t);
+	rel = emit_lea_rip(e, t);
+	emit_gs_store64(e, GS_OFF(loop_way[0]), t);
+	patch_here(e, rel);
+}
+
 static uint8_t *emit_hoisted_probe(struct emitter *e, const struct translate_env *env, const struct run_plan *run,
 				   const struct probe_group *g)
 {
@@ -1643,6 +1743,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		emit_flags_from_ax(e);
 	}
 	emit_load_regs(e, run->regs_loaded);
+	if (run->way_temp != H_NONE)
+		emit_way_setup(e, run, x);
 	run_warm = emit_here(e);
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
@@ -1937,7 +2039,7 @@ bool translate_emit_exits(struct code_cache *cc, const struct translate_env *env
 /* Bytes of host code a run of insns[first, last) may take. */
 static size_t run_room(const struct slot *slot, const struct insn *insns, unsigned first, unsigned last)
 {
-	size_t room = BYTES_PER_IDENT_RUN + 8; /* a cold copy's jump back */
+	size_t room = BYTES_PER_IDENT_RUN + 8 + BYTES_WAY_SETUP; /* a cold copy's jump back, a loop's way setup */
 
 	for (unsigned k = first; k < last; k++)
 		room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0) +
@@ -1963,6 +2065,7 @@ static void plan_cold_copy(struct run_plan *cold, const struct translate_env *en
 	plan_stack_groups(cold, cold_slot, insns, groups, ngroups);
 	plan_slow_reach(groups, cold->group_first, *ngroups);
 	cold->group_end = *ngroups;
+	plan_way_back(cold, cold_slot);
 }
 
 const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *env, const struct insn *insns,
@@ -2018,6 +2121,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		plan_stack_groups(&runs[nruns], slot, insns, groups, &ngroups);
 		plan_slow_reach(groups, runs[nruns].group_first, ngroups);
 		runs[nruns].group_end = ngroups;
+		plan_way_back(&runs[nruns], slot);
 		if (runs[nruns].hoisted >= 0)
 			plan_cold_copy(&cold_runs[nruns], env, slot, cold_slot, insns, i, j, groups, &ngroups);
 		room += (runs[nruns].hoisted >= 0 ? 2 : 1) * run_room(slot, insns, i, j);

@@ -239,6 +239,10 @@ struct soft_cpu {
 	uint64_t saved_flags;
 	uint64_t spill;
 	uint64_t scratch_spill[3]; /* guest values of registers lent as scratch */
+	/* Where a loop's way back goes: [0] round again, [1] out when kicked
+	 * (the low byte of `kicked`, 0 or 1, indexes it); set as the loop's run
+	 * starts, so that the way back needs no flags-clobbering compare. */
+	const void *loop_way[2];
 	/* The host registers (by number; RSP's unused) while a probe's slow
 	 * path runs the instruction in the core, and where it goes on after. */
 	uint64_t host_regs[16];
