@@ -192,8 +192,10 @@ static void drop_instructions(struct shrink *d, struct test_case *tc, struct tes
 	while (changed) {
 		changed = false;
 		for (unsigned i = tc->seq.n; i-- > 0 && tc->seq.n > 1;) {
+			if (i >= tc->seq.n)
+				continue; /* a loop's control went with an item after it */
 			*c = *tc;
-			seq_remove(&c->seq, i);
+			seq_drop(&c->seq, i);
 			if (still_fails(d, c)) {
 				*tc = *c;
 				changed = true;
