@@ -142,6 +142,8 @@ unsigned outcome_compare(const struct test_case *tc, const struct layout *l, con
 	outcome_describe(sw, m->sw, sizeof(m->sw));
 	m->hw_class = outcome_class(hw);
 	m->sw_class = outcome_class(sw);
+	m->hw_rip = hw->kind == OC_EXCEPTION ? hw->frame.rip : 0;
+	memcpy(m->hw_gpr, hw->state.gpr, sizeof(m->hw_gpr));
 	if (strcmp(m->hw, m->sw) != 0)
 		note(m, "outcome", "%s: %s; %s: %s", m->ref_name, m->hw, m->sub_name, m->sw);
 	if (!stopped_in_handler(hw) || !stopped_in_handler(sw))

@@ -31,6 +31,8 @@ struct mismatch {
 	char fields[MISMATCH_LINES][32]; /* their names ("rcx", "frame rflags", "data[0x20480]") */
 	char hw[96], sw[96];		 /* how each run ended */
 	int hw_class, sw_class;		 /* the same without addresses: outcome_class() */
+	uint64_t hw_rip;		 /* the reference's exception's RIP (0: it ended otherwise) */
+	uint64_t hw_gpr[GPR_COUNT];	 /* and its registers there (--stats) */
 	unsigned ref, sub;		 /* which reference and engine (struct differ) */
 	const char *ref_name, *sub_name;
 };

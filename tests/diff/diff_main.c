@@ -44,6 +44,8 @@ struct tally {
 	uint64_t mnemonics[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 	uint64_t endings[OC_TIMEOUT + 1][GI_VECTORS];
 	uint64_t items;
+	uint64_t loop_cases, loop_skipped, loops;  /* sequences with loops (gen_loop.c), loops */
+	uint64_t loop_faults, loop_faults_stepped; /* silicon's exceptions inside a loop, after its count's step */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -125,8 +127,30 @@ static uint64_t fresh_seed(void)
 	return (uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
 }
 
+/* Whether silicon's exception was inside a loop, and after its count's step. */
+static void count_loop_fault(struct tally *t, const struct test_case *tc, const struct mismatch *m)
+{
+	struct layout *l = malloc(sizeof(*l));
+	bool stepped = false;
+	int i;
+
+	if (l && m->hw_rip && seq_layout(&tc->seq, l) == 0 && (i = layout_item_at(&tc->seq, l, m->hw_rip)) >= 0 &&
+	    gen_loop_stop(&tc->seq, (unsigned)i, m->hw_gpr, &stepped)) {
+		t->loop_faults++;
+		t->loop_faults_stepped += stepped;
+	}
+	free(l);
+}
+
 static void count_case(struct tally *t, const struct test_case *tc, const struct mismatch *m)
 {
+	unsigned loops = seq_loops(&tc->seq);
+
+	t->loops += loops;
+	t->loop_cases += loops != 0;
+	t->loop_skipped += loops && !m;
+	if (loops && m)
+		count_loop_fault(t, tc, m);
 	for (unsigned i = 0; i < tc->seq.n; i++)
 		if (!tc->seq.it[i].setup)
 			t->mnemonics[tc->seq.it[i].req.mnemonic]++, t->items++;
@@ -141,6 +165,10 @@ static void print_stats(const struct tally *t)
 		if (t->mnemonics[i])
 			printf("  %-10s %llu\n", ZydisMnemonicGetString((ZydisMnemonic)i),
 			       (unsigned long long)t->mnemonics[i]);
+	printf("stats: %llu sequences with loops (%llu loops), %llu of them skipped; silicon raised %llu exceptions "
+	       "inside a loop, %llu of them after its count's first step\n",
+	       (unsigned long long)t->loop_cases, (unsigned long long)t->loops, (unsigned long long)t->loop_skipped,
+	       (unsigned long long)t->loop_faults, (unsigned long long)t->loop_faults_stepped);
 	printf("stats: how the runs on silicon ended: INT3 at the end %llu", (unsigned long long)t->endings[OC_END][0]);
 	for (unsigned v = 0; v < GI_VECTORS; v++)
 		if (t->endings[OC_EXCEPTION][v])

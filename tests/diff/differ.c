@@ -192,8 +192,10 @@ static void drop_instructions(struct shrink *d, struct test_case *tc, struct tes
 	while (changed) {
 		changed = false;
 		for (unsigned i = tc->seq.n; i-- > 0 && tc->seq.n > 1;) {
+			if (i >= tc->seq.n)
+				continue; /* a loop's control went with an item after it */
 			*c = *tc;
-			seq_remove(&c->seq, i);
+			seq_drop(&c->seq, i);
 			if (still_fails(d, c)) {
 				*tc = *c;
 				changed = true;
@@ -317,18 +319,24 @@ void differ_report(FILE *f, struct differ *d, const struct test_case *tc, const 
 	struct run_buffers *b = malloc(sizeof(*b));
 	struct mismatch *m = malloc(sizeof(*m));
 	char why[256], hw[200], sw[200];
+	enum verdict v;
 
 	if (!b || !m)
 		goto out;
 	fprintf(f, "MISMATCH %s\n", title);
-	if (run_with(d, tc, b, m, why, sizeof(why)) != V_FAIL) {
-		fprintf(f, "  (the shrunk case no longer fails: %s)\n", why);
+	v = run_with(d, tc, b, m, why, sizeof(why));
+	if (v == V_SKIP) {
+		fprintf(f, "  (the case cannot run: %s)\n", why);
 		goto out;
 	}
 	print_code(f, tc, &b->layout);
 	print_state(f, tc);
 	outcome_describe(&b->ref[m->ref], hw, sizeof(hw));
 	outcome_describe(&b->sub[m->sub], sw, sizeof(sw));
+	if (v == V_PASS) {
+		fprintf(f, "  (no mismatch: every engine agrees with silicon, %s: %s)\n", m->ref_name, hw);
+		goto out;
+	}
 	fprintf(f, "  %s (silicon): %s\n  %s: %s\n  differences:\n", m->ref_name, hw, m->sub_name, sw);
 	mismatch_print(f, m, "    ");
 out:

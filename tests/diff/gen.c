@@ -35,6 +35,7 @@ static const struct family families[] = {
 	{ "bswap", 1, fam_bswap },
 	{ "long nop", 1, fam_long_nop },
 	{ "branch", 6, fam_branch },
+	{ "loop", 6, fam_loop },
 	{ "cmpxchg/xadd", 4, fam_exchange_arith },
 	{ "cmpxchg8b/16b", 2, fam_cmpxchg_wide },
 	{ "xlat", 1, fam_xlat },
@@ -164,4 +165,5 @@ void gen_case(uint64_t seed, struct test_case *tc)
 		gen_unit(&g);
 	if (tc->seq.n == 0)
 		gen_emit_plain(&g, ZYDIS_MNEMONIC_NOP, 0, 0, 0);
+	seq_fit_branches(&tc->seq);
 }

@@ -44,6 +44,11 @@ void gen_allow_noncanonical(bool allow);
  * there. Default: no. */
 void gen_allow_unmasked_simd(bool allow);
 
+/* For --stats: did a run that stopped at item i of the sequence, with these
+ * registers, stop inside a loop (past its preamble)? *stepped: after the
+ * loop's count was stepped (a later round, or the first's end). */
+bool gen_loop_stop(const struct seq *s, unsigned i, const uint64_t gpr[GPR_COUNT], bool *stepped);
+
 /* The seed of case `index` of a run with `seed`. */
 uint64_t gen_case_seed(uint64_t seed, uint64_t index);
 

@@ -1,7 +1,7 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
- * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_mmx.c, gen_x87.c, gen_ssse3.c,
- * gen_sse4.c, gen_xsave.c, gen_bmi.c, gen_crypto.c, gen_avx_fp.c, gen_avx_int.c and gen_avx_data.c
- * (the instruction families), gen.c (the family table and whole cases). */
+ * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_loop.c, gen_walk.c, gen_mmx.c,
+ * gen_x87.c, gen_ssse3.c, gen_sse4.c, gen_xsave.c, gen_bmi.c, gen_crypto.c, gen_avx_fp.c, gen_avx_int.c and
+ * gen_avx_data.c (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
 
@@ -48,6 +48,13 @@ struct gen {
 	uint64_t popf_value; /* the unit being made is a POPF of this value */
 	uint8_t prefix[4];   /* raw prefixes for the next item appended */
 	unsigned nprefix;
+	/* A loop's body being made (gen_loop.c): registers no destination is
+	 * chosen from (the loop's count and pointer), and the next memory
+	 * operand gen_mem makes, when `moving`: [moving_base + moving_disp]. */
+	uint16_t reserved;
+	bool moving;
+	unsigned moving_base;
+	int64_t moving_disp;
 };
 
 /* What an instruction does to the arithmetic flags (F_* bits, seq.h). */
@@ -66,7 +73,8 @@ unsigned gen_size(struct gen *g);     /* 1, 2, 4 or 8 */
 unsigned gen_size_no8(struct gen *g); /* 2, 4 or 8 */
 int64_t gen_disp(struct gen *g);
 ZydisRegister gen_gpr(unsigned size, unsigned n);
-/* A register number; destinations are never RSP; avoid is a mask of numbers. */
+/* A register number; destinations are never RSP nor reserved; avoid is a mask
+ * of numbers. */
 unsigned gen_reg_avoid(struct gen *g, unsigned size, bool dst, unsigned avoid);
 unsigned gen_reg(struct gen *g, unsigned size, bool dst);
 
@@ -123,7 +131,8 @@ bool gen_show_ymm(struct gen *g, unsigned n); /* the high half by VEXTRACTI128 i
 /* ---- operands (gen_ops.c) ---- */
 /* A memory operand of `size` bytes inside the data page (or the stack page), now
  * and then one meant to fault; appends the `mov`s its registers need, chosen
- * outside `avoid`; *used gets them. */
+ * outside `avoid`; *used gets them. Or a loop's moving pointer (g->moving), which
+ * may fault, unless no_faults or avoid says otherwise. */
 bool gen_mem(struct gen *g, unsigned size, unsigned avoid, ZydisEncoderOperand *op, unsigned *used,
 	     ZydisInstructionAttributes *prefixes);
 /* A register (never RSP as a destination) or memory operand. */
@@ -157,6 +166,28 @@ bool gen_csr_op(struct gen *g, ZydisMnemonic m, uint64_t addr);
 bool gen_sse_mem(struct gen *g, unsigned size, bool aligned, bool may_fault, unsigned avoid, ZydisEncoderOperand *op,
 		 ZydisInstructionAttributes *prefixes);
 
+/* ---- loops (gen_loop.c) and the pointers they move (gen_walk.c) ---- */
+#define LOOP_ROUNDS_MAX 6 /* a loop's count: 1 to this */
+struct walk {
+	unsigned ptr;	     /* the register, which only the step writes in the loop */
+	unsigned stride_reg; /* one holding the stride, which the loop keeps; RSP_N: none */
+	int64_t stride;	     /* added once a round */
+	int64_t disp;	     /* of the first access */
+	uint64_t ptr0;	     /* where it starts */
+};
+/* Plans a walk of w->ptr: where it starts, how far it moves a round, the
+ * first access's displacement, so that the first access, after the step in
+ * its round when `after`, is in the data page in the first round and, unless
+ * the walk stays there, reaches the page's end or start or a non-canonical
+ * address in a later round (past the last round now and then: no fault). */
+void gen_walk_plan(struct gen *g, struct walk *w, bool after);
+/* The step: ADD or LEA of the stride register, or ADD, SUB, LEA, INC or DEC
+ * of the constant. */
+bool gen_walk_step(struct gen *g, const struct walk *w);
+/* A unit of a family whose memory operand goes through the pointer: at the
+ * first access's displacement, or (first false) near it. */
+bool gen_walk_access(struct gen *g, const struct walk *w, bool first);
+
 /* ---- the families: each appends one instruction with its setup; false when the
  * combination drawn cannot be made (the caller draws again) ---- */
 bool fam_alu(struct gen *g);
@@ -184,6 +215,7 @@ bool fam_misc(struct gen *g);
 bool fam_bswap(struct gen *g);
 bool fam_long_nop(struct gen *g);
 bool fam_branch(struct gen *g);
+bool fam_loop(struct gen *g); /* gen_loop.c */
 bool fam_faulting(struct gen *g);
 bool fam_system_read(struct gen *g);
 bool fam_mmx_arith(struct gen *g);

@@ -105,7 +105,7 @@ ZydisRegister gen_gpr(unsigned size, unsigned n)
 unsigned gen_reg_avoid(struct gen *g, unsigned size, bool dst, unsigned avoid)
 {
 	if (dst)
-		avoid |= 1u << RSP_N;
+		avoid |= 1u << RSP_N | g->reserved;
 	if (size == 1 && rng_chance(&g->r, 1, 5)) {
 		unsigned h = REG_HIGH8 + rng_below(&g->r, 4);
 
@@ -363,6 +363,14 @@ bool gen_mem(struct gen *g, unsigned size, unsigned avoid, ZydisEncoderOperand *
 	op->type = ZYDIS_OPERAND_TYPE_MEMORY;
 	op->mem.size = (ZyanU16)size;
 	*used = 0;
+	if (g->moving && !g->no_faults && !(avoid & (1u << g->moving_base))) {
+		op->mem.base = gen_gpr(8, g->moving_base);
+		op->mem.displacement = g->moving_disp;
+		*used = 1u << g->moving_base;
+		g->moving = false;
+		g->faulting = true; /* only FS or GS in front (raw_segments) */
+		return true;
+	}
 	*prefixes |= rand_segment(g);
 	if (!g->no_faults && rng_chance(&g->r, 1, 24)) {
 		*prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS |
