@@ -21,6 +21,7 @@
 #include "devices/netdev.h"
 #include "host/event_loop.h"
 #include "log.h"
+#include "state/device_state.h"
 #include "vm/net_config.h"
 
 #define NET_SLIRP_TIMERS 8
@@ -53,5 +54,9 @@ int net_slirp_init(struct net_slirp *ns, const struct net_config *cfg, struct ne
 /* Where the NIC sends the guest's frames. */
 struct netdev net_slirp_netdev(struct net_slirp *ns);
 void net_slirp_destroy(struct net_slirp *ns);
+
+/* Its saved state (net_slirp_state.c, docs/snapshot-format.md): libslirp's
+ * own (slirp_state_save), with its state version, refused if another. */
+extern const struct device_state_ops net_slirp_state_ops;
 
 #endif

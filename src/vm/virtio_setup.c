@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "devices/ioapic.h"
+#include "vm/device_registry.h"
 #include "vm/machine.h"
 
 /* The next slot: its window on the MMIO bus, its worker on the I/O thread. */
@@ -33,6 +34,18 @@ static int add_slot(struct vm *vm, struct virtio_mmio *mmio, const char *name, c
 	return 0;
 }
 
+/* The instance's entry in the VM's table of device state, named by its
+ * role and its index among its kind ("virtio-blk.1"): the name a state file
+ * gives its section. */
+static int add_state(struct vm *vm, const char *kind, unsigned index, const struct device_state_ops *ops, void *dev,
+		     char *why, size_t why_len)
+{
+	char name[STATE_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "%s.%u", kind, index);
+	return device_registry_add(&vm->devices, name, ops, dev, why, why_len);
+}
+
 /* The I/O APIC pin the next slot will have. */
 static struct irq_line next_pin(struct vm *vm)
 {
@@ -52,7 +65,9 @@ static int create_rng(struct vm *vm, char *why, size_t why_len)
 		return -1;
 	}
 	vm->virtio.rng = rng;
-	return add_slot(vm, &rng->mmio, "virtio-rng", why, why_len);
+	if (add_slot(vm, &rng->mmio, "virtio-rng", why, why_len))
+		return -1;
+	return add_state(vm, "virtio-rng", 0, &virtio_rng_state_ops, rng, why, why_len);
 }
 
 static int create_disk(struct vm *vm, const struct disk_config *d, char *why, size_t why_len)
@@ -71,7 +86,9 @@ static int create_disk(struct vm *vm, const struct disk_config *d, char *why, si
 		return -1;
 	}
 	v->blks[v->nblks++] = blk;
-	return add_slot(vm, &blk->mmio, "virtio-blk", why, why_len);
+	if (add_slot(vm, &blk->mmio, "virtio-blk", why, why_len))
+		return -1;
+	return add_state(vm, "virtio-blk", v->nblks - 1, &virtio_blk_state_ops, blk, why, why_len);
 }
 
 /* QEMU's first user-network MAC, locally administered: what users expect. */
@@ -103,7 +120,10 @@ static int create_net(struct vm *vm, char *why, size_t why_len)
 		snprintf(why, why_len, "internal error: the I/O thread has no room for user networking");
 		return -1;
 	}
-	return add_slot(vm, &net->mmio, "virtio-net", why, why_len);
+	if (add_slot(vm, &net->mmio, "virtio-net", why, why_len) ||
+	    add_state(vm, "virtio-net", 0, &virtio_net_state_ops, net, why, why_len))
+		return -1;
+	return add_state(vm, "net-user", 0, &net_slirp_state_ops, user, why, why_len);
 }
 
 static int create_console(struct vm *vm, char *why, size_t why_len)
@@ -119,7 +139,9 @@ static int create_console(struct vm *vm, char *why, size_t why_len)
 		return -1;
 	}
 	vm->virtio.console = con;
-	return add_slot(vm, &con->mmio, "virtio-console", why, why_len);
+	if (add_slot(vm, &con->mmio, "virtio-console", why, why_len))
+		return -1;
+	return add_state(vm, "virtio-console", 0, &virtio_console_state_ops, con, why, why_len);
 }
 
 int vm_virtio_create(struct vm *vm, char *why, size_t why_len)

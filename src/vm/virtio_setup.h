@@ -1,6 +1,9 @@
 /* Creates the virtio devices the configuration asks for, in slot order
- * (vm/virtio_devices.h): each on the MMIO bus, on its I/O APIC pin, and its
- * worker on the I/O thread's loop. The devices know no engine. */
+ * (vm/virtio_devices.h): each on the MMIO bus, on its I/O APIC pin, its
+ * worker on the I/O thread's loop, and its state in the VM's table
+ * (vm->devices) as "virtio-rng.0", "virtio-blk.N" (N from 0 in --disk
+ * order), "virtio-net.0" with "net-user.0" (libslirp), "virtio-console.0".
+ * The devices know no engine. */
 #ifndef RV_VM_VIRTIO_SETUP_H
 #define RV_VM_VIRTIO_SETUP_H
 

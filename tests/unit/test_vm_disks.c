@@ -89,6 +89,32 @@ static void test_disks_follow_the_rng_in_the_order_given(void **state)
 	assert_int_equal(h->vm.virtio.nblks, 2);
 }
 
+/* Each disk's state is in the VM's table under its kind and --disk index. */
+static const struct device_registry_entry *state_entry(struct vm_harness *h, const char *name)
+{
+	for (unsigned i = 0; i < h->vm.devices.count; i++)
+		if (!strcmp(h->vm.devices.entry[i].name, name))
+			return &h->vm.devices.entry[i];
+	return NULL;
+}
+
+static void test_disks_are_in_the_state_table_by_index(void **state)
+{
+	struct vm_harness *h = ((struct disks_state *)*state)->h;
+
+	for (unsigned i = 0; i < 2; i++) {
+		const struct device_registry_entry *e = state_entry(h, i ? "virtio-blk.1" : "virtio-blk.0");
+
+		if (!e) {
+			fail_msg("disk %u has no entry", i);
+			return;
+		}
+		assert_ptr_equal(e->ops, &virtio_blk_state_ops);
+		assert_ptr_equal(e->dev, h->vm.virtio.blks[i]);
+	}
+	assert_null(state_entry(h, "virtio-blk.2"));
+}
+
 static void test_disks_are_in_the_dsdt_with_window_and_pin(void **state)
 {
 	struct vm_harness *h = ((struct disks_state *)*state)->h;
@@ -133,6 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_disks_follow_the_rng_in_the_order_given, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disks_are_in_the_dsdt_with_window_and_pin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disks_are_in_the_state_table_by_index, setup, teardown),
 		cmocka_unit_test(test_bad_image_fails_vm_create_with_its_name),
 	};
 

@@ -16,6 +16,7 @@
 #include "virtio_driver.h"
 #include "virtq_rings.h"
 #include "vm_harness.h"
+#include "vm/device_registry.h"
 #include "vm/vm.h"
 
 #define WINDOW 0xd0000000ull /* slot 0 */
@@ -204,6 +205,92 @@ static void test_broken_rng_ring_leaves_the_console_working(void **state)
 	assert_false(vdrv_reg(&h->vm.mmio, console, 0x070) & NEEDS_RESET);
 }
 
+/* The table entries of this VM's virtio devices and their back ends, in
+ * its order (other devices' entries left out). */
+static void virtio_entries(struct vm_harness *h, struct device_registry *out)
+{
+	static const char *const kinds[] = { "virtio-", "net-user." };
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < h->vm.devices.count; i++)
+		for (unsigned k = 0; k < 2; k++)
+			if (!strncmp(h->vm.devices.entry[i].name, kinds[k], strlen(kinds[k])))
+				out->entry[out->count++] = h->vm.devices.entry[i];
+}
+
+static void test_virtio_devices_are_in_the_vm_state_table(void **state)
+{
+	struct vm_harness *h = *state;
+	static const char *const names[] = { "virtio-rng.0", "virtio-net.0", "net-user.0", "virtio-console.0" };
+	struct device_registry mine;
+
+	virtio_entries(h, &mine);
+	assert_int_equal(mine.count, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_string_equal(mine.entry[i].name, names[i]);
+	assert_ptr_equal(mine.entry[0].ops, &virtio_rng_state_ops);
+	assert_ptr_equal(mine.entry[0].dev, h->vm.virtio.rng);
+	assert_ptr_equal(mine.entry[1].dev, h->vm.virtio.net);
+	assert_ptr_equal(mine.entry[2].ops, &net_slirp_state_ops);
+	assert_ptr_equal(mine.entry[2].dev, h->vm.virtio.net_user);
+	assert_ptr_equal(mine.entry[3].dev, h->vm.virtio.console);
+}
+
+static void save_stream(struct device_registry *reg, struct state_writer *w)
+{
+	state_writer_init(w);
+	state_write_header(w);
+	device_registry_save(reg, w, 5000);
+	state_write_end(w);
+	assert_false(w->failed);
+}
+
+/* The virtio part of a running machine (a console with input waiting)
+ * through the registry into a second machine of the same configuration
+ * whose RAM is a copy: loads, saves the same stream, and the input reaches
+ * the second machine's guest. */
+static void test_vm_virtio_state_loads_into_a_second_vm(void **state)
+{
+	struct vm_harness *h = *state, *h2;
+	struct device_registry mine, theirs;
+	struct state_writer w, again;
+	struct state_reader r;
+	char why[256];
+	void *second = NULL;
+
+	offer_one(h, WINDOW + 0x2000, CON_DESC, CON_AVAIL, CON_USED, CON_BUF, 1, 2 /* WRITE */);
+	assert_int_equal(virtio_console_receive(h->vm.virtio.console, (const uint8_t *)"xyz", 3), 3);
+	virtio_worker_run(&h->vm.virtio.console->mmio.worker);
+	assert_int_equal(h->vm.virtio.console->input_len, 2);
+	virtio_entries(h, &mine);
+	save_stream(&mine, &w);
+
+	if (setup_all(&second) || !second) {
+		fail_msg("the second machine would not build");
+		return;
+	}
+	h2 = second;
+	memcpy(guest_memory_ptr(&h2->vm.mem, 0, 16ull << 20), guest_memory_ptr(&h->vm.mem, 0, 16ull << 20),
+	       16ull << 20);
+	virtio_entries(h2, &theirs);
+	assert_int_equal(state_open(&r, w.buf, w.len, why, sizeof(why)), 0);
+	assert_int_equal(device_registry_load(&theirs, &r, 6000, why, sizeof(why)), 0);
+	save_stream(&theirs, &again);
+	assert_int_equal(again.len, w.len);
+	assert_memory_equal(again.buf, w.buf, w.len);
+	/* The waiting input reaches the guest of the second machine. */
+	assert_int_equal(h2->vm.virtio.console->input_len, 2);
+	ring_put_desc(&h2->vm.mem, CON_DESC, 1, CON_BUF + 0x100, 16, 2 /* WRITE */, 0);
+	ring_put16(&h2->vm.mem, CON_AVAIL + 4 + 2, 1);
+	ring_put16(&h2->vm.mem, CON_AVAIL + 2, 2);
+	virtio_worker_run(&h2->vm.virtio.console->mmio.worker);
+	assert_int_equal(ring_get16(&h2->vm.mem, CON_USED + 2), 2);
+	assert_memory_equal(guest_memory_ptr(&h2->vm.mem, CON_BUF + 0x100, 2), "yz", 2);
+	state_writer_free(&w);
+	state_writer_free(&again);
+	vm_harness_teardown(&second);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +301,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_rng_vm_has_no_window_and_no_dsdt_entry, setup_no_rng, teardown),
 		cmocka_unit_test_setup_teardown(test_net_and_console_take_the_next_slots, setup_all, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_rng_ring_leaves_the_console_working, setup_all, teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_devices_are_in_the_vm_state_table, setup_all, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_virtio_state_loads_into_a_second_vm, setup_all, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,7 @@
 #include "devices/irq.h"
 #include "devices/virtio/blk_disk.h"
 #include "devices/virtio/virtio_mmio.h"
+#include "state/device_state.h"
 #include "vm/memory.h"
 
 /* Feature bits of the block device (§5.2.3). */
@@ -67,5 +68,10 @@ struct virtio_blk {
 int virtio_blk_init(struct virtio_blk *blk, const struct guest_memory *mem, struct irq_line irq, const char *name,
 		    const char *path, bool ro, char *why, size_t why_len);
 void virtio_blk_destroy(struct virtio_blk *blk);
+
+/* Its saved state (virtio_blk_state.c, docs/snapshot-format.md): one
+ * section per disk, the transport's part then the disk's capacity and mode,
+ * which a restore must match. */
+extern const struct device_state_ops virtio_blk_state_ops;
 
 #endif

@@ -27,6 +27,7 @@
 #include "devices/chardev.h"
 #include "devices/irq.h"
 #include "devices/virtio/virtio_mmio.h"
+#include "state/device_state.h"
 #include "vm/memory.h"
 
 #define VIRTIO_CONSOLE_QUEUE_SIZE 64
@@ -58,5 +59,9 @@ int virtio_console_init(struct virtio_console *con, const struct guest_memory *m
  * buffer is full; the caller offers the rest again later). */
 size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf, size_t len);
 void virtio_console_destroy(struct virtio_console *con);
+
+/* Its saved state (virtio_console_state.c, docs/snapshot-format.md): the
+ * transport's part and the host input waiting for the guest. */
+extern const struct device_state_ops virtio_console_state_ops;
 
 #endif

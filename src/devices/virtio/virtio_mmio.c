@@ -424,6 +424,16 @@ static void mmio_write(void *opaque, uint64_t offset, unsigned size, uint64_t va
 		virtio_worker_kick(&dev->worker);
 }
 
+void virtio_mmio_power_on_reset(struct virtio_mmio *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	reset_locked(dev);
+	dev->config_generation = 0;
+	pthread_mutex_unlock(&dev->lock);
+	if (dev->ops->reset)
+		dev->ops->reset(dev->opaque);
+}
+
 const struct io_device_ops virtio_mmio_ops = { .read = mmio_read, .write = mmio_write, .sizes = IO_SIZES_UP_TO_4 };
 
 int virtio_mmio_pop(struct virtio_mmio *dev, unsigned q, struct virtq_chain *chain)

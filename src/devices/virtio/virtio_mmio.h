@@ -73,6 +73,7 @@
 #include "devices/virtio/virtio_worker.h"
 #include "devices/virtio/virtqueue.h"
 #include "log.h"
+#include "state/state_stream.h"
 #include "vm/bus.h"
 #include "vm/memory.h"
 
@@ -179,5 +180,46 @@ void virtio_mmio_config_changed(struct virtio_mmio *dev);
 void virtio_mmio_kick(struct virtio_mmio *dev);
 /* The features the driver accepted (0 until FEATURES_OK). */
 uint64_t virtio_mmio_features(struct virtio_mmio *dev);
+
+/* The device as virtio_mmio_init leaves it: what a Status 0 write resets,
+ * the configuration generation back at 0, then ops->reset, if the back end
+ * has one. With the worker's lock held (virtio_worker_quiesce), so no work
+ * runs meanwhile; takes the device lock. */
+void virtio_mmio_power_on_reset(struct virtio_mmio *dev);
+
+/* Saved state (virtio_mmio_state.c; docs/snapshot-format.md has the
+ * fields). Each virtio device saves one section: the transport's part (its
+ * own version first, then the registers and every queue's layout and
+ * virtqueue state) followed by the back end's own part. A back end
+ * describes its own part here; its ops get the opaque given to
+ * virtio_mmio_init, and any of them may be NULL (nothing of its own). */
+struct virtio_state_part {
+	void (*save)(void *opaque, struct state_writer *w);
+	/* version: the section's (the back end's device_state_ops.version).
+	 * 0, or -1 with r's error set. */
+	int (*load)(void *opaque, struct state_reader *r, uint32_t version);
+	/* What it keeps, as at power-on. */
+	void (*reset)(void *opaque);
+};
+
+/* The transport's part's own version: a back end's section version says
+ * which of its own fields follow. */
+#define VIRTIO_MMIO_STATE_VERSION 1u
+
+/* What a back end's device_state_ops call. Each runs with the worker's lock
+ * held (virtio_worker_quiesce): a work in progress ends first, and since
+ * every back end pushes each chain it pops within one run of its work, no
+ * chain is then in flight (the drain; docs/snapshot-format.md) but in a
+ * device that needs reset, which pops and pushes nothing more until the
+ * driver resets it. load checks every value against the device's limits
+ * (the file is hostile); on any error the device is powered on afresh
+ * (virtio_mmio_power_on_reset and own->reset) and -1 returned with r's
+ * error set. After a load the work is kicked, so chains the driver made
+ * available and the device had not taken are served (guest RAM must hold
+ * the snapshot's contents by then). Nothing here writes guest RAM. */
+void virtio_mmio_state_save(struct virtio_mmio *dev, const struct virtio_state_part *own, struct state_writer *w);
+int virtio_mmio_state_load(struct virtio_mmio *dev, const struct virtio_state_part *own, struct state_reader *r,
+			   uint32_t version);
+void virtio_mmio_state_reset(struct virtio_mmio *dev, const struct virtio_state_part *own);
 
 #endif

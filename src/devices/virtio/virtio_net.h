@@ -38,6 +38,7 @@
 #include "devices/irq.h"
 #include "devices/netdev.h"
 #include "devices/virtio/virtio_mmio.h"
+#include "state/device_state.h"
 #include "vm/memory.h"
 
 #define VIRTIO_NET_QUEUE_SIZE 256
@@ -90,5 +91,10 @@ void virtio_net_receive(struct virtio_net *net, const uint8_t *frame, size_t len
 /* A struct net_receiver that hands frames to virtio_net_receive. */
 struct net_receiver virtio_net_receiver(struct virtio_net *net);
 void virtio_net_destroy(struct virtio_net *net);
+
+/* Its saved state (virtio_net_state.c, docs/snapshot-format.md): the
+ * transport's part, the MAC, and the frames waiting in the receive backlog.
+ * The back end's state (user networking) is a section of its own. */
+extern const struct device_state_ops virtio_net_state_ops;
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "devices/irq.h"
 #include "devices/virtio/virtio_mmio.h"
+#include "state/device_state.h"
 #include "vm/memory.h"
 
 #define VIRTIO_RNG_QUEUE_SIZE 64
@@ -46,5 +47,9 @@ struct virtio_rng {
 int virtio_rng_init(struct virtio_rng *rng, const struct guest_memory *mem, struct irq_line irq, char *why,
 		    size_t why_len);
 void virtio_rng_destroy(struct virtio_rng *rng);
+
+/* Its saved state (virtio_rng_state.c, docs/snapshot-format.md): the
+ * transport's part alone. */
+extern const struct device_state_ops virtio_rng_state_ops;
 
 #endif

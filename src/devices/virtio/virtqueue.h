@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "state/state_stream.h"
 #include "vm/memory.h"
 
 /* The largest queue any device offers. A power of two (§2.7: split queue sizes
@@ -165,6 +166,20 @@ bool virtq_should_notify(struct virtq *vq);
  * must then pop, since the driver may have added them without notifying. */
 void virtq_disable_notify(struct virtq *vq);
 bool virtq_enable_notify(struct virtq *vq);
+
+/* Saved state (virtqueue_state.c, docs/snapshot-format.md): what the device
+ * side of an enabled queue keeps beyond its layout, which the owner saves
+ * (the transport: the driver's registers). save writes the ring indices
+ * (last_avail, used_idx, signalled), whether driver notifications are
+ * wanted, whether the queue is broken, and the chains in flight (head and
+ * writable bytes, heads ascending). load enables the queue with layout
+ * (virtq_enable's checks: size, alignment, rings in RAM) and reads them
+ * back, refusing what no run of the queue could reach: more chains in
+ * flight than max_in_flight, a head beyond the queue or given twice,
+ * indices whose distance is not the number in flight. Neither touches
+ * guest RAM. 0, or -1 with r's error set and the queue disabled. */
+void virtq_state_save(const struct virtq *vq, struct state_writer *w);
+int virtq_state_load(struct virtq *vq, const struct virtq_layout *layout, struct state_reader *r);
 
 /* A one-line description of a VIRTQ_E_* code, for logs. */
 const char *virtq_error_text(int err);
