@@ -167,8 +167,11 @@ static void test_pic_state_cut_short_is_refused(void **state)
 	drive(&a);
 	payload_save(&pic8259_state_ops, &a.pic, NOW, &w);
 	assert_prefixes_refused(&pic8259_state_ops, &b.pic, &w, NOW);
-	/* Still a working pair: the first vector of the untouched pair is the fresh one's default IR7. */
+	/* Still the fresh pair: every input masked, so a raised line asks for
+	 * nothing, and an INTA gets the default IR7 of the BIOS's base 0x08. */
+	pic8259_set_irq(&b.pic, 1, 1);
 	assert_false(pic8259_pending(&b.pic));
+	assert_int_equal(pic8259_acknowledge(&b.pic), 0x0f);
 	pic8259_destroy(&a.pic);
 	pic8259_destroy(&b.pic);
 	state_writer_free(&w);
