@@ -44,14 +44,15 @@ void acpi_pm_destroy(struct acpi_pm *pm)
 	pthread_mutex_destroy(&pm->lock);
 }
 
-/* Whole timer periods since start (not wrapped): floor(ns * 3579545 / 1e9). */
+/* Whole timer periods counted (not wrapped): tick_base, plus floor(ns *
+ * 3579545 / 1e9) for the ns since start_ns. */
 static uint64_t timer_ticks(struct acpi_pm *pm)
 {
 	uint64_t now = pm->now_ns(pm->clock_opaque);
 
 	if (now <= pm->start_ns)
-		return 0;
-	return (uint64_t)((unsigned __int128)(now - pm->start_ns) * ACPI_PM_TIMER_HZ / NS_PER_S);
+		return pm->tick_base;
+	return pm->tick_base + (uint64_t)((unsigned __int128)(now - pm->start_ns) * ACPI_PM_TIMER_HZ / NS_PER_S);
 }
 
 /* Brings TMR_STS up to date: one or more changes of bit 23 since the last look
@@ -64,6 +65,11 @@ static void timer_status_update(struct acpi_pm *pm)
 		pm->sts |= STS_TMR;
 		pm->tmr_carry = carries;
 	}
+}
+
+bool acpi_pm_registers_valid(uint16_t sts, uint16_t en, uint16_t cnt)
+{
+	return !(sts & ~STS_TMR) && !(en & ~EN_DEFINED) && !(cnt & ~CNT_STORED);
 }
 
 void acpi_pm_reset(struct acpi_pm *pm)

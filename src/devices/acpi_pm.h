@@ -25,7 +25,8 @@
  *          of the same write): the S5 value calls poweroff(opaque), once per such
  *          write; other types are ignored (logged once per device).
  *   TMR+0  PM_TMR (32 bits, read-only): TMR_VAL in bits 23-0, a free-running
- *          count at 3.579545 MHz of the now_ns clock since acpi_pm_init; bits
+ *          count at 3.579545 MHz of the now_ns clock since acpi_pm_init (a
+ *          restored timer goes on from its saved count); bits
  *          31-24 read 0 (the FADT leaves TMR_VAL_EXT clear). Writes are ignored.
  *
  * Access sizes: ACPI has the PM1 registers accessed as bytes or words and the
@@ -55,6 +56,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "state/device_state.h"
 #include "vm/bus.h"
 
 #define ACPI_PM1A_EVT_PORT 0x600
@@ -74,7 +76,8 @@ struct acpi_pm {
 	uint16_t sts;	    /* PM1_STS */
 	uint16_t en;	    /* PM1_EN, defined bits only */
 	uint16_t cnt;	    /* PM1_CNT stored bits: BM_RLD, SLP_TYP */
-	uint64_t start_ns;  /* now_ns at which TMR_VAL was 0 */
+	uint64_t start_ns;  /* now_ns at which the timer had counted tick_base periods */
+	uint64_t tick_base; /* 0, or where a restored timer goes on from */
 	uint64_t tmr_carry; /* bit-23 changes of the timer already reflected in TMR_STS */
 	uint8_t s5_sleep_type;
 	bool unsupported_sleep_logged;
@@ -97,5 +100,12 @@ void acpi_pm_destroy(struct acpi_pm *pm);
 /* Status, enable and control back to their power-on values (all zero but
  * SCI_EN); the timer keeps counting. */
 void acpi_pm_reset(struct acpi_pm *pm);
+
+/* Saved state (acpi_pm_state.c, docs/snapshot-format.md); dev: the struct
+ * acpi_pm. */
+extern const struct device_state_ops acpi_pm_state_ops;
+/* For the state loader: whether PM1_STS, PM1_EN and PM1_CNT's stored bits
+ * hold only bits this device ever sets there. */
+bool acpi_pm_registers_valid(uint16_t sts, uint16_t en, uint16_t cnt);
 
 #endif

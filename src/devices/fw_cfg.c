@@ -1,5 +1,6 @@
 #include "devices/fw_cfg.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* Offsets in the range at FW_CFG_PORT_SEL: the data port is the next one. */
@@ -105,3 +106,64 @@ static void fw_cfg_write(void *opaque, uint64_t offset, unsigned size, uint64_t 
 }
 
 const struct io_device_ops fw_cfg_ops = { .read = fw_cfg_read, .write = fw_cfg_write, .sizes = 1u | 2u };
+
+/* Version 1: whether an item is selected, its key (0 if none), the data
+ * offset. */
+static void fw_cfg_state_reset(void *dev)
+{
+	struct fw_cfg *f = dev;
+
+	pthread_mutex_lock(&f->lock);
+	f->selected = NULL;
+	f->offset = 0;
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void fw_cfg_save(void *dev, struct state_writer *w, uint64_t now_ns)
+{
+	struct fw_cfg *f = dev;
+
+	(void)now_ns;
+	pthread_mutex_lock(&f->lock);
+	state_put_bool(w, f->selected != NULL);
+	state_put_u16(w, f->selected ? f->selected->key : 0);
+	state_put_u8(w, f->offset);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static int fw_cfg_load(void *dev, struct state_reader *r, uint32_t version, uint64_t now_ns)
+{
+	struct fw_cfg *f = dev;
+	const struct fw_cfg_item *it = NULL;
+	bool selected;
+	uint16_t key;
+	uint8_t offset;
+
+	(void)version;
+	(void)now_ns;
+	selected = state_get_bool(r);
+	key = state_get_u16(r);
+	offset = state_get_u8(r);
+	if (selected) {
+		/* The key as saved: an item's own, which this VM must offer too. */
+		it = find_item(f, key);
+		if (!it || it->key != key || offset > it->len)
+			state_reader_fail(r);
+	} else if (key || offset) {
+		state_reader_fail(r);
+	}
+	if (!state_reader_ok(r, false))
+		return -1;
+	pthread_mutex_lock(&f->lock);
+	f->selected = it;
+	f->offset = offset;
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+}
+
+const struct device_state_ops fw_cfg_state_ops = {
+	.version = 1,
+	.reset = fw_cfg_state_reset,
+	.save = fw_cfg_save,
+	.load = fw_cfg_load,
+};

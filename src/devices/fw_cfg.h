@@ -51,6 +51,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "state/device_state.h"
 #include "vm/bus.h"
 
 #define FW_CFG_PORT_SEL 0x510
@@ -94,5 +95,10 @@ extern const struct io_device_ops fw_cfg_ops; /* opaque: the struct fw_cfg */
  * selection). */
 void fw_cfg_init(struct fw_cfg *f, const struct fw_cfg_config *cfg);
 void fw_cfg_destroy(struct fw_cfg *f);
+
+/* Saved state (docs/snapshot-format.md, section "fw-cfg"); dev: the struct
+ * fw_cfg. The items are configuration, built again by fw_cfg_init; only the
+ * selection and the data offset are state. Reset: nothing selected. */
+extern const struct device_state_ops fw_cfg_state_ops;
 
 #endif

@@ -103,7 +103,7 @@ void ioapic_init(struct ioapic *io, uint8_t id, const struct ioapic_env *env)
 	pthread_mutex_init(&io->lock, NULL);
 	if (env)
 		io->env = *env;
-	io->id = id & ID_MASK;
+	io->id = io->power_on_id = id & ID_MASK;
 	for (unsigned pin = 0; pin < IOAPIC_PINS; pin++)
 		io->redir[pin] = RE_MASK;
 	io->odd_access_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(ODD_ACCESS_LOG_LINES);
@@ -112,6 +112,24 @@ void ioapic_init(struct ioapic *io, uint8_t id, const struct ioapic_env *env)
 void ioapic_destroy(struct ioapic *io)
 {
 	pthread_mutex_destroy(&io->lock);
+}
+
+void ioapic_reset(struct ioapic *io)
+{
+	pthread_mutex_lock(&io->lock);
+	io->id = io->power_on_id;
+	io->regsel = 0;
+	io->pin_level = 0;
+	for (unsigned pin = 0; pin < IOAPIC_PINS; pin++)
+		io->redir[pin] = RE_MASK;
+	pthread_mutex_unlock(&io->lock);
+}
+
+bool ioapic_entry_valid(uint64_t entry)
+{
+	if (entry & ~(RE_WRITABLE | RE_REMOTE_IRR))
+		return false;
+	return !(entry & RE_REMOTE_IRR) || (entry & RE_LEVEL);
 }
 
 void ioapic_set_irq(struct ioapic *io, unsigned pin, int level)

@@ -70,6 +70,7 @@
 
 #include "devices/irq.h"
 #include "log.h"
+#include "state/device_state.h"
 #include "vm/bus.h"
 
 #define IOAPIC_DEFAULT_BASE 0xfec00000ull
@@ -104,6 +105,7 @@ struct ioapic {
 	pthread_mutex_t lock;
 	struct ioapic_env env;
 	uint8_t id;		     /* ID register bits 27:24 */
+	uint8_t power_on_id;	     /* what id is after init and reset */
 	uint8_t regsel;		     /* IOREGSEL bits 7:0 */
 	uint32_t pin_level;	     /* raw level of each input pin, before polarity */
 	uint64_t redir[IOAPIC_PINS]; /* only the defined bits are ever set */
@@ -115,6 +117,16 @@ extern const struct io_device_ops ioapic_ops; /* opaque: struct ioapic */
 /* id: the power-on ID (bits 3:0 used). env is copied. */
 void ioapic_init(struct ioapic *io, uint8_t id, const struct ioapic_env *env);
 void ioapic_destroy(struct ioapic *io);
+/* Back to what ioapic_init leaves; every input low (a VM-wide reset: the
+ * devices drop their lines too). */
+void ioapic_reset(struct ioapic *io);
+
+/* Saved state (ioapic_state.c, docs/snapshot-format.md); dev: the struct
+ * ioapic. */
+extern const struct device_state_ops ioapic_state_ops;
+/* For the state loader: whether a redirection entry holds only defined bits,
+ * with Remote IRR only in a level-triggered one. */
+bool ioapic_entry_valid(uint64_t entry);
 
 /* Drive input pin to level (0 low, nonzero high); pins >= IOAPIC_PINS are ignored. */
 void ioapic_set_irq(struct ioapic *io, unsigned pin, int level);

@@ -45,7 +45,7 @@
 #define LVT_REMOTE_IRR (1u << 14)
 #define LVT_LEVEL (1u << 15)
 #define LVT_MASKED (1u << 16)
-#define LVT_PERIODIC (1u << 17)
+#define LVT_PERIODIC LAPIC_LVT_TIMER_PERIODIC
 #define LVT_MODE(v) (((v) >> 8) & 7)
 
 /* Writable bits per entry (SDM "Local Vector Table" figure): the vector and mask
@@ -586,6 +586,25 @@ static void lapic_write(void *opaque, uint64_t offset, unsigned size, uint64_t v
 
 const struct io_device_ops lapic_ops = { .read = lapic_read, .write = lapic_write, .sizes = IO_SIZES_UP_TO_4 };
 
+/* The registers as lapic_init leaves them (the lock, env and ID aside). */
+static void registers_reset(struct lapic *l)
+{
+	l->tpr = l->ldr = 0;
+	l->dfr = 0xffffffffu;
+	l->svr = SVR_ENABLE | SVR_VECTOR;
+	l->icr_lo = l->icr_hi = 0;
+	memcpy(l->lvt, initial_lvt, sizeof(l->lvt));
+	l->divide_config = 0;
+	memset(l->irr, 0, sizeof(l->irr));
+	memset(l->isr, 0, sizeof(l->isr));
+	memset(l->tmr, 0, sizeof(l->tmr));
+	l->esr = l->esr_collected = 0;
+	l->esr_armed = true;
+	l->lint_level[0] = l->lint_level[1] = false;
+	l->extint_message = l->nmi_pending = l->kick = false;
+	lapic_timer_init(&l->timer);
+}
+
 void lapic_init(struct lapic *l, uint8_t apic_id, const struct lapic_env *env)
 {
 	memset(l, 0, sizeof(*l));
@@ -593,11 +612,38 @@ void lapic_init(struct lapic *l, uint8_t apic_id, const struct lapic_env *env)
 	if (env)
 		l->env = *env;
 	l->id = apic_id;
-	l->dfr = 0xffffffffu;
-	l->svr = SVR_ENABLE | SVR_VECTOR;
-	memcpy(l->lvt, initial_lvt, sizeof(l->lvt));
-	l->esr_armed = true;
-	lapic_timer_init(&l->timer);
+	registers_reset(l);
+}
+
+void lapic_reset(struct lapic *l)
+{
+	pthread_mutex_lock(&l->lock);
+	registers_reset(l);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static bool vector_set_valid(const uint32_t *set)
+{
+	return !(set[0] & ((1u << FIRST_VALID_VECTOR) - 1));
+}
+
+bool lapic_registers_valid(const struct lapic *l)
+{
+	const uint32_t esr_bits = ESR_SEND_ILLEGAL_VECTOR | ESR_RECEIVE_ILLEGAL_VECTOR | ESR_ILLEGAL_REGISTER;
+
+	if (l->tpr & ~TPR_WRITABLE || l->ldr & ~LDR_WRITABLE || (l->dfr | DFR_WRITABLE) != 0xffffffffu ||
+	    l->svr & ~SVR_WRITABLE || l->icr_lo & ~ICR_LO_WRITABLE || l->icr_hi & ~ICR_HI_WRITABLE ||
+	    l->divide_config & ~DIVIDE_WRITABLE || l->esr & ~esr_bits || l->esr_collected & ~esr_bits)
+		return false;
+	for (unsigned i = 0; i < LAPIC_LVT_COUNT; i++) {
+		bool pin = i == LAPIC_LVT_LINT0 || i == LAPIC_LVT_LINT1;
+		uint32_t allowed = lvt_writable[i] | (pin ? LVT_REMOTE_IRR : 0);
+
+		/* Software disabled, every entry is masked. */
+		if (l->lvt[i] & ~allowed || (!sw_enabled(l) && !(l->lvt[i] & LVT_MASKED)))
+			return false;
+	}
+	return vector_set_valid(l->irr) && vector_set_valid(l->isr) && vector_set_valid(l->tmr);
 }
 
 void lapic_destroy(struct lapic *l)
@@ -715,15 +761,25 @@ bool lapic_take_nmi(struct lapic *l)
 	return nmi;
 }
 
-void lapic_update(struct lapic *l)
+static void update_at(struct lapic *l, bool use_now, uint64_t now)
 {
 	bool was;
 
 	pthread_mutex_lock(&l->lock);
 	was = needs_cpu(l);
-	timer_sync(l, now_ns(l));
+	timer_sync(l, use_now ? now : now_ns(l));
 	finish(l, was);
 	pthread_mutex_unlock(&l->lock);
+}
+
+void lapic_update(struct lapic *l)
+{
+	update_at(l, false, 0);
+}
+
+void lapic_update_at(struct lapic *l, uint64_t now)
+{
+	update_at(l, true, now);
 }
 
 uint64_t lapic_next_event_ns(struct lapic *l)

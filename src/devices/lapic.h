@@ -82,6 +82,7 @@
 #include <stdint.h>
 
 #include "devices/lapic_timer.h"
+#include "state/device_state.h"
 #include "vm/bus.h"
 
 #define LAPIC_DEFAULT_BASE 0xfee00000ull
@@ -108,6 +109,8 @@ enum lapic_lvt {
 	LAPIC_LVT_ERROR
 };
 #define LAPIC_LVT_COUNT 6
+/* LVT timer bit 17: periodic mode (bit 18, TSC-deadline, is not offered). */
+#define LAPIC_LVT_TIMER_PERIODIC (1u << 17)
 
 struct lapic_env {
 	uint64_t (*now_ns)(void *opaque); /* monotonic ns (tests pass a fake clock) */
@@ -157,6 +160,18 @@ extern const struct io_device_ops lapic_ops; /* opaque: struct lapic */
 /* env is copied. */
 void lapic_init(struct lapic *l, uint8_t apic_id, const struct lapic_env *env);
 void lapic_destroy(struct lapic *l);
+/* The registers back to what lapic_init leaves (the ID and env stay). */
+void lapic_reset(struct lapic *l);
+
+/* Saved state (lapic_state.c, docs/snapshot-format.md); dev: the struct
+ * lapic. */
+extern const struct device_state_ops lapic_state_ops;
+/* For the state loader: whether the registers of l (its lock unused) hold
+ * only bits a guest can set there: reserved and read-only bits clear (remote
+ * IRR only in the LINT entries), every entry masked while the LAPIC is
+ * software disabled, no vector below 16 in IRR, ISR or TMR, only modelled
+ * ESR bits. */
+bool lapic_registers_valid(const struct lapic *l);
 
 /* An interrupt message (from the I/O APIC): delivery mode per the SDM encoding
  * (LAPIC_DM_*); level: level-triggered (sets TMR). Vectors 0-15 of fixed and
@@ -185,6 +200,8 @@ bool lapic_take_nmi(struct lapic *l);
  * nothing). A timer thread calls both; guest MMIO accesses also bring the timer
  * up to date. */
 void lapic_update(struct lapic *l);
+/* lapic_update at the time now rather than the clock's (for saving). */
+void lapic_update_at(struct lapic *l, uint64_t now);
 uint64_t lapic_next_event_ns(struct lapic *l);
 
 #endif

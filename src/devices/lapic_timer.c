@@ -115,3 +115,35 @@ unsigned lapic_timer_divider(uint32_t divide_config)
 
 	return n == 7 ? 1 : 2u << n;
 }
+
+void lapic_timer_save_point(const struct lapic_timer *t, uint64_t now, uint32_t *left, uint64_t *phase_ns)
+{
+	uint64_t k = ticks_at(t, now);
+	unsigned __int128 next = t->start_count + (unsigned __int128)t->expiries * t->initial;
+	uint64_t tick_start = ns_of_tick(t, k);
+
+	*left = 0;
+	*phase_ns = 0;
+	if (!t->running || next <= k)
+		return;
+	*left = (uint32_t)(next - k);
+	*phase_ns = now > tick_start ? now - tick_start : 0;
+}
+
+/* The nanoseconds of one tick at this divider (whole: LAPIC_TIMER_HZ divides
+ * a second). */
+static uint64_t tick_ns(const struct lapic_timer *t)
+{
+	return t->divider * NS_PER_S / LAPIC_TIMER_HZ;
+}
+
+bool lapic_timer_restore_point(struct lapic_timer *t, uint64_t now, uint32_t left, uint64_t phase_ns)
+{
+	if (left > t->initial || phase_ns >= tick_ns(t) || (left == 0 && phase_ns))
+		return false;
+	t->running = left != 0;
+	t->start_ns = now >= phase_ns ? now - phase_ns : 0;
+	t->start_count = left;
+	t->expiries = 0;
+	return true;
+}

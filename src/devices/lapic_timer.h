@@ -62,6 +62,18 @@ void lapic_timer_set_divider(struct lapic_timer *t, uint64_t now, unsigned divid
  * stops the count (current count 0) until the next initial-count write. */
 void lapic_timer_set_periodic(struct lapic_timer *t, bool periodic);
 
+/* For saving and restoring: the timer at now as the ticks left to its next
+ * expiry (*left, 0 if it is not running) and the nanoseconds already spent in
+ * the current tick (*phase_ns). Call lapic_timer_take(now) first, so that no
+ * expiry is due: a running timer then has 1..initial ticks left. */
+void lapic_timer_save_point(const struct lapic_timer *t, uint64_t now, uint32_t *left, uint64_t *phase_ns);
+/* The reverse at another now, with initial, divider and periodic already
+ * set: counting resumes with left ticks to go, phase_ns into the first (if
+ * now is smaller than phase_ns, from 0). left 0 stops the timer. Returns false,
+ * changing nothing, if the values are impossible: more ticks left than the
+ * initial count, a phase not shorter than a tick, a phase without a count. */
+bool lapic_timer_restore_point(struct lapic_timer *t, uint64_t now, uint32_t left, uint64_t phase_ns);
+
 /* The divider a divide configuration register value selects (bits 3, 1, 0). */
 unsigned lapic_timer_divider(uint32_t divide_config);
 

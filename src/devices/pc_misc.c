@@ -132,3 +132,62 @@ const struct io_device_ops pc_misc_i8042_cmd_ops = { .read = i8042_read,
 						     .write = i8042_cmd_write,
 						     .sizes = IO_SIZES_BYTE };
 const struct io_device_ops pc_misc_cf9_ops = { .read = cf9_read, .write = cf9_write, .sizes = IO_SIZES_BYTE };
+
+/* Version 1: the count of POST writes, the last POST code, port 0x92's and
+ * 0xcf9's stored bits. The i8042 holds nothing. */
+static void pc_misc_state_reset(void *dev)
+{
+	struct pc_misc *m = dev;
+
+	pthread_mutex_lock(&m->lock);
+	m->post_writes = 0;
+	m->post_code = 0;
+	m->port92 = PORT92_A20;
+	m->cf9 = 0;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void pc_misc_save(void *dev, struct state_writer *w, uint64_t now_ns)
+{
+	struct pc_misc *m = dev;
+
+	(void)now_ns;
+	pthread_mutex_lock(&m->lock);
+	state_put_u64(w, m->post_writes);
+	state_put_u8(w, m->post_code);
+	state_put_u8(w, m->port92);
+	state_put_u8(w, m->cf9);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static int pc_misc_load(void *dev, struct state_reader *r, uint32_t version, uint64_t now_ns)
+{
+	struct pc_misc *m = dev;
+	uint64_t post_writes;
+	uint8_t post_code, port92, cf9;
+
+	(void)version;
+	(void)now_ns;
+	post_writes = state_get_u64(r);
+	post_code = state_get_u8(r);
+	port92 = state_get_u8(r);
+	cf9 = state_get_u8(r);
+	if ((port92 & ~PORT92_A20) || (cf9 & ~(CF9_SYS_RST | CF9_FULL_RST)))
+		state_reader_fail(r);
+	if (!state_reader_ok(r, false))
+		return -1;
+	pthread_mutex_lock(&m->lock);
+	m->post_writes = (unsigned long)post_writes;
+	m->post_code = post_code;
+	m->port92 = port92;
+	m->cf9 = cf9;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+const struct device_state_ops pc_misc_state_ops = {
+	.version = 1,
+	.reset = pc_misc_state_reset,
+	.save = pc_misc_save,
+	.load = pc_misc_load,
+};

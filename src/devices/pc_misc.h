@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "state/device_state.h"
 #include "vm/bus.h"
 
 #define PC_MISC_POST_PORT 0x80
@@ -58,5 +59,9 @@ extern const struct io_device_ops pc_misc_cf9_ops;
 /* reset must not be NULL. */
 void pc_misc_init(struct pc_misc *m, void (*reset)(void *opaque), void *opaque);
 void pc_misc_destroy(struct pc_misc *m);
+
+/* Saved state (docs/snapshot-format.md, section "pc-misc"); dev: the struct
+ * pc_misc. Reset: what pc_misc_init leaves. */
+extern const struct device_state_ops pc_misc_state_ops;
 
 #endif

@@ -140,6 +140,20 @@ void pic8259_destroy(struct pic8259 *p)
 	pthread_mutex_destroy(&p->lock);
 }
 
+void pic8259_reset(struct pic8259 *p)
+{
+	pthread_mutex_lock(&p->lock);
+	for (unsigned i = 0; i < 2; i++) {
+		struct pic8259_chip *c = &p->chip[i];
+
+		*c = (struct pic8259_chip){ .pic = p, .is_slave = i == 1 };
+	}
+	chip_reset(pic8259_master(p), 0x08, 1u << PIC_CASCADE_IR);
+	chip_reset(pic8259_slave(p), 0x70, PIC_CASCADE_IR);
+	update(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void set_input(struct pic8259_chip *c, unsigned ir, int level)
 {
 	uint8_t bit = (uint8_t)(1u << ir);
@@ -394,3 +408,22 @@ static void elcr_write(void *opaque, uint64_t offset, unsigned size, uint64_t va
 }
 
 const struct io_device_ops pic8259_elcr_ops = { .read = elcr_read, .write = elcr_write, .sizes = IO_SIZES_ALL };
+
+bool pic8259_chip_valid(const struct pic8259_chip *c)
+{
+	/* The master's IR2 follows the slave whatever its trigger mode. */
+	uint8_t level = (uint8_t)(level_mask(c) & (c->is_slave ? 0xff : ~(1u << PIC_CASCADE_IR)));
+
+	if ((c->vector_base & 7) || c->lowest > 7 || c->init_step == 1 || c->init_step > 4)
+		return false;
+	if (c->elcr & ~elcr_writable[c->is_slave])
+		return false;
+	if (!c->is_slave && (c->line & (1u << PIC_CASCADE_IR)))
+		return false; /* set_irq never drives the cascade input */
+	return (c->irr & level) == (c->line & level);
+}
+
+void pic8259_resync_locked(struct pic8259 *p)
+{
+	update(p);
+}

@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include "devices/irq.h"
+#include "state/device_state.h"
 #include "vm/bus.h"
 
 #define PIC_MASTER_BASE 0x20
@@ -92,6 +93,21 @@ extern const struct io_device_ops pic8259_elcr_ops; /* opaque: the struct pic825
 
 void pic8259_init(struct pic8259 *p);
 void pic8259_destroy(struct pic8259 *p);
+/* Back to what pic8259_init leaves, every input low (a VM-wide reset: the
+ * devices drop their lines too); INTR follows through intr_changed. */
+void pic8259_reset(struct pic8259 *p);
+
+/* Saved state (pic8259_state.c, docs/snapshot-format.md); dev: the struct
+ * pic8259. */
+extern const struct device_state_ops pic8259_state_ops;
+/* For the state loader. Whether a chip's registers hold only what the chip
+ * can come to hold: the vector base's low bits clear, a priority and an
+ * initialization step in range, only writable ELCR bits, no input on the
+ * master's cascade pin, level-triggered requests equal to their lines. */
+bool pic8259_chip_valid(const struct pic8259_chip *c);
+/* After the registers were replaced (PIC lock held): recomputes the cascade
+ * input and INTR, telling intr_changed if INTR changed. */
+void pic8259_resync_locked(struct pic8259 *p);
 
 static inline struct pic8259_chip *pic8259_master(struct pic8259 *p)
 {

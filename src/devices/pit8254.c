@@ -466,6 +466,15 @@ static void port61_write(void *opaque, uint64_t offset, unsigned size, uint64_t 
 
 const struct io_device_ops pit8254_port61_ops = { .read = port61_read, .write = port61_write, .sizes = IO_SIZES_BYTE };
 
+static void counters_reset(struct pit8254 *p, uint64_t now)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		p->counter[i] = (struct pit_counter){ .count = 65536, .null_count = true, .base_ns = now };
+		/* On the PC the gates of counters 0 and 1 are tied high. */
+		p->counter[i].gate = i != 2;
+	}
+}
+
 void pit8254_init(struct pit8254 *p, struct irq_line irq0, uint64_t (*now_ns)(void *opaque), void *clock_opaque)
 {
 	memset(p, 0, sizeof(*p));
@@ -473,18 +482,49 @@ void pit8254_init(struct pit8254 *p, struct irq_line irq0, uint64_t (*now_ns)(vo
 	p->irq = irq0;
 	p->now_ns = now_ns;
 	p->clock_opaque = clock_opaque;
-	for (unsigned i = 0; i < 3; i++) {
-		p->counter[i].count = 65536;
-		p->counter[i].null_count = true;
-		p->counter[i].base_ns = now_ns(clock_opaque);
-		/* On the PC the gates of counters 0 and 1 are tied high. */
-		p->counter[i].gate = i != 2;
-	}
+	counters_reset(p, now_ns(clock_opaque));
 }
 
 void pit8254_destroy(struct pit8254 *p)
 {
 	pthread_mutex_destroy(&p->lock);
+}
+
+void pit8254_reset(struct pit8254 *p)
+{
+	pthread_mutex_lock(&p->lock);
+	counters_reset(p, p->now_ns(p->clock_opaque));
+	p->port61 = 0;
+	p->irq_level = false;
+	pthread_mutex_unlock(&p->lock);
+}
+
+bool pit8254_counting(const struct pit_counter *c)
+{
+	return counting(c);
+}
+
+/* Bounds that keep the clock arithmetic far from overflow: a count runs at
+ * most 2^16 periods a cycle, and 2^60 periods are 30,000 years. */
+#define BASE_TICKS_LIMIT (1ll << 60)
+#define PENDING_START_MAX (1 + (65536 + 1) / 2)
+
+bool pit8254_counter_valid(const struct pit_counter *c)
+{
+	static const uint8_t modes[8] = { 0, 1, 2, 3, 4, 5, 2, 3 };
+
+	if (c->ctrl > 0x3f || c->mode != modes[(c->ctrl >> 1) & 7])
+		return false;
+	if (c->count < 1 || c->count > 65536 || c->next_count > 65536)
+		return false;
+	if (c->base_ticks <= -BASE_TICKS_LIMIT || c->base_ticks >= BASE_TICKS_LIMIT)
+		return false;
+	if (c->pending && (!c->loaded || (c->mode != 2 && c->mode != 3) || c->next_count < 1 || c->pending_start < 1 ||
+			   c->pending_start > PENDING_START_MAX || c->pending_tick < 0))
+		return false;
+	if (c->armed && (!c->loaded || !hardware_triggered(c) || c->next_count < 1))
+		return false;
+	return !c->triggered || hardware_triggered(c);
 }
 
 uint64_t pit8254_next_event_ns(struct pit8254 *p)

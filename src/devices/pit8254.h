@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "devices/irq.h"
+#include "state/device_state.h"
 #include "vm/bus.h"
 
 #define PIT8254_BASE 0x40
@@ -89,6 +90,20 @@ extern const struct io_device_ops pit8254_port61_ops; /* at PIT8254_PORT61, one 
  * counters are in mode 0 without a count, OUT low; counter 2's gate is low. */
 void pit8254_init(struct pit8254 *p, struct irq_line irq0, uint64_t (*now_ns)(void *opaque), void *clock_opaque);
 void pit8254_destroy(struct pit8254 *p);
+/* Back to what pit8254_init leaves (now on its clock); IRQ 0 is taken as low
+ * without being driven (a VM-wide reset: the interrupt controllers reset too). */
+void pit8254_reset(struct pit8254 *p);
+
+/* Saved state (pit8254_state.c, docs/snapshot-format.md); dev: the struct
+ * pit8254. */
+extern const struct device_state_ops pit8254_state_ops;
+/* For the state loader and saver. Whether the clock periods of c advance with
+ * time (else its count stands still and base_ns means nothing). */
+bool pit8254_counting(const struct pit_counter *c);
+/* Whether a counter's fields hold only what the 8254 can come to hold: a
+ * mode and control word that agree, counts within 1..65536, a count waiting
+ * only in the modes that wait, positions in range. Gates are the owner's. */
+bool pit8254_counter_valid(const struct pit_counter *c);
 
 /* The now_ns time at which IRQ 0 next has to change (OUT0 changes, or a strobe
  * ends), or UINT64_MAX if it never will without a guest access. */

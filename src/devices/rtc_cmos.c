@@ -170,16 +170,21 @@ static void commit(struct rtc_cmos *rtc)
 	rtc->last_s = t; /* setting the clock is not an update cycle */
 }
 
-static uint64_t periodic_ns(const struct rtc_cmos *rtc)
+uint64_t rtc_cmos_rate_ns(uint8_t register_a)
 {
-	unsigned rs = rtc->cmos[REG_A] & A_RS;
+	unsigned rs = register_a & A_RS;
 
-	if (!rs || !rtc->clock.now_ns)
+	if (!rs)
 		return 0;
 	/* With the 32.768 kHz time base, rates 1 and 2 repeat rates 8 and 9. */
 	if (rs < 3)
 		rs += 7;
 	return (1000000000ull << (rs - 1)) >> 15;
+}
+
+static uint64_t periodic_ns(const struct rtc_cmos *rtc)
+{
+	return rtc->clock.now_ns ? rtc_cmos_rate_ns(rtc->cmos[REG_A]) : 0;
 }
 
 static uint64_t mono_now(const struct rtc_cmos *rtc)
@@ -380,14 +385,16 @@ static void rtc_write(void *opaque, uint64_t offset, unsigned size, uint64_t val
 
 const struct io_device_ops rtc_cmos_ops = { .read = rtc_read, .write = rtc_write, .sizes = IO_SIZES_ALL };
 
-void rtc_cmos_init(struct rtc_cmos *rtc, struct irq_line irq, struct rtc_clock clock)
+/* The power-on state of everything but the lock and the wiring. */
+static void power_on(struct rtc_cmos *rtc)
 {
 	struct rtc_time tm;
 
-	memset(rtc, 0, sizeof(*rtc));
-	pthread_mutex_init(&rtc->lock, NULL);
-	rtc->irq = irq;
-	rtc->clock = clock;
+	memset(rtc->cmos, 0, sizeof(rtc->cmos));
+	rtc->index = 0;
+	rtc->nmi_disabled = false;
+	rtc->offset_s = 0;
+	rtc->irq_level = false;
 	rtc->cmos[REG_A] = 0x26;
 	rtc->cmos[REG_B] = B_24H;
 	rtc->cmos[REG_D] = D_VRT;
@@ -398,9 +405,32 @@ void rtc_cmos_init(struct rtc_cmos *rtc, struct irq_line irq, struct rtc_clock c
 	rtc->next_pf_ns = mono_now(rtc) + periodic_ns(rtc);
 }
 
+void rtc_cmos_init(struct rtc_cmos *rtc, struct irq_line irq, struct rtc_clock clock)
+{
+	memset(rtc, 0, sizeof(*rtc));
+	pthread_mutex_init(&rtc->lock, NULL);
+	rtc->irq = irq;
+	rtc->clock = clock;
+	power_on(rtc);
+}
+
 void rtc_cmos_destroy(struct rtc_cmos *rtc)
 {
 	pthread_mutex_destroy(&rtc->lock);
+}
+
+void rtc_cmos_reset(struct rtc_cmos *rtc)
+{
+	pthread_mutex_lock(&rtc->lock);
+	power_on(rtc);
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+bool rtc_cmos_registers_valid(const uint8_t cmos[RTC_CMOS_SIZE])
+{
+	if ((cmos[REG_A] & A_UIP) || ((cmos[REG_B] & B_SET) && (cmos[REG_B] & B_UIE)))
+		return false;
+	return !(cmos[REG_C] & ~(C_PF | C_AF | C_UF)) && cmos[REG_D] == D_VRT;
 }
 
 uint64_t rtc_cmos_update(struct rtc_cmos *rtc)

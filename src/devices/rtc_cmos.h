@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "devices/irq.h"
+#include "state/device_state.h"
 #include "vm/bus.h"
 
 #define RTC_CMOS_PORT 0x70
@@ -53,6 +54,7 @@
 #define RTC_CMOS_IRQ 8
 #define RTC_CMOS_SIZE 128
 #define RTC_CMOS_CENTURY 0x32
+#define RTC_CMOS_REG_A 0x0a /* divider and periodic rate */
 /* rtc_cmos_update(): no event is due, no call is needed. */
 #define RTC_CMOS_IDLE UINT64_MAX
 /* How often rtc_cmos_update() asks to be called while the update-ended or alarm
@@ -91,6 +93,21 @@ extern const struct io_device_ops rtc_cmos_ops;
  * of the host's current year, other storage zero. */
 void rtc_cmos_init(struct rtc_cmos *rtc, struct irq_line irq, struct rtc_clock clock);
 void rtc_cmos_destroy(struct rtc_cmos *rtc);
+/* Back to what rtc_cmos_init leaves (the guest's time back to the host's);
+ * IRQ 8 is taken as low without being driven (a VM-wide reset: the interrupt
+ * controllers reset too). */
+void rtc_cmos_reset(struct rtc_cmos *rtc);
+
+/* Saved state (rtc_cmos_state.c, docs/snapshot-format.md); dev: the struct
+ * rtc_cmos. */
+extern const struct device_state_ops rtc_cmos_state_ops;
+/* For the state code. The period of the periodic flag that a register A
+ * value selects (its rate bits), in now_ns nanoseconds; 0 for none. */
+uint64_t rtc_cmos_rate_ns(uint8_t register_a);
+/* Whether the clock's registers in cmos hold what the chip can come to hold:
+ * UIP clear in A (never stored), no update-ended interrupt enabled while SET
+ * is one, only the three flags stored in C, D at its fixed value. */
+bool rtc_cmos_registers_valid(const uint8_t cmos[RTC_CMOS_SIZE]);
 /* The VM's timer contract: call once after init, then whenever the time this
  * returned (nanoseconds from now, on now_ns) has passed, and after rearm. Brings
  * the flags up to date, drives IRQ 8, and returns when the next event is due, or

@@ -27,6 +27,10 @@ enum { REG_RBR_THR, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, RE
 #define IIR_FIFO_ENABLED 0xc0
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RX 0x02
+#define FCR_TRIGGER 0xc0
+#define FCR_STORED (FCR_ENABLE | FCR_TRIGGER)
+#define IER_MASK 0x0f /* bits 7-4 read 0 */
+#define MCR_MASK 0x1f /* bits 7-5 read 0 */
 #define MSR_DCTS 0x01
 #define MSR_DDSR 0x02
 #define MSR_TERI 0x04
@@ -36,14 +40,25 @@ enum { REG_RBR_THR, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, RE
 #define MSR_RI 0x40
 #define MSR_DCD 0x80
 
+/* The registers after init and reset. */
+static void registers_reset(struct uart16550 *u)
+{
+	memset(u->rbr_fifo, 0, sizeof(u->rbr_fifo));
+	u->rx_head = u->rx_count = 0;
+	u->ier = u->mcr = u->lsr_extra = u->msr_delta = u->scr = u->fcr = 0;
+	u->divisor = 12; /* 9600 baud from the 1.8432 MHz clock */
+	u->lcr = 0x03;	 /* 8N1 */
+	u->thre_pending = false;
+	u->irq_level = false;
+}
+
 void uart16550_init(struct uart16550 *u, struct irq_line irq, struct chardev out)
 {
 	memset(u, 0, sizeof(*u));
 	pthread_mutex_init(&u->lock, NULL);
 	u->irq = irq;
 	u->out = out;
-	u->divisor = 12; /* 9600 baud from the 1.8432 MHz clock */
-	u->lcr = 0x03;	 /* 8N1 */
+	registers_reset(u);
 }
 
 void uart16550_destroy(struct uart16550 *u)
@@ -51,10 +66,26 @@ void uart16550_destroy(struct uart16550 *u)
 	pthread_mutex_destroy(&u->lock);
 }
 
+void uart16550_reset(struct uart16550 *u)
+{
+	pthread_mutex_lock(&u->lock);
+	registers_reset(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
 static unsigned rx_capacity(const struct uart16550 *u)
 {
 	/* With the FIFO disabled the chip holds one byte, like a 16450. */
 	return (u->fcr & FCR_ENABLE) ? UART_FIFO_SIZE : 1;
+}
+
+bool uart16550_registers_valid(const struct uart16550 *u)
+{
+	if ((u->ier & ~IER_MASK) || (u->mcr & ~MCR_MASK) || (u->fcr & ~FCR_STORED))
+		return false;
+	if ((u->lsr_extra & ~LSR_OE) || (u->msr_delta & ~(MSR_DCTS | MSR_DDSR | MSR_TERI | MSR_DDCD)))
+		return false;
+	return u->rx_head < UART_FIFO_SIZE && u->rx_count <= rx_capacity(u);
 }
 
 static uint8_t current_iir(const struct uart16550 *u)
@@ -175,13 +206,13 @@ static void write_reg(struct uart16550 *u, unsigned reg, uint8_t v)
 		 * drivers rely on this to start transmission. */
 		if ((v & IER_THRE) && !(u->ier & IER_THRE))
 			u->thre_pending = true;
-		u->ier = v & 0x0f;
+		u->ier = v & IER_MASK;
 		return;
 	case REG_IIR_FCR:
 		/* Changing FCR0 (FIFO enable) clears both FIFOs, as does FCR1. */
 		if ((v & FCR_CLEAR_RX) || ((v ^ u->fcr) & FCR_ENABLE))
 			u->rx_head = u->rx_count = 0;
-		u->fcr = v & (FCR_ENABLE | 0xc0);
+		u->fcr = v & FCR_STORED;
 		return;
 	case REG_LCR:
 		u->lcr = v;
@@ -189,7 +220,7 @@ static void write_reg(struct uart16550 *u, unsigned reg, uint8_t v)
 	case REG_MCR: {
 		uint8_t before = modem_status(u), after;
 
-		u->mcr = v & 0x1f;
+		u->mcr = v & MCR_MASK;
 		after = modem_status(u);
 		/* In loopback the modem inputs follow MCR, and their changes are recorded
 		 * like a real line's: DCTS, DDSR, DDCD on any change, TERI when RI falls. */

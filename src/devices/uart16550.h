@@ -18,6 +18,7 @@
 
 #include "devices/chardev.h"
 #include "devices/irq.h"
+#include "state/device_state.h"
 #include "vm/bus.h"
 
 #define UART_FIFO_SIZE 16
@@ -45,6 +46,19 @@ extern const struct io_device_ops uart16550_ops;
 
 void uart16550_init(struct uart16550 *u, struct irq_line irq, struct chardev out);
 void uart16550_destroy(struct uart16550 *u);
+/* The registers back to what uart16550_init leaves, the FIFO emptied; the
+ * IRQ line is taken as low without being driven (a VM-wide reset: the
+ * interrupt controllers reset too). */
+void uart16550_reset(struct uart16550 *u);
+
+/* Saved state (uart16550_state.c, docs/snapshot-format.md); dev: the struct
+ * uart16550. */
+extern const struct device_state_ops uart16550_state_ops;
+/* For the state loader: whether the registers of u (its lock unused) hold
+ * only what the chip can come to hold: no reserved IER, MCR or FCR bits, only
+ * the modelled LSR error and MSR delta bits, no more received bytes than the
+ * receive buffer holds in the FIFO mode FCR selects, a head inside the FIFO. */
+bool uart16550_registers_valid(const struct uart16550 *u);
 /* Host input: returns how many bytes of buf the receive FIFO took. */
 size_t uart16550_receive(struct uart16550 *u, const uint8_t *buf, size_t len);
 

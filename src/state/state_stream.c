@@ -85,6 +85,11 @@ void state_put_bytes(struct state_writer *w, const void *p, size_t n)
 	put(w, p, n);
 }
 
+void state_writer_fail(struct state_writer *w)
+{
+	w->failed = true;
+}
+
 void state_write_header(struct state_writer *w)
 {
 	put(w, STATE_MAGIC, STATE_MAGIC_LEN);

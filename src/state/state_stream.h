@@ -55,6 +55,9 @@ void state_put_u32(struct state_writer *w, uint32_t v);
 void state_put_u64(struct state_writer *w, uint64_t v);
 void state_put_bool(struct state_writer *w, bool v);
 void state_put_bytes(struct state_writer *w, const void *p, size_t n);
+/* For savers that cannot get their state (an engine refusing get_state): the
+ * result is unusable. */
+void state_writer_fail(struct state_writer *w);
 
 /* A bounded view of bytes: a whole stream, or one section's payload. */
 struct state_reader {

@@ -174,6 +174,66 @@ int platform_install_acpi(struct vm *vm, char *why, size_t why_len)
 	return 0;
 }
 
+/* The wire between the 8259A's INTR and LINT0 as the vCPU thread last drove
+ * it (platform_sync_lint0): saved, so that a restored vCPU passes on exactly
+ * the changes of INTR its LAPIC has not seen. Version 1: that level, 0 or 1. */
+static void wiring_reset(void *dev)
+{
+	struct vm *vm = dev;
+
+	vm->pc.lint0_level = 0;
+}
+
+static void wiring_save(void *dev, struct state_writer *w, uint64_t now_ns)
+{
+	struct vm *vm = dev;
+
+	(void)now_ns;
+	state_put_bool(w, vm->pc.lint0_level);
+}
+
+static int wiring_load(void *dev, struct state_reader *r, uint32_t version, uint64_t now_ns)
+{
+	struct vm *vm = dev;
+	bool level = state_get_bool(r);
+
+	(void)version;
+	(void)now_ns;
+	if (!state_reader_ok(r, false))
+		return -1;
+	vm->pc.lint0_level = level;
+	return 0;
+}
+
+static const struct device_state_ops wiring_state_ops = {
+	.version = 1,
+	.reset = wiring_reset,
+	.save = wiring_save,
+	.load = wiring_load,
+};
+
+/* Each device's state in the VM's table, in the order sections are saved. */
+static int register_state(struct vm *vm, char *why, size_t why_len)
+{
+	struct pc_platform *pc = &vm->pc;
+	const struct {
+		const char *name;
+		const struct device_state_ops *ops;
+		void *dev;
+	} devices[] = {
+		{ "pic", &pic8259_state_ops, &pc->pic },      { "pit", &pit8254_state_ops, &pc->pit },
+		{ "rtc", &rtc_cmos_state_ops, &pc->rtc },     { "pc-misc", &pc_misc_state_ops, &pc->misc },
+		{ "fw-cfg", &fw_cfg_state_ops, &pc->fw_cfg }, { "acpi-pm", &acpi_pm_state_ops, &pc->acpi_pm },
+		{ "ioapic", &ioapic_state_ops, &pc->ioapic }, { "lapic0", &lapic_state_ops, &pc->lapic },
+		{ "pc-wiring", &wiring_state_ops, vm },
+	};
+
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+		if (device_registry_add(&vm->devices, devices[i].name, devices[i].ops, devices[i].dev, why, why_len))
+			return -1;
+	return 0;
+}
+
 struct irq_line platform_irq(struct vm *vm, unsigned irq)
 {
 	return (struct irq_line){ .set = isa_irq_set, .controller = vm, .pin = irq };
@@ -237,7 +297,7 @@ int platform_init(struct vm *vm, const struct platform_clock *clock, char *why, 
 			return -1;
 		}
 	}
-	return 0;
+	return register_state(vm, why, why_len);
 }
 
 static struct timespec to_timespec(uint64_t ns)

@@ -11,6 +11,7 @@
 #include "host/stdio_console.h"
 #include "log.h"
 #include "vm/hypercall.h"
+#include "vm/vcpu_state_ops.h"
 #include "vm/virtio_setup.h"
 
 static void debug_exit_stop(void *opaque, int status)
@@ -33,6 +34,9 @@ static int register_devices(struct vm *vm, const struct platform_clock *clock, c
 		snprintf(why, why_len, "internal error: overlapping device ranges");
 		return -1;
 	}
+	if (device_registry_add(&vm->devices, "uart-com1", &uart16550_state_ops, &vm->com1, why, why_len) ||
+	    device_registry_add(&vm->devices, "debug-exit", &debug_exit_state_ops, &vm->debug_exit, why, why_len))
+		return -1;
 	if (vm_virtio_create(vm, why, why_len))
 		return -1;
 	return platform_install_acpi(vm, why, why_len);
@@ -43,6 +47,7 @@ static int create_vcpus(struct vm *vm, const struct vcpu_state *boot, char *why,
 	vm->nvcpus = 1;
 	for (int i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
+		char name[16];
 
 		v->vm = vm;
 		v->index = i;
@@ -50,6 +55,9 @@ static int create_vcpus(struct vm *vm, const struct vcpu_state *boot, char *why,
 			snprintf(why, why_len, "%s: cannot create vCPU %d", vm->ops->name, i);
 			return -1;
 		}
+		snprintf(name, sizeof(name), "vcpu%d", i);
+		if (device_registry_add(&vm->devices, name, &vcpu_state_ops, v, why, why_len))
+			return -1;
 	}
 	return 0;
 }
