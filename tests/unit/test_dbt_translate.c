@@ -1214,6 +1214,109 @@ static void test_known_addresses_probe_as_stepping_does(void **state)
  * at its own RIP with CR2 its address, as when stepped. */
 IH_ASM(group_fault_run, "mov rax, [rbx]\n add rax, 1\n mov [rbx + 8], rax\n inc rcx");
 
+/* A probe group whose accesses straddle two pages always misses, and its
+ * slow path runs it in the core: after that it tells the engine
+ * (group_straddled) with the leader and how many instructions the core ran,
+ * and when the engine says it dropped the block, the code leaves with the
+ * state as after the group. A leader in no_group leads no group (and the
+ * hook is not called); a group within one page does not call it. */
+IH_ASM(straddle_run, "mov rax, [rbx]\n add rax, [rbx + 16]\n mov [rbx + 8], rax\n inc rcx\n");
+
+static struct {
+	unsigned calls, index, count;
+	bool answer;
+} straddled;
+
+static bool note_straddle(void *ctx, const struct insn *leader, unsigned count)
+{
+	(void)ctx;
+	straddled.calls++;
+	straddled.index = leader->index;
+	straddled.count = count;
+	return straddled.answer;
+}
+
+static const uint8_t *translate_straddle(struct code_cache *cc, struct icpu *h, const struct run *r, uint64_t no_group)
+{
+	const struct translate_env env = {
+		.ctx = h->cpu,
+		.callout = callout_step,
+		.code = { { .lin = 0x1000, .host = straddle_run } },
+		.ncode = 1,
+		.cpu = h->cpu,
+		.lin = 0x1000,
+		.no_group = no_group,
+		.group_straddled = note_straddle,
+	};
+	const uint8_t *entry = translate_run(cc, &env, r->insns, r->count, &(unsigned){ 0 });
+
+	assert_non_null(entry);
+	code_cache_serialize(cc);
+	return entry;
+}
+
+/* One entry with RBX = rbx, against the core stepping `steps` instructions. */
+static void enter_straddle(struct icpu *a, struct icpu *b, const uint8_t *entry, const struct run *r, uint64_t rbx,
+			   unsigned steps)
+{
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		set_registers(*p);
+		(*p)->cpu->gpr[GPR_RBX] = rbx;
+		(*p)->cpu->rip = 0x1000;
+		(*p)->cpu->icount = 0;
+		icpu_set(*p, rbx, 0x11, 8);
+		icpu_set(*p, rbx + 16, 0x22, 8);
+	}
+	translate_enter(entry);
+	for (unsigned i = 0; i < steps; i++)
+		assert_true(softcpu_step(b->cpu, &r->insns[i]));
+	assert_int_equal(a->cpu->rip, b->cpu->rip);
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	assert_int_equal(a->cpu->icount, b->cpu->icount);
+	assert_int_equal(icpu_get(a, rbx + 8, 8), 0x11 + 0x22);
+}
+
+static void test_a_straddling_group_tells_the_engine_and_can_leave(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry, *ungrouped;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(straddle_run, IH_LEN(straddle_run), &r);
+	entry = translate_straddle(&cc, a, &r, 0);
+	/* [rbx + 16] on the next page: the engine is told, every entry. */
+	straddled = (typeof(straddled)){ .answer = false };
+	enter_straddle(a, b, entry, &r, 0x200ff0, r.count);
+	enter_straddle(a, b, entry, &r, 0x200ff0, r.count);
+	assert_int_equal(straddled.calls, 2);
+	assert_int_equal(straddled.index, 0);
+	assert_int_equal(straddled.count, 3);
+	/* Within one page: a miss, then hits; never told. */
+	straddled.calls = 0;
+	enter_straddle(a, b, entry, &r, 0x200800, r.count);
+	enter_straddle(a, b, entry, &r, 0x200800, r.count);
+	assert_int_equal(straddled.calls, 0);
+	/* The engine dropped the block: out after the group, INC not run. */
+	straddled.answer = true;
+	enter_straddle(a, b, entry, &r, 0x200ff0, 3);
+	assert_int_equal(straddled.calls, 1);
+	/* Translated with the group's instructions barred from leading one, as
+	 * the engine bars them: no group, no call. */
+	ungrouped = translate_straddle(&cc, a, &r, 0x7);
+	straddled.calls = 0;
+	enter_straddle(a, b, ungrouped, &r, 0x200ff0, r.count);
+	enter_straddle(a, b, ungrouped, &r, 0x200ff0, r.count);
+	assert_int_equal(straddled.calls, 0);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 static void test_a_probe_group_faults_at_its_member(void **state)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
@@ -1871,6 +1974,7 @@ int main(void)
 		cmocka_unit_test(test_known_addresses_probe_as_stepping_does),
 		cmocka_unit_test(test_a_group_delta_in_a_crowded_run_survives_a_slow_path),
 		cmocka_unit_test(test_a_probe_group_faults_at_its_member),
+		cmocka_unit_test(test_a_straddling_group_tells_the_engine_and_can_leave),
 		cmocka_unit_test(test_flags_saved_between_a_group_leader_and_its_last_member_survive_its_slow_path),
 	};
 

@@ -21,6 +21,7 @@
 
 #include "engine/dbt/code_cache.h"
 #include "engine/dbt/emit.h"
+#include "engine/dbt/group_bar.h"
 #include "engine/dbt/lockstep.h"
 #include "engine/dbt/translate.h"
 #include "engine/softcpu/block_engine.h"
@@ -85,6 +86,10 @@ struct engine_vcpu {
 	/* GS base is this vCPU's soft CPU on the thread that runs it: ident code
 	 * reaches the guest's registers as gs:[offset]. False: no ident code. */
 	bool gs_ready, gs_checked;
+	/* Probe groups that kept straddling two pages, and blocks translated
+	 * again without them. */
+	struct group_bar group_bar;
+	uint64_t groups_barred;
 };
 
 _Static_assert(offsetof(struct engine_vcpu, b) == 0, "the shared ops find the block vCPU first");
@@ -325,6 +330,22 @@ static bool callout_step(void *ctx, const struct insn *in)
 
 /* What translations for the TLB set `set` share: callouts, chaining, links,
  * the inline lookup's table and the ways out. */
+/* translate_env.group_straddled: a group of b (leader on, count
+ * instructions) straddled two pages; at the GROUP_BAR_AFTER-th time b is
+ * dropped, and decoded and translated again without it. */
+static bool group_straddled(void *ctx, const struct insn *leader, unsigned count)
+{
+	struct block_vcpu *bv = ctx;
+	struct engine_vcpu *v = dbt_vcpu_of(bv);
+	struct block *b = block_of_insn(leader);
+
+	if (!b->valid || !group_bar_note(&v->group_bar, b->gpa, b->mode, leader->index, count))
+		return false;
+	block_cache_drop(bv, b);
+	v->groups_barred++;
+	return true;
+}
+
 static struct translate_env env_for_set(struct block_vcpu *bv, uint8_t set)
 {
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
@@ -338,7 +359,8 @@ static struct translate_env env_for_set(struct block_vcpu *bv, uint8_t set)
 				       .bodies = v->bodies[set],
 				       .exits = v->exits_ready ? &v->exits[set] : NULL,
 				       .one_block_per_entry = v->lockstep != NULL,
-				       .inject_bug = v->inject_bug };
+				       .inject_bug = v->inject_bug,
+				       .group_straddled = group_straddled };
 }
 
 /* How b is translated for the CPU as it runs now.
@@ -350,6 +372,7 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
 	struct translate_env env = env_for_set(bv, tlb_set_now(&bv->cpu));
 
 	env.lin = bv->cpu.rip;
+	env.no_group = group_bar_of(&v->group_bar, b->gpa, b->mode);
 	if (b->mode != MODE_LONG64) {
 		/* Chaining and the lookup table are for 64-bit code (chain_next):
 		 * this code leaves for the loop, through ways out of its own. */
@@ -685,6 +708,8 @@ static void dbt_stats(struct engine_vcpu *v, struct engine_stats *st)
 	engine_stats_add_ratio(st, "time translating", "us since the vCPU began", v->translate_ns / 1000,
 			       (soft_clock_ns() - v->created_ns) / 1000);
 	engine_stats_add_ratio(st, "cache flushes", "blocks translated", v->flushes, v->blocks_translated);
+	engine_stats_add_ratio(st, "blocks again without a straddling group", "blocks translated", v->groups_barred,
+			       v->blocks_translated);
 	add_top_callouts(v, st, 4);
 	/* The rest ran decoded only (they wrote code: lockstep.h) or diverged. */
 	if (v->lockstep)

@@ -198,6 +198,12 @@ struct slow_record {
 	uint8_t scratch[3];
 	uint8_t rsp_host; /* the run's, or H_NONE */
 	bool flags_saved; /* the guest's flags as before it are in cpu->saved_flags */
+	/* A probe group's leader: its accesses span [group_base + group_lo,
+	 * + group_span) (the base register's value at the leader); span 0:
+	 * not a group's. */
+	uint8_t group_base;
+	uint8_t group_span;
+	int32_t group_lo;
 };
 
 struct slow_path {
@@ -657,6 +663,13 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 				  .rsp_host = (uint8_t)run->rsp_host,
 				  .written_before = written_before(slot, run, p->insn),
 				  .flags_saved = p->flags_saved };
+	if (slot[p->insn].group_role == GROUP_LEADER && !groups[slot[p->insn].group].hoisted) {
+		const struct probe_group *g = &groups[slot[p->insn].group];
+
+		r.group_base = g->stack ? GPR_RSP : slot[p->insn].use.mem_base;
+		r.group_span = g->span;
+		r.group_lo = g->min_disp;
+	}
 
 	for (unsigned k = 0; k < 3; k++)
 		r.scratch[k] = (uint8_t)p->sc.r[k];
@@ -667,14 +680,22 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 	emit_bytes(e, &r, sizeof(r));
 }
 
+/* Whether the bytes [lin, lin + len) lie on two pages. */
+static bool straddles_pages(uint64_t lin, unsigned len)
+{
+	return ((lin ^ (lin + len - 1)) >> 12) != 0;
+}
+
 /* The shared slow path, called with every host register as the main line
  * left it: the guest state as at the memory instruction goes back into the
  * soft CPU, the core runs the instruction (its walk, faults, MMIO exits,
  * code and watched pages) as a callout, and the registers the main line
  * holds come back. False: leave (the core asked to, or it ran elsewhere). */
-static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, struct soft_cpu *cpu)
+static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, struct soft_cpu *cpu,
+			  bool (*group_straddled)(void *ctx, const struct insn *leader, unsigned count))
 {
 	struct slow_record r;
+	bool straddles;
 
 	memcpy(&r, record, sizeof(r));
 	/* The guest's values of borrowed registers, before any is stored. */
@@ -692,9 +713,19 @@ static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, 
 	}
 	cpu->rip = r.rip;
 	cpu->icount += r.index;
+	straddles =
+	    r.group_span && straddles_pages(cpu->gpr[r.group_base] + (uint64_t)(int64_t)r.group_lo, r.group_span);
 	for (unsigned k = 0; k < r.count; k++)
 		if (!callout(ctx, &r.insn[k]))
 			return false;
+	/* A group whose accesses straddle two pages always misses here, and the
+	 * core runs it all: in sha256's message schedule, whose window of 64
+	 * bytes walks the stack, a third of the rounds when the array crossed a
+	 * page (the guest's stack is placed at random), 2.5 times the phase's
+	 * host instructions. The engine has such a block translated again
+	 * without the group. */
+	if (straddles && group_straddled && group_straddled(ctx, r.insn, r.count))
+		return false;
 	/* The main line adds the whole run's count at its end, and RIP is at
 	 * its first instruction while it runs (a loop leaves from there). */
 	cpu->rip = r.run_rip;
@@ -731,6 +762,7 @@ static void emit_slow_stub(struct emitter *e, const struct translate_env *env, c
 	emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
 	emit_mov_imm64(e, H_RDX, (uint64_t)(uintptr_t)env->callout);
 	emit_mov_imm64(e, H_RCX, (uint64_t)(uintptr_t)env->cpu);
+	emit_mov_imm64(e, H_R8, (uint64_t)(uintptr_t)env->group_straddled);
 	emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)slow_path_run);
 	emit_call_reg(e, H_RAX);
 	emit_test_al(e);
@@ -953,7 +985,7 @@ static bool group_encodes(const struct slot *slot, const struct probe_group *g, 
  * run does not use, or a guest register it does not hold there (its value
  * not loaded yet, or no longer read); one group ends before the next
  * begins. */
-static void plan_groups(const struct run_plan *run, struct slot *slot, const struct insn *insns,
+static void plan_groups(const struct run_plan *run, struct slot *slot, const struct insn *insns, uint64_t no_group,
 			struct probe_group *groups, unsigned *ngroups)
 {
 	unsigned free_from = run->first; /* past the last group */
@@ -966,7 +998,7 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 		uint64_t members = 0;  /* bit j - i */
 		uint16_t busy = busy_at(run, slot, i), busy_to_last = busy;
 
-		if (i < free_from || !groupable(u) || delta_reg(busy) == H_NONE)
+		if (i < free_from || !groupable(u) || delta_reg(busy) == H_NONE || (no_group & (1ull << i)))
 			continue;
 		for (unsigned j = i + 1; j < run->last && j - i < 64; j++) {
 			const struct ident_use *v = &slot[j].use;
@@ -1036,7 +1068,7 @@ static bool stack_moves(const struct slot *s, int64_t *by)
 /* The run's stack groups (after plan_groups, whose groups they may
  * overlap: another delta register). */
 static void plan_stack_groups(const struct run_plan *run, struct slot *slot, const struct insn *insns,
-			      struct probe_group *groups, unsigned *ngroups)
+			      uint64_t no_group, struct probe_group *groups, unsigned *ngroups)
 {
 	uint16_t others = 0; /* the deltas of plan_groups' groups, which these may overlap */
 
@@ -1052,7 +1084,7 @@ static void plan_stack_groups(const struct run_plan *run, struct slot *slot, con
 		/* Not led by a followed RET, whose compare wants the popped value
 		 * where a leader's probe leaves the delta. */
 		if (slot[i].group_role != GROUP_NONE || (slot[i].followed && slot[i].use.stack < 0) ||
-		    !stack_member(&slot[i], &disp) || delta_reg(busy) == H_NONE)
+		    !stack_member(&slot[i], &disp) || delta_reg(busy) == H_NONE || (no_group & (1ull << i)))
 			continue;
 		lo = disp;
 		hi = (int64_t)disp + slot[i].use.mem_size;
@@ -2061,8 +2093,8 @@ static void plan_cold_copy(struct run_plan *cold, const struct translate_env *en
 	plan_run(cold, cold_slot, first, last);
 	plan_loop(cold, env, cold_slot, insns);
 	cold->group_first = *ngroups;
-	plan_groups(cold, cold_slot, insns, groups, ngroups);
-	plan_stack_groups(cold, cold_slot, insns, groups, ngroups);
+	plan_groups(cold, cold_slot, insns, env->no_group, groups, ngroups);
+	plan_stack_groups(cold, cold_slot, insns, env->no_group, groups, ngroups);
 	plan_slow_reach(groups, cold->group_first, *ngroups);
 	cold->group_end = *ngroups;
 	plan_way_back(cold, cold_slot);
@@ -2117,8 +2149,8 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		plan_loop(&runs[nruns], env, slot, insns);
 		runs[nruns].group_first = ngroups;
 		plan_hoisted_stack(&runs[nruns], slot, insns, groups, &ngroups);
-		plan_groups(&runs[nruns], slot, insns, groups, &ngroups);
-		plan_stack_groups(&runs[nruns], slot, insns, groups, &ngroups);
+		plan_groups(&runs[nruns], slot, insns, env->no_group, groups, &ngroups);
+		plan_stack_groups(&runs[nruns], slot, insns, env->no_group, groups, &ngroups);
 		plan_slow_reach(groups, runs[nruns].group_first, ngroups);
 		runs[nruns].group_end = ngroups;
 		plan_way_back(&runs[nruns], slot);

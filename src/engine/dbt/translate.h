@@ -104,6 +104,15 @@ struct translate_env {
 	/* Test-only (the lockstep test): a deliberate translation bug, ADC r/m,
 	 * imm8 on a register copied as ADD. Set from RINGVISOR_DBT_INJECT_BUG. */
 	bool inject_bug;
+	/* Bit i: instruction i of the block leads no probe group (its groups
+	 * straddled two pages too often: group_straddled). */
+	uint64_t no_group;
+	/* Called when a probe group's accesses, from leader on (count
+	 * instructions), straddled two pages, after the core has run them: the
+	 * engine counts, and returns true once it has dropped the block so that
+	 * it is translated again without that group; the code then leaves, its
+	 * state as after the group. NULL: not asked. */
+	bool (*group_straddled)(void *ctx, const struct insn *leader, unsigned count);
 };
 
 /* Bytes from a translation's entry to its body (the prologue). */

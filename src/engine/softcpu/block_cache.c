@@ -194,6 +194,12 @@ static void drop_block(struct block_vcpu *v, struct block *b, uint64_t listed_of
 	unlink_block(v, b);
 }
 
+void block_cache_drop(struct block_vcpu *v, struct block *b)
+{
+	if (b->valid)
+		drop_block(v, b, ~0ull);
+}
+
 /* The core's code_written hook: drop every block of the page whose chunks the
  * write touched; keep the others. */
 static void code_written(struct soft_cpu *cpu, struct code_page *p, uint64_t hit)

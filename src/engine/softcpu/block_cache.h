@@ -43,6 +43,10 @@ struct block *block_cache_find(struct block_vcpu *v, const uint32_t **generation
 void block_cache_flush(struct block_vcpu *v);
 /* Drop every block (the cache or the translation cache filling up); between blocks. */
 void block_cache_drop_all(struct block_vcpu *v);
+/* b goes, as a write to its code would make it go (its translation stays in
+ * the engine's cache until the next flush, so code running in it may finish
+ * the instruction it is at and leave). */
+void block_cache_drop(struct block_vcpu *v, struct block *b);
 /* Free blocks dropped since the last call; only between blocks. */
 void block_cache_reap(struct block_cache *c);
 uint64_t block_cache_wraps(const struct block_cache *c);
