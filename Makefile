@@ -25,7 +25,7 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 	-Wundef -Wvla -Wpointer-arith -Wcast-qual -Wwrite-strings -Wnull-dereference
 CFLAGS := -std=gnu11 $(OPTFLAGS) $(WARNINGS) -D_GNU_SOURCE -Isrc $(SLIRP_CFLAGS) -MMD -MP
 LDFLAGS := $(OPTFLAGS)
-LDLIBS := -lpthread -lZydis -lz $(SLIRP_LIBS)
+LDLIBS := -lpthread -lZydis -lz -ljansson $(SLIRP_LIBS)
 
 SRCS := $(sort $(shell find src -name '*.c'))
 OBJS := $(SRCS:%.c=$(OUT)/obj/%.o)

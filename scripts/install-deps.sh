@@ -6,6 +6,7 @@ packages=(
 	libcmocka-dev                 # unit tests
 	libzydis-dev                  # x86 decoding for the interp engine
 	zlib1g-dev                    # CRC-32 of saved VM state (src/state)
+	libjansson-dev                # JSON: a snapshot's configuration, the control socket's API
 	libslirp-dev libglib2.0-dev   # user networking (--net user); slirp.pc requires glib-2.0.pc
 	pkg-config                    # finds libslirp's flags
 	clang-format                  # the tree stays formatted
