@@ -1157,6 +1157,73 @@ static void test_a_group_delta_in_a_crowded_run_survives_a_slow_path(void **stat
 IH_ASM(known_address_run, "mov rax, [rip + 0x1ff009]\n mov rcx, qword ptr [0x200100]\n"
 			  " add qword ptr [0x200108], rcx\n mov rdx, qword ptr [0x200ffc]\n");
 
+/* Two pages of one TLB index (0x200000 and 0x300000) at known addresses:
+ * after the first entry each sits in a way of its own, and the second entry
+ * takes both inline (no miss); RIP-relative operands of code high in the
+ * address space, whose pages do not fit an imm32, probe the same. */
+IH_ASM(known_two_ways_run, "mov rax, qword ptr [0x200010]\n mov rcx, qword ptr [0x300020]\n add rax, rcx\n"
+			   " mov qword ptr [0x200018], rax\n mov rdx, qword ptr [0x300028]\n");
+IH_ASM(known_high_run, "mov rax, [rip + 0x1ff009]\n add [rip + 0x1ff00a], rax\n mov rcx, [rip + 0x2ff013]\n");
+
+static void test_known_addresses_hit_in_either_way_and_high_up(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	const uint64_t high = 0x7f0000000000ull; /* the code runs at high + 0x1000 */
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(known_two_ways_run, IH_LEN(known_two_ways_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		icpu_set(*p, 0x200010, 0x1111, 8);
+		icpu_set(*p, 0x300020, 0x2222, 8);
+		icpu_set(*p, 0x300028, 0x3333, 8);
+	}
+	entry = translate_ident(&cc, a, &r, known_two_ways_run, &ident);
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x200000, 64 }, { 0x300000, 64 } }, 2);
+	assert_int_equal(icpu_get(a, 0x200018, 8), 0x3333);
+	assert_int_equal(a->cpu->gpr[GPR_RDX], 0x3333);
+	code_cache_destroy(&cc);
+	/* High up: linear high + 0x200000 maps frame 0x200000, high + 0x300000
+	 * frame 0x500000, so the two ways' entries hold different deltas. */
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(known_high_run, IH_LEN(known_high_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		uint64_t root = pt_alloc(*p);
+
+		pt_map(*p, PT_4LEVEL, root, high + 0x200000, 0x200000, 1, PTE_P | PTE_W);
+		pt_map(*p, PT_4LEVEL, root, high + 0x300000, 0x500000, 1, PTE_P | PTE_W);
+		icpu_paging(*p, PT_4LEVEL, root, false);
+		icpu_set(*p, 0x500028, 0x4444, 8);
+		(*p)->cpu->gpr[GPR_RAX] = 0;
+	}
+	entry = translate_ident_at(&cc, a, &r, known_high_run, &ident, high + 0x1000);
+	for (unsigned round = 0; round < 2; round++) {
+		uint64_t misses = a->cpu->tlb.misses;
+
+		a->cpu->rip = b->cpu->rip = high + 0x1000;
+		translate_enter(entry);
+		for (unsigned i = 0; i < r.count; i++)
+			assert_true(softcpu_step(b->cpu, &r.insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_memory_equal(icpu_ptr(a, 0x200000, 64), icpu_ptr(b, 0x200000, 64), 64);
+		if (round == 1)
+			assert_int_equal(a->cpu->tlb.misses, misses);
+	}
+	/* [high + 0x200010] = 0x1111, added onto [high + 0x200018] twice;
+	 * RCX from [high + 0x300028], frame 0x500000. */
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 0x1111);
+	assert_int_equal(icpu_get(a, 0x200018, 8), 0x3333 + 2 * 0x1111);
+	assert_int_equal(a->cpu->gpr[GPR_RCX], 0x4444);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 static void test_known_addresses_probe_as_stepping_does(void **state)
 {
 	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
@@ -1972,6 +2039,7 @@ int main(void)
 		cmocka_unit_test(test_probe_groups_run_as_stepping_does),
 		cmocka_unit_test(test_a_probe_group_follows_its_moving_base),
 		cmocka_unit_test(test_known_addresses_probe_as_stepping_does),
+		cmocka_unit_test(test_known_addresses_hit_in_either_way_and_high_up),
 		cmocka_unit_test(test_a_group_delta_in_a_crowded_run_survives_a_slow_path),
 		cmocka_unit_test(test_a_probe_group_faults_at_its_member),
 		cmocka_unit_test(test_a_straddling_group_tells_the_engine_and_can_leave),

@@ -214,6 +214,24 @@ void emit_gs_add64_imm32(struct emitter *e, int32_t disp, int32_t imm)
 	emit_bytes(e, i.b, i.n);
 }
 
+void emit_gs_cmp64_imm32(struct emitter *e, int32_t disp, int32_t imm)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, true, 7, 0x81, disp); /* 81 /7: CMP r/m64, imm32 (sign-extended) */
+	memcpy(i.b + i.n, &imm, 4);
+	i.n += 4;
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_cmp64(struct emitter *e, enum host_reg reg, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_gs_modrm(&i, true, reg, 0x3b, disp); /* 3B /r: CMP r64, r/m64 */
+	emit_bytes(e, i.b, i.n);
+}
+
 void emit_gs_store64_imm32(struct emitter *e, int32_t disp, int32_t imm)
 {
 	struct insn_bytes i = { .n = 0 };

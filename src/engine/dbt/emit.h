@@ -102,6 +102,9 @@ void emit_gs_add64_imm32(struct emitter *e, int32_t disp, int32_t imm);
 void emit_gs_store64_imm32(struct emitter *e, int32_t disp, int32_t imm);
 /* CMP byte gs:[disp], imm8. */
 void emit_gs_cmp8_imm(struct emitter *e, int32_t disp, uint8_t imm);
+/* CMP QWORD GS:[disp], imm32 (sign-extended), and CMP reg, QWORD GS:[disp]. */
+void emit_gs_cmp64_imm32(struct emitter *e, int32_t disp, int32_t imm);
+void emit_gs_cmp64(struct emitter *e, enum host_reg reg, int32_t disp);
 /* MOV byte gs:[disp], imm8. */
 void emit_gs_mov8_imm(struct emitter *e, int32_t disp, uint8_t imm);
 /* MOV dst, src at 2, 4 (zero-extending) or 8 bytes. */

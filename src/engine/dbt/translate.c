@@ -580,6 +580,49 @@ static bool address_known(const struct ident_use *u, uint64_t insn_end, uint64_t
  * entry's host_minus_linear instead (a probe group's leader). RSP is in
  * host register rsp, or in the soft CPU (H_NONE). Clobbers sc's registers
  * and the flags. */
+/* Points a forward jump made by emit_jcc at the next byte. */
+static void patch_here(struct emitter *e, uint8_t *rel)
+{
+	if (!rel || !emit_patch_rel32(rel, e->rx + (rel - e->buf), emit_here(e)))
+		e->overflow = true;
+}
+
+/* emit_probe for an address the translation knows (at), for sc->r[0]: the
+ * entry's place in the soft CPU and the page are constants, so each way is
+ * one CMP of its tag against the page (an imm32 where it fits, else through
+ * sc->r[1]) and one ADD; was six instructions and three scratch registers
+ * on a hit in way 0, is four and one. */
+static void emit_known_probe(struct emitter *e, const struct scratch *sc, const struct ident_use *u, uint64_t at,
+			     int32_t tlb, struct slow_path *slow)
+{
+	const uint64_t page = (at + u->mem_size - 1) & ~0xfffull;
+	const int32_t entry = tlb + (int32_t)(((at >> 12) & (TLB_SIZE - 1)) * TLB_WAYS * sizeof(struct tlb_entry));
+	uint8_t *way0, *join;
+
+	emit_mov_imm64(e, sc->r[0], at);
+	if (!fits_imm32(page))
+		emit_mov_imm64(e, sc->r[1], page);
+	for (unsigned way = 0; way < TLB_WAYS; way++) {
+		const int32_t tag = entry + (int32_t)(way * sizeof(struct tlb_entry) + offsetof(struct tlb_entry, tag));
+
+		if (fits_imm32(page))
+			emit_gs_cmp64_imm32(e, tag, (int32_t)page);
+		else
+			emit_gs_cmp64(e, sc->r[1], tag);
+		if (way == 0)
+			way0 = emit_jcc8(e, CC_E);
+		else
+			slow->jump = emit_jcc(e, CC_NE, emit_here(e)); /* patched to the slow path */
+	}
+	emit_gs_add(e, sc->r[0],
+		    entry + (int32_t)(sizeof(struct tlb_entry) + offsetof(struct tlb_entry, host_minus_linear)));
+	join = emit_jmp(e, emit_here(e));
+	if (!emit_patch_rel8_here(e, way0))
+		e->overflow = true;
+	emit_gs_add(e, sc->r[0], entry + (int32_t)offsetof(struct tlb_entry, host_minus_linear));
+	patch_here(e, join);
+}
+
 static void emit_probe(struct emitter *e, const struct translate_env *env, const struct scratch *sc,
 		       const struct ident_use *u, uint64_t insn_end, struct slow_path *slow, int delta, int rsp)
 {
@@ -596,6 +639,11 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 	 * address the translation knows (RIP-relative, absolute) has both as
 	 * constants. */
 	_Static_assert(TLB_SIZE == 256, "the index mask");
+	_Static_assert(TLB_WAYS == 2 && sizeof(struct tlb_entry) == 32, "an index's ways span 64 bytes");
+	if (address_known(u, insn_end, &at) && delta == H_NONE) {
+		emit_known_probe(e, sc, u, at, tlb, slow);
+		return;
+	}
 	if (address_known(u, insn_end, &at)) {
 		emit_mov_imm64(e, idx, ((at >> 12) & (TLB_SIZE - 1)) << 6);
 		emit_mov_imm64(e, last, (at + u->mem_size - 1) & ~0xfffull);
@@ -1301,13 +1349,6 @@ static uint8_t *emit_jump_if_noncanonical(struct emitter *e, enum host_reg reg, 
 	return emit_jcc(e, CC_A, emit_here(e));
 }
 
-/* Points a forward jump made by emit_jcc at the next byte. */
-static void patch_here(struct emitter *e, uint8_t *rel)
-{
-	if (!rel || !emit_patch_rel32(rel, e->rx + (rel - e->buf), emit_here(e)))
-		e->overflow = true;
-}
-
 /* The core runs br (at br_lin), the last of a run's n instructions, from
  * the state as at it: RIP and the count moved to br first (registers and
  * flags are in the soft CPU already). */
@@ -1851,7 +1892,10 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				p->count = g->slow_last - i + 1;
 				g->slow = (unsigned)(p - slow);
 			}
-			p->sc = pick_scratch(run, i, u, 3, reserved);
+			/* A known address needs two (emit_known_probe; the flags save
+			 * wants a second beside RAX). */
+			p->sc = pick_scratch(run, i, u, !g && address_known(u, insn_end, &(uint64_t){ 0 }) ? 2 : 3,
+					     reserved);
 			saved_valid = emit_slow_path_start(e, run, p, host_valid, saved_valid, reserved);
 			if (g) {
 				struct ident_use span = *u;
