@@ -134,7 +134,11 @@ static int cmd_migrate(void *ctx, const struct api_request *req, json_t *reply, 
 }
 
 const struct api_command api_vm_commands[] = {
-	{ "status", NULL, cmd_status }, { "stop", NULL, cmd_stop },	      { "pause", NULL, cmd_pause },
-	{ "resume", NULL, cmd_resume }, { "snapshot", "path", cmd_snapshot }, { "migrate", "uri", cmd_migrate },
+	{ "status", NULL, cmd_status },	      /* state, engine, CPU, vCPUs, memory, uptime */
+	{ "stop", NULL, cmd_stop },	      /* the VM ends, status 0 */
+	{ "pause", NULL, cmd_pause },	      /* api_vm_ops.pause */
+	{ "resume", NULL, cmd_resume },	      /* api_vm_ops.resume */
+	{ "snapshot", "path", cmd_snapshot }, /* api_vm_ops.snapshot, into the directory "path" */
+	{ "migrate", "uri", cmd_migrate },    /* api_vm_ops.migrate, to "uri" */
 	{ NULL, NULL, NULL },
 };

@@ -22,8 +22,12 @@ static const struct ctl_command {
 	const char *arg_doc; /* ARG in the usage */
 	int is_path;	     /* ARG is a path: made absolute, the server's cwd is not ours */
 } ctl_commands[] = {
-	{ "status", NULL, "", 0 }, { "pause", NULL, "", 0 },	      { "resume", NULL, "", 0 },
-	{ "stop", NULL, "", 0 },   { "snapshot", "path", " DIR", 1 }, { "migrate", "uri", " URI", 0 },
+	{ "status", NULL, "", 0 },	   /* what the VM is and does */
+	{ "pause", NULL, "", 0 },	   /* its vCPUs stop */
+	{ "resume", NULL, "", 0 },	   /* they run again */
+	{ "stop", NULL, "", 0 },	   /* the VM ends */
+	{ "snapshot", "path", " DIR", 1 }, /* the VM saved into a directory */
+	{ "migrate", "uri", " URI", 0 },   /* the VM moved to another ringvisor */
 };
 #define NCOMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
 
