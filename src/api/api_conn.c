@@ -92,7 +92,7 @@ void api_refuse_fd(int fd, const char *code, const char *message)
 
 static bool has_request(const struct api_conn *c)
 {
-	return memchr(c->in, '\n', c->in_len) != NULL;
+	return c->in_len && memchr(c->in, '\n', c->in_len) != NULL;
 }
 
 static bool wants_input(const struct api_conn *c)
@@ -102,6 +102,8 @@ static bool wants_input(const struct api_conn *c)
 
 short api_conn_events(const struct api_conn *c)
 {
+	if (c->fd < 0)
+		return 0;
 	return (short)((wants_input(c) ? POLLIN : 0) | (c->out_len > c->out_sent ? POLLOUT : 0));
 }
 

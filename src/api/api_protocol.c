@@ -159,7 +159,7 @@ char *api_handle_request(const struct api_command *table, void *ctx, const char 
 		api_error_set(&err, API_E_TOO_LARGE, "a request is at most %d bytes", API_REQUEST_MAX);
 		return api_error_reply(&err, reply_len);
 	}
-	json = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr);
+	json = json_loadb(req, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!json) {
 		api_error_set(&err, API_E_PARSE, "not JSON: %s at byte %d", jerr.text, jerr.position);
 		return api_error_reply(&err, reply_len);
