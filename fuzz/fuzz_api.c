@@ -4,7 +4,7 @@
  * 1. The whole input as one request (api_handle_request) to the VM's command
  *    table over stub VM operations: a reply always, one line of JSON with
  *    "ok" a boolean; a success only for a JSON object naming a command; an
- *    error code from the documented list.
+ *    error code from the documented list, its message printable ASCII.
  * 2. The input as a stream on a socket pair through one connection
  *    (api_conn_step), the client then ending its side: the connection ends
  *    by itself, and every line that is not blank gets exactly one reply
@@ -114,8 +114,16 @@ static void check_reply(const char *line, size_t len, const char *req, size_t re
 	asked = json_loadb(req, req_len, JSON_DECODE_ANY, NULL);
 	if (json_is_true(ok) && !json_is_string(json_object_get(asked, "cmd")))
 		finding("a success for a request without a command");
-	if (json_is_false(ok) && !documented(json_string_value(json_object_get(json_object_get(r, "error"), "code"))))
-		finding("an error reply without a documented code");
+	if (json_is_false(ok)) {
+		json_t *e = json_object_get(r, "error");
+		const char *m = json_string_value(json_object_get(e, "message"));
+
+		if (!documented(json_string_value(json_object_get(e, "code"))))
+			finding("an error reply without a documented code");
+		for (; m && *m; m++)
+			if (*m < 0x20 || *m >= 0x7f)
+				finding("an error message that is not printable ASCII");
+	}
 	json_decref(asked);
 	json_decref(r);
 }
