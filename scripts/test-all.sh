@@ -51,6 +51,7 @@ step guests-lockstep env ENGINES=dbt RUN_ARGS="--lockstep interp" TIMEOUT=180 HO
 step guests-traces env ENGINES=dbt RUN_ARGS="--dbt-traces all" tests/integration/run-guests.sh
 step guests-traces-lockstep env ENGINES=dbt RUN_ARGS="--lockstep interp --dbt-traces all" TIMEOUT=180 HOSTILE_TIMEOUT=60 tests/integration/run-guests.sh
 step console python3 tests/integration/console_pty.py build/ringvisor build/guests/echo.elf
+step api python3 tests/integration/api_socket.py build/ringvisor build/guests/spin.elf
 step linux tests/integration/linux-boot.sh
 step linux-disk tests/integration/linux-disk.sh
 step linux-rootfs tests/integration/linux-rootfs.sh
@@ -59,6 +60,7 @@ step linux-shell python3 tests/integration/linux_shell.py build/ringvisor build/
 step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh
 step console-asan python3 tests/integration/console_pty.py build/asan/ringvisor build/guests/echo.elf
+step api-asan python3 tests/integration/api_socket.py build/asan/ringvisor build/guests/spin.elf
 step chaos-asan python3 tests/integration/chaos.py build/asan/ringvisor 90
 step fuzz make -s fuzz-ci
 step bench-smoke make -s bench-smoke

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api_commands.h"
+#include "api/api_server.h"
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "log.h"
@@ -49,11 +51,35 @@ static void run_usage(void)
 	       "  --net none        no network device (default)\n"
 	       "  --virtio-console, --no-virtio-console\n"
 	       "                    a virtio console (hvc0) beside COM1: both write to stdout,\n"
-	       "                    host input goes to hvc0 (default: off)\n\n"
+	       "                    host input goes to hvc0 (default: off)\n"
+	       "  --api-sock PATH   serve the control API (docs/api.md) on a UNIX socket created\n"
+	       "                    at PATH, mode 0600, removed when the VM ends; `ringvisor ctl`\n"
+	       "                    is its client\n\n"
 	       "Exit status: the guest's (debug-exit port: (v << 1) | 1; exit hypercall),\n"
 	       "0 when it halts for good, 2 configuration error, 4 triple fault,\n"
 	       "6 engine internal error, 128+N on signal N. See docs/guest-abi.md.\n"
 	       "On a terminal, Ctrl-A x quits and Ctrl-A h lists the console keys.\n");
+}
+
+/* --api-sock: the socket is there before the VM runs, so that a client may
+ * connect as soon as ringvisor has started; a path refused is a
+ * configuration error. */
+static int api_open(struct api_server *api, struct api_vm *target, struct vm *vm, const char *path)
+{
+	char why[512];
+	int err;
+
+	*target = (struct api_vm){ .vm = vm, .ops = &api_vm_ops };
+	if (api_server_open(api, path, why, sizeof(why))) {
+		api_server_close(api);
+		return config_error("--api-sock: %s", why);
+	}
+	err = api_server_start(api, api_vm_commands, target, 0);
+	if (err) {
+		api_server_close(api);
+		return config_error("--api-sock: cannot start its thread: %s", strerror(err));
+	}
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -63,6 +89,8 @@ int cmd_run(int argc, char **argv)
 	bool help = false;
 	char why[512], auto_skipped[1024] = "";
 	struct vm vm;
+	struct api_server api;
+	struct api_vm target;
 	int status = run_options_parse(argc, argv, &cfg, &help, auto_skipped, sizeof(auto_skipped));
 
 	if (status || help) {
@@ -76,6 +104,13 @@ int cmd_run(int argc, char **argv)
 		vm_destroy(&vm);
 		return config_error("%s", why);
 	}
+	if (cfg.api_sock) {
+		status = api_open(&api, &target, &vm, cfg.api_sock);
+		if (status) {
+			vm_destroy(&vm);
+			return status;
+		}
+	}
 	/* Only once the VM exists: a configuration error stays the one line on
 	 * stderr, and an engine's own errors name the engine. */
 	if (cfg.engine_chosen_automatically && auto_skipped[0])
@@ -83,6 +118,8 @@ int cmd_run(int argc, char **argv)
 	else if (cfg.engine_chosen_automatically)
 		fprintf(stderr, "ringvisor: using the %s engine\n", cfg.engine->name);
 	status = vm_run(&vm);
+	if (cfg.api_sock)
+		api_server_close(&api);
 	if (cfg.stats) {
 		struct engine_stats es = { 0 };
 

@@ -13,6 +13,7 @@ static const struct command {
 	{ "run", cmd_run, "run a guest kernel (ringvisor run --help)" },
 	{ "engines", cmd_engines,
 	  "list the CPU engines, whether this host can run each, and the CPU models (--cpu) each provides" },
+	{ "ctl", cmd_ctl, "control a running VM through its --api-sock (ringvisor ctl --help)" },
 };
 
 static void usage(FILE *out)

@@ -36,6 +36,7 @@ enum {
 	OPT_NET,
 	OPT_VIRTIO_CONSOLE,
 	OPT_NO_VIRTIO_CONSOLE,
+	OPT_API_SOCK,
 	OPT_HELP,
 };
 
@@ -60,6 +61,7 @@ static const struct option run_options[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE },
 	{ "no-virtio-console", no_argument, NULL, OPT_NO_VIRTIO_CONSOLE },
+	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -200,6 +202,13 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, 
 		case OPT_VIRTIO_CONSOLE:
 		case OPT_NO_VIRTIO_CONSOLE:
 			cfg->virtio_console = opt == OPT_VIRTIO_CONSOLE;
+			break;
+		case OPT_API_SOCK:
+			/* Created when the VM is, after every other check
+			 * (cmd_run.c): a refused option leaves nothing behind. */
+			if (!*optarg)
+				return config_error("--api-sock: empty path");
+			cfg->api_sock = optarg;
 			break;
 		case 'h':
 		case OPT_HELP:

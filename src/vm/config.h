@@ -39,6 +39,9 @@ struct vm_config {
 	struct disk_config disks[VM_MAX_DISKS];
 	struct net_config net; /* --net: a virtio-net device when user */
 	bool virtio_console;   /* --virtio-console: hvc0, and host input goes there */
+	/* --api-sock PATH: the control socket, which the front end serves
+	 * (src/api/); not part of the machine, and never saved with it. */
+	const char *api_sock;
 };
 
 #endif

@@ -138,7 +138,7 @@ int vm_run(struct vm *vm)
 	 * (host/stdio_console.h): the write gets EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
 	in.filter.escapes = terminal_enter_raw(STDIN_FILENO);
-	vm->start_ns = monotonic_ns();
+	__atomic_store_n(&vm->start_ns, monotonic_ns(), __ATOMIC_RELEASE);
 	if (platform_start(vm))
 		vm_request_stop(vm, STATUS_INTERNAL);
 	start_io_thread(vm);

@@ -100,6 +100,20 @@ expect_config_error "--rng given a value" "option '--rng' takes no value" run --
 expect_config_error "--no-rng given a value" "option '--no-rng' takes no value" run --no-rng=yes "$G/hello.elf"
 long=$(head -c 3000 /dev/zero | tr '\0' a)
 expect_config_error "append too long" "longer than 2047 bytes" run --append "$long" "$G/hello.elf"
+expect_config_error "--api-sock empty" "--api-sock: empty path" run --api-sock "" "$G/hello.elf"
+# Found after the VM is built, before it runs; the test guest never starts.
+expect_config_error "--api-sock in a missing directory" "--api-sock: cannot create $tmp/none/sock" \
+	run --api-sock "$tmp/none/sock" "$G/hello.elf"
+expect_config_error "ctl without a socket" "ringvisor ctl SOCKET COMMAND" ctl
+expect_config_error "ctl unknown command" "ctl: unknown command 'reboot'" ctl "$tmp/sock" reboot
+expect_config_error "ctl snapshot without a directory" "ctl snapshot takes DIR" ctl "$tmp/sock" snapshot
+expect_config_error "ctl to nothing" "$tmp/sock: No such file or directory" ctl "$tmp/sock" status
+expect_config_error "ctl --timeout not a number" "--timeout: 'soon'" ctl --timeout soon "$tmp/sock" status
+if "$RV" ctl --help >"$tmp/out" 2>&1 && grep -q 'snapshot DIR' "$tmp/out"; then
+	pass "ctl --help"
+else
+	fail "ctl --help" "$(cat "$tmp/out")"
+fi
 
 # /dev/kvm that the user may not open: drop to an unprivileged user, as a
 # developer without the kvm group would be.
