@@ -1315,8 +1315,10 @@ static const uint8_t *translate_straddle(struct code_cache *cc, struct icpu *h, 
 		.no_group = no_group,
 		.group_straddled = note_straddle,
 	};
-	const uint8_t *entry = translate_run(cc, &env, r->insns, r->count, &(unsigned){ 0 });
+	const uint8_t *entry;
 
+	assert_int_equal(syscall(SYS_arch_prctl, ARCH_SET_GS, h->cpu), 0); /* the code finds h's CPU there */
+	entry = translate_run(cc, &env, r->insns, r->count, &(unsigned){ 0 });
 	assert_non_null(entry);
 	code_cache_serialize(cc);
 	return entry;
