@@ -38,6 +38,21 @@ static inline void assert_same_payload(const struct state_writer *a, const struc
 	assert_memory_equal(a->buf, b->buf, a->len);
 }
 
+/* After ops->reset, driven (at now) saves the same payload as fresh, a device
+ * just initialised (at fresh_now): reset is the power-on state. */
+static inline void assert_reset_is_power_on(const struct device_state_ops *ops, void *driven, uint64_t now, void *fresh,
+					    uint64_t fresh_now)
+{
+	struct state_writer wa, wf;
+
+	ops->reset(driven);
+	payload_save(ops, driven, now, &wa);
+	payload_save(ops, fresh, fresh_now, &wf);
+	assert_same_payload(&wa, &wf);
+	state_writer_free(&wa);
+	state_writer_free(&wf);
+}
+
 /* Every proper prefix of the payload in w is refused by dev, which keeps the
  * state it had (its payload at now is the same before and after). */
 static inline void assert_prefixes_refused(const struct device_state_ops *ops, void *dev, const struct state_writer *w,

@@ -188,7 +188,6 @@ static void test_ioapic_state_cut_short_is_refused(void **state)
 static void test_ioapic_reset_is_the_power_on_state(void **state)
 {
 	struct chip *a = calloc(1, sizeof(*a)), *fresh = calloc(1, sizeof(*fresh));
-	struct state_writer wa, wf;
 
 	(void)state;
 	assert_non_null(a);
@@ -196,16 +195,11 @@ static void test_ioapic_reset_is_the_power_on_state(void **state)
 	chip_init(a);
 	chip_init(fresh);
 	drive(a);
-	ioapic_state_ops.reset(&a->io);
-	payload_save(&ioapic_state_ops, &a->io, NOW, &wa);
-	payload_save(&ioapic_state_ops, &fresh->io, NOW, &wf);
-	assert_same_payload(&wa, &wf);
+	assert_reset_is_power_on(&ioapic_state_ops, &a->io, NOW, &fresh->io, NOW);
 	ioapic_destroy(&a->io);
 	ioapic_destroy(&fresh->io);
 	free(a);
 	free(fresh);
-	state_writer_free(&wa);
-	state_writer_free(&wf);
 }
 
 int main(void)

@@ -270,7 +270,6 @@ static void test_lapic_state_cut_short_is_refused(void **state)
 static void test_lapic_reset_is_the_power_on_state(void **state)
 {
 	struct apic *a = calloc(1, sizeof(*a)), *fresh = calloc(1, sizeof(*fresh));
-	struct state_writer wa, wf;
 
 	(void)state;
 	assert_non_null(a);
@@ -278,16 +277,11 @@ static void test_lapic_reset_is_the_power_on_state(void **state)
 	apic_init(a, 1000000000ull);
 	drive(a, 4801);
 	apic_init(fresh, a->now);
-	lapic_state_ops.reset(&a->l);
-	payload_save(&lapic_state_ops, &a->l, a->now, &wa);
-	payload_save(&lapic_state_ops, &fresh->l, fresh->now, &wf);
-	assert_same_payload(&wa, &wf);
+	assert_reset_is_power_on(&lapic_state_ops, &a->l, a->now, &fresh->l, fresh->now);
 	lapic_destroy(&a->l);
 	lapic_destroy(&fresh->l);
 	free(a);
 	free(fresh);
-	state_writer_free(&wa);
-	state_writer_free(&wf);
 }
 
 int main(void)

@@ -227,7 +227,6 @@ static void test_pit_state_cut_short_is_refused(void **state)
 static void test_pit_reset_is_the_power_on_state(void **state)
 {
 	struct timer *a = calloc(1, sizeof(*a)), *fresh = calloc(1, sizeof(*fresh));
-	struct state_writer wa, wf;
 
 	(void)state;
 	assert_non_null(a);
@@ -235,16 +234,11 @@ static void test_pit_reset_is_the_power_on_state(void **state)
 	timer_init(a, T0);
 	drive(a, 123456);
 	timer_init(fresh, a->now);
-	pit8254_state_ops.reset(&a->pit);
-	payload_save(&pit8254_state_ops, &a->pit, a->now, &wa);
-	payload_save(&pit8254_state_ops, &fresh->pit, fresh->now, &wf);
-	assert_same_payload(&wa, &wf);
+	assert_reset_is_power_on(&pit8254_state_ops, &a->pit, a->now, &fresh->pit, fresh->now);
 	pit8254_destroy(&a->pit);
 	pit8254_destroy(&fresh->pit);
 	free(a);
 	free(fresh);
-	state_writer_free(&wa);
-	state_writer_free(&wf);
 }
 
 int main(void)

@@ -239,7 +239,6 @@ static void test_rtc_state_cut_short_is_refused(void **state)
 static void test_rtc_reset_is_the_power_on_state(void **state)
 {
 	struct clock_chip *a = calloc(1, sizeof(*a)), *fresh = calloc(1, sizeof(*fresh));
-	struct state_writer wa, wf;
 
 	(void)state;
 	assert_non_null(a);
@@ -247,16 +246,11 @@ static void test_rtc_reset_is_the_power_on_state(void **state)
 	chip_init(a, T_2026_11_21_073045, 5000000000ull);
 	drive(a);
 	chip_init(fresh, a->now_s, a->now_ns);
-	rtc_cmos_state_ops.reset(&a->rtc);
-	payload_save(&rtc_cmos_state_ops, &a->rtc, a->now_ns, &wa);
-	payload_save(&rtc_cmos_state_ops, &fresh->rtc, fresh->now_ns, &wf);
-	assert_same_payload(&wa, &wf);
+	assert_reset_is_power_on(&rtc_cmos_state_ops, &a->rtc, a->now_ns, &fresh->rtc, fresh->now_ns);
 	rtc_cmos_destroy(&a->rtc);
 	rtc_cmos_destroy(&fresh->rtc);
 	free(a);
 	free(fresh);
-	state_writer_free(&wa);
-	state_writer_free(&wf);
 }
 
 int main(void)

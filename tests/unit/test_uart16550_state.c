@@ -205,7 +205,6 @@ static void test_uart_state_cut_short_is_refused_and_the_uart_goes_on(void **sta
 static void test_uart_reset_is_the_power_on_state(void **state)
 {
 	struct port *a = calloc(1, sizeof(*a)), *fresh = calloc(1, sizeof(*fresh));
-	struct state_writer wa, wf;
 
 	(void)state;
 	assert_non_null(a);
@@ -213,16 +212,11 @@ static void test_uart_reset_is_the_power_on_state(void **state)
 	port_init(a);
 	port_init(fresh);
 	drive(a);
-	uart16550_state_ops.reset(&a->uart);
-	payload_save(&uart16550_state_ops, &a->uart, NOW, &wa);
-	payload_save(&uart16550_state_ops, &fresh->uart, NOW, &wf);
-	assert_same_payload(&wa, &wf);
+	assert_reset_is_power_on(&uart16550_state_ops, &a->uart, NOW, &fresh->uart, NOW);
 	uart16550_destroy(&a->uart);
 	uart16550_destroy(&fresh->uart);
 	free(a);
 	free(fresh);
-	state_writer_free(&wa);
-	state_writer_free(&wf);
 }
 
 int main(void)
