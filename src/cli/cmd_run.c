@@ -4,8 +4,8 @@
 
 #include "cli/commands.h"
 #include "cli/run_options.h"
+#include "cli/vm_session.h"
 #include "log.h"
-#include "vm/virtio_setup.h"
 #include "vm/vm.h"
 #include "x86/cpu_model.h"
 
@@ -59,7 +59,6 @@ static void run_usage(void)
 int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
-	struct exit_stats total = { 0 };
 	bool help = false;
 	char why[512], auto_skipped[1024] = "";
 	struct vm vm;
@@ -76,25 +75,5 @@ int cmd_run(int argc, char **argv)
 		vm_destroy(&vm);
 		return config_error("%s", why);
 	}
-	/* Only once the VM exists: a configuration error stays the one line on
-	 * stderr, and an engine's own errors name the engine. */
-	if (cfg.engine_chosen_automatically && auto_skipped[0])
-		fprintf(stderr, "ringvisor: using the %s engine (passed over %s)\n", cfg.engine->name, auto_skipped);
-	else if (cfg.engine_chosen_automatically)
-		fprintf(stderr, "ringvisor: using the %s engine\n", cfg.engine->name);
-	status = vm_run(&vm);
-	if (cfg.stats) {
-		struct engine_stats es = { 0 };
-
-		for (int i = 0; i < vm.nvcpus; i++) {
-			exit_stats_add(&total, &vm.vcpus[i].stats);
-			if (vm.ops->stats)
-				vm.ops->stats(vm.vcpus[i].ev, &es);
-		}
-		exit_stats_print(stderr, &total, monotonic_ns() - vm.start_ns);
-		engine_stats_print(stderr, &es, total.guest_ns);
-		vm_virtio_stats_print(stderr, &vm);
-	}
-	vm_destroy(&vm);
-	return status;
+	return vm_session_run(&vm, auto_skipped, 0, 0);
 }
