@@ -197,14 +197,14 @@ static int apply_device(int opt, char *arg, struct run_options *o)
 	}
 }
 
-/* One option; 0, or the status after the one line. */
-static int apply(int opt, char **argv, struct run_options *o)
+/* One option, the index-th of the table; 0, or the status after the one line. */
+static int apply(int opt, int index, struct run_options *o)
 {
 	struct vm_config *cfg = &o->cfg;
 
 	if (o->mode == RUN_OPTIONS_RESTORE && shapes_machine(opt))
-		return config_error("%.*s cannot be given to restore: the snapshot fixes the machine",
-				    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+		return config_error("--%s cannot be given to restore: the snapshot fixes the machine",
+				    run_options[index].name);
 	switch (opt) {
 	case OPT_ENGINE:
 		o->engine = optarg;
@@ -262,7 +262,7 @@ static int refuse(int opt, char **argv, const char *command)
 
 int run_options_read(int argc, char **argv, enum run_options_mode mode, struct run_options *o)
 {
-	int opt, status;
+	int opt, status, index = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->mode = mode;
@@ -274,12 +274,12 @@ int run_options_read(int argc, char **argv, enum run_options_mode mode, struct r
 	/* 0, not 1: glibc then starts afresh, forgetting where it was inside a
 	 * cluster of short options of an earlier parse (whose argv may be gone). */
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":h", run_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", run_options, &index)) != -1) {
 		if (opt == 'h' || opt == OPT_HELP) {
 			o->help = true;
 			return 0;
 		}
-		status = opt >= OPT_ENGINE ? apply(opt, argv, o)
+		status = opt >= OPT_ENGINE ? apply(opt, index, o)
 					   : refuse(opt, argv, mode == RUN_OPTIONS_RESTORE ? "restore" : "run");
 		if (status)
 			return status;
