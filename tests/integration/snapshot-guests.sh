@@ -40,6 +40,9 @@ check() { # check NAME DETAIL CONDITION...
 	if "$@"; then pass "$name"; else fail "$name" "$detail"; fi
 }
 
+sanitizer='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:'
+no_report() { ! grep -q -E "$sanitizer" "$@"; }
+
 engines=()
 for e in $ENGINES; do
 	why=$(engine_problem "$rv" "$e")
@@ -82,6 +85,9 @@ for src in "${engines[@]}"; do
 			cmp -s <(cat "$tmp/src.out" "$tmp/dst.out") "$expect"
 		check "$src -> $dst: the memory file is unchanged by the restore" "sha256 changed" \
 			[ "$(sha256sum <"$snap/memory")" = "$mem_sha" ]
+		# The ASan build exits with status 1, the guest's PASS, after a report.
+		check "$src -> $dst: no sanitizer report" "$(grep -h -m 3 -E "$sanitizer" "$tmp/src.err" "$tmp/dst.err")" \
+			no_report "$tmp/src.err" "$tmp/dst.err"
 	done
 done
 [ ${#engines[@]} -gt 0 ] || {
