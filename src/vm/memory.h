@@ -63,7 +63,8 @@ struct guest_memory {
 int guest_memory_init(struct guest_memory *mem, uint64_t size, char *why, size_t why_len);
 /* Guest RAM of size bytes (checked as guest_memory_init does) whose pages
  * are fd's, mapped privately: each page is read from the file when first
- * touched and copied when first written, and the file never changes. The
+ * touched and copied when first written (page by page, never populated in
+ * 2 MiB pieces), and the file never changes. The
  * memory takes fd, closing it on failure too. A snapshot's restore (a
  * regular file of exactly size bytes, which the caller checked). */
 int guest_memory_init_file(struct guest_memory *mem, int fd, uint64_t size, char *why, size_t why_len);
