@@ -16,8 +16,8 @@
 # "snap" loads the virtio modules as "test" does and sets up what
 # tests/integration/snapshot_linux.py snapshots in the middle of: with vda an
 # ext4 disk, a writer appending lines to a file on it; a SHA-256 of 64 MiB of
-# zeros in the background; then the marker the test snapshots at,
-# "SNAP-NOW", and a shell on the console.
+# zeros in the background; then its uptime, the marker the test snapshots
+# at, "SNAP-NOW", and a shell on the console.
 set -eu
 out=${1:?usage: build-linux-guest.sh OUTDIR [test|shell|bench|io|snap]}
 mode=${2:-shell}
@@ -347,6 +347,7 @@ fi
 	echo "SNAP-DIGEST ${d%% *}"
 ) &
 sleep 1
+echo "snap-uptime: $(cut -d' ' -f1 /proc/uptime)"
 echo "SNAP-NOW"
 exec setsid cttyhack sh
 INIT

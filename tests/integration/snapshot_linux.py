@@ -7,8 +7,11 @@ SNAP-NOW, at which the test-only hook (RINGVISOR_TEST_SNAPSHOT_AT) snapshots
 the VM and stops it. Checks:
   - the snapshot is taken (status 0, the hook's line) with both jobs still
     running (neither has printed its result yet);
-  - `ringvisor restore` on the other engine finishes both: the digest is the
-    host's (hashlib) and the writer wrote all its lines;
+  - right after `ringvisor restore` on the other engine, the guest's uptime
+    goes on from the one it printed before the snapshot (not by the seconds
+    the snapshot lay on disk) and runs at the host's pace around a sleep;
+  - the restored guest finishes both jobs: the digest is the host's
+    (hashlib) and the writer wrote all its lines;
   - the shell answers (arithmetic done by the guest), unmounts vda and powers
     off with status 0;
   - after power-off e2fsck finds the image clean and debugfs reads the 3000
@@ -36,6 +39,7 @@ rv, linux_dir = sys.argv[1], sys.argv[2]
 counts = {"passed": 0, "failed": 0, "skipped": 0}
 DIGEST = hashlib.sha256(bytes(64 << 20)).hexdigest()
 LINES = 3000
+WAIT = 3  # seconds between the snapshot and the restore: a jump would show them
 
 
 def check(case, name, ok, detail=""):
@@ -105,6 +109,32 @@ def value_after(text, key):
     return m.group(1) if m else None
 
 
+def guest_clock(case, g, start, saved):
+    """The guest's clock goes on from the saved uptime as the host's runs:
+    no jump by the WAIT seconds the snapshot lay on disk, no stall (kvmclock
+    going back would stall Linux's clock until it caught up), as read from
+    /proc/uptime by the guest's shell around a sleep, while the background
+    jobs still run."""
+    g.type("echo U1 $(cut -d' ' -f1 /proc/uptime) U; sleep 2; echo U2 $(cut -d' ' -f1 /proc/uptime) U")
+    ok1 = g.read_until(rb"U1 [0-9.]+ U", 120)
+    t1 = time.monotonic()
+    ok2 = ok1 and g.read_until(rb"U2 [0-9.]+ U", 120)
+    t2 = time.monotonic()
+    text = g.out.decode(errors="replace")
+    m1, m2 = re.search(r"U1 ([0-9.]+) U", text), re.search(r"U2 ([0-9.]+) U", text)
+    try:
+        u1, u2 = float(m1.group(1)), float(m2.group(1))
+    except (AttributeError, ValueError):
+        check(case, "the guest reads its clock after the restore", False, repr(text[-300:]))
+        return
+    check(case, f"no jump: the guest's uptime goes on from the saved {saved:.2f} s",
+          ok2 and 0 <= u1 - saved <= t1 - start + 1.5,
+          f"{u1 - saved:.2f} s later in the guest, {t1 - start:.2f} s on the host since the restore began")
+    check(case, "no stall: the guest's clock runs as the host's across a sleep 2",
+          ok2 and u2 - u1 >= 1.9 and abs((u2 - u1) - (t2 - t1)) < 1.5,
+          f"guest {u2 - u1:.2f} s, host {t2 - t1:.2f} s")
+
+
 def one_pair(src, dst, work):
     case = f"{src}->{dst}"
     disk, snap = os.path.join(work, f"{src}-vda.img"), os.path.join(work, f"{src}-snap")
@@ -119,8 +149,10 @@ def one_pair(src, dst, work):
     print(f"INFO: snapshot-linux {case} {hook[0].split('test snapshot: ', 1)[1]}")
     check(case, "the writer and the digest were still running at the snapshot",
           "SNAP-DIGEST" not in out and "SNAP-WRITER-DONE" not in out, out[-300:])
-    time.sleep(1)
+    time.sleep(WAIT)
+    start = time.monotonic()
     g = Guest([rv, "restore", snap, "--engine", dst, "--stats"])
+    guest_clock(case, g, start, float(value_after(out, "snap-uptime:") or "nan"))
     got = g.read_until(rb"SNAP-DIGEST [0-9a-f]{64}", 900) and g.read_until(rb"SNAP-WRITER-DONE [0-9]+\r?\n", 300)
     text = g.out.decode(errors="replace")
     check(case, f"the digest computed partly on {src}, partly on {dst} is the host's",
