@@ -382,6 +382,15 @@ static int read_machine(struct reader *r, json_t *root, struct snapshot_config *
 	return read_disks(r, root, c) || read_net(r, root, c) ? -1 : 0;
 }
 
+/* A reason quotes the file (jansson's text near an error, a value refused):
+ * its control bytes become '?', so that it stays one line on a terminal. */
+static void one_line(char *why)
+{
+	for (; *why; why++)
+		if ((unsigned char)*why < 0x20 || *why == 0x7f)
+			*why = '?';
+}
+
 int snapshot_config_parse(const char *text, size_t len, struct snapshot_config *out, char *why, size_t why_len)
 {
 	struct reader r = { why, why_len };
@@ -393,12 +402,15 @@ int snapshot_config_parse(const char *text, size_t len, struct snapshot_config *
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 	if (!root) {
 		snprintf(why, why_len, "config.json: line %d: %s", err.line, err.text);
+		one_line(why);
 		return -1;
 	}
 	rc = json_is_object(root) ? read_machine(&r, root, out) : refuse(&r, "config.json: %s", "not a JSON object");
 	json_decref(root);
-	if (rc)
+	if (rc) {
 		snapshot_config_free(out);
+		one_line(why);
+	}
 	return rc;
 }
 

@@ -92,6 +92,16 @@ static int open_files(const char *dir, const struct vm_config *cfg, char *state_
 	return 0;
 }
 
+/* A reason may quote the state file (a section's name): its control bytes
+ * become '?', so that it stays one line. */
+static int one_line(char *why)
+{
+	for (; *why; why++)
+		if ((unsigned char)*why < 0x20 || *why == 0x7f)
+			*why = '?';
+	return -1;
+}
+
 int vm_restore(struct vm *vm, const struct vm_config *cfg, const char *dir, char *why, size_t why_len)
 {
 	char state_path[PATH_LEN], reason[512];
@@ -99,14 +109,16 @@ int vm_restore(struct vm *vm, const struct vm_config *cfg, const char *dir, char
 	int ram_fd, rc;
 
 	if (open_files(dir, cfg, state_path, &state, &ram_fd, why, why_len))
-		return -1;
+		return one_line(why);
 	rc = vm_create_restored(vm, cfg, ram_fd, why, why_len);
 	if (rc == 0 && vm_state_load(vm, state.data, state.size, reason, sizeof(reason))) {
 		snprintf(why, why_len, "snapshot %s: %s", state_path, reason);
 		rc = -1;
 	}
 	file_image_free(&state);
-	if (rc)
+	if (rc) {
 		vm_destroy(vm);
-	return rc;
+		return one_line(why);
+	}
+	return 0;
 }

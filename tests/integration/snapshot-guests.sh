@@ -17,7 +17,8 @@
 # Refused, each with status 2, one line on stderr and no guest output: a
 # state file with one byte changed, a truncated state, a state of a newer
 # major version (its CRC made right), a state whose CRC is right but a
-# device's payload is not, a memory file one page short, no config.json,
+# device's payload is not, or a device's name holds a newline, a memory file
+# one page short, no config.json,
 # config.json of a newer major version, of a wrong type, not JSON, naming a
 # CPU model the engine cannot provide, an option that shapes the machine, a
 # --disk count that is not the snapshot's. And the hook refuses to write into
@@ -163,6 +164,16 @@ b[-4:] = zlib.crc32(bytes(b[:-4])).to_bytes(4, "little")
 open(path, "wb").write(b)
 PY
 refused "a state whose CRC is right but the PIC's payload is not" "'pic'" "$d"
+d=$(copy newline)
+python3 - "$d/state" <<'PY'
+import sys, zlib
+path = sys.argv[1]
+b = bytearray(open(path, "rb").read())
+b[18] = 10  # the PIC's name "pic" as "p\nc"
+b[-4:] = zlib.crc32(bytes(b[:-4])).to_bytes(4, "little")
+open(path, "wb").write(b)
+PY
+refused "a state naming a device with a newline in its name (still one line)" "'p?c'" "$d"
 d=$(copy mem)
 truncate -s -4096 "$d/memory"
 refused "a memory file one page short" "config.json says" "$d"

@@ -238,6 +238,9 @@ static void test_hostile_boot_fields_are_refused(void **state)
 	refused("\"kernel\": \"/nonexistent/vmlinuz\"", "\"kernel\": [\"/a\"]", "'kernel' is not a string");
 	refused("\"format\": \"linux\"", "\"format\": \"pe\"", "unknown boot format 'pe'");
 	refused("\"format\": \"linux\"", "\"form\": \"linux\"", "'format' is missing");
+	/* What a reason quotes of the file stays on one line (refused() checks). */
+	refused("\"format\": \"linux\"", "\"format\": \"li\\nux\"", "unknown boot format 'li?ux'");
+	refused("\"format\": \"linux\"", "\"format\": \"li\nux\"", "line");
 	assert_non_null(long_append);
 	memset(long_append, 'a', 3000);
 	long_append[3000] = '\0';
