@@ -6,8 +6,8 @@
  * the hook pauses the VM, writes the snapshot to DIR, prints one line on
  * stderr ("ringvisor: test snapshot: DIR ...") and stops the VM with status
  * 0 (6 if the snapshot failed). MARKER ends at the first ':'. Not in --help,
- * as RINGVISOR_DBT_INJECT_BUG is not: tests/integration/snapshot-*.sh use
- * it. */
+ * as RINGVISOR_DBT_INJECT_BUG is not; tests/integration/snapshot-guests.sh,
+ * snapshot_linux.py and bench/snapshot.py use it. */
 #ifndef RV_CLI_TEST_SNAPSHOT_HOOK_H
 #define RV_CLI_TEST_SNAPSHOT_HOOK_H
 
@@ -24,9 +24,9 @@ struct test_snapshot_hook {
 	struct vm *vm;
 	char *marker, *dir;
 	size_t marker_len;
-	/* The console line so far (its last TEST_SNAPSHOT_LINE_MAX bytes);
-	 * written by whichever device thread writes the console, one at a time
-	 * under the device's lock... or two (COM1 and hvc0): hence line_lock. */
+	/* The console line so far (its last TEST_SNAPSHOT_LINE_MAX bytes),
+	 * under line_lock: COM1 (a vCPU thread) and hvc0 (the I/O thread) may
+	 * write the console at once. */
 	pthread_mutex_t line_lock;
 	char line[TEST_SNAPSHOT_LINE_MAX];
 	size_t line_len;
