@@ -90,6 +90,7 @@ unit-test: $(UNIT_BINS)
 guest-test: $(OUT)/ringvisor $(GUESTS)
 	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests tests/integration/run-guests.sh
 	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests tests/integration/run-cli.sh
+	RINGVISOR=$(OUT)/ringvisor GUESTS_DIR=$(O)/guests tests/integration/snapshot-guests.sh
 
 test: unit-test guest-test
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the default Linux guest from Debian packages: the cloud kernel
 # (linux-image-cloud-amd64) and busybox-static packed into an initramfs.
-#   scripts/build-linux-guest.sh OUTDIR [test|shell|bench|io]
+#   scripts/build-linux-guest.sh OUTDIR [test|shell|bench|io|snap]
 # OUTDIR/vmlinuz and OUTDIR/initrd-MODE.gz; packages are cached in OUTDIR/debs.
 # "test" runs the checks of tests/integration/linux-boot.sh and powers off;
 # "shell" gives an interactive busybox shell on the console;
@@ -12,9 +12,14 @@
 # "io" loads the virtio modules as "test" does and runs the disk and network
 # workloads of bench/io.py (bench-io.sh, with bench/guests/randread.c built
 # static by the host's cc), from rv_* values on the kernel command line, then
-# powers off.
+# powers off;
+# "snap" loads the virtio modules as "test" does and sets up what
+# tests/integration/snapshot_linux.py snapshots in the middle of: with vda an
+# ext4 disk, a writer appending lines to a file on it; a SHA-256 of 64 MiB of
+# zeros in the background; then its uptime, the marker the test snapshots
+# at, "SNAP-NOW", and a shell on the console.
 set -eu
-out=${1:?usage: build-linux-guest.sh OUTDIR [test|shell|bench|io]}
+out=${1:?usage: build-linux-guest.sh OUTDIR [test|shell|bench|io|snap]}
 mode=${2:-shell}
 mkdir -p "$out/debs"
 out=$(cd "$out" && pwd)
@@ -112,7 +117,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 INIT
-if [ "$mode" = test ] || [ "$mode" = io ]; then
+if [ "$mode" = test ] || [ "$mode" = io ] || [ "$mode" = snap ]; then
 	# The cloud kernel's virtio drivers are modules (CONFIG_VIRTIO_MMIO=m,
 	# CONFIG_HW_RANDOM_VIRTIO=m, CONFIG_VIRTIO_BLK=m; rng-core, the block
 	# layer and ext4 are built in), loaded in dependency order (virtio_blk
@@ -333,6 +338,32 @@ WORK
 	cat >>"$root/init" <<'INIT'
 sh /bench-work.sh
 poweroff -f
+INIT
+elif [ "$mode" = snap ]; then
+	# Work in flight when the test hook snapshots at SNAP-NOW, each printing
+	# a line when done: the writer (if vda is there) and the digest.
+	cat >>"$root/init" <<'INIT'
+if [ -e /dev/vda ]; then
+	mkdir -p /mnt
+	mount -t ext4 /dev/vda /mnt && echo "snap-mount: ok"
+	(
+		i=0
+		while [ $i -lt 3000 ]; do
+			echo "line $i" >>/mnt/lines
+			i=$((i + 1))
+		done
+		sync
+		echo "SNAP-WRITER-DONE $(wc -l </mnt/lines)"
+	) &
+fi
+(
+	d=$(head -c 67108864 /dev/zero | sha256sum)
+	echo "SNAP-DIGEST ${d%% *}"
+) &
+sleep 1
+echo "snap-uptime: $(cut -d' ' -f1 /proc/uptime)"
+echo "SNAP-NOW"
+exec setsid cttyhack sh
 INIT
 elif [ "$mode" = io ]; then
 	"${CC:-cc}" -static -O2 -Wall -Wextra -Werror -o "$root/bin/randread" \

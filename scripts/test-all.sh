@@ -42,6 +42,7 @@ step diff make -s diff-test
 step diff-asan make -s MODE=asan diff-test
 step guests tests/integration/run-guests.sh
 step cli tests/integration/run-cli.sh
+step snapshot-guests tests/integration/snapshot-guests.sh
 # Lockstep runs each block twice and translates it on every entry: smc
 # (a 2 MiB translation cache, flushed again and again) takes 50 s of CPU on
 # a Zen 3 share, close to the default 60 s watchdog.
@@ -57,8 +58,10 @@ step linux-disk tests/integration/linux-disk.sh
 step linux-rootfs tests/integration/linux-rootfs.sh
 step linux-net tests/integration/linux-net.sh
 step linux-shell python3 tests/integration/linux_shell.py build/ringvisor build/linux
+step snapshot-linux python3 tests/integration/snapshot_linux.py build/ringvisor build/linux
 step guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-guests.sh
 step cli-asan env RINGVISOR=build/asan/ringvisor tests/integration/run-cli.sh
+step snapshot-guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/snapshot-guests.sh
 step console-asan python3 tests/integration/console_pty.py build/asan/ringvisor build/guests/echo.elf
 step api-asan python3 tests/integration/api_socket.py build/asan/ringvisor build/guests/spin.elf
 step chaos-asan python3 tests/integration/chaos.py build/asan/ringvisor 90

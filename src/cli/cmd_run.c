@@ -2,12 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/api_commands.h"
-#include "api/api_server.h"
 #include "cli/commands.h"
 #include "cli/run_options.h"
+#include "cli/vm_session.h"
 #include "log.h"
-#include "vm/virtio_setup.h"
 #include "vm/vm.h"
 #include "x86/cpu_model.h"
 
@@ -61,36 +59,12 @@ static void run_usage(void)
 	       "On a terminal, Ctrl-A x quits and Ctrl-A h lists the console keys.\n");
 }
 
-/* --api-sock: the socket is there before the VM runs, so that a client may
- * connect as soon as ringvisor has started; a path refused is a
- * configuration error. */
-static int api_open(struct api_server *api, struct api_vm *target, struct vm *vm, const char *path)
-{
-	char why[512];
-	int err;
-
-	*target = (struct api_vm){ .vm = vm, .ops = &api_vm_ops };
-	if (api_server_open(api, path, why, sizeof(why))) {
-		api_server_close(api);
-		return config_error("--api-sock: %s", why);
-	}
-	err = api_server_start(api, api_vm_commands, target, 0);
-	if (err) {
-		api_server_close(api);
-		return config_error("--api-sock: cannot start its thread: %s", strerror(err));
-	}
-	return 0;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
-	struct exit_stats total = { 0 };
 	bool help = false;
 	char why[512], auto_skipped[1024] = "";
 	struct vm vm;
-	struct api_server api;
-	struct api_vm target;
 	int status = run_options_parse(argc, argv, &cfg, &help, auto_skipped, sizeof(auto_skipped));
 
 	if (status || help) {
@@ -104,34 +78,5 @@ int cmd_run(int argc, char **argv)
 		vm_destroy(&vm);
 		return config_error("%s", why);
 	}
-	if (cfg.api_sock) {
-		status = api_open(&api, &target, &vm, cfg.api_sock);
-		if (status) {
-			vm_destroy(&vm);
-			return status;
-		}
-	}
-	/* Only once the VM exists: a configuration error stays the one line on
-	 * stderr, and an engine's own errors name the engine. */
-	if (cfg.engine_chosen_automatically && auto_skipped[0])
-		fprintf(stderr, "ringvisor: using the %s engine (passed over %s)\n", cfg.engine->name, auto_skipped);
-	else if (cfg.engine_chosen_automatically)
-		fprintf(stderr, "ringvisor: using the %s engine\n", cfg.engine->name);
-	status = vm_run(&vm);
-	if (cfg.api_sock)
-		api_server_close(&api);
-	if (cfg.stats) {
-		struct engine_stats es = { 0 };
-
-		for (int i = 0; i < vm.nvcpus; i++) {
-			exit_stats_add(&total, &vm.vcpus[i].stats);
-			if (vm.ops->stats)
-				vm.ops->stats(vm.vcpus[i].ev, &es);
-		}
-		exit_stats_print(stderr, &total, monotonic_ns() - vm.start_ns);
-		engine_stats_print(stderr, &es, total.guest_ns);
-		vm_virtio_stats_print(stderr, &vm);
-	}
-	vm_destroy(&vm);
-	return status;
+	return vm_session_run(&vm, auto_skipped, 0, 0);
 }

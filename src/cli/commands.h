@@ -8,6 +8,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_engines(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 /* One line on stderr naming a configuration problem; returns STATUS_CONFIG. */
 int config_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,6 +11,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "run a guest kernel (ringvisor run --help)" },
+	{ "restore", cmd_restore, "run a snapshot directory on any engine (ringvisor restore --help)" },
 	{ "engines", cmd_engines,
 	  "list the CPU engines, whether this host can run each, and the CPU models (--cpu) each provides" },
 	{ "ctl", cmd_ctl, "control a running VM through its --api-sock (ringvisor ctl --help)" },

@@ -17,4 +17,32 @@
  * --disk value is cut at its first comma. */
 int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, char *auto_skipped, size_t skipped_len);
 
+/* The two steps of run_options_parse, for the commands that take run's
+ * options around other arguments (`ringvisor restore DIR [OPTIONS]`). */
+enum run_options_mode {
+	RUN_OPTIONS_RUN,
+	/* The options that shape the machine (--cpu, --mem, the boot options,
+	 * --rng, --virtio-console) are refused: a snapshot fixes them. */
+	RUN_OPTIONS_RESTORE,
+};
+
+struct run_options {
+	enum run_options_mode mode;
+	struct vm_config cfg;	     /* the options applied to the defaults */
+	const char *engine;	     /* --engine, "auto" if not given */
+	const struct cpu_model *cpu; /* --cpu, NULL if not given */
+	bool help;
+	bool disks_given, net_given;
+	int first_arg; /* argv's first argument that is not an option */
+};
+
+/* Reads the options (argv may be permuted, --disk values cut at commas)
+ * into *o: 0, or the status after the one line. */
+int run_options_read(int argc, char **argv, enum run_options_mode mode, struct run_options *o);
+/* Settles o->cfg's engine (o->engine, or the automatic choice, with why it
+ * passed over the others in auto_skipped) and CPU model (o->cpu, or the
+ * default), and checks the options that need one engine: 0, or the status
+ * after the one line. */
+int run_options_choose(struct run_options *o, char *auto_skipped, size_t skipped_len);
+
 #endif

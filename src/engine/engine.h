@@ -100,6 +100,13 @@ struct engine_ops {
 	int (*disassemble)(struct engine_vcpu *vcpu, char *buf, size_t len);
 	/* Add this vCPU's counters to *stats. */
 	void (*stats)(struct engine_vcpu *vcpu, struct engine_stats *stats);
+	/* The paravirtual clock (kvmclock) the vCPU reads: its system time now
+	 * in ns (get_pvclock), or made to read ns now, its time record
+	 * rewritten (set_pvclock), so that a restored guest's clock goes on
+	 * from the saved one. On kvm it is the VM's one clock (KVM_GET_CLOCK,
+	 * KVM_SET_CLOCK). 0, or -1 if the engine cannot. */
+	int (*get_pvclock)(struct engine_vcpu *vcpu, uint64_t *ns);
+	int (*set_pvclock)(struct engine_vcpu *vcpu, uint64_t ns);
 };
 
 /* The registry of engines, in order of preference for --engine auto. */

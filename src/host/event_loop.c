@@ -18,17 +18,40 @@ static void stop_requested(void *opaque)
 	loop->stopping = true;
 }
 
+/* On the loop's thread, between two handlers: park until resumed. */
+static void pause_requested(void *opaque)
+{
+	struct event_loop *loop = opaque;
+
+	notifier_consume(&loop->pause);
+	pthread_mutex_lock(&loop->park_lock);
+	if (loop->pause_wanted && !loop->end_wanted) {
+		loop->parked = true;
+		pthread_cond_broadcast(&loop->park_cond);
+		while (loop->pause_wanted && !loop->end_wanted)
+			pthread_cond_wait(&loop->park_cond, &loop->park_lock);
+		loop->parked = false;
+	}
+	pthread_mutex_unlock(&loop->park_lock);
+}
+
 int event_loop_init(struct event_loop *loop)
 {
 	memset(loop, 0, sizeof(*loop));
 	loop->stop.fd = -1;
+	loop->pause.fd = -1;
+	pthread_mutex_init(&loop->park_lock, NULL);
+	pthread_cond_init(&loop->park_cond, NULL);
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epfd < 0)
 		return -1;
-	if (notifier_init(&loop->stop))
+	if (notifier_init(&loop->stop) || notifier_init(&loop->pause))
 		return -1;
 	loop->stop_source = (struct event_source){ .fd = loop->stop.fd, .handler = stop_requested, .opaque = loop };
-	return event_loop_add(loop, &loop->stop_source);
+	loop->pause_source = (struct event_source){ .fd = loop->pause.fd, .handler = pause_requested, .opaque = loop };
+	if (event_loop_add(loop, &loop->stop_source))
+		return -1;
+	return event_loop_add(loop, &loop->pause_source);
 }
 
 int event_loop_add(struct event_loop *loop, struct event_source *src)
@@ -112,12 +135,21 @@ static void *loop_thread(void *arg)
 		if (!(loop->npollers ? run_with_pollers(loop) : run_sources(loop, -1)))
 			break;
 	}
+	/* No one may wait for this thread to park any more. */
+	pthread_mutex_lock(&loop->park_lock);
+	loop->end_wanted = true;
+	pthread_cond_broadcast(&loop->park_cond);
+	pthread_mutex_unlock(&loop->park_lock);
 	return NULL;
 }
 
 int event_loop_start(struct event_loop *loop)
 {
-	int err = pthread_create(&loop->thread, NULL, loop_thread, loop);
+	int err;
+
+	loop->end_wanted = false;
+	loop->stopping = false;
+	err = pthread_create(&loop->thread, NULL, loop_thread, loop);
 
 	if (err)
 		return err;
@@ -130,15 +162,42 @@ void event_loop_stop(struct event_loop *loop)
 {
 	if (!loop->started)
 		return;
+	pthread_mutex_lock(&loop->park_lock);
+	loop->end_wanted = true;
+	pthread_cond_broadcast(&loop->park_cond);
+	pthread_mutex_unlock(&loop->park_lock);
 	notifier_signal(&loop->stop);
 	pthread_join(loop->thread, NULL);
 	loop->started = false;
+}
+
+void event_loop_pause(struct event_loop *loop)
+{
+	if (!loop->started)
+		return;
+	pthread_mutex_lock(&loop->park_lock);
+	loop->pause_wanted = true;
+	notifier_signal(&loop->pause);
+	while (!loop->parked && !loop->end_wanted)
+		pthread_cond_wait(&loop->park_cond, &loop->park_lock);
+	pthread_mutex_unlock(&loop->park_lock);
+}
+
+void event_loop_resume(struct event_loop *loop)
+{
+	pthread_mutex_lock(&loop->park_lock);
+	loop->pause_wanted = false;
+	pthread_cond_broadcast(&loop->park_cond);
+	pthread_mutex_unlock(&loop->park_lock);
 }
 
 void event_loop_destroy(struct event_loop *loop)
 {
 	event_loop_stop(loop);
 	notifier_destroy(&loop->stop);
+	notifier_destroy(&loop->pause);
+	pthread_cond_destroy(&loop->park_cond);
+	pthread_mutex_destroy(&loop->park_lock);
 	if (loop->epfd >= 0)
 		close(loop->epfd);
 	loop->epfd = -1;

@@ -16,7 +16,8 @@
  * loop; add may also be called while the loop runs (epoll_ctl is
  * thread-safe). poll_add and poll_revents only from a poller's callbacks, on
  * the loop's thread. stop from any thread but the loop's own; it returns when
- * the loop's thread has ended, so no handler runs after it. */
+ * the loop's thread has ended, so no handler runs after it. pause and resume
+ * from any thread but the loop's own. */
 #ifndef RV_HOST_EVENT_LOOP_H
 #define RV_HOST_EVENT_LOOP_H
 
@@ -60,6 +61,13 @@ struct event_loop {
 	bool stopping; /* the loop's thread only */
 	pthread_t thread;
 	bool started;
+	/* Pausing (event_loop_pause): the pause notifier's handler parks the
+	 * loop's thread on park_cond until resumed or stopped. */
+	struct notifier pause;
+	struct event_source pause_source;
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
+	bool pause_wanted, parked, end_wanted; /* under park_lock */
 };
 
 /* 0, or -1 with errno set. */
@@ -79,8 +87,14 @@ short event_loop_poll_revents(const struct event_loop *loop, int idx);
 /* Starts the loop's thread; 0, or an errno value. */
 int event_loop_start(struct event_loop *loop);
 /* Ends the loop after the handler running now, if any, and joins its
- * thread. Harmless if the loop never started. */
+ * thread; a paused loop ends too. Harmless if the loop never started. */
 void event_loop_stop(struct event_loop *loop);
+/* Returns once the loop's thread is parked between two handlers, where it
+ * stays, running none, until event_loop_resume (or event_loop_stop): what
+ * the sources signal meanwhile waits, level-triggered, and is served after.
+ * At once if the loop is not running. Never from the loop's own thread. */
+void event_loop_pause(struct event_loop *loop);
+void event_loop_resume(struct event_loop *loop);
 void event_loop_destroy(struct event_loop *loop);
 
 #endif

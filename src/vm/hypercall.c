@@ -3,6 +3,7 @@
 #include "engine/hypercall_abi.h"
 #include "vm/machine.h"
 #include "vm/stop.h"
+#include "vm/vm_clock.h"
 
 static uint64_t console_write(struct vm *vm, uint64_t gpa, uint64_t len)
 {
@@ -29,7 +30,7 @@ uint64_t hypercall_handle(struct vm *vm, uint64_t nr, const uint64_t args[4])
 		vm_request_stop(vm, (int)(args[0] & 0xff));
 		return 0;
 	case HC_CLOCK_MONOTONIC:
-		return monotonic_ns();
+		return vm_clock_hypercall_ns(vm);
 	default:
 		return (uint64_t)-HC_ENOSYS;
 	}

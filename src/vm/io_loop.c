@@ -12,6 +12,7 @@
 #include "log.h"
 #include "vm/vcpu_loop.h"
 #include "vm/vm.h"
+#include "vm/vm_control.h"
 
 /* Signals that stop the VM with status 128 + signal number, like a shell reports;
  * and SIGTSTP, which suspends it (suspend()). All arrive through a signalfd. */
@@ -33,9 +34,13 @@ static size_t deliver_input(struct vm *vm, const uint8_t *buf, size_t len)
 	return uart16550_receive(&vm->com1, buf, len);
 }
 
+/* Input waits while the VM is paused (vm_control.h). */
 static void push_pending(struct vm *vm, struct input_state *in)
 {
+	if (!vm_control_input_begin(vm))
+		return;
 	in->pending_off += deliver_input(vm, in->pending + in->pending_off, in->pending_len - in->pending_off);
+	vm_control_input_end(vm);
 	if (in->pending_off == in->pending_len)
 		in->pending_len = in->pending_off = 0;
 }
@@ -143,9 +148,12 @@ int vm_run(struct vm *vm)
 		vm_request_stop(vm, STATUS_INTERNAL);
 	start_io_thread(vm);
 	for (int i = 0; i < vm->nvcpus; i++) {
-		int err = pthread_create(&vm->vcpus[i].thread, NULL, vm_vcpu_thread, &vm->vcpus[i]);
+		int err;
 
+		vm_control_thread_begin(vm);
+		err = pthread_create(&vm->vcpus[i].thread, NULL, vm_vcpu_thread, &vm->vcpus[i]);
 		if (err) {
+			vm_control_thread_end(vm);
 			log_error("cannot start vCPU thread: %s", strerror(err));
 			vm_request_stop(vm, STATUS_INTERNAL);
 			break;

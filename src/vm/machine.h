@@ -30,6 +30,16 @@
 
 struct vm;
 
+/* Pausing (vm/vm_control.h). Under the stop lock, but input_lock's. */
+struct vm_pause {
+	bool requested;	  /* vCPU and timer threads park; read without the lock too (atomic) */
+	bool paused;	  /* vm_pause succeeded and vm_resume has not come yet */
+	unsigned threads; /* threads that park when asked: running vCPU threads and the timer's */
+	unsigned parked;  /* of them, parked now */
+	bool input_held;  /* under input_lock: host input waits (vm_control_input_begin) */
+	pthread_mutex_t input_lock;
+};
+
 struct vcpu {
 	struct vm *vm;
 	int index;
@@ -39,6 +49,7 @@ struct vcpu {
 	bool thread_started;
 	struct vm_exit exit;
 	struct exit_stats stats;
+	uint64_t first_run_ns; /* monotonic_ns() as its thread began to run it */
 };
 
 struct vm {
@@ -48,7 +59,11 @@ struct vm {
 	struct guest_memory mem;
 	struct io_bus pio;
 	struct io_bus mmio;
-	struct chardev console; /* the host's stdout */
+	struct chardev console;	     /* the guest's console output: host_console, then console_tap */
+	struct chardev host_console; /* the host's stdout */
+	/* Sees the console's output too, if set before vm_run (the test hook
+	 * of cli/test_snapshot_hook.h); on the writing device's thread. */
+	struct chardev console_tap;
 	struct uart16550 com1;
 	struct debug_exit debug_exit;
 	struct pc_platform pc;
@@ -70,6 +85,10 @@ struct vm {
 	int exit_status;
 	int stop_fd;
 	uint64_t start_ns;
+	struct vm_pause pause;
+	/* The clock HC_CLOCK_MONOTONIC answers: the platform clock plus this
+	 * (vm/vm_clock.h), so that it goes on across a restore. */
+	uint64_t clock_offset_ns;
 };
 
 #endif

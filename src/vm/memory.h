@@ -15,6 +15,7 @@
 #ifndef RV_MEMORY_H
 #define RV_MEMORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,9 @@ struct guest_memory_listener {
 
 struct guest_memory {
 	int fd;
+	/* fd is a file mapped privately (a snapshot's memory, guest_memory_init_file),
+	 * not the memfd whose pages are the mapping's. */
+	bool private_file;
 	uint8_t *base; /* the whole mapping; region hvas point into it */
 	uint64_t size; /* total RAM */
 	unsigned nregions;
@@ -57,6 +61,13 @@ struct guest_memory {
 
 /* Returns 0, or -1 with a one-line reason in why. */
 int guest_memory_init(struct guest_memory *mem, uint64_t size, char *why, size_t why_len);
+/* Guest RAM of size bytes (checked as guest_memory_init does) whose pages
+ * are fd's, mapped privately: each page is read from the file when first
+ * touched and copied when first written (page by page, never populated in
+ * 2 MiB pieces), and the file never changes. The
+ * memory takes fd, closing it on failure too. A snapshot's restore (a
+ * regular file of exactly size bytes, which the caller checked). */
+int guest_memory_init_file(struct guest_memory *mem, int fd, uint64_t size, char *why, size_t why_len);
 void guest_memory_destroy(struct guest_memory *mem);
 
 /* Host pointer to guest-physical [gpa, gpa + len) when the whole range is RAM of one

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "vm/machine.h"
 #include "vm/stop.h"
+#include "vm/vm_control.h"
 
 /* The timer thread sleeps at most this long, so that a timer the guest has just
  * programmed starts within it, and at least the minimum, so that a guest asking
@@ -339,23 +340,32 @@ static void *timer_thread(void *arg)
 		unsigned seq = __atomic_load_n(&pc->timer_seq, __ATOMIC_ACQUIRE);
 		struct timespec ts;
 
+		if (vm->pause.requested) {
+			/* Between two updates: the devices stay as they are. */
+			vm_control_park_locked(vm);
+			continue;
+		}
 		pthread_mutex_unlock(&vm->stop_lock);
 		ts = to_timespec(platform_timers_update(vm));
 		/* A timer the guest programmed since seq was read must not wait for
 		 * the old deadline. */
 		pthread_mutex_lock(&vm->stop_lock);
-		if (!vm->stopping && __atomic_load_n(&pc->timer_seq, __ATOMIC_ACQUIRE) == seq)
+		if (!vm->stopping && !vm->pause.requested && __atomic_load_n(&pc->timer_seq, __ATOMIC_ACQUIRE) == seq)
 			pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &ts);
 	}
 	pthread_mutex_unlock(&vm->stop_lock);
+	vm_control_thread_end(vm);
 	return NULL;
 }
 
 int platform_start(struct vm *vm)
 {
-	int err = pthread_create(&vm->pc.timer, NULL, timer_thread, vm);
+	int err;
 
+	vm_control_thread_begin(vm);
+	err = pthread_create(&vm->pc.timer, NULL, timer_thread, vm);
 	if (err) {
+		vm_control_thread_end(vm);
 		log_error("cannot start the timer thread: %s", strerror(err));
 		return -1;
 	}

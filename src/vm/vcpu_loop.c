@@ -10,6 +10,7 @@
 #include "log.h"
 #include "vm/hypercall.h"
 #include "vm/vm.h"
+#include "vm/vm_control.h"
 
 static uint64_t load_le(const uint8_t *p, unsigned size)
 {
@@ -102,7 +103,8 @@ static void trace_exit(const struct vcpu *v, const struct vm_exit *e)
 			 detail);
 }
 
-/* HLT: sleep until the LAPIC has an interrupt for the CPU, or the VM stops. The
+/* HLT: sleep until the LAPIC has an interrupt for the CPU, the VM stops or a
+ * pause is asked for (the loop parks, and the halted CPU halts on after). The
  * LAPIC's lock is not taken under the stop lock (platform.h's lock order): the
  * wake sequence number, read before looking, catches a wake-up in between. */
 static void wait_for_interrupt(struct vcpu *v)
@@ -116,9 +118,9 @@ static void wait_for_interrupt(struct vcpu *v)
 		if (lapic_pending(&vm->pc.lapic))
 			return;
 		pthread_mutex_lock(&vm->stop_lock);
-		while (!vm->stopping && __atomic_load_n(&vm->wake_seq, __ATOMIC_ACQUIRE) == seq)
+		while (!vm->stopping && !vm->pause.requested && __atomic_load_n(&vm->wake_seq, __ATOMIC_ACQUIRE) == seq)
 			pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
-		if (vm->stopping) {
+		if (vm->stopping || vm->pause.requested) {
 			pthread_mutex_unlock(&vm->stop_lock);
 			return;
 		}
@@ -198,6 +200,29 @@ static void deliver_interrupt(struct vcpu *v)
 	}
 }
 
+/* The exits whose answer the next run() applies (engine.h): until then the
+ * instruction is not complete, and the vCPU's state is not one to save. */
+static bool needs_completion(const struct vm_exit *e)
+{
+	return e->reason == EXIT_IO || e->reason == EXIT_MMIO || e->reason == EXIT_HYPERCALL;
+}
+
+/* A pause was asked for (vm_control.h): park here, between two instructions,
+ * once the last exit is complete. If it is not, run() completes it first
+ * and, kicked, returns before it runs anything after the next instruction
+ * boundary; kvm's immediate_exit does exactly that. */
+static bool park_if_asked(struct vcpu *v)
+{
+	if (!vm_control_pause_requested(v->vm))
+		return false;
+	if (needs_completion(&v->exit)) {
+		v->vm->ops->kick(v->ev);
+		return false;
+	}
+	vm_control_park(v->vm);
+	return true;
+}
+
 void *vm_vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -207,8 +232,12 @@ void *vm_vcpu_thread(void *arg)
 
 	fatal_signals_thread_init(); /* the terminal comes back even if this stack overflows */
 	memset(e, 0, sizeof(*e));
+	v->first_run_ns = monotonic_ns();
 	while (keep_running && !vm_stopping(vm)) {
 		uint64_t t0, t1;
+
+		if (park_if_asked(v))
+			continue;
 
 		deliver_interrupt(v);
 		t0 = monotonic_ns();
@@ -227,5 +256,6 @@ void *vm_vcpu_thread(void *arg)
 		if (vm->cfg.trace)
 			trace_exit(v, e);
 	}
+	vm_control_thread_end(vm);
 	return NULL;
 }

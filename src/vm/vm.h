@@ -20,6 +20,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
  * with vm_destroy, also after a failure. */
 int vm_init_machine(struct vm *vm, const struct vm_config *cfg, const struct platform_clock *clock, char *why,
 		    size_t why_len);
+/* The machine cfg describes, as vm_create builds it, on guest RAM mapped
+ * privately from ram_fd (a snapshot's memory file of cfg->mem_size bytes,
+ * which the VM takes, closing it on failure too): nothing is loaded and no
+ * ACPI table written, the vCPUs are as after RESET. The state is loaded
+ * next (vm/snapshot_restore.h). -1 with a one-line reason; vm_destroy
+ * after a failure too. */
+int vm_create_restored(struct vm *vm, const struct vm_config *cfg, int ram_fd, char *why, size_t why_len);
 /* Runs the VM until it stops; returns the process exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);

@@ -62,7 +62,7 @@ all_cases=(hello hello32 hello16 hypercall pio exit16 exit32 mmio
 	triplefault spin hammer multiboot mbaout qemuplat echo timer tty-spin
 	tty-triplefault
 	modes exceptions64 exceptions32 paging syscall sysenter32 strings smc smc_kvmclock smc_pagewalk
-	aluflags sse mmx pvmgaps pvmgaps32 singlestep debugregs amdmsrs mblow
+	aluflags sse mmx pvmgaps pvmgaps32 singlestep debugregs amdmsrs mblow snapcount
 	"${hostile_cases[@]}")
 # Cases that need guest kernel mode run by the CPU itself: on the kvm engine
 # they run only where `ringvisor engines` says --engine auto would choose kvm

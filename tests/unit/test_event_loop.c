@@ -159,6 +159,44 @@ static void test_event_loop_stop_and_destroy_without_start_are_harmless(void **s
 	assert_int_equal(loop.epfd, -1);
 }
 
+static void test_event_loop_paused_runs_no_handler_until_resumed(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(event_loop_start(&f->loop), 0);
+	event_loop_pause(&f->loop);
+	assert_true(f->loop.parked);
+	notifier_signal(&f->c.n);
+	usleep(20000);
+	assert_int_equal(f->c.calls, 0);
+	event_loop_resume(&f->loop);
+	/* What was signalled while paused is served once resumed. */
+	assert_int_equal(wait_calls(&f->c, 1), 1);
+	event_loop_pause(&f->loop);
+	event_loop_resume(&f->loop);
+	notifier_signal(&f->c.n);
+	assert_int_equal(wait_calls(&f->c, 2), 2);
+}
+
+static void test_event_loop_stop_ends_a_paused_loop(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(event_loop_start(&f->loop), 0);
+	event_loop_pause(&f->loop);
+	event_loop_stop(&f->loop);
+	assert_false(f->loop.started);
+}
+
+static void test_event_loop_pause_without_start_returns_at_once(void **state)
+{
+	struct fixture *f = *state;
+
+	event_loop_pause(&f->loop);
+	assert_false(f->loop.parked);
+	event_loop_resume(&f->loop);
+}
+
 /* A poller in the manner of libslirp: it hands over a descriptor before each
  * wait, may ask to be called back within a time, and is told after each wait
  * what came. */
@@ -246,6 +284,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_notifier_signals_coalesce_into_one_consume),
 		cmocka_unit_test_setup_teardown(test_event_loop_runs_handler_on_its_own_thread, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_event_loop_paused_runs_no_handler_until_resumed, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_event_loop_stop_ends_a_paused_loop, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_event_loop_pause_without_start_returns_at_once, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_event_loop_runs_no_handler_after_stop, fixture_setup,
 						fixture_teardown),

@@ -39,6 +39,21 @@ static void record_console(void *opaque, const uint8_t *buf, size_t len)
 		h->out[h->out_len++] = buf[i];
 }
 
+static uint64_t host_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The platform clock vm_create gives a VM: the host's monotonic clock. */
+static uint64_t platform_ns(void *opaque)
+{
+	(void)opaque;
+	return host_monotonic_ns();
+}
+
 static int hc_setup(void **state)
 {
 	struct harness *h = calloc(1, sizeof(*h));
@@ -51,6 +66,7 @@ static int hc_setup(void **state)
 		return -1;
 	}
 	h->vm.console = (struct chardev){ .write = record_console, .opaque = h };
+	h->vm.pc.clock = (struct platform_clock){ .now_ns = platform_ns };
 	pthread_mutex_init(&h->vm.stop_lock, NULL);
 	pthread_cond_init(&h->vm.stop_cond, NULL);
 	h->vm.nvcpus = 0;
@@ -178,14 +194,6 @@ static void test_hypercall_console_write_of_zero_bytes_returns_zero(void **state
 	assert_int_equal(h->out_len, 0);
 }
 
-static uint64_t host_monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void test_hypercall_clock_monotonic_is_host_monotonic_clock_in_ns(void **state)
 {
 	struct harness *h = *state;
@@ -210,6 +218,23 @@ static void test_hypercall_clock_monotonic_never_goes_back(void **state)
 		assert_true(now >= last);
 		last = now;
 	}
+}
+
+/* After a restore (vm/vm_clock.h) the clock goes on from the saved reading:
+ * the platform clock plus the VM's offset, which may wrap. */
+static void test_hypercall_clock_monotonic_adds_the_vm_clock_offset(void **state)
+{
+	struct harness *h = *state;
+	uint64_t before, t, after;
+
+	h->vm.clock_offset_ns = 1000000000000ull;
+	before = host_monotonic_ns();
+	t = call(h, 3, 0, 0);
+	after = host_monotonic_ns();
+	assert_in_range(t, before + 1000000000000ull, after + 1000000000000ull);
+	h->vm.clock_offset_ns = (uint64_t)0 - before / 2;
+	t = call(h, 3, 0, 0);
+	assert_in_range(t, before - before / 2, host_monotonic_ns() - before / 2);
 }
 
 static void test_hypercall_unknown_number_returns_minus_1000(void **state)
@@ -281,6 +306,7 @@ int main(void)
 		HC_TEST(test_hypercall_console_write_of_zero_bytes_returns_zero),
 		HC_TEST(test_hypercall_clock_monotonic_is_host_monotonic_clock_in_ns),
 		HC_TEST(test_hypercall_clock_monotonic_never_goes_back),
+		HC_TEST(test_hypercall_clock_monotonic_adds_the_vm_clock_offset),
 		HC_TEST(test_hypercall_unknown_number_returns_minus_1000),
 		HC_TEST(test_hypercall_exit_stops_vm_with_status),
 		HC_TEST(test_hypercall_exit_status_is_low_8_bits),

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 #include <sys/mman.h>
 
+#include <fcntl.h>
+
 #include "unit_helpers.h"
 #include "vm/memory.h"
 
@@ -305,10 +307,45 @@ static void test_memory_write_then_read_round_trips(void **state)
 	guest_memory_destroy(&mem);
 }
 
+/* A snapshot's RAM (guest_memory_init_file): the file's bytes, mapped
+ * privately, so the guest's writes never reach the file; not populated. */
+static void test_memory_from_a_file_reads_it_and_never_writes_it(void **state)
+{
+	struct guest_memory mem;
+	char path[128], why[256];
+	uint8_t *bytes = calloc(1, 4 * MiB), back;
+	int fd;
+
+	(void)state;
+	assert_non_null(bytes);
+	bytes[3 * MiB + 7] = 0xab;
+	assert_int_equal(temp_file_write(path, sizeof(path), bytes, 4 * MiB), 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(guest_memory_init_file(&mem, fd, 4 * MiB, why, sizeof(why)), 0);
+	assert_true(mem.private_file);
+	assert_null(mem.populated);
+	assert_int_equal(*(uint8_t *)guest_memory_ptr(&mem, 3 * MiB + 7, 1), 0xab);
+	assert_int_equal(guest_memory_write(&mem, 3 * MiB + 7, "\x11", 1), 0);
+	assert_int_equal(*(uint8_t *)guest_memory_ptr(&mem, 3 * MiB + 7, 1), 0x11);
+	guest_memory_destroy(&mem);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(pread(fd, &back, 1, 3 * MiB + 7), 1);
+	assert_int_equal(back, 0xab);
+	close(fd);
+	/* A size out of range is refused, and the descriptor taken even then. */
+	fd = open(path, O_RDONLY);
+	assert_int_equal(guest_memory_init_file(&mem, fd, 4 * MiB + 1, why, sizeof(why)), -1);
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+	unlink(path);
+	free(bytes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memory_init_rejects_size_below_2_mib),
+		cmocka_unit_test(test_memory_from_a_file_reads_it_and_never_writes_it),
 		cmocka_unit_test(test_memory_init_rejects_size_not_a_page_multiple),
 		cmocka_unit_test(test_memory_init_rejects_size_above_1_tib),
 		cmocka_unit_test(test_memory_init_accepts_minimum_of_2_mib),

@@ -146,6 +146,24 @@ fail:
 	return -1;
 }
 
+/* kvmclock is KVM's, one clock for the VM. */
+static int kvm_get_pvclock(struct engine_vcpu *v, uint64_t *ns)
+{
+	struct kvm_clock_data data = { 0 };
+
+	if (ioctl(v->kvm->vm_fd, KVM_GET_CLOCK, &data))
+		return -1;
+	*ns = data.clock;
+	return 0;
+}
+
+static int kvm_set_pvclock(struct engine_vcpu *v, uint64_t ns)
+{
+	struct kvm_clock_data data = { .clock = ns };
+
+	return ioctl(v->kvm->vm_fd, KVM_SET_CLOCK, &data) ? -1 : 0;
+}
+
 const struct engine_ops kvm_engine_ops = {
 	.name = "kvm",
 	.description = "hardware-assisted virtualization through /dev/kvm (VT-x / AMD-V)",
@@ -164,4 +182,6 @@ const struct engine_ops kvm_engine_ops = {
 	.inject_interrupt = kvm_inject_interrupt,
 	.inject_nmi = kvm_inject_nmi,
 	.request_interrupt_window = kvm_request_interrupt_window,
+	.get_pvclock = kvm_get_pvclock,
+	.set_pvclock = kvm_set_pvclock,
 };

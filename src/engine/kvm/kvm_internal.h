@@ -30,6 +30,11 @@ struct engine_vcpu {
 	pthread_t thread; /* the thread inside run(), for kick() */
 	volatile sig_atomic_t thread_known;
 	enum vm_exit_reason last; /* exit whose completion the next run() applies */
+	/* A state with the CPU halted was set (KVM takes no halted MP state
+	 * without its own LAPIC): the next run() returns EXIT_HLT without
+	 * entering the guest, unless an interrupt was injected or its window
+	 * asked for meanwhile. */
+	bool resume_halted;
 };
 
 int kvm_vcpu_create(struct engine *e, int index, struct engine_vcpu **out);

@@ -277,7 +277,9 @@ int kvm_get_state(struct engine_vcpu *v, struct vcpu_state *s)
 		s->dr[i] = dr.db[i];
 	s->dr[6] = dr.dr6;
 	s->dr[7] = dr.dr7;
-	s->halted = mp.mp_state == KVM_MP_STATE_HALTED;
+	/* Without KVM's own LAPIC a HLT leaves KVM_RUN: the CPU is halted
+	 * until the VMM's next run(). */
+	s->halted = mp.mp_state == KVM_MP_STATE_HALTED || v->last == EXIT_HLT || v->resume_halted;
 	for (size_t i = 0; i < NMSRS; i++)
 		*msr_field(&s->msr, msrs->entries[i].index) = msrs->entries[i].data;
 	rc = 0;
@@ -293,7 +295,7 @@ int kvm_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	struct kvm_fpu fpu;
 	struct kvm_vcpu_events ev;
 	struct kvm_debugregs dr = { 0 };
-	struct kvm_mp_state mp = { .mp_state = s->halted ? KVM_MP_STATE_HALTED : KVM_MP_STATE_RUNNABLE };
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE }; /* halted: resume_halted */
 	struct kvm_msrs *msrs = msr_list();
 	struct x86_msrs copy = s->msr;
 	int rc = -1;
@@ -319,6 +321,7 @@ int kvm_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	/* The registers just written replace whatever a pending completion held. */
 	v->run->kvm_dirty_regs = 0;
 	v->last = EXIT_NONE;
+	v->resume_halted = s->halted;
 	rc = 0;
 out:
 	free(msrs);

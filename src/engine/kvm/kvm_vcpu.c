@@ -82,11 +82,13 @@ int kvm_inject_interrupt(struct engine_vcpu *v, uint8_t vector)
 
 	if (!v->run->ready_for_interrupt_injection)
 		return -1;
+	v->resume_halted = false;
 	return ioctl(v->fd, KVM_INTERRUPT, &irq);
 }
 
 int kvm_inject_nmi(struct engine_vcpu *v)
 {
+	v->resume_halted = false;
 	return ioctl(v->fd, KVM_NMI);
 }
 
@@ -208,12 +210,30 @@ static void map_exit(struct engine_vcpu *v, struct vm_exit *exit)
 	v->last = exit->reason;
 }
 
+/* The HLT exit of a vCPU whose restored state was halted. */
+static int halted_exit(struct engine_vcpu *v, struct vm_exit *exit)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs))
+		return -1;
+	v->resume_halted = false;
+	exit->reason = EXIT_HLT;
+	exit->rip = regs.rip;
+	exit->hlt.interrupts_enabled = (regs.rflags & RFLAGS_IF) != 0;
+	v->last = EXIT_HLT;
+	return 0;
+}
+
 int kvm_vcpu_run(struct engine_vcpu *v, struct vm_exit *exit)
 {
 	if (!v->thread_known) {
 		v->thread = pthread_self();
 		v->thread_known = 1;
 	}
+	if (v->resume_halted && !v->run->request_interrupt_window)
+		return halted_exit(v, exit);
+	v->resume_halted = false;
 	complete_exit(v, exit);
 	if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 		if (errno != EINTR && errno != EAGAIN)

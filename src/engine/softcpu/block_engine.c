@@ -6,6 +6,7 @@
 #include "engine/softcpu/block_cache.h"
 #include "engine/softcpu/decode.h"
 #include "engine/softcpu/events.h"
+#include "engine/softcpu/kvmclock.h"
 #include "engine/softcpu/run.h"
 #include "engine/softcpu/state.h"
 #include "engine/softcpu/vmm_writes.h"
@@ -187,6 +188,18 @@ int block_engine_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	softcpu_set_state(&bv(v)->cpu, s);
 	/* A new state replaces any instruction waiting for its exit to complete. */
 	block_cache_flush(bv(v));
+	return 0;
+}
+
+int block_engine_get_pvclock(struct engine_vcpu *v, uint64_t *ns)
+{
+	*ns = kvmclock_now_ns(&bv(v)->cpu);
+	return 0;
+}
+
+int block_engine_set_pvclock(struct engine_vcpu *v, uint64_t ns)
+{
+	kvmclock_set_now(&bv(v)->cpu, ns);
 	return 0;
 }
 

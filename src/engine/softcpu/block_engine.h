@@ -25,6 +25,8 @@ int block_engine_check_env(const struct engine_env *env, const char *engine, cha
 int block_engine_get_state(struct engine_vcpu *v, struct vcpu_state *s);
 int block_engine_set_state(struct engine_vcpu *v, const struct vcpu_state *s);
 void block_engine_kick(struct engine_vcpu *v);
+int block_engine_get_pvclock(struct engine_vcpu *v, uint64_t *ns);
+int block_engine_set_pvclock(struct engine_vcpu *v, uint64_t ns);
 int block_engine_interrupt_ready(struct engine_vcpu *v);
 int block_engine_inject_interrupt(struct engine_vcpu *v, uint8_t vector);
 int block_engine_inject_nmi(struct engine_vcpu *v);

@@ -88,3 +88,14 @@ void kvmclock_tsc_changed(struct soft_cpu *cpu)
 {
 	write_time_info(cpu);
 }
+
+uint64_t kvmclock_now_ns(const struct soft_cpu *cpu)
+{
+	return cpu_clock_ns(cpu) - cpu->clock_base_ns;
+}
+
+void kvmclock_set_now(struct soft_cpu *cpu, uint64_t ns)
+{
+	cpu->clock_base_ns = cpu_clock_ns(cpu) - ns;
+	write_time_info(cpu);
+}

@@ -15,5 +15,9 @@ bool kvmclock_msr_read(const struct soft_cpu *cpu, uint32_t index, uint64_t *v);
 bool kvmclock_msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v);
 /* The guest moved its TSC: rewrite the time record so kvmclock does not jump. */
 void kvmclock_tsc_changed(struct soft_cpu *cpu);
+/* kvmclock's system time now, in ns; and made to read ns now (a restored
+ * guest's clock goes on from where it was saved), the record rewritten. */
+uint64_t kvmclock_now_ns(const struct soft_cpu *cpu);
+void kvmclock_set_now(struct soft_cpu *cpu, uint64_t ns);
 
 #endif
