@@ -37,7 +37,7 @@ GUEST_MBAOUT := mbaout
 # pvmgaps and pvmgaps32 hold the checks this project's nested kvm host
 # cannot run; run-guests.sh runs them on kvm only where kvm runs guest kernels
 # in hardware (needs_hw_kvm).
-GUEST_K64 := exceptions64 paging syscall strings aluflags sse mmx timer pvmgaps smc lockstep smc_kvmclock smc_pagewalk snapcount
+GUEST_K64 := exceptions64 paging syscall strings aluflags sse mmx timer pvmgaps smc lockstep smc_kvmclock smc_pagewalk snapcount ticker
 # The same 64-bit test kernel entered through Multiboot (lib/multiboot64.S),
 # so that QEMU's -kernel boots them too (tests written against QEMU).
 GUEST_MB64 := singlestep debugregs

@@ -1,18 +1,19 @@
 #include "api/api_commands.h"
 
 #include "vm/machine.h"
+#include "vm/snapshot.h"
 #include "vm/stop.h"
+#include "vm/vm_control.h"
 
 const struct api_vm_ops api_vm_ops = {
 	.info = vm_info_get,
 	.request_stop = vm_request_stop,
-	/* Issue 15's pause, resume and snapshot (src/vm/vm_control.h) and
-	 * migration are not built yet: each joins here by one line,
-	 * `.pause = vm_pause,` and so on. */
-	.pause = NULL,
-	.resume = NULL,
-	.paused = NULL,
-	.snapshot = NULL,
+	.pause = vm_pause,
+	.resume = vm_resume,
+	.paused = vm_paused,
+	.snapshot = vm_snapshot_pausing,
+	/* Live migration (issue 15) is not built yet: it joins here by one
+	 * line. */
 	.migrate = NULL,
 };
 

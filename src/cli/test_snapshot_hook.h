@@ -1,6 +1,6 @@
-/* TEST-ONLY, not a user interface: until the control socket can ask for a
- * snapshot, the snapshot tests need a way to take one at a known point of a
- * guest's run. With RINGVISOR_TEST_SNAPSHOT_AT=MARKER:DIR in the
+/* TEST-ONLY, not a user interface: the control socket snapshots when a
+ * client asks, the snapshot tests need one at a known point of a guest's
+ * run. With RINGVISOR_TEST_SNAPSHOT_AT=MARKER:DIR in the
  * environment, `ringvisor run` and `ringvisor restore` watch the guest's
  * console output; when a line contains MARKER (first time only), a thread of
  * the hook pauses the VM, writes the snapshot to DIR, prints one line on

@@ -90,3 +90,16 @@ int vm_snapshot(struct vm *vm, const char *dir, char *why, size_t why_len)
 
 	return vm_snapshot_measured(vm, dir, &st, why, why_len);
 }
+
+int vm_snapshot_pausing(struct vm *vm, const char *dir, char *why, size_t why_len)
+{
+	bool was_running = !vm_paused(vm);
+	int rc;
+
+	if (was_running && vm_pause(vm, why, why_len))
+		return -1;
+	rc = vm_snapshot(vm, dir, why, why_len);
+	if (was_running)
+		vm_resume(vm);
+	return rc;
+}

@@ -28,6 +28,10 @@ struct snapshot_stats {
 /* Writes the paused VM (vm_control.h) to dir, which must not exist or be an
  * empty directory. 0, or -1 with a one-line reason (dir then as it was). */
 int vm_snapshot(struct vm *vm, const char *dir, char *why, size_t why_len);
+/* The same for a VM in any state: a running one is paused for the time the
+ * snapshot takes and then runs on (as QEMU's savevm); a paused one stays
+ * paused. For one controller at a time, as vm_pause. */
+int vm_snapshot_pausing(struct vm *vm, const char *dir, char *why, size_t why_len);
 /* The same, telling what it cost in *st. */
 int vm_snapshot_measured(struct vm *vm, const char *dir, struct snapshot_stats *st, char *why, size_t why_len);
 /* The VM's whole state stream into w (initialised, empty): the header, one

@@ -10,7 +10,8 @@ can run, with the spin guest (it never ends by itself):
     and with --json;
   - garbage, a 10 MiB request, a client leaving mid-request and two clients
     at once (one stalled mid-request) each leave the VM running and
-    answering; commands this build lacks answer "unsupported" (ctl exit 1);
+    answering; migrate, not built yet, answers "unsupported" (ctl exit 1)
+    (api_control.py checks pause, resume and snapshot);
   - `ctl stop` ends the VM with status 0 and the socket file is gone; SIGTERM
     ends it with 143 and removes it too; a socket left by a killed ringvisor
     is taken over by the next one.
@@ -246,7 +247,7 @@ def hostile_clients(vm):
           (rb or {}).get("state") == "running" and waited < 2.0 and (ra or {}).get("state") == "running",
           f"{rb} after {waited:.2f} s, then {ra}")
 
-    for cmd in (["pause"], ["resume"], ["snapshot", "snap"], ["migrate", "tcp:127.0.0.1:4444"]):
+    for cmd in (["migrate", "tcp:127.0.0.1:4444"],):
         rc, out, err = ctl(path, *cmd)
         check(f"ctl {cmd[0]}: unsupported for now, exit 1, one line",
               rc == 1 and not out and len(err.splitlines()) == 1 and "unsupported" in err,
