@@ -190,3 +190,14 @@ uint64_t guest_memory_low_end(const struct guest_memory *mem)
 {
 	return mem->nregions ? mem->region[0].size : 0;
 }
+
+uint64_t guest_memory_gpa_of_offset(const struct guest_memory *mem, uint64_t off)
+{
+	for (unsigned i = 0; i < mem->nregions; i++) {
+		uint64_t start = (uint64_t)(mem->region[i].hva - mem->base);
+
+		if (off - start < mem->region[i].size)
+			return mem->region[i].gpa + (off - start);
+	}
+	return ~0ull;
+}

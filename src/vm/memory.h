@@ -77,6 +77,10 @@ void guest_memory_destroy(struct guest_memory *mem);
  * page. */
 void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa, uint64_t len);
 
+/* The guest-physical address of byte off of the RAM mapping (off < size):
+ * region 0 first, then region 1 right after it. */
+uint64_t guest_memory_gpa_of_offset(const struct guest_memory *mem, uint64_t off);
+
 /* Copy to/from guest RAM; -1 (and nothing copied) unless the whole range is RAM.
  * A write is announced to the listeners (guest_memory_written). */
 int guest_memory_write(const struct guest_memory *mem, uint64_t gpa, const void *src, uint64_t len);
