@@ -107,6 +107,18 @@ struct engine_ops {
 	 * KVM_SET_CLOCK). 0, or -1 if the engine cannot. */
 	int (*get_pvclock)(struct engine_vcpu *vcpu, uint64_t *ns);
 	int (*set_pvclock)(struct engine_vcpu *vcpu, uint64_t ns);
+	/* Dirty-page logging (vm/dirty_log.h), always on a paused VM. A
+	 * software engine's vCPU marks the pages it writes in guest RAM's own
+	 * log (guest_memory_mark_dirty) from its write slow path;
+	 * forget_writable makes each page's next write come back to that path
+	 * (a new round). kvm's guest stores are in KVM's log instead:
+	 * dirty_log_start turns it on for every memory slot, dirty_log_collect
+	 * ORs what it recorded into bitmap (vm/dirty_log.h's layout) and starts
+	 * afresh, dirty_log_stop ends it. An engine with neither cannot log. */
+	void (*forget_writable)(struct engine_vcpu *vcpu);
+	int (*dirty_log_start)(struct engine *engine, char *why, size_t why_len);
+	int (*dirty_log_collect)(struct engine *engine, uint64_t *bitmap, char *why, size_t why_len);
+	void (*dirty_log_stop)(struct engine *engine);
 };
 
 /* The registry of engines, in order of preference for --engine auto. */

@@ -92,6 +92,8 @@ void guest_memory_destroy(struct guest_memory *mem)
 		close(mem->fd);
 	free(mem->populated);
 	mem->populated = NULL;
+	free(mem->dirty);
+	mem->dirty = NULL;
 	mem->base = NULL;
 	mem->fd = -1;
 	mem->nregions = 0;
@@ -166,6 +168,7 @@ int guest_memory_read(const struct guest_memory *mem, uint64_t gpa, void *dst, u
 
 void guest_memory_written(const struct guest_memory *mem, uint64_t gpa, uint64_t len)
 {
+	guest_memory_mark_dirty(mem, gpa, len);
 	for (struct guest_memory_listener *l = mem->listeners; l; l = l->next)
 		l->written(l->opaque, gpa, len);
 }
@@ -200,4 +203,28 @@ uint64_t guest_memory_gpa_of_offset(const struct guest_memory *mem, uint64_t off
 			return mem->region[i].gpa + (off - start);
 	}
 	return ~0ull;
+}
+
+/* Byte offset in the mapping of guest-physical gpa, or ~0 outside RAM. */
+static uint64_t offset_of_gpa(const struct guest_memory *mem, uint64_t gpa)
+{
+	for (unsigned i = 0; i < mem->nregions; i++)
+		if (gpa - mem->region[i].gpa < mem->region[i].size)
+			return (uint64_t)(mem->region[i].hva - mem->base) + (gpa - mem->region[i].gpa);
+	return ~0ull;
+}
+
+void guest_memory_mark_dirty_slow(const struct guest_memory *mem, uint64_t gpa, uint64_t len)
+{
+	uint64_t end = gpa + (len ? len : 1);
+
+	/* Page by page: a range may run from one region's end into the next
+	 * one's start only in the gpa space of a caller's mistake, and a page
+	 * outside RAM has nothing to send. */
+	for (uint64_t page = gpa & ~0xfffull; page < end && page >= (gpa & ~0xfffull); page += 4096) {
+		uint64_t off = offset_of_gpa(mem, page);
+
+		if (off < mem->size)
+			__atomic_fetch_or(&mem->dirty[off >> 18], 1ull << ((off >> 12) & 63), __ATOMIC_RELAXED);
+	}
 }

@@ -57,6 +57,13 @@ struct guest_memory {
 	/* One byte per 2 MiB of the mapping, set once its pages are mapped in
 	 * (guest_memory_ptr); any thread. */
 	uint8_t *populated;
+	/* Dirty-page logging (vm/dirty_log.h): while dirty_logging is set, every
+	 * page written is marked in dirty, one bit per 4 KiB of the mapping, by
+	 * whoever writes (atomic OR: vCPUs and devices at once). Turned on and off
+	 * only while the VM is paused; dirty is allocated at the first start and
+	 * kept until destroy, so a late marker never writes freed memory. */
+	bool dirty_logging;
+	uint64_t *dirty;
 };
 
 /* Returns 0, or -1 with a one-line reason in why. */
@@ -76,6 +83,17 @@ void guest_memory_destroy(struct guest_memory *mem);
  * a piece at a time: one MADV_POPULATE_WRITE instead of a page fault per new
  * page. */
 void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa, uint64_t len);
+
+/* Marks the pages of guest-physical [gpa, gpa + len) written, while dirty
+ * logging is on (a branch when it is off). Announced writes
+ * (guest_memory_written) mark themselves; a software engine marks its vCPU's
+ * stores from its write slow path, kvm leaves them to KVM's own log. */
+void guest_memory_mark_dirty_slow(const struct guest_memory *mem, uint64_t gpa, uint64_t len);
+static inline void guest_memory_mark_dirty(const struct guest_memory *mem, uint64_t gpa, uint64_t len)
+{
+	if (__builtin_expect(__atomic_load_n(&mem->dirty_logging, __ATOMIC_RELAXED), 0))
+		guest_memory_mark_dirty_slow(mem, gpa, len);
+}
 
 /* The guest-physical address of byte off of the RAM mapping (off < size):
  * region 0 first, then region 1 right after it. */

@@ -88,6 +88,7 @@ const struct engine_ops interp_engine_ops = {
 	.kick = block_engine_kick,
 	.get_pvclock = block_engine_get_pvclock,
 	.set_pvclock = block_engine_set_pvclock,
+	.forget_writable = block_engine_forget_writable,
 	.interrupt_ready = block_engine_interrupt_ready,
 	.inject_interrupt = block_engine_inject_interrupt,
 	.inject_nmi = block_engine_inject_nmi,

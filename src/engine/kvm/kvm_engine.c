@@ -62,12 +62,13 @@ static int kvm_auto_choice(char *why, size_t why_len)
 	return 0;
 }
 
-static int map_memory(struct engine *e, char *why, size_t why_len)
+int kvm_map_memory(struct engine *e, uint32_t flags, char *why, size_t why_len)
 {
 	for (unsigned i = 0; i < e->mem->nregions; i++) {
 		const struct mem_region *r = &e->mem->region[i];
 		struct kvm_userspace_memory_region slot = {
 			.slot = i,
+			.flags = flags,
 			.guest_phys_addr = r->gpa,
 			.memory_size = r->size,
 			.userspace_addr = (uintptr_t)r->hva,
@@ -131,7 +132,7 @@ static int kvm_create(const struct engine_env *env, struct engine **out, char *w
 		snprintf(why, why_len, "kvm: KVM_SET_TSS_ADDR: %s", strerror(errno));
 		goto fail;
 	}
-	if (map_memory(e, why, why_len))
+	if (kvm_map_memory(e, 0, why, why_len))
 		goto fail;
 	/* kick() interrupts KVM_RUN with this signal; no SA_RESTART, so the ioctl
 	 * returns EINTR. */
@@ -184,4 +185,7 @@ const struct engine_ops kvm_engine_ops = {
 	.request_interrupt_window = kvm_request_interrupt_window,
 	.get_pvclock = kvm_get_pvclock,
 	.set_pvclock = kvm_set_pvclock,
+	.dirty_log_start = kvm_dirty_log_start,
+	.dirty_log_collect = kvm_dirty_log_collect,
+	.dirty_log_stop = kvm_dirty_log_stop,
 };

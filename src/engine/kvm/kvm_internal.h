@@ -47,6 +47,14 @@ int kvm_inject_nmi(struct engine_vcpu *v);
 void kvm_request_interrupt_window(struct engine_vcpu *v, int on);
 int kvm_get_state(struct engine_vcpu *v, struct vcpu_state *s);
 
+/* Guest RAM's regions as KVM's memory slots 0 and 1, with these
+ * KVM_MEM_* flags (set again to change them). 0, or -1 with why. */
+int kvm_map_memory(struct engine *e, uint32_t flags, char *why, size_t why_len);
+/* kvm_dirty_log.c: engine_ops' dirty-page logging on KVM's own log. */
+int kvm_dirty_log_start(struct engine *e, char *why, size_t why_len);
+int kvm_dirty_log_collect(struct engine *e, uint64_t *bitmap, char *why, size_t why_len);
+void kvm_dirty_log_stop(struct engine *e);
+
 /* Opens /dev/kvm and checks it has what the engine uses. Returns the fd, or -1
  * with the reason in why. */
 int kvm_open(char *why, size_t why_len);

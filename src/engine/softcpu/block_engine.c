@@ -7,6 +7,7 @@
 #include "engine/softcpu/decode.h"
 #include "engine/softcpu/events.h"
 #include "engine/softcpu/kvmclock.h"
+#include "engine/softcpu/mem.h"
 #include "engine/softcpu/run.h"
 #include "engine/softcpu/state.h"
 #include "engine/softcpu/vmm_writes.h"
@@ -201,6 +202,11 @@ int block_engine_set_pvclock(struct engine_vcpu *v, uint64_t ns)
 {
 	kvmclock_set_now(&bv(v)->cpu, ns);
 	return 0;
+}
+
+void block_engine_forget_writable(struct engine_vcpu *v)
+{
+	tlb_flush_writes(&bv(v)->cpu);
 }
 
 void block_engine_kick(struct engine_vcpu *v)

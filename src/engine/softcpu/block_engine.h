@@ -27,6 +27,8 @@ int block_engine_set_state(struct engine_vcpu *v, const struct vcpu_state *s);
 void block_engine_kick(struct engine_vcpu *v);
 int block_engine_get_pvclock(struct engine_vcpu *v, uint64_t *ns);
 int block_engine_set_pvclock(struct engine_vcpu *v, uint64_t ns);
+/* Every write entry of the soft TLB forgotten (dirty logging's new round). */
+void block_engine_forget_writable(struct engine_vcpu *v);
 int block_engine_interrupt_ready(struct engine_vcpu *v);
 int block_engine_inject_interrupt(struct engine_vcpu *v, uint8_t vector);
 int block_engine_inject_nmi(struct engine_vcpu *v);

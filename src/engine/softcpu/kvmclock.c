@@ -19,6 +19,7 @@ static void phys_store(struct soft_cpu *cpu, uint64_t gpa, const uint8_t *p, uns
 	if (!dst)
 		return;
 	memcpy(dst, p, len);
+	guest_memory_mark_dirty(cpu->mem, gpa, len);
 	while (len) {
 		unsigned in_page = 0x1000 - (unsigned)(gpa & 0xfff);
 		unsigned n = len < in_page ? len : in_page;

@@ -93,6 +93,7 @@ static void set_bits(struct soft_cpu *cpu, uint64_t *where, uint64_t gpa, unsign
 		*where |= bits;
 	else
 		*(uint32_t *)where |= (uint32_t)bits;
+	guest_memory_mark_dirty(cpu->mem, gpa, size);
 	if (code_pages_has_code(&cpu->code, gpa & ~0xfffull))
 		cpu_code_written(cpu, gpa, size);
 }
@@ -386,6 +387,14 @@ void tlb_flush_gpa_writes(struct soft_cpu *cpu, uint64_t gpa_page)
 					cpu->tlb.e[s][ACC_WRITE][i][w].tag = TLB_INVALID;
 }
 
+void tlb_flush_writes(struct soft_cpu *cpu)
+{
+	for (unsigned s = 0; s < 3; s++)
+		for (unsigned i = 0; i < TLB_SIZE; i++)
+			for (unsigned w = 0; w < TLB_WAYS; w++)
+				cpu->tlb.e[s][ACC_WRITE][i][w].tag = TLB_INVALID;
+}
+
 /* Row (of tlb.e, as a flat array of rows) now holds a non-global entry. */
 static void tlb_list_row(struct tlb *t, unsigned row)
 {
@@ -416,6 +425,11 @@ static void tlb_install(struct soft_cpu *cpu, uint64_t lin, const struct transla
 	/* A page a data breakpoint watches keeps every access on the slow path. */
 	if (__builtin_expect(cpu->dbg.write_bps, 0) && debug_page_watched(cpu, lin, ACC_KIND(acc)))
 		return;
+	/* Dirty logging: the writes this entry lets through never come back
+	 * here, so the page counts as written from now on (tlb_flush_writes
+	 * starts each round afresh). */
+	if (ACC_KIND(acc) == ACC_WRITE)
+		guest_memory_mark_dirty(cpu->mem, t->gpa, 1);
 	if (e[0].tag != page && e[1].tag != page) {
 		e[1] = e[0];
 		global[1] = global[0];
@@ -504,6 +518,7 @@ void mem_write_slow(struct soft_cpu *cpu, uint64_t lin, unsigned size, uint64_t 
 	if (__builtin_expect(cpu->write_log != NULL, 0))
 		write_log_record(cpu->write_log, host + (t.gpa & 0xfff), t.gpa, size);
 	memcpy(host + (t.gpa & 0xfff), &value, size);
+	guest_memory_mark_dirty(cpu->mem, t.gpa, size);
 	/* A page holding decoded code never gets a write entry: each write to it comes
 	 * here and drops the blocks decoded from it. */
 	if (code_pages_has_code(&cpu->code, t.gpa & ~0xfffull))

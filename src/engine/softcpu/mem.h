@@ -53,6 +53,9 @@ bool mmu_pae_paging(const struct soft_cpu *cpu, uint64_t cr0, uint64_t cr4);
 void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin);
 /* Drop write entries for one guest-physical page (it now holds cached code). */
 void tlb_flush_gpa_writes(struct soft_cpu *cpu, uint64_t gpa_page);
+/* Forget every write entry: each page's next write comes to the slow path
+ * (dirty logging's new round, vm/dirty_log.h). */
+void tlb_flush_writes(struct soft_cpu *cpu);
 
 static inline unsigned tlb_set(const struct soft_cpu *cpu, unsigned acc)
 {
