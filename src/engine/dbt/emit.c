@@ -486,6 +486,7 @@ bool emit_patch_rel8_here(struct emitter *e, uint8_t *rel)
 	if (!rel || d < -128 || d > 127)
 		return false;
 	*rel = (uint8_t)(int8_t)d;
+	e->label_pos = e->pos;
 	return true;
 }
 

@@ -45,17 +45,36 @@ struct emitter {
 	const uint8_t *rx;
 	size_t pos, cap;
 	bool overflow;
+	/* Where the last label was taken (emit_label, a jump patched to
+	 * here): code may jump there, so nothing before it may be taken
+	 * back. */
+	size_t label_pos;
+	/* translate.c's last give-back of lent scratch registers: the loads
+	 * at [at, end) of regs[k] for each bit k of mask, from its spill
+	 * slot k. A lend of the same registers right after it, no label
+	 * between, drops the loads instead of storing the values back. */
+	struct {
+		size_t at, end;
+		uint8_t regs[3], mask;
+	} given_back;
 };
 
 static inline void emitter_init(struct emitter *e, uint8_t *buf, const uint8_t *rx, size_t cap)
 {
-	*e = (struct emitter){ .buf = buf, .rx = rx, .cap = cap };
+	*e = (struct emitter){ .buf = buf, .rx = rx, .cap = cap, .given_back.end = SIZE_MAX };
 }
 
 /* The executable address of the next byte. */
 static inline const uint8_t *emit_here(const struct emitter *e)
 {
 	return e->rx + e->pos;
+}
+
+/* The same, as a place code will jump to. */
+static inline const uint8_t *emit_label(struct emitter *e)
+{
+	e->label_pos = e->pos;
+	return emit_here(e);
 }
 
 void emit_bytes(struct emitter *e, const void *bytes, size_t n);

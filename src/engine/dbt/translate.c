@@ -264,7 +264,7 @@ static void emit_body_lookup(struct emitter *e, const struct translate_env *env,
 	_Static_assert(sizeof(struct body_entry) == 32 && BODY_TABLE_SIZE == 4096,
 		       "index = (lin ^ lin >> 12) & 4095 (body_table_index), times 32");
 	emit_gs_load64(e, H_RCX, GS_OFF(rip));
-	x->next_rcx = emit_here(e);
+	x->next_rcx = emit_label(e);
 	emit_mov_rr(e, H_RAX, H_RCX);
 	emit_shr_imm(e, H_RAX, 12);
 	emit_xor_rr(e, H_RAX, H_RCX);
@@ -523,6 +523,19 @@ static struct scratch pick_scratch(const struct run_plan *run, unsigned i, const
  * and back. */
 static void emit_lend(struct emitter *e, const struct scratch *sc)
 {
+	bool same =
+	    e->given_back.end == e->pos && e->label_pos <= e->given_back.at && e->given_back.mask == sc->borrowed;
+
+	for (unsigned k = 0; k < 3 && same; k++)
+		same = !(sc->borrowed & (1u << k)) || e->given_back.regs[k] == sc->r[k];
+	e->given_back.end = SIZE_MAX;
+	if (same && sc->borrowed) {
+		/* The spill slots still hold these values (a slow path that
+		 * resumed at the give-back left them there): the registers stay
+		 * lent, the loads are taken back. */
+		e->pos = e->given_back.at;
+		return;
+	}
 	for (unsigned k = 0; k < 3; k++)
 		if (sc->borrowed & (1u << k))
 			emit_gs_store64(e, GS_OFF(scratch_spill[k]), sc->r[k]);
@@ -530,9 +543,14 @@ static void emit_lend(struct emitter *e, const struct scratch *sc)
 
 static void emit_give_back(struct emitter *e, const struct scratch *sc)
 {
-	for (unsigned k = 0; k < 3; k++)
+	e->given_back.at = e->pos;
+	for (unsigned k = 0; k < 3; k++) {
+		e->given_back.regs[k] = (uint8_t)sc->r[k];
 		if (sc->borrowed & (1u << k))
 			emit_gs_load64(e, sc->r[k], GS_OFF(scratch_spill[k]));
+	}
+	e->given_back.mask = sc->borrowed;
+	e->given_back.end = e->pos;
 }
 
 /* Where the TLB entries of one set and access kind start in the soft CPU. */
@@ -583,7 +601,7 @@ static bool address_known(const struct ident_use *u, uint64_t insn_end, uint64_t
 /* Points a forward jump made by emit_jcc at the next byte. */
 static void patch_here(struct emitter *e, uint8_t *rel)
 {
-	if (!rel || !emit_patch_rel32(rel, e->rx + (rel - e->buf), emit_here(e)))
+	if (!rel || !emit_patch_rel32(rel, e->rx + (rel - e->buf), emit_label(e)))
 		e->overflow = true;
 }
 
@@ -599,7 +617,7 @@ static void emit_known_probe(struct emitter *e, const struct scratch *sc, const 
 	const int32_t entry = tlb + (int32_t)(((at >> 12) & (TLB_SIZE - 1)) * TLB_WAYS * sizeof(struct tlb_entry));
 	uint8_t *way0, *join;
 
-	emit_mov_imm64(e, sc->r[0], at);
+	/* sc->r[0] holds at already (emit_probe's emit_address). */
 	if (!fits_imm32(page))
 		emit_mov_imm64(e, sc->r[1], page);
 	for (unsigned way = 0; way < TLB_WAYS; way++) {
@@ -723,7 +741,7 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 		r.scratch[k] = (uint8_t)p->sc.r[k];
 	if (p->jump && !emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
 		e->overflow = true;
-	p->code = emit_here(e);
+	p->code = emit_label(e);
 	emit_call(e, x->slow_path);
 	emit_bytes(e, &r, sizeof(r));
 }
@@ -1753,7 +1771,7 @@ static void emit_way_setup(struct emitter *e, const struct run_plan *run, const 
 {
 	const enum host_reg t = (enum host_reg)run->way_temp;
 	uint8_t *over = emit_jmp(e, emit_here(e)), *rel;
-	const uint8_t *kicked = emit_here(e);
+	const uint8_t *kicked = emit_label(e);
 
 	emit_store_run_regs(e, run, run->loop_written);
 	if (run->flags_written)
@@ -1818,7 +1836,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 	emit_load_regs(e, run->regs_loaded);
 	if (run->way_temp != H_NONE)
 		emit_way_setup(e, run, x);
-	run_warm = emit_here(e);
+	run_warm = emit_label(e);
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
 		const uint8_t *code = slot[i].code;
@@ -1862,7 +1880,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 					emit_flags_restore(e, run, &p->sc, reserved);
 					host_valid = ARITH;
 				}
-				p->resume = emit_here(e);
+				p->resume = emit_label(e);
 				emit_give_back(e, &p->sc);
 			} else if (g->stack) {
 				/* RSP through the first unless held; a followed CALL's
@@ -1943,7 +1961,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_bytes(e, rewritten, n);
 			}
 			if (!g)
-				p->resume = emit_here(e);
+				p->resume = emit_label(e);
 			emit_give_back(e, &p->sc);
 		} else if (u->rsp_reg) {
 			emit_rsp_operand(e, run, i, u, code, insns[i].len, reserved);
@@ -1977,7 +1995,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		 * runs. */
 		for (unsigned k = run->group_first; k < run->group_end; k++)
 			if (groups[k].slow_last == i && !groups[k].hoisted)
-				slow[groups[k].slow].resume = emit_here(e);
+				slow[groups[k].slow].resume = emit_label(e);
 	}
 	emit_store_run_regs(e, run, run->regs_written);
 	if (run->flags_written)
@@ -2067,7 +2085,7 @@ static void emit_ask_where_next(struct emitter *e, void *ctx, uint64_t fn, const
 /* The ways out of translated code (struct translate_exits). */
 static void emit_exits(struct emitter *e, const struct translate_env *env, struct translate_exits *x)
 {
-	x->out = emit_here(e);
+	x->out = emit_label(e);
 	emit_add_rsp(e, 8);
 	for (int i = (int)(sizeof(saved) / sizeof(saved[0])) - 1; i >= 0; i--)
 		emit_pop(e, saved[i]);
@@ -2076,7 +2094,7 @@ static void emit_exits(struct emitter *e, const struct translate_env *env, struc
 	 * a block body (past its prologue: this frame stays) or NULL, the way out. */
 	x->next = x->next_rcx = x->out;
 	if (env->chain) {
-		x->next = x->next_rcx = emit_here(e);
+		x->next = x->next_rcx = emit_label(e);
 		if (env->bodies)
 			emit_body_lookup(e, env, x);
 		emit_ask_where_next(e, env->ctx, (uint64_t)(uintptr_t)env->chain, x->out);
@@ -2085,13 +2103,13 @@ static void emit_exits(struct emitter *e, const struct translate_env *env, struc
 	 * it and says where to go, or NULL. */
 	x->link_stub = NULL;
 	if (env->link) {
-		x->link_stub = emit_here(e);
+		x->link_stub = emit_label(e);
 		emit_ask_where_next(e, env->ctx, (uint64_t)(uintptr_t)env->link, x->out);
 	}
 	/* Probes are emitted only where the code runs with GS at the soft CPU. */
 	x->slow_path = NULL;
 	if (env->cpu) {
-		x->slow_path = emit_here(e);
+		x->slow_path = emit_label(e);
 		emit_slow_stub(e, env, x->out);
 	}
 }
@@ -2214,7 +2232,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		x = *env->exits;
 	else
 		emit_exits(&e, env, &x);
-	entry = emit_here(&e);
+	entry = emit_label(&e);
 	for (unsigned i = 0; i < sizeof(saved) / sizeof(saved[0]); i++)
 		emit_push(&e, saved[i]);
 	/* The SysV ABI wants RSP 16-byte aligned at each call: 8 off at entry, and
@@ -2234,7 +2252,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		if (slot[i].ident) {
 			emit_ident_run(&e, env, insns, slot, &runs[r], groups, slow, &nslow, side, &nside, &x,
 				       &cold_jump[r]);
-			after[r] = emit_here(&e);
+			after[r] = emit_label(&e);
 			i = runs[r++].last;
 		} else {
 			emit_callout(&e, env, &insns[i], x.out);
