@@ -93,13 +93,13 @@ static int handshake(struct mig_writer *w, struct mig_reader *r, struct mig_tcp_
 {
 	uint8_t go;
 
-	mig_put_u8(w, MIG_REPLY_READY);
+	mig_put_le(w, MIG_REPLY_READY, 1);
 	if (mig_flush(w)) {
 		snprintf(why, why_len, "cannot say ready to the source: %s", w->why);
 		return -1;
 	}
 	t->timeout_ms = GO_TIMEOUT_MS;
-	go = mig_get_u8(r);
+	go = (uint8_t)mig_get_le(r, 1);
 	if (r->failed || go != MIG_REC_GO) {
 		snprintf(why, why_len, "the source did not say go (%s)", r->failed ? r->why : "another record came");
 		return -1;

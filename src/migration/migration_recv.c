@@ -28,11 +28,11 @@ static int read_config(struct recv *c)
 	uint32_t len;
 	char *text;
 
-	if (mig_get_u8(c->r) != MIG_REC_CONFIG) {
+	if ((uint8_t)mig_get_le(c->r, 1) != MIG_REC_CONFIG) {
 		mig_reader_fail(c->r, "the stream does not begin with the machine's config");
 		return -1;
 	}
-	len = mig_get_u32(c->r);
+	len = (uint32_t)mig_get_le(c->r, 4);
 	if (c->r->failed)
 		return -1;
 	if (len == 0 || len > MIG_CONFIG_MAX) {
@@ -59,7 +59,7 @@ static int read_config(struct recv *c)
 
 static int read_page(struct recv *c, bool zero)
 {
-	uint64_t index = mig_get_u64(c->r);
+	uint64_t index = mig_get_le(c->r, 8);
 
 	if (c->r->failed)
 		return -1;
@@ -84,8 +84,8 @@ static int read_page(struct recv *c, bool zero)
 
 static int read_round(struct recv *c)
 {
-	uint32_t round = mig_get_u32(c->r);
-	uint64_t pages = mig_get_u64(c->r);
+	uint32_t round = (uint32_t)mig_get_le(c->r, 4);
+	uint64_t pages = mig_get_le(c->r, 8);
 
 	if (c->r->failed)
 		return -1;
@@ -106,7 +106,7 @@ static int read_round(struct recv *c)
 
 static int read_state(struct recv *c)
 {
-	uint32_t len = mig_get_u32(c->r);
+	uint32_t len = (uint32_t)mig_get_le(c->r, 4);
 	size_t cap = 0;
 
 	if (c->r->failed)
@@ -141,8 +141,8 @@ static int read_state(struct recv *c)
 static int read_end(struct recv *c)
 {
 	char reason[512];
-	uint32_t rounds = mig_get_u32(c->r);
-	uint64_t pages = mig_get_u64(c->r);
+	uint32_t rounds = (uint32_t)mig_get_le(c->r, 4);
+	uint64_t pages = mig_get_le(c->r, 8);
 
 	if (c->r->failed)
 		return -1;
@@ -166,7 +166,7 @@ static int read_end(struct recv *c)
 static int read_records(struct recv *c)
 {
 	for (;;) {
-		uint8_t type = mig_get_u8(c->r);
+		uint8_t type = (uint8_t)mig_get_le(c->r, 1);
 		int rc;
 
 		if (c->r->failed)

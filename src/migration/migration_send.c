@@ -104,12 +104,13 @@ static int read_answer(struct source *s, int timeout_ms, char *why, size_t why_l
 	}
 	s->t.timeout_ms = timeout_ms;
 	mig_reader_init(r, &s->ch);
-	type = mig_get_u8(r);
+	type = (uint8_t)mig_get_le(r, 1);
 	if (r->failed) {
 		snprintf(why, why_len, "no answer from the destination: %s", r->why);
 	} else if (type == MIG_REPLY_READY) {
 		rc = 0;
-	} else if (type == MIG_REPLY_REFUSED && (len = mig_get_u16(r)) <= MIG_REASON_MAX && !mig_get(r, reason, len)) {
+	} else if (type == MIG_REPLY_REFUSED && (len = (uint16_t)mig_get_le(r, 2)) <= MIG_REASON_MAX &&
+		   !mig_get(r, reason, len)) {
 		for (char *c = reason; *c; c++)
 			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
 				*c = '?';
@@ -236,7 +237,7 @@ static void print_stats(const struct source *s, uint64_t go_ns)
 static int commit(struct source *s, char *why, size_t why_len)
 {
 	vm_request_stop(s->vm, STATUS_OK);
-	mig_put_u8(&s->w, MIG_REC_GO);
+	mig_put_le(&s->w, MIG_REC_GO, 1);
 	if (mig_flush(&s->w)) {
 		snprintf(why, why_len, "the go was not sent (%s): this VM stops, the destination runs nothing",
 			 s->w.why);

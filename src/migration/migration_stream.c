@@ -117,7 +117,7 @@ void mig_put_bytes(struct mig_writer *w, const void *p, size_t n)
 	}
 }
 
-static void put_le(struct mig_writer *w, uint64_t v, unsigned bytes)
+void mig_put_le(struct mig_writer *w, uint64_t v, unsigned bytes)
 {
 	uint8_t b[8];
 
@@ -126,66 +126,46 @@ static void put_le(struct mig_writer *w, uint64_t v, unsigned bytes)
 	mig_put_bytes(w, b, bytes);
 }
 
-void mig_put_u8(struct mig_writer *w, uint8_t v)
-{
-	put_le(w, v, 1);
-}
-
-void mig_put_u16(struct mig_writer *w, uint16_t v)
-{
-	put_le(w, v, 2);
-}
-
-void mig_put_u32(struct mig_writer *w, uint32_t v)
-{
-	put_le(w, v, 4);
-}
-
-void mig_put_u64(struct mig_writer *w, uint64_t v)
-{
-	put_le(w, v, 8);
-}
-
 void mig_put_header(struct mig_writer *w)
 {
 	mig_put_bytes(w, MIG_MAGIC, MIG_MAGIC_LEN);
-	mig_put_u16(w, MIG_FORMAT_MAJOR);
-	mig_put_u16(w, MIG_FORMAT_MINOR);
-	mig_put_u32(w, MIG_PAGE_SIZE);
+	mig_put_le(w, MIG_FORMAT_MAJOR, 2);
+	mig_put_le(w, MIG_FORMAT_MINOR, 2);
+	mig_put_le(w, MIG_PAGE_SIZE, 4);
 }
 
 void mig_put_blob(struct mig_writer *w, enum mig_record t, const void *p, uint32_t n)
 {
-	mig_put_u8(w, (uint8_t)t);
-	mig_put_u32(w, n);
+	mig_put_le(w, (uint8_t)t, 1);
+	mig_put_le(w, n, 4);
 	mig_put_bytes(w, p, n);
 }
 
 void mig_put_page(struct mig_writer *w, uint64_t index, const void *page)
 {
-	mig_put_u8(w, MIG_REC_PAGE);
-	mig_put_u64(w, index);
+	mig_put_le(w, MIG_REC_PAGE, 1);
+	mig_put_le(w, index, 8);
 	mig_put_bytes(w, page, MIG_PAGE_SIZE);
 }
 
 void mig_put_zero(struct mig_writer *w, uint64_t index)
 {
-	mig_put_u8(w, MIG_REC_ZERO);
-	mig_put_u64(w, index);
+	mig_put_le(w, MIG_REC_ZERO, 1);
+	mig_put_le(w, index, 8);
 }
 
 void mig_put_round(struct mig_writer *w, uint32_t round, uint64_t pages)
 {
-	mig_put_u8(w, MIG_REC_ROUND);
-	mig_put_u32(w, round);
-	mig_put_u64(w, pages);
+	mig_put_le(w, MIG_REC_ROUND, 1);
+	mig_put_le(w, round, 4);
+	mig_put_le(w, pages, 8);
 }
 
 void mig_put_end(struct mig_writer *w, uint32_t rounds, uint64_t pages)
 {
-	mig_put_u8(w, MIG_REC_END);
-	mig_put_u32(w, rounds);
-	mig_put_u64(w, pages);
+	mig_put_le(w, MIG_REC_END, 1);
+	mig_put_le(w, rounds, 4);
+	mig_put_le(w, pages, 8);
 }
 
 void mig_put_refused(struct mig_writer *w, const char *reason)
@@ -194,8 +174,8 @@ void mig_put_refused(struct mig_writer *w, const char *reason)
 
 	if (n > MIG_REASON_MAX)
 		n = MIG_REASON_MAX;
-	mig_put_u8(w, MIG_REPLY_REFUSED);
-	mig_put_u16(w, (uint16_t)n);
+	mig_put_le(w, MIG_REPLY_REFUSED, 1);
+	mig_put_le(w, (uint16_t)n, 2);
 	mig_put_bytes(w, reason, n);
 }
 
@@ -268,7 +248,7 @@ int mig_get(struct mig_reader *r, void *p, size_t n)
 	return 0;
 }
 
-static uint64_t get_le(struct mig_reader *r, unsigned bytes)
+uint64_t mig_get_le(struct mig_reader *r, unsigned bytes)
 {
 	uint8_t b[8];
 	uint64_t v = 0;
@@ -278,26 +258,6 @@ static uint64_t get_le(struct mig_reader *r, unsigned bytes)
 	for (unsigned i = 0; i < bytes; i++)
 		v |= (uint64_t)b[i] << (8 * i);
 	return v;
-}
-
-uint8_t mig_get_u8(struct mig_reader *r)
-{
-	return (uint8_t)get_le(r, 1);
-}
-
-uint16_t mig_get_u16(struct mig_reader *r)
-{
-	return (uint16_t)get_le(r, 2);
-}
-
-uint32_t mig_get_u32(struct mig_reader *r)
-{
-	return (uint32_t)get_le(r, 4);
-}
-
-uint64_t mig_get_u64(struct mig_reader *r)
-{
-	return get_le(r, 8);
 }
 
 int mig_get_header(struct mig_reader *r)
@@ -312,9 +272,9 @@ int mig_get_header(struct mig_reader *r)
 		mig_reader_fail(r, "not a ringvisor migration stream (wrong magic)");
 		return -1;
 	}
-	major = mig_get_u16(r);
-	minor = mig_get_u16(r);
-	page = mig_get_u32(r);
+	major = (uint16_t)mig_get_le(r, 2);
+	minor = (uint16_t)mig_get_le(r, 2);
+	page = (uint32_t)mig_get_le(r, 4);
 	if (r->failed)
 		return -1;
 	if (major != MIG_FORMAT_MAJOR) {

@@ -96,10 +96,8 @@ void mig_writer_free(struct mig_writer *w);
 /* Whatever is buffered, to the channel: 0, or -1 (w->why). */
 int mig_flush(struct mig_writer *w);
 void mig_put_header(struct mig_writer *w);
-void mig_put_u8(struct mig_writer *w, uint8_t v);
-void mig_put_u16(struct mig_writer *w, uint16_t v);
-void mig_put_u32(struct mig_writer *w, uint32_t v);
-void mig_put_u64(struct mig_writer *w, uint64_t v);
+/* v's low bytes (1, 2, 4 or 8), little-endian. */
+void mig_put_le(struct mig_writer *w, uint64_t v, unsigned bytes);
 void mig_put_bytes(struct mig_writer *w, const void *p, size_t n);
 /* A record of type t with a u32 length and its bytes (config, state). */
 void mig_put_blob(struct mig_writer *w, enum mig_record t, const void *p, uint32_t n);
@@ -124,10 +122,8 @@ struct mig_reader {
 void mig_reader_init(struct mig_reader *r, const struct mig_channel *ch);
 /* n bytes into p: 0, or -1 with r->why set (at the first failure only). */
 int mig_get(struct mig_reader *r, void *p, size_t n);
-uint8_t mig_get_u8(struct mig_reader *r);
-uint16_t mig_get_u16(struct mig_reader *r);
-uint32_t mig_get_u32(struct mig_reader *r);
-uint64_t mig_get_u64(struct mig_reader *r);
+/* A little-endian number of 1, 2, 4 or 8 bytes (0 once the reader failed). */
+uint64_t mig_get_le(struct mig_reader *r, unsigned bytes);
 /* Fails the reader with a reason of the caller's (a value refused). */
 void mig_reader_fail(struct mig_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reads and checks the header: 0, or -1 (r->why). */

@@ -41,17 +41,8 @@ from engines import engine_list, engine_problem
 from ringvisor_proc import consecutive
 
 RV, GUEST = sys.argv[1], sys.argv[2]
-passed = failed = skipped = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"PASS: migrate {name}")
-    else:
-        failed += 1
-        print(f"FAIL: migrate {name}: {detail}")
+checks = ringvisor_proc.Checks("migrate")
+check = checks.check
 
 
 def Guest(args, sock):
@@ -189,15 +180,7 @@ def hostile(engine, tmp):
 
 
 def main():
-    global skipped
-    runnable = []
-    for engine in engine_list():
-        why = engine_problem(RV, engine)
-        if why:
-            print(f"SKIP: migrate {engine}: {why}")
-            skipped += 1
-        else:
-            runnable.append(engine)
+    runnable = checks.runnable(RV, engine_list(), engine_problem)
     try:
         for i, engine in enumerate(runnable):
             for target in dict.fromkeys([engine, runnable[(i + 1) % len(runnable)]]):
@@ -209,8 +192,7 @@ def main():
                     hostile(engine, tmp)
     except Exception as e:  # a hang or a broken reply is a failure, reported as one
         check("the checks ran to their end", False, f"{type(e).__name__}: {e}")
-    print(f"{passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
+    return checks.summary()
 
 
 sys.exit(main())

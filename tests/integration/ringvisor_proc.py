@@ -102,3 +102,36 @@ def ctl(rv, *args, timeout=60):
 def consecutive(counts, first):
     """Whether counts is first, first + 1, ... (a line lost or repeated breaks it)."""
     return bool(counts) and counts == list(range(first, first + len(counts)))
+
+
+class Checks:
+    """One PASS/FAIL/SKIP line per check, prefixed by the suite's name, and
+    the "N passed, N failed, N skipped" line at the end."""
+
+    def __init__(self, suite):
+        self.suite = suite
+        self.passed = self.failed = self.skipped = 0
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"PASS: {self.suite} {name}")
+        else:
+            self.failed += 1
+            print(f"FAIL: {self.suite} {name}: {detail}")
+
+    def runnable(self, rv, engines, problem):
+        """The engines this host runs; a SKIP line for each other one (problem(rv, engine): why not, or None)."""
+        out = []
+        for engine in engines:
+            why = problem(rv, engine)
+            if why:
+                print(f"SKIP: {self.suite} {engine}: {why}")
+                self.skipped += 1
+            else:
+                out.append(engine)
+        return out
+
+    def summary(self):
+        print(f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped")
+        return 1 if self.failed else 0

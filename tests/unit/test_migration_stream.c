@@ -228,27 +228,29 @@ static void test_a_stream_cut_anywhere_is_refused_with_nothing_built(void **stat
 	free(buf);
 }
 
-/* A stream of header, config, then what put writes, then a good ending. */
-static uint8_t *stream_with(void (*put)(struct mig_writer *w), size_t *len)
+/* A stream of the header, the config if asked for, then what put writes:
+ * refused for reason. */
+static void refused(bool config, void (*put)(struct mig_writer *w), const char *reason)
 {
 	struct mig_mem_channel m;
 	struct mig_channel ch;
 	struct mig_writer w;
+	size_t len;
+	uint8_t *buf;
 
 	writer_open(&w, &ch, &m);
 	mig_put_header(&w);
-	put_config(&w, RAM_PAGES * 4096ull);
+	if (config)
+		put_config(&w, RAM_PAGES * 4096ull);
 	put(&w);
-	return writer_close(&w, &m, len);
+	buf = writer_close(&w, &m, &len);
+	assert_refused(buf, len, reason);
+	free(buf);
 }
 
 static void refused_with(void (*put)(struct mig_writer *w), const char *reason)
 {
-	size_t len;
-	uint8_t *buf = stream_with(put, &len);
-
-	assert_refused(buf, len, reason);
-	free(buf);
+	refused(true, put, reason);
 }
 
 static void page_beyond_ram(struct mig_writer *w)
@@ -272,35 +274,29 @@ static void test_a_page_index_beyond_ram_is_refused(void **state)
 
 static void state_too_long(struct mig_writer *w)
 {
-	mig_put_u8(w, MIG_REC_STATE);
-	mig_put_u32(w, MIG_STATE_MAX + 1);
+	mig_put_le(w, MIG_REC_STATE, 1);
+	mig_put_le(w, MIG_STATE_MAX + 1, 4);
 }
 
 static void state_longer_than_sent(struct mig_writer *w)
 {
-	mig_put_u8(w, MIG_REC_STATE);
-	mig_put_u32(w, MIG_STATE_MAX);
+	mig_put_le(w, MIG_REC_STATE, 1);
+	mig_put_le(w, MIG_STATE_MAX, 4);
 	mig_put_bytes(w, "RVSTATE\n", 8);
+}
+
+static void config_too_long(struct mig_writer *w)
+{
+	mig_put_le(w, MIG_REC_CONFIG, 1);
+	mig_put_le(w, MIG_CONFIG_MAX + 1, 4);
 }
 
 static void test_lengths_over_their_limits_are_refused(void **state)
 {
-	struct mig_mem_channel m;
-	struct mig_channel ch;
-	struct mig_writer w;
-	size_t len;
-	uint8_t *buf;
-
 	(void)state;
 	refused_with(state_too_long, "state of 268435457 bytes (1 to 268435456)");
 	refused_with(state_longer_than_sent, "the stream ended after");
-	writer_open(&w, &ch, &m);
-	mig_put_header(&w);
-	mig_put_u8(&w, MIG_REC_CONFIG);
-	mig_put_u32(&w, MIG_CONFIG_MAX + 1);
-	buf = writer_close(&w, &m, &len);
-	assert_refused(buf, len, "config of 1048577 bytes (1 to 1048576)");
-	free(buf);
+	refused(false, config_too_long, "config of 1048577 bytes (1 to 1048576)");
 }
 
 static void test_wrong_magic_version_or_page_size_is_refused(void **state)
@@ -358,7 +354,7 @@ static void state_before_round_mark(struct mig_writer *w)
 
 static void unknown_record(struct mig_writer *w)
 {
-	mig_put_u8(w, 0x42);
+	mig_put_le(w, 0x42, 1);
 }
 
 static void second_config(struct mig_writer *w)
@@ -386,27 +382,16 @@ static void test_records_out_of_order_or_miscounted_are_refused(void **state)
 	refused_with(corrupt_state, "state: ");
 }
 
+static void config_malformed(struct mig_writer *w)
+{
+	mig_put_blob(w, MIG_REC_CONFIG, "{\"format\": 1}", 13);
+}
+
 static void test_a_bad_config_is_refused_before_anything_is_built(void **state)
 {
-	struct mig_mem_channel m;
-	struct mig_channel ch;
-	struct mig_writer w;
-	size_t len;
-	uint8_t *buf;
-
 	(void)state;
-	writer_open(&w, &ch, &m);
-	mig_put_header(&w);
-	mig_put_blob(&w, MIG_REC_CONFIG, "{\"format\": 1}", 13);
-	buf = writer_close(&w, &m, &len);
-	assert_refused(buf, len, "config: ");
-	free(buf);
-	writer_open(&w, &ch, &m);
-	mig_put_header(&w);
-	mig_put_zero(&w, 0);
-	buf = writer_close(&w, &m, &len);
-	assert_refused(buf, len, "does not begin with the machine's config");
-	free(buf);
+	refused(false, config_malformed, "config: ");
+	refused(false, zero_far_beyond_ram, "does not begin with the machine's config");
 }
 
 static void test_a_refusal_reason_is_cut_to_its_limit(void **state)
