@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/api_server.h"
 #include "cli/commands.h"
 #include "cli/snapshot_options.h"
 #include "cli/vm_session.h"
@@ -155,6 +156,24 @@ static int receive(struct incoming *in, int fd, struct snapshot_config *snap, ui
 	return status;
 }
 
+/* --api-sock is created only once the guest may run, after the go: a path
+ * that would be refused then (not a socket, served by another process, in
+ * a missing directory) is refused now, before the source has sent a byte,
+ * by creating the socket and removing it again. */
+static int check_api_sock(const char *path)
+{
+	struct api_server api;
+	char why[512];
+	int status = 0;
+
+	if (!path)
+		return 0;
+	if (api_server_open(&api, path, why, sizeof(why)))
+		status = config_error("--api-sock: %s", why);
+	api_server_close(&api);
+	return status;
+}
+
 /* Listens and takes the one connection: its descriptor, or -1 after the
  * one line (*status). */
 static int accept_source(const char *uri, int *status)
@@ -189,6 +208,9 @@ int run_incoming(struct run_options *o, int argc, char **argv)
 		return config_error("--%s cannot be given with --incoming: the source's machine is migrated",
 				    o->machine_option);
 	o->mode = RUN_OPTIONS_INCOMING;
+	status = check_api_sock(o->cfg.api_sock);
+	if (status)
+		return status;
 	fd = accept_source(o->incoming, &status);
 	if (fd < 0)
 		return status;

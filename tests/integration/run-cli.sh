@@ -118,6 +118,8 @@ expect_config_error "--incoming with --append" "--append cannot be given with --
 	run --incoming tcp:127.0.0.1:4444 --append x
 expect_config_error "--incoming given to restore" "--incoming cannot be given to restore" \
 	restore "$tmp" --incoming tcp:127.0.0.1:4444
+expect_config_error "--incoming with an --api-sock it could not create" "--api-sock: cannot create $tmp/none/sock" \
+	run --incoming tcp:127.0.0.1:4444 --api-sock "$tmp/none/sock"
 expect_config_error "--incoming on an address not this host's" "--incoming: cannot listen on 192.0.2.1:4444" \
 	run --incoming tcp:192.0.2.1:4444
 expect_config_error "ctl without a socket" "ringvisor ctl SOCKET COMMAND" ctl
