@@ -39,8 +39,12 @@ class Guest:
 
     def _read(self, stream, into):
         for line in stream:
+            # A stop ends the guest at once, possibly in the middle of a line
+            # ("count 1" of "count 106"): only whole lines count.
+            if not line.endswith("\n"):
+                break
             with self.lock:
-                into.append(line.rstrip("\n"))
+                into.append(line[:-1])
 
     def counts(self):
         with self.lock:
