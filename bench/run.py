@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402
 
 # Explicit registration, in report order.
-MODULES = ["boot", "guest_work", "io", "snapshot", "exit_cost", "mips"]  # boot also gives memory and the boot MIPS
+MODULES = ["boot", "guest_work", "io", "snapshot", "migrate", "exit_cost", "mips"]  # boot also gives memory and the boot MIPS
 SMOKE_MODULES = ["exit_cost"]
 
 

@@ -40,7 +40,7 @@ GUEST_MBAOUT := mbaout
 GUEST_K64 := exceptions64 paging syscall strings aluflags sse mmx timer pvmgaps smc lockstep smc_kvmclock smc_pagewalk snapcount ticker
 # The same 64-bit test kernel entered through Multiboot (lib/multiboot64.S),
 # so that QEMU's -kernel boots them too (tests written against QEMU).
-GUEST_MB64 := singlestep debugregs
+GUEST_MB64 := singlestep debugregs migidle migdirty
 # ELF32 guests on the 32-bit test kernel (lib/kernel32.h).
 GUEST_K32 := exceptions32 sysenter32 pvmgaps32
 # Hostile guests (issue 11): each attacks one class of bug and asserts what

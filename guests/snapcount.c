@@ -19,16 +19,10 @@
 #include "hypercall.h"
 #include "io.h"
 #include "kernel64.h"
+#include "pic_pit.h"
 #include "sysreg.h"
 #include "test.h"
 
-#define PIC1_CMD 0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD 0xa0
-#define PIC2_DATA 0xa1
-#define PIT_CH0 0x40
-#define PIT_CTRL 0x43
-#define DIVISOR 1193 /* 1193182 Hz / 1193 = 1000.15 Hz */
 /* guests/ticker.c sets its own. */
 #ifndef STEPS
 #define STEPS 60
@@ -58,21 +52,7 @@ static void on_timer(struct trap_frame *f)
 {
 	(void)f;
 	ticks++;
-	outb(PIC1_CMD, 0x20); /* non-specific EOI */
-}
-
-static void pic_init(void)
-{
-	outb(PIC1_CMD, 0x11);
-	outb(PIC2_CMD, 0x11);
-	outb(PIC1_DATA, 0x20);
-	outb(PIC2_DATA, 0x28);
-	outb(PIC1_DATA, 0x04);
-	outb(PIC2_DATA, 0x02);
-	outb(PIC1_DATA, 0x01);
-	outb(PIC2_DATA, 0x01);
-	outb(PIC1_DATA, 0xfe); /* only IRQ 0 unmasked */
-	outb(PIC2_DATA, 0xff);
+	pic_eoi();
 }
 
 static uint64_t rdtsc(void)
@@ -126,9 +106,7 @@ int main(void)
 	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (uint64_t)(uintptr_t)&clock_record | 1);
 	trap_set_handler(0x20, on_timer);
 	pic_init();
-	outb(PIT_CTRL, 0x34); /* counter 0, LSB then MSB, mode 2 */
-	outb(PIT_CH0, DIVISOR & 0xff);
-	outb(PIT_CH0, DIVISOR >> 8);
+	pit_start_1khz();
 	hc = (uint64_t)hc_clock_monotonic();
 	kc = kvmclock_ns();
 	tsc = rdtsc();

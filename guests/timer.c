@@ -7,16 +7,10 @@
 #include "hypercall.h"
 #include "io.h"
 #include "kernel64.h"
+#include "pic_pit.h"
 #include "test.h"
 
-#define PIC1_CMD 0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD 0xa0
-#define PIC2_DATA 0xa1
-#define PIT_CH0 0x40
-#define PIT_CTRL 0x43
 #define TICKS 50
-#define DIVISOR 1193 /* 1193182 Hz / 1193 = 1000.15 Hz */
 
 static volatile unsigned int ticks;
 
@@ -24,23 +18,7 @@ static void on_timer(struct trap_frame *f)
 {
 	(void)f;
 	ticks++;
-	outb(PIC1_CMD, 0x20); /* non-specific EOI */
-}
-
-static void pic_init(void)
-{
-	/* ICW1: edge, cascade, ICW4 follows; ICW2: vector bases; ICW3: slave on IR2
-	 * (master) / cascade identity 2 (slave); ICW4: 8086 mode. */
-	outb(PIC1_CMD, 0x11);
-	outb(PIC2_CMD, 0x11);
-	outb(PIC1_DATA, 0x20);
-	outb(PIC2_DATA, 0x28);
-	outb(PIC1_DATA, 0x04);
-	outb(PIC2_DATA, 0x02);
-	outb(PIC1_DATA, 0x01);
-	outb(PIC2_DATA, 0x01);
-	outb(PIC1_DATA, 0xfe); /* only IRQ 0 unmasked */
-	outb(PIC2_DATA, 0xff);
+	pic_eoi();
 }
 
 int main(void)
@@ -52,10 +30,7 @@ int main(void)
 	kernel64_init();
 	trap_set_handler(0x20, on_timer);
 	pic_init();
-	/* Counter 0, LSB then MSB, mode 2 (rate generator), binary. */
-	outb(PIT_CTRL, 0x34);
-	outb(PIT_CH0, DIVISOR & 0xff);
-	outb(PIT_CH0, DIVISOR >> 8);
+	pit_start_1khz();
 	t0 = hc_clock_monotonic();
 	while (ticks < TICKS)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");

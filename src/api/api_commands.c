@@ -1,5 +1,6 @@
 #include "api/api_commands.h"
 
+#include "migration/migration_send.h"
 #include "vm/machine.h"
 #include "vm/snapshot.h"
 #include "vm/stop.h"
@@ -12,9 +13,7 @@ const struct api_vm_ops api_vm_ops = {
 	.resume = vm_resume,
 	.paused = vm_paused,
 	.snapshot = vm_snapshot_pausing,
-	/* Live migration (issue 15) is not built yet: it joins here by one
-	 * line. */
-	.migrate = NULL,
+	.migrate = vm_migrate,
 };
 
 static const char *state_name(const struct api_vm *t, const struct vm_info *info)

@@ -5,12 +5,12 @@
 
 #include "cli/commands.h"
 #include "cli/run_options.h"
+#include "cli/snapshot_options.h"
 #include "cli/vm_session.h"
 #include "host/clock.h"
 #include "log.h"
 #include "vm/snapshot_restore.h"
 #include "vm/vm.h"
-#include "x86/cpu_model.h"
 
 static void restore_usage(void)
 {
@@ -32,53 +32,12 @@ static void restore_usage(void)
 	       "status is run's.\n");
 }
 
-/* The command line's disks in place of the snapshot's: as many, same modes
- * (the driver read the mode once and would not read it again). */
-static int override_disks(const struct run_options *o, struct vm_config *cfg)
-{
-	if (o->cfg.ndisks != cfg->ndisks)
-		return config_error("--disk given %u times: the snapshot has %u disks", o->cfg.ndisks, cfg->ndisks);
-	for (unsigned i = 0; i < cfg->ndisks; i++) {
-		if (o->cfg.disks[i].ro != cfg->disks[i].ro)
-			return config_error("--disk %s: the snapshot's disk %u is %s", o->cfg.disks[i].path, i,
-					    cfg->disks[i].ro ? "read-only (add ,ro)" : "read-write (drop ,ro)");
-		cfg->disks[i] = o->cfg.disks[i];
-	}
-	return 0;
-}
-
-/* cfg: the snapshot's machine with the command line's options. */
-static int merge(const struct run_options *o, const struct snapshot_config *snap, struct vm_config *cfg)
-{
-	int status;
-
-	snapshot_config_to_vm(snap, cfg);
-	cfg->stats = o->cfg.stats;
-	cfg->trace = o->cfg.trace;
-	cfg->dbt_cache_mib = o->cfg.dbt_cache_mib;
-	cfg->lockstep = o->cfg.lockstep;
-	cfg->perfmap = o->cfg.perfmap;
-	cfg->dbt_traces = o->cfg.dbt_traces;
-	cfg->api_sock = o->cfg.api_sock;
-	if (o->disks_given && (status = override_disks(o, cfg)))
-		return status;
-	if (o->net_given) {
-		if (o->cfg.net.user != cfg->net.user)
-			return config_error("--net: the snapshot has %s", cfg->net.user
-									      ? "a user network (--net user)"
-									      : "no network device (--net none)");
-		cfg->net = o->cfg.net;
-	}
-	return 0;
-}
-
 /* argv: "restore" DIR and options in any order. The VM built in *vm, or the
  * status after the one line. */
 static int build(int argc, char **argv, struct snapshot_config *snap, struct vm *vm, char *auto_skipped,
 		 size_t skipped_len, bool *help)
 {
 	struct run_options o;
-	struct vm_config cfg;
 	char why[1024];
 	const char *dir;
 	int status = run_options_read(argc, argv, RUN_OPTIONS_RESTORE, &o);
@@ -93,14 +52,7 @@ static int build(int argc, char **argv, struct snapshot_config *snap, struct vm 
 	dir = argv[o.first_arg];
 	if (snapshot_config_load(dir, snap, why, sizeof(why)))
 		return config_error("%s", why);
-	o.cpu = cpu_model_find(snap->cpu);
-	if (!o.cpu)
-		return config_error("the snapshot's CPU model '%s' is not one this build knows (%s)", snap->cpu,
-				    cpu_model_names());
-	status = merge(&o, snap, &cfg);
-	o.cfg = cfg;
-	if (!status)
-		status = run_options_choose(&o, auto_skipped, skipped_len);
+	status = snapshot_options_apply(&o, snap, auto_skipped, skipped_len);
 	if (status)
 		return status;
 	if (o.cfg.trace)
@@ -121,8 +73,13 @@ int cmd_restore(int argc, char **argv)
 
 	if (help)
 		restore_usage();
-	if (!status && !help)
-		status = vm_session_run(&vm, auto_skipped, start, monotonic_ns() - start);
+	if (!status && !help) {
+		struct vm_session_start from = {
+			.what = "restore", .loaded_ns = monotonic_ns() - start, .start_ns = start, .since = ""
+		};
+
+		status = vm_session_run(&vm, auto_skipped, &from);
+	}
 	/* After the VM: its configuration points into snap. */
 	snapshot_config_free(&snap);
 	return status;

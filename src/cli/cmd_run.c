@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/run_incoming.h"
 #include "cli/run_options.h"
 #include "cli/vm_session.h"
 #include "log.h"
@@ -20,7 +21,8 @@ static void print_cpu_models(void)
 
 static void run_usage(void)
 {
-	printf("usage: ringvisor run [OPTIONS] KERNEL\n\n"
+	printf("usage: ringvisor run [OPTIONS] KERNEL\n"
+	       "       ringvisor run --incoming tcp:HOST:PORT [OPTIONS]\n\n"
 	       "  --engine NAME     kvm, interp, dbt or auto (default: auto, the fastest this host runs)\n"
 	       "  --cpu MODEL       the guest CPU (default: the highest level every engine\n"
 	       "                    available here provides; `ringvisor engines` lists them):\n");
@@ -52,7 +54,14 @@ static void run_usage(void)
 	       "                    host input goes to hvc0 (default: off)\n"
 	       "  --api-sock PATH   serve the control API (docs/api.md) on a UNIX socket created\n"
 	       "                    at PATH, mode 0600, removed when the VM ends; `ringvisor ctl`\n"
-	       "                    is its client\n\n"
+	       "                    is its client\n"
+	       "  --incoming tcp:HOST:PORT  no kernel: listen there, take one live migration\n"
+	       "                    (`ringvisor ctl SOCK migrate tcp:HOST:PORT` on the source) and\n"
+	       "                    run it; its machine comes from the source, so --cpu, --mem,\n"
+	       "                    the boot options, --rng and --virtio-console are refused,\n"
+	       "                    --disk and --net replace its paths and forwards as for\n"
+	       "                    restore. A stream that breaks or is malformed: one line,\n"
+	       "                    status 2, and the guest never ran (docs/migration.md)\n\n"
 	       "Exit status: the guest's (debug-exit port: (v << 1) | 1; exit hypercall),\n"
 	       "0 when it halts for good, 2 configuration error, 4 triple fault,\n"
 	       "6 engine internal error, 128+N on signal N. See docs/guest-abi.md.\n"
@@ -61,22 +70,28 @@ static void run_usage(void)
 
 int cmd_run(int argc, char **argv)
 {
+	struct run_options o;
 	struct vm_config cfg;
-	bool help = false;
 	char why[512], auto_skipped[1024] = "";
 	struct vm vm;
-	int status = run_options_parse(argc, argv, &cfg, &help, auto_skipped, sizeof(auto_skipped));
+	int status = run_options_read(argc, argv, RUN_OPTIONS_RUN, &o);
 
-	if (status || help) {
-		if (help)
+	if (status || o.help) {
+		if (o.help)
 			run_usage();
 		return status;
 	}
+	if (o.incoming)
+		return run_incoming(&o, argc, argv);
+	status = run_options_kernel(&o, argc, argv, auto_skipped, sizeof(auto_skipped));
+	if (status)
+		return status;
+	cfg = o.cfg;
 	if (cfg.trace)
 		log_set_level(LOG_INFO);
 	if (vm_create(&vm, &cfg, why, sizeof(why))) {
 		vm_destroy(&vm);
 		return config_error("%s", why);
 	}
-	return vm_session_run(&vm, auto_skipped, 0, 0);
+	return vm_session_run(&vm, auto_skipped, NULL);
 }

@@ -11,6 +11,7 @@
 #include "cli/size.h"
 #include "engine/dbt/code_cache.h"
 #include "engine/engine.h"
+#include "host/tcp.h"
 #include "x86/cpu_model.h"
 
 /* Linux's COMMAND_LINE_SIZE on x86 is 2048; no boot protocol here takes more. */
@@ -37,6 +38,7 @@ enum {
 	OPT_VIRTIO_CONSOLE,
 	OPT_NO_VIRTIO_CONSOLE,
 	OPT_API_SOCK,
+	OPT_INCOMING,
 	OPT_HELP,
 };
 
@@ -62,6 +64,7 @@ static const struct option run_options[] = {
 	{ "virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE },
 	{ "no-virtio-console", no_argument, NULL, OPT_NO_VIRTIO_CONSOLE },
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
+	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -97,9 +100,10 @@ static int choose_cpu_model(const struct cpu_model *given, enum run_options_mode
 	cfg->cpu_model = given ? given : engine_default_model();
 	if (!cfg->engine->provides_model(cfg->cpu_model, why, sizeof(why)))
 		return 0;
-	if (mode == RUN_OPTIONS_RESTORE)
-		return config_error("the snapshot's CPU model %s: the %s engine cannot provide it: %s",
-				    cfg->cpu_model->name, cfg->engine->name, why);
+	if (mode != RUN_OPTIONS_RUN)
+		return config_error("the %s's CPU model %s: the %s engine cannot provide it: %s",
+				    mode == RUN_OPTIONS_RESTORE ? "snapshot" : "incoming VM", cfg->cpu_model->name,
+				    cfg->engine->name, why);
 	return config_error("--cpu %s: the %s engine cannot provide it: %s", cfg->cpu_model->name, cfg->engine->name,
 			    why);
 }
@@ -199,14 +203,28 @@ static int apply_device(int opt, char *arg, struct run_options *o)
 	}
 }
 
+/* --incoming tcp:HOST:PORT: checked now, before anything else is done. */
+static int apply_incoming(const char *arg, struct run_options *o)
+{
+	char host[TCP_HOST_MAX + 1], why[256];
+	uint16_t port;
+
+	if (tcp_uri_parse(arg, host, &port, why, sizeof(why)))
+		return config_error("--incoming: %s", why);
+	o->incoming = arg;
+	return 0;
+}
+
 /* One option, the index-th of the table; 0, or the status after the one line. */
 static int apply(int opt, int index, struct run_options *o)
 {
 	struct vm_config *cfg = &o->cfg;
 
-	if (o->mode == RUN_OPTIONS_RESTORE && shapes_machine(opt))
+	if (o->mode == RUN_OPTIONS_RESTORE && (shapes_machine(opt) || opt == OPT_INCOMING))
 		return config_error("--%s cannot be given to restore: the snapshot fixes the machine",
 				    run_options[index].name);
+	if (shapes_machine(opt))
+		o->machine_option = run_options[index].name;
 	switch (opt) {
 	case OPT_ENGINE:
 		o->engine = optarg;
@@ -244,6 +262,8 @@ static int apply(int opt, int index, struct run_options *o)
 		return 0;
 	case OPT_DBT_TRACES:
 		return apply_dbt_traces(optarg, cfg);
+	case OPT_INCOMING:
+		return apply_incoming(optarg, o);
 	case OPT_API_SOCK:
 		/* Created when the VM is, after every other check
 		 * (vm_session.c): a refused option leaves nothing behind. */
@@ -315,21 +335,25 @@ int run_options_choose(struct run_options *o, char *auto_skipped, size_t skipped
 	return 0;
 }
 
+int run_options_kernel(struct run_options *o, int argc, char **argv, char *auto_skipped, size_t skipped_len)
+{
+	if (o->first_arg >= argc)
+		return config_error("no kernel given (ringvisor run [OPTIONS] KERNEL)");
+	if (o->first_arg + 1 < argc)
+		return config_error("unexpected argument '%s' after the kernel", argv[o->first_arg + 1]);
+	o->cfg.boot.kernel_path = argv[o->first_arg];
+	return run_options_choose(o, auto_skipped, skipped_len);
+}
+
 int run_options_parse(int argc, char **argv, struct vm_config *cfg, bool *help, char *auto_skipped, size_t skipped_len)
 {
 	struct run_options o;
 	int status = run_options_read(argc, argv, RUN_OPTIONS_RUN, &o);
 
-	*cfg = o.cfg;
 	*help = o.help;
-	if (status || o.help)
-		return status;
-	if (o.first_arg >= argc)
-		return config_error("no kernel given (ringvisor run [OPTIONS] KERNEL)");
-	if (o.first_arg + 1 < argc)
-		return config_error("unexpected argument '%s' after the kernel", argv[o.first_arg + 1]);
-	o.cfg.boot.kernel_path = argv[o.first_arg];
-	status = run_options_choose(&o, auto_skipped, skipped_len);
+	if (!status && !o.help)
+		status = o.incoming ? config_error("--incoming: not a kernel run (cmd_run takes it)")
+				    : run_options_kernel(&o, argc, argv, auto_skipped, skipped_len);
 	*cfg = o.cfg;
 	return status;
 }

@@ -24,6 +24,9 @@ enum run_options_mode {
 	/* The options that shape the machine (--cpu, --mem, the boot options,
 	 * --rng, --virtio-console) are refused: a snapshot fixes them. */
 	RUN_OPTIONS_RESTORE,
+	/* run --incoming: the same options refused (the migration stream
+	 * brings the machine), and no kernel. */
+	RUN_OPTIONS_INCOMING,
 };
 
 struct run_options {
@@ -33,12 +36,17 @@ struct run_options {
 	const struct cpu_model *cpu; /* --cpu, NULL if not given */
 	bool help;
 	bool disks_given, net_given;
-	int first_arg; /* argv's first argument that is not an option */
+	const char *incoming;	    /* --incoming tcp:HOST:PORT, checked; NULL if not given */
+	const char *machine_option; /* the last option given that shapes the machine, or NULL */
+	int first_arg;		    /* argv's first argument that is not an option */
 };
 
 /* Reads the options (argv may be permuted, --disk values cut at commas)
  * into *o: 0, or the status after the one line. */
 int run_options_read(int argc, char **argv, enum run_options_mode mode, struct run_options *o);
+/* A run with a kernel: argv's one argument after the options is it; then
+ * run_options_choose. 0, or the status after the one line. */
+int run_options_kernel(struct run_options *o, int argc, char **argv, char *auto_skipped, size_t skipped_len);
 /* Settles o->cfg's engine (o->engine, or the automatic choice, with why it
  * passed over the others in auto_skipped) and CPU model (o->cpu, or the
  * default), and checks the options that need one engine: 0, or the status

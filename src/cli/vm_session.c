@@ -12,7 +12,7 @@
 #include "vm/virtio_setup.h"
 #include "vm/vm.h"
 
-static void print_stats(struct vm *vm, uint64_t start_ns, uint64_t restore_ns)
+static void print_stats(struct vm *vm, const struct vm_session_start *from)
 {
 	struct exit_stats total = { 0 };
 	struct engine_stats es = { 0 };
@@ -22,9 +22,10 @@ static void print_stats(struct vm *vm, uint64_t start_ns, uint64_t restore_ns)
 		if (vm->ops->stats)
 			vm->ops->stats(vm->vcpus[i].ev, &es);
 	}
-	if (restore_ns)
-		fprintf(stderr, "restore             %.2f ms to the VM loaded, %.2f ms to the vCPU's first run\n",
-			(double)restore_ns / 1e6, (double)(vm->vcpus[0].first_run_ns - start_ns) / 1e6);
+	if (from)
+		fprintf(stderr, "%-19s %.2f ms to the VM loaded, %.2f ms%s to the vCPU's first run\n", from->what,
+			(double)from->loaded_ns / 1e6, (double)(vm->vcpus[0].first_run_ns - from->start_ns) / 1e6,
+			from->since);
 	exit_stats_print(stderr, &total, monotonic_ns() - vm->start_ns);
 	engine_stats_print(stderr, &es, total.guest_ns);
 	vm_virtio_stats_print(stderr, vm);
@@ -51,7 +52,7 @@ static int api_open(struct api_server *api, struct api_vm *target, struct vm *vm
 	return 0;
 }
 
-int vm_session_run(struct vm *vm, const char *auto_skipped, uint64_t start_ns, uint64_t restore_ns)
+int vm_session_run(struct vm *vm, const char *auto_skipped, const struct vm_session_start *from)
 {
 	struct test_snapshot_hook hook;
 	struct api_server api;
@@ -85,7 +86,7 @@ int vm_session_run(struct vm *vm, const char *auto_skipped, uint64_t start_ns, u
 	if (vm->cfg.api_sock)
 		api_server_close(&api);
 	if (vm->cfg.stats)
-		print_stats(vm, start_ns, restore_ns);
+		print_stats(vm, from);
 	vm_destroy(vm);
 	return status;
 }

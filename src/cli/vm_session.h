@@ -9,10 +9,17 @@
 
 struct vm;
 
+/* How a VM that was not booted came to be, for --stats: restore's and an
+ * incoming migration's times. */
+struct vm_session_start {
+	const char *what;   /* "restore", "incoming" */
+	uint64_t loaded_ns; /* from the command's start to the VM built and loaded */
+	uint64_t start_ns;  /* the vCPU's first run is counted from here */
+	const char *since;  /* what start_ns was, when not the start: " from the go", or "" */
+};
+
 /* auto_skipped: why --engine auto passed over other engines ("" if none).
- * restore_ns: for restore, the time from the command's start to the VM
- * built and loaded, shown by --stats with the time to the vCPU's first
- * run (0 for run). Returns the process exit status. */
-int vm_session_run(struct vm *vm, const char *auto_skipped, uint64_t start_ns, uint64_t restore_ns);
+ * from: NULL for a boot. Returns the process exit status. */
+int vm_session_run(struct vm *vm, const char *auto_skipped, const struct vm_session_start *from);
 
 #endif

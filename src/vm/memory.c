@@ -228,3 +228,35 @@ void guest_memory_mark_dirty_slow(const struct guest_memory *mem, uint64_t gpa, 
 			__atomic_fetch_or(&mem->dirty[off >> 18], 1ull << ((off >> 12) & 63), __ATOMIC_RELAXED);
 	}
 }
+
+bool guest_page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)p;
+	uint64_t any = 0;
+
+	for (size_t i = 0; i < 4096 / sizeof(*w); i++)
+		any |= w[i];
+	return any == 0;
+}
+
+bool guest_memory_next_data(const struct guest_memory *mem, uint64_t off, uint64_t *start, uint64_t *end)
+{
+	off_t s, e;
+
+	if (mem->private_file) {
+		/* Pages copied on write are not the file's: read the mapping. */
+		*start = off;
+		*end = mem->size;
+		return off < mem->size;
+	}
+	s = lseek(mem->fd, (off_t)off, SEEK_DATA);
+	if (s < 0) {
+		*start = off;
+		*end = mem->size;
+		return errno != ENXIO && off < mem->size;
+	}
+	e = lseek(mem->fd, s, SEEK_HOLE);
+	*start = (uint64_t)s & ~4095ull;
+	*end = e < 0 || (uint64_t)e > mem->size ? mem->size : ((uint64_t)e + 4095ull) & ~4095ull;
+	return true;
+}

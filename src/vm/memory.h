@@ -110,6 +110,15 @@ void guest_memory_written(const struct guest_memory *mem, uint64_t gpa, uint64_t
 void guest_memory_listen(struct guest_memory *mem, struct guest_memory_listener *l);
 void guest_memory_unlisten(struct guest_memory *mem, struct guest_memory_listener *l);
 
+/* The next range of the mapping from byte off that may hold data: the
+ * memfd's pages there, in whole pages (reading a hole through the mapping
+ * would allocate it; a hole is all zeros). For RAM mapped privately from a
+ * file, everything from off. false when there is none (or the file system
+ * cannot say: then everything from off). */
+bool guest_memory_next_data(const struct guest_memory *mem, uint64_t off, uint64_t *start, uint64_t *end);
+/* Whether the 4096 bytes at p are all zeros. */
+bool guest_page_is_zero(const uint8_t *p);
+
 /* End of the RAM that starts at 0 (exclusive). */
 uint64_t guest_memory_low_end(const struct guest_memory *mem);
 

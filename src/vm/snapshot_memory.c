@@ -10,16 +10,6 @@
 
 #define PAGE 4096ull
 
-static bool page_is_zero(const uint8_t *p)
-{
-	const uint64_t *w = (const uint64_t *)(const void *)p;
-	uint64_t any = 0;
-
-	for (size_t i = 0; i < PAGE / sizeof(*w); i++)
-		any |= w[i];
-	return any == 0;
-}
-
 static int write_at(int fd, const uint8_t *p, uint64_t len, uint64_t off, char *why, size_t why_len)
 {
 	while (len) {
@@ -45,9 +35,9 @@ static int write_range(const struct guest_memory *mem, int fd, uint64_t off, uin
 	while (off < end) {
 		uint64_t run;
 
-		while (off < end && page_is_zero(mem->base + off))
+		while (off < end && guest_page_is_zero(mem->base + off))
 			off += PAGE;
-		for (run = off; run < end && !page_is_zero(mem->base + run); run += PAGE)
+		for (run = off; run < end && !guest_page_is_zero(mem->base + run); run += PAGE)
 			;
 		if (run > off && write_at(fd, mem->base + off, run - off, off, why, why_len))
 			return -1;
@@ -55,31 +45,6 @@ static int write_range(const struct guest_memory *mem, int fd, uint64_t off, uin
 		off = run;
 	}
 	return 0;
-}
-
-/* The next range of the memfd that holds pages, from off: reading a hole
- * through the mapping would allocate it. false when there is none (or the
- * file system cannot say: then everything from off). */
-static bool next_data(const struct guest_memory *mem, uint64_t off, uint64_t *start, uint64_t *end)
-{
-	off_t s, e;
-
-	if (mem->private_file) {
-		/* Pages copied on write are not the file's: read the mapping. */
-		*start = off;
-		*end = mem->size;
-		return off < mem->size;
-	}
-	s = lseek(mem->fd, (off_t)off, SEEK_DATA);
-	if (s < 0) {
-		*start = off;
-		*end = mem->size;
-		return errno != ENXIO && off < mem->size;
-	}
-	e = lseek(mem->fd, s, SEEK_HOLE);
-	*start = (uint64_t)s & ~(PAGE - 1);
-	*end = e < 0 || (uint64_t)e > mem->size ? mem->size : ((uint64_t)e + PAGE - 1) & ~(PAGE - 1);
-	return true;
 }
 
 int snapshot_memory_write(const struct guest_memory *mem, int fd, uint64_t *data_bytes, char *why, size_t why_len)
@@ -92,7 +57,7 @@ int snapshot_memory_write(const struct guest_memory *mem, int fd, uint64_t *data
 			 strerror(errno));
 		return -1;
 	}
-	while (next_data(mem, off, &start, &end)) {
+	while (guest_memory_next_data(mem, off, &start, &end)) {
 		if (end > mem->size)
 			end = mem->size;
 		if (write_range(mem, fd, start, end, data_bytes, why, why_len))

@@ -109,10 +109,11 @@ static int init_base(struct vm *vm, const struct vm_config *cfg, char *why, size
 	return 0;
 }
 
-/* The machine without a CPU. ram_fd < 0: fresh guest RAM with the ACPI
- * tables; else a snapshot's memory file, taken (closed on failure too). */
+/* The machine without a CPU. ram_fd < 0: fresh guest RAM, with the ACPI
+ * tables if acpi is set; else a snapshot's memory file, taken (closed on
+ * failure too). */
 static int init_machine(struct vm *vm, const struct vm_config *cfg, const struct platform_clock *clock, int ram_fd,
-			char *why, size_t why_len)
+			bool acpi, char *why, size_t why_len)
 {
 	if (init_base(vm, cfg, why, why_len)) {
 		if (ram_fd >= 0)
@@ -122,13 +123,13 @@ static int init_machine(struct vm *vm, const struct vm_config *cfg, const struct
 	if (ram_fd >= 0 ? guest_memory_init_file(&vm->mem, ram_fd, cfg->mem_size, why, why_len)
 			: guest_memory_init(&vm->mem, cfg->mem_size, why, why_len))
 		return -1;
-	return register_devices(vm, clock, ram_fd < 0, why, why_len);
+	return register_devices(vm, clock, acpi, why, why_len);
 }
 
 int vm_init_machine(struct vm *vm, const struct vm_config *cfg, const struct platform_clock *clock, char *why,
 		    size_t why_len)
 {
-	return init_machine(vm, cfg, clock, -1, why, why_len);
+	return init_machine(vm, cfg, clock, -1, true, why, why_len);
 }
 
 /* The engine and its vCPUs, in the state given. */
@@ -164,10 +165,16 @@ int vm_create_restored(struct vm *vm, const struct vm_config *cfg, int ram_fd, c
 {
 	struct vcpu_state reset;
 
-	if (init_machine(vm, cfg, NULL, ram_fd, why, why_len))
+	if (init_machine(vm, cfg, NULL, ram_fd, false, why, why_len))
 		return -1;
 	vcpu_state_reset(&reset);
 	return create_cpus(vm, cfg, &reset, why, why_len);
+}
+
+int vm_create_incoming(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
+{
+	/* ram_fd < 0: init_machine makes fresh RAM, and no ACPI tables. */
+	return vm_create_restored(vm, cfg, -1, why, why_len);
 }
 
 void vm_destroy(struct vm *vm)

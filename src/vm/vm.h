@@ -27,6 +27,11 @@ int vm_init_machine(struct vm *vm, const struct vm_config *cfg, const struct pla
  * next (vm/snapshot_restore.h). -1 with a one-line reason; vm_destroy
  * after a failure too. */
 int vm_create_restored(struct vm *vm, const struct vm_config *cfg, int ram_fd, char *why, size_t why_len);
+/* The machine cfg describes on fresh guest RAM, all zeros: nothing loaded,
+ * no ACPI table written, the vCPUs as after RESET. An incoming migration
+ * (migration/migration_recv.h) writes RAM and loads the state next. -1 with
+ * a one-line reason; vm_destroy after a failure too. */
+int vm_create_incoming(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len);
 /* Runs the VM until it stops; returns the process exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);

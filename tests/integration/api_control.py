@@ -23,106 +23,26 @@ One PASS/FAIL line per check, SKIP for an engine the host cannot run, then
 "N passed, N failed, N skipped".
 
 Usage: api_control.py RINGVISOR TICKER_GUEST"""
-import atexit
 import os
-import re
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
+import ringvisor_proc
 from engines import engine_list, engine_problem
+from ringvisor_proc import consecutive
 
 RV, GUEST = sys.argv[1], sys.argv[2]
-passed = failed = skipped = 0
-COUNT = re.compile(r"count (\d+)$")
+checks = ringvisor_proc.Checks("api-control")
+check = checks.check
 
 
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"PASS: api-control {name}")
-    else:
-        failed += 1
-        print(f"FAIL: api-control {name}: {detail}")
-
-
-started = []
-
-
-@atexit.register
-def kill_leftovers():
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
-class Guest:
-    """A ringvisor process (run or restore) with --api-sock, its stdout read
-    line by line on a thread."""
-
-    def __init__(self, args, sock):
-        self.sock = sock
-        self.lines = []
-        self.lock = threading.Lock()
-        self.proc = subprocess.Popen([RV, *args, "--api-sock", sock], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        started.append(self.proc)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def counts(self):
-        with self.lock:
-            return [int(m.group(1)) for m in map(COUNT.match, self.lines) if m]
-
-    def last_count(self):
-        c = self.counts()
-        return c[-1] if c else -1
-
-    def fails(self):
-        with self.lock:
-            return [line for line in self.lines if line.startswith("FAIL")]
-
-    def wait_count(self, n, timeout=30.0):
-        """True once "count N" (or a later one) has been printed."""
-        end = time.time() + timeout
-        while time.time() < end and self.proc.poll() is None:
-            if self.last_count() >= n:
-                return True
-            time.sleep(0.02)
-        return self.last_count() >= n
-
-    def end(self, timeout=30.0):
-        try:
-            status = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            status = None
-        self.reader.join(5)
-        return status
-
-    def stderr(self):
-        return self.proc.stderr.read() if self.proc.poll() is not None else ""
+def Guest(args, sock):
+    return ringvisor_proc.Guest(RV, args, sock)
 
 
 def ctl(*args, timeout=60):
-    p = subprocess.run([RV, "ctl", *args], capture_output=True, text=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
-    return p.returncode, p.stdout, p.stderr
-
-
-def consecutive(counts, first):
-    """Whether counts is first, first + 1, ... (a line lost or repeated breaks it)."""
-    return bool(counts) and counts == list(range(first, first + len(counts)))
+    return ringvisor_proc.ctl(RV, *args, timeout=timeout)
 
 
 def pause_and_resume(engine, vm):
@@ -206,22 +126,13 @@ def on_engine(engine, target):
 
 
 def main():
-    global skipped
-    runnable = []
-    for engine in engine_list():
-        why = engine_problem(RV, engine)
-        if why:
-            print(f"SKIP: api-control {engine}: {why}")
-            skipped += 1
-        else:
-            runnable.append(engine)
+    runnable = checks.runnable(RV, engine_list(), engine_problem)
     try:
         for i, engine in enumerate(runnable):
             on_engine(engine, runnable[(i + 1) % len(runnable)])
     except Exception as e:  # a hang or a broken reply is a failure, reported as one
         check("the checks ran to their end", False, f"{type(e).__name__}: {e}")
-    print(f"{passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
+    return checks.summary()
 
 
 sys.exit(main())

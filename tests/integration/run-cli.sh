@@ -104,6 +104,24 @@ expect_config_error "--api-sock empty" "--api-sock: empty path" run --api-sock "
 # Found after the VM is built, before it runs; the test guest never starts.
 expect_config_error "--api-sock in a missing directory" "--api-sock: cannot create $tmp/none/sock" \
 	run --api-sock "$tmp/none/sock" "$G/hello.elf"
+# run --incoming (docs/migration.md): its address checked first, and no
+# kernel nor an option that shapes the machine, which comes from the source.
+expect_config_error "--incoming not tcp" "--incoming: 'unix:/tmp/x' is not tcp:HOST:PORT" run --incoming unix:/tmp/x
+expect_config_error "--incoming port out of range" "--incoming: 'tcp:127.0.0.1:70000': the port is not a number" \
+	run --incoming tcp:127.0.0.1:70000
+expect_config_error "--incoming without a port" "is not tcp:HOST:PORT" run --incoming tcp:127.0.0.1
+expect_config_error "--incoming with a kernel" "--incoming takes no kernel \('$G/hello.elf'\)" \
+	run --incoming tcp:127.0.0.1:4444 "$G/hello.elf"
+expect_config_error "--incoming with --mem" "--mem cannot be given with --incoming" \
+	run --mem 64M --incoming tcp:127.0.0.1:4444
+expect_config_error "--incoming with --append" "--append cannot be given with --incoming" \
+	run --incoming tcp:127.0.0.1:4444 --append x
+expect_config_error "--incoming given to restore" "--incoming cannot be given to restore" \
+	restore "$tmp" --incoming tcp:127.0.0.1:4444
+expect_config_error "--incoming with an --api-sock it could not create" "--api-sock: cannot create $tmp/none/sock" \
+	run --incoming tcp:127.0.0.1:4444 --api-sock "$tmp/none/sock"
+expect_config_error "--incoming on an address not this host's" "--incoming: cannot listen on 192.0.2.1:4444" \
+	run --incoming tcp:192.0.2.1:4444
 expect_config_error "ctl without a socket" "ringvisor ctl SOCKET COMMAND" ctl
 expect_config_error "ctl unknown command" "ctl: unknown command 'reboot'" ctl "$tmp/sock" reboot
 expect_config_error "ctl snapshot without a directory" "ctl snapshot takes DIR" ctl "$tmp/sock" snapshot
