@@ -54,7 +54,7 @@ step guests-traces-lockstep env ENGINES=dbt RUN_ARGS="--lockstep interp --dbt-tr
 step console python3 tests/integration/console_pty.py build/ringvisor build/guests/echo.elf
 step api python3 tests/integration/api_socket.py build/ringvisor build/guests/spin.elf
 step api-control python3 tests/integration/api_control.py build/ringvisor build/guests/ticker.elf
-step migrate python3 tests/integration/migrate.py build/ringvisor build/guests/ticker.elf
+step migrate python3 tests/integration/migrate.py build/ringvisor build/guests/ticker.elf build/guests/migdirty.elf
 step linux tests/integration/linux-boot.sh
 step linux-disk tests/integration/linux-disk.sh
 step linux-rootfs tests/integration/linux-rootfs.sh
@@ -67,7 +67,7 @@ step snapshot-guests-asan env RINGVISOR=build/asan/ringvisor tests/integration/s
 step console-asan python3 tests/integration/console_pty.py build/asan/ringvisor build/guests/echo.elf
 step api-asan python3 tests/integration/api_socket.py build/asan/ringvisor build/guests/spin.elf
 step api-control-asan python3 tests/integration/api_control.py build/asan/ringvisor build/guests/ticker.elf
-step migrate-asan python3 tests/integration/migrate.py build/asan/ringvisor build/guests/ticker.elf
+step migrate-asan python3 tests/integration/migrate.py build/asan/ringvisor build/guests/ticker.elf build/guests/migdirty.elf
 step chaos-asan python3 tests/integration/chaos.py build/asan/ringvisor 90
 step fuzz make -s fuzz-ci
 step bench-smoke make -s bench-smoke

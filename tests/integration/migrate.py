@@ -19,6 +19,10 @@ Then, once per engine:
   - a destination whose options refuse the machine (a --disk the source
     does not have) answers with its reason, which the source's failure
     quotes; the source counts on, and the destination exits 2.
+And for each engine to the next, guests/migdirty (writing one byte of every
+page of 64 MiB, pass after pass, and checking each page holds what the last
+pass left): counts as above, and no FAIL line on the destination, which a
+page the dirty log missed would give.
 And on the first engine: hostile streams sent to a destination (garbage, a
 stream cut short, a page beyond RAM, a state length over the limit) are
 refused with one line and status 2, the reason sent back, and nothing runs.
@@ -26,7 +30,7 @@ refused with one line and status 2, the reason sent back, and nothing runs.
 One PASS/FAIL line per check, SKIP for an engine the host cannot run, then
 "N passed, N failed, N skipped".
 
-Usage: migrate.py RINGVISOR TICKER_GUEST"""
+Usage: migrate.py RINGVISOR TICKER_GUEST MIGDIRTY_GUEST"""
 import os
 import signal
 import socket
@@ -40,7 +44,7 @@ import ringvisor_proc
 from engines import engine_list, engine_problem
 from ringvisor_proc import consecutive
 
-RV, GUEST = sys.argv[1], sys.argv[2]
+RV, GUEST, DIRTY_GUEST = sys.argv[1], sys.argv[2], sys.argv[3]
 checks = ringvisor_proc.Checks("migrate")
 check = checks.check
 
@@ -69,18 +73,18 @@ def incoming(engine, tmp, name, *extra):
     return dst, uri
 
 
-def source(engine, tmp, name):
-    src = Guest(["run", "--engine", engine, GUEST], os.path.join(tmp, name + ".sock"))
+def source(engine, tmp, name, guest=GUEST):
+    src = Guest(["run", "--engine", engine, guest], os.path.join(tmp, name + ".sock"))
     if not src.wait_count(20):
         check(f"{name}: the guest counts", False, f"status {src.end(1)}, stderr {src.stderr()[-300:]!r}")
         return None
     return src
 
 
-def migrates(engine, target, tmp):
-    name = f"{engine} -> {target}"
+def migrates(engine, target, tmp, guest=GUEST, what=""):
+    name = f"{engine} -> {target}{what}"
     dst, uri = incoming(target, tmp, "dst")
-    src = source(engine, tmp, "src") if dst else None
+    src = source(engine, tmp, "src", guest) if dst else None
     if not src:
         return
     rc, out, err = ctl(src.sock, "migrate", uri)
@@ -186,6 +190,11 @@ def main():
             for target in dict.fromkeys([engine, runnable[(i + 1) % len(runnable)]]):
                 with tempfile.TemporaryDirectory(prefix="rv-migrate-") as tmp:
                     migrates(engine, target, tmp)
+            # A guest that writes 64 MiB over and over and checks each page
+            # holds what it last wrote: a write the source's dirty log
+            # missed shows on the destination as a FAIL line.
+            with tempfile.TemporaryDirectory(prefix="rv-migrate-") as tmp:
+                migrates(engine, runnable[(i + 1) % len(runnable)], tmp, DIRTY_GUEST, " (writing 64 MiB)")
             with tempfile.TemporaryDirectory(prefix="rv-migrate-") as tmp:
                 source_survives(engine, tmp)
                 if i == 0:
