@@ -16,8 +16,7 @@ until the migration completed, its destination's start not counted). QEMU
 is given the same 300 ms downtime target (its default) and no bandwidth
 limit (its default of 128 MiB/s would make it the bottleneck). The note
 says how many rounds ringvisor's pre-copy ran and the pages of its last
-round: with the first-step dirty log (every page dirty every round), two
-rounds, the last one all of RAM's data."""
+round (docs/migration.md, "Rounds")."""
 import json
 import os
 import re
