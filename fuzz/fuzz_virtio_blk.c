@@ -105,7 +105,7 @@ static void open_disk(struct disk *d, unsigned sectors, bool ro)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", d->memfd);
 	io_bus_init(&d->bus, "mmio");
 	if (virtio_blk_init(&d->blk, &ram.mem, (struct irq_line){ .set = ignore_irq }, ro ? "vdb" : "vda", path, ro,
-			    why, sizeof(why)) ||
+			    true, why, sizeof(why)) ||
 	    io_bus_register(&d->bus, BASE, VIRTIO_MMIO_WINDOW, "virtio-blk", &virtio_mmio_ops, &d->blk.mmio)) {
 		fprintf(stderr, "fuzz_virtio_blk: %s\n", why);
 		abort();

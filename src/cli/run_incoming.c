@@ -22,6 +22,7 @@
 #include "migration/migration_recv.h"
 #include "vm/dirty_log.h"
 #include "vm/snapshot_restore.h"
+#include "vm/virtio_setup.h"
 #include "vm/vm.h"
 
 /* How long the destination waits for the source's go after its ready: the
@@ -47,6 +48,8 @@ static int sink_build(void *opaque, const struct snapshot_config *c, uint64_t *p
 	}
 	if (in->o->cfg.trace)
 		log_set_level(LOG_INFO);
+	/* The source holds the disk images' locks until it says go. */
+	in->o->cfg.disks_lock_later = true;
 	if (vm_create_incoming(&in->vm, &in->o->cfg, why, why_len)) {
 		vm_destroy(&in->vm);
 		return -1;
@@ -199,6 +202,7 @@ int run_incoming(struct run_options *o, int argc, char **argv)
 	struct snapshot_config snap = { 0 };
 	struct incoming *in;
 	uint64_t start, go_ns = 0;
+	char why[512];
 	int status = 0, fd;
 
 	if (o->first_arg < argc)
@@ -223,6 +227,13 @@ int run_incoming(struct run_options *o, int argc, char **argv)
 	in->o = o;
 	status = receive(in, fd, &snap, &go_ns);
 	close(fd);
+	if (!status && vm_disks_lock(&in->vm, why, sizeof(why))) {
+		/* Someone else took an image between the source's hand-over
+		 * and now: the guest cannot run anywhere (docs/migration.md). */
+		vm_destroy(&in->vm);
+		snapshot_config_free(&snap);
+		status = config_error("incoming migration: %s: the guest cannot run", why);
+	}
 	if (!status) {
 		struct vm_session_start from = {
 			.what = "incoming", .loaded_ns = go_ns - start, .start_ns = go_ns, .since = " from the go"

@@ -14,6 +14,7 @@
 #include "vm/snapshot.h"
 #include "vm/snapshot_config.h"
 #include "vm/stop.h"
+#include "vm/virtio_setup.h"
 #include "vm/vm_control.h"
 
 struct source {
@@ -237,6 +238,9 @@ static void print_stats(const struct source *s, uint64_t go_ns)
 static int commit(struct source *s, char *why, size_t why_len)
 {
 	vm_request_stop(s->vm, STATUS_OK);
+	/* Paused, and never to run again: the destination may take the disk
+	 * images as soon as it has the go. */
+	vm_disks_unlock(s->vm);
 	mig_put_le(&s->w, MIG_REC_GO, 1);
 	if (mig_flush(&s->w)) {
 		snprintf(why, why_len, "the go was not sent (%s): this VM stops, the destination runs nothing",

@@ -37,6 +37,9 @@ struct vm_config {
 	bool rng;		/* a virtio-rng device (--rng, the default; --no-rng) */
 	unsigned ndisks;	/* --disk, in the order given: vda, vdb, ... */
 	struct disk_config disks[VM_MAX_DISKS];
+	/* The images are locked by vm_disks_lock, not when opened: a live
+	 * migration's destination, whose source holds them until the go. */
+	bool disks_lock_later;
 	struct net_config net; /* --net: a virtio-net device when user */
 	bool virtio_console;   /* --virtio-console: hvc0, and host input goes there */
 	/* --api-sock PATH: the control socket, which the front end serves

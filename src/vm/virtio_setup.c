@@ -81,7 +81,8 @@ static int create_disk(struct vm *vm, const struct disk_config *d, char *why, si
 		return -1;
 	}
 	snprintf(name, sizeof(name), "vd%c", 'a' + v->nblks);
-	if (virtio_blk_init(blk, &vm->mem, next_pin(vm), name, d->path, d->ro, why, why_len)) {
+	if (virtio_blk_init(blk, &vm->mem, next_pin(vm), name, d->path, d->ro, !vm->cfg.disks_lock_later, why,
+			    why_len)) {
 		free(blk);
 		return -1;
 	}
@@ -196,4 +197,18 @@ void vm_virtio_stats_print(FILE *f, const struct vm *vm)
 		fprintf(f, "virtio-net frames   tx %llu (%llu dropped), rx %llu (%llu dropped)\n",
 			(unsigned long long)net->stats.tx_frames, (unsigned long long)net->stats.tx_dropped,
 			(unsigned long long)net->stats.rx_frames, (unsigned long long)net->stats.rx_dropped);
+}
+
+int vm_disks_lock(struct vm *vm, char *why, size_t why_len)
+{
+	for (unsigned i = 0; i < vm->virtio.nblks; i++)
+		if (blk_disk_lock(&vm->virtio.blks[i]->disk, why, why_len))
+			return -1;
+	return 0;
+}
+
+void vm_disks_unlock(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->virtio.nblks; i++)
+		blk_disk_unlock(&vm->virtio.blks[i]->disk);
 }

@@ -17,6 +17,12 @@ struct vm;
 int vm_virtio_create(struct vm *vm, char *why, size_t why_len);
 /* After the I/O thread has stopped; safe after a failed or no create. */
 void vm_virtio_destroy(struct vm *vm);
+/* The disk images' locks, for a live migration's hand-over: the source lets
+ * them go once it has committed to stopping, the destination (built with
+ * disks_lock_later) takes them on the go, before its guest runs. Lock: 0,
+ * or -1 with "--disk PATH: in use by another process". */
+int vm_disks_lock(struct vm *vm, char *why, size_t why_len);
+void vm_disks_unlock(struct vm *vm);
 /* --stats: what the virtio devices moved (nothing when there is nothing to
  * say). After the I/O thread has stopped. */
 void vm_virtio_stats_print(FILE *f, const struct vm *vm);

@@ -16,6 +16,9 @@ the VM and stops it. Checks:
     off with status 0;
   - after power-off e2fsck finds the image clean and debugfs reads the 3000
     lines back.
+Then the same guest migrated live at SNAP-NOW (`ctl migrate` to a
+`run --incoming` destination on loopback, both processes on the one disk
+image): the source exits 0 and the destination passes the same checks.
 Pairs: each engine that boots Linux here (tests/engines.sh; kvm only where it
 runs guest kernels in hardware) restored on the next one in the list, so with
 interp and dbt both directions. Prints one line per check and "N passed, N
@@ -28,6 +31,7 @@ import os
 import re
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -137,10 +141,7 @@ def guest_clock(case, g, start, saved):
 
 def one_pair(src, dst, work):
     case = f"{src}->{dst}"
-    disk, snap = os.path.join(work, f"{src}-vda.img"), os.path.join(work, f"{src}-snap")
-    os.makedirs(os.path.join(work, "tree"), exist_ok=True)
-    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", os.path.join(work, "tree"), disk, "16M"], check=True,
-                   stdout=subprocess.DEVNULL)
+    disk, snap = make_disk(work, src), os.path.join(work, f"{src}-snap")
     status, out, err = boot_and_snapshot(src, disk, snap)
     hook = [line for line in err.splitlines() if "test snapshot:" in line]
     if not check(case, f"snapshot taken on {src} at SNAP-NOW", status == 0 and "SNAP-NOW" in out
@@ -152,6 +153,70 @@ def one_pair(src, dst, work):
     time.sleep(WAIT)
     start = time.monotonic()
     g = Guest([rv, "restore", snap, "--engine", dst, "--stats"])
+    goes_on(case, g, src, dst, disk, start, out, "restore ")
+
+
+def make_disk(work, name):
+    disk = os.path.join(work, f"{name}-vda.img")
+    os.makedirs(os.path.join(work, "tree"), exist_ok=True)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", os.path.join(work, "tree"), disk, "16M"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return disk
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_stderr(g, want, timeout):
+    """Reads G's stderr until it holds WANT (bytes)."""
+    err, end = b"", time.time() + timeout
+    while want not in err and time.time() < end and g.p.poll() is None:
+        r, _, _ = select.select([g.p.stderr], [], [], 0.5)
+        if r:
+            err += os.read(g.p.stderr.fileno(), 65536)
+    return want in err
+
+
+def one_migration(src, dst, work):
+    """The snap guest migrated live from SRC to DST at SNAP-NOW (no hook):
+    the same checks as after a restore, the disk shared by both processes."""
+    case = f"{src}=>{dst} (live migration)"
+    disk = make_disk(work, f"mig-{src}")
+    uri = f"tcp:127.0.0.1:{free_port()}"
+    d = Guest([rv, "run", "--incoming", uri, "--engine", dst, "--disk", disk, "--stats"])
+    if not check(case, "the destination listens", wait_stderr(d, b"waiting for a migration", 60)):
+        d.finish(5)
+        return
+    sock = os.path.join(work, f"mig-{src}.sock")
+    s = Guest([rv, "run", "--engine", src, "--mem", "512M", "--append", "console=ttyS0 quiet",
+               "--initrd", os.path.join(linux_dir, "initrd-snap.gz"), "--disk", disk, "--api-sock", sock, "--stats",
+               os.path.join(linux_dir, "vmlinuz")])
+    if not check(case, f"the guest boots on {src} to SNAP-NOW", s.read_until(rb"SNAP-NOW", 900),
+                 repr(s.out[-300:])):
+        s.finish(5)
+        d.finish(5)
+        return
+    start = time.monotonic()
+    p = subprocess.run([rv, "ctl", sock, "migrate", uri], capture_output=True, text=True, timeout=300)
+    status, err = s.finish(60)
+    out = s.out.decode(errors="replace")
+    check(case, "ctl migrate answers stopping and the source exits 0",
+          p.returncode == 0 and "stopping" in p.stdout and status == 0,
+          f"ctl {p.returncode} {p.stdout!r} {p.stderr!r}, source status {status}: {err.strip()[-300:]}")
+    check(case, "the writer and the digest were still running at the migration",
+          "SNAP-DIGEST" not in out and "SNAP-WRITER-DONE" not in out, out[-300:])
+    for line in err.splitlines():
+        if line.startswith("migrate "):
+            print(f"INFO: snapshot-linux {case} {line}")
+    goes_on(case, d, src, dst, disk, start, out, "incoming ")
+
+
+def goes_on(case, g, src, dst, disk, start, out, stats):
+    """The moved guest G: its clock, both jobs finished right, the shell,
+    power-off, and the disk image after it."""
     guest_clock(case, g, start, float(value_after(out, "snap-uptime:") or "nan"))
     got = g.read_until(rb"SNAP-DIGEST [0-9a-f]{64}", 900) and g.read_until(rb"SNAP-WRITER-DONE [0-9]+\r?\n", 300)
     text = g.out.decode(errors="replace")
@@ -168,7 +233,7 @@ def one_pair(src, dst, work):
     status, err = g.finish(120)
     check(case, "powers off with status 0", status == 0, f"status {status}: {err.strip()[-300:]}")
     for line in err.splitlines():
-        if line.startswith("restore "):
+        if line.startswith(stats):
             print(f"INFO: snapshot-linux {case} {line}")
     fsck = subprocess.run(["e2fsck", "-fn", disk], capture_output=True, text=True)
     check(case, "e2fsck finds vda's file system clean", fsck.returncode == 0, fsck.stdout.strip()[-300:])
@@ -191,6 +256,7 @@ def main():
         try:
             for i, src in enumerate(engines if len(engines) > 1 else []):
                 one_pair(src, engines[(i + 1) % len(engines)], work)
+                one_migration(src, engines[(i + 1) % len(engines)], work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")

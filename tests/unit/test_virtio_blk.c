@@ -94,7 +94,7 @@ static int setup_disk(void **state, bool ro)
 	if (h->host_fd < 0 || guest_memory_init(&h->mem, RAM_SIZE, why, sizeof(why)))
 		return -1;
 	io_bus_init(&h->bus, "mmio");
-	if (virtio_blk_init(&h->blk, &h->mem, (struct irq_line){ .set = ignore_irq }, "vda", h->path, ro, why,
+	if (virtio_blk_init(&h->blk, &h->mem, (struct irq_line){ .set = ignore_irq }, "vda", h->path, ro, true, why,
 			    sizeof(why)) ||
 	    io_bus_register(&h->bus, BASE, VIRTIO_MMIO_WINDOW, "virtio-blk", &virtio_mmio_ops, &h->blk.mmio)) {
 		print_error("%s\n", why);

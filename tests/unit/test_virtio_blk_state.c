@@ -72,7 +72,8 @@ static void side_open(struct side *s, struct vh *vh, bool ro)
 	char why[256];
 
 	s->vh = vh;
-	assert_int_equal(virtio_blk_init(&s->blk, &vh->mem, vh_irq_line(vh), "vda", s->path, ro, why, sizeof(why)), 0);
+	assert_int_equal(
+	    virtio_blk_init(&s->blk, &vh->mem, vh_irq_line(vh), "vda", s->path, ro, true, why, sizeof(why)), 0);
 	assert_int_equal(vh_attach(vh, &s->blk.mmio), 0);
 	s->open = true;
 }

@@ -50,17 +50,28 @@ static int check_image(const struct blk_disk *d, const char *path, char *why, si
 			 (long long)st.st_size, BLK_SECTOR_SIZE);
 		return -1;
 	}
+	return 0;
+}
+
+int blk_disk_lock(struct blk_disk *d, char *why, size_t why_len)
+{
 	/* Two VMs writing one image corrupt it; so does one writing it while
 	 * another reads. */
 	if (flock(d->fd, (d->ro ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
-		snprintf(why, why_len, "--disk %s: %s", path,
+		snprintf(why, why_len, "--disk %s: %s", d->path,
 			 errno == EWOULDBLOCK ? "in use by another process" : strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-int blk_disk_open(struct blk_disk *d, const char *path, bool ro, char *why, size_t why_len)
+void blk_disk_unlock(struct blk_disk *d)
+{
+	if (d->fd >= 0)
+		(void)flock(d->fd, LOCK_UN);
+}
+
+int blk_disk_open(struct blk_disk *d, const char *path, bool ro, bool lock, char *why, size_t why_len)
 {
 	memset(d, 0, sizeof(*d));
 	d->ro = ro;
@@ -71,7 +82,8 @@ int blk_disk_open(struct blk_disk *d, const char *path, bool ro, char *why, size
 		snprintf(why, why_len, "--disk %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (check_image(d, path, why, why_len)) {
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	if (check_image(d, path, why, why_len) || (lock && blk_disk_lock(d, why, why_len))) {
 		close(d->fd);
 		d->fd = -1;
 		return -1;

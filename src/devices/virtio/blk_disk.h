@@ -33,11 +33,19 @@ struct blk_disk {
 	uint64_t sectors; /* the capacity in 512-byte sectors */
 	char serial[BLK_SERIAL_LEN];
 	bool zero_fallback; /* hole punching unsupported: discard writes zeros */
+	char path[256];	    /* as given, for the lock's refusal (cut short if longer) */
 };
 
 /* Opens path (ro: O_RDONLY) and fills *d. 0, or -1 with a one-line reason in
- * why that names the file. */
-int blk_disk_open(struct blk_disk *d, const char *path, bool ro, char *why, size_t why_len);
+ * why that names the file. lock: take the image's lock now (blk_disk_lock), else the caller takes
+ * it before the guest may use the disk (a migration's destination, whose
+ * source holds it until the hand-over). */
+int blk_disk_open(struct blk_disk *d, const char *path, bool ro, bool lock, char *why, size_t why_len);
+/* The image's advisory lock, exclusive (shared when read-only), without
+ * waiting: 0, or -1 with "--disk PATH: in use by another process". */
+int blk_disk_lock(struct blk_disk *d, char *why, size_t why_len);
+/* Lets another process take the image (a migration's source, handing over). */
+void blk_disk_unlock(struct blk_disk *d);
 void blk_disk_close(struct blk_disk *d);
 
 /* Whether sectors [sector, sector + count) lie in the image, without

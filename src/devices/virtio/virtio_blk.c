@@ -125,13 +125,13 @@ static const struct virtio_device_ops blk_ops = {
 };
 
 int virtio_blk_init(struct virtio_blk *blk, const struct guest_memory *mem, struct irq_line irq, const char *name,
-		    const char *path, bool ro, char *why, size_t why_len)
+		    const char *path, bool ro, bool lock, char *why, size_t why_len)
 {
 	memset(blk, 0, sizeof(*blk));
 	blk->mem = mem;
 	snprintf(blk->name, sizeof(blk->name), "%s", name);
 	blk->log = (struct log_ratelimit)LOG_RATELIMIT_INIT(GUEST_ERROR_LOG_LINES);
-	if (blk_disk_open(&blk->disk, path, ro, why, why_len))
+	if (blk_disk_open(&blk->disk, path, ro, lock, why, why_len))
 		return -1;
 	build_config(blk);
 	if (virtio_mmio_init(&blk->mmio, blk->name, mem, &blk_ops, blk, features_of(&blk->disk), irq, why, why_len)) {

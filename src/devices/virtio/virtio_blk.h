@@ -62,11 +62,11 @@ struct virtio_blk {
 	char name[8];				      /* "vda", ... for log lines */
 };
 
-/* Opens the image (blk_disk_open) and builds the device; name (e.g. "vda")
- * is for log lines. 0, or -1 with a one-line reason in
+/* Opens the image (blk_disk_open; lock as there) and builds the device;
+ * name (e.g. "vda") is for log lines. 0, or -1 with a one-line reason in
  * why (a bad image is a configuration error). */
 int virtio_blk_init(struct virtio_blk *blk, const struct guest_memory *mem, struct irq_line irq, const char *name,
-		    const char *path, bool ro, char *why, size_t why_len);
+		    const char *path, bool ro, bool lock, char *why, size_t why_len);
 void virtio_blk_destroy(struct virtio_blk *blk);
 
 /* Its saved state (virtio_blk_state.c, docs/snapshot-format.md): one

@@ -62,27 +62,6 @@ static int kvm_auto_choice(char *why, size_t why_len)
 	return 0;
 }
 
-int kvm_map_memory(struct engine *e, uint32_t flags, char *why, size_t why_len)
-{
-	for (unsigned i = 0; i < e->mem->nregions; i++) {
-		const struct mem_region *r = &e->mem->region[i];
-		struct kvm_userspace_memory_region slot = {
-			.slot = i,
-			.flags = flags,
-			.guest_phys_addr = r->gpa,
-			.memory_size = r->size,
-			.userspace_addr = (uintptr_t)r->hva,
-		};
-
-		if (ioctl(e->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
-			snprintf(why, why_len, "kvm: cannot map guest RAM at 0x%llx: %s", (unsigned long long)r->gpa,
-				 strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void kvm_destroy(struct engine *e)
 {
 	free(e->supported);
