@@ -17,7 +17,6 @@ is given the same 300 ms downtime target (its default) and no bandwidth
 limit (its default of 128 MiB/s would make it the bottleneck). The note
 says how many rounds ringvisor's pre-copy ran and the pages of its last
 round (docs/migration.md, "Rounds")."""
-import json
 import os
 import re
 import socket
@@ -27,6 +26,7 @@ import threading
 import time
 
 import lib
+from qmp import QMP
 
 MEM = "256M"
 GUESTS = (("migidle", "idle guest"), ("migdirty", "guest writing 64 MiB"))
@@ -101,35 +101,6 @@ def ringvisor_once(ctx, engine, guest, tmp):
                 proc.p.wait()
 
 
-class Qmp:
-    def __init__(self, path):
-        end = time.time() + 10
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                break
-            except OSError:
-                self.s.close()
-                if time.time() > end:
-                    raise
-                time.sleep(0.05)
-        self.f = self.s.makefile("rw")
-        self.f.readline()  # the greeting
-        self.cmd("qmp_capabilities")
-
-    def cmd(self, name, **args):
-        self.f.write(json.dumps({"execute": name, "arguments": args} if args else {"execute": name}) + "\n")
-        self.f.flush()
-        while True:
-            reply = json.loads(self.f.readline())
-            if "return" in reply or "error" in reply:
-                return reply
-
-    def close(self):
-        self.s.close()
-
-
 def qemu_once(ctx, guest, tmp):
     """(total ms, downtime ms) or a reason string."""
     port = free_port()
@@ -141,12 +112,12 @@ def qemu_once(ctx, guest, tmp):
     try:
         if not src.wait_for(src.out, "count 20"):
             return "the guest did not start"
-        qmp = Qmp(f"{tmp}/src.qmp")
+        qmp = QMP(f"{tmp}/src.qmp", timeout=10)
         qmp.cmd("migrate-set-parameters", **{"downtime-limit": 300, "max-bandwidth": 100 << 30})
         qmp.cmd("migrate", uri=f"tcp:127.0.0.1:{port}")
         end = time.time() + 120
         while time.time() < end:
-            info = qmp.cmd("query-migrate").get("return", {})
+            info = qmp.cmd("query-migrate") or {}
             if info.get("status") == "completed":
                 return float(info["total-time"]), float(info["downtime"])
             if info.get("status") in ("failed", "cancelled"):
