@@ -526,6 +526,20 @@ bool legacy_mxcsr_reserved(uint32_t mxcsr)
 	return (mxcsr & ~MXCSR_MASK) != 0;
 }
 
+/* The FXSAVE image's checks in the AMD host's order: in 64-bit mode the
+ * first 4 bytes' canonical form (#SS through RBP), then the alignment (#GP,
+ * also for an image that only crosses the canonical boundary), then the
+ * whole image, written or not; mem_*_block check the alignment again. */
+static void fxsave_area_check(struct soft_cpu *cpu, const struct insn *in, unsigned acc)
+{
+	const struct operand *o = &in->op[0];
+	uint64_t ea = insn_ea(cpu, in, o);
+
+	if (cpu->mode == MODE_LONG64 && (seg_linear(cpu, o->seg, ea, 4, acc) & 15))
+		cpu_raise_gp0(cpu);
+	(void)seg_linear(cpu, o->seg, ea, FXSAVE_SIZE, acc);
+}
+
 static void fxsave(struct soft_cpu *cpu, const struct insn *in, bool wide)
 {
 	const struct operand *o = &in->op[0];
@@ -533,8 +547,7 @@ static void fxsave(struct soft_cpu *cpu, const struct insn *in, bool wide)
 	unsigned nxmm = fxsave_xmm_count(cpu);
 
 	x87_check_nowait(cpu);
-	/* The segment checks cover the whole image, written or not. */
-	(void)seg_linear(cpu, o->seg, insn_ea(cpu, in, o), FXSAVE_SIZE, ACC_WRITE);
+	fxsave_area_check(cpu, in, ACC_WRITE);
 	memset(img, 0, sizeof(img));
 	legacy_x87_store(cpu, img, wide);
 	if (nxmm)
@@ -550,6 +563,7 @@ static void fxrstor(struct soft_cpu *cpu, const struct insn *in, bool wide)
 	unsigned nxmm = fxsave_xmm_count(cpu);
 
 	x87_check_nowait(cpu);
+	fxsave_area_check(cpu, in, ACC_READ);
 	mem_read_block(cpu, o->seg, insn_ea(cpu, in, o), img, FXSAVE_SIZE, 16);
 	if (nxmm && legacy_mxcsr_reserved(legacy_mxcsr(img)))
 		cpu_raise_gp0(cpu);

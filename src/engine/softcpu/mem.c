@@ -37,7 +37,11 @@ uint64_t seg_linear(struct soft_cpu *cpu, unsigned sreg, uint64_t offset, unsign
 	if (cpu->mode == MODE_LONG64) {
 		uint64_t lin = offset + ((sreg == SREG_FS || sreg == SREG_GS) ? s->base : 0);
 
-		if (!is_canonical(lin) || !is_canonical(lin + size - 1))
+		/* Through FS or GS the effective address must be canonical too:
+		 * the AMD host raises #GP for fs:[0xffff7ffffffffffa] with base
+		 * 0x80, whose linear address is canonical (the manuals check the
+		 * linear address only). */
+		if (!is_canonical(lin) || !is_canonical(lin + size - 1) || !is_canonical(offset))
 			seg_fault(cpu, sreg);
 		return lin;
 	}
@@ -561,12 +565,19 @@ void mem_check_pieces(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned
 	}
 }
 
-/* Segment checks for the whole operand, then the alignment check. */
+/* Segment checks for the whole operand and the alignment check. In 64-bit
+ * mode the AMD host checks the alignment first: MOVAPS, VMOVAPS and
+ * CMPXCHG16B through a misaligned RBP are #GP(0), not #SS(0), whether the
+ * address is non-canonical or only crosses the boundary. */
 static uint64_t block_linear(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned len, unsigned acc,
 			     unsigned align)
 {
-	uint64_t lin = seg_linear(cpu, sreg, ea, len, acc);
+	uint64_t base = sreg == SREG_FS || sreg == SREG_GS ? cpu->seg[sreg].base : 0;
+	uint64_t lin;
 
+	if (cpu->mode == MODE_LONG64 && align && ((ea + base) & (align - 1)))
+		cpu_raise_gp0(cpu);
+	lin = seg_linear(cpu, sreg, ea, len, acc);
 	if (align && (lin & (align - 1)))
 		cpu_raise_gp0(cpu);
 	return lin;
