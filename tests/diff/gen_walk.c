@@ -6,6 +6,12 @@
 
 enum walk_kind { WALK_STAY, WALK_UP, WALK_DOWN, WALK_WILD, WALK_KINDS };
 
+/* A walk not aimed at the canonical boundary keeps this far past it: its
+ * accesses other than the first (displacements +-16, a BT bit offset 256
+ * bytes back) must not reach back across it, which only the native
+ * reference shows as silicon does (item.native_only). */
+#define WALK_MARGIN 0x200
+
 /* Families with a memory operand from gen_mem, which takes the pointer's. */
 static bool (*const access_families[])(struct gen *g) = {
 	fam_alu,     fam_alu,	fam_alu,    fam_unary,	fam_shift, fam_double_shift, fam_imul,		 fam_bittest,
@@ -47,7 +53,7 @@ void gen_walk_plan(struct gen *g, struct walk *w, bool after)
 		w->edge = gen_noncanonical_allowed && gen_native_only_allowed && rng_chance(&g->r, 1, 3);
 		at = !gen_noncanonical_allowed ? GI_DATA + PAGE + rng_below(&g->r, 0x800)
 		     : w->edge		       ? 0x0000800000000000ull - 1 - rng_below(&g->r, 16)
-		     : rng_chance(&g->r, 1, 2) ? 0x0000800000000000ull + rng_below(&g->r, 0x800)
+		     : rng_chance(&g->r, 1, 2) ? 0x0000800000000000ull + WALK_MARGIN + rng_below(&g->r, 0x600)
 					       : 0xffff7ffffffff000ull + rng_below(&g->r, 0x800);
 		w->stride = (int64_t)(at - first);
 		round = 2;
