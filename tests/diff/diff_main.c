@@ -270,6 +270,7 @@ static void run_sequences(const struct options *o, struct tally *t)
 	print_engines(&d);
 	gen_allow_host_state(differ_runs_host_state(&d));
 	gen_allow_noncanonical(differ_runs_noncanonical(&d));
+	gen_allow_native_only(differ_runs_native(&d));
 	gen_allow_unmasked_simd(!differ_runs_host_state(&d)); /* native alone */
 	if (o->one_case) {
 		one(&d, o, o->case_seed, "single case", t);

@@ -75,6 +75,14 @@ bool differ_runs_noncanonical(const struct differ *d)
 	return true;
 }
 
+bool differ_runs_native(const struct differ *d)
+{
+	for (unsigned i = 0; i < d->nref; i++)
+		if (d->ref[i].native)
+			return true;
+	return false;
+}
+
 bool differ_runs_host_state(const struct differ *d)
 {
 	for (unsigned i = 0; i < d->nref; i++)
@@ -110,6 +118,14 @@ static bool needs_host_state(const struct test_case *tc)
 	return false;
 }
 
+static bool needs_native(const struct test_case *tc)
+{
+	for (unsigned i = 0; i < tc->seq.n; i++)
+		if (tc->seq.it[i].native_only)
+			return true;
+	return false;
+}
+
 /* Runs the references that can run this case; false (with why) if none could. */
 static bool run_references(struct differ *d, const struct test_case *tc, struct run_buffers *b, char *why,
 			   size_t why_len)
@@ -119,7 +135,7 @@ static bool run_references(struct differ *d, const struct test_case *tc, struct 
 	snprintf(why, why_len, "no reference can run its system-state forms here");
 	for (unsigned i = 0; i < d->nref; i++) {
 		b->ref_ran[i] = false;
-		if (d->ref[i].native && needs_host_state(tc))
+		if (d->ref[i].native ? needs_host_state(tc) : needs_native(tc))
 			continue;
 		box_run(&d->ref[i], &b->input, &b->ref[i]);
 		if (b->ref[i].kind == OC_FAILED || b->ref[i].kind == OC_TIMEOUT) {

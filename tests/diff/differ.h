@@ -41,6 +41,8 @@ bool differ_runs_host_state(const struct differ *d);
 /* Do the references see the guest's 48-bit canonical rule? Not the native one
  * on a host with 5-level paging. */
 bool differ_runs_noncanonical(const struct differ *d);
+/* Does the native reference run (item.native_only)? */
+bool differ_runs_native(const struct differ *d);
 void differ_close(struct differ *d);
 
 /* Runs *tc on every reference and engine. V_SKIP (with why) when the case cannot

@@ -70,7 +70,13 @@ static const struct family families[] = {
 	{ "avx/avx2 moves, masks, gathers", 5, fam_avx_data },
 };
 
-bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false;
+bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false,
+     gen_native_only_allowed = true;
+
+void gen_allow_native_only(bool allow)
+{
+	gen_native_only_allowed = allow;
+}
 
 void gen_allow_host_state(bool allow)
 {
@@ -107,6 +113,20 @@ static const struct family *pick_family(struct gen *g)
 	return &families[0];
 }
 
+/* Whether some reference can run the whole sequence: none runs both a form
+ * that shows the system state (kvm only) and one aimed at the canonical
+ * boundary (native only). */
+static bool some_reference_runs(const struct seq *s)
+{
+	bool host_state = false, native_only = false;
+
+	for (unsigned i = 0; i < s->n; i++) {
+		host_state |= s->it[i].host_state;
+		native_only |= s->it[i].native_only;
+	}
+	return !(host_state && native_only);
+}
+
 /* One instruction with its setup; a family may fail (the encoder refuses an
  * operand combination, a flag it reads may be undefined here): try another. */
 static void gen_unit(struct gen *g)
@@ -116,8 +136,9 @@ static void gen_unit(struct gen *g)
 
 		g->faulting = false;
 		g->no_faults = false;
+		g->native_only = false;
 		g->popf_value = 0;
-		if (pick_family(g)->gen(g) && seq_flags_ok(g->s))
+		if (pick_family(g)->gen(g) && seq_flags_ok(g->s) && some_reference_runs(g->s))
 			return;
 		g->s->n = start;
 	}

@@ -37,6 +37,10 @@ void gen_allow_host_state(bool allow);
  * a host with 5-level paging, where they are canonical. Default: yes. */
 void gen_allow_noncanonical(bool allow);
 
+/* Whether to aim memory operands at the canonical boundary (item.native_only):
+ * only where the native reference runs. Default: yes. */
+void gen_allow_native_only(bool allow);
+
 /* Whether SSE units may unmask MXCSR exceptions (and end in #XM): only where
  * the native reference alone runs. The kvm reference on the nested development
  * host keeps a guest MXCSR from one run to the next now and then, though

@@ -305,22 +305,30 @@ bool fam_exchange_arith(struct gen *g)
 }
 
 /* CMPXCHG8B/16B: ZF defined, the other flags unaffected. CMPXCHG16B wants a
- * 16-byte aligned operand (#GP otherwise): mostly aligned, sometimes not. */
+ * 16-byte aligned operand (#GP otherwise): mostly aligned, sometimes not. One
+ * in 12 is aimed to fault (a #PF has W set, even on a page not present),
+ * native only: the kvm reference on the nested development host emulates the
+ * #GP of a misaligned non-canonical RBP as #SS (the AMD host: #GP, alignment
+ * first). */
 bool fam_cmpxchg_wide(struct gen *g)
 {
-	bool wide = rng_chance(&g->r, 1, 2);
+	bool wide = rng_chance(&g->r, 1, 2), wild = gen_native_only_allowed && rng_chance(&g->r, 1, 12);
 	unsigned base = gen_reg(g, 8, true);
 	uint64_t addr = (uint64_t)rng_range(&g->r, ADDR_LO, ADDR_HI) & ~0xfull;
 	ZydisEncoderOperand m = { .type = ZYDIS_OPERAND_TYPE_MEMORY };
 	ZydisEncoderRequest q;
 
+	if (wild) {
+		addr = gen_wild_address(g, wide ? 16 : 8) & ~0xfull;
+		g->native_only = true;
+	}
 	if (rng_chance(&g->r, 1, 4))
 		addr += rng_below(&g->r, 16);
 	if (!gen_emit_setup(g, base, (int64_t)addr))
 		return false;
 	gen_req_init(&q, wide ? ZYDIS_MNEMONIC_CMPXCHG16B : ZYDIS_MNEMONIC_CMPXCHG8B);
 	m.mem.base = gen_gpr(8, base);
-	m.mem.displacement = 16 * rng_range(&g->r, -8, 8);
+	m.mem.displacement = wild ? 0 : 16 * rng_range(&g->r, -8, 8);
 	m.mem.size = wide ? 16 : 8;
 	gen_add_op(&q, &m);
 	if (rng_chance(&g->r, 1, 3))

@@ -45,6 +45,7 @@ struct gen {
 	struct seq *s;
 	bool faulting;	     /* the unit being made has a memory operand meant to fault */
 	bool no_faults;	     /* the unit being made aims no memory operand to fault (gen_mmx.c) */
+	bool native_only;    /* the unit being made is aimed at the canonical boundary (item.native_only) */
 	uint64_t popf_value; /* the unit being made is a POPF of this value */
 	uint8_t prefix[4];   /* raw prefixes for the next item appended */
 	unsigned nprefix;
@@ -62,8 +63,9 @@ struct flag_effect {
 	uint16_t rd, def, undef;
 };
 
-/* gen_allow_host_state(), gen_allow_noncanonical(), gen_allow_unmasked_simd() */
-extern bool gen_host_state_allowed, gen_noncanonical_allowed, gen_unmasked_simd_allowed;
+/* gen_allow_host_state(), gen_allow_noncanonical(), gen_allow_unmasked_simd(),
+ * gen_allow_native_only() */
+extern bool gen_host_state_allowed, gen_noncanonical_allowed, gen_unmasked_simd_allowed, gen_native_only_allowed;
 
 /* ---- values and registers (gen_ops.c) ---- */
 uint64_t gen_value(struct rng *r);	       /* edge values, small ones, random widths */
@@ -129,6 +131,10 @@ bool gen_load_ymm(struct gen *g, unsigned n);				 /* all 256 bits from edge valu
 bool gen_load_ymm_value(struct gen *g, unsigned n, const uint64_t q[4]); /* quadwords 0-3 */
 bool gen_show_ymm(struct gen *g, unsigned n); /* the high half by VEXTRACTI128 into XMM15, then both */
 /* ---- operands (gen_ops.c) ---- */
+/* An address meant to fault for an operand of size bytes (gen_mem's, now
+ * and then); sets g->faulting, and g->native_only for one at the canonical
+ * boundary. */
+uint64_t gen_wild_address(struct gen *g, unsigned size);
 /* A memory operand of `size` bytes inside the data page (or the stack page), now
  * and then one meant to fault; appends the `mov`s its registers need, chosen
  * outside `avoid`; *used gets them. Or a loop's moving pointer (g->moving), which
@@ -174,6 +180,7 @@ struct walk {
 	int64_t stride;	     /* added once a round */
 	int64_t disp;	     /* of the first access */
 	uint64_t ptr0;	     /* where it starts */
+	bool edge;	     /* it jumps to the canonical boundary (item.native_only) */
 };
 /* Plans a walk of w->ptr: where it starts, how far it moves a round, the
  * first access's displacement, so that the first access, after the step in

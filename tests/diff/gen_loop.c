@@ -227,6 +227,7 @@ static bool body_unit(struct gen *g, const struct loop_plan *p, enum slot s, boo
 
 		g->faulting = false;
 		g->no_faults = false;
+		g->native_only = false;
 		g->popf_value = 0;
 		g->reserved = p->reserved;
 		if (slot_unit(g, p, s, first_access)) {

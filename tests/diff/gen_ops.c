@@ -187,6 +187,7 @@ struct item *gen_append(struct gen *g, const ZydisEncoderRequest *q, uint16_t rd
 	it->fl_read = rd;
 	it->fl_def = def;
 	it->fl_undef = undef;
+	it->native_only = g->native_only;
 	return it;
 }
 
@@ -310,11 +311,30 @@ static ZydisInstructionAttributes rand_segment(struct gen *g)
 	return segs[rng_below(&g->r, ARRAY_LEN(segs))];
 }
 
-/* An address meant to fault: the unmapped page after the data page (also an
- * access that crosses into it), the read-only code page, a supervisor page, or a
- * non-canonical address (#GP, or #SS with RSP or RBP as the base). */
-static uint64_t wild_address(struct gen *g, unsigned size)
+/* An address at the canonical boundary: an access that begins in the lower
+ * half's last page (never present) and ends past 2^47, or that ends in the
+ * upper half's first page, or that wraps at 2^64; some stay canonical. The
+ * AMD host raises #GP (#SS through RSP or RBP) for any non-canonical byte of
+ * an access, before paging; the kvm reference on the nested development
+ * host answers #PF there (README.md): native only. */
+static uint64_t edge_address(struct gen *g, unsigned size)
 {
+	static const uint64_t edges[] = { 0x0000800000000000ull, 0xffff800000000000ull, 0 };
+	uint64_t back = 1 + rng_below(&g->r, 2 * size + 8);
+
+	g->native_only = true;
+	return edges[rng_below(&g->r, ARRAY_LEN(edges))] - back;
+}
+
+/* An address meant to fault: the unmapped page after the data page (also an
+ * access that crosses into it), the read-only code page, a supervisor page, a
+ * non-canonical address (#GP, or #SS with RSP or RBP as the base), or one at
+ * the canonical boundary. */
+uint64_t gen_wild_address(struct gen *g, unsigned size)
+{
+	g->faulting = true;
+	if (gen_noncanonical_allowed && gen_native_only_allowed && rng_chance(&g->r, 1, 5))
+		return edge_address(g, size);
 	switch (rng_below(&g->r, 5)) {
 	case 0:
 		return GI_DATA + PAGE + rng_below(&g->r, 0x800);
@@ -341,8 +361,7 @@ static bool gen_wild_mem(struct gen *g, unsigned size, unsigned avoid, ZydisEnco
 	int64_t disp = gen_disp(g);
 
 	*used = 1u << base;
-	g->faulting = true;
-	if (!gen_emit_setup(g, base, (int64_t)(wild_address(g, size) - (uint64_t)disp)))
+	if (!gen_emit_setup(g, base, (int64_t)(gen_wild_address(g, size) - (uint64_t)disp)))
 		return false;
 	op->mem.base = gen_gpr(8, base);
 	op->mem.displacement = disp;

@@ -6,6 +6,10 @@
 
 enum walk_kind { WALK_STAY, WALK_UP, WALK_DOWN, WALK_WILD, WALK_KINDS };
 
+/* A walk not aimed at the canonical boundary keeps this far past it: its
+ * accesses other than the first (displacements +-16, a BT bit offset 256
+ * bytes back) must not reach back across it, which only the native
+ * reference shows as silicon does (item.native_only). */
 #define WALK_MARGIN 0x200
 
 /* Families with a memory operand from gen_mem, which takes the pointer's. */
@@ -25,6 +29,7 @@ void gen_walk_plan(struct gen *g, struct walk *w, bool after)
 	uint64_t at, first;
 
 	w->disp = rng_range(&g->r, -0x80, 0x80);
+	w->edge = false;
 	switch ((enum walk_kind)rng_below(&g->r, WALK_KINDS)) {
 	case WALK_STAY:
 		w->stride = rng_range(&g->r, -0x40, 0x40);
@@ -42,12 +47,12 @@ void gen_walk_plan(struct gen *g, struct walk *w, bool after)
 	default: /* in one step: what lies between is no page of the test's */
 		first = (uint64_t)rng_range(&g->r, ADDR_LO, ADDR_HI);
 		/* With 5-level paging these are canonical on the host (gen.h).
-		 * WALK_MARGIN past the canonical end: an access that begins
-		 * below it (a BT bit offset reaches 256 bytes back) and ends
-		 * past it is #PF of its first page on the AMD host, #GP in the
-		 * soft CPU (seg_linear checks both ends); the SDM does not say
-		 * which comes first. */
+		 * Now and then at the canonical boundary, where an access of a
+		 * later round begins canonical and ends past it (#GP on the AMD
+		 * host and in the soft CPU, #PF on the nested kvm: native only). */
+		w->edge = gen_noncanonical_allowed && gen_native_only_allowed && rng_chance(&g->r, 1, 3);
 		at = !gen_noncanonical_allowed ? GI_DATA + PAGE + rng_below(&g->r, 0x800)
+		     : w->edge		       ? 0x0000800000000000ull - 1 - rng_below(&g->r, 16)
 		     : rng_chance(&g->r, 1, 2) ? 0x0000800000000000ull + WALK_MARGIN + rng_below(&g->r, 0x600)
 					       : 0xffff7ffffffff000ull + rng_below(&g->r, 0x800);
 		w->stride = (int64_t)(at - first);
@@ -103,6 +108,7 @@ bool gen_walk_access(struct gen *g, const struct walk *w, bool first)
 	bool ok;
 
 	g->moving = true;
+	g->native_only = w->edge;
 	g->moving_base = w->ptr;
 	g->moving_disp = first ? w->disp : w->disp + rng_range(&g->r, -16, 16);
 	ok = access_families[rng_below(&g->r, ARRAY_LEN(access_families))](g);

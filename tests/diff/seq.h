@@ -63,19 +63,21 @@ struct item {
 	uint8_t raw[ZYDIS_MAX_INSTRUCTION_LENGTH]; /* ITEM_RAW */
 	uint8_t rawlen;
 	uint8_t kind;
-	uint8_t skip;	    /* ITEM_BRANCH: instructions jumped over (fewer if the sequence ends) */
-	uint8_t loop;	    /* the number of the loop it is in (from 1), or 0 */
-	uint8_t loop_role;  /* enum loop_role */
-	uint8_t loop_ctl;   /* bounds its loop (the count, its step and test): dropped only with
-			     * the loop's ways back (seq_drop) */
-	uint8_t fallthru;   /* ITEM_BRANCH: can continue with the next instruction */
-	uint8_t setup;	    /* loads registers for the instruction after it: no branch lands after it */
-	uint8_t joined;	    /* its unit goes on after it (gen_mmx.c): no branch lands after it either */
-	uint8_t host_state; /* its result shows the CPU's system state (SGDT, RDPMC...): only an engine
-			     * reference, whose guest system state is the test's, can run it */
-	uint16_t fl_read;   /* flags the instruction reads */
-	uint16_t fl_def;    /* flags it writes with defined values */
-	uint16_t fl_undef;  /* flags the SDM leaves undefined after it */
+	uint8_t skip;	     /* ITEM_BRANCH: instructions jumped over (fewer if the sequence ends) */
+	uint8_t loop;	     /* the number of the loop it is in (from 1), or 0 */
+	uint8_t loop_role;   /* enum loop_role */
+	uint8_t loop_ctl;    /* bounds its loop (the count, its step and test): dropped only with
+			      * the loop's ways back (seq_drop) */
+	uint8_t fallthru;    /* ITEM_BRANCH: can continue with the next instruction */
+	uint8_t setup;	     /* loads registers for the instruction after it: no branch lands after it */
+	uint8_t joined;	     /* its unit goes on after it (gen_mmx.c): no branch lands after it either */
+	uint8_t host_state;  /* its result shows the CPU's system state (SGDT, RDPMC...): only an engine
+			      * reference, whose guest system state is the test's, can run it */
+	uint8_t native_only; /* aimed at the canonical boundary: only the native reference shows
+			      * silicon there (README.md) */
+	uint16_t fl_read;    /* flags the instruction reads */
+	uint16_t fl_def;     /* flags it writes with defined values */
+	uint16_t fl_undef;   /* flags the SDM leaves undefined after it */
 };
 
 struct seq {

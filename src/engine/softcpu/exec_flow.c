@@ -220,11 +220,17 @@ static void null_inaccessible_segments(struct soft_cpu *cpu)
 static void h_retf(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned sz = in->opsize;
-	uint64_t target = stack_peek(cpu, sz, 0), imm = in->nops ? in->op[0].imm : 0;
-	uint16_t sel = (uint16_t)stack_peek(cpu, sz, sz);
+	uint64_t target, imm = in->nops ? in->op[0].imm : 0;
+	uint16_t sel;
 	uint64_t sp = 0;
 	uint16_t ss = 0;
-	bool outer = cpu->mode != MODE_REAL && (sel & 3) > cpu->cpl;
+	bool outer;
+
+	/* CS is read before RIP, each slot an access of its own (#SS or #PF
+	 * of the CS slot first), as on the AMD host. */
+	sel = (uint16_t)stack_peek(cpu, sz, sz);
+	target = stack_peek(cpu, sz, 0);
+	outer = cpu->mode != MODE_REAL && (sel & 3) > cpu->cpl;
 
 	if (cpu->mode != MODE_REAL && (sel & 3) < cpu->cpl)
 		cpu_raise(cpu, EXC_GP, true, sel & 0xfffc);
@@ -265,9 +271,12 @@ static void h_retf(struct soft_cpu *cpu, const struct insn *in)
 static void iret_frame(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned sz = in->opsize;
-	uint64_t ip = stack_peek(cpu, sz, 0);
-	uint16_t cs = (uint16_t)stack_peek(cpu, sz, sz);
+	/* The AMD host reads the slots one at a time, each its own access for
+	 * the canonical and paging checks: RFLAGS, CS, RIP, then SS and RSP
+	 * (a #PF's CR2 and #SS versus #PF show it, tests/unit). */
 	uint64_t fl = stack_peek(cpu, sz, 2 * sz);
+	uint16_t cs = (uint16_t)stack_peek(cpu, sz, sz);
+	uint64_t ip = stack_peek(cpu, sz, 0);
 	uint64_t keep = 0, sp = 0;
 	uint16_t ss = 0;
 	bool outer;
@@ -286,8 +295,8 @@ static void iret_frame(struct soft_cpu *cpu, const struct insn *in)
 		cpu_raise(cpu, EXC_GP, true, 0); /* task return: not modelled */
 	outer = (cs & 3) > cpu->cpl;
 	if (outer || cpu->mode == MODE_LONG64) {
-		sp = stack_peek(cpu, sz, 3 * sz);
 		ss = (uint16_t)stack_peek(cpu, sz, 4 * sz);
+		sp = stack_peek(cpu, sz, 3 * sz);
 	}
 	if ((cs & 3) < cpu->cpl)
 		cpu_raise(cpu, EXC_GP, true, cs & 0xfffc);

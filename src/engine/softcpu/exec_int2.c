@@ -63,8 +63,15 @@ static void h_cmpxchg_wide(struct soft_cpu *cpu, const struct insn *in)
 	uint8_t buf[16];
 	bool equal;
 
-	/* CMPXCHG16B needs a 16-byte aligned operand: #GP(0) otherwise. */
-	mem_read_block(cpu, o->seg, ea, buf, o->size, half == 8 ? 16 : 0);
+	/* CMPXCHG16B needs a 16-byte aligned operand: #GP(0) otherwise. The
+	 * operand is checked for the write first: the AMD host reports a #PF
+	 * of either form as a write (W set) even on a page that is not
+	 * present, as for any read-modify-write; a misaligned CMPXCHG8B is
+	 * #AC before that, as its read would be. */
+	if (half == 4)
+		mem_check_alignment(cpu, seg_linear(cpu, o->seg, ea, 8, ACC_WRITE), 8, ACC_WRITE);
+	(void)mem_block_writable(cpu, o->seg, ea, o->size, half == 8 ? 16 : 0);
+	mem_read_block(cpu, o->seg, ea, buf, o->size, 0);
 	memcpy(&cur[0], buf, half);
 	memcpy(&cur[1], buf + half, half);
 	equal = cur[0] == (cpu->gpr[GPR_RAX] & m) && cur[1] == (cpu->gpr[GPR_RDX] & m);

@@ -222,8 +222,11 @@ void simd_masked_store(struct soft_cpu *cpu, const struct insn *in, const uint8_
 	 * raises #AC for it; so does the APM), and so are MASKMOVDQU and
 	 * VMASKMOVDQU: the AMD host raises #AC for them unless rDI is 8-byte
 	 * aligned, whatever the mask, and before a #PF of the operand (found
-	 * by the differential test). Bytes are written one by one. */
-	mem_check_alignment(cpu, seg_linear(cpu, in->seg, ea, n, ACC_WRITE), n < 8 ? n : 8, ACC_WRITE);
+	 * by the differential test). Bytes are written one by one. For the
+	 * canonical checks the 16-byte forms are two 8-byte accesses, masked
+	 * bytes or not (mem_check_pieces). */
+	mem_check_alignment(cpu, seg_linear(cpu, in->seg, ea, n < 8 ? n : 8, ACC_WRITE), n < 8 ? n : 8, ACC_WRITE);
+	mem_check_pieces(cpu, in->seg, ea, n, 8, ACC_WRITE, 0);
 	lin = mem_block_writable(cpu, in->seg, ea, n, 0);
 	for (unsigned i = 0; i < n; i++)
 		if (mask[i] & 0x80)

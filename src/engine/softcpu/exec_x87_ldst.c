@@ -127,6 +127,8 @@ static void h_fld(struct soft_cpu *cpu, const struct insn *in)
 		memcpy(buf, cpu->fpu.st[o->reg], 10);
 	} else {
 		fmt = mem_format(in, o);
+		/* An m80 is read as 8 bytes, then 2 (mem_check_pieces). */
+		mem_check_pieces(cpu, o->seg, insn_ea(cpu, in, o), o->size, 8, ACC_READ, 0);
 		mem_read_block(cpu, o->seg, insn_ea(cpu, in, o), buf, o->size, 0);
 	}
 	push_converted(cpu, host_load[fmt], buf);
@@ -211,8 +213,10 @@ static void store(struct soft_cpu *cpu, const struct insn *in, bool pop)
 	if (underflow)
 		sw = underflow_status(sw);
 	/* The memory write comes first: if it faults, nothing has changed. */
-	if (kind == TO_MEMORY && !(sw & ~cpu->fpu.fcw & x87_stoppers(kind)))
+	if (kind == TO_MEMORY && !(sw & ~cpu->fpu.fcw & x87_stoppers(kind))) {
+		mem_check_pieces(cpu, o->seg, insn_ea(cpu, in, o), o->size, 8, ACC_WRITE, 0);
 		mem_write_block(cpu, o->seg, insn_ea(cpu, in, o), buf, o->size, 0);
+	}
 	if (!x87_complete(cpu, sw, kind))
 		return;
 	if (o->kind == OK_ST) {

@@ -372,6 +372,25 @@ static void env_load(struct soft_cpu *cpu, const struct insn *in, const uint8_t 
 	x87_update_es(cpu);
 }
 
+/* The environment and the FSAVE image move a field at a time for the
+ * canonical checks (mem_check_pieces): 7 fields of 4 bytes, or 2 in the
+ * 16-bit format. */
+static void image_write(struct soft_cpu *cpu, const struct insn *in, const uint8_t *buf, unsigned len)
+{
+	uint64_t ea = insn_ea(cpu, in, &in->op[0]);
+
+	mem_check_pieces(cpu, in->op[0].seg, ea, len, env_size(in) / 7, ACC_WRITE, 0);
+	mem_write_block(cpu, in->op[0].seg, ea, buf, len, 0);
+}
+
+static void image_read(struct soft_cpu *cpu, const struct insn *in, uint8_t *buf, unsigned len)
+{
+	uint64_t ea = insn_ea(cpu, in, &in->op[0]);
+
+	mem_check_pieces(cpu, in->op[0].seg, ea, len, env_size(in) / 7, ACC_READ, 0);
+	mem_read_block(cpu, in->op[0].seg, ea, buf, len, 0);
+}
+
 /* FNSTENV stores the environment, then masks every exception. */
 static void h_fnstenv(struct soft_cpu *cpu, const struct insn *in)
 {
@@ -379,7 +398,7 @@ static void h_fnstenv(struct soft_cpu *cpu, const struct insn *in)
 
 	x87_check_nowait(cpu);
 	env_store(cpu, in, buf);
-	mem_write_block(cpu, in->op[0].seg, insn_ea(cpu, in, &in->op[0]), buf, env_size(in), 0);
+	image_write(cpu, in, buf, env_size(in));
 	cpu->fpu.fcw |= FSW_EXC;
 	x87_update_es(cpu);
 }
@@ -389,7 +408,7 @@ static void h_fldenv(struct soft_cpu *cpu, const struct insn *in)
 	uint8_t buf[28];
 
 	x87_check(cpu);
-	mem_read_block(cpu, in->op[0].seg, insn_ea(cpu, in, &in->op[0]), buf, env_size(in), 0);
+	image_read(cpu, in, buf, env_size(in));
 	env_load(cpu, in, buf);
 }
 
@@ -403,7 +422,7 @@ static void h_fnsave(struct soft_cpu *cpu, const struct insn *in)
 	env_store(cpu, in, buf);
 	for (unsigned i = 0; i < 8; i++)
 		memcpy(buf + env + 10 * i, cpu->fpu.st[i], 10);
-	mem_write_block(cpu, in->op[0].seg, insn_ea(cpu, in, &in->op[0]), buf, env + 80, 0);
+	image_write(cpu, in, buf, env + 80);
 	x87_init(cpu);
 }
 
@@ -413,7 +432,7 @@ static void h_frstor(struct soft_cpu *cpu, const struct insn *in)
 	unsigned env = env_size(in);
 
 	x87_check(cpu);
-	mem_read_block(cpu, in->op[0].seg, insn_ea(cpu, in, &in->op[0]), buf, env + 80, 0);
+	image_read(cpu, in, buf, env + 80);
 	env_load(cpu, in, buf);
 	for (unsigned i = 0; i < 8; i++) {
 		memcpy(cpu->fpu.st[i], buf + env + 10 * i, 10);
@@ -507,6 +526,20 @@ bool legacy_mxcsr_reserved(uint32_t mxcsr)
 	return (mxcsr & ~MXCSR_MASK) != 0;
 }
 
+/* The FXSAVE image's checks in the AMD host's order: in 64-bit mode the
+ * first 4 bytes' canonical form (#SS through RBP), then the alignment (#GP,
+ * also for an image that only crosses the canonical boundary), then the
+ * whole image, written or not; mem_*_block check the alignment again. */
+static void fxsave_area_check(struct soft_cpu *cpu, const struct insn *in, unsigned acc)
+{
+	const struct operand *o = &in->op[0];
+	uint64_t ea = insn_ea(cpu, in, o);
+
+	if (cpu->mode == MODE_LONG64 && (seg_linear(cpu, o->seg, ea, 4, acc) & 15))
+		cpu_raise_gp0(cpu);
+	(void)seg_linear(cpu, o->seg, ea, FXSAVE_SIZE, acc);
+}
+
 static void fxsave(struct soft_cpu *cpu, const struct insn *in, bool wide)
 {
 	const struct operand *o = &in->op[0];
@@ -514,8 +547,7 @@ static void fxsave(struct soft_cpu *cpu, const struct insn *in, bool wide)
 	unsigned nxmm = fxsave_xmm_count(cpu);
 
 	x87_check_nowait(cpu);
-	/* The segment checks cover the whole image, written or not. */
-	(void)seg_linear(cpu, o->seg, insn_ea(cpu, in, o), FXSAVE_SIZE, ACC_WRITE);
+	fxsave_area_check(cpu, in, ACC_WRITE);
 	memset(img, 0, sizeof(img));
 	legacy_x87_store(cpu, img, wide);
 	if (nxmm)
@@ -531,6 +563,7 @@ static void fxrstor(struct soft_cpu *cpu, const struct insn *in, bool wide)
 	unsigned nxmm = fxsave_xmm_count(cpu);
 
 	x87_check_nowait(cpu);
+	fxsave_area_check(cpu, in, ACC_READ);
 	mem_read_block(cpu, o->seg, insn_ea(cpu, in, o), img, FXSAVE_SIZE, 16);
 	if (nxmm && legacy_mxcsr_reserved(legacy_mxcsr(img)))
 		cpu_raise_gp0(cpu);

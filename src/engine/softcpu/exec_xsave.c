@@ -152,7 +152,9 @@ static void xsave(struct soft_cpu *cpu, const struct insn *in, enum save_kind ki
 	bool mxcsr;
 
 	/* Alignment (#GP), segment and every page of the area the requested
-	 * components reach (AVX at 576 in both formats), before any write. */
+	 * components reach (AVX at 576 in both formats), before any write; the
+	 * canonical checks go 64 bytes at a time (mem_check_pieces). */
+	mem_check_pieces(cpu, o->seg, insn_ea(cpu, in, o), xsave_area_size(rfbm), 64, ACC_WRITE, XSAVE_ALIGN);
 	(void)mem_block_writable(cpu, o->seg, insn_ea(cpu, in, o), xsave_area_size(rfbm), XSAVE_ALIGN);
 	switch (kind) {
 	case SAVE_STANDARD:
@@ -246,6 +248,8 @@ static void xrstor(struct soft_cpu *cpu, const struct insn *in, bool wide)
 	bool compacted, load_mxcsr;
 	uint32_t mxcsr;
 
+	mem_check_pieces(cpu, o->seg, insn_ea(cpu, in, o), XSAVE_LEGACY_SIZE + XSAVE_HEADER_SIZE, 64, ACC_READ,
+			 XSAVE_ALIGN);
 	mem_read_block(cpu, o->seg, insn_ea(cpu, in, o), img, XSAVE_LEGACY_SIZE + XSAVE_HEADER_SIZE, XSAVE_ALIGN);
 	if (!header_valid(cpu, img + XSAVE_HEADER_OFFSET))
 		cpu_raise_gp0(cpu);

@@ -17,6 +17,18 @@ static __attribute__((noreturn)) void seg_fault(struct soft_cpu *cpu, unsigned s
 	cpu_raise(cpu, sreg == SREG_SS ? EXC_SS : EXC_GP, true, 0);
 }
 
+/* In 64-bit mode an access is #GP(0) (#SS(0) through SS) when any of its bytes
+ * is not canonical, checked before paging: an access that begins below
+ * 2^47 and ends above it is #GP even where its first page is not present.
+ * That is what the AMD host (EPYC, Zen 3) does natively for every access it
+ * makes as one: loads, stores, read-modify-writes locked or not, SSE and AVX
+ * operands, FXSAVE and FXRSTOR (tests/diff, and the unit tests' cases). The
+ * manuals speak of an address, not of the bytes: SDM Vol. 1, 3.3.7.1 ("If a
+ * linear-memory reference is not in canonical form, the implementation
+ * should generate an exception") and APM Vol. 2, 5.3.1 say nothing of an
+ * access that crosses the boundary, so silicon is the reference here. An
+ * instruction that silicon splits into several accesses is checked one
+ * access at a time (mem_check_pieces). */
 uint64_t seg_linear(struct soft_cpu *cpu, unsigned sreg, uint64_t offset, unsigned size, unsigned acc)
 {
 	const struct x86_segment *s = &cpu->seg[sreg];
@@ -25,7 +37,11 @@ uint64_t seg_linear(struct soft_cpu *cpu, unsigned sreg, uint64_t offset, unsign
 	if (cpu->mode == MODE_LONG64) {
 		uint64_t lin = offset + ((sreg == SREG_FS || sreg == SREG_GS) ? s->base : 0);
 
-		if (!is_canonical(lin) || !is_canonical(lin + size - 1))
+		/* Through FS or GS the effective address must be canonical too:
+		 * the AMD host raises #GP for fs:[0xffff7ffffffffffa] with base
+		 * 0x80, whose linear address is canonical (the manuals check the
+		 * linear address only). */
+		if (!is_canonical(lin) || !is_canonical(lin + size - 1) || !is_canonical(offset))
 			seg_fault(cpu, sreg);
 		return lin;
 	}
@@ -529,12 +545,39 @@ void mem_write_slow(struct soft_cpu *cpu, uint64_t lin, unsigned size, uint64_t 
 
 /* ---- wide memory operands ------------------------------------------------------ */
 
-/* Segment checks for the whole operand, then the alignment check. */
+void mem_check_pieces(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned len, unsigned piece, unsigned acc,
+		      unsigned align)
+{
+	uint64_t base = sreg == SREG_FS || sreg == SREG_GS ? cpu->seg[sreg].base : 0;
+
+	/* Only an operand that crosses the canonical boundary can tell. */
+	if (cpu->mode != MODE_LONG64 || (is_canonical(ea + base) && is_canonical(ea + base + len - 1)))
+		return;
+	if (align && ((ea + base) & (align - 1)))
+		cpu_raise_gp0(cpu);
+	for (unsigned at = 0; at < len; at += piece) {
+		unsigned n = len - at < piece ? len - at : piece;
+		uint64_t lin = seg_linear(cpu, sreg, ea + at, n, acc);
+
+		(void)mmu_translate(cpu, lin, acc);
+		if (crosses_page(lin, n))
+			(void)mmu_translate(cpu, (lin | 0xfff) + 1, acc);
+	}
+}
+
+/* Segment checks for the whole operand and the alignment check. In 64-bit
+ * mode the AMD host checks the alignment first: MOVAPS, VMOVAPS and
+ * CMPXCHG16B through a misaligned RBP are #GP(0), not #SS(0), whether the
+ * address is non-canonical or only crosses the boundary. */
 static uint64_t block_linear(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned len, unsigned acc,
 			     unsigned align)
 {
-	uint64_t lin = seg_linear(cpu, sreg, ea, len, acc);
+	uint64_t base = sreg == SREG_FS || sreg == SREG_GS ? cpu->seg[sreg].base : 0;
+	uint64_t lin;
 
+	if (cpu->mode == MODE_LONG64 && align && ((ea + base) & (align - 1)))
+		cpu_raise_gp0(cpu);
+	lin = seg_linear(cpu, sreg, ea, len, acc);
 	if (align && (lin & (align - 1)))
 		cpu_raise_gp0(cpu);
 	return lin;

@@ -156,6 +156,19 @@ void mem_write_block(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, const voi
  * and every page of the operand accepting the write. Returns the linear address. */
 uint64_t mem_block_writable(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned len, unsigned align);
 
+/* The canonical checks of an operand that silicon accesses in pieces of
+ * `piece` bytes, in order: in 64-bit mode, each piece's bytes are checked
+ * (#GP or #SS) and its pages translated for acc (#PF) before the next piece
+ * is checked, so the first piece's #PF comes before a later piece's #GP.
+ * The AMD host does so for x87 m80 operands (8 then 2 bytes), the x87
+ * environment and FSAVE image (4 bytes, 2 in the 16-bit format),
+ * MASKMOVDQU (two 8-byte halves, whatever the mask) and XSAVE/XRSTOR (at
+ * most 64 bytes), which raise #GP(0) for a misaligned operand first (align:
+ * 0 or a power of two). Nothing happens unless the operand crosses the
+ * canonical boundary; the caller's whole-operand checks and access follow. */
+void mem_check_pieces(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned len, unsigned piece, unsigned acc,
+		      unsigned align);
+
 /* #AC(0) for a misaligned access of size 2 to 8 while alignment checking is on
  * (CR0.AM, RFLAGS.AC, CPL 3): for accesses made in smaller pieces (MASKMOVQ). */
 void mem_check_alignment(struct soft_cpu *cpu, uint64_t lin, unsigned size, unsigned acc);
