@@ -37,6 +37,10 @@ struct engine_env {
 	bool perfmap;
 	/* dbt: which code it decodes as traces (--dbt-traces). */
 	enum dbt_traces { DBT_TRACES_USER, DBT_TRACES_ALL, DBT_TRACES_OFF } dbt_traces;
+	/* --stats: the counters will be read. dbt's translated code counts
+	 * guest instructions only then (or with lockstep, which compares the
+	 * count). */
+	bool stats;
 };
 
 /* Counters for --stats. instructions is what every engine that can count them

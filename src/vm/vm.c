@@ -142,6 +142,7 @@ static int create_cpus(struct vm *vm, const struct vm_config *cfg, const struct 
 				  .code_cache_mib = cfg->dbt_cache_mib,
 				  .lockstep = cfg->lockstep,
 				  .perfmap = cfg->perfmap,
+				  .stats = cfg->stats,
 				  .dbt_traces =
 				      cfg->dbt_traces < 0 ? DBT_TRACES_USER : (enum dbt_traces)cfg->dbt_traces };
 

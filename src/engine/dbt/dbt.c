@@ -35,6 +35,7 @@ struct engine {
 	unsigned cache_mib;
 	bool lockstep;
 	bool inject_bug; /* test-only: translate_env.inject_bug */
+	bool uncounted;	 /* translate_env.uncounted: neither --stats nor lockstep */
 	/* Which code is decoded as traces (block_vcpu.decode_traces): user
 	 * code by default. A boot runs most kernel code once, and traces copy
 	 * callees into each caller: with kernel traces too, the bench
@@ -64,6 +65,7 @@ struct engine_vcpu {
 	struct lockstep *lockstep; /* --lockstep interp: each block run both ways */
 	FILE *perfmap;		   /* the engine's, or NULL */
 	bool inject_bug;
+	bool uncounted;
 	uint64_t wraps_seen; /* block_cache_wraps() at the last reset of cc */
 	/* Per TLB set (0, user 1, user with #AC checks 2): RIP -> block body,
 	 * for the inline lookup of exits whose RIP only the run knows. */
@@ -360,6 +362,7 @@ static struct translate_env env_for_set(struct block_vcpu *bv, uint8_t set)
 				       .exits = v->exits_ready ? &v->exits[set] : NULL,
 				       .one_block_per_entry = v->lockstep != NULL,
 				       .inject_bug = v->inject_bug,
+				       .uncounted = v->uncounted,
 				       .group_straddled = group_straddled };
 }
 
@@ -606,6 +609,7 @@ static int dbt_create(const struct engine_env *env, struct engine **out, char *w
 		return -1;
 	}
 	e->lockstep = env->lockstep;
+	e->uncounted = !env->stats && !env->lockstep;
 	/* Test-only, not in --help: the lockstep test's deliberate translation bug. */
 	e->inject_bug = getenv("RINGVISOR_DBT_INJECT_BUG") != NULL;
 	if (env->perfmap && open_perfmap(e, why, why_len)) {
@@ -648,6 +652,7 @@ static int dbt_vcpu_create(struct engine *e, int index, struct engine_vcpu **out
 		return -1;
 	}
 	v->inject_bug = e->inject_bug;
+	v->uncounted = e->uncounted;
 	v->perfmap = e->perfmap;
 	v->created_ns = soft_clock_ns();
 	v->bodies = calloc(3, sizeof(*v->bodies));

@@ -1367,6 +1367,14 @@ static uint8_t *emit_jump_if_noncanonical(struct emitter *e, enum host_reg reg, 
 	return emit_jcc(e, CC_A, emit_here(e));
 }
 
+/* icount += n, as the core's step counts (clobbers the flags); nothing when
+ * the translation is uncounted. */
+static void emit_count(struct emitter *e, const struct translate_env *env, unsigned n)
+{
+	if (!env->uncounted)
+		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+}
+
 /* The core runs br (at br_lin), the last of a run's n instructions, from
  * the state as at it: RIP and the count moved to br first (registers and
  * flags are in the soft CPU already). */
@@ -1375,7 +1383,7 @@ static void emit_core_runs_branch(struct emitter *e, const struct translate_env 
 {
 	emit_set_rip(e, br_lin, H_RAX);
 	if (n > 1)
-		emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(n - 1));
+		emit_count(e, env, n - 1);
 	emit_callout(e, env, br, out);
 }
 
@@ -1424,7 +1432,7 @@ static void emit_call_ret_end(struct emitter *e, const struct translate_env *env
 		emit_set_rip(e, next + (uint64_t)(int64_t)u->rel, tmp);
 	else
 		emit_gs_store64(e, GS_OFF(rip), target);
-	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+	emit_count(e, env, n);
 	if (u->call)
 		emit_static_exit(e, env, x, next + (uint64_t)(int64_t)u->rel);
 	else
@@ -1444,7 +1452,7 @@ static void emit_leave_to(struct emitter *e, const struct translate_env *env, co
 			  uint64_t rip, unsigned n)
 {
 	emit_set_rip(e, rip, H_RCX);
-	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+	emit_count(e, env, n);
 	emit_static_exit(e, env, x, rip);
 }
 
@@ -1527,7 +1535,7 @@ static void emit_ret_elsewhere(struct emitter *e, const struct translate_env *en
 	if (p->flags_written || soft_cpu_flags_stale(run))
 		emit_flags_out(e, 0);
 	emit_gs_add64_imm32(e, GS_OFF(gpr[GPR_RSP]), 8);
-	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(p->insn - run->first + 1));
+	emit_count(e, env, p->insn - run->first + 1);
 	if (env->one_block_per_entry)
 		emit_gs_mov8_imm(e, GS_OFF(leave_block), 1);
 	emit_jmp(e, x->next);
@@ -1541,8 +1549,8 @@ static void emit_ret_elsewhere(struct emitter *e, const struct translate_env *en
  * through RAX and, to merge, RCX, kept meanwhile in a register the run does
  * not use or in their soft-CPU slots. A kick (the only event that can arrive
  * while translated code runs) leaves with every register stored. */
-static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16_t host_valid, unsigned n,
-			   const uint8_t *warm, const struct translate_exits *x)
+static void emit_loop_back(struct emitter *e, const struct translate_env *env, const struct run_plan *run,
+			   uint16_t host_valid, unsigned n, const uint8_t *warm, const struct translate_exits *x)
 {
 	uint16_t through = 0; /* the run's registers the flags go through */
 	uint16_t parked;      /* those of them waiting in their soft-CPU slots */
@@ -1552,9 +1560,11 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 	if (run->way_temp != H_NONE && host_valid == ARITH) {
 		const enum host_reg t = (enum host_reg)run->way_temp;
 
-		emit_gs_load64(e, t, GS_OFF(icount));
-		emit_lea(e, t, t, H_NONE, 0, (int32_t)n);
-		emit_gs_store64(e, GS_OFF(icount), t);
+		if (!env->uncounted) {
+			emit_gs_load64(e, t, GS_OFF(icount));
+			emit_lea(e, t, t, H_NONE, 0, (int32_t)n);
+			emit_gs_store64(e, GS_OFF(icount), t);
+		}
 		_Static_assert(sizeof(((struct soft_cpu *)0)->kicked) >= 2, "read as a word, 0 or 1");
 		emit_gs_load16_zx(e, t, GS_OFF(kicked));
 		emit_gs_jmp_indexed(e, t, GS_OFF(loop_way));
@@ -1575,7 +1585,7 @@ static void emit_loop_back(struct emitter *e, const struct run_plan *run, uint16
 		emit_flags_to_ax(e);
 		emit_flags_merge_store_ax(e, host_valid);
 	}
-	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)n);
+	emit_count(e, env, n);
 	emit_gs_cmp8_imm(e, GS_OFF(kicked), 0);
 	kicked = emit_jcc(e, CC_NE, emit_here(e));
 	if (run->flags_loaded) {
@@ -1611,7 +1621,7 @@ static void emit_side_exit(struct emitter *e, const struct translate_env *env, c
 	}
 	patch_here(e, p->jump);
 	if (run->loops && branches_to_run_start(run, &slot[p->insn], &insns[p->insn])) {
-		emit_loop_back(e, run, p->host_valid, p->insn - run->first + 1, p->warm, x);
+		emit_loop_back(e, env, run, p->host_valid, p->insn - run->first + 1, p->warm, x);
 		return;
 	}
 	emit_store_run_regs(e, run, written_before(slot, run, p->insn));
@@ -1644,7 +1654,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 			emit_leave_to(e, env, x, br_lin + br->len, n);
 			patch_here(e, taken);
 		}
-		emit_loop_back(e, run, host_valid, n, run_warm, x);
+		emit_loop_back(e, env, run, host_valid, n, run_warm, x);
 		return;
 	}
 	emit_store_run_regs(e, run, run->regs_written);
@@ -2002,7 +2012,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		emit_flags_out(e, host_valid);
 	/* Where the core's step leaves RIP and icount (the ADD clobbers the flags). */
 	emit_set_rip(e, slot[run->last - 1].next, H_RAX);
-	emit_gs_add64_imm32(e, GS_OFF(icount), (int32_t)(run->last - run->first));
+	emit_count(e, env, run->last - run->first);
 }
 
 size_t translate_max_bytes(unsigned count)

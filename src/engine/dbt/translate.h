@@ -101,6 +101,10 @@ struct translate_env {
 	 * a branch back to the block's start leaves instead of looping, and the
 	 * body does not look at kicks (the loop does, before entering). */
 	bool one_block_per_entry;
+	/* The code leaves cpu->icount alone: nothing reads it (no --stats, no
+	 * lockstep), and counting costs a load, an add and a store on every
+	 * way out and every round of a loop. The core's own steps still count. */
+	bool uncounted;
 	/* Test-only (the lockstep test): a deliberate translation bug, ADC r/m,
 	 * imm8 on a register copied as ADD. Set from RINGVISOR_DBT_INJECT_BUG. */
 	bool inject_bug;
