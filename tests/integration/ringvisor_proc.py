@@ -28,6 +28,7 @@ class Guest:
         self.sock = sock
         self.lines = []
         self.err_lines = []
+        self.tail = ""  # stdout's last line, if the process ended in the middle of it
         self.lock = threading.Lock()
         self.proc = subprocess.Popen([rv, *args, "--api-sock", sock], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -40,8 +41,11 @@ class Guest:
     def _read(self, stream, into):
         for line in stream:
             # A stop ends the guest at once, possibly in the middle of a line
-            # ("count 1" of "count 106"): only whole lines count.
+            # ("count 1" of "count 106"): only whole lines count, and the
+            # rest is kept aside (a migrated guest finishes it elsewhere).
             if not line.endswith("\n"):
+                if into is self.lines:
+                    self.tail = line
                 break
             with self.lock:
                 into.append(line[:-1])
