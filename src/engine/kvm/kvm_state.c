@@ -321,7 +321,14 @@ int kvm_set_state(struct engine_vcpu *v, const struct vcpu_state *s)
 	/* The registers just written replace whatever a pending completion held. */
 	v->run->kvm_dirty_regs = 0;
 	v->last = EXIT_NONE;
-	v->resume_halted = s->halted;
+	/* A CPU halted with an event being delivered is waking: the software
+	 * engines save that (an interrupt injected into a halted CPU, delivered
+	 * at its next run). Reported halted here, the first run() would return
+	 * the HLT without entering KVM, which alone delivers the injected
+	 * event, while the PIC holds the interrupt in service: the guest would
+	 * sleep for ever (seen once in a clean-clone run, a dbt snapshot
+	 * restored on kvm printing nothing). */
+	v->resume_halted = s->halted && s->pending.type == EVENT_NONE;
 	rc = 0;
 out:
 	free(msrs);
