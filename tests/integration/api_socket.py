@@ -23,7 +23,6 @@ One PASS/FAIL line per check, SKIP for an engine the host cannot run, then
 "N passed, N failed, N skipped".
 
 Usage: api_socket.py RINGVISOR SPIN_GUEST"""
-import atexit
 import json
 import os
 import signal
@@ -35,6 +34,7 @@ import tempfile
 import threading
 import time
 
+import ringvisor_proc
 from engines import engine_list, engine_problem
 
 RV, GUEST = sys.argv[1], sys.argv[2]
@@ -52,16 +52,9 @@ def check(name, ok, detail=""):
         print(f"FAIL: api {name}: {detail}")
 
 
-started = []
-
-
-@atexit.register
-def kill_leftovers():
-    """However this script ends, no spinning guest outlives it."""
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+# However this script ends, no spinning guest outlives it (ringvisor_proc
+# kills what is in its list at exit).
+started = ringvisor_proc.started
 
 
 class VM:
