@@ -106,17 +106,11 @@ def host_tsc_khz():
     return round(mhz * 1000) if known and mhz else None
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class WebServer:
     """python3 -m http.server on the host's loopback, serving DIR."""
 
     def __init__(self, directory):
-        self.port = free_port()
+        self.port = lib.free_port()
         self.proc = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory",
                                       directory, str(self.port)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -8,6 +8,7 @@ import dataclasses
 import os
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -77,6 +78,13 @@ def linux_subjects(ctx, initrd, append, ringvisor_args=(), qemu_args=(), qemu_ap
     else:
         out.append(("qemu tcg", None, "skipped: no qemu-system-x86_64"))
     return out
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on (as of now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def median(values):

@@ -19,7 +19,6 @@ says how many rounds ringvisor's pre-copy ran and the pages of its last
 round (docs/migration.md, "Rounds")."""
 import os
 import re
-import socket
 import subprocess
 import tempfile
 import threading
@@ -32,12 +31,6 @@ MEM = "256M"
 GUESTS = (("migidle", "idle guest"), ("migdirty", "guest writing 64 MiB"))
 PAUSED = re.compile(r"^migrate +([0-9]+) rounds, .* paused ([0-9.]+) ms to the go \(([0-9]+) pages", re.M)
 GO = re.compile(r"^incoming .* ([0-9.]+) ms from the go to the vCPU's first run", re.M)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Proc:
@@ -71,7 +64,7 @@ class Proc:
 
 def ringvisor_once(ctx, engine, guest, tmp):
     """(total ms, downtime ms, rounds, last round pages) or a reason string."""
-    uri = f"tcp:127.0.0.1:{free_port()}"
+    uri = f"tcp:127.0.0.1:{lib.free_port()}"
     dst = Proc([ctx.rv, "run", "--incoming", uri, "--engine", engine, "--stats", "--api-sock",
                 os.path.join(tmp, "dst.sock")])
     src = Proc([ctx.rv, "run", "--engine", engine, "--mem", MEM, "--stats", "--api-sock",
@@ -103,7 +96,7 @@ def ringvisor_once(ctx, engine, guest, tmp):
 
 def qemu_once(ctx, guest, tmp):
     """(total ms, downtime ms) or a reason string."""
-    port = free_port()
+    port = lib.free_port()
     common = [ctx.qemu, "-accel", "tcg", "-m", MEM, "-display", "none", "-serial", "stdio", "-monitor", "none",
               "-kernel", os.path.join(ctx.guests_dir, guest + ".elf")]
     dst = Proc([*common, "-qmp", f"unix:{tmp}/dst.qmp,server=on,wait=off", "-incoming", f"tcp:127.0.0.1:{port}"])

@@ -121,7 +121,8 @@ def qemu_round(ctx, scratch):
     finally:
         vm.end()
     size = os.path.getsize(state) / 2**20
-    os.unlink(qmp_path) if os.path.exists(qmp_path) else None
+    if os.path.exists(qmp_path):
+        os.unlink(qmp_path)
     t0 = time.monotonic()
     vm = subprocess.Popen(qemu_argv(ctx, qmp_path) + ["-incoming", f"exec:cat {state}"], stdin=subprocess.PIPE,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

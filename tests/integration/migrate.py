@@ -57,15 +57,9 @@ def ctl(*args, timeout=60):
     return ringvisor_proc.ctl(RV, *args, timeout=timeout)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def incoming(engine, tmp, name, *extra):
     """A destination listening on a free port: (Guest, its URI)."""
-    uri = f"tcp:127.0.0.1:{free_port()}"
+    uri = f"tcp:127.0.0.1:{ringvisor_proc.free_port()}"
     dst = Guest(["run", "--incoming", uri, "--engine", engine, *extra], os.path.join(tmp, name + ".sock"))
     if not dst.wait_stderr("waiting for a migration"):
         check(f"{name}: the destination listens", False, f"stderr {dst.stderr()[-300:]!r}")
@@ -146,7 +140,7 @@ def source_survives(engine, tmp):
         rc, _, err = reply.get("r", (None, "", "no reply"))
         runs_on(f"{engine}: destination killed half-way", src, rc, err, "migrate:")
 
-    rc, _, err = ctl(src.sock, "migrate", f"tcp:127.0.0.1:{free_port()}")
+    rc, _, err = ctl(src.sock, "migrate", f"tcp:127.0.0.1:{ringvisor_proc.free_port()}")
     runs_on(f"{engine}: nobody listening", src, rc, err, "Connection refused")
 
     disk = os.path.join(tmp, "disk.img")

@@ -4,6 +4,7 @@ is read line by line on threads, `ringvisor ctl`, and the check that counts
 are consecutive. Processes still running when the test ends are killed."""
 import atexit
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -105,6 +106,13 @@ def ctl(rv, *args, timeout=60):
     p = subprocess.run([rv, "ctl", *args], capture_output=True, text=True, timeout=timeout,
                        stdin=subprocess.DEVNULL)
     return p.returncode, p.stdout, p.stderr
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on (as of now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def consecutive(counts, first):

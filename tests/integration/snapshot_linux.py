@@ -31,12 +31,12 @@ import os
 import re
 import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+import ringvisor_proc
 from engines import engine_list, engine_problem, hw_kvm_problem
 
 rv, linux_dir = sys.argv[1], sys.argv[2]
@@ -164,12 +164,6 @@ def make_disk(work, name):
     return disk
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_stderr(g, want, timeout):
     """Reads G's stderr until it holds WANT (bytes)."""
     err, end = b"", time.time() + timeout
@@ -185,7 +179,7 @@ def one_migration(src, dst, work):
     the same checks as after a restore, the disk shared by both processes."""
     case = f"{src}=>{dst} (live migration)"
     disk = make_disk(work, f"mig-{src}")
-    uri = f"tcp:127.0.0.1:{free_port()}"
+    uri = f"tcp:127.0.0.1:{ringvisor_proc.free_port()}"
     d = Guest([rv, "run", "--incoming", uri, "--engine", dst, "--disk", disk, "--stats"])
     if not check(case, "the destination listens", wait_stderr(d, b"waiting for a migration", 60)):
         d.finish(5)

@@ -21,6 +21,7 @@
 #include "vm/machine.h"
 #include "vm/memory.h"
 #include "vm/vm.h"
+#include "vm_harness.h"
 #include "x86/cpu_model.h"
 
 /* Real mode at 0x7c00, DS = 0: round 1 stores to 0x5000 and 0x9000, round 2
@@ -42,39 +43,18 @@ static const uint8_t guest[] = {
 
 #define WORDS ((16u << 20) / 4096 / 64)
 
-struct fixture {
-	struct vm vm;
-	char kernel[128];
-	bool created;
-};
-
-static int make_vm(struct fixture *f, const char *engine)
+/* The guest's machine on engine: 16 MiB, the baseline CPU. */
+static struct vm_harness *make_vm(const char *engine)
 {
 	struct vm_config cfg = { .mem_size = 16ull << 20 };
-	char why[512];
 
 	cfg.engine = engine_find(engine);
 	cfg.cpu_model = cpu_model_find("baseline");
-	if (!cfg.engine || temp_file_write(f->kernel, sizeof(f->kernel), guest, sizeof(guest)))
-		return -1;
-	cfg.boot = (struct load_request){ .kernel_path = f->kernel, .format = FORMAT_FLAT };
-	if (vm_create(&f->vm, &cfg, why, sizeof(why))) {
-		fprintf(stderr, "vm_create on %s: %s\n", engine, why);
-		return -1;
-	}
-	f->created = true;
-	return 0;
-}
-
-static void destroy(struct fixture *f)
-{
-	if (f->created)
-		vm_destroy(&f->vm);
-	unlink(f->kernel);
+	return vm_harness_create(&cfg, guest, sizeof(guest));
 }
 
 /* Runs the vCPU to the OUT that ends a round. */
-static void run_round(struct fixture *f)
+static void run_round(struct vm_harness *f)
 {
 	for (int i = 0; i < 1000; i++) {
 		struct vm_exit exit = { 0 };
@@ -88,7 +68,7 @@ static void run_round(struct fixture *f)
 }
 
 /* The pages a collect names, as a list ending with -1. */
-static void expect_collect(struct fixture *f, const int *pages)
+static void expect_collect(struct vm_harness *f, const int *pages)
 {
 	uint64_t bitmap[WORDS] = { 0 }, want[WORDS] = { 0 };
 	char why[256];
@@ -104,7 +84,7 @@ static void expect_collect(struct fixture *f, const int *pages)
 
 static void rounds_on(const char *engine)
 {
-	struct fixture f = { 0 };
+	struct vm_harness *h;
 	uint64_t bitmap[WORDS];
 	char why[256];
 	uint8_t byte = 0x77;
@@ -113,31 +93,35 @@ static void rounds_on(const char *engine)
 		print_message("skipped on %s: the host cannot run it\n", engine);
 		return;
 	}
-	assert_int_equal(make_vm(&f, engine), 0);
-	assert_int_equal(vm_dirty_log_pages(&f.vm), (16u << 20) / 4096);
-	assert_int_equal(vm_dirty_log_collect(&f.vm, bitmap, why, sizeof(why)), -1);
+	h = make_vm(engine);
+	if (!h) {
+		fail_msg("%s: the machine cannot be made", engine);
+		return;
+	}
+	assert_int_equal(vm_dirty_log_pages(&h->vm), (16u << 20) / 4096);
+	assert_int_equal(vm_dirty_log_collect(&h->vm, bitmap, why, sizeof(why)), -1);
 	assert_string_equal(why, "dirty logging is not on");
-	assert_int_equal(vm_dirty_log_start(&f.vm, why, sizeof(why)), 0);
-	assert_int_equal(vm_dirty_log_start(&f.vm, why, sizeof(why)), -1);
+	assert_int_equal(vm_dirty_log_start(&h->vm, why, sizeof(why)), 0);
+	assert_int_equal(vm_dirty_log_start(&h->vm, why, sizeof(why)), -1);
 
-	run_round(&f);
-	assert_int_equal(f.vm.mem.base[0x5000], 1);
-	expect_collect(&f, (const int[]){ 5, 9, -1 });
-	run_round(&f);
-	expect_collect(&f, (const int[]){ 3, -1 });
-	run_round(&f);
-	assert_int_equal(f.vm.mem.base[0x5000], 3);
-	expect_collect(&f, (const int[]){ 5, -1 });
-	assert_int_equal(guest_memory_write(&f.vm.mem, 0xa123, &byte, 1), 0);
-	expect_collect(&f, (const int[]){ 0xa, -1 });
+	run_round(h);
+	assert_int_equal(h->vm.mem.base[0x5000], 1);
+	expect_collect(h, (const int[]){ 5, 9, -1 });
+	run_round(h);
+	expect_collect(h, (const int[]){ 3, -1 });
+	run_round(h);
+	assert_int_equal(h->vm.mem.base[0x5000], 3);
+	expect_collect(h, (const int[]){ 5, -1 });
+	assert_int_equal(guest_memory_write(&h->vm.mem, 0xa123, &byte, 1), 0);
+	expect_collect(h, (const int[]){ 0xa, -1 });
 
-	vm_dirty_log_stop(&f.vm);
-	run_round(&f);
-	assert_int_equal(f.vm.mem.base[0xb000], 4);
-	assert_int_equal(vm_dirty_log_start(&f.vm, why, sizeof(why)), 0);
-	expect_collect(&f, (const int[]){ -1 });
-	vm_dirty_log_stop(&f.vm);
-	destroy(&f);
+	vm_dirty_log_stop(&h->vm);
+	run_round(h);
+	assert_int_equal(h->vm.mem.base[0xb000], 4);
+	assert_int_equal(vm_dirty_log_start(&h->vm, why, sizeof(why)), 0);
+	expect_collect(h, (const int[]){ -1 });
+	vm_dirty_log_stop(&h->vm);
+	vm_harness_teardown((void **)&h);
 }
 
 static void test_interp_logs_each_round(void **state)

@@ -19,6 +19,7 @@
 #include "unit_helpers.h"
 #include "vm/machine.h"
 #include "vm/vm.h"
+#include "vm_harness.h"
 #include "x86/cpu_model.h"
 
 /* At 0x7c00: hlt; jmp back. At 0x7c10, vector 0x20's handler: out 0x80, al;
@@ -33,8 +34,8 @@ static void wakes_on(const char *engine)
 	struct vm_config cfg = { .mem_size = 16ull << 20 };
 	struct vcpu_state s;
 	struct vm_exit exit = { 0 };
-	char kernel[128], why[512];
-	struct vm vm;
+	struct vm_harness *h;
+	struct vm *vm;
 	int i;
 
 	if (!engine_available(engine_find(engine))) {
@@ -43,26 +44,28 @@ static void wakes_on(const char *engine)
 	}
 	cfg.engine = engine_find(engine);
 	cfg.cpu_model = cpu_model_find("baseline");
-	assert_int_equal(temp_file_write(kernel, sizeof(kernel), guest, sizeof(guest)), 0);
-	cfg.boot = (struct load_request){ .kernel_path = kernel, .format = FORMAT_FLAT };
-	assert_int_equal(vm_create(&vm, &cfg, why, sizeof(why)), 0);
+	h = vm_harness_create(&cfg, guest, sizeof(guest));
+	if (!h) {
+		fail_msg("%s: the machine cannot be made", engine);
+		return;
+	}
+	vm = &h->vm;
 	/* The real-mode IVT: vector 0x20 at 0000:7c10. */
-	memcpy(vm.mem.base + 0x20 * 4, &(uint32_t){ 0x7c10 }, 4);
-	assert_int_equal(vm.ops->get_state(vm.vcpus[0].ev, &s), 0);
+	memcpy(vm->mem.base + 0x20 * 4, &(uint32_t){ 0x7c10 }, 4);
+	assert_int_equal(vm->ops->get_state(vm->vcpus[0].ev, &s), 0);
 	s.rflags |= 0x200; /* IF */
 	s.halted = true;
 	s.pending = (struct x86_event){ EVENT_EXTINT, 0x20, false, 0 };
-	assert_int_equal(vm.ops->set_state(vm.vcpus[0].ev, &s), 0);
+	assert_int_equal(vm->ops->set_state(vm->vcpus[0].ev, &s), 0);
 	for (i = 0; i < 100; i++) {
-		assert_int_equal(vm.ops->run(vm.vcpus[0].ev, &exit), 0);
+		assert_int_equal(vm->ops->run(vm->vcpus[0].ev, &exit), 0);
 		if (exit.reason != EXIT_INTERRUPTED)
 			break;
 	}
 	if (exit.reason != EXIT_IO)
 		fail_msg("%s: the first exit is %d, not the handler's OUT (the interrupt was not delivered)", engine,
 			 exit.reason);
-	vm_destroy(&vm);
-	unlink(kernel);
+	vm_harness_teardown((void **)&h);
 }
 
 static void test_interp_wakes(void **state)

@@ -1,7 +1,8 @@
 /* The whole machine as vm_create() builds it for the unit tests that reach
  * its buses: the interp engine, 16 MiB of RAM and a one-byte flat kernel
  * (HLT). Nothing runs the vCPU; a test reaches the buses as the vCPU loop
- * does after an exit. */
+ * does after an exit. vm_harness_create builds one of any configuration
+ * and flat kernel, for tests that run the vCPU themselves. */
 #ifndef RV_VM_HARNESS_H
 #define RV_VM_HARNESS_H
 
@@ -19,6 +20,29 @@ struct vm_harness {
 	char kernel[128];
 };
 
+/* The machine cfg describes (engine and CPU model set) booting the flat
+ * kernel code (len bytes, at 0x7c00 in real mode); NULL if it cannot be made.
+ * vm_harness_teardown ends it. */
+static inline struct vm_harness *vm_harness_create(struct vm_config *cfg, const void *code, size_t len)
+{
+	struct vm_harness *h = calloc(1, sizeof(*h));
+	char why[512];
+
+	if (!h || temp_file_write(h->kernel, sizeof(h->kernel), code, len)) {
+		free(h);
+		return NULL;
+	}
+	cfg->boot = (struct load_request){ .kernel_path = h->kernel, .format = FORMAT_FLAT };
+	if (!cfg->engine || vm_create(&h->vm, cfg, why, sizeof(why))) {
+		fprintf(stderr, "vm_create: %s\n", why);
+		vm_destroy(&h->vm);
+		unlink(h->kernel);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
 /* A cmocka setup's work: *state gets the harness; -1 if it cannot be made.
  * rng: whether the machine has its virtio-rng (the command line's default);
  * disks: --disk images (ndisks of them, may be 0); edit, if given, changes
@@ -28,29 +52,18 @@ static inline int vm_harness_setup_with(void **state, bool rng, const struct dis
 					void (*edit)(struct vm_config *cfg))
 {
 	static const uint8_t hlt = 0xf4;
-	struct vm_harness *h = calloc(1, sizeof(*h));
 	struct vm_config cfg = { .mem_size = 16ull << 20, .rng = rng, .ndisks = ndisks };
-	char why[512];
+	struct vm_harness *h;
 
 	for (unsigned i = 0; i < ndisks; i++)
 		cfg.disks[i] = disks[i];
-
-	if (!h || temp_file_write(h->kernel, sizeof(h->kernel), &hlt, 1)) {
-		free(h);
-		return -1;
-	}
 	cfg.engine = engine_find("interp");
 	cfg.cpu_model = cpu_model_find("baseline");
-	cfg.boot = (struct load_request){ .kernel_path = h->kernel, .format = FORMAT_FLAT };
 	if (edit)
 		edit(&cfg);
-	if (!cfg.engine || vm_create(&h->vm, &cfg, why, sizeof(why))) {
-		fprintf(stderr, "vm_create: %s\n", why);
-		vm_destroy(&h->vm);
-		unlink(h->kernel);
-		free(h);
+	h = vm_harness_create(&cfg, &hlt, 1);
+	if (!h)
 		return -1;
-	}
 	*state = h;
 	return 0;
 }
