@@ -80,7 +80,7 @@ int vm_dirty_log_collect(struct vm *vm, uint64_t *bitmap, char *why, size_t why_
 	}
 	if (pause_if_running(vm, &paused_here, why, why_len))
 		return -1;
-	for (size_t i = 0; i < words(vm); i++) {
+	for (size_t i = 0, n = words(vm); i < n; i++) {
 		bitmap[i] |= vm->mem.dirty[i];
 		vm->mem.dirty[i] = 0;
 	}
