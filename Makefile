@@ -77,7 +77,8 @@ ENGINE_SUITES := \
 	test_softcpu_avx_fp \
 	test_softcpu_avx_fp_faults \
 	test_softcpu_fma \
-	test_softcpu_avx_int
+	test_softcpu_avx_int \
+	test_softcpu_vector_state
 
 unit-test: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \

@@ -181,6 +181,82 @@ static void test_gs_load16_zx_decodes_for_every_register(void **state)
 	}
 }
 
+/* One vector move against gs:[0x2a40]: mnemonic, register, and the
+ * memory operand as the first or second operand. */
+static void check_vector_move(const uint8_t *buf, size_t len, ZydisMnemonic m, ZydisRegister reg, bool store,
+			      uint64_t lane)
+{
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	const ZydisDecodedOperand *mem, *r;
+
+	decode(buf, len, &in, ops);
+	assert_int_equal(in.length, len);
+	assert_int_equal(in.mnemonic, m);
+	mem = store ? &ops[0] : &ops[in.operand_count_visible == 4 ? 2 : 1];
+	r = store ? &ops[1] : &ops[0];
+	assert_int_equal(r->reg.value, reg);
+	assert_int_equal(mem->type, ZYDIS_OPERAND_TYPE_MEMORY);
+	assert_int_equal(mem->size, 128);
+	assert_int_equal(mem->mem.segment, ZYDIS_REGISTER_GS);
+	assert_int_equal(mem->mem.base, ZYDIS_REGISTER_NONE);
+	assert_int_equal(mem->mem.index, ZYDIS_REGISTER_NONE);
+	assert_int_equal(mem->mem.disp.value, 0x2a40);
+	if (m == ZYDIS_MNEMONIC_VINSERTF128) {
+		assert_int_equal(ops[1].reg.value, reg); /* the lane not loaded comes from the register itself */
+		assert_int_equal(ops[3].imm.value.u, lane);
+	} else if (m == ZYDIS_MNEMONIC_VEXTRACTF128) {
+		assert_int_equal(ops[2].imm.value.u, lane);
+	}
+}
+
+/* The vector registers' loads and stores of ident_simd.h for every register:
+ * MOVDQU (legacy, REX.R for XMM8-15), VMOVDQU (two-byte VEX, R inverted),
+ * VINSERTF128 / VEXTRACTF128 of lane 1 (three-byte VEX, map 0F3A, vvvv the
+ * register itself or unused); and VZEROUPPER, VPXOR XMM0. */
+static void test_vector_moves_decode_for_every_register(void **state)
+{
+	uint8_t buf[16];
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	struct emitter e;
+
+	(void)state;
+	for (unsigned n = 0; n < 16; n++) {
+		const ZydisRegister xmm = (ZydisRegister)(ZYDIS_REGISTER_XMM0 + n);
+		const ZydisRegister ymm = (ZydisRegister)(ZYDIS_REGISTER_YMM0 + n);
+
+		for (unsigned vex = 0; vex < 2; vex++) {
+			const ZydisMnemonic m = vex ? ZYDIS_MNEMONIC_VMOVDQU : ZYDIS_MNEMONIC_MOVDQU;
+
+			emitter_init(&e, buf, buf, sizeof(buf));
+			emit_gs_vec_load(&e, n, 0x2a40, vex);
+			check_vector_move(buf, e.pos, m, xmm, false, 0);
+			emitter_init(&e, buf, buf, sizeof(buf));
+			emit_gs_vec_store(&e, 0x2a40, n, vex);
+			check_vector_move(buf, e.pos, m, xmm, true, 0);
+		}
+		emitter_init(&e, buf, buf, sizeof(buf));
+		emit_gs_vec_load_hi(&e, n, 0x2a40);
+		check_vector_move(buf, e.pos, ZYDIS_MNEMONIC_VINSERTF128, ymm, false, 1);
+		emitter_init(&e, buf, buf, sizeof(buf));
+		emit_gs_vec_store_hi(&e, 0x2a40, n);
+		check_vector_move(buf, e.pos, ZYDIS_MNEMONIC_VEXTRACTF128, ymm, true, 1);
+	}
+	emitter_init(&e, buf, buf, sizeof(buf));
+	emit_vzeroupper(&e);
+	decode(buf, e.pos, &in, ops);
+	assert_int_equal(in.length, e.pos);
+	assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_VZEROUPPER);
+	emitter_init(&e, buf, buf, sizeof(buf));
+	emit_vpxor_xmm0(&e);
+	decode(buf, e.pos, &in, ops);
+	assert_int_equal(in.length, e.pos);
+	assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_VPXOR);
+	for (unsigned k = 0; k < 3; k++)
+		assert_int_equal(ops[k].reg.value, ZYDIS_REGISTER_XMM0);
+}
+
 /* MOV QWORD [base + index + disp], imm32 (C7 /0) and CMP QWORD [...], imm32
  * (81 /7) for every base and index (SDM vol. 2: REX.B and REX.X for
  * R8-R15, a SIB for an index or a base of RSP or R12), the immediate
@@ -484,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_mov_and_cmp_memory_imm32_decode_for_every_register),
 		cmocka_unit_test(test_gs_jump_through_memory_decodes),
 		cmocka_unit_test(test_gs_load16_zx_decodes_for_every_register),
+		cmocka_unit_test(test_vector_moves_decode_for_every_register),
 		cmocka_unit_test(test_emitter_overflow_writes_nothing_past_its_room),
 		cmocka_unit_test(test_emitted_code_runs_calls_c_and_follows_a_patched_jump),
 		cmocka_unit_test(test_link_site_goes_to_its_stub_unless_linked),

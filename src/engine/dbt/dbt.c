@@ -22,10 +22,12 @@
 #include "engine/dbt/code_cache.h"
 #include "engine/dbt/emit.h"
 #include "engine/dbt/group_bar.h"
+#include "engine/dbt/ident_simd.h"
 #include "engine/dbt/lockstep.h"
 #include "engine/dbt/translate.h"
 #include "engine/softcpu/block_engine.h"
 #include "engine/softcpu/block_loop.h"
+#include "engine/softcpu/avx.h"
 #include "log.h"
 #include "vm/memory.h"
 
@@ -92,6 +94,10 @@ struct engine_vcpu {
 	 * again without them. */
 	struct group_bar group_bar;
 	uint64_t groups_barred;
+	/* The vector classes (IDENT_SIMD_*) translations since the last reset
+	 * were made for: copied as themselves there, so they must go before
+	 * the guest can make one fault (simd_allowed_now). */
+	unsigned simd_assumed;
 };
 
 _Static_assert(offsetof(struct engine_vcpu, b) == 0, "the shared ops find the block vCPU first");
@@ -109,6 +115,13 @@ static uint8_t tlb_set_now(const struct soft_cpu *cpu)
 }
 
 static void translate_block(struct block_vcpu *bv, struct block *b);
+
+/* The vector classes the CPU runs without #UD or #NM now (sse_check,
+ * avx_check). */
+static unsigned simd_allowed_now(const struct soft_cpu *cpu)
+{
+	return (sse_allowed(cpu) ? IDENT_SIMD_SSE : 0u) | (avx_allowed(cpu) ? IDENT_SIMD_AVX : 0u);
+}
 
 /* Whether b->host is, or was made current from host_other, the translation
  * for the TLB set and linear address the CPU runs b at now. */
@@ -375,6 +388,7 @@ static struct translate_env translate_env_for(struct block_vcpu *bv, const struc
 	struct translate_env env = env_for_set(bv, tlb_set_now(&bv->cpu));
 
 	env.lin = bv->cpu.rip;
+	env.simd = simd_allowed_now(&bv->cpu);
 	env.no_group = group_bar_of(&v->group_bar, b->gpa, b->mode);
 	if (b->mode != MODE_LONG64) {
 		/* Chaining and the lookup table are for 64-bit code (chain_next):
@@ -423,6 +437,7 @@ static void forget_bodies(struct block_vcpu *bv, uint64_t lin)
 static void reset_translations(struct engine_vcpu *v)
 {
 	v->flushes++;
+	v->simd_assumed = 0;
 	block_cache_drop_all(&v->b);
 	code_cache_reset(&v->cc);
 	links_forget(v);
@@ -459,6 +474,7 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 		memmove(&b->host_other[1], &b->host_other[0], sizeof(b->host_other) - sizeof(b->host_other[0]));
 		b->host_other[0] = (struct block_host){ b->host, b->host_lin, b->host_key };
 	}
+	v->simd_assumed |= env.simd;
 	b->host = translate_run(&v->cc, &env, b->insns, b->count, &ident);
 	v->translate_ns += soft_clock_ns() - start;
 	b->host_key = set;
@@ -487,8 +503,11 @@ static void make_room(struct block_vcpu *bv)
 
 	/* After the jump cache's generation came round again, links and lookup
 	 * entries made before could hold again: they go with everything else. */
+	/* Vector instructions copied as themselves, which the guest has just
+	 * made fault (CR0.TS, CR4, XCR0: those writes end the block), go too. */
 	if (__builtin_expect(!cache_fits(v, BLOCK_MAX_INSNS), 0) ||
-	    __builtin_expect(block_cache_wraps(bv->cache) != v->wraps_seen, 0)) {
+	    __builtin_expect(block_cache_wraps(bv->cache) != v->wraps_seen, 0) ||
+	    __builtin_expect((v->simd_assumed & ~simd_allowed_now(&bv->cpu)) != 0, 0)) {
 		v->wraps_seen = block_cache_wraps(bv->cache);
 		reset_translations(v);
 	}
@@ -516,6 +535,7 @@ static const uint8_t *translate_prefix(struct block_vcpu *bv, const struct block
 
 	if (!cache_fits(v, count))
 		return NULL;
+	v->simd_assumed |= env.simd;
 	env.chain = NULL;
 	return translate_run(&v->cc, &env, b->insns, count, NULL);
 }
@@ -547,7 +567,9 @@ static __thread const void *gs_base;
 
 static int dbt_run(struct engine_vcpu *v, struct vm_exit *exit)
 {
-	if (gs_base != &v->b.cpu) {
+	/* A vCPU new to this thread may sit where a destroyed one did, which
+	 * the thread's GS still points at: it has not checked GS yet. */
+	if (gs_base != &v->b.cpu || !v->gs_checked) {
 		if (syscall(SYS_arch_prctl, ARCH_SET_GS, &v->b.cpu) == 0) {
 			v->gs_ready = true;
 		} else if (v->gs_ready || !v->gs_checked) {

@@ -138,8 +138,17 @@ void emit_flags_from_ax(struct emitter *e)
 	emit_bytes(e, add_sahf, sizeof(add_sahf));
 }
 
-/* GS segment override, REX (W; R from reg), opcode, ModRM (mod 00, reg, rm 100:
- * a SIB follows), SIB 0x25 (no base, no index: disp32 alone). */
+/* gs:[disp32] after its opcode: ModRM (mod 00, reg n's low three bits, rm
+ * 100: a SIB follows), SIB 0x25 (no base, no index: disp32 alone). */
+static void put_gs_disp(struct insn_bytes *i, unsigned n, int32_t disp)
+{
+	put(i, (uint8_t)(((n & 7) << 3) | 4));
+	put(i, 0x25);
+	memcpy(i->b + i->n, &disp, 4);
+	i->n += 4;
+}
+
+/* GS segment override, REX (W; R from reg), opcode, gs:[disp32]. */
 static void put_gs_modrm(struct insn_bytes *i, bool w, unsigned reg, uint8_t opcode, int32_t disp)
 {
 	uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (reg >= 8 ? 4 : 0));
@@ -148,10 +157,81 @@ static void put_gs_modrm(struct insn_bytes *i, bool w, unsigned reg, uint8_t opc
 	if (rex != 0x40)
 		put(i, rex);
 	put(i, opcode);
-	put(i, (uint8_t)(((reg & 7) << 3) | 4));
-	put(i, 0x25);
-	memcpy(i->b + i->n, &disp, 4);
-	i->n += 4;
+	put_gs_disp(i, reg, disp);
+}
+
+/* MOVDQU (F3 0F 6F load, 7F store) or VEX.128.F3.0F 6F/7F: the two-byte VEX
+ * (C5) with R inverted in bit 7, no vvvv (1111), L 0 and pp F3 (10). */
+static void put_vec_move(struct insn_bytes *i, unsigned n, uint8_t opcode, int32_t disp, bool vex)
+{
+	put(i, 0x65);
+	if (vex) {
+		put(i, 0xc5);
+		put(i, (uint8_t)((n >= 8 ? 0 : 0x80) | 0x7a));
+	} else {
+		put(i, 0xf3);
+		if (n >= 8)
+			put(i, 0x44); /* REX.R */
+		put(i, 0x0f);
+	}
+	put(i, opcode);
+	put_gs_disp(i, n, disp);
+}
+
+void emit_gs_vec_load(struct emitter *e, unsigned n, int32_t disp, bool vex)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_vec_move(&i, n, 0x6f, disp, vex);
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_vec_store(struct emitter *e, int32_t disp, unsigned n, bool vex)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_vec_move(&i, n, 0x7f, disp, vex);
+	emit_bytes(e, i.b, i.n);
+}
+
+/* VEX.256.66.0F3A.W0 opcode /r ib 1 against gs:[disp]: the three-byte VEX
+ * (C4) with R inverted, X and B clear (inverted: set), map 0F3A (00011);
+ * then W 0, vvvv inverted, L 1, pp 66 (01). */
+static void put_vec_lane(struct insn_bytes *i, unsigned n, unsigned vvvv, uint8_t opcode, int32_t disp)
+{
+	put(i, 0x65);
+	put(i, 0xc4);
+	put(i, (uint8_t)((n >= 8 ? 0 : 0x80) | 0x63));
+	put(i, (uint8_t)(((~vvvv & 15) << 3) | 0x05));
+	put(i, opcode);
+	put_gs_disp(i, n, disp);
+	put(i, 1);
+}
+
+void emit_gs_vec_load_hi(struct emitter *e, unsigned n, int32_t disp)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_vec_lane(&i, n, n, 0x18, disp); /* VINSERTF128 */
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_gs_vec_store_hi(struct emitter *e, int32_t disp, unsigned n)
+{
+	struct insn_bytes i = { .n = 0 };
+
+	put_vec_lane(&i, n, 0, 0x19, disp); /* VEXTRACTF128: no vvvv (0 inverted is 1111) */
+	emit_bytes(e, i.b, i.n);
+}
+
+void emit_vzeroupper(struct emitter *e)
+{
+	emit_bytes(e, (const uint8_t[]){ 0xc5, 0xf8, 0x77 }, 3);
+}
+
+void emit_vpxor_xmm0(struct emitter *e)
+{
+	emit_bytes(e, (const uint8_t[]){ 0xc5, 0xf9, 0xef, 0xc0 }, 4);
 }
 
 void emit_gs_load64(struct emitter *e, enum host_reg reg, int32_t disp)

@@ -126,6 +126,18 @@ void emit_gs_cmp64_imm32(struct emitter *e, int32_t disp, int32_t imm);
 void emit_gs_cmp64(struct emitter *e, enum host_reg reg, int32_t disp);
 /* MOV byte gs:[disp], imm8. */
 void emit_gs_mov8_imm(struct emitter *e, int32_t disp, uint8_t imm);
+/* Vector registers against the soft CPU's copies (ident_simd.h), 16 bytes
+ * at gs:[disp]: MOVDQU (legacy SSE, which leaves bits 128-255 alone) or
+ * VMOVDQU (VEX, which zeroes them on a load), xmm n <-> gs:[disp]. */
+void emit_gs_vec_load(struct emitter *e, unsigned n, int32_t disp, bool vex);
+void emit_gs_vec_store(struct emitter *e, int32_t disp, unsigned n, bool vex);
+/* VINSERTF128 ymm n, ymm n, gs:[disp], 1 and VEXTRACTF128 gs:[disp], ymm n, 1:
+ * bits 128-255 of YMM n from and to the soft CPU. */
+void emit_gs_vec_load_hi(struct emitter *e, unsigned n, int32_t disp);
+void emit_gs_vec_store_hi(struct emitter *e, int32_t disp, unsigned n);
+/* VZEROUPPER; VPXOR XMM0, XMM0, XMM0. */
+void emit_vzeroupper(struct emitter *e);
+void emit_vpxor_xmm0(struct emitter *e);
 /* MOV dst, src at 2, 4 (zero-extending) or 8 bytes. */
 void emit_mov_rr_sized(struct emitter *e, enum host_reg dst, enum host_reg src, unsigned bytes);
 /* OR dst, src (64-bit). */

@@ -3,6 +3,7 @@
 #include <Zydis/Zydis.h>
 
 #include "engine/dbt/host_flags.h"
+#include "engine/dbt/ident_simd.h"
 #include "engine/softcpu/decode.h"
 #include "engine/softcpu/dispatch.h"
 #include "x86/segment.h"
@@ -179,7 +180,8 @@ static bool take_memory(const ZydisDecodedInstruction *zi, const ZydisDecodedOpe
 
 	if (use->mem || o->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT || zi->address_width != 64)
 		return false;
-	if (o->size != 8 && o->size != 16 && o->size != 32 && o->size != 64)
+	if (o->size != 8 && o->size != 16 && o->size != 32 && o->size != 64 &&
+	    !(use->simd && (o->size == 128 || o->size == 256)))
 		return false;
 	if (!segment_number(o->mem.segment, &use->mem_seg))
 		return false;
@@ -280,8 +282,17 @@ static bool classify(const struct insn *in, const uint8_t *code, struct ident_us
 	 * whatever its segment. LOCK makes it #UD, which the core gives. */
 	if (zi.mnemonic == ZYDIS_MNEMONIC_NOP)
 		return !(zi.attributes & ZYDIS_ATTRIB_HAS_LOCK);
-	if (!allowed(zi.mnemonic))
+	use->simd = (uint8_t)ident_simd_class(&zi);
+	if (!use->simd && !allowed(zi.mnemonic))
 		return false;
+	if (use->simd) {
+		use->ymm = use->simd == IDENT_SIMD_AVX;
+		use->wide = zi.avx.vector_length == 256;
+		if (zi.mnemonic == ZYDIS_MNEMONIC_VZEROUPPER) {
+			use->zero_upper = true;
+			return true;
+		}
+	}
 	if (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE))
 		return false;
 	/* BSWAP of a 16-bit register is undefined: the host's answer need not be the model's. */
@@ -297,6 +308,12 @@ static bool classify(const struct insn *in, const uint8_t *code, struct ident_us
 		case ZYDIS_OPERAND_TYPE_REGISTER:
 			if (is_flags_register(o->reg.value))
 				break; /* the flags: from cpu_flags below */
+			if (use->simd && (n = ident_vector_number(o->reg.value)) >= 0) {
+				use->vec_used |= (uint16_t)(1u << n);
+				if (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
+					use->vec_written |= (uint16_t)(1u << n);
+				break;
+			}
 			n = gpr_number(o->reg.value);
 			if (n < 0 && is_rsp(o->reg.value) && o->visibility == ZYDIS_OPERAND_VISIBILITY_EXPLICIT &&
 			    o->size >= 16) {
@@ -375,6 +392,12 @@ static bool classify(const struct insn *in, const uint8_t *code, struct ident_us
 	/* RSP both as a register and in an address: not renamed (a callout). */
 	if (use->rsp_reg && (use->mem || use->lea_base))
 		return false;
+	/* A vector instruction names a vector register (the string MOVSD
+	 * shares a mnemonic), and RSP as neither operand (MOVQ XMM0, RSP). */
+	if (use->simd && (!use->vec_used || use->rsp_reg))
+		return false;
+	if (use->simd && use->mem)
+		use->mem_align = ident_simd_align(&zi, use->mem_size);
 	/* A segment override or LOCK only means something on a memory operand
 	 * (LOCK elsewhere is #UD, which the core decodes as such). */
 	if (!use->mem && (zi.attributes & (ZYDIS_ATTRIB_HAS_SEGMENT | ZYDIS_ATTRIB_HAS_LOCK)))
@@ -388,7 +411,7 @@ static bool classify(const struct insn *in, const uint8_t *code, struct ident_us
 		return false;
 	if (zi.cpu_flags) {
 		uint16_t written = (uint16_t)((zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1 |
-					       zi.cpu_flags->undefined) &
+					       zi.cpu_flags->undefined | ident_simd_flags_cleared(&zi)) &
 					      arith);
 
 		/* DF, IF, AC, TF: none on the allowlist touches them; refuse if Zydis says so. */

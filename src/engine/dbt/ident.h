@@ -29,7 +29,8 @@ struct ident_use {
 	 * from the end of the instruction); index is never RSP. */
 	bool mem;
 	bool mem_write;				/* written (read-modify-write too): the write TLB */
-	uint8_t mem_size;			/* bytes accessed: 1, 2, 4 or 8 */
+	uint8_t mem_size;			/* bytes accessed: 1, 2, 4 or 8; 16 or 32 for vectors */
+	uint8_t mem_align;			/* 16 or 32: the host raises #GP unless so aligned (ident_simd.h) */
 	uint8_t mem_seg;			/* SREG_* */
 	uint8_t mem_base, mem_index, mem_scale; /* NOREG where absent */
 	int32_t mem_disp;
@@ -57,6 +58,15 @@ struct ident_use {
 	uint8_t cc; /* Jcc's condition (the low nibble of its opcode); 0xff for JMP, CALL, RET */
 	int32_t rel;
 	uint16_t ret_pop; /* RET imm16: bytes released above the return address */
+	/* A vector instruction (ident_simd.h): the IDENT_SIMD_* class the guest
+	 * state must allow, the XMM/YMM registers it names (bit n: register n:
+	 * loaded into host register n before it) and those it writes (stored
+	 * after it); ymm: VEX, whose writes zero or set bits 128-255, which
+	 * move too (for VEX.256 sources, loaded too: wide). VZEROUPPER names
+	 * none and zeroes every upper half (zero_upper). */
+	uint8_t simd;
+	bool ymm, wide, zero_upper;
+	uint16_t vec_used, vec_written;
 };
 
 /* True when `in`, decoded in 64-bit mode from the bytes at code (in->len of

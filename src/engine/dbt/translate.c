@@ -16,6 +16,10 @@
  * out (LAHF/SETO 4, merge 26, store 19), RIP and icount (26); RSP held in a
  * host register, loaded and stored (18); a hoisted stack group's probe. */
 #define BYTES_PER_IDENT (16 + 18 + 18) /* and RSP loaded and stored around it, a scratch lent */
+/* A vector instruction's registers (emit_vectors_in/out): up to four loaded
+ * and stored, each 10 bytes and 12 for its upper half, and VZEROUPPER (3);
+ * or VZEROUPPER's 16 stores of 10 after a VPXOR (4). */
+#define BYTES_PER_SIMD (4 * 22 + 4 * 22 + 3)
 #define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + 18 + BYTES_HOISTED_PROBE + BYTES_SET_RIP_MORE)
 /* A loop's way setup (emit_way_setup): the JMP over (8 with alignment), the
  * way out when kicked (16 register stores and RSP's, 9 each; the flags 49;
@@ -672,8 +676,16 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 		emit_mov_rr(e, idx, a);
 		emit_shr_imm(e, idx, 6);
 		emit_and_imm32(e, idx, (TLB_SIZE - 1) << 6);
-		emit_lea(e, last, a, H_NONE, 0, u->mem_size - 1);
-		emit_and_imm32(e, last, -4096);
+		if (u->mem_align) {
+			/* The tag is the page (no low bits: TLB_INVALID has only
+			 * bit 11) and the low bits must be clear: an aligned
+			 * access, which cannot cross a page. */
+			emit_mov_rr(e, last, a);
+			emit_and_imm32(e, last, -4096 | (u->mem_align - 1));
+		} else {
+			emit_lea(e, last, a, H_NONE, 0, u->mem_size - 1);
+			emit_and_imm32(e, last, -4096);
+		}
 	}
 	/* Way 0, then way 1 (idx moved onto it). */
 	emit_gs_cmp_based(e, last, idx, tlb + (int32_t)offsetof(struct tlb_entry, tag));
@@ -982,7 +994,7 @@ static void add_group(struct slot *slot, struct probe_group *g, uint64_t members
 
 static bool groupable(const struct ident_use *u)
 {
-	return u->mem && !u->stack && !u->branch && u->mem_base < 16 && u->mem_base != GPR_RSP &&
+	return u->mem && !u->stack && !u->branch && !u->simd && u->mem_base < 16 && u->mem_base != GPR_RSP &&
 	       u->mem_index == NOREG && u->mem_seg != SREG_FS && u->mem_seg != SREG_GS;
 }
 
@@ -1109,7 +1121,7 @@ static bool stack_member(const struct slot *s, int32_t *disp)
 	uint8_t probe[16];
 
 	if (!u->mem || u->mem_base != GPR_RSP || u->mem_index != NOREG || u->mem_seg == SREG_FS ||
-	    u->mem_seg == SREG_GS || u->branch)
+	    u->mem_seg == SREG_GS || u->branch || u->simd)
 		return false;
 	if (u->stack) {
 		*disp = u->stack > 0 ? -8 : 0;
@@ -1821,6 +1833,43 @@ static uint8_t *emit_hoisted_probe(struct emitter *e, const struct translate_env
 /* Emits the main line of a planned run; its memory instructions' slow paths
  * are appended to slow[*nslow], its side exits to side[*nside]. A run with a
  * hoisted stack group sets *cold_jump to its probe's way to the cold copy. */
+/* A vector instruction's registers (ident_simd.h) from the soft CPU into the
+ * host registers of the same numbers: the low 128 bits as its own encoding
+ * moves them (legacy or VEX), bits 128-255 too for a VEX.256 one. */
+static void emit_vectors_in(struct emitter *e, const struct ident_use *u)
+{
+	for (unsigned n = 0; n < 16; n++) {
+		if (!((u->vec_used >> n) & 1))
+			continue;
+		emit_gs_vec_load(e, n, GS_OFF(fpu.xmm) + 16 * (int32_t)n, u->ymm);
+		if (u->wide)
+			emit_gs_vec_load_hi(e, n, GS_OFF(fpu.ymm_hi) + 16 * (int32_t)n);
+	}
+}
+
+/* And back, those it wrote: a VEX one's bits 128-255 too (zero after a
+ * VEX.128 write); VZEROUPPER zeroes every upper half. The host's upper
+ * halves are left clean (VZEROUPPER), so that legacy SSE after it, here or
+ * in the VMM, pays no state transition on Intel hosts. */
+static void emit_vectors_out(struct emitter *e, const struct ident_use *u)
+{
+	if (u->zero_upper) {
+		emit_vpxor_xmm0(e);
+		for (unsigned n = 0; n < 16; n++)
+			emit_gs_vec_store(e, GS_OFF(fpu.ymm_hi) + 16 * (int32_t)n, 0, true);
+		return;
+	}
+	for (unsigned n = 0; n < 16; n++) {
+		if (!((u->vec_written >> n) & 1))
+			continue;
+		emit_gs_vec_store(e, GS_OFF(fpu.xmm) + 16 * (int32_t)n, n, u->ymm);
+		if (u->ymm)
+			emit_gs_vec_store_hi(e, GS_OFF(fpu.ymm_hi) + 16 * (int32_t)n, n);
+	}
+	if (u->wide)
+		emit_vzeroupper(e);
+}
+
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			   const struct slot *slot, const struct run_plan *run, struct probe_group *groups,
 			   struct slow_path *slow, unsigned *nslow, struct side_exit *side, unsigned *nside,
@@ -1968,7 +2017,9 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				n = ident_encode_mem(&slot[i].mem, p->sc.r[0], rewritten);
 				if (!n)
 					e->overflow = true; /* checked when the slot was made: cannot happen */
+				emit_vectors_in(e, u);
 				emit_bytes(e, rewritten, n);
+				emit_vectors_out(e, u);
 			}
 			if (!g)
 				p->resume = emit_label(e);
@@ -1991,6 +2042,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			emit_give_back(e, &sc);
 		} else if (slot[i].followed) {
 			/* A followed JMP: the block goes on at its target. */
+		} else if (u->simd) {
+			emit_vectors_in(e, u);
+			if (!u->zero_upper)
+				emit_bytes(e, code, insns[i].len);
+			emit_vectors_out(e, u);
 		} else if (__builtin_expect(env->inject_bug, 0)) {
 			emit_with_injected_bug(e, code, insns[i].len);
 		} else {
@@ -2020,7 +2076,8 @@ size_t translate_max_bytes(unsigned count)
 	/* The worst case: every instruction an ident run of its own with a memory
 	 * operand, aligned to 16. */
 	return BYTES_FRAME + 15 + BYTES_PER_BRANCH +
-	       (size_t)count * (BYTES_PER_IDENT + BYTES_PER_IDENT_RUN + BYTES_PER_PROBE + BYTES_PER_SLOW_PATH);
+	       (size_t)count *
+		   (BYTES_PER_IDENT + BYTES_PER_SIMD + BYTES_PER_IDENT_RUN + BYTES_PER_PROBE + BYTES_PER_SLOW_PATH);
 }
 
 /* Where the bytes of the instruction at lin are (translate_env.code), or
@@ -2049,7 +2106,7 @@ static bool classify_followed(const struct insn *in, const uint8_t *code, struct
  * alignment checks) and an encoding against a host base register. */
 static void classify(const struct translate_env *env, const struct insn *insns, unsigned count, struct slot *slot)
 {
-	uint64_t lin = env->lin;
+	uint64_t lin = env->lin, at;
 
 	for (unsigned i = 0; i < count; i++) {
 		struct slot *s = &slot[i];
@@ -2078,6 +2135,12 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 			    (!s->use.stack && !ident_encode_mem(&s->mem, H_R11, probe)))
 				s->ident = false;
 		}
+		if (s->ident && (s->use.simd & ~env->simd))
+			s->ident = false;
+		/* An operand the host would fault on for its alignment: the core's. */
+		if (s->ident && s->use.mem_align && address_known(&s->use, s->next, &at) &&
+		    (at & (s->use.mem_align - 1u)))
+			s->ident = false;
 	}
 }
 
@@ -2147,7 +2210,8 @@ static size_t run_room(const struct slot *slot, const struct insn *insns, unsign
 
 	for (unsigned k = first; k < last; k++)
 		room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0) +
-			(slot[k].use.branch ? BYTES_PER_BRANCH : 0) + (slot[k].followed ? BYTES_PER_FOLLOWED : 0) +
+			(slot[k].use.simd ? BYTES_PER_SIMD : 0) + (slot[k].use.branch ? BYTES_PER_BRANCH : 0) +
+			(slot[k].followed ? BYTES_PER_FOLLOWED : 0) +
 			((insns[k].flags & INSN_SIDE_EXIT) ? BYTES_PER_SIDE_EXIT : 0);
 	return room;
 }

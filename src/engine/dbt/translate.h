@@ -108,6 +108,12 @@ struct translate_env {
 	/* Test-only (the lockstep test): a deliberate translation bug, ADC r/m,
 	 * imm8 on a register copied as ADD. Set from RINGVISOR_DBT_INJECT_BUG. */
 	bool inject_bug;
+	/* The classes of vector instructions (IDENT_SIMD_*, ident_simd.h) the
+	 * guest's CR0, CR4 and XCR0 let run without #UD or #NM now, which are
+	 * copied as themselves; the others are callouts, which raise those.
+	 * The engine drops every translation before a class it made some with
+	 * stops being allowed (a change that ends the block). */
+	unsigned simd;
 	/* Bit i: instruction i of the block leads no probe group (its groups
 	 * straddled two pages too often: group_straddled). */
 	uint64_t no_group;

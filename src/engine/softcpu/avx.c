@@ -13,6 +13,12 @@ void avx_check(struct soft_cpu *cpu)
 		cpu_raise(cpu, EXC_NM, false, 0);
 }
 
+bool avx_allowed(const struct soft_cpu *cpu)
+{
+	return cpu->mode != MODE_REAL && (cpu->cr4 & CR4_OSXSAVE) &&
+	       (cpu->xcr0 & (XCR0_SSE | XCR0_AVX)) == (XCR0_SSE | XCR0_AVX) && !(cpu->cr0 & CR0_TS);
+}
+
 ymm_t ymm_get(const struct soft_cpu *cpu, unsigned n)
 {
 	ymm_t v;

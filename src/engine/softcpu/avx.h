@@ -23,6 +23,8 @@ typedef union {
  * 2.8, table 2-21): #UD in real mode, without CR4.OSXSAVE, or with XCR0's
  * SSE or AVX component disabled; then #NM with CR0.TS. */
 void avx_check(struct soft_cpu *cpu);
+/* Whether avx_check passes now. */
+bool avx_allowed(const struct soft_cpu *cpu);
 
 ymm_t ymm_get(const struct soft_cpu *cpu, unsigned n);
 /* Writes bytes (16 or 32) of v to YMMn; 16 zeroes the upper half. */

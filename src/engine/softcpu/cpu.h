@@ -85,7 +85,9 @@ struct tlb_entry {
 };
 
 #define TLB_SIZE 256
-#define TLB_INVALID 1ull
+/* Bit 11 alone: no page (low 12 bits clear) is it, nor an address masked to a
+ * page and its low alignment bits (dbt's aligned probe). */
+#define TLB_INVALID 0x800ull
 /* Access kinds, also the TLB's index. */
 enum { ACC_READ, ACC_WRITE, ACC_EXEC, ACC_KINDS };
 

@@ -38,6 +38,11 @@ void sse_check(struct soft_cpu *cpu)
 		cpu_raise(cpu, EXC_NM, false, 0);
 }
 
+bool sse_allowed(const struct soft_cpu *cpu)
+{
+	return !(cpu->cr0 & (CR0_EM | CR0_TS)) && (cpu->cr4 & CR4_OSFXSR);
+}
+
 xmm_t xmm_get(const struct soft_cpu *cpu, unsigned n)
 {
 	xmm_t x;

@@ -351,6 +351,10 @@ static void write_cr4(struct soft_cpu *cpu, uint64_t v)
 		cpu->cr4 = v;
 		debug_update(cpu); /* DE turns I/O breakpoints on or off */
 	}
+	/* OSFXSR and OSXSAVE decide which vector instructions fault: a
+	 * translating engine copies them only while they do not. */
+	if ((cpu->cr4 ^ v) & (CR4_OSFXSR | CR4_OSXSAVE))
+		cpu->leave_block = true;
 	cpu->cr4 = v;
 }
 

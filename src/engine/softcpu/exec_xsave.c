@@ -59,6 +59,9 @@ static void h_xsetbv(struct soft_cpu *cpu, const struct insn *in)
 		cpu_raise_gp0(cpu);
 	if (!(v & XCR0_X87) || (v & ~XSAVE_MODEL_XCR0) || ((v & XCR0_AVX) && !(v & XCR0_SSE)))
 		cpu_raise_gp0(cpu);
+	/* As CR4.OSXSAVE (write_cr4): which VEX instructions fault. */
+	if (cpu->xcr0 != v)
+		cpu->leave_block = true;
 	cpu->xcr0 = v;
 }
 

@@ -37,6 +37,8 @@ typedef union {
 
 /* #UD without CR4.OSFXSR or with CR0.EM, then #NM with CR0.TS. */
 void sse_check(struct soft_cpu *cpu);
+/* Whether sse_check passes now. */
+bool sse_allowed(const struct soft_cpu *cpu);
 
 xmm_t xmm_get(const struct soft_cpu *cpu, unsigned n);
 void xmm_set(struct soft_cpu *cpu, unsigned n, const xmm_t *x);

@@ -1,0 +1,205 @@
+/* Vector instructions whose code ran before, after the guest changes what
+ * lets them run, on the software engine RINGVISOR_ENGINE names (`make
+ * unit-test` runs this file on each). dbt copies SSE and AVX instructions as
+ * themselves while CR0, CR4 and XCR0 allow them, so these are the cases a
+ * stale translation would get wrong: a function runs once, the guest sets
+ * CR0.TS, clears CR4.OSFXSR or drops AVX from XCR0, and the same function
+ * must then fault as the SDM says (Vol. 2A, 2.8 for VEX: #UD without XCR0's
+ * AVX; Vol. 3A, 13.1 and 2.5 for SSE: #UD without OSFXSR, #NM with TS).
+ * Then the alignment rules of the operands dbt probes inline: legacy 16-byte
+ * operands and VMOVDQA's must be aligned (#GP(0)), unaligned moves may cross
+ * a page; and which upper halves legacy and VEX writes keep, against the
+ * host. */
+#include "softcpu_harness.h"
+
+#define UD 6
+#define NM 7
+#define GP 13
+
+/* f: one vector instruction and RET, called (EBX = 1 once it returned), the
+ * state changed by `change`, then called again. The harness runs at CPL 0. */
+#define CALL_CHANGE_CALL(name, change, insn)                                                                           \
+	IH_ASM(name, "call 1f\n mov ebx, 1\n" change "\n call 1f\n jmp 2f\n 1: " insn "\n ret\n 2:")
+
+CALL_CHANGE_CALL(sse_then_ts, "mov rax, cr0\n or rax, 8\n mov cr0, rax", "paddd xmm1, xmm0");
+CALL_CHANGE_CALL(sse_then_no_osfxsr, "mov rax, cr4\n and rax, ~0x200\n mov cr4, rax", "pshufb xmm1, xmm0");
+CALL_CHANGE_CALL(avx_then_ts, "mov rax, cr0\n or rax, 8\n mov cr0, rax", "vpaddd ymm1, ymm0, ymm0");
+CALL_CHANGE_CALL(avx_then_no_xcr0_avx, "xor ecx, ecx\n xor edx, edx\n mov eax, 3\n xsetbv", "vpaddd ymm1, ymm0, ymm0");
+CALL_CHANGE_CALL(avx_then_no_osxsave, "mov rax, cr4\n and rax, ~0x40000\n mov cr4, rax", "vpxor xmm1, xmm1, xmm0");
+
+static struct ih *vector_harness(void)
+{
+	struct ih *h = ih_new_model("v3");
+
+	h->entry.cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
+	h->entry.xcr0 = 7;
+	h->entry.fpu.mxcsr = 0x1f80;
+	return h;
+}
+
+/* The guest address of the last occurrence of insn's bytes in body: the
+ * function's instruction, after the calls. */
+static uint64_t address_of(const uint8_t *body, size_t len, const uint8_t *insn, size_t n)
+{
+	for (size_t at = len - n + 1; at-- > 0;)
+		if (!memcmp(body + at, insn, n))
+			return IH_CODE + at;
+	fail_msg("instruction not found in the body");
+	return 0;
+}
+
+/* The function ran once (its call returned: EBX is 1), then the second call
+ * faults with vector at its instruction. */
+static void expect_second_call_faults(const uint8_t *body, size_t len, const uint8_t *insn, size_t n, uint8_t vector)
+{
+	struct ih *h = vector_harness();
+	struct vcpu_state *s;
+
+	h->state = h->entry;
+	h->state.gpr[GPR_RBX] = 0;
+	ih_load(h, body, len);
+	ih_start(h);
+	ih_run(h);
+	s = ih_expect_exception(h, vector);
+	assert_int_equal(s->gpr[GPR_RBX], 1);
+	/* #UD and #NM push no error code: the frame starts with RIP. */
+	assert_int_equal(ih_frame(h, 0), address_of(body, len, insn, n));
+	ih_free(h);
+}
+
+static void test_sse_code_that_ran_gives_nm_once_cr0_ts_is_set(void **state)
+{
+	static const uint8_t paddd[] = { 0x66, 0x0f, 0xfe, 0xc8 };
+
+	(void)state;
+	expect_second_call_faults(sse_then_ts, IH_LEN(sse_then_ts), paddd, sizeof(paddd), NM);
+}
+
+static void test_sse_code_that_ran_gives_ud_once_cr4_osfxsr_is_clear(void **state)
+{
+	static const uint8_t pshufb[] = { 0x66, 0x0f, 0x38, 0x00, 0xc8 };
+
+	(void)state;
+	expect_second_call_faults(sse_then_no_osfxsr, IH_LEN(sse_then_no_osfxsr), pshufb, sizeof(pshufb), UD);
+}
+
+static void test_avx_code_that_ran_faults_once_ts_xcr0_or_osxsave_forbid_it(void **state)
+{
+	static const uint8_t vpaddd_ymm[] = { 0xc5, 0xfd, 0xfe, 0xc8 };
+	static const uint8_t vpxor_xmm[] = { 0xc5, 0xf1, 0xef, 0xc8 };
+
+	(void)state;
+	expect_second_call_faults(avx_then_no_osxsave, IH_LEN(avx_then_no_osxsave), vpxor_xmm, sizeof(vpxor_xmm), UD);
+	expect_second_call_faults(avx_then_ts, IH_LEN(avx_then_ts), vpaddd_ymm, sizeof(vpaddd_ymm), NM);
+	expect_second_call_faults(avx_then_no_xcr0_avx, IH_LEN(avx_then_no_xcr0_avx), vpaddd_ymm, sizeof(vpaddd_ymm),
+				  UD);
+}
+
+IH_ASM(movdqa_load, "movdqa xmm0, [rax]");
+IH_ASM(paddb_mem, "paddb xmm0, [rax]");
+IH_ASM(vmovdqa_ymm_store, "vmovdqa [rax], ymm0");
+IH_ASM(unaligned_loads, "movdqu xmm0, [rax]\n movq rbx, xmm0\n psrldq xmm0, 8\n movq rcx, xmm0\n"
+			"vmovdqu ymm1, [rax + 8]\n vextracti128 xmm1, ymm1, 1\n vmovq rdx, xmm1");
+
+/* body with RAX = at: #GP(0) at its first instruction, or the end. */
+static void run_at(const uint8_t *body, size_t len, uint64_t at, bool faults)
+{
+	struct ih *h = vector_harness();
+	struct vcpu_state *s;
+
+	h->state = h->entry;
+	h->state.gpr[GPR_RAX] = at;
+	ih_load(h, body, len);
+	ih_start(h);
+	ih_run(h);
+	if (!faults) {
+		ih_expect_end(h);
+	} else {
+		s = ih_expect_exception(h, GP);
+		(void)s;
+		assert_int_equal(ih_frame(h, 0), 0);
+		assert_int_equal(ih_frame(h, 1), IH_CODE);
+	}
+	ih_free(h);
+}
+
+static void test_aligned_operands_fault_when_misaligned_and_run_when_aligned(void **state)
+{
+	(void)state;
+	run_at(movdqa_load, IH_LEN(movdqa_load), IH_DATA + 8, true);
+	run_at(movdqa_load, IH_LEN(movdqa_load), IH_DATA + 16, false);
+	run_at(paddb_mem, IH_LEN(paddb_mem), IH_DATA + 1, true);
+	run_at(paddb_mem, IH_LEN(paddb_mem), IH_DATA + 0x40, false);
+	/* VEX.256 VMOVDQA: 32 bytes, so 16-byte alignment is not enough. */
+	run_at(vmovdqa_ymm_store, IH_LEN(vmovdqa_ymm_store), IH_DATA + 16, true);
+	run_at(vmovdqa_ymm_store, IH_LEN(vmovdqa_ymm_store), IH_DATA + 32, false);
+}
+
+/* MOVDQU and VMOVDQU across a page boundary read the bytes of both pages. */
+static void test_unaligned_moves_read_across_a_page(void **state)
+{
+	struct ih *h = vector_harness();
+	struct vcpu_state *s;
+	const uint64_t at = IH_DATA + 0x1000 - 12;
+
+	(void)state;
+	for (unsigned i = 0; i < 48; i++)
+		ih_put(h, at + i, 0x10 + i, 1);
+	h->state = h->entry;
+	h->state.gpr[GPR_RAX] = at;
+	ih_load(h, unaligned_loads, IH_LEN(unaligned_loads));
+	ih_start(h);
+	ih_run(h);
+	s = ih_expect_end(h);
+	assert_int_equal(s->gpr[GPR_RBX], 0x1716151413121110ull);
+	assert_int_equal(s->gpr[GPR_RCX], 0x1f1e1d1c1b1a1918ull);
+	/* bytes 24..31 of the 32 read at at + 8 */
+	assert_int_equal(s->gpr[GPR_RDX], 0x2f2e2d2c2b2a2928ull);
+	ih_free(h);
+}
+
+/* Upper halves: a legacy SSE write keeps YMM's bits 128-255, a VEX.128
+ * write zeroes them, VZEROUPPER zeroes every one; compared with the host. */
+IH_ASM(upper_halves, "vmovdqu ymm1, [rdi]\n vmovdqu ymm2, [rdi + 32]\n vmovdqu ymm3, [rdi + 64]\n"
+		     "paddd xmm1, xmm2\n vpaddd xmm2, xmm2, xmm1\n vmovdqu [rdi + 96], ymm1\n"
+		     "vmovdqu [rdi + 128], ymm2\n vzeroupper\n vmovdqu [rdi + 160], ymm3\n"
+		     "vpcmpeqb ymm4, ymm3, [rdi + 1]\n vpmovmskb eax, ymm4\n ptest xmm1, xmm2\n"
+		     "vmovdqu [rdi + 192], ymm4");
+
+static void test_upper_halves_follow_legacy_and_vex_writes_as_on_the_host(void **state)
+{
+	struct ih *h = vector_harness();
+	uint64_t seed = 0x55505045u;
+
+	(void)state;
+	if (!__builtin_cpu_supports("avx2"))
+		skip();
+	for (unsigned i = 0; i < 64; i++) {
+		struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
+
+		for (unsigned q = 0; q < IH_CMP_DATA / 8; q++) {
+			uint64_t v = (i & 1) ? ih_edge_value(&seed) : ih_random(&seed);
+
+			memcpy(c.data + 8 * q, &v, 8);
+		}
+		for (unsigned r = 0; r < GPR_COUNT; r++)
+			c.regs.gpr[r] = r == GPR_RDI ? 0 : ih_random(&seed);
+		c.regs.rflags = ih_random(&seed);
+		ih_compare(h, &c, upper_halves, IH_LEN(upper_halves), RFLAGS_ARITH_MASK, "upper halves");
+	}
+	ih_free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sse_code_that_ran_gives_nm_once_cr0_ts_is_set),
+		cmocka_unit_test(test_sse_code_that_ran_gives_ud_once_cr4_osfxsr_is_clear),
+		cmocka_unit_test(test_avx_code_that_ran_faults_once_ts_xcr0_or_osxsave_forbid_it),
+		cmocka_unit_test(test_aligned_operands_fault_when_misaligned_and_run_when_aligned),
+		cmocka_unit_test(test_unaligned_moves_read_across_a_page),
+		cmocka_unit_test(test_upper_halves_follow_legacy_and_vex_writes_as_on_the_host),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
