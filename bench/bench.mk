@@ -8,15 +8,16 @@ BENCH_OBJ := $(BENCH_OUT)/obj
 # Multiboot C guests (ELF32, so QEMU's -kernel boots them as well).
 BENCH_MB := exitloop
 
-BENCH_GUESTS := $(BENCH_OUT)/intloop.elf $(BENCH_MB:%=$(BENCH_OUT)/%.elf)
+BENCH_GUESTS := $(BENCH_OUT)/intloop.elf $(BENCH_OUT)/simdloop.elf $(BENCH_MB:%=$(BENCH_OUT)/%.elf)
 
 .PHONY: bench-guests
 bench-guests: $(BENCH_GUESTS)
 
-$(BENCH_OUT)/intloop.elf: bench/guests/intloop.S guests/lib/elf64.ld
+# The 64-bit assembly loops (intloop: integer; simdloop: SSE2).
+$(BENCH_OUT)/intloop.elf $(BENCH_OUT)/simdloop.elf: $(BENCH_OUT)/%.elf: bench/guests/%.S guests/lib/elf64.ld
 	@mkdir -p $(BENCH_OUT)
-	$(CC) -c -o $(BENCH_OUT)/intloop.o $<
-	ld -m elf_x86_64 -nostdlib -static --build-id=none -z noexecstack -T guests/lib/elf64.ld -o $@ $(BENCH_OUT)/intloop.o
+	$(CC) -c -o $(BENCH_OUT)/$*.o $<
+	ld -m elf_x86_64 -nostdlib -static --build-id=none -z noexecstack -T guests/lib/elf64.ld -o $@ $(BENCH_OUT)/$*.o
 
 $(BENCH_MB:%=$(BENCH_OBJ)/%.o): $(BENCH_OBJ)/%.o: bench/guests/%.c bench/bench.mk $(GUEST_MK)
 	@mkdir -p $(@D)
