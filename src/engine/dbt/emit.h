@@ -57,6 +57,22 @@ struct emitter {
 		size_t at, end;
 		uint8_t regs[3], mask;
 	} given_back;
+	/* translate.c's vector registers (ident_simd.h), as emitted up to
+	 * position at: bit n of lo, host XMM n holds guest XMM n's value; of
+	 * hi, host YMM n's bits 128-255 hold guest YMM n's too. Void once a
+	 * label is taken at or after at (code may come there from elsewhere). */
+	struct {
+		uint16_t lo, hi;
+		size_t at;
+		/* Written by the main line and not stored yet (pending_vex:
+		 * by a VEX instruction, bits 128-255 too); stored before
+		 * anything that could read the soft CPU's copies. */
+		uint16_t pending, pending_vex;
+		/* A label every way to which brings the same registers (a
+		 * probe's own joins; a slow path's resume point reached
+		 * through a reload): the state survives it. */
+		size_t label_ok;
+	} vec;
 };
 
 static inline void emitter_init(struct emitter *e, uint8_t *buf, const uint8_t *rx, size_t cap)

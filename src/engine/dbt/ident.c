@@ -312,6 +312,11 @@ static bool classify(const struct insn *in, const uint8_t *code, struct ident_us
 				use->vec_used |= (uint16_t)(1u << n);
 				if (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
 					use->vec_written |= (uint16_t)(1u << n);
+				/* A VEX write sets all 256 bits; a legacy one all 128
+				 * only at operand size 128 (MOVSD, MOVHLPS: less). */
+				if ((o->actions & (ZYDIS_OPERAND_ACTION_MASK_READ | ZYDIS_OPERAND_ACTION_CONDWRITE)) ||
+				    (use->simd == IDENT_SIMD_SSE && o->size < 128))
+					use->vec_read |= (uint16_t)(1u << n);
 				break;
 			}
 			n = gpr_number(o->reg.value);

@@ -67,6 +67,9 @@ struct ident_use {
 	uint8_t simd;
 	bool ymm, wide, zero_upper;
 	uint16_t vec_used, vec_written;
+	/* Of vec_used, those whose old value it needs: read, or written only
+	 * in part by a legacy instruction (which keeps the rest). */
+	uint16_t vec_read;
 };
 
 /* True when `in`, decoded in 64-bit mode from the bytes at code (in->len of

@@ -6,6 +6,7 @@
 
 #include "engine/dbt/emit.h"
 #include "engine/dbt/ident.h"
+#include "engine/dbt/vector_regs.h"
 #include "engine/softcpu/flags.h"
 
 /* Bytes of host code per callout: two MOV imm64 and one more for the call
@@ -34,7 +35,10 @@
  * host address 8) and the slow path out of line: a CALL of the shared one
  * (8 with its alignment) and the record it reads. */
 #define BYTES_PER_PROBE (87 + 18 + 9 + 17 + 15 + 36 + 8 + 26 + 54) /* and RSP moved: 26; three scratch lent: 54 */
-#define BYTES_PER_SLOW_PATH (8 + sizeof(struct slow_record))
+/* The CALL of the shared stub (8 with its alignment), its record, and the
+ * main line's vector registers loaded again (up to 16, 22 bytes each) and a
+ * JMP back (emit_slow_path). */
+#define BYTES_PER_SLOW_PATH (8 + sizeof(struct slow_record) + 16 * 22 + 8)
 /* A branch ending the block: flags to AX (4), the Jcc (9), two ways out with
  * the flags stored (2 * 45), RIP and count (2 * 26), the target and its
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
@@ -219,6 +223,10 @@ struct slow_path {
 	const uint8_t *resume; /* where the main line goes on after the instruction */
 	bool flags_saved;      /* the guest's flags as before the instruction are in cpu->saved_flags */
 	struct scratch sc;     /* the probe's: borrowed ones are given back first */
+	/* Vector registers the main line holds at resume (emit_vectors_in),
+	 * and of those the upper halves too: the slow path loads them from
+	 * the soft CPU before it goes back there. */
+	uint16_t vec_lo, vec_hi;
 };
 
 /* An exit to the instruction at a RIP the translation knows (a branch's
@@ -755,7 +763,14 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 		e->overflow = true;
 	p->code = emit_label(e);
 	emit_call(e, x->slow_path);
+	/* The main line's vector registers, as the core left them, first. */
+	if (p->vec_lo)
+		r.resume = emit_here(e) + sizeof(r);
 	emit_bytes(e, &r, sizeof(r));
+	if (p->vec_lo) {
+		emit_vectors_load(e, p->vec_lo, p->vec_hi);
+		emit_jmp(e, p->resume);
+	}
 }
 
 /* Whether the bytes [lin, lin + len) lie on two pages. */
@@ -1833,41 +1848,13 @@ static uint8_t *emit_hoisted_probe(struct emitter *e, const struct translate_env
 /* Emits the main line of a planned run; its memory instructions' slow paths
  * are appended to slow[*nslow], its side exits to side[*nside]. A run with a
  * hoisted stack group sets *cold_jump to its probe's way to the cold copy. */
-/* A vector instruction's registers (ident_simd.h) from the soft CPU into the
- * host registers of the same numbers: the low 128 bits as its own encoding
- * moves them (legacy or VEX), bits 128-255 too for a VEX.256 one. */
-static void emit_vectors_in(struct emitter *e, const struct ident_use *u)
+/* An instruction of a run that neither probes nor branches nor takes a
+ * label: vector stores may wait across it. */
+static bool vectors_may_wait(const struct slot *s)
 {
-	for (unsigned n = 0; n < 16; n++) {
-		if (!((u->vec_used >> n) & 1))
-			continue;
-		emit_gs_vec_load(e, n, GS_OFF(fpu.xmm) + 16 * (int32_t)n, u->ymm);
-		if (u->wide)
-			emit_gs_vec_load_hi(e, n, GS_OFF(fpu.ymm_hi) + 16 * (int32_t)n);
-	}
-}
+	const struct ident_use *u = &s->use;
 
-/* And back, those it wrote: a VEX one's bits 128-255 too (zero after a
- * VEX.128 write); VZEROUPPER zeroes every upper half. The host's upper
- * halves are left clean (VZEROUPPER), so that legacy SSE after it, here or
- * in the VMM, pays no state transition on Intel hosts. */
-static void emit_vectors_out(struct emitter *e, const struct ident_use *u)
-{
-	if (u->zero_upper) {
-		emit_vpxor_xmm0(e);
-		for (unsigned n = 0; n < 16; n++)
-			emit_gs_vec_store(e, GS_OFF(fpu.ymm_hi) + 16 * (int32_t)n, 0, true);
-		return;
-	}
-	for (unsigned n = 0; n < 16; n++) {
-		if (!((u->vec_written >> n) & 1))
-			continue;
-		emit_gs_vec_store(e, GS_OFF(fpu.xmm) + 16 * (int32_t)n, n, u->ymm);
-		if (u->ymm)
-			emit_gs_vec_store_hi(e, GS_OFF(fpu.ymm_hi) + 16 * (int32_t)n, n);
-	}
-	if (u->wide)
-		emit_vzeroupper(e);
+	return !u->mem && !u->branch && !u->rsp_reg && !u->lea_base && !s->followed && !u->zero_upper;
 }
 
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
@@ -1881,6 +1868,10 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 	 * cpu->saved_flags does; once the run has loaded or written a flag, the
 	 * two together hold all six (plan_run). */
 	uint16_t host_valid = run->flags_loaded ? ARITH : 0, saved_valid = 0, flags_written = 0;
+	/* Whether the vector registers held were valid before a probe, and
+	 * where it began (emit_vectors_in). */
+	bool vec_kept;
+	size_t vec_from;
 
 	if (run->flags_loaded)
 		emit_flags_image(e, env);
@@ -1901,6 +1892,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		const uint8_t *code = slot[i].code;
 		const uint64_t insn_end = slot[i].lin + insns[i].len; /* what RIP-relative operands add to */
 
+		if (!vectors_may_wait(&slot[i]))
+			emit_vectors_flush(e);
 		if (u->branch && (insns[i].flags & INSN_SIDE_EXIT)) {
 			struct side_exit *p = &side[(*nside)++];
 
@@ -1973,6 +1966,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			 * wants a second beside RAX). */
 			p->sc = pick_scratch(run, i, u, !g && address_known(u, insn_end, &(uint64_t){ 0 }) ? 2 : 3,
 					     reserved);
+			vec_kept = vectors_valid(e);
+			vec_from = e->pos;
 			saved_valid = emit_slow_path_start(e, run, p, host_valid, saved_valid, reserved);
 			if (g) {
 				struct ident_use span = *u;
@@ -1994,6 +1989,10 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				emit_flags_restore(e, run, &p->sc, reserved);
 				host_valid = ARITH;
 			}
+			/* The vector registers held before the probe still are:
+			 * its joins come from the probe alone. */
+			if (e->label_pos >= vec_from)
+				vectors_keep(e, vec_kept);
 			if (g && g->stack) {
 				emit_stack_member(e, run, &slot[i], g, insn_end, p->sc.r[0], p->sc.r[1]);
 			} else if (g) {
@@ -2017,12 +2016,21 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				n = ident_encode_mem(&slot[i].mem, p->sc.r[0], rewritten);
 				if (!n)
 					e->overflow = true; /* checked when the slot was made: cannot happen */
-				emit_vectors_in(e, u);
+				if (u->simd)
+					emit_vectors_in(e, u);
 				emit_bytes(e, rewritten, n);
-				emit_vectors_out(e, u);
+				if (u->simd)
+					emit_vectors_out(e, u, i + 1 < run->last && slot[i + 1].use.ymm, true);
 			}
-			if (!g)
+			if (!g) {
+				/* The slow path reloads what the main line holds
+				 * here, so that it holds on. */
+				vec_kept = vectors_valid(e);
+				p->vec_lo = vec_kept ? e->vec.lo : 0;
+				p->vec_hi = vec_kept ? e->vec.hi : 0;
 				p->resume = emit_label(e);
+				vectors_keep(e, vec_kept && p->vec_lo);
+			}
 			emit_give_back(e, &p->sc);
 		} else if (u->rsp_reg) {
 			emit_rsp_operand(e, run, i, u, code, insns[i].len, reserved);
@@ -2046,7 +2054,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			emit_vectors_in(e, u);
 			if (!u->zero_upper)
 				emit_bytes(e, code, insns[i].len);
-			emit_vectors_out(e, u);
+			emit_vectors_out(e, u, i + 1 < run->last && slot[i + 1].use.ymm, true);
 		} else if (__builtin_expect(env->inject_bug, 0)) {
 			emit_with_injected_bug(e, code, insns[i].len);
 		} else {
@@ -2059,10 +2067,14 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			reserved &= (uint16_t)~run->loop_pinned;
 		/* A group leader's slow path resumes after the last instruction it
 		 * runs. */
-		for (unsigned k = run->group_first; k < run->group_end; k++)
-			if (groups[k].slow_last == i && !groups[k].hoisted)
+		for (unsigned k = run->group_first; k < run->group_end; k++) {
+			if (groups[k].slow_last == i && !groups[k].hoisted) {
+				emit_vectors_flush(e);
 				slow[groups[k].slow].resume = emit_label(e);
+			}
+		}
 	}
+	emit_vectors_flush(e);
 	emit_store_run_regs(e, run, run->regs_written);
 	if (run->flags_written)
 		emit_flags_out(e, host_valid);
