@@ -190,6 +190,80 @@ static void test_upper_halves_follow_legacy_and_vex_writes_as_on_the_host(void *
 	ih_free(h);
 }
 
+/* Floating point under the guest's MXCSR: the flags an instruction raises
+ * reach MXCSR (1.0 / 0.0: ZE, bit 2), and once the guest unmasks the
+ * exception the same code, run before, raises #XM (19) with CR4.OSXMMEXCPT
+ * (SDM Vol. 1, 11.5; Vol. 3A, 2.5) instead of passing on the host. RDI
+ * points at data: the MXCSR images at 0 and 4, 1.0 at 8, 0.0 at 12, and
+ * STMXCSR's result at 16. */
+IH_ASM(fp_flags_then_unmask, "ldmxcsr [rdi]\n call 1f\n stmxcsr [rdi + 16]\n mov ebx, 1\n"
+			     "ldmxcsr [rdi + 4]\n call 1f\n jmp 2f\n"
+			     "1: movss xmm0, [rdi + 8]\n divss xmm0, [rdi + 12]\n ret\n 2:");
+
+static void test_fp_flags_reach_mxcsr_and_an_unmasked_exception_is_xm(void **state)
+{
+	static const uint8_t divss[] = { 0xf3, 0x0f, 0x5e, 0x47, 0x0c };
+	struct ih *h = vector_harness();
+	struct vcpu_state *s;
+	const float one = 1.0f, zero = 0.0f;
+
+	(void)state;
+	h->state = h->entry;
+	h->state.gpr[GPR_RDI] = IH_DATA;
+	h->state.gpr[GPR_RBX] = 0;
+	ih_put(h, IH_DATA, 0x1f80, 4);
+	ih_put(h, IH_DATA + 4, 0x1f80 & ~0x200u, 4); /* ZM clear */
+	ih_write(h, IH_DATA + 8, &one, 4);
+	ih_write(h, IH_DATA + 12, &zero, 4);
+	ih_load(h, fp_flags_then_unmask, IH_LEN(fp_flags_then_unmask));
+	ih_start(h);
+	ih_run(h);
+	s = ih_expect_exception(h, 19);
+	assert_int_equal(s->gpr[GPR_RBX], 1);
+	assert_int_equal(ih_read(h, IH_DATA + 16, 4), 0x1f80 | 0x4);
+	assert_int_equal(ih_frame(h, 0),
+			 address_of(fp_flags_then_unmask, IH_LEN(fp_flags_then_unmask), divss, sizeof(divss)));
+	ih_free(h);
+}
+
+/* Rounding toward zero, flush to zero and denormals as zero set by the
+ * guest, then arithmetic and conversions whose results and flags depend on
+ * them; MXCSR stored and the host's put back. Compared with the host. */
+IH_ASM(fp_control_bits, "stmxcsr [rdi + 252]\n ldmxcsr [rdi + 248]\n vxorps ymm3, ymm3, ymm3\n movups xmm0, [rdi]\n "
+			"movups xmm1, [rdi + 16]\n"
+			"addps xmm0, xmm1\n mulsd xmm1, [rdi + 32]\n cvtps2dq xmm2, xmm1\n cvtsd2si rax, xmm1\n"
+			"vfmadd231ps ymm3, ymm0, ymm1\n vsqrtpd ymm4, [rdi + 64]\n ucomiss xmm0, xmm1\n"
+			"movups [rdi + 96], xmm0\n movups [rdi + 112], xmm1\n movups [rdi + 128], xmm2\n"
+			"vmovups [rdi + 144], ymm3\n vmovups [rdi + 176], ymm4\n stmxcsr [rdi + 208]\n"
+			"ldmxcsr [rdi + 252]\n mov dword ptr [rdi + 252], 0");
+
+static void test_fp_follows_the_guests_rounding_flush_and_daz_bits_as_on_the_host(void **state)
+{
+	static const uint32_t controls[] = { 0x1f80, 0x7f80, 0x9fc0, 0x3f80, 0xdfc0 };
+	struct ih *h = vector_harness();
+	uint64_t seed = 0x4d584353u;
+
+	(void)state;
+	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+		skip();
+	for (unsigned i = 0; i < 80; i++) {
+		struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
+		const uint32_t mxcsr = controls[i % 5];
+
+		for (unsigned q = 0; q < 96 / 8; q++) {
+			uint64_t v = ih_edge_value(&seed);
+
+			memcpy(c.data + 8 * q, &v, 8);
+		}
+		memcpy(c.data + 248, &mxcsr, 4);
+		for (unsigned r = 0; r < GPR_COUNT; r++)
+			c.regs.gpr[r] = r == GPR_RDI ? 0 : ih_random(&seed);
+		c.regs.rflags = ih_random(&seed);
+		ih_compare(h, &c, fp_control_bits, IH_LEN(fp_control_bits), RFLAGS_ARITH_MASK, "MXCSR control bits");
+	}
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +273,8 @@ int main(void)
 		cmocka_unit_test(test_aligned_operands_fault_when_misaligned_and_run_when_aligned),
 		cmocka_unit_test(test_unaligned_moves_read_across_a_page),
 		cmocka_unit_test(test_upper_halves_follow_legacy_and_vex_writes_as_on_the_host),
+		cmocka_unit_test(test_fp_flags_reach_mxcsr_and_an_unmasked_exception_is_xm),
+		cmocka_unit_test(test_fp_follows_the_guests_rounding_flush_and_daz_bits_as_on_the_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

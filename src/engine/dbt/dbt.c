@@ -22,6 +22,7 @@
 #include "engine/dbt/code_cache.h"
 #include "engine/dbt/emit.h"
 #include "engine/dbt/group_bar.h"
+#include "engine/dbt/guest_mxcsr.h"
 #include "engine/dbt/ident_simd.h"
 #include "engine/dbt/lockstep.h"
 #include "engine/dbt/translate.h"
@@ -95,8 +96,9 @@ struct engine_vcpu {
 	struct group_bar group_bar;
 	uint64_t groups_barred;
 	/* The vector classes (IDENT_SIMD_*) translations since the last reset
-	 * were made for: copied as themselves there, so they must go before
-	 * the guest can make one fault (simd_allowed_now). */
+	 * copied instructions of: they must go before the guest can make one
+	 * fault (simd_allowed_now). With IDENT_SIMD_MXCSR, translated code runs
+	 * under the guest's MXCSR (guest_mxcsr.h). */
 	unsigned simd_assumed;
 };
 
@@ -120,7 +122,8 @@ static void translate_block(struct block_vcpu *bv, struct block *b);
  * avx_check). */
 static unsigned simd_allowed_now(const struct soft_cpu *cpu)
 {
-	return (sse_allowed(cpu) ? IDENT_SIMD_SSE : 0u) | (avx_allowed(cpu) ? IDENT_SIMD_AVX : 0u);
+	return (sse_allowed(cpu) ? IDENT_SIMD_SSE : 0u) | (avx_allowed(cpu) ? IDENT_SIMD_AVX : 0u) |
+	       ((cpu->fpu.mxcsr & 0x1f80u) == 0x1f80u ? IDENT_SIMD_MXCSR : 0u);
 }
 
 /* Whether b->host is, or was made current from host_other, the translation
@@ -337,10 +340,16 @@ static const uint8_t *link_next(void *ctx, const uint8_t *rel_rx)
 static bool callout_step(void *ctx, const struct insn *in)
 {
 	struct block_vcpu *bv = ctx;
+	const bool guest_mxcsr = bv->cpu.mxcsr_in_host;
+	bool more;
 
 	dbt_vcpu_of(bv)->callouts[in->mnemonic]++;
 	bv->cur_block = block_of_insn(in);
-	return block_step(bv, in);
+	guest_mxcsr_unload(&bv->cpu);
+	more = block_step(bv, in);
+	if (guest_mxcsr)
+		guest_mxcsr_load(&bv->cpu);
+	return more;
 }
 
 /* What translations for the TLB set `set` share: callouts, chaining, links,
@@ -474,7 +483,7 @@ static void translate_block(struct block_vcpu *bv, struct block *b)
 		memmove(&b->host_other[1], &b->host_other[0], sizeof(b->host_other) - sizeof(b->host_other[0]));
 		b->host_other[0] = (struct block_host){ b->host, b->host_lin, b->host_key };
 	}
-	v->simd_assumed |= env.simd;
+	env.simd_used = &v->simd_assumed;
 	b->host = translate_run(&v->cc, &env, b->insns, b->count, &ident);
 	v->translate_ns += soft_clock_ns() - start;
 	b->host_key = set;
@@ -521,10 +530,14 @@ static void enter_block(struct block_vcpu *bv, const struct block *b)
 
 	v->runs_translated++;
 	code_cache_serialize(&v->cc);
-	if (__builtin_expect(v->lockstep != NULL, 0))
+	if (__builtin_expect(v->lockstep != NULL, 0)) {
 		lockstep_run_block(v->lockstep, bv, b);
-	else
-		translate_enter(b->host);
+		return;
+	}
+	if (v->simd_assumed & IDENT_SIMD_MXCSR)
+		guest_mxcsr_load(&bv->cpu);
+	translate_enter(b->host);
+	guest_mxcsr_unload(&bv->cpu);
 }
 
 /* Lockstep's bisection: host code for a prefix of b, going nowhere after it. */
@@ -535,7 +548,7 @@ static const uint8_t *translate_prefix(struct block_vcpu *bv, const struct block
 
 	if (!cache_fits(v, count))
 		return NULL;
-	v->simd_assumed |= env.simd;
+	env.simd_used = &v->simd_assumed;
 	env.chain = NULL;
 	return translate_run(&v->cc, &env, b->insns, count, NULL);
 }
@@ -543,7 +556,10 @@ static const uint8_t *translate_prefix(struct block_vcpu *bv, const struct block
 static void run_host(struct block_vcpu *bv, const uint8_t *entry)
 {
 	code_cache_serialize(&dbt_vcpu_of(bv)->cc);
+	if (dbt_vcpu_of(bv)->simd_assumed & IDENT_SIMD_MXCSR)
+		guest_mxcsr_load(&bv->cpu);
 	translate_enter(entry);
+	guest_mxcsr_unload(&bv->cpu);
 }
 
 static const struct lockstep_engine lockstep_engine = {

@@ -286,7 +286,7 @@ static bool classify(const struct insn *in, const uint8_t *code, struct ident_us
 	if (!use->simd && !allowed(zi.mnemonic))
 		return false;
 	if (use->simd) {
-		use->ymm = use->simd == IDENT_SIMD_AVX;
+		use->ymm = (use->simd & IDENT_SIMD_AVX) != 0;
 		use->wide = zi.avx.vector_length == 256;
 		if (zi.mnemonic == ZYDIS_MNEMONIC_VZEROUPPER) {
 			use->zero_upper = true;
@@ -315,7 +315,7 @@ static bool classify(const struct insn *in, const uint8_t *code, struct ident_us
 				/* A VEX write sets all 256 bits; a legacy one all 128
 				 * only at operand size 128 (MOVSD, MOVHLPS: less). */
 				if ((o->actions & (ZYDIS_OPERAND_ACTION_MASK_READ | ZYDIS_OPERAND_ACTION_CONDWRITE)) ||
-				    (use->simd == IDENT_SIMD_SSE && o->size < 128))
+				    ((use->simd & IDENT_SIMD_SSE) && o->size < 128))
 					use->vec_read |= (uint16_t)(1u << n);
 				break;
 			}

@@ -19,10 +19,14 @@
  * fault (sse_check, avx_check): translations are made for the classes the
  * CPU allows when they are made (translate_env.simd). */
 #define IDENT_SIMD_SSE 1u /* legacy-encoded SSE to SSE4.2 */
-#define IDENT_SIMD_AVX 2u /* VEX-encoded AVX and AVX2 */
+#define IDENT_SIMD_AVX 2u /* VEX-encoded AVX, AVX2, FMA, F16C */
+/* With one of those: floating-point arithmetic, which runs under the guest's
+ * MXCSR (guest_mxcsr.h) and only while it masks every exception (a host
+ * SIMD exception would be SIGFPE). */
+#define IDENT_SIMD_MXCSR 4u
 
-/* The class zi needs, or 0 when it is not one the engine copies here: not on
- * the list, or an extension this host lacks. */
+/* The classes zi needs, or 0 when it is not one the engine copies here: not
+ * on the lists, or an extension this host lacks. */
 unsigned ident_simd_class(const ZydisDecodedInstruction *zi);
 
 /* XMMn or YMMn: n; anything else -1. */

@@ -2149,6 +2149,8 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 		}
 		if (s->ident && (s->use.simd & ~env->simd))
 			s->ident = false;
+		if (s->ident && env->simd_used)
+			*env->simd_used |= s->use.simd;
 		/* An operand the host would fault on for its alignment: the core's. */
 		if (s->ident && s->use.mem_align && address_known(&s->use, s->next, &at) &&
 		    (at & (s->use.mem_align - 1u)))

@@ -114,6 +114,9 @@ struct translate_env {
 	 * The engine drops every translation before a class it made some with
 	 * stops being allowed (a change that ends the block). */
 	unsigned simd;
+	/* Set when the translation copies an instruction of a class in simd
+	 * (IDENT_SIMD_MXCSR: it runs under the guest's MXCSR); NULL: not told. */
+	unsigned *simd_used;
 	/* Bit i: instruction i of the block leads no probe group (its groups
 	 * straddled two pages too often: group_straddled). */
 	uint64_t no_group;

@@ -249,6 +249,12 @@ struct soft_cpu {
 	 * path runs the instruction in the core, and where it goes on after. */
 	uint64_t host_regs[16];
 	const void *slow_resume;
+	/* While translated code runs floating-point instructions as
+	 * themselves, the host's MXCSR holds the guest's control bits and
+	 * gathers the flags they raise (engine/dbt/guest_mxcsr.h); the VMM's
+	 * own value waits here. */
+	uint32_t host_mxcsr;
+	bool mxcsr_in_host;
 
 	/* The guest CPU model (x86/cpu_model.h): CPUID answers from it, and the
 	 * decoder refuses what it does not advertise. Fixed for the VM's life.

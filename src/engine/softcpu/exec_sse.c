@@ -973,13 +973,23 @@ static void h_cvttpd2pi(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- MXCSR --------------------------------------------------------------------- */
 
+void mxcsr_set(struct soft_cpu *cpu, uint32_t v)
+{
+	/* A translating engine runs floating-point code under the guest's
+	 * control bits, and as itself only while every exception is masked:
+	 * it must look again. */
+	if ((cpu->fpu.mxcsr ^ v) & ~0x3fu)
+		cpu->leave_block = true;
+	cpu->fpu.mxcsr = v;
+}
+
 void mxcsr_load(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v = op_read(cpu, in, &in->op[0]);
 
 	if (v & ~0xffffull) /* reserved bits: #GP(0) */
 		cpu_raise_gp0(cpu);
-	cpu->fpu.mxcsr = (uint32_t)v;
+	mxcsr_set(cpu, (uint32_t)v);
 }
 
 void mxcsr_store(struct soft_cpu *cpu, const struct insn *in)

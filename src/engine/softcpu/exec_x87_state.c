@@ -8,6 +8,7 @@
 #include "engine/softcpu/legacy_region.h"
 #include "engine/softcpu/flags.h"
 #include "engine/softcpu/mem.h"
+#include "engine/softcpu/sse.h"
 #include "engine/softcpu/x87.h"
 #include "x86/arch.h"
 
@@ -569,7 +570,7 @@ static void fxrstor(struct soft_cpu *cpu, const struct insn *in, bool wide)
 		cpu_raise_gp0(cpu);
 	legacy_x87_load(cpu, img, wide);
 	if (nxmm) {
-		cpu->fpu.mxcsr = legacy_mxcsr(img);
+		mxcsr_set(cpu, legacy_mxcsr(img));
 		memcpy(cpu->fpu.xmm, img + FXSAVE_XMM, 16 * nxmm);
 	}
 }

@@ -278,10 +278,10 @@ static void xrstor(struct soft_cpu *cpu, const struct insn *in, bool wide)
 		else
 			memset(cpu->fpu.xmm, 0, 16 * n);
 		if (compacted && !(xstate_bv & XCR0_SSE))
-			cpu->fpu.mxcsr = MXCSR_INIT;
+			mxcsr_set(cpu, MXCSR_INIT);
 	}
 	if (load_mxcsr)
-		cpu->fpu.mxcsr = mxcsr;
+		mxcsr_set(cpu, mxcsr);
 	if (rfbm & XCR0_AVX) {
 		if (xstate_bv & XCR0_AVX)
 			memcpy(cpu->fpu.ymm_hi, img + XSAVE_AVX_OFFSET, 16 * n);

@@ -39,6 +39,9 @@ typedef union {
 void sse_check(struct soft_cpu *cpu);
 /* Whether sse_check passes now. */
 bool sse_allowed(const struct soft_cpu *cpu);
+/* MXCSR = v (LDMXCSR, FXRSTOR, XRSTOR): a change of its control bits ends
+ * the block. */
+void mxcsr_set(struct soft_cpu *cpu, uint32_t v);
 
 xmm_t xmm_get(const struct soft_cpu *cpu, unsigned n);
 void xmm_set(struct soft_cpu *cpu, unsigned n, const xmm_t *x);
