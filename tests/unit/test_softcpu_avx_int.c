@@ -20,19 +20,9 @@ static uint64_t edge_value(uint64_t *seed)
 	return ih_edge_value(seed);
 }
 
-static struct ih *avx_harness(void)
-{
-	struct ih *h = ih_new_model("v3");
-
-	h->entry.cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
-	h->entry.xcr0 = 7;
-	h->entry.fpu.mxcsr = 0x1f80;
-	return h;
-}
-
 static void run_bodies(const struct ih_body *b, unsigned n, unsigned iterations)
 {
-	struct ih *h = avx_harness();
+	struct ih *h = ih_new_avx();
 	uint64_t seed = 0x41565832u;
 
 	for (unsigned k = 0; k < n; k++) {
@@ -241,7 +231,7 @@ static void test_avx2_gathers_match_host(void **state)
 
 static struct ih *start_with(const uint8_t *code, size_t len, uint64_t cr4_clear, uint64_t cr0_set, uint64_t xcr0)
 {
-	struct ih *h = avx_harness();
+	struct ih *h = ih_new_avx();
 
 	h->state = h->entry;
 	h->state.cr4 &= ~cr4_clear;
@@ -353,7 +343,7 @@ static void test_avx2_gather_fault_leaves_partial_state_and_same_registers_are_u
 	uint64_t mask[4], dst[4];
 
 	(void)state;
-	h = avx_harness();
+	h = ih_new_avx();
 	h->state = h->entry;
 	h->state.gpr[GPR_RDI] = IH_DATA;
 	ih_put(h, IH_DATA + 0x10, 0x1122334455667788ull, 8);
