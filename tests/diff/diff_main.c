@@ -60,7 +60,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: diff-test [--seed N] [--count N] [--soak] [--case-seed S] [--decoder-only]\n"
 			"                 [--decoder-blocks N] [--max-reports N] [--all-bugs] [--stats] [--verbose]\n"
-			"                 [--ref LIST] [--sw LIST]\n");
+			"                 [--ref LIST] [--sw LIST] [--raw-simd | --raw-simd-only]\n");
 	exit(2);
 }
 
@@ -104,6 +104,10 @@ static void parse(int argc, char **argv, struct options *o)
 			o->max_reports = (unsigned)number(argv[++i]);
 		else if (!strcmp(a, "--all-bugs"))
 			known_bugs_disable(true);
+		else if (!strcmp(a, "--raw-simd"))
+			gen_set_raw_simd(6, false);
+		else if (!strcmp(a, "--raw-simd-only"))
+			gen_set_raw_simd(1, true);
 		else if (!strcmp(a, "--verbose"))
 			o->verbose = true;
 		else if (!strcmp(a, "--stats"))

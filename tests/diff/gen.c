@@ -68,7 +68,17 @@ static const struct family families[] = {
 	{ "fma", 3, fam_avx_fma },
 	{ "avx/avx2 integer", 6, fam_avx_int },
 	{ "avx/avx2 moves, masks, gathers", 5, fam_avx_data },
+	{ "raw simd encodings", 0, fam_raw_simd }, /* gen_set_raw_simd */
 };
+
+unsigned gen_raw_simd_weight;
+bool gen_raw_simd_only;
+
+void gen_set_raw_simd(unsigned weight, bool only)
+{
+	gen_raw_simd_weight = weight;
+	gen_raw_simd_only = only;
+}
 
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false,
      gen_native_only_allowed = true;
@@ -95,6 +105,10 @@ void gen_allow_noncanonical(bool allow)
 
 static unsigned family_weight(const struct family *f)
 {
+	if (f->gen == fam_raw_simd)
+		return gen_raw_simd_weight;
+	if (gen_raw_simd_only)
+		return 0;
 	return f->gen == fam_system_read && !gen_host_state_allowed ? 0 : f->weight;
 }
 

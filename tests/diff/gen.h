@@ -40,6 +40,9 @@ void gen_allow_noncanonical(bool allow);
 /* Whether to aim memory operands at the canonical boundary (item.native_only):
  * only where the native reference runs. Default: yes. */
 void gen_allow_native_only(bool allow);
+/* The family of random raw SSE/AVX encodings (gen_rawsimd.c): its weight (0, the
+ * default: off), and whether it is the only family drawn. */
+void gen_set_raw_simd(unsigned weight, bool only);
 
 /* Whether SSE units may unmask MXCSR exceptions (and end in #XM): only where
  * the native reference alone runs. The kvm reference on the nested development

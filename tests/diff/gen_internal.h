@@ -66,6 +66,9 @@ struct flag_effect {
 /* gen_allow_host_state(), gen_allow_noncanonical(), gen_allow_unmasked_simd(),
  * gen_allow_native_only() */
 extern bool gen_host_state_allowed, gen_noncanonical_allowed, gen_unmasked_simd_allowed, gen_native_only_allowed;
+/* gen_set_raw_simd(): the weight of fam_raw_simd (0: off), and whether it is the only family */
+extern unsigned gen_raw_simd_weight;
+extern bool gen_raw_simd_only;
 
 /* ---- values and registers (gen_ops.c) ---- */
 uint64_t gen_value(struct rng *r);	       /* edge values, small ones, random widths */
@@ -251,5 +254,6 @@ bool fam_avx_fp_data(struct gen *g);
 bool fam_avx_fma(struct gen *g);
 bool fam_avx_int(struct gen *g);  /* gen_avx_int.c */
 bool fam_avx_data(struct gen *g); /* gen_avx_data.c */
+bool fam_raw_simd(struct gen *g); /* gen_rawsimd.c */
 
 #endif

@@ -64,6 +64,9 @@ static bool any_body_family(struct gen *g)
 {
 	unsigned total = 0, x;
 
+	/* The raw SIMD encodings, when asked for (gen_set_raw_simd). */
+	if (gen_raw_simd_weight && rng_chance(&g->r, 1, 3))
+		return fam_raw_simd(g);
 	for (unsigned i = 0; i < ARRAY_LEN(body_families); i++)
 		total += body_families[i].weight;
 	x = rng_below(&g->r, total);

@@ -292,11 +292,59 @@ static void test_ident_classification_follows_the_sdm(void **state)
 	}
 }
 
+/* Which vector memory operands the inline probe checks for alignment (the
+ * host's #GP(0) otherwise): legacy 16-byte operands but the unaligned moves
+ * and PCMPxSTRx (SDM Vol. 2B: "does not cause #GP if the memory operand is
+ * not aligned"; the host agrees), VEX only the aligned moves. */
+IH_ASM(al_movdqa, "movdqa xmm1, [rax]");
+IH_ASM(al_paddb, "paddb xmm1, [rax]");
+IH_ASM(al_movdqu, "movdqu xmm1, [rax]");
+IH_ASM(al_movq, "movq xmm1, [rax]");
+IH_ASM(al_pcmpistri, "pcmpistri xmm1, [rax], 0x0c");
+IH_ASM(al_pcmpestrm, "pcmpestrm xmm1, [rax], 0x40");
+IH_ASM(al_pcmpistrm, "pcmpistrm xmm1, [rax], 0x40");
+IH_ASM(al_pcmpestri, "pcmpestri xmm1, [rax], 0x0c");
+IH_ASM(al_vmovdqa, "vmovdqa ymm1, [rax]");
+IH_ASM(al_vpaddb, "vpaddb ymm1, ymm2, [rax]");
+
+static void test_vector_alignment_follows_the_sdm(void **state)
+{
+	static const struct {
+		const char *what;
+		const uint8_t *code, *end;
+		uint8_t align;
+	} forms[] = {
+		{ "movdqa", al_movdqa, al_movdqa_end, 16 },	    { "paddb", al_paddb, al_paddb_end, 16 },
+		{ "movdqu", al_movdqu, al_movdqu_end, 0 },	    { "movq m64", al_movq, al_movq_end, 0 },
+		{ "pcmpistri", al_pcmpistri, al_pcmpistri_end, 0 }, { "pcmpestrm", al_pcmpestrm, al_pcmpestrm_end, 0 },
+		{ "pcmpistrm", al_pcmpistrm, al_pcmpistrm_end, 0 }, { "pcmpestri", al_pcmpestri, al_pcmpestri_end, 0 },
+		{ "vmovdqa ymm", al_vmovdqa, al_vmovdqa_end, 32 },  { "vpaddb ymm", al_vpaddb, al_vpaddb_end, 0 },
+	};
+
+	(void)state;
+	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("sse4.2"))
+		skip();
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct ident_use use;
+		struct insn in;
+		bool ends;
+
+		if (decode_insn(cpu_model_find("max"), MODE_LONG64, forms[i].code,
+				(size_t)(forms[i].end - forms[i].code), &in, &ends) != DECODE_INSN)
+			fail_msg("%s: does not decode", forms[i].what);
+		if (!ident_classify(&in, forms[i].code, &use) || !use.simd || !use.mem)
+			fail_msg("%s: not a vector memory instruction dbt copies", forms[i].what);
+		if (use.mem_align != forms[i].align)
+			fail_msg("%s: alignment %u, want %u", forms[i].what, use.mem_align, forms[i].align);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ident_classification_follows_the_sdm),
 		cmocka_unit_test(test_branches_the_host_takes_itself),
+		cmocka_unit_test(test_vector_alignment_follows_the_sdm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,12 +4,15 @@
  * unwinds by longjmp through the translated code when a handler raises, with
  * the registers ident code changed already in the soft CPU. */
 #include <asm/prctl.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "softcpu_harness.h"
 
 #include "engine/dbt/code_cache.h"
+#include "engine/dbt/ident_simd.h"
+#include "engine/soft_clock.h"
 #include "engine/dbt/translate.h"
 #include "engine/softcpu/decode.h"
 #include "x86/cpu_model.h"
@@ -2006,6 +2009,85 @@ static void test_a_full_cache_is_reported_not_overrun(void **state)
 	icpu_free(h);
 }
 
+/* Guest code may change while it is translated: a device thread writes guest
+ * RAM (a virtio-blk read into a code page) while the vCPU thread translates
+ * it. What translated code copies must be what was classified: here another
+ * thread flips an SSE instruction (PADDD, copied as itself) with SYSCALL;
+ * UD2 of the same length, and no translation may hold SYSCALL's bytes. */
+#define FLIP_INSNS 24
+#define FLIP_BENIGN 0xc1fe0f66u	 /* 66 0f fe c1: paddd xmm0, xmm1 */
+#define FLIP_HOSTILE 0x0b0f050fu /* 0f 05 0f 0b: syscall; ud2 */
+
+struct flipper {
+	uint32_t *word;
+	volatile bool stop;
+};
+
+static void *flip(void *arg)
+{
+	struct flipper *f = arg;
+
+	while (!f->stop) {
+		__atomic_store_n(f->word, FLIP_HOSTILE, __ATOMIC_RELAXED);
+		__atomic_store_n(f->word, FLIP_BENIGN, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static bool holds_hostile(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 2 <= n; i++)
+		if (p[i] == 0x0f && p[i + 1] == 0x05)
+			return true;
+	return false;
+}
+
+static void test_code_changing_while_translated_is_copied_as_classified(void **state)
+{
+	static uint32_t code[FLIP_INSNS] __attribute__((aligned(64)));
+	struct icpu *h = long_mode_cpu();
+	struct code_cache cc;
+	struct flipper f = { .word = &code[FLIP_INSNS / 2] };
+	struct run r;
+	pthread_t t;
+	char why[128];
+	unsigned found = 0, rounds = 0;
+	const uint64_t deadline = soft_clock_ns() + 1000000000ull;
+
+	(void)state;
+	if (!__builtin_cpu_supports("sse2"))
+		skip();
+	for (unsigned i = 0; i < FLIP_INSNS; i++)
+		code[i] = FLIP_BENIGN;
+	decode_all((const uint8_t *)code, sizeof(code), &r);
+	assert_int_equal(code_cache_init(&cc, 4, why, sizeof(why)), 0);
+	assert_int_equal(syscall(SYS_arch_prctl, ARCH_SET_GS, h->cpu), 0);
+	assert_int_equal(pthread_create(&t, NULL, flip, &f), 0);
+	for (; rounds < 50000 && soft_clock_ns() < deadline && !found; rounds++) {
+		const struct translate_env env = {
+			.ctx = h->cpu,
+			.callout = callout_step,
+			.code = { { .lin = 0x1000, .host = (const uint8_t *)code } },
+			.ncode = 1,
+			.cpu = h->cpu,
+			.lin = 0x1000,
+			.simd = IDENT_SIMD_SSE,
+		};
+		const uint8_t *entry;
+
+		code_cache_reset(&cc);
+		entry = translate_run(&cc, &env, r.insns, r.count, &(unsigned){ 0 });
+		assert_non_null(entry);
+		found += holds_hostile(entry, translate_max_bytes(r.count));
+	}
+	f.stop = true;
+	pthread_join(t, NULL);
+	code_cache_destroy(&cc);
+	icpu_free(h);
+	if (found)
+		fail_msg("a translation copied bytes the classification never saw (round %u)", rounds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2046,6 +2128,7 @@ int main(void)
 		cmocka_unit_test(test_a_probe_group_faults_at_its_member),
 		cmocka_unit_test(test_a_straddling_group_tells_the_engine_and_can_leave),
 		cmocka_unit_test(test_flags_saved_between_a_group_leader_and_its_last_member_survive_its_slow_path),
+		cmocka_unit_test(test_code_changing_while_translated_is_copied_as_classified),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

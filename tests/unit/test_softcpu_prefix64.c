@@ -20,6 +20,13 @@ IH_ASM(prefix_es_rbp, ".byte 0x26\nmov eax, [rbp]");
 IH_ASM(prefix_fs_rbp, ".byte 0x64\nmov eax, [rbp]");
 IH_ASM(prefix_gs_rax, ".byte 0x65\nmov eax, [rax]");
 
+/* 67h with REX.B or VEX.B in front of a SIB whose base field is 101b under
+ * mod 00: no base but a disp32 (SDM Vol. 2A, table 2-3), as on silicon; R13
+ * points elsewhere. Zydis 4.0 reads [R13D] (zydis#592). */
+IH_ASM(a32_rexb_nobase_mov, ".byte 0x67, 0x41, 0x8b, 0x04, 0x25\n .long 0x200010");
+IH_ASM(a32_rexb_nobase_lea, ".byte 0x67, 0x41, 0x8d, 0x1c, 0x25\n .long 0x200010");
+IH_ASM(a32_vexb_nobase_vmovdqu, ".byte 0x67, 0xc4, 0xc1, 0x7a, 0x6f, 0x04, 0x25\n .long 0x200010\n movq rcx, xmm0");
+
 /* Runs body with RAX and RBP non-canonical; expects `vector` with error code 0
  * at the first instruction. */
 static void expect_fault(const uint8_t *body, size_t len, uint8_t vector)
@@ -65,6 +72,41 @@ static void test_prefix64_fs_or_gs_override_is_gp(void **state)
 	expect_fault(prefix_gs_rax, IH_LEN(prefix_gs_rax), GP);
 }
 
+static void test_prefix64_a32_sib_without_base_ignores_rex_b(void **state)
+{
+	const struct ih_body bodies[] = { IH_BODY(a32_rexb_nobase_mov), IH_BODY(a32_rexb_nobase_lea),
+					  IH_BODY(a32_vexb_nobase_vmovdqu) };
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct ih *h = ih_new_model("v3");
+		struct vcpu_state *s;
+
+		h->entry.cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
+		h->entry.xcr0 = 7;
+		h->state = h->entry;
+		h->state.gpr[GPR_R13] = IH_DATA + 0x100;
+		ih_put(h, IH_DATA + 0x10, 0x1111111111111111ull, 8);
+		ih_put(h, IH_DATA + 0x100, 0x2222222222222222ull, 8);
+		ih_load(h, bodies[i].code, (size_t)(bodies[i].end - bodies[i].code));
+		ih_start(h);
+		ih_run(h);
+		s = ih_expect_end(h);
+		switch (i) {
+		case 0:
+			assert_int_equal(s->gpr[GPR_RAX] & 0xffffffff, 0x11111111);
+			break;
+		case 1:
+			assert_int_equal(s->gpr[GPR_RBX] & 0xffffffff, IH_DATA + 0x10);
+			break;
+		default:
+			assert_int_equal(s->gpr[GPR_RCX], 0x1111111111111111ull);
+			break;
+		}
+		ih_free(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -72,6 +114,7 @@ int main(void)
 		cmocka_unit_test(test_prefix64_rbp_base_is_a_stack_reference_ss),
 		cmocka_unit_test(test_prefix64_ds_or_es_override_keeps_rbp_on_the_stack_ss),
 		cmocka_unit_test(test_prefix64_fs_or_gs_override_is_gp),
+		cmocka_unit_test(test_prefix64_a32_sib_without_base_ignores_rex_b),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -638,6 +638,13 @@ uint8_t ident_simd_align(const ZydisDecodedInstruction *zi, unsigned mem_bytes)
 	case ZYDIS_MNEMONIC_MOVUPS:
 	case ZYDIS_MNEMONIC_MOVUPD:
 	case ZYDIS_MNEMONIC_LDDQU:
+	/* "this instruction does not cause #GP if the memory operand is not
+	 * aligned to 16 Byte boundary" (SDM Vol. 2B, PCMPESTRI and the rest;
+	 * the core's h_pcmp*str* agree): string code reads them misaligned. */
+	case ZYDIS_MNEMONIC_PCMPESTRI:
+	case ZYDIS_MNEMONIC_PCMPESTRM:
+	case ZYDIS_MNEMONIC_PCMPISTRI:
+	case ZYDIS_MNEMONIC_PCMPISTRM:
 		return 0;
 	case ZYDIS_MNEMONIC_VMOVDQA:
 	case ZYDIS_MNEMONIC_VMOVAPS:

@@ -34,7 +34,8 @@ int ident_vector_number(ZydisRegister r);
 
 /* The alignment a memory operand of mem_bytes must have for the host not to
  * raise #GP (SDM Vol. 1, 14.9 and 15.7: legacy 16-byte operands but the
- * explicitly unaligned moves; VEX only the aligned moves), 0 for none. */
+ * explicitly unaligned moves and the string compares; VEX only the aligned
+ * moves), 0 for none. */
 uint8_t ident_simd_align(const ZydisDecodedInstruction *zi, unsigned mem_bytes);
 
 /* Flags zi clears that Zydis's flag table leaves out (VPTEST, VTESTPS and

@@ -89,7 +89,12 @@ struct slot {
 	struct ident_mem_request mem; /* an explicit memory operand's, to re-encode */
 	uint64_t lin;		      /* its linear address (RIP) */
 	uint64_t next;		      /* RIP after it, where the block goes on (a followed branch's target) */
-	const uint8_t *code;	      /* its bytes, or NULL (no ident) */
+	const uint8_t *code;	      /* its bytes (bytes[]), or NULL (no ident) */
+	/* Its bytes, read from guest RAM once: a device thread may write
+	 * there while this translation is made (a virtio-blk read into a code
+	 * page), so what is classified, re-encoded and copied is this one
+	 * copy, never guest RAM read again. */
+	uint8_t bytes[16];
 	bool ident;
 	/* A followed branch (INSN_FOLLOWED) run inline: a JMP is nothing, a
 	 * CALL the push of its return address, a RET the pop of one, compared
@@ -2092,13 +2097,17 @@ size_t translate_max_bytes(unsigned count)
 		   (BYTES_PER_IDENT + BYTES_PER_SIMD + BYTES_PER_IDENT_RUN + BYTES_PER_PROBE + BYTES_PER_SLOW_PATH);
 }
 
-/* Where the bytes of the instruction at lin are (translate_env.code), or
- * NULL. */
-static const uint8_t *code_at(const struct translate_env *env, uint64_t lin)
+/* Where the len bytes of the instruction at lin are (translate_env.code), or
+ * NULL: none of the block's pages in RAM holds all of them (a page beyond
+ * RAM, whose host is NULL; an instruction that runs past the end of RAM,
+ * whose last bytes the core read as all ones). */
+static const uint8_t *code_at(const struct translate_env *env, uint64_t lin, unsigned len)
 {
 	for (unsigned k = 0; k < env->ncode; k++)
 		if (((lin ^ env->code[k].lin) & ~0xfffull) == 0 && lin >= env->code[k].lin)
-			return env->code[k].host + (lin - env->code[k].lin);
+			return env->code[k].host && (lin & 0xfff) + len <= 4096
+				   ? env->code[k].host + (lin - env->code[k].lin)
+				   : NULL;
 	return NULL;
 }
 
@@ -2125,7 +2134,11 @@ static void classify(const struct translate_env *env, const struct insn *insns, 
 
 		s->lin = lin;
 		s->next = lin = insn_next_lin(&insns[i], lin);
-		s->code = code_at(env, s->lin);
+		s->code = code_at(env, s->lin, insns[i].len);
+		if (s->code) {
+			memcpy(s->bytes, s->code, insns[i].len);
+			s->code = s->bytes;
+		}
 		s->group_role = GROUP_NONE;
 		/* A branch ends a block (the last instruction) or is a side exit. */
 		s->followed =

@@ -119,11 +119,12 @@ void emit_vectors_out(struct emitter *e, const struct ident_use *u, bool more_ve
 	}
 	e->vec.lo |= u->vec_written;
 	e->vec.pending |= u->vec_written;
+	/* A legacy write keeps bits 128-255 of the host register, so the
+	 * upper half a VEX write left there (pending_vex) still waits to be
+	 * stored. */
 	if (u->ymm) {
 		e->vec.hi |= u->vec_written;
 		e->vec.pending_vex |= u->vec_written;
-	} else {
-		e->vec.pending_vex &= (uint16_t)~u->vec_written;
 	}
 	if (!defer || (u->wide && !more_vex))
 		emit_vectors_flush(e);

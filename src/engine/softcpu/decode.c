@@ -146,6 +146,16 @@ static bool convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecode
 		o->vsib = vector_index_of(zo->mem.index);
 		o->scale = (uint8_t)(zo->mem.scale == 8 ? 3 : zo->mem.scale == 4 ? 2 : zo->mem.scale == 2 ? 1 : 0);
 		o->disp = zo->mem.disp.has_displacement ? zo->mem.disp.value : 0;
+		/* A SIB byte whose base field is 101b under mod 00 means no base
+		 * and a disp32, whatever REX.B or VEX.B say (SDM Vol. 2A, table
+		 * 2-3). Zydis 4.0 reads it as [R13D] without the displacement
+		 * under 32-bit addressing with REX.B or VEX.B set (zydis#592,
+		 * fixed upstream by zydis#593). */
+		if (zo->encoding == ZYDIS_OPERAND_ENCODING_MODRM_RM && (zi->attributes & ZYDIS_ATTRIB_HAS_SIB) &&
+		    zi->raw.modrm.mod == 0 && zi->raw.sib.base == 5) {
+			o->base = NOREG;
+			o->disp = zi->raw.disp.value;
+		}
 		/* In 64-bit mode CS, DS, ES and SS overrides are ignored (SDM Vol. 1 3.3.7.1,
 		 * APM Vol. 1 4.5.3): a non-canonical address is #SS only for an RSP or RBP
 		 * base, whatever the prefix. The modelled AMD processor does just that;
