@@ -52,12 +52,11 @@ static void h_jmp(struct soft_cpu *cpu, const struct insn *in)
 		load_cs_far(cpu, o->sel, o->imm);
 		return;
 	}
-	if (o->kind == OK_MEM && (in->flags & INSN_FAR)) { /* JMP m16:16/32/64 */
-		uint64_t ea = insn_ea(cpu, in, o);
-		unsigned osz = o->size - 2;
-		uint64_t off = mem_read(cpu, o->seg, ea, osz);
-		uint16_t sel = (uint16_t)mem_read(cpu, o->seg, (ea + osz) & size_mask(in->addrsize), 2);
+	if (o->kind == OK_MEM && (in->flags & INSN_FAR)) { /* JMP m16:16/32, REX.W or not */
+		uint64_t off;
+		uint16_t sel;
 
+		far_pointer_read(cpu, in, o, &off, &sel);
 		load_cs_far(cpu, sel, off);
 		return;
 	}
@@ -117,11 +116,8 @@ static void h_call(struct soft_cpu *cpu, const struct insn *in)
 			sel = o->sel;
 			off = o->imm;
 		} else {
-			uint64_t ea = insn_ea(cpu, in, o);
-			unsigned osz = o->size - 2;
-
-			off = mem_read(cpu, o->seg, ea, osz);
-			sel = (uint16_t)mem_read(cpu, o->seg, (ea + osz) & size_mask(in->addrsize), 2);
+			/* m16:32 with REX.W too, whose pushes are still 8 bytes each. */
+			far_pointer_read(cpu, in, o, &off, &sel);
 		}
 		/* Both pushes are checked before CS changes. */
 		(void)mem_read(cpu, SREG_SS, (cpu->gpr[GPR_RSP] - 2 * in->opsize) & stack_mask(cpu), in->opsize);
