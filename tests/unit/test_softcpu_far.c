@@ -412,6 +412,62 @@ static void test_far_rex_w_jmp_and_call_read_m16_32(void **state)
 	ih_free(h);
 }
 
+/* ---- RETF to another ring ----------------------------------------------------------- */
+
+IH_ASM(retfq_at, "mov rsp, rax\n .byte 0x48, 0xcb");
+IH_ASM(retfd_at, "mov rsp, rax\n .byte 0xcb");
+IH_ASM(retfq_imm_at, "mov rsp, rax\n .byte 0x48, 0xca, 0x00, 0x01");
+
+/* From CPL 3 with CS:RIP in the last mapped bytes: the host reads the SS slot
+ * (then RSP's) whenever the popped CS's RPL is not 3, a null CS with RPL 0
+ * included, so their #PF comes before the #GP; a CS with RPL 3 faults without
+ * reading them. */
+static void retf_from_user(const uint8_t *body, size_t len, unsigned sz, uint64_t rsp, uint16_t cs, uint8_t vector,
+			   uint64_t error, uint64_t cr2)
+{
+	struct ih *h = far_ih(IH_MODEL);
+	struct vcpu_state *s;
+
+	enter_user(h);
+	h->state.gpr[GPR_RAX] = rsp;
+	ih_put(h, rsp, IH_CODE + 0x100, sz);
+	ih_put(h, rsp + sz, cs, sz);
+	s = expect_fault(h, body, len, vector, error, 3);
+	if (vector == PF)
+		assert_int_equal(s->cr2, cr2);
+	ih_free(h);
+}
+
+#define PU 4 /* #PF error code: a user read of a page not present */
+
+static void test_far_retf_to_an_inner_ring_reads_ss_and_rsp_first(void **state)
+{
+	const uint64_t p = UNMAPPED;
+
+	(void)state;
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 16, 0, PF, PU, p + 8);
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 16, BOOT_SEL_CODE64, PF, PU, p + 8);
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 16, SEL_UCODE, PF, PU, p + 8);
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 24, 0, PF, PU, p);
+	retf_from_user(retfd_at, IH_LEN(retfd_at), 4, p - 8, 0, PF, PU, p + 4);
+	retf_from_user(retfq_imm_at, IH_LEN(retfq_imm_at), 8, p - 16 - 0x100, 0, PF, PU, p + 8);
+	/* With the slots mapped: #GP(selector). */
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 64, 0, GP, 0, 0);
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 64, BOOT_SEL_CODE64, GP, BOOT_SEL_CODE64, 0);
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 64, SEL_UCODE | 2, GP, SEL_UCODE, 0);
+}
+
+static void test_far_retf_with_rpl3_faults_without_reading_ss(void **state)
+{
+	const uint64_t p = UNMAPPED;
+
+	(void)state;
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 16, 3, GP, 0, 0);
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 16, BOOT_SEL_CODE64 | 3, GP, BOOT_SEL_CODE64, 0);
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 16, SEL_UDATA | 3, GP, SEL_UDATA, 0);
+	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 16, 0x83, GP, 0x80, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +482,8 @@ int main(void)
 		cmocka_unit_test(test_far_pointer_offset_then_selector),
 		cmocka_unit_test(test_far_lds_les_in_compatibility_mode),
 		cmocka_unit_test(test_far_rex_w_jmp_and_call_read_m16_32),
+		cmocka_unit_test(test_far_retf_to_an_inner_ring_reads_ss_and_rsp_first),
+		cmocka_unit_test(test_far_retf_with_rpl3_faults_without_reading_ss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,14 +228,18 @@ static void h_retf(struct soft_cpu *cpu, const struct insn *in)
 	target = stack_peek(cpu, sz, 0);
 	outer = cpu->mode != MODE_REAL && (sel & 3) > cpu->cpl;
 
+	if (cpu->mode != MODE_REAL && (sel & 3) != cpu->cpl) {
+		/* Another ring: SS:RSP of the caller follow CS:RIP (and the bytes
+		 * released by RETF imm) on the stack. The AMD host reads them, SS
+		 * first, whenever the RPL is not the CPL, so for a return to an
+		 * inner ring (a null CS with RPL 0 included) their #PF or #SS comes
+		 * before its #GP; a null CS with RPL = CPL is #GP(0) without them
+		 * (segment_load). */
+		ss = (uint16_t)stack_peek(cpu, sz, 3 * sz + (unsigned)imm);
+		sp = stack_peek(cpu, sz, 2 * sz + (unsigned)imm);
+	}
 	if (cpu->mode != MODE_REAL && (sel & 3) < cpu->cpl)
 		cpu_raise(cpu, EXC_GP, true, sel & 0xfffc);
-	if (outer) {
-		/* To an outer ring: SS:RSP of the caller follow CS:RIP (and the bytes
-		 * released by RETF imm) on the stack. */
-		sp = stack_peek(cpu, sz, 2 * sz + (unsigned)imm);
-		ss = (uint16_t)stack_peek(cpu, sz, 3 * sz + (unsigned)imm);
-	}
 	if (cpu->mode == MODE_REAL) {
 		load_cs_far(cpu, sel, target & size_mask(sz));
 	} else {
