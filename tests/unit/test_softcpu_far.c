@@ -468,6 +468,111 @@ static void test_far_retf_with_rpl3_faults_without_reading_ss(void **state)
 	retf_from_user(retfq_at, IH_LEN(retfq_at), 8, p - 16, 0x83, GP, 0x80, 0);
 }
 
+/* ---- CR2 of a save area's #PF -------------------------------------------------------- */
+
+IH_ASM(fxsave_rdi, "fxsave [rdi]");
+IH_ASM(fxrstor_rdi, "fxrstor [rdi]");
+IH_ASM(fnsave_rdi, "fnsave [rdi]");
+IH_ASM(frstor_rdi, "frstor [rdi]");
+IH_ASM(fnstenv_rdi, "fnstenv [rdi]");
+IH_ASM(fldenv_rdi, "fldenv [rdi]");
+IH_ASM(fnsave16_rdi, "data16 fnsave [rdi]");
+IH_ASM(xsave_rdi, "xsave [rdi]");
+IH_ASM(xsavec_rdi, "xsavec [rdi]");
+IH_ASM(xrstor_rdi, "xrstor [rdi]");
+
+/* The area at `at`; a #PF with CR2 `cr2` (W for a store). */
+static void expect_area_pf(const uint8_t *body, size_t len, uint64_t at, uint64_t rfbm, bool write, uint64_t cr2)
+{
+	struct ih *h = far_ih("v3");
+	struct vcpu_state *s;
+
+	h->state.cr4 |= CR4_OSFXSR | CR4_OSXSAVE;
+	h->state.xcr0 = XSAVE_MODEL_XCR0;
+	h->state.fpu.mxcsr = 0x1f80;
+	h->state.gpr[GPR_RDI] = at;
+	h->state.gpr[GPR_RAX] = rfbm;
+	h->state.gpr[GPR_RDX] = 0;
+	s = expect_fault(h, body, len, PF, write ? PFEC_W : 0, 0);
+	assert_int_equal(s->cr2, cr2);
+	ih_free(h);
+}
+
+#define EXPECT_AREA_PF(body, at, rfbm, write, cr2) expect_area_pf(body, IH_LEN(body), at, rfbm, write, cr2)
+
+static void test_far_fxsave_pf_reports_the_last_byte(void **state)
+{
+	const uint64_t p = UNMAPPED;
+
+	(void)state;
+	EXPECT_AREA_PF(fxsave_rdi, p - 16, 0, true, p - 16 + 511);
+	EXPECT_AREA_PF(fxsave_rdi, p - 496, 0, true, p - 496 + 511);
+	EXPECT_AREA_PF(fxrstor_rdi, p - 256, 0, false, p - 256 + 511);
+}
+
+static void test_far_fnsave_pf_reports_the_last_byte_or_the_first_field(void **state)
+{
+	const uint64_t p = UNMAPPED;
+
+	(void)state;
+	EXPECT_AREA_PF(fnsave_rdi, p - 4, 0, true, p - 4 + 107);
+	EXPECT_AREA_PF(fnsave_rdi, p - 100, 0, true, p - 100 + 107);
+	EXPECT_AREA_PF(frstor_rdi, p - 50, 0, false, p - 50 + 107);
+	EXPECT_AREA_PF(fnstenv_rdi, p - 10, 0, true, p - 10 + 27);
+	EXPECT_AREA_PF(fldenv_rdi, p - 4, 0, false, p - 4 + 27);
+	/* A first field that crosses into the page: its first byte. */
+	EXPECT_AREA_PF(fnsave_rdi, p - 2, 0, true, p);
+	EXPECT_AREA_PF(fnstenv_rdi, p - 3, 0, true, p);
+	/* The 16-bit image: 94 bytes, 2-byte fields. */
+	EXPECT_AREA_PF(fnsave16_rdi, p - 2, 0, true, p - 2 + 93);
+}
+
+static void test_far_xsave_pf_reports_the_last_byte_of_the_requested_area(void **state)
+{
+	const uint64_t p = UNMAPPED;
+
+	(void)state;
+	EXPECT_AREA_PF(xsave_rdi, p - 64, 1, true, p - 64 + 575);
+	EXPECT_AREA_PF(xsave_rdi, p - 512, 0, true, p - 512 + 575);
+	EXPECT_AREA_PF(xsave_rdi, p - 64, 7, true, p - 64 + 831);
+	EXPECT_AREA_PF(xsave_rdi, p - 768, 4, true, p - 768 + 831);
+	EXPECT_AREA_PF(xsavec_rdi, p - 128, 7, true, p - 128 + 831);
+}
+
+/* XRSTOR: the first bytes, then the header (CR2 its first byte), its #GP,
+ * the last byte of the requested area, then MXCSR's #GP. */
+static void test_far_xrstor_probes_the_header_then_the_last_byte(void **state)
+{
+	const uint64_t p = UNMAPPED;
+	struct ih *h;
+	struct vcpu_state *s;
+
+	(void)state;
+	EXPECT_AREA_PF(xrstor_rdi, p - 64, 7, false, p - 64 + 512);
+	EXPECT_AREA_PF(xrstor_rdi, p - 512, 1, false, p);
+
+	h = far_ih("v3");
+	h->state.cr4 |= CR4_OSFXSR | CR4_OSXSAVE;
+	h->state.xcr0 = XSAVE_MODEL_XCR0;
+	h->state.gpr[GPR_RDI] = p - 576;
+	h->state.gpr[GPR_RAX] = 7;
+	h->state.gpr[GPR_RDX] = 0;
+	for (unsigned i = 0; i < 576; i += 8)
+		ih_put(h, p - 576 + i, 0, 8);
+	ih_put(h, p - 576 + 24, 0xffffffffu, 4); /* MXCSR with reserved bits */
+	s = EXPECT_FAULT(h, xrstor_rdi, PF, 0, 0);
+	assert_int_equal(s->cr2, p - 576 + 831);
+	h->state = h->entry;
+	h->state.cr4 |= CR4_OSFXSR | CR4_OSXSAVE;
+	h->state.xcr0 = XSAVE_MODEL_XCR0;
+	h->state.gpr[GPR_RDI] = p - 576;
+	h->state.gpr[GPR_RAX] = 7;
+	ih_put(h, p - 576 + 24, 0x1f80, 4);
+	ih_put(h, p - 576 + 512, 1ull << 63, 8); /* XSTATE_BV beyond XCR0: #GP first */
+	EXPECT_FAULT(h, xrstor_rdi, GP, 0, 0);
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +589,10 @@ int main(void)
 		cmocka_unit_test(test_far_rex_w_jmp_and_call_read_m16_32),
 		cmocka_unit_test(test_far_retf_to_an_inner_ring_reads_ss_and_rsp_first),
 		cmocka_unit_test(test_far_retf_with_rpl3_faults_without_reading_ss),
+		cmocka_unit_test(test_far_fxsave_pf_reports_the_last_byte),
+		cmocka_unit_test(test_far_fnsave_pf_reports_the_last_byte_or_the_first_field),
+		cmocka_unit_test(test_far_xsave_pf_reports_the_last_byte_of_the_requested_area),
+		cmocka_unit_test(test_far_xrstor_probes_the_header_then_the_last_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

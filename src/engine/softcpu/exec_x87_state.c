@@ -374,12 +374,14 @@ static void env_load(struct soft_cpu *cpu, const struct insn *in, const uint8_t 
 
 /* The environment and the FSAVE image move a field at a time for the
  * canonical checks (mem_check_pieces): 7 fields of 4 bytes, or 2 in the
- * 16-bit format. */
+ * 16-bit format. Their pages are probed as the AMD host does (the first
+ * field, then the last byte: mem_probe_area), which a #PF's CR2 shows. */
 static void image_write(struct soft_cpu *cpu, const struct insn *in, const uint8_t *buf, unsigned len)
 {
 	uint64_t ea = insn_ea(cpu, in, &in->op[0]);
 
 	mem_check_pieces(cpu, in->op[0].seg, ea, len, env_size(in) / 7, ACC_WRITE, 0);
+	(void)mem_probe_area(cpu, in->op[0].seg, ea, len, env_size(in) / 7, ACC_WRITE, 0);
 	mem_write_block(cpu, in->op[0].seg, ea, buf, len, 0);
 }
 
@@ -388,6 +390,7 @@ static void image_read(struct soft_cpu *cpu, const struct insn *in, uint8_t *buf
 	uint64_t ea = insn_ea(cpu, in, &in->op[0]);
 
 	mem_check_pieces(cpu, in->op[0].seg, ea, len, env_size(in) / 7, ACC_READ, 0);
+	(void)mem_probe_area(cpu, in->op[0].seg, ea, len, env_size(in) / 7, ACC_READ, 0);
 	mem_read_block(cpu, in->op[0].seg, ea, buf, len, 0);
 }
 
@@ -529,7 +532,9 @@ bool legacy_mxcsr_reserved(uint32_t mxcsr)
 /* The FXSAVE image's checks in the AMD host's order: in 64-bit mode the
  * first 4 bytes' canonical form (#SS through RBP), then the alignment (#GP,
  * also for an image that only crosses the canonical boundary), then the
- * whole image, written or not; mem_*_block check the alignment again. */
+ * whole image, written or not, its pages probed first to last byte
+ * (mem_probe_area: CR2 = ea + 511 where only the image's end faults), all
+ * before FXRSTOR's MXCSR check; mem_*_block check the alignment again. */
 static void fxsave_area_check(struct soft_cpu *cpu, const struct insn *in, unsigned acc)
 {
 	const struct operand *o = &in->op[0];
@@ -537,7 +542,7 @@ static void fxsave_area_check(struct soft_cpu *cpu, const struct insn *in, unsig
 
 	if (cpu->mode == MODE_LONG64 && (seg_linear(cpu, o->seg, ea, 4, acc) & 15))
 		cpu_raise_gp0(cpu);
-	(void)seg_linear(cpu, o->seg, ea, FXSAVE_SIZE, acc);
+	(void)mem_probe_area(cpu, o->seg, ea, FXSAVE_SIZE, 4, acc, 16);
 }
 
 static void fxsave(struct soft_cpu *cpu, const struct insn *in, bool wide)
