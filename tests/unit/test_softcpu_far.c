@@ -573,6 +573,37 @@ static void test_far_xrstor_probes_the_header_then_the_last_byte(void **state)
 	ih_free(h);
 }
 
+/* The new CS is checked (#GP) before the pushes, and both pushes before
+ * either is written (the host: a null or kernel CS is #GP with nothing
+ * pushed; a good one with RSP at a page after an unmapped one is #PF, W, with
+ * CR2 at CS's 4-byte slot). */
+IH_ASM(call_far_rdi, ".byte 0xff, 0x1f");
+
+static void test_far_call_checks_cs_before_its_pushes(void **state)
+{
+	struct ih *h = far_ih(IH_MODEL);
+	struct vcpu_state *s;
+
+	(void)state;
+	enter_user(h);
+	h->entry = h->state;
+	h->state.gpr[GPR_RDI] = IH_DATA;
+	ih_put(h, IH_STACK_TOP - 8, 0x1111111111111111ull, 8);
+	put_pointer(h, IH_CODE + 2, 4, BOOT_SEL_CODE64);
+	s = EXPECT_FAULT(h, call_far_rdi, GP, BOOT_SEL_CODE64, 0);
+	assert_int_equal(ih_frame(h, 4), IH_STACK_TOP); /* the frame's RSP */
+	assert_int_equal(ih_read(h, IH_STACK_TOP - 8, 8), 0x1111111111111111ull);
+	(void)s;
+
+	h->state = h->entry;
+	h->state.gpr[GPR_RDI] = IH_DATA;
+	h->state.gpr[GPR_RSP] = UNMAPPED + 0x200000; /* the first byte after the hole */
+	put_pointer(h, IH_CODE + 2, 4, SEL_UCODE | 3);
+	s = EXPECT_FAULT(h, call_far_rdi, PF, PFEC_W | PU, 0);
+	assert_int_equal(s->cr2, UNMAPPED + 0x200000 - 4);
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_far_fnsave_pf_reports_the_last_byte_or_the_first_field),
 		cmocka_unit_test(test_far_xsave_pf_reports_the_last_byte_of_the_requested_area),
 		cmocka_unit_test(test_far_xrstor_probes_the_header_then_the_last_byte),
+		cmocka_unit_test(test_far_call_checks_cs_before_its_pushes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,10 +107,11 @@ static void h_call(struct soft_cpu *cpu, const struct insn *in)
 	const struct operand *o = &in->op[0];
 
 	if (o->kind == OK_FAR || (o->kind == OK_MEM && (in->flags & INSN_FAR))) {
-		uint64_t off;
+		uint64_t off, mask = stack_mask(cpu);
 		uint16_t sel;
-		uint16_t old_cs = cpu->seg[SREG_CS].selector;
+		struct x86_segment old_cs = cpu->seg[SREG_CS], new_cs;
 		uint64_t ret = cpu->rip_next;
+		unsigned sz = in->opsize;
 
 		if (o->kind == OK_FAR) {
 			sel = o->sel;
@@ -119,11 +120,19 @@ static void h_call(struct soft_cpu *cpu, const struct insn *in)
 			/* m16:32 with REX.W too, whose pushes are still 8 bytes each. */
 			far_pointer_read(cpu, in, o, &off, &sel);
 		}
-		/* Both pushes are checked before CS changes. */
-		(void)mem_read(cpu, SREG_SS, (cpu->gpr[GPR_RSP] - 2 * in->opsize) & stack_mask(cpu), in->opsize);
-		stack_push(cpu, in->opsize, old_cs);
-		stack_push(cpu, in->opsize, ret);
+		/* The AMD host checks the new CS (#GP) before the pushes, and both
+		 * pushes (a #PF of CS's slot first) before it writes either: CS is
+		 * loaded, put back for the pushes, then taken again. */
 		load_cs_far(cpu, sel, off);
+		new_cs = cpu->seg[SREG_CS];
+		cpu->seg[SREG_CS] = old_cs;
+		cpu_update_mode(cpu);
+		(void)mem_block_writable(cpu, SREG_SS, (cpu->gpr[GPR_RSP] - sz) & mask, sz, 0);
+		(void)mem_block_writable(cpu, SREG_SS, (cpu->gpr[GPR_RSP] - 2 * sz) & mask, sz, 0);
+		stack_push(cpu, sz, old_cs.selector);
+		stack_push(cpu, sz, ret);
+		cpu->seg[SREG_CS] = new_cs;
+		cpu_update_mode(cpu);
 		return;
 	}
 	{
