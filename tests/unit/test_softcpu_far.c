@@ -604,6 +604,43 @@ static void test_far_call_checks_cs_before_its_pushes(void **state)
 	ih_free(h);
 }
 
+/* The x87 environment and FSAVE image under alignment checking (CPL 3, CR0.AM,
+ * RFLAGS.AC): #AC unless aligned to their fields, 4 bytes or 2 in the 16-bit
+ * format, before a #PF; as the host does. */
+IH_ASM(fnstenv16_rdi, "data16 fnstenv [rdi]");
+
+static void expect_x87_image_ac(const uint8_t *body, size_t len, uint64_t at, bool ac)
+{
+	struct ih *h = far_ih(IH_MODEL);
+
+	enter_user(h);
+	h->state.cr0 |= CR0_AM;
+	h->state.rflags |= RFLAGS_AC;
+	h->state.gpr[GPR_RDI] = at;
+	if (ac) {
+		expect_fault(h, body, len, 17, 0, 0);
+	} else {
+		ih_exec(h, body, len);
+	}
+	ih_free(h);
+}
+
+#define EXPECT_X87_IMAGE_AC(body, at, ac) expect_x87_image_ac(body, IH_LEN(body), at, ac)
+
+static void test_far_x87_images_are_alignment_checked_by_field(void **state)
+{
+	(void)state;
+	EXPECT_X87_IMAGE_AC(fnstenv_rdi, IH_DATA + 4, false);
+	EXPECT_X87_IMAGE_AC(fnstenv_rdi, IH_DATA + 2, true);
+	EXPECT_X87_IMAGE_AC(fnstenv_rdi, IH_DATA + 1, true);
+	EXPECT_X87_IMAGE_AC(fnsave_rdi, IH_DATA + 12, false);
+	EXPECT_X87_IMAGE_AC(fnsave_rdi, IH_DATA + 7, true);
+	EXPECT_X87_IMAGE_AC(fldenv_rdi, IH_DATA + 3, true);
+	EXPECT_X87_IMAGE_AC(fnstenv16_rdi, IH_DATA + 2, false);
+	EXPECT_X87_IMAGE_AC(fnstenv16_rdi, IH_DATA + 1, true);
+	EXPECT_X87_IMAGE_AC(fnsave_rdi, UNMAPPED - 6, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_far_xsave_pf_reports_the_last_byte_of_the_requested_area),
 		cmocka_unit_test(test_far_xrstor_probes_the_header_then_the_last_byte),
 		cmocka_unit_test(test_far_call_checks_cs_before_its_pushes),
+		cmocka_unit_test(test_far_x87_images_are_alignment_checked_by_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
