@@ -70,6 +70,7 @@ ENGINE_SUITES := \
 	test_softcpu_x87_more \
 	test_softcpu_prefix64 \
 	test_softcpu_canonical \
+	test_softcpu_far \
 	test_softcpu_vmm_writes \
 	test_softcpu_xsave \
 	test_softcpu_bmi \

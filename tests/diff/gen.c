@@ -56,6 +56,7 @@ static const struct family families[] = {
 	{ "sse4.2 string", 4, fam_sse42_string },
 	{ "sse4.2 crc32/pcmpgtq", 2, fam_sse42_crc32 },
 	{ "xsave", 2, fam_xsave },
+	{ "save area at a page end", 1, fam_save_area_edge },
 	{ "bmi1/lzcnt", 3, fam_bmi1 },
 	{ "bmi2", 3, fam_bmi2 },
 	{ "movbe", 1, fam_movbe },
@@ -68,6 +69,8 @@ static const struct family families[] = {
 	{ "fma", 3, fam_avx_fma },
 	{ "avx/avx2 integer", 6, fam_avx_int },
 	{ "avx/avx2 moves, masks, gathers", 5, fam_avx_data },
+	{ "lfs/lgs/lss", 2, fam_far_pointer },
+	{ "far jmp/call/retf", 2, fam_far_transfer },
 	{ "raw simd encodings", 0, fam_raw_simd }, /* gen_set_raw_simd */
 };
 

@@ -1,7 +1,7 @@
 /* Internals of the test generator, shared by its files: gen_ops.c (values,
  * registers, items, memory operands), gen_arith.c, gen_data.c, gen_control.c, gen_loop.c, gen_walk.c, gen_mmx.c,
- * gen_x87.c, gen_ssse3.c, gen_sse4.c, gen_xsave.c, gen_bmi.c, gen_crypto.c, gen_avx_fp.c, gen_avx_int.c and
- * gen_avx_data.c (the instruction families), gen.c (the family table and whole cases). */
+ * gen_x87.c, gen_ssse3.c, gen_sse4.c, gen_xsave.c, gen_bmi.c, gen_crypto.c, gen_avx_fp.c, gen_avx_int.c,
+ * gen_avx_data.c and gen_far.c (the instruction families), gen.c (the family table and whole cases). */
 #ifndef DIFF_GEN_INTERNAL_H
 #define DIFF_GEN_INTERNAL_H
 
@@ -242,6 +242,7 @@ bool fam_sse41_fp(struct gen *g);
 bool fam_sse42_string(struct gen *g);
 bool fam_sse42_crc32(struct gen *g);
 bool fam_xsave(struct gen *g);
+bool fam_save_area_edge(struct gen *g); /* gen_xsave.c: FXSAVE..XRSTOR areas crossing into an unmapped page */
 bool fam_bmi1(struct gen *g);
 bool fam_bmi2(struct gen *g);
 bool fam_movbe(struct gen *g);
@@ -252,8 +253,10 @@ bool fam_sha(struct gen *g);
 bool fam_avx_fp_arith(struct gen *g);
 bool fam_avx_fp_data(struct gen *g);
 bool fam_avx_fma(struct gen *g);
-bool fam_avx_int(struct gen *g);  /* gen_avx_int.c */
-bool fam_avx_data(struct gen *g); /* gen_avx_data.c */
-bool fam_raw_simd(struct gen *g); /* gen_rawsimd.c */
+bool fam_avx_int(struct gen *g);      /* gen_avx_int.c */
+bool fam_avx_data(struct gen *g);     /* gen_avx_data.c */
+bool fam_far_pointer(struct gen *g);  /* gen_far.c: LFS, LGS, LSS */
+bool fam_far_transfer(struct gen *g); /* gen_far.c: far JMP and CALL through memory, RETF */
+bool fam_raw_simd(struct gen *g);     /* gen_rawsimd.c */
 
 #endif

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "guest_image.h"
+#include "x86/arch.h"
 
 #define AREA_A (GI_DATA + 0x000)
 #define AREA_B (GI_DATA + 0x400)
@@ -192,4 +193,67 @@ bool fam_xsave(struct gen *g)
 	if (rng_chance(&g->r, 1, 32))
 		return RAW(g, 0x0f, 0x01, 0xd1); /* XSETBV at CPL 3: #GP(0) */
 	return gen_joined_unit(g, xsave_unit);
+}
+
+/* A save or restore whose area runs from the data page into the unmapped
+ * page after it: FXSAVE, FXRSTOR, FNSAVE, FRSTOR, FNSTENV, FLDENV (32- and
+ * 16-bit images), XSAVE and XRSTOR (a random requested-feature bitmap), with
+ * and without REX.W. Each faults, so nothing of the native child's stale x87
+ * registers is stored: #PF with CR2 where the host puts it (the area's last
+ * byte, or the first field's crossing, docs/cpu-model.md), or XRSTOR's #GP
+ * for the random header on the data page, which comes before the probe of
+ * the area's end. Only where the native reference runs. */
+static bool save_area_edge_unit(struct gen *g)
+{
+	static const struct {
+		uint8_t op[3], len, size16, align;
+		uint16_t size;
+		bool rex_w, xsave;
+	} forms[] = {
+		{ { 0x0f, 0xae, 0x07 }, 3, 0, 16, 512, true, false }, /* fxsave */
+		{ { 0x0f, 0xae, 0x0f }, 3, 0, 16, 512, true, false }, /* fxrstor */
+		{ { 0xdd, 0x37 }, 2, 94, 1, 108, false, false },      /* fnsave */
+		{ { 0xdd, 0x27 }, 2, 94, 1, 108, false, false },      /* frstor */
+		{ { 0xd9, 0x37 }, 2, 14, 1, 28, false, false },	      /* fnstenv */
+		{ { 0xd9, 0x27 }, 2, 14, 1, 28, false, false },	      /* fldenv */
+		{ { 0x0f, 0xae, 0x27 }, 3, 0, 64, 0, true, true },    /* xsave */
+		{ { 0x0f, 0xae, 0x2f }, 3, 0, 64, 0, true, true },    /* xrstor */
+	};
+	unsigned k = rng_below(&g->r, ARRAY_LEN(forms)), size = forms[k].size, n = 0;
+	uint64_t rfbm = rng_below(&g->r, 8);
+	uint8_t b[6];
+
+	if (forms[k].xsave)
+		size = (rfbm & XCR0_AVX) ? 832 : 576;
+	if (forms[k].size16 && rng_chance(&g->r, 1, 3)) {
+		size = forms[k].size16;
+		b[n++] = 0x66;
+	}
+	if (forms[k].rex_w && rng_chance(&g->r, 1, 2))
+		b[n++] = 0x48;
+	memcpy(b + n, forms[k].op, forms[k].len);
+	n += forms[k].len;
+	/* From the area's first byte in the last aligned slot of the page to its
+	 * last byte on the page: every start from which the area crosses. */
+	{
+		unsigned slots = (size - 1) / forms[k].align;
+		uint64_t at = GI_DATA + PAGE - (uint64_t)forms[k].align * (1 + rng_below(&g->r, slots));
+
+		if (!gen_emit_setup(g, RDI_N, (int64_t)at))
+			return false;
+	}
+	if (forms[k].xsave && (!gen_emit_setup(g, RAX_N, (int64_t)rfbm) || !gen_emit_setup(g, RDX_N, 0)))
+		return false;
+	return raw(g, b, n);
+}
+
+bool fam_save_area_edge(struct gen *g)
+{
+	unsigned start = g->s->n;
+
+	if (!gen_native_only_allowed || !save_area_edge_unit(g))
+		return false;
+	for (unsigned i = start; i < g->s->n; i++)
+		g->s->it[i].native_only = 1;
+	return true;
 }

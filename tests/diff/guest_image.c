@@ -7,6 +7,7 @@
 #include "x86/descriptor.h"
 
 #define PTE_UW (PTE_P | PTE_W | PTE_U)
+#define SEG_TYPE_DATA_RO_EXPAND_DOWN_ACCESSED 0x5
 
 static uint64_t flat_descriptor(uint8_t type, int dpl, int db, int l)
 {
@@ -26,15 +27,20 @@ static uint64_t tss_descriptor_low(void)
 	return x86_descriptor_encode(&s);
 }
 
+/* Every descriptor is marked accessed, as Linux's are (its GDT is mapped
+ * read-only): a load writes nothing back. */
 static int write_gdt(struct guest_memory *mem)
 {
-	uint64_t gdt[7] = { 0 };
+	uint64_t gdt[GI_GDT_ENTRIES] = { 0 };
 
+	gdt[GI_SEL_KCODE32 >> 3] = flat_descriptor(SEG_TYPE_CODE_RX_ACCESSED, 0, 1, 0);
 	gdt[GI_SEL_KCODE >> 3] = flat_descriptor(SEG_TYPE_CODE_RX_ACCESSED, 0, 0, 1);
 	gdt[GI_SEL_KDATA >> 3] = flat_descriptor(SEG_TYPE_DATA_RW_ACCESSED, 0, 1, 0);
+	gdt[GI_SEL_UCODE32 >> 3] = flat_descriptor(SEG_TYPE_CODE_RX_ACCESSED, 3, 1, 0);
 	gdt[GI_SEL_UDATA >> 3] = flat_descriptor(SEG_TYPE_DATA_RW_ACCESSED, 3, 1, 0);
 	gdt[GI_SEL_UCODE >> 3] = flat_descriptor(SEG_TYPE_CODE_RX_ACCESSED, 3, 0, 1);
 	gdt[GI_SEL_TSS >> 3] = tss_descriptor_low();
+	gdt[GI_SEL_CPUNODE >> 3] = flat_descriptor(SEG_TYPE_DATA_RO_EXPAND_DOWN_ACCESSED, 3, 1, 0);
 	return guest_memory_write(mem, GI_GDT, gdt, sizeof(gdt));
 }
 
@@ -140,7 +146,7 @@ void guest_image_user_state(struct vcpu_state *s)
 		.selector = GI_SEL_TSS, .base = GI_TSS, .limit = 0x67, .type = SEG_TYPE_TSS_BUSY, .present = 1
 	};
 	s->ldtr = (struct x86_segment){ .type = SEG_TYPE_LDT, .unusable = 1 };
-	s->gdtr = (struct x86_dtable){ .base = GI_GDT, .limit = 7 * 8 - 1 };
+	s->gdtr = (struct x86_dtable){ .base = GI_GDT, .limit = GI_GDT_ENTRIES * 8 - 1 };
 	s->idtr = (struct x86_dtable){ .base = GI_IDT, .limit = GI_VECTORS * 16 - 1 };
 	s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
 	s->cr3 = GI_PML4;

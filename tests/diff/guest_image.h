@@ -52,11 +52,25 @@ struct guest_memory;
 #define GI_FS_BASE 0x80ull
 #define GI_GS_BASE 0xc0ull
 
-#define GI_SEL_KCODE 0x08
-#define GI_SEL_KDATA 0x10
-#define GI_SEL_UDATA 0x1b
-#define GI_SEL_UCODE 0x23
-#define GI_SEL_TSS 0x28
+/* The GDT has Linux's x86-64 layout (arch/x86/include/asm/segment.h), so
+ * that a selector a test loads (LFS, LGS, LSS, far JMP, CALL and RETF: the
+ * far-pointer families, gen_far.c) names the same kind of descriptor in the
+ * guest as in the native reference's process: 16 entries, the kernel's
+ * 32-bit code at 0x08, code at 0x10, data at 0x18; the user's 32-bit code at
+ * 0x23, data at 0x2b, code at 0x33; the TSS at 0x40 (16 bytes); the LDT's
+ * and the three TLS entries empty (a process without an LDT or TLS
+ * descriptors); at 0x7b the per-CPU entry Linux keeps for RDPID-less getcpu,
+ * read-only expand-down data of DPL 3 (its limit, the CPU number, no 64-bit
+ * load checks). */
+#define GI_SEL_KCODE32 0x08
+#define GI_SEL_KCODE 0x10
+#define GI_SEL_KDATA 0x18
+#define GI_SEL_UCODE32 0x23
+#define GI_SEL_UDATA 0x2b
+#define GI_SEL_UCODE 0x33
+#define GI_SEL_TSS 0x40
+#define GI_SEL_CPUNODE 0x7b
+#define GI_GDT_ENTRIES 16
 
 /* Write the GDT, IDT, TSS, page tables and handlers (once per guest memory). */
 int guest_image_write_tables(struct guest_memory *mem);

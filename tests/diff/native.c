@@ -63,7 +63,8 @@ struct native_ref {
  * native_entry.S enters the test code (diff_native_enter) and comes back from
  * the signal that ends it (diff_native_landing); the handler below records the
  * state and sends sigreturn to the landing pad. These are shared with it. */
-uint64_t diff_native_saved_rsp, diff_native_host_fs, diff_native_test_fs = GI_FS_BASE, diff_native_code = GI_CODE;
+uint64_t diff_native_saved_rsp, diff_native_host_fs, diff_native_test_fs = GI_FS_BASE, diff_native_test_gs = GI_GS_BASE,
+						     diff_native_code = GI_CODE;
 struct native_ctl *diff_native_ctl;
 
 void diff_native_enter(struct native_ctl *ctl);
@@ -134,9 +135,9 @@ static void child_setup(struct native_shared *sh, int fd)
 	for (unsigned i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		if (sigaction(signals[i], &sa, NULL))
 			child_fail(sh, "sigaction: %s", strerror(errno));
-	/* The C library keeps its thread data at FS, but nothing at GS. */
-	if (syscall(SYS_arch_prctl, ARCH_GET_FS, &diff_native_host_fs) ||
-	    syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)GI_GS_BASE))
+	/* The C library keeps its thread data at FS, but nothing at GS (which
+	 * diff_native_enter sets for each test). */
+	if (syscall(SYS_arch_prctl, ARCH_GET_FS, &diff_native_host_fs))
 		child_fail(sh, "arch_prctl: %s", strerror(errno));
 	diff_native_ctl = &sh->ctl;
 }

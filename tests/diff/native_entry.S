@@ -1,8 +1,10 @@
 /* Entering a test sequence natively and coming back (native.c).
  *
  * diff_native_enter(ctl) saves the callee-saved registers and RSP, sets the FS
- * base the guest image uses (a raw syscall: from here until the landing pad, FS
- * no longer points at the C library's thread data), loads RFLAGS and the sixteen
+ * and GS bases the guest image uses (raw syscalls: from here until the landing
+ * pad, FS no longer points at the C library's thread data; each also makes the
+ * selector null again, which an LFS or LGS of the last test may have changed
+ * along with the base), loads RFLAGS and the sixteen
  * GPRs from ctl (struct native_ctl: gpr[16] in encoding order, then rflags) and
  * jumps to the code. The exception that ends the test arrives as a signal on the
  * alternate stack; diff_native_record (native.c) records the state and points
@@ -35,6 +37,10 @@ diff_native_enter:
 	mov %rdi, %r12
 	mov $ARCH_SET_FS, %edi
 	mov diff_native_test_fs(%rip), %rsi
+	mov $__NR_arch_prctl, %eax
+	syscall
+	mov $ARCH_SET_GS, %edi
+	mov diff_native_test_gs(%rip), %rsi
 	mov $__NR_arch_prctl, %eax
 	syscall
 	mov %r12, %rdi

@@ -19,6 +19,9 @@ static int encode_at(const struct item *it, uint64_t addr, uint64_t target, uint
 	memcpy(buf, it->prefix, it->nprefix);
 	if (it->kind == ITEM_BRANCH)
 		req.operands[0].imm.u = target;
+	for (unsigned k = 0; it->kind == ITEM_ADDR && k < req.operand_count; k++)
+		if (req.operands[k].type == ZYDIS_OPERAND_TYPE_MEMORY)
+			req.operands[k].mem.displacement = (int64_t)target;
 	if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstructionAbsolute(&req, buf + it->nprefix, &n, addr + it->nprefix)))
 		return -1;
 	*len = n + it->nprefix;

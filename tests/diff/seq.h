@@ -44,6 +44,9 @@ enum item_kind {
 	ITEM_INSN,
 	ITEM_BRANCH, /* operand 0 is the target: filled at layout time from `skip` */
 	ITEM_RAW,    /* raw bytes: what the encoder will not produce (invalid, privileged) */
+	ITEM_ADDR,   /* its RIP-relative memory operand is filled at layout with the address a
+		      * branch with its `skip` would go to: the LEA of a far transfer's target
+		      * (gen_far.c); control flows on to the next item */
 };
 
 /* An item's part in its loop (item.loop_role). */

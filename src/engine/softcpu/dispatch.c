@@ -37,6 +37,7 @@ static const struct dispatch_entry *const tables[] = {
 	exec_avx_int_move_table,
 	exec_avx2_table,
 	exec_gather_table,
+	exec_far_table,
 };
 /* clang-format on */
 

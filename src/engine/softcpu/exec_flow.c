@@ -52,12 +52,11 @@ static void h_jmp(struct soft_cpu *cpu, const struct insn *in)
 		load_cs_far(cpu, o->sel, o->imm);
 		return;
 	}
-	if (o->kind == OK_MEM && (in->flags & INSN_FAR)) { /* JMP m16:16/32/64 */
-		uint64_t ea = insn_ea(cpu, in, o);
-		unsigned osz = o->size - 2;
-		uint64_t off = mem_read(cpu, o->seg, ea, osz);
-		uint16_t sel = (uint16_t)mem_read(cpu, o->seg, (ea + osz) & size_mask(in->addrsize), 2);
+	if (o->kind == OK_MEM && (in->flags & INSN_FAR)) { /* JMP m16:16/32, REX.W or not */
+		uint64_t off;
+		uint16_t sel;
 
+		far_pointer_read(cpu, in, o, &off, &sel);
 		load_cs_far(cpu, sel, off);
 		return;
 	}
@@ -108,26 +107,32 @@ static void h_call(struct soft_cpu *cpu, const struct insn *in)
 	const struct operand *o = &in->op[0];
 
 	if (o->kind == OK_FAR || (o->kind == OK_MEM && (in->flags & INSN_FAR))) {
-		uint64_t off;
+		uint64_t off, mask = stack_mask(cpu);
 		uint16_t sel;
-		uint16_t old_cs = cpu->seg[SREG_CS].selector;
+		struct x86_segment old_cs = cpu->seg[SREG_CS], new_cs;
 		uint64_t ret = cpu->rip_next;
+		unsigned sz = in->opsize;
 
 		if (o->kind == OK_FAR) {
 			sel = o->sel;
 			off = o->imm;
 		} else {
-			uint64_t ea = insn_ea(cpu, in, o);
-			unsigned osz = o->size - 2;
-
-			off = mem_read(cpu, o->seg, ea, osz);
-			sel = (uint16_t)mem_read(cpu, o->seg, (ea + osz) & size_mask(in->addrsize), 2);
+			/* m16:32 with REX.W too, whose pushes are still 8 bytes each. */
+			far_pointer_read(cpu, in, o, &off, &sel);
 		}
-		/* Both pushes are checked before CS changes. */
-		(void)mem_read(cpu, SREG_SS, (cpu->gpr[GPR_RSP] - 2 * in->opsize) & stack_mask(cpu), in->opsize);
-		stack_push(cpu, in->opsize, old_cs);
-		stack_push(cpu, in->opsize, ret);
+		/* The AMD host checks the new CS (#GP) before the pushes, and both
+		 * pushes (a #PF of CS's slot first) before it writes either: CS is
+		 * loaded, put back for the pushes, then taken again. */
 		load_cs_far(cpu, sel, off);
+		new_cs = cpu->seg[SREG_CS];
+		cpu->seg[SREG_CS] = old_cs;
+		cpu_update_mode(cpu);
+		(void)mem_block_writable(cpu, SREG_SS, (cpu->gpr[GPR_RSP] - sz) & mask, sz, 0);
+		(void)mem_block_writable(cpu, SREG_SS, (cpu->gpr[GPR_RSP] - 2 * sz) & mask, sz, 0);
+		stack_push(cpu, sz, old_cs.selector);
+		stack_push(cpu, sz, ret);
+		cpu->seg[SREG_CS] = new_cs;
+		cpu_update_mode(cpu);
 		return;
 	}
 	{
@@ -232,14 +237,18 @@ static void h_retf(struct soft_cpu *cpu, const struct insn *in)
 	target = stack_peek(cpu, sz, 0);
 	outer = cpu->mode != MODE_REAL && (sel & 3) > cpu->cpl;
 
+	if (cpu->mode != MODE_REAL && (sel & 3) != cpu->cpl) {
+		/* Another ring: SS:RSP of the caller follow CS:RIP (and the bytes
+		 * released by RETF imm) on the stack. The AMD host reads them, SS
+		 * first, whenever the RPL is not the CPL, so for a return to an
+		 * inner ring (a null CS with RPL 0 included) their #PF or #SS comes
+		 * before its #GP; a null CS with RPL = CPL is #GP(0) without them
+		 * (segment_load). */
+		ss = (uint16_t)stack_peek(cpu, sz, 3 * sz + (unsigned)imm);
+		sp = stack_peek(cpu, sz, 2 * sz + (unsigned)imm);
+	}
 	if (cpu->mode != MODE_REAL && (sel & 3) < cpu->cpl)
 		cpu_raise(cpu, EXC_GP, true, sel & 0xfffc);
-	if (outer) {
-		/* To an outer ring: SS:RSP of the caller follow CS:RIP (and the bytes
-		 * released by RETF imm) on the stack. */
-		sp = stack_peek(cpu, sz, 2 * sz + (unsigned)imm);
-		ss = (uint16_t)stack_peek(cpu, sz, 3 * sz + (unsigned)imm);
-	}
 	if (cpu->mode == MODE_REAL) {
 		load_cs_far(cpu, sel, target & size_mask(sz));
 	} else {

@@ -373,23 +373,48 @@ static void env_load(struct soft_cpu *cpu, const struct insn *in, const uint8_t 
 	x87_update_es(cpu);
 }
 
-/* The environment and the FSAVE image move a field at a time for the
- * canonical checks (mem_check_pieces): 7 fields of 4 bytes, or 2 in the
- * 16-bit format. */
-static void image_write(struct soft_cpu *cpu, const struct insn *in, const uint8_t *buf, unsigned len)
+/* The environment and the FSAVE image move a field at a time, 7 fields of 4
+ * bytes or 2 in the 16-bit format, as the AMD host shows: alignment checking
+ * (#AC(0) at CPL 3 with CR0.AM and RFLAGS.AC) wants the image aligned to its
+ * fields, and comes before any #PF (an FNSAVE 6 bytes before an unmapped page
+ * is #AC there); the canonical checks go a field at a time
+ * (mem_check_pieces); the pages are probed the first field first, then the
+ * last byte (mem_probe_area), which a #PF's CR2 shows. Every check is made
+ * before the first byte moves. */
+static uint64_t image_check(struct soft_cpu *cpu, const struct insn *in, unsigned len, unsigned acc)
 {
+	unsigned piece = env_size(in) / 7;
 	uint64_t ea = insn_ea(cpu, in, &in->op[0]);
 
-	mem_check_pieces(cpu, in->op[0].seg, ea, len, env_size(in) / 7, ACC_WRITE, 0);
-	mem_write_block(cpu, in->op[0].seg, ea, buf, len, 0);
+	mem_check_alignment(cpu, seg_linear(cpu, in->op[0].seg, ea, piece, acc), piece, acc);
+	mem_check_pieces(cpu, in->op[0].seg, ea, len, piece, acc, 0);
+	(void)mem_probe_area(cpu, in->op[0].seg, ea, len, piece, acc, 0);
+	return ea;
+}
+
+static void image_write(struct soft_cpu *cpu, const struct insn *in, const uint8_t *buf, unsigned len)
+{
+	unsigned piece = env_size(in) / 7;
+	uint64_t ea = image_check(cpu, in, len, ACC_WRITE);
+
+	for (unsigned at = 0; at < len; at += piece) {
+		uint64_t v = 0;
+
+		memcpy(&v, buf + at, piece);
+		mem_write(cpu, in->op[0].seg, (ea + at) & size_mask(in->addrsize), piece, v);
+	}
 }
 
 static void image_read(struct soft_cpu *cpu, const struct insn *in, uint8_t *buf, unsigned len)
 {
-	uint64_t ea = insn_ea(cpu, in, &in->op[0]);
+	unsigned piece = env_size(in) / 7;
+	uint64_t ea = image_check(cpu, in, len, ACC_READ);
 
-	mem_check_pieces(cpu, in->op[0].seg, ea, len, env_size(in) / 7, ACC_READ, 0);
-	mem_read_block(cpu, in->op[0].seg, ea, buf, len, 0);
+	for (unsigned at = 0; at < len; at += piece) {
+		uint64_t v = mem_read(cpu, in->op[0].seg, (ea + at) & size_mask(in->addrsize), piece);
+
+		memcpy(buf + at, &v, piece);
+	}
 }
 
 /* FNSTENV stores the environment, then masks every exception. */
@@ -530,7 +555,9 @@ bool legacy_mxcsr_reserved(uint32_t mxcsr)
 /* The FXSAVE image's checks in the AMD host's order: in 64-bit mode the
  * first 4 bytes' canonical form (#SS through RBP), then the alignment (#GP,
  * also for an image that only crosses the canonical boundary), then the
- * whole image, written or not; mem_*_block check the alignment again. */
+ * whole image, written or not, its pages probed first to last byte
+ * (mem_probe_area: CR2 = ea + 511 where only the image's end faults), all
+ * before FXRSTOR's MXCSR check; mem_*_block check the alignment again. */
 static void fxsave_area_check(struct soft_cpu *cpu, const struct insn *in, unsigned acc)
 {
 	const struct operand *o = &in->op[0];
@@ -538,7 +565,7 @@ static void fxsave_area_check(struct soft_cpu *cpu, const struct insn *in, unsig
 
 	if (cpu->mode == MODE_LONG64 && (seg_linear(cpu, o->seg, ea, 4, acc) & 15))
 		cpu_raise_gp0(cpu);
-	(void)seg_linear(cpu, o->seg, ea, FXSAVE_SIZE, acc);
+	(void)mem_probe_area(cpu, o->seg, ea, FXSAVE_SIZE, 4, acc, 16);
 }
 
 static void fxsave(struct soft_cpu *cpu, const struct insn *in, bool wide)

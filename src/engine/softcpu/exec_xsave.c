@@ -156,9 +156,12 @@ static void xsave(struct soft_cpu *cpu, const struct insn *in, enum save_kind ki
 
 	/* Alignment (#GP), segment and every page of the area the requested
 	 * components reach (AVX at 576 in both formats), before any write; the
-	 * canonical checks go 64 bytes at a time (mem_check_pieces). */
+	 * canonical checks go 64 bytes at a time (mem_check_pieces); the pages
+	 * as the AMD host probes them, the area's last byte after its first
+	 * (mem_probe_area: CR2 = ea + 575 or ea + 831 where only the end
+	 * faults). */
 	mem_check_pieces(cpu, o->seg, insn_ea(cpu, in, o), xsave_area_size(rfbm), 64, ACC_WRITE, XSAVE_ALIGN);
-	(void)mem_block_writable(cpu, o->seg, insn_ea(cpu, in, o), xsave_area_size(rfbm), XSAVE_ALIGN);
+	(void)mem_probe_area(cpu, o->seg, insn_ea(cpu, in, o), xsave_area_size(rfbm), 64, ACC_WRITE, XSAVE_ALIGN);
 	switch (kind) {
 	case SAVE_STANDARD:
 		save = rfbm;
@@ -251,11 +254,19 @@ static void xrstor(struct soft_cpu *cpu, const struct insn *in, bool wide)
 	bool compacted, load_mxcsr;
 	uint32_t mxcsr;
 
+	/* The AMD host's order, which a #PF's CR2 shows: the area's first bytes,
+	 * the header (#GP if invalid), the last byte of the area the requested
+	 * components reach and every page of it (mem_probe_area), then MXCSR
+	 * (#GP if reserved bits are set). */
 	mem_check_pieces(cpu, o->seg, insn_ea(cpu, in, o), XSAVE_LEGACY_SIZE + XSAVE_HEADER_SIZE, 64, ACC_READ,
 			 XSAVE_ALIGN);
-	mem_read_block(cpu, o->seg, insn_ea(cpu, in, o), img, XSAVE_LEGACY_SIZE + XSAVE_HEADER_SIZE, XSAVE_ALIGN);
+	(void)mem_probe_area(cpu, o->seg, insn_ea(cpu, in, o), 64, 64, ACC_READ, XSAVE_ALIGN);
+	mem_read_block(cpu, o->seg, insn_ea(cpu, in, o) + XSAVE_HEADER_OFFSET, img + XSAVE_HEADER_OFFSET,
+		       XSAVE_HEADER_SIZE, 0);
 	if (!header_valid(cpu, img + XSAVE_HEADER_OFFSET))
 		cpu_raise_gp0(cpu);
+	(void)mem_probe_area(cpu, o->seg, insn_ea(cpu, in, o), xsave_area_size(rfbm), 64, ACC_READ, XSAVE_ALIGN);
+	mem_read_block(cpu, o->seg, insn_ea(cpu, in, o), img, XSAVE_LEGACY_SIZE, XSAVE_ALIGN);
 	xstate_bv = get_u64(img + XSAVE_HEADER_OFFSET + HDR_XSTATE_BV) & rfbm;
 	compacted = (get_u64(img + XSAVE_HEADER_OFFSET + HDR_XCOMP_BV) & XSAVE_COMPACTED) != 0;
 	mxcsr = legacy_mxcsr(img);

@@ -49,9 +49,23 @@ extern const struct dispatch_entry exec_avx_int_move_table[]; /* VEX integer mov
 extern const struct dispatch_entry exec_avx2_table[];	      /* AVX2's integer-only: variable shifts */
 extern const struct dispatch_entry exec_gather_table[];	      /* AVX2 gathers */
 extern const struct dispatch_entry exec_mmx_form_table[];     /* MMX forms of MOVD, MOVQ, PEXTRW, ... */
+extern const struct dispatch_entry exec_far_table[];	      /* LDS, LES, LFS, LGS, LSS */
 
 /* MOV to or from a control or debug register (exec_sys.c). */
 void h_mov_special(struct soft_cpu *cpu, const struct insn *in);
+
+/* The offset's size in a far pointer in memory (m16:16 or m16:32): 2 with a
+ * 16-bit operand size, else 4, REX.W or not (as AMD processors read it:
+ * exec_far.c). */
+static inline unsigned far_offset_size(const struct insn *in)
+{
+	return in->opsize == 2 ? 2 : 4;
+}
+
+/* Reads the far pointer at memory operand o: the offset, then the selector,
+ * each its own access (exec_far.c). */
+void far_pointer_read(struct soft_cpu *cpu, const struct insn *in, const struct operand *o, uint64_t *off,
+		      uint16_t *sel);
 
 /* BSF and BSR (exec_muldiv.c), which TZCNT and LZCNT are where the model
  * lacks BMI1 or LZCNT (exec_bmi.c). */

@@ -611,6 +611,21 @@ uint64_t mem_block_writable(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, un
 	return lin;
 }
 
+uint64_t mem_probe_area(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned len, unsigned first, unsigned acc,
+			unsigned align)
+{
+	uint64_t lin = block_linear(cpu, sreg, ea, len, acc, align);
+	uint64_t first_end = mem_lin_add(cpu, lin, (first < len ? first : len) - 1);
+
+	(void)mmu_translate(cpu, lin, acc);
+	if ((first_end ^ lin) & ~0xfffull)
+		(void)mmu_translate(cpu, first_end & ~0xfffull, acc);
+	(void)mmu_translate(cpu, mem_lin_add(cpu, lin, len - 1), acc);
+	for (uint64_t off = 0; off < len; off += 4096 - (mem_lin_add(cpu, lin, off) & 0xfff))
+		(void)mmu_translate(cpu, mem_lin_add(cpu, lin, off), acc);
+	return lin;
+}
+
 void mem_write_block(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, const void *buf, unsigned len, unsigned align)
 {
 	uint64_t lin = mem_block_writable(cpu, sreg, ea, len, align);

@@ -156,6 +156,18 @@ void mem_write_block(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, const voi
  * and every page of the operand accepting the write. Returns the linear address. */
 uint64_t mem_block_writable(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned len, unsigned align);
 
+/* The checks of mem_read_block (acc ACC_READ) or mem_block_writable
+ * (ACC_WRITE) for a save area of len bytes, with its pages translated in the
+ * order the AMD host probes them: the first `first` bytes, then the last
+ * byte, then every page from the start. So where only the area's end is on a
+ * page that faults, CR2 is the address of its last byte, not of that page's
+ * first (FXSAVE at 16 bytes before an unmapped page: CR2 = ea + 511), while a
+ * first field that crosses into it reports the page's first byte. FXSAVE,
+ * FXRSTOR, FNSAVE, FRSTOR, FNSTENV, FLDENV and the XSAVE family do this.
+ * Returns the linear address. */
+uint64_t mem_probe_area(struct soft_cpu *cpu, unsigned sreg, uint64_t ea, unsigned len, unsigned first, unsigned acc,
+			unsigned align);
+
 /* The canonical checks of an operand that silicon accesses in pieces of
  * `piece` bytes, in order: in 64-bit mode, each piece's bytes are checked
  * (#GP or #SS) and its pages translated for acc (#PF) before the next piece
