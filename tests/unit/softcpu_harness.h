@@ -245,18 +245,6 @@ static inline struct ih *ih_new(void)
 	return ih_new_model(IH_MODEL);
 }
 
-/* Model v3 with AVX turned on as Linux does: CR4.OSFXSR, OSXMMEXCPT and
- * OSXSAVE, XCR0 = 7 (x87, SSE, AVX), MXCSR at its reset value. */
-static inline struct ih *ih_new_avx(void)
-{
-	struct ih *h = ih_new_model("v3");
-
-	h->entry.cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
-	h->entry.xcr0 = 7;
-	h->entry.fpu.mxcsr = 0x1f80;
-	return h;
-}
-
 static inline void ih_free(struct ih *h)
 {
 	h->ops->vcpu_destroy(h->vcpu);

@@ -6,6 +6,7 @@
  * VEX.128 write, or not) are compared too. The rest are exceptions whose
  * rules come from the Intel SDM (Vol. 2A, 2.8; the gathers' pages). */
 #include "softcpu_harness.h"
+#include "simd_values.h"
 
 #include "engine/softcpu/simd_ops.h"
 
@@ -22,7 +23,7 @@ static uint64_t edge_value(uint64_t *seed)
 
 static void run_bodies(const struct ih_body *b, unsigned n, unsigned iterations)
 {
-	struct ih *h = ih_new_avx();
+	struct ih *h = ih_new_avx("v3");
 	uint64_t seed = 0x41565832u;
 
 	for (unsigned k = 0; k < n; k++) {
@@ -231,7 +232,7 @@ static void test_avx2_gathers_match_host(void **state)
 
 static struct ih *start_with(const uint8_t *code, size_t len, uint64_t cr4_clear, uint64_t cr0_set, uint64_t xcr0)
 {
-	struct ih *h = ih_new_avx();
+	struct ih *h = ih_new_avx("v3");
 
 	h->state = h->entry;
 	h->state.cr4 &= ~cr4_clear;
@@ -343,7 +344,7 @@ static void test_avx2_gather_fault_leaves_partial_state_and_same_registers_are_u
 	uint64_t mask[4], dst[4];
 
 	(void)state;
-	h = ih_new_avx();
+	h = ih_new_avx("v3");
 	h->state = h->entry;
 	h->state.gpr[GPR_RDI] = IH_DATA;
 	ih_put(h, IH_DATA + 0x10, 0x1122334455667788ull, 8);

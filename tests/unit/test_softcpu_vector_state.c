@@ -11,6 +11,7 @@
  * a page; and which upper halves legacy and VEX writes keep, against the
  * host. */
 #include "softcpu_harness.h"
+#include "simd_values.h"
 
 #define UD 6
 #define NM 7
@@ -42,7 +43,7 @@ static uint64_t address_of(const uint8_t *body, size_t len, const uint8_t *insn,
  * faults with vector at its instruction. */
 static void expect_second_call_faults(const uint8_t *body, size_t len, const uint8_t *insn, size_t n, uint8_t vector)
 {
-	struct ih *h = ih_new_avx();
+	struct ih *h = ih_new_avx("v3");
 	struct vcpu_state *s;
 
 	h->state = h->entry;
@@ -94,7 +95,7 @@ IH_ASM(unaligned_loads, "movdqu xmm0, [rax]\n movq rbx, xmm0\n psrldq xmm0, 8\n 
 /* body with RAX = at: #GP(0) at its first instruction, or the end. */
 static void run_at(const uint8_t *body, size_t len, uint64_t at, bool faults)
 {
-	struct ih *h = ih_new_avx();
+	struct ih *h = ih_new_avx("v3");
 	struct vcpu_state *s;
 
 	h->state = h->entry;
@@ -128,7 +129,7 @@ static void test_aligned_operands_fault_when_misaligned_and_run_when_aligned(voi
 /* MOVDQU and VMOVDQU across a page boundary read the bytes of both pages. */
 static void test_unaligned_moves_read_across_a_page(void **state)
 {
-	struct ih *h = ih_new_avx();
+	struct ih *h = ih_new_avx("v3");
 	struct vcpu_state *s;
 	const uint64_t at = IH_DATA + 0x1000 - 12;
 
@@ -158,7 +159,7 @@ IH_ASM(upper_halves, "vmovdqu ymm1, [rdi]\n vmovdqu ymm2, [rdi + 32]\n vmovdqu y
 
 static void test_upper_halves_follow_legacy_and_vex_writes_as_on_the_host(void **state)
 {
-	struct ih *h = ih_new_avx();
+	struct ih *h = ih_new_avx("v3");
 	uint64_t seed = 0x55505045u;
 
 	(void)state;
@@ -193,7 +194,7 @@ IH_ASM(fp_flags_then_unmask, "ldmxcsr [rdi]\n call 1f\n stmxcsr [rdi + 16]\n mov
 static void test_fp_flags_reach_mxcsr_and_an_unmasked_exception_is_xm(void **state)
 {
 	static const uint8_t divss[] = { 0xf3, 0x0f, 0x5e, 0x47, 0x0c };
-	struct ih *h = ih_new_avx();
+	struct ih *h = ih_new_avx("v3");
 	struct vcpu_state *s;
 	const float one = 1.0f, zero = 0.0f;
 
@@ -230,7 +231,7 @@ IH_ASM(fp_control_bits, "stmxcsr [rdi + 252]\n ldmxcsr [rdi + 248]\n vxorps ymm3
 static void test_fp_follows_the_guests_rounding_flush_and_daz_bits_as_on_the_host(void **state)
 {
 	static const uint32_t controls[] = { 0x1f80, 0x7f80, 0x9fc0, 0x3f80, 0xdfc0 };
-	struct ih *h = ih_new_avx();
+	struct ih *h = ih_new_avx("v3");
 	uint64_t seed = 0x4d584353u;
 
 	(void)state;
@@ -269,7 +270,7 @@ IH_ASM(legacy_after_pending_vex,
 
 static void test_legacy_writes_keep_a_pending_vex_upper_half(void **state)
 {
-	struct ih *h = ih_new_avx();
+	struct ih *h = ih_new_avx("v3");
 	uint64_t seed = 0x4c454756u;
 
 	(void)state;

@@ -750,7 +750,18 @@ static void h_privileged_nop(struct soft_cpu *cpu, const struct insn *in)
 static void h_fence(struct soft_cpu *cpu, const struct insn *in)
 {
 	(void)cpu;
-	(void)in; /* one vCPU, in order: fences, CLFLUSH and prefetches have nothing to do */
+	(void)in; /* one vCPU, in order: CLFLUSH and prefetches have nothing to do */
+}
+
+/* SFENCE and MFENCE order the guest's stores as seen by the device threads,
+ * which read guest RAM: dbt runs MOVNT* as themselves (weakly ordered host
+ * stores), so a guest that fences before publishing a flag must get a real
+ * fence. LFENCE orders nothing another thread sees. */
+static void h_store_fence(struct soft_cpu *cpu, const struct insn *in)
+{
+	(void)cpu;
+	(void)in;
+	__asm__ volatile("mfence" ::: "memory");
 }
 
 /* ---- LAR, LSL, VERR, VERW ------------------------------------------------------ */
@@ -914,8 +925,8 @@ const struct dispatch_entry exec_sys_table[] = {
 	{ ZYDIS_MNEMONIC_WBINVD, h_privileged_nop, 0 },
 	{ ZYDIS_MNEMONIC_INVD, h_privileged_nop, 0 },
 	{ ZYDIS_MNEMONIC_LFENCE, h_fence, 0 },
-	{ ZYDIS_MNEMONIC_MFENCE, h_fence, 0 },
-	{ ZYDIS_MNEMONIC_SFENCE, h_fence, 0 },
+	{ ZYDIS_MNEMONIC_MFENCE, h_store_fence, 0 },
+	{ ZYDIS_MNEMONIC_SFENCE, h_store_fence, 0 },
 	{ ZYDIS_MNEMONIC_CLFLUSH, h_fence, 0 },
 	{ ZYDIS_MNEMONIC_PREFETCHNTA, h_fence, 0 },
 	{ ZYDIS_MNEMONIC_PREFETCHT0, h_fence, 0 },
