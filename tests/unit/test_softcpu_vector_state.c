@@ -159,25 +159,14 @@ IH_ASM(upper_halves, "vmovdqu ymm1, [rdi]\n vmovdqu ymm2, [rdi + 32]\n vmovdqu y
 
 static void test_upper_halves_follow_legacy_and_vex_writes_as_on_the_host(void **state)
 {
+	static const struct ih_body body[] = { IH_BODY(upper_halves) };
 	struct ih *h = ih_new_avx("v3");
-	uint64_t seed = 0x55505045u;
 
 	(void)state;
 	if (!__builtin_cpu_supports("avx2"))
 		skip();
-	for (unsigned i = 0; i < 64; i++) {
-		struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
-
-		for (unsigned q = 0; q < IH_CMP_DATA / 8; q++) {
-			uint64_t v = (i & 1) ? ih_edge_value(&seed) : ih_random(&seed);
-
-			memcpy(c.data + 8 * q, &v, 8);
-		}
-		for (unsigned r = 0; r < GPR_COUNT; r++)
-			c.regs.gpr[r] = r == GPR_RDI ? 0 : ih_random(&seed);
-		c.regs.rflags = ih_random(&seed);
-		ih_compare(h, &c, upper_halves, IH_LEN(upper_halves), RFLAGS_ARITH_MASK, "upper halves");
-	}
+	ih_compare_bodies(h, body, 1, 32, ih_random, 0x55505045u);
+	ih_compare_bodies(h, body, 1, 32, ih_edge_value, 0x55505046u);
 	ih_free(h);
 }
 
@@ -270,26 +259,13 @@ IH_ASM(legacy_after_pending_vex,
 
 static void test_legacy_writes_keep_a_pending_vex_upper_half(void **state)
 {
+	static const struct ih_body body[] = { IH_BODY(legacy_after_pending_vex) };
 	struct ih *h = ih_new_avx("v3");
-	uint64_t seed = 0x4c454756u;
 
 	(void)state;
 	if (!__builtin_cpu_supports("avx2"))
 		skip();
-	for (unsigned i = 0; i < 16; i++) {
-		struct ih_case c = { .ptr_regs = 1u << GPR_RDI };
-
-		for (unsigned q = 0; q < IH_CMP_DATA / 8; q++) {
-			uint64_t v = ih_random(&seed);
-
-			memcpy(c.data + 8 * q, &v, 8);
-		}
-		for (unsigned r = 0; r < GPR_COUNT; r++)
-			c.regs.gpr[r] = r == GPR_RDI ? 0 : ih_random(&seed);
-		c.regs.rflags = ih_random(&seed);
-		ih_compare(h, &c, legacy_after_pending_vex, IH_LEN(legacy_after_pending_vex), RFLAGS_ARITH_MASK,
-			   "legacy after a pending VEX write");
-	}
+	ih_compare_bodies(h, body, 1, 16, ih_random, 0x4c454756u);
 	ih_free(h);
 }
 
