@@ -1,5 +1,7 @@
 #include "engine/dbt/ident_simd.h"
 
+#include <cpuid.h>
+
 /* Integer, logical, shuffle, insert/extract and move instructions of SSE to
  * SSE4.2 and their VEX forms, and AVX2's broadcasts, permutes and variable
  * shifts: none reads MXCSR or raises a SIMD floating-point exception (the
@@ -581,6 +583,15 @@ static bool fp_listed(ZydisMnemonic m)
 	}
 }
 
+/* F16C (CPUID.1:ECX bit 29), which clang 14's __builtin_cpu_supports does
+ * not name; its instructions need the OS's AVX state, as "avx" checks. */
+static bool host_has_f16c(void)
+{
+	unsigned a, b, c, d;
+
+	return __builtin_cpu_supports("avx") && __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29));
+}
+
 /* The host's extensions, once: what translated code may run as itself. */
 static bool host_has(ZydisISASet set)
 {
@@ -605,7 +616,7 @@ static bool host_has(ZydisISASet set)
 	case ZYDIS_ISA_SET_FMA:
 		return __builtin_cpu_supports("fma");
 	case ZYDIS_ISA_SET_F16C:
-		return __builtin_cpu_supports("f16c");
+		return host_has_f16c();
 	default:
 		return false;
 	}
