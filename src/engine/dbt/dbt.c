@@ -524,20 +524,28 @@ static void make_room(struct block_vcpu *bv)
 		emit_shared_exits(v);
 }
 
+/* Runs translated code at entry (a block's, or lockstep's prefix), under the
+ * guest's MXCSR when translations copied floating point. */
+static void run_host(struct block_vcpu *bv, const uint8_t *entry)
+{
+	code_cache_serialize(&dbt_vcpu_of(bv)->cc);
+	if (dbt_vcpu_of(bv)->simd_assumed & IDENT_SIMD_MXCSR)
+		guest_mxcsr_load(&bv->cpu);
+	translate_enter(entry);
+	guest_mxcsr_unload(&bv->cpu);
+}
+
 static void enter_block(struct block_vcpu *bv, const struct block *b)
 {
 	struct engine_vcpu *v = dbt_vcpu_of(bv);
 
 	v->runs_translated++;
-	code_cache_serialize(&v->cc);
 	if (__builtin_expect(v->lockstep != NULL, 0)) {
+		code_cache_serialize(&v->cc);
 		lockstep_run_block(v->lockstep, bv, b);
-		return;
+	} else {
+		run_host(bv, b->host);
 	}
-	if (v->simd_assumed & IDENT_SIMD_MXCSR)
-		guest_mxcsr_load(&bv->cpu);
-	translate_enter(b->host);
-	guest_mxcsr_unload(&bv->cpu);
 }
 
 /* Lockstep's bisection: host code for a prefix of b, going nowhere after it. */
@@ -551,15 +559,6 @@ static const uint8_t *translate_prefix(struct block_vcpu *bv, const struct block
 	env.simd_used = &v->simd_assumed;
 	env.chain = NULL;
 	return translate_run(&v->cc, &env, b->insns, count, NULL);
-}
-
-static void run_host(struct block_vcpu *bv, const uint8_t *entry)
-{
-	code_cache_serialize(&dbt_vcpu_of(bv)->cc);
-	if (dbt_vcpu_of(bv)->simd_assumed & IDENT_SIMD_MXCSR)
-		guest_mxcsr_load(&bv->cpu);
-	translate_enter(entry);
-	guest_mxcsr_unload(&bv->cpu);
 }
 
 static const struct lockstep_engine lockstep_engine = {

@@ -587,9 +587,12 @@ static bool fp_listed(ZydisMnemonic m)
  * not name; its instructions need the OS's AVX state, as "avx" checks. */
 static bool host_has_f16c(void)
 {
+	static int has = -1; /* asked once: CPUID traps to the hypervisor on a nested host */
 	unsigned a, b, c, d;
 
-	return __builtin_cpu_supports("avx") && __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29));
+	if (has < 0)
+		has = __builtin_cpu_supports("avx") && __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29));
+	return has;
 }
 
 /* The host's extensions, once: what translated code may run as itself. */

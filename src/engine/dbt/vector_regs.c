@@ -13,6 +13,19 @@ bool vectors_valid(const struct emitter *e)
 	return e->label_pos < e->vec.at || e->label_pos == e->vec.label_ok;
 }
 
+/* e->vec as it stands here: what held before a label does not hold after
+ * it. A label between a write and its store cannot be (every label follows
+ * a flush); if it were, a way in would store stale registers: the
+ * translation is abandoned. */
+static void vectors_settle(struct emitter *e)
+{
+	if (vectors_valid(e))
+		return;
+	if (e->vec.pending)
+		e->overflow = true;
+	e->vec.lo = e->vec.hi = e->vec.pending = e->vec.pending_vex = 0;
+}
+
 /* The label just taken is one every way to which brings the state e->vec
  * says, which held before it (valid). */
 void vectors_keep(struct emitter *e, bool valid)
@@ -42,14 +55,11 @@ void emit_vectors_load(struct emitter *e, uint16_t lo, uint16_t hi)
  * through here. */
 void emit_vectors_in(struct emitter *e, const struct ident_use *u)
 {
-	const bool valid = vectors_valid(e);
-	uint16_t lo = valid ? e->vec.lo : 0, hi = valid ? e->vec.hi : 0;
+	uint16_t lo, hi;
 
-	/* A label between a write and its store: a way in would store stale
-	 * registers (cannot happen: every label follows a flush). */
-	if (e->vec.pending && !valid)
-		e->overflow = true;
-
+	vectors_settle(e);
+	lo = e->vec.lo;
+	hi = e->vec.hi;
 	for (unsigned n = 0; n < 16; n++) {
 		const uint16_t bit = (uint16_t)(1u << n);
 
@@ -77,13 +87,7 @@ void emit_vectors_in(struct emitter *e, const struct ident_use *u)
  * branch, the run's end, a slow path's place to resume. */
 void emit_vectors_flush(struct emitter *e)
 {
-	/* What held before a label does not hold after it (a label between
-	 * a write and its store cannot be: every label follows a flush). */
-	if (!vectors_valid(e)) {
-		if (e->vec.pending)
-			e->overflow = true;
-		e->vec.lo = e->vec.hi = e->vec.pending = e->vec.pending_vex = 0;
-	}
+	vectors_settle(e);
 	for (unsigned n = 0; n < 16; n++) {
 		const uint16_t bit = (uint16_t)(1u << n);
 
