@@ -36,8 +36,6 @@ enum {
 #define F81D_SYSCALL (1u << 11)
 #define F81D_NX (1u << 20)
 #define F81D_LM (1u << 29)
-/* Bits of 80000001h:EDX that mirror CPUID.1:EDX on AMD processors. */
-#define F81D_MIRROR_MASK 0x0183f3ffu
 
 /* The x86-64 baseline of DESIGN.md, "Guest CPU model", plus PSE (4 MiB pages, which
  * the page walker implements anyway), MTRR (stored values), CLFLUSH (a no-op), DE
@@ -76,7 +74,7 @@ enum {
 #define MAX_7_ECX BIT(CPUID_F_RDPID)
 #define MAX_81_EDX BIT(CPUID_F_RDTSCP)
 
-#define BASE_81_EDX ((MODEL_F1_EDX & F81D_MIRROR_MASK) | F81D_SYSCALL | F81D_NX | F81D_LM)
+#define BASE_81_EDX ((MODEL_F1_EDX & CPUID_81_EDX_MIRRORS_1_EDX) | F81D_SYSCALL | F81D_NX | F81D_LM)
 
 static const struct cpu_model models[] = {
 	{

@@ -37,6 +37,12 @@ enum cpuid_word {
 	CPUID_WORDS,
 };
 
+/* The bits of CPUID.80000001h:EDX that mirror the same bits of CPUID.1:EDX on
+ * AMD processors (APM Vol. 3, E.4.2: FPU to APIC, MTRR to PSE36, MMX, FXSR);
+ * Intel processors leave them clear (SDM Vol. 2A, CPUID leaf 80000001H), and
+ * so does KVM's supported table on an Intel host. */
+#define CPUID_81_EDX_MIRRORS_1_EDX 0x0183f3ffu
+
 /* Where a feature's flag is: its register (enum cpuid_word) times 32 plus its
  * bit, a constant usable in tables. */
 typedef unsigned cpuid_feature;

@@ -68,6 +68,11 @@ static void supported_words(const struct kvm_cpuid2 *c, uint32_t words[CPUID_WOR
 		words[CPUID_80000001_ECX] = l81->ecx;
 		words[CPUID_80000001_EDX] = l81->edx;
 	}
+	/* The model is an AMD one and sets the mirror bits; on an Intel host KVM
+	 * lists them clear, though it has each feature (in leaf 1). A mirror
+	 * bit only repeats leaf 1, so KVM gives what it names where it gives
+	 * leaf 1's bit. */
+	words[CPUID_80000001_EDX] |= words[CPUID_1_EDX] & CPUID_81_EDX_MIRRORS_1_EDX;
 }
 
 /* The model's flags KVM lacks, named in why; 0 if none. */
