@@ -21,6 +21,7 @@
 #include "differ.h"
 #include "known_bugs.h"
 #include "log.h"
+#include "native.h"
 
 #define DEFAULT_SEED 0x5eed2024ull
 #define DEFAULT_COUNT 10000
@@ -244,6 +245,8 @@ static void print_rates(const struct differ *d)
 
 static void print_engines(const struct differ *d)
 {
+	char vendor[13], model[13];
+
 	printf("differential test: references");
 	for (unsigned i = 0; i < d->nref; i++)
 		printf(" %s", d->ref[i].name);
@@ -256,6 +259,13 @@ static void print_engines(const struct differ *d)
 	if (!differ_runs_host_state(d))
 		printf("differential test: SGDT, SIDT, SLDT, STR, SMSW and RDPMC not generated: they show the host's "
 		       "own system state natively, and no engine reference runs here\n");
+	if (!native_host_is_model_vendor(vendor, model))
+		printf("differential test: the host is %s, the guest CPU model %s's: forms whose outcome the vendors "
+		       "define differently are not generated (LFS/LGS/LSS, far JMP/CALL/RETF, the XSAVE family, "
+		       "misaligned SHA operands, masked moves that fault, FS/GS bases at the canonical boundary, "
+		       "AC set by POPF; "
+		       "tests/diff/README.md)\n",
+		       vendor, model);
 	if (!differ_runs_noncanonical(d))
 		printf("differential test: no non-canonical addresses: the host uses 5-level paging, where the "
 		       "guest's non-canonical addresses are canonical\n");
@@ -264,7 +274,7 @@ static void print_engines(const struct differ *d)
 static void run_sequences(const struct options *o, struct tally *t)
 {
 	struct differ d;
-	char why[256];
+	char why[256], host_vendor[13], model_vendor[13];
 
 	if (differ_open(&d, o->refs, o->subs, why, sizeof(why))) {
 		t->skipped += o->one_case ? 1 : o->count ? o->count : 1;
@@ -276,6 +286,7 @@ static void run_sequences(const struct options *o, struct tally *t)
 	gen_allow_noncanonical(differ_runs_noncanonical(&d));
 	gen_allow_native_only(differ_runs_native(&d));
 	gen_allow_unmasked_simd(!differ_runs_host_state(&d)); /* native alone */
+	gen_allow_vendor_specific(native_host_is_model_vendor(host_vendor, model_vendor));
 	if (o->one_case) {
 		one(&d, o, o->case_seed, "single case", t);
 	} else if (!o->soak) {

@@ -83,6 +83,13 @@ void gen_set_raw_simd(unsigned weight, bool only)
 	gen_raw_simd_only = only;
 }
 
+bool gen_vendor_specific_allowed = true;
+
+void gen_allow_vendor_specific(bool allow)
+{
+	gen_vendor_specific_allowed = allow;
+}
+
 bool gen_host_state_allowed = true, gen_noncanonical_allowed = true, gen_unmasked_simd_allowed = false,
      gen_native_only_allowed = true;
 
@@ -106,11 +113,18 @@ void gen_allow_noncanonical(bool allow)
 	gen_noncanonical_allowed = allow;
 }
 
+/* The families gen_allow_vendor_specific() leaves out. */
+static bool vendor_specific(const struct family *f)
+{
+	return f->gen == fam_xsave || f->gen == fam_save_area_edge || f->gen == fam_far_pointer ||
+	       f->gen == fam_far_transfer;
+}
+
 static unsigned family_weight(const struct family *f)
 {
 	if (f->gen == fam_raw_simd)
 		return gen_raw_simd_weight;
-	if (gen_raw_simd_only)
+	if (gen_raw_simd_only || (!gen_vendor_specific_allowed && vendor_specific(f)))
 		return 0;
 	return f->gen == fam_system_read && !gen_host_state_allowed ? 0 : f->weight;
 }

@@ -40,6 +40,18 @@ void gen_allow_noncanonical(bool allow);
 /* Whether to aim memory operands at the canonical boundary (item.native_only):
  * only where the native reference runs. Default: yes. */
 void gen_allow_native_only(bool allow);
+/* Whether to generate forms whose outcome the vendors define differently and
+ * where the guest CPU model follows its own vendor (AMD): only where the
+ * references run on such a processor. Left out elsewhere: LFS/LGS/LSS and far
+ * JMP/CALL/RETF (an m16:64 operand under REX.W on Intel processors, and
+ * which check faults first), the XSAVE family (which components an
+ * implementation reports in use, and saves, beyond those the model has),
+ * misaligned SHA operands (#GP on Intel processors), which address a masked
+ * move's fault names, an FS or GS base that makes a non-canonical address
+ * canonical, and AC set by POPF (which misaligned vector accesses raise #AC).
+ * Default: yes. */
+void gen_allow_vendor_specific(bool allow);
+
 /* The family of random raw SSE/AVX encodings (gen_rawsimd.c): its weight (0, the
  * default: off), and whether it is the only family drawn. */
 void gen_set_raw_simd(unsigned weight, bool only);

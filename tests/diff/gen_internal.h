@@ -66,6 +66,8 @@ struct flag_effect {
 /* gen_allow_host_state(), gen_allow_noncanonical(), gen_allow_unmasked_simd(),
  * gen_allow_native_only() */
 extern bool gen_host_state_allowed, gen_noncanonical_allowed, gen_unmasked_simd_allowed, gen_native_only_allowed;
+/* gen_allow_vendor_specific() */
+extern bool gen_vendor_specific_allowed;
 /* gen_set_raw_simd(): the weight of fam_raw_simd (0: off), and whether it is the only family */
 extern unsigned gen_raw_simd_weight;
 extern bool gen_raw_simd_only;

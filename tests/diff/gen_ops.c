@@ -217,6 +217,11 @@ static void raw_segments(struct gen *g, const ZydisEncoderRequest *q, unsigned l
 	g->nprefix = 0;
 	if ((q->prefixes & SEGMENT_ATTRIBS) || !rng_chance(&g->r, 1, 10) || len + 1 > ZYDIS_MAX_INSTRUCTION_LENGTH)
 		return;
+	/* An FS or GS base that takes a non-canonical effective address to a
+	 * canonical linear one: #GP on the modelled AMD processor, #PF on
+	 * Intel's (gen_allow_vendor_specific). */
+	if (g->native_only && !gen_vendor_specific_allowed)
+		return;
 	g->nprefix = 1;
 	g->prefix[0] = segs[rng_below(&g->r, sizeof(segs))];
 	/* Which fault a CS, DS, ES or SS override gives on a non-canonical address
@@ -394,7 +399,12 @@ bool gen_mem(struct gen *g, unsigned size, unsigned avoid, ZydisEncoderOperand *
 	if (!g->no_faults && rng_chance(&g->r, 1, 24)) {
 		*prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS |
 							   ZYDIS_ATTRIB_HAS_SEGMENT_DS | ZYDIS_ATTRIB_HAS_SEGMENT_ES);
-		return gen_wild_mem(g, size, avoid, op, used);
+		if (!gen_wild_mem(g, size, avoid, op, used))
+			return false;
+		if (g->native_only && !gen_vendor_specific_allowed)
+			*prefixes &=
+			    ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS);
+		return true;
 	}
 	switch (form) {
 	case MF_ABSOLUTE:
