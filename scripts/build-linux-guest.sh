@@ -341,14 +341,19 @@ poweroff -f
 INIT
 elif [ "$mode" = snap ]; then
 	# Work in flight when the test hook snapshots at SNAP-NOW, each printing
-	# a line when done: the writer (if vda is there) and the digest.
+	# a line when done: the writer (if vda is there) and the digest. Each
+	# does half its work, then waits for /tmp/snap-go, which the test makes
+	# from the shell once the guest has moved: so neither can be done at the
+	# snapshot, however fast the host.
 	cat >>"$root/init" <<'INIT'
+snap_wait() { while [ ! -e /tmp/snap-go ]; do sleep 0.1; done; }
 if [ -e /dev/vda ]; then
 	mkdir -p /mnt
 	mount -t ext4 /dev/vda /mnt && echo "snap-mount: ok"
 	(
 		i=0
 		while [ $i -lt 3000 ]; do
+			[ $i -eq 1500 ] && snap_wait
 			echo "line $i" >>/mnt/lines
 			i=$((i + 1))
 		done
@@ -357,7 +362,7 @@ if [ -e /dev/vda ]; then
 	) &
 fi
 (
-	d=$(head -c 67108864 /dev/zero | sha256sum)
+	d=$({ head -c 33554432 /dev/zero; snap_wait; head -c 33554432 /dev/zero; } | sha256sum)
 	echo "SNAP-DIGEST ${d%% *}"
 ) &
 sleep 1

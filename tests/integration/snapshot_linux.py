@@ -4,7 +4,9 @@ restored on another (issue 15). The snap initramfs (scripts/build-linux-guest.sh
 mounts vda, an ext4 image made here, starts a writer appending 3000 lines to a
 file on it and a SHA-256 of 64 MiB of zeros, both in the background, and prints
 SNAP-NOW, at which the test-only hook (RINGVISOR_TEST_SNAPSHOT_AT) snapshots
-the VM and stops it. Checks:
+the VM and stops it. Each job stops half-way until /tmp/snap-go exists, which
+this test makes from the guest's shell once the guest has moved, so both are
+in flight at the snapshot on any host. Checks:
   - the snapshot is taken (status 0, the hook's line) with both jobs still
     running (neither has printed its result yet);
   - right after `ringvisor restore` on the other engine, the guest's uptime
@@ -212,6 +214,7 @@ def goes_on(case, g, src, dst, disk, start, out, stats):
     """The moved guest G: its clock, both jobs finished right, the shell,
     power-off, and the disk image after it."""
     guest_clock(case, g, start, float(value_after(out, "snap-uptime:") or "nan"))
+    g.type("touch /tmp/snap-go")
     got = g.read_until(rb"SNAP-DIGEST [0-9a-f]{64}", 900) and g.read_until(rb"SNAP-WRITER-DONE [0-9]+\r?\n", 300)
     text = g.out.decode(errors="replace")
     check(case, f"the digest computed partly on {src}, partly on {dst} is the host's",
