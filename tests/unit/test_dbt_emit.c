@@ -181,6 +181,31 @@ static void test_gs_load16_zx_decodes_for_every_register(void **state)
 	}
 }
 
+/* RORX (the soft-TLB probe's index where the host has BMI2) decodes as RORX
+ * with its registers and count for every pair, R and B inverted in the VEX
+ * prefix (SDM Vol. 2B, RORX: VEX.LZ.F2.0F3A.W1 F0 /r ib). */
+static void test_rorx_decodes_for_every_register_pair(void **state)
+{
+	uint8_t buf[16];
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	struct emitter e;
+
+	(void)state;
+	for (unsigned d = 0; d < 16; d++) {
+		for (unsigned s = 0; s < 16; s++) {
+			emitter_init(&e, buf, buf, sizeof(buf));
+			emit_rorx(&e, (enum host_reg)d, (enum host_reg)s, (uint8_t)(d + s));
+			decode(buf, e.pos, &in, ops);
+			assert_int_equal(in.length, e.pos);
+			assert_int_equal(in.mnemonic, ZYDIS_MNEMONIC_RORX);
+			assert_int_equal(ops[0].reg.value, ZYDIS_REGISTER_RAX + d);
+			assert_int_equal(ops[1].reg.value, ZYDIS_REGISTER_RAX + s);
+			assert_int_equal(ops[2].imm.value.u, d + s);
+		}
+	}
+}
+
 /* One vector move against gs:[0x2a40]: mnemonic, register, and the
  * memory operand as the first or second operand. */
 static void check_vector_move(const uint8_t *buf, size_t len, ZydisMnemonic m, ZydisRegister reg, bool store,
@@ -560,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_mov_and_cmp_memory_imm32_decode_for_every_register),
 		cmocka_unit_test(test_gs_jump_through_memory_decodes),
 		cmocka_unit_test(test_gs_load16_zx_decodes_for_every_register),
+		cmocka_unit_test(test_rorx_decodes_for_every_register_pair),
 		cmocka_unit_test(test_vector_moves_decode_for_every_register),
 		cmocka_unit_test(test_emitter_overflow_writes_nothing_past_its_room),
 		cmocka_unit_test(test_emitted_code_runs_calls_c_and_follows_a_patched_jump),

@@ -1,5 +1,6 @@
 #include "engine/dbt/emit.h"
 
+#include <cpuid.h>
 #include <string.h>
 
 void emit_bytes(struct emitter *e, const void *bytes, size_t n)
@@ -493,6 +494,32 @@ static void emit_group2_imm(struct emitter *e, enum host_reg reg, unsigned ext, 
 void emit_shr_imm(struct emitter *e, enum host_reg reg, uint8_t imm)
 {
 	emit_group2_imm(e, reg, 5, imm);
+}
+
+/* VEX.LZ.F2.0F3A.W1 F0 /r ib (SDM Vol. 2B, RORX): three-byte VEX with R and
+ * B inverted, map 0F3A (00011); W1, vvvv unused (1111), L0, pp F2 (11). */
+void emit_rorx(struct emitter *e, enum host_reg dst, enum host_reg src, uint8_t imm)
+{
+	const uint8_t b[] = { 0xc4,
+			      (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) | 0x03),
+			      0xfb,
+			      0xf0,
+			      (uint8_t)(0xc0 | ((dst & 7) << 3) | (src & 7)),
+			      imm };
+
+	emit_bytes(e, b, sizeof(b));
+}
+
+bool emit_host_has_bmi2(void)
+{
+	static int has = -1;
+
+	if (has < 0) {
+		unsigned a, b = 0, c, d;
+
+		has = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 8));
+	}
+	return has;
 }
 
 void emit_shl_imm(struct emitter *e, enum host_reg reg, uint8_t imm)

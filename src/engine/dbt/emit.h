@@ -189,6 +189,10 @@ void emit_mov_rr(struct emitter *e, enum host_reg dst, enum host_reg src);
 void emit_shr_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
 void emit_shl_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
 void emit_sar_imm(struct emitter *e, enum host_reg reg, uint8_t imm);
+/* RORX dst, src, imm8 (BMI2: dst = src rotated right, flags untouched): a
+ * copy and a shift in one; only where emit_host_has_bmi2(). */
+void emit_rorx(struct emitter *e, enum host_reg dst, enum host_reg src, uint8_t imm);
+bool emit_host_has_bmi2(void);
 /* CMP reg, imm8 (sign-extended). */
 void emit_cmp_imm8(struct emitter *e, enum host_reg reg, int8_t imm);
 void emit_and_imm32(struct emitter *e, enum host_reg reg, int32_t imm);

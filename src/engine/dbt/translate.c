@@ -686,8 +686,14 @@ static void emit_probe(struct emitter *e, const struct translate_env *env, const
 		/* In 64-bit mode only FS and GS have a base (SDM vol. 3, 3.4.4). */
 		if (u->mem_seg == SREG_FS || u->mem_seg == SREG_GS)
 			emit_gs_add(e, a, GS_OFF(seg[u->mem_seg].base));
-		emit_mov_rr(e, idx, a);
-		emit_shr_imm(e, idx, 6);
+		/* RORX copies and shifts in one (the bits it rotates in
+		 * are masked off). */
+		if (emit_host_has_bmi2()) {
+			emit_rorx(e, idx, a, 6);
+		} else {
+			emit_mov_rr(e, idx, a);
+			emit_shr_imm(e, idx, 6);
+		}
 		emit_and_imm32(e, idx, (TLB_SIZE - 1) << 6);
 		if (u->mem_align) {
 			/* The tag is the page (no low bits: TLB_INVALID has only
