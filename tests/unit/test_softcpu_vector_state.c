@@ -271,6 +271,47 @@ static void test_legacy_writes_keep_a_pending_vex_upper_half(void **state)
 	ih_free(h);
 }
 
+/* A loop of legacy SSE, whose registers dbt holds in host registers all the
+ * way round (plan_vector_loop): XMM1 sums XMM2 and 16 bytes a round from a
+ * walk that crosses into a page no access touched before (a soft-TLB miss in
+ * round 5, whose slow path runs PADDD in the core on XMM1 as held), and the
+ * loop is left by a side exit after 10 rounds. PADDD adds each doubleword
+ * modulo 2^32 (SDM Vol. 2B, PADDB/PADDW/PADDD/PADDQ). */
+IH_ASM(held_sse_loop, "pxor xmm1, xmm1\n movdqu xmm2, [rdi]\n mov ecx, 12\n"
+		      "1: paddd xmm1, xmm2\n paddd xmm1, [rsi]\n add rsi, 16\n cmp ecx, 3\n je 2f\n"
+		      "dec ecx\n jnz 1b\n"
+		      "2: movq rax, xmm1\n pshufd xmm3, xmm1, 0x4e\n movq rbx, xmm3");
+
+static void test_a_loops_held_registers_meet_its_slow_path_and_side_exit(void **state)
+{
+	const uint64_t walk = IH_DATA + 0x3000 - 0x40;
+	struct ih *h = ih_new_avx("v3"); /* CR4.OSFXSR set */
+	struct vcpu_state *s;
+	uint32_t sum[4] = { 0 }, inc[4] = { 0x11111111, 0x80000000, 0xfffffff0, 7 };
+
+	(void)state;
+	for (unsigned k = 0; k < 4; k++)
+		ih_put(h, IH_DATA + 4 * k, inc[k], 4);
+	for (unsigned r = 0; r < 12; r++) {
+		for (unsigned k = 0; k < 4; k++) {
+			const uint32_t v = 0x01020304u * (r + 1) + 0x10000000u * k;
+
+			ih_put(h, walk + 16 * r + 4 * k, v, 4);
+			if (r < 10)
+				sum[k] += inc[k] + v;
+		}
+	}
+	h->state = h->entry;
+	h->state.gpr[GPR_RDI] = IH_DATA;
+	h->state.gpr[GPR_RSI] = walk;
+	s = ih_exec(h, held_sse_loop, IH_LEN(held_sse_loop));
+	assert_int_equal(s->gpr[GPR_RCX], 3);
+	assert_int_equal(s->gpr[GPR_RSI], walk + 16 * 10);
+	assert_int_equal(s->gpr[GPR_RAX], (uint64_t)sum[1] << 32 | sum[0]);
+	assert_int_equal(s->gpr[GPR_RBX], (uint64_t)sum[3] << 32 | sum[2]);
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_fp_flags_reach_mxcsr_and_an_unmasked_exception_is_xm),
 		cmocka_unit_test(test_fp_follows_the_guests_rounding_flush_and_daz_bits_as_on_the_host),
 		cmocka_unit_test(test_legacy_writes_keep_a_pending_vex_upper_half),
+		cmocka_unit_test(test_a_loops_held_registers_meet_its_slow_path_and_side_exit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,6 +72,10 @@ struct emitter {
 		 * probe's own joins; a slow path's resume point reached
 		 * through a reload): the state survives it. */
 		size_t label_ok;
+		/* Held by a loop all the way round (vectors_hold): always in
+		 * the host registers, never pending; the loop's ways out
+		 * store them. */
+		uint16_t held;
 	} vec;
 };
 

@@ -21,6 +21,9 @@
  * and stored, each 10 bytes and 12 for its upper half, and VZEROUPPER (3);
  * or VZEROUPPER's 16 stores of 10 after a VPXOR (4). */
 #define BYTES_PER_SIMD (4 * 22 + 4 * 22 + 3)
+/* A held loop's vector registers loaded or stored at one place (MOVDQU with
+ * GS, REX and a disp32: 10 bytes; plan_vector_loop). */
+#define BYTES_HELD_VECTORS (16 * 11)
 #define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + 18 + BYTES_HOISTED_PROBE + BYTES_SET_RIP_MORE)
 /* A loop's way setup (emit_way_setup): the JMP over (8 with alignment), the
  * way out when kicked (16 register stores and RSP's, 9 each; the flags 49;
@@ -178,6 +181,10 @@ struct run_plan {
 	/* A register the loop leaves alone, for its ways back that need no
 	 * flags (plan_way_back), or H_NONE. */
 	int way_temp;
+	/* The vector registers the loop uses, held in host registers all the
+	 * way round (plan_vector_loop), and of them those it writes, which its
+	 * ways out store. */
+	uint16_t vec_held, vec_held_written;
 	unsigned group_first, group_end; /* its probe groups in the translation's */
 	uint16_t live[65];		 /* arithmetic flags live before instruction first + k (k <= 64) */
 	/* Registers whose host copy matters before instruction first + k: read
@@ -773,6 +780,8 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 	if (p->jump && !emit_patch_rel32(p->jump, e->rx + (p->jump - e->buf), emit_here(e)))
 		e->overflow = true;
 	p->code = emit_label(e);
+	if (p->insn < run->loop_end)
+		emit_vectors_store(e, run->vec_held_written);
 	emit_call(e, x->slow_path);
 	/* The main line's vector registers, as the core left them, first. */
 	if (p->vec_lo)
@@ -1302,6 +1311,36 @@ static void plan_slow_reach(struct probe_group *groups, unsigned first, unsigned
 	}
 }
 
+/* A loop whose vector instructions are all legacy SSE (low halves only)
+ * holds the registers they use in host registers all the way round, as it
+ * does its general registers (plan_loop): loaded before its start, stored on
+ * its ways out (side exits, the way out when kicked, the fall-through, the
+ * slow paths before the core runs, which load them again after) and where
+ * the run goes on past the loop; the way back loads and stores none. Not
+ * with probe groups or followed instructions, whose slow paths and ways out
+ * go elsewhere. */
+static void plan_vector_loop(struct run_plan *run, const struct slot *slot)
+{
+	uint16_t used = 0, written = 0;
+
+	if (!run->loops || run->hoisted >= 0 || run->group_first != run->group_end)
+		return;
+	for (unsigned i = run->first; i < run->last; i++) {
+		const struct ident_use *u = &slot[i].use;
+
+		if (slot[i].followed)
+			return;
+		if (i >= run->loop_end || !u->simd)
+			continue;
+		if (u->ymm || u->wide || u->zero_upper)
+			return;
+		used |= (uint16_t)(u->vec_used | u->vec_written);
+		written |= u->vec_written;
+	}
+	run->vec_held = used;
+	run->vec_held_written = written;
+}
+
 /* A loop's way back without touching the flags (emit_loop_back): the count
  * added by MOV, LEA and MOV, then a JMP through cpu->loop_way indexed by
  * `kicked`, set as the run starts (emit_way_setup). The flags the round
@@ -1644,6 +1683,7 @@ static void emit_loop_back(struct emitter *e, const struct translate_env *env, c
 	if (keep_rax != H_NONE)
 		emit_gs_store64(e, GS_OFF(gpr[GPR_RAX]), (enum host_reg)keep_rax);
 	emit_store_run_regs(e, run, run->loop_written & (uint16_t)~through);
+	emit_vectors_store(e, run->vec_held_written);
 	emit_jmp(e, x->out);
 }
 
@@ -1662,6 +1702,8 @@ static void emit_side_exit(struct emitter *e, const struct translate_env *env, c
 		emit_loop_back(e, env, run, p->host_valid, p->insn - run->first + 1, p->warm, x);
 		return;
 	}
+	if (p->insn < run->loop_end)
+		emit_vectors_store(e, run->vec_held_written);
 	emit_store_run_regs(e, run, written_before(slot, run, p->insn));
 	if (p->flags_written || soft_cpu_flags_stale(run))
 		emit_flags_out(e, p->host_valid);
@@ -1687,6 +1729,7 @@ static void emit_branch_end(struct emitter *e, const struct translate_env *env, 
 		if (u->cc != 0xff) {
 			taken = emit_jcc(e, (enum host_cc)u->cc, emit_here(e));
 			emit_store_run_regs(e, run, run->regs_written);
+			emit_vectors_store(e, run->vec_held_written);
 			if (run->flags_written)
 				emit_flags_out(e, host_valid);
 			emit_leave_to(e, env, x, br_lin + br->len, n);
@@ -1822,6 +1865,7 @@ static void emit_way_setup(struct emitter *e, const struct run_plan *run, const 
 	const uint8_t *kicked = emit_label(e);
 
 	emit_store_run_regs(e, run, run->loop_written);
+	emit_vectors_store(e, run->vec_held_written);
 	if (run->flags_written)
 		emit_flags_out(e, ARITH);
 	emit_jmp(e, x->out);
@@ -1895,14 +1939,24 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		emit_flags_from_ax(e);
 	}
 	emit_load_regs(e, run->regs_loaded);
+	emit_vectors_load(e, run->vec_held, 0);
 	if (run->way_temp != H_NONE)
 		emit_way_setup(e, run, x);
 	run_warm = emit_label(e);
+	if (run->vec_held) {
+		vectors_hold(e, run->vec_held);
+		vectors_keep(e, true);
+	}
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
 		const uint8_t *code = slot[i].code;
 		const uint64_t insn_end = slot[i].lin + insns[i].len; /* what RIP-relative operands add to */
 
+		if (i == run->loop_end && run->vec_held) {
+			/* Past the loop: its registers go back to the soft CPU. */
+			emit_vectors_store(e, run->vec_held_written);
+			vectors_hold(e, 0);
+		}
 		if (!vectors_may_wait(&slot[i]))
 			emit_vectors_flush(e);
 		if (u->branch && (insns[i].flags & INSN_SIDE_EXIT)) {
@@ -2035,9 +2089,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			}
 			if (!g) {
 				/* The slow path reloads what the main line holds
-				 * here, so that it holds on. */
+				 * here, so that it holds on: a loop's held registers
+				 * whatever came before (emit_slow_path stores them
+				 * before the core runs). */
 				vec_kept = vectors_valid(e);
-				p->vec_lo = vec_kept ? e->vec.lo : 0;
+				p->vec_lo = (uint16_t)((vec_kept ? e->vec.lo : 0) | e->vec.held);
 				p->vec_hi = vec_kept ? e->vec.hi : 0;
 				p->resume = emit_label(e);
 				vectors_keep(e, vec_kept && p->vec_lo);
@@ -2085,6 +2141,11 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			}
 		}
 	}
+	if (run->loop_end == run->last && run->vec_held) {
+		/* A loop that ends the run by its length, its way back a side exit. */
+		emit_vectors_store(e, run->vec_held_written);
+		vectors_hold(e, 0);
+	}
 	emit_vectors_flush(e);
 	emit_store_run_regs(e, run, run->regs_written);
 	if (run->flags_written)
@@ -2099,8 +2160,8 @@ size_t translate_max_bytes(unsigned count)
 	/* The worst case: every instruction an ident run of its own with a memory
 	 * operand, aligned to 16. */
 	return BYTES_FRAME + 15 + BYTES_PER_BRANCH +
-	       (size_t)count *
-		   (BYTES_PER_IDENT + BYTES_PER_SIMD + BYTES_PER_IDENT_RUN + BYTES_PER_PROBE + BYTES_PER_SLOW_PATH);
+	       (size_t)count * (BYTES_PER_IDENT + BYTES_PER_SIMD + BYTES_PER_IDENT_RUN + BYTES_PER_PROBE +
+				BYTES_PER_SLOW_PATH + 5 * BYTES_HELD_VECTORS);
 }
 
 /* Where the len bytes of the instruction at lin are (translate_env.code), or
@@ -2240,13 +2301,18 @@ bool translate_emit_exits(struct code_cache *cc, const struct translate_env *env
 static size_t run_room(const struct slot *slot, const struct insn *insns, unsigned first, unsigned last)
 {
 	size_t room = BYTES_PER_IDENT_RUN + 8 + BYTES_WAY_SETUP; /* a cold copy's jump back, a loop's way setup */
+	unsigned ways_out = 4; /* a held loop's (plan_vector_loop): its start, end, kick and way setup */
+	bool simd = false;
 
-	for (unsigned k = first; k < last; k++)
+	for (unsigned k = first; k < last; k++) {
 		room += BYTES_PER_IDENT + (slot[k].use.mem ? BYTES_PER_PROBE + BYTES_PER_SLOW_PATH : 0) +
 			(slot[k].use.simd ? BYTES_PER_SIMD : 0) + (slot[k].use.branch ? BYTES_PER_BRANCH : 0) +
 			(slot[k].followed ? BYTES_PER_FOLLOWED : 0) +
 			((insns[k].flags & INSN_SIDE_EXIT) ? BYTES_PER_SIDE_EXIT : 0);
-	return room;
+		simd |= slot[k].use.simd != 0;
+		ways_out += slot[k].use.mem || slot[k].use.branch;
+	}
+	return room + (simd ? ways_out * BYTES_HELD_VECTORS : 0);
 }
 
 /* The run of insns[first, last) planned again in cold_slot, the same but
@@ -2323,6 +2389,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		plan_slow_reach(groups, runs[nruns].group_first, ngroups);
 		runs[nruns].group_end = ngroups;
 		plan_way_back(&runs[nruns], slot);
+		plan_vector_loop(&runs[nruns], slot);
 		if (runs[nruns].hoisted >= 0)
 			plan_cold_copy(&cold_runs[nruns], env, slot, cold_slot, insns, i, j, groups, &ngroups);
 		room += (runs[nruns].hoisted >= 0 ? 2 : 1) * run_room(slot, insns, i, j);

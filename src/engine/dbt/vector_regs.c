@@ -23,7 +23,25 @@ static void vectors_settle(struct emitter *e)
 		return;
 	if (e->vec.pending)
 		e->overflow = true;
-	e->vec.lo = e->vec.hi = e->vec.pending = e->vec.pending_vex = 0;
+	/* Every way to any label of a loop brings its held registers. */
+	e->vec.lo = e->vec.held;
+	e->vec.hi = e->vec.pending = e->vec.pending_vex = 0;
+}
+
+void vectors_hold(struct emitter *e, uint16_t regs)
+{
+	vectors_settle(e);
+	e->vec.held = regs;
+	e->vec.lo |= regs;
+	e->vec.hi &= (uint16_t)~regs;
+	e->vec.at = e->pos;
+}
+
+void emit_vectors_store(struct emitter *e, uint16_t regs)
+{
+	for (unsigned n = 0; n < 16; n++)
+		if ((regs >> n) & 1)
+			emit_gs_vec_store(e, GS_OFF(fpu.xmm) + 16 * (int32_t)n, n, false);
 }
 
 /* The label just taken is one every way to which brings the state e->vec
@@ -122,7 +140,7 @@ void emit_vectors_out(struct emitter *e, const struct ident_use *u, bool more_ve
 		return;
 	}
 	e->vec.lo |= u->vec_written;
-	e->vec.pending |= u->vec_written;
+	e->vec.pending |= u->vec_written & (uint16_t)~e->vec.held;
 	/* A legacy write keeps bits 128-255 of the host register, so the
 	 * upper half a VEX write left there (pending_vex) still waits to be
 	 * stored. */

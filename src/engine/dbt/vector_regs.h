@@ -31,5 +31,12 @@ void emit_vectors_out(struct emitter *e, const struct ident_use *u, bool more_ve
 /* Every register written and not stored yet, stored: before anything that
  * reads the soft CPU's copies or takes a label. */
 void emit_vectors_flush(struct emitter *e);
+/* A loop's registers (legacy SSE: low halves only), loaded before its start
+ * and held from its start label on (vectors_hold): no store but on the
+ * loop's ways out (emit_vectors_store), no load but after a slow path's
+ * core run. vectors_hold(e, 0) ends that, the registers stored already. */
+void vectors_hold(struct emitter *e, uint16_t regs);
+/* The low halves of regs into the soft CPU. */
+void emit_vectors_store(struct emitter *e, uint16_t regs);
 
 #endif
