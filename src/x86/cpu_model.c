@@ -146,6 +146,20 @@ static const char vendor[12] = "AuthenticAMD";
 static const char hypervisor_signature[12] = "KVMKVMKVM\0\0\0";
 static const char brand[48] = "Ringvisor virtual CPU";
 
+bool cpu_model_host_is_same_vendor(char host[13], char model[13])
+{
+	unsigned a = 0, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	memcpy(host, &b, 4);
+	memcpy(host + 4, &d, 4);
+	memcpy(host + 8, &c, 4);
+	host[12] = 0;
+	memcpy(model, vendor, 12);
+	model[12] = 0;
+	return memcmp(host, vendor, 12) == 0;
+}
+
 const struct cpu_model *cpu_model_list(size_t *count)
 {
 	*count = NMODELS;

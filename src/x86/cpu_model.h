@@ -137,6 +137,14 @@ size_t cpu_model_leaves(const struct cpu_model *m, uint32_t apic_id, struct cpui
 /* The hypervisor leaves 0x40000000 and 0x40000001 that every model has, host
  * included (the kvm engine puts them over KVM's own). */
 void cpu_model_hypervisor_leaf(uint32_t function, struct cpuid_result *out);
+
+/* Whether the host CPU's vendor (CPUID leaf 0) is the models' own (every
+ * model is an AMD one); host and model get the two strings. Where it is not,
+ * what the manuals leave to each implementation (undefined flags, XSAVE's
+ * tracking of the state in use, which fault comes first) differs between
+ * the host and the soft CPU, and the tests that compare them with the host
+ * leave it out. */
+bool cpu_model_host_is_same_vendor(char host[13], char model[13]);
 #define CPU_MODEL_HYPERVISOR_FIRST 0x40000000u
 #define CPU_MODEL_HYPERVISOR_LAST 0x40000001u
 

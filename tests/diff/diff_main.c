@@ -22,6 +22,7 @@
 #include "known_bugs.h"
 #include "log.h"
 #include "native.h"
+#include "x86/cpu_model.h"
 
 #define DEFAULT_SEED 0x5eed2024ull
 #define DEFAULT_COUNT 10000
@@ -259,7 +260,7 @@ static void print_engines(const struct differ *d)
 	if (!differ_runs_host_state(d))
 		printf("differential test: SGDT, SIDT, SLDT, STR, SMSW and RDPMC not generated: they show the host's "
 		       "own system state natively, and no engine reference runs here\n");
-	if (!native_host_is_model_vendor(vendor, model))
+	if (!cpu_model_host_is_same_vendor(vendor, model))
 		printf("differential test: the host is %s, the guest CPU model %s's: forms whose outcome the vendors "
 		       "define differently are not generated (LFS/LGS/LSS, far JMP/CALL/RETF, the XSAVE family, "
 		       "misaligned SHA operands, masked moves that fault, FS/GS bases at the canonical boundary, "
@@ -286,7 +287,7 @@ static void run_sequences(const struct options *o, struct tally *t)
 	gen_allow_noncanonical(differ_runs_noncanonical(&d));
 	gen_allow_native_only(differ_runs_native(&d));
 	gen_allow_unmasked_simd(!differ_runs_host_state(&d)); /* native alone */
-	gen_allow_vendor_specific(native_host_is_model_vendor(host_vendor, model_vendor));
+	gen_allow_vendor_specific(cpu_model_host_is_same_vendor(host_vendor, model_vendor));
 	if (o->one_case) {
 		one(&d, o, o->case_seed, "single case", t);
 	} else if (!o->soak) {

@@ -19,7 +19,6 @@
 
 #include "guest_image.h"
 #include "x86/arch.h"
-#include "x86/cpu_model.h"
 
 #define TIMEOUT_MS 2000	      /* no sequence runs for anything like this long */
 #define ALTSTACK_SIZE 65536   /* the signal handler's stack: never the test's stack page */
@@ -270,29 +269,6 @@ fail:
 }
 
 /* Only with 5-level paging can a process map a page at 2^47 and above. */
-bool native_host_is_model_vendor(char host[13], char model[13])
-{
-	const struct cpu_model *baseline = cpu_model_find("baseline");
-	struct cpuid_leaf leaves[64];
-	size_t n = cpu_model_leaves(baseline, 0, leaves, 64);
-	unsigned a = 0, b, c = 0, d;
-
-	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	memcpy(host, &b, 4);
-	memcpy(host + 4, &d, 4);
-	memcpy(host + 8, &c, 4);
-	host[12] = 0;
-	model[0] = model[12] = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (leaves[i].function == 0) {
-			memcpy(model, &leaves[i].r.ebx, 4);
-			memcpy(model + 4, &leaves[i].r.edx, 4);
-			memcpy(model + 8, &leaves[i].r.ecx, 4);
-		}
-	}
-	return strcmp(host, model) == 0;
-}
-
 bool native_host_la57(void)
 {
 	void *probe = (void *)(1ull << 47), *p;

@@ -33,10 +33,6 @@ void native_close(struct native_ref *n);
  * the guest's 48-bit model calls non-canonical are canonical natively. */
 bool native_host_la57(void);
 
-/* Whether the host CPU's vendor (CPUID leaf 0) is the guest CPU model's; host
- * and model get the two vendor strings. */
-bool native_host_is_model_vendor(char host[13], char model[13]);
-
 /* Runs one input; fills *out (kind OC_FAILED or OC_TIMEOUT with a note when the
  * child could not run it; the child is restarted). */
 void native_run(struct native_ref *n, const struct test_input *in, struct outcome *out);

@@ -437,11 +437,12 @@ static inline uint64_t ih_random(uint64_t *seed)
 	return *seed * 0x2545f4914f6cdd1dull;
 }
 
-/* Runs each body `iterations` times on host and engine (ih_compare, every
- * arithmetic flag compared) from fresh registers, flags and data: the GPRs
- * and the data's quadwords from value(&seed), RDI pointing at the data. */
-static inline void ih_compare_bodies(struct ih *h, const struct ih_body *b, unsigned n, unsigned iterations,
-				     uint64_t (*value)(uint64_t *seed), uint64_t seed)
+/* Runs each body `iterations` times on host and engine (ih_compare, the
+ * arithmetic flags in flag_mask compared) from fresh registers, flags and
+ * data: the GPRs and the data's quadwords from value(&seed), RDI pointing at
+ * the data. */
+static inline void ih_compare_bodies_flags(struct ih *h, const struct ih_body *b, unsigned n, unsigned iterations,
+					   uint64_t (*value)(uint64_t *seed), uint64_t seed, uint64_t flag_mask)
 {
 	for (unsigned k = 0; k < n; k++) {
 		for (unsigned i = 0; i < iterations; i++) {
@@ -455,9 +456,25 @@ static inline void ih_compare_bodies(struct ih *h, const struct ih_body *b, unsi
 			for (unsigned r = 0; r < GPR_COUNT; r++)
 				c.regs.gpr[r] = r == GPR_RDI ? 0 : value(&seed);
 			c.regs.rflags = ih_random(&seed);
-			ih_compare(h, &c, b[k].code, (size_t)(b[k].end - b[k].code), RFLAGS_ARITH_MASK, b[k].name);
+			ih_compare(h, &c, b[k].code, (size_t)(b[k].end - b[k].code), flag_mask, b[k].name);
 		}
 	}
+}
+
+/* The same with every arithmetic flag compared. */
+static inline void ih_compare_bodies(struct ih *h, const struct ih_body *b, unsigned n, unsigned iterations,
+				     uint64_t (*value)(uint64_t *seed), uint64_t seed)
+{
+	ih_compare_bodies_flags(h, b, n, iterations, value, seed, RFLAGS_ARITH_MASK);
+}
+
+/* Whether the host is of the models' vendor (cpu_model_host_is_same_vendor),
+ * so that what the manuals leave undefined compares too. */
+static inline bool ih_host_is_model_vendor(void)
+{
+	char host[13], model[13];
+
+	return cpu_model_host_is_same_vendor(host, model);
 }
 
 /* Edge values (zero, all ones, sign bits, saturation boundaries) a quarter

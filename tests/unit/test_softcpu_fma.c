@@ -406,6 +406,10 @@ static void test_soft_half_conversions_match_host(void **state)
 			      : soft_half_to_single((uint16_t)x, &flags);
 		want = flags_after(flags, csr, &trapped);
 		host_trapped = host_half_traps(x, to_half, &host, &host_csr);
+		/* An unmasked underflow's trap: the AMD development host (which
+		 * soft_fp follows) leaves PE clear, an Intel one sets it. */
+		if (trapped && host_trapped && !ih_host_is_model_vendor())
+			host_csr = (host_csr & ~0x20u) | (want & 0x20u);
 		if (host_trapped != trapped || (host_csr & 0x3f) != want || (!trapped && host != got))
 			fail_msg(
 			    "%s 0x%x mxcsr 0x%x: the host %s with 0x%llx flags 0x%x, soft_fp has 0x%llx flags 0x%x",

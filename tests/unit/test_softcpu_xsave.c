@@ -58,6 +58,15 @@ struct images {
 	uint8_t src[AREA], dst[AREA], clean[AREA];
 } __attribute__((aligned(64)));
 
+/* The host's XCR0 (XGETBV with ECX = 0; Linux sets CR4.OSXSAVE). */
+static uint64_t host_xcr0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
 static void put64(uint8_t *p, uint64_t v)
 {
 	memcpy(p, &v, 8);
@@ -154,8 +163,9 @@ static void run_image_case(struct ih *h, const struct ih_body *b, uint64_t *seed
 	put64(host.dst + 520, 0);
 	guest = host;
 
-	/* Bits beyond XCR0 (bits 3-8 are in neither the host's nor the model's) are ignored. */
-	r.gpr[GPR_RAX] = save_rfbm | (ih_random(seed) & 0x1f8);
+	/* Bits beyond XCR0 are ignored: bits 3-8 that are in neither the
+	 * model's nor the host's (an Intel host with AVX-512 has 5-7). */
+	r.gpr[GPR_RAX] = save_rfbm | (ih_random(seed) & 0x1f8 & ~host_xcr0());
 	r.gpr[GPR_RDX] = ih_random(seed) & 0xffff0000;
 	r.gpr[GPR_R8] = restore_rfbm;
 	r.gpr[GPR_RDI] = (uint64_t)(uintptr_t)host.src;
@@ -192,10 +202,20 @@ static void run_image_case(struct ih *h, const struct ih_body *b, uint64_t *seed
 
 static void test_xsave_images_match_the_host(void **state)
 {
-	struct ih *h = xsave_ih("v3");
+	struct ih *h;
 	uint64_t seed = 0x5eed0d;
 
 	(void)state;
+	if (!ih_host_is_model_vendor()) {
+		/* SDM Vol. 1, 13.6: a processor may report a component in use
+		 * (XSTATE_BV) though it is in its initial configuration; an
+		 * Intel host does after XRSTOR, the model as the AMD host does
+		 * not, and XSAVEOPT and XSAVEC then write different areas. */
+		printf("SKIP: the host is not of the model's vendor: its XSAVE images may differ where the SDM "
+		       "leaves it to the implementation\n");
+		skip();
+	}
+	h = xsave_ih("v3");
 	for (unsigned n = 0; n < 400; n++)
 		for (size_t b = 0; b < sizeof(save_bodies) / sizeof(save_bodies[0]); b++)
 			run_image_case(h, &save_bodies[b], &seed, "random image");
