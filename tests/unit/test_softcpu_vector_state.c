@@ -312,6 +312,36 @@ static void test_a_loops_held_registers_meet_its_slow_path_and_side_exit(void **
 	ih_free(h);
 }
 
+/* Two loops in one block: the first with a stack access whose hoisted probe
+ * always misses (its span [RSP - 4, RSP + 4) crosses a page), so that its
+ * cold copy runs; the second held (plan_vector_loop) and ending the block by
+ * JMP back to its start. The cold copy is emitted after the main line: it
+ * must not see the second loop's held registers as its own. */
+IH_ASM(held_loop_after_cold_copy, "pxor xmm1, xmm1\n movdqu xmm2, [rdi]\n mov ecx, 40\n mov edx, 40\n"
+				  "1: mov [rsp - 4], rax\n paddd xmm1, xmm2\n dec ecx\n jnz 1b\n"
+				  "cld\n"
+				  "2: paddd xmm1, xmm2\n dec edx\n jz 3f\n jmp 2b\n"
+				  "3: movq rax, xmm1\n pshufd xmm3, xmm1, 0x4e\n movq rbx, xmm3");
+
+static void test_a_cold_copy_after_a_held_loop_loads_and_stores_its_registers(void **state)
+{
+	struct ih *h = ih_new_avx("v3");
+	struct vcpu_state *s;
+	uint32_t sum[4], inc[4] = { 0x11111111, 0x80000000, 0xfffffff0, 7 };
+
+	(void)state;
+	for (unsigned k = 0; k < 4; k++) {
+		ih_put(h, IH_DATA + 4 * k, inc[k], 4);
+		sum[k] = inc[k] * 80u;
+	}
+	h->state = h->entry;
+	h->state.gpr[GPR_RDI] = IH_DATA;
+	s = ih_exec(h, held_loop_after_cold_copy, IH_LEN(held_loop_after_cold_copy));
+	assert_int_equal(s->gpr[GPR_RAX], (uint64_t)sum[1] << 32 | sum[0]);
+	assert_int_equal(s->gpr[GPR_RBX], (uint64_t)sum[3] << 32 | sum[2]);
+	ih_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_fp_follows_the_guests_rounding_flush_and_daz_bits_as_on_the_host),
 		cmocka_unit_test(test_legacy_writes_keep_a_pending_vex_upper_half),
 		cmocka_unit_test(test_a_loops_held_registers_meet_its_slow_path_and_side_exit),
+		cmocka_unit_test(test_a_cold_copy_after_a_held_loop_loads_and_stores_its_registers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

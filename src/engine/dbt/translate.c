@@ -1928,6 +1928,9 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 	bool vec_kept;
 	size_t vec_from;
 
+	/* What an earlier run held (a loop ending at its last branch, which
+	 * returns without a release) holds no more: the next label voids it. */
+	e->vec.held = 0;
 	if (run->flags_loaded)
 		emit_flags_image(e, env);
 	if (run->rsp_host != H_NONE)
