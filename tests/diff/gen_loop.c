@@ -54,34 +54,12 @@ static const struct body_family {
 	unsigned weight;
 	bool (*gen)(struct gen *g);
 } body_families[] = {
-	{ 14, fam_alu },
-	{ 8, fam_unary },
-	{ 5, fam_shift },
-	{ 2, fam_double_shift },
-	{ 3, fam_imul },
-	{ 1, fam_muldiv },
-	{ 4, fam_bittest },
-	{ 2, fam_bitscan },
-	{ 4, fam_setcc },
-	{ 4, fam_cmovcc },
-	{ 3, fam_extend },
-	{ 3, fam_lea },
-	{ 2, fam_xchg },
-	{ 3, fam_exchange_arith },
-	{ 3, fam_misc },
-	{ 1, fam_bswap },
-	{ 4, fam_branch },
-	{ 2, fam_push_pop },
-	{ 1, fam_flags_stack },
-	{ 1, fam_string },
-	{ 1, fam_mmx_arith },
-	{ 1, fam_bmi1 },
-	{ 1, fam_adx },
-	{ 1, fam_avx_int },
-	/* Legacy SSE, whose registers dbt holds all the way round a loop. */
-	{ 2, fam_ssse3 },
-	{ 2, fam_sse41_int },
-	{ 1, fam_sse41_fp },
+	{ 14, fam_alu },      { 8, fam_unary },	   { 5, fam_shift },	{ 2, fam_double_shift },   { 3, fam_imul },
+	{ 1, fam_muldiv },    { 4, fam_bittest },  { 2, fam_bitscan },	{ 4, fam_setcc },	   { 4, fam_cmovcc },
+	{ 3, fam_extend },    { 3, fam_lea },	   { 2, fam_xchg },	{ 3, fam_exchange_arith }, { 3, fam_misc },
+	{ 1, fam_bswap },     { 4, fam_branch },   { 2, fam_push_pop }, { 1, fam_flags_stack },	   { 1, fam_string },
+	{ 1, fam_mmx_arith }, { 1, fam_bmi1 },	   { 1, fam_adx },	{ 1, fam_avx_int },	   { 2, fam_ssse3 },
+	{ 2, fam_sse41_int }, { 1, fam_sse41_fp },
 };
 
 static bool any_body_family(struct gen *g)

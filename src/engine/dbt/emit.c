@@ -1,6 +1,5 @@
 #include "engine/dbt/emit.h"
 
-#include <cpuid.h>
 #include <string.h>
 
 void emit_bytes(struct emitter *e, const void *bytes, size_t n)
@@ -512,14 +511,7 @@ void emit_rorx(struct emitter *e, enum host_reg dst, enum host_reg src, uint8_t 
 
 bool emit_host_has_bmi2(void)
 {
-	static int has = -1;
-
-	if (has < 0) {
-		unsigned a, b = 0, c, d;
-
-		has = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 8));
-	}
-	return has;
+	return __builtin_cpu_supports("bmi2");
 }
 
 void emit_shl_imm(struct emitter *e, enum host_reg reg, uint8_t imm)

@@ -1334,7 +1334,7 @@ static void plan_vector_loop(struct run_plan *run, const struct slot *slot)
 			continue;
 		if (u->ymm || u->wide || u->zero_upper)
 			return;
-		used |= (uint16_t)(u->vec_used | u->vec_written);
+		used |= u->vec_used; /* vec_written among them */
 		written |= u->vec_written;
 	}
 	run->vec_held = used;
@@ -1912,6 +1912,15 @@ static bool vectors_may_wait(const struct slot *s)
 	return !u->mem && !u->branch && !u->rsp_reg && !u->lea_base && !s->followed && !u->zero_upper;
 }
 
+/* Past a held loop (plan_vector_loop): its registers back to the soft CPU. */
+static void emit_vectors_release(struct emitter *e, const struct run_plan *run)
+{
+	if (!run->vec_held)
+		return;
+	emit_vectors_store(e, run->vec_held_written);
+	vectors_hold(e, 0);
+}
+
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			   const struct slot *slot, const struct run_plan *run, struct probe_group *groups,
 			   struct slow_path *slow, unsigned *nslow, struct side_exit *side, unsigned *nside,
@@ -1955,11 +1964,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		const uint8_t *code = slot[i].code;
 		const uint64_t insn_end = slot[i].lin + insns[i].len; /* what RIP-relative operands add to */
 
-		if (i == run->loop_end && run->vec_held) {
-			/* Past the loop: its registers go back to the soft CPU. */
-			emit_vectors_store(e, run->vec_held_written);
-			vectors_hold(e, 0);
-		}
+		if (i == run->loop_end)
+			emit_vectors_release(e, run);
 		if (!vectors_may_wait(&slot[i]))
 			emit_vectors_flush(e);
 		if (u->branch && (insns[i].flags & INSN_SIDE_EXIT)) {
@@ -2144,11 +2150,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 			}
 		}
 	}
-	if (run->loop_end == run->last && run->vec_held) {
-		/* A loop that ends the run by its length, its way back a side exit. */
-		emit_vectors_store(e, run->vec_held_written);
-		vectors_hold(e, 0);
-	}
+	if (run->loop_end == run->last)
+		emit_vectors_release(e, run); /* a loop ending the run by its length, its way back a side exit */
 	emit_vectors_flush(e);
 	emit_store_run_regs(e, run, run->regs_written);
 	if (run->flags_written)
