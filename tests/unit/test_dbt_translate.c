@@ -1098,6 +1098,51 @@ static void test_a_probe_group_follows_its_moving_base(void **state)
 	icpu_free(b);
 }
 
+/* An array element read, changed and written back, off a base and a scaled
+ * index (gzip's hash-table slide): one group, probed once for writing. The
+ * store after the index moves is not the group's. */
+IH_ASM(element_run, "movzx eax, word ptr [rsi + rcx * 2 + 0x100]\n cmp ax, di\n cmovb eax, edi\n"
+		    " add ax, 0x100\n mov [rsi + rcx * 2 + 0x100], ax\n add rcx, 1\n"
+		    " mov [rsi + rcx * 2 + 0x100], ax\n");
+
+static void test_an_element_read_and_written_back_is_one_probe(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(element_run, IH_LEN(element_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		icpu_set(*p, 0x200106, 0x1234, 2);
+		(*p)->cpu->gpr[GPR_RSI] = 0x200000;
+		(*p)->cpu->gpr[GPR_RCX] = 3;
+		(*p)->cpu->gpr[GPR_RDI] = 0x9000;
+	}
+	entry = translate_ident(&cc, a, &r, element_run, &ident);
+	assert_int_equal(ident, r.count);
+	run_twice_as_stepping(a, b, entry, &r, (const struct span[]){ { 0x200100, 16 } }, 1);
+	/* By the SDM: round one, 0x1234 is below 0x9000, so EAX = 0x9000, plus
+	 * 0x100, stored at words 3 and 4; round two (RCX 4), 0x9100 is not
+	 * below: 0x9200 at words 4 and 5. */
+	assert_int_equal(icpu_get(a, 0x200106, 2), 0x9100);
+	assert_int_equal(icpu_get(a, 0x200108, 2), 0x9200);
+	assert_int_equal(icpu_get(a, 0x20010a, 2), 0x9200);
+	assert_int_equal(a->cpu->gpr[GPR_RCX], 5);
+	/* The load goes through the group's write probe: with the page's read
+	 * entry pointed at zeros it still reads 0x9200 (and EAX ends 0x9300);
+	 * a probe of its own would read 0 (EAX 0x9100). */
+	run_misdirected_as_stepping(a, b, entry, &r);
+	assert_int_equal(a->cpu->gpr[GPR_RAX], 0x9300);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* A probe group in a run that uses every register: its delta goes in one the
  * run writes only later (R15 here). A load off another base between its
  * members misses the soft TLB on a fresh page each round: that slow path must
@@ -1306,12 +1351,13 @@ static bool note_straddle(void *ctx, const struct insn *leader, unsigned count)
 	return straddled.answer;
 }
 
-static const uint8_t *translate_straddle(struct code_cache *cc, struct icpu *h, const struct run *r, uint64_t no_group)
+static const uint8_t *translate_straddle(struct code_cache *cc, struct icpu *h, const struct run *r, uint64_t no_group,
+					 const uint8_t *code)
 {
 	const struct translate_env env = {
 		.ctx = h->cpu,
 		.callout = callout_step,
-		.code = { { .lin = 0x1000, .host = straddle_run } },
+		.code = { { .lin = 0x1000, .host = code } },
 		.ncode = 1,
 		.cpu = h->cpu,
 		.lin = 0x1000,
@@ -1360,7 +1406,7 @@ static void test_a_straddling_group_tells_the_engine_and_can_leave(void **state)
 	(void)state;
 	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
 	decode_all(straddle_run, IH_LEN(straddle_run), &r);
-	entry = translate_straddle(&cc, a, &r, 0);
+	entry = translate_straddle(&cc, a, &r, 0, straddle_run);
 	/* [rbx + 16] on the next page: the engine is told, every entry. */
 	straddled = (typeof(straddled)){ .answer = false };
 	enter_straddle(a, b, entry, &r, 0x200ff0, r.count);
@@ -1379,11 +1425,58 @@ static void test_a_straddling_group_tells_the_engine_and_can_leave(void **state)
 	assert_int_equal(straddled.calls, 1);
 	/* Translated with the group's instructions barred from leading one, as
 	 * the engine bars them: no group, no call. */
-	ungrouped = translate_straddle(&cc, a, &r, 0x7);
+	ungrouped = translate_straddle(&cc, a, &r, 0x7, straddle_run);
 	straddled.calls = 0;
 	enter_straddle(a, b, ungrouped, &r, 0x200ff0, r.count);
 	enter_straddle(a, b, ungrouped, &r, 0x200ff0, r.count);
 	assert_int_equal(straddled.calls, 0);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+/* The same off a base and an index: the span starts at RBX + RDX * 8, so
+ * the engine is told only where that, not RBX, lies near a page's end. */
+IH_ASM(indexed_straddle_run, "mov rax, [rbx + rdx * 8]\n add rax, [rbx + rdx * 8 + 16]\n"
+			     " mov [rbx + rdx * 8 + 8], rax\n inc rcx\n");
+
+static void test_an_indexed_group_is_told_where_its_elements_straddle(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(indexed_straddle_run, IH_LEN(indexed_straddle_run), &r);
+	entry = translate_straddle(&cc, a, &r, 0, indexed_straddle_run);
+	straddled = (typeof(straddled)){ .answer = false };
+	for (unsigned k = 0; k < 2; k++) {
+		/* RBX within a page, the elements at 0x200ff0: across. Then RBX
+		 * near a page's end, the elements within the next. */
+		const uint64_t rbx = k ? 0x200ff8 : 0x200f00, rdx = k ? 0x101 : 0x1e, at = rbx + rdx * 8;
+
+		for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+			set_registers(*p);
+			(*p)->cpu->gpr[GPR_RBX] = rbx;
+			(*p)->cpu->gpr[GPR_RDX] = rdx;
+			(*p)->cpu->rip = 0x1000;
+			(*p)->cpu->icount = 0;
+			icpu_set(*p, at, 0x11, 8);
+			icpu_set(*p, at + 16, 0x22, 8);
+		}
+		translate_enter(entry);
+		for (unsigned i = 0; i < r.count; i++)
+			assert_true(softcpu_step(b->cpu, &r.insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+		assert_int_equal(icpu_get(a, at + 8, 8), 0x33);
+		assert_int_equal(straddled.calls, 1);
+	}
+	assert_int_equal(straddled.index, 0);
+	assert_int_equal(straddled.count, 3);
 	code_cache_destroy(&cc);
 	icpu_free(a);
 	icpu_free(b);
@@ -1427,6 +1520,70 @@ static void test_a_probe_group_faults_at_its_member(void **state)
 		assert_int_equal(a->cpu->rip, 0x1000 + 3 + 4); /* at the store */
 		assert_int_equal(a->cpu->icount, 2);
 		assert_int_equal(a->cpu->gpr[GPR_RAX], (c == 0 ? 41 : 9) + 1);
+	}
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
+/* A compare of registers sets the flags a probe then clobbers: the probe's
+ * slow path and the main line after it run the compare again instead of
+ * saving the flags (flags_recipe). Every register is live, so the probe
+ * borrows scratch registers: never the compare's (RCX, RDX), whose values
+ * the slow path's compare needs. ADC reads the compare's CF after the load. */
+IH_ASM(recipe_run, "add rax, r8\n add rbp, r9\n add r10, r11\n add r12, r13\n add r14, r15\n xor rsi, rdi\n"
+		   " cmp rcx, rdx\n mov rax, [rbx]\n adc rax, rcx\n mov [rbx + 8], rdx\n add rcx, r12\n"
+		   " add rdx, r14\n add rsi, r10\n add rbp, r8\n add r9, r11\n add r13, r15\n add rdi, rax\n");
+
+static void test_a_compare_runs_again_where_a_probe_clobbers_its_flags(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(recipe_run, IH_LEN(recipe_run), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		uint64_t root = pt_alloc(*p);
+
+		pt_map(*p, PT_4LEVEL, root, 0x400000, 0x400000, 1, PTE_P | PTE_W);
+		icpu_paging(*p, PT_4LEVEL, root, false);
+		icpu_set(*p, 0x400000, 40, 8);
+	}
+	entry = translate_ident(&cc, a, &r, recipe_run, &ident);
+	assert_int_equal(ident, r.count);
+	for (unsigned round = 0; round < 3; round++) {
+		for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+			set_registers(*p);
+			(*p)->cpu->gpr[GPR_RCX] = 1;
+			(*p)->cpu->gpr[GPR_RDX] = 2;
+			/* A miss, a hit, then a page that is not there. */
+			(*p)->cpu->gpr[GPR_RBX] = round < 2 ? 0x400000 : 0x500000;
+			(*p)->cpu->rip = 0x1000;
+			(*p)->cpu->icount = 0;
+		}
+		if (round == 2) {
+			both_fault_alike(a, b, entry, &r, EXC_PF);
+			assert_int_equal(a->cpu->cr2, 0x500000);
+			/* CMP 1, 2 (SDM): a borrow (CF), out of bit 4 too (AF),
+			 * 0xff..ff: SF, and PF (eight ones); not ZF, not OF. */
+			assert_int_equal(flags_get(a->cpu) & RFLAGS_ARITH_MASK,
+					 RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_SF);
+			break;
+		}
+		translate_enter(entry);
+		for (unsigned i = 0; i < r.count; i++)
+			assert_true(softcpu_step(b->cpu, &r.insns[i]));
+		assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+		assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+		/* ADC 40 + RCX (1) + CF (1); RDX stored. */
+		assert_int_equal(a->cpu->gpr[GPR_RAX], 42);
+		assert_int_equal(icpu_get(a, 0x400008, 8), 2);
+		assert_int_equal(a->cpu->gpr[GPR_RCX], 1 + a->cpu->gpr[GPR_R12]);
 	}
 	code_cache_destroy(&cc);
 	icpu_free(a);
@@ -1785,6 +1942,89 @@ static void test_a_loop_probes_its_stack_once(void **state)
 	icpu_free(b);
 }
 
+/* A loop's table lookup off an unchanged base, its index a byte (a CRC):
+ * probed once as the run starts, for all 256 entries (translate.c,
+ * plan_hoisted_table). The table at TABLE_LIN in pages that map apart:
+ * entries from TABLE_SPLIT on lie in another frame than the one after the
+ * first page, so a probe that covered fewer entries than the index reaches
+ * would read there wrongly; as it is, the probe misses and the run's cold
+ * copy probes every round. */
+IH_ASM(loop_table, "1: mov dil, [rsi]\n inc rsi\n xor edi, eax\n shr eax, 8\n movzx edi, dil\n"
+		   " xor eax, [rcx + rdi * 4]\n dec rdx\n jnz 1b");
+#define TABLE_LIN 0x400000ull
+#define TABLE_SPLIT 0x401000ull
+
+static uint32_t table_entry(unsigned k)
+{
+	return (uint32_t)(k * 0x9e3779b1u ^ 0x5a5a0000u);
+}
+
+static void enter_table_loop_both(struct icpu *a, struct icpu *b, const uint8_t *entry, const struct run *r,
+				  uint64_t table, bool kicked)
+{
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		set_registers(*p);
+		(*p)->cpu->gpr[GPR_RAX] = 0xffffffff;
+		(*p)->cpu->gpr[GPR_RCX] = table;
+		(*p)->cpu->gpr[GPR_RSI] = 0x200ff8; /* the bytes cross a page: a slow path in the loop */
+		(*p)->cpu->gpr[GPR_RDX] = 16;
+		(*p)->cpu->rip = 0x1000;
+		(*p)->cpu->icount = 0;
+	}
+	a->cpu->kicked = kicked;
+	translate_enter(entry);
+	a->cpu->kicked = false;
+	step_while_inside(b, r, kicked);
+	assert_int_equal(a->cpu->rip, b->cpu->rip);
+	assert_memory_equal(a->cpu->gpr, b->cpu->gpr, sizeof(a->cpu->gpr));
+	assert_int_equal(flags_get(a->cpu), flags_get(b->cpu));
+	assert_int_equal(a->cpu->icount, b->cpu->icount);
+	if (!kicked)
+		assert_int_equal(a->cpu->gpr[GPR_RSI], 0x200ff8 + 16);
+}
+
+static void test_a_loop_probes_its_table_once(void **state)
+{
+	struct icpu *a = long_mode_cpu(), *b = long_mode_cpu();
+	struct code_cache cc;
+	const uint8_t *entry;
+	unsigned ident = 0;
+	struct run r;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(code_cache_init(&cc, 1, why, sizeof(why)), 0);
+	decode_all(loop_table, IH_LEN(loop_table), &r);
+	for (struct icpu **p = (struct icpu *[]){ a, b, NULL }; *p; p++) {
+		uint64_t root = pt_alloc(*p);
+
+		pt_map(*p, PT_4LEVEL, root, 0x200000, 0x200000, 2, PTE_P | PTE_W);
+		pt_map(*p, PT_4LEVEL, root, TABLE_LIN, TABLE_LIN, 1, PTE_P | PTE_W);
+		pt_map(*p, PT_4LEVEL, root, TABLE_SPLIT, 0x600000, 1, PTE_P | PTE_W);
+		icpu_paging(*p, PT_4LEVEL, root, false);
+		for (unsigned k = 0; k < 32; k++)
+			icpu_set(*p, 0x200ff8 + k, k * 37 + 11, 1);
+		/* The table twice: in one page, and across the split. */
+		for (unsigned k = 0; k < 256; k++) {
+			uint64_t across = TABLE_SPLIT - 0x200 + 4 * k;
+
+			icpu_set(*p, TABLE_LIN + 4 * k, table_entry(k), 4);
+			icpu_set(*p, across < TABLE_SPLIT ? across : across - TABLE_SPLIT + 0x600000, table_entry(k),
+				 4);
+		}
+	}
+	entry = translate_ident(&cc, a, &r, loop_table, &ident);
+	assert_int_equal(ident, r.count);
+	enter_table_loop_both(a, b, entry, &r, TABLE_LIN, false); /* cold: the cold copy */
+	enter_table_loop_both(a, b, entry, &r, TABLE_LIN, false); /* warm: probed once */
+	enter_table_loop_both(a, b, entry, &r, TABLE_LIN, true);
+	enter_table_loop_both(a, b, entry, &r, TABLE_SPLIT - 0x200, false); /* across: the cold copy */
+	enter_table_loop_both(a, b, entry, &r, TABLE_SPLIT - 0x200, false);
+	code_cache_destroy(&cc);
+	icpu_free(a);
+	icpu_free(b);
+}
+
 /* CALL rel32 and RET run inline on a TLB hit (translate.c, emit_call_ret_end). */
 IH_ASM(call_run, "inc rax\n call .+0x40");
 IH_ASM(ret_run, "add rbx, 1\n ret 16");
@@ -2119,14 +2359,18 @@ int main(void)
 		cmocka_unit_test(test_rsp_held_in_a_host_register_survives_slow_paths_and_faults),
 		cmocka_unit_test(test_a_followed_ret_goes_on_or_elsewhere_as_stepping_does),
 		cmocka_unit_test(test_a_loop_probes_its_stack_once),
+		cmocka_unit_test(test_a_loop_probes_its_table_once),
 		cmocka_unit_test(test_flags_saved_around_probes_reach_a_later_fault),
 		cmocka_unit_test(test_probe_groups_run_as_stepping_does),
 		cmocka_unit_test(test_a_probe_group_follows_its_moving_base),
+		cmocka_unit_test(test_an_element_read_and_written_back_is_one_probe),
+		cmocka_unit_test(test_a_compare_runs_again_where_a_probe_clobbers_its_flags),
 		cmocka_unit_test(test_known_addresses_probe_as_stepping_does),
 		cmocka_unit_test(test_known_addresses_hit_in_either_way_and_high_up),
 		cmocka_unit_test(test_a_group_delta_in_a_crowded_run_survives_a_slow_path),
 		cmocka_unit_test(test_a_probe_group_faults_at_its_member),
 		cmocka_unit_test(test_a_straddling_group_tells_the_engine_and_can_leave),
+		cmocka_unit_test(test_an_indexed_group_is_told_where_its_elements_straddle),
 		cmocka_unit_test(test_flags_saved_between_a_group_leader_and_its_last_member_survive_its_slow_path),
 		cmocka_unit_test(test_code_changing_while_translated_is_copied_as_classified),
 	};

@@ -481,6 +481,12 @@ unsigned ident_rewrite_rsp(const uint8_t *code, unsigned len, unsigned host_reg,
 unsigned ident_encode_mem_at(const struct ident_mem_request *mem, unsigned host_base, unsigned host_index, int32_t disp,
 			     uint8_t *out)
 {
+	return ident_encode_mem_scaled(mem, host_base, host_index, 0, disp, out);
+}
+
+unsigned ident_encode_mem_scaled(const struct ident_mem_request *mem, unsigned host_base, unsigned host_index,
+				 unsigned shift, int32_t disp, uint8_t *out)
+{
 	ZydisEncoderRequest req = mem->req;
 
 	if (!mem->ok)
@@ -494,7 +500,7 @@ unsigned ident_encode_mem_at(const struct ident_mem_request *mem, unsigned host_
 		o->mem.base = (ZydisRegister)(ZYDIS_REGISTER_RAX + host_base);
 		o->mem.index = host_index == IDENT_NO_INDEX ? ZYDIS_REGISTER_NONE
 							    : (ZydisRegister)(ZYDIS_REGISTER_RAX + host_index);
-		o->mem.scale = host_index == IDENT_NO_INDEX ? 0 : 1;
+		o->mem.scale = host_index == IDENT_NO_INDEX ? 0 : (uint8_t)(1u << (shift & 3));
 		o->mem.displacement = disp;
 	}
 	return encode(&req, out);

@@ -29,7 +29,7 @@ struct ident_use {
 	 * from the end of the instruction); index is never RSP. */
 	bool mem;
 	bool mem_write;				/* written (read-modify-write too): the write TLB */
-	uint8_t mem_size;			/* bytes accessed: 1, 2, 4 or 8; 16 or 32 for vectors */
+	uint16_t mem_size;			/* bytes accessed: 1, 2, 4 or 8; 16 or 32 for vectors */
 	uint8_t mem_align;			/* 16 or 32: the host raises #GP unless so aligned (ident_simd.h) */
 	uint8_t mem_seg;			/* SREG_* */
 	uint8_t mem_base, mem_index, mem_scale; /* NOREG where absent */
@@ -99,6 +99,11 @@ unsigned ident_encode_mem(const struct ident_mem_request *mem, unsigned host_bas
 #define IDENT_NO_INDEX 0xffu
 unsigned ident_encode_mem_at(const struct ident_mem_request *mem, unsigned host_base, unsigned host_index, int32_t disp,
 			     uint8_t *out);
+
+/* The same with host_index scaled: [host_base + host_index << shift + disp]
+ * (shift 0 to 3). */
+unsigned ident_encode_mem_scaled(const struct ident_mem_request *mem, unsigned host_base, unsigned host_index,
+				 unsigned shift, int32_t disp, uint8_t *out);
 
 /* True when `in` (64-bit mode, bytes at code) is a JMP, Jcc, CALL rel32 or RET
  * that host code can take itself; *use gives the flags it tests, the branch

@@ -24,12 +24,13 @@
 /* A held loop's vector registers loaded or stored at one place (MOVDQU with
  * GS, REX and a disp32: 10 bytes; plan_vector_loop). */
 #define BYTES_HELD_VECTORS (16 * 11)
-#define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + 18 + BYTES_HOISTED_PROBE + BYTES_SET_RIP_MORE)
+#define BYTES_PER_IDENT_RUN (33 + 12 + 30 * 9 + 49 + 26 + 26 + 18 + 2 * BYTES_HOISTED_PROBE + 9 + BYTES_SET_RIP_MORE)
 /* A loop's way setup (emit_way_setup): the JMP over (8 with alignment), the
  * way out when kicked (16 register stores and RSP's, 9 each; the flags 49;
  * JMP 8), two LEA and store pairs (32). */
 #define BYTES_WAY_SETUP (8 + 17 * 9 + 49 + 8 + 32)
-/* A hoisted stack group's probe (its miss goes to the run's cold copy). */
+/* A hoisted stack group's probe, or a table lookup's (9 more: the base
+ * loaded); a miss goes to the run's cold copy. */
 #define BYTES_HOISTED_PROBE 87
 /* A memory operand adds the probe (flags saved around it: RAX borrowed 18,
  * LAHF/SETO 4, merge 26, store 9; restored: RAX borrowed 18, load 9, ADD and
@@ -40,8 +41,8 @@
 #define BYTES_PER_PROBE (87 + 18 + 9 + 17 + 15 + 36 + 8 + 26 + 54) /* and RSP moved: 26; three scratch lent: 54 */
 /* The CALL of the shared stub (8 with its alignment), its record, and the
  * main line's vector registers loaded again (up to 16, 22 bytes each) and a
- * JMP back (emit_slow_path). */
-#define BYTES_PER_SLOW_PATH (8 + sizeof(struct slow_record) + 16 * 22 + 8)
+ * JMP back, and a flags recipe before the CALL (emit_slow_path). */
+#define BYTES_PER_SLOW_PATH (8 + sizeof(struct slow_record) + 16 * 22 + 8 + 15)
 /* A branch ending the block: flags to AX (4), the Jcc (9), two ways out with
  * the flags stored (2 * 45), RIP and count (2 * 26), the target and its
  * canonical check (9 + 8 + 3 + 4 + 4 + 4 + 9), the loop check (9 + 9), the
@@ -72,9 +73,9 @@
  * (9 + 9); the fall-through, a link site. */
 #define BYTES_EXITS (16 + 40 + BYTES_LOOKUP + 40 + BYTES_SLOW_STUB)
 /* The shared slow path (emit_slow_stub): 15 stores and 15 loads (9 each),
- * POP (1), three MOV imm64 (30), CALL (3), TEST (2), JE (9), the flags (12),
+ * the flags stored (13), POP (1), three MOV imm64 (30), CALL (3), TEST (2), JE (9), the flags (12),
  * the JMP (8). */
-#define BYTES_SLOW_STUB (30 * 9 + 1 + 30 + 3 + 2 + 9 + 12 + 8)
+#define BYTES_SLOW_STUB (30 * 9 + 4 + 9 + 1 + 30 + 3 + 2 + 9 + 12 + 8)
 #define BYTES_FRAME (BYTES_EXITS + 16 + 18 + BYTES_LINK_SITE)
 
 #define ARITH ((uint16_t)RFLAGS_ARITH_MASK)
@@ -106,19 +107,25 @@ struct slot {
 	bool followed;
 	uint8_t group_role; /* GROUP_*: in a probe group (plan_groups) */
 	uint8_t group;	    /* which, in the translation's groups */
+	/* In a base group (not a stack one): its access is at [delta +
+	 * group_off], delta holding the host address of the group's span. */
+	int32_t group_off;
 };
 
-/* Memory operands off one base register in one run — fields of one
- * structure, read and written a few instructions apart — probed once: the
- * first (the leader) probes the soft TLB for the span they cover together,
- * for writing if any writes (a page the soft TLB lets be written may be read:
- * code pages, watched pages, MMIO and pages being logged have no write
- * entries), and keeps the page's host_minus_linear in a register none of the
- * run's instructions uses; each member then runs against [base + that +
- * disp]. A miss sends the leader's slow path through the core for every
- * instruction from the leader to the last member. The base register must
- * not change before the last member (which may write it), and the group
- * stops at a branch but a side exit. */
+/* Memory operands off one base register (and index register) in one run —
+ * fields of one structure, or one array element read and written back, a
+ * few instructions apart — probed once: the first (the leader) probes the
+ * soft TLB for the span they cover together, for writing if any writes (a
+ * page the soft TLB lets be written may be read: code pages, watched pages,
+ * MMIO and pages being logged have no write entries), and keeps the host
+ * address of the span's start in a register (delta) none of the run's
+ * instructions uses there; each member then runs against [delta +
+ * group_off]. A miss sends the leader's slow path through the core for
+ * every instruction from the leader to the last member. Before the last
+ * member (which may write them) the base register moves by constants only
+ * and the index not at all, and the group stops at a branch but a side
+ * exit. Groups may nest: one led inside another's span of instructions
+ * keeps a delta of its own. */
 #define GROUP_NONE 0
 #define GROUP_LEADER 1
 #define GROUP_MEMBER 2
@@ -145,10 +152,16 @@ struct probe_group {
 	/* A stack group of a loop (plan_hoisted_stack): probed once at the
 	 * run's start, its delta held round the loop; no leader, no slow path. */
 	bool hoisted;
+	/* A table lookup of a loop (plan_hoisted_table): [base + index <<
+	 * scale + disp], the base unchanged by the loop and the index a byte,
+	 * probed once at the run's start for every entry the index can reach,
+	 * its delta held round the loop; the one member runs against [delta +
+	 * index << scale]. */
+	bool table;
 	unsigned slow;	     /* the leader's slow path */
 	enum host_reg delta; /* holds host_minus_linear of the span's page */
 	int32_t min_disp;
-	uint8_t span;
+	uint16_t span;
 	bool write;
 };
 
@@ -166,9 +179,10 @@ struct run_plan {
 	int rsp_host;
 	bool rsp_written;
 	uint16_t pinned; /* rsp_host's bit: no scratch, delta or keeper */
-	/* A hoisted stack group (its index, or -1), whose delta's bit in
-	 * loop_pinned keeps it from scratch, deltas and keepers before loop_end. */
-	int hoisted;
+	/* A hoisted stack group and a hoisted table lookup (their indexes, or
+	 * -1), whose deltas' bits in loop_pinned keep them from scratch, deltas
+	 * and keepers before loop_end. */
+	int hoisted, hoisted_table;
 	uint16_t loop_pinned;
 	/* A branch in the run goes back to its first instruction, staying in
 	 * host code (plan_loop); the last such is before instruction loop_end.
@@ -216,12 +230,13 @@ struct slow_record {
 	uint8_t count;		 /* instructions the core runs from it: 1, or a probe group's */
 	uint8_t borrowed;	 /* bit k: scratch[k] holds a lent register */
 	uint8_t scratch[3];
-	uint8_t rsp_host; /* the run's, or H_NONE */
-	bool flags_saved; /* the guest's flags as before it are in cpu->saved_flags */
-	/* A probe group's leader: its accesses span [group_base + group_lo,
-	 * + group_span) (the base register's value at the leader); span 0:
-	 * not a group's. */
-	uint8_t group_base;
+	uint8_t rsp_host;   /* the run's, or H_NONE */
+	bool flags_saved;   /* the guest's flags as before it are in cpu->saved_flags */
+	bool flags_in_host; /* or in host RFLAGS at the stub (cpu->stub_flags): a recipe ran */
+	/* A probe group's leader: its accesses span [group_base + group_index
+	 * << group_scale + group_lo, + group_span) (the registers' values at
+	 * the leader; group_index NOREG: none); span 0: not a group's. */
+	uint8_t group_base, group_index, group_scale;
 	uint8_t group_span;
 	int32_t group_lo;
 };
@@ -234,7 +249,11 @@ struct slow_path {
 	const uint8_t *code;   /* where it is emitted (emit_slow_path) */
 	const uint8_t *resume; /* where the main line goes on after the instruction */
 	bool flags_saved;      /* the guest's flags as before the instruction are in cpu->saved_flags */
-	struct scratch sc;     /* the probe's: borrowed ones are given back first */
+	/* Or the instruction that set them, run again before the stub
+	 * (flags_recipe), its bytes and length; NULL: none. */
+	const uint8_t *recipe;
+	unsigned recipe_len;
+	struct scratch sc; /* the probe's: borrowed ones are given back first */
 	/* Vector registers the main line holds at resume (emit_vectors_in),
 	 * and of those the upper halves too: the slow path loads them from
 	 * the soft CPU before it goes back there. */
@@ -766,11 +785,14 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 				  .borrowed = p->sc.borrowed,
 				  .rsp_host = (uint8_t)run->rsp_host,
 				  .written_before = written_before(slot, run, p->insn),
-				  .flags_saved = p->flags_saved };
+				  .flags_saved = p->flags_saved,
+				  .flags_in_host = p->recipe != NULL };
 	if (slot[p->insn].group_role == GROUP_LEADER && !groups[slot[p->insn].group].hoisted) {
 		const struct probe_group *g = &groups[slot[p->insn].group];
 
 		r.group_base = g->stack ? GPR_RSP : slot[p->insn].use.mem_base;
+		r.group_index = g->stack ? NOREG : slot[p->insn].use.mem_index;
+		r.group_scale = slot[p->insn].use.mem_scale;
 		r.group_span = g->span;
 		r.group_lo = g->min_disp;
 	}
@@ -782,6 +804,8 @@ static void emit_slow_path(struct emitter *e, const struct slot *slot, struct sl
 	p->code = emit_label(e);
 	if (p->insn < run->loop_end)
 		emit_vectors_store(e, run->vec_held_written);
+	if (p->recipe)
+		emit_bytes(e, p->recipe, p->recipe_len); /* the guest's flags, for the stub to find */
 	emit_call(e, x->slow_path);
 	/* The main line's vector registers, as the core left them, first. */
 	if (p->vec_lo)
@@ -808,6 +832,7 @@ static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, 
 			  bool (*group_straddled)(void *ctx, const struct insn *leader, unsigned count))
 {
 	struct slow_record r;
+	uint64_t group_at;
 	bool straddles;
 
 	memcpy(&r, record, sizeof(r));
@@ -820,14 +845,16 @@ static bool slow_path_run(void *ctx, const uint8_t *record, callout_fn callout, 
 			cpu->gpr[n] = cpu->host_regs[n];
 	if (r.rsp_host != (uint8_t)H_NONE)
 		cpu->gpr[GPR_RSP] = cpu->host_regs[r.rsp_host];
-	if (r.flags_saved) {
-		cpu->lf.res = (uint16_t)cpu->saved_flags;
+	if (r.flags_saved || r.flags_in_host) {
+		cpu->lf.res = (uint16_t)(r.flags_in_host ? cpu->stub_flags : cpu->saved_flags);
 		cpu->lf.op = LF_HOST;
 	}
 	cpu->rip = r.rip;
 	cpu->icount += r.index;
-	straddles =
-	    r.group_span && straddles_pages(cpu->gpr[r.group_base] + (uint64_t)(int64_t)r.group_lo, r.group_span);
+	group_at = cpu->gpr[r.group_base & 15] + (uint64_t)(int64_t)r.group_lo;
+	if (r.group_index != NOREG)
+		group_at += cpu->gpr[r.group_index & 15] << (r.group_scale & 3);
+	straddles = r.group_span && straddles_pages(group_at, r.group_span);
 	for (unsigned k = 0; k < r.count; k++)
 		if (!callout(ctx, &r.insn[k]))
 			return false;
@@ -871,6 +898,10 @@ static void emit_slow_stub(struct emitter *e, const struct translate_env *env, c
 	for (unsigned n = 0; n < 16; n++)
 		if (n != H_RSP)
 			emit_gs_store64(e, GS_OFF(host_regs[n]), (enum host_reg)n);
+	/* The flags as they came (a recipe's: slow_record.flags_in_host); the
+	 * stores above change none. */
+	emit_flags_to_ax(e);
+	emit_gs_store16_ax(e, GS_OFF(stub_flags));
 	emit_pop(e, H_RSI);
 	emit_mov_imm64(e, H_RDI, (uint64_t)(uintptr_t)env->ctx);
 	emit_mov_imm64(e, H_RDX, (uint64_t)(uintptr_t)env->callout);
@@ -906,6 +937,7 @@ static void plan_rsp(struct run_plan *run, const struct slot *slot)
 	run->rsp_host = H_NONE;
 	run->pinned = 0;
 	run->hoisted = -1;
+	run->hoisted_table = -1;
 	run->loop_pinned = 0;
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
@@ -1030,7 +1062,14 @@ static void add_group(struct slot *slot, struct probe_group *g, uint64_t members
 static bool groupable(const struct ident_use *u)
 {
 	return u->mem && !u->stack && !u->branch && !u->simd && u->mem_base < 16 && u->mem_base != GPR_RSP &&
-	       u->mem_index == NOREG && u->mem_seg != SREG_FS && u->mem_seg != SREG_GS;
+	       u->mem_seg != SREG_FS && u->mem_seg != SREG_GS;
+}
+
+/* Whether v's operand is off the same registers as u's, scaled alike. */
+static bool same_registers(const struct ident_use *u, const struct ident_use *v)
+{
+	return v->mem_base == u->mem_base && v->mem_index == u->mem_index &&
+	       (u->mem_index == NOREG || v->mem_scale == u->mem_scale);
 }
 
 /* Whether instruction in (slot s) leaves GPR base alone or only moves it by
@@ -1080,28 +1119,40 @@ static int delta_reg(uint16_t busy)
 	return unused_host_reg((uint16_t)(busy | 1u << H_RAX));
 }
 
-/* Whether every member of g (leader included) encodes against its delta. */
-static bool group_encodes(const struct slot *slot, const struct probe_group *g, uint64_t members)
+/* Whether every member of g (leader included), at off[j - leader] from the
+ * span's start, encodes against its delta. */
+static bool group_encodes(const struct slot *slot, const struct probe_group *g, uint64_t members, const int32_t *off)
 {
 	uint8_t probe[16];
 
 	for (unsigned j = g->leader; j <= g->last; j++)
 		if ((j == g->leader || (members & (1ull << (j - g->leader)))) &&
-		    !ident_encode_mem_at(&slot[j].mem, slot[j].use.mem_base, g->delta, slot[j].use.mem_disp, probe))
+		    !ident_encode_mem_at(&slot[j].mem, g->delta, IDENT_NO_INDEX, off[j - g->leader], probe))
 			return false;
 	return true;
 }
 
+/* The delta registers of groups[first, n) in use at instruction k. */
+static uint16_t deltas_at(const struct probe_group *groups, unsigned first, unsigned n, unsigned k)
+{
+	uint16_t d = 0;
+
+	for (unsigned h = first; h < n; h++)
+		if (groups[h].leader <= k && k <= groups[h].last)
+			d |= (uint16_t)(1u << groups[h].delta);
+	return d;
+}
+
 /* Finds the run's probe groups (struct probe_group), appending them to
  * groups[*ngroups]. Each keeps its delta in a register free from its
- * leader to its last member (delta_reg of what they keep busy): one the
- * run does not use, or a guest register it does not hold there (its value
- * not loaded yet, or no longer read); one group ends before the next
- * begins. */
+ * leader to its last member (delta_reg of what they keep busy, and the
+ * deltas of the groups it nests in): one the run does not use, or a guest
+ * register it does not hold there (its value not loaded yet, or no longer
+ * read). */
 static void plan_groups(const struct run_plan *run, struct slot *slot, const struct insn *insns, uint64_t no_group,
 			struct probe_group *groups, unsigned *ngroups)
 {
-	unsigned free_from = run->first; /* past the last group */
+	const unsigned first_group = *ngroups;
 
 	for (unsigned i = run->first; i < run->last; i++) {
 		const struct ident_use *u = &slot[i].use;
@@ -1109,10 +1160,15 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 		int64_t lo = u->mem_disp, hi = (int64_t)u->mem_disp + u->mem_size;
 		int64_t moved = 0, by; /* the base since the leader */
 		uint64_t members = 0;  /* bit j - i */
-		uint16_t busy = busy_at(run, slot, i), busy_to_last = busy;
+		int64_t at[64];	       /* member j's offset from the base at the leader */
+		int32_t off[64];
+		uint16_t busy = (uint16_t)(busy_at(run, slot, i) | deltas_at(groups, first_group, *ngroups, i));
+		uint16_t busy_to_last = busy;
 
-		if (i < free_from || !groupable(u) || delta_reg(busy) == H_NONE || (no_group & (1ull << i)))
+		if (slot[i].group_role != GROUP_NONE || !groupable(u) || delta_reg(busy) == H_NONE ||
+		    (no_group & (1ull << i)))
 			continue;
+		at[0] = u->mem_disp;
 		for (unsigned j = i + 1; j < run->last && j - i < 64; j++) {
 			const struct ident_use *v = &slot[j].use;
 			int64_t vlo, vhi;
@@ -1120,18 +1176,20 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 			/* A side exit taken in the group leaves the block (its
 			 * slow path too: the core's Jcc says to leave). */
 			if (!base_moves(&insns[j - 1], &slot[j - 1], u->mem_base, &by) ||
+			    (u->mem_index != NOREG && (slot[j - 1].use.gpr_written & (1u << u->mem_index))) ||
 			    (v->branch && !(insns[j].flags & INSN_SIDE_EXIT)))
 				break;
-			busy |= busy_at(run, slot, j);
+			busy |= (uint16_t)(busy_at(run, slot, j) | deltas_at(groups, first_group, *ngroups, j));
 			moved += by;
 			if (moved > GROUP_SPAN_MAX || moved < -GROUP_SPAN_MAX || delta_reg(busy) == H_NONE)
 				break;
 			vlo = moved + v->mem_disp;
 			vhi = vlo + v->mem_size;
-			if (!groupable(v) || v->mem_base != u->mem_base ||
+			if (slot[j].group_role != GROUP_NONE || !groupable(v) || !same_registers(u, v) ||
 			    (vhi > hi ? vhi : hi) - (vlo < lo ? vlo : lo) > GROUP_SPAN_MAX)
 				continue;
 			members |= 1ull << (j - i);
+			at[j - i] = vlo;
 			lo = vlo < lo ? vlo : lo;
 			hi = vhi > hi ? vhi : hi;
 			g.write |= v->mem_write;
@@ -1141,10 +1199,14 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 		if (!members)
 			continue;
 		g.delta = (enum host_reg)delta_reg(busy_to_last);
-		if (!group_encodes(slot, &g, members))
+		for (unsigned j = 0; j <= g.last - i; j++)
+			off[j] = (j == 0 || (members & (1ull << j))) ? (int32_t)(at[j] - lo) : 0;
+		if (!group_encodes(slot, &g, members, off))
 			continue;
 		add_group(slot, &g, members, lo, hi, groups, ngroups);
-		free_from = g.last + 1;
+		for (unsigned j = 0; j <= g.last - i; j++)
+			if (j == 0 || (members & (1ull << j)))
+				slot[i + j].group_off = off[j];
 	}
 }
 
@@ -1291,6 +1353,66 @@ static void plan_hoisted_stack(struct run_plan *run, struct slot *slot, const st
 	slot[g.leader].group_role = GROUP_MEMBER; /* no leader: the run's start probes */
 }
 
+/* Whether instruction k (in) leaves its destination register holding a
+ * byte: MOVZX of an 8-bit operand into 32 or 64 bits (which zero the rest). */
+static bool writes_a_byte(const struct insn *in)
+{
+	return in->mnemonic == ZYDIS_MNEMONIC_MOVZX && in->nops == 2 && in->op[0].kind == OK_REG &&
+	       in->op[0].size >= 4 && in->op[1].size == 1;
+}
+
+/* A loop that reads a table at [base + index << scale + disp], the base
+ * unchanged by the loop and the index made a byte (writes_a_byte) earlier in
+ * the same round and not changed since — a CRC's or a cipher's lookup — has
+ * it probed once at the run's start for all 256 entries (at most 2 KiB and
+ * some: one probe when they lie in one page) instead of every round, its
+ * delta held round the loop, as a hoisted stack group's is. A probe that
+ * misses (the table on two pages, MMIO, a page not mapped yet) runs the
+ * run's cold copy, which probes every round. The first such lookup only.
+ * The probe runs before the run's registers are loaded, so it reads the
+ * base from the soft CPU. */
+static void plan_hoisted_table(struct run_plan *run, struct slot *slot, const struct insn *insns,
+			       struct probe_group *groups, unsigned *ngroups)
+{
+	uint16_t busy = run->loop_pinned, written = 0;
+	uint8_t probe[16];
+	int delta;
+
+	if (!run->loops || run->loop_end - run->first > 64)
+		return;
+	for (unsigned k = run->first; k < run->loop_end; k++) {
+		busy |= busy_at(run, slot, k);
+		written |= slot[k].use.gpr_written;
+	}
+	delta = delta_reg(busy);
+	if (delta == H_NONE)
+		return;
+	for (unsigned i = run->first; i < run->loop_end; i++) {
+		const struct ident_use *u = &slot[i].use;
+		int maker = -1;
+		struct probe_group g = { .hoisted = true, .table = true, .leader = i, .last = i };
+
+		if (slot[i].group_role != GROUP_NONE || !groupable(u) || u->mem_write || u->mem_index == NOREG ||
+		    (written & (1u << u->mem_base)) || u->mem_base == u->mem_index)
+			continue;
+		for (unsigned k = run->first; k < i; k++)
+			if (slot[k].use.gpr_written & (1u << u->mem_index))
+				maker = (int)k;
+		if (maker < 0 || !writes_a_byte(&insns[maker]) || insns[maker].op[0].reg != u->mem_index ||
+		    !ident_encode_mem_scaled(&slot[i].mem, (unsigned)delta, u->mem_index, u->mem_scale, 0, probe))
+			continue;
+		g.delta = (enum host_reg)delta;
+		g.min_disp = u->mem_disp;
+		g.span = (uint16_t)((255u << u->mem_scale) + u->mem_size);
+		run->hoisted_table = (int)*ngroups;
+		run->loop_pinned |= (uint16_t)(1u << delta);
+		groups[(*ngroups)++] = g;
+		slot[i].group_role = GROUP_MEMBER; /* no leader: the run's start probes */
+		slot[i].group = (uint8_t)run->hoisted_table;
+		return;
+	}
+}
+
 /* Each group's slow_last: its last member, or the slow_last of a group
  * whose leader lies within its reach, whichever is later. */
 static void plan_slow_reach(struct probe_group *groups, unsigned first, unsigned n)
@@ -1390,7 +1512,9 @@ static void plan_way_back(struct run_plan *run, const struct slot *slot)
 static void emit_group_member(struct emitter *e, const struct slot *slot, const struct probe_group *g)
 {
 	uint8_t rewritten[16];
-	unsigned n = ident_encode_mem_at(&slot->mem, slot->use.mem_base, g->delta, slot->use.mem_disp, rewritten);
+	unsigned n = g->table ? ident_encode_mem_scaled(&slot->mem, g->delta, slot->use.mem_index, slot->use.mem_scale,
+							0, rewritten)
+			      : ident_encode_mem_at(&slot->mem, g->delta, IDENT_NO_INDEX, slot->group_off, rewritten);
 
 	if (!n)
 		e->overflow = true; /* checked by plan_groups: cannot happen */
@@ -1847,6 +1971,30 @@ static void emit_rsp_operand(struct emitter *e, const struct run_plan *run, unsi
 	emit_give_back(e, &sc);
 }
 
+/* The probe of a hoisted table lookup g (plan_hoisted_table), before the
+ * run's registers are loaded: the base from the soft CPU into the delta,
+ * which then holds the table's host address. Returns the probe's way to the
+ * cold copy. */
+static uint8_t *emit_hoisted_table_probe(struct emitter *e, const struct translate_env *env, const struct run_plan *run,
+					 const struct probe_group *g, unsigned base)
+{
+	const struct ident_use span = { .mem = true,
+					.mem_size = g->span,
+					.mem_seg = SREG_DS,
+					.mem_base = (uint8_t)g->delta,
+					.mem_index = NOREG,
+					.mem_disp = g->min_disp };
+	struct scratch sc = { .r = { g->delta } };
+	struct slow_path miss = { 0 };
+
+	for (unsigned r = H_RAX, n = 1; n < 3; r++)
+		if ((int)r != run->rsp_host && !(run->loop_pinned & (1u << r)) && r != H_RSP)
+			sc.r[n++] = (enum host_reg)r;
+	emit_gs_load64(e, g->delta, GS_OFF(gpr[base]));
+	emit_probe(e, env, &sc, &span, 0, &miss, H_NONE, run->rsp_host);
+	return miss.jump;
+}
+
 /* The probe of a hoisted stack group g (plan_hoisted_stack), before the
  * run's guest registers and flags are loaded: g->delta for the page of its
  * span from RSP (in run->rsp_host) as the run starts. Returns the JNE of a
@@ -1902,7 +2050,8 @@ static uint8_t *emit_hoisted_probe(struct emitter *e, const struct translate_env
 
 /* Emits the main line of a planned run; its memory instructions' slow paths
  * are appended to slow[*nslow], its side exits to side[*nside]. A run with a
- * hoisted stack group sets *cold_jump to its probe's way to the cold copy. */
+ * hoisted stack group sets cold_jump[0] to its probe's way to the cold copy,
+ * one with a hoisted table lookup cold_jump[1]. */
 /* An instruction of a run that neither probes nor branches nor takes a
  * label: vector stores may wait across it. */
 static bool vectors_may_wait(const struct slot *s)
@@ -1921,6 +2070,30 @@ static void emit_vectors_release(struct emitter *e, const struct run_plan *run)
 	vectors_hold(e, 0);
 }
 
+/* A probe before instruction i clobbers host RFLAGS, which hold the guest's
+ * flags (all six: host_valid). Where the instruction that set them, src, is
+ * a compare of registers or immediates (CMP, TEST: no register written, no
+ * memory) whose registers the run holds unchanged up to i, running it again
+ * sets them again: once after the probe on the main line, and in the slow
+ * path before the core runs (emit_slow_path). One instruction, where saving
+ * them took three to five on the main line (LAHF, SETO, the store, RAX
+ * borrowed) and restoring as many: busybox's getc loop, and a CRC loop,
+ * test a register before a load. Returns src, or -1 when that does not
+ * hold. The probe's scratch registers must then leave src's alone. */
+static int flags_recipe(const struct run_plan *run, const struct slot *slot, int src, unsigned i, uint16_t host_valid)
+{
+	const struct ident_use *p = src >= 0 ? &slot[src].use : NULL;
+
+	if (!p || host_valid != ARITH || p->flags_written != ARITH || p->gpr_written || p->mem || p->simd ||
+	    p->branch || p->rsp_reg || p->stack || p->lea_base || slot[src].followed || !slot[src].code ||
+	    (p->gpr_read & run->regs_held[i - run->first]) != p->gpr_read)
+		return -1;
+	for (unsigned k = (unsigned)src + 1; k < i; k++)
+		if (slot[k].use.gpr_written & p->gpr_read)
+			return -1;
+	return src;
+}
+
 static void emit_ident_run(struct emitter *e, const struct translate_env *env, const struct insn *insns,
 			   const struct slot *slot, const struct run_plan *run, struct probe_group *groups,
 			   struct slow_path *slow, unsigned *nslow, struct side_exit *side, unsigned *nside,
@@ -1932,6 +2105,7 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 	 * cpu->saved_flags does; once the run has loaded or written a flag, the
 	 * two together hold all six (plan_run). */
 	uint16_t host_valid = run->flags_loaded ? ARITH : 0, saved_valid = 0, flags_written = 0;
+	int flags_src = -1; /* the run's last instruction that wrote flags */
 	/* Whether the vector registers held were valid before a probe, and
 	 * where it began (emit_vectors_in). */
 	bool vec_kept;
@@ -1945,7 +2119,12 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 	if (run->rsp_host != H_NONE)
 		emit_gs_load64(e, (enum host_reg)run->rsp_host, GS_OFF(gpr[GPR_RSP]));
 	if (run->hoisted >= 0)
-		*cold_jump = emit_hoisted_probe(e, env, run, &groups[run->hoisted]);
+		cold_jump[0] = emit_hoisted_probe(e, env, run, &groups[run->hoisted]);
+	if (run->hoisted_table >= 0) {
+		const struct probe_group *t = &groups[run->hoisted_table];
+
+		cold_jump[1] = emit_hoisted_table_probe(e, env, run, t, slot[t->leader].use.mem_base);
+	}
 	if (run->flags_loaded) {
 		emit_gs_load16_ax(e, GS_OFF(lf.res));
 		emit_flags_from_ax(e);
@@ -2027,6 +2206,10 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		} else if (u->mem) {
 			struct slow_path *p = &slow[(*nslow)++];
 			struct probe_group *g = slot[i].group_role == GROUP_LEADER ? &groups[slot[i].group] : NULL;
+			/* Not before a followed RET's compare, whose way elsewhere
+			 * takes the saved copy. */
+			const int recipe = slot[i].followed ? -1 : flags_recipe(run, slot, flags_src, i, host_valid);
+			const uint16_t keep = recipe >= 0 ? slot[recipe].use.gpr_read : 0;
 			uint8_t rewritten[16];
 			unsigned n;
 
@@ -2037,19 +2220,34 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 				g->slow = (unsigned)(p - slow);
 			}
 			/* A known address needs two (emit_known_probe; the flags save
-			 * wants a second beside RAX). */
-			p->sc = pick_scratch(run, i, u, !g && address_known(u, insn_end, &(uint64_t){ 0 }) ? 2 : 3,
-					     reserved);
+			 * wants a second beside RAX), and so does a base group's
+			 * leader, whose address goes to its delta. */
+			p->sc = pick_scratch(
+			    run, i, u, (g && !g->stack) || (!g && address_known(u, insn_end, &(uint64_t){ 0 })) ? 2 : 3,
+			    reserved | keep);
 			vec_kept = vectors_valid(e);
 			vec_from = e->pos;
-			saved_valid = emit_slow_path_start(e, run, p, host_valid, saved_valid, reserved);
+			if (recipe >= 0) {
+				p->recipe = slot[recipe].code;
+				p->recipe_len = insns[recipe].len;
+				emit_lend(e, &p->sc);
+			} else {
+				saved_valid = emit_slow_path_start(e, run, p, host_valid, saved_valid, reserved);
+			}
 			if (g) {
 				struct ident_use span = *u;
 
 				span.mem_disp = g->min_disp;
 				span.mem_size = g->span;
 				span.mem_write = g->write;
-				emit_probe(e, env, &p->sc, &span, insn_end, p, g->delta, run->rsp_host);
+				if (g->stack) {
+					emit_probe(e, env, &p->sc, &span, insn_end, p, g->delta, run->rsp_host);
+				} else {
+					/* The span's host address, into the delta. */
+					const struct scratch to_delta = { .r = { g->delta, p->sc.r[0], p->sc.r[1] } };
+
+					emit_probe(e, env, &to_delta, &span, insn_end, p, H_NONE, run->rsp_host);
+				}
 			} else {
 				emit_probe(e, env, &p->sc, u, insn_end, p, H_NONE, run->rsp_host);
 			}
@@ -2059,7 +2257,12 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 					       H_NONE);
 			}
 			host_valid = 0;
-			if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) && p->flags_saved) {
+			if (recipe >= 0) {
+				/* Always: nothing holds the flags but host RFLAGS. */
+				emit_bytes(e, p->recipe, p->recipe_len);
+				host_valid = ARITH;
+			} else if ((u->flags_read | (run->live[i + 1 - run->first] & ~u->flags_written)) &&
+				   p->flags_saved) {
 				emit_flags_restore(e, run, &p->sc, reserved);
 				host_valid = ARITH;
 			}
@@ -2139,6 +2342,8 @@ static void emit_ident_run(struct emitter *e, const struct translate_env *env, c
 		host_valid |= u->flags_written;
 		saved_valid &= (uint16_t)~u->flags_written;
 		flags_written |= u->flags_written;
+		if (u->flags_written)
+			flags_src = (int)i;
 		if (i + 1 == run->loop_end)
 			reserved &= (uint16_t)~run->loop_pinned;
 		/* A group leader's slow path resumes after the last instruction it
@@ -2353,7 +2558,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	struct slow_path local_slow[2 * 64];
 	struct side_exit local_side[2 * 64];
 	struct probe_group local_groups[2 * 64];
-	uint8_t *local_cold_jump[64];
+	uint8_t *local_cold_jump[2 * 64];
 	const uint8_t *local_after[64];
 	bool big = count > 64;
 	struct slot *slot = big ? malloc(2 * count * sizeof(*slot)) : local_slot;
@@ -2361,7 +2566,7 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	struct slow_path *slow = big ? malloc(2 * count * sizeof(*slow)) : local_slow;
 	struct side_exit *side = big ? malloc(2 * count * sizeof(*side)) : local_side;
 	struct probe_group *groups = big ? malloc(2 * count * sizeof(*groups)) : local_groups;
-	uint8_t **cold_jump = big ? malloc(count * sizeof(*cold_jump)) : local_cold_jump;
+	uint8_t **cold_jump = big ? malloc(2 * count * sizeof(*cold_jump)) : local_cold_jump;
 	const uint8_t **after = big ? malloc(count * sizeof(*after)) : local_after;
 	struct slot *cold_slot = slot + count;
 	struct run_plan *cold_runs = runs + count;
@@ -2390,15 +2595,17 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 		plan_loop(&runs[nruns], env, slot, insns);
 		runs[nruns].group_first = ngroups;
 		plan_hoisted_stack(&runs[nruns], slot, insns, groups, &ngroups);
+		plan_hoisted_table(&runs[nruns], slot, insns, groups, &ngroups);
 		plan_groups(&runs[nruns], slot, insns, env->no_group, groups, &ngroups);
 		plan_stack_groups(&runs[nruns], slot, insns, env->no_group, groups, &ngroups);
 		plan_slow_reach(groups, runs[nruns].group_first, ngroups);
 		runs[nruns].group_end = ngroups;
 		plan_way_back(&runs[nruns], slot);
 		plan_vector_loop(&runs[nruns], slot);
-		if (runs[nruns].hoisted >= 0)
+		if (runs[nruns].hoisted >= 0 || runs[nruns].hoisted_table >= 0)
 			plan_cold_copy(&cold_runs[nruns], env, slot, cold_slot, insns, i, j, groups, &ngroups);
-		room += (runs[nruns].hoisted >= 0 ? 2 : 1) * run_room(slot, insns, i, j);
+		room +=
+		    (runs[nruns].hoisted >= 0 || runs[nruns].hoisted_table >= 0 ? 2 : 1) * run_room(slot, insns, i, j);
 		nident += j - i;
 		nruns++;
 		i = j;
@@ -2430,8 +2637,9 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	}
 	for (unsigned i = 0, r = 0; i < count;) {
 		if (slot[i].ident) {
+			cold_jump[2 * r] = cold_jump[2 * r + 1] = NULL;
 			emit_ident_run(&e, env, insns, slot, &runs[r], groups, slow, &nslow, side, &nside, &x,
-				       &cold_jump[r]);
+				       &cold_jump[2 * r]);
 			after[r] = emit_label(&e);
 			i = runs[r++].last;
 		} else {
@@ -2449,12 +2657,14 @@ const uint8_t *translate_run(struct code_cache *cc, const struct translate_env *
 	/* The cold copies, where their runs' hoisted probes miss, going on after
 	 * the runs. */
 	for (unsigned r = 0; r < nruns; r++) {
-		uint8_t *none = NULL;
+		uint8_t *none[2] = { NULL, NULL };
 
-		if (runs[r].hoisted < 0)
+		if (runs[r].hoisted < 0 && runs[r].hoisted_table < 0)
 			continue;
-		patch_here(&e, cold_jump[r]);
-		emit_ident_run(&e, env, insns, cold_slot, &cold_runs[r], groups, slow, &nslow, side, &nside, &x, &none);
+		for (unsigned k = 0; k < 2; k++)
+			if (cold_jump[2 * r + k])
+				patch_here(&e, cold_jump[2 * r + k]);
+		emit_ident_run(&e, env, insns, cold_slot, &cold_runs[r], groups, slow, &nslow, side, &nside, &x, none);
 		emit_jmp(&e, after[r]);
 	}
 	/* Slow paths and side exits read of their slots what the cold copies'

@@ -239,6 +239,10 @@ struct soft_cpu {
 	 * flags as LAHF and SETO AL give them (LF_HOST), kept around a soft-TLB
 	 * probe, and a host register's value while the code borrows it. */
 	uint64_t saved_flags;
+	/* The host's arithmetic flags as the slow paths' shared stub found them
+	 * (the same image): the guest's where a probe's slow path ran again the
+	 * compare that set them (translate.c, flags_recipe). */
+	uint64_t stub_flags;
 	uint64_t spill;
 	uint64_t scratch_spill[3]; /* guest values of registers lent as scratch */
 	/* Where a loop's way back goes: [0] round again, [1] out when kicked
