@@ -158,8 +158,10 @@ struct probe_group {
 	 * its delta held round the loop; the one member runs against [delta +
 	 * index << scale]. */
 	bool table;
-	unsigned slow;	     /* the leader's slow path */
-	enum host_reg delta; /* holds host_minus_linear of the span's page */
+	unsigned slow; /* the leader's slow path */
+	/* A stack group's holds host_minus_linear of the span's page; a base
+	 * group's and a table's the host address of the span's start. */
+	enum host_reg delta;
 	int32_t min_disp;
 	uint16_t span;
 	bool write;
@@ -1119,15 +1121,18 @@ static int delta_reg(uint16_t busy)
 	return unused_host_reg((uint16_t)(busy | 1u << H_RAX));
 }
 
-/* Whether every member of g (leader included), at off[j - leader] from the
- * span's start, encodes against its delta. */
-static bool group_encodes(const struct slot *slot, const struct probe_group *g, uint64_t members, const int32_t *off)
+/* Whether every member of g (leader included), at[j - leader] from the
+ * leader's base and so at[..] - lo from the span's start, encodes against its
+ * delta. */
+static bool group_encodes(const struct slot *slot, const struct probe_group *g, uint64_t members, const int64_t *at,
+			  int64_t lo)
 {
 	uint8_t probe[16];
 
 	for (unsigned j = g->leader; j <= g->last; j++)
 		if ((j == g->leader || (members & (1ull << (j - g->leader)))) &&
-		    !ident_encode_mem_at(&slot[j].mem, g->delta, IDENT_NO_INDEX, off[j - g->leader], probe))
+		    !ident_encode_mem_at(&slot[j].mem, g->delta, IDENT_NO_INDEX, (int32_t)(at[j - g->leader] - lo),
+					 probe))
 			return false;
 	return true;
 }
@@ -1161,7 +1166,6 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 		int64_t moved = 0, by; /* the base since the leader */
 		uint64_t members = 0;  /* bit j - i */
 		int64_t at[64];	       /* member j's offset from the base at the leader */
-		int32_t off[64];
 		uint16_t busy = (uint16_t)(busy_at(run, slot, i) | deltas_at(groups, first_group, *ngroups, i));
 		uint16_t busy_to_last = busy;
 
@@ -1199,14 +1203,12 @@ static void plan_groups(const struct run_plan *run, struct slot *slot, const str
 		if (!members)
 			continue;
 		g.delta = (enum host_reg)delta_reg(busy_to_last);
-		for (unsigned j = 0; j <= g.last - i; j++)
-			off[j] = (j == 0 || (members & (1ull << j))) ? (int32_t)(at[j] - lo) : 0;
-		if (!group_encodes(slot, &g, members, off))
+		if (!group_encodes(slot, &g, members, at, lo))
 			continue;
 		add_group(slot, &g, members, lo, hi, groups, ngroups);
 		for (unsigned j = 0; j <= g.last - i; j++)
 			if (j == 0 || (members & (1ull << j)))
-				slot[i + j].group_off = off[j];
+				slot[i + j].group_off = (int32_t)(at[j] - lo);
 	}
 }
 
@@ -1392,8 +1394,9 @@ static void plan_hoisted_table(struct run_plan *run, struct slot *slot, const st
 		int maker = -1;
 		struct probe_group g = { .hoisted = true, .table = true, .leader = i, .last = i };
 
+		/* (A base that is the index too is written: by the MOVZX.) */
 		if (slot[i].group_role != GROUP_NONE || !groupable(u) || u->mem_write || u->mem_index == NOREG ||
-		    (written & (1u << u->mem_base)) || u->mem_base == u->mem_index)
+		    (written & (1u << u->mem_base)))
 			continue;
 		for (unsigned k = run->first; k < i; k++)
 			if (slot[k].use.gpr_written & (1u << u->mem_index))
